@@ -1,1 +1,1 @@
-System.Console.WriteLine("hi");
+return await Seldon.Batch.Dataflow.Cli.CliApplication.RunAsync(args);

@@ -1,0 +1,133 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Seldon.Batch.Dataflow.Pipeline;
+using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow.Transport;
+
+namespace Seldon.Batch.Dataflow.Cli;
+
+/// <summary>The options of the original <c>seldon-batch-processor</c> (same names, short names, environment
+/// variables, defaults and choices) and the few this one adds, bound into <see cref="BatchOptions"/>.</summary>
+internal sealed class BatchCommandLine
+{
+    public readonly CliSetting DeploymentName = new("--deployment-name", "-d", "SELDON_BATCH_DEPLOYMENT_NAME", null, "The name of the SeldonDeployment to send the requests to (required)", "TEXT");
+    public readonly CliSetting GatewayType = new("--gateway-type", "-g", "SELDON_BATCH_GATEWAY_TYPE", "istio", "Through the ingress (istio, ambassador) or directly to the model's service (seldon)", "ambassador|istio|seldon");
+    public readonly CliSetting Namespace = new("--namespace", "-n", "SELDON_BATCH_NAMESPACE", "default", "The Kubernetes namespace of the SeldonDeployment", "TEXT");
+    public readonly CliSetting Host = new("--host", "-h", "SELDON_BATCH_HOST", "istio-ingressgateway.istio-system.svc.cluster.local:80", "host:port of the ingress or of the model's service", "HOST:PORT");
+    public readonly CliSetting Transport = new("--transport", "-t", "SELDON_BATCH_TRANSPORT", "rest", "The transport: REST or gRPC", "rest|grpc");
+    public readonly CliSetting DataType = new("--data-type", "-a", "SELDON_BATCH_DATA_TYPE", "data", "How each line is sent: data (array), json (jsonData), str (strData), raw (a whole Seldon message)", "data|json|str|raw");
+    public readonly CliSetting PayloadType = new("--payload-type", "-p", "SELDON_BATCH_PAYLOAD_TYPE", "ndarray", "The payload kind of data requests", "ndarray|tensor|tftensor");
+    public readonly CliSetting Workers = new("--workers", "-w", "SELDON_BATCH_WORKERS", "1", "Requests in flight at once (parallel workers)", "INTEGER");
+    public readonly CliSetting Retries = new("--retries", "-r", "SELDON_BATCH_RETRIES", "3", "Attempts per request before its lines become error records (3 = up to 3 tries)", "INTEGER");
+    public readonly CliSetting InputDataPath = new("--input-data-path", "-i", "SELDON_BATCH_INPUT_DATA_PATH", "/assets/input-data.txt", "The input file, one JSON document per line", "PATH");
+    public readonly CliSetting OutputDataPath = new("--output-data-path", "-o", "SELDON_BATCH_OUTPUT_DATA_PATH", "/assets/output-data.txt", "The output file, one line per input line in input order", "PATH");
+    public readonly CliSetting Method = new("--method", "-m", "SELDON_BATCH_METHOD", "predict", "The model endpoint: predictions, or feedback (with --data-type raw)", "predict|feedback");
+    public readonly CliSetting LogLevel = new("--log-level", "-l", "SELDON_BATCH_LOG_LEVEL", "info", "The log level (logs go to stderr)", "debug|info|warning|error");
+    public readonly CliSetting BatchId = new("--batch-id", "-u", "SELDON_BATCH_ID", null, "The batch_id tag of every request and output; a new unique id when not given", "TEXT");
+    public readonly CliSetting BatchSize = new("--batch-size", "-s", "SELDON_BATCH_SIZE", "1", "Lines per request: above 1 the rows of several lines go in one request (data ndarray/tensor, raw) and the answer is split back", "INTEGER");
+    public readonly CliSetting BatchInterval = new("--batch-interval", null, "SELDON_BATCH_MIN_INTERVAL", "0", "Minimum time in seconds between two requests of one worker", "FLOAT");
+    public readonly CliSetting UseSsl = new("--use-ssl", null, "SELDON_BATCH_USE_SSL", "false", "Use https (REST) or TLS (gRPC)", "BOOLEAN");
+    public readonly CliSetting Token = new("--call-credentials-token", null, "SELDON_BATCH_CALL_CREDENTIALS_TOKEN", "", "Auth token sent as X-Auth-Token; implies https as in the original", "TEXT");
+    public readonly CliSetting SslVerify = new("--ssl-verify", null, "SELDON_BATCH_SSL_VERIFY", "true", "false accepts any server certificate", "BOOLEAN");
+    public readonly CliSetting Timeout = new("--timeout", null, "SELDON_BATCH_TIMEOUT", "60", "Seconds allowed for one attempt of one request", "FLOAT");
+    public readonly CliSetting GrpcMaxMessageSize = new("--grpc-max-message-size", null, "SELDON_BATCH_GRPC_MAX_MESSAGE_SIZE", "4194304", "Largest gRPC message sent or received, in bytes", "BYTES");
+
+    public readonly Option<bool> Benchmark = new("--benchmark", "-b")
+    {
+        Description = "Print a summary of the run on stdout: instances, succeeded, failed, retries, elapsed, instances per second [env: SELDON_BATCH_BENCHMARK]",
+    };
+
+    public IEnumerable<CliSetting> Settings =>
+    [
+        DeploymentName, GatewayType, Namespace, Host, Transport, DataType, PayloadType, Workers, Retries,
+        InputDataPath, OutputDataPath, Method, LogLevel, BatchId, BatchSize, BatchInterval, UseSsl, Token, SslVerify,
+        Timeout, GrpcMaxMessageSize,
+    ];
+
+    /// <summary>Reads the options of the batch command; throws <see cref="InvalidBatchOptionsException"/> with the
+    /// first invalid value.</summary>
+    public CliRun Bind(ParseResult parse, Func<string, string?> environment)
+    {
+        string? Get(CliSetting s) => s.Resolve(parse, environment);
+        var options = new BatchOptions
+        {
+            DeploymentName = Get(DeploymentName) ?? "",
+            Gateway = Choice<GatewayType>(GatewayType, Get(GatewayType)),
+            Namespace = Get(Namespace) ?? "default",
+            Host = Get(Host) ?? "",
+            Transport = Choice<TransportType>(Transport, Get(Transport)),
+            DataType = Choice<DataType>(DataType, Get(DataType)),
+            PayloadType = Choice<PayloadType>(PayloadType, Get(PayloadType)),
+            Workers = Integer(Workers, Get(Workers)),
+            Retries = Integer(Retries, Get(Retries)),
+            InputDataPath = Get(InputDataPath) ?? "",
+            OutputDataPath = Get(OutputDataPath) ?? "",
+            Method = Choice<PredictionMethod>(Method, Get(Method)),
+            BatchId = Get(BatchId) ?? "",
+            BatchSize = Integer(BatchSize, Get(BatchSize)),
+            BatchInterval = Seconds(BatchInterval, Get(BatchInterval), allowZero: true),
+            UseSsl = Boolean(UseSsl, Get(UseSsl)),
+            CallCredentialsToken = Get(Token) ?? "",
+            SslVerify = Boolean(SslVerify, Get(SslVerify)),
+            Timeout = Seconds(Timeout, Get(Timeout), allowZero: false),
+            GrpcMaxMessageBytes = Integer(GrpcMaxMessageSize, Get(GrpcMaxMessageSize)),
+        };
+        var level = Get(LogLevel) switch
+        {
+            "debug" => Microsoft.Extensions.Logging.LogLevel.Debug,
+            "info" => Microsoft.Extensions.Logging.LogLevel.Information,
+            "warning" => Microsoft.Extensions.Logging.LogLevel.Warning,
+            "error" => Microsoft.Extensions.Logging.LogLevel.Error,
+            var other => throw Invalid(LogLevel, other, "debug, info, warning, error"),
+        };
+        var benchmark = parse.GetValue(Benchmark)
+            || (environment("SELDON_BATCH_BENCHMARK") is { } b && b.Length > 0 && ParseBoolean(b) != false);
+        return new CliRun(options, level, benchmark);
+    }
+
+    private static T Choice<T>(CliSetting setting, string? value) where T : struct, Enum
+    {
+        var names = Enum.GetNames<T>().Select(n => n.ToLowerInvariant()).ToArray();
+        if (value is not null && names.Contains(value.Trim()))
+        {
+            return Enum.Parse<T>(value.Trim(), ignoreCase: true);
+        }
+
+        throw Invalid(setting, value, string.Join(", ", names));
+    }
+
+    private static int Integer(CliSetting setting, string? value) =>
+        int.TryParse(value?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new InvalidBatchOptionsException($"{setting.Name}: '{value}' is not a whole number");
+
+    private static TimeSpan Seconds(CliSetting setting, string? value, bool allowZero)
+    {
+        if (!double.TryParse(value?.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || !double.IsFinite(seconds))
+        {
+            throw new InvalidBatchOptionsException($"{setting.Name}: '{value}' is not a number of seconds");
+        }
+
+        if (seconds < 0 || (!allowZero && seconds == 0) || seconds > TimeSpan.MaxValue.TotalSeconds / 2)
+        {
+            throw new InvalidBatchOptionsException($"{setting.Name} must be {(allowZero ? "0 or more" : "more than 0")} seconds, not {value}");
+        }
+
+        return TimeSpan.FromSeconds(seconds);
+    }
+
+    private static bool Boolean(CliSetting setting, string? value) =>
+        ParseBoolean(value) ?? throw Invalid(setting, value, "true, false");
+
+    /// <summary>The spellings click's BOOLEAN accepts, so existing scripts keep working.</summary>
+    internal static bool? ParseBoolean(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        "true" or "1" or "yes" or "y" or "t" or "on" => true,
+        "false" or "0" or "no" or "n" or "f" or "off" => false,
+        _ => null,
+    };
+
+    private static InvalidBatchOptionsException Invalid(CliSetting setting, string? value, string choices) =>
+        new($"{setting.Name}: '{value}' is not one of {choices}");
+}

@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Seldon.Batch.Dataflow.Pipeline;
+
+namespace Seldon.Batch.Dataflow.Cli;
+
+/// <summary>The <c>seldon-batch-processor</c> command: the batch run (drop-in for the original) and <c>serve</c>.</summary>
+public static class CliApplication
+{
+    private const string ProgramName = "seldon-batch-processor";
+
+    private const string Description =
+        "Sends every line of an input file to a model served by Seldon Core, through parallel workers, over REST or " +
+        "gRPC, and writes exactly one output line per input line, in input order, tagged with batch_id, batch_index " +
+        "and batch_instance_id. Flags override SELDON_BATCH_* environment variables, which override the defaults.";
+
+    /// <summary>Runs the command line and returns the process exit code (see <see cref="ExitCodes"/>).</summary>
+    public static async Task<int> RunAsync(string[] args, Func<string, string?>? environment = null, TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        stdout ??= Console.Out;
+        stderr ??= Console.Error;
+
+        var batch = new BatchCommandLine();
+        var root = new RootCommand(Description);
+        foreach (var setting in batch.Settings)
+        {
+            root.Options.Add(setting.Option);
+        }
+
+        root.Options.Add(batch.Benchmark);
+        // -h is the host, as in the original: help is --help only.
+        foreach (var help in root.Options.OfType<HelpOption>().ToList())
+        {
+            root.Options.Remove(help);
+        }
+
+        root.Options.Add(new HelpOption("--help"));
+
+        using var signals = new SignalCancellation();
+        // SERVE var serve = ServeCommand.Create(environment, stdout, stderr, signals);
+        // SERVE root.Subcommands.Add(serve);
+
+        var exitCode = ExitCodes.Success;
+        root.SetAction(async (parse, _) =>
+        {
+            exitCode = await RunBatchAsync(batch, parse, environment, stdout, stderr, signals).ConfigureAwait(false);
+            return exitCode;
+        });
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            await stderr.WriteLineAsync($"{ProgramName}: error: {parsed.Errors[0].Message} (see {ProgramName} --help)").ConfigureAwait(false);
+            return ExitCodes.InvalidSettings;
+        }
+
+        var config = new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = null };
+        return await parsed.InvokeAsync(config, signals.Token).ConfigureAwait(false);
+    }
+
+    private static async Task<int> RunBatchAsync(
+        BatchCommandLine batch, ParseResult parse, Func<string, string?> environment, TextWriter stdout, TextWriter stderr, SignalCancellation signals)
+    {
+        CliRun run;
+        try
+        {
+            run = batch.Bind(parse, environment);
+            run.Options.Validate();
+        }
+        catch (InvalidBatchOptionsException ex)
+        {
+            await stderr.WriteLineAsync($"{ProgramName}: error: {ex.Message} (see {ProgramName} --help)").ConfigureAwait(false);
+            return ExitCodes.InvalidSettings;
+        }
+
+        using var loggers = CliLogging.Create(run.LogLevel);
+        var logger = loggers.CreateLogger(ProgramName);
+        try
+        {
+            var summary = await BatchRun.RunAsync(run.Options, loggers, signals.Token).ConfigureAwait(false);
+            if (run.Benchmark)
+            {
+                await stdout.WriteLineAsync(FormatSummary(summary)).ConfigureAwait(false);
+            }
+
+            return ExitCodes.Success;
+        }
+        catch (OperationCanceledException) when (signals.Token.IsCancellationRequested)
+        {
+            logger.LogWarning("Interrupted by {Signal}; the output file holds the lines written so far", signals.Signal);
+            return signals.Signal == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted;
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "The run failed: {Reason}", ex.Message);
+            return ExitCodes.Unexpected;
+        }
+    }
+
+    /// <summary>The benchmark summary, one figure per line.</summary>
+    internal static string FormatSummary(RunSummary summary) => string.Join(
+        Environment.NewLine,
+        $"output: {summary.OutputPath}",
+        $"instances: {summary.Instances}",
+        $"succeeded: {summary.Succeeded}",
+        $"failed: {summary.Failed}",
+        $"requests: {summary.Requests}",
+        $"retries: {summary.Retries}",
+        $"elapsed: {summary.Elapsed.TotalSeconds:0.000} s",
+        $"instances per second: {summary.InstancesPerSecond:0.0}");
+}

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Logging;
+using NLog;
+using NLog.Extensions.Logging;
+using NLog.Targets;
+
+namespace Seldon.Batch.Dataflow.Cli;
+
+/// <summary>Wires NLog as the logging provider of the command line: one stderr target at the chosen level.
+/// The library itself only sees Microsoft.Extensions.Logging.</summary>
+internal static class CliLogging
+{
+    public static ILoggerFactory Create(Microsoft.Extensions.Logging.LogLevel level)
+    {
+        var config = new NLog.Config.LoggingConfiguration();
+        var stderr = new ConsoleTarget("stderr")
+        {
+            StdErr = true,
+            Layout = "${date:format=yyyy-MM-ddTHH\\:mm\\:ss.fffK} ${level:uppercase=true:padding=-5} ${logger:shortName=true} ${message}${onexception:inner= ${exception:format=message}}",
+        };
+        config.AddRule(ToNLog(level), NLog.LogLevel.Fatal, stderr);
+        // ASP.NET Core (the built-in server) is chatty at info; keep it to warnings unless debugging.
+        var logFactory = new LogFactory { Configuration = config };
+        return LoggerFactory.Create(builder =>
+        {
+            builder.ClearProviders();
+            builder.SetMinimumLevel(level);
+            if (level > Microsoft.Extensions.Logging.LogLevel.Debug)
+            {
+                builder.AddFilter("Microsoft", Microsoft.Extensions.Logging.LogLevel.Warning);
+                builder.AddFilter("Grpc", Microsoft.Extensions.Logging.LogLevel.Warning);
+                builder.AddFilter("Polly", Microsoft.Extensions.Logging.LogLevel.Warning);
+            }
+
+            builder.AddNLog(_ => logFactory);
+        });
+    }
+
+    private static NLog.LogLevel ToNLog(Microsoft.Extensions.Logging.LogLevel level) => level switch
+    {
+        Microsoft.Extensions.Logging.LogLevel.Trace => NLog.LogLevel.Trace,
+        Microsoft.Extensions.Logging.LogLevel.Debug => NLog.LogLevel.Debug,
+        Microsoft.Extensions.Logging.LogLevel.Information => NLog.LogLevel.Info,
+        Microsoft.Extensions.Logging.LogLevel.Warning => NLog.LogLevel.Warn,
+        Microsoft.Extensions.Logging.LogLevel.Error => NLog.LogLevel.Error,
+        _ => NLog.LogLevel.Fatal,
+    };
+}

@@ -1,0 +1,20 @@
+namespace Seldon.Batch.Dataflow.Cli;
+
+/// <summary>The process exit codes, documented in docs/usage.md.</summary>
+public static class ExitCodes
+{
+    /// <summary>The run finished; every line has its output line.</summary>
+    public const int Success = 0;
+
+    /// <summary>Something unexpected failed.</summary>
+    public const int Unexpected = 1;
+
+    /// <summary>A setting is invalid; nothing was read or sent.</summary>
+    public const int InvalidSettings = 2;
+
+    /// <summary>Interrupted by Ctrl-C (SIGINT).</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>Stopped by SIGTERM.</summary>
+    public const int Terminated = 143;
+}

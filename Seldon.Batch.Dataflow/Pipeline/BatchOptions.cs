@@ -1,0 +1,209 @@
+using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow.Transport;
+
+namespace Seldon.Batch.Dataflow.Pipeline;
+
+/// <summary>Everything a batch run needs. Defaults are those of the original <c>seldon-batch-processor</c>.
+/// Call <see cref="Validate"/> (the runners do) before any work starts.</summary>
+public sealed record BatchOptions
+{
+    /// <summary>The SeldonDeployment to send requests to (required).</summary>
+    public string DeploymentName { get; init; } = "";
+
+    /// <summary>Ingress (istio, ambassador) or the model's own service (seldon).</summary>
+    public GatewayType Gateway { get; init; } = GatewayType.Istio;
+
+    /// <summary>The deployment's Kubernetes namespace.</summary>
+    public string Namespace { get; init; } = "default";
+
+    /// <summary><c>host:port</c> of the ingress or service.</summary>
+    public string Host { get; init; } = "istio-ingressgateway.istio-system.svc.cluster.local:80";
+
+    /// <summary>REST or gRPC.</summary>
+    public TransportType Transport { get; init; } = TransportType.Rest;
+
+    /// <summary>How input lines are read.</summary>
+    public DataType DataType { get; init; } = DataType.Data;
+
+    /// <summary>The payload kind of <c>data</c> requests.</summary>
+    public PayloadType PayloadType { get; init; } = PayloadType.Ndarray;
+
+    /// <summary>Requests in flight at once.</summary>
+    public int Workers { get; init; } = 1;
+
+    /// <summary>Attempts per request, the first included.</summary>
+    public int Retries { get; init; } = 3;
+
+    /// <summary>The input file: one JSON document per line.</summary>
+    public string InputDataPath { get; init; } = "/assets/input-data.txt";
+
+    /// <summary>The output file: one line per input line, in input order.</summary>
+    public string OutputDataPath { get; init; } = "/assets/output-data.txt";
+
+    /// <summary>Predict or feedback.</summary>
+    public PredictionMethod Method { get; init; } = PredictionMethod.Predict;
+
+    /// <summary>The run's <c>batch_id</c>; a new unique id when empty.</summary>
+    public string BatchId { get; init; } = "";
+
+    /// <summary>Lines per request (micro-batching above 1).</summary>
+    public int BatchSize { get; init; } = 1;
+
+    /// <summary>Minimum time between two requests of one worker.</summary>
+    public TimeSpan BatchInterval { get; init; } = TimeSpan.Zero;
+
+    /// <summary>https / TLS.</summary>
+    public bool UseSsl { get; init; }
+
+    /// <summary>Auth token; implies https as in the original.</summary>
+    public string CallCredentialsToken { get; init; } = "";
+
+    /// <summary>False accepts any server certificate.</summary>
+    public bool SslVerify { get; init; } = true;
+
+    /// <summary>Time allowed for one attempt of one request.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Largest gRPC message sent or received, in bytes.</summary>
+    public int GrpcMaxMessageBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Log a progress line every this many instances (0: never).</summary>
+    public int ProgressEvery { get; init; } = 10_000;
+
+    /// <summary>Throws <see cref="InvalidBatchOptionsException"/> naming the first invalid setting.
+    /// With <paramref name="checkFiles"/>, also checks the input file is readable and the output folder writable.</summary>
+    public void Validate(bool checkFiles = true)
+    {
+        if (string.IsNullOrWhiteSpace(DeploymentName))
+        {
+            Fail("--deployment-name (SELDON_BATCH_DEPLOYMENT_NAME) is required");
+        }
+
+        if (string.IsNullOrWhiteSpace(Host))
+        {
+            Fail("--host must not be empty");
+        }
+
+        if (Workers < 1)
+        {
+            Fail($"--workers must be at least 1, not {Workers}");
+        }
+
+        if (Retries < 1)
+        {
+            Fail($"--retries is the number of attempts per request and must be at least 1, not {Retries}");
+        }
+
+        if (BatchSize < 1)
+        {
+            Fail($"--batch-size must be at least 1, not {BatchSize}");
+        }
+
+        if (BatchInterval < TimeSpan.Zero)
+        {
+            Fail($"--batch-interval must be 0 or more seconds, not {BatchInterval.TotalSeconds}");
+        }
+
+        if (Timeout <= TimeSpan.Zero)
+        {
+            Fail($"--timeout must be more than 0 seconds, not {Timeout.TotalSeconds}");
+        }
+
+        if (GrpcMaxMessageBytes < 1024)
+        {
+            Fail($"--grpc-max-message-size must be at least 1024 bytes, not {GrpcMaxMessageBytes}");
+        }
+
+        if (Method == PredictionMethod.Feedback && DataType != DataType.Raw)
+        {
+            Fail($"--method feedback needs --data-type raw (each line a Feedback message), not --data-type {Name(DataType)}");
+        }
+
+        if (BatchSize > 1)
+        {
+            if (Method == PredictionMethod.Feedback)
+            {
+                Fail("--method feedback sends one Feedback message per request: use --batch-size 1");
+            }
+
+            if (DataType is DataType.Json or DataType.Str)
+            {
+                Fail($"--batch-size {BatchSize} needs --data-type data or raw: {Name(DataType)} lines cannot be merged into one request");
+            }
+
+            if (DataType == DataType.Data && PayloadType == PayloadType.Tftensor)
+            {
+                Fail($"--batch-size {BatchSize} works with --payload-type ndarray or tensor, not tftensor");
+            }
+        }
+
+        if (checkFiles)
+        {
+            CheckFiles();
+        }
+    }
+
+    private void CheckFiles()
+    {
+        if (string.IsNullOrWhiteSpace(InputDataPath) || !File.Exists(InputDataPath))
+        {
+            Fail($"--input-data-path: no file at '{InputDataPath}'");
+        }
+
+        try
+        {
+            using var probe = File.OpenRead(InputDataPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Fail($"--input-data-path: '{InputDataPath}' cannot be read: {ex.Message}");
+        }
+
+        if (string.IsNullOrWhiteSpace(OutputDataPath) || Directory.Exists(OutputDataPath))
+        {
+            Fail($"--output-data-path: '{OutputDataPath}' must be a file path, not a folder");
+        }
+
+        var full = Path.GetFullPath(OutputDataPath);
+        if (full == Path.GetFullPath(InputDataPath))
+        {
+            Fail($"--output-data-path: '{OutputDataPath}' is the input file; it would be overwritten");
+        }
+
+        var folder = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(folder))
+        {
+            Fail($"--output-data-path: the folder '{folder}' does not exist");
+        }
+
+        var probePath = Path.Combine(folder, $".seldon-batch-probe-{Guid.NewGuid():N}");
+        try
+        {
+            File.WriteAllBytes(probePath, []);
+            File.Delete(probePath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Fail($"--output-data-path: cannot write in '{folder}': {ex.Message}");
+        }
+    }
+
+    internal static string Name<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+
+    private static void Fail(string message) => throw new InvalidBatchOptionsException(message);
+
+    internal EndpointSettings ToEndpoint() => new()
+    {
+        Host = Host,
+        DeploymentName = DeploymentName,
+        Namespace = Namespace,
+        Gateway = Gateway,
+        UseSsl = UseSsl,
+        Token = CallCredentialsToken,
+        SslVerify = SslVerify,
+        Timeout = Timeout,
+        MaxMessageBytes = GrpcMaxMessageBytes,
+    };
+
+    internal RetrySettings ToRetry() => new() { Attempts = Retries, Interval = BatchInterval, Workers = Workers };
+}

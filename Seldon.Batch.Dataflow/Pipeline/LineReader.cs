@@ -1,0 +1,76 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace Seldon.Batch.Dataflow.Pipeline;
+
+/// <summary>Streams the lines of a file without loading it: splits on '\n' only (a '\r' before it is
+/// dropped), so line k of the file is always instance k; invalid UTF-8 is replaced, never fatal.</summary>
+internal static class LineReader
+{
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
+
+    public static async IAsyncEnumerable<string> ReadLinesAsync(string path, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 1 << 16));
+        var first = true;
+        while (true)
+        {
+            var read = await reader.ReadAsync(ct).ConfigureAwait(false);
+            var buffer = read.Buffer;
+            while (TryTakeLine(ref buffer, out var line))
+            {
+                yield return Decode(line, ref first);
+            }
+
+            if (read.IsCompleted)
+            {
+                if (!buffer.IsEmpty)
+                {
+                    yield return Decode(buffer, ref first);
+                }
+
+                break;
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+
+        await reader.CompleteAsync().ConfigureAwait(false);
+    }
+
+    private static bool TryTakeLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)
+    {
+        var end = buffer.PositionOf((byte)'\n');
+        if (end is null)
+        {
+            line = default;
+            return false;
+        }
+
+        line = buffer.Slice(0, end.Value);
+        buffer = buffer.Slice(buffer.GetPosition(1, end.Value));
+        return true;
+    }
+
+    private static string Decode(ReadOnlySequence<byte> line, ref bool first)
+    {
+        if (!line.IsEmpty && line.Slice(line.Length - 1).FirstSpan[0] == (byte)'\r')
+        {
+            line = line.Slice(0, line.Length - 1);
+        }
+
+        if (first)
+        {
+            first = false;
+            if (line.Length >= 3 && line.Slice(0, 3).ToArray() is [0xEF, 0xBB, 0xBF])
+            {
+                line = line.Slice(3);
+            }
+        }
+
+        return Utf8.GetString(line);
+    }
+}

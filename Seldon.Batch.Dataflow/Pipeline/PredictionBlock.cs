@@ -1,0 +1,121 @@
+using System.Threading.Tasks.Dataflow;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow.Transport;
+
+namespace Seldon.Batch.Dataflow.Pipeline;
+
+/// <summary>The batch processor as one Dataflow block, for applications that link it into their own network:
+/// input lines in, one <see cref="InstanceResult"/> per line out, in input order. Completion and faults
+/// propagate the Dataflow way; a failing instance becomes an error record, never a fault.</summary>
+public static class PredictionBlock
+{
+    /// <summary>Builds the network number → batch → encode → predict → split and returns it as one block.</summary>
+    /// <param name="options">The run's settings; validated here (files are not checked).</param>
+    /// <param name="client">The client requests go through; shared by all workers, not disposed by the block.</param>
+    /// <param name="statistics">Counters the block updates; pass one to watch progress.</param>
+    /// <param name="loggerFactory">Where the block logs; nothing is logged when null.</param>
+    /// <param name="cancellationToken">Cancels every stage.</param>
+    public static IPropagatorBlock<string, InstanceResult> Create(
+        BatchOptions options,
+        IPredictionClient client,
+        RunStatistics? statistics = null,
+        ILoggerFactory? loggerFactory = null,
+        CancellationToken cancellationToken = default)
+    {
+        options.Validate(checkFiles: false);
+        var stats = statistics ?? new RunStatistics();
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(typeof(PredictionBlock).FullName!);
+        var batchId = string.IsNullOrEmpty(options.BatchId) ? Guid.NewGuid().ToString() : options.BatchId;
+        var encoder = new MicroBatchEncoder(new EncoderSettings(options.DataType, options.PayloadType, options.Method, batchId, options.BatchSize));
+        var composer = new OutputComposer(batchId);
+        var cpu = Math.Max(1, Environment.ProcessorCount);
+        var inFlight = options.Workers * 2;
+
+        long next = 0;
+        var number = new TransformBlock<string, InputLine>(
+            text => new InputLine(next++, text),
+            Sequential(options.BatchSize * 4, cancellationToken));
+
+        var batch = new BatchBlock<InputLine>(options.BatchSize, new GroupingDataflowBlockOptions
+        {
+            BoundedCapacity = options.BatchSize * 2,
+            CancellationToken = cancellationToken,
+        });
+
+        var encode = new TransformBlock<InputLine[], EncodedBatch>(
+            encoder.Encode,
+            Parallel(cpu, inFlight, cancellationToken));
+
+        var predict = new TransformBlock<EncodedBatch, PredictedBatch>(
+            async encoded =>
+            {
+                if (!encoded.HasRequest)
+                {
+                    return new PredictedBatch(encoded, null);
+                }
+
+                var request = new PredictionRequest(options.Method, encoded.RequestBody!, encoded.Puid);
+                PredictionResponse response;
+                try
+                {
+                    response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A client must not throw, but one that does costs this batch only, not the run.
+                    response = PredictionResponse.Failed(0, $"the client failed: {ex.GetType().Name}: {ex.Message}", false);
+                }
+
+                stats.AddRequest(response.Retries);
+                if (!response.IsSuccess)
+                {
+                    logger.LogDebug("Request {Puid} failed after {Attempts} attempt(s): {Reason}", encoded.Puid, response.Retries + 1, response.Failure);
+                }
+
+                return new PredictedBatch(encoded, response);
+            },
+            Parallel(options.Workers, inFlight, cancellationToken));
+
+        var split = new TransformManyBlock<PredictedBatch, InstanceResult>(
+            predicted =>
+            {
+                var r = predicted.Response;
+                var results = composer.Compose(predicted.Batch, r?.Body, r?.Code ?? 0, r?.Failure);
+                foreach (var result in results)
+                {
+                    stats.AddResult(result.Succeeded);
+                }
+
+                return results;
+            },
+            Parallel(cpu, inFlight, cancellationToken));
+
+        var link = new DataflowLinkOptions { PropagateCompletion = true };
+        number.LinkTo(batch, link);
+        batch.LinkTo(encode, link);
+        encode.LinkTo(predict, link);
+        predict.LinkTo(split, link);
+        return DataflowBlock.Encapsulate(number, split);
+    }
+
+    private static ExecutionDataflowBlockOptions Sequential(int capacity, CancellationToken ct) => new()
+    {
+        BoundedCapacity = capacity,
+        MaxDegreeOfParallelism = 1,
+        EnsureOrdered = true,
+        CancellationToken = ct,
+    };
+
+    private static ExecutionDataflowBlockOptions Parallel(int parallelism, int capacity, CancellationToken ct) => new()
+    {
+        BoundedCapacity = Math.Max(capacity, parallelism),
+        MaxDegreeOfParallelism = parallelism,
+        EnsureOrdered = true,
+        SingleProducerConstrained = true,
+        CancellationToken = ct,
+    };
+
+    private sealed record PredictedBatch(EncodedBatch Batch, PredictionResponse? Response);
+}

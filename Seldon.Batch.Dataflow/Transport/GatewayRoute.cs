@@ -1,0 +1,32 @@
+using Seldon.Batch.Dataflow.Protocol;
+
+namespace Seldon.Batch.Dataflow.Transport;
+
+/// <summary>The base address and REST paths of a deployment behind a gateway.</summary>
+internal sealed class GatewayRoute
+{
+    public GatewayRoute(EndpointSettings settings)
+    {
+        var host = settings.Host.Trim().TrimEnd('/');
+        var schemeEnd = host.IndexOf("://", StringComparison.Ordinal);
+        if (schemeEnd >= 0)
+        {
+            host = host[(schemeEnd + 3)..];
+        }
+
+        BaseAddress = new Uri($"{(settings.IsSecure ? "https" : "http")}://{host}");
+        var prefix = settings.Gateway == GatewayType.Seldon
+            ? ""
+            : $"/seldon/{Uri.EscapeDataString(settings.Namespace)}/{Uri.EscapeDataString(settings.DeploymentName)}";
+        PredictPath = prefix + "/api/v1.0/predictions";
+        FeedbackPath = prefix + "/api/v1.0/feedback";
+    }
+
+    public Uri BaseAddress { get; }
+
+    public string PredictPath { get; }
+
+    public string FeedbackPath { get; }
+
+    public string PathOf(PredictionMethod method) => method == PredictionMethod.Feedback ? FeedbackPath : PredictPath;
+}

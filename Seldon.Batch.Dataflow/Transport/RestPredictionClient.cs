@@ -1,0 +1,104 @@
+using System.Net;
+using System.Net.Sockets;
+using RestSharp;
+using Seldon.Batch.Dataflow.Protocol;
+
+namespace Seldon.Batch.Dataflow.Transport;
+
+/// <summary>Seldon's REST protocol over RestSharp. One instance serves all workers: a single connection
+/// pool, so connections are reused across requests.</summary>
+public sealed class RestPredictionClient : IPredictionClient
+{
+    private readonly RestClient _client;
+    private readonly GatewayRoute _route;
+    private readonly EndpointSettings _settings;
+
+    /// <summary>Creates a client for the deployment <paramref name="settings"/> describe.</summary>
+    public RestPredictionClient(EndpointSettings settings)
+    {
+        _settings = settings;
+        _route = new GatewayRoute(settings);
+        var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = int.MaxValue,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            ConnectTimeout = settings.Timeout < TimeSpan.FromSeconds(10) ? settings.Timeout : TimeSpan.FromSeconds(10),
+            AutomaticDecompression = DecompressionMethods.All,
+            UseCookies = false,
+            UseProxy = false,
+        };
+        if (!settings.SslVerify)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+        }
+
+        var http = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+        var options = new RestClientOptions(_route.BaseAddress)
+        {
+            Timeout = settings.Timeout,
+            ThrowOnAnyError = false,
+            UserAgent = "seldon-batch-processor",
+        };
+        _client = new RestClient(http, options, disposeHttpClient: true);
+    }
+
+    /// <summary>The URL predictions are sent to.</summary>
+    public Uri PredictUrl => new(_route.BaseAddress, _route.PredictPath);
+
+    /// <inheritdoc />
+    public async Task<PredictionResponse> SendAsync(PredictionRequest request, CancellationToken cancellationToken)
+    {
+        var path = _route.PathOf(request.Method);
+        var rest = new RestRequest(path, Method.Post);
+        rest.AddHeader("seldon-puid", request.Puid);
+        if (_settings.Token.Length > 0)
+        {
+            rest.AddHeader("X-Auth-Token", _settings.Token);
+        }
+
+        rest.AddStringBody(request.Body, ContentType.Json);
+        var response = await _client.ExecuteAsync(rest, cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var code = (int)response.StatusCode;
+        var url = $"{_route.BaseAddress.GetLeftPart(UriPartial.Authority)}{path}";
+        if (response.ResponseStatus == ResponseStatus.Completed || code > 0)
+        {
+            if (response.IsSuccessStatusCode)
+            {
+                return PredictionResponse.Success(response.Content ?? "", code);
+            }
+
+            var detail = SeldonStatus.DescribeBody(response.Content);
+            var reason = $"HTTP {code} {response.StatusDescription} from {url}{(detail.Length > 0 ? ": " + detail : "")}";
+            return PredictionResponse.Failed(code, reason, IsTransientStatus(code));
+        }
+
+        if (response.ResponseStatus == ResponseStatus.TimedOut)
+        {
+            return PredictionResponse.Failed(0, $"no answer from {url} within {_settings.Timeout.TotalSeconds:0.###} s", true);
+        }
+
+        return PredictionResponse.Failed(0, $"POST {url} failed: {Describe(response.ErrorException, response.ErrorMessage)}", true);
+    }
+
+    private static bool IsTransientStatus(int code) => code >= 500 || code == 429 || code == 408;
+
+    private static string Describe(Exception? error, string? message)
+    {
+        // The innermost socket error names the cause ("Connection refused"); outer ones only wrap it.
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            if (e is SocketException socket)
+            {
+                return socket.Message;
+            }
+        }
+
+        var text = error?.InnerException?.Message ?? error?.Message ?? message;
+        return string.IsNullOrWhiteSpace(text) ? "the connection failed without a reason" : text;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _client.Dispose();
+}
