@@ -15,6 +15,8 @@ internal sealed class OutputComposer
     public const int UnsentCode = 400;
 
 
+    private static readonly string[] MessageFieldOrder = ["status", "meta", "data", "binData", "strData", "jsonData", "customData"];
+
     private readonly string _batchId;
 
     public OutputComposer(string batchId) => _batchId = batchId;
@@ -204,7 +206,7 @@ internal sealed class OutputComposer
         var line = SeldonJson.WriteObject(w =>
         {
             var wroteMeta = false;
-            foreach (var p in message)
+            foreach (var p in InCanonicalOrder(message))
             {
                 w.WritePropertyName(p.Key);
                 if (p.Key == "data")
@@ -242,6 +244,27 @@ internal sealed class OutputComposer
             }
         });
         return new InstanceResult(member.Index, line, null);
+    }
+
+    /// <summary>The SeldonMessage fields in proto order, then any others: REST answers (in the model's order)
+    /// and gRPC answers (in proto order) give the same output line.</summary>
+    private static IEnumerable<KeyValuePair<string, JsonNode?>> InCanonicalOrder(JsonObject message)
+    {
+        foreach (var key in MessageFieldOrder)
+        {
+            if (message.TryGetPropertyValue(key, out var value))
+            {
+                yield return new(key, value);
+            }
+        }
+
+        foreach (var p in message)
+        {
+            if (!MessageFieldOrder.Contains(p.Key))
+            {
+                yield return p;
+            }
+        }
     }
 
     /// <summary>Writes <c>"tags"</c>: the user's tags, the model's over them, the batch tags over both.</summary>

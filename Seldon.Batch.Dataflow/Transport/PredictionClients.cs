@@ -9,6 +9,7 @@ public static class PredictionClients
         IPredictionClient inner = transport switch
         {
             TransportType.Rest => new RestPredictionClient(endpoint),
+            TransportType.Grpc => new GrpcPredictionClient(endpoint),
             _ => throw new NotSupportedException($"the {transport} transport is not available"),
         };
         return new RetryingPredictionClient(inner, retry);

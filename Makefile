@@ -1,0 +1,22 @@
+# Each target is one step a newcomer can read. `make run` and `make test` are all a fresh clone needs.
+SLN := Seldon.Batch.Dataflow.sln
+CONFIG := Release
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+
+.PHONY: build test run serve clean
+
+build:            ## compile the library, the executable and the tests
+	dotnet build $(SLN) -c $(CONFIG)
+
+test: build       ## the whole test suite (unit, integration over real sockets, the real executable)
+	dotnet test $(SLN) -c $(CONFIG) --no-build
+
+run: build        ## the sample batch on the built-in model (or on $$SELDON_BATCH_HOST when set)
+	bash samples/run.sh
+
+serve: build      ## the built-in demo model on 127.0.0.1:9000 (REST) and :9500 (gRPC) until Ctrl-C
+	dotnet Seldon.Batch.Dataflow/bin/$(CONFIG)/net10.0/seldon-batch-processor.dll serve
+
+clean:
+	dotnet clean $(SLN) -c $(CONFIG); rm -rf out

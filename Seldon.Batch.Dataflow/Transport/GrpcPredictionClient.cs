@@ -1,0 +1,105 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Protos;
+
+namespace Seldon.Batch.Dataflow.Transport;
+
+/// <summary>Seldon's gRPC service over Grpc.Net.Client. One channel serves all workers; it opens more
+/// HTTP/2 connections when the calls in flight exceed what one connection carries. Messages are converted
+/// from and to the pipeline's JSON at this edge with Google.Protobuf's own JSON parser and formatter.</summary>
+public sealed class GrpcPredictionClient : IPredictionClient
+{
+    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(false));
+    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(false));
+
+    private readonly GrpcChannel _channel;
+    private readonly Protos.Seldon.SeldonClient _client;
+    private readonly EndpointSettings _settings;
+    private readonly string _address;
+
+    /// <summary>Creates a client (and its channel) for the deployment <paramref name="settings"/> describe.</summary>
+    public GrpcPredictionClient(EndpointSettings settings)
+    {
+        _settings = settings;
+        var route = new GatewayRoute(settings);
+        _address = route.BaseAddress.GetLeftPart(UriPartial.Authority);
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(60),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
+            ConnectTimeout = settings.Timeout < TimeSpan.FromSeconds(10) ? settings.Timeout : TimeSpan.FromSeconds(10),
+            UseProxy = false,
+        };
+        if (!settings.SslVerify)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+        }
+
+        _channel = GrpcChannel.ForAddress(_address, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = settings.MaxMessageBytes,
+            MaxSendMessageSize = settings.MaxMessageBytes,
+            Credentials = settings.IsSecure ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure,
+        });
+        _client = new Protos.Seldon.SeldonClient(_channel);
+    }
+
+    /// <inheritdoc />
+    public async Task<PredictionResponse> SendAsync(PredictionRequest request, CancellationToken cancellationToken)
+    {
+        IMessage message;
+        try
+        {
+            message = request.Method == PredictionMethod.Feedback
+                ? Parser.Parse<Feedback>(request.Body)
+                : Parser.Parse<SeldonMessage>(request.Body);
+        }
+        catch (Exception ex) when (ex is InvalidJsonException or InvalidProtocolBufferException or FormatException)
+        {
+            return PredictionResponse.Failed(
+                (int)StatusCode.InvalidArgument, $"the line is not a valid {(request.Method == PredictionMethod.Feedback ? "Feedback" : "SeldonMessage")} for gRPC: {ex.Message}", false);
+        }
+
+        var headers = new Metadata
+        {
+            { "seldon", _settings.DeploymentName },
+            { "namespace", _settings.Namespace },
+            { "seldon-puid", request.Puid },
+        };
+        if (_settings.Token.Length > 0)
+        {
+            headers.Add("x-auth-token", _settings.Token);
+        }
+
+        var options = new CallOptions(headers, DateTime.UtcNow.Add(_settings.Timeout), cancellationToken);
+        try
+        {
+            var answer = message is Feedback feedback
+                ? await _client.SendFeedbackAsync(feedback, options).ResponseAsync.ConfigureAwait(false)
+                : await _client.PredictAsync((SeldonMessage)message, options).ResponseAsync.ConfigureAwait(false);
+            return PredictionResponse.Success(Formatter.Format(answer), (int)StatusCode.OK);
+        }
+        catch (RpcException ex) when (!(ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested))
+        {
+            var detail = string.IsNullOrWhiteSpace(ex.Status.Detail) ? "no detail" : ex.Status.Detail;
+            return PredictionResponse.Failed((int)ex.StatusCode, $"gRPC {ex.StatusCode} from {_address}: {detail}", IsTransient(ex.StatusCode));
+        }
+        catch (RpcException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+    }
+
+    /// <summary>The codes after which the same call may succeed.</summary>
+    internal static bool IsTransient(StatusCode code) =>
+        code is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted;
+
+    /// <inheritdoc />
+    public void Dispose() => _channel.Dispose();
+}
