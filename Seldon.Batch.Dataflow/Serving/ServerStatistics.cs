@@ -1,0 +1,55 @@
+namespace Seldon.Batch.Dataflow.Serving;
+
+/// <summary>
+/// What a <see cref="DemoModelServer"/> has seen since it started; safe to read while it serves.
+/// </summary>
+/// <remarks>
+/// Tests use these counts to check client behaviour from the server's side, for example that an answer
+/// 400 was not retried. Counts are updated when a request arrives, before its answer is sent, so a client
+/// that has received an answer sees its request counted.
+/// </remarks>
+public sealed class ServerStatistics
+{
+    private long _requests;
+    private long _predictRequests;
+    private long _feedbackRequests;
+    private long _injectedFailures;
+    private long _droppedConnections;
+    private long _badRequests;
+
+    /// <summary>All prediction and feedback requests received, REST and gRPC.</summary>
+    public long Requests => Interlocked.Read(ref _requests);
+
+    /// <summary>Prediction requests received, REST and gRPC.</summary>
+    public long PredictRequests => Interlocked.Read(ref _predictRequests);
+
+    /// <summary>Feedback requests received, REST and gRPC.</summary>
+    public long FeedbackRequests => Interlocked.Read(ref _feedbackRequests);
+
+    /// <summary>Requests answered with an injected failure.</summary>
+    public long InjectedFailures => Interlocked.Read(ref _injectedFailures);
+
+    /// <summary>Requests whose connection (REST) or stream (gRPC) was aborted on purpose.</summary>
+    public long DroppedConnections => Interlocked.Read(ref _droppedConnections);
+
+    /// <summary>Requests rejected as bad data: HTTP 400 over REST, InvalidArgument over gRPC (injected failures not included).</summary>
+    public long BadRequests => Interlocked.Read(ref _badRequests);
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"requests={Requests} predict={PredictRequests} feedback={FeedbackRequests} injectedFailures={InjectedFailures} " +
+        $"dropped={DroppedConnections} badRequests={BadRequests}";
+
+    /// <summary>Counts an arriving request and returns its number, starting at 1.</summary>
+    internal long CountRequest(SeldonMethod method)
+    {
+        Interlocked.Increment(ref method == SeldonMethod.Predict ? ref _predictRequests : ref _feedbackRequests);
+        return Interlocked.Increment(ref _requests);
+    }
+
+    internal void CountInjectedFailure() => Interlocked.Increment(ref _injectedFailures);
+
+    internal void CountDroppedConnection() => Interlocked.Increment(ref _droppedConnections);
+
+    internal void CountBadRequest() => Interlocked.Increment(ref _badRequests);
+}
