@@ -40,8 +40,8 @@ public static class CliApplication
         root.Options.Add(new HelpOption("--help"));
 
         using var signals = new SignalCancellation();
-        // SERVE var serve = ServeCommand.Create(environment, stdout, stderr, signals);
-        // SERVE root.Subcommands.Add(serve);
+        var serve = ServeCommand.Create(environment, stdout, stderr, signals);
+        root.Subcommands.Add(serve);
 
         var exitCode = ExitCodes.Success;
         root.SetAction(async (parse, _) =>
