@@ -88,7 +88,7 @@ public sealed class GrpcPredictionClient : IPredictionClient
         catch (RpcException ex) when (!(ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested))
         {
             var detail = string.IsNullOrWhiteSpace(ex.Status.Detail) ? "no detail" : ex.Status.Detail;
-            return PredictionResponse.Failed((int)ex.StatusCode, $"gRPC {ex.StatusCode} from {_address}: {detail}", IsTransient(ex.StatusCode));
+            return PredictionResponse.Failed((int)ex.StatusCode, $"gRPC {ex.StatusCode} from {_address}: {detail}", IsTransient(ex));
         }
         catch (RpcException) when (cancellationToken.IsCancellationRequested)
         {
@@ -96,9 +96,12 @@ public sealed class GrpcPredictionClient : IPredictionClient
         }
     }
 
-    /// <summary>The codes after which the same call may succeed.</summary>
-    internal static bool IsTransient(StatusCode code) =>
-        code is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted;
+    /// <summary>Whether the same call may succeed: the codes that mean "try again", and failures of the
+    /// connection itself (a reset stream or socket surfaces as Internal with the HTTP error inside), which
+    /// the model never saw.</summary>
+    internal static bool IsTransient(RpcException ex) =>
+        ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted
+        || (ex.StatusCode == StatusCode.Internal && ex.Status.DebugException is HttpRequestException or IOException);
 
     /// <inheritdoc />
     public void Dispose() => _channel.Dispose();

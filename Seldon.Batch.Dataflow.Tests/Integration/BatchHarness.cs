@@ -1,0 +1,69 @@
+using System.Text.Json.Nodes;
+using Seldon.Batch.Dataflow.Pipeline;
+using Seldon.Batch.Dataflow.Serving;
+using Seldon.Batch.Dataflow.Transport;
+
+namespace Seldon.Batch.Dataflow.Tests.Integration;
+
+/// <summary>Runs the real file-to-file batch against a server and reads the output back.</summary>
+internal static class BatchHarness
+{
+    public static BatchOptions Options(DemoModelServer server, string transport) => Options(
+        transport == "grpc" ? server.GrpcPort : server.RestPort, transport);
+
+    public static BatchOptions Options(int port, string transport) => new()
+    {
+        DeploymentName = "demo",
+        Gateway = GatewayType.Seldon,
+        Host = $"127.0.0.1:{port}",
+        Transport = transport == "grpc" ? TransportType.Grpc : TransportType.Rest,
+        Workers = 4,
+        BatchId = "test-batch",
+        Timeout = TimeSpan.FromSeconds(20),
+    };
+
+    public static async Task<BatchResult> RunAsync(BatchOptions options, IEnumerable<string> inputLines)
+    {
+        var dir = Directory.CreateTempSubdirectory("sbd-test-");
+        try
+        {
+            var input = Path.Combine(dir.FullName, "input.txt");
+            var output = Path.Combine(dir.FullName, "output.txt");
+            await File.WriteAllTextAsync(input, string.Concat(inputLines.Select(l => l + "\n")));
+            var summary = await BatchRun.RunAsync(options with { InputDataPath = input, OutputDataPath = output });
+            var text = await File.ReadAllTextAsync(output);
+            var lines = text.Length == 0 ? [] : text.TrimEnd('\n').Split('\n');
+            Assert.EndsWith("\n", text.Length == 0 ? "\n" : text);
+            return new BatchResult(summary, lines, lines.Select(l => JsonNode.Parse(l)!.AsObject()).ToArray());
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    public static long BatchIndex(JsonObject output) => output["meta"]!["tags"]!["batch_index"]!.GetValue<long>();
+
+    public static JsonObject Tags(JsonObject output) => output["meta"]!["tags"]!.AsObject();
+
+    /// <summary>Asserts the output contract: one line per input line, line k tagged with batch_index k.</summary>
+    public static void AssertOrdered(BatchResult result, int expectedLines)
+    {
+        Assert.Equal(expectedLines, result.Outputs.Length);
+        for (var k = 0; k < expectedLines; k++)
+        {
+            var tags = Tags(result.Outputs[k]);
+            Assert.Equal(k, tags["batch_index"]!.GetValue<long>());
+            Assert.Equal("test-batch", tags["batch_id"]!.GetValue<string>());
+            Assert.False(string.IsNullOrEmpty(tags["batch_instance_id"]!.GetValue<string>()));
+        }
+
+        Assert.Equal(expectedLines, result.Outputs.Select(o => Tags(o)["batch_instance_id"]!.GetValue<string>()).Distinct().Count());
+    }
+
+    public static bool IsError(JsonObject output) => output["status"]?["status"]?.GetValue<int>() == 1;
+
+    public static string Reason(JsonObject output) => output["status"]!["reason"]!.GetValue<string>();
+}
+
+internal sealed record BatchResult(RunSummary Summary, string[] Lines, JsonObject[] Outputs);

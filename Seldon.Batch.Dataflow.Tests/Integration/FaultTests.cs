@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Sockets;
+using Seldon.Batch.Dataflow.Serving;
+using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
+
+namespace Seldon.Batch.Dataflow.Tests.Integration;
+
+/// <summary>Faults injected by the built-in server: retries, what is not retried, order under delays, a dead server.</summary>
+public sealed class FaultTests
+{
+    public static TheoryData<string> Transports => new() { "rest", "grpc" };
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task Transient_failures_are_retried_until_they_succeed(string transport)
+    {
+        await using var server = await DemoModelServer.StartAsync(new ServeOptions { FailFirst = 2, FailStatus = 503 });
+        var result = await RunAsync(Options(server, transport) with { Workers = 1, Retries = 3 }, ["[[1]]", "[[2]]"]);
+
+        AssertOrdered(result, 2);
+        Assert.Equal(2, result.Summary.Succeeded);
+        Assert.Equal(2, result.Summary.Retries);
+        Assert.Equal(4, server.Statistics.Requests);
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task When_retries_run_out_the_line_gets_an_error_record(string transport)
+    {
+        await using var server = await DemoModelServer.StartAsync(new ServeOptions { FailEvery = 1, FailStatus = 429 });
+        var result = await RunAsync(Options(server, transport) with { Retries = 2 }, ["[[1]]", "[[2]]", "[[3]]"]);
+
+        AssertOrdered(result, 3);
+        Assert.All(result.Outputs, o => Assert.True(IsError(o)));
+        Assert.Equal(3, result.Summary.Failed);
+        Assert.Equal(3, result.Summary.Retries);
+        Assert.Equal(6, server.Statistics.Requests);
+        Assert.Equal(transport == "grpc" ? 8 : 429, result.Outputs[0]["status"]!["code"]!.GetValue<int>());
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task A_4xx_answer_is_not_retried(string transport)
+    {
+        await using var server = await DemoModelServer.StartAsync(new ServeOptions { FailEvery = 1, FailStatus = 400 });
+        var result = await RunAsync(Options(server, transport) with { Retries = 3 }, ["[[1]]", "[[2]]"]);
+
+        AssertOrdered(result, 2);
+        Assert.Equal(2, server.Statistics.Requests);
+        Assert.Equal(0, result.Summary.Retries);
+        Assert.Equal(transport == "grpc" ? 3 : 400, result.Outputs[0]["status"]!["code"]!.GetValue<int>());
+        Assert.Contains("injected", Reason(result.Outputs[0]), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task Order_holds_when_answers_arrive_out_of_order(string transport)
+    {
+        await using var server = await DemoModelServer.StartAsync(new ServeOptions { MaxRandomDelayMs = 15, Seed = 3 });
+        var input = Enumerable.Range(0, 150).Select(i => $"[[{i}]]").ToArray();
+        var result = await RunAsync(Options(server, transport) with { Workers = 12 }, input);
+
+        AssertOrdered(result, 150);
+        for (var i = 0; i < 150; i++)
+        {
+            Assert.Equal($"[[{2 * i}]]", result.Outputs[i]["data"]!["ndarray"]!.ToJsonString());
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task Dropped_connections_are_retried(string transport)
+    {
+        await using var server = await DemoModelServer.StartAsync(new ServeOptions { DropEvery = 3 });
+        var input = Enumerable.Range(0, 12).Select(i => $"[[{i}]]").ToArray();
+        var result = await RunAsync(Options(server, transport) with { Workers = 1, Retries = 3 }, input);
+
+        AssertOrdered(result, 12);
+        Assert.Equal(12, result.Summary.Succeeded);
+        Assert.True(result.Summary.Retries >= 4, $"expected retries after dropped connections, got {result.Summary.Retries}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task A_server_that_is_down_gives_error_records_that_name_the_host(string transport)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+
+        var result = await RunAsync(Options(port, transport) with { Retries = 2 }, ["[[1]]", "[[2]]"]);
+
+        AssertOrdered(result, 2);
+        Assert.All(result.Outputs, o => Assert.True(IsError(o)));
+        Assert.All(result.Outputs, o => Assert.Contains($"127.0.0.1:{port}", Reason(o)));
+        Assert.Equal(2, result.Summary.Retries);
+    }
+}
