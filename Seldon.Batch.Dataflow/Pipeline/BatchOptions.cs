@@ -192,7 +192,8 @@ public sealed record BatchOptions
 
     private static void Fail(string message) => throw new InvalidBatchOptionsException(message);
 
-    internal EndpointSettings ToEndpoint() => new()
+    /// <summary>The transport settings of these options, for <see cref="PredictionClients.Create"/>.</summary>
+    public EndpointSettings ToEndpoint() => new()
     {
         Host = Host,
         DeploymentName = DeploymentName,
@@ -205,5 +206,6 @@ public sealed record BatchOptions
         MaxMessageBytes = GrpcMaxMessageBytes,
     };
 
-    internal RetrySettings ToRetry() => new() { Attempts = Retries, Interval = BatchInterval, Workers = Workers };
+    /// <summary>The retry and pacing settings of these options, for <see cref="PredictionClients.Create"/>.</summary>
+    public RetrySettings ToRetry() => new() { Attempts = Retries, Interval = BatchInterval, Workers = Workers };
 }
