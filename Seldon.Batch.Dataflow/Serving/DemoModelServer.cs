@@ -107,7 +107,10 @@ public sealed partial class DemoModelServer : IAsyncDisposable
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
-            Args = [],
+            // The endpoints are the options' alone. Addresses from the environment (ASPNETCORE_URLS, or the
+            // ASPNETCORE_HTTP_PORTS that container images set) would only make the host warn that it ignores
+            // them; command-line settings are the host configuration's last word, so blank them there.
+            Args = ["--urls=", "--http_ports=", "--https_ports="],
             ApplicationName = typeof(DemoModelServer).Assembly.GetName().Name,
             ContentRootPath = AppContext.BaseDirectory,
         });
