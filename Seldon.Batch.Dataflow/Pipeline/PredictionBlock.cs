@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -57,6 +58,7 @@ public static class PredictionBlock
                 }
 
                 var request = new PredictionRequest(options.Method, encoded.RequestBody!, encoded.Puid);
+                var started = Stopwatch.GetTimestamp();
                 PredictionResponse response;
                 try
                 {
@@ -68,7 +70,7 @@ public static class PredictionBlock
                     response = PredictionResponse.Failed(0, $"the client failed: {ex.GetType().Name}: {ex.Message}", false);
                 }
 
-                stats.AddRequest(response.Retries);
+                stats.AddRequest(response, Stopwatch.GetElapsedTime(started));
                 if (!response.IsSuccess)
                 {
                     logger.LogDebug("Request {Puid} failed after {Attempts} attempt(s): {Reason}", encoded.Puid, response.Retries + 1, response.Failure);
@@ -85,7 +87,7 @@ public static class PredictionBlock
                 var results = composer.Compose(predicted.Batch, r?.Body, r?.Code ?? 0, r?.Failure);
                 foreach (var result in results)
                 {
-                    stats.AddResult(result.Succeeded);
+                    stats.AddResult(result);
                 }
 
                 return results;

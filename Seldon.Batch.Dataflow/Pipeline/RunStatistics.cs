@@ -1,13 +1,22 @@
+using System.Collections.Concurrent;
+using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow.Transport;
+
 namespace Seldon.Batch.Dataflow.Pipeline;
 
 /// <summary>Counters shared by the stages of a running network; thread-safe.</summary>
 public sealed class RunStatistics
 {
+    private readonly ConcurrentDictionary<string, long> _failuresByKind = new(StringComparer.Ordinal);
+    private readonly LatencyHistogram _latency = new();
     private long _instances;
     private long _succeeded;
     private long _failed;
     private long _retries;
     private long _requests;
+    private long _answered;
+    private long _unanswered;
+    private string? _lastUnanswered;
 
     /// <summary>Output lines produced so far.</summary>
     public long Instances => Interlocked.Read(ref _instances);
@@ -24,16 +33,46 @@ public sealed class RunStatistics
     /// <summary>Requests sent so far.</summary>
     public long Requests => Interlocked.Read(ref _requests);
 
-    internal void AddRequest(int retries)
+    /// <summary>Requests that got an answer from the server (success or not).</summary>
+    public long Answered => Interlocked.Read(ref _answered);
+
+    /// <summary>Requests that got no answer at all after every attempt (refused, reset, timed out).</summary>
+    public long Unanswered => Interlocked.Read(ref _unanswered);
+
+    /// <summary>The reason of the last request that got no answer.</summary>
+    public string? LastUnansweredReason => Volatile.Read(ref _lastUnanswered);
+
+    /// <summary>Error records by <see cref="InstanceResult.FailureKind"/>.</summary>
+    public IReadOnlyDictionary<string, long> FailuresByKind => new SortedDictionary<string, long>(_failuresByKind, StringComparer.Ordinal);
+
+    internal void AddRequest(PredictionResponse response, TimeSpan latency)
     {
         Interlocked.Increment(ref _requests);
-        Interlocked.Add(ref _retries, retries);
+        Interlocked.Add(ref _retries, response.Retries);
+        _latency.Record(latency);
+        if (response.ReachedServer)
+        {
+            Interlocked.Increment(ref _answered);
+        }
+        else
+        {
+            Interlocked.Increment(ref _unanswered);
+            Volatile.Write(ref _lastUnanswered, response.Failure);
+        }
     }
 
-    internal void AddResult(bool succeeded)
+    internal void AddResult(InstanceResult result)
     {
         Interlocked.Increment(ref _instances);
-        Interlocked.Increment(ref succeeded ? ref _succeeded : ref _failed);
+        if (result.Succeeded)
+        {
+            Interlocked.Increment(ref _succeeded);
+        }
+        else
+        {
+            Interlocked.Increment(ref _failed);
+            _failuresByKind.AddOrUpdate(result.FailureKind!, 1, (_, n) => n + 1);
+        }
     }
 
     /// <summary>A summary of the counters now.</summary>
@@ -42,9 +81,13 @@ public sealed class RunStatistics
         Instances = Instances,
         Succeeded = Succeeded,
         Failed = Failed,
+        FailuresByKind = FailuresByKind,
         Retries = Retries,
         Requests = Requests,
         Elapsed = elapsed,
         OutputPath = outputPath,
+        LatencyP50 = _latency.Percentile(0.50),
+        LatencyP95 = _latency.Percentile(0.95),
+        LatencyP99 = _latency.Percentile(0.99),
     };
 }

@@ -1,16 +1,32 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
 namespace Seldon.Batch.Dataflow.Pipeline;
 
 /// <summary>What a run did.</summary>
 public sealed record RunSummary
 {
-    /// <summary>Input lines processed (each has one output line).</summary>
+    /// <summary>How the run ended.</summary>
+    public RunOutcome Outcome { get; init; } = RunOutcome.Completed;
+
+    /// <summary>Why the run stopped early (<see cref="RunOutcome.Stopped"/>) or was interrupted; null when it completed.</summary>
+    public string? StopReason { get; init; }
+
+    /// <summary>Input lines this run processed (each has its output line).</summary>
     public long Instances { get; init; }
+
+    /// <summary>Lines already in the output from an earlier, interrupted run (<c>--resume</c>), not processed again.</summary>
+    public long ResumedLines { get; init; }
 
     /// <summary>Lines answered by the model.</summary>
     public long Succeeded { get; init; }
 
     /// <summary>Lines written as error records.</summary>
     public long Failed { get; init; }
+
+    /// <summary>Error records by kind of failure ("invalid JSON", "HTTP 503 Service Unavailable", …).</summary>
+    public IReadOnlyDictionary<string, long> FailuresByKind { get; init; } = new Dictionary<string, long>();
 
     /// <summary>Attempts beyond the first, over all requests.</summary>
     public long Retries { get; init; }
@@ -21,14 +37,83 @@ public sealed record RunSummary
     /// <summary>Wall-clock time of the run.</summary>
     public TimeSpan Elapsed { get; init; }
 
-    /// <summary>Where the output was written, for file runs.</summary>
+    /// <summary>Median time of a request, retries included.</summary>
+    public TimeSpan LatencyP50 { get; init; }
+
+    /// <summary>95th percentile of the request time.</summary>
+    public TimeSpan LatencyP95 { get; init; }
+
+    /// <summary>99th percentile of the request time.</summary>
+    public TimeSpan LatencyP99 { get; init; }
+
+    /// <summary>Where the output was written (or, when the run did not complete, the side file holding its prefix).</summary>
     public string? OutputPath { get; init; }
 
     /// <summary>Instances per second over the run.</summary>
     public double InstancesPerSecond => Elapsed > TimeSpan.Zero ? Instances / Elapsed.TotalSeconds : 0;
 
+    /// <summary>The summary as JSON (what <c>--summary-path</c> writes).</summary>
+    public string ToJson()
+    {
+        var failures = new JsonObject();
+        foreach (var (kind, count) in FailuresByKind)
+        {
+            failures[kind] = count;
+        }
+
+        var json = new JsonObject
+        {
+            ["outcome"] = Outcome.ToString().ToLowerInvariant(),
+            ["stop_reason"] = StopReason,
+            ["output_path"] = OutputPath,
+            ["instances"] = Instances,
+            ["resumed_lines"] = ResumedLines,
+            ["succeeded"] = Succeeded,
+            ["failed"] = Failed,
+            ["failed_by_reason"] = failures,
+            ["requests"] = Requests,
+            ["retries"] = Retries,
+            ["elapsed_seconds"] = Math.Round(Elapsed.TotalSeconds, 3),
+            ["instances_per_second"] = Math.Round(InstancesPerSecond, 1),
+            ["latency_ms"] = new JsonObject
+            {
+                ["p50"] = Math.Round(LatencyP50.TotalMilliseconds, 3),
+                ["p95"] = Math.Round(LatencyP95.TotalMilliseconds, 3),
+                ["p99"] = Math.Round(LatencyP99.TotalMilliseconds, 3),
+            },
+        };
+        return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
+
+    /// <summary>The summary for people, one figure per line (what <c>-b</c> prints).</summary>
+    public string ToText()
+    {
+        var c = CultureInfo.InvariantCulture;
+        var lines = new List<string>
+        {
+            $"outcome: {Outcome.ToString().ToLowerInvariant()}{(StopReason is null ? "" : " (" + StopReason + ")")}",
+            $"output: {OutputPath}",
+            $"instances: {Instances}",
+        };
+        if (ResumedLines > 0)
+        {
+            lines.Add($"resumed lines: {ResumedLines}");
+        }
+
+        lines.Add($"succeeded: {Succeeded}");
+        lines.Add($"failed: {Failed}");
+        lines.AddRange(FailuresByKind.Select(f => $"  {f.Key}: {f.Value}"));
+        lines.Add($"requests: {Requests}");
+        lines.Add($"retries: {Retries}");
+        lines.Add(string.Create(c, $"elapsed: {Elapsed.TotalSeconds:0.000} s"));
+        lines.Add(string.Create(c, $"instances per second: {InstancesPerSecond:0.0}"));
+        lines.Add(string.Create(c, $"latency p50/p95/p99: {LatencyP50.TotalMilliseconds:0.###} / {LatencyP95.TotalMilliseconds:0.###} / {LatencyP99.TotalMilliseconds:0.###} ms"));
+        return string.Join(Environment.NewLine, lines);
+    }
+
     /// <inheritdoc />
-    public override string ToString() =>
-        $"instances: {Instances}, succeeded: {Succeeded}, failed: {Failed}, requests: {Requests}, retries: {Retries}, " +
-        $"elapsed: {Elapsed.TotalSeconds:0.000} s, instances per second: {InstancesPerSecond:0.0}";
+    public override string ToString() => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{Outcome.ToString().ToLowerInvariant()}: instances: {Instances}, succeeded: {Succeeded}, failed: {Failed}, requests: {Requests}, retries: {Retries}, " +
+        $"elapsed: {Elapsed.TotalSeconds:0.000} s, instances per second: {InstancesPerSecond:0.0}");
 }

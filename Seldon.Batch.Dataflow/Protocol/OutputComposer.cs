@@ -91,12 +91,12 @@ internal sealed class OutputComposer
         }
         catch (JsonException ex)
         {
-            return (502, $"the model's answer is not JSON: {ex.Message}");
+            return (502, $"unusable answer: the model's answer is not JSON: {ex.Message}");
         }
 
         if (node is not JsonObject obj)
         {
-            return (502, $"the model's answer is not a JSON object but {SeldonJson.Describe(node)}");
+            return (502, $"unusable answer: the model's answer is not a JSON object but {SeldonJson.Describe(node)}");
         }
 
         if (obj["status"] is JsonObject status && IsFailure(status["status"]))
@@ -119,7 +119,7 @@ internal sealed class OutputComposer
         var total = sent.Sum(m => m.Rows);
         if (message["data"] is not JsonObject data)
         {
-            return "the model's answer has no \"data\" to split into the lines of the micro-batch";
+            return "unusable answer: the model's answer has no \"data\" to split into the lines of the micro-batch";
         }
 
         Func<int, int, JsonObject>? slice = null;
@@ -127,7 +127,7 @@ internal sealed class OutputComposer
         {
             if (ndarray.Count != total)
             {
-                return $"the model answered {ndarray.Count} rows for the {total} rows of the micro-batch";
+                return $"unusable answer: the model answered {ndarray.Count} rows for the {total} rows of the micro-batch";
             }
 
             slice = (offset, rows) => SliceData(data, "ndarray", new JsonArray(ndarray.Skip(offset).Take(rows).Select(r => r?.DeepClone()).ToArray()));
@@ -137,14 +137,14 @@ internal sealed class OutputComposer
             if (tensor["shape"] is not JsonArray shape || shape.Count == 0 || tensor["values"] is not JsonArray values
                 || !shape.All(SeldonJson.IsNumber))
             {
-                return "the model's tensor answer has no shape or values";
+                return "unusable answer: the model's tensor answer has no shape or values";
             }
 
             var dims = shape.Select(d => (long)d!.GetValue<double>()).ToArray();
             var stride = dims.Skip(1).Aggregate(1L, (a, d) => a * d);
             if (dims[0] != total || values.Count != total * stride)
             {
-                return $"the model answered a tensor of shape [{string.Join(',', dims)}] for the {total} rows of the micro-batch";
+                return $"unusable answer: the model answered a tensor of shape [{string.Join(',', dims)}] for the {total} rows of the micro-batch";
             }
 
             slice = (offset, rows) =>
@@ -168,7 +168,7 @@ internal sealed class OutputComposer
 
         if (slice is null)
         {
-            return "the model's answer holds neither data.ndarray nor data.tensor, so it cannot be split into the lines of the micro-batch";
+            return "unusable answer: the model's answer holds neither data.ndarray nor data.tensor, so it cannot be split into the lines of the micro-batch";
         }
 
         results = new InstanceResult[batch.Members.Count];

@@ -88,7 +88,10 @@ public sealed class GrpcPredictionClient : IPredictionClient
         catch (RpcException ex) when (!(ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested))
         {
             var detail = string.IsNullOrWhiteSpace(ex.Status.Detail) ? "no detail" : ex.Status.Detail;
-            return PredictionResponse.Failed((int)ex.StatusCode, $"gRPC {ex.StatusCode} from {_address}: {detail}", IsTransient(ex));
+            var reason = $"gRPC {ex.StatusCode} from {_address}: {detail}";
+            return IsUnanswered(ex)
+                ? PredictionResponse.Unanswered((int)ex.StatusCode, reason)
+                : PredictionResponse.Failed((int)ex.StatusCode, reason, IsTransient(ex));
         }
         catch (RpcException) when (cancellationToken.IsCancellationRequested)
         {
@@ -102,6 +105,12 @@ public sealed class GrpcPredictionClient : IPredictionClient
     internal static bool IsTransient(RpcException ex) =>
         ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted
         || (ex.StatusCode == StatusCode.Internal && ex.Status.DebugException is HttpRequestException or IOException);
+
+    /// <summary>Whether the call got no answer from the server: the connection failed (the client reports it with
+    /// the HTTP or socket error inside) or the deadline passed.</summary>
+    internal static bool IsUnanswered(RpcException ex) =>
+        ex.StatusCode == StatusCode.DeadlineExceeded
+        || (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal && ex.Status.DebugException is HttpRequestException or IOException);
 
     /// <inheritdoc />
     public void Dispose() => _channel.Dispose();

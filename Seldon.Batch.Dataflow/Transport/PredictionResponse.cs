@@ -15,6 +15,10 @@ public sealed record PredictionResponse
     /// <summary>Whether trying again may succeed (connection failures, timeouts, 5xx, 429, gRPC Unavailable…).</summary>
     public bool IsTransient { get; init; }
 
+    /// <summary>False when no answer came from the server at all: refused, reset, unresolvable, timed out.
+    /// A run whose requests all fail this way is stopped as unreachable instead of writing a file of errors.</summary>
+    public bool ReachedServer { get; init; } = true;
+
     /// <summary>Attempts made beyond the first.</summary>
     public int Retries { get; init; }
 
@@ -27,4 +31,8 @@ public sealed record PredictionResponse
     /// <summary>A failed request.</summary>
     public static PredictionResponse Failed(int code, string failure, bool transient) =>
         new() { Code = code, Failure = failure, IsTransient = transient };
+
+    /// <summary>A request that got no answer from the server (always transient).</summary>
+    public static PredictionResponse Unanswered(int code, string failure) =>
+        new() { Code = code, Failure = failure, IsTransient = true, ReachedServer = false };
 }

@@ -76,10 +76,10 @@ public sealed class RestPredictionClient : IPredictionClient
 
         if (response.ResponseStatus == ResponseStatus.TimedOut)
         {
-            return PredictionResponse.Failed(0, $"no answer from {url} within {_settings.Timeout.TotalSeconds:0.###} s", true);
+            return PredictionResponse.Unanswered(0, $"no answer from {url} within {_settings.Timeout.TotalSeconds:0.###} s");
         }
 
-        return PredictionResponse.Failed(0, $"POST {url} failed: {Describe(response.ErrorException, response.ErrorMessage)}", true);
+        return PredictionResponse.Unanswered(0, $"no answer from {url}: {Describe(response.ErrorException, response.ErrorMessage)}");
     }
 
     private static bool IsTransientStatus(int code) => code >= 500 || code == 429 || code == 408;
