@@ -1,0 +1,230 @@
+using Seldon.Batch.Dataflow.Pipeline;
+using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow.Transport;
+
+namespace Seldon.Batch.Dataflow.Tests.Unit;
+
+public sealed class BatchOptionsTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), $"batch-options-tests-{Guid.NewGuid():N}");
+    private readonly string _input;
+
+    public BatchOptionsTests()
+    {
+        Directory.CreateDirectory(_folder);
+        _input = Path.Combine(_folder, "input.txt");
+        File.WriteAllText(_input, "[[1]]\n");
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static readonly BatchOptions Valid = new() { DeploymentName = "iris" };
+
+    private static string Fails(BatchOptions options, bool checkFiles = false)
+    {
+        var ex = Assert.Throws<InvalidBatchOptionsException>(() => options.Validate(checkFiles));
+        Assert.False(string.IsNullOrWhiteSpace(ex.Message));
+        return ex.Message;
+    }
+
+    [Fact]
+    public void Defaults_are_those_of_the_original()
+    {
+        var options = new BatchOptions();
+
+        Assert.Equal("", options.DeploymentName);
+        Assert.Equal(GatewayType.Istio, options.Gateway);
+        Assert.Equal("default", options.Namespace);
+        Assert.Equal("istio-ingressgateway.istio-system.svc.cluster.local:80", options.Host);
+        Assert.Equal(TransportType.Rest, options.Transport);
+        Assert.Equal(DataType.Data, options.DataType);
+        Assert.Equal(PayloadType.Ndarray, options.PayloadType);
+        Assert.Equal(1, options.Workers);
+        Assert.Equal(3, options.Retries);
+        Assert.Equal("/assets/input-data.txt", options.InputDataPath);
+        Assert.Equal("/assets/output-data.txt", options.OutputDataPath);
+        Assert.Equal(PredictionMethod.Predict, options.Method);
+        Assert.Equal("", options.BatchId);
+        Assert.Equal(1, options.BatchSize);
+        Assert.Equal(TimeSpan.Zero, options.BatchInterval);
+        Assert.False(options.UseSsl);
+        Assert.Equal("", options.CallCredentialsToken);
+        Assert.True(options.SslVerify);
+        Assert.Equal(TimeSpan.FromSeconds(60), options.Timeout);
+        Assert.Equal(4 * 1024 * 1024, options.GrpcMaxMessageBytes);
+    }
+
+    [Fact]
+    public void Valid_options_pass_without_files()
+    {
+        BatchOptions[] valid =
+        [
+            Valid,
+            Valid with { DataType = DataType.Raw, BatchSize = 16 },
+            Valid with { DataType = DataType.Data, PayloadType = PayloadType.Tensor, BatchSize = 2 },
+            Valid with { DataType = DataType.Raw, Method = PredictionMethod.Feedback },
+            Valid with { DataType = DataType.Json },
+            Valid with { PayloadType = PayloadType.Tftensor },
+            Valid with { GrpcMaxMessageBytes = 1024, Timeout = TimeSpan.FromMilliseconds(1), BatchInterval = TimeSpan.Zero },
+        ];
+
+        Assert.All(valid, options => Assert.Null(Record.Exception(() => options.Validate(checkFiles: false))));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public void Deployment_name_is_required(string name)
+    {
+        Assert.Equal("--deployment-name (SELDON_BATCH_DEPLOYMENT_NAME) is required", Fails(Valid with { DeploymentName = name }));
+    }
+
+    [Fact]
+    public void Host_must_not_be_empty()
+    {
+        Assert.Equal("--host must not be empty", Fails(Valid with { Host = " " }));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-3)]
+    public void Workers_must_be_at_least_one(int workers)
+    {
+        Assert.Equal($"--workers must be at least 1, not {workers}", Fails(Valid with { Workers = workers }));
+    }
+
+    [Fact]
+    public void Retries_must_be_at_least_one()
+    {
+        Assert.Equal("--retries is the number of attempts per request and must be at least 1, not 0", Fails(Valid with { Retries = 0 }));
+    }
+
+    [Fact]
+    public void Batch_size_must_be_at_least_one()
+    {
+        Assert.Equal("--batch-size must be at least 1, not 0", Fails(Valid with { BatchSize = 0 }));
+    }
+
+    [Fact]
+    public void Batch_interval_must_not_be_negative()
+    {
+        Assert.Equal("--batch-interval must be 0 or more seconds, not -1.5", Fails(Valid with { BatchInterval = TimeSpan.FromSeconds(-1.5) }));
+    }
+
+    [Fact]
+    public void Timeout_must_be_positive()
+    {
+        Assert.Equal("--timeout must be more than 0 seconds, not 0", Fails(Valid with { Timeout = TimeSpan.Zero }));
+    }
+
+    [Fact]
+    public void Grpc_message_size_has_a_floor()
+    {
+        Assert.Equal("--grpc-max-message-size must be at least 1024 bytes, not 1023", Fails(Valid with { GrpcMaxMessageBytes = 1023 }));
+    }
+
+    [Theory]
+    [InlineData(DataType.Data, "data")]
+    [InlineData(DataType.Json, "json")]
+    [InlineData(DataType.Str, "str")]
+    public void Feedback_needs_raw(DataType dataType, string name)
+    {
+        Assert.Equal(
+            $"--method feedback needs --data-type raw (each line a Feedback message), not --data-type {name}",
+            Fails(Valid with { Method = PredictionMethod.Feedback, DataType = dataType }));
+    }
+
+    [Fact]
+    public void Feedback_is_not_micro_batched()
+    {
+        Assert.Equal(
+            "--method feedback sends one Feedback message per request: use --batch-size 1",
+            Fails(Valid with { Method = PredictionMethod.Feedback, DataType = DataType.Raw, BatchSize = 2 }));
+    }
+
+    [Theory]
+    [InlineData(DataType.Json, "json")]
+    [InlineData(DataType.Str, "str")]
+    public void Json_and_str_are_not_micro_batched(DataType dataType, string name)
+    {
+        Assert.Equal(
+            $"--batch-size 4 needs --data-type data or raw: {name} lines cannot be merged into one request",
+            Fails(Valid with { DataType = dataType, BatchSize = 4 }));
+    }
+
+    [Fact]
+    public void Tftensor_is_not_micro_batched()
+    {
+        Assert.Equal(
+            "--batch-size 3 works with --payload-type ndarray or tensor, not tftensor",
+            Fails(Valid with { PayloadType = PayloadType.Tftensor, BatchSize = 3 }));
+    }
+
+    [Fact]
+    public void The_first_invalid_setting_is_reported()
+    {
+        Assert.StartsWith("--deployment-name", Fails(new BatchOptions { Workers = 0, BatchSize = 0 }));
+    }
+
+    [Fact]
+    public void Existing_input_and_writable_output_folder_pass()
+    {
+        var options = Valid with { InputDataPath = _input, OutputDataPath = Path.Combine(_folder, "out.txt") };
+
+        Assert.Null(Record.Exception(() => options.Validate()));
+        Assert.Equal(["input.txt"], Directory.GetFiles(_folder).Select(f => Path.GetFileName(f)!).ToArray());
+    }
+
+    [Fact]
+    public void Missing_input_file_fails()
+    {
+        var missing = Path.Combine(_folder, "missing.txt");
+
+        Assert.Equal(
+            $"--input-data-path: no file at '{missing}'",
+            Fails(Valid with { InputDataPath = missing, OutputDataPath = Path.Combine(_folder, "out.txt") }, checkFiles: true));
+    }
+
+    [Fact]
+    public void Input_that_is_a_folder_fails()
+    {
+        Assert.StartsWith("--input-data-path", Fails(Valid with { InputDataPath = _folder, OutputDataPath = Path.Combine(_folder, "out.txt") }, checkFiles: true));
+    }
+
+    [Fact]
+    public void Output_that_is_a_folder_fails()
+    {
+        Assert.Equal(
+            $"--output-data-path: '{_folder}' must be a file path, not a folder",
+            Fails(Valid with { InputDataPath = _input, OutputDataPath = _folder }, checkFiles: true));
+    }
+
+    [Fact]
+    public void Output_equal_to_input_fails()
+    {
+        var sameFile = Path.Combine(_folder, ".", "input.txt");
+
+        Assert.Equal(
+            $"--output-data-path: '{sameFile}' is the input file; it would be overwritten",
+            Fails(Valid with { InputDataPath = _input, OutputDataPath = sameFile }, checkFiles: true));
+    }
+
+    [Fact]
+    public void Output_in_a_missing_folder_fails()
+    {
+        var missingFolder = Path.Combine(_folder, "nope");
+
+        Assert.Equal(
+            $"--output-data-path: the folder '{missingFolder}' does not exist",
+            Fails(Valid with { InputDataPath = _input, OutputDataPath = Path.Combine(missingFolder, "out.txt") }, checkFiles: true));
+    }
+
+    [Fact]
+    public void Files_are_not_checked_without_check_files()
+    {
+        var options = Valid with { InputDataPath = Path.Combine(_folder, "missing.txt"), OutputDataPath = Path.Combine(_folder, "nope", "out.txt") };
+
+        Assert.Null(Record.Exception(() => options.Validate(checkFiles: false)));
+        Assert.StartsWith("--input-data-path", Fails(options, checkFiles: true));
+    }
+}
