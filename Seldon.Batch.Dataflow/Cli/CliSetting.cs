@@ -42,7 +42,8 @@ internal sealed class CliSetting
             return parse.GetValue(Option);
         }
 
-        if (EnvironmentVariable is not null && environment(EnvironmentVariable) is { } fromEnvironment)
+        // An empty variable counts as unset, as in click (a manifest's value: "" keeps the default).
+        if (EnvironmentVariable is not null && environment(EnvironmentVariable) is { Length: > 0 } fromEnvironment)
         {
             return fromEnvironment;
         }

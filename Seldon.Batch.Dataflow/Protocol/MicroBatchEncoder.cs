@@ -336,15 +336,15 @@ internal sealed class MicroBatchEncoder
         RowSource? source;
         if (_settings.DataType == DataType.Raw)
         {
-            source = RowSource.FromMessage(node, out error);
-            if (source is not null && node is JsonObject message)
+            // The user's tags first: a line that cannot join the batch keeps them in its error record.
+            error = null;
+            var tags = node is JsonObject message ? TagsOf(message, create: false, out error) : null;
+            member.UserTags = tags is null ? null : (JsonObject)tags.DeepClone();
+            source = RowSource.FromMessage(node, out var rowsError);
+            error ??= rowsError;
+            if (error is not null)
             {
-                var tags = TagsOf(message, create: false, out error);
-                member.UserTags = tags is null ? null : (JsonObject)tags.DeepClone();
-                if (error is not null)
-                {
-                    source = null;
-                }
+                source = null;
             }
         }
         else
@@ -392,7 +392,7 @@ internal sealed class MicroBatchEncoder
     /// as the Python client's numpy conversion does.</summary>
     private static void WriteTfTensor(Utf8JsonWriter w, ArrayShape shape)
     {
-        var integers = shape.AllIntegers;
+        var integers = shape.AllIntegers && shape.Values.TrueForAll(v => long.TryParse(v.ToJsonString(), out _));
         w.WritePropertyName("tftensor");
         w.WriteStartObject();
         w.WriteString("dtype", integers ? "DT_INT64" : "DT_DOUBLE");

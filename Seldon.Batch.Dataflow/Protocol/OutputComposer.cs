@@ -135,7 +135,7 @@ internal sealed class OutputComposer
         else if (data["tensor"] is JsonObject tensor)
         {
             if (tensor["shape"] is not JsonArray shape || shape.Count == 0 || tensor["values"] is not JsonArray values
-                || !shape.All(SeldonJson.IsNumber))
+                || !shape.All(d => SeldonJson.IsNumber(d) && d!.GetValue<double>() is >= 0 and var v && v % 1 == 0))
             {
                 return "unusable answer: the model's tensor answer has no shape or values";
             }
@@ -205,7 +205,6 @@ internal sealed class OutputComposer
         var modelTags = message["meta"] is JsonObject meta ? meta["tags"] as JsonObject : null;
         var line = SeldonJson.WriteObject(w =>
         {
-            var wroteMeta = false;
             foreach (var p in InCanonicalOrder(message))
             {
                 w.WritePropertyName(p.Key);
@@ -213,11 +212,11 @@ internal sealed class OutputComposer
                 {
                     SeldonJson.WriteNode(w, data);
                 }
-                else if (p.Key == "meta" && p.Value is JsonObject m)
+                else if (p.Key == "meta")
                 {
-                    wroteMeta = true;
+                    // The answer's meta (a missing, null or malformed one is replaced) with the merged tags.
                     w.WriteStartObject();
-                    foreach (var mp in m)
+                    foreach (var mp in p.Value as JsonObject ?? [])
                     {
                         if (mp.Key != "tags")
                         {
@@ -234,25 +233,18 @@ internal sealed class OutputComposer
                     SeldonJson.WriteNode(w, p.Value);
                 }
             }
-
-            if (!wroteMeta)
-            {
-                w.WritePropertyName("meta");
-                w.WriteStartObject();
-                WriteTags(w, member, null);
-                w.WriteEndObject();
-            }
         });
         return new InstanceResult(member.Index, line, null);
     }
 
-    /// <summary>The SeldonMessage fields in proto order, then any others: REST answers (in the model's order)
+    /// <summary>The SeldonMessage fields in proto order (meta always), then any others: REST answers (in the model's order)
     /// and gRPC answers (in proto order) give the same output line.</summary>
     private static IEnumerable<KeyValuePair<string, JsonNode?>> InCanonicalOrder(JsonObject message)
     {
         foreach (var key in MessageFieldOrder)
         {
-            if (message.TryGetPropertyValue(key, out var value))
+            // meta is always written: every output carries the batch tags.
+            if (message.TryGetPropertyValue(key, out var value) || key == "meta")
             {
                 yield return new(key, value);
             }

@@ -17,7 +17,9 @@ internal static class SeldonJson
 
     public static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = false };
 
-    public static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 256 };
+    // Duplicate properties are refused while parsing (a JsonException like any other syntax error), not later
+    // when the object is read, where they would surface as an unexpected ArgumentException.
+    public static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 256, AllowDuplicateProperties = false };
 
     public static JsonNode? Parse(string text) => JsonNode.Parse(text, NodeOptions, DocumentOptions);
 
