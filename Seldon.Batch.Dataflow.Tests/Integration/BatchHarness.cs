@@ -31,7 +31,9 @@ internal static class BatchHarness
             var output = Path.Combine(dir.FullName, "output.txt");
             await File.WriteAllTextAsync(input, string.Concat(inputLines.Select(l => l + "\n")));
             var summary = await BatchRun.RunAsync(options with { InputDataPath = input, OutputDataPath = output });
-            var text = await File.ReadAllTextAsync(output);
+            // A run that did not complete leaves its ordered prefix in the side file and nothing at the output path.
+            Assert.Equal(summary.Outcome == RunOutcome.Completed, File.Exists(output));
+            var text = await File.ReadAllTextAsync(summary.OutputPath!);
             var lines = text.Length == 0 ? [] : text.TrimEnd('\n').Split('\n');
             Assert.EndsWith("\n", text.Length == 0 ? "\n" : text);
             return new BatchResult(summary, lines, lines.Select(l => JsonNode.Parse(l)!.AsObject()).ToArray());

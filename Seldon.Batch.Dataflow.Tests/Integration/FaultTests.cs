@@ -91,6 +91,9 @@ public sealed class FaultTests
 
         var result = await RunAsync(Options(port, transport) with { Retries = 2 }, ["[[1]]", "[[2]]"]);
 
+        // Nothing reachable: the run is stopped with the reason instead of passing for a finished file of errors.
+        Assert.Equal(Pipeline.RunOutcome.Stopped, result.Summary.Outcome);
+        Assert.Contains($"127.0.0.1:{port} is unreachable", result.Summary.StopReason);
         AssertOrdered(result, 2);
         Assert.All(result.Outputs, o => Assert.True(IsError(o)));
         Assert.All(result.Outputs, o => Assert.Contains($"127.0.0.1:{port}", Reason(o)));

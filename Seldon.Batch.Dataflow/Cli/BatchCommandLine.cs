@@ -33,6 +33,15 @@ internal sealed class BatchCommandLine
     public readonly CliSetting Timeout = new("--timeout", null, "SELDON_BATCH_TIMEOUT", "60", "Seconds allowed for one attempt of one request", "FLOAT");
     public readonly CliSetting GrpcMaxMessageSize = new("--grpc-max-message-size", null, "SELDON_BATCH_GRPC_MAX_MESSAGE_SIZE", "4194304", "Largest gRPC message sent or received, in bytes", "BYTES");
 
+    public readonly CliSetting ShutdownTimeout = new("--shutdown-timeout", null, "SELDON_BATCH_SHUTDOWN_TIMEOUT", "30", "After Ctrl-C or SIGTERM, seconds that requests in flight may take to finish", "FLOAT");
+    public readonly CliSetting MaxFailures = new("--max-failures", null, "SELDON_BATCH_MAX_FAILURES", null, "Stop the run (exit code 3) when more lines than N, or than N% of the lines done, failed; by default failures are only error records", "N|N%");
+    public readonly CliSetting SummaryPath = new("--summary-path", null, "SELDON_BATCH_SUMMARY_PATH", null, "Write the run's summary as JSON to this file", "PATH");
+
+    public readonly Option<bool> Resume = new("--resume")
+    {
+        Description = "Continue an interrupted run with the same settings: keep the lines already written to <output>.partial and process the rest [env: SELDON_BATCH_RESUME]",
+    };
+
     public readonly Option<bool> Benchmark = new("--benchmark", "-b")
     {
         Description = "Print a summary of the run on stdout: instances, succeeded, failed, retries, elapsed, instances per second [env: SELDON_BATCH_BENCHMARK]",
@@ -42,7 +51,7 @@ internal sealed class BatchCommandLine
     [
         DeploymentName, GatewayType, Namespace, Host, Transport, DataType, PayloadType, Workers, Retries,
         InputDataPath, OutputDataPath, Method, LogLevel, BatchId, BatchSize, BatchInterval, UseSsl, Token, SslVerify,
-        Timeout, GrpcMaxMessageSize,
+        Timeout, GrpcMaxMessageSize, ShutdownTimeout, MaxFailures, SummaryPath,
     ];
 
     /// <summary>Reads the options of the batch command; throws <see cref="InvalidBatchOptionsException"/> with the
@@ -72,6 +81,12 @@ internal sealed class BatchCommandLine
             SslVerify = Boolean(SslVerify, Get(SslVerify)),
             Timeout = Seconds(Timeout, Get(Timeout), allowZero: false),
             GrpcMaxMessageBytes = Integer(GrpcMaxMessageSize, Get(GrpcMaxMessageSize)),
+            ShutdownTimeout = Seconds(ShutdownTimeout, Get(ShutdownTimeout), allowZero: true),
+            MaxFailures = FailureLimit.TryParse(Get(MaxFailures), out var limit)
+                ? limit
+                : throw new InvalidBatchOptionsException($"--max-failures: '{Get(MaxFailures)}' is neither a count (100) nor a percentage (5%)"),
+            SummaryPath = Get(SummaryPath) ?? "",
+            Resume = Flag(parse, Resume, environment("SELDON_BATCH_RESUME")),
         };
         var level = Get(LogLevel) switch
         {
@@ -81,10 +96,13 @@ internal sealed class BatchCommandLine
             "error" => Microsoft.Extensions.Logging.LogLevel.Error,
             var other => throw Invalid(LogLevel, other, "debug, info, warning, error"),
         };
-        var benchmark = parse.GetValue(Benchmark)
-            || (environment("SELDON_BATCH_BENCHMARK") is { } b && b.Length > 0 && ParseBoolean(b) != false);
+        var benchmark = Flag(parse, Benchmark, environment("SELDON_BATCH_BENCHMARK"));
         return new CliRun(options, level, benchmark);
     }
+
+    /// <summary>A flag is on when given, or when its variable is set to anything but a false value.</summary>
+    private static bool Flag(ParseResult parse, Option<bool> flag, string? variable) =>
+        parse.GetValue(flag) || (variable is { Length: > 0 } && ParseBoolean(variable) != false);
 
     private static T Choice<T>(CliSetting setting, string? value) where T : struct, Enum
     {

@@ -3,6 +3,7 @@ using System.CommandLine.Help;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Seldon.Batch.Dataflow.Pipeline;
+using Seldon.Batch.Dataflow.Transport;
 
 namespace Seldon.Batch.Dataflow.Cli;
 
@@ -30,6 +31,7 @@ public static class CliApplication
             root.Options.Add(setting.Option);
         }
 
+        root.Options.Add(batch.Resume);
         root.Options.Add(batch.Benchmark);
         // -h is the host, as in the original: help is --help only.
         foreach (var help in root.Options.OfType<HelpOption>().ToList())
@@ -76,39 +78,39 @@ public static class CliApplication
             return ExitCodes.InvalidSettings;
         }
 
+        // On a terminal a progress bar replaces the periodic progress lines of the log.
+        var bar = TerminalProgressBar.IsTerminal(stderr) ? new TerminalProgressBar(stderr) : null;
+        var options = bar is null ? run.Options : run.Options with { ProgressInterval = TimeSpan.Zero };
         using var loggers = CliLogging.Create(run.LogLevel);
         var logger = loggers.CreateLogger(ProgramName);
         try
         {
-            var summary = await BatchRun.RunAsync(run.Options, loggers, signals.Token).ConfigureAwait(false);
+            using var client = PredictionClients.Create(options.Transport, options.ToEndpoint(), options.ToRetry());
+            var summary = await BatchRun.RunAsync(options, client, loggers, signals.Token, bar).ConfigureAwait(false);
+            bar?.Finish();
             if (run.Benchmark)
             {
-                await stdout.WriteLineAsync(FormatSummary(summary)).ConfigureAwait(false);
+                await stdout.WriteLineAsync(summary.ToText()).ConfigureAwait(false);
             }
 
-            return ExitCodes.Success;
+            return summary.Outcome switch
+            {
+                RunOutcome.Completed => ExitCodes.Success,
+                RunOutcome.Stopped => ExitCodes.Stopped,
+                _ => signals.Signal == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted,
+            };
         }
-        catch (OperationCanceledException) when (signals.Token.IsCancellationRequested)
+        catch (InvalidBatchOptionsException ex)
         {
-            logger.LogWarning("Interrupted by {Signal}; the output file holds the lines written so far", signals.Signal);
-            return signals.Signal == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted;
+            bar?.Finish();
+            await stderr.WriteLineAsync($"{ProgramName}: error: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.InvalidSettings;
         }
         catch (Exception ex)
         {
+            bar?.Finish();
             logger.LogError(ex, "The run failed: {Reason}", ex.Message);
             return ExitCodes.Unexpected;
         }
     }
-
-    /// <summary>The benchmark summary, one figure per line.</summary>
-    internal static string FormatSummary(RunSummary summary) => string.Join(
-        Environment.NewLine,
-        $"output: {summary.OutputPath}",
-        $"instances: {summary.Instances}",
-        $"succeeded: {summary.Succeeded}",
-        $"failed: {summary.Failed}",
-        $"requests: {summary.Requests}",
-        $"retries: {summary.Retries}",
-        $"elapsed: {summary.Elapsed.TotalSeconds:0.000} s",
-        $"instances per second: {summary.InstancesPerSecond:0.0}");
 }

@@ -12,6 +12,9 @@ public static class ExitCodes
     /// <summary>A setting is invalid; nothing was read or sent.</summary>
     public const int InvalidSettings = 2;
 
+    /// <summary>Stopped by the failure policy (<c>--max-failures</c>) or because the model was unreachable.</summary>
+    public const int Stopped = 3;
+
     /// <summary>Interrupted by Ctrl-C (SIGINT).</summary>
     public const int Interrupted = 130;
 

@@ -67,8 +67,20 @@ public sealed record BatchOptions
     /// <summary>Largest gRPC message sent or received, in bytes.</summary>
     public int GrpcMaxMessageBytes { get; init; } = 4 * 1024 * 1024;
 
-    /// <summary>Log a progress line every this many instances (0: never).</summary>
-    public int ProgressEvery { get; init; } = 10_000;
+    /// <summary>Continue an interrupted run: keep the valid prefix of the side file and skip those input lines.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>After a stop is asked for (Ctrl-C, SIGTERM), how long requests in flight may still finish.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Stop the run when more lines than this failed (a count or a share); none by default.</summary>
+    public FailureLimit MaxFailures { get; init; } = FailureLimit.None;
+
+    /// <summary>Where to write the run's summary as JSON; none when empty.</summary>
+    public string SummaryPath { get; init; } = "";
+
+    /// <summary>How often a progress line is logged at info (zero: never).</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Throws <see cref="InvalidBatchOptionsException"/> naming the first invalid setting.
     /// With <paramref name="checkFiles"/>, also checks the input file is readable and the output folder writable.</summary>
@@ -107,6 +119,11 @@ public sealed record BatchOptions
         if (Timeout <= TimeSpan.Zero)
         {
             Fail($"--timeout must be more than 0 seconds, not {Timeout.TotalSeconds}");
+        }
+
+        if (ShutdownTimeout < TimeSpan.Zero)
+        {
+            Fail($"--shutdown-timeout must be 0 or more seconds, not {ShutdownTimeout.TotalSeconds}");
         }
 
         if (GrpcMaxMessageBytes < 1024)
@@ -176,6 +193,21 @@ public sealed record BatchOptions
             Fail($"--output-data-path: the folder '{folder}' does not exist");
         }
 
+        CheckWritable("--output-data-path", folder);
+        if (!string.IsNullOrWhiteSpace(SummaryPath))
+        {
+            var summaryFolder = Path.GetDirectoryName(Path.GetFullPath(SummaryPath))!;
+            if (!Directory.Exists(summaryFolder) || Directory.Exists(SummaryPath))
+            {
+                Fail($"--summary-path: '{SummaryPath}' is not a file in an existing folder");
+            }
+
+            CheckWritable("--summary-path", summaryFolder);
+        }
+    }
+
+    private static void CheckWritable(string option, string folder)
+    {
         var probePath = Path.Combine(folder, $".seldon-batch-probe-{Guid.NewGuid():N}");
         try
         {
@@ -184,7 +216,7 @@ public sealed record BatchOptions
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            Fail($"--output-data-path: cannot write in '{folder}': {ex.Message}");
+            Fail($"{option}: cannot write in '{folder}': {ex.Message}");
         }
     }
 

@@ -11,7 +11,12 @@ internal static class LineReader
 {
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
-    public static async IAsyncEnumerable<string> ReadLinesAsync(string path, [EnumeratorCancellation] CancellationToken ct = default)
+    public static IAsyncEnumerable<string> ReadLinesAsync(string path, CancellationToken ct = default) =>
+        ReadLinesAsync(path, null, ct);
+
+    /// <summary>Streams the lines of <paramref name="path"/>; <paramref name="position"/>, when given, follows the
+    /// bytes consumed so far (for progress and ETA).</summary>
+    public static async IAsyncEnumerable<string> ReadLinesAsync(string path, ReadPosition? position, [EnumeratorCancellation] CancellationToken ct = default)
     {
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 1 << 16));
@@ -22,6 +27,7 @@ internal static class LineReader
             var buffer = read.Buffer;
             while (TryTakeLine(ref buffer, out var line))
             {
+                position?.Advance(line.Length + 1);
                 yield return Decode(line, ref first);
             }
 
@@ -29,6 +35,7 @@ internal static class LineReader
             {
                 if (!buffer.IsEmpty)
                 {
+                    position?.Advance(buffer.Length);
                     yield return Decode(buffer, ref first);
                 }
 
@@ -39,6 +46,16 @@ internal static class LineReader
         }
 
         await reader.CompleteAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Bytes of the file consumed so far; read from another thread.</summary>
+    internal sealed class ReadPosition
+    {
+        private long _bytes;
+
+        public long Bytes => Interlocked.Read(ref _bytes);
+
+        public void Advance(long bytes) => Interlocked.Add(ref _bytes, bytes);
     }
 
     private static bool TryTakeLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)

@@ -17,13 +17,16 @@ public static class PredictionBlock
     /// <param name="client">The client requests go through; shared by all workers, not disposed by the block.</param>
     /// <param name="statistics">Counters the block updates; pass one to watch progress.</param>
     /// <param name="loggerFactory">Where the block logs; nothing is logged when null.</param>
-    /// <param name="cancellationToken">Cancels every stage.</param>
+    /// <param name="cancellationToken">Cancels every stage: what is in flight is dropped, what was already
+    /// produced stays in order (a valid prefix).</param>
+    /// <param name="firstIndex">The <c>batch_index</c> of the first line received (a resumed run starts past 0).</param>
     public static IPropagatorBlock<string, InstanceResult> Create(
         BatchOptions options,
         IPredictionClient client,
         RunStatistics? statistics = null,
         ILoggerFactory? loggerFactory = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        long firstIndex = 0)
     {
         options.Validate(checkFiles: false);
         var stats = statistics ?? new RunStatistics();
@@ -34,7 +37,7 @@ public static class PredictionBlock
         var cpu = Math.Max(1, Environment.ProcessorCount);
         var inFlight = options.Workers * 2;
 
-        long next = 0;
+        var next = firstIndex;
         var number = new TransformBlock<string, InputLine>(
             text => new InputLine(next++, text),
             Sequential(options.BatchSize * 4, cancellationToken));
