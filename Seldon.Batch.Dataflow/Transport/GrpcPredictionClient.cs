@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -88,6 +89,11 @@ public sealed class GrpcPredictionClient : IPredictionClient
         catch (RpcException ex) when (!(ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested))
         {
             var detail = string.IsNullOrWhiteSpace(ex.Status.Detail) ? "no detail" : ex.Status.Detail;
+            if (RootCause(ex.Status.DebugException) is { } cause && !detail.Contains(cause, StringComparison.Ordinal))
+            {
+                detail += $" ({cause})";
+            }
+
             var reason = $"gRPC {ex.StatusCode} from {_address}: {detail}";
             return IsUnanswered(ex)
                 ? PredictionResponse.Unanswered((int)ex.StatusCode, reason)
@@ -104,13 +110,25 @@ public sealed class GrpcPredictionClient : IPredictionClient
     /// the model never saw.</summary>
     internal static bool IsTransient(RpcException ex) =>
         ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted
-        || (ex.StatusCode == StatusCode.Internal && ex.Status.DebugException is HttpRequestException or IOException);
+        || (ex.StatusCode == StatusCode.Internal && ex.Status.DebugException is HttpRequestException or IOException or SocketException);
 
     /// <summary>Whether the call got no answer from the server: the connection failed (the client reports it with
     /// the HTTP or socket error inside) or the deadline passed.</summary>
     internal static bool IsUnanswered(RpcException ex) =>
         ex.StatusCode == StatusCode.DeadlineExceeded
-        || (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal && ex.Status.DebugException is HttpRequestException or IOException);
+        || (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal && ex.Status.DebugException is HttpRequestException or IOException or SocketException);
+
+    /// <summary>The innermost message of a connection failure ("Connection refused"), which the status detail omits.</summary>
+    private static string? RootCause(Exception? error)
+    {
+        string? cause = null;
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            cause = e.Message;
+        }
+
+        return string.IsNullOrWhiteSpace(cause) ? null : cause;
+    }
 
     /// <inheritdoc />
     public void Dispose() => _channel.Dispose();
