@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Seldon.Batch.Dataflow.Serving;
 using System.Text.Json.Nodes;
 using Seldon.Batch.Dataflow.Cli;
 
@@ -14,7 +16,10 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
 
     public void Dispose() => _dir.Delete(recursive: true);
 
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
+    private static Process Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {
         var dll = typeof(CliApplication).Assembly.Location;
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -34,7 +39,17 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
             start.Environment[key] = value;
         }
 
-        using var process = Process.Start(start)!;
+        return Process.Start(start)!;
+    }
+
+    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    {
+        using var process = Start(args, environment);
+        return await WaitAsync(process);
+    }
+
+    private static async Task<(int Code, string Stdout, string Stderr)> WaitAsync(Process process)
+    {
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
@@ -91,6 +106,8 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
     [InlineData("--workers", "0", "--workers")]
     [InlineData("--gateway-type", "nginx", "--gateway-type")]
     [InlineData("--batch-size", "4", "--batch-size")]
+    [InlineData("--max-failures", "lots", "--max-failures")]
+    [InlineData("--shutdown-timeout", "-1", "--shutdown-timeout")]
     public async Task Invalid_settings_exit_2_with_one_line_and_write_nothing(string option, string value, string named)
     {
         var input = Path.Combine(_dir.FullName, "in.txt");
@@ -104,5 +121,73 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
         Assert.Contains(named, stderr);
         Assert.Equal("", stdout);
         Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public async Task Sigterm_exits_143_with_a_prefix_and_resume_completes_the_output()
+    {
+        await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 20, GrpcPort = -1 });
+        var input = Path.Combine(_dir.FullName, "in.txt");
+        var output = Path.Combine(_dir.FullName, "out.txt");
+        await File.WriteAllLinesAsync(input, Enumerable.Range(0, 600).Select(i => $"[[{i}]]"));
+        string[] args = ["-d", "demo", "-g", "seldon", "-h", $"127.0.0.1:{slow.RestPort}", "-w", "4", "-u", "sig", "-i", input, "-o", output, "--shutdown-timeout", "5"];
+
+        using (var process = Start(args))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (slow.Statistics.Requests < 40 && DateTime.UtcNow < deadline && !process.HasExited)
+            {
+                await Task.Delay(20);
+            }
+
+            Assert.Equal(0, kill(process.Id, 15));
+            var (code, _, stderr) = await WaitAsync(process);
+            Assert.True(code == 143, $"exit code {code}: {stderr}");
+            Assert.Contains("--resume", stderr);
+        }
+
+        Assert.False(File.Exists(output));
+        var prefix = await File.ReadAllLinesAsync(output + ".partial");
+        Assert.InRange(prefix.Length, 1, 599);
+
+        var (resumeCode, _, resumeErr) = await RunAsync([.. args, "--resume"]);
+
+        Assert.True(resumeCode == 0, resumeErr);
+        var lines = await File.ReadAllLinesAsync(output);
+        Assert.Equal(600, lines.Length);
+        Assert.Equal(prefix, lines.Take(prefix.Length));
+        for (var i = 0; i < 600; i++)
+        {
+            var json = JsonNode.Parse(lines[i])!;
+            Assert.Equal(i, json["meta"]!["tags"]!["batch_index"]!.GetValue<long>());
+            Assert.Equal($"[[{2 * i}]]", json["data"]!["ndarray"]!.ToJsonString());
+        }
+    }
+
+    [Fact]
+    public async Task A_wrong_host_fails_within_seconds_with_exit_code_3_naming_it()
+    {
+        var input = Path.Combine(_dir.FullName, "in.txt");
+        await File.WriteAllLinesAsync(input, Enumerable.Range(0, 100).Select(i => $"[[{i}]]"));
+        var clock = Stopwatch.StartNew();
+
+        var (code, _, stderr) = await RunAsync(["-d", "demo", "-h", "no-such-host.invalid:8080", "-i", input, "-o", Path.Combine(_dir.FullName, "out.txt")]);
+
+        Assert.Equal(3, code);
+        Assert.Contains("no-such-host.invalid:8080 is unreachable", stderr);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task The_failure_policy_exits_3()
+    {
+        var input = Path.Combine(_dir.FullName, "in.txt");
+        await File.WriteAllLinesAsync(input, Enumerable.Range(0, 50).Select(i => i % 2 == 0 ? "nope" : $"[[{i}]]"));
+
+        var (code, _, stderr) = await RunAsync(
+            ["-d", "demo", "-g", "seldon", "-h", $"127.0.0.1:{_fixture.Server.RestPort}", "-i", input, "-o", Path.Combine(_dir.FullName, "out.txt"), "--max-failures", "5"]);
+
+        Assert.Equal(3, code);
+        Assert.Contains("more than --max-failures 5", stderr);
     }
 }
