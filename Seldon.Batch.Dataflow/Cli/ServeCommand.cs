@@ -25,10 +25,14 @@ internal static class ServeCommand
         var seed = Text("--seed", "Seed of the random faults and delays", "12345");
         var readyFile = Text("--ready-file", "Write \"rest=PORT grpc=PORT\" to this file once listening", null);
         var logLevel = Text("--log-level", "debug|info|warning|error", "warning");
-        foreach (var o in new[] { host, port, grpcPort, failFirst, failEvery, failRate, failStatus, delay, randomDelay, dropEvery, seed, readyFile, logLevel })
+        var tls = new Option<bool>("--tls") { Description = "Serve over TLS with a self-signed certificate made at start (clients need --ssl-verify false)" };
+        var token = Text("--token", "Require this X-Auth-Token (gRPC x-auth-token); others get 401 (Unauthenticated)", "");
+        foreach (var o in new[] { host, port, grpcPort, failFirst, failEvery, failRate, failStatus, delay, randomDelay, dropEvery, seed, readyFile, logLevel, token })
         {
             command.Options.Add(o);
         }
+
+        command.Options.Add(tls);
 
         command.SetAction(async (parse, _) =>
         {
@@ -49,6 +53,8 @@ internal static class ServeCommand
                     MaxRandomDelayMs = Parse<int>(randomDelay, parse),
                     DropEvery = Parse<int>(dropEvery, parse),
                     Seed = Parse<int>(seed, parse),
+                    UseTls = parse.GetValue(tls),
+                    RequiredToken = parse.GetValue(token) ?? "",
                 };
                 options.Validate();
                 level = parse.GetValue(logLevel) switch

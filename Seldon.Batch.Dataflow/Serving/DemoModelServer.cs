@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
@@ -45,7 +46,7 @@ public sealed partial class DemoModelServer : IAsyncDisposable
     private readonly ILogger _logger;
     private int _stopping;
 
-    private DemoModelServer(WebApplication application, ILogger logger, ServerStatistics statistics, IPAddress address, int restPort, int grpcPort)
+    private DemoModelServer(WebApplication application, ILogger logger, ServerStatistics statistics, IPAddress address, int restPort, int grpcPort, bool tls)
     {
         _application = application;
         _logger = logger;
@@ -58,8 +59,9 @@ public sealed partial class DemoModelServer : IAsyncDisposable
             : address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback
             : address;
         string host = reachable.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{reachable}]" : reachable.ToString();
-        RestBaseAddress = new Uri($"http://{host}:{restPort}");
-        GrpcAddress = grpcPort > 0 ? $"http://{host}:{grpcPort}" : string.Empty;
+        string scheme = tls ? "https" : "http";
+        RestBaseAddress = new Uri($"{scheme}://{host}:{restPort}");
+        GrpcAddress = grpcPort > 0 ? $"{scheme}://{host}:{grpcPort}" : string.Empty;
     }
 
     /// <summary>The port the REST endpoint is bound to.</summary>
@@ -121,12 +123,18 @@ public sealed partial class DemoModelServer : IAsyncDisposable
         // Kestrel writes the port it actually bound into these options, which is how ephemeral ports are learnt.
         ListenOptions? restListener = null;
         ListenOptions? grpcListener = null;
+        X509Certificate2? certificate = options.UseTls ? SelfSignedCertificate.Create() : null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Listen(address, options.RestPort, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1;
+                if (certificate is not null)
+                {
+                    listen.UseHttps(certificate);
+                }
+
                 restListener = listen;
             });
             if (options.GrpcPort >= 0)
@@ -135,6 +143,11 @@ public sealed partial class DemoModelServer : IAsyncDisposable
                 {
                     // HTTP/2 only: without TLS there is no protocol negotiation, so gRPC clients speak h2c directly.
                     listen.Protocols = HttpProtocols.Http2;
+                    if (certificate is not null)
+                    {
+                        listen.UseHttps(certificate);
+                    }
+
                     grpcListener = listen;
                 });
             }
@@ -163,7 +176,7 @@ public sealed partial class DemoModelServer : IAsyncDisposable
         int restPort = BoundPort(restListener);
         int grpcPort = grpcListener is null ? -1 : BoundPort(grpcListener);
         ILogger logger = loggerFactory.CreateLogger<DemoModelServer>();
-        var server = new DemoModelServer(application, logger, statistics, address, restPort, grpcPort);
+        var server = new DemoModelServer(application, logger, statistics, address, restPort, grpcPort, options.UseTls);
         LogStarted(logger, server.RestBaseAddress, grpcPort > 0 ? server.GrpcAddress : "disabled");
         return server;
     }

@@ -21,6 +21,7 @@ internal sealed partial class FaultInjector
     private readonly int _delayMs;
     private readonly int _maxRandomDelayMs;
     private readonly ulong _seed;
+    private readonly string _requiredToken;
 
     public FaultInjector(ServeOptions options, ServerStatistics statistics, ILogger<FaultInjector> logger)
     {
@@ -34,10 +35,24 @@ internal sealed partial class FaultInjector
         _maxRandomDelayMs = options.MaxRandomDelayMs;
         _seed = unchecked((ulong)options.Seed);
         FailStatus = options.FailStatus;
+        _requiredToken = options.RequiredToken;
     }
 
     /// <summary>The HTTP status of an injected failure.</summary>
     public int FailStatus { get; }
+
+    /// <summary>Records the request's Seldon headers and checks its token, when one is required.</summary>
+    public bool Authorize(Func<string, string?> header)
+    {
+        _statistics.RecordHeaders(header);
+        if (_requiredToken.Length == 0 || header("x-auth-token") == _requiredToken)
+        {
+            return true;
+        }
+
+        _statistics.CountUnauthorized();
+        return false;
+    }
 
     /// <summary>Counts an arriving request and decides what happens to it.</summary>
     public FaultDecision Admit(SeldonMethod method)

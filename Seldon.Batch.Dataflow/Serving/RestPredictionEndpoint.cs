@@ -18,6 +18,7 @@ internal sealed class RestPredictionEndpoint
     private readonly FaultInjector _faults;
     private readonly ObjectPool<RequestBuffers> _pool;
     private readonly byte[] _injectedFailureBody;
+    private readonly byte[] _unauthorizedBody;
 
     public RestPredictionEndpoint(ModelRunner runner, FaultInjector faults, ObjectPool<RequestBuffers> pool)
     {
@@ -33,6 +34,13 @@ internal sealed class RestPredictionEndpoint
         }
 
         _injectedFailureBody = body.WrittenSpan.ToArray();
+        body.Clear();
+        using (var writer = new Utf8JsonWriter(body))
+        {
+            SeldonStatusBody.Write(writer, StatusCodes.Status401Unauthorized, "missing or wrong X-Auth-Token", "UNAUTHORIZED");
+        }
+
+        _unauthorizedBody = body.WrittenSpan.ToArray();
     }
 
     /// <summary>Answers <c>POST …/api/v1.0/predictions</c>.</summary>
@@ -43,6 +51,13 @@ internal sealed class RestPredictionEndpoint
 
     private async Task AnswerAsync(HttpContext context, SeldonMethod method)
     {
+        var headers = context.Request.Headers;
+        if (!_faults.Authorize(name => headers.TryGetValue(name, out var value) ? value.ToString() : null))
+        {
+            await WriteJsonAsync(context.Response, StatusCodes.Status401Unauthorized, _unauthorizedBody, context.RequestAborted);
+            return;
+        }
+
         FaultDecision decision = _faults.Admit(method);
         if (decision.Drop)
         {

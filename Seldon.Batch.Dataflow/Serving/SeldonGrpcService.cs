@@ -38,6 +38,11 @@ internal sealed class SeldonGrpcService(ModelRunner runner, FaultInjector faults
 
     private async Task<SeldonMessage> AnswerAsync(SeldonMethod method, IMessage request, ServerCallContext context)
     {
+        if (!faults.Authorize(name => context.RequestHeaders.GetValue(name)))
+        {
+            throw new RpcException(new GrpcStatus(StatusCode.Unauthenticated, "missing or wrong x-auth-token"));
+        }
+
         FaultDecision decision = faults.Admit(method);
         if (decision.Drop)
         {

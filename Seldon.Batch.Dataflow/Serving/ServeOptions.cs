@@ -57,6 +57,18 @@ public sealed class ServeOptions
     /// </summary>
     public int Seed { get; set; } = 12345;
 
+    /// <summary>
+    /// Serve both endpoints over TLS with a self-signed certificate for <c>localhost</c> and <c>127.0.0.1</c>, made
+    /// when the server starts (so clients must skip verification: <c>--ssl-verify false</c>). Default false.
+    /// </summary>
+    public bool UseTls { get; set; }
+
+    /// <summary>
+    /// When not empty, every request must carry this token as <c>X-Auth-Token</c> (gRPC metadata <c>x-auth-token</c>);
+    /// others are answered 401 (gRPC Unauthenticated). Default empty: no token needed.
+    /// </summary>
+    public string RequiredToken { get; set; } = "";
+
     /// <summary>Checks every setting.</summary>
     /// <exception cref="ArgumentException">A setting is out of range; the message says which and why.</exception>
     public void Validate()

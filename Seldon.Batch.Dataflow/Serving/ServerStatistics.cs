@@ -16,6 +16,8 @@ public sealed class ServerStatistics
     private long _injectedFailures;
     private long _droppedConnections;
     private long _badRequests;
+    private long _unauthorized;
+    private IReadOnlyDictionary<string, string> _lastHeaders = new Dictionary<string, string>();
 
     /// <summary>All prediction and feedback requests received, REST and gRPC.</summary>
     public long Requests => Interlocked.Read(ref _requests);
@@ -35,6 +37,15 @@ public sealed class ServerStatistics
     /// <summary>Requests rejected as bad data: HTTP 400 over REST, InvalidArgument over gRPC (injected failures not included).</summary>
     public long BadRequests => Interlocked.Read(ref _badRequests);
 
+    /// <summary>Requests refused for a missing or wrong token (401, gRPC Unauthenticated).</summary>
+    public long Unauthorized => Interlocked.Read(ref _unauthorized);
+
+    /// <summary>
+    /// The Seldon headers of the last request (REST headers or gRPC metadata, names in lower case):
+    /// <c>seldon-puid</c>, <c>seldon</c>, <c>namespace</c>, <c>x-auth-token</c>, <c>content-type</c>, when present.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> LastHeaders => Volatile.Read(ref _lastHeaders);
+
     /// <inheritdoc />
     public override string ToString() =>
         $"requests={Requests} predict={PredictRequests} feedback={FeedbackRequests} injectedFailures={InjectedFailures} " +
@@ -52,4 +63,23 @@ public sealed class ServerStatistics
     internal void CountDroppedConnection() => Interlocked.Increment(ref _droppedConnections);
 
     internal void CountBadRequest() => Interlocked.Increment(ref _badRequests);
+
+    internal void CountUnauthorized() => Interlocked.Increment(ref _unauthorized);
+
+    /// <summary>Keeps the headers a client is expected to send, read through <paramref name="header"/>.</summary>
+    internal void RecordHeaders(Func<string, string?> header)
+    {
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in WatchedHeaders)
+        {
+            if (header(name) is { Length: > 0 } value)
+            {
+                seen[name] = value;
+            }
+        }
+
+        Volatile.Write(ref _lastHeaders, seen);
+    }
+
+    private static readonly string[] WatchedHeaders = ["seldon-puid", "seldon", "namespace", "x-auth-token", "content-type"];
 }

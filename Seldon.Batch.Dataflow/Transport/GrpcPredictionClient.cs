@@ -109,8 +109,15 @@ public sealed class GrpcPredictionClient : IPredictionClient
     /// connection itself (a reset stream or socket surfaces as Internal with the HTTP error inside), which
     /// the model never saw.</summary>
     internal static bool IsTransient(RpcException ex) =>
-        ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted
+        (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Aborted
+            || (ex.StatusCode == StatusCode.ResourceExhausted && !IsMessageTooLarge(ex)))
         || (ex.StatusCode == StatusCode.Internal && ex.Status.DebugException is HttpRequestException or IOException or SocketException);
+
+    /// <summary>A message over the size limit gets ResourceExhausted like an overloaded server, but sending it
+    /// again cannot help.</summary>
+    private static bool IsMessageTooLarge(RpcException ex) =>
+        ex.Status.Detail.Contains("message size", StringComparison.OrdinalIgnoreCase)
+        || ex.Status.Detail.Contains("message larger than", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Whether the call got no answer from the server: the connection failed (the client reports it with
     /// the HTTP or socket error inside) or the deadline passed.</summary>
