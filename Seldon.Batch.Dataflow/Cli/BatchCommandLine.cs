@@ -88,14 +88,7 @@ internal sealed class BatchCommandLine
             SummaryPath = Get(SummaryPath) ?? "",
             Resume = Flag(parse, Resume, environment("SELDON_BATCH_RESUME")),
         };
-        var level = Get(LogLevel) switch
-        {
-            "debug" => Microsoft.Extensions.Logging.LogLevel.Debug,
-            "info" => Microsoft.Extensions.Logging.LogLevel.Information,
-            "warning" => Microsoft.Extensions.Logging.LogLevel.Warning,
-            "error" => Microsoft.Extensions.Logging.LogLevel.Error,
-            var other => throw Invalid(LogLevel, other, "debug, info, warning, error"),
-        };
+        var level = CliLogging.ParseLevel(Get(LogLevel)) ?? throw Invalid(LogLevel, Get(LogLevel), "debug, info, warning, error");
         var benchmark = Flag(parse, Benchmark, environment("SELDON_BATCH_BENCHMARK"));
         return new CliRun(options, level, benchmark);
     }

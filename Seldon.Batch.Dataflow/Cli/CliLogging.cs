@@ -35,6 +35,16 @@ internal static class CliLogging
         });
     }
 
+    /// <summary>The level named on the command line (<c>debug|info|warning|error</c>), or null for any other word.</summary>
+    public static Microsoft.Extensions.Logging.LogLevel? ParseLevel(string? name) => name switch
+    {
+        "debug" => Microsoft.Extensions.Logging.LogLevel.Debug,
+        "info" => Microsoft.Extensions.Logging.LogLevel.Information,
+        "warning" => Microsoft.Extensions.Logging.LogLevel.Warning,
+        "error" => Microsoft.Extensions.Logging.LogLevel.Error,
+        _ => null,
+    };
+
     private static NLog.LogLevel ToNLog(Microsoft.Extensions.Logging.LogLevel level) => level switch
     {
         Microsoft.Extensions.Logging.LogLevel.Trace => NLog.LogLevel.Trace,

@@ -57,14 +57,8 @@ internal static class ServeCommand
                     RequiredToken = parse.GetValue(token) ?? "",
                 };
                 options.Validate();
-                level = parse.GetValue(logLevel) switch
-                {
-                    "debug" => Microsoft.Extensions.Logging.LogLevel.Debug,
-                    "info" => Microsoft.Extensions.Logging.LogLevel.Information,
-                    "warning" => Microsoft.Extensions.Logging.LogLevel.Warning,
-                    "error" => Microsoft.Extensions.Logging.LogLevel.Error,
-                    var other => throw new ArgumentException($"--log-level: '{other}' is not one of debug, info, warning, error"),
-                };
+                level = CliLogging.ParseLevel(parse.GetValue(logLevel))
+                    ?? throw new ArgumentException($"--log-level: '{parse.GetValue(logLevel)}' is not one of debug, info, warning, error");
             }
             catch (ArgumentException ex)
             {
