@@ -33,7 +33,8 @@ internal static class LineReader
 
             if (read.IsCompleted)
             {
-                if (!buffer.IsEmpty)
+                // The last line needs no newline, but a file holding nothing but a byte-order mark has no line.
+                if (!buffer.IsEmpty && !(first && IsByteOrderMark(buffer)))
                 {
                     position?.Advance(buffer.Length);
                     yield return Decode(buffer, ref first);
@@ -71,6 +72,8 @@ internal static class LineReader
         buffer = buffer.Slice(buffer.GetPosition(1, end.Value));
         return true;
     }
+
+    private static bool IsByteOrderMark(ReadOnlySequence<byte> bytes) => bytes.Length == 3 && bytes.ToArray() is [0xEF, 0xBB, 0xBF];
 
     private static string Decode(ReadOnlySequence<byte> line, ref bool first)
     {

@@ -49,7 +49,19 @@ public static class PredictionBlock
         });
 
         var encode = new TransformBlock<InputLine[], EncodedBatch>(
-            encoder.Encode,
+            lines =>
+            {
+                try
+                {
+                    return encoder.Encode(lines);
+                }
+                catch (Exception ex)
+                {
+                    // A defect in encoding must cost these lines, never fault the network and lose the rest.
+                    logger.LogError(ex, "Encoding lines {First}..{Last} failed", lines[0].Index, lines[^1].Index);
+                    return encoder.Unsendable(lines, $"the lines could not be encoded: {ex.GetType().Name}: {ex.Message}");
+                }
+            },
             Parallel(cpu, inFlight, cancellationToken));
 
         var predict = new TransformBlock<EncodedBatch, PredictedBatch>(
@@ -87,7 +99,18 @@ public static class PredictionBlock
             predicted =>
             {
                 var r = predicted.Response;
-                var results = composer.Compose(predicted.Batch, r?.Body, r?.Code ?? 0, r?.Failure);
+                InstanceResult[] results;
+                try
+                {
+                    results = composer.Compose(predicted.Batch, r?.Body, r?.Code ?? 0, r?.Failure);
+                }
+                catch (Exception ex)
+                {
+                    logger.LogError(ex, "Writing the answer of request {Puid} failed", predicted.Batch.Puid);
+                    var reason = $"unusable answer: it could not be written: {ex.GetType().Name}: {ex.Message}";
+                    results = predicted.Batch.Members.Select(m => composer.ErrorRecord(m, 502, reason)).ToArray();
+                }
+
                 foreach (var result in results)
                 {
                     stats.AddResult(result);

@@ -20,6 +20,14 @@ internal sealed class MicroBatchEncoder
         return _settings.IsMicroBatching ? EncodeMerged(lines, requestId) : EncodeEach(lines, requestId);
     }
 
+    /// <summary>A group none of whose lines can be sent, each with <paramref name="reason"/>.</summary>
+    public EncodedBatch Unsendable(IReadOnlyList<InputLine> lines, string reason)
+    {
+        var requestId = _settings.NewId();
+        var members = lines.Select((line, n) => new BatchMember(line.Index, lines.Count == 1 ? requestId : $"{requestId}-item-{n}") { EncodingError = reason }).ToList();
+        return new EncodedBatch(members, null, requestId) { IsSplit = _settings.IsMicroBatching };
+    }
+
     /// <summary>Batch size 1: each line is its own request (the group has one line).</summary>
     private EncodedBatch EncodeEach(IReadOnlyList<InputLine> lines, string requestId)
     {

@@ -21,7 +21,41 @@ internal static class SeldonJson
     // when the object is read, where they would surface as an unexpected ArgumentException.
     public static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 256, AllowDuplicateProperties = false };
 
-    public static JsonNode? Parse(string text) => JsonNode.Parse(text, NodeOptions, DocumentOptions);
+    /// <summary>Parses one JSON document. Text the writer could not write back (a lone UTF-16 surrogate such as
+    /// <c>"\ud800"</c>, which the reader accepts) is refused here as a <see cref="JsonException"/>, like any other
+    /// invalid JSON, instead of failing later where the line is written.</summary>
+    public static JsonNode? Parse(string text)
+    {
+        var node = JsonNode.Parse(text, NodeOptions, DocumentOptions);
+        if (node is not null && HasSurrogateEscape(text))
+        {
+            try
+            {
+                using var probe = new Utf8JsonWriter(Stream.Null, WriterOptions);
+                node.WriteTo(probe);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+            {
+                throw new JsonException($"unpaired UTF-16 surrogate escape: {ex.Message}", ex);
+            }
+        }
+
+        return node;
+    }
+
+    /// <summary>Whether the text holds a <c>\uD800</c>–<c>\uDFFF</c> escape (rare: the slow check runs only then).</summary>
+    private static bool HasSurrogateEscape(string text)
+    {
+        for (var at = text.IndexOf("\\u", StringComparison.Ordinal); at >= 0 && at + 3 < text.Length; at = text.IndexOf("\\u", at + 2, StringComparison.Ordinal))
+        {
+            if (text[at + 2] is 'd' or 'D' && text[at + 3] is (>= '8' and <= '9') or (>= 'a' and <= 'f') or (>= 'A' and <= 'F'))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public static string Write(JsonNode node) => node.ToJsonString(WriteOptions);
 
