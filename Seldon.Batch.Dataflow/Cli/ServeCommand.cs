@@ -30,6 +30,12 @@ internal static class ServeCommand
             command.Options.Add(o);
         }
 
+        var fixedAnswer = new Option<bool>("--fixed-answer")
+        {
+            Description = "Answer every prediction with a precomputed body (zeros, as many rows as the request) instead of running the model: for benchmarks",
+        };
+        command.Options.Add(fixedAnswer);
+
         command.SetAction(async (parse, _) =>
         {
             ServeOptions options;
@@ -49,6 +55,7 @@ internal static class ServeCommand
                     MaxRandomDelayMs = Parse<int>(randomDelay, parse),
                     DropEvery = Parse<int>(dropEvery, parse),
                     Seed = Parse<int>(seed, parse),
+                    FixedAnswer = parse.GetValue(fixedAnswer),
                 };
                 options.Validate();
                 level = parse.GetValue(logLevel) switch
