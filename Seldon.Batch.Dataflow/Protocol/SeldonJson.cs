@@ -37,18 +37,44 @@ internal static class SeldonJson
 
     public static readonly JsonWriterOptions WriterOptions = new() { Encoder = WriteOptions.Encoder };
 
+    // One buffer and writer per thread, reused: a run writes one or two small JSON texts per line, and fresh
+    // buffers for each made the garbage collector a large share of the run's time.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    // A buffer grown by one huge message is let go rather than kept for the rest of the run.
+    private const int MaxRetainedBuffer = 1 << 20;
+
     /// <summary>Writes one JSON object with <paramref name="body"/> and returns it as text.</summary>
-    public static string WriteObject(Action<Utf8JsonWriter> body)
+    public static string WriteObject(Action<Utf8JsonWriter> body) => WriteObject(body, static (w, b) => b(w));
+
+    /// <summary>Writes one JSON object with <paramref name="body"/> and returns it as text; the state overload
+    /// lets hot paths use static lambdas.</summary>
+    public static string WriteObject<TState>(TState state, Action<Utf8JsonWriter, TState> body)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        var w = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        buffer.ResetWrittenCount();
+        w.Reset(buffer);
+        try
         {
             w.WriteStartObject();
-            body(w);
+            body(w, state);
             w.WriteEndObject();
+            w.Flush();
+            return Encoding.UTF8.GetString(buffer.WrittenSpan);
         }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        finally
+        {
+            if (buffer.Capacity > MaxRetainedBuffer)
+            {
+                t_buffer = null;
+                t_writer = null;
+            }
+        }
     }
 
     public static void WriteNode(Utf8JsonWriter w, JsonNode? node)
@@ -75,5 +101,15 @@ internal static class SeldonJson
             JsonValueKind.True or JsonValueKind.False => "a boolean",
             _ => "null",
         },
+    };
+
+    public static string Describe(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Array => "an array",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
     };
 }
