@@ -65,6 +65,11 @@ internal sealed class MicroBatchEncoder
             });
         }
 
+        if (_settings.DataType == DataType.Data && _settings.PayloadType == PayloadType.Ndarray)
+        {
+            return EncodeNdarray(line.Text, member);
+        }
+
         var node = SeldonJson.Parse(line.Text);
         switch (_settings.DataType)
         {
@@ -100,6 +105,29 @@ internal sealed class MicroBatchEncoder
         }
 
         return line;
+    }
+
+    /// <summary>An ndarray line, read as a document and written straight from it (no node tree: this is the common case).</summary>
+    private string? EncodeNdarray(string text, BatchMember member)
+    {
+        using var document = JsonDocument.Parse(text, SeldonJson.DocumentOptions);
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Array)
+        {
+            member.EncodingError = $"wrong shape: an ndarray line must be a JSON array, found {SeldonJson.Describe(root)}";
+            return null;
+        }
+
+        return SeldonJson.WriteObject((this, root, member), static (w, s) =>
+        {
+            var (self, root, member) = s;
+            w.WritePropertyName("data"u8);
+            w.WriteStartObject();
+            w.WritePropertyName("ndarray"u8);
+            root.WriteTo(w);
+            w.WriteEndObject();
+            self.WriteMeta(w, null, member);
+        });
     }
 
     private string? EncodeData(JsonNode? node, BatchMember member)
@@ -243,6 +271,7 @@ internal sealed class MicroBatchEncoder
     {
         var members = new List<BatchMember>(lines.Count);
         var rows = new List<RowSource>(lines.Count);
+        var sources = new List<RowSource>(lines.Count);
         RowSource? first = null;
         for (var n = 0; n < lines.Count; n++)
         {
@@ -254,6 +283,7 @@ internal sealed class MicroBatchEncoder
                 continue;
             }
 
+            sources.Add(source);
             first ??= source;
             if (first.Describe(source) is { } mismatch)
             {
@@ -265,11 +295,23 @@ internal sealed class MicroBatchEncoder
             rows.Add(source);
         }
 
-        if (first is null || rows.Count == 0)
+        try
         {
-            return new EncodedBatch(members, null, requestId) { IsSplit = true };
+            return first is null || rows.Count == 0
+                ? new EncodedBatch(members, null, requestId) { IsSplit = true }
+                : new EncodedBatch(members, WriteMerged(members, rows, first, requestId), requestId) { IsSplit = true };
         }
+        finally
+        {
+            foreach (var source in sources)
+            {
+                source.Dispose();
+            }
+        }
+    }
 
+    private string WriteMerged(List<BatchMember> members, List<RowSource> rows, RowSource first, string requestId)
+    {
         var firstIndex = members.First(m => m.IsSent).Index;
         var body = SeldonJson.WriteObject(w =>
         {
@@ -291,9 +333,9 @@ internal sealed class MicroBatchEncoder
             {
                 w.WritePropertyName("ndarray");
                 w.WriteStartArray();
-                foreach (var row in rows.SelectMany(r => r.Values))
+                foreach (var row in rows)
                 {
-                    SeldonJson.WriteNode(w, row);
+                    row.WriteRows(w);
                 }
 
                 w.WriteEndArray();
@@ -310,7 +352,7 @@ internal sealed class MicroBatchEncoder
             w.WriteEndObject();
             w.WriteEndObject();
         });
-        return new EncodedBatch(members, body, requestId) { IsSplit = true };
+        return body;
     }
 
     private RowSource? ReadRows(InputLine line, BatchMember member)
@@ -321,9 +363,17 @@ internal sealed class MicroBatchEncoder
             return null;
         }
 
-        JsonNode? node;
+        string? error;
+        RowSource? source;
+        JsonNode? node = null;
         try
         {
+            if (_settings.DataType == DataType.Data && _settings.PayloadType == PayloadType.Ndarray)
+            {
+                source = RowSource.FromNdarray(JsonDocument.Parse(line.Text, SeldonJson.DocumentOptions), out error);
+                return Checked(source, error, member);
+            }
+
             node = SeldonJson.Parse(line.Text);
         }
         catch (JsonException ex)
@@ -332,8 +382,6 @@ internal sealed class MicroBatchEncoder
             return null;
         }
 
-        string? error;
-        RowSource? source;
         if (_settings.DataType == DataType.Raw)
         {
             // The user's tags first: a line that cannot join the batch keeps them in its error record.
@@ -352,6 +400,11 @@ internal sealed class MicroBatchEncoder
             source = RowSource.FromArray(node, _settings.PayloadType == PayloadType.Tensor, null, out error);
         }
 
+        return Checked(source, error, member);
+    }
+
+    private static RowSource? Checked(RowSource? source, string? error, BatchMember member)
+    {
         if (source is null)
         {
             member.EncodingError = error;
@@ -359,6 +412,7 @@ internal sealed class MicroBatchEncoder
         else if (source.Rows == 0)
         {
             member.EncodingError = "wrong shape: the line has no rows";
+            source.Dispose();
             source = null;
         }
 
