@@ -110,10 +110,10 @@ BEGIN {
   printf "memory    REST b32, peak RSS          100k rows %6.1f MiB   1M rows %6.1f MiB\n\n", m1 / 1024, m2 / 1024
   growth = (m2 - m1) / m1
   printf "%-34s %9s  %-10s %s\n", "ratio", "value", "target", "result"
-  printf "%-34s %9.2f  %-10s %s\n", "REST b1 rows/s / wrk req/s", rb1 / wrk, ">= 0.30", verdict(rb1 / wrk >= 0.30)
-  printf "%-34s %9.2f  %-10s %s\n", "REST b32 rows/s / wrk req/s", rb32 / wrk, ">= 4", verdict(rb32 / wrk >= 4)
-  printf "%-34s %9.2f  %-10s %s\n", "gRPC b1 / REST b1", gb1 / rb1, ">= 1", verdict(gb1 / rb1 >= 1)
-  printf "%-34s %9.2f  %-10s %s\n", "gRPC b32 / REST b32", gb32 / rb32, ">= 1", verdict(gb32 / rb32 >= 1)
+  printf "%-34s %9.3f  %-10s %s\n", "REST b1 rows/s / wrk req/s", rb1 / wrk, ">= 0.30", verdict(rb1 / wrk >= 0.30)
+  printf "%-34s %9.3f  %-10s %s\n", "REST b32 rows/s / wrk req/s", rb32 / wrk, ">= 4", verdict(rb32 / wrk >= 4)
+  printf "%-34s %9.3f  %-10s %s\n", "gRPC b1 / REST b1", gb1 / rb1, ">= 1", verdict(gb1 / rb1 >= 1)
+  printf "%-34s %9.3f  %-10s %s\n", "gRPC b32 / REST b32", gb32 / rb32, ">= 1", verdict(gb32 / rb32 >= 1)
   printf "%-34s %8.1f%%  %-10s %s\n", "memory growth 100k -> 1M rows", 100 * growth, "< 20%", verdict(growth < 0.20)
   printf "%-34s %5.1f MiB  %-10s %s\n", "peak memory at 1M rows", m2 / 1024, "<= 150 MiB", verdict(m2 / 1024 <= 150)
 }'
