@@ -21,8 +21,8 @@ serve: build      ## the built-in demo model on 127.0.0.1:9000 (REST) and :9500 
 bench:            ## throughput and memory against the built-in server's fixed answers, next to wrk's ceiling
 	bash Seldon.Batch.Dataflow.Benchmarks/bench.sh
 
-microbench:       ## BenchmarkDotNet: encode and split of one micro-batch (several minutes; ARGS='--filter *Split*')
-	dotnet run -c $(CONFIG) --project Seldon.Batch.Dataflow.Benchmarks -- --filter '*' $(ARGS)
+microbench:       ## BenchmarkDotNet: encode, split and one request per client (several minutes; ARGS="--filter *Codec* --job short")
+	dotnet run -c $(CONFIG) --project Seldon.Batch.Dataflow.Benchmarks -- $(or $(ARGS),--filter '*')
 
 clean:
 	dotnet clean $(SLN) -c $(CONFIG); rm -rf out
