@@ -110,7 +110,7 @@ internal sealed class MicroBatchEncoder
     /// <summary>An ndarray line, read as a document and written straight from it (no node tree: this is the common case).</summary>
     private string? EncodeNdarray(string text, BatchMember member)
     {
-        using var document = JsonDocument.Parse(text, SeldonJson.DocumentOptions);
+        using var document = SeldonJson.ParseDocument(text);
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Array)
         {
@@ -370,7 +370,7 @@ internal sealed class MicroBatchEncoder
         {
             if (_settings.DataType == DataType.Data && _settings.PayloadType == PayloadType.Ndarray)
             {
-                source = RowSource.FromNdarray(JsonDocument.Parse(line.Text, SeldonJson.DocumentOptions), out error);
+                source = RowSource.FromNdarray(SeldonJson.ParseDocument(line.Text), out error);
                 return Checked(source, error, member);
             }
 

@@ -23,6 +23,43 @@ internal static class SeldonJson
 
     public static JsonNode? Parse(string text) => JsonNode.Parse(text, NodeOptions, DocumentOptions);
 
+    /// <summary>Parses one JSON document (the caller disposes it). Text the writer could not write back (a lone UTF-16
+    /// surrogate such as <c>"\ud800"</c>, which the reader accepts) is refused here as a <see cref="JsonException"/>,
+    /// like any other invalid JSON, instead of failing later where it is written into a request.</summary>
+    public static JsonDocument ParseDocument(string text)
+    {
+        var document = JsonDocument.Parse(text, DocumentOptions);
+        if (MayHoldLoneSurrogate(text))
+        {
+            try
+            {
+                using var probe = new Utf8JsonWriter(Stream.Null, WriterOptions);
+                document.RootElement.WriteTo(probe);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+            {
+                document.Dispose();
+                throw new JsonException($"unpaired UTF-16 surrogate escape: {ex.Message}", ex);
+            }
+        }
+
+        return document;
+    }
+
+    /// <summary>Whether the text holds a <c>\uD800</c>–<c>\uDFFF</c> escape (rare: the slow check runs only then).</summary>
+    private static bool MayHoldLoneSurrogate(string text)
+    {
+        for (var at = text.IndexOf("\\u", StringComparison.Ordinal); at >= 0 && at + 3 < text.Length; at = text.IndexOf("\\u", at + 2, StringComparison.Ordinal))
+        {
+            if (text[at + 2] is 'd' or 'D' && text[at + 3] is (>= '8' and <= '9') or (>= 'a' and <= 'f') or (>= 'A' and <= 'F'))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public static string Write(JsonNode node) => node.ToJsonString(WriteOptions);
 
     public static bool IsNumber(JsonNode? node) =>
