@@ -46,15 +46,20 @@ internal static class SeldonJson
         return document;
     }
 
-    /// <summary>Whether the text holds a <c>\uD800</c>–<c>\uDFFF</c> escape (rare: the slow check runs only then).</summary>
+    /// <summary>Whether the text holds a <c>\uD800</c>–<c>\uDFFF</c> escape (rare: the slow check runs only then).
+    /// Searches for a backslash first: most lines have none, and a one-character search is the cheapest scan.</summary>
     private static bool MayHoldLoneSurrogate(string text)
     {
-        for (var at = text.IndexOf("\\u", StringComparison.Ordinal); at >= 0 && at + 3 < text.Length; at = text.IndexOf("\\u", at + 2, StringComparison.Ordinal))
+        var rest = text.AsSpan();
+        for (var at = rest.IndexOf('\\'); at >= 0; at = rest.IndexOf('\\'))
         {
-            if (text[at + 2] is 'd' or 'D' && text[at + 3] is (>= '8' and <= '9') or (>= 'a' and <= 'f') or (>= 'A' and <= 'F'))
+            if (at + 3 < rest.Length && rest[at + 1] == 'u' && rest[at + 2] is 'd' or 'D'
+                && rest[at + 3] is (>= '8' and <= '9') or (>= 'a' and <= 'f') or (>= 'A' and <= 'F'))
             {
                 return true;
             }
+
+            rest = rest[(at + 1)..];
         }
 
         return false;
