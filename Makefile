@@ -4,7 +4,7 @@ CONFIG := Release
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: build test run serve clean
+.PHONY: build test run serve bench microbench clean
 
 build:            ## compile the library, the executable and the tests
 	dotnet build $(SLN) -c $(CONFIG)
@@ -17,6 +17,12 @@ run: build        ## the sample batch on the built-in model (or on $$SELDON_BATC
 
 serve: build      ## the built-in demo model on 127.0.0.1:9000 (REST) and :9500 (gRPC) until Ctrl-C
 	dotnet Seldon.Batch.Dataflow/bin/$(CONFIG)/net10.0/seldon-batch-processor.dll serve
+
+bench:            ## throughput and memory against the built-in server's fixed answers, next to wrk's ceiling
+	bash Seldon.Batch.Dataflow.Benchmarks/bench.sh
+
+microbench:       ## BenchmarkDotNet: encode, split and one request per client (several minutes; ARGS="--filter *Codec* --job short")
+	dotnet run -c $(CONFIG) --project Seldon.Batch.Dataflow.Benchmarks -- $(or $(ARGS),--filter '*')
 
 clean:
 	dotnet clean $(SLN) -c $(CONFIG); rm -rf out

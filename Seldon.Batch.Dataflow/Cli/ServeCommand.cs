@@ -33,6 +33,11 @@ internal static class ServeCommand
         }
 
         command.Options.Add(tls);
+        var fixedAnswer = new Option<bool>("--fixed-answer")
+        {
+            Description = "Answer every prediction with a precomputed body (zeros, as many rows as the request) instead of running the model: for benchmarks",
+        };
+        command.Options.Add(fixedAnswer);
 
         command.SetAction(async (parse, _) =>
         {
@@ -55,6 +60,7 @@ internal static class ServeCommand
                     Seed = Parse<int>(seed, parse),
                     UseTls = parse.GetValue(tls),
                     RequiredToken = parse.GetValue(token) ?? "",
+                    FixedAnswer = parse.GetValue(fixedAnswer),
                 };
                 options.Validate();
                 level = CliLogging.ParseLevel(parse.GetValue(logLevel))

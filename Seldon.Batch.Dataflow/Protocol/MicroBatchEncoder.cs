@@ -73,6 +73,11 @@ internal sealed class MicroBatchEncoder
             });
         }
 
+        if (_settings.DataType == DataType.Data && _settings.PayloadType == PayloadType.Ndarray)
+        {
+            return EncodeNdarray(line.Text, member);
+        }
+
         var node = SeldonJson.Parse(line.Text);
         switch (_settings.DataType)
         {
@@ -108,6 +113,29 @@ internal sealed class MicroBatchEncoder
         }
 
         return line;
+    }
+
+    /// <summary>An ndarray line, read as a document and written straight from it (no node tree: this is the common case).</summary>
+    private string? EncodeNdarray(string text, BatchMember member)
+    {
+        using var document = SeldonJson.ParseDocument(text);
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Array)
+        {
+            member.EncodingError = $"wrong shape: an ndarray line must be a JSON array, found {SeldonJson.Describe(root)}";
+            return null;
+        }
+
+        return SeldonJson.WriteObject((this, root, member), static (w, s) =>
+        {
+            var (self, root, member) = s;
+            w.WritePropertyName("data"u8);
+            w.WriteStartObject();
+            w.WritePropertyName("ndarray"u8);
+            root.WriteTo(w);
+            w.WriteEndObject();
+            self.WriteMeta(w, null, member);
+        });
     }
 
     private string? EncodeData(JsonNode? node, BatchMember member)
@@ -251,6 +279,7 @@ internal sealed class MicroBatchEncoder
     {
         var members = new List<BatchMember>(lines.Count);
         var rows = new List<RowSource>(lines.Count);
+        var sources = new List<RowSource>(lines.Count);
         RowSource? first = null;
         for (var n = 0; n < lines.Count; n++)
         {
@@ -262,6 +291,7 @@ internal sealed class MicroBatchEncoder
                 continue;
             }
 
+            sources.Add(source);
             first ??= source;
             if (first.Describe(source) is { } mismatch)
             {
@@ -273,11 +303,23 @@ internal sealed class MicroBatchEncoder
             rows.Add(source);
         }
 
-        if (first is null || rows.Count == 0)
+        try
         {
-            return new EncodedBatch(members, null, requestId) { IsSplit = true };
+            return first is null || rows.Count == 0
+                ? new EncodedBatch(members, null, requestId) { IsSplit = true }
+                : new EncodedBatch(members, WriteMerged(members, rows, first, requestId), requestId) { IsSplit = true };
         }
+        finally
+        {
+            foreach (var source in sources)
+            {
+                source.Dispose();
+            }
+        }
+    }
 
+    private string WriteMerged(List<BatchMember> members, List<RowSource> rows, RowSource first, string requestId)
+    {
         var firstIndex = members.First(m => m.IsSent).Index;
         var body = SeldonJson.WriteObject(w =>
         {
@@ -299,9 +341,9 @@ internal sealed class MicroBatchEncoder
             {
                 w.WritePropertyName("ndarray");
                 w.WriteStartArray();
-                foreach (var row in rows.SelectMany(r => r.Values))
+                foreach (var row in rows)
                 {
-                    SeldonJson.WriteNode(w, row);
+                    row.WriteRows(w);
                 }
 
                 w.WriteEndArray();
@@ -318,7 +360,7 @@ internal sealed class MicroBatchEncoder
             w.WriteEndObject();
             w.WriteEndObject();
         });
-        return new EncodedBatch(members, body, requestId) { IsSplit = true };
+        return body;
     }
 
     private RowSource? ReadRows(InputLine line, BatchMember member)
@@ -329,9 +371,17 @@ internal sealed class MicroBatchEncoder
             return null;
         }
 
-        JsonNode? node;
+        string? error;
+        RowSource? source;
+        JsonNode? node = null;
         try
         {
+            if (_settings.DataType == DataType.Data && _settings.PayloadType == PayloadType.Ndarray)
+            {
+                source = RowSource.FromNdarray(SeldonJson.ParseDocument(line.Text), out error);
+                return Checked(source, error, member);
+            }
+
             node = SeldonJson.Parse(line.Text);
         }
         catch (JsonException ex)
@@ -340,8 +390,6 @@ internal sealed class MicroBatchEncoder
             return null;
         }
 
-        string? error;
-        RowSource? source;
         if (_settings.DataType == DataType.Raw)
         {
             // The user's tags first: a line that cannot join the batch keeps them in its error record.
@@ -360,6 +408,11 @@ internal sealed class MicroBatchEncoder
             source = RowSource.FromArray(node, _settings.PayloadType == PayloadType.Tensor, null, out error);
         }
 
+        return Checked(source, error, member);
+    }
+
+    private static RowSource? Checked(RowSource? source, string? error, BatchMember member)
+    {
         if (source is null)
         {
             member.EncodingError = error;
@@ -367,6 +420,7 @@ internal sealed class MicroBatchEncoder
         else if (source.Rows == 0)
         {
             member.EncodingError = "wrong shape: the line has no rows";
+            source.Dispose();
             source = null;
         }
 

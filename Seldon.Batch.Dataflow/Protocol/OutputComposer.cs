@@ -17,6 +17,8 @@ internal sealed class OutputComposer
 
     private static readonly string[] MessageFieldOrder = ["status", "meta", "data", "binData", "strData", "jsonData", "customData"];
 
+    private static readonly byte[][] MessageFieldNames = [.. MessageFieldOrder.Select(System.Text.Encoding.UTF8.GetBytes)];
+
     private readonly string _batchId;
 
     public OutputComposer(string batchId) => _batchId = batchId;
@@ -30,17 +32,22 @@ internal sealed class OutputComposer
     {
         if (failure is null && batch.HasRequest)
         {
-            (failureCode, failure) = TryReadAnswer(answer, out var message);
-            if (failure is null)
+            // The answer is read once as a document and written out by parts: no tree of nodes, no copies.
+            (failureCode, failure, var document) = TryReadAnswer(answer);
+            using (document)
             {
-                InstanceResult[]? results = null;
-                failure = batch.IsSplit ? SplitAnswer(batch, message!, out results) : null;
                 if (failure is null)
                 {
-                    return batch.IsSplit ? results! : [Answer(batch.Members[0], message!, message!["data"])];
-                }
+                    var message = document!.RootElement;
+                    InstanceResult[]? results = null;
+                    failure = batch.IsSplit ? SplitAnswer(batch, message, out results) : null;
+                    if (failure is null)
+                    {
+                        return batch.IsSplit ? results! : [Answer(batch.Members[0], new AnswerLayout(message), new Part(message.TryGetProperty("data", out var data) ? data : default))];
+                    }
 
-                failureCode = 502;
+                    failureCode = 502;
+                }
             }
         }
 
@@ -81,96 +88,96 @@ internal sealed class OutputComposer
         return new InstanceResult(member.Index, line, reason);
     }
 
-    private static (int Code, string? Failure) TryReadAnswer(string? answer, out JsonObject? message)
+    private static (int Code, string? Failure, JsonDocument? Document) TryReadAnswer(string? answer)
     {
-        message = null;
-        JsonNode? node;
+        JsonDocument? document = null;
         try
         {
-            node = string.IsNullOrWhiteSpace(answer) ? null : SeldonJson.Parse(answer);
+            document = string.IsNullOrWhiteSpace(answer) ? null : JsonDocument.Parse(answer, SeldonJson.DocumentOptions);
         }
         catch (JsonException ex)
         {
-            return (502, $"unusable answer: the model's answer is not JSON: {ex.Message}");
+            return (502, $"unusable answer: the model's answer is not JSON: {ex.Message}", null);
         }
 
-        if (node is not JsonObject obj)
+        if (document is null || document.RootElement.ValueKind != JsonValueKind.Object)
         {
-            return (502, $"unusable answer: the model's answer is not a JSON object but {SeldonJson.Describe(node)}");
+            var found = document is null ? "null" : SeldonJson.Describe(document.RootElement);
+            document?.Dispose();
+            return (502, $"unusable answer: the model's answer is not a JSON object but {found}", null);
         }
 
-        if (obj["status"] is JsonObject status && IsFailure(status["status"]))
+        var message = document.RootElement;
+        if (message.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object
+            && status.TryGetProperty("status", out var flag) && IsFailure(flag))
         {
-            var code = status["code"] is JsonValue c && c.TryGetValue<double>(out var d) ? (int)d : 500;
-            return (code, SeldonStatus.Describe(status));
+            var code = status.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.Number && c.TryGetDouble(out var d) ? (int)d : 500;
+            var reason = SeldonStatus.Describe(JsonObject.Create(status)!);
+            document.Dispose();
+            return (code, reason, null);
         }
 
-        message = obj;
-        return (0, null);
+        return (0, null, document);
     }
 
-    private static bool IsFailure(JsonNode? flag) => flag is JsonValue v &&
-        ((v.TryGetValue<double>(out var n) && n == 1) || (v.TryGetValue<string>(out var s) && s == "FAILURE"));
+    private static bool IsFailure(JsonElement flag) => flag.ValueKind switch
+    {
+        JsonValueKind.Number => flag.TryGetDouble(out var n) && n == 1,
+        JsonValueKind.String => flag.ValueEquals("FAILURE"),
+        _ => false,
+    };
 
-    private string? SplitAnswer(EncodedBatch batch, JsonObject message, out InstanceResult[]? results)
+    private string? SplitAnswer(EncodedBatch batch, JsonElement message, out InstanceResult[]? results)
     {
         results = null;
-        var sent = batch.Members.Where(m => m.IsSent).ToList();
-        var total = sent.Sum(m => m.Rows);
-        if (message["data"] is not JsonObject data)
+        var total = 0;
+        foreach (var m in batch.Members)
+        {
+            total += m.IsSent ? m.Rows : 0;
+        }
+
+        if (!message.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
         {
             return "unusable answer: the model's answer has no \"data\" to split into the lines of the micro-batch";
         }
 
-        Func<int, int, JsonObject>? slice = null;
-        if (data["ndarray"] is JsonArray ndarray)
+        Part part;
+        if (data.TryGetProperty("ndarray", out var ndarray) && ndarray.ValueKind == JsonValueKind.Array)
         {
-            if (ndarray.Count != total)
+            var count = ndarray.GetArrayLength();
+            if (count != total)
             {
-                return $"unusable answer: the model answered {ndarray.Count} rows for the {total} rows of the micro-batch";
+                return $"unusable answer: the model answered {count} rows for the {total} rows of the micro-batch";
             }
 
-            slice = (offset, rows) => SliceData(data, "ndarray", new JsonArray(ndarray.Skip(offset).Take(rows).Select(r => r?.DeepClone()).ToArray()));
+            part = new Part(data, "ndarray", ndarray, [], 1);
         }
-        else if (data["tensor"] is JsonObject tensor)
+        else if (data.TryGetProperty("tensor", out var tensor) && tensor.ValueKind == JsonValueKind.Object)
         {
-            if (tensor["shape"] is not JsonArray shape || shape.Count == 0 || tensor["values"] is not JsonArray values
-                || !shape.All(d => SeldonJson.IsNumber(d) && d!.GetValue<double>() is >= 0 and var v && v % 1 == 0))
+            if (!tensor.TryGetProperty("shape", out var shape) || shape.ValueKind != JsonValueKind.Array || shape.GetArrayLength() == 0
+                || !tensor.TryGetProperty("values", out var values) || values.ValueKind != JsonValueKind.Array
+                || !shape.EnumerateArray().All(d => d.ValueKind == JsonValueKind.Number && d.GetDouble() is >= 0 and var v && v % 1 == 0))
             {
                 return "unusable answer: the model's tensor answer has no shape or values";
             }
 
-            var dims = shape.Select(d => (long)d!.GetValue<double>()).ToArray();
+            var dims = shape.EnumerateArray().Select(d => (long)d.GetDouble()).ToArray();
             var stride = dims.Skip(1).Aggregate(1L, (a, d) => a * d);
-            if (dims[0] != total || values.Count != total * stride)
+            if (dims[0] != total || values.GetArrayLength() != total * stride)
             {
                 return $"unusable answer: the model answered a tensor of shape [{string.Join(',', dims)}] for the {total} rows of the micro-batch";
             }
 
-            slice = (offset, rows) =>
-            {
-                var partShape = new JsonArray(dims.Select((d, k) => (JsonNode?)JsonValue.Create(k == 0 ? rows : d)).ToArray());
-                var partValues = new JsonArray(values.Skip((int)(offset * stride)).Take((int)(rows * stride)).Select(v => v?.DeepClone()).ToArray());
-                var part = new JsonObject();
-                foreach (var p in tensor)
-                {
-                    part[p.Key] = p.Key switch
-                    {
-                        "shape" => partShape,
-                        "values" => partValues,
-                        _ => p.Value?.DeepClone(),
-                    };
-                }
-
-                return SliceData(data, "tensor", part);
-            };
+            part = new Part(data, "tensor", values, dims, stride);
         }
-
-        if (slice is null)
+        else
         {
             return "unusable answer: the model's answer holds neither data.ndarray nor data.tensor, so it cannot be split into the lines of the micro-batch";
         }
 
+        // The items are listed once; each line then writes its own range of them.
+        part.Items = [.. part.Array.EnumerateArray()];
+        var layout = new AnswerLayout(message);
         results = new InstanceResult[batch.Members.Count];
         var offset = 0;
         for (var i = 0; i < results.Length; i++)
@@ -182,126 +189,304 @@ internal sealed class OutputComposer
                 continue;
             }
 
-            results[i] = Answer(m, message, slice(offset, m.Rows));
+            part.Offset = offset;
+            part.Rows = m.Rows;
+            results[i] = Answer(m, layout, part);
             offset += m.Rows;
         }
 
         return null;
     }
 
-    private static JsonObject SliceData(JsonObject data, string payloadKey, JsonNode payload)
+    /// <summary>The <c>data</c> of one line's answer: the whole of the answer's <c>data</c> (<see cref="Array"/> undefined),
+    /// or the answer's <c>data</c> with its ndarray (or tensor) cut to rows [Offset, Offset + Rows).</summary>
+    private sealed class Part(JsonElement data, string payloadKey = "", JsonElement array = default, long[]? dims = null, long stride = 1)
     {
-        var part = new JsonObject();
-        foreach (var p in data)
-        {
-            part[p.Key] = p.Key == payloadKey ? payload : p.Value?.DeepClone();
-        }
+        public JsonElement Data { get; } = data;
 
-        return part;
-    }
+        public string PayloadKey { get; } = payloadKey;
 
-    private InstanceResult Answer(BatchMember member, JsonObject message, JsonNode? data)
-    {
-        var modelTags = message["meta"] is JsonObject meta ? meta["tags"] as JsonObject : null;
-        var line = SeldonJson.WriteObject(w =>
+        /// <summary>The answer's ndarray, or its tensor's values.</summary>
+        public JsonElement Array { get; } = array;
+
+        /// <summary>Empty for an ndarray; the tensor's shape otherwise.</summary>
+        public long[] Dims { get; } = dims ?? [];
+
+        public long Stride { get; } = stride;
+
+        public JsonElement[] Items { get; set; } = [];
+
+        public int Offset { get; set; }
+
+        public int Rows { get; set; }
+
+        public bool IsWhole => Array.ValueKind == JsonValueKind.Undefined;
+
+        public void WriteTo(Utf8JsonWriter w)
         {
-            foreach (var p in InCanonicalOrder(message))
+            if (IsWhole)
             {
-                w.WritePropertyName(p.Key);
-                if (p.Key == "data")
+                if (Data.ValueKind == JsonValueKind.Undefined)
                 {
-                    SeldonJson.WriteNode(w, data);
-                }
-                else if (p.Key == "meta")
-                {
-                    // The answer's meta (a missing, null or malformed one is replaced) with the merged tags.
-                    w.WriteStartObject();
-                    foreach (var mp in p.Value as JsonObject ?? [])
-                    {
-                        if (mp.Key != "tags")
-                        {
-                            w.WritePropertyName(mp.Key);
-                            SeldonJson.WriteNode(w, mp.Value);
-                        }
-                    }
-
-                    WriteTags(w, member, modelTags);
-                    w.WriteEndObject();
+                    w.WriteNullValue();
                 }
                 else
                 {
-                    SeldonJson.WriteNode(w, p.Value);
+                    Data.WriteTo(w);
                 }
+
+                return;
+            }
+
+            w.WriteStartObject();
+            foreach (var p in Data.EnumerateObject())
+            {
+                if (!p.NameEquals(PayloadKey))
+                {
+                    p.WriteTo(w);
+                    continue;
+                }
+
+                w.WritePropertyName(PayloadKey);
+                if (Dims.Length == 0)
+                {
+                    WriteItems(w, Offset, Rows);
+                    continue;
+                }
+
+                w.WriteStartObject();
+                foreach (var t in p.Value.EnumerateObject())
+                {
+                    if (t.NameEquals("shape"))
+                    {
+                        w.WritePropertyName("shape");
+                        w.WriteStartArray();
+                        w.WriteNumberValue(Rows);
+                        for (var k = 1; k < Dims.Length; k++)
+                        {
+                            w.WriteNumberValue(Dims[k]);
+                        }
+
+                        w.WriteEndArray();
+                    }
+                    else if (t.NameEquals("values"))
+                    {
+                        w.WritePropertyName("values");
+                        WriteItems(w, (int)(Offset * Stride), (int)(Rows * Stride));
+                    }
+                    else
+                    {
+                        t.WriteTo(w);
+                    }
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+        }
+
+        private void WriteItems(Utf8JsonWriter w, int start, int count)
+        {
+            w.WriteStartArray();
+            for (var k = start; k < start + count; k++)
+            {
+                Items[k].WriteTo(w);
+            }
+
+            w.WriteEndArray();
+        }
+    }
+
+    /// <summary>What every line of one answer shares, found once per answer rather than once per line: the
+    /// message's fields in canonical order, the meta's fields other than tags, the model's tags.</summary>
+    private sealed class AnswerLayout
+    {
+        public AnswerLayout(JsonElement message)
+        {
+            var fields = new List<(string? Name, JsonElement Value)>();
+            foreach (var key in MessageFieldOrder)
+            {
+                // meta is always written (every output carries the batch tags); its place is marked by a null name.
+                if (key == "meta")
+                {
+                    fields.Add((null, default));
+                }
+                else if (message.TryGetProperty(key, out var value))
+                {
+                    fields.Add((key, value));
+                }
+            }
+
+            Fields = [.. fields];
+            Others = [.. message.EnumerateObject().Where(p => !IsMessageField(p))];
+            if (message.TryGetProperty("meta", out var meta) && meta.ValueKind == JsonValueKind.Object)
+            {
+                // The answer's meta (a missing, null or malformed one is replaced) with the merged tags.
+                MetaFields = [.. meta.EnumerateObject().Where(p => !p.NameEquals("tags"u8))];
+                if (meta.TryGetProperty("tags"u8, out var tags) && tags.ValueKind == JsonValueKind.Object)
+                {
+                    ModelTags = [.. tags.EnumerateObject()];
+                    ModelTagKinds = [.. ModelTags.Select(BatchTagBit)];
+                }
+            }
+        }
+
+        /// <summary>The SeldonMessage fields present, in proto order; a null name stands for meta.</summary>
+        public (string? Name, JsonElement Value)[] Fields { get; }
+
+        /// <summary>Fields that are not SeldonMessage fields, in the model's order.</summary>
+        public JsonProperty[] Others { get; }
+
+        public JsonProperty[] MetaFields { get; } = [];
+
+        /// <summary>The model's tags; null when it wrote none.</summary>
+        public JsonProperty[]? ModelTags { get; }
+
+        /// <summary>For each model tag, its batch tag bit (see <see cref="BatchTagBit(string)"/>), 0 for the others.</summary>
+        public int[] ModelTagKinds { get; } = [];
+    }
+
+    private InstanceResult Answer(BatchMember member, AnswerLayout layout, Part data)
+    {
+        var line = SeldonJson.WriteObject((this, member, layout, data), static (w, s) =>
+        {
+            var (self, member, layout, data) = s;
+            foreach (var (name, value) in layout.Fields)
+            {
+                if (name is null)
+                {
+                    w.WritePropertyName("meta"u8);
+                    w.WriteStartObject();
+                    foreach (var mp in layout.MetaFields)
+                    {
+                        mp.WriteTo(w);
+                    }
+
+                    self.WriteTags(w, member, layout);
+                    w.WriteEndObject();
+                    continue;
+                }
+
+                w.WritePropertyName(name);
+                if (name == "data")
+                {
+                    data.WriteTo(w);
+                }
+                else
+                {
+                    value.WriteTo(w);
+                }
+            }
+
+            foreach (var p in layout.Others)
+            {
+                p.WriteTo(w);
             }
         });
         return new InstanceResult(member.Index, line, null);
     }
 
-    /// <summary>The SeldonMessage fields in proto order (meta always), then any others: REST answers (in the model's order)
-    /// and gRPC answers (in proto order) give the same output line.</summary>
-    private static IEnumerable<KeyValuePair<string, JsonNode?>> InCanonicalOrder(JsonObject message)
+    private static bool IsMessageField(JsonProperty property)
     {
-        foreach (var key in MessageFieldOrder)
+        foreach (var key in MessageFieldNames)
         {
-            // meta is always written: every output carries the batch tags.
-            if (message.TryGetPropertyValue(key, out var value) || key == "meta")
+            if (property.NameEquals(key))
             {
-                yield return new(key, value);
+                return true;
             }
         }
 
-        foreach (var p in message)
-        {
-            if (!MessageFieldOrder.Contains(p.Key))
-            {
-                yield return p;
-            }
-        }
+        return false;
     }
 
-    /// <summary>Writes <c>"tags"</c>: the user's tags, the model's over them, the batch tags over both.</summary>
-    private void WriteTags(Utf8JsonWriter w, BatchMember member, JsonObject? modelTags)
+    /// <summary>Writes <c>"tags"</c>: the user's tags, the model's over them, the batch tags over both. A tag keeps
+    /// the place where it first appears; batch tags nobody wrote come last.</summary>
+    private void WriteTags(Utf8JsonWriter w, BatchMember member, AnswerLayout? layout)
     {
-        var tags = new OrderedDictionary<string, JsonNode?>(StringComparer.Ordinal);
-        foreach (var source in new[] { member.UserTags, modelTags })
-        {
-            if (source is null)
-            {
-                continue;
-            }
-
-            foreach (var t in source)
-            {
-                tags[t.Key] = t.Value;
-            }
-        }
-
-        tags[BatchTags.BatchId] = null;
-        tags[BatchTags.BatchIndex] = null;
-        tags[BatchTags.BatchInstanceId] = null;
-        w.WritePropertyName("tags");
+        var modelTags = layout?.ModelTags;
+        var written = 0;
+        w.WritePropertyName("tags"u8);
         w.WriteStartObject();
-        foreach (var t in tags)
+        if (member.UserTags is { } userTags)
         {
-            w.WritePropertyName(t.Key);
-            switch (t.Key)
+            foreach (var t in userTags)
             {
-                case BatchTags.BatchId:
-                    w.WriteStringValue(_batchId);
-                    break;
-                case BatchTags.BatchIndex:
-                    w.WriteNumberValue(member.Index);
-                    break;
-                case BatchTags.BatchInstanceId:
-                    w.WriteStringValue(member.InstanceId);
-                    break;
-                default:
+                var bit = BatchTagBit(t.Key);
+                if (bit != 0)
+                {
+                    WriteBatchTag(w, bit, member, ref written);
+                    continue;
+                }
+
+                w.WritePropertyName(t.Key);
+                var model = modelTags is null ? -1 : Array.FindIndex(modelTags, m => m.NameEquals(t.Key));
+                if (model >= 0)
+                {
+                    modelTags![model].Value.WriteTo(w);
+                }
+                else
+                {
                     SeldonJson.WriteNode(w, t.Value);
-                    break;
+                }
             }
         }
 
+        if (modelTags is not null)
+        {
+            for (var k = 0; k < modelTags.Length; k++)
+            {
+                if (layout!.ModelTagKinds[k] is var bit and not 0)
+                {
+                    WriteBatchTag(w, bit, member, ref written);
+                }
+                else if (member.UserTags is null || !member.UserTags.ContainsKey(modelTags[k].Name))
+                {
+                    modelTags[k].WriteTo(w);
+                }
+            }
+        }
+
+        WriteBatchTag(w, 1, member, ref written);
+        WriteBatchTag(w, 2, member, ref written);
+        WriteBatchTag(w, 4, member, ref written);
         w.WriteEndObject();
     }
 
+    private static int BatchTagBit(string key) => key switch
+    {
+        BatchTags.BatchId => 1,
+        BatchTags.BatchIndex => 2,
+        BatchTags.BatchInstanceId => 4,
+        _ => 0,
+    };
+
+    private static int BatchTagBit(JsonProperty tag) =>
+        tag.NameEquals(BatchTags.BatchId) ? 1
+        : tag.NameEquals(BatchTags.BatchIndex) ? 2
+        : tag.NameEquals(BatchTags.BatchInstanceId) ? 4
+        : 0;
+
+    /// <summary>Writes a batch tag (1 batch_id, 2 batch_index, 4 batch_instance_id) unless it was written already.</summary>
+    private void WriteBatchTag(Utf8JsonWriter w, int bit, BatchMember member, ref int written)
+    {
+        if ((written & bit) != 0)
+        {
+            return;
+        }
+
+        written |= bit;
+        switch (bit)
+        {
+            case 1:
+                w.WriteString(BatchTags.BatchId, _batchId);
+                break;
+            case 2:
+                w.WriteNumber(BatchTags.BatchIndex, member.Index);
+                break;
+            default:
+                w.WriteString(BatchTags.BatchInstanceId, member.InstanceId);
+                break;
+        }
+    }
 }

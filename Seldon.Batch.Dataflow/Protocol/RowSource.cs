@@ -1,11 +1,15 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Seldon.Batch.Dataflow.Protocol;
 
 /// <summary>The rows one line brings to a micro-batch, and what a line must share with the batch's first
 /// line to be merged with it (payload kind, row shape, names).</summary>
-internal sealed class RowSource
+internal sealed class RowSource : IDisposable
 {
+    // An ndarray line of a data file is read as a document and its rows are written straight from it: no node tree.
+    private readonly JsonDocument? _document;
+
     private RowSource(bool isTensor, int[] dimensions, IReadOnlyList<JsonNode?> values, int rows, JsonArray? names)
     {
         IsTensor = isTensor;
@@ -15,12 +19,21 @@ internal sealed class RowSource
         Names = names;
     }
 
+    private RowSource(JsonDocument document, int[] dimensions)
+    {
+        _document = document;
+        Dimensions = dimensions;
+        Values = [];
+        Rows = dimensions[0];
+    }
+
     public bool IsTensor { get; }
 
     /// <summary>The line's shape; the first dimension is its row count.</summary>
     public int[] Dimensions { get; }
 
-    /// <summary>Rows (ndarray) or flattened numbers (tensor), as written in the line.</summary>
+    /// <summary>Rows (ndarray) or flattened numbers (tensor), as written in the line; empty for a source read
+    /// with <see cref="FromNdarray"/>, whose rows <see cref="WriteRows"/> writes.</summary>
     public IReadOnlyList<JsonNode?> Values { get; }
 
     public int Rows { get; }
@@ -52,6 +65,58 @@ internal sealed class RowSource
         var rows = array.ToList();
         return new RowSource(false, StructuralShape(array), rows, array.Count, names);
     }
+
+    /// <summary>Rows of an ndarray line read as a document, which the source owns from here on (also when it
+    /// returns null).</summary>
+    public static RowSource? FromNdarray(JsonDocument document, out string? error)
+    {
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Array)
+        {
+            error = $"wrong shape: an ndarray must be a JSON array, found {SeldonJson.Describe(root)}";
+            document.Dispose();
+            return null;
+        }
+
+        // Dimensions found by following first items, as StructuralShape does for nodes.
+        var dims = new List<int>();
+        for (var probe = root; probe.ValueKind == JsonValueKind.Array;)
+        {
+            var count = probe.GetArrayLength();
+            dims.Add(count);
+            if (count == 0)
+            {
+                break;
+            }
+
+            probe = probe[0];
+        }
+
+        error = null;
+        return new RowSource(document, [.. dims]);
+    }
+
+    /// <summary>Writes the rows of an ndarray source, one JSON value each.</summary>
+    public void WriteRows(Utf8JsonWriter w)
+    {
+        if (_document is not null)
+        {
+            foreach (var row in _document.RootElement.EnumerateArray())
+            {
+                row.WriteTo(w);
+            }
+
+            return;
+        }
+
+        foreach (var row in Values)
+        {
+            SeldonJson.WriteNode(w, row);
+        }
+    }
+
+    /// <summary>Returns the document of a source read with <see cref="FromNdarray"/> to its pool.</summary>
+    public void Dispose() => _document?.Dispose();
 
     /// <summary>Rows of a raw line: a Seldon message with <c>data.ndarray</c> or <c>data.tensor</c>.</summary>
     public static RowSource? FromMessage(JsonNode? node, out string? error)

@@ -46,12 +46,60 @@ internal static class SeldonJson
     /// <summary>Whether the text holds a <c>\uD800</c>–<c>\uDFFF</c> escape (rare: the slow check runs only then).</summary>
     private static bool HasSurrogateEscape(string text)
     {
+        // Most lines hold no backslash at all; a one-character search is far cheaper than the two-character one.
+        if (text.IndexOf('\\') < 0)
+        {
+            return false;
+        }
+
         for (var at = text.IndexOf("\\u", StringComparison.Ordinal); at >= 0 && at + 3 < text.Length; at = text.IndexOf("\\u", at + 2, StringComparison.Ordinal))
         {
             if (text[at + 2] is 'd' or 'D' && text[at + 3] is (>= '8' and <= '9') or (>= 'a' and <= 'f') or (>= 'A' and <= 'F'))
             {
                 return true;
             }
+        }
+
+        return false;
+    }
+
+    /// <summary>Parses one JSON document (the caller disposes it). Text the writer could not write back (a lone UTF-16
+    /// surrogate such as <c>"\ud800"</c>, which the reader accepts) is refused here as a <see cref="JsonException"/>,
+    /// like any other invalid JSON, instead of failing later where it is written into a request.</summary>
+    public static JsonDocument ParseDocument(string text)
+    {
+        var document = JsonDocument.Parse(text, DocumentOptions);
+        if (MayHoldLoneSurrogate(text))
+        {
+            try
+            {
+                using var probe = new Utf8JsonWriter(Stream.Null, WriterOptions);
+                document.RootElement.WriteTo(probe);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+            {
+                document.Dispose();
+                throw new JsonException($"unpaired UTF-16 surrogate escape: {ex.Message}", ex);
+            }
+        }
+
+        return document;
+    }
+
+    /// <summary>Whether the text holds a <c>\uD800</c>–<c>\uDFFF</c> escape (rare: the slow check runs only then).
+    /// Searches for a backslash first: most lines have none, and a one-character search is the cheapest scan.</summary>
+    private static bool MayHoldLoneSurrogate(string text)
+    {
+        var rest = text.AsSpan();
+        for (var at = rest.IndexOf('\\'); at >= 0; at = rest.IndexOf('\\'))
+        {
+            if (at + 3 < rest.Length && rest[at + 1] == 'u' && rest[at + 2] is 'd' or 'D'
+                && rest[at + 3] is (>= '8' and <= '9') or (>= 'a' and <= 'f') or (>= 'A' and <= 'F'))
+            {
+                return true;
+            }
+
+            rest = rest[(at + 1)..];
         }
 
         return false;
@@ -71,18 +119,44 @@ internal static class SeldonJson
 
     public static readonly JsonWriterOptions WriterOptions = new() { Encoder = WriteOptions.Encoder };
 
+    // One buffer and writer per thread, reused: a run writes one or two small JSON texts per line, and fresh
+    // buffers for each made the garbage collector a large share of the run's time.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    // A buffer grown by one huge message is let go rather than kept for the rest of the run.
+    private const int MaxRetainedBuffer = 1 << 20;
+
     /// <summary>Writes one JSON object with <paramref name="body"/> and returns it as text.</summary>
-    public static string WriteObject(Action<Utf8JsonWriter> body)
+    public static string WriteObject(Action<Utf8JsonWriter> body) => WriteObject(body, static (w, b) => b(w));
+
+    /// <summary>Writes one JSON object with <paramref name="body"/> and returns it as text; the state overload
+    /// lets hot paths use static lambdas.</summary>
+    public static string WriteObject<TState>(TState state, Action<Utf8JsonWriter, TState> body)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        var w = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        buffer.ResetWrittenCount();
+        w.Reset(buffer);
+        try
         {
             w.WriteStartObject();
-            body(w);
+            body(w, state);
             w.WriteEndObject();
+            w.Flush();
+            return Encoding.UTF8.GetString(buffer.WrittenSpan);
         }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        finally
+        {
+            if (buffer.Capacity > MaxRetainedBuffer)
+            {
+                t_buffer = null;
+                t_writer = null;
+            }
+        }
     }
 
     public static void WriteNode(Utf8JsonWriter w, JsonNode? node)
@@ -109,5 +183,15 @@ internal static class SeldonJson
             JsonValueKind.True or JsonValueKind.False => "a boolean",
             _ => "null",
         },
+    };
+
+    public static string Describe(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Array => "an array",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
     };
 }

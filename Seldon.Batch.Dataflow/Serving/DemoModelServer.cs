@@ -103,8 +103,9 @@ public sealed partial class DemoModelServer : IAsyncDisposable
         var faults = new FaultInjector(options, statistics, loggerFactory.CreateLogger<FaultInjector>());
         var runner = new ModelRunner(new DemoModel(), statistics, loggerFactory.CreateLogger<ModelRunner>());
         ObjectPool<RequestBuffers> pool = ObjectPool.Create<RequestBuffers>();
-        var rest = new RestPredictionEndpoint(runner, faults, pool);
-        var grpc = new SeldonGrpcService(runner, faults, pool);
+        FixedAnswers? fixedAnswers = options.FixedAnswer ? new FixedAnswers() : null;
+        var rest = new RestPredictionEndpoint(runner, faults, pool, fixedAnswers);
+        var grpc = new SeldonGrpcService(runner, faults, pool, fixedAnswers);
         IPAddress address = ParseAddress(options.Host);
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions

@@ -17,12 +17,14 @@ internal sealed class RestPredictionEndpoint
     private readonly ModelRunner _runner;
     private readonly FaultInjector _faults;
     private readonly ObjectPool<RequestBuffers> _pool;
+    private readonly FixedAnswers? _fixedAnswers;
     private readonly byte[] _injectedFailureBody;
     private readonly byte[] _unauthorizedBody;
 
-    public RestPredictionEndpoint(ModelRunner runner, FaultInjector faults, ObjectPool<RequestBuffers> pool)
+    public RestPredictionEndpoint(ModelRunner runner, FaultInjector faults, ObjectPool<RequestBuffers> pool, FixedAnswers? fixedAnswers = null)
     {
         _runner = runner;
+        _fixedAnswers = fixedAnswers;
         _faults = faults;
         _pool = pool;
 
@@ -83,6 +85,12 @@ internal sealed class RestPredictionEndpoint
             try
             {
                 await ReadBodyAsync(context.Request.BodyReader, buffers.Body, cancellation);
+                if (_fixedAnswers is not null && method == SeldonMethod.Predict)
+                {
+                    await WriteJsonAsync(context.Response, StatusCodes.Status200OK, _fixedAnswers.Answer(buffers.Body.WrittenSpan), cancellation);
+                    return;
+                }
+
                 ModelOutcome outcome = _runner.Run(method, buffers.Body.WrittenMemory, buffers, out _);
                 int status = outcome switch
                 {

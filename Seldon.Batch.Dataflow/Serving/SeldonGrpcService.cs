@@ -12,7 +12,7 @@ namespace Seldon.Batch.Dataflow.Serving;
 /// The gRPC side of the demo server: <c>seldon.protos.Seldon</c>. It converts messages to and from JSON with
 /// Google.Protobuf's own formatter and parser, so that it runs the very model the REST side runs.
 /// </summary>
-internal sealed class SeldonGrpcService(ModelRunner runner, FaultInjector faults, ObjectPool<RequestBuffers> pool)
+internal sealed class SeldonGrpcService(ModelRunner runner, FaultInjector faults, ObjectPool<RequestBuffers> pool, FixedAnswers? fixedAnswers = null)
     : global::Seldon.Protos.Seldon.SeldonBase
 {
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default);
@@ -66,6 +66,11 @@ internal sealed class SeldonGrpcService(ModelRunner runner, FaultInjector faults
             {
                 throw new RpcException(new GrpcStatus(StatusCode.Cancelled, "the call was cancelled while delayed"));
             }
+        }
+
+        if (fixedAnswers is not null && method == SeldonMethod.Predict)
+        {
+            return fixedAnswers.Answer((SeldonMessage)request);
         }
 
         if (request is SeldonMessage { DataOneofCase: SeldonMessage.DataOneofOneofCase.CustomData } custom)

@@ -9,7 +9,8 @@ namespace Seldon.Batch.Dataflow.Serving;
 /// The server reads these once when it starts (<see cref="DemoModelServer.StartAsync"/>); changing them
 /// afterwards has no effect on a running server. Faults are decided per request, in this order:
 /// drop (<see cref="DropEvery"/>), fail (<see cref="FailFirst"/>, <see cref="FailEvery"/>,
-/// <see cref="FailRate"/>), delay (<see cref="DelayMs"/>, <see cref="MaxRandomDelayMs"/>), then the model.
+/// <see cref="FailRate"/>), delay (<see cref="DelayMs"/>, <see cref="MaxRandomDelayMs"/>), then the model
+/// (or the <see cref="FixedAnswer"/>).
 /// Requests are numbered from 1 in the order they arrive, REST and gRPC together.
 /// </remarks>
 public sealed class ServeOptions
@@ -68,6 +69,13 @@ public sealed class ServeOptions
     /// others are answered 401 (gRPC Unauthenticated). Default empty: no token needed.
     /// </summary>
     public string RequiredToken { get; set; } = "";
+
+    /// <summary>
+    /// Answers every prediction with a precomputed body (all zeros, as many rows as the request) instead of running
+    /// the model, so that a benchmark of a client is not limited by the server. Faults still apply; feedback still
+    /// runs the model. Default false.
+    /// </summary>
+    public bool FixedAnswer { get; set; }
 
     /// <summary>Checks every setting.</summary>
     /// <exception cref="ArgumentException">A setting is out of range; the message says which and why.</exception>

@@ -1,0 +1,56 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow.Serving;
+using Seldon.Batch.Dataflow.Transport;
+
+namespace Seldon.Batch.Dataflow.Tests.Serving;
+
+/// <summary><c>serve --fixed-answer</c>: answers without the model, with as many rows as the request.</summary>
+public sealed class FixedAnswerTests
+{
+    [Theory]
+    [InlineData("""{"data":{"ndarray":[[1,2],[3,4],[5,6]]}}""", false, 3)]
+    [InlineData("""{"meta":{"tags":{"ndarray":[1]}},"data":{"names":["a"],"ndarray":[[[1]],[[2]]]}}""", false, 2)]
+    [InlineData("""{"data":{"ndarray":[]}}""", false, 0)]
+    [InlineData("""{"data":{"tensor":{"values":[1,2,3,4],"shape":[4,1]}}}""", true, 4)]
+    [InlineData("""{"strData":"x"}""", false, 1)]
+    [InlineData("""not json""", false, 1)]
+    public void Rows_are_counted_without_a_document(string request, bool tensor, int rows) =>
+        Assert.Equal((tensor, rows), FixedAnswers.CountRows(Encoding.UTF8.GetBytes(request)));
+
+    [Fact]
+    public void The_answer_has_the_rows_of_the_request()
+    {
+        var answers = new FixedAnswers();
+        var json = JsonNode.Parse(answers.Answer("""{"data":{"ndarray":[[1],[2],[3]]}}"""u8).Span)!;
+        Assert.Equal(3, json["data"]!["ndarray"]!.AsArray().Count);
+        Assert.Equal("demo", (string?)json["meta"]!["tags"]!["model"]);
+
+        var tensor = JsonNode.Parse(answers.Answer("""{"data":{"tensor":{"shape":[2,3],"values":[1,2,3,4,5,6]}}}"""u8).Span)!;
+        Assert.Equal("[2,1]", tensor["data"]!["tensor"]!["shape"]!.ToJsonString());
+    }
+
+    [Theory]
+    [InlineData(TransportType.Rest)]
+    [InlineData(TransportType.Grpc)]
+    public async Task A_micro_batch_answered_with_fixed_answers_splits_back_into_its_lines(TransportType transport)
+    {
+        await using var server = await DemoModelServer.StartAsync(new ServeOptions { FixedAnswer = true });
+        var port = transport == TransportType.Rest ? server.RestPort : server.GrpcPort;
+        using var client = PredictionClients.Create(
+            transport,
+            new EndpointSettings { Host = $"127.0.0.1:{port}", DeploymentName = "demo", Gateway = GatewayType.Seldon },
+            new RetrySettings { Attempts = 1 });
+        var encoder = new MicroBatchEncoder(new EncoderSettings(DataType.Data, PayloadType.Ndarray, PredictionMethod.Predict, "run", 3));
+        var batch = encoder.Encode([new InputLine(0, "[[1, 2]]"), new InputLine(1, "[[3, 4], [5, 6]]"), new InputLine(2, "[[7, 8]]")]);
+
+        var response = await client.SendAsync(new PredictionRequest(PredictionMethod.Predict, batch.RequestBody!, batch.Puid), CancellationToken.None);
+        var results = new OutputComposer("run").Compose(batch, response.Body, response.Code, response.Failure);
+
+        Assert.True(response.IsSuccess, response.Failure);
+        Assert.All(results, r => Assert.True(r.Succeeded, r.Failure));
+        Assert.Equal([1, 2, 1], results.Select(r => JsonNode.Parse(r.Line)!["data"]!["ndarray"]!.AsArray().Count));
+        Assert.Equal(0, server.Statistics.BadRequests);
+    }
+}
