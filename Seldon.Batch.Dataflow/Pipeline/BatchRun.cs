@@ -89,8 +89,9 @@ public static class BatchRun
         var writer = new ActionBlock<InstanceResult>(
             async result =>
             {
-                await output.WriteAsync(result.Line).ConfigureAwait(false);
-                await output.WriteAsync('\n').ConfigureAwait(false);
+                // Synchronous writes into the 64 KiB buffer: two awaits per line cost about 3% at 100k lines/s.
+                output.Write(result.Line);
+                output.Write('\n');
                 // At least once a second the prefix reaches the file, so a killed run loses little work.
                 if (Environment.TickCount64 - lastFlush > 1000)
                 {
