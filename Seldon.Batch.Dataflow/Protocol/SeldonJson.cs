@@ -27,7 +27,7 @@ internal static class SeldonJson
     public static JsonNode? Parse(string text)
     {
         var node = JsonNode.Parse(text, NodeOptions, DocumentOptions);
-        if (node is not null && HasSurrogateEscape(text))
+        if (node is not null && MayHoldLoneSurrogate(text))
         {
             try
             {
@@ -41,26 +41,6 @@ internal static class SeldonJson
         }
 
         return node;
-    }
-
-    /// <summary>Whether the text holds a <c>\uD800</c>–<c>\uDFFF</c> escape (rare: the slow check runs only then).</summary>
-    private static bool HasSurrogateEscape(string text)
-    {
-        // Most lines hold no backslash at all; a one-character search is far cheaper than the two-character one.
-        if (text.IndexOf('\\') < 0)
-        {
-            return false;
-        }
-
-        for (var at = text.IndexOf("\\u", StringComparison.Ordinal); at >= 0 && at + 3 < text.Length; at = text.IndexOf("\\u", at + 2, StringComparison.Ordinal))
-        {
-            if (text[at + 2] is 'd' or 'D' && text[at + 3] is (>= '8' and <= '9') or (>= 'a' and <= 'f') or (>= 'A' and <= 'F'))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>Parses one JSON document (the caller disposes it). Text the writer could not write back (a lone UTF-16
