@@ -3,7 +3,6 @@ using System.CommandLine.Help;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Seldon.Batch.Dataflow.Pipeline;
-using Seldon.Batch.Dataflow.Transport;
 
 namespace Seldon.Batch.Dataflow.Cli;
 
@@ -85,8 +84,7 @@ public static class CliApplication
         var logger = loggers.CreateLogger(ProgramName);
         try
         {
-            using var client = PredictionClients.Create(options.Transport, options.ToEndpoint(), options.ToRetry());
-            var summary = await BatchRun.RunAsync(options, client, loggers, signals.Token, bar).ConfigureAwait(false);
+            var summary = await BatchRun.RunAsync(options, loggers, signals.Token, bar).ConfigureAwait(false);
             bar?.Finish();
             if (run.Benchmark)
             {

@@ -17,11 +17,12 @@ public static class BatchRun
     private const int UnreachableAfter = 3;
 
     /// <summary>Validates <paramref name="options"/>, runs the batch and returns what happened.</summary>
-    public static async Task<RunSummary> RunAsync(BatchOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    public static async Task<RunSummary> RunAsync(
+        BatchOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default, IProgress<RunProgress>? progress = null)
     {
         options.Validate();
         using var client = PredictionClients.Create(options.Transport, options.ToEndpoint(), options.ToRetry());
-        return await RunAsync(options, client, loggerFactory, cancellationToken).ConfigureAwait(false);
+        return await RunAsync(options, client, loggerFactory, cancellationToken, progress).ConfigureAwait(false);
     }
 
     /// <summary>Runs the batch through the given <paramref name="client"/> (not disposed here).</summary>
