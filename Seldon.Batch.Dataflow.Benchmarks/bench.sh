@@ -48,7 +48,9 @@ head -n 100000 "$work/all.txt" > "$work/100k.txt"
 head -n 1000000 "$work/all.txt" > "$work/1m.txt"
 
 # --- the server: fixed answers, REST and gRPC on free loopback ports ---
-"${cli[@]}" serve --port 0 --grpc-port 0 --fixed-answer --ready-file "$work/ready" >/dev/null &
+# The server runs with the runtime's defaults (dynamic PGO on, tiering after 100 ms) rather than the settings the
+# processor ships with: over the bench's minutes those defaults make it the faster server, so the ceiling is not lowered.
+DOTNET_TieredPGO=1 DOTNET_TC_CallCountingDelayMs=100 "${cli[@]}" serve --port 0 --grpc-port 0 --fixed-answer --ready-file "$work/ready" >/dev/null &
 server=$!
 for _ in $(seq 1 600); do
   [ -s "$work/ready" ] && break
@@ -66,7 +68,8 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"data":{"ndarray":[[41, 19, 50, 83]]},"meta":{"tags":{"batch_id":"bench","batch_index":0,"batch_instance_id":"bench-0"}}}'
 LUA
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-say "bench: wrk ceiling (3 x 5 s)"
+say "bench: wrk ceiling (3 x 5 s, after 3 s of warm-up)"
+wrk -t1 -c16 -d3s -s "$work/post.lua" "http://127.0.0.1:$rest_port/api/v1.0/predictions" >/dev/null
 wrk_runs=()
 for _ in 1 2 3; do
   wrk_runs+=("$(wrk -t1 -c16 -d5s -s "$work/post.lua" "http://127.0.0.1:$rest_port/api/v1.0/predictions" | awk '/^Requests\/sec:/ { print $2 }')")

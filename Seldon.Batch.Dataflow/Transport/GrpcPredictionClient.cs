@@ -9,12 +9,10 @@ namespace Seldon.Batch.Dataflow.Transport;
 
 /// <summary>Seldon's gRPC service over Grpc.Net.Client. One channel serves all workers; it opens more
 /// HTTP/2 connections when the calls in flight exceed what one connection carries. Messages are converted
-/// from and to the pipeline's JSON at this edge with Google.Protobuf's own JSON parser and formatter.</summary>
+/// from and to the pipeline's JSON at this edge by <see cref="SeldonProtoJson"/>: Google.Protobuf's own JSON parser
+/// and formatter, with a direct path for plain ndarray and tensor data.</summary>
 public sealed class GrpcPredictionClient : IPredictionClient
 {
-    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(false));
-    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(false));
-
     private readonly GrpcChannel _channel;
     private readonly Protos.Seldon.SeldonClient _client;
     private readonly EndpointSettings _settings;
@@ -58,8 +56,8 @@ public sealed class GrpcPredictionClient : IPredictionClient
         try
         {
             message = request.Method == PredictionMethod.Feedback
-                ? Parser.Parse<Feedback>(request.Body)
-                : Parser.Parse<SeldonMessage>(request.Body);
+                ? SeldonProtoJson.ParseFeedback(request.Body)
+                : SeldonProtoJson.ParseMessage(request.Body);
         }
         catch (Exception ex) when (ex is InvalidJsonException or InvalidProtocolBufferException or FormatException)
         {
@@ -84,7 +82,7 @@ public sealed class GrpcPredictionClient : IPredictionClient
             var answer = message is Feedback feedback
                 ? await _client.SendFeedbackAsync(feedback, options).ResponseAsync.ConfigureAwait(false)
                 : await _client.PredictAsync((SeldonMessage)message, options).ResponseAsync.ConfigureAwait(false);
-            return PredictionResponse.Success(Formatter.Format(answer), (int)StatusCode.OK);
+            return PredictionResponse.Success(SeldonProtoJson.Format(answer), (int)StatusCode.OK);
         }
         catch (RpcException ex) when (!(ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested))
         {

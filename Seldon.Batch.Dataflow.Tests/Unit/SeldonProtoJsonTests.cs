@@ -1,0 +1,208 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using FsCheck;
+using FsCheck.Fluent;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Seldon.Batch.Dataflow.Transport;
+using Seldon.Protos;
+
+namespace Seldon.Batch.Dataflow.Tests.Unit;
+
+/// <summary>The gRPC edge's direct path for ndarray and tensor data must give exactly what Google.Protobuf's parser
+/// and formatter give: the same message from the same text, the same text (token for token, numbers byte for byte)
+/// from the same message, and the same failures.</summary>
+public sealed class SeldonProtoJsonTests
+{
+    private static readonly Gen<string> Number = Gen.OneOf(
+        Gen.Choose(-1000, 1000).Select(n => n.ToString(CultureInfo.InvariantCulture)),
+        Gen.Elements("0", "-0", "0.5", "-1.25", "3.141592653589793", "1e21", "1E-7", "2.5e+3", "123456789012345678", "0.1", "1e308", "-4.9e-324"),
+        Gen.Choose(-100000, 100000).Select(n => (n / 997.0).ToString("r", CultureInfo.InvariantCulture)));
+
+    private static readonly Gen<string> Text = Gen.Elements("a", "", "t:0", "naïve", "日本", "quote\"d", "back\\slash", "tab\t", "emoji 😀", "<&>", "\u2028", "NaN", "Infinity")
+        .Select(s => JsonSerializer.Serialize(s));
+
+    private static readonly Gen<string> Scalar = Gen.Frequency(
+        (8, Number),
+        (2, Text),
+        (1, Gen.Elements("true", "false", "null")));
+
+    private static Gen<string> Array(int size) => size <= 0
+        ? Gen.ArrayOf(Scalar, 0).Select(Join)
+        : Gen.Choose(0, 4).SelectMany(n => Gen.ArrayOf(Gen.Frequency((3, Scalar), (1, Array(size / 2))), n)).Select(Join);
+
+    private static string Join(string[] items) => "[" + string.Join(", ", items) + "]";
+
+    private static readonly Gen<string> Names = Gen.Choose(0, 3).SelectMany(n => Gen.ArrayOf(Text, n)).Select(Join);
+
+    private static readonly Gen<string> Meta = Gen.Elements(
+        "{}",
+        "{\"puid\": \"abc\"}",
+        "{\"tags\": {\"batch_id\": \"b\", \"batch_index\": 3, \"batch_instance_id\": \"x-item-0\"}}",
+        "{\"tags\": {\"user\": {\"nested\": [1, \"two\", null]}, \"flag\": true}, \"routing\": {\"a\": 1}}");
+
+    private static readonly Gen<string> Tensor =
+        from shape in Gen.Choose(0, 3).SelectMany(n => Gen.ArrayOf(Gen.Choose(0, 5).Select(i => i.ToString(CultureInfo.InvariantCulture)), n))
+        from values in Gen.Choose(0, 6).SelectMany(n => Gen.ArrayOf(Number, n))
+        select $"{{\"shape\": {Join(shape)}, \"values\": {Join(values)}}}";
+
+    /// <summary>SeldonMessage texts of the shape the direct path handles.</summary>
+    private static readonly Gen<string> PlainMessage =
+        from names in Gen.OneOf(Gen.Constant(""), Names.Select(n => $"\"names\": {n}, "))
+        from payload in Gen.OneOf(Gen.Sized(s => Array(Math.Min(s, 8))).Select(a => $"\"ndarray\": {a}"), Tensor.Select(t => $"\"tensor\": {t}"))
+        from meta in Gen.OneOf(Gen.Constant(""), Meta.Select(m => $", \"meta\": {m}"))
+        select $"{{\"data\": {{{names}{payload}}}{meta}}}";
+
+    /// <summary>Texts the direct path must hand to the library: the library's answer, success or failure, is the answer.</summary>
+    private static readonly Gen<string> OtherMessage = Gen.Elements(
+        "{\"data\": {\"ndarray\": [[{\"a\": 1}]]}}",
+        "{\"data\": {\"tensor\": {\"shape\": [1], \"values\": [\"NaN\"]}}}",
+        "{\"data\": {\"tensor\": {\"shape\": [\"2\"], \"values\": [1, 2]}}}",
+        "{\"data\": {\"tensor\": {\"shape\": [1.5], \"values\": [1]}}}",
+        "{\"data\": {\"tensor\": {\"shape\": [1], \"values\": [1], \"extra\": 1}}}",
+        "{\"data\": {\"ndarray\": [[1]], \"tensor\": {\"values\": [1]}}}",
+        "{\"data\": {\"names\": [1], \"ndarray\": [[1]]}}",
+        "{\"data\": {\"ndarray\": 5}}",
+        "{\"data\": {\"ndarray\": [[1e400]]}}",
+        "{\"data\": {\"ndarray\": [[\"\\ud800\"]]}}",
+        "{\"strData\": \"hello\"}",
+        "{\"jsonData\": {\"a\": [1, 2]}}",
+        "{\"binData\": \"AAEC\"}",
+        "{\"data\": {\"ndarray\": [[1]]}, \"status\": {\"code\": 200}}",
+        "{\"data\": {\"ndarray\": [[1]]}, \"unknown\": 1}",
+        "{\"data\": {\"ndarray\": [[1]]}, \"meta\": {\"tags\": 5}}",
+        "{\"data\": {\"ndarray\": [[1]]}, \"meta\": {\"unknown\": 1}}",
+        "{\"data\": {\"ndarray\": [[1]]}} trailing",
+        "[1, 2]",
+        "{\"data\": {\"ndarray\": " + new string('[', 40) + "1" + new string(']', 40) + "}}");
+
+    [Fact]
+    public void Plain_ndarray_and_tensor_messages_parse_to_the_library_s_message()
+    {
+        var property = Prop.ForAll(PlainMessage.ToArbitrary(), json =>
+        {
+            var direct = SeldonProtoJson.TryParseDirect(json);
+            Assert.NotNull(direct);
+            Assert.Equal(SeldonProtoJson.ParseWithLibrary(json), direct);
+            Assert.Equal(SeldonProtoJson.ParseWithLibrary(json), SeldonProtoJson.ParseMessage(json));
+        });
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(500).WithQuietOnSuccess(true), property);
+    }
+
+    [Fact]
+    public void Plain_messages_format_to_the_library_s_text()
+    {
+        var property = Prop.ForAll(PlainMessage.ToArbitrary(), Gen.Elements(false, true).ToArbitrary(), (json, withStatus) =>
+        {
+            var message = SeldonProtoJson.ParseWithLibrary(json);
+            if (withStatus)
+            {
+                message.Status = new Status { Code = 200, Info = "ok \"quoted\"", Status_ = Status.Types.StatusFlag.Success };
+            }
+
+            var direct = SeldonProtoJson.TryFormatDirect(message);
+            Assert.NotNull(direct);
+            AssertSameTokens(SeldonProtoJson.FormatWithLibrary(message), direct);
+            AssertSameTokens(SeldonProtoJson.FormatWithLibrary(message), SeldonProtoJson.Format(message));
+        });
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(500).WithQuietOnSuccess(true), property);
+    }
+
+    [Fact]
+    public void Every_other_message_gets_the_library_s_result_or_the_library_s_error()
+    {
+        foreach (var json in OtherSamples())
+        {
+            var expected = Outcome(() => SeldonProtoJson.ParseWithLibrary(json));
+            var actual = Outcome(() => SeldonProtoJson.ParseMessage(json));
+            Assert.True(expected == actual, $"{json}: library {expected}, ours {actual}");
+        }
+    }
+
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(double.NegativeInfinity)]
+    public void Numbers_json_cannot_hold_go_to_the_library(double number)
+    {
+        var ndarray = new SeldonMessage { Data = new DefaultData { Ndarray = new ListValue { Values = { Value.ForNumber(1), Value.ForNumber(number) } } } };
+        var tensor = new SeldonMessage { Data = new DefaultData { Tensor = new Seldon.Protos.Tensor { Shape = { 2 }, Values = { 1, number } } } };
+
+        Assert.Null(SeldonProtoJson.TryFormatDirect(ndarray));
+        Assert.Null(SeldonProtoJson.TryFormatDirect(tensor));
+        Assert.Equal(SeldonProtoJson.FormatWithLibrary(tensor), SeldonProtoJson.Format(tensor));
+        Assert.Equal(SeldonProtoJson.FormatWithLibrary(ndarray), SeldonProtoJson.Format(ndarray));
+    }
+
+    [Fact]
+    public void Structs_inside_an_ndarray_go_to_the_library()
+    {
+        var row = new ListValue { Values = { Value.ForStruct(new Struct { Fields = { ["a"] = Value.ForNumber(1) } }) } };
+        var message = new SeldonMessage { Data = new DefaultData { Ndarray = new ListValue { Values = { Value.ForList(Value.ForNumber(1)), new Value { ListValue = row } } } } };
+
+        Assert.Null(SeldonProtoJson.TryFormatDirect(message));
+        Assert.Equal("{ \"data\": { \"ndarray\": [ [ 1 ], [ { \"a\": 1 } ] ] } }", SeldonProtoJson.Format(message));
+    }
+
+    [Fact]
+    public void Other_data_kinds_go_to_the_library()
+    {
+        var message = new SeldonMessage { StrData = "hello" };
+
+        Assert.Null(SeldonProtoJson.TryFormatDirect(message));
+        Assert.Equal("{ \"strData\": \"hello\" }", SeldonProtoJson.Format(message));
+    }
+
+    [Fact]
+    public void Numbers_keep_the_library_s_text()
+    {
+        var message = SeldonProtoJson.ParseWithLibrary("{\"data\": {\"ndarray\": [[1e21, 0.1, -0, 123456789012345678, 1E-7, 41]]}}");
+
+        var text = SeldonProtoJson.Format(message);
+        Assert.Equal("{\"data\":{\"ndarray\":[[1e+21,0.1,-0,1.2345678901234568e+17,1e-07,41]]}}", text);
+        AssertSameTokens(SeldonProtoJson.FormatWithLibrary(message), text);
+    }
+
+    private static IEnumerable<string> OtherSamples()
+    {
+        var samples = Gen.Sample(OtherMessage, 200).Distinct().ToList();
+        Assert.True(samples.Count >= 15, $"only {samples.Count} distinct samples");
+        return samples;
+    }
+
+    private static string Outcome(Func<SeldonMessage> parse)
+    {
+        try
+        {
+            return "message " + parse().ToString();
+        }
+        catch (Exception ex)
+        {
+            return "error " + ex.GetType().Name;
+        }
+    }
+
+    /// <summary>Same tokens in the same order: names and strings by value (escaping may differ), numbers byte for byte.</summary>
+    private static void AssertSameTokens(string expected, string actual)
+    {
+        var a = new Utf8JsonReader(Encoding.UTF8.GetBytes(expected));
+        var b = new Utf8JsonReader(Encoding.UTF8.GetBytes(actual));
+        while (a.Read())
+        {
+            Assert.True(b.Read(), $"{actual} ends before {expected}");
+            Assert.Equal(a.TokenType, b.TokenType);
+            switch (a.TokenType)
+            {
+                case JsonTokenType.PropertyName or JsonTokenType.String:
+                    Assert.Equal(a.GetString(), b.GetString());
+                    break;
+                case JsonTokenType.Number:
+                    Assert.Equal(Encoding.UTF8.GetString(a.ValueSpan), Encoding.UTF8.GetString(b.ValueSpan));
+                    break;
+            }
+        }
+
+        Assert.False(b.Read(), $"{actual} goes on after {expected}");
+    }
+}
