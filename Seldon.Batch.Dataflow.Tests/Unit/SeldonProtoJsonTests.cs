@@ -40,7 +40,7 @@ public sealed class SeldonProtoJsonTests
         "{}",
         "{\"puid\": \"abc\"}",
         "{\"tags\": {\"batch_id\": \"b\", \"batch_index\": 3, \"batch_instance_id\": \"x-item-0\"}}",
-        "{\"tags\": {\"user\": {\"nested\": [1, \"two\", null]}, \"flag\": true}, \"routing\": {\"a\": 1}}");
+        "{\"tags\": {\"user\": {\"nested\": [1, \"two\", null], \"empty\": {}}, \"flag\": true, \"list\": []}, \"puid\": \"\"}");
 
     private static readonly Gen<string> Tensor =
         from shape in Gen.Choose(0, 3).SelectMany(n => Gen.ArrayOf(Gen.Choose(0, 5).Select(i => i.ToString(CultureInfo.InvariantCulture)), n))
@@ -73,25 +73,54 @@ public sealed class SeldonProtoJsonTests
         "{\"data\": {\"ndarray\": [[1]]}, \"unknown\": 1}",
         "{\"data\": {\"ndarray\": [[1]]}, \"meta\": {\"tags\": 5}}",
         "{\"data\": {\"ndarray\": [[1]]}, \"meta\": {\"unknown\": 1}}",
+        "{\"data\": {\"ndarray\": [[1]]}, \"meta\": {\"tags\": {\"a\": 1}, \"routing\": {\"a\": 1}}}",
+        "{\"data\": {\"ndarray\": [[1]]}, \"meta\": {\"tags\": {\"\": 1}}}",
+        "{\"data\": {\"ndarray\": [[1]]}, \"meta\": {\"requestPath\": {\"model\": \"image:1\"}}}",
         "{\"data\": {\"ndarray\": [[1]]}} trailing",
         "[1, 2]",
         "{\"data\": {\"ndarray\": " + new string('[', 40) + "1" + new string(']', 40) + "}}");
 
     [Fact]
-    public void Plain_ndarray_and_tensor_messages_parse_to_the_library_s_message()
+    public void Plain_ndarray_and_tensor_messages_give_the_library_s_bytes()
     {
         var property = Prop.ForAll(PlainMessage.ToArbitrary(), json =>
         {
-            var direct = SeldonProtoJson.TryParseDirect(json);
+            var expected = SeldonProtoJson.ParseWithLibrary(json).ToByteArray();
+            var direct = SeldonProtoJson.TryToWireDirect(json);
             Assert.NotNull(direct);
-            Assert.Equal(SeldonProtoJson.ParseWithLibrary(json), direct);
-            Assert.Equal(SeldonProtoJson.ParseWithLibrary(json), SeldonProtoJson.ParseMessage(json));
+            Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(direct));
+            Assert.Equal(expected, SeldonProtoJson.ToWire(json));
         });
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(500).WithQuietOnSuccess(true), property);
     }
 
+    [Theory]
+    [InlineData(32, 4, 0)]
+    [InlineData(1, 300, 0)]
+    [InlineData(3, 2, 200)]
+    [InlineData(2000, 1, 0)]
+    public void Long_fields_and_text_order_give_the_library_s_bytes(int rows, int columns, int stringLength)
+    {
+        // Lengths of 128 bytes and more take a longer varint; meta before data and names after the payload are
+        // written in field order, as the library writes them.
+        var cell = stringLength > 0 ? JsonSerializer.Serialize(new string('x', stringLength)) : "1.5";
+        var ndarray = Join(Enumerable.Range(0, rows).Select(_ => Join(Enumerable.Repeat(cell, columns).ToArray())).ToArray());
+        var meta = "{\"tags\": {\"batch_id\": \"" + new string('b', 150) + "\", \"batch_index\": 7}}";
+        foreach (var json in new[]
+        {
+            $"{{\"data\": {{\"names\": [\"a\"], \"ndarray\": {ndarray}}}, \"meta\": {meta}}}",
+            $"{{\"meta\": {meta}, \"data\": {{\"ndarray\": {ndarray}}}}}",
+            $"{{\"data\": {{\"ndarray\": {ndarray}, \"names\": [\"a\"]}}}}",
+        })
+        {
+            Assert.Equal(Convert.ToHexString(SeldonProtoJson.ParseWithLibrary(json).ToByteArray()), Convert.ToHexString(SeldonProtoJson.ToWire(json)));
+        }
+
+        Assert.NotNull(SeldonProtoJson.TryToWireDirect($"{{\"meta\": {meta}, \"data\": {{\"ndarray\": {ndarray}}}}}"));
+    }
+
     [Fact]
-    public void Plain_messages_format_to_the_library_s_text()
+    public void Plain_answers_give_the_library_s_text()
     {
         var property = Prop.ForAll(PlainMessage.ToArbitrary(), Gen.Elements(false, true).ToArbitrary(), (json, withStatus) =>
         {
@@ -101,21 +130,22 @@ public sealed class SeldonProtoJsonTests
                 message.Status = new Status { Code = 200, Info = "ok \"quoted\"", Status_ = Status.Types.StatusFlag.Success };
             }
 
-            var direct = SeldonProtoJson.TryFormatDirect(message);
+            var wire = message.ToByteArray();
+            var direct = SeldonProtoJson.TryFromWireDirect(wire);
             Assert.NotNull(direct);
             AssertSameTokens(SeldonProtoJson.FormatWithLibrary(message), direct);
-            AssertSameTokens(SeldonProtoJson.FormatWithLibrary(message), SeldonProtoJson.Format(message));
+            AssertSameTokens(SeldonProtoJson.FormatWithLibrary(message), SeldonProtoJson.FromWire(wire));
         });
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(500).WithQuietOnSuccess(true), property);
     }
 
     [Fact]
-    public void Every_other_message_gets_the_library_s_result_or_the_library_s_error()
+    public void Every_other_message_gets_the_library_s_bytes_or_the_library_s_error()
     {
         foreach (var json in OtherSamples())
         {
-            var expected = Outcome(() => SeldonProtoJson.ParseWithLibrary(json));
-            var actual = Outcome(() => SeldonProtoJson.ParseMessage(json));
+            var expected = Outcome(() => SeldonProtoJson.ParseWithLibrary(json).ToByteArray());
+            var actual = Outcome(() => SeldonProtoJson.ToWire(json));
             Assert.True(expected == actual, $"{json}: library {expected}, ours {actual}");
         }
     }
@@ -129,29 +159,75 @@ public sealed class SeldonProtoJsonTests
         var ndarray = new SeldonMessage { Data = new DefaultData { Ndarray = new ListValue { Values = { Value.ForNumber(1), Value.ForNumber(number) } } } };
         var tensor = new SeldonMessage { Data = new DefaultData { Tensor = new Seldon.Protos.Tensor { Shape = { 2 }, Values = { 1, number } } } };
 
-        Assert.Null(SeldonProtoJson.TryFormatDirect(ndarray));
-        Assert.Null(SeldonProtoJson.TryFormatDirect(tensor));
-        Assert.Equal(SeldonProtoJson.FormatWithLibrary(tensor), SeldonProtoJson.Format(tensor));
-        Assert.Equal(SeldonProtoJson.FormatWithLibrary(ndarray), SeldonProtoJson.Format(ndarray));
+        Assert.Null(SeldonProtoJson.TryFromWireDirect(ndarray.ToByteArray()));
+        Assert.Null(SeldonProtoJson.TryFromWireDirect(tensor.ToByteArray()));
+        Assert.Equal(SeldonProtoJson.FormatWithLibrary(tensor), SeldonProtoJson.FromWire(tensor.ToByteArray()));
+        Assert.Equal(SeldonProtoJson.FormatWithLibrary(ndarray), SeldonProtoJson.FromWire(ndarray.ToByteArray()));
     }
 
     [Fact]
-    public void Structs_inside_an_ndarray_go_to_the_library()
+    public void Structs_inside_an_ndarray_answer_go_to_the_library()
     {
         var row = new ListValue { Values = { Value.ForStruct(new Struct { Fields = { ["a"] = Value.ForNumber(1) } }) } };
         var message = new SeldonMessage { Data = new DefaultData { Ndarray = new ListValue { Values = { Value.ForList(Value.ForNumber(1)), new Value { ListValue = row } } } } };
 
-        Assert.Null(SeldonProtoJson.TryFormatDirect(message));
-        Assert.Equal("{ \"data\": { \"ndarray\": [ [ 1 ], [ { \"a\": 1 } ] ] } }", SeldonProtoJson.Format(message));
+        Assert.Null(SeldonProtoJson.TryFromWireDirect(message.ToByteArray()));
+        Assert.Equal("{ \"data\": { \"ndarray\": [ [ 1 ], [ { \"a\": 1 } ] ] } }", SeldonProtoJson.FromWire(message.ToByteArray()));
     }
 
     [Fact]
-    public void Other_data_kinds_go_to_the_library()
+    public void Other_data_kinds_and_unknown_fields_go_to_the_library()
     {
-        var message = new SeldonMessage { StrData = "hello" };
+        var text = new SeldonMessage { StrData = "hello" };
+        var unknown = new SeldonMessage { Data = new DefaultData { Ndarray = new ListValue { Values = { Value.ForNumber(1) } } } }.ToByteArray()
+            .Concat(new byte[] { 0x50, 0x01 }).ToArray(); // field 10, varint 1
 
-        Assert.Null(SeldonProtoJson.TryFormatDirect(message));
-        Assert.Equal("{ \"strData\": \"hello\" }", SeldonProtoJson.Format(message));
+        Assert.Null(SeldonProtoJson.TryFromWireDirect(text.ToByteArray()));
+        Assert.Equal("{ \"strData\": \"hello\" }", SeldonProtoJson.FromWire(text.ToByteArray()));
+        Assert.Null(SeldonProtoJson.TryFromWireDirect(unknown));
+        Assert.Equal(SeldonProtoJson.FormatWithLibrary(SeldonMessage.Parser.ParseFrom(unknown)), SeldonProtoJson.FromWire(unknown));
+    }
+
+    [Fact]
+    public void An_unpacked_tensor_reads_as_the_library_reads_it()
+    {
+        // Packed is what proto3 writes, but a reader must accept repeated scalars one by one too.
+        using var buffer = new MemoryStream();
+        var tensor = new MemoryStream();
+        var t = new CodedOutputStream(tensor);
+        t.WriteTag(1, WireFormat.WireType.Varint);
+        t.WriteInt32(2);
+        t.WriteTag(2, WireFormat.WireType.Fixed64);
+        t.WriteDouble(1.5);
+        t.WriteTag(2, WireFormat.WireType.Fixed64);
+        t.WriteDouble(-2);
+        t.Flush();
+        var o = new CodedOutputStream(buffer);
+        o.WriteTag(3, WireFormat.WireType.LengthDelimited);
+        o.WriteLength((int)tensor.Length + 2);
+        o.WriteTag(2, WireFormat.WireType.LengthDelimited);
+        o.WriteBytes(ByteString.CopyFrom(tensor.ToArray()));
+        o.Flush();
+        var wire = buffer.ToArray();
+
+        var direct = SeldonProtoJson.TryFromWireDirect(wire);
+        Assert.NotNull(direct);
+        AssertSameTokens(SeldonProtoJson.FormatWithLibrary(SeldonMessage.Parser.ParseFrom(wire)), direct);
+        Assert.Contains("\"values\":[1.5,-2]", direct);
+    }
+
+    [Fact]
+    public void Damaged_bytes_fail_as_the_library_fails()
+    {
+        var wire = SeldonProtoJson.ToWire("{\"data\": {\"ndarray\": [[1, 2, 3]]}}");
+
+        for (var cut = 1; cut < wire.Length; cut++)
+        {
+            var damaged = wire[..cut];
+            var expected = Outcome(() => SeldonProtoJson.FormatWithLibrary(SeldonMessage.Parser.ParseFrom(damaged)));
+            var actual = Outcome(() => SeldonProtoJson.FromWire(damaged));
+            Assert.True(expected == actual, $"cut at {cut}: library {expected}, ours {actual}");
+        }
     }
 
     [Fact]
@@ -159,7 +235,7 @@ public sealed class SeldonProtoJsonTests
     {
         var message = SeldonProtoJson.ParseWithLibrary("{\"data\": {\"ndarray\": [[1e21, 0.1, -0, 123456789012345678, 1E-7, 41]]}}");
 
-        var text = SeldonProtoJson.Format(message);
+        var text = SeldonProtoJson.FromWire(message.ToByteArray());
         Assert.Equal("{\"data\":{\"ndarray\":[[1e+21,0.1,-0,1.2345678901234568e+17,1e-07,41]]}}", text);
         AssertSameTokens(SeldonProtoJson.FormatWithLibrary(message), text);
     }
@@ -171,11 +247,15 @@ public sealed class SeldonProtoJsonTests
         return samples;
     }
 
-    private static string Outcome(Func<SeldonMessage> parse)
+    private static string Outcome(Func<object> convert)
     {
         try
         {
-            return "message " + parse().ToString();
+            return convert() switch
+            {
+                byte[] bytes => "bytes " + Convert.ToHexString(bytes),
+                var other => "result " + other,
+            };
         }
         catch (Exception ex)
         {

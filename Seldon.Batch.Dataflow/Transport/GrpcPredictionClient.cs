@@ -10,11 +10,17 @@ namespace Seldon.Batch.Dataflow.Transport;
 /// <summary>Seldon's gRPC service over Grpc.Net.Client. One channel serves all workers; it opens more
 /// HTTP/2 connections when the calls in flight exceed what one connection carries. Messages are converted
 /// from and to the pipeline's JSON at this edge by <see cref="SeldonProtoJson"/>: Google.Protobuf's own JSON parser
-/// and formatter, with a direct path for plain ndarray and tensor data.</summary>
+/// and formatter, with a direct path between JSON text and wire bytes for plain ndarray and tensor data.</summary>
 public sealed class GrpcPredictionClient : IPredictionClient
 {
+    // Seldon's two methods with the message bytes as they are: SeldonProtoJson converts from and to the pipeline's JSON,
+    // so no message objects are built for a call.
+    private static readonly Marshaller<byte[]> Bytes = Marshallers.Create(static b => b, static b => b);
+    private static readonly Method<byte[], byte[]> Predict = new(MethodType.Unary, "seldon.protos.Seldon", "Predict", Bytes, Bytes);
+    private static readonly Method<byte[], byte[]> SendFeedback = new(MethodType.Unary, "seldon.protos.Seldon", "SendFeedback", Bytes, Bytes);
+
     private readonly GrpcChannel _channel;
-    private readonly Protos.Seldon.SeldonClient _client;
+    private readonly CallInvoker _invoker;
     private readonly EndpointSettings _settings;
     private readonly string _address;
 
@@ -46,23 +52,22 @@ public sealed class GrpcPredictionClient : IPredictionClient
             MaxSendMessageSize = settings.MaxMessageBytes,
             Credentials = settings.IsSecure ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure,
         });
-        _client = new Protos.Seldon.SeldonClient(_channel);
+        _invoker = _channel.CreateCallInvoker();
     }
 
     /// <inheritdoc />
     public async Task<PredictionResponse> SendAsync(PredictionRequest request, CancellationToken cancellationToken)
     {
-        IMessage message;
+        var feedback = request.Method == PredictionMethod.Feedback;
+        byte[] message;
         try
         {
-            message = request.Method == PredictionMethod.Feedback
-                ? SeldonProtoJson.ParseFeedback(request.Body)
-                : SeldonProtoJson.ParseMessage(request.Body);
+            message = feedback ? SeldonProtoJson.ParseFeedback(request.Body).ToByteArray() : SeldonProtoJson.ToWire(request.Body);
         }
         catch (Exception ex) when (ex is InvalidJsonException or InvalidProtocolBufferException or FormatException)
         {
             return PredictionResponse.Failed(
-                (int)StatusCode.InvalidArgument, $"the line is not a valid {(request.Method == PredictionMethod.Feedback ? "Feedback" : "SeldonMessage")} for gRPC: {ex.Message}", false);
+                (int)StatusCode.InvalidArgument, $"the line is not a valid {(feedback ? "Feedback" : "SeldonMessage")} for gRPC: {ex.Message}", false);
         }
 
         var headers = new Metadata
@@ -79,10 +84,8 @@ public sealed class GrpcPredictionClient : IPredictionClient
         var options = new CallOptions(headers, DateTime.UtcNow.Add(_settings.Timeout), cancellationToken);
         try
         {
-            var answer = message is Feedback feedback
-                ? await _client.SendFeedbackAsync(feedback, options).ResponseAsync.ConfigureAwait(false)
-                : await _client.PredictAsync((SeldonMessage)message, options).ResponseAsync.ConfigureAwait(false);
-            return PredictionResponse.Success(SeldonProtoJson.Format(answer), (int)StatusCode.OK);
+            var answer = await _invoker.AsyncUnaryCall(feedback ? SendFeedback : Predict, null, options, message).ResponseAsync.ConfigureAwait(false);
+            return PredictionResponse.Success(SeldonProtoJson.FromWire(answer), (int)StatusCode.OK);
         }
         catch (RpcException ex) when (!(ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested))
         {
