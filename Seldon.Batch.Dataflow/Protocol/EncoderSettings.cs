@@ -14,7 +14,7 @@ internal sealed record EncoderSettings(
     int BatchSize)
 {
     /// <summary>Makes a new unique id; replaceable so tests get stable ids.</summary>
-    public Func<string> NewId { get; init; } = () => Guid.NewGuid().ToString("N");
+    public Func<string> NewId { get; init; } = RequestIds.Next;
 
     public bool IsMicroBatching => BatchSize > 1;
 }
