@@ -1,3 +1,4 @@
+using Grpc.AspNetCore.Server.Model;
 using System.Security.Cryptography.X509Certificates;
 using System.Net;
 using System.Net.Sockets;
@@ -159,10 +160,22 @@ public sealed partial class DemoModelServer : IAsyncDisposable
             grpcOptions.MaxSendMessageSize = MaxGrpcMessageSize;
         });
         builder.Services.AddSingleton(grpc);
+        if (fixedAnswers is not null)
+        {
+            builder.Services.AddSingleton(new FixedAnswerGrpcService(grpc, fixedAnswers));
+            builder.Services.AddSingleton<IServiceMethodProvider<FixedAnswerGrpcService>, FixedAnswerGrpcService.MethodProvider>();
+        }
 
         WebApplication application = builder.Build();
         MapRoutes(application, rest);
-        application.MapGrpcService<SeldonGrpcService>();
+        if (fixedAnswers is not null)
+        {
+            application.MapGrpcService<FixedAnswerGrpcService>();
+        }
+        else
+        {
+            application.MapGrpcService<SeldonGrpcService>();
+        }
 
         try
         {

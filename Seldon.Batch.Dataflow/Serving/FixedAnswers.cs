@@ -27,6 +27,7 @@ internal sealed class FixedAnswers
 
     private readonly ConcurrentDictionary<(bool Tensor, int Rows), byte[]> _json = new();
     private readonly ConcurrentDictionary<(bool Tensor, int Rows), SeldonMessage> _messages = new();
+    private readonly ConcurrentDictionary<(bool Tensor, int Rows), byte[]> _wire = new();
 
     /// <summary>The UTF-8 JSON answer to a REST prediction request.</summary>
     public ReadOnlyMemory<byte> Answer(ReadOnlySpan<byte> request)
@@ -46,6 +47,121 @@ internal sealed class FixedAnswers
             _ => (false, 1),
         };
         return rows <= MaxCachedRows ? _messages.GetOrAdd((tensor, rows), static key => Parse(key.Tensor, key.Rows)) : Parse(tensor, rows);
+    }
+
+    /// <summary>The protobuf bytes of the answer to a gRPC prediction request given as protobuf bytes.</summary>
+    public byte[] AnswerWire(ReadOnlySpan<byte> request)
+    {
+        var (tensor, rows) = CountWireRows(request);
+        return rows <= MaxCachedRows
+            ? _wire.GetOrAdd((tensor, rows), static key => Parse(key.Tensor, key.Rows).ToByteArray())
+            : Parse(tensor, rows).ToByteArray();
+    }
+
+    /// <summary>Rows of a <c>SeldonMessage</c> in protobuf's wire format: the values of <c>data.ndarray</c> (field 3,
+    /// then 3) or the first size of <c>data.tensor.shape</c> (field 3, then 2, then 1); 1 for anything else, as
+    /// <see cref="Answer(SeldonMessage)"/> does.</summary>
+    internal static (bool Tensor, int Rows) CountWireRows(ReadOnlySpan<byte> request)
+    {
+        WireField(request, 3, out var data);
+        if (WireField(data, 3, out var ndarray))
+        {
+            var rows = 0;
+            for (var at = 0; at < ndarray.Length && SkipField(ndarray, ref at) == 1;)
+            {
+                rows++;
+            }
+
+            return (false, rows);
+        }
+
+        WireField(data, 2, out var tensor);
+        WireField(tensor, 1, out var shape);
+        var start = 0;
+        return TryVarint(shape, ref start, out var first) && first <= int.MaxValue ? (true, (int)first) : (false, 1);
+    }
+
+    /// <summary>Finds the first length-delimited field <paramref name="field"/>; its content is empty when it is
+    /// absent or the bytes are malformed.</summary>
+    private static bool WireField(ReadOnlySpan<byte> message, int field, out ReadOnlySpan<byte> content)
+    {
+        content = default;
+        for (var at = 0; at < message.Length;)
+        {
+            var start = at;
+            var number = SkipField(message, ref at);
+            if (number < 0)
+            {
+                return false;
+            }
+
+            if (number == field && (message[start] & 7) == 2)
+            {
+                // Past the tag and the length: the content ends where the field ends.
+                var from = start;
+                TryVarint(message, ref from, out _);
+                TryVarint(message, ref from, out _);
+                content = message[from..at];
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Moves past one field and returns its number; -1 when the bytes are malformed.</summary>
+    private static long SkipField(ReadOnlySpan<byte> message, ref int at)
+    {
+        if (!TryVarint(message, ref at, out var tag) || tag < 8 || tag > int.MaxValue)
+        {
+            return -1;
+        }
+
+        ulong length;
+        switch (tag & 7)
+        {
+            case 0:
+                return TryVarint(message, ref at, out _) ? (long)(tag >> 3) : -1;
+            case 1:
+                length = 8;
+                break;
+            case 2:
+                if (!TryVarint(message, ref at, out length))
+                {
+                    return -1;
+                }
+
+                break;
+            case 5:
+                length = 4;
+                break;
+            default:
+                return -1;
+        }
+
+        if (length > (ulong)(message.Length - at))
+        {
+            return -1;
+        }
+
+        at += (int)length;
+        return (long)(tag >> 3);
+    }
+
+    private static bool TryVarint(ReadOnlySpan<byte> bytes, ref int at, out ulong value)
+    {
+        value = 0;
+        for (var shift = 0; shift < 64 && at < bytes.Length; shift += 7)
+        {
+            var b = bytes[at++];
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Whether the request carries a tensor, and its rows (1 when it has neither ndarray nor tensor).</summary>

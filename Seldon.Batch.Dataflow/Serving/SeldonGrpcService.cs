@@ -36,7 +36,8 @@ internal sealed class SeldonGrpcService(ModelRunner runner, FaultInjector faults
         _ => StatusCode.Unknown,
     };
 
-    private async Task<SeldonMessage> AnswerAsync(SeldonMethod method, IMessage request, ServerCallContext context)
+    /// <summary>Authorization and fault injection, before any answer: throws the RpcException the client gets.</summary>
+    internal async Task AdmitAsync(SeldonMethod method, ServerCallContext context)
     {
         if (!faults.Authorize(name => context.RequestHeaders.GetValue(name)))
         {
@@ -67,7 +68,11 @@ internal sealed class SeldonGrpcService(ModelRunner runner, FaultInjector faults
                 throw new RpcException(new GrpcStatus(StatusCode.Cancelled, "the call was cancelled while delayed"));
             }
         }
+    }
 
+    private async Task<SeldonMessage> AnswerAsync(SeldonMethod method, IMessage request, ServerCallContext context)
+    {
+        await AdmitAsync(method, context);
         if (fixedAnswers is not null && method == SeldonMethod.Predict)
         {
             return fixedAnswers.Answer((SeldonMessage)request);
