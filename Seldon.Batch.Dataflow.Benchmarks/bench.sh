@@ -91,25 +91,35 @@ run() { # transport port batch-size input
   printf '%s %s\n' "$(awk -F': ' '$1 == "instances per second" { print $2 }' "$work/summary")" "$(tail -n 1 "$work/rss")"
 }
 
-say "bench: REST and gRPC, batch size 1 ($rows_b1 rows) and 32 ($rows_b32 rows), $workers workers"
-read -r rest_b1 _ < <(run rest "$rest_port" 1 "$work/b1.txt")
-read -r grpc_b1 _ < <(run grpc "$grpc_port" 1 "$work/b1.txt")
-read -r rest_b32 _ < <(run rest "$rest_port" 32 "$work/b32.txt")
-read -r grpc_b32 _ < <(run grpc "$grpc_port" 32 "$work/b32.txt")
+# Three runs of each, interleaved REST/gRPC so a busy moment of the machine does not fall on one transport only;
+# the median of each is reported, as for wrk.
+say "bench: REST and gRPC, batch size 1 ($rows_b1 rows) and 32 ($rows_b32 rows), $workers workers, 3 runs each"
+declare -A runs=()
+for _ in 1 2 3; do
+  for case in "rest $rest_port 1 b1" "grpc $grpc_port 1 b1" "rest $rest_port 32 b32" "grpc $grpc_port 32 b32"; do
+    read -r transport port size input <<< "$case"
+    read -r rate _ < <(run "$transport" "$port" "$size" "$work/$input.txt")
+    runs[$transport$size]+="$rate "
+  done
+done
+of() { printf '%s\n' ${runs[$1]} | median; }
+rest_b1="$(of rest1)"; grpc_b1="$(of grpc1)"; rest_b32="$(of rest32)"; grpc_b32="$(of grpc32)"
 say "bench: peak memory at 100k and 1M rows (REST, batch size 32)"
 read -r _ rss_100k < <(run rest "$rest_port" 32 "$work/100k.txt")
 read -r _ rss_1m < <(run rest "$rest_port" 32 "$work/1m.txt")
 
 # --- report ---
 awk -v wrk="$wrk_rps" -v wruns="${wrk_runs[*]}" -v w="$workers" -v n1="$rows_b1" -v n32="$rows_b32" \
-    -v rb1="$rest_b1" -v gb1="$grpc_b1" -v rb32="$rest_b32" -v gb32="$grpc_b32" -v m1="$rss_100k" -v m2="$rss_1m" '
+    -v rb1="$rest_b1" -v gb1="$grpc_b1" -v rb32="$rest_b32" -v gb32="$grpc_b32" -v m1="$rss_100k" -v m2="$rss_1m" \
+    -v r1="${runs[rest1]}" -v g1="${runs[grpc1]}" -v r32="${runs[rest32]}" -v g32="${runs[grpc32]}" '
 function verdict(ok) { return ok ? "PASS" : "FAIL" }
 BEGIN {
+  sub(/ +$/, "", r1); sub(/ +$/, "", g1); sub(/ +$/, "", r32); sub(/ +$/, "", g32)
   printf "\nceiling   wrk -t1 -c16 -d5s, fixed answer     %9.0f req/s   (runs: %s)\n", wrk, wruns
-  printf "REST  b1  %8d rows, %d workers        %9.0f rows/s\n", n1, w, rb1
-  printf "gRPC  b1  %8d rows, %d workers        %9.0f rows/s\n", n1, w, gb1
-  printf "REST  b32 %8d rows, %d workers        %9.0f rows/s\n", n32, w, rb32
-  printf "gRPC  b32 %8d rows, %d workers        %9.0f rows/s\n", n32, w, gb32
+  printf "REST  b1  %8d rows, %d workers        %9.0f rows/s   (runs: %s)\n", n1, w, rb1, r1
+  printf "gRPC  b1  %8d rows, %d workers        %9.0f rows/s   (runs: %s)\n", n1, w, gb1, g1
+  printf "REST  b32 %8d rows, %d workers        %9.0f rows/s   (runs: %s)\n", n32, w, rb32, r32
+  printf "gRPC  b32 %8d rows, %d workers        %9.0f rows/s   (runs: %s)\n", n32, w, gb32, g32
   printf "memory    REST b32, peak RSS          100k rows %6.1f MiB   1M rows %6.1f MiB\n\n", m1 / 1024, m2 / 1024
   growth = (m2 - m1) / m1
   printf "%-34s %9s  %-10s %s\n", "ratio", "value", "target", "result"
