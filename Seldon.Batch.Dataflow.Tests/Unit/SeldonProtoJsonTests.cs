@@ -166,13 +166,52 @@ public sealed class SeldonProtoJsonTests
     }
 
     [Fact]
-    public void Structs_inside_an_ndarray_answer_go_to_the_library()
+    public void Answers_with_structs_and_every_meta_give_the_library_s_text()
     {
-        var row = new ListValue { Values = { Value.ForStruct(new Struct { Fields = { ["a"] = Value.ForNumber(1) } }) } };
-        var message = new SeldonMessage { Data = new DefaultData { Ndarray = new ListValue { Values = { Value.ForList(Value.ForNumber(1)), new Value { ListValue = row } } } } };
+        var row = new ListValue { Values = { Value.ForStruct(new Struct { Fields = { ["a"] = Value.ForNumber(1), ["b"] = Value.ForList(Value.ForString("x")) } }) } };
+        var message = new SeldonMessage
+        {
+            Meta = new Meta
+            {
+                Puid = "p1",
+                Tags = { ["z"] = Value.ForNumber(2), ["a"] = Value.ForStruct(new Struct { Fields = { ["k"] = Value.ForBool(true) } }) },
+                Routing = { ["router"] = -1, ["other"] = 3 },
+                RequestPath = { ["model"] = "image:1.0" },
+            },
+            Data = new DefaultData { Ndarray = new ListValue { Values = { Value.ForList(Value.ForNumber(1)), new Value { ListValue = row } } } },
+        };
+
+        var direct = SeldonProtoJson.TryFromWireDirect(message.ToByteArray());
+        Assert.NotNull(direct);
+        AssertSameTokens(SeldonProtoJson.FormatWithLibrary(message), direct);
+    }
+
+    [Fact]
+    public void A_meta_with_metrics_goes_to_the_library_alone()
+    {
+        var message = new SeldonMessage
+        {
+            Meta = new Meta { Tags = { ["a"] = Value.ForNumber(1) }, Metrics = { new Metric { Key = "k", Value = 1.5f } } },
+            Data = new DefaultData { Ndarray = new ListValue { Values = { Value.ForNumber(1) } } },
+        };
+
+        var direct = SeldonProtoJson.TryFromWireDirect(message.ToByteArray());
+        Assert.NotNull(direct);
+        AssertSameTokens(SeldonProtoJson.FormatWithLibrary(message), direct);
+    }
+
+    [Fact]
+    public void A_struct_with_an_empty_key_goes_to_the_library()
+    {
+        var message = new SeldonMessage
+        {
+            Data = new DefaultData { Ndarray = new ListValue { Values = { Value.ForStruct(new Struct { Fields = { [""] = Value.ForNumber(1) } }) } } },
+        };
 
         Assert.Null(SeldonProtoJson.TryFromWireDirect(message.ToByteArray()));
-        Assert.Equal("{ \"data\": { \"ndarray\": [ [ 1 ], [ { \"a\": 1 } ] ] } }", SeldonProtoJson.FromWire(message.ToByteArray()));
+        Assert.Equal(
+            Outcome(() => SeldonProtoJson.FormatWithLibrary(message)),
+            Outcome(() => SeldonProtoJson.FromWire(message.ToByteArray())));
     }
 
     [Fact]

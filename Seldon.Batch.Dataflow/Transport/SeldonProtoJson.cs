@@ -496,8 +496,17 @@ internal static class SeldonProtoJson
 
                 if (p.Meta.Length >= 0)
                 {
+                    // A meta the direct path cannot write (metrics, say) goes to the library alone, not the whole answer.
                     w.WritePropertyName("meta"u8);
-                    w.WriteRawValue(Formatter.Format(Meta.Parser.ParseFrom(bytes, p.Meta.Start, p.Meta.Length)), skipInputValidation: true);
+                    var meta = bytes.AsSpan(p.Meta.Start, p.Meta.Length);
+                    if (IsPlainMeta(meta))
+                    {
+                        WriteMeta(w, meta);
+                    }
+                    else
+                    {
+                        w.WriteRawValue(Formatter.Format(Meta.Parser.ParseFrom(bytes, p.Meta.Start, p.Meta.Length)), skipInputValidation: true);
+                    }
                 }
 
                 w.WritePropertyName("data"u8);
@@ -670,14 +679,15 @@ internal static class SeldonProtoJson
         w.WriteEndArray();
     }
 
-    private static void WriteList(Utf8JsonWriter w, WireReader reader, int depth)
+    // The writers below take no writer (null) to check that a part can be written before anything of it is.
+    private static void WriteList(Utf8JsonWriter? w, WireReader reader, int depth)
     {
         if (depth > MaxDirectDepth)
         {
             throw NotPlainException.Instance;
         }
 
-        w.WriteStartArray();
+        w?.WriteStartArray();
         while (!reader.End)
         {
             if (reader.Tag() != (1, Delimited))
@@ -688,11 +698,11 @@ internal static class SeldonProtoJson
             WriteValue(w, new WireReader(reader.Delimited()), depth);
         }
 
-        w.WriteEndArray();
+        w?.WriteEndArray();
     }
 
-    /// <summary>One Value holding exactly one kind; Struct values and anything odd go to the library.</summary>
-    private static void WriteValue(Utf8JsonWriter w, WireReader reader, int depth)
+    /// <summary>One Value holding exactly one kind; anything odd goes to the library.</summary>
+    private static void WriteValue(Utf8JsonWriter? w, WireReader reader, int depth)
     {
         if (reader.End)
         {
@@ -708,16 +718,21 @@ internal static class SeldonProtoJson
                     throw NotPlainException.Instance;
                 }
 
-                w.WriteNullValue();
+                w?.WriteNullValue();
                 break;
             case (2, Fixed64):
                 WriteNumber(w, reader.Double());
                 break;
             case (3, Delimited):
-                w.WriteStringValue(Encoding.UTF8.GetString(reader.Delimited()));
+                var text = reader.Delimited();
+                w?.WriteStringValue(Encoding.UTF8.GetString(text));
                 break;
             case (4, Varint):
-                w.WriteBooleanValue(reader.Varint() != 0);
+                var flag = reader.Varint() != 0;
+                w?.WriteBooleanValue(flag);
+                break;
+            case (5, Delimited):
+                WriteMap(w, reader.Delimited(), 1, MapValue.Value, depth + 1);
                 break;
             case (6, Delimited):
                 WriteList(w, new WireReader(reader.Delimited()), depth + 1);
@@ -732,8 +747,141 @@ internal static class SeldonProtoJson
         }
     }
 
+    /// <summary>What a map's values are: google.protobuf.Value (Struct fields, Meta.tags), string (Meta.requestPath)
+    /// or int32 (Meta.routing).</summary>
+    private enum MapValue
+    {
+        Value,
+        String,
+        Int32,
+    }
+
+    /// <summary>The entries (key = 1, value = 2) of map field <paramref name="field"/> as one JSON object, in the
+    /// order they came, as the library writes a map. Empty or repeated keys and missing values go to the library.</summary>
+    private static void WriteMap(Utf8JsonWriter? w, ReadOnlySpan<byte> message, int field, MapValue kind, int depth)
+    {
+        if (depth > MaxDirectDepth)
+        {
+            throw NotPlainException.Instance;
+        }
+
+        w?.WriteStartObject();
+        HashSet<string>? keys = null;
+        for (var reader = new WireReader(message); !reader.End;)
+        {
+            var (number, type) = reader.Tag();
+            var content = type == Delimited ? reader.Delimited() : throw NotPlainException.Instance;
+            if (number != field)
+            {
+                continue;
+            }
+
+            string? key = null;
+            var value = default(ReadOnlySpan<byte>);
+            var hasValue = false;
+            ulong integer = 0;
+            for (var entry = new WireReader(content); !entry.End;)
+            {
+                switch (entry.Tag())
+                {
+                    case (1, Delimited) when key is null:
+                        key = Encoding.UTF8.GetString(entry.Delimited());
+                        break;
+                    case (2, Delimited) when !hasValue && kind != MapValue.Int32:
+                        value = entry.Delimited();
+                        hasValue = true;
+                        break;
+                    case (2, Varint) when !hasValue && kind == MapValue.Int32:
+                        integer = entry.Varint();
+                        hasValue = true;
+                        break;
+                    default:
+                        throw NotPlainException.Instance;
+                }
+            }
+
+            if (string.IsNullOrEmpty(key) || !hasValue || !(keys ??= new HashSet<string>(StringComparer.Ordinal)).Add(key))
+            {
+                throw NotPlainException.Instance;
+            }
+
+            w?.WritePropertyName(key);
+            switch (kind)
+            {
+                case MapValue.Value:
+                    WriteValue(w, new WireReader(value), depth);
+                    break;
+                case MapValue.String:
+                    w?.WriteStringValue(Encoding.UTF8.GetString(value));
+                    break;
+                default:
+                    w?.WriteNumberValue((int)integer);
+                    break;
+            }
+        }
+
+        w?.WriteEndObject();
+    }
+
+    /// <summary>Meta: puid (1), tags (2), routing (3), requestPath (4), in that order as the library writes them, each
+    /// left out when empty; metrics (5) and anything else go to the library.</summary>
+    private static void WriteMeta(Utf8JsonWriter? w, ReadOnlySpan<byte> meta)
+    {
+        string? puid = null;
+        var present = 0;
+        for (var reader = new WireReader(meta); !reader.End;)
+        {
+            var (field, type) = reader.Tag();
+            var content = type == Delimited ? reader.Delimited() : throw NotPlainException.Instance;
+            switch (field)
+            {
+                case 1 when puid is null:
+                    puid = Encoding.UTF8.GetString(content);
+                    break;
+                case 2 or 3 or 4:
+                    present |= 1 << field;
+                    break;
+                default:
+                    throw NotPlainException.Instance;
+            }
+        }
+
+        w?.WriteStartObject();
+        if (!string.IsNullOrEmpty(puid))
+        {
+            w?.WriteString("puid"u8, puid);
+        }
+
+        foreach (var (field, name, kind) in MetaMaps)
+        {
+            if ((present & (1 << field)) != 0)
+            {
+                w?.WritePropertyName(name);
+                WriteMap(w, meta, field, kind, 1);
+            }
+        }
+
+        w?.WriteEndObject();
+    }
+
+    private static readonly (int Field, string Name, MapValue Kind)[] MetaMaps =
+        [(2, "tags", MapValue.Value), (3, "routing", MapValue.Int32), (4, "requestPath", MapValue.String)];
+
+    private static bool IsPlainMeta(ReadOnlySpan<byte> meta)
+    {
+        try
+        {
+            WriteMeta(null, meta);
+            return true;
+        }
+        catch (NotPlainException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>A finite double in the library's text (round-trip format, invariant culture), without a string.</summary>
-    private static void WriteNumber(Utf8JsonWriter w, double number)
+    private static void WriteNumber(Utf8JsonWriter? w, double number)
     {
         if (!double.IsFinite(number))
         {
@@ -746,7 +894,7 @@ internal static class SeldonProtoJson
             throw NotPlainException.Instance;
         }
 
-        w.WriteRawValue(text[..length], skipInputValidation: true);
+        w?.WriteRawValue(text[..length], skipInputValidation: true);
     }
 
     /// <summary>Reads protobuf's wire format from a span; anything malformed is left to the library to report.</summary>
