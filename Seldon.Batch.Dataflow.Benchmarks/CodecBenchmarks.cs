@@ -1,6 +1,8 @@
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
+using Google.Protobuf;
 using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow.Transport;
 
 namespace Seldon.Batch.Dataflow.Benchmarks;
 
@@ -14,6 +16,7 @@ public class CodecBenchmarks
     private InputLine[] _lines = [];
     private EncodedBatch _encoded = null!;
     private string _answer = "";
+    private byte[] _answerWire = [];
 
     /// <summary>Lines per request (<c>--batch-size</c>).</summary>
     [Params(1, 32)]
@@ -47,6 +50,12 @@ public class CodecBenchmarks
         {
             throw new InvalidOperationException("the benchmark's answer does not split: fix the benchmark");
         }
+
+        _answerWire = SeldonProtoJson.ParseWithLibrary(_answer).ToByteArray();
+        if (SeldonProtoJson.TryToWireDirect(_encoded.RequestBody!) is null || SeldonProtoJson.TryFromWireDirect(_answerWire) is null)
+        {
+            throw new InvalidOperationException("the benchmark's messages do not take the direct gRPC path: fix the benchmark");
+        }
     }
 
     /// <summary>Input lines to one request body.</summary>
@@ -56,4 +65,20 @@ public class CodecBenchmarks
     /// <summary>One answer body to one output line per input line.</summary>
     [Benchmark]
     public InstanceResult[] Split() => _composer.Compose(_encoded, _answer, 0, null);
+
+    /// <summary>gRPC edge, the direct path: the request body to protobuf bytes.</summary>
+    [Benchmark]
+    public byte[] GrpcRequestToWire() => SeldonProtoJson.ToWire(_encoded.RequestBody!);
+
+    /// <summary>gRPC edge, Google.Protobuf's JSON parser then its serializer (what the direct path replaces).</summary>
+    [Benchmark]
+    public byte[] GrpcRequestToWireLibrary() => SeldonProtoJson.ParseWithLibrary(_encoded.RequestBody!).ToByteArray();
+
+    /// <summary>gRPC edge, the direct path: the answer's protobuf bytes to JSON.</summary>
+    [Benchmark]
+    public string GrpcAnswerFromWire() => SeldonProtoJson.FromWire(_answerWire);
+
+    /// <summary>gRPC edge, Google.Protobuf's parser then its JSON formatter (what the direct path replaces).</summary>
+    [Benchmark]
+    public string GrpcAnswerFromWireLibrary() => SeldonProtoJson.FormatWithLibrary(Seldon.Protos.SeldonMessage.Parser.ParseFrom(_answerWire));
 }
