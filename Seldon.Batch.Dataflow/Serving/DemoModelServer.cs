@@ -106,7 +106,7 @@ public sealed partial class DemoModelServer : IAsyncDisposable
         ObjectPool<RequestBuffers> pool = ObjectPool.Create<RequestBuffers>();
         FixedAnswers? fixedAnswers = options.FixedAnswer ? new FixedAnswers() : null;
         var rest = new RestPredictionEndpoint(runner, faults, pool, fixedAnswers);
-        var grpc = new SeldonGrpcService(runner, faults, pool, fixedAnswers);
+        var grpc = new SeldonGrpcService(runner, faults, pool, fixedAnswers, statistics);
         IPAddress address = ParseAddress(options.Host);
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions

@@ -16,11 +16,11 @@ internal sealed class FixedAnswerGrpcService(SeldonGrpcService inner, FixedAnswe
 {
     private const string ServiceName = "seldon.protos.Seldon";
 
-    public async Task<byte[]> Predict(byte[] request, ServerCallContext context)
+    public Task<byte[]> Predict(byte[] request, ServerCallContext context) => inner.CountedAsync(context, async () =>
     {
         await inner.AdmitAsync(SeldonMethod.Predict, context);
         return answers.AnswerWire(request);
-    }
+    });
 
     public Task<SeldonMessage> SendFeedback(Feedback request, ServerCallContext context) => inner.SendFeedback(request, context);
 

@@ -12,7 +12,8 @@ namespace Seldon.Batch.Dataflow.Serving;
 /// The gRPC side of the demo server: <c>seldon.protos.Seldon</c>. It converts messages to and from JSON with
 /// Google.Protobuf's own formatter and parser, so that it runs the very model the REST side runs.
 /// </summary>
-internal sealed class SeldonGrpcService(ModelRunner runner, FaultInjector faults, ObjectPool<RequestBuffers> pool, FixedAnswers? fixedAnswers = null)
+internal sealed class SeldonGrpcService(
+    ModelRunner runner, FaultInjector faults, ObjectPool<RequestBuffers> pool, FixedAnswers? fixedAnswers = null, ServerStatistics? statistics = null)
     : global::Seldon.Protos.Seldon.SeldonBase
 {
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default);
@@ -70,7 +71,22 @@ internal sealed class SeldonGrpcService(ModelRunner runner, FaultInjector faults
         }
     }
 
-    private async Task<SeldonMessage> AnswerAsync(SeldonMethod method, IMessage request, ServerCallContext context)
+    /// <summary>Counts the call (its connection, the calls at once) while <paramref name="answer"/> runs.</summary>
+    internal async Task<T> CountedAsync<T>(ServerCallContext context, Func<Task<T>> answer)
+    {
+        if (statistics is null)
+        {
+            return await answer();
+        }
+
+        using var scope = statistics.EnterGrpcCall(context.GetHttpContext().Connection.Id);
+        return await answer();
+    }
+
+    private Task<SeldonMessage> AnswerAsync(SeldonMethod method, IMessage request, ServerCallContext context) =>
+        CountedAsync(context, () => AnswerCoreAsync(method, request, context));
+
+    private async Task<SeldonMessage> AnswerCoreAsync(SeldonMethod method, IMessage request, ServerCallContext context)
     {
         await AdmitAsync(method, context);
         if (fixedAnswers is not null && method == SeldonMethod.Predict)

@@ -46,6 +46,12 @@ public sealed class ServerStatistics
     /// </summary>
     public IReadOnlyDictionary<string, string> LastHeaders => Volatile.Read(ref _lastHeaders);
 
+    /// <summary>Distinct HTTP/2 connections gRPC calls arrived on.</summary>
+    public int GrpcConnections => _grpcConnections.Count;
+
+    /// <summary>The most gRPC calls in the server at once (from arrival to answer).</summary>
+    public int MaxConcurrentGrpcCalls => Volatile.Read(ref _maxConcurrentGrpcCalls);
+
     /// <inheritdoc />
     public override string ToString() =>
         $"requests={Requests} predict={PredictRequests} feedback={FeedbackRequests} injectedFailures={InjectedFailures} " +
@@ -65,6 +71,32 @@ public sealed class ServerStatistics
     internal void CountBadRequest() => Interlocked.Increment(ref _badRequests);
 
     internal void CountUnauthorized() => Interlocked.Increment(ref _unauthorized);
+
+    /// <summary>Notes a gRPC call arriving on <paramref name="connectionId"/>; dispose the result when it is answered.</summary>
+    internal GrpcCallScope EnterGrpcCall(string connectionId)
+    {
+        _grpcConnections.TryAdd(connectionId, 0);
+        var now = Interlocked.Increment(ref _concurrentGrpcCalls);
+        for (var max = Volatile.Read(ref _maxConcurrentGrpcCalls); now > max; max = Volatile.Read(ref _maxConcurrentGrpcCalls))
+        {
+            if (Interlocked.CompareExchange(ref _maxConcurrentGrpcCalls, now, max) == max)
+            {
+                break;
+            }
+        }
+
+        return new GrpcCallScope(this);
+    }
+
+    /// <summary>Ends a call noted by <see cref="EnterGrpcCall"/>.</summary>
+    internal readonly struct GrpcCallScope(ServerStatistics statistics) : IDisposable
+    {
+        public void Dispose() => Interlocked.Decrement(ref statistics._concurrentGrpcCalls);
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _grpcConnections = new(StringComparer.Ordinal);
+    private int _concurrentGrpcCalls;
+    private int _maxConcurrentGrpcCalls;
 
     /// <summary>Keeps the headers a client is expected to send, read through <paramref name="header"/>.</summary>
     internal void RecordHeaders(Func<string, string?> header)
