@@ -11,12 +11,9 @@ namespace Seldon.Batch.Dataflow.Transport;
 /// <summary>The direct path from an answer's protobuf wire bytes to JSON text (see <see cref="SeldonProtoJson"/>).</summary>
 internal static partial class SeldonProtoJson
 {
-
-    /// <summary>Thrown inside the direct reader when the message is not of the shape it handles.</summary>
-    private sealed class NotPlainException : Exception
-    {
-        public static readonly NotPlainException Instance = new();
-    }
+    /// <summary>Thrown inside the direct reader when the message is not of the shape it handles (rare: a new one each
+    /// time, as an exception object must not be thrown on two threads at once).</summary>
+    private sealed class NotPlainException : Exception;
 
     /// <summary>The JSON, or null when the message is not of the plain shape this path handles (the library decides).</summary>
     internal static string? TryFromWireDirect(byte[] wire)
@@ -75,7 +72,7 @@ internal static partial class SeldonProtoJson
                 var (field, type) = reader.Tag();
                 if (type != Delimited)
                 {
-                    throw NotPlainException.Instance;
+                    throw new NotPlainException();
                 }
 
                 var content = reader.Delimited();
@@ -83,7 +80,7 @@ internal static partial class SeldonProtoJson
                 if (field is < 1 or > 3 || (field == 1 ? status : field == 2 ? meta : data).Length >= 0)
                 {
                     // Another kind of data, an unknown field, or a message field given twice (the library merges those).
-                    throw NotPlainException.Instance;
+                    throw new NotPlainException();
                 }
 
                 if (field == 1)
@@ -100,7 +97,7 @@ internal static partial class SeldonProtoJson
                 }
             }
 
-            return data.Length < 0 ? throw NotPlainException.Instance : new MessageParts(status, meta, data);
+            return data.Length < 0 ? throw new NotPlainException() : new MessageParts(status, meta, data);
         }
     }
 
@@ -114,7 +111,7 @@ internal static partial class SeldonProtoJson
             var (field, type) = reader.Tag();
             if (type != Delimited)
             {
-                throw NotPlainException.Instance;
+                throw new NotPlainException();
             }
 
             var content = reader.Delimited();
@@ -129,13 +126,13 @@ internal static partial class SeldonProtoJson
             }
             else
             {
-                throw NotPlainException.Instance;
+                throw new NotPlainException();
             }
         }
 
         if (payloadField == 0)
         {
-            throw NotPlainException.Instance;
+            throw new NotPlainException();
         }
 
         w.WriteStartObject();
@@ -178,7 +175,7 @@ internal static partial class SeldonProtoJson
                     var bytes = reader.Delimited();
                     if (bytes.Length % 8 != 0)
                     {
-                        throw NotPlainException.Instance;
+                        throw new NotPlainException();
                     }
 
                     for (var at = 0; at < bytes.Length; at += 8)
@@ -191,7 +188,7 @@ internal static partial class SeldonProtoJson
                     values.Add(reader.Double());
                     break;
                 default:
-                    throw NotPlainException.Instance;
+                    throw new NotPlainException();
             }
         }
 
@@ -223,7 +220,7 @@ internal static partial class SeldonProtoJson
     {
         if (depth > MaxDirectDepth)
         {
-            throw NotPlainException.Instance;
+            throw new NotPlainException();
         }
 
         w?.WriteStartArray();
@@ -231,7 +228,7 @@ internal static partial class SeldonProtoJson
         {
             if (reader.Tag() != (1, Delimited))
             {
-                throw NotPlainException.Instance;
+                throw new NotPlainException();
             }
 
             WriteValue(w, new WireReader(reader.Delimited()), depth);
@@ -245,7 +242,7 @@ internal static partial class SeldonProtoJson
     {
         if (reader.End)
         {
-            throw NotPlainException.Instance; // a Value with no kind: the library refuses it
+            throw new NotPlainException(); // a Value with no kind: the library refuses it
         }
 
         var tag = reader.Tag();
@@ -254,7 +251,7 @@ internal static partial class SeldonProtoJson
             case (1, Varint):
                 if (reader.Varint() != 0)
                 {
-                    throw NotPlainException.Instance;
+                    throw new NotPlainException();
                 }
 
                 w?.WriteNullValue();
@@ -277,12 +274,12 @@ internal static partial class SeldonProtoJson
                 WriteList(w, new WireReader(reader.Delimited()), depth + 1);
                 break;
             default:
-                throw NotPlainException.Instance;
+                throw new NotPlainException();
         }
 
         if (!reader.End)
         {
-            throw NotPlainException.Instance; // a second kind: the last one wins, the library's business
+            throw new NotPlainException(); // a second kind: the last one wins, the library's business
         }
     }
 
@@ -301,7 +298,7 @@ internal static partial class SeldonProtoJson
     {
         if (depth > MaxDirectDepth)
         {
-            throw NotPlainException.Instance;
+            throw new NotPlainException();
         }
 
         w?.WriteStartObject();
@@ -309,7 +306,7 @@ internal static partial class SeldonProtoJson
         for (var reader = new WireReader(message); !reader.End;)
         {
             var (number, type) = reader.Tag();
-            var content = type == Delimited ? reader.Delimited() : throw NotPlainException.Instance;
+            var content = type == Delimited ? reader.Delimited() : throw new NotPlainException();
             if (number != field)
             {
                 continue;
@@ -335,13 +332,13 @@ internal static partial class SeldonProtoJson
                         hasValue = true;
                         break;
                     default:
-                        throw NotPlainException.Instance;
+                        throw new NotPlainException();
                 }
             }
 
             if (string.IsNullOrEmpty(key) || !hasValue || !(keys ??= new HashSet<string>(StringComparer.Ordinal)).Add(key))
             {
-                throw NotPlainException.Instance;
+                throw new NotPlainException();
             }
 
             w?.WritePropertyName(key);
@@ -371,7 +368,7 @@ internal static partial class SeldonProtoJson
         for (var reader = new WireReader(meta); !reader.End;)
         {
             var (field, type) = reader.Tag();
-            var content = type == Delimited ? reader.Delimited() : throw NotPlainException.Instance;
+            var content = type == Delimited ? reader.Delimited() : throw new NotPlainException();
             switch (field)
             {
                 case 1 when puid is null:
@@ -381,7 +378,7 @@ internal static partial class SeldonProtoJson
                     present |= 1 << field;
                     break;
                 default:
-                    throw NotPlainException.Instance;
+                    throw new NotPlainException();
             }
         }
 
@@ -424,13 +421,13 @@ internal static partial class SeldonProtoJson
     {
         if (!double.IsFinite(number))
         {
-            throw NotPlainException.Instance; // the library writes "NaN" and "Infinity" as strings
+            throw new NotPlainException(); // the library writes "NaN" and "Infinity" as strings
         }
 
         Span<byte> text = stackalloc byte[32];
         if (!number.TryFormat(text, out var length, "r", CultureInfo.InvariantCulture))
         {
-            throw NotPlainException.Instance;
+            throw new NotPlainException();
         }
 
         w?.WriteRawValue(text[..length], skipInputValidation: true);
@@ -452,7 +449,7 @@ internal static partial class SeldonProtoJson
             var tag = Varint();
             if (tag > int.MaxValue || (tag >> 3) == 0)
             {
-                throw NotPlainException.Instance;
+                throw new NotPlainException();
             }
 
             return ((int)(tag >> 3), (int)(tag & 7));
@@ -465,7 +462,7 @@ internal static partial class SeldonProtoJson
             {
                 if (Position >= _bytes.Length)
                 {
-                    throw NotPlainException.Instance;
+                    throw new NotPlainException();
                 }
 
                 var b = _bytes[Position++];
@@ -476,14 +473,14 @@ internal static partial class SeldonProtoJson
                 }
             }
 
-            throw NotPlainException.Instance;
+            throw new NotPlainException();
         }
 
         public double Double()
         {
             if (Position + 8 > _bytes.Length)
             {
-                throw NotPlainException.Instance;
+                throw new NotPlainException();
             }
 
             var value = BinaryPrimitives.ReadDoubleLittleEndian(_bytes[Position..]);
@@ -496,7 +493,7 @@ internal static partial class SeldonProtoJson
             var length = Varint();
             if (length > (ulong)(_bytes.Length - Position))
             {
-                throw NotPlainException.Instance;
+                throw new NotPlainException();
             }
 
             var content = _bytes.Slice(Position, (int)length);
