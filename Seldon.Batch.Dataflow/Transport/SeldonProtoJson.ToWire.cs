@@ -9,7 +9,6 @@ namespace Seldon.Batch.Dataflow.Transport;
 /// <summary>The direct path from a request's JSON text to protobuf's wire bytes (see <see cref="SeldonProtoJson"/>).</summary>
 internal static partial class SeldonProtoJson
 {
-
     /// <summary>The bytes, or null when the text is not of the plain shape this path handles. One pass over the text
     /// with a <see cref="Utf8JsonReader"/>; each nested message's length is written after its content
     /// (<see cref="WireWriter"/>).</summary>
@@ -31,17 +30,20 @@ internal static partial class SeldonProtoJson
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var start = wire.Length;
-                if (reader.ValueTextEquals("data"u8) && data.End < 0 && reader.Read() && WriteData(ref reader, wire))
+                var isData = reader.ValueTextEquals("data"u8) && data.End < 0;
+                var isMeta = reader.ValueTextEquals("meta"u8) && meta.End < 0;
+                if (!(isData || isMeta) || !reader.Read() || !(isData ? WriteData(ref reader, wire) : WriteMeta(ref reader, wire)))
+                {
+                    return null;
+                }
+
+                if (isData)
                 {
                     data = (start, wire.Length);
                 }
-                else if (reader.ValueTextEquals("meta"u8) && meta.End < 0 && reader.Read() && WriteMeta(ref reader, wire))
-                {
-                    meta = (start, wire.Length);
-                }
                 else
                 {
-                    return null;
+                    meta = (start, wire.Length);
                 }
             }
 
