@@ -1,7 +1,7 @@
-using Grpc.AspNetCore.Server.Model;
 using System.Security.Cryptography.X509Certificates;
 using System.Net;
 using System.Net.Sockets;
+using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -106,7 +106,7 @@ public sealed partial class DemoModelServer : IAsyncDisposable
         ObjectPool<RequestBuffers> pool = ObjectPool.Create<RequestBuffers>();
         FixedAnswers? fixedAnswers = options.FixedAnswer ? new FixedAnswers() : null;
         var rest = new RestPredictionEndpoint(runner, faults, pool, fixedAnswers);
-        var grpc = new SeldonGrpcService(runner, faults, pool, fixedAnswers, statistics);
+        var grpc = new SeldonGrpcService(runner, faults, pool, statistics);
         IPAddress address = ParseAddress(options.Host);
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions

@@ -26,7 +26,6 @@ internal sealed class FixedAnswers
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly ConcurrentDictionary<(bool Tensor, int Rows), byte[]> _json = new();
-    private readonly ConcurrentDictionary<(bool Tensor, int Rows), SeldonMessage> _messages = new();
     private readonly ConcurrentDictionary<(bool Tensor, int Rows), byte[]> _wire = new();
 
     /// <summary>The UTF-8 JSON answer to a REST prediction request.</summary>
@@ -36,21 +35,8 @@ internal sealed class FixedAnswers
         return rows <= MaxCachedRows ? _json.GetOrAdd((tensor, rows), static key => Write(key.Tensor, key.Rows)) : Write(tensor, rows);
     }
 
-    /// <summary>The answer to a gRPC prediction request. The message is shared: callers must not change it.</summary>
-    public SeldonMessage Answer(SeldonMessage request)
-    {
-        var data = request.Data;
-        var (tensor, rows) = data?.DataOneofCase switch
-        {
-            DefaultData.DataOneofOneofCase.Ndarray => (false, data.Ndarray.Values.Count),
-            DefaultData.DataOneofOneofCase.Tensor when data.Tensor.Shape.Count > 0 => (true, data.Tensor.Shape[0]),
-            _ => (false, 1),
-        };
-        return rows <= MaxCachedRows ? _messages.GetOrAdd((tensor, rows), static key => Parse(key.Tensor, key.Rows)) : Parse(tensor, rows);
-    }
-
     /// <summary>The protobuf bytes of the answer to a gRPC prediction request given as protobuf bytes.</summary>
-    public byte[] AnswerWire(ReadOnlySpan<byte> request)
+    public byte[] AnswerWire(byte[] request)
     {
         var (tensor, rows) = CountWireRows(request);
         return rows <= MaxCachedRows
@@ -58,110 +44,69 @@ internal sealed class FixedAnswers
             : Parse(tensor, rows).ToByteArray();
     }
 
-    /// <summary>Rows of a <c>SeldonMessage</c> in protobuf's wire format: the values of <c>data.ndarray</c> (field 3,
-    /// then 3) or the first size of <c>data.tensor.shape</c> (field 3, then 2, then 1); 1 for anything else, as
-    /// <see cref="Answer(SeldonMessage)"/> does.</summary>
-    internal static (bool Tensor, int Rows) CountWireRows(ReadOnlySpan<byte> request)
+    /// <summary>Rows of a <c>SeldonMessage</c> in protobuf's wire format, read with Google.Protobuf's
+    /// <see cref="CodedInputStream"/> without building the message: the values of <c>data.ndarray</c> (field 3, then 3)
+    /// or the first size of <c>data.tensor.shape</c> (field 3, then 2, then 1; 1 without a shape); 1 for anything else or
+    /// damaged bytes: what <see cref="CountRows"/> finds in the same request as JSON.</summary>
+    internal static (bool Tensor, int Rows) CountWireRows(byte[] request)
     {
-        WireField(request, 3, out var data);
-        if (WireField(data, 3, out var ndarray))
+        try
         {
-            var rows = 0;
-            for (var at = 0; at < ndarray.Length && SkipField(ndarray, ref at) == 1;)
+            if (Delimited(new CodedInputStream(request), 3) is not { } data)
             {
-                rows++;
+                return (false, 1);
             }
 
-            return (false, rows);
-        }
-
-        WireField(data, 2, out var tensor);
-        WireField(tensor, 1, out var shape);
-        var start = 0;
-        return TryVarint(shape, ref start, out var first) && first <= int.MaxValue ? (true, (int)first) : (false, 1);
-    }
-
-    /// <summary>Finds the first length-delimited field <paramref name="field"/>; its content is empty when it is
-    /// absent or the bytes are malformed.</summary>
-    private static bool WireField(ReadOnlySpan<byte> message, int field, out ReadOnlySpan<byte> content)
-    {
-        content = default;
-        for (var at = 0; at < message.Length;)
-        {
-            var start = at;
-            var number = SkipField(message, ref at);
-            if (number < 0)
+            if (Delimited(data.CreateCodedInput(), 3) is { } ndarray)
             {
-                return false;
-            }
-
-            if (number == field && (message[start] & 7) == 2)
-            {
-                // Past the tag and the length: the content ends where the field ends.
-                var from = start;
-                TryVarint(message, ref from, out _);
-                TryVarint(message, ref from, out _);
-                content = message[from..at];
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>Moves past one field and returns its number; -1 when the bytes are malformed.</summary>
-    private static long SkipField(ReadOnlySpan<byte> message, ref int at)
-    {
-        if (!TryVarint(message, ref at, out var tag) || tag < 8 || tag > int.MaxValue)
-        {
-            return -1;
-        }
-
-        ulong length;
-        switch (tag & 7)
-        {
-            case 0:
-                return TryVarint(message, ref at, out _) ? (long)(tag >> 3) : -1;
-            case 1:
-                length = 8;
-                break;
-            case 2:
-                if (!TryVarint(message, ref at, out length))
+                var rows = 0;
+                var values = ndarray.CreateCodedInput();
+                for (uint tag; (tag = values.ReadTag()) != 0; values.SkipLastField())
                 {
-                    return -1;
+                    rows += WireFormat.GetTagFieldNumber(tag) == 1 ? 1 : 0;
                 }
 
-                break;
-            case 5:
-                length = 4;
-                break;
-            default:
-                return -1;
-        }
+                return (false, rows);
+            }
 
-        if (length > (ulong)(message.Length - at))
+            if (Delimited(data.CreateCodedInput(), 2) is { } tensor)
+            {
+                var fields = tensor.CreateCodedInput();
+                for (uint tag; (tag = fields.ReadTag()) != 0; fields.SkipLastField())
+                {
+                    if (WireFormat.GetTagFieldNumber(tag) == 1)
+                    {
+                        // Packed (as proto3 writes it) or one value at a time.
+                        var first = WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited
+                            ? fields.ReadBytes().CreateCodedInput().ReadInt32()
+                            : fields.ReadInt32();
+                        return (true, first >= 0 ? first : 1);
+                    }
+                }
+
+                return (true, 1); // a tensor without a shape: one row, as the JSON side answers it
+            }
+        }
+        catch (InvalidProtocolBufferException)
         {
-            return -1;
+            // Not protobuf: the fixed answer does not judge requests, it answers one row.
         }
 
-        at += (int)length;
-        return (long)(tag >> 3);
+        return (false, 1);
     }
 
-    private static bool TryVarint(ReadOnlySpan<byte> bytes, ref int at, out ulong value)
+    /// <summary>The content of the first length-delimited field <paramref name="field"/>, or null.</summary>
+    private static ByteString? Delimited(CodedInputStream input, int field)
     {
-        value = 0;
-        for (var shift = 0; shift < 64 && at < bytes.Length; shift += 7)
+        for (uint tag; (tag = input.ReadTag()) != 0; input.SkipLastField())
         {
-            var b = bytes[at++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
+            if (WireFormat.GetTagFieldNumber(tag) == field && WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited)
             {
-                return true;
+                return input.ReadBytes();
             }
         }
 
-        return false;
+        return null;
     }
 
     /// <summary>Whether the request carries a tensor, and its rows (1 when it has neither ndarray nor tensor).</summary>

@@ -13,7 +13,7 @@ namespace Seldon.Batch.Dataflow.Serving;
 /// Google.Protobuf's own formatter and parser, so that it runs the very model the REST side runs.
 /// </summary>
 internal sealed class SeldonGrpcService(
-    ModelRunner runner, FaultInjector faults, ObjectPool<RequestBuffers> pool, FixedAnswers? fixedAnswers = null, ServerStatistics? statistics = null)
+    ModelRunner runner, FaultInjector faults, ObjectPool<RequestBuffers> pool, ServerStatistics? statistics = null)
     : global::Seldon.Protos.Seldon.SeldonBase
 {
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default);
@@ -89,11 +89,6 @@ internal sealed class SeldonGrpcService(
     private async Task<SeldonMessage> AnswerCoreAsync(SeldonMethod method, IMessage request, ServerCallContext context)
     {
         await AdmitAsync(method, context);
-        if (fixedAnswers is not null && method == SeldonMethod.Predict)
-        {
-            return fixedAnswers.Answer((SeldonMessage)request);
-        }
-
         if (request is SeldonMessage { DataOneofCase: SeldonMessage.DataOneofOneofCase.CustomData } custom)
         {
             return EchoCustomData(custom);

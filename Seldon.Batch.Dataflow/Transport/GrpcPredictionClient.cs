@@ -3,7 +3,6 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Seldon.Batch.Dataflow.Protocol;
-using Seldon.Protos;
 
 namespace Seldon.Batch.Dataflow.Transport;
 

@@ -401,7 +401,8 @@ internal static partial class SeldonProtoJson
 
         public byte[] ToArray() => _buffer.AsSpan(0, Length).ToArray();
 
-        /// <summary>The two ranges, first then second, and whatever precedes the first of them in the buffer.</summary>
+        /// <summary>The message with its two sections swapped into field order: <paramref name="first"/>, then
+        /// <paramref name="second"/>; together they must be all that was written.</summary>
         public byte[] ToArray((int Start, int End) first, (int Start, int End) second)
         {
             var bytes = new byte[Length];
