@@ -16,7 +16,7 @@ run: build        ## the sample batch on the built-in model (or on $$SELDON_BATC
 	bash samples/run.sh
 
 serve: build      ## the built-in demo model on 127.0.0.1:9000 (REST) and :9500 (gRPC) until Ctrl-C
-	dotnet Seldon.Batch.Dataflow/bin/$(CONFIG)/net10.0/seldon-batch-processor.dll serve
+	dotnet Seldon.Batch.Dataflow.Cli/bin/$(CONFIG)/net10.0/seldon-batch-processor.dll serve
 
 bench:            ## throughput and memory against the built-in server's fixed answers, next to wrk's ceiling
 	bash Seldon.Batch.Dataflow.Benchmarks/bench.sh

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Seldon.Batch.Dataflow.Protocol;
-using Seldon.Batch.Dataflow.Serving;
+using Seldon.Batch.Dataflow.Server;
 using Seldon.Batch.Dataflow.Transport;
 
 namespace Seldon.Batch.Dataflow.Benchmarks;

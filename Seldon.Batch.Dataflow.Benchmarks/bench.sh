@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 rows_b1="${BENCH_ROWS_B1:-200000}"
 rows_b32="${BENCH_ROWS_B32:-1000000}"
 workers="${BENCH_WORKERS:-16}"
-cli=(dotnet Seldon.Batch.Dataflow/bin/Release/net10.0/seldon-batch-processor.dll)
+cli=(dotnet Seldon.Batch.Dataflow.Cli/bin/Release/net10.0/seldon-batch-processor.dll)
 
 say() { printf '%s\n' "$*" >&2; }
 

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cli=(dotnet Seldon.Batch.Dataflow/bin/Release/net10.0/seldon-batch-processor.dll)
+cli=(dotnet Seldon.Batch.Dataflow.Cli/bin/Release/net10.0/seldon-batch-processor.dll)
 export SELDON_BATCH_INPUT_DATA_PATH="${SELDON_BATCH_INPUT_DATA_PATH:-samples/input-data.txt}"
 export SELDON_BATCH_OUTPUT_DATA_PATH="${SELDON_BATCH_OUTPUT_DATA_PATH:-out/output-data.txt}"
 mkdir -p "$(dirname "$SELDON_BATCH_OUTPUT_DATA_PATH")"

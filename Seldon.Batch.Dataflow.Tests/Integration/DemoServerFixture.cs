@@ -1,4 +1,4 @@
-using Seldon.Batch.Dataflow.Serving;
+using Seldon.Batch.Dataflow.Server;
 
 namespace Seldon.Batch.Dataflow.Tests.Integration;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Seldon.Batch.Dataflow.Serving;
+using Seldon.Batch.Dataflow.Server;
 using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
 
 namespace Seldon.Batch.Dataflow.Tests.Integration;

@@ -1,4 +1,4 @@
-using Seldon.Batch.Dataflow.Serving;
+using Seldon.Batch.Dataflow.Server;
 using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
 
 namespace Seldon.Batch.Dataflow.Tests.Integration;

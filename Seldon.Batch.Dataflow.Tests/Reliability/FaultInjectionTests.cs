@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Seldon.Batch.Dataflow.Pipeline;
-using Seldon.Batch.Dataflow.Serving;
+using Seldon.Batch.Dataflow.Server;
 using Seldon.Batch.Dataflow.Tests.Integration;
 using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
 using static Seldon.Batch.Dataflow.Tests.Reliability.RawBatch;

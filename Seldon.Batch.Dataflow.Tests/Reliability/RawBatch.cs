@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Seldon.Batch.Dataflow.Pipeline;
-using Seldon.Batch.Dataflow.Serving;
+using Seldon.Batch.Dataflow.Server;
 using Seldon.Batch.Dataflow.Tests.Integration;
 
 namespace Seldon.Batch.Dataflow.Tests.Reliability;

@@ -1,0 +1,120 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Seldon.Batch.Dataflow.Server;
+
+namespace Seldon.Batch.Dataflow.Cli;
+
+/// <summary><c>serve</c>: hosts the built-in demo model on loopback, over Seldon REST and gRPC, with fault
+/// injection for tests, until Ctrl-C or SIGTERM.</summary>
+internal static class ServeCommand
+{
+    public static Command Create(Func<string, string?> environment, TextWriter stdout, TextWriter stderr, SignalCancellation signals)
+    {
+        var command = new Command("serve", "Serve the built-in deterministic demo model (Seldon REST and gRPC) until stopped");
+        var host = Text("--host", "Address to listen on", "127.0.0.1");
+        var port = Text("--port", "REST port (0: any free port)", "9000");
+        var grpcPort = Text("--grpc-port", "gRPC port (0: any free port, -1: no gRPC)", "9500");
+        var failFirst = Text("--fail-first", "The first N requests fail with --fail-status", "0");
+        var failEvery = Text("--fail-every", "Every Nth request fails with --fail-status (0: never)", "0");
+        var failRate = Text("--fail-rate", "Probability (0..1) that a request fails with --fail-status", "0");
+        var failStatus = Text("--fail-status", "HTTP status of an injected failure (500, 503, 429, 400…; mapped to gRPC codes)", "503");
+        var delay = Text("--delay-ms", "Milliseconds to wait before answering", "0");
+        var randomDelay = Text("--max-random-delay-ms", "Extra random delay, 0..N milliseconds", "0");
+        var dropEvery = Text("--drop-every", "Every Nth request: close the connection without an answer (0: never)", "0");
+        var seed = Text("--seed", "Seed of the random faults and delays", "12345");
+        var readyFile = Text("--ready-file", "Write \"rest=PORT grpc=PORT\" to this file once listening", null);
+        var logLevel = Text("--log-level", "debug|info|warning|error", "warning");
+        var tls = new Option<bool>("--tls") { Description = "Serve over TLS with a self-signed certificate made at start (clients need --ssl-verify false)" };
+        var token = Text("--token", "Require this X-Auth-Token (gRPC x-auth-token); others get 401 (Unauthenticated)", "");
+        foreach (var o in new[] { host, port, grpcPort, failFirst, failEvery, failRate, failStatus, delay, randomDelay, dropEvery, seed, readyFile, logLevel, token })
+        {
+            command.Options.Add(o);
+        }
+
+        command.Options.Add(tls);
+        var fixedAnswer = new Option<bool>("--fixed-answer")
+        {
+            Description = "Answer every prediction with a precomputed body (zeros, as many rows as the request) instead of running the model: for benchmarks",
+        };
+        command.Options.Add(fixedAnswer);
+
+        command.SetAction(async (parse, _) =>
+        {
+            ServeOptions options;
+            Microsoft.Extensions.Logging.LogLevel level;
+            try
+            {
+                options = new ServeOptions
+                {
+                    Host = parse.GetValue(host)!,
+                    RestPort = Parse<int>(port, parse),
+                    GrpcPort = Parse<int>(grpcPort, parse),
+                    FailFirst = Parse<int>(failFirst, parse),
+                    FailEvery = Parse<int>(failEvery, parse),
+                    FailRate = Parse<double>(failRate, parse),
+                    FailStatus = Parse<int>(failStatus, parse),
+                    DelayMs = Parse<int>(delay, parse),
+                    MaxRandomDelayMs = Parse<int>(randomDelay, parse),
+                    DropEvery = Parse<int>(dropEvery, parse),
+                    Seed = Parse<int>(seed, parse),
+                    UseTls = parse.GetValue(tls),
+                    RequiredToken = parse.GetValue(token) ?? "",
+                    FixedAnswer = parse.GetValue(fixedAnswer),
+                };
+                options.Validate();
+                level = CliLogging.ParseLevel(parse.GetValue(logLevel))
+                    ?? throw new ArgumentException($"--log-level: '{parse.GetValue(logLevel)}' is not one of debug, info, warning, error");
+            }
+            catch (ArgumentException ex)
+            {
+                await stderr.WriteLineAsync($"seldon-batch-processor serve: error: {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.InvalidSettings;
+            }
+
+            using var loggers = CliLogging.Create(level);
+            await using var server = await DemoModelServer.StartAsync(options, loggers, signals.Token).ConfigureAwait(false);
+            var grpc = server.GrpcPort > 0 ? server.GrpcAddress : "off";
+            await stdout.WriteLineAsync($"serving the demo model: REST {server.RestBaseAddress} gRPC {grpc} (Ctrl-C stops)").ConfigureAwait(false);
+            await stdout.FlushAsync().ConfigureAwait(false);
+            if (parse.GetValue(readyFile) is { Length: > 0 } ready)
+            {
+                var temp = ready + ".tmp";
+                await File.WriteAllTextAsync(temp, $"rest={server.RestPort} grpc={server.GrpcPort}\n").ConfigureAwait(false);
+                File.Move(temp, ready, overwrite: true);
+            }
+
+            try
+            {
+                await Task.Delay(Timeout.Infinite, signals.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped by a signal: the normal way to end serving.
+            }
+
+            await server.StopAsync().ConfigureAwait(false);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Option<string> Text(string name, string description, string? defaultValue)
+    {
+        var option = new Option<string>(name) { Description = description };
+        if (defaultValue is not null)
+        {
+            option.DefaultValueFactory = _ => defaultValue;
+        }
+
+        return option;
+    }
+
+    private static T Parse<T>(Option<string> option, ParseResult parse) where T : IParsable<T>
+    {
+        var text = parse.GetValue(option);
+        return T.TryParse(text, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new ArgumentException($"{option.Name}: '{text}' is not a valid {typeof(T).Name.ToLowerInvariant()}");
+    }
+}

@@ -1,0 +1,276 @@
+using System.Security.Cryptography.X509Certificates;
+using System.Net;
+using System.Net.Sockets;
+using Grpc.AspNetCore.Server.Model;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.ObjectPool;
+
+namespace Seldon.Batch.Dataflow.Server;
+
+/// <summary>
+/// A model server that speaks the Seldon protocol over REST and gRPC, with a deterministic demo model and
+/// configurable faults: for <c>serve</c>, <c>make run</c>, tests and benchmarks without a cluster.
+/// </summary>
+/// <remarks>
+/// <para>
+/// REST (HTTP/1.1): <c>POST /api/v1.0/predictions</c> and <c>POST /api/v1.0/feedback</c> (the seldon gateway),
+/// <c>POST /seldon/{namespace}/{deployment}/api/v1.0/predictions</c> and <c>…/feedback</c> (istio and
+/// ambassador; any namespace and deployment), and <c>GET /health/ping</c>, which answers <c>pong</c>.
+/// gRPC (HTTP/2 without TLS): the service <c>seldon.protos.Seldon</c> with <c>Predict</c> and
+/// <c>SendFeedback</c>.
+/// </para>
+/// <para>
+/// The model doubles numbers (ndarray, tensor, tftensor) and names the answer's columns <c>t:0</c>, <c>t:1</c>, …,
+/// upper-cases <c>strData</c>, wraps <c>jsonData</c> as <c>{"model":"demo","input":…}</c>, echoes
+/// <c>binData</c>, and echoes the request's <c>meta.tags</c> (numbers as floats) with its own tag
+/// <c>"model": "demo"</c>. Invalid messages get HTTP 400 (<c>MICROSERVICE_BAD_DATA</c>, gRPC InvalidArgument);
+/// valid messages the model cannot compute, such as non-numeric data, get HTTP 500
+/// (<c>MICROSERVICE_INTERNAL_ERROR</c>, gRPC Internal).
+/// </para>
+/// </remarks>
+public sealed partial class DemoModelServer : IAsyncDisposable
+{
+    /// <summary>How long stopping waits for requests in flight before it aborts them.</summary>
+    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
+
+    // Benchmarks send large micro-batches; the gRPC default of 4 MiB would reject them before the model sees them.
+    private const int MaxGrpcMessageSize = 64 * 1024 * 1024;
+
+    private readonly WebApplication _application;
+    private readonly ILogger _logger;
+    private int _stopping;
+
+    private DemoModelServer(WebApplication application, ILogger logger, ServerStatistics statistics, IPAddress address, int restPort, int grpcPort, bool tls)
+    {
+        _application = application;
+        _logger = logger;
+        Statistics = statistics;
+        RestPort = restPort;
+        GrpcPort = grpcPort;
+
+        // A server bound to every interface is still reached through the loopback by the processes that use it.
+        IPAddress reachable = address.Equals(IPAddress.Any) ? IPAddress.Loopback
+            : address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback
+            : address;
+        string host = reachable.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{reachable}]" : reachable.ToString();
+        string scheme = tls ? "https" : "http";
+        RestBaseAddress = new Uri($"{scheme}://{host}:{restPort}");
+        GrpcAddress = grpcPort > 0 ? $"{scheme}://{host}:{grpcPort}" : string.Empty;
+    }
+
+    /// <summary>The port the REST endpoint is bound to.</summary>
+    public int RestPort { get; }
+
+    /// <summary>The port the gRPC endpoint is bound to, or -1 when gRPC is disabled.</summary>
+    public int GrpcPort { get; }
+
+    /// <summary>The base address of the REST endpoint, e.g. <c>http://127.0.0.1:5000</c>.</summary>
+    public Uri RestBaseAddress { get; }
+
+    /// <summary>
+    /// The address to give <c>GrpcChannel.ForAddress</c>, e.g. <c>http://127.0.0.1:5001</c>; empty when gRPC is disabled.
+    /// </summary>
+    public string GrpcAddress { get; }
+
+    /// <summary>What the server has seen since it started.</summary>
+    public ServerStatistics Statistics { get; }
+
+    /// <summary>Validates the options, binds the endpoints and starts serving.</summary>
+    /// <param name="options">Where to listen and which faults to inject; read once, here.</param>
+    /// <param name="loggerFactory">
+    /// Where the server logs. The web host's own logs (Kestrel, ASP.NET Core, gRPC) go there too, from
+    /// warnings up, or everything when this factory has debug enabled for <c>Seldon.Batch.Dataflow.Server</c>.
+    /// Null logs nothing.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running server; dispose it to stop it.</returns>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    /// <exception cref="IOException">A port is already in use.</exception>
+    public static async Task<DemoModelServer> StartAsync(
+        ServeOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        loggerFactory ??= NullLoggerFactory.Instance;
+
+        var statistics = new ServerStatistics();
+        var faults = new FaultInjector(options, statistics, loggerFactory.CreateLogger<FaultInjector>());
+        var runner = new ModelRunner(new DemoModel(), statistics, loggerFactory.CreateLogger<ModelRunner>());
+        ObjectPool<RequestBuffers> pool = ObjectPool.Create<RequestBuffers>();
+        FixedAnswers? fixedAnswers = options.FixedAnswer ? new FixedAnswers() : null;
+        var rest = new RestPredictionEndpoint(runner, faults, pool, fixedAnswers);
+        var grpc = new SeldonGrpcService(runner, faults, pool, statistics);
+        IPAddress address = ParseAddress(options.Host);
+
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            // The endpoints are the options' alone. Addresses from the environment (ASPNETCORE_URLS, or the
+            // ASPNETCORE_HTTP_PORTS that container images set) would only make the host warn that it ignores
+            // them; command-line settings are the host configuration's last word, so blank them there.
+            Args = ["--urls=", "--http_ports=", "--https_ports="],
+            ApplicationName = typeof(DemoModelServer).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        ConfigureLogging(builder.Logging, loggerFactory);
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
+
+        // Kestrel writes the port it actually bound into these options, which is how ephemeral ports are learnt.
+        ListenOptions? restListener = null;
+        ListenOptions? grpcListener = null;
+        X509Certificate2? certificate = options.UseTls ? SelfSignedCertificate.Create() : null;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(address, options.RestPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                if (certificate is not null)
+                {
+                    listen.UseHttps(certificate);
+                }
+
+                restListener = listen;
+            });
+            if (options.GrpcPort >= 0)
+            {
+                kestrel.Listen(address, options.GrpcPort, listen =>
+                {
+                    // HTTP/2 only: without TLS there is no protocol negotiation, so gRPC clients speak h2c directly.
+                    listen.Protocols = HttpProtocols.Http2;
+                    if (certificate is not null)
+                    {
+                        listen.UseHttps(certificate);
+                    }
+
+                    grpcListener = listen;
+                });
+            }
+        });
+        builder.Services.AddGrpc(grpcOptions =>
+        {
+            grpcOptions.MaxReceiveMessageSize = MaxGrpcMessageSize;
+            grpcOptions.MaxSendMessageSize = MaxGrpcMessageSize;
+        });
+        builder.Services.AddSingleton(grpc);
+        if (fixedAnswers is not null)
+        {
+            builder.Services.AddSingleton(new FixedAnswerGrpcService(grpc, fixedAnswers));
+            builder.Services.AddSingleton<IServiceMethodProvider<FixedAnswerGrpcService>, FixedAnswerGrpcService.MethodProvider>();
+        }
+
+        WebApplication application = builder.Build();
+        MapRoutes(application, rest);
+        if (fixedAnswers is not null)
+        {
+            application.MapGrpcService<FixedAnswerGrpcService>();
+        }
+        else
+        {
+            application.MapGrpcService<SeldonGrpcService>();
+        }
+
+        try
+        {
+            await application.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await application.DisposeAsync();
+            throw;
+        }
+
+        int restPort = BoundPort(restListener);
+        int grpcPort = grpcListener is null ? -1 : BoundPort(grpcListener);
+        ILogger logger = loggerFactory.CreateLogger<DemoModelServer>();
+        var server = new DemoModelServer(application, logger, statistics, address, restPort, grpcPort, options.UseTls);
+        LogStarted(logger, server.RestBaseAddress, grpcPort > 0 ? server.GrpcAddress : "disabled");
+        return server;
+    }
+
+    /// <summary>
+    /// Waits until the server is stopped, or until <paramref name="cancellationToken"/> is cancelled, in which
+    /// case it stops the server and returns normally (as <c>IHost.WaitForShutdownAsync</c> does).
+    /// </summary>
+    public async Task WaitForShutdownAsync(CancellationToken cancellationToken = default)
+    {
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (_application.Lifetime.ApplicationStopping.Register(() => stopped.TrySetResult()))
+        await using (cancellationToken.Register(() => stopped.TrySetResult()))
+        {
+            await stopped.Task;
+        }
+
+        await StopAsync();
+    }
+
+    /// <summary>
+    /// Stops accepting requests and waits (a few seconds at most) for those in flight. Calling it again does nothing.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopping, 1) == 1)
+        {
+            return;
+        }
+
+        await _application.StopAsync(CancellationToken.None);
+        LogStopped(_logger, Statistics.Requests);
+    }
+
+    /// <summary>Stops the server (see <see cref="StopAsync"/>) and releases its resources.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await _application.DisposeAsync();
+    }
+
+    private static IPAddress ParseAddress(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback : IPAddress.Parse(host);
+
+    private static void ConfigureLogging(ILoggingBuilder logging, ILoggerFactory loggerFactory)
+    {
+        logging.ClearProviders();
+        if (loggerFactory is NullLoggerFactory)
+        {
+            return;
+        }
+
+        bool debug = loggerFactory.CreateLogger(typeof(DemoModelServer).Namespace!).IsEnabled(LogLevel.Debug);
+        logging.SetMinimumLevel(debug ? LogLevel.Debug : LogLevel.Warning);
+        logging.AddProvider(new ForwardingLoggerProvider(loggerFactory));
+    }
+
+    private static void MapRoutes(WebApplication application, RestPredictionEndpoint rest)
+    {
+        RequestDelegate predict = rest.PredictAsync;
+        RequestDelegate feedback = rest.FeedbackAsync;
+        RequestDelegate ping = context =>
+        {
+            context.Response.ContentType = "text/plain";
+            return context.Response.WriteAsync("pong");
+        };
+
+        application.MapPost("/api/v1.0/predictions", predict);
+        application.MapPost("/api/v1.0/feedback", feedback);
+        application.MapPost("/seldon/{namespace}/{deployment}/api/v1.0/predictions", predict);
+        application.MapPost("/seldon/{namespace}/{deployment}/api/v1.0/feedback", feedback);
+        application.MapGet("/health/ping", ping);
+    }
+
+    private static int BoundPort(ListenOptions? listener) =>
+        listener?.IPEndPoint?.Port ?? throw new InvalidOperationException("Kestrel did not report the port it bound.");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo model server listening: REST {RestAddress}, gRPC {GrpcAddress}")]
+    private static partial void LogStarted(ILogger logger, Uri restAddress, string grpcAddress);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo model server stopped after {Requests} requests")]
+    private static partial void LogStopped(ILogger logger, long requests);
+}

@@ -1,0 +1,145 @@
+using System.Net;
+
+namespace Seldon.Batch.Dataflow.Server;
+
+/// <summary>
+/// Settings of the built-in demo model server: where it listens and which faults it injects.
+/// </summary>
+/// <remarks>
+/// The server reads these once when it starts (<see cref="DemoModelServer.StartAsync"/>); changing them
+/// afterwards has no effect on a running server. Faults are decided per request, in this order:
+/// drop (<see cref="DropEvery"/>), fail (<see cref="FailFirst"/>, <see cref="FailEvery"/>,
+/// <see cref="FailRate"/>), delay (<see cref="DelayMs"/>, <see cref="MaxRandomDelayMs"/>), then the model
+/// (or the <see cref="FixedAnswer"/>).
+/// Requests are numbered from 1 in the order they arrive, REST and gRPC together.
+/// </remarks>
+public sealed class ServeOptions
+{
+    /// <summary>The IP address to listen on, or <c>localhost</c> (the IPv4 loopback). Default <c>127.0.0.1</c>.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>The port of the REST endpoint; 0 (the default) picks a free ephemeral port.</summary>
+    public int RestPort { get; set; }
+
+    /// <summary>
+    /// The port of the gRPC endpoint (HTTP/2 without TLS); 0 (the default) picks a free ephemeral port,
+    /// -1 disables gRPC.
+    /// </summary>
+    public int GrpcPort { get; set; }
+
+    /// <summary>The first N requests fail with <see cref="FailStatus"/>. Default 0.</summary>
+    public int FailFirst { get; set; }
+
+    /// <summary>Every Nth request fails with <see cref="FailStatus"/>; 0 (the default) never.</summary>
+    public int FailEvery { get; set; }
+
+    /// <summary>The probability, from 0 to 1, that a request fails with <see cref="FailStatus"/>. Default 0.</summary>
+    public double FailRate { get; set; }
+
+    /// <summary>
+    /// The HTTP status of an injected failure (400 to 599; e.g. 500, 503, 429, 400). Default 503.
+    /// Over gRPC it maps to a status code: 500 Internal, 503 Unavailable, 429 ResourceExhausted,
+    /// 400 InvalidArgument, any other Unknown.
+    /// </summary>
+    public int FailStatus { get; set; } = 503;
+
+    /// <summary>A fixed delay, in milliseconds, before each answer. Default 0.</summary>
+    public int DelayMs { get; set; }
+
+    /// <summary>An extra random delay before each answer, uniform from 0 to this many milliseconds. Default 0.</summary>
+    public int MaxRandomDelayMs { get; set; }
+
+    /// <summary>Every Nth request has its connection aborted without an answer; 0 (the default) never.</summary>
+    public int DropEvery { get; set; }
+
+    /// <summary>
+    /// The seed of the random decisions (<see cref="FailRate"/>, <see cref="MaxRandomDelayMs"/>). The same seed
+    /// gives the same decision for the same request number. Default 12345.
+    /// </summary>
+    public int Seed { get; set; } = 12345;
+
+    /// <summary>
+    /// Serve both endpoints over TLS with a self-signed certificate for <c>localhost</c> and <c>127.0.0.1</c>, made
+    /// when the server starts (so clients must skip verification: <c>--ssl-verify false</c>). Default false.
+    /// </summary>
+    public bool UseTls { get; set; }
+
+    /// <summary>
+    /// When not empty, every request must carry this token as <c>X-Auth-Token</c> (gRPC metadata <c>x-auth-token</c>);
+    /// others are answered 401 (gRPC Unauthenticated). Default empty: no token needed.
+    /// </summary>
+    public string RequiredToken { get; set; } = "";
+
+    /// <summary>
+    /// Answers every prediction with a precomputed body (all zeros, as many rows as the request) instead of running
+    /// the model, so that a benchmark of a client is not limited by the server. Faults still apply; feedback still
+    /// runs the model. Default false.
+    /// </summary>
+    public bool FixedAnswer { get; set; }
+
+    /// <summary>Checks every setting.</summary>
+    /// <exception cref="ArgumentException">A setting is out of range; the message says which and why.</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Host))
+        {
+            throw new ArgumentException("The host must be an IP address or 'localhost'; it is empty.", nameof(Host));
+        }
+
+        if (!IsSupportedHost(Host))
+        {
+            throw new ArgumentException(
+                $"The host must be an IP address or 'localhost'; '{Host}' is neither.", nameof(Host));
+        }
+
+        if (RestPort is < 0 or > IPEndPoint.MaxPort)
+        {
+            throw new ArgumentException(
+                $"The REST port must be from 0 (any free port) to {IPEndPoint.MaxPort}; it is {RestPort}.", nameof(RestPort));
+        }
+
+        if (GrpcPort is < -1 or > IPEndPoint.MaxPort)
+        {
+            throw new ArgumentException(
+                $"The gRPC port must be from 0 (any free port) to {IPEndPoint.MaxPort}, or -1 (no gRPC); it is {GrpcPort}.",
+                nameof(GrpcPort));
+        }
+
+        if (RestPort > 0 && RestPort == GrpcPort)
+        {
+            throw new ArgumentException(
+                $"The REST and gRPC ports must differ; both are {RestPort}.", nameof(GrpcPort));
+        }
+
+        RequireNotNegative(FailFirst, nameof(FailFirst), "the number of first requests that fail");
+        RequireNotNegative(FailEvery, nameof(FailEvery), "the period of failing requests (0 = never)");
+        RequireNotNegative(DropEvery, nameof(DropEvery), "the period of dropped connections (0 = never)");
+        RequireNotNegative(DelayMs, nameof(DelayMs), "the fixed delay in milliseconds");
+        RequireNotNegative(MaxRandomDelayMs, nameof(MaxRandomDelayMs), "the maximum random delay in milliseconds");
+
+        // Written as a negation so that NaN is rejected too.
+        if (!(FailRate >= 0 && FailRate <= 1))
+        {
+            throw new ArgumentException(
+                $"The failure rate is a probability and must be from 0 to 1; it is {FailRate}.", nameof(FailRate));
+        }
+
+        if (FailStatus is < 400 or > 599)
+        {
+            throw new ArgumentException(
+                $"The status of an injected failure must be an HTTP error status from 400 to 599; it is {FailStatus}.",
+                nameof(FailStatus));
+        }
+    }
+
+    internal static bool IsSupportedHost(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) || IPAddress.TryParse(host, out _);
+
+    private static void RequireNotNegative(int value, string name, string meaning)
+    {
+        if (value < 0)
+        {
+            throw new ArgumentException($"{name} is {meaning} and cannot be negative; it is {value}.", name);
+        }
+    }
+}

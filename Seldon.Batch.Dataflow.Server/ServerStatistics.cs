@@ -1,0 +1,117 @@
+namespace Seldon.Batch.Dataflow.Server;
+
+/// <summary>
+/// What a <see cref="DemoModelServer"/> has seen since it started; safe to read while it serves.
+/// </summary>
+/// <remarks>
+/// Tests use these counts to check client behaviour from the server's side, for example that an answer
+/// 400 was not retried. Counts are updated when a request arrives, before its answer is sent, so a client
+/// that has received an answer sees its request counted.
+/// </remarks>
+public sealed class ServerStatistics
+{
+    private long _requests;
+    private long _predictRequests;
+    private long _feedbackRequests;
+    private long _injectedFailures;
+    private long _droppedConnections;
+    private long _badRequests;
+    private long _unauthorized;
+    private IReadOnlyDictionary<string, string> _lastHeaders = new Dictionary<string, string>();
+
+    /// <summary>All prediction and feedback requests received, REST and gRPC.</summary>
+    public long Requests => Interlocked.Read(ref _requests);
+
+    /// <summary>Prediction requests received, REST and gRPC.</summary>
+    public long PredictRequests => Interlocked.Read(ref _predictRequests);
+
+    /// <summary>Feedback requests received, REST and gRPC.</summary>
+    public long FeedbackRequests => Interlocked.Read(ref _feedbackRequests);
+
+    /// <summary>Requests answered with an injected failure.</summary>
+    public long InjectedFailures => Interlocked.Read(ref _injectedFailures);
+
+    /// <summary>Requests whose connection (REST) or stream (gRPC) was aborted on purpose.</summary>
+    public long DroppedConnections => Interlocked.Read(ref _droppedConnections);
+
+    /// <summary>Requests rejected as bad data: HTTP 400 over REST, InvalidArgument over gRPC (injected failures not included).</summary>
+    public long BadRequests => Interlocked.Read(ref _badRequests);
+
+    /// <summary>Requests refused for a missing or wrong token (401, gRPC Unauthenticated).</summary>
+    public long Unauthorized => Interlocked.Read(ref _unauthorized);
+
+    /// <summary>
+    /// The Seldon headers of the last request (REST headers or gRPC metadata, names in lower case):
+    /// <c>seldon-puid</c>, <c>seldon</c>, <c>namespace</c>, <c>x-auth-token</c>, <c>content-type</c>, when present.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> LastHeaders => Volatile.Read(ref _lastHeaders);
+
+    /// <summary>Distinct HTTP/2 connections gRPC calls arrived on.</summary>
+    public int GrpcConnections => _grpcConnections.Count;
+
+    /// <summary>The most gRPC calls in the server at once (from arrival to answer).</summary>
+    public int MaxConcurrentGrpcCalls => Volatile.Read(ref _maxConcurrentGrpcCalls);
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"requests={Requests} predict={PredictRequests} feedback={FeedbackRequests} injectedFailures={InjectedFailures} " +
+        $"dropped={DroppedConnections} badRequests={BadRequests}";
+
+    /// <summary>Counts an arriving request and returns its number, starting at 1.</summary>
+    internal long CountRequest(SeldonMethod method)
+    {
+        Interlocked.Increment(ref method == SeldonMethod.Predict ? ref _predictRequests : ref _feedbackRequests);
+        return Interlocked.Increment(ref _requests);
+    }
+
+    internal void CountInjectedFailure() => Interlocked.Increment(ref _injectedFailures);
+
+    internal void CountDroppedConnection() => Interlocked.Increment(ref _droppedConnections);
+
+    internal void CountBadRequest() => Interlocked.Increment(ref _badRequests);
+
+    internal void CountUnauthorized() => Interlocked.Increment(ref _unauthorized);
+
+    /// <summary>Notes a gRPC call arriving on <paramref name="connectionId"/>; dispose the result when it is answered.</summary>
+    internal GrpcCallScope EnterGrpcCall(string connectionId)
+    {
+        _grpcConnections.TryAdd(connectionId, 0);
+        var now = Interlocked.Increment(ref _concurrentGrpcCalls);
+        for (var max = Volatile.Read(ref _maxConcurrentGrpcCalls); now > max; max = Volatile.Read(ref _maxConcurrentGrpcCalls))
+        {
+            if (Interlocked.CompareExchange(ref _maxConcurrentGrpcCalls, now, max) == max)
+            {
+                break;
+            }
+        }
+
+        return new GrpcCallScope(this);
+    }
+
+    /// <summary>Ends a call noted by <see cref="EnterGrpcCall"/>.</summary>
+    internal readonly struct GrpcCallScope(ServerStatistics statistics) : IDisposable
+    {
+        public void Dispose() => Interlocked.Decrement(ref statistics._concurrentGrpcCalls);
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _grpcConnections = new(StringComparer.Ordinal);
+    private int _concurrentGrpcCalls;
+    private int _maxConcurrentGrpcCalls;
+
+    /// <summary>Keeps the headers a client is expected to send, read through <paramref name="header"/>.</summary>
+    internal void RecordHeaders(Func<string, string?> header)
+    {
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in WatchedHeaders)
+        {
+            if (header(name) is { Length: > 0 } value)
+            {
+                seen[name] = value;
+            }
+        }
+
+        Volatile.Write(ref _lastHeaders, seen);
+    }
+
+    private static readonly string[] WatchedHeaders = ["seldon-puid", "seldon", "namespace", "x-auth-token", "content-type"];
+}

@@ -1,0 +1,34 @@
+using System.Text.Json.Nodes;
+using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow.Server;
+using Seldon.Batch.Dataflow.Transport;
+
+namespace Seldon.Batch.Dataflow.Tests.Integration;
+
+/// <summary>The built-in server's fixed answers (<c>serve --fixed-answer</c>, what the benchmarks run against) split
+/// back into the lines of a micro-batch by the client's composer.</summary>
+public sealed class FixedAnswerSplitTests
+{
+    [Theory]
+    [InlineData(TransportType.Rest)]
+    [InlineData(TransportType.Grpc)]
+    public async Task A_micro_batch_answered_with_fixed_answers_splits_back_into_its_lines(TransportType transport)
+    {
+        await using var server = await DemoModelServer.StartAsync(new ServeOptions { FixedAnswer = true });
+        var port = transport == TransportType.Rest ? server.RestPort : server.GrpcPort;
+        using var client = PredictionClients.Create(
+            transport,
+            new EndpointSettings { Host = $"127.0.0.1:{port}", DeploymentName = "demo", Gateway = GatewayType.Seldon },
+            new RetrySettings { Attempts = 1 });
+        var encoder = new MicroBatchEncoder(new EncoderSettings(DataType.Data, PayloadType.Ndarray, PredictionMethod.Predict, "run", 3));
+        var batch = encoder.Encode([new InputLine(0, "[[1, 2]]"), new InputLine(1, "[[3, 4], [5, 6]]"), new InputLine(2, "[[7, 8]]")]);
+
+        var response = await client.SendAsync(new PredictionRequest(PredictionMethod.Predict, batch.RequestBody!, batch.Puid), CancellationToken.None);
+        var results = new OutputComposer("run").Compose(batch, response.Body, response.Code, response.Failure);
+
+        Assert.True(response.IsSuccess, response.Failure);
+        Assert.All(results, r => Assert.True(r.Succeeded, r.Failure));
+        Assert.Equal([1, 2, 1], results.Select(r => JsonNode.Parse(r.Line)!["data"]!["ndarray"]!.AsArray().Count));
+        Assert.Equal(0, server.Statistics.BadRequests);
+    }
+}

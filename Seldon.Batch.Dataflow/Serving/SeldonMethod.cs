@@ -1,8 +1,0 @@
-namespace Seldon.Batch.Dataflow.Serving;
-
-/// <summary>The two calls of the Seldon protocol that the demo server answers.</summary>
-internal enum SeldonMethod
-{
-    Predict,
-    Feedback,
-}
