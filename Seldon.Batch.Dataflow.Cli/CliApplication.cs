@@ -30,6 +30,7 @@ public static class CliApplication
             root.Options.Add(setting.Option);
         }
 
+        root.Options.Add(batch.Headers.Option);
         root.Options.Add(batch.Resume);
         root.Options.Add(batch.Benchmark);
         // -h is the host, as in the original: help is --help only.
