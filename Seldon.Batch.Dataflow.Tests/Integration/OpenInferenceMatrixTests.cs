@@ -269,6 +269,18 @@ public sealed class OpenInferenceMatrixTests : IClassFixture<DemoServerFixture>
     [Theory]
     [InlineData("rest")]
     [InlineData("grpc")]
+    public async Task A_host_header_routes_as_kserve_ingresses_need(string transport)
+    {
+        await using var server = await DemoModelServer.StartAsync(new ServeOptions());
+        var result = await RunAsync(V2(server, transport) with { Headers = [new("Host", "demo.models.example.com")] }, ["[[1]]"]);
+
+        Assert.Equal(1, result.Summary.Succeeded);
+        Assert.Equal("demo.models.example.com", server.Statistics.LastHeaders["host"]);
+    }
+
+    [Theory]
+    [InlineData("rest")]
+    [InlineData("grpc")]
     public async Task Transient_failures_are_retried_and_the_run_completes(string transport)
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { FailFirst = 2, FailStatus = 503 });
