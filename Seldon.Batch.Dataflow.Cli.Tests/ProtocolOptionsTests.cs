@@ -71,6 +71,7 @@ public sealed class ProtocolOptionsTests
     [InlineData("--header", "--header", "no colon")]
     [InlineData("--method feedback", "--protocol", "v2", "-m", "feedback", "-a", "raw")]
     [InlineData("--model-version", "--model-version", "2")]
+    [InlineData("--model-name", "--model-name", "clf")]
     public async Task Bad_settings_exit_2_naming_the_option(string named, params string[] args)
     {
         using var stdout = new StringWriter();

@@ -41,7 +41,7 @@ public sealed partial record BatchOptions
 
         if (Protocol != InferenceProtocol.V2)
         {
-            foreach (var (option, value) in new[] { ("--model-version", ModelVersion), ("--input-name", InputName), ("--datatype", Datatype) })
+            foreach (var (option, value) in new[] { ("--model-name", ModelName), ("--model-version", ModelVersion), ("--input-name", InputName), ("--datatype", Datatype) })
             {
                 if (!string.IsNullOrEmpty(value))
                 {
