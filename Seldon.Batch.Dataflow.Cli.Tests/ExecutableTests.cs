@@ -190,4 +190,26 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
         Assert.Equal(3, code);
         Assert.Contains("more than --max-failures 5", stderr);
     }
+
+    [Fact]
+    public async Task A_v2_run_writes_v2_lines_and_an_unknown_v2_model_exits_3_naming_it()
+    {
+        var input = Path.Combine(_dir.FullName, "in.txt");
+        var output = Path.Combine(_dir.FullName, "out.txt");
+        await File.WriteAllLinesAsync(input, ["[[1, 2]]", "[[3, 4]]", "[[5, 6]]"]);
+        string[] common = ["-d", "demo", "-g", "seldon", "-t", "grpc", "-h", $"127.0.0.1:{_fixture.Server.GrpcPort}", "-i", input, "-o", output, "-s", "2"];
+
+        var (code, _, stderr) = await RunAsync(common, new Dictionary<string, string> { ["SELDON_BATCH_PROTOCOL"] = "v2", ["SELDON_BATCH_HEADERS"] = "seldon-model: demo" });
+
+        Assert.True(code == 0, stderr);
+        var lines = (await File.ReadAllLinesAsync(output)).Select(l => JsonNode.Parse(l)!).ToArray();
+        Assert.Equal(3, lines.Length);
+        Assert.Equal(2, lines[2]["parameters"]!["batch_index"]!.GetValue<long>());
+        Assert.Equal("[10,12]", lines[2]["outputs"]![0]!["data"]!.ToJsonString());
+
+        (code, _, stderr) = await RunAsync([.. common, "--protocol", "v2", "--model-name", "nope"]);
+
+        Assert.Equal(3, code);
+        Assert.Contains($"127.0.0.1:{_fixture.Server.GrpcPort} does not know model 'nope'", stderr);
+    }
 }

@@ -37,6 +37,14 @@ internal sealed class BatchCommandLine
     public readonly CliSetting MaxFailures = new("--max-failures", null, "SELDON_BATCH_MAX_FAILURES", null, "Stop the run (exit code 3) when more lines than N, or than N% of the lines done, failed; by default failures are only error records", "N|N%");
     public readonly CliSetting SummaryPath = new("--summary-path", null, "SELDON_BATCH_SUMMARY_PATH", null, "Write the run's summary as JSON to this file", "PATH");
 
+    // The protocol choice (Open Inference Protocol, V2) and request headers.
+    public readonly CliSetting Protocol = new("--protocol", null, "SELDON_BATCH_PROTOCOL", "seldon", "The protocol the model speaks: seldon (Seldon Core 1) or v2 (Open Inference Protocol: MLServer, Seldon Core 2, KServe, Triton)", "seldon|v2");
+    public readonly CliSetting ModelName = new("--model-name", null, "SELDON_BATCH_MODEL_NAME", null, "v2: the model to call [default: the deployment name]", "TEXT");
+    public readonly CliSetting ModelVersion = new("--model-version", null, "SELDON_BATCH_MODEL_VERSION", null, "v2: the model version to call [default: the server's default version]", "TEXT");
+    public readonly CliSetting InputName = new("--input-name", null, "SELDON_BATCH_INPUT_NAME", null, "v2, data/str/json lines: the input tensor's name [default: from the model's metadata, else input-0]", "TEXT");
+    public readonly CliSetting Datatype = new("--datatype", null, "SELDON_BATCH_DATATYPE", null, "v2, data lines: the input's datatype (FP32, INT64, BYTES…) [default: from the model's metadata, else from the values]", "DATATYPE");
+    public readonly CliHeaders Headers = new();
+
     public readonly Option<bool> Resume = new("--resume")
     {
         Description = "Continue an interrupted run with the same settings: keep the lines already written to <output>.partial and process the rest [env: SELDON_BATCH_RESUME]",
@@ -52,6 +60,7 @@ internal sealed class BatchCommandLine
         DeploymentName, GatewayType, Namespace, Host, Transport, DataType, PayloadType, Workers, Retries,
         InputDataPath, OutputDataPath, Method, LogLevel, BatchId, BatchSize, BatchInterval, UseSsl, Token, SslVerify,
         Timeout, GrpcMaxMessageSize, ShutdownTimeout, MaxFailures, SummaryPath,
+        Protocol, ModelName, ModelVersion, InputName, Datatype,
     ];
 
     /// <summary>Reads the options of the batch command; throws <see cref="InvalidBatchOptionsException"/> with the
@@ -87,6 +96,12 @@ internal sealed class BatchCommandLine
                 : throw new InvalidBatchOptionsException($"--max-failures: '{Get(MaxFailures)}' is neither a count (100) nor a percentage (5%)"),
             SummaryPath = Get(SummaryPath) ?? "",
             Resume = Flag(parse, Resume, environment("SELDON_BATCH_RESUME")),
+            Protocol = Choice<InferenceProtocol>(Protocol, Get(Protocol)),
+            ModelName = Get(ModelName) ?? "",
+            ModelVersion = Get(ModelVersion) ?? "",
+            InputName = Get(InputName) ?? "",
+            Datatype = Get(Datatype)?.Trim().ToUpperInvariant() ?? "",
+            Headers = Headers.Resolve(parse, environment),
         };
         var level = CliLogging.ParseLevel(Get(LogLevel)) ?? throw Invalid(LogLevel, Get(LogLevel), "debug, info, warning, error");
         var benchmark = Flag(parse, Benchmark, environment("SELDON_BATCH_BENCHMARK"));

@@ -40,7 +40,7 @@ internal sealed class SeldonGrpcService(
     /// <summary>Authorization and fault injection, before any answer: throws the RpcException the client gets.</summary>
     internal async Task AdmitAsync(SeldonMethod method, ServerCallContext context)
     {
-        if (!faults.Authorize(name => context.RequestHeaders.GetValue(name)))
+        if (!faults.Authorize(name => context.RequestHeaders.GetValue(name) ?? HttpHeader(context, name)))
         {
             throw new RpcException(new GrpcStatus(StatusCode.Unauthenticated, "missing or wrong x-auth-token"));
         }
@@ -70,6 +70,10 @@ internal sealed class SeldonGrpcService(
             }
         }
     }
+
+    /// <summary>A header gRPC does not list among the call's metadata: <c>host</c> is HTTP/2's <c>:authority</c>.</summary>
+    private static string? HttpHeader(ServerCallContext context, string name) =>
+        context.GetHttpContext().Request.Headers.TryGetValue(name, out var value) ? value.ToString() : null;
 
     /// <summary>Counts the call (its connection, the calls at once) while <paramref name="answer"/> runs.</summary>
     internal async Task<T> CountedAsync<T>(ServerCallContext context, Func<Task<T>> answer)

@@ -5,7 +5,7 @@ namespace Seldon.Batch.Dataflow.Pipeline;
 
 /// <summary>Everything a batch run needs. Defaults are those of the original <c>seldon-batch-processor</c>.
 /// Call <see cref="Validate"/> (the runners do) before any work starts.</summary>
-public sealed record BatchOptions
+public sealed partial record BatchOptions
 {
     /// <summary>The SeldonDeployment to send requests to (required).</summary>
     public string DeploymentName { get; init; } = "";
@@ -136,7 +136,8 @@ public sealed record BatchOptions
             Fail($"--method feedback needs --data-type raw (each line a Feedback message), not --data-type {Name(DataType)}");
         }
 
-        if (BatchSize > 1)
+        ValidateProtocol();
+        if (BatchSize > 1 && Protocol == InferenceProtocol.Seldon)
         {
             if (Method == PredictionMethod.Feedback)
             {
@@ -236,6 +237,10 @@ public sealed record BatchOptions
         SslVerify = SslVerify,
         Timeout = Timeout,
         MaxMessageBytes = GrpcMaxMessageBytes,
+        Protocol = Protocol,
+        ModelName = EffectiveModelName,
+        ModelVersion = ModelVersion,
+        Headers = Headers,
     };
 
     /// <summary>The retry and pacing settings of these options, for <see cref="PredictionClients.Create"/>.</summary>

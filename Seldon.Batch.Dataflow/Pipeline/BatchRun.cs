@@ -46,6 +46,13 @@ public static class BatchRun
         var clock = Stopwatch.StartNew();
         var sidePath = PartialOutput.SidePathOf(options.OutputDataPath);
 
+        (options, var modelProblem) = await ModelCheck.PrepareAsync(options, client, logger, cancellationToken).ConfigureAwait(false);
+        if (modelProblem is not null)
+        {
+            logger.LogError("Stopping the run: {Reason}", modelProblem);
+            return await FinishAsync(options, new RunSummary { Outcome = RunOutcome.Stopped, StopReason = modelProblem }, logger).ConfigureAwait(false);
+        }
+
         var start = await StartingPointAsync(options, sidePath, logger, cancellationToken).ConfigureAwait(false);
         if (start is null)
         {

@@ -53,8 +53,11 @@ internal static class PartialOutput
         try
         {
             using var doc = JsonDocument.Parse(json.ToArray());
-            if (!doc.RootElement.TryGetProperty("meta", out var meta) || meta.ValueKind != JsonValueKind.Object
-                || !meta.TryGetProperty("tags", out var tags) || tags.ValueKind != JsonValueKind.Object
+            // Seldon lines carry the tags in meta.tags, Open Inference lines in parameters.
+            var tags = doc.RootElement.TryGetProperty("meta", out var meta) && meta.ValueKind == JsonValueKind.Object
+                && meta.TryGetProperty("tags", out var seldonTags) ? seldonTags
+                : doc.RootElement.TryGetProperty("parameters", out var parameters) ? parameters : default;
+            if (tags.ValueKind != JsonValueKind.Object
                 || !tags.TryGetProperty("batch_index", out var position) || !position.TryGetInt64(out var k) || k != index
                 || !tags.TryGetProperty("batch_id", out var id) || id.ValueKind != JsonValueKind.String)
             {

@@ -32,8 +32,7 @@ public static class PredictionBlock
         var stats = statistics ?? new RunStatistics();
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(typeof(PredictionBlock).FullName!);
         var batchId = string.IsNullOrEmpty(options.BatchId) ? Guid.NewGuid().ToString() : options.BatchId;
-        var encoder = new MicroBatchEncoder(new EncoderSettings(options.DataType, options.PayloadType, options.Method, batchId, options.BatchSize));
-        var composer = new OutputComposer(batchId);
+        var codec = BatchCodecs.For(options, batchId);
         var cpu = Math.Max(1, Environment.ProcessorCount);
         var inFlight = options.Workers * 2;
 
@@ -59,18 +58,19 @@ public static class PredictionBlock
             },
             Sequential(4, cancellationToken));
 
-        var encode = new TransformBlock<InputLine[], EncodedBatch>(
+        // A group may need more than one request (Open Inference sends a line that cannot be concatenated on its own).
+        var encode = new TransformManyBlock<InputLine[], EncodedBatch>(
             lines =>
             {
                 try
                 {
-                    return encoder.Encode(lines);
+                    return codec.Encode(lines);
                 }
                 catch (Exception ex)
                 {
                     // A defect in encoding must cost these lines, never fault the network and lose the rest.
                     logger.LogError(ex, "Encoding lines {First}..{Last} failed", lines[0].Index, lines[^1].Index);
-                    return encoder.Unsendable(lines, $"the lines could not be encoded: {ex.GetType().Name}: {ex.Message}");
+                    return [codec.Unsendable(lines, $"the lines could not be encoded: {ex.GetType().Name}: {ex.Message}")];
                 }
             },
             Parallel(cpu, inFlight, cancellationToken));
@@ -113,13 +113,13 @@ public static class PredictionBlock
                 InstanceResult[] results;
                 try
                 {
-                    results = composer.Compose(predicted.Batch, r?.Body, r?.Code ?? 0, r?.Failure);
+                    results = codec.Compose(predicted.Batch, r?.Body, r?.Code ?? 0, r?.Failure);
                 }
                 catch (Exception ex)
                 {
                     logger.LogError(ex, "Writing the answer of request {Puid} failed", predicted.Batch.Puid);
                     var reason = $"unusable answer: it could not be written: {ex.GetType().Name}: {ex.Message}";
-                    results = predicted.Batch.Members.Select(m => composer.ErrorRecord(m, 502, reason)).ToArray();
+                    results = predicted.Batch.Members.Select(m => codec.ErrorRecord(m, 502, reason)).ToArray();
                 }
 
                 foreach (var result in results)

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Inference.Grpc;
 using Seldon.Batch.Dataflow.Protocol;
 
 namespace Seldon.Batch.Dataflow.Transport;
@@ -10,7 +11,7 @@ namespace Seldon.Batch.Dataflow.Transport;
 /// HTTP/2 connections when the calls in flight exceed what one connection carries. Messages are converted
 /// from and to the pipeline's JSON at this edge by <see cref="SeldonProtoJson"/>: Google.Protobuf's own JSON parser
 /// and formatter, with a direct path between JSON text and wire bytes for plain ndarray and tensor data.</summary>
-public sealed class GrpcPredictionClient : IPredictionClient
+public sealed partial class GrpcPredictionClient : IPredictionClient
 {
     // Seldon's two methods with the message bytes as they are: SeldonProtoJson converts from and to the pipeline's JSON,
     // so no message objects are built for a call.
@@ -52,11 +53,17 @@ public sealed class GrpcPredictionClient : IPredictionClient
             Credentials = settings.IsSecure ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure,
         });
         _invoker = _channel.CreateCallInvoker();
+        _inference = new GRPCInferenceService.GRPCInferenceServiceClient(_invoker);
     }
 
     /// <inheritdoc />
     public async Task<PredictionResponse> SendAsync(PredictionRequest request, CancellationToken cancellationToken)
     {
+        if (_settings.Protocol == InferenceProtocol.V2)
+        {
+            return await InferAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
         var feedback = request.Method == PredictionMethod.Feedback;
         byte[] message;
         try
@@ -75,11 +82,7 @@ public sealed class GrpcPredictionClient : IPredictionClient
             { "namespace", _settings.Namespace },
             { "seldon-puid", request.Puid },
         };
-        if (_settings.Token.Length > 0)
-        {
-            headers.Add("x-auth-token", _settings.Token);
-        }
-
+        AddHeaders(headers);
         var options = new CallOptions(headers, DateTime.UtcNow.Add(_settings.Timeout), cancellationToken);
         try
         {
@@ -88,21 +91,28 @@ public sealed class GrpcPredictionClient : IPredictionClient
         }
         catch (RpcException ex) when (!(ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested))
         {
-            var detail = string.IsNullOrWhiteSpace(ex.Status.Detail) ? "no detail" : ex.Status.Detail;
-            if (RootCause(ex.Status.DebugException) is { } cause && !detail.Contains(cause, StringComparison.Ordinal))
-            {
-                detail += $" ({cause})";
-            }
-
-            var reason = $"gRPC {ex.StatusCode} from {_address}: {detail}";
-            return IsUnanswered(ex)
-                ? PredictionResponse.Unanswered((int)ex.StatusCode, reason)
-                : PredictionResponse.Failed((int)ex.StatusCode, reason, IsTransient(ex));
+            return Failure(ex);
         }
         catch (RpcException) when (cancellationToken.IsCancellationRequested)
         {
             throw new OperationCanceledException(cancellationToken);
         }
+    }
+
+    /// <summary>A failed call as a response: the code, the detail with the root cause of a connection failure, and
+    /// whether trying again may help.</summary>
+    private PredictionResponse Failure(RpcException ex)
+    {
+        var detail = string.IsNullOrWhiteSpace(ex.Status.Detail) ? "no detail" : ex.Status.Detail;
+        if (RootCause(ex.Status.DebugException) is { } cause && !detail.Contains(cause, StringComparison.Ordinal))
+        {
+            detail += $" ({cause})";
+        }
+
+        var reason = $"gRPC {ex.StatusCode} from {_address}: {detail}";
+        return IsUnanswered(ex)
+            ? PredictionResponse.Unanswered((int)ex.StatusCode, reason)
+            : PredictionResponse.Failed((int)ex.StatusCode, reason, IsTransient(ex));
     }
 
     /// <summary>Whether the same call may succeed: the codes that mean "try again", and failures of the

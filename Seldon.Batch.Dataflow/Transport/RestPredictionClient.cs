@@ -2,12 +2,13 @@ using System.Net;
 using System.Net.Sockets;
 using RestSharp;
 using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow.Protocol.OpenInference;
 
 namespace Seldon.Batch.Dataflow.Transport;
 
 /// <summary>Seldon's REST protocol over RestSharp. One instance serves all workers: a single connection
 /// pool, so connections are reused across requests.</summary>
-public sealed class RestPredictionClient : IPredictionClient
+public sealed partial class RestPredictionClient : IPredictionClient
 {
     private readonly RestClient _client;
     private readonly GatewayRoute _route;
@@ -51,10 +52,7 @@ public sealed class RestPredictionClient : IPredictionClient
         var path = _route.PathOf(request.Method);
         var rest = new RestRequest(path, Method.Post);
         rest.AddHeader("seldon-puid", request.Puid);
-        if (_settings.Token.Length > 0)
-        {
-            rest.AddHeader("X-Auth-Token", _settings.Token);
-        }
+        AddHeaders(rest, request.Puid);
 
         // Seldon answers JSON: one accepted type instead of RestSharp's list of serializer types.
         rest.AddHeader(KnownHeaders.Accept, ContentType.Json);
@@ -72,7 +70,7 @@ public sealed class RestPredictionClient : IPredictionClient
                 return PredictionResponse.Success(response.Content ?? "", code);
             }
 
-            var detail = SeldonStatus.DescribeBody(response.Content);
+            var detail = _settings.Protocol == InferenceProtocol.V2 ? OpenInferenceError.DescribeBody(response.Content) : SeldonStatus.DescribeBody(response.Content);
             var reason = $"HTTP {code} {response.StatusDescription} from {url}{(detail.Length > 0 ? ": " + detail : "")}";
             return PredictionResponse.Failed(code, reason, IsTransientStatus(code));
         }

@@ -47,6 +47,9 @@ public sealed class RetryingPredictionClient : IPredictionClient
         }
     }
 
+    /// <summary>The client tried, for what only it can do (<see cref="IModelInspector"/>).</summary>
+    internal IPredictionClient Inner => _inner;
+
     /// <inheritdoc />
     public async Task<PredictionResponse> SendAsync(PredictionRequest request, CancellationToken cancellationToken)
     {
