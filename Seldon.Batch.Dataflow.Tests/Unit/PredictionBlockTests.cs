@@ -118,15 +118,15 @@ public sealed class PredictionBlockTests
     public async Task Failed_request_gives_error_records_with_its_code()
     {
         var client = new EchoClient(r => r.Body.Contains("\"batch_index\":2,", StringComparison.Ordinal)
-            ? PredictionResponse.Failed(503, "HTTP 503: unavailable", transient: true)
+            ? PredictionResponse.Failed(PredictionFailureKind.Line, 400, "HTTP 400: refused")
             : null);
 
         var results = await RunAsync(Options, client, Lines(4));
 
         Assert.Equal([true, true, false, true], results.Select(r => r.Succeeded));
         var status = Parse(results[2])["status"]!;
-        Assert.Equal(503, status["code"]!.GetValue<int>());
-        Assert.Equal("HTTP 503: unavailable", status["reason"]!.GetValue<string>());
+        Assert.Equal(400, status["code"]!.GetValue<int>());
+        Assert.Equal("HTTP 400: refused", status["reason"]!.GetValue<string>());
     }
 
     [Fact]
