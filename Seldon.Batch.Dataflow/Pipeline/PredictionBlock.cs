@@ -120,7 +120,6 @@ public static class PredictionBlock
             }
 
             var request = new PredictionRequest(options.Method, encoded.RequestBody!, encoded.Puid);
-            var started = Stopwatch.GetTimestamp();
             PredictionResponse response;
             try
             {
@@ -136,7 +135,7 @@ public static class PredictionBlock
                 response = PredictionResponse.Failed(PredictionFailureKind.Line, 0, $"the client failed: {ex.GetType().Name}: {ex.Message}");
             }
 
-            stats.AddRequest(response, Stopwatch.GetElapsedTime(started));
+            stats.AddRequest(response, response.Latency);
             if (response.Failure is { IsAboutEndpoint: true } endpoint)
             {
                 stats.SetEndpointFailure(endpoint);

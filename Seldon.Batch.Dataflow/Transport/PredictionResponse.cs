@@ -15,6 +15,9 @@ public sealed record PredictionResponse
     /// <summary>Attempts made beyond the first (retries of transient failures and re-sends after an outage).</summary>
     public int Retries { get; init; }
 
+    /// <summary>How long the last attempt was on the wire (waits for a slot, a retry or the breaker excluded).</summary>
+    internal TimeSpan Latency { get; init; }
+
     /// <summary>Whether the model answered with success.</summary>
     public bool IsSuccess => Failure is null;
 

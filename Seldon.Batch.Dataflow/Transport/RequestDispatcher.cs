@@ -14,6 +14,8 @@ namespace Seldon.Batch.Dataflow.Transport;
 internal sealed partial class RequestDispatcher : IDisposable
 {
     private static readonly ResiliencePropertyKey<Attempt> AttemptKey = new("seldon-batch.attempt");
+    private static readonly TimeSpan OutageFirstDelay = TimeSpan.FromMilliseconds(25);
+    private static readonly TimeSpan OutageLongestDelay = TimeSpan.FromSeconds(1);
 
     private readonly IPredictionClient _inner;
     private readonly RetrySettings _settings;
@@ -132,6 +134,7 @@ internal sealed partial class RequestDispatcher : IDisposable
     private sealed class Attempt(RequestDispatcher owner, PredictionRequest request, long order, CancellationToken abort)
     {
         private int _transientRetries;
+        private int _outageRetries;
         private long _failingSince = -1;
 
         public PredictionRequest Request => request;
@@ -153,9 +156,10 @@ internal sealed partial class RequestDispatcher : IDisposable
             }
 
             // On the wire only the abort token counts: a stop lets the requests in flight finish.
+            var started = Stopwatch.GetTimestamp();
             var response = await breaker.ExecuteAsync(ct => new ValueTask<PredictionResponse>(owner._inner.SendAsync(request, ct)), abort).ConfigureAwait(false);
             breaker.Observe(response);
-            return response;
+            return response with { Latency = Stopwatch.GetElapsedTime(started) };
         }
 
         public bool ShouldTryAgain(Outcome<PredictionResponse> outcome)
@@ -210,13 +214,20 @@ internal sealed partial class RequestDispatcher : IDisposable
 
             if (outcome.Result?.Failure is { } failure && owner.Breaker.CountsAsOutage(failure))
             {
-                return owner._settings.BaseDelay; // a short pause; a real outage opens the breaker, which then holds the request
+                // A lone 503 or reset is usually gone at once, and the lines after this one wait for it; a real outage
+                // opens the breaker, which then holds the request. So: short, growing pauses.
+                return Backoff(OutageFirstDelay, ++_outageRetries, OutageLongestDelay);
             }
 
-            // Exponential backoff with jitter: base × 2^(n-1), ±25 %, at most MaxDelay.
-            var exponential = owner._settings.BaseDelay.TotalMilliseconds * Math.Pow(2, Math.Max(0, _transientRetries - 1));
+            return Backoff(owner._settings.BaseDelay, _transientRetries, owner._settings.MaxDelay);
+        }
+
+        /// <summary>Exponential backoff with jitter: first × 2^(n-1), ±25 %, at most <paramref name="longest"/>.</summary>
+        private static TimeSpan Backoff(TimeSpan first, int retry, TimeSpan longest)
+        {
+            var exponential = first.TotalMilliseconds * Math.Pow(2, Math.Max(0, retry - 1));
             var jittered = exponential * (0.75 + (Random.Shared.NextDouble() * 0.5));
-            return TimeSpan.FromMilliseconds(Math.Min(jittered, owner._settings.MaxDelay.TotalMilliseconds));
+            return TimeSpan.FromMilliseconds(Math.Min(jittered, longest.TotalMilliseconds));
         }
 
         private bool KeepWaiting(EndpointBreaker breaker)
