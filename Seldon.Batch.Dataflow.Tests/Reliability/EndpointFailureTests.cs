@@ -16,10 +16,6 @@ public sealed class EndpointFailureTests
 {
     public static TheoryData<string> Transports => new() { "rest", "grpc" };
 
-    /// <summary>Line i is <c>[[i, -i, 0.5]]</c>: its prediction must be <c>[[2i, -2i, 1]]</c>.</summary>
-    private static byte[] NumberedInput(int count) =>
-        Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, count).Select(i => $"[[{i}, {-i}, 0.5]]\n")));
-
     /// <summary>Asserts the first <paramref name="count"/> outputs are the predictions of lines 0..count-1, in order.</summary>
     private static void AssertPredicted(JsonObject[] outputs, int count)
     {

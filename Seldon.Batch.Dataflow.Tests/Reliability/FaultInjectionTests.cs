@@ -20,10 +20,6 @@ public sealed class FaultInjectionTests
         { "grpc", 500, 2 }, { "grpc", 503, 1 }, { "grpc", 429, 2 },
     };
 
-    /// <summary>Line i is <c>[[i, -i, 0.5]]</c>: its prediction must be <c>[[2i, -2i, 1]]</c>.</summary>
-    private static byte[] NumberedInput(int count) =>
-        Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, count).Select(i => $"[[{i}, {-i}, 0.5]]\n")));
-
     private static void AssertPredictionOrError(BatchResult result, int count)
     {
         AssertOrdered(result, count);
