@@ -43,7 +43,7 @@ internal sealed partial class EndpointBreaker
                 FailureRatio = 0.5,
                 // As many requests as there are workers: with everything refused, one round of them opens the circuit.
                 MinimumThroughput = Math.Clamp(settings.Workers, 2, 10),
-                SamplingDuration = TimeSpan.FromSeconds(2),
+                SamplingDuration = TimeSpan.FromSeconds(0.5), // the shortest Polly allows: a busy run opens it quickly too
                 BreakDurationGenerator = args => ValueTask.FromResult(
                     TimeSpan.FromTicks(Math.Min(LongestBreak.Ticks, FirstBreak.Ticks << Math.Min(args.HalfOpenAttempts, 4)))),
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result?.Failure is { } f && CountsAsOutage(f)),

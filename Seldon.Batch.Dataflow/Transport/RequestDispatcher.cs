@@ -214,9 +214,9 @@ internal sealed partial class RequestDispatcher : IDisposable
 
             if (outcome.Result?.Failure is { } failure && owner.Breaker.CountsAsOutage(failure))
             {
-                // A lone 503 or reset is usually gone at once, and the lines after this one wait for it; a real outage
-                // opens the breaker, which then holds the request. So: short, growing pauses.
-                return Backoff(OutageFirstDelay, ++_outageRetries, OutageLongestDelay);
+                // A lone 503 or reset is usually gone at once, and the lines after this one wait for it: sent again at
+                // once, then after short, growing pauses. A real outage opens the breaker, which then holds the request.
+                return ++_outageRetries == 1 ? TimeSpan.Zero : Backoff(OutageFirstDelay, _outageRetries - 1, OutageLongestDelay);
             }
 
             return Backoff(owner._settings.BaseDelay, _transientRetries, owner._settings.MaxDelay);
