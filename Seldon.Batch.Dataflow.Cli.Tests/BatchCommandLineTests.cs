@@ -364,6 +364,18 @@ public sealed class BatchCommandLineTests : IDisposable
         await AssertRefusedAsync("--deployment-name", null, "-i", _input, "-o", _output);
     }
 
+    [Theory]
+    [InlineData("--outage-mode", "sometimes", "--outage-mode: 'sometimes' is not one of reset, 503")]
+    [InlineData("--refuse-status", "404", "400 (bad data) or 500")]
+    [InlineData("--answer-status", "abc", "--answer-status: 'abc' is not a valid int32")]
+    public async Task Serve_refuses_bad_fault_settings_with_exit_code_2(string option, string value, string message)
+    {
+        var (code, _, stderr) = await RunAsync(null, "serve", "--port", "0", "--grpc-port", "-1", option, value);
+
+        Assert.Equal(ExitCodes.InvalidSettings, code);
+        Assert.Contains(message, stderr);
+    }
+
     [Fact]
     public async Task Unknown_option_is_refused()
     {

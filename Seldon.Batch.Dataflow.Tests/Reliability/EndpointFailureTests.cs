@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json.Nodes;
 using Seldon.Batch.Dataflow.Pipeline;
 using Seldon.Batch.Dataflow.Server;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using Seldon.Batch.Dataflow.Pipeline;
 using Seldon.Batch.Dataflow.Server;
 using Seldon.Batch.Dataflow.Tests.Integration;
