@@ -136,6 +136,7 @@ internal sealed partial class RequestDispatcher : IDisposable
         private int _transientRetries;
         private int _outageRetries;
         private long _failingSince = -1;
+        private TimeSpan _breakLeft = TimeSpan.FromSeconds(1);
 
         public PredictionRequest Request => request;
 
@@ -148,7 +149,7 @@ internal sealed partial class RequestDispatcher : IDisposable
         public async ValueTask<PredictionResponse> SendOnceAsync(CancellationToken dispatch)
         {
             var breaker = owner.Breaker;
-            await breaker.WaitWhileOpenAsync(TimeSpan.FromSeconds(1), dispatch).ConfigureAwait(false);
+            await breaker.WaitWhileOpenAsync(_breakLeft, dispatch).ConfigureAwait(false);
             using var slot = await owner._gate.EnterAsync(order, dispatch).ConfigureAwait(false);
             if (owner._pacer is not null)
             {
@@ -165,9 +166,11 @@ internal sealed partial class RequestDispatcher : IDisposable
         public bool ShouldTryAgain(Outcome<PredictionResponse> outcome)
         {
             var breaker = owner.Breaker;
-            if (outcome.Exception is BrokenCircuitException)
+            if (outcome.Exception is BrokenCircuitException broken)
             {
-                // Nothing was sent: wait for the breaker again, unless the outage has lasted too long.
+                // Nothing was sent: wait for the breaker again (until it closes, or its break is over and this request
+                // may be the probe), unless the outage has lasted too long.
+                _breakLeft = broken.RetryAfter is { } left && left > TimeSpan.Zero && left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1);
                 return KeepWaiting(breaker);
             }
 
