@@ -92,8 +92,9 @@ public sealed class EndpointFailureTests
         AssertPredicted(result.Outputs, count);
         Assert.Equal(0, result.Summary.Failed);
         Assert.True(server.Statistics.InjectedFailures > 0, "the outage did not happen");
-        // The requests that met the outage were sent again, far more often than --retries allows for a transient failure.
-        Assert.True(result.Summary.Retries >= server.Statistics.InjectedFailures - 4, $"{result.Summary.Retries} retries for {server.Statistics.InjectedFailures} failures");
+        // The requests that met the outage were sent again, more often than --retries 2 allows for a transient failure
+        // (a reset pooled connection is also sent again by the HTTP stack itself, which the server counts but we do not).
+        Assert.True(result.Summary.Retries > 2, $"{result.Summary.Retries} retries for {server.Statistics.InjectedFailures} failures");
     }
 
     [Theory]
@@ -191,7 +192,8 @@ public sealed class EndpointFailureTests
     [MemberData(nameof(Transports))]
     public async Task A_stop_sends_no_buffered_line_and_keeps_a_valid_prefix(string transport)
     {
-        await using var server = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 300 });
+        // Answers take 2 s: the stop comes while the first two requests are still in flight, however busy the machine.
+        await using var server = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 2000 });
         var dir = Directory.CreateTempSubdirectory("sbd-stop-");
         try
         {
@@ -214,10 +216,9 @@ public sealed class EndpointFailureTests
 
             Assert.Equal(RunOutcome.Interrupted, summary.Outcome);
             // The two requests in flight finish; the hundreds of lines read and buffered are not sent.
-            Assert.InRange(server.Statistics.Requests, 2, 4);
-            var prefix = ReadLines(output + ".partial");
-            Assert.InRange(prefix.Length, 0, (int)server.Statistics.Requests);
-            AssertPredicted(prefix, prefix.Length);
+            Assert.Equal(2, server.Statistics.Requests);
+            // They had --shutdown-timeout to finish: their lines are the prefix, and --resume goes on from line 2.
+            AssertPredicted(ReadLines(output + ".partial"), 2);
         }
         finally
         {

@@ -95,13 +95,13 @@ public sealed class FaultInjectionTests
     [MemberData(nameof(Transports))]
     public async Task Answers_slower_than_the_timeout_become_no_answer_error_records_in_order(string transport)
     {
-        // The first request is answered at once (an injected 400, not retried), so the model counts as reached;
-        // every other request hangs for 3 s, ten times the timeout.
-        await using var server = await DemoModelServer.StartAsync(new ServeOptions { FailFirst = 1, FailStatus = 400, DelayMs = 3000 });
+        // The first request is answered at once (an injected 400, not retried), so the model counts as reached (a
+        // model never reached would stop the run instead); every other request hangs for 10 s, ten times the timeout.
+        await using var server = await DemoModelServer.StartAsync(new ServeOptions { FailFirst = 1, FailStatus = 400, DelayMs = 10_000 });
         const int count = 6;
         var clock = Stopwatch.StartNew();
         var result = await RunFileAsync(
-            Options(server, transport) with { Timeout = TimeSpan.FromSeconds(0.3), Retries = 2, Workers = 3 }, NumberedInput(count));
+            Options(server, transport) with { Timeout = TimeSpan.FromSeconds(1), Retries = 2, Workers = 3 }, NumberedInput(count));
         var elapsed = clock.Elapsed;
 
         AssertOrdered(result, count);
@@ -120,12 +120,12 @@ public sealed class FaultInjectionTests
             else
             {
                 Assert.Contains("no answer", reason);
-                Assert.Contains("within 0.3 s", reason);
+                Assert.Contains("within 1 s", reason);
                 Assert.Equal(0, output["status"]!["code"]!.GetValue<int>());
             }
         }
 
-        // Each hanging request: two attempts, each given up by the client after 0.3 s (the reasons say so), none answered.
+        // Each hanging request: two attempts, each given up by the client after 1 s (the reasons say so), none answered.
         Assert.Equal(count - 1, result.Summary.Retries);
         Assert.True(elapsed < TimeSpan.FromSeconds(60), $"the run took {elapsed}");
     }

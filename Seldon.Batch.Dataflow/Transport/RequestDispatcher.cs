@@ -151,6 +151,7 @@ internal sealed partial class RequestDispatcher : IDisposable
             var breaker = owner.Breaker;
             await breaker.WaitWhileOpenAsync(_breakLeft, dispatch).ConfigureAwait(false);
             using var slot = await owner._gate.EnterAsync(order, dispatch).ConfigureAwait(false);
+            dispatch.ThrowIfCancellationRequested(); // a stop decided while this request waited: it is not sent
             if (owner._pacer is not null)
             {
                 using var lease = await owner._pacer.AcquireAsync(1, dispatch).ConfigureAwait(false);
