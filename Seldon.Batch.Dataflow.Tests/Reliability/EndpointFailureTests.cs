@@ -265,6 +265,49 @@ public sealed class EndpointFailureTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task A_route_removed_mid_run_stops_it_after_the_retries_with_a_valid_prefix(string transport)
+    {
+        var ports = new ServeOptions { RestPort = FreePort(), GrpcPort = FreePort() };
+        var first = await StartOnAsync(new ServeOptions { RestPort = ports.RestPort, GrpcPort = ports.GrpcPort, DelayMs = 5 });
+        DemoModelServer? removed = null;
+        try
+        {
+            const int count = 2000;
+            var run = Task.Run(() => RunFileAsync(
+                BatchHarness.Options(transport == "grpc" ? ports.GrpcPort : ports.RestPort, transport) with { Workers = 2, Retries = 3 },
+                NumberedInput(count)));
+
+            var clock = Stopwatch.StartNew();
+            while (first.Statistics.Requests < 20)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the run did not reach 20 requests");
+                await Task.Delay(5);
+            }
+
+            // The ingress now answers 404 for the deployment: after the model answered, this is retried, then stops the run.
+            await first.StopAsync();
+            removed = await StartOnAsync(new ServeOptions { RestPort = ports.RestPort, GrpcPort = ports.GrpcPort, AnswerStatus = 404 });
+            var result = await run.WaitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.Equal(RunOutcome.Stopped, result.Summary.Outcome);
+            Assert.Contains("cannot be used", result.Summary.StopReason);
+            Assert.Contains(transport == "grpc" ? "Unimplemented" : "HTTP 404", result.Summary.StopReason);
+            Assert.InRange(result.Outputs.Length, 1, count - 1);
+            AssertPredicted(result.Outputs, result.Outputs.Length); // no error record for the lines the 404s met
+            Assert.True(result.Summary.Retries >= 2, $"the 404 was not retried: {result.Summary.Retries} retries");
+        }
+        finally
+        {
+            await first.DisposeAsync();
+            if (removed is not null)
+            {
+                await removed.DisposeAsync();
+            }
+        }
+    }
+
     private static JsonObject[] ReadLines(string path) => File.Exists(path)
         ? File.ReadAllLines(path).Select(l => JsonNode.Parse(l)!.AsObject()).ToArray()
         : [];
