@@ -212,4 +212,24 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
         Assert.Equal(3, code);
         Assert.Contains($"127.0.0.1:{_fixture.Server.GrpcPort} does not know model 'nope'", stderr);
     }
+
+    [Fact]
+    public async Task A_misspelt_deployment_behind_a_gateway_that_answers_404_exits_3_with_no_output()
+    {
+        await using var gateway = await DemoModelServer.StartAsync(new ServeOptions { AnswerStatus = 404 });
+        var input = Path.Combine(_dir.FullName, "in.txt");
+        var output = Path.Combine(_dir.FullName, "out.txt");
+        await File.WriteAllLinesAsync(input, Enumerable.Range(0, 500).Select(i => $"[[{i}]]"));
+
+        var (code, _, stderr) = await RunAsync(
+            ["-d", "misspelt", "-g", "istio", "-h", $"127.0.0.1:{gateway.RestPort}", "-w", "4", "-i", input, "-o", output]);
+
+        Assert.Equal(3, code);
+        Assert.Contains("HTTP 404", stderr);
+        Assert.Contains("/seldon/default/misspelt/api/v1.0/predictions", stderr);
+        Assert.Contains("is the deployment name right?", stderr);
+        Assert.False(File.Exists(output));
+        Assert.Empty(await File.ReadAllTextAsync(output + ".partial")); // resumable, and no error record written
+        Assert.InRange(gateway.Statistics.Requests, 1, 8);
+    }
 }

@@ -19,7 +19,7 @@ internal sealed class BatchCommandLine
     public readonly CliSetting DataType = new("--data-type", "-a", "SELDON_BATCH_DATA_TYPE", "data", "How each line is sent: data (array), json (jsonData), str (strData), raw (a whole Seldon message)", "data|json|str|raw");
     public readonly CliSetting PayloadType = new("--payload-type", "-p", "SELDON_BATCH_PAYLOAD_TYPE", "ndarray", "The payload kind of data requests", "ndarray|tensor|tftensor");
     public readonly CliSetting Workers = new("--workers", "-w", "SELDON_BATCH_WORKERS", "1", "Requests in flight at once (parallel workers)", "INTEGER");
-    public readonly CliSetting Retries = new("--retries", "-r", "SELDON_BATCH_RETRIES", "3", "Attempts per request before its lines become error records (3 = up to 3 tries)", "INTEGER");
+    public readonly CliSetting Retries = new("--retries", "-r", "SELDON_BATCH_RETRIES", "3", "Attempts per request for transient failures (429, 408, timeouts) before its lines become error records (3 = up to 3 tries)", "INTEGER");
     public readonly CliSetting InputDataPath = new("--input-data-path", "-i", "SELDON_BATCH_INPUT_DATA_PATH", "/assets/input-data.txt", "The input file, one JSON document per line", "PATH");
     public readonly CliSetting OutputDataPath = new("--output-data-path", "-o", "SELDON_BATCH_OUTPUT_DATA_PATH", "/assets/output-data.txt", "The output file, one line per input line in input order", "PATH");
     public readonly CliSetting Method = new("--method", "-m", "SELDON_BATCH_METHOD", "predict", "The model endpoint: predictions, or feedback (with --data-type raw)", "predict|feedback");
@@ -35,6 +35,8 @@ internal sealed class BatchCommandLine
 
     public readonly CliSetting ShutdownTimeout = new("--shutdown-timeout", null, "SELDON_BATCH_SHUTDOWN_TIMEOUT", "30", "After Ctrl-C or SIGTERM, seconds that requests in flight may take to finish", "FLOAT");
     public readonly CliSetting MaxFailures = new("--max-failures", null, "SELDON_BATCH_MAX_FAILURES", null, "Stop the run (exit code 3) when more lines than N, or than N% of the lines done, failed; by default failures are only error records", "N|N%");
+    public readonly CliSetting MaxOutage = new("--max-outage", null, "SELDON_BATCH_MAX_OUTAGE", "300", "Seconds to wait for a model that stopped answering (refused, 502/503/504, gRPC Unavailable) before stopping the run (exit code 3, resumable)", "FLOAT");
+    public readonly CliSetting WaitReady = new("--wait-ready", null, "SELDON_BATCH_WAIT_READY", "0", "Seconds the model may take to answer the first request (a deployment still starting); 0 stops within seconds when nothing answers", "FLOAT");
     public readonly CliSetting SummaryPath = new("--summary-path", null, "SELDON_BATCH_SUMMARY_PATH", null, "Write the run's summary as JSON to this file", "PATH");
 
     // The protocol choice (Open Inference Protocol, V2) and request headers.
@@ -59,7 +61,7 @@ internal sealed class BatchCommandLine
     [
         DeploymentName, GatewayType, Namespace, Host, Transport, DataType, PayloadType, Workers, Retries,
         InputDataPath, OutputDataPath, Method, LogLevel, BatchId, BatchSize, BatchInterval, UseSsl, Token, SslVerify,
-        Timeout, GrpcMaxMessageSize, ShutdownTimeout, MaxFailures, SummaryPath,
+        Timeout, GrpcMaxMessageSize, ShutdownTimeout, MaxFailures, MaxOutage, WaitReady, SummaryPath,
         Protocol, ModelName, ModelVersion, InputName, Datatype,
     ];
 
@@ -94,6 +96,8 @@ internal sealed class BatchCommandLine
             MaxFailures = FailureLimit.TryParse(Get(MaxFailures), out var limit)
                 ? limit
                 : throw new InvalidBatchOptionsException($"--max-failures: '{Get(MaxFailures)}' is neither a count (100) nor a percentage (5%)"),
+            MaxOutage = Seconds(MaxOutage, Get(MaxOutage), allowZero: false),
+            WaitReady = Seconds(WaitReady, Get(WaitReady), allowZero: true),
             SummaryPath = Get(SummaryPath) ?? "",
             Resume = Flag(parse, Resume, environment("SELDON_BATCH_RESUME")),
             Protocol = Choice<InferenceProtocol>(Protocol, Get(Protocol)),

@@ -12,7 +12,8 @@ public static class ExitCodes
     /// <summary>A setting is invalid; nothing was read or sent.</summary>
     public const int InvalidSettings = 2;
 
-    /// <summary>Stopped by the failure policy (<c>--max-failures</c>) or because the model was unreachable.</summary>
+    /// <summary>Stopped: a misconfigured endpoint, an outage past <c>--max-outage</c>, a model that never answered, or
+    /// <c>--max-failures</c>; the side file is resumable.</summary>
     public const int Stopped = 3;
 
     /// <summary>Interrupted by Ctrl-C (SIGINT).</summary>

@@ -175,6 +175,20 @@ public sealed partial class DemoModelServer : IAsyncDisposable
         }
 
         WebApplication application = builder.Build();
+        if (faults.AnswerStatus != 0)
+        {
+            // Before any route, on both ports: a gateway that answers every request itself.
+            byte[] body = System.Text.Encoding.UTF8.GetBytes(faults.AnswerBody);
+            application.Use((HttpContext context, RequestDelegate _) =>
+            {
+                faults.CountFixedAnswer();
+                context.Response.StatusCode = faults.AnswerStatus;
+                context.Response.ContentType = faults.AnswerContentType;
+                context.Response.ContentLength = body.Length;
+                return context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
+            });
+        }
+
         MapRoutes(application, rest);
         new OpenInferenceRestEndpoint(faults, statistics, options.FixedAnswer).Map(application);
         application.MapGrpcService<OpenInferenceGrpcService>();

@@ -53,6 +53,11 @@ internal sealed class SeldonGrpcService(
             throw new RpcException(new GrpcStatus(StatusCode.Unavailable, "connection dropped on purpose"));
         }
 
+        if (decision.GatewayDown)
+        {
+            throw new RpcException(new GrpcStatus(StatusCode.Unavailable, "no healthy upstream"));
+        }
+
         if (decision.Fail)
         {
             throw new RpcException(new GrpcStatus(MapInjectedStatus(faults.FailStatus), "injected failure"));
@@ -107,6 +112,12 @@ internal sealed class SeldonGrpcService(
             try
             {
                 json = Formatter.Format(request);
+                if (faults.Refuses(Encoding.UTF8.GetBytes(json)))
+                {
+                    throw new RpcException(new GrpcStatus(
+                        faults.RefuseStatus == 400 ? StatusCode.InvalidArgument : StatusCode.Internal, SeldonStatusBody.RefusedInfo));
+                }
+
                 outcome = runner.Run(method, json, buffers, out problem);
             }
             catch (InvalidOperationException exception)

@@ -73,6 +73,15 @@ public sealed partial record BatchOptions
     /// <summary>After a stop is asked for (Ctrl-C, SIGTERM), how long requests in flight may still finish.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long an outage of a model that answered before is waited out (<c>--max-outage</c>): past it the
+    /// run stops (exit 3) with a resumable side file. Default 300 s.</summary>
+    public TimeSpan MaxOutage { get; init; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>How long the model may take to answer the first request (<c>--wait-ready</c>), failures that would
+    /// stop the run (a 404 while the deployment is created) included. Zero (the default) waits a few seconds only, so
+    /// a wrong host stops the run quickly.</summary>
+    public TimeSpan WaitReady { get; init; } = TimeSpan.Zero;
+
     /// <summary>Stop the run when more lines than this failed (a count or a share); none by default.</summary>
     public FailureLimit MaxFailures { get; init; } = FailureLimit.None;
 
@@ -124,6 +133,16 @@ public sealed partial record BatchOptions
         if (ShutdownTimeout < TimeSpan.Zero)
         {
             Fail($"--shutdown-timeout must be 0 or more seconds, not {ShutdownTimeout.TotalSeconds}");
+        }
+
+        if (MaxOutage <= TimeSpan.Zero)
+        {
+            Fail($"--max-outage must be more than 0 seconds, not {MaxOutage.TotalSeconds}");
+        }
+
+        if (WaitReady < TimeSpan.Zero)
+        {
+            Fail($"--wait-ready must be 0 or more seconds, not {WaitReady.TotalSeconds}");
         }
 
         if (GrpcMaxMessageBytes < 1024)
@@ -244,5 +263,8 @@ public sealed partial record BatchOptions
     };
 
     /// <summary>The retry and pacing settings of these options, for <see cref="PredictionClients.Create"/>.</summary>
-    public RetrySettings ToRetry() => new() { Attempts = Retries, Interval = BatchInterval, Workers = Workers };
+    public RetrySettings ToRetry() => new()
+    {
+        Attempts = Retries, Interval = BatchInterval, Workers = Workers, MaxOutage = MaxOutage, WaitReady = WaitReady,
+    };
 }

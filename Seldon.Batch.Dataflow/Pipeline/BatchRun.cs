@@ -13,9 +13,6 @@ namespace Seldon.Batch.Dataflow.Pipeline;
 /// only when the run completes. An interrupted or stopped run leaves a valid prefix that <c>--resume</c> continues.</summary>
 public static class BatchRun
 {
-    /// <summary>Requests that must all go unanswered before a run that never reached the model is stopped.</summary>
-    private const int UnreachableAfter = 3;
-
     /// <summary>Validates <paramref name="options"/>, runs the batch and returns what happened.</summary>
     public static async Task<RunSummary> RunAsync(
         BatchOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default, IProgress<RunProgress>? progress = null)
@@ -66,7 +63,6 @@ public static class BatchRun
             BatchOptions.Name(options.DataType), BatchOptions.Name(options.PayloadType), BatchOptions.Name(options.Method), options.Workers, options.BatchSize, batchId);
 
         var stats = new RunStatistics();
-        var stop = new StopSwitch();
         using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var abort = new CancellationTokenSource();
         // A stop asked from outside lets requests in flight finish within the grace period, then drops them.
@@ -75,17 +71,14 @@ public static class BatchRun
             logger.LogWarning("Stopping: no more lines are read; requests in flight have {Seconds} s to finish", options.ShutdownTimeout.TotalSeconds);
             abort.CancelAfter(options.ShutdownTimeout);
         });
-        void StopNow(string reason)
+        // The policy's stops (endpoint failures, --max-failures) end the lines in flight too: none of them will be kept.
+        using var stop = new StopPolicy(options, cancellationToken, reason =>
         {
-            if (stop.TrySet(reason))
-            {
-                logger.LogError("Stopping the run: {Reason}", reason);
-                stopReading.Cancel();
-                abort.Cancel();
-            }
-        }
-
-        var block = PredictionBlock.Create(options with { BatchId = batchId }, client, stats, loggerFactory, abort.Token, start.Lines);
+            logger.LogError("Stopping the run: {Reason}", reason);
+            stopReading.Cancel();
+            abort.Cancel();
+        });
+        var block = PredictionBlock.Create(options with { BatchId = batchId }, client, stats, loggerFactory, abort.Token, start.Lines, stop);
         var position = new LineReader.ReadPosition();
         var inputLength = new FileInfo(options.InputDataPath).Length;
         var output = new StreamWriter(
@@ -117,14 +110,7 @@ public static class BatchRun
                     logger.LogWarning("Line {Index} failed: {Reason}", result.Index, result.Failure);
                 }
 
-                if (stats.Answered == 0 && stats.Unanswered >= UnreachableAfter)
-                {
-                    StopNow(Unreachable(options, stats));
-                }
-                else if (options.MaxFailures.IsExceeded(stats.Failed, stats.Instances, final: false))
-                {
-                    StopNow($"{stats.Failed} of {stats.Instances} lines failed, more than --max-failures {options.MaxFailures}");
-                }
+                stop.LineWritten(result, stats);
             },
             new ExecutionDataflowBlockOptions { BoundedCapacity = 1024, MaxDegreeOfParallelism = 1 });
         block.LinkTo(writer, new DataflowLinkOptions { PropagateCompletion = true });
@@ -152,7 +138,7 @@ public static class BatchRun
 
             if (skipped < start.Lines)
             {
-                StopNow($"the input has {skipped} lines but the partial output already has {start.Lines}: is it the same input file?");
+                stop.Stop($"the input has {skipped} lines but the partial output already has {start.Lines}: is it the same input file?");
             }
         }
         catch (OperationCanceledException) when (stopReading.IsCancellationRequested)
@@ -176,11 +162,6 @@ public static class BatchRun
         }
 
         var summary = stats.ToSummary(clock.Elapsed, sidePath) with { ResumedLines = start.Lines };
-        if (stop.Reason is null && !cancellationToken.IsCancellationRequested && stats.Requests > 0 && stats.Answered == 0)
-        {
-            stop.TrySet(Unreachable(options, stats));
-        }
-
         if (stop.Reason is { } reason)
         {
             summary = summary with { Outcome = RunOutcome.Stopped, StopReason = reason };
@@ -195,13 +176,9 @@ public static class BatchRun
         {
             File.Move(sidePath, options.OutputDataPath, overwrite: true);
             summary = summary with { OutputPath = options.OutputDataPath };
-            if (options.MaxFailures.IsExceeded(stats.Failed, stats.Instances, final: true))
+            if (stop.FinalCheck(stats) is { } tooMany)
             {
-                summary = summary with
-                {
-                    Outcome = RunOutcome.Stopped,
-                    StopReason = $"{stats.Failed} of {stats.Instances} lines failed, more than --max-failures {options.MaxFailures}",
-                };
+                summary = summary with { Outcome = RunOutcome.Stopped, StopReason = tooMany };
                 logger.LogError("The run completed but {Reason}", summary.StopReason);
             }
         }
@@ -259,9 +236,6 @@ public static class BatchRun
         return point;
     }
 
-    private static string Unreachable(BatchOptions options, RunStatistics stats) =>
-        $"the model at {options.Host} is unreachable: {stats.Unanswered} request(s) got no answer, the last: {stats.LastUnansweredReason}";
-
     private static void LogResumeHint(ILogger logger, BatchOptions options, RunSummary summary) => logger.LogWarning(
         "{Lines} lines are in {Side}; run again with the same settings and --resume to continue from line {Next}",
         summary.ResumedLines + summary.Instances, summary.OutputPath, summary.ResumedLines + summary.Instances);
@@ -302,15 +276,5 @@ public static class BatchRun
         {
             // The run is over.
         }
-    }
-
-    /// <summary>Remembers the first reason to stop.</summary>
-    private sealed class StopSwitch
-    {
-        private string? _reason;
-
-        public string? Reason => Volatile.Read(ref _reason);
-
-        public bool TrySet(string reason) => Interlocked.CompareExchange(ref _reason, reason, null) is null;
     }
 }

@@ -40,7 +40,7 @@ public sealed partial class GrpcPredictionClient : IModelInspector
         }
         catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
         {
-            return PredictionResponse.Failed((int)StatusCode.InvalidArgument, $"the line is not a valid InferenceRequest for gRPC: {ex.Message}", false);
+            return PredictionResponse.Failed(PredictionFailureKind.Line, (int)StatusCode.InvalidArgument, $"the line is not a valid InferenceRequest for gRPC: {ex.Message}");
         }
 
         try
@@ -58,7 +58,7 @@ public sealed partial class GrpcPredictionClient : IModelInspector
         }
         catch (FormatException ex)
         {
-            return PredictionResponse.Failed(502, $"unusable answer from {_address}: {ex.Message}", false);
+            return PredictionResponse.Failed(PredictionFailureKind.Line, 502, $"unusable answer from {_address}: {ex.Message}");
         }
     }
 
@@ -89,7 +89,7 @@ public sealed partial class GrpcPredictionClient : IModelInspector
             var failure = Failure(ex).Failure!;
             return unknown
                 ? ModelInspection.Failed(ModelState.Unknown, $"{_address} does not know {model}: {failure}")
-                : ModelInspection.Failed(ModelState.Unanswered, failure);
+                : ModelInspection.Failed(ModelState.Unanswered, failure.Detail);
         }
         catch (RpcException) when (cancellationToken.IsCancellationRequested)
         {

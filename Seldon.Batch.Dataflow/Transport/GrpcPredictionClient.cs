@@ -73,7 +73,7 @@ public sealed partial class GrpcPredictionClient : IPredictionClient
         catch (Exception ex) when (ex is InvalidJsonException or InvalidProtocolBufferException or FormatException)
         {
             return PredictionResponse.Failed(
-                (int)StatusCode.InvalidArgument, $"the line is not a valid {(feedback ? "Feedback" : "SeldonMessage")} for gRPC: {ex.Message}", false);
+                PredictionFailureKind.Line, (int)StatusCode.InvalidArgument, $"the line is not a valid {(feedback ? "Feedback" : "SeldonMessage")} for gRPC: {ex.Message}");
         }
 
         var headers = new Metadata
@@ -99,8 +99,8 @@ public sealed partial class GrpcPredictionClient : IPredictionClient
         }
     }
 
-    /// <summary>A failed call as a response: the code, the detail with the root cause of a connection failure, and
-    /// whether trying again may help.</summary>
+    /// <summary>A failed call as a response: its kind, the code, and the detail with the root cause of a connection
+    /// failure and, for a failure that stops the run, its likely cause.</summary>
     private PredictionResponse Failure(RpcException ex)
     {
         var detail = string.IsNullOrWhiteSpace(ex.Status.Detail) ? "no detail" : ex.Status.Detail;
@@ -109,19 +109,45 @@ public sealed partial class GrpcPredictionClient : IPredictionClient
             detail += $" ({cause})";
         }
 
-        var reason = $"gRPC {ex.StatusCode} from {_address}: {detail}";
+        var kind = Classify(ex);
+        var reason = $"gRPC {ex.StatusCode} from {_address}: {detail}{LikelyCause(kind, ex.StatusCode)}";
         return IsUnanswered(ex)
-            ? PredictionResponse.Unanswered((int)ex.StatusCode, reason)
-            : PredictionResponse.Failed((int)ex.StatusCode, reason, IsTransient(ex));
+            ? PredictionResponse.Unanswered(kind, (int)ex.StatusCode, reason)
+            : PredictionResponse.Failed(kind, (int)ex.StatusCode, reason);
     }
 
-    /// <summary>Whether the same call may succeed: the codes that mean "try again", and failures of the
-    /// connection itself (a reset stream or socket surfaces as Internal with the HTTP error inside), which
-    /// the model never saw.</summary>
-    internal static bool IsTransient(RpcException ex) =>
-        (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Aborted
-            || (ex.StatusCode == StatusCode.ResourceExhausted && !IsMessageTooLarge(ex)))
-        || (ex.StatusCode == StatusCode.Internal && ex.Status.DebugException is HttpRequestException or IOException or SocketException);
+    /// <summary>What a gRPC failure says (docs/operations.md has the table). A failure of the connection itself
+    /// surfaces as Unavailable or Internal with the HTTP or socket error inside: the model never saw the call.</summary>
+    internal static PredictionFailureKind Classify(RpcException ex)
+    {
+        var connection = ex.Status.DebugException is HttpRequestException or IOException or SocketException;
+        if (ConnectionFailure.IsTls(ex.Status.DebugException))
+        {
+            return PredictionFailureKind.Misconfiguration;
+        }
+
+        return ex.StatusCode switch
+        {
+            StatusCode.Unavailable => PredictionFailureKind.Outage,
+            StatusCode.Internal when connection => PredictionFailureKind.Outage,
+            // grpc-dotnet's words for an HTTP answer that is not gRPC at all (an HTML page, a JSON error of a REST route).
+            StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled
+                when ex.Status.Detail.StartsWith("Bad gRPC response", StringComparison.Ordinal) => PredictionFailureKind.Misconfiguration,
+            StatusCode.Unimplemented or StatusCode.Unauthenticated or StatusCode.PermissionDenied or StatusCode.NotFound => PredictionFailureKind.Misconfiguration,
+            StatusCode.DeadlineExceeded or StatusCode.Aborted or StatusCode.Cancelled => PredictionFailureKind.Transient,
+            StatusCode.ResourceExhausted => IsMessageTooLarge(ex) ? PredictionFailureKind.Line : PredictionFailureKind.Transient,
+            _ => PredictionFailureKind.Line,
+        };
+    }
+
+    /// <summary>The likely cause of a failure that stops the run, for the stop message; empty for the others.</summary>
+    private static string LikelyCause(PredictionFailureKind kind, StatusCode code) => kind != PredictionFailureKind.Misconfiguration ? "" : code switch
+    {
+        StatusCode.Unimplemented or StatusCode.NotFound => " (is the deployment name right (--model-name with --protocol v2), and does --host serve this protocol's gRPC service? --gateway-type, --transport)",
+        StatusCode.Unauthenticated or StatusCode.PermissionDenied => " (is the token right? --call-credentials-token)",
+        _ when code == StatusCode.Unavailable || code == StatusCode.Internal => " (is the TLS setting right: --use-ssl, --ssl-verify?)",
+        _ => " (is --host a gRPC endpoint of this --protocol, and is --transport right?)",
+    };
 
     /// <summary>A message over the size limit gets ResourceExhausted like an overloaded server, but sending it
     /// again cannot help.</summary>

@@ -41,5 +41,31 @@ internal static class OpenInferenceError
         return Shorten(body.Trim());
     }
 
+    /// <summary>Whether a body is a model server's own error (<c>{"error": "…"}</c>), as opposed to a gateway's page.</summary>
+    public static bool IsErrorBody(string? body)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("error", out var error)
+                && error.ValueKind == JsonValueKind.String;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whether an answer says the model exists but is not ready yet (MLServer: 400 "… is not ready yet."), which
+    /// waiting fixes.</summary>
+    public static bool IsNotReady(string? body) =>
+        body is not null && body.Contains("not ready", StringComparison.OrdinalIgnoreCase) && IsErrorBody(body);
+
     private static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "…";
 }
