@@ -42,6 +42,11 @@ internal sealed class BatchCommandLine
         Description = "Continue an interrupted run with the same settings: keep the lines already written to <output>.partial and process the rest [env: SELDON_BATCH_RESUME]",
     };
 
+    public readonly Option<bool> RetryFailed = new("--retry-failed")
+    {
+        Description = "Over the complete output of this input, send again only the lines written as error records and replace them in place (the output is replaced whole when the retry completes) [env: SELDON_BATCH_RETRY_FAILED]",
+    };
+
     public readonly Option<bool> Benchmark = new("--benchmark", "-b")
     {
         Description = "Print a summary of the run on stdout: instances, succeeded, failed, retries, elapsed, instances per second [env: SELDON_BATCH_BENCHMARK]",
@@ -87,6 +92,7 @@ internal sealed class BatchCommandLine
                 : throw new InvalidBatchOptionsException($"--max-failures: '{Get(MaxFailures)}' is neither a count (100) nor a percentage (5%)"),
             SummaryPath = Get(SummaryPath) ?? "",
             Resume = Flag(parse, Resume, environment("SELDON_BATCH_RESUME")),
+            RetryFailed = Flag(parse, RetryFailed, environment("SELDON_BATCH_RETRY_FAILED")),
         };
         var level = CliLogging.ParseLevel(Get(LogLevel)) ?? throw Invalid(LogLevel, Get(LogLevel), "debug, info, warning, error");
         var benchmark = Flag(parse, Benchmark, environment("SELDON_BATCH_BENCHMARK"));

@@ -70,6 +70,10 @@ public sealed record BatchOptions
     /// <summary>Continue an interrupted run: keep the valid prefix of the side file and skip those input lines.</summary>
     public bool Resume { get; init; }
 
+    /// <summary>Over a complete output of this input, send again only the lines written as error records and replace
+    /// them in place; the output is replaced whole when the retry completes, and left as it was otherwise.</summary>
+    public bool RetryFailed { get; init; }
+
     /// <summary>After a stop is asked for (Ctrl-C, SIGTERM), how long requests in flight may still finish.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -124,6 +128,11 @@ public sealed record BatchOptions
         if (ShutdownTimeout < TimeSpan.Zero)
         {
             Fail($"--shutdown-timeout must be 0 or more seconds, not {ShutdownTimeout.TotalSeconds}");
+        }
+
+        if (Resume && RetryFailed)
+        {
+            Fail("--resume and --retry-failed do not go together: finish an interrupted run with --resume, then send its failed lines again with --retry-failed");
         }
 
         if (GrpcMaxMessageBytes < 1024)

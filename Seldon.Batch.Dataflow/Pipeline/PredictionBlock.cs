@@ -28,6 +28,34 @@ public static class PredictionBlock
         CancellationToken cancellationToken = default,
         long firstIndex = 0)
     {
+        var next = firstIndex;
+        return Create<string>(options, client, statistics, loggerFactory, cancellationToken, texts =>
+        {
+            var lines = new InputLine[texts.Length];
+            for (var i = 0; i < texts.Length; i++)
+            {
+                lines[i] = new InputLine(next++, texts[i]);
+            }
+
+            return lines;
+        });
+    }
+
+    /// <summary>The same network for lines already numbered, in increasing order but not necessarily one after the
+    /// other (<c>--retry-failed</c> sends only the failed lines): their numbers become <c>batch_index</c>.</summary>
+    internal static IPropagatorBlock<InputLine, InstanceResult> CreateNumbered(
+        BatchOptions options, IPredictionClient client, RunStatistics? statistics = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default) =>
+        Create<InputLine>(options, client, statistics, loggerFactory, cancellationToken, null);
+
+    /// <summary>Builds the network; <paramref name="numbering"/> numbers a group of lines, null when they come numbered.</summary>
+    private static IPropagatorBlock<TLine, InstanceResult> Create<TLine>(
+        BatchOptions options,
+        IPredictionClient client,
+        RunStatistics? statistics,
+        ILoggerFactory? loggerFactory,
+        CancellationToken cancellationToken,
+        Func<TLine[], InputLine[]>? numbering)
+    {
         options.Validate(checkFiles: false);
         var stats = statistics ?? new RunStatistics();
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(typeof(PredictionBlock).FullName!);
@@ -39,25 +67,13 @@ public static class PredictionBlock
 
         // Lines are grouped first and numbered a group at a time: one message per micro-batch through the numbering
         // block instead of one per line (at batch size 32, a line crossed one block less).
-        var batch = new BatchBlock<string>(options.BatchSize, new GroupingDataflowBlockOptions
+        var batch = new BatchBlock<TLine>(options.BatchSize, new GroupingDataflowBlockOptions
         {
             BoundedCapacity = options.BatchSize * 4,
             CancellationToken = cancellationToken,
         });
 
-        var next = firstIndex;
-        var number = new TransformBlock<string[], InputLine[]>(
-            texts =>
-            {
-                var lines = new InputLine[texts.Length];
-                for (var i = 0; i < texts.Length; i++)
-                {
-                    lines[i] = new InputLine(next++, texts[i]);
-                }
-
-                return lines;
-            },
-            Sequential(4, cancellationToken));
+        var number = numbering is null ? null : new TransformBlock<TLine[], InputLine[]>(numbering, Sequential(4, cancellationToken));
 
         var encode = new TransformBlock<InputLine[], EncodedBatch>(
             lines =>
@@ -132,8 +148,16 @@ public static class PredictionBlock
             Parallel(cpu, inFlight, cancellationToken));
 
         var link = new DataflowLinkOptions { PropagateCompletion = true };
-        batch.LinkTo(number, link);
-        number.LinkTo(encode, link);
+        if (number is null)
+        {
+            ((ISourceBlock<InputLine[]>)(object)batch).LinkTo(encode, link);
+        }
+        else
+        {
+            batch.LinkTo(number, link);
+            number.LinkTo(encode, link);
+        }
+
         encode.LinkTo(predict, link);
         predict.LinkTo(split, link);
         return DataflowBlock.Encapsulate(batch, split);
