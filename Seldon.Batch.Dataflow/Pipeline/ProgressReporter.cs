@@ -72,6 +72,14 @@ internal sealed class ProgressReporter
         }
     }
 
+    /// <summary>The share of an input of <paramref name="inputLength"/> bytes whose first <paramref name="written"/>
+    /// lines are written, when <paramref name="linesRead"/> lines of <paramref name="bytesRead"/> bytes are read: the
+    /// input's line count is told from the bytes per line read so far. Exactly 1 once every line is read and written.</summary>
+    internal static double ShareOfInput(long written, long linesRead, long bytesRead, long inputLength) =>
+        inputLength == 0 ? 1
+        : linesRead == 0 ? 0
+        : Math.Min(1, (double)written / linesRead * ((double)bytesRead / inputLength));
+
     private void Log(RunProgress now) => _logger.LogInformation(
         "Progress: {Written} lines written ({Percent:0.0}%), {Failed} failed, {Retries} retries, {Rate:0.0} lines/s over the last {Window} s, time left {Left}",
         now.LinesWritten, now.Fraction * 100, now.Failed, _stats.Retries, now.LinesPerSecond, RateWidth.TotalSeconds,

@@ -277,13 +277,7 @@ internal sealed class ResumePlan
             return Math.Min(1, (double)written / _kept!.Failed);
         }
 
-        var read = position.Lines;
-        if (inputLength == 0)
-        {
-            return 1;
-        }
-
-        return read == 0 ? 0 : Math.Min(1, (double)(ResumedLines + written) / read * ((double)position.Bytes / inputLength));
+        return ProgressReporter.ShareOfInput(ResumedLines + written, position.Lines, position.Bytes, inputLength);
     }
 
     /// <summary>Error records in the output once this run wrote <paramref name="failed"/>: a resumed prefix's count too.</summary>
