@@ -267,7 +267,7 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
                 stderr.AppendLine(e.Data);
             }
 
-            if (e.Data?.Contains("Stopping:", StringComparison.Ordinal) == true)
+            if (e.Data?.Contains("Stopping", StringComparison.OrdinalIgnoreCase) == true)
             {
                 stopping.TrySetResult();
             }

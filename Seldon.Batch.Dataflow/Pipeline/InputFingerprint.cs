@@ -12,8 +12,15 @@ internal sealed record InputFingerprint(long Size, string HeadTailSha256)
 
     public static async Task<InputFingerprint> OfAsync(string path, CancellationToken ct)
     {
+        // An empty file and a named pipe (whose size is 0 too) are not opened: reading a pipe's head would take it
+        // away from the run.
+        var size = new FileInfo(path).Length;
+        if (size == 0)
+        {
+            return new InputFingerprint(0, Convert.ToHexStringLower(SHA256.HashData([])));
+        }
+
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous);
-        var size = stream.Length;
         var head = new byte[(int)Math.Min(Window, size)];
         await stream.ReadExactlyAsync(head, ct).ConfigureAwait(false);
         var tail = new byte[(int)Math.Min(Window, size)];

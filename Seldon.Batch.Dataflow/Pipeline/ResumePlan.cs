@@ -173,9 +173,8 @@ internal sealed class ResumePlan
             throw new InvalidBatchOptionsException($"--retry-failed: there is no output at {output} whose failed lines could be sent again");
         }
 
-        await CheckCompleteOutputAsync(options, "--retry-failed", input, logger, ct).ConfigureAwait(false);
+        var lines = await CheckCompleteOutputAsync(options, "--retry-failed", input, logger, ct).ConfigureAwait(false);
         var whole = await PartialOutput.InspectAsync(output, ct).ConfigureAwait(false);
-        var lines = await LineReader.CountLinesAsync(output, ct).ConfigureAwait(false);
         if (whole.Lines != lines)
         {
             throw new InvalidBatchOptionsException(
@@ -315,13 +314,16 @@ internal sealed class ResumePlan
         using var sentAgain = new StreamReader(answers);
         using var merged = new StreamWriter(target, append: false, new System.Text.UTF8Encoding(false), 1 << 16);
         var next = 0;
-        long k = 0;
-        while (kept.ReadLine() is { } line)
+        for (long k = 0; kept.ReadLine() is { } line; k++)
         {
-            merged.Write(next < failed.Count && failed[next] == k ? sentAgain.ReadLine() ?? throw new InvalidDataException($"no new answer for line {k} in {answers}") : line);
+            if (next < failed.Count && failed[next] == k)
+            {
+                line = sentAgain.ReadLine() ?? throw new InvalidDataException($"{answers} has no new answer for line {k}");
+                next++;
+            }
+
+            merged.Write(line);
             merged.Write('\n');
-            next += next < failed.Count && failed[next] == k ? 1 : 0;
-            k++;
         }
     }
 

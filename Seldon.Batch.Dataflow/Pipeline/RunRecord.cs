@@ -29,15 +29,16 @@ internal sealed record RunRecord(string BatchId, string InputPath, InputFingerpr
 
         try
         {
-            var json = JsonNode.Parse(await File.ReadAllTextAsync(path, ct).ConfigureAwait(false))!;
-            var input = json["input"]!;
-            return new RunRecord(
-                json["batch_id"]!.GetValue<string>(),
-                input["path"]!.GetValue<string>(),
-                new InputFingerprint(input["size"]!.GetValue<long>(), input["head_tail_sha256"]!.GetValue<string>()),
-                json["lines"]?.GetValue<long>());
+            return JsonNode.Parse(await File.ReadAllTextAsync(path, ct).ConfigureAwait(false)) is JsonObject json
+                && json["batch_id"] is JsonValue batchId && batchId.TryGetValue<string>(out var id)
+                && json["input"] is JsonObject input
+                && input["path"] is JsonValue inputPath && inputPath.TryGetValue<string>(out var p)
+                && input["size"] is JsonValue inputSize && inputSize.TryGetValue<long>(out var size)
+                && input["head_tail_sha256"] is JsonValue inputHash && inputHash.TryGetValue<string>(out var hash)
+                ? new RunRecord(id, p, new InputFingerprint(size, hash), json["lines"] is JsonValue lines && lines.TryGetValue<long>(out var n) ? n : null)
+                : null;
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or NullReferenceException or FormatException)
+        catch (JsonException)
         {
             return null;
         }
