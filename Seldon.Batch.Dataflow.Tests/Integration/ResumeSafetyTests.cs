@@ -201,6 +201,34 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
     }
 
     [Fact]
+    public async Task An_interrupted_retry_leaves_the_output_as_it_was()
+    {
+        await WriteInputAsync(Enumerable.Range(0, InputLines).Select(Line));
+        await using (var refusing = await DemoModelServer.StartAsync(new ServeOptions { FailFirst = 6, FailStatus = 400 }))
+        {
+            Assert.Equal(6, (await BatchRun.RunAsync(OptionsFor(refusing))).Failed);
+        }
+
+        var before = await File.ReadAllTextAsync(Output);
+        await using var stalled = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 60_000 });
+        using var stop = new CancellationTokenSource();
+        var retry = BatchRun.RunAsync(OptionsFor(stalled) with { RetryFailed = true, Workers = 2 }, cancellationToken: stop.Token, stopNowToken: stop.Token);
+        var waited = Task.Delay(TimeSpan.FromSeconds(60));
+        while (stalled.Statistics.Requests < 2 && !waited.IsCompleted)
+        {
+            await Task.Delay(20);
+        }
+
+        await stop.CancelAsync();
+        var summary = await retry.WaitAsync(TimeSpan.FromSeconds(40));
+
+        Assert.Equal((RunOutcome.Interrupted, 0L, 0L), (summary.Outcome, summary.RetriedLines, summary.FixedLines));
+        Assert.Equal(Output, summary.OutputPath);
+        Assert.Equal(before, await File.ReadAllTextAsync(Output));
+        Assert.False(File.Exists(Output + ".retry"));
+    }
+
+    [Fact]
     public async Task Retry_failed_with_no_error_records_has_nothing_to_do()
     {
         await WriteInputAsync(Enumerable.Range(0, InputLines).Select(Line));

@@ -67,7 +67,9 @@ public sealed record BatchOptions
     /// <summary>Largest gRPC message sent or received, in bytes.</summary>
     public int GrpcMaxMessageBytes { get; init; } = 4 * 1024 * 1024;
 
-    /// <summary>Continue an interrupted run: keep the valid prefix of the side file and skip those input lines.</summary>
+    /// <summary>Continue an interrupted run of this input: keep the valid prefix of the side file and skip those input
+    /// lines. An output (partial or complete) of another input, by its recorded fingerprint, line count or batch id,
+    /// is refused.</summary>
     public bool Resume { get; init; }
 
     /// <summary>Over a complete output of this input, send again only the lines written as error records and replace

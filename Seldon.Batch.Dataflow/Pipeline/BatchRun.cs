@@ -44,6 +44,8 @@ public static class BatchRun
     /// <param name="stopNowToken">Ends the run at once (a second Ctrl-C): reading stops, requests in flight are
     /// abandoned, the lines already answered are written and flushed, and the summary says
     /// <see cref="RunOutcome.Interrupted"/>; the side file is a valid prefix <c>--resume</c> continues.</param>
+    /// <exception cref="InvalidBatchOptionsException">A setting is invalid, or <see cref="BatchOptions.Resume"/> or
+    /// <see cref="BatchOptions.RetryFailed"/> found an output that belongs to another input.</exception>
     public static async Task<RunSummary> RunAsync(
         BatchOptions options,
         IPredictionClient client,
@@ -181,7 +183,7 @@ public static class BatchRun
         }
         else
         {
-            await plan.CompleteAsync(batchId, CancellationToken.None).ConfigureAwait(false);
+            await plan.CompleteAsync(batchId, output.Lines, CancellationToken.None).ConfigureAwait(false);
             summary = summary with { OutputPath = options.OutputDataPath };
             if (options.MaxFailures.IsExceeded(stats.Failed, stats.Instances, final: true))
             {

@@ -14,6 +14,7 @@ internal sealed class ResumePlan
     private readonly InputFingerprint _input;
     private readonly Mode _mode;
     private readonly bool _recordMissing;
+    private bool _completed;
 
     /// <summary>For a resume the prefix kept; for a retry the whole output; for a fresh run nothing.</summary>
     private readonly ResumePoint? _kept;
@@ -286,8 +287,12 @@ internal sealed class ResumePlan
     public long LinesWritten(long written) => ResumedLines + written;
 
     /// <summary>Puts the complete output in place, whole or not at all, and records what it was made from.</summary>
-    public async Task CompleteAsync(string batchId, CancellationToken ct)
+    /// <param name="batchId">The <c>batch_id</c> of the lines.</param>
+    /// <param name="written">Lines this run wrote.</param>
+    /// <param name="ct">Cancels the record's writing.</param>
+    public async Task CompleteAsync(string batchId, long written, CancellationToken ct)
     {
+        _completed = true;
         var output = _options.OutputDataPath;
         if (_mode == Mode.RetryFailed)
         {
@@ -300,8 +305,7 @@ internal sealed class ResumePlan
 
         // The complete record first: a crash before the move leaves a side file --resume completes, one after it an
         // output whose record is already right.
-        var lines = await LineReader.CountLinesAsync(SidePath, ct).ConfigureAwait(false);
-        await new RunRecord(batchId, _options.InputDataPath, _input, lines).WriteAsync(RunRecord.CompletePathOf(output), ct).ConfigureAwait(false);
+        await new RunRecord(batchId, _options.InputDataPath, _input, ResumedLines + written).WriteAsync(RunRecord.CompletePathOf(output), ct).ConfigureAwait(false);
         File.Move(SidePath, output, overwrite: true);
         File.Delete(RunRecord.PartialPathOf(output));
     }
@@ -343,7 +347,8 @@ internal sealed class ResumePlan
     }
 
     /// <summary>Adds what was kept to the counts of this run: a resumed run's summary counts the prefix's error
-    /// records; a completed retry's counts the whole output and says how many lines were sent again and fixed.</summary>
+    /// records; a retry that replaced the output counts the whole output and says how many lines were sent again and
+    /// fixed (one that did not changed nothing).</summary>
     public RunSummary Account(RunSummary summary)
     {
         switch (_mode)
@@ -356,9 +361,8 @@ internal sealed class ResumePlan
                     Failed = summary.Failed + _kept.Failed,
                     FailuresByKind = Sum(summary.FailuresByKind, _kept.FailuresByKind),
                 };
-            case Mode.RetryFailed:
-                summary = summary with { RetriedLines = summary.Instances, FixedLines = summary.Succeeded };
-                return summary.Outcome == RunOutcome.Completed ? summary with { Succeeded = summary.Succeeded + _kept!.Succeeded } : summary;
+            case Mode.RetryFailed when _completed:
+                return summary with { RetriedLines = summary.Instances, FixedLines = summary.Succeeded, Succeeded = summary.Succeeded + _kept!.Succeeded };
             default:
                 return summary;
         }
