@@ -14,10 +14,11 @@ internal sealed class ResumePlan
     private readonly InputFingerprint _input;
     private readonly Mode _mode;
     private readonly bool _recordMissing;
-    private bool _completed;
 
     /// <summary>For a resume the prefix kept; for a retry the whole output; for a fresh run nothing.</summary>
     private readonly ResumePoint? _kept;
+
+    private bool _completed;
 
     private ResumePlan(BatchOptions options, InputFingerprint input, Mode mode, ResumePoint? kept = null, bool recordMissing = false)
     {
@@ -74,10 +75,11 @@ internal sealed class ResumePlan
         {
             if (File.Exists(side))
             {
-                var discarded = await PartialOutput.InspectAsync(side, ct).ConfigureAwait(false);
+                // Counted, not parsed: a large side file must not hold up the start of the run that replaces it.
+                var discarded = await LineReader.CountLinesAsync(side, ct).ConfigureAwait(false);
                 logger.LogWarning(
                     "Discarding {Lines} lines of a previous partial output at {Side}; use --resume to continue a partial output instead of starting over",
-                    discarded.Lines, side);
+                    discarded, side);
                 File.Delete(side);
             }
 
