@@ -111,6 +111,20 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
     }
 
     [Fact]
+    public async Task A_resume_stopped_while_checking_changes_nothing_and_is_interrupted()
+    {
+        await StopEarlyAsync();
+        var before = await File.ReadAllTextAsync(PartialOutput.SidePathOf(Output));
+        using var stopped = new CancellationTokenSource();
+        await stopped.CancelAsync();
+
+        var summary = await BatchRun.RunAsync(OptionsFor(_fixture.Server) with { Resume = true }, cancellationToken: stopped.Token);
+
+        Assert.Equal(RunOutcome.Interrupted, summary.Outcome);
+        Assert.Equal(before, await File.ReadAllTextAsync(PartialOutput.SidePathOf(Output)));
+    }
+
+    [Fact]
     public async Task A_complete_output_keeps_a_record_of_its_input_and_resuming_it_has_nothing_to_do()
     {
         await WriteInputAsync(Enumerable.Range(0, InputLines).Select(Line));

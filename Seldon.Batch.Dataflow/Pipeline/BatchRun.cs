@@ -58,14 +58,24 @@ public static class BatchRun
         loggerFactory ??= NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger(typeof(BatchRun).FullName!);
         var clock = Stopwatch.StartNew();
-        var plan = await ResumePlan.PrepareAsync(options, logger, cancellationToken).ConfigureAwait(false);
+        ResumePlan plan;
+        try
+        {
+            plan = await ResumePlan.PrepareAsync(options, logger, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped while a large side file or output was being checked: nothing was changed or sent.
+            return await FinishAsync(options, new RunSummary { Outcome = RunOutcome.Interrupted, StopReason = "interrupted" }, logger).ConfigureAwait(false);
+        }
+
         if (plan.NothingToDo)
         {
             return await FinishAsync(options, new RunSummary { OutputPath = options.OutputDataPath }, logger).ConfigureAwait(false);
         }
 
         var batchId = plan.BatchId ?? (string.IsNullOrEmpty(options.BatchId) ? Guid.NewGuid().ToString() : options.BatchId);
-        await plan.StartAsync(batchId, cancellationToken).ConfigureAwait(false);
+        await plan.StartAsync(batchId, CancellationToken.None).ConfigureAwait(false);
         logger.LogInformation(
             "Processing {Input} to {Output}: {Transport} to {Host} ({Gateway}), {DataType}/{PayloadType}, {Method}, {Workers} worker(s), batch size {BatchSize}, batch id {BatchId}",
             options.InputDataPath, options.OutputDataPath, BatchOptions.Name(options.Transport), options.Host, BatchOptions.Name(options.Gateway),
