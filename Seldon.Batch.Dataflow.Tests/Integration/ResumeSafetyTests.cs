@@ -214,6 +214,28 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
         Assert.False(File.Exists(PartialOutput.SidePathOf(Output)));
     }
 
+    [Theory]
+    [InlineData("rest")]
+    [InlineData("grpc")]
+    public async Task Retry_failed_micro_batches_lines_that_are_not_neighbours(string transport)
+    {
+        await WriteInputAsync(Enumerable.Range(0, InputLines).Select(Line));
+        var reference = await ReferenceAsync(transport);
+        await using (var everyFifth = await DemoModelServer.StartAsync(new ServeOptions { FailEvery = 5, FailStatus = 400 }))
+        {
+            Assert.Equal(8, (await BatchRun.RunAsync(OptionsFor(everyFifth, transport) with { Workers = 1 })).Failed);
+        }
+
+        var failed = (await File.ReadAllLinesAsync(Output)).Select((l, k) => (l, k)).Where(x => IsError(JsonNode.Parse(x.l)!.AsObject())).Select(x => x.k);
+        Assert.Equal([4, 9, 14, 19, 24, 29, 34, 39], failed);
+        var requests = _fixture.Server.Statistics.Requests;
+
+        var retry = await BatchRun.RunAsync(OptionsFor(_fixture.Server, transport) with { RetryFailed = true, BatchSize = 4 });
+
+        Assert.Equal((8L, 8L, 2L), (retry.RetriedLines, retry.FixedLines, _fixture.Server.Statistics.Requests - requests));
+        Assert.Equal(reference.Select(WithoutInstanceId), (await File.ReadAllLinesAsync(Output)).Select(WithoutInstanceId));
+    }
+
     [Fact]
     public async Task An_interrupted_retry_leaves_the_output_as_it_was()
     {
