@@ -48,6 +48,18 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
         return await File.ReadAllLinesAsync(PathOf("reference.txt"));
     }
 
+    /// <summary>Writes the input, its reference output, and its output through a server that refuses some requests
+    /// (answered 400: error records).</summary>
+    private async Task<(string[] Reference, RunSummary First)> OutputWithRefusalsAsync(ServeOptions refusals, string transport = "rest", int workers = 4)
+    {
+        await WriteInputAsync(Enumerable.Range(0, InputLines).Select(Line));
+        var reference = await ReferenceAsync(transport);
+        await using var refusing = await DemoModelServer.StartAsync(refusals);
+        var first = await BatchRun.RunAsync(OptionsFor(refusing, transport) with { Workers = workers });
+        Assert.Equal(RunOutcome.Completed, first.Outcome);
+        return (reference, first);
+    }
+
     /// <summary>A run stopped by --max-failures 0 at the bad line 3: a side file with a prefix and its record. The model
     /// answers slowly enough that the stop comes long before the last line.</summary>
     private async Task<RunSummary> StopEarlyAsync()
@@ -169,14 +181,8 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
     [InlineData("grpc")]
     public async Task Retry_failed_sends_only_the_error_lines_again_and_replaces_them_in_place(string transport)
     {
-        await WriteInputAsync(Enumerable.Range(0, InputLines).Select(Line));
-        var reference = await ReferenceAsync(transport);
-        await using (var refusing = await DemoModelServer.StartAsync(new ServeOptions { FailFirst = 6, FailStatus = 400 }))
-        {
-            var first = await BatchRun.RunAsync(OptionsFor(refusing, transport));
-            Assert.Equal(RunOutcome.Completed, first.Outcome);
-            Assert.Equal(6, first.Failed);
-        }
+        var (reference, first) = await OutputWithRefusalsAsync(new ServeOptions { FailFirst = 6, FailStatus = 400 }, transport);
+        Assert.Equal(6, first.Failed);
 
         var before = await File.ReadAllLinesAsync(Output);
         var failed = Enumerable.Range(0, InputLines).Where(k => IsError(JsonNode.Parse(before[k])!.AsObject())).ToArray();
@@ -219,12 +225,8 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
     [InlineData("grpc")]
     public async Task Retry_failed_micro_batches_lines_that_are_not_neighbours(string transport)
     {
-        await WriteInputAsync(Enumerable.Range(0, InputLines).Select(Line));
-        var reference = await ReferenceAsync(transport);
-        await using (var everyFifth = await DemoModelServer.StartAsync(new ServeOptions { FailEvery = 5, FailStatus = 400 }))
-        {
-            Assert.Equal(8, (await BatchRun.RunAsync(OptionsFor(everyFifth, transport) with { Workers = 1 })).Failed);
-        }
+        var (reference, first) = await OutputWithRefusalsAsync(new ServeOptions { FailEvery = 5, FailStatus = 400 }, transport, workers: 1);
+        Assert.Equal(8, first.Failed);
 
         var failed = (await File.ReadAllLinesAsync(Output)).Select((l, k) => (l, k)).Where(x => IsError(JsonNode.Parse(x.l)!.AsObject())).Select(x => x.k);
         Assert.Equal([4, 9, 14, 19, 24, 29, 34, 39], failed);
@@ -239,11 +241,7 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
     [Fact]
     public async Task An_interrupted_retry_leaves_the_output_as_it_was()
     {
-        await WriteInputAsync(Enumerable.Range(0, InputLines).Select(Line));
-        await using (var refusing = await DemoModelServer.StartAsync(new ServeOptions { FailFirst = 6, FailStatus = 400 }))
-        {
-            Assert.Equal(6, (await BatchRun.RunAsync(OptionsFor(refusing))).Failed);
-        }
+        Assert.Equal(6, (await OutputWithRefusalsAsync(new ServeOptions { FailFirst = 6, FailStatus = 400 })).First.Failed);
 
         var before = await File.ReadAllTextAsync(Output);
         await using var stalled = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 60_000 });
