@@ -39,7 +39,7 @@ internal sealed class BatchCommandLine
 
     public readonly Option<bool> Resume = new("--resume")
     {
-        Description = "Continue an interrupted run with the same settings: keep the lines already written to <output>.partial and process the rest [env: SELDON_BATCH_RESUME]",
+        Description = "Continue an interrupted run of this input with the same settings: keep the lines already written to <output>.partial and process the rest; the output of another input is refused [env: SELDON_BATCH_RESUME]",
     };
 
     public readonly Option<bool> RetryFailed = new("--retry-failed")
