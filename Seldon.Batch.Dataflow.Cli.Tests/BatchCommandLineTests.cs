@@ -36,6 +36,8 @@ public sealed class BatchCommandLineTests : IDisposable
         }
 
         root.Options.Add(line.Benchmark);
+        root.Options.Add(line.Resume);
+        root.Options.Add(line.RetryFailed);
         foreach (var help in root.Options.OfType<HelpOption>().ToList())
         {
             root.Options.Remove(help);
@@ -408,5 +410,22 @@ public sealed class BatchCommandLineTests : IDisposable
         Assert.Contains("-h, --host", stdout);
         Assert.DoesNotContain("-h, --help", stdout);
         Assert.Contains("SELDON_BATCH_MIN_INTERVAL", stdout);
+    }
+
+    [Fact]
+    public void Retry_failed_is_a_flag_and_an_environment_variable()
+    {
+        Assert.True(Bind("--retry-failed").Options.RetryFailed);
+        Assert.True(Bind(new Dictionary<string, string> { ["SELDON_BATCH_RETRY_FAILED"] = "true" }).Options.RetryFailed);
+        Assert.False(Bind(new Dictionary<string, string> { ["SELDON_BATCH_RETRY_FAILED"] = "false" }).Options.RetryFailed);
+        Assert.False(Bind().Options.RetryFailed);
+    }
+
+    [Fact]
+    public async Task Resume_and_retry_failed_together_are_refused()
+    {
+        var message = await AssertRefusedAsync("--retry-failed", null, "-d", "demo", "-i", _input, "-o", _output, "--resume", "--retry-failed");
+
+        Assert.Contains("--resume", message);
     }
 }

@@ -49,7 +49,12 @@ internal sealed class BatchCommandLine
 
     public readonly Option<bool> Resume = new("--resume")
     {
-        Description = "Continue an interrupted run with the same settings: keep the lines already written to <output>.partial and process the rest [env: SELDON_BATCH_RESUME]",
+        Description = "Continue an interrupted run of this input with the same settings: keep the lines already written to <output>.partial and process the rest; the output of another input is refused [env: SELDON_BATCH_RESUME]",
+    };
+
+    public readonly Option<bool> RetryFailed = new("--retry-failed")
+    {
+        Description = "Over the complete output of this input, send again only the lines written as error records and replace them in place (the output is replaced whole when the retry completes) [env: SELDON_BATCH_RETRY_FAILED]",
     };
 
     public readonly Option<bool> Benchmark = new("--benchmark", "-b")
@@ -106,6 +111,7 @@ internal sealed class BatchCommandLine
             InputName = Get(InputName) ?? "",
             Datatype = Get(Datatype)?.Trim().ToUpperInvariant() ?? "",
             Headers = Headers.Resolve(parse, environment),
+            RetryFailed = Flag(parse, RetryFailed, environment("SELDON_BATCH_RETRY_FAILED")),
         };
         var level = CliLogging.ParseLevel(Get(LogLevel)) ?? throw Invalid(LogLevel, Get(LogLevel), "debug, info, warning, error");
         var benchmark = Flag(parse, Benchmark, environment("SELDON_BATCH_BENCHMARK"));

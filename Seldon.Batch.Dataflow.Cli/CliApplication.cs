@@ -33,6 +33,7 @@ public static class CliApplication
 
         root.Options.Add(batch.Headers.Option);
         root.Options.Add(batch.Resume);
+        root.Options.Add(batch.RetryFailed);
         root.Options.Add(batch.Benchmark);
         // -h is the host, as in the original: help is --help only.
         foreach (var help in root.Options.OfType<HelpOption>().ToList())
@@ -82,11 +83,11 @@ public static class CliApplication
         // On a terminal a progress bar replaces the periodic progress lines of the log.
         var bar = TerminalProgressBar.IsTerminal(stderr) ? new TerminalProgressBar(stderr) : null;
         var options = bar is null ? run.Options : run.Options with { ProgressInterval = TimeSpan.Zero };
-        using var loggers = CliLogging.Create(run.LogLevel);
+        using var loggers = CliLogging.Create(run.LogLevel, bar);
         var logger = loggers.CreateLogger(ProgramName);
         try
         {
-            var summary = await BatchRun.RunAsync(options, loggers, signals.Token, bar).ConfigureAwait(false);
+            var summary = await BatchRun.RunAsync(options, loggers, signals.Token, bar, signals.StopNowToken).ConfigureAwait(false);
             bar?.Finish();
             if (run.Benchmark)
             {

@@ -67,8 +67,14 @@ public sealed partial record BatchOptions
     /// <summary>Largest gRPC message sent or received, in bytes.</summary>
     public int GrpcMaxMessageBytes { get; init; } = 4 * 1024 * 1024;
 
-    /// <summary>Continue an interrupted run: keep the valid prefix of the side file and skip those input lines.</summary>
+    /// <summary>Continue an interrupted run of this input: keep the valid prefix of the side file and skip those input
+    /// lines. An output (partial or complete) of another input, by its recorded fingerprint, line count or batch id,
+    /// is refused.</summary>
     public bool Resume { get; init; }
+
+    /// <summary>Over a complete output of this input, send again only the lines written as error records and replace
+    /// them in place; the output is replaced whole when the retry completes, and left as it was otherwise.</summary>
+    public bool RetryFailed { get; init; }
 
     /// <summary>After a stop is asked for (Ctrl-C, SIGTERM), how long requests in flight may still finish.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -143,6 +149,11 @@ public sealed partial record BatchOptions
         if (WaitReady < TimeSpan.Zero)
         {
             Fail($"--wait-ready must be 0 or more seconds, not {WaitReady.TotalSeconds}");
+        }
+
+        if (Resume && RetryFailed)
+        {
+            Fail("--resume and --retry-failed do not go together: finish an interrupted run with --resume, then send its failed lines again with --retry-failed");
         }
 
         if (GrpcMaxMessageBytes < 1024)

@@ -39,23 +39,38 @@ public static class PredictionBlock
         long firstIndex = 0)
     {
         options.Validate(checkFiles: false);
-        var stats = statistics ?? new RunStatistics();
         var stop = new StopPolicy(options, cancellationToken);
-        var block = Create(options, client, stats, loggerFactory, cancellationToken, firstIndex, stop);
+        var next = firstIndex;
+        var block = Create<string>(options, client, statistics ?? new RunStatistics(), loggerFactory, cancellationToken, stop, texts =>
+        {
+            var lines = new InputLine[texts.Length];
+            for (var i = 0; i < texts.Length; i++)
+            {
+                lines[i] = new InputLine(next++, texts[i]);
+            }
+
+            return lines;
+        });
         _ = block.Completion.ContinueWith(_ => stop.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         return block;
     }
 
-    /// <summary>The block, with the run's <paramref name="stop"/> policy: its dispatch token stops sending, and it is
-    /// told about failures about the endpoint.</summary>
-    internal static IPropagatorBlock<string, InstanceResult> Create(
+    /// <summary>The same network for lines already numbered, in increasing order but not necessarily one after the
+    /// other (<c>--retry-failed</c> sends only the failed lines): their numbers become <c>batch_index</c>. The run's
+    /// <paramref name="stop"/> policy's dispatch token stops sending, and it is told about failures about the endpoint.</summary>
+    internal static IPropagatorBlock<InputLine, InstanceResult> CreateNumbered(
+        BatchOptions options, IPredictionClient client, RunStatistics stats, ILoggerFactory? loggerFactory, CancellationToken cancellationToken, StopPolicy stop) =>
+        Create<InputLine>(options, client, stats, loggerFactory, cancellationToken, stop, null);
+
+    /// <summary>Builds the network; <paramref name="numbering"/> numbers a group of lines, null when they come numbered.</summary>
+    private static IPropagatorBlock<TLine, InstanceResult> Create<TLine>(
         BatchOptions options,
         IPredictionClient client,
         RunStatistics stats,
         ILoggerFactory? loggerFactory,
         CancellationToken cancellationToken,
-        long firstIndex,
-        StopPolicy stop)
+        StopPolicy stop,
+        Func<TLine[], InputLine[]>? numbering)
     {
         loggerFactory ??= NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger(typeof(PredictionBlock).FullName!);
@@ -72,25 +87,13 @@ public static class PredictionBlock
 
         // Lines are grouped first and numbered a group at a time: one message per micro-batch through the numbering
         // block instead of one per line (at batch size 32, a line crossed one block less).
-        var batch = new BatchBlock<string>(options.BatchSize, new GroupingDataflowBlockOptions
+        var batch = new BatchBlock<TLine>(options.BatchSize, new GroupingDataflowBlockOptions
         {
             BoundedCapacity = options.BatchSize * 4,
             CancellationToken = cancellationToken,
         });
 
-        var next = firstIndex;
-        var number = new TransformBlock<string[], InputLine[]>(
-            texts =>
-            {
-                var lines = new InputLine[texts.Length];
-                for (var i = 0; i < texts.Length; i++)
-                {
-                    lines[i] = new InputLine(next++, texts[i]);
-                }
-
-                return lines;
-            },
-            Sequential(4, cancellationToken));
+        var number = numbering is null ? null : new TransformBlock<TLine[], InputLine[]>(numbering, Sequential(4, cancellationToken));
 
         IReadOnlyList<EncodedBatch> Encode(InputLine[] lines)
         {
@@ -238,8 +241,16 @@ public static class PredictionBlock
             Parallel(cpu, inFlight, cancellationToken));
 
         var link = new DataflowLinkOptions { PropagateCompletion = true };
-        batch.LinkTo(number, link);
-        number.LinkTo(encode, link);
+        if (number is null)
+        {
+            ((ISourceBlock<InputLine[]>)(object)batch).LinkTo(encode, link);
+        }
+        else
+        {
+            batch.LinkTo(number, link);
+            number.LinkTo(encode, link);
+        }
+
         encode.LinkTo(predict, link);
         predict.LinkTo(cut, link);
         cut.LinkTo(split, link);
@@ -268,7 +279,6 @@ public static class PredictionBlock
         CancellationToken = ct,
     };
 
-    /// <summary>The lines of a micro-batch with their encoding (kept to send them one by one if the model refuses it).</summary>
     /// <summary>The lines of <paramref name="all"/> that <paramref name="batch"/> carries.</summary>
     private static InputLine[] LinesOf(EncodedBatch batch, InputLine[] all)
     {
@@ -277,6 +287,7 @@ public static class PredictionBlock
         return [.. all.Where(l => l.Index >= first && l.Index <= last)];
     }
 
+    /// <summary>The lines of a micro-batch with their encoding (kept to send them one by one if the model refuses it).</summary>
     private sealed record EncodedWork(InputLine[] Lines, EncodedBatch Encoded);
 
     /// <summary>The requests of a micro-batch (one, or one per line after a refusal) with their answers, in line order.</summary>
