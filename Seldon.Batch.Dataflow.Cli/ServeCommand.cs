@@ -73,7 +73,19 @@ internal static class ServeCommand
             }
 
             using var loggers = CliLogging.Create(level);
-            await using var server = await DemoModelServer.StartAsync(options, loggers, signals.Token).ConfigureAwait(false);
+            DemoModelServer started;
+            try
+            {
+                started = await DemoModelServer.StartAsync(options, loggers, signals.Token).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                // Kestrel's bind failure: a port taken by another process is a setting to change, not a crash.
+                await stderr.WriteLineAsync($"seldon-batch-processor serve: error: {BindFailure(ex, options)}").ConfigureAwait(false);
+                return ExitCodes.InvalidSettings;
+            }
+
+            await using var server = started;
             var grpc = server.GrpcPort > 0 ? server.GrpcAddress : "off";
             await stdout.WriteLineAsync($"serving the demo model: REST {server.RestBaseAddress} gRPC {grpc} (Ctrl-C stops)").ConfigureAwait(false);
             await stdout.FlushAsync().ConfigureAwait(false);
@@ -97,6 +109,24 @@ internal static class ServeCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>One line naming the port that could not be bound and the flag that set it. Kestrel's message names
+    /// the address ("Failed to bind to address http://127.0.0.1:9500: address already in use."), which tells the two
+    /// endpoints apart; when it does not, its message is shown as it is.</summary>
+    private static string BindFailure(IOException ex, ServeOptions options)
+    {
+        var flag = ex.Message.Contains($":{options.RestPort}:", StringComparison.Ordinal) ? "--port"
+            : options.GrpcPort > 0 && ex.Message.Contains($":{options.GrpcPort}:", StringComparison.Ordinal) ? "--grpc-port"
+            : null;
+        if (flag is null)
+        {
+            return $"cannot listen on {options.Host}: {ex.Message}";
+        }
+
+        var port = flag == "--port" ? options.RestPort : options.GrpcPort;
+        var cause = ex.InnerException?.Message.TrimEnd('.').ToLowerInvariant() ?? "cannot be bound";
+        return $"{options.Host}:{port} ({flag}): {cause}; choose another port, or 0 for any free one";
     }
 
     private static Option<string> Text(string name, string description, string? defaultValue)
