@@ -88,11 +88,12 @@ internal static class ServeCommand
             await using var server = started;
             var grpc = server.GrpcPort > 0 ? server.GrpcAddress : "off";
             await stdout.WriteLineAsync($"serving the demo model: REST {server.RestBaseAddress} gRPC {grpc} (Ctrl-C stops)").ConfigureAwait(false);
-            await stdout.FlushAsync().ConfigureAwait(false);
+            // Announced in full even when a signal is already stopping the server: a reader waits for these.
+            await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             if (parse.GetValue(readyFile) is { Length: > 0 } ready)
             {
                 var temp = ready + ".tmp";
-                await File.WriteAllTextAsync(temp, $"rest={server.RestPort} grpc={server.GrpcPort}\n").ConfigureAwait(false);
+                await File.WriteAllTextAsync(temp, $"rest={server.RestPort} grpc={server.GrpcPort}\n", CancellationToken.None).ConfigureAwait(false);
                 File.Move(temp, ready, overwrite: true);
             }
 

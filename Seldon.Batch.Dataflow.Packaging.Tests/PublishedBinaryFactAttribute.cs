@@ -6,6 +6,9 @@ namespace Seldon.Batch.Dataflow.Packaging.Tests;
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class PublishedBinaryFactAttribute : FactAttribute
 {
+    /// <summary>What the binary is built from.</summary>
+    private static readonly string[] Sources = ["Seldon.Batch.Dataflow", "Seldon.Batch.Dataflow.Cli", "Seldon.Batch.Dataflow.Server", "protos"];
+
     private static readonly string? Reason = WhyNot();
 
     public PublishedBinaryFactAttribute()
@@ -24,7 +27,7 @@ public sealed class PublishedBinaryFactAttribute : FactAttribute
             return $"no {binary.FullName}: run `make publish` first";
         }
 
-        var newest = new[] { "Seldon.Batch.Dataflow", "Seldon.Batch.Dataflow.Cli", "Seldon.Batch.Dataflow.Server", "protos" }
+        var newest = Sources
             .SelectMany(folder => new DirectoryInfo(Path.Combine(Repository.Root, folder)).EnumerateFiles("*", SearchOption.AllDirectories))
             .Where(file => !file.FullName.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
                 && !file.FullName.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 
 namespace Seldon.Batch.Dataflow.Protocol;
@@ -42,8 +43,8 @@ internal static class RequestIds
     internal static string Format(ulong count) => string.Create(Length, Variant | ((TailBase ^ count) & CounterBits), static (id, low) =>
     {
         Head.CopyTo(id);
-        (low >> 48).TryFormat(id[19..23], out _, "x4");
+        (low >> 48).TryFormat(id[19..23], out _, "x4", CultureInfo.InvariantCulture);
         id[23] = '-';
-        (low & 0xFFFF_FFFF_FFFF).TryFormat(id[24..], out _, "x12");
+        (low & 0xFFFF_FFFF_FFFF).TryFormat(id[24..], out _, "x12", CultureInfo.InvariantCulture);
     });
 }
