@@ -33,8 +33,7 @@ public sealed partial class PublishedBinaryTests : IDisposable
         var help = await Processes.RunCheckedAsync(Binary, ["--help"], RunTimeout);
         Assert.Contains("--deployment-name", help.Stdout, StringComparison.Ordinal);
 
-        var input = Path.Combine(_dir.FullName, "in.txt");
-        await File.WriteAllLinesAsync(input, ["[[1]]"]);
+        var input = await InputAsync(1, _ => "[[1]]");
         foreach (var (args, named) in new[] { (new[] { "--no-such-flag" }, "--no-such-flag"), (["-d", "demo", "-i", input, "-w", "0"], "--workers") })
         {
             var refused = await Processes.RunAsync(Binary, args, RunTimeout);
@@ -51,8 +50,7 @@ public sealed partial class PublishedBinaryTests : IDisposable
         var ports = ServeBanner().Match(banner ?? "");
         Assert.True(ports.Success, $"serve said: {banner}");
 
-        var input = Path.Combine(_dir.FullName, "in.txt");
-        await File.WriteAllLinesAsync(input, Enumerable.Range(0, 100).Select(i => $"[[{i}, 3]]"));
+        var input = await InputAsync(100, i => $"[[{i}, 3]]");
         foreach (var (transport, port, payload) in new[] { ("rest", ports.Groups["rest"].Value, "ndarray"), ("grpc", ports.Groups["grpc"].Value, "tensor") })
         {
             var output = Path.Combine(_dir.FullName, $"out-{transport}.txt");
@@ -80,11 +78,14 @@ public sealed partial class PublishedBinaryTests : IDisposable
     [PublishedBinaryFact]
     public async Task Sigterm_stops_a_native_run_with_143_and_resume_completes_it()
     {
+        // Answers slow enough that a run of 600 lines is still going when the signal comes.
         await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 20, GrpcPort = -1 });
-        var input = Path.Combine(_dir.FullName, "in.txt");
         var output = Path.Combine(_dir.FullName, "out.txt");
-        await File.WriteAllLinesAsync(input, Enumerable.Range(0, 600).Select(i => $"[[{i}]]"));
-        string[] args = ["-d", "demo", "-g", "seldon", "-h", $"127.0.0.1:{slow.RestPort}", "-w", "4", "-u", "native", "-i", input, "-o", output, "--shutdown-timeout", "5"];
+        string[] args =
+        [
+            "-d", "demo", "-g", "seldon", "-h", $"127.0.0.1:{slow.RestPort}", "-w", "4", "-u", "native",
+            "-i", await InputAsync(600, i => $"[[{i}]]"), "-o", output, "--shutdown-timeout", "5",
+        ];
 
         using (var run = Processes.Start(Binary, args))
         {
@@ -112,6 +113,13 @@ public sealed partial class PublishedBinaryTests : IDisposable
         Assert.Equal(prefix, lines.Take(prefix.Length));
         Assert.All(lines.Select((line, i) => (JsonNode.Parse(line)!, i)), pair =>
             Assert.Equal($"[[{2 * pair.i}]]", pair.Item1["data"]!["ndarray"]!.ToJsonString()));
+    }
+
+    private async Task<string> InputAsync(int count, Func<int, string> line)
+    {
+        var input = Path.Combine(_dir.FullName, "in.txt");
+        await File.WriteAllLinesAsync(input, Enumerable.Range(0, count).Select(line));
+        return input;
     }
 
     [GeneratedRegex(@"REST http://127\.0\.0\.1:(?<rest>\d+)/ gRPC http://127\.0\.0\.1:(?<grpc>\d+)")]
