@@ -4,6 +4,7 @@ using System.Text;
 using Seldon.Batch.Dataflow.Server;
 using System.Text.Json.Nodes;
 using Seldon.Batch.Dataflow.Cli;
+using static Seldon.Batch.Dataflow.Cli.Tests.CliProcess;
 
 namespace Seldon.Batch.Dataflow.Cli.Tests;
 
@@ -16,46 +17,6 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
     public ExecutableTests(DemoServerFixture fixture) => _fixture = fixture;
 
     public void Dispose() => _dir.Delete(recursive: true);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int signal);
-
-    private static Process Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
-    {
-        var dll = typeof(CliApplication).Assembly.Location;
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(dll);
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("SELDON_BATCH_", StringComparison.Ordinal)).ToList())
-        {
-            start.Environment.Remove(key);
-        }
-
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
-
-        return Process.Start(start)!;
-    }
-
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(IEnumerable<string> args, IDictionary<string, string>? environment = null)
-    {
-        using var process = Start(args, environment);
-        return await WaitAsync(process);
-    }
-
-    private static async Task<(int Code, string Stdout, string Stderr)> WaitAsync(Process process)
-    {
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        return (process.ExitCode, await stdout, await stderr);
-    }
 
     [Fact]
     public async Task The_original_flags_give_one_tagged_line_per_input_line()
@@ -141,7 +102,7 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
                 await Task.Delay(20);
             }
 
-            Assert.Equal(0, kill(process.Id, 15));
+            Assert.Equal(0, Kill(process.Id, 15));
             var (code, _, stderr) = await WaitAsync(process);
             Assert.True(code == 143, $"exit code {code}: {stderr}");
             Assert.Contains("--resume", stderr);
@@ -324,9 +285,9 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
             await Task.Delay(20);
         }
 
-        Assert.Equal(0, kill(process.Id, signal));
+        Assert.Equal(0, CliProcess.Kill(process.Id, signal));
         await stopping.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(0, kill(process.Id, signal));
+        Assert.Equal(0, CliProcess.Kill(process.Id, signal));
         // The requests in flight would take a minute, and the graceful stop would give them five: only the second
         // signal explains an end within 40 s.
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(40));

@@ -96,14 +96,27 @@ internal static class ServeCommand
             }
 
             using var loggers = CliLogging.Create(level);
-            await using var server = await DemoModelServer.StartAsync(options, loggers, signals.Token).ConfigureAwait(false);
+            DemoModelServer started;
+            try
+            {
+                started = await DemoModelServer.StartAsync(options, loggers, signals.Token).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                // Kestrel's bind failure: a port taken by another process is a setting to change, not a crash.
+                await stderr.WriteLineAsync($"seldon-batch-processor serve: error: {BindFailure(ex, options)}").ConfigureAwait(false);
+                return ExitCodes.InvalidSettings;
+            }
+
+            await using var server = started;
             var grpc = server.GrpcPort > 0 ? server.GrpcAddress : "off";
             await stdout.WriteLineAsync($"serving the demo model: REST {server.RestBaseAddress} gRPC {grpc} (Ctrl-C stops)").ConfigureAwait(false);
-            await stdout.FlushAsync().ConfigureAwait(false);
+            // Announced in full even when a signal is already stopping the server: a reader waits for these.
+            await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             if (parse.GetValue(readyFile) is { Length: > 0 } ready)
             {
                 var temp = ready + ".tmp";
-                await File.WriteAllTextAsync(temp, $"rest={server.RestPort} grpc={server.GrpcPort}\n").ConfigureAwait(false);
+                await File.WriteAllTextAsync(temp, $"rest={server.RestPort} grpc={server.GrpcPort}\n", CancellationToken.None).ConfigureAwait(false);
                 File.Move(temp, ready, overwrite: true);
             }
 
@@ -120,6 +133,24 @@ internal static class ServeCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>One line naming the port that could not be bound and the flag that set it. Kestrel's message names
+    /// the address ("Failed to bind to address http://127.0.0.1:9500: address already in use."), which tells the two
+    /// endpoints apart; when it does not, its message is shown as it is.</summary>
+    private static string BindFailure(IOException ex, ServeOptions options)
+    {
+        var flag = ex.Message.Contains($":{options.RestPort}:", StringComparison.Ordinal) ? "--port"
+            : options.GrpcPort > 0 && ex.Message.Contains($":{options.GrpcPort}:", StringComparison.Ordinal) ? "--grpc-port"
+            : null;
+        if (flag is null)
+        {
+            return $"cannot listen on {options.Host}: {ex.Message}";
+        }
+
+        var port = flag == "--port" ? options.RestPort : options.GrpcPort;
+        var cause = ex.InnerException?.Message.TrimEnd('.').ToLowerInvariant() ?? "cannot be bound";
+        return $"{options.Host}:{port} ({flag}): {cause}; choose another port, or 0 for any free one";
     }
 
     private static Option<string> Text(string name, string description, string? defaultValue)

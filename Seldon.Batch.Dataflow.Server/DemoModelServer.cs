@@ -269,6 +269,10 @@ public sealed partial class DemoModelServer : IAsyncDisposable
 
         bool debug = loggerFactory.CreateLogger(typeof(DemoModelServer).Namespace!).IsEnabled(LogLevel.Debug);
         logging.SetMinimumLevel(debug ? LogLevel.Debug : LogLevel.Warning);
+
+        // The host logs the failures of its start and stop as errors and then throws them to the caller, who
+        // reports them (serve: one line for a busy port); logged as well, they would be said twice.
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", debug ? LogLevel.Debug : LogLevel.None);
         logging.AddProvider(new ForwardingLoggerProvider(loggerFactory));
     }
 

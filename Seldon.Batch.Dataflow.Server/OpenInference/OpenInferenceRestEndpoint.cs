@@ -17,10 +17,13 @@ internal sealed class OpenInferenceRestEndpoint(FaultInjector faults, ServerStat
 
     public void Map(IEndpointRouteBuilder routes)
     {
+        // A RequestDelegate, not a lambda of its own shape: ASP.NET Core builds a handler for the latter by reflection,
+        // which the native seldon-batch-processor (Native AOT) cannot do.
+        RequestDelegate ok = static _ => Task.CompletedTask;
         foreach (var prefix in (ReadOnlySpan<string>)["", "/seldon/{namespace}/{deployment}"])
         {
-            routes.MapGet(prefix + "/v2/health/live", () => Results.Ok());
-            routes.MapGet(prefix + "/v2/health/ready", () => Results.Ok());
+            routes.MapGet(prefix + "/v2/health/live", ok);
+            routes.MapGet(prefix + "/v2/health/ready", ok);
             routes.MapGet(prefix + "/v2", (HttpContext c) => WriteAsync(c, 200, """{"name":"seldon-batch-dataflow-demo","version":"1","extensions":[]}"""u8.ToArray()));
             foreach (var model in (ReadOnlySpan<string>)["/v2/models/{model}", "/v2/models/{model}/versions/{version}"])
             {

@@ -36,7 +36,9 @@ public sealed class DispatchGateTests
 
         (await next).Dispose();
         // The slot came back: one more can enter at once.
-        Assert.True(gate.EnterAsync(3, CancellationToken.None).IsCompletedSuccessfully);
+        var third = gate.EnterAsync(3, CancellationToken.None).AsTask();
+        Assert.True(third.IsCompletedSuccessfully);
+        (await third).Dispose();
     }
 
     [Fact]

@@ -109,6 +109,12 @@ public sealed partial class GrpcPredictionClient : IPredictionClient
             detail += $" ({cause})";
         }
 
+        if (IsMessageTooLarge(ex))
+        {
+            // Whichever side refused it, the user's remedy is the flag: say what it is set to.
+            detail += $" (--grpc-max-message-size is {_settings.MaxMessageBytes} bytes)";
+        }
+
         var kind = Classify(ex);
         var reason = $"gRPC {ex.StatusCode} from {_address}: {detail}{LikelyCause(kind, ex.StatusCode)}";
         return IsUnanswered(ex)
