@@ -29,6 +29,7 @@ internal static class ServeCommand
         var token = Text("--token", "Require this X-Auth-Token (gRPC x-auth-token); others get 401 (Unauthenticated)", "");
         var answerStatus = Text("--answer-status", "Answer every request, on every path and port, with this HTTP status, as a misrouting gateway (404, 401, 200 with --answer-body '<html>…'); 0: off", "0");
         var answerBody = Text("--answer-body", "The body of --answer-status (HTML if it starts with <, JSON if with {); default: the status line as text", "");
+        var deployment = Text("--deployment-name", "Route like Seldon Core's ingress for this one deployment: gateway paths and gRPC 'seldon' metadata naming another get 404 (default: any name)", "");
         var outageAfter = Text("--outage-after", "Start an outage when request N arrives (0: never)", "0");
         var outageSeconds = Text("--outage-seconds", "How long the outage of --outage-after lasts, in seconds", "0");
         var outageMode = Text("--outage-mode", "What requests get in the outage: reset (connection reset) or 503 (a gateway's 'no healthy upstream')", "reset");
@@ -37,7 +38,7 @@ internal static class ServeCommand
         foreach (var o in new[]
         {
             host, port, grpcPort, failFirst, failEvery, failRate, failStatus, delay, randomDelay, dropEvery, seed, readyFile, logLevel, token,
-            answerStatus, answerBody, outageAfter, outageSeconds, outageMode, refuseValue, refuseStatus,
+            answerStatus, answerBody, deployment, outageAfter, outageSeconds, outageMode, refuseValue, refuseStatus,
         })
         {
             command.Options.Add(o);
@@ -74,6 +75,7 @@ internal static class ServeCommand
                     FixedAnswer = parse.GetValue(fixedAnswer),
                     AnswerStatus = Parse<int>(answerStatus, parse),
                     AnswerBody = parse.GetValue(answerBody) ?? "",
+                    Deployment = parse.GetValue(deployment) ?? "",
                     OutageAfter = Parse<int>(outageAfter, parse),
                     OutageSeconds = Parse<double>(outageSeconds, parse),
                     OutageMode = parse.GetValue(outageMode) switch

@@ -32,6 +32,30 @@ public sealed class GatewayFaultTests
     }
 
     [Fact]
+    public async Task A_server_for_one_deployment_answers_404_for_another_name_over_REST_and_gRPC()
+    {
+        await using DemoModelServer server = await DemoModelServer.StartAsync(new ServeOptions { Deployment = "demo" });
+        using HttpClient http = Client(server);
+        using GrpcChannel channel = GrpcChannel.ForAddress(server.GrpcAddress);
+        var client = new Protos.Seldon.SeldonClient(channel);
+
+        RestExchange right = await RestExchange.PostAsync(http, "/seldon/default/demo/api/v1.0/predictions", Instance);
+        RestExchange wrong = await RestExchange.PostAsync(http, "/seldon/default/dmeo/api/v1.0/predictions", Instance);
+        RestExchange direct = await RestExchange.PostAsync(http, Predictions, Instance);
+        SeldonMessage named = await client.PredictAsync(new SeldonMessage { StrData = "x" }, new Metadata { { "seldon", "demo" } }).ResponseAsync;
+        var misnamed = await Assert.ThrowsAsync<RpcException>(
+            () => client.PredictAsync(new SeldonMessage { StrData = "x" }, new Metadata { { "seldon", "dmeo" } }).ResponseAsync);
+
+        Assert.Equal(HttpStatusCode.OK, right.Status);
+        Assert.Equal(HttpStatusCode.NotFound, wrong.Status);
+        Assert.Equal("", wrong.Body);
+        Assert.Equal(HttpStatusCode.OK, direct.Status); // the model's own service has no deployment in its path
+        Assert.Equal("X", named.StrData);
+        Assert.Equal(StatusCode.Unimplemented, misnamed.StatusCode);
+        Assert.Equal(2, server.Statistics.UnknownRoutes);
+    }
+
+    [Fact]
     public async Task AnswerStatus_200_with_an_HTML_body_is_served_as_HTML()
     {
         const string page = "<html><body>Sign in</body></html>";

@@ -189,6 +189,21 @@ public sealed partial class DemoModelServer : IAsyncDisposable
             });
         }
 
+        if (options.Deployment.Length > 0)
+        {
+            application.Use((HttpContext context, RequestDelegate next) =>
+            {
+                if (IsOtherDeployment(context.Request, options.Deployment))
+                {
+                    statistics.CountUnknownRoute();
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+                }
+
+                return next(context);
+            });
+        }
+
         MapRoutes(application, rest);
         new OpenInferenceRestEndpoint(faults, statistics, options.FixedAnswer).Map(application);
         application.MapGrpcService<OpenInferenceGrpcService>();
@@ -291,6 +306,22 @@ public sealed partial class DemoModelServer : IAsyncDisposable
         application.MapPost("/seldon/{namespace}/{deployment}/api/v1.0/predictions", predict);
         application.MapPost("/seldon/{namespace}/{deployment}/api/v1.0/feedback", feedback);
         application.MapGet("/health/ping", ping);
+    }
+
+    /// <summary>Whether a request names a deployment other than <paramref name="deployment"/>: in a gateway path, or
+    /// in the <c>seldon</c> metadata of a gRPC call (which is how Seldon Core's ingress routes gRPC).</summary>
+    private static bool IsOtherDeployment(HttpRequest request, string deployment)
+    {
+        string path = request.Path.Value ?? "";
+        if (path.StartsWith("/seldon/", StringComparison.Ordinal))
+        {
+            string[] parts = path.Split('/', 5);
+            return parts.Length >= 4 && parts[3] != deployment;
+        }
+
+        string named = request.Headers["seldon"].ToString();
+        return named.Length > 0 && named != deployment
+            && request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true;
     }
 
     private static int BoundPort(ListenOptions? listener) =>

@@ -93,6 +93,13 @@ public sealed class ServeOptions
     public string AnswerBody { get; set; } = "";
 
     /// <summary>
+    /// When not empty, the server routes like Seldon Core's ingress for this one deployment: a gateway path
+    /// (<c>/seldon/{namespace}/{deployment}/…</c>) or a gRPC call whose <c>seldon</c> metadata names another deployment
+    /// is answered 404 with an empty body, as Istio answers a route it does not know. Empty (the default) serves any name.
+    /// </summary>
+    public string Deployment { get; set; } = "";
+
+    /// <summary>
     /// When not 0, an outage starts when request number N arrives and lasts <see cref="OutageSeconds"/>: every request in
     /// it gets <see cref="OutageMode"/>. Default 0 (never).
     /// </summary>

@@ -17,6 +17,7 @@ public sealed class ServerStatistics
     private long _droppedConnections;
     private long _badRequests;
     private long _unauthorized;
+    private long _unknownRoutes;
     private long _gzipAnswers;
     private IReadOnlyDictionary<string, string> _lastHeaders = new Dictionary<string, string>();
 
@@ -40,6 +41,9 @@ public sealed class ServerStatistics
 
     /// <summary>Requests refused for a missing or wrong token (401, gRPC Unauthenticated).</summary>
     public long Unauthorized => Interlocked.Read(ref _unauthorized);
+
+    /// <summary>Requests answered 404 because they named another deployment than <see cref="ServeOptions.Deployment"/>.</summary>
+    public long UnknownRoutes => Interlocked.Read(ref _unknownRoutes);
 
     /// <summary>
     /// The Seldon headers of the last request (REST headers or gRPC metadata, names in lower case):
@@ -77,6 +81,8 @@ public sealed class ServerStatistics
     internal void CountGzipAnswer() => Interlocked.Increment(ref _gzipAnswers);
 
     internal void CountUnauthorized() => Interlocked.Increment(ref _unauthorized);
+
+    internal void CountUnknownRoute() => Interlocked.Increment(ref _unknownRoutes);
 
     /// <summary>Notes a gRPC call arriving on <paramref name="connectionId"/>; dispose the result when it is answered.</summary>
     internal GrpcCallScope EnterGrpcCall(string connectionId)

@@ -12,7 +12,7 @@ mkdir -p "$(dirname "$SELDON_BATCH_OUTPUT_DATA_PATH")"
 
 if [ -z "${SELDON_BATCH_HOST:-}" ]; then
   ready="$(mktemp -u /tmp/seldon-demo.XXXXXX)"
-  "${cli[@]}" serve --port 0 --grpc-port 0 --ready-file "$ready" >/dev/null &
+  "${cli[@]}" serve --port 0 --grpc-port 0 --deployment-name demo --ready-file "$ready" >/dev/null &
   server=$!
   trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -f "$ready"' EXIT
   for _ in $(seq 1 600); do
@@ -25,7 +25,7 @@ if [ -z "${SELDON_BATCH_HOST:-}" ]; then
   if [ "${SELDON_BATCH_TRANSPORT:-rest}" = "grpc" ]; then port="${grpc#grpc=}"; else port="${rest#rest=}"; fi
   echo "make run: built-in demo model on 127.0.0.1:$port (${SELDON_BATCH_TRANSPORT:-rest})"
   export SELDON_BATCH_HOST="127.0.0.1:$port"
-  export SELDON_BATCH_GATEWAY_TYPE="${SELDON_BATCH_GATEWAY_TYPE:-seldon}"
+  export SELDON_BATCH_GATEWAY_TYPE="${SELDON_BATCH_GATEWAY_TYPE:-istio}"
   export SELDON_BATCH_DEPLOYMENT_NAME="${SELDON_BATCH_DEPLOYMENT_NAME:-demo}"
   export SELDON_BATCH_WORKERS="${SELDON_BATCH_WORKERS:-8}"
 fi

@@ -73,6 +73,37 @@ public sealed class EndpointFailureTests
         Assert.Contains(transport == "grpc" ? "Bad gRPC response" : "is not a Seldon answer (text/html", result.Summary.StopReason);
     }
 
+    [Fact]
+    public async Task GRPC_sent_to_the_REST_port_stops_at_once_naming_the_port_mix_up()
+    {
+        await using var server = await DemoModelServer.StartAsync(new ServeOptions());
+        var options = Options(server.RestPort, "grpc");
+        var clock = Stopwatch.StartNew();
+
+        var result = await RunFileAsync(options, NumberedInput(50));
+
+        Assert.Equal(RunOutcome.Stopped, result.Summary.Outcome);
+        Assert.Empty(result.Outputs);
+        Assert.Contains("is it the REST port?", result.Summary.StopReason);
+        // Stopped as a misconfiguration, not after the wait for a model that never answered.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4.5), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_wrong_deployment_name_behind_the_built_in_ingress_stops_at_once()
+    {
+        await using var server = await DemoModelServer.StartAsync(new ServeOptions { Deployment = "demo" });
+        var options = Options(server, "rest") with { Gateway = Transport.GatewayType.Istio, DeploymentName = "dmeo" };
+
+        var result = await RunFileAsync(options, NumberedInput(50));
+
+        Assert.Equal(RunOutcome.Stopped, result.Summary.Outcome);
+        Assert.Empty(result.Outputs);
+        Assert.Contains("/seldon/default/dmeo/api/v1.0/predictions", result.Summary.StopReason);
+        Assert.Contains("is the deployment name right?", result.Summary.StopReason);
+        Assert.InRange(server.Statistics.UnknownRoutes, 1, 2 * options.Workers);
+    }
+
     public static TheoryData<string, ServerOutageMode> TransportsAndOutageModes => new()
     {
         { "rest", ServerOutageMode.Reset }, { "rest", ServerOutageMode.Unavailable },

@@ -77,9 +77,13 @@ internal sealed class ResumePlan
             {
                 // Counted, not parsed: a large side file must not hold up the start of the run that replaces it.
                 var discarded = await LineReader.CountLinesAsync(side, ct).ConfigureAwait(false);
-                logger.LogWarning(
-                    "Discarding {Lines} lines of a previous partial output at {Side}; use --resume to continue a partial output instead of starting over",
-                    discarded, side);
+                if (discarded > 0)
+                {
+                    logger.LogWarning(
+                        "Discarding {Lines} lines of a previous partial output at {Side}; use --resume to continue a partial output instead of starting over",
+                        discarded, side);
+                }
+
                 File.Delete(side);
             }
 

@@ -116,7 +116,7 @@ public sealed partial class GrpcPredictionClient : IPredictionClient
         }
 
         var kind = Classify(ex);
-        var reason = $"gRPC {ex.StatusCode} from {_address}: {detail}{LikelyCause(kind, ex.StatusCode)}";
+        var reason = $"gRPC {ex.StatusCode} from {_address}: {detail}{LikelyCause(kind, ex)}";
         return IsUnanswered(ex)
             ? PredictionResponse.Unanswered(kind, (int)ex.StatusCode, reason)
             : PredictionResponse.Failed(kind, (int)ex.StatusCode, reason);
@@ -127,7 +127,7 @@ public sealed partial class GrpcPredictionClient : IPredictionClient
     internal static PredictionFailureKind Classify(RpcException ex)
     {
         var connection = ex.Status.DebugException is HttpRequestException or IOException or SocketException;
-        if (ConnectionFailure.IsTls(ex.Status.DebugException))
+        if (ConnectionFailure.IsTls(ex.Status.DebugException) || IsHttp11Only(ex.Status.DebugException))
         {
             return PredictionFailureKind.Misconfiguration;
         }
@@ -147,13 +147,29 @@ public sealed partial class GrpcPredictionClient : IPredictionClient
     }
 
     /// <summary>The likely cause of a failure that stops the run, for the stop message; empty for the others.</summary>
-    private static string LikelyCause(PredictionFailureKind kind, StatusCode code) => kind != PredictionFailureKind.Misconfiguration ? "" : code switch
+    private static string LikelyCause(PredictionFailureKind kind, RpcException ex) => kind != PredictionFailureKind.Misconfiguration ? "" : ex.StatusCode switch
     {
+        _ when IsHttp11Only(ex.Status.DebugException) => " (the port speaks HTTP/1.1 only: is it the REST port? --host, --transport)",
         StatusCode.Unimplemented or StatusCode.NotFound => " (is the deployment name right (--model-name with --protocol v2), and does --host serve this protocol's gRPC service? --gateway-type, --transport)",
         StatusCode.Unauthenticated or StatusCode.PermissionDenied => " (is the token right? --call-credentials-token)",
-        _ when code == StatusCode.Unavailable || code == StatusCode.Internal => " (is the TLS setting right: --use-ssl, --ssl-verify?)",
+        StatusCode.Unavailable or StatusCode.Internal => " (is the TLS setting right: --use-ssl, --ssl-verify?)",
         _ => " (is --host a gRPC endpoint of this --protocol, and is --transport right?)",
     };
+
+    /// <summary>Whether the server refused HTTP/2 (HTTP_1_1_REQUIRED, as Kestrel's HTTP/1.1-only endpoints answer): a REST
+    /// port given to gRPC, which waiting cannot fix.</summary>
+    private static bool IsHttp11Only(Exception? error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            if (e is HttpProtocolException { ErrorCode: 0xd })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>A message over the size limit gets ResourceExhausted like an overloaded server, but sending it
     /// again cannot help.</summary>
