@@ -1,16 +1,19 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow.Storage;
 using Seldon.Batch.Dataflow.Transport;
 
 namespace Seldon.Batch.Dataflow.Pipeline;
 
-/// <summary>A file-to-file run: reads the input file, sends every line through a <see cref="PredictionBlock"/>
-/// and writes one output line per input line, in input order, to a side file that is moved to the output path
-/// only when the run completes. An interrupted or stopped run leaves a valid prefix that <c>--resume</c> continues.</summary>
+/// <summary>A file-to-file run: reads the input (a file or an S3 object, plain or gzip, or one shard of it), sends
+/// every line through a <see cref="PredictionBlock"/> and writes one output line per input line, in input order, to a
+/// side file (or multipart upload) that becomes the output only when the run completes. An interrupted or stopped run
+/// leaves a valid prefix that <c>--resume</c> continues.</summary>
 public static class BatchRun
 {
     /// <summary>Requests that must all go unanswered before a run that never reached the model is stopped.</summary>
@@ -44,15 +47,17 @@ public static class BatchRun
         loggerFactory ??= NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger(typeof(BatchRun).FullName!);
         var clock = Stopwatch.StartNew();
-        var sidePath = PartialOutput.SidePathOf(options.OutputDataPath);
+        using var storage = await RunStorage.PrepareAsync(options, logger, cancellationToken).ConfigureAwait(false);
+        var target = storage.Output;
+        var sidePath = target.PartialName;
 
-        var start = await StartingPointAsync(options, sidePath, logger, cancellationToken).ConfigureAwait(false);
+        var start = await StartingPointAsync(options, storage, logger, cancellationToken).ConfigureAwait(false);
         if (start is null)
         {
-            return await FinishAsync(options, new RunSummary { OutputPath = options.OutputDataPath }, logger).ConfigureAwait(false);
+            return await FinishAsync(options, new RunSummary { OutputPath = target.Location.ToString() }, logger, storage).ConfigureAwait(false);
         }
 
-        var batchId = start.BatchId ?? (string.IsNullOrEmpty(options.BatchId) ? Guid.NewGuid().ToString() : options.BatchId);
+        var batchId = start.BatchId ?? storage.Plan?.BatchId ?? (string.IsNullOrEmpty(options.BatchId) ? Guid.NewGuid().ToString() : options.BatchId);
         logger.LogInformation(
             "Processing {Input} to {Output}: {Transport} to {Host} ({Gateway}), {DataType}/{PayloadType}, {Method}, {Workers} worker(s), batch size {BatchSize}, batch id {BatchId}",
             options.InputDataPath, options.OutputDataPath, BatchOptions.Name(options.Transport), options.Host, BatchOptions.Name(options.Gateway),
@@ -78,11 +83,10 @@ public static class BatchRun
             }
         }
 
-        var block = PredictionBlock.Create(options with { BatchId = batchId }, client, stats, loggerFactory, abort.Token, start.Lines);
-        var position = new LineReader.ReadPosition();
-        var inputLength = new FileInfo(options.InputDataPath).Length;
+        var block = PredictionBlock.Create(options with { BatchId = batchId }, client, stats, loggerFactory, abort.Token, storage.Range.FirstLine + start.Lines);
+        await using var input = await storage.Input.OpenAsync(storage.Version, storage.Range.Start, storage.Range.End, cancellationToken).ConfigureAwait(false);
         var output = new StreamWriter(
-            new FileStream(sidePath, start.Lines > 0 ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16, FileOptions.Asynchronous),
+            await target.OpenAsync(start, batchId, storage.Version.Tag, cancellationToken).ConfigureAwait(false),
             new UTF8Encoding(false),
             1 << 16);
         var failuresLogged = 0;
@@ -124,12 +128,13 @@ public static class BatchRun
         // If the writer fails (disk full, say), nothing drains the network: stop reading instead of waiting forever.
         _ = writer.Completion.ContinueWith(_ => stopReading.Cancel(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         using var reporting = new CancellationTokenSource();
-        var reporter = ReportProgressAsync(options, stats, position, inputLength, clock, logger, progress, reporting.Token);
+        var reporter = ReportProgressAsync(options, stats, input, clock, logger, progress, reporting.Token);
 
+        ExceptionDispatchInfo? readFailure = null;
         try
         {
             long skipped = 0;
-            await foreach (var line in LineReader.ReadLinesAsync(options.InputDataPath, position, stopReading.Token).ConfigureAwait(false))
+            await foreach (var line in LineReader.ReadLinesAsync(input.Decoded, null, storage.Range.Start == 0, stopReading.Token).ConfigureAwait(false))
             {
                 if (skipped < start.Lines)
                 {
@@ -152,6 +157,11 @@ public static class BatchRun
         {
             // Stopped from outside, by the failure policy or by a failed writer: what was sent still drains.
         }
+        catch (IOException ex)
+        {
+            // The input failed (or changed) mid-run: what was read still drains into the partial output, then the run fails.
+            readFailure = ExceptionDispatchInfo.Capture(ex);
+        }
         finally
         {
             block.Complete();
@@ -168,6 +178,7 @@ public static class BatchRun
             await reporter.ConfigureAwait(false);
         }
 
+        readFailure?.Throw();
         var summary = stats.ToSummary(clock.Elapsed, sidePath) with { ResumedLines = start.Lines };
         if (stop.Reason is null && !cancellationToken.IsCancellationRequested && stats.Requests > 0 && stats.Answered == 0)
         {
@@ -186,8 +197,9 @@ public static class BatchRun
         }
         else
         {
-            File.Move(sidePath, options.OutputDataPath, overwrite: true);
-            summary = summary with { OutputPath = options.OutputDataPath };
+            // Parts of a sharded run are published once: a second pod on the same index fails instead of replacing it.
+            await target.PublishAsync(exclusive: storage.Plan is not null, CancellationToken.None).ConfigureAwait(false);
+            summary = summary with { OutputPath = target.Location.ToString() };
             if (options.MaxFailures.IsExceeded(stats.Failed, stats.Instances, final: true))
             {
                 summary = summary with
@@ -199,50 +211,57 @@ public static class BatchRun
             }
         }
 
-        return await FinishAsync(options, summary, logger).ConfigureAwait(false);
+        return await FinishAsync(options, summary, logger, storage).ConfigureAwait(false);
     }
 
-    /// <summary>Where this run starts: from scratch (an old side file is replaced), or with <c>--resume</c> after the
-    /// valid prefix of the side file. Null when there is nothing left to do.</summary>
-    private static async Task<ResumePoint?> StartingPointAsync(BatchOptions options, string sidePath, ILogger logger, CancellationToken ct)
+    /// <summary>Where this run starts: from scratch (an old partial output is dropped), or with <c>--resume</c> after the
+    /// valid prefix of the partial output. Null when there is nothing left to do.</summary>
+    private static async Task<WrittenPrefix?> StartingPointAsync(BatchOptions options, RunStorage storage, ILogger logger, CancellationToken ct)
     {
+        var target = storage.Output;
         if (!options.Resume)
         {
-            File.Delete(sidePath);
-            return new ResumePoint(0, null, 0);
+            await target.DiscardPartialAsync(ct).ConfigureAwait(false);
+            return WrittenPrefix.None;
         }
 
-        if (!File.Exists(sidePath))
+        if (!await target.HasPartialAsync(ct).ConfigureAwait(false))
         {
-            if (File.Exists(options.OutputDataPath))
+            if (await target.ExistsAsync(ct).ConfigureAwait(false))
             {
-                logger.LogInformation("Nothing to resume: {Output} is complete (there is no partial output {Side})", options.OutputDataPath, sidePath);
+                logger.LogInformation("Nothing to resume: {Output} is complete (there is no partial output {Side})", target.Location, target.PartialName);
                 return null;
             }
 
-            logger.LogInformation("Nothing to resume at {Side}: starting from the first line", sidePath);
-            return new ResumePoint(0, null, 0);
+            logger.LogInformation("Nothing to resume at {Side}: starting from the first line", target.PartialName);
+            return WrittenPrefix.None;
         }
 
-        var point = await PartialOutput.InspectAsync(sidePath, ct).ConfigureAwait(false);
+        WrittenPrefix point;
+        try
+        {
+            point = await target.ResumeAsync((side, token) => PartialOutput.InspectAsync(side, storage.Range.FirstLine, token), ct).ConfigureAwait(false);
+        }
+        catch (StorageException ex) when (ex.IsSettingsProblem)
+        {
+            throw new InvalidBatchOptionsException(ex.Message);
+        }
+
         if (point.BatchId is not null && !string.IsNullOrEmpty(options.BatchId) && point.BatchId != options.BatchId)
         {
             throw new InvalidBatchOptionsException(
-                $"--resume: the partial output {sidePath} belongs to batch '{point.BatchId}', not to --batch-id '{options.BatchId}'");
+                $"--resume: the partial output {target.PartialName} belongs to batch '{point.BatchId}', not to --batch-id '{options.BatchId}'");
         }
 
-        await using (var side = new FileStream(sidePath, FileMode.Open, FileAccess.Write))
+        if (point.InputTag is not null && point.InputTag != storage.Version.Tag)
         {
-            if (side.Length > point.Bytes)
-            {
-                logger.LogWarning("Cutting {Bytes} bytes after the last complete line of {Side}", side.Length - point.Bytes, sidePath);
-                side.SetLength(point.Bytes);
-            }
+            throw new InvalidBatchOptionsException(
+                $"--resume: {storage.Input.Location} changed since the partial output {target.PartialName} was started (version {point.InputTag}, now {storage.Version.Tag}); run without --resume to start over");
         }
 
         if (point.Lines == 0)
         {
-            logger.LogInformation("No complete line in {Side} to keep: starting from the first line", sidePath);
+            logger.LogInformation("No complete line in {Side} to keep: starting from the first line", target.PartialName);
         }
         else
         {
@@ -259,9 +278,10 @@ public static class BatchRun
         "{Lines} lines are in {Side}; run again with the same settings and --resume to continue from line {Next}",
         summary.ResumedLines + summary.Instances, summary.OutputPath, summary.ResumedLines + summary.Instances);
 
-    private static async Task<RunSummary> FinishAsync(BatchOptions options, RunSummary summary, ILogger logger)
+    private static async Task<RunSummary> FinishAsync(BatchOptions options, RunSummary summary, ILogger logger, RunStorage storage)
     {
         logger.LogInformation("Done: {Summary}", summary);
+        await storage.SaveShardSummaryAsync(options, summary, CancellationToken.None).ConfigureAwait(false);
         if (!string.IsNullOrWhiteSpace(options.SummaryPath))
         {
             await File.WriteAllTextAsync(options.SummaryPath, summary.ToJson() + "\n").ConfigureAwait(false);
@@ -271,7 +291,7 @@ public static class BatchRun
     }
 
     private static async Task ReportProgressAsync(
-        BatchOptions options, RunStatistics stats, LineReader.ReadPosition position, long inputLength, Stopwatch clock,
+        BatchOptions options, RunStatistics stats, InputReading input, Stopwatch clock,
         ILogger logger, IProgress<RunProgress>? progress, CancellationToken ct)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
@@ -280,7 +300,7 @@ public static class BatchRun
         {
             while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
             {
-                var now = new RunProgress(stats.Instances, stats.Failed, inputLength > 0 ? (double)position.Bytes / inputLength : 1, clock.Elapsed);
+                var now = new RunProgress(stats.Instances, stats.Failed, input.Length > 0 ? Math.Min(1, (double)input.Consumed / input.Length) : 1, clock.Elapsed);
                 progress?.Report(now);
                 if (options.ProgressInterval > TimeSpan.Zero && now.Elapsed >= nextLog)
                 {

@@ -1,19 +1,17 @@
 using System.Text.Json;
+using Seldon.Batch.Dataflow.Storage;
 
 namespace Seldon.Batch.Dataflow.Pipeline;
 
-/// <summary>The side file a run writes before it is moved to the output path, and what an interrupted one
-/// holds: the longest prefix whose line k is tagged <c>batch_index</c> k with one <c>batch_id</c>.</summary>
+/// <summary>What an interrupted run's side file holds: the longest prefix whose line k is tagged <c>batch_index</c>
+/// <c>firstIndex</c> + k with one <c>batch_id</c>.</summary>
 internal static class PartialOutput
 {
-    /// <summary>Where the output is written while the run is not complete.</summary>
-    public static string SidePathOf(string outputPath) => outputPath + ".partial";
-
-    /// <summary>Reads the valid prefix of <paramref name="path"/>: complete lines (a line cut by a crash is not),
-    /// each JSON with <c>meta.tags.batch_index</c> equal to its position and the same <c>batch_id</c>.</summary>
-    public static async Task<ResumePoint> InspectAsync(string path, CancellationToken ct)
+    /// <summary>Reads the valid prefix of <paramref name="stream"/> from its start: complete lines (a line cut by a
+    /// crash is not), each JSON with <c>meta.tags.batch_index</c> equal to <paramref name="firstIndex"/> plus its
+    /// position and the same <c>batch_id</c>.</summary>
+    public static async Task<WrittenPrefix> InspectAsync(Stream stream, long firstIndex, CancellationToken ct)
     {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
         var buffer = new byte[1 << 16];
         var line = new MemoryStream();
         long lines = 0, validBytes = 0, offset = 0;
@@ -31,9 +29,9 @@ internal static class PartialOutput
 
                 line.Write(buffer, start, i - start);
                 start = i + 1;
-                if (!IsLine(line.GetBuffer().AsSpan(0, (int)line.Length), lines, ref batchId))
+                if (!IsLine(line.GetBuffer().AsSpan(0, (int)line.Length), firstIndex + lines, ref batchId))
                 {
-                    return new ResumePoint(lines, batchId, validBytes);
+                    return new WrittenPrefix(lines, batchId, validBytes);
                 }
 
                 lines++;
@@ -45,34 +43,36 @@ internal static class PartialOutput
             offset += read;
         }
 
-        return new ResumePoint(lines, batchId, validBytes);
+        return new WrittenPrefix(lines, batchId, validBytes);
     }
 
     private static bool IsLine(ReadOnlySpan<byte> json, long index, ref string? batchId)
     {
-        try
-        {
-            using var doc = JsonDocument.Parse(json.ToArray());
-            if (!doc.RootElement.TryGetProperty("meta", out var meta) || meta.ValueKind != JsonValueKind.Object
-                || !meta.TryGetProperty("tags", out var tags) || tags.ValueKind != JsonValueKind.Object
-                || !tags.TryGetProperty("batch_index", out var position) || !position.TryGetInt64(out var k) || k != index
-                || !tags.TryGetProperty("batch_id", out var id) || id.ValueKind != JsonValueKind.String)
-            {
-                return false;
-            }
-
-            batchId ??= id.GetString();
-            return id.GetString() == batchId;
-        }
-        catch (JsonException)
+        if (TagsOf(json.ToArray()) is not { } tags || tags.Index != index)
         {
             return false;
         }
+
+        batchId ??= tags.BatchId;
+        return tags.BatchId == batchId;
+    }
+
+    /// <summary>The <c>batch_index</c> and <c>batch_id</c> an output line is tagged with; null when it has none.</summary>
+    public static (long Index, string BatchId)? TagsOf(ReadOnlyMemory<byte> line)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            return doc.RootElement.TryGetProperty("meta", out var meta) && meta.ValueKind == JsonValueKind.Object
+                && meta.TryGetProperty("tags", out var tags) && tags.ValueKind == JsonValueKind.Object
+                && tags.TryGetProperty("batch_index", out var index) && index.TryGetInt64(out var k)
+                && tags.TryGetProperty("batch_id", out var id) && id.ValueKind == JsonValueKind.String
+                ? (k, id.GetString()!)
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 }
-
-/// <summary>Where an interrupted run can continue.</summary>
-/// <param name="Lines">Valid output lines already written (so input lines to skip).</param>
-/// <param name="BatchId">Their <c>batch_id</c>; null when there are none.</param>
-/// <param name="Bytes">Length of the valid prefix; anything after it is cut off.</param>
-internal sealed record ResumePoint(long Lines, string? BatchId, long Bytes);

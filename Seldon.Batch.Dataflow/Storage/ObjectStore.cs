@@ -25,6 +25,9 @@ internal sealed class ObjectStore : IDisposable
     /// <summary>Bytes fetched by one ranged GET of an input: a long run never depends on one connection living for hours.</summary>
     public int ReadChunkBytes { get; init; } = 32 << 20;
 
+    /// <summary>The smallest part S3 accepts but for the last (5 MiB); parts smaller than this are joined by streaming.</summary>
+    public long CopyPartMinimumBytes { get; init; } = 5 << 20;
+
     public string? Endpoint { get; }
 
     public int PartBytes { get; }

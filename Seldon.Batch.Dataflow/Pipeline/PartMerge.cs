@@ -1,0 +1,154 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Seldon.Batch.Dataflow.Storage;
+
+namespace Seldon.Batch.Dataflow.Pipeline;
+
+/// <summary>Joins the parts of a sharded run into its output (<c>seldon-batch-processor merge</c>): checks that every
+/// part is complete and holds exactly its planned lines, numbered with their global <c>batch_index</c>, then joins
+/// them in order and adds up the shards' summaries.</summary>
+internal static class PartMerge
+{
+    /// <param name="outputPath">The output the shards were given (<c>-o</c>): the parts sit next to it.</param>
+    /// <param name="shardCount">The shards' <c>--shard-count</c>.</param>
+    /// <param name="store">Where <c>s3://</c> locations are.</param>
+    /// <param name="logger">Where the merge logs; nothing is logged when null.</param>
+    /// <param name="ct">Cancels the merge; the output then does not appear.</param>
+    public static async Task<RunSummary> MergeAsync(string outputPath, int shardCount, ObjectStore store, ILogger? logger = null, CancellationToken ct = default)
+    {
+        logger ??= NullLogger.Instance;
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        StorageLocation output;
+        try
+        {
+            output = StorageLocation.Parse(outputPath);
+        }
+        catch (StorageException ex)
+        {
+            throw new InvalidBatchOptionsException($"--output-data-path: {ex.Message}");
+        }
+
+        var planLocation = ShardPlan.LocationOf(output, shardCount);
+        var plan = ShardPlan.Parse(
+            await SmallObjects.ReadAsync(store, planLocation, ct).ConfigureAwait(false)
+                ?? throw new InvalidBatchOptionsException($"there is no shard plan at {planLocation}: did the shards run with this -o and --shard-count {shardCount}?"),
+            planLocation);
+
+        var parts = new List<(StorageLocation Location, long Bytes)>();
+        var summaries = new List<JsonElement>();
+        for (var k = 0; k < shardCount; k++)
+        {
+            var range = plan.Ranges[k];
+            var part = ShardPlan.PartOf(output, k, shardCount);
+            var bytes = await CheckPartAsync(part, range, plan.BatchId, store, ct).ConfigureAwait(false);
+            parts.Add((part, bytes));
+            if (await SmallObjects.ReadAsync(store, ShardPlan.SummaryOf(output, k, shardCount), ct).ConfigureAwait(false) is { } summary)
+            {
+                summaries.Add(JsonDocument.Parse(summary).RootElement.Clone());
+            }
+            else
+            {
+                logger.LogWarning("Shard {Index} left no summary next to its part: the combined summary leaves it out", k);
+            }
+        }
+
+        var copied = await PartJoiner.JoinAsync(store, parts, output, ct).ConfigureAwait(false);
+        logger.LogInformation(
+            "Merged {Count} parts ({Lines} lines) into {Output}{How}", shardCount, plan.Lines, output, copied ? " by server-side copy" : "");
+        return Combine(summaries, output.ToString(), started.Elapsed);
+    }
+
+    /// <summary>Reads a part once: it must exist and hold the plan's lines for its shard, tagged from the range's first
+    /// global line to its last, in the plan's batch. Returns its size in bytes.</summary>
+    private static async Task<long> CheckPartAsync(StorageLocation part, ShardRange range, string batchId, ObjectStore store, CancellationToken ct)
+    {
+        var source = InputSource.Create(part, InputCompression.None, store);
+        InputVersion version;
+        try
+        {
+            version = await source.DescribeAsync(ct).ConfigureAwait(false);
+        }
+        catch (StorageException ex) when (ex.IsSettingsProblem)
+        {
+            throw StorageException.Failure($"{part} is missing: that shard has not completed ({ex.Message})", ex);
+        }
+
+        long lines = 0;
+        string? first = null, last = null;
+        await using (var reading = await source.OpenAsync(version, 0, null, ct).ConfigureAwait(false))
+        {
+            await foreach (var line in LineReader.ReadLinesAsync(reading.Decoded, null, atStartOfFile: true, ct).ConfigureAwait(false))
+            {
+                first ??= line;
+                last = line;
+                lines++;
+            }
+        }
+
+        if (lines != range.Lines)
+        {
+            throw StorageException.Failure($"{part} has {lines} lines, but its shard covers {range.Lines} input lines");
+        }
+
+        if (lines > 0)
+        {
+            CheckTags(part, first!, range.FirstLine, batchId, "first");
+            CheckTags(part, last!, range.FirstLine + range.Lines - 1, batchId, "last");
+        }
+
+        return version.Length;
+    }
+
+    private static void CheckTags(StorageLocation part, string line, long index, string batchId, string which)
+    {
+        var tags = PartialOutput.TagsOf(Encoding.UTF8.GetBytes(line));
+        if (tags?.Index != index || tags.Value.BatchId != batchId)
+        {
+            throw StorageException.Failure(
+                $"{part}: its {which} line should be batch_index {index} of batch '{batchId}', but is {(tags is null ? "not a tagged output line" : $"batch_index {tags.Value.Index} of batch '{tags.Value.BatchId}'")}");
+        }
+    }
+
+    /// <summary>The shards' summaries added up; latencies are the worst shard's (percentiles do not add).</summary>
+    private static RunSummary Combine(IReadOnlyList<JsonElement> shards, string outputPath, TimeSpan mergeTime)
+    {
+        long Sum(string name) => shards.Sum(s => s.TryGetProperty(name, out var v) && v.TryGetInt64(out var n) ? n : 0);
+        double Max(Func<JsonElement, double> pick) => shards.Count == 0 ? 0 : shards.Max(pick);
+        static double Latency(JsonElement s, string p) =>
+            s.TryGetProperty("latency_ms", out var l) && l.TryGetProperty(p, out var v) ? v.GetDouble() : 0;
+
+        var failures = new Dictionary<string, long>();
+        foreach (var shard in shards)
+        {
+            if (shard.TryGetProperty("failed_by_reason", out var reasons) && reasons.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var reason in reasons.EnumerateObject())
+                {
+                    failures[reason.Name] = failures.GetValueOrDefault(reason.Name) + reason.Value.GetInt64();
+                }
+            }
+        }
+
+        return new RunSummary
+        {
+            OutputPath = outputPath,
+            Instances = Sum("instances"),
+            ResumedLines = Sum("resumed_lines"),
+            Succeeded = Sum("succeeded"),
+            Failed = Sum("failed"),
+            FailuresByKind = failures,
+            Requests = Sum("requests"),
+            Retries = Sum("retries"),
+            // Shards run side by side: the batch took as long as its slowest shard, plus the merge.
+            Elapsed = TimeSpan.FromSeconds(Max(s => s.TryGetProperty("elapsed_seconds", out var e) ? e.GetDouble() : 0)) + mergeTime,
+            LatencyP50 = TimeSpan.FromMilliseconds(Max(s => Latency(s, "p50"))),
+            LatencyP95 = TimeSpan.FromMilliseconds(Max(s => Latency(s, "p95"))),
+            LatencyP99 = TimeSpan.FromMilliseconds(Max(s => Latency(s, "p99"))),
+        };
+    }
+
+    /// <summary>Writes <paramref name="summary"/> as JSON to <paramref name="path"/> (a local file, like <c>--summary-path</c>).</summary>
+    public static Task WriteSummaryAsync(RunSummary summary, string path) => File.WriteAllTextAsync(path, summary.ToJson() + "\n", Encoding.UTF8);
+}
