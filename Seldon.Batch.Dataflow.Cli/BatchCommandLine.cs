@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Seldon.Batch.Dataflow.Pipeline;
 using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow.Storage;
 using Seldon.Batch.Dataflow.Transport;
 
 namespace Seldon.Batch.Dataflow.Cli;
@@ -20,8 +21,8 @@ internal sealed class BatchCommandLine
     public readonly CliSetting PayloadType = new("--payload-type", "-p", "SELDON_BATCH_PAYLOAD_TYPE", "ndarray", "The payload kind of data requests", "ndarray|tensor|tftensor");
     public readonly CliSetting Workers = new("--workers", "-w", "SELDON_BATCH_WORKERS", "1", "Requests in flight at once (parallel workers)", "INTEGER");
     public readonly CliSetting Retries = new("--retries", "-r", "SELDON_BATCH_RETRIES", "3", "Attempts per request before its lines become error records (3 = up to 3 tries)", "INTEGER");
-    public readonly CliSetting InputDataPath = new("--input-data-path", "-i", "SELDON_BATCH_INPUT_DATA_PATH", "/assets/input-data.txt", "The input file, one JSON document per line", "PATH");
-    public readonly CliSetting OutputDataPath = new("--output-data-path", "-o", "SELDON_BATCH_OUTPUT_DATA_PATH", "/assets/output-data.txt", "The output file, one line per input line in input order", "PATH");
+    public readonly CliSetting InputDataPath = new("--input-data-path", "-i", "SELDON_BATCH_INPUT_DATA_PATH", "/assets/input-data.txt", "The input file or object (s3://bucket/key), one JSON document per line", "PATH|URL");
+    public readonly CliSetting OutputDataPath = new("--output-data-path", "-o", "SELDON_BATCH_OUTPUT_DATA_PATH", "/assets/output-data.txt", "The output file or object (s3://bucket/key), one line per input line in input order", "PATH|URL");
     public readonly CliSetting Method = new("--method", "-m", "SELDON_BATCH_METHOD", "predict", "The model endpoint: predictions, or feedback (with --data-type raw)", "predict|feedback");
     public readonly CliSetting LogLevel = new("--log-level", "-l", "SELDON_BATCH_LOG_LEVEL", "info", "The log level (logs go to stderr)", "debug|info|warning|error");
     public readonly CliSetting BatchId = new("--batch-id", "-u", "SELDON_BATCH_ID", null, "The batch_id tag of every request and output; a new unique id when not given", "TEXT");
@@ -37,6 +38,11 @@ internal sealed class BatchCommandLine
     public readonly CliSetting MaxFailures = new("--max-failures", null, "SELDON_BATCH_MAX_FAILURES", null, "Stop the run (exit code 3) when more lines than N, or than N% of the lines done, failed; by default failures are only error records", "N|N%");
     public readonly CliSetting SummaryPath = new("--summary-path", null, "SELDON_BATCH_SUMMARY_PATH", null, "Write the run's summary as JSON to this file", "PATH");
 
+    public readonly CliSetting S3Endpoint = new("--s3-endpoint", null, "SELDON_BATCH_S3_ENDPOINT", null, "Endpoint of an S3-compatible store (MinIO, Ceph…) for s3:// paths; turns on path-style addressing. Default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS. Credentials: the AWS SDK's usual chain", "URL");
+    public readonly CliSetting InputCompression = new("--input-compression", null, "SELDON_BATCH_INPUT_COMPRESSION", "auto", "Whether the input is gzip, decoded while read (auto: when its name ends in .gz)", "auto|gzip|none");
+    public readonly CliSetting ShardCount = new("--shard-count", null, "SELDON_BATCH_SHARD_COUNT", "1", "Split the input into N shards; this run processes one and writes <output>.parts/part-0000K-of-0000N (join them with merge)", "N");
+    public readonly CliSetting ShardIndex = new("--shard-index", null, "SELDON_BATCH_SHARD_INDEX", null, "The shard this run processes, 0 to N-1 [default: JOB_COMPLETION_INDEX, else 0]", "K");
+
     public readonly Option<bool> Resume = new("--resume")
     {
         Description = "Continue an interrupted run with the same settings: keep the lines already written to <output>.partial and process the rest [env: SELDON_BATCH_RESUME]",
@@ -51,7 +57,7 @@ internal sealed class BatchCommandLine
     [
         DeploymentName, GatewayType, Namespace, Host, Transport, DataType, PayloadType, Workers, Retries,
         InputDataPath, OutputDataPath, Method, LogLevel, BatchId, BatchSize, BatchInterval, UseSsl, Token, SslVerify,
-        Timeout, GrpcMaxMessageSize, ShutdownTimeout, MaxFailures, SummaryPath,
+        Timeout, GrpcMaxMessageSize, ShutdownTimeout, MaxFailures, SummaryPath, S3Endpoint, InputCompression, ShardCount, ShardIndex,
     ];
 
     /// <summary>Reads the options of the batch command; throws <see cref="InvalidBatchOptionsException"/> with the
@@ -87,11 +93,23 @@ internal sealed class BatchCommandLine
                 : throw new InvalidBatchOptionsException($"--max-failures: '{Get(MaxFailures)}' is neither a count (100) nor a percentage (5%)"),
             SummaryPath = Get(SummaryPath) ?? "",
             Resume = Flag(parse, Resume, environment("SELDON_BATCH_RESUME")),
+            S3Endpoint = Endpoint(parse, environment),
+            InputCompression = Choice<InputCompression>(InputCompression, Get(InputCompression)),
+            ShardCount = Integer(ShardCount, Get(ShardCount)),
+            // An Indexed Job gives each pod its index in JOB_COMPLETION_INDEX: no wrapper script needed.
+            ShardIndex = Integer(ShardIndex, Get(ShardIndex) ?? NonEmpty(environment("JOB_COMPLETION_INDEX")) ?? "0"),
         };
         var level = CliLogging.ParseLevel(Get(LogLevel)) ?? throw Invalid(LogLevel, Get(LogLevel), "debug, info, warning, error");
         var benchmark = Flag(parse, Benchmark, environment("SELDON_BATCH_BENCHMARK"));
         return new CliRun(options, level, benchmark);
     }
+
+    /// <summary>The S3 endpoint: the flag or SELDON_BATCH_S3_ENDPOINT, else the AWS SDK's own variables (read here so
+    /// that a custom endpoint also turns on path-style addressing).</summary>
+    public string Endpoint(ParseResult parse, Func<string, string?> environment) =>
+        S3Endpoint.Resolve(parse, environment) ?? NonEmpty(environment("AWS_ENDPOINT_URL_S3")) ?? NonEmpty(environment("AWS_ENDPOINT_URL")) ?? "";
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     /// <summary>A flag is on when given, or when its variable is set to anything but a false value.</summary>
     private static bool Flag(ParseResult parse, Option<bool> flag, string? variable) =>
@@ -108,7 +126,7 @@ internal sealed class BatchCommandLine
         throw Invalid(setting, value, string.Join(", ", names));
     }
 
-    private static int Integer(CliSetting setting, string? value) =>
+    internal static int Integer(CliSetting setting, string? value) =>
         int.TryParse(value?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
             ? n
             : throw new InvalidBatchOptionsException($"{setting.Name}: '{value}' is not a whole number");

@@ -9,26 +9,43 @@ namespace Seldon.Batch.Dataflow.Pipeline;
 /// <summary>Joins the parts of a sharded run into its output (<c>seldon-batch-processor merge</c>): checks that every
 /// part is complete and holds exactly its planned lines, numbered with their global <c>batch_index</c>, then joins
 /// them in order and adds up the shards' summaries.</summary>
-internal static class PartMerge
+public static class ShardMerge
 {
-    /// <param name="outputPath">The output the shards were given (<c>-o</c>): the parts sit next to it.</param>
-    /// <param name="shardCount">The shards' <c>--shard-count</c>.</param>
-    /// <param name="store">Where <c>s3://</c> locations are.</param>
-    /// <param name="logger">Where the merge logs; nothing is logged when null.</param>
-    /// <param name="ct">Cancels the merge; the output then does not appear.</param>
-    public static async Task<RunSummary> MergeAsync(string outputPath, int shardCount, ObjectStore store, ILogger? logger = null, CancellationToken ct = default)
+    /// <summary>Checks and joins the parts; returns the shards' summaries added up (latencies: the worst shard's).</summary>
+    /// <param name="options">Which output and how many shards.</param>
+    /// <param name="loggerFactory">Where the merge logs; nothing is logged when null.</param>
+    /// <param name="cancellationToken">Cancels the merge; the output then does not appear.</param>
+    /// <exception cref="InvalidBatchOptionsException">The settings are wrong: a malformed URL, no shard plan, no bucket.</exception>
+    /// <exception cref="IOException">A part is missing or does not hold its planned lines, or the store failed.</exception>
+    public static async Task<RunSummary> MergeAsync(MergeOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
-        logger ??= NullLogger.Instance;
-        var started = System.Diagnostics.Stopwatch.StartNew();
-        StorageLocation output;
+        if (options.ShardCount < 1)
+        {
+            throw new InvalidBatchOptionsException($"--shard-count must be at least 1, not {options.ShardCount}");
+        }
+
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(typeof(ShardMerge).FullName!);
+        using var store = new ObjectStore(options.S3Endpoint, options.S3PartBytes) { CopyPartMinimumBytes = options.CopyPartMinimumBytes };
         try
         {
-            output = StorageLocation.Parse(outputPath);
+            var summary = await MergePartsAsync(options.OutputDataPath, options.ShardCount, store, logger, cancellationToken).ConfigureAwait(false);
+            if (!string.IsNullOrWhiteSpace(options.SummaryPath))
+            {
+                await File.WriteAllTextAsync(options.SummaryPath, summary.ToJson() + "\n", Encoding.UTF8, cancellationToken).ConfigureAwait(false);
+            }
+
+            return summary;
         }
-        catch (StorageException ex)
+        catch (StorageException ex) when (ex.IsSettingsProblem)
         {
-            throw new InvalidBatchOptionsException($"--output-data-path: {ex.Message}");
+            throw new InvalidBatchOptionsException(ex.Message);
         }
+    }
+
+    private static async Task<RunSummary> MergePartsAsync(string outputPath, int shardCount, ObjectStore store, ILogger logger, CancellationToken ct)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var output = StorageLocation.Parse(outputPath);
 
         var planLocation = ShardPlan.LocationOf(output, shardCount);
         var plan = ShardPlan.Parse(
@@ -148,7 +165,4 @@ internal static class PartMerge
             LatencyP99 = TimeSpan.FromMilliseconds(Max(s => Latency(s, "p99"))),
         };
     }
-
-    /// <summary>Writes <paramref name="summary"/> as JSON to <paramref name="path"/> (a local file, like <c>--summary-path</c>).</summary>
-    public static Task WriteSummaryAsync(RunSummary summary, string path) => File.WriteAllTextAsync(path, summary.ToJson() + "\n", Encoding.UTF8);
 }
