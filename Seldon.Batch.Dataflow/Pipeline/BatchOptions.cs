@@ -99,6 +99,9 @@ public sealed record BatchOptions
     /// <summary>Bytes of one multipart upload part of an S3 output (tests lower it; S3 needs 5 MiB but for the last).</summary>
     internal int S3PartBytes { get; init; } = ObjectStore.DefaultPartBytes;
 
+    /// <summary>Bytes of one ranged GET of an S3 input (tests lower it to read an object in many requests).</summary>
+    internal int S3ReadChunkBytes { get; init; } = ObjectStore.DefaultReadChunkBytes;
+
     /// <summary>Throws <see cref="InvalidBatchOptionsException"/> naming the first invalid setting.
     /// With <paramref name="checkFiles"/>, also checks the input file is readable and the output folder writable.</summary>
     public void Validate(bool checkFiles = true)

@@ -23,7 +23,9 @@ internal sealed class ObjectStore : IDisposable
     public const int DefaultPartBytes = 8 << 20;
 
     /// <summary>Bytes fetched by one ranged GET of an input: a long run never depends on one connection living for hours.</summary>
-    public int ReadChunkBytes { get; init; } = 32 << 20;
+    public int ReadChunkBytes { get; init; } = DefaultReadChunkBytes;
+
+    public const int DefaultReadChunkBytes = 32 << 20;
 
     /// <summary>The smallest part S3 accepts but for the last (5 MiB); parts smaller than this are joined by streaming.</summary>
     public long CopyPartMinimumBytes { get; init; } = 5 << 20;
