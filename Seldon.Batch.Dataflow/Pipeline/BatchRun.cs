@@ -219,6 +219,19 @@ public static class BatchRun
     private static async Task<WrittenPrefix?> StartingPointAsync(BatchOptions options, RunStorage storage, ILogger logger, CancellationToken ct)
     {
         var target = storage.Output;
+        if (storage.Plan is not null && await target.ExistsAsync(ct).ConfigureAwait(false))
+        {
+            // A shard's part is published once: a restarted pod finds its work done, a second pod on the same index stops.
+            if (!options.Resume)
+            {
+                throw new IOException($"{target.Location} was already published by another run of shard {options.ShardIndex}: use --resume to accept it, or delete it to run the shard again");
+            }
+
+            await target.DiscardPartialAsync(ct).ConfigureAwait(false);
+            logger.LogInformation("Nothing to resume: the part {Part} is already published", target.Location);
+            return null;
+        }
+
         if (!options.Resume)
         {
             await target.DiscardPartialAsync(ct).ConfigureAwait(false);

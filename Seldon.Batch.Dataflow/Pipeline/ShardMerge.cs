@@ -48,9 +48,17 @@ public static class ShardMerge
         var output = StorageLocation.Parse(outputPath);
 
         var planLocation = ShardPlan.LocationOf(output, shardCount);
+        var published = await SmallObjects.ReadAsync(store, planLocation, ct).ConfigureAwait(false);
+        if (published is null && shardCount == 1)
+        {
+            // One shard is a plain run: it wrote the output itself and there is nothing to join.
+            var lines = await CountLinesAsync(output, store, ct).ConfigureAwait(false);
+            logger.LogInformation("One shard wrote {Output} itself ({Lines} lines): nothing to merge", output, lines);
+            return new RunSummary { OutputPath = output.ToString(), Instances = lines, Elapsed = started.Elapsed };
+        }
+
         var plan = ShardPlan.Parse(
-            await SmallObjects.ReadAsync(store, planLocation, ct).ConfigureAwait(false)
-                ?? throw new InvalidBatchOptionsException($"there is no shard plan at {planLocation}: did the shards run with this -o and --shard-count {shardCount}?"),
+            published ?? throw new InvalidBatchOptionsException($"there is no shard plan at {planLocation}: did the shards run with this -o and --shard-count {shardCount}?"),
             planLocation);
 
         var parts = new List<(StorageLocation Location, long Bytes)>();
@@ -77,31 +85,43 @@ public static class ShardMerge
         return Combine(summaries, output.ToString(), started.Elapsed);
     }
 
+    private static async Task<long> CountLinesAsync(StorageLocation location, ObjectStore store, CancellationToken ct)
+    {
+        var (lines, _, _, _) = await ReadPartAsync(location, store, ct).ConfigureAwait(false);
+        return lines;
+    }
+
+    /// <summary>Streams a part (or output) once: its line count, first and last lines and size in bytes.</summary>
+    private static async Task<(long Lines, string? First, string? Last, long Bytes)> ReadPartAsync(StorageLocation location, ObjectStore store, CancellationToken ct)
+    {
+        var source = InputSource.Create(location, InputCompression.None, store);
+        var version = await source.DescribeAsync(ct).ConfigureAwait(false);
+        long lines = 0;
+        string? first = null, last = null;
+        await using var reading = await source.OpenAsync(version, 0, null, ct).ConfigureAwait(false);
+        await foreach (var line in LineReader.ReadLinesAsync(reading.Decoded, null, atStartOfFile: true, ct).ConfigureAwait(false))
+        {
+            first ??= line;
+            last = line;
+            lines++;
+        }
+
+        return (lines, first, last, version.Length);
+    }
+
     /// <summary>Reads a part once: it must exist and hold the plan's lines for its shard, tagged from the range's first
     /// global line to its last, in the plan's batch. Returns its size in bytes.</summary>
     private static async Task<long> CheckPartAsync(StorageLocation part, ShardRange range, string batchId, ObjectStore store, CancellationToken ct)
     {
-        var source = InputSource.Create(part, InputCompression.None, store);
-        InputVersion version;
+        long lines, bytes;
+        string? first, last;
         try
         {
-            version = await source.DescribeAsync(ct).ConfigureAwait(false);
+            (lines, first, last, bytes) = await ReadPartAsync(part, store, ct).ConfigureAwait(false);
         }
         catch (StorageException ex) when (ex.IsSettingsProblem)
         {
             throw StorageException.Failure($"{part} is missing: that shard has not completed ({ex.Message})", ex);
-        }
-
-        long lines = 0;
-        string? first = null, last = null;
-        await using (var reading = await source.OpenAsync(version, 0, null, ct).ConfigureAwait(false))
-        {
-            await foreach (var line in LineReader.ReadLinesAsync(reading.Decoded, null, atStartOfFile: true, ct).ConfigureAwait(false))
-            {
-                first ??= line;
-                last = line;
-                lines++;
-            }
         }
 
         if (lines != range.Lines)
@@ -115,7 +135,7 @@ public static class ShardMerge
             CheckTags(part, last!, range.FirstLine + range.Lines - 1, batchId, "last");
         }
 
-        return version.Length;
+        return bytes;
     }
 
     private static void CheckTags(StorageLocation part, string line, long index, string batchId, string which)
