@@ -17,9 +17,9 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
     public void Dispose() => _dir.Delete(recursive: true);
 
     [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int signal);
+    internal static extern int kill(int pid, int signal);
 
-    private static Process Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    internal static Process Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {
         var dll = typeof(CliApplication).Assembly.Location;
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -42,13 +42,13 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
         return Process.Start(start)!;
     }
 
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    internal static async Task<(int Code, string Stdout, string Stderr)> RunAsync(IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {
         using var process = Start(args, environment);
         return await WaitAsync(process);
     }
 
-    private static async Task<(int Code, string Stdout, string Stderr)> WaitAsync(Process process)
+    internal static async Task<(int Code, string Stdout, string Stderr)> WaitAsync(Process process)
     {
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
