@@ -95,10 +95,12 @@ internal sealed class BatchCommandLine
             Resume = Flag(parse, Resume, environment("SELDON_BATCH_RESUME")),
             S3Endpoint = Endpoint(parse, environment),
             InputCompression = Choice<InputCompression>(InputCompression, Get(InputCompression)),
-            ShardCount = Integer(ShardCount, Get(ShardCount)),
-            // An Indexed Job gives each pod its index in JOB_COMPLETION_INDEX: no wrapper script needed.
-            ShardIndex = Integer(ShardIndex, Get(ShardIndex) ?? NonEmpty(environment("JOB_COMPLETION_INDEX")) ?? "0"),
         };
+        // An Indexed Job gives each pod its index in JOB_COMPLETION_INDEX: no wrapper script needed. An Indexed Job
+        // that does not shard (one shard) keeps working whatever its index.
+        var shardCount = Integer(ShardCount, Get(ShardCount));
+        var shardIndex = Get(ShardIndex) ?? (shardCount > 1 ? NonEmpty(environment("JOB_COMPLETION_INDEX")) : null) ?? "0";
+        options = options with { ShardCount = shardCount, ShardIndex = Integer(ShardIndex, shardIndex) };
         var level = CliLogging.ParseLevel(Get(LogLevel)) ?? throw Invalid(LogLevel, Get(LogLevel), "debug, info, warning, error");
         var benchmark = Flag(parse, Benchmark, environment("SELDON_BATCH_BENCHMARK"));
         return new CliRun(options, level, benchmark);
