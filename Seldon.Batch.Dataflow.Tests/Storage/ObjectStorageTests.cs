@@ -204,6 +204,28 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         Assert.Equal(requests, _model.Server.Statistics.Requests);
     }
 
+    [Fact]
+    public async Task Of_two_uploads_racing_for_one_part_only_the_first_is_published()
+    {
+        var bucket = await _s3.NewBucketAsync();
+        var part = Dataflow.Storage.StorageLocation.Parse($"s3://{bucket}/out.txt.parts/part-00000-of-00002");
+        using var store = new Dataflow.Storage.ObjectStore(_s3.Endpoint, MotoServerFixture.MinimumPartBytes);
+        var first = Dataflow.Storage.OutputTarget.Create(part, store);
+        var second = Dataflow.Storage.OutputTarget.Create(part, store);
+        await using (var a = await first.OpenAsync(Dataflow.Storage.WrittenPrefix.None, "b", "tag", CancellationToken.None))
+        await using (var b = await second.OpenAsync(Dataflow.Storage.WrittenPrefix.None, "b", "tag", CancellationToken.None))
+        {
+            await a.WriteAsync(Encoding.UTF8.GetBytes("first\n"));
+            await b.WriteAsync(Encoding.UTF8.GetBytes("second\n"));
+        }
+
+        await first.PublishAsync(exclusive: true, CancellationToken.None);
+        var lost = await Assert.ThrowsAnyAsync<IOException>(() => second.PublishAsync(exclusive: true, CancellationToken.None));
+
+        Assert.Contains("already published by another run", lost.Message);
+        Assert.Equal("first\n", Encoding.UTF8.GetString((await _s3.GetAsync(bucket, "out.txt.parts/part-00000-of-00002"))!));
+    }
+
     private async Task WaitForPartsAsync(string bucket, string checkpoint, int parts, Task run)
     {
         var deadline = Task.Delay(TimeSpan.FromSeconds(60));
