@@ -1,20 +1,12 @@
 namespace Seldon.Batch.Dataflow.Storage;
 
 /// <summary>A read-only view of a stream that counts the bytes read through it and, given a limit, ends there.</summary>
-internal sealed class CountingStream(Stream inner, long limit = long.MaxValue) : Stream
+internal sealed class CountingStream(Stream inner, long limit = long.MaxValue) : ReadOnlyStream
 {
     private long _read;
 
     /// <summary>Bytes read so far; read from another thread for progress.</summary>
     public long BytesRead => Interlocked.Read(ref _read);
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
 
@@ -60,16 +52,6 @@ internal sealed class CountingStream(Stream inner, long limit = long.MaxValue) :
     }
 
     private int Allowed(int wanted) => (int)Math.Min(wanted, limit - _read);
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

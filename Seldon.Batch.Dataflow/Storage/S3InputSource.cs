@@ -23,16 +23,10 @@ internal sealed class S3InputSource(StorageLocation location, InputCompression c
         Task.FromResult<Stream>(new ObjectReadStream(store, Location, version, start));
 
     /// <summary>The object's bytes from a start offset, one ranged GET after another.</summary>
-    private sealed class ObjectReadStream(ObjectStore store, StorageLocation location, InputVersion version, long position) : Stream
+    private sealed class ObjectReadStream(ObjectStore store, StorageLocation location, InputVersion version, long position) : ReadOnlyStream
     {
         private GetObjectResponse? _response;
         private long _chunkEnd;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
 
         public override long Length => version.Length;
 
@@ -88,16 +82,6 @@ internal sealed class S3InputSource(StorageLocation location, InputCompression c
                 throw ObjectStore.Explain(ex, location, "reading the input");
             }
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -92,34 +92,26 @@ internal sealed record ShardPlan(string InputTag, long InputLength, string Batch
 
     private static long Target(int k, long length, int count) => (long)((UInt128)(ulong)length * (ulong)k / (ulong)count);
 
-    public byte[] ToJson()
+    public byte[] ToJson() => SmallJson.Write(json =>
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        json.WriteNumber("shard_count", Count);
+        json.WriteString("input_tag", InputTag);
+        json.WriteNumber("input_length", InputLength);
+        json.WriteString("batch_id", BatchId);
+        json.WriteNumber("lines", Lines);
+        json.WriteStartArray("ranges");
+        foreach (var range in Ranges)
         {
             json.WriteStartObject();
-            json.WriteNumber("shard_count", Count);
-            json.WriteString("input_tag", InputTag);
-            json.WriteNumber("input_length", InputLength);
-            json.WriteString("batch_id", BatchId);
-            json.WriteNumber("lines", Lines);
-            json.WriteStartArray("ranges");
-            foreach (var range in Ranges)
-            {
-                json.WriteStartObject();
-                json.WriteNumber("start", range.Start);
-                json.WriteNumber("end", range.End);
-                json.WriteNumber("first_line", range.FirstLine);
-                json.WriteNumber("lines", range.Lines);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
+            json.WriteNumber("start", range.Start);
+            json.WriteNumber("end", range.End);
+            json.WriteNumber("first_line", range.FirstLine);
+            json.WriteNumber("lines", range.Lines);
             json.WriteEndObject();
         }
 
-        return buffer.ToArray();
-    }
+        json.WriteEndArray();
+    });
 
     /// <summary>Reads a published plan; throws a settings <see cref="StorageException"/> naming <paramref name="location"/> when it is not one.</summary>
     public static ShardPlan Parse(ReadOnlyMemory<byte> bytes, StorageLocation location)

@@ -12,34 +12,26 @@ internal sealed record UploadCheckpoint(string UploadId, string BatchId, string 
 
     public UploadCheckpoint With(UploadedPart part) => this with { Parts = [.. Parts, part] };
 
-    public byte[] ToJson()
+    public byte[] ToJson() => SmallJson.Write(json =>
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        json.WriteString("upload_id", UploadId);
+        json.WriteString("batch_id", BatchId);
+        json.WriteString("input_tag", InputTag);
+        json.WriteNumber("lines", Lines);
+        json.WriteNumber("bytes", Bytes);
+        json.WriteStartArray("parts");
+        foreach (var part in Parts)
         {
             json.WriteStartObject();
-            json.WriteString("upload_id", UploadId);
-            json.WriteString("batch_id", BatchId);
-            json.WriteString("input_tag", InputTag);
-            json.WriteNumber("lines", Lines);
-            json.WriteNumber("bytes", Bytes);
-            json.WriteStartArray("parts");
-            foreach (var part in Parts)
-            {
-                json.WriteStartObject();
-                json.WriteNumber("number", part.Number);
-                json.WriteString("etag", part.ETag);
-                json.WriteNumber("lines", part.Lines);
-                json.WriteNumber("bytes", part.Bytes);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
+            json.WriteNumber("number", part.Number);
+            json.WriteString("etag", part.ETag);
+            json.WriteNumber("lines", part.Lines);
+            json.WriteNumber("bytes", part.Bytes);
             json.WriteEndObject();
         }
 
-        return buffer.ToArray();
-    }
+        json.WriteEndArray();
+    });
 
     /// <summary>Reads a checkpoint; throws <see cref="JsonException"/> or <see cref="KeyNotFoundException"/> when it is not one.</summary>
     public static UploadCheckpoint Parse(ReadOnlyMemory<byte> bytes)
