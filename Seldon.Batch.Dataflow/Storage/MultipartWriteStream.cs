@@ -4,9 +4,10 @@ namespace Seldon.Batch.Dataflow.Storage;
 /// and hands each part to an uploader while the next one fills (one upload in flight; a slow store slows the writer).
 /// What is left when the stream ends is the final part, uploaded only by <see cref="FinishAsync"/>: an interrupted
 /// run keeps its uploaded parts and loses at most the one it was filling.</summary>
-internal sealed class MultipartWriteStream(int partBytes, Func<ReadOnlyMemory<byte>, long, CancellationToken, Task> uploadPart) : Stream
+internal sealed class MultipartWriteStream(int partBytes, Func<byte[], long, CancellationToken, Task> uploadPart) : Stream
 {
-    private MemoryStream _filling = new();
+    // Sized for a part and a writer's buffer beyond it, so it never doubles past what a part needs.
+    private MemoryStream _filling = new(partBytes + (1 << 17));
     private Task _upload = Task.CompletedTask;
 
     public override bool CanRead => false;
@@ -56,7 +57,7 @@ internal sealed class MultipartWriteStream(int partBytes, Func<ReadOnlyMemory<by
 
         var part = bytes[..end].ToArray();
         var lines = part.AsSpan().Count((byte)'\n');
-        var rest = new MemoryStream();
+        var rest = new MemoryStream(partBytes + (1 << 17));
         rest.Write(bytes.Span[end..]);
         _filling = rest;
         await _upload.ConfigureAwait(false);
@@ -65,7 +66,7 @@ internal sealed class MultipartWriteStream(int partBytes, Func<ReadOnlyMemory<by
     }
 
     /// <summary>Waits for the part in flight and returns the rest: the last part, for the caller to upload.</summary>
-    public async Task<ReadOnlyMemory<byte>> FinishAsync()
+    public async Task<byte[]> FinishAsync()
     {
         await _upload.ConfigureAwait(false);
         return _filling.ToArray();

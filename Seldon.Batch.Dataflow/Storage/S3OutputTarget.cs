@@ -90,10 +90,10 @@ internal sealed class S3OutputTarget(StorageLocation location, ObjectStore store
         return _writer;
     }
 
-    private async Task UploadPartAsync(ReadOnlyMemory<byte> bytes, long lines, CancellationToken ct)
+    private async Task UploadPartAsync(byte[] bytes, long lines, CancellationToken ct)
     {
         var number = _state!.Parts.Count + 1;
-        using var body = new MemoryStream(bytes.ToArray(), writable: false);
+        using var body = new MemoryStream(bytes, writable: false);
         var response = await Call(
             () => store.Client.UploadPartAsync(
                 new UploadPartRequest
@@ -128,7 +128,7 @@ internal sealed class S3OutputTarget(StorageLocation location, ObjectStore store
         {
             if (last.Length > 0)
             {
-                await UploadPartAsync(last, last.Span.Count((byte)'\n'), ct).ConfigureAwait(false);
+                await UploadPartAsync(last, last.AsSpan().Count((byte)'\n'), ct).ConfigureAwait(false);
             }
 
             await Conditional(
