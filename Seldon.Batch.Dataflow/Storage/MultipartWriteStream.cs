@@ -4,10 +4,25 @@ namespace Seldon.Batch.Dataflow.Storage;
 /// and hands each part to an uploader while the next one fills (one upload in flight; a slow store slows the writer).
 /// What is left when the stream ends is the final part, uploaded only by <see cref="FinishAsync"/>: an interrupted
 /// run keeps its uploaded parts and loses at most the one it was filling.</summary>
-internal sealed class MultipartWriteStream(int partBytes, Func<byte[], long, CancellationToken, Task> uploadPart) : Stream
+/// <param name="partBytes">Size of the first parts.</param>
+/// <param name="partsSoFar">Parts already uploaded (a resumed upload).</param>
+/// <param name="uploadPart">Uploads one part: its bytes and the lines they hold.</param>
+internal sealed class MultipartWriteStream(int partBytes, int partsSoFar, Func<byte[], long, CancellationToken, Task> uploadPart) : Stream
 {
+    /// <summary>Parts after which the part size doubles: S3 takes at most 10,000 parts, which at a fixed 8 MiB would
+    /// end outputs at 80 GB; doubling every 1,000 parts up to 1 GiB (a part is held in memory) takes them to about 4 TB.</summary>
+    internal const int PartsPerSize = 1000;
+
+    private const long MaxPartBytes = 1L << 30;
+
+    private int _parts = partsSoFar;
+
     // Sized for a part and a writer's buffer beyond it, so it never doubles past what a part needs.
-    private MemoryStream _filling = new(partBytes + (1 << 17));
+    private MemoryStream _filling = new(PartSize(partBytes, partsSoFar) + (1 << 17));
+
+    /// <summary>The size of the next part once <paramref name="parts"/> parts are uploaded.</summary>
+    internal static int PartSize(int firstPartBytes, int parts) => (int)Math.Min((long)firstPartBytes << Math.Min(parts / PartsPerSize, 16), MaxPartBytes);
+
     private Task _upload = Task.CompletedTask;
 
     public override bool CanRead => false;
@@ -26,7 +41,7 @@ internal sealed class MultipartWriteStream(int partBytes, Func<byte[], long, Can
     {
         ThrowIfUploadFailed();
         _filling.Write(buffer);
-        if (_filling.Length >= partBytes)
+        if (_filling.Length >= PartSize(partBytes, _parts))
         {
             CutPartAsync().GetAwaiter().GetResult();
         }
@@ -36,7 +51,7 @@ internal sealed class MultipartWriteStream(int partBytes, Func<byte[], long, Can
     {
         ThrowIfUploadFailed();
         _filling.Write(buffer.Span);
-        if (_filling.Length >= partBytes)
+        if (_filling.Length >= PartSize(partBytes, _parts))
         {
             await CutPartAsync().ConfigureAwait(false);
         }
@@ -57,7 +72,8 @@ internal sealed class MultipartWriteStream(int partBytes, Func<byte[], long, Can
 
         var part = bytes[..end].ToArray();
         var lines = part.AsSpan().Count((byte)'\n');
-        var rest = new MemoryStream(partBytes + (1 << 17));
+        _parts++;
+        var rest = new MemoryStream(PartSize(partBytes, _parts) + (1 << 17));
         rest.Write(bytes.Span[end..]);
         _filling = rest;
         await _upload.ConfigureAwait(false);

@@ -86,7 +86,7 @@ internal sealed class S3OutputTarget(StorageLocation location, ObjectStore store
             await SaveCheckpointAsync(ct).ConfigureAwait(false);
         }
 
-        _writer = new MultipartWriteStream(store.PartBytes, UploadPartAsync);
+        _writer = new MultipartWriteStream(store.PartBytes, _state.Parts.Count, UploadPartAsync);
         return _writer;
     }
 
