@@ -76,6 +76,24 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
     }
 
     [Fact]
+    public async Task A_gzip_input_is_sharded_by_its_decoded_lines()
+    {
+        var options = await InputAsync(120);
+        await BatchRun.RunAsync(options with { OutputDataPath = PathOf("reference.txt") });
+        var packed = PathOf("input.txt.gz");
+        await using (var file = File.Create(packed))
+        await using (var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            await gzip.WriteAsync(await File.ReadAllBytesAsync(options.InputDataPath));
+        }
+
+        await ShardsAsync(options with { InputDataPath = packed }, 4);
+        await ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 4 });
+
+        Assert.Equal(WithoutInstanceIds(await File.ReadAllLinesAsync(PathOf("reference.txt"))), WithoutInstanceIds(await File.ReadAllLinesAsync(options.OutputDataPath)));
+    }
+
+    [Fact]
     public async Task Shards_without_a_batch_id_agree_on_one_derived_from_the_plan()
     {
         var options = await InputAsync(40, batchId: "");

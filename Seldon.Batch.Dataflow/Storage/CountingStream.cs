@@ -35,7 +35,8 @@ internal sealed class CountingStream(Stream inner, long limit = long.MaxValue) :
         return n;
     }
 
-    /// <summary>Reads and drops <paramref name="bytes"/> bytes (to reach a range inside a compressed input); throws when the stream ends first.</summary>
+    /// <summary>Reads and drops <paramref name="bytes"/> bytes (to reach a range inside a compressed input), neither counted
+    /// nor limited; throws when the stream ends first.</summary>
     public async Task SkipAsync(long bytes, CancellationToken ct)
     {
         var buffer = new byte[1 << 16];

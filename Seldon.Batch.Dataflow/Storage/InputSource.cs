@@ -39,7 +39,7 @@ internal abstract class InputSource
 
         // A gzip stream cannot be entered in the middle: a shard decodes from the start and drops what precedes its range.
         var compressed = new CountingStream(await OpenStoredAsync(version, 0, ct).ConfigureAwait(false));
-        var decoded = new CountingStream(new GZipStream(compressed, CompressionMode.Decompress), end is null ? long.MaxValue : end.Value);
+        var decoded = new CountingStream(new GZipStream(compressed, CompressionMode.Decompress), end is null ? long.MaxValue : end.Value - start);
         try
         {
             await decoded.SkipAsync(start, ct).ConfigureAwait(false);
