@@ -41,7 +41,7 @@ internal sealed class BatchCommandLine
     public readonly CliSetting S3Endpoint = new("--s3-endpoint", null, "SELDON_BATCH_S3_ENDPOINT", null, "Endpoint of an S3-compatible store (MinIO, Ceph…) for s3:// paths; turns on path-style addressing. Default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS. Credentials: the AWS SDK's usual chain", "URL");
     public readonly CliSetting InputCompression = new("--input-compression", null, "SELDON_BATCH_INPUT_COMPRESSION", "auto", "Whether the input is gzip, decoded while read (auto: when its name ends in .gz)", "auto|gzip|none");
     public readonly CliSetting ShardCount = new("--shard-count", null, "SELDON_BATCH_SHARD_COUNT", "1", "Split the input into N shards; this run processes one and writes <output>.parts/part-0000K-of-0000N (join them with merge)", "N");
-    public readonly CliSetting ShardIndex = new("--shard-index", null, "SELDON_BATCH_SHARD_INDEX", null, "The shard this run processes, 0 to N-1 [default: JOB_COMPLETION_INDEX, else 0]", "K");
+    public readonly CliSetting ShardIndex = new("--shard-index", null, "SELDON_BATCH_SHARD_INDEX", null, "The shard this run processes, 0 to N-1; by default JOB_COMPLETION_INDEX when --shard-count is above 1, else 0", "K");
 
     public readonly Option<bool> Resume = new("--resume")
     {
