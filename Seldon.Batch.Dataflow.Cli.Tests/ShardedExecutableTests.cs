@@ -65,8 +65,9 @@ public sealed class ShardedExecutableTests : IClassFixture<DemoServerFixture>, I
     [Fact]
     public async Task A_shard_killed_mid_run_resumes_its_own_part()
     {
-        await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 5 });
-        var input = await InputAsync(800);
+        // Slow enough that the killed shard (600 lines, 2 workers) runs for seconds: its side file is flushed once a second.
+        await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 10 });
+        var input = await InputAsync(1200);
         var reference = await RunAsync([.. Common(slow.RestPort, workers: 8), "-i", input, "-o", PathOf("reference.txt")]);
         Assert.True(reference.Code == 0, reference.Stderr);
         string[] Shard(int k) => [.. Common(slow.RestPort), "-i", input, "-o", PathOf("out.txt"), "--shard-count", "2", "--shard-index", $"{k}"];
