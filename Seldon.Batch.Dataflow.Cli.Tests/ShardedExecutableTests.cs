@@ -99,6 +99,53 @@ public sealed class ShardedExecutableTests : IClassFixture<DemoServerFixture>, I
         Assert.Equal(Normalised(await File.ReadAllLinesAsync(PathOf("reference.txt"))), Normalised(await File.ReadAllLinesAsync(PathOf("out.txt"))));
     }
 
+    [Fact]
+    public async Task A_run_killed_mid_upload_resumes_after_its_last_uploaded_part()
+    {
+        var bucket = await _s3.NewBucketAsync();
+        // About 200 bytes of output a line: 80,000 lines are three 5 MiB parts and a last one.
+        var input = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 80_000).Select(i => $"[[{i}, {i % 9}]]\n")));
+        await _s3.PutAsync(bucket, "in.txt", input);
+        var environment = new Dictionary<string, string>
+        {
+            ["SELDON_BATCH_S3_ENDPOINT"] = _s3.Endpoint,
+            ["AWS_ACCESS_KEY_ID"] = "testing",
+            ["AWS_SECRET_ACCESS_KEY"] = "testing",
+            ["AWS_REGION"] = "us-east-1",
+        };
+        await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 20 });
+        string[] Run(int port) => [.. Common(port, workers: 4), "-s", "50", "--s3-part-size", "5242880", "-i", $"s3://{bucket}/in.txt"];
+        var reference = await RunAsync([.. Run(_model.Server.RestPort), "-o", $"s3://{bucket}/reference.txt"], environment);
+        Assert.True(reference.Code == 0, reference.Stderr);
+
+        long kept;
+        using (var doomed = Start([.. Run(slow.RestPort), "-o", $"s3://{bucket}/out.txt"], environment))
+        {
+            var deadline = Task.Delay(TimeSpan.FromSeconds(90));
+            JsonNode? checkpoint = null;
+            while (!doomed.HasExited && !deadline.IsCompleted
+                && ((checkpoint = await _s3.GetAsync(bucket, "out.txt.upload.json") is { } bytes ? JsonNode.Parse(bytes) : null) is null || checkpoint["parts"]!.AsArray().Count < 1))
+            {
+                await Task.Delay(50);
+            }
+
+            Assert.False(doomed.HasExited, "the run finished before it could be killed");
+            Assert.Equal(0, kill(doomed.Id, 9));
+            await doomed.WaitForExitAsync();
+            kept = JsonNode.Parse((await _s3.GetAsync(bucket, "out.txt.upload.json"))!)!["lines"]!.GetValue<long>();
+        }
+
+        Assert.Null(await _s3.GetAsync(bucket, "out.txt"));
+        var resumed = await RunAsync([.. Run(_model.Server.RestPort), "-o", $"s3://{bucket}/out.txt", "--resume", "-b"], environment);
+
+        Assert.True(resumed.Code == 0, resumed.Stderr);
+        Assert.InRange(kept, 1, 79_999);
+        Assert.Contains($"resumed lines: {kept}", resumed.Stdout);
+        Assert.Equal(
+            Normalised(Encoding.UTF8.GetString((await _s3.GetAsync(bucket, "reference.txt"))!).TrimEnd('\n').Split('\n')),
+            Normalised(Encoding.UTF8.GetString((await _s3.GetAsync(bucket, "out.txt"))!).TrimEnd('\n').Split('\n')));
+    }
+
     private static int LineCount(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);

@@ -16,6 +16,7 @@ public sealed class StorageCommandLineTests
         Assert.Equal(0, options.ShardIndex);
         Assert.Equal(InputCompression.Auto, options.InputCompression);
         Assert.Equal("", options.S3Endpoint);
+        Assert.Equal(8 << 20, options.S3PartSize);
     }
 
     [Fact]
@@ -46,6 +47,7 @@ public sealed class StorageCommandLineTests
     [InlineData("--input-compression", "-i IN -o OUT --input-compression zip")]
     [InlineData("--output-data-path", "-i IN -o s3://x/key")]
     [InlineData("--input-data-path", "-o OUT -i s3://bucket")]
+    [InlineData("--s3-part-size", "-i IN -o OUT --s3-part-size 1048576")]
     public async Task Bad_storage_settings_exit_2_naming_the_option(string option, string arguments)
     {
         var input = Path.GetTempFileName();

@@ -39,6 +39,7 @@ internal sealed class BatchCommandLine
     public readonly CliSetting SummaryPath = new("--summary-path", null, "SELDON_BATCH_SUMMARY_PATH", null, "Write the run's summary as JSON to this file", "PATH");
 
     public readonly CliSetting S3Endpoint = new("--s3-endpoint", null, "SELDON_BATCH_S3_ENDPOINT", null, "Endpoint of an S3-compatible store (MinIO, Ceph…) for s3:// paths; turns on path-style addressing. Default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS. Credentials: the AWS SDK's usual chain", "URL");
+    public readonly CliSetting S3PartSize = new("--s3-part-size", null, "SELDON_BATCH_S3_PART_SIZE", "8388608", "Bytes of the first parts of an s3:// output's multipart upload (at least 5 MiB; doubles every 1,000 parts): at most this much output is predicted again after a SIGKILL", "BYTES");
     public readonly CliSetting InputCompression = new("--input-compression", null, "SELDON_BATCH_INPUT_COMPRESSION", "auto", "Whether the input is gzip, decoded while read (auto: when its name ends in .gz)", "auto|gzip|none");
     public readonly CliSetting ShardCount = new("--shard-count", null, "SELDON_BATCH_SHARD_COUNT", "1", "Split the input into N shards; this run processes one and writes <output>.parts/part-0000K-of-0000N (join them with merge)", "N");
     public readonly CliSetting ShardIndex = new("--shard-index", null, "SELDON_BATCH_SHARD_INDEX", null, "The shard this run processes, 0 to N-1; by default JOB_COMPLETION_INDEX when --shard-count is above 1, else 0", "K");
@@ -57,7 +58,7 @@ internal sealed class BatchCommandLine
     [
         DeploymentName, GatewayType, Namespace, Host, Transport, DataType, PayloadType, Workers, Retries,
         InputDataPath, OutputDataPath, Method, LogLevel, BatchId, BatchSize, BatchInterval, UseSsl, Token, SslVerify,
-        Timeout, GrpcMaxMessageSize, ShutdownTimeout, MaxFailures, SummaryPath, S3Endpoint, InputCompression, ShardCount, ShardIndex,
+        Timeout, GrpcMaxMessageSize, ShutdownTimeout, MaxFailures, SummaryPath, S3Endpoint, S3PartSize, InputCompression, ShardCount, ShardIndex,
     ];
 
     /// <summary>Reads the options of the batch command; throws <see cref="InvalidBatchOptionsException"/> with the
@@ -94,6 +95,7 @@ internal sealed class BatchCommandLine
             SummaryPath = Get(SummaryPath) ?? "",
             Resume = Flag(parse, Resume, environment("SELDON_BATCH_RESUME")),
             S3Endpoint = Endpoint(parse, environment),
+            S3PartSize = Integer(S3PartSize, Get(S3PartSize)),
             InputCompression = Choice<InputCompression>(InputCompression, Get(InputCompression)),
         };
         // An Indexed Job gives each pod its index in JOB_COMPLETION_INDEX: no wrapper script needed. An Indexed Job

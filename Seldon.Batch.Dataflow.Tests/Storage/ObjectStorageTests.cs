@@ -31,7 +31,8 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
     private BatchOptions S3Options(DemoModelServer server) => Options(server, "rest") with
     {
         S3Endpoint = _s3.Endpoint,
-        S3PartBytes = MotoServerFixture.MinimumPartBytes,
+        S3PartSize = MotoServerFixture.MinimumPartBytes,
+        MinimumS3PartSize = MotoServerFixture.MinimumPartBytes,
         S3ReadChunkBytes = 4096,
         BatchId = "s3-batch",
     };

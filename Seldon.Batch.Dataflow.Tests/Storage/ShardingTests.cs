@@ -201,7 +201,8 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
             InputDataPath = $"s3://{bucket}/in.txt",
             OutputDataPath = $"s3://{bucket}/out.txt",
             S3Endpoint = _s3.Endpoint,
-            S3PartBytes = MotoServerFixture.MinimumPartBytes,
+            S3PartSize = MotoServerFixture.MinimumPartBytes,
+            MinimumS3PartSize = MotoServerFixture.MinimumPartBytes,
         };
         await BatchRun.RunAsync(local with { OutputDataPath = PathOf("reference.txt") });
 

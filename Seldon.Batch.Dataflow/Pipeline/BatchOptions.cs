@@ -96,8 +96,13 @@ public sealed record BatchOptions
     /// <summary>The shard this run processes, from 0 to <see cref="ShardCount"/> − 1.</summary>
     public int ShardIndex { get; init; }
 
-    /// <summary>Bytes of one multipart upload part of an S3 output (tests lower it; S3 needs 5 MiB but for the last).</summary>
-    internal int S3PartBytes { get; init; } = ObjectStore.DefaultPartBytes;
+    /// <summary>Bytes of the first parts of an S3 output's multipart upload (8 MiB): what a killed run may have to redo at
+    /// most, and what a pod holds in memory twice. From 5 MiB (S3's smallest part) to 1 GiB; the size doubles every
+    /// 1,000 parts.</summary>
+    public int S3PartSize { get; init; } = ObjectStore.DefaultPartBytes;
+
+    /// <summary>The smallest <see cref="S3PartSize"/> accepted: S3's 5 MiB (tests of a local store lower it).</summary>
+    internal int MinimumS3PartSize { get; init; } = 5 << 20;
 
     /// <summary>Bytes of one ranged GET of an S3 input (tests lower it to read an object in many requests).</summary>
     internal int S3ReadChunkBytes { get; init; } = ObjectStore.DefaultReadChunkBytes;
@@ -149,6 +154,11 @@ public sealed record BatchOptions
         if (GrpcMaxMessageBytes < 1024)
         {
             Fail($"--grpc-max-message-size must be at least 1024 bytes, not {GrpcMaxMessageBytes}");
+        }
+
+        if (S3PartSize < MinimumS3PartSize || S3PartSize > 1 << 30)
+        {
+            Fail($"--s3-part-size must be from {MinimumS3PartSize} (S3's smallest part) to {1 << 30} bytes, not {S3PartSize}");
         }
 
         if (ShardCount < 1)

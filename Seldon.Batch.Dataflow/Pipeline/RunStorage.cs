@@ -38,7 +38,7 @@ internal sealed class RunStorage : IDisposable
 
     public static async Task<RunStorage> PrepareAsync(BatchOptions options, ILogger logger, CancellationToken ct)
     {
-        var store = new ObjectStore(options.S3Endpoint, options.S3PartBytes) { ReadChunkBytes = options.S3ReadChunkBytes };
+        var store = new ObjectStore(options.S3Endpoint, options.S3PartSize) { ReadChunkBytes = options.S3ReadChunkBytes };
         try
         {
             var input = InputSource.Create(StorageLocation.Parse(options.InputDataPath), options.InputCompression, store);
