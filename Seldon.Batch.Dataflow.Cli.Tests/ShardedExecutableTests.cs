@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using Seldon.Batch.Dataflow.Server;
@@ -78,15 +79,7 @@ public sealed class ShardedExecutableTests : IClassFixture<DemoServerFixture>, I
         using (var doomed = Start(Shard(1)))
         {
             // The side file reaches the disk about once a second: wait for a real prefix, then kill without warning.
-            var deadline = Task.Delay(TimeSpan.FromSeconds(60));
-            while (!doomed.HasExited && !deadline.IsCompleted && (!File.Exists(side) || LineCount(side) < 20))
-            {
-                await Task.Delay(20);
-            }
-
-            Assert.False(doomed.HasExited, "the shard finished before it could be killed");
-            Assert.Equal(0, kill(doomed.Id, 9));
-            await doomed.WaitForExitAsync();
+            await KillWhenAsync(doomed, () => Task.FromResult(File.Exists(side) && LineCount(side) >= 20));
         }
 
         Assert.False(File.Exists(PathOf("out.txt.parts/part-00001-of-00002")));
@@ -106,13 +99,7 @@ public sealed class ShardedExecutableTests : IClassFixture<DemoServerFixture>, I
         // About 200 bytes of output a line: 80,000 lines are three 5 MiB parts and a last one.
         var input = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 80_000).Select(i => $"[[{i}, {i % 9}]]\n")));
         await _s3.PutAsync(bucket, "in.txt", input);
-        var environment = new Dictionary<string, string>
-        {
-            ["SELDON_BATCH_S3_ENDPOINT"] = _s3.Endpoint,
-            ["AWS_ACCESS_KEY_ID"] = "testing",
-            ["AWS_SECRET_ACCESS_KEY"] = "testing",
-            ["AWS_REGION"] = "us-east-1",
-        };
+        var environment = S3Environment("SELDON_BATCH_S3_ENDPOINT");
         await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 20 });
         string[] Run(int port) => [.. Common(port, workers: 4), "-s", "50", "--s3-part-size", "5242880", "-i", $"s3://{bucket}/in.txt"];
         var reference = await RunAsync([.. Run(_model.Server.RestPort), "-o", $"s3://{bucket}/reference.txt"], environment);
@@ -121,17 +108,7 @@ public sealed class ShardedExecutableTests : IClassFixture<DemoServerFixture>, I
         long kept;
         using (var doomed = Start([.. Run(slow.RestPort), "-o", $"s3://{bucket}/out.txt"], environment))
         {
-            var deadline = Task.Delay(TimeSpan.FromSeconds(90));
-            JsonNode? checkpoint = null;
-            while (!doomed.HasExited && !deadline.IsCompleted
-                && ((checkpoint = await _s3.GetAsync(bucket, "out.txt.upload.json") is { } bytes ? JsonNode.Parse(bytes) : null) is null || checkpoint["parts"]!.AsArray().Count < 1))
-            {
-                await Task.Delay(50);
-            }
-
-            Assert.False(doomed.HasExited, "the run finished before it could be killed");
-            Assert.Equal(0, kill(doomed.Id, 9));
-            await doomed.WaitForExitAsync();
+            await KillWhenAsync(doomed, async () => await _s3.GetAsync(bucket, "out.txt.upload.json") is { } bytes && JsonNode.Parse(bytes)!["parts"]!.AsArray().Count >= 1);
             kept = JsonNode.Parse((await _s3.GetAsync(bucket, "out.txt.upload.json"))!)!["lines"]!.GetValue<long>();
         }
 
@@ -145,6 +122,29 @@ public sealed class ShardedExecutableTests : IClassFixture<DemoServerFixture>, I
             Normalised(Encoding.UTF8.GetString((await _s3.GetAsync(bucket, "reference.txt"))!).TrimEnd('\n').Split('\n')),
             Normalised(Encoding.UTF8.GetString((await _s3.GetAsync(bucket, "out.txt"))!).TrimEnd('\n').Split('\n')));
     }
+
+    /// <summary>Kills <paramref name="process"/> with SIGKILL (no chance to clean up) as soon as <paramref name="ready"/> holds.</summary>
+    private static async Task KillWhenAsync(Process process, Func<Task<bool>> ready)
+    {
+        var deadline = Task.Delay(TimeSpan.FromSeconds(90));
+        while (!process.HasExited && !deadline.IsCompleted && !await ready())
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.False(process.HasExited, "the run finished before it could be killed");
+        Assert.False(deadline.IsCompleted, "the run never reached the point where it was to be killed");
+        Assert.Equal(0, kill(process.Id, 9));
+        await process.WaitForExitAsync();
+    }
+
+    private Dictionary<string, string> S3Environment(string endpointVariable) => new()
+    {
+        [endpointVariable] = _s3.Endpoint,
+        ["AWS_ACCESS_KEY_ID"] = "testing",
+        ["AWS_SECRET_ACCESS_KEY"] = "testing",
+        ["AWS_REGION"] = "us-east-1",
+    };
 
     private static int LineCount(string path)
     {
@@ -165,13 +165,7 @@ public sealed class ShardedExecutableTests : IClassFixture<DemoServerFixture>, I
         var bucket = await _s3.NewBucketAsync();
         var input = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 200).Select(i => $"[[{i}, 2]]\n")));
         await _s3.PutAsync(bucket, "batch/in.txt", input);
-        var environment = new Dictionary<string, string>
-        {
-            ["AWS_ENDPOINT_URL"] = _s3.Endpoint,
-            ["AWS_ACCESS_KEY_ID"] = "testing",
-            ["AWS_SECRET_ACCESS_KEY"] = "testing",
-            ["AWS_REGION"] = "us-east-1",
-        };
+        var environment = S3Environment("AWS_ENDPOINT_URL");
 
         var run = await RunAsync([.. Common(_model.Server.RestPort), "-i", $"s3://{bucket}/batch/in.txt", "-o", $"s3://{bucket}/batch/out.txt", "-b"], environment);
         var missing = await RunAsync([.. Common(_model.Server.RestPort), "-i", $"s3://{bucket}/batch/nothing.txt", "-o", $"s3://{bucket}/batch/out2.txt"], environment);
