@@ -108,7 +108,8 @@ public sealed record BatchOptions
     internal int S3ReadChunkBytes { get; init; } = ObjectStore.DefaultReadChunkBytes;
 
     /// <summary>Throws <see cref="InvalidBatchOptionsException"/> naming the first invalid setting.
-    /// With <paramref name="checkFiles"/>, also checks the input file is readable and the output folder writable.</summary>
+    /// With <paramref name="checkFiles"/>, also checks the input file is readable and the output folder writable (an
+    /// <c>s3://</c> URL is only checked for its form here; the run checks the object and the bucket before its first request).</summary>
     public void Validate(bool checkFiles = true)
     {
         if (string.IsNullOrWhiteSpace(DeploymentName))
