@@ -79,6 +79,20 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
     }
 
     [Fact]
+    public async Task An_empty_input_object_gives_an_empty_output_object()
+    {
+        var bucket = await _s3.NewBucketAsync();
+        await _s3.PutAsync(bucket, "empty.txt", []);
+
+        var summary = await BatchRun.RunAsync(S3Options(_model.Server) with { InputDataPath = $"s3://{bucket}/empty.txt", OutputDataPath = $"s3://{bucket}/out.txt" });
+
+        Assert.Equal(RunOutcome.Completed, summary.Outcome);
+        Assert.Equal(0, summary.Instances);
+        Assert.Equal(0, (await _s3.GetAsync(bucket, "out.txt"))?.Length);
+        Assert.Null(await _s3.GetAsync(bucket, "out.txt.upload.json"));
+    }
+
+    [Fact]
     public async Task Gzip_input_is_decoded_on_the_fly_from_s3_and_from_a_local_file()
     {
         var bucket = await _s3.NewBucketAsync();
