@@ -4,7 +4,7 @@ CONFIG := Release
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: build test run serve bench microbench clean
+.PHONY: build test run serve pack publish bench microbench clean
 
 build:            ## compile the library, the executable and the tests
 	dotnet build $(SLN) -c $(CONFIG)
@@ -17,6 +17,12 @@ run: build        ## the sample batch on the built-in model (or on $$SELDON_BATC
 
 serve: build      ## the built-in demo model on 127.0.0.1:9000 (REST) and :9500 (gRPC) until Ctrl-C
 	dotnet Seldon.Batch.Dataflow.Cli/bin/$(CONFIG)/net10.0/seldon-batch-processor.dll serve
+
+pack:             ## the library's NuGet package and the dotnet tool, in out/packages/ (VERSION=1.2.3 sets the version)
+	dotnet pack $(SLN) -c $(CONFIG) -o out/packages $(if $(VERSION),-p:Version=$(VERSION))
+
+publish:          ## the native seldon-batch-processor for linux-x64 (Native AOT; installs clang if missing), in out/publish/
+	bash deploy/publish.sh
 
 bench:            ## throughput and memory against the built-in server's fixed answers, next to wrk's ceiling
 	bash Seldon.Batch.Dataflow.Benchmarks/bench.sh

@@ -28,7 +28,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 say "bench: building Release"
-dotnet build Seldon.Batch.Dataflow/Seldon.Batch.Dataflow.csproj -c Release -nologo -v quiet >/dev/null
+dotnet build Seldon.Batch.Dataflow.Cli/Seldon.Batch.Dataflow.Cli.csproj -c Release -nologo -v quiet >/dev/null
 
 work="$(mktemp -d /tmp/seldon-bench.XXXXXX)"
 server=""

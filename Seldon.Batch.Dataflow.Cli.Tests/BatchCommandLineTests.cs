@@ -36,6 +36,8 @@ public sealed class BatchCommandLineTests : IDisposable
         }
 
         root.Options.Add(line.Benchmark);
+        root.Options.Add(line.Resume);
+        root.Options.Add(line.RetryFailed);
         foreach (var help in root.Options.OfType<HelpOption>().ToList())
         {
             root.Options.Remove(help);
@@ -131,6 +133,8 @@ public sealed class BatchCommandLineTests : IDisposable
     [InlineData("--ssl-verify", "false", "SslVerify", "False")]
     [InlineData("--timeout", "2", "Timeout", "00:00:02")]
     [InlineData("--grpc-max-message-size", "2048", "GrpcMaxMessageBytes", "2048")]
+    [InlineData("--max-outage", "45", "MaxOutage", "00:00:45")]
+    [InlineData("--wait-ready", "120", "WaitReady", "00:02:00")]
     public void Long_name_sets_its_option(string flag, string value, string property, string expected)
     {
         Assert.Equal(expected, Read(Bind(flag, value), property));
@@ -167,6 +171,8 @@ public sealed class BatchCommandLineTests : IDisposable
     [InlineData("SELDON_BATCH_SSL_VERIFY", "false", "SslVerify", "False")]
     [InlineData("SELDON_BATCH_TIMEOUT", "3", "Timeout", "00:00:03")]
     [InlineData("SELDON_BATCH_GRPC_MAX_MESSAGE_SIZE", "4096", "GrpcMaxMessageBytes", "4096")]
+    [InlineData("SELDON_BATCH_MAX_OUTAGE", "600", "MaxOutage", "00:10:00")]
+    [InlineData("SELDON_BATCH_WAIT_READY", "30", "WaitReady", "00:00:30")]
     [InlineData("SELDON_BATCH_BENCHMARK", "true", "Benchmark", "True")]
     [InlineData("SELDON_BATCH_BENCHMARK", "1", "Benchmark", "True")]
     [InlineData("SELDON_BATCH_BENCHMARK", "false", "Benchmark", "False")]
@@ -218,6 +224,8 @@ public sealed class BatchCommandLineTests : IDisposable
         Assert.True(o.SslVerify);
         Assert.Equal(TimeSpan.FromSeconds(60), o.Timeout);
         Assert.Equal(4194304, o.GrpcMaxMessageBytes);
+        Assert.Equal(TimeSpan.FromSeconds(300), o.MaxOutage);
+        Assert.Equal(TimeSpan.Zero, o.WaitReady);
     }
 
     [Fact]
@@ -253,6 +261,17 @@ public sealed class BatchCommandLineTests : IDisposable
         var ex = Assert.Throws<InvalidBatchOptionsException>(() => Bind("-g", "nginx"));
 
         Assert.Equal("--gateway-type: 'nginx' is not one of ambassador, istio, seldon", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("--max-outage", "0", "--max-outage must be more than 0 seconds, not 0")]
+    [InlineData("--max-outage", "soon", "--max-outage: 'soon' is not a number of seconds")]
+    [InlineData("--wait-ready", "-1", "--wait-ready must be 0 or more seconds, not -1")]
+    public void Outage_settings_are_checked(string flag, string value, string message)
+    {
+        var ex = Assert.Throws<InvalidBatchOptionsException>(() => Bind(flag, value));
+
+        Assert.Equal(message, ex.Message);
     }
 
     [Fact]
@@ -347,6 +366,18 @@ public sealed class BatchCommandLineTests : IDisposable
         await AssertRefusedAsync("--deployment-name", null, "-i", _input, "-o", _output);
     }
 
+    [Theory]
+    [InlineData("--outage-mode", "sometimes", "--outage-mode: 'sometimes' is not one of reset, 503")]
+    [InlineData("--refuse-status", "404", "400 (bad data) or 500")]
+    [InlineData("--answer-status", "abc", "--answer-status: 'abc' is not a valid int32")]
+    public async Task Serve_refuses_bad_fault_settings_with_exit_code_2(string option, string value, string message)
+    {
+        var (code, _, stderr) = await RunAsync(null, "serve", "--port", "0", "--grpc-port", "-1", option, value);
+
+        Assert.Equal(ExitCodes.InvalidSettings, code);
+        Assert.Contains(message, stderr);
+    }
+
     [Fact]
     public async Task Unknown_option_is_refused()
     {
@@ -379,5 +410,22 @@ public sealed class BatchCommandLineTests : IDisposable
         Assert.Contains("-h, --host", stdout);
         Assert.DoesNotContain("-h, --help", stdout);
         Assert.Contains("SELDON_BATCH_MIN_INTERVAL", stdout);
+    }
+
+    [Fact]
+    public void Retry_failed_is_a_flag_and_an_environment_variable()
+    {
+        Assert.True(Bind("--retry-failed").Options.RetryFailed);
+        Assert.True(Bind(new Dictionary<string, string> { ["SELDON_BATCH_RETRY_FAILED"] = "true" }).Options.RetryFailed);
+        Assert.False(Bind(new Dictionary<string, string> { ["SELDON_BATCH_RETRY_FAILED"] = "false" }).Options.RetryFailed);
+        Assert.False(Bind().Options.RetryFailed);
+    }
+
+    [Fact]
+    public async Task Resume_and_retry_failed_together_are_refused()
+    {
+        var message = await AssertRefusedAsync("--retry-failed", null, "-d", "demo", "-i", _input, "-o", _output, "--resume", "--retry-failed");
+
+        Assert.Contains("--resume", message);
     }
 }

@@ -31,7 +31,7 @@ public sealed class DeployManifestTests
         Assert.True(job.Spec.BackoffLimitPerIndex > 0);
         var container = Assert.Single(job.Spec.Template.Spec.Containers);
         var env = Environment(container);
-        Assert.Equal(job.Spec.Completions.ToString(), env["SELDON_BATCH_SHARD_COUNT"]);
+        Assert.Equal(job.Spec.Completions?.ToString(System.Globalization.CultureInfo.InvariantCulture), env["SELDON_BATCH_SHARD_COUNT"]);
         Assert.DoesNotContain("SELDON_BATCH_SHARD_INDEX", env.Keys); // JOB_COMPLETION_INDEX gives it
         Assert.Contains("--resume", container.Args);
         Assert.StartsWith("s3://", env["SELDON_BATCH_INPUT_DATA_PATH"]);

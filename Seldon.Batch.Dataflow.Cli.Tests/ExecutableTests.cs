@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Text;
 using Seldon.Batch.Dataflow.Server;
 using System.Text.Json.Nodes;
 using Seldon.Batch.Dataflow.Cli;
+using static Seldon.Batch.Dataflow.Cli.Tests.CliProcess;
 
 namespace Seldon.Batch.Dataflow.Cli.Tests;
 
@@ -15,46 +17,6 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
     public ExecutableTests(DemoServerFixture fixture) => _fixture = fixture;
 
     public void Dispose() => _dir.Delete(recursive: true);
-
-    [DllImport("libc", SetLastError = true)]
-    internal static extern int kill(int pid, int signal);
-
-    internal static Process Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
-    {
-        var dll = typeof(CliApplication).Assembly.Location;
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(dll);
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("SELDON_BATCH_", StringComparison.Ordinal)).ToList())
-        {
-            start.Environment.Remove(key);
-        }
-
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
-
-        return Process.Start(start)!;
-    }
-
-    internal static async Task<(int Code, string Stdout, string Stderr)> RunAsync(IEnumerable<string> args, IDictionary<string, string>? environment = null)
-    {
-        using var process = Start(args, environment);
-        return await WaitAsync(process);
-    }
-
-    internal static async Task<(int Code, string Stdout, string Stderr)> WaitAsync(Process process)
-    {
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        return (process.ExitCode, await stdout, await stderr);
-    }
 
     [Fact]
     public async Task The_original_flags_give_one_tagged_line_per_input_line()
@@ -140,7 +102,7 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
                 await Task.Delay(20);
             }
 
-            Assert.Equal(0, kill(process.Id, 15));
+            Assert.Equal(0, Kill(process.Id, 15));
             var (code, _, stderr) = await WaitAsync(process);
             Assert.True(code == 143, $"exit code {code}: {stderr}");
             Assert.Contains("--resume", stderr);
@@ -189,5 +151,163 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
 
         Assert.Equal(3, code);
         Assert.Contains("more than --max-failures 5", stderr);
+    }
+
+    [Fact]
+    public async Task A_v2_run_writes_v2_lines_and_an_unknown_v2_model_exits_3_naming_it()
+    {
+        var input = Path.Combine(_dir.FullName, "in.txt");
+        var output = Path.Combine(_dir.FullName, "out.txt");
+        await File.WriteAllLinesAsync(input, ["[[1, 2]]", "[[3, 4]]", "[[5, 6]]"]);
+        string[] common = ["-d", "demo", "-g", "seldon", "-t", "grpc", "-h", $"127.0.0.1:{_fixture.Server.GrpcPort}", "-i", input, "-o", output, "-s", "2"];
+
+        var (code, _, stderr) = await RunAsync(common, new Dictionary<string, string> { ["SELDON_BATCH_PROTOCOL"] = "v2", ["SELDON_BATCH_HEADERS"] = "seldon-model: demo" });
+
+        Assert.True(code == 0, stderr);
+        var lines = (await File.ReadAllLinesAsync(output)).Select(l => JsonNode.Parse(l)!).ToArray();
+        Assert.Equal(3, lines.Length);
+        Assert.Equal(2, lines[2]["parameters"]!["batch_index"]!.GetValue<long>());
+        Assert.Equal("[10,12]", lines[2]["outputs"]![0]!["data"]!.ToJsonString());
+
+        (code, _, stderr) = await RunAsync([.. common, "--protocol", "v2", "--model-name", "nope"]);
+
+        Assert.Equal(3, code);
+        Assert.Contains($"127.0.0.1:{_fixture.Server.GrpcPort} does not know model 'nope'", stderr);
+    }
+
+    [Fact]
+    public async Task A_misspelt_deployment_behind_a_gateway_that_answers_404_exits_3_with_no_output()
+    {
+        await using var gateway = await DemoModelServer.StartAsync(new ServeOptions { AnswerStatus = 404 });
+        var input = Path.Combine(_dir.FullName, "in.txt");
+        var output = Path.Combine(_dir.FullName, "out.txt");
+        await File.WriteAllLinesAsync(input, Enumerable.Range(0, 500).Select(i => $"[[{i}]]"));
+
+        var (code, _, stderr) = await RunAsync(
+            ["-d", "misspelt", "-g", "istio", "-h", $"127.0.0.1:{gateway.RestPort}", "-w", "4", "-i", input, "-o", output]);
+
+        Assert.Equal(3, code);
+        Assert.Contains("HTTP 404", stderr);
+        Assert.Contains("/seldon/default/misspelt/api/v1.0/predictions", stderr);
+        Assert.Contains("is the deployment name right?", stderr);
+        Assert.False(File.Exists(output));
+        Assert.Empty(await File.ReadAllTextAsync(output + ".partial")); // resumable, and no error record written
+        Assert.InRange(gateway.Statistics.Requests, 1, 8);
+    }
+
+    /// <summary>What a line says, without the instance id a line sent again gets anew.</summary>
+    private static string Answer(string line)
+    {
+        var json = JsonNode.Parse(line)!;
+        return $"{json["meta"]!["tags"]!["batch_index"]} {json["data"]?.ToJsonString()} {json["status"]?.ToJsonString()}";
+    }
+
+    private string[] Args(int port, string input, string output, params string[] more) =>
+        ["-d", "demo", "-g", "seldon", "-h", $"127.0.0.1:{port}", "-w", "2", "-u", "exe", "-i", input, "-o", output, .. more];
+
+    [Fact]
+    public async Task Resume_over_the_output_of_another_input_exits_2_and_over_its_own_does_nothing()
+    {
+        var input = Path.Combine(_dir.FullName, "in.txt");
+        var output = Path.Combine(_dir.FullName, "out.txt");
+        await File.WriteAllLinesAsync(input, Enumerable.Range(0, 30).Select(i => $"[[{i}]]"));
+        Assert.Equal(0, (await RunAsync(Args(_fixture.Server.RestPort, input, output))).Code);
+
+        var (own, _, ownErr) = await RunAsync(Args(_fixture.Server.RestPort, input, output, "--resume"));
+        await File.AppendAllLinesAsync(input, ["[[30]]", "[[31]]"]);
+        var (other, stdout, otherErr) = await RunAsync(Args(_fixture.Server.RestPort, input, output, "--resume"));
+
+        Assert.True(own == 0, ownErr);
+        Assert.Contains("Nothing to resume", ownErr);
+        Assert.Equal(2, other);
+        Assert.Equal("", stdout);
+        Assert.Contains("seldon-batch-processor: error: --resume: ", otherErr);
+        Assert.Contains("another input", otherErr);
+        Assert.Equal(30, (await File.ReadAllLinesAsync(output)).Length);
+    }
+
+    [Fact]
+    public async Task Retry_failed_from_the_environment_replaces_the_error_lines_and_says_how_many_it_fixed()
+    {
+        var input = Path.Combine(_dir.FullName, "in.txt");
+        var output = Path.Combine(_dir.FullName, "out.txt");
+        await File.WriteAllLinesAsync(input, Enumerable.Range(0, 30).Select(i => $"[[{i}]]"));
+        await using (var refusing = await DemoModelServer.StartAsync(new ServeOptions { FailFirst = 3, FailStatus = 400, GrpcPort = -1 }))
+        {
+            var (first, firstOut, firstErr) = await RunAsync(Args(refusing.RestPort, input, output, "-b"));
+            Assert.True(first == 0, firstErr);
+            Assert.Contains("failed: 3", firstOut);
+        }
+
+        var (code, stdout, stderr) = await RunAsync(Args(_fixture.Server.RestPort, input, output, "-b"), new Dictionary<string, string> { ["SELDON_BATCH_RETRY_FAILED"] = "true" });
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("retried lines: 3", stdout);
+        Assert.Contains("fixed lines: 3", stdout);
+        Assert.Contains("failed: 0", stdout);
+        var lines = await File.ReadAllLinesAsync(output);
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => $"{i} {{\"names\":[\"t:0\"],\"ndarray\":[[{2 * i}]]}} "), lines.Select(Answer));
+    }
+
+    [Theory]
+    [InlineData(2, 130)] // SIGINT: Ctrl-C twice
+    [InlineData(15, 143)] // SIGTERM twice
+    public async Task A_second_signal_ends_at_once_leaving_a_prefix_that_resume_completes(int signal, int exitCode)
+    {
+        // Ten lines that fail without a request, then lines the model answers only after a minute.
+        var input = Path.Combine(_dir.FullName, "in.txt");
+        var output = Path.Combine(_dir.FullName, "out.txt");
+        await File.WriteAllLinesAsync(input, Enumerable.Range(0, 40).Select(i => i < 10 ? "not json" : $"[[{i}]]"));
+        var (referenceCode, _, referenceErr) = await RunAsync(Args(_fixture.Server.RestPort, input, Path.Combine(_dir.FullName, "reference.txt")));
+        Assert.True(referenceCode == 0, referenceErr);
+        await using var stalled = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 60_000, GrpcPort = -1 });
+
+        using var process = Start(Args(stalled.RestPort, input, output, "--shutdown-timeout", "300"));
+        var stderr = new StringBuilder();
+        var stopping = new TaskCompletionSource();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (stderr)
+            {
+                stderr.AppendLine(e.Data);
+            }
+
+            if (e.Data?.Contains("Stopping", StringComparison.OrdinalIgnoreCase) == true)
+            {
+                stopping.TrySetResult();
+            }
+        };
+        process.BeginErrorReadLine();
+        var side = output + ".partial";
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((stalled.Statistics.Requests < 2 || !File.Exists(side) || (await File.ReadAllLinesAsync(side)).Length < 10) && DateTime.UtcNow < deadline && !process.HasExited)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(0, CliProcess.Kill(process.Id, signal));
+        await stopping.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, CliProcess.Kill(process.Id, signal));
+        // The requests in flight would take a minute, and the graceful stop would give them five: only the second
+        // signal explains an end within 40 s.
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(40));
+
+        string log;
+        lock (stderr)
+        {
+            log = stderr.ToString();
+        }
+
+        Assert.True(process.ExitCode == exitCode, $"exit code {process.ExitCode}: {log}");
+        Assert.Contains("Stopping at once", log);
+        Assert.False(File.Exists(output));
+        Assert.Equal(10, (await File.ReadAllLinesAsync(side)).Length);
+
+        var (code, stdout, resumeErr) = await RunAsync(Args(_fixture.Server.RestPort, input, output, "--resume", "-b"));
+
+        Assert.True(code == 0, resumeErr);
+        Assert.Contains("resumed lines: 10", stdout);
+        Assert.Contains("failed: 10", stdout);
+        Assert.Equal((await File.ReadAllLinesAsync(Path.Combine(_dir.FullName, "reference.txt"))).Select(Answer), (await File.ReadAllLinesAsync(output)).Select(Answer));
     }
 }

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Seldon.Batch.Dataflow.Server;
 using Seldon.Batch.Dataflow.Tests.Storage;
-using static Seldon.Batch.Dataflow.Cli.Tests.ExecutableTests;
+using static Seldon.Batch.Dataflow.Cli.Tests.CliProcess;
 
 namespace Seldon.Batch.Dataflow.Cli.Tests;
 
@@ -134,7 +134,7 @@ public sealed class ShardedExecutableTests : IClassFixture<DemoServerFixture>, I
 
         Assert.False(process.HasExited, "the run finished before it could be killed");
         Assert.False(deadline.IsCompleted, "the run never reached the point where it was to be killed");
-        Assert.Equal(0, kill(process.Id, 9));
+        Assert.Equal(0, Kill(process.Id, 9));
         await process.WaitForExitAsync();
     }
 

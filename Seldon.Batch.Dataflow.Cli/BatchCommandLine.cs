@@ -20,7 +20,7 @@ internal sealed class BatchCommandLine
     public readonly CliSetting DataType = new("--data-type", "-a", "SELDON_BATCH_DATA_TYPE", "data", "How each line is sent: data (array), json (jsonData), str (strData), raw (a whole Seldon message)", "data|json|str|raw");
     public readonly CliSetting PayloadType = new("--payload-type", "-p", "SELDON_BATCH_PAYLOAD_TYPE", "ndarray", "The payload kind of data requests", "ndarray|tensor|tftensor");
     public readonly CliSetting Workers = new("--workers", "-w", "SELDON_BATCH_WORKERS", "1", "Requests in flight at once (parallel workers)", "INTEGER");
-    public readonly CliSetting Retries = new("--retries", "-r", "SELDON_BATCH_RETRIES", "3", "Attempts per request before its lines become error records (3 = up to 3 tries)", "INTEGER");
+    public readonly CliSetting Retries = new("--retries", "-r", "SELDON_BATCH_RETRIES", "3", "Attempts per request for transient failures (429, 408, timeouts) before its lines become error records (3 = up to 3 tries)", "INTEGER");
     public readonly CliSetting InputDataPath = new("--input-data-path", "-i", "SELDON_BATCH_INPUT_DATA_PATH", "/assets/input-data.txt", "The input file or object (s3://bucket/key), one JSON document per line", "PATH|URL");
     public readonly CliSetting OutputDataPath = new("--output-data-path", "-o", "SELDON_BATCH_OUTPUT_DATA_PATH", "/assets/output-data.txt", "The output file or object (s3://bucket/key), one line per input line in input order", "PATH|URL");
     public readonly CliSetting Method = new("--method", "-m", "SELDON_BATCH_METHOD", "predict", "The model endpoint: predictions, or feedback (with --data-type raw)", "predict|feedback");
@@ -36,6 +36,8 @@ internal sealed class BatchCommandLine
 
     public readonly CliSetting ShutdownTimeout = new("--shutdown-timeout", null, "SELDON_BATCH_SHUTDOWN_TIMEOUT", "30", "After Ctrl-C or SIGTERM, seconds that requests in flight may take to finish", "FLOAT");
     public readonly CliSetting MaxFailures = new("--max-failures", null, "SELDON_BATCH_MAX_FAILURES", null, "Stop the run (exit code 3) when more lines than N, or than N% of the lines done, failed; by default failures are only error records", "N|N%");
+    public readonly CliSetting MaxOutage = new("--max-outage", null, "SELDON_BATCH_MAX_OUTAGE", "300", "Seconds to wait for a model that stopped answering (refused, 502/503/504, gRPC Unavailable) before stopping the run (exit code 3, resumable)", "FLOAT");
+    public readonly CliSetting WaitReady = new("--wait-ready", null, "SELDON_BATCH_WAIT_READY", "0", "Seconds the model may take to answer the first request (a deployment still starting); 0 stops within seconds when nothing answers", "FLOAT");
     public readonly CliSetting SummaryPath = new("--summary-path", null, "SELDON_BATCH_SUMMARY_PATH", null, "Write the run's summary as JSON to this file", "PATH");
 
     public readonly CliSetting S3Endpoint = new("--s3-endpoint", null, "SELDON_BATCH_S3_ENDPOINT", null, "Endpoint of an S3-compatible store (MinIO, Ceph…) for s3:// paths; turns on path-style addressing. Default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS. Credentials: the AWS SDK's usual chain", "URL");
@@ -44,9 +46,22 @@ internal sealed class BatchCommandLine
     public readonly CliSetting ShardCount = new("--shard-count", null, "SELDON_BATCH_SHARD_COUNT", "1", "Split the input into N shards; this run processes one and writes <output>.parts/part-0000K-of-0000N (join them with merge)", "N");
     public readonly CliSetting ShardIndex = new("--shard-index", null, "SELDON_BATCH_SHARD_INDEX", null, "The shard this run processes, 0 to N-1; by default JOB_COMPLETION_INDEX when --shard-count is above 1, else 0", "K");
 
+    // The protocol choice (Open Inference Protocol, V2) and request headers.
+    public readonly CliSetting Protocol = new("--protocol", null, "SELDON_BATCH_PROTOCOL", "seldon", "The protocol the model speaks: seldon (Seldon Core 1) or v2 (Open Inference Protocol: MLServer, Seldon Core 2, KServe, Triton)", "seldon|v2");
+    public readonly CliSetting ModelName = new("--model-name", null, "SELDON_BATCH_MODEL_NAME", null, "v2: the model to call [default: the deployment name]", "TEXT");
+    public readonly CliSetting ModelVersion = new("--model-version", null, "SELDON_BATCH_MODEL_VERSION", null, "v2: the model version to call [default: the server's default version]", "TEXT");
+    public readonly CliSetting InputName = new("--input-name", null, "SELDON_BATCH_INPUT_NAME", null, "v2, data/str/json lines: the input tensor's name [default: from the model's metadata, else input-0]", "TEXT");
+    public readonly CliSetting Datatype = new("--datatype", null, "SELDON_BATCH_DATATYPE", null, "v2, data lines: the input's datatype (FP32, INT64, BYTES…) [default: from the model's metadata, else from the values]", "DATATYPE");
+    public readonly CliHeaders Headers = new();
+
     public readonly Option<bool> Resume = new("--resume")
     {
-        Description = "Continue an interrupted run with the same settings: keep the lines already written to <output>.partial and process the rest [env: SELDON_BATCH_RESUME]",
+        Description = "Continue an interrupted run of this input with the same settings: keep the lines already written to <output>.partial and process the rest; the output of another input is refused [env: SELDON_BATCH_RESUME]",
+    };
+
+    public readonly Option<bool> RetryFailed = new("--retry-failed")
+    {
+        Description = "Over the complete output of this input, send again only the lines written as error records and replace them in place (the output is replaced whole when the retry completes) [env: SELDON_BATCH_RETRY_FAILED]",
     };
 
     public readonly Option<bool> Benchmark = new("--benchmark", "-b")
@@ -58,7 +73,8 @@ internal sealed class BatchCommandLine
     [
         DeploymentName, GatewayType, Namespace, Host, Transport, DataType, PayloadType, Workers, Retries,
         InputDataPath, OutputDataPath, Method, LogLevel, BatchId, BatchSize, BatchInterval, UseSsl, Token, SslVerify,
-        Timeout, GrpcMaxMessageSize, ShutdownTimeout, MaxFailures, SummaryPath, S3Endpoint, S3PartSize, InputCompression, ShardCount, ShardIndex,
+        Timeout, GrpcMaxMessageSize, ShutdownTimeout, MaxFailures, MaxOutage, WaitReady, SummaryPath,
+        Protocol, ModelName, ModelVersion, InputName, Datatype, S3Endpoint, S3PartSize, InputCompression, ShardCount, ShardIndex,
     ];
 
     /// <summary>Reads the options of the batch command; throws <see cref="InvalidBatchOptionsException"/> with the
@@ -92,11 +108,20 @@ internal sealed class BatchCommandLine
             MaxFailures = FailureLimit.TryParse(Get(MaxFailures), out var limit)
                 ? limit
                 : throw new InvalidBatchOptionsException($"--max-failures: '{Get(MaxFailures)}' is neither a count (100) nor a percentage (5%)"),
+            MaxOutage = Seconds(MaxOutage, Get(MaxOutage), allowZero: false),
+            WaitReady = Seconds(WaitReady, Get(WaitReady), allowZero: true),
             SummaryPath = Get(SummaryPath) ?? "",
             Resume = Flag(parse, Resume, environment("SELDON_BATCH_RESUME")),
             S3Endpoint = Endpoint(parse, environment),
             S3PartSize = Integer(S3PartSize, Get(S3PartSize)),
             InputCompression = Choice<InputCompression>(InputCompression, Get(InputCompression)),
+            Protocol = Choice<InferenceProtocol>(Protocol, Get(Protocol)),
+            ModelName = Get(ModelName) ?? "",
+            ModelVersion = Get(ModelVersion) ?? "",
+            InputName = Get(InputName) ?? "",
+            Datatype = Get(Datatype)?.Trim().ToUpperInvariant() ?? "",
+            Headers = Headers.Resolve(parse, environment),
+            RetryFailed = Flag(parse, RetryFailed, environment("SELDON_BATCH_RETRY_FAILED")),
         };
         // An Indexed Job gives each pod its index in JOB_COMPLETION_INDEX: no wrapper script needed. An Indexed Job
         // that does not shard (one shard) keeps working whatever its index.

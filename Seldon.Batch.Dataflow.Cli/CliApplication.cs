@@ -12,7 +12,8 @@ public static class CliApplication
     private const string ProgramName = "seldon-batch-processor";
 
     private const string Description =
-        "Sends every line of an input file to a model served by Seldon Core, through parallel workers, over REST or " +
+        "Sends every line of an input file to a model served by Seldon Core (or, with --protocol v2, by any Open Inference " +
+        "Protocol server: MLServer, Seldon Core 2, KServe, Triton), through parallel workers, over REST or " +
         "gRPC, and writes exactly one output line per input line, in input order, tagged with batch_id, batch_index " +
         "and batch_instance_id. Flags override SELDON_BATCH_* environment variables, which override the defaults.";
 
@@ -30,7 +31,9 @@ public static class CliApplication
             root.Options.Add(setting.Option);
         }
 
+        root.Options.Add(batch.Headers.Option);
         root.Options.Add(batch.Resume);
+        root.Options.Add(batch.RetryFailed);
         root.Options.Add(batch.Benchmark);
         // -h is the host, as in the original: help is --help only.
         foreach (var help in root.Options.OfType<HelpOption>().ToList())
@@ -81,11 +84,11 @@ public static class CliApplication
         // On a terminal a progress bar replaces the periodic progress lines of the log.
         var bar = TerminalProgressBar.IsTerminal(stderr) ? new TerminalProgressBar(stderr) : null;
         var options = bar is null ? run.Options : run.Options with { ProgressInterval = TimeSpan.Zero };
-        using var loggers = CliLogging.Create(run.LogLevel);
+        using var loggers = CliLogging.Create(run.LogLevel, bar);
         var logger = loggers.CreateLogger(ProgramName);
         try
         {
-            var summary = await BatchRun.RunAsync(options, loggers, signals.Token, bar).ConfigureAwait(false);
+            var summary = await BatchRun.RunAsync(options, loggers, signals.Token, bar, signals.StopNowToken).ConfigureAwait(false);
             bar?.Finish();
             if (run.Benchmark)
             {

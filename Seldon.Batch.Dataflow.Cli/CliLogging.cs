@@ -5,18 +5,21 @@ using NLog.Targets;
 
 namespace Seldon.Batch.Dataflow.Cli;
 
-/// <summary>Wires NLog as the logging provider of the command line: one stderr target at the chosen level.
-/// The library itself only sees Microsoft.Extensions.Logging.</summary>
+/// <summary>Wires NLog as the logging provider of the command line: one stderr target at the chosen level, through
+/// the progress bar when one is drawn. The library itself only sees Microsoft.Extensions.Logging.</summary>
 internal static class CliLogging
 {
-    public static ILoggerFactory Create(Microsoft.Extensions.Logging.LogLevel level)
+    private const string Layout =
+        "${date:format=yyyy-MM-ddTHH\\:mm\\:ss.fffK} ${level:uppercase=true:padding=-5} ${logger:shortName=true} ${message}${onexception:inner= ${exception:format=message}}";
+
+    /// <param name="level">The lowest level logged.</param>
+    /// <param name="bar">The progress bar on stderr, if any: log lines are then written above it, never onto it.</param>
+    public static ILoggerFactory Create(Microsoft.Extensions.Logging.LogLevel level, TerminalProgressBar? bar = null)
     {
         var config = new NLog.Config.LoggingConfiguration();
-        var stderr = new ConsoleTarget("stderr")
-        {
-            StdErr = true,
-            Layout = "${date:format=yyyy-MM-ddTHH\\:mm\\:ss.fffK} ${level:uppercase=true:padding=-5} ${logger:shortName=true} ${message}${onexception:inner= ${exception:format=message}}",
-        };
+        TargetWithLayout stderr = bar is null
+            ? new ConsoleTarget("stderr") { StdErr = true, Layout = Layout }
+            : new ProgressBarLogTarget(bar) { Layout = Layout };
         config.AddRule(ToNLog(level), NLog.LogLevel.Fatal, stderr);
         // ASP.NET Core (the built-in server) is chatty at info; keep it to warnings unless debugging.
         var logFactory = new LogFactory { Configuration = config };

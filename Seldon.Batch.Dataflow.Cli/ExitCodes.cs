@@ -9,10 +9,12 @@ public static class ExitCodes
     /// <summary>Something unexpected failed.</summary>
     public const int Unexpected = 1;
 
-    /// <summary>A setting is invalid; nothing was read or sent.</summary>
+    /// <summary>A setting is invalid, or <c>--resume</c>/<c>--retry-failed</c> found the output of another input;
+    /// nothing was sent.</summary>
     public const int InvalidSettings = 2;
 
-    /// <summary>Stopped by the failure policy (<c>--max-failures</c>) or because the model was unreachable.</summary>
+    /// <summary>Stopped: a misconfigured endpoint, an outage past <c>--max-outage</c>, a model that never answered, or
+    /// <c>--max-failures</c>; the side file is resumable.</summary>
     public const int Stopped = 3;
 
     /// <summary>Interrupted by Ctrl-C (SIGINT).</summary>

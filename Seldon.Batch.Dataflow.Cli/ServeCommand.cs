@@ -27,7 +27,18 @@ internal static class ServeCommand
         var logLevel = Text("--log-level", "debug|info|warning|error", "warning");
         var tls = new Option<bool>("--tls") { Description = "Serve over TLS with a self-signed certificate made at start (clients need --ssl-verify false)" };
         var token = Text("--token", "Require this X-Auth-Token (gRPC x-auth-token); others get 401 (Unauthenticated)", "");
-        foreach (var o in new[] { host, port, grpcPort, failFirst, failEvery, failRate, failStatus, delay, randomDelay, dropEvery, seed, readyFile, logLevel, token })
+        var answerStatus = Text("--answer-status", "Answer every request, on every path and port, with this HTTP status, as a misrouting gateway (404, 401, 200 with --answer-body '<html>…'); 0: off", "0");
+        var answerBody = Text("--answer-body", "The body of --answer-status (HTML if it starts with <, JSON if with {); default: the status line as text", "");
+        var outageAfter = Text("--outage-after", "Start an outage when request N arrives (0: never)", "0");
+        var outageSeconds = Text("--outage-seconds", "How long the outage of --outage-after lasts, in seconds", "0");
+        var outageMode = Text("--outage-mode", "What requests get in the outage: reset (connection reset) or 503 (a gateway's 'no healthy upstream')", "reset");
+        var refuseValue = Text("--refuse-value", "Refuse a whole request (a model error) when any of its rows holds this value", "");
+        var refuseStatus = Text("--refuse-status", "Status of a refused request: 400 (bad data, gRPC InvalidArgument) or 500 (model error, gRPC Internal)", "400");
+        foreach (var o in new[]
+        {
+            host, port, grpcPort, failFirst, failEvery, failRate, failStatus, delay, randomDelay, dropEvery, seed, readyFile, logLevel, token,
+            answerStatus, answerBody, outageAfter, outageSeconds, outageMode, refuseValue, refuseStatus,
+        })
         {
             command.Options.Add(o);
         }
@@ -61,6 +72,18 @@ internal static class ServeCommand
                     UseTls = parse.GetValue(tls),
                     RequiredToken = parse.GetValue(token) ?? "",
                     FixedAnswer = parse.GetValue(fixedAnswer),
+                    AnswerStatus = Parse<int>(answerStatus, parse),
+                    AnswerBody = parse.GetValue(answerBody) ?? "",
+                    OutageAfter = Parse<int>(outageAfter, parse),
+                    OutageSeconds = Parse<double>(outageSeconds, parse),
+                    OutageMode = parse.GetValue(outageMode) switch
+                    {
+                        "reset" => ServerOutageMode.Reset,
+                        "503" => ServerOutageMode.Unavailable,
+                        var other => throw new ArgumentException($"--outage-mode: '{other}' is not one of reset, 503"),
+                    },
+                    RefuseValue = parse.GetValue(refuseValue) ?? "",
+                    RefuseStatus = Parse<int>(refuseStatus, parse),
                 };
                 options.Validate();
                 level = CliLogging.ParseLevel(parse.GetValue(logLevel))
@@ -73,14 +96,27 @@ internal static class ServeCommand
             }
 
             using var loggers = CliLogging.Create(level);
-            await using var server = await DemoModelServer.StartAsync(options, loggers, signals.Token).ConfigureAwait(false);
+            DemoModelServer started;
+            try
+            {
+                started = await DemoModelServer.StartAsync(options, loggers, signals.Token).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                // Kestrel's bind failure: a port taken by another process is a setting to change, not a crash.
+                await stderr.WriteLineAsync($"seldon-batch-processor serve: error: {BindFailure(ex, options)}").ConfigureAwait(false);
+                return ExitCodes.InvalidSettings;
+            }
+
+            await using var server = started;
             var grpc = server.GrpcPort > 0 ? server.GrpcAddress : "off";
             await stdout.WriteLineAsync($"serving the demo model: REST {server.RestBaseAddress} gRPC {grpc} (Ctrl-C stops)").ConfigureAwait(false);
-            await stdout.FlushAsync().ConfigureAwait(false);
+            // Announced in full even when a signal is already stopping the server: a reader waits for these.
+            await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             if (parse.GetValue(readyFile) is { Length: > 0 } ready)
             {
                 var temp = ready + ".tmp";
-                await File.WriteAllTextAsync(temp, $"rest={server.RestPort} grpc={server.GrpcPort}\n").ConfigureAwait(false);
+                await File.WriteAllTextAsync(temp, $"rest={server.RestPort} grpc={server.GrpcPort}\n", CancellationToken.None).ConfigureAwait(false);
                 File.Move(temp, ready, overwrite: true);
             }
 
@@ -97,6 +133,24 @@ internal static class ServeCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>One line naming the port that could not be bound and the flag that set it. Kestrel's message names
+    /// the address ("Failed to bind to address http://127.0.0.1:9500: address already in use."), which tells the two
+    /// endpoints apart; when it does not, its message is shown as it is.</summary>
+    private static string BindFailure(IOException ex, ServeOptions options)
+    {
+        var flag = ex.Message.Contains($":{options.RestPort}:", StringComparison.Ordinal) ? "--port"
+            : options.GrpcPort > 0 && ex.Message.Contains($":{options.GrpcPort}:", StringComparison.Ordinal) ? "--grpc-port"
+            : null;
+        if (flag is null)
+        {
+            return $"cannot listen on {options.Host}: {ex.Message}";
+        }
+
+        var port = flag == "--port" ? options.RestPort : options.GrpcPort;
+        var cause = ex.InnerException?.Message.TrimEnd('.').ToLowerInvariant() ?? "cannot be bound";
+        return $"{options.Host}:{port} ({flag}): {cause}; choose another port, or 0 for any free one";
     }
 
     private static Option<string> Text(string name, string description, string? defaultValue)

@@ -3,13 +3,16 @@ using Seldon.Batch.Dataflow.Pipeline;
 
 namespace Seldon.Batch.Dataflow.Cli;
 
-/// <summary>A one-line progress bar with rate and ETA, redrawn in place on an interactive terminal's stderr.</summary>
+/// <summary>A one-line progress bar with the current rate and ETA, redrawn in place on an interactive terminal's
+/// stderr. The log writes through <see cref="WriteLine"/> while the bar is up, so that a log line never lands on the
+/// bar: the bar's line is cleared, the log line written, and the bar drawn again below it.</summary>
 internal sealed class TerminalProgressBar : IProgress<RunProgress>
 {
     private const int Width = 30;
+    private const string ClearLine = "\r\u001b[K";
     private readonly TextWriter _stderr;
     private readonly Lock _lock = new();
-    private bool _drawn;
+    private string? _bar;
 
     public TerminalProgressBar(TextWriter stderr) => _stderr = stderr;
 
@@ -21,21 +24,32 @@ internal sealed class TerminalProgressBar : IProgress<RunProgress>
     {
         lock (_lock)
         {
-            _stderr.Write("\r\u001b[K" + Render(value));
+            _bar = Render(value);
+            _stderr.Write(ClearLine + _bar);
             _stderr.Flush();
-            _drawn = true;
         }
     }
 
-    /// <summary>Ends the bar's line so what follows starts on a new one.</summary>
+    /// <summary>Writes a whole line (a log line) above the bar.</summary>
+    public void WriteLine(string line)
+    {
+        lock (_lock)
+        {
+            _stderr.Write(_bar is null ? line + "\n" : ClearLine + line + "\n" + _bar);
+            _stderr.Flush();
+        }
+    }
+
+    /// <summary>Ends the bar's line, leaving its last state, so what follows starts on a new one.</summary>
     public void Finish()
     {
         lock (_lock)
         {
-            if (_drawn)
+            if (_bar is not null)
             {
                 _stderr.WriteLine();
-                _drawn = false;
+                _stderr.Flush();
+                _bar = null;
             }
         }
     }
@@ -43,10 +57,15 @@ internal sealed class TerminalProgressBar : IProgress<RunProgress>
     internal static string Render(RunProgress p)
     {
         var fraction = Math.Clamp(p.Fraction, 0, 1);
-        var filled = (int)Math.Round(fraction * Width);
-        var eta = p.Remaining is { } left ? left.ToString(left.TotalHours >= 1 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture) : "--:--";
+        var filled = (int)Math.Floor(fraction * Width);
+        var eta = p.Remaining switch
+        {
+            null => "--:--",
+            { TotalHours: >= 1 } left => string.Create(CultureInfo.InvariantCulture, $"{(long)left.TotalHours}:{left.Minutes:00}:{left.Seconds:00}"),
+            { } left => string.Create(CultureInfo.InvariantCulture, $"{left.Minutes}:{left.Seconds:00}"),
+        };
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"[{new string('#', filled)}{new string('-', Width - filled)}] {fraction * 100,5:0.0}%  {p.LinesWritten:N0} lines  {p.LinesPerSecond:N0}/s  ETA {eta}  failed {p.Failed:N0}");
+            $"[{new string('#', filled)}{new string('-', Width - filled)}] {Math.Floor(fraction * 1000) / 10,5:0.0}%  {p.LinesWritten:N0} lines  {p.LinesPerSecond:N0}/s  ETA {eta}  failed {p.Failed:N0}");
     }
 }

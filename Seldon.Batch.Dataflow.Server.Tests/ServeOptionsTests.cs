@@ -32,6 +32,10 @@ public sealed class ServeOptionsTests
         { o => o.FailRate = 1.5, nameof(ServeOptions.FailRate), "from 0 to 1" },
         { o => o.FailRate = double.NaN, nameof(ServeOptions.FailRate), "from 0 to 1" },
         { o => o.FailStatus = 200, nameof(ServeOptions.FailStatus), "from 400 to 599" },
+        { o => o.AnswerStatus = 99, nameof(ServeOptions.AnswerStatus), "from 200 to 599" },
+        { o => o.OutageAfter = -1, nameof(ServeOptions.OutageAfter), "cannot be negative" },
+        { o => o.OutageSeconds = -1, nameof(ServeOptions.OutageSeconds), "from 0 to 86400" },
+        { o => o.RefuseStatus = 404, nameof(ServeOptions.RefuseStatus), "400 (bad data) or 500" },
     };
 
     [Theory]

@@ -1,3 +1,4 @@
+using Seldon.Batch.Dataflow.Server.OpenInference;
 using System.Security.Cryptography.X509Certificates;
 using System.Net;
 using System.Net.Sockets;
@@ -25,6 +26,12 @@ namespace Seldon.Batch.Dataflow.Server;
 /// ambassador; any namespace and deployment), and <c>GET /health/ping</c>, which answers <c>pong</c>.
 /// gRPC (HTTP/2 without TLS): the service <c>seldon.protos.Seldon</c> with <c>Predict</c> and
 /// <c>SendFeedback</c>.
+/// </para>
+/// <para>
+/// The Open Inference Protocol (V2) too, shaped like MLServer: REST <c>/v2/models/demo[/versions/1]/infer</c>,
+/// <c>…/ready</c>, the metadata at <c>/v2/models/demo</c> (also behind <c>/seldon/{namespace}/{deployment}</c>), and the
+/// gRPC service <c>inference.GRPCInferenceService</c>. The one model is <c>demo</c>; any other name gets 404 (NotFound).
+/// Each input comes back as the output of the same name with numbers doubled and texts upper-cased.
 /// </para>
 /// <para>
 /// The model doubles numbers (ndarray, tensor, tftensor) and names the answer's columns <c>t:0</c>, <c>t:1</c>, …,
@@ -160,6 +167,7 @@ public sealed partial class DemoModelServer : IAsyncDisposable
             grpcOptions.MaxSendMessageSize = MaxGrpcMessageSize;
         });
         builder.Services.AddSingleton(grpc);
+        builder.Services.AddSingleton(new OpenInferenceGrpcService(grpc, options.FixedAnswer));
         if (fixedAnswers is not null)
         {
             builder.Services.AddSingleton(new FixedAnswerGrpcService(grpc, fixedAnswers));
@@ -167,7 +175,23 @@ public sealed partial class DemoModelServer : IAsyncDisposable
         }
 
         WebApplication application = builder.Build();
+        if (faults.AnswerStatus != 0)
+        {
+            // Before any route, on both ports: a gateway that answers every request itself.
+            byte[] body = System.Text.Encoding.UTF8.GetBytes(faults.AnswerBody);
+            application.Use((HttpContext context, RequestDelegate _) =>
+            {
+                faults.CountFixedAnswer();
+                context.Response.StatusCode = faults.AnswerStatus;
+                context.Response.ContentType = faults.AnswerContentType;
+                context.Response.ContentLength = body.Length;
+                return context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
+            });
+        }
+
         MapRoutes(application, rest);
+        new OpenInferenceRestEndpoint(faults, statistics, options.FixedAnswer).Map(application);
+        application.MapGrpcService<OpenInferenceGrpcService>();
         if (fixedAnswers is not null)
         {
             application.MapGrpcService<FixedAnswerGrpcService>();
@@ -245,6 +269,10 @@ public sealed partial class DemoModelServer : IAsyncDisposable
 
         bool debug = loggerFactory.CreateLogger(typeof(DemoModelServer).Namespace!).IsEnabled(LogLevel.Debug);
         logging.SetMinimumLevel(debug ? LogLevel.Debug : LogLevel.Warning);
+
+        // The host logs the failures of its start and stop as errors and then throws them to the caller, who
+        // reports them (serve: one line for a busy port); logged as well, they would be said twice.
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", debug ? LogLevel.Debug : LogLevel.None);
         logging.AddProvider(new ForwardingLoggerProvider(loggerFactory));
     }
 

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text;
 using Microsoft.Extensions.Logging;
 
 namespace Seldon.Batch.Dataflow.Server;
@@ -22,6 +24,11 @@ internal sealed partial class FaultInjector
     private readonly int _maxRandomDelayMs;
     private readonly ulong _seed;
     private readonly string _requiredToken;
+    private readonly int _outageAfter;
+    private readonly TimeSpan _outageLength;
+    private readonly ServerOutageMode _outageMode;
+    private readonly byte[] _refuseValue;
+    private long _outageStarted = -1;
 
     public FaultInjector(ServeOptions options, ServerStatistics statistics, ILogger<FaultInjector> logger)
     {
@@ -36,7 +43,76 @@ internal sealed partial class FaultInjector
         _seed = unchecked((ulong)options.Seed);
         FailStatus = options.FailStatus;
         _requiredToken = options.RequiredToken;
+        _outageAfter = options.OutageAfter;
+        _outageLength = TimeSpan.FromSeconds(options.OutageSeconds);
+        _outageMode = options.OutageMode;
+        _refuseValue = Encoding.UTF8.GetBytes(options.RefuseValue);
+        RefuseStatus = options.RefuseStatus;
+        AnswerStatus = options.AnswerStatus;
+        AnswerBody = options.AnswerBody.Length > 0 ? options.AnswerBody : $"{options.AnswerStatus} {ReasonPhrase(options.AnswerStatus)}";
+        AnswerContentType = AnswerBody.StartsWith('<') ? "text/html; charset=utf-8"
+            : AnswerBody.StartsWith('{') ? "application/json"
+            : "text/plain; charset=utf-8";
     }
+
+    /// <summary>The status every request is answered with, before anything else; 0 for none.</summary>
+    public int AnswerStatus { get; }
+
+    /// <summary>The body of <see cref="AnswerStatus"/>.</summary>
+    public string AnswerBody { get; }
+
+    /// <summary>The content type of <see cref="AnswerBody"/>.</summary>
+    public string AnswerContentType { get; }
+
+    /// <summary>The status of a request refused for a <see cref="ServeOptions.RefuseValue"/> row: 400 or 500.</summary>
+    public int RefuseStatus { get; }
+
+    /// <summary>Counts a request answered with the fixed <see cref="AnswerStatus"/>.</summary>
+    public void CountFixedAnswer()
+    {
+        long number = _statistics.CountRequest(SeldonMethod.Predict);
+        _statistics.CountInjectedFailure();
+        LogFailure(_logger, number, SeldonMethod.Predict, AnswerStatus);
+    }
+
+    /// <summary>Whether the request (its JSON) holds the refused value as a whole token in any row.</summary>
+    public bool Refuses(ReadOnlySpan<byte> json)
+    {
+        if (_refuseValue.Length == 0)
+        {
+            return false;
+        }
+
+        for (int at = json.IndexOf(_refuseValue); at >= 0;)
+        {
+            int end = at + _refuseValue.Length;
+            if ((at == 0 || !IsTokenByte(json[at - 1])) && (end == json.Length || !IsTokenByte(json[end])))
+            {
+                _statistics.CountBadRequest();
+                return true;
+            }
+
+            int next = json[end..].IndexOf(_refuseValue);
+            at = next < 0 ? -1 : end + next;
+        }
+
+        return false;
+    }
+
+    private static bool IsTokenByte(byte b) => char.IsAsciiLetterOrDigit((char)b) || b is (byte)'.' or (byte)'-' or (byte)'_' or (byte)'+';
+
+    private static string ReasonPhrase(int status) => status switch
+    {
+        200 => "OK",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    };
 
     /// <summary>The HTTP status of an injected failure.</summary>
     public int FailStatus { get; }
@@ -58,6 +134,15 @@ internal sealed partial class FaultInjector
     public FaultDecision Admit(SeldonMethod method)
     {
         long number = _statistics.CountRequest(method);
+
+        if (InOutage(number))
+        {
+            _statistics.CountInjectedFailure();
+            LogOutage(_logger, number, method, _outageMode);
+            return _outageMode == ServerOutageMode.Reset
+                ? new FaultDecision(Drop: true, Fail: false, TimeSpan.Zero)
+                : new FaultDecision(Drop: false, Fail: false, TimeSpan.Zero, GatewayDown: true);
+        }
 
         if (_dropEvery > 0 && number % _dropEvery == 0)
         {
@@ -85,6 +170,25 @@ internal sealed partial class FaultInjector
         return new FaultDecision(Drop: false, Fail: false, TimeSpan.FromMilliseconds(delayMs));
     }
 
+    /// <summary>Whether request <paramref name="number"/> falls in the outage window, which opens when request
+    /// <see cref="ServeOptions.OutageAfter"/> arrives.</summary>
+    private bool InOutage(long number)
+    {
+        if (_outageAfter == 0 || number < _outageAfter)
+        {
+            return false;
+        }
+
+        long started = Interlocked.Read(ref _outageStarted);
+        if (started < 0)
+        {
+            long now = Stopwatch.GetTimestamp();
+            started = Interlocked.CompareExchange(ref _outageStarted, now, -1) is var previous && previous < 0 ? now : previous;
+        }
+
+        return Stopwatch.GetElapsedTime(started) < _outageLength;
+    }
+
     /// <summary>A number in [0, 1) that depends only on the seed, the request number and the stream.</summary>
     private double UniformDraw(long requestNumber, ulong stream)
     {
@@ -98,6 +202,9 @@ internal sealed partial class FaultInjector
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Request {Number} ({Method}): dropping the connection")]
     private static partial void LogDrop(ILogger logger, long number, SeldonMethod method);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Request {Number} ({Method}): in the outage ({Mode})")]
+    private static partial void LogOutage(ILogger logger, long number, SeldonMethod method, ServerOutageMode mode);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Request {Number} ({Method}): injecting failure {Status}")]
     private static partial void LogFailure(ILogger logger, long number, SeldonMethod method, int status);

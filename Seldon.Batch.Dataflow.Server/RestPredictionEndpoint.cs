@@ -20,6 +20,8 @@ internal sealed class RestPredictionEndpoint
     private readonly FixedAnswers? _fixedAnswers;
     private readonly byte[] _injectedFailureBody;
     private readonly byte[] _unauthorizedBody;
+    private readonly byte[] _refusedBody;
+    private static readonly byte[] NoHealthyUpstream = "no healthy upstream"u8.ToArray();
 
     public RestPredictionEndpoint(ModelRunner runner, FaultInjector faults, ObjectPool<RequestBuffers> pool, FixedAnswers? fixedAnswers = null)
     {
@@ -43,6 +45,13 @@ internal sealed class RestPredictionEndpoint
         }
 
         _unauthorizedBody = body.WrittenSpan.ToArray();
+        body.Clear();
+        using (var writer = new Utf8JsonWriter(body))
+        {
+            SeldonStatusBody.WriteRefusal(writer, faults.RefuseStatus);
+        }
+
+        _refusedBody = body.WrittenSpan.ToArray();
     }
 
     /// <summary>Answers <c>POST …/api/v1.0/predictions</c>.</summary>
@@ -67,6 +76,14 @@ internal sealed class RestPredictionEndpoint
             return;
         }
 
+        if (decision.GatewayDown)
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.ContentType = "text/plain";
+            await context.Response.BodyWriter.WriteAsync(NoHealthyUpstream, context.RequestAborted);
+            return;
+        }
+
         CancellationToken cancellation = context.RequestAborted;
         try
         {
@@ -85,6 +102,12 @@ internal sealed class RestPredictionEndpoint
             try
             {
                 await ReadBodyAsync(context.Request.BodyReader, buffers.Body, cancellation);
+                if (_faults.Refuses(buffers.Body.WrittenSpan))
+                {
+                    await WriteJsonAsync(context.Response, _faults.RefuseStatus, _refusedBody, cancellation);
+                    return;
+                }
+
                 if (_fixedAnswers is not null && method == SeldonMethod.Predict)
                 {
                     await WriteJsonAsync(context.Response, StatusCodes.Status200OK, _fixedAnswers.Answer(buffers.Body.WrittenSpan), cancellation);

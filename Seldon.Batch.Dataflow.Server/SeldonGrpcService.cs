@@ -40,7 +40,7 @@ internal sealed class SeldonGrpcService(
     /// <summary>Authorization and fault injection, before any answer: throws the RpcException the client gets.</summary>
     internal async Task AdmitAsync(SeldonMethod method, ServerCallContext context)
     {
-        if (!faults.Authorize(name => context.RequestHeaders.GetValue(name)))
+        if (!faults.Authorize(name => context.RequestHeaders.GetValue(name) ?? HttpHeader(context, name)))
         {
             throw new RpcException(new GrpcStatus(StatusCode.Unauthenticated, "missing or wrong x-auth-token"));
         }
@@ -51,6 +51,11 @@ internal sealed class SeldonGrpcService(
             // Resets the HTTP/2 stream: the client gets no status from the server, as with a lost connection.
             context.GetHttpContext().Abort();
             throw new RpcException(new GrpcStatus(StatusCode.Unavailable, "connection dropped on purpose"));
+        }
+
+        if (decision.GatewayDown)
+        {
+            throw new RpcException(new GrpcStatus(StatusCode.Unavailable, "no healthy upstream"));
         }
 
         if (decision.Fail)
@@ -70,6 +75,10 @@ internal sealed class SeldonGrpcService(
             }
         }
     }
+
+    /// <summary>A header gRPC does not list among the call's metadata: <c>host</c> is HTTP/2's <c>:authority</c>.</summary>
+    private static string? HttpHeader(ServerCallContext context, string name) =>
+        context.GetHttpContext().Request.Headers.TryGetValue(name, out var value) ? value.ToString() : null;
 
     /// <summary>Counts the call (its connection, the calls at once) while <paramref name="answer"/> runs.</summary>
     internal async Task<T> CountedAsync<T>(ServerCallContext context, Func<Task<T>> answer)
@@ -103,6 +112,12 @@ internal sealed class SeldonGrpcService(
             try
             {
                 json = Formatter.Format(request);
+                if (faults.Refuses(Encoding.UTF8.GetBytes(json)))
+                {
+                    throw new RpcException(new GrpcStatus(
+                        faults.RefuseStatus == 400 ? StatusCode.InvalidArgument : StatusCode.Internal, SeldonStatusBody.RefusedInfo));
+                }
+
                 outcome = runner.Run(method, json, buffers, out problem);
             }
             catch (InvalidOperationException exception)

@@ -20,6 +20,14 @@ internal static class SeldonStatusBody
     /// <summary>The code the real server puts in its own errors; the HTTP status carries the meaning.</summary>
     public const int ModelErrorCode = -1;
 
+    /// <summary>The info of a request refused for a <see cref="ServeOptions.RefuseValue"/> row.</summary>
+    public const string RefusedInfo = "a row holds the refused value";
+
+    /// <summary>The answer of a request refused for a <see cref="ServeOptions.RefuseValue"/> row, as the real server
+    /// words a model's refusal: 400 bad data or 500 internal error.</summary>
+    public static void WriteRefusal(Utf8JsonWriter writer, int status) =>
+        Write(writer, ModelErrorCode, RefusedInfo, status == 400 ? BadDataReason : InternalErrorReason);
+
     public static void Write(Utf8JsonWriter writer, int code, string info, string reason)
     {
         writer.WriteStartObject();

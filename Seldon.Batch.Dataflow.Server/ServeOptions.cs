@@ -8,9 +8,10 @@ namespace Seldon.Batch.Dataflow.Server;
 /// <remarks>
 /// The server reads these once when it starts (<see cref="DemoModelServer.StartAsync"/>); changing them
 /// afterwards has no effect on a running server. Faults are decided per request, in this order:
+/// a fixed answer (<see cref="AnswerStatus"/>), the outage window (<see cref="OutageAfter"/>),
 /// drop (<see cref="DropEvery"/>), fail (<see cref="FailFirst"/>, <see cref="FailEvery"/>,
 /// <see cref="FailRate"/>), delay (<see cref="DelayMs"/>, <see cref="MaxRandomDelayMs"/>), then the model
-/// (or the <see cref="FixedAnswer"/>).
+/// (or the <see cref="FixedAnswer"/>), which refuses requests with a <see cref="RefuseValue"/> row.
 /// Requests are numbered from 1 in the order they arrive, REST and gRPC together.
 /// </remarks>
 public sealed class ServeOptions
@@ -77,6 +78,45 @@ public sealed class ServeOptions
     /// </summary>
     public bool FixedAnswer { get; set; }
 
+    /// <summary>
+    /// When not 0, every request, on both ports and on every path, is answered with this HTTP status and
+    /// <see cref="AnswerBody"/> before anything else runs, as a misrouting gateway would: 404 (a wrong deployment
+    /// name), 401 (a wrong token), 200 with an HTML page (a login or default page). gRPC clients see it as the HTTP
+    /// answer it is (404 becomes Unimplemented, 401 Unauthenticated, an HTML 200 a bad gRPC response). Default 0.
+    /// </summary>
+    public int AnswerStatus { get; set; }
+
+    /// <summary>
+    /// The body of <see cref="AnswerStatus"/>: sent as HTML when it starts with <c>&lt;</c>, as JSON when it starts with
+    /// <c>{</c>, else as plain text. Empty (the default) sends a gateway's plain text, e.g. <c>404 Not Found</c>.
+    /// </summary>
+    public string AnswerBody { get; set; } = "";
+
+    /// <summary>
+    /// When not 0, an outage starts when request number N arrives and lasts <see cref="OutageSeconds"/>: every request in
+    /// it gets <see cref="OutageMode"/>. Default 0 (never).
+    /// </summary>
+    public int OutageAfter { get; set; }
+
+    /// <summary>How long the outage of <see cref="OutageAfter"/> lasts, in seconds. Default 0.</summary>
+    public double OutageSeconds { get; set; }
+
+    /// <summary>What requests get during the outage: a reset connection or a gateway's 503. Default reset.</summary>
+    public ServerOutageMode OutageMode { get; set; } = ServerOutageMode.Reset;
+
+    /// <summary>
+    /// When not empty, a request with this value in any row (a JSON number or string, matched as a whole token) is
+    /// refused whole with <see cref="RefuseStatus"/> and a Seldon status body, as a real model refuses a request with
+    /// one bad row. Default empty.
+    /// </summary>
+    public string RefuseValue { get; set; } = "";
+
+    /// <summary>
+    /// The status of a refused request: 400 (<c>MICROSERVICE_BAD_DATA</c>, gRPC InvalidArgument) or 500
+    /// (<c>MICROSERVICE_INTERNAL_ERROR</c>, gRPC Internal). Default 400.
+    /// </summary>
+    public int RefuseStatus { get; set; } = 400;
+
     /// <summary>Checks every setting.</summary>
     /// <exception cref="ArgumentException">A setting is out of range; the message says which and why.</exception>
     public void Validate()
@@ -122,6 +162,25 @@ public sealed class ServeOptions
         {
             throw new ArgumentException(
                 $"The failure rate is a probability and must be from 0 to 1; it is {FailRate}.", nameof(FailRate));
+        }
+
+        if (AnswerStatus != 0 && AnswerStatus is < 200 or > 599)
+        {
+            throw new ArgumentException(
+                $"The fixed answer status must be 0 (none) or an HTTP status from 200 to 599; it is {AnswerStatus}.", nameof(AnswerStatus));
+        }
+
+        RequireNotNegative(OutageAfter, nameof(OutageAfter), "the request that starts the outage (0 = never)");
+        if (!(OutageSeconds >= 0 && OutageSeconds <= 86400))
+        {
+            throw new ArgumentException(
+                $"The outage lasts from 0 to 86400 seconds; it is {OutageSeconds}.", nameof(OutageSeconds));
+        }
+
+        if (RefuseStatus is not (400 or 500))
+        {
+            throw new ArgumentException(
+                $"The status of a refused request must be 400 (bad data) or 500 (model error); it is {RefuseStatus}.", nameof(RefuseStatus));
         }
 
         if (FailStatus is < 400 or > 599)

@@ -17,6 +17,7 @@ public sealed class ServerStatistics
     private long _droppedConnections;
     private long _badRequests;
     private long _unauthorized;
+    private long _gzipAnswers;
     private IReadOnlyDictionary<string, string> _lastHeaders = new Dictionary<string, string>();
 
     /// <summary>All prediction and feedback requests received, REST and gRPC.</summary>
@@ -46,6 +47,9 @@ public sealed class ServerStatistics
     /// </summary>
     public IReadOnlyDictionary<string, string> LastHeaders => Volatile.Read(ref _lastHeaders);
 
+    /// <summary>Open Inference answers sent gzip-compressed (REST, asked for with <c>Accept-Encoding: gzip</c>).</summary>
+    public long GzipAnswers => Interlocked.Read(ref _gzipAnswers);
+
     /// <summary>Distinct HTTP/2 connections gRPC calls arrived on.</summary>
     public int GrpcConnections => _grpcConnections.Count;
 
@@ -69,6 +73,8 @@ public sealed class ServerStatistics
     internal void CountDroppedConnection() => Interlocked.Increment(ref _droppedConnections);
 
     internal void CountBadRequest() => Interlocked.Increment(ref _badRequests);
+
+    internal void CountGzipAnswer() => Interlocked.Increment(ref _gzipAnswers);
 
     internal void CountUnauthorized() => Interlocked.Increment(ref _unauthorized);
 
@@ -113,5 +119,5 @@ public sealed class ServerStatistics
         Volatile.Write(ref _lastHeaders, seen);
     }
 
-    private static readonly string[] WatchedHeaders = ["seldon-puid", "seldon", "namespace", "x-auth-token", "content-type"];
+    private static readonly string[] WatchedHeaders = ["seldon-puid", "seldon", "namespace", "x-auth-token", "content-type", "x-request-id", "seldon-model", "host"];
 }

@@ -63,6 +63,14 @@ internal static class BatchHarness
         Assert.Equal(expectedLines, result.Outputs.Select(o => Tags(o)["batch_instance_id"]!.GetValue<string>()).Distinct().Count());
     }
 
+    /// <summary>An output line without its instance id, which a re-sent instance gets anew.</summary>
+    public static string WithoutInstanceId(string line)
+    {
+        var json = JsonNode.Parse(line)!.AsObject();
+        json["meta"]!["tags"]!.AsObject().Remove("batch_instance_id");
+        return json.ToJsonString();
+    }
+
     public static bool IsError(JsonObject output) => output["status"]?["status"]?.GetValue<int>() == 1;
 
     public static string Reason(JsonObject output) => output["status"]!["reason"]!.GetValue<string>();

@@ -24,14 +24,6 @@ public sealed class RunLifecycleTests : IClassFixture<DemoServerFixture>, IDispo
         return options with { InputDataPath = input, OutputDataPath = PathOf("output.txt"), BatchId = "life" };
     }
 
-    /// <summary>An output line without its instance id, which a re-sent instance gets anew.</summary>
-    private static string WithoutInstanceId(string line)
-    {
-        var json = JsonNode.Parse(line)!.AsObject();
-        json["meta"]!["tags"]!.AsObject().Remove("batch_instance_id");
-        return json.ToJsonString();
-    }
-
     private static void AssertPrefix(string path, int minimum)
     {
         var lines = File.ReadAllLines(path);

@@ -43,18 +43,20 @@ public sealed class SecurityTests : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Transports))]
-    public async Task A_wrong_token_fails_at_once_without_retries(string transport)
+    public async Task A_wrong_token_stops_the_run_at_once_without_retries_or_error_records(string transport)
     {
         var before = _server.Statistics.Unauthorized;
         var options = Options(_server, transport) with { UseSsl = true, CallCredentialsToken = "wrong", SslVerify = false, Retries = 3 };
 
         var result = await RunAsync(options, ["[[1]]", "[[2]]"]);
 
-        Assert.All(result.Outputs, o => Assert.True(IsError(o)));
-        Assert.Equal(transport == "grpc" ? 16 : 401, result.Outputs[0]["status"]!["code"]!.GetValue<int>());
+        // A wrong token is a misconfiguration: no line is written as an error record, the run stops and says why.
+        Assert.Equal(RunOutcome.Stopped, result.Summary.Outcome);
+        Assert.Empty(result.Outputs);
+        Assert.Contains(transport == "grpc" ? "Unauthenticated" : "HTTP 401", result.Summary.StopReason);
+        Assert.Contains("is the token right?", result.Summary.StopReason);
         Assert.Equal(0, result.Summary.Retries);
-        Assert.Equal(before + 2, _server.Statistics.Unauthorized);
-        Assert.Equal(RunOutcome.Completed, result.Summary.Outcome); // the model answered: it is reachable
+        Assert.InRange(_server.Statistics.Unauthorized - before, 1, 2);
     }
 
     [Theory]
@@ -65,19 +67,23 @@ public sealed class SecurityTests : IAsyncLifetime
 
         var result = await RunAsync(options, ["[[1]]", "[[2]]", "[[3]]"]);
 
+        // A refused certificate is a misconfiguration: the run stops at once, saying why, with no error record.
         Assert.Equal(RunOutcome.Stopped, result.Summary.Outcome);
-        Assert.All(result.Outputs, o => Assert.Contains("certificate", Reason(o), StringComparison.OrdinalIgnoreCase));
+        Assert.Empty(result.Outputs);
+        Assert.Contains("certificate", result.Summary.StopReason, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("--ssl-verify", result.Summary.StopReason);
     }
 
     [Theory]
     [MemberData(nameof(Transports))]
-    public async Task Plain_http_against_a_tls_server_gets_no_answer(string transport)
+    public async Task Plain_http_against_a_tls_server_gets_no_answer_and_stops_the_run(string transport)
     {
-        var options = Options(_server, transport) with { Retries = 1 };
+        var options = Options(_server, transport) with { Retries = 1, MaxOutage = TimeSpan.FromSeconds(1) };
 
         var result = await RunAsync(options, ["[[1]]"]);
 
-        Assert.True(IsError(result.Outputs[0]));
+        Assert.Equal(RunOutcome.Stopped, result.Summary.Outcome);
+        Assert.Empty(result.Outputs);
         Assert.Equal(0, result.Summary.Succeeded);
     }
 }

@@ -17,6 +17,10 @@ internal static class RawBatch
 
     public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 
+    /// <summary>Line i is <c>[[i, -i, 0.5]]</c>: its prediction must be <c>[[2i, -2i, 1]]</c>.</summary>
+    public static byte[] NumberedInput(int count) =>
+        Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, count).Select(i => $"[[{i}, {-i}, 0.5]]\n")));
+
     public static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
 
     /// <summary>Runs <paramref name="options"/> on a file holding exactly <paramref name="input"/>.</summary>

@@ -155,6 +155,70 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
     }
 
     [Fact]
+    public async Task An_s3_output_stopped_by_an_outage_keeps_a_prefix_without_unanswered_lines_that_resume_completes_and_counts()
+    {
+        const int count = 3000;
+        var bucket = await _s3.NewBucketAsync();
+        await _s3.PutAsync(bucket, "in.txt", Input(count));
+        var options = S3Options(_model.Server) with { InputDataPath = $"s3://{bucket}/in.txt", OutputDataPath = $"s3://{bucket}/out.txt", MaxOutage = TimeSpan.FromSeconds(1) };
+        RunSummary stopped;
+        // Line 13 is refused by the model (an error record); from request 1500 on nothing answers.
+        await using (var failing = await DemoModelServer.StartAsync(
+            new ServeOptions { RefuseValue = "13", OutageAfter = 1500, OutageSeconds = 3600, OutageMode = ServerOutageMode.Unavailable }))
+        {
+            stopped = await BatchRun.RunAsync(options with { Host = $"127.0.0.1:{failing.RestPort}" });
+        }
+
+        Assert.Equal(RunOutcome.Stopped, stopped.Outcome);
+        Assert.Contains("is unreachable", stopped.StopReason);
+        Assert.Null(await _s3.GetAsync(bucket, "out.txt"));
+        var checkpoint = JsonNode.Parse(await _s3.GetAsync(bucket, "out.txt.upload.json"))!;
+        var kept = checkpoint["lines"]!.GetValue<long>();
+        Assert.InRange(kept, 14, 1499);
+        // The record of the unfinished output names the input by its size and ETag, not by reading it.
+        var record = JsonNode.Parse(await _s3.GetAsync(bucket, "out.txt.partial.json"))!;
+        Assert.Equal(await _s3.ETagAsync(bucket, "in.txt"), record["input"]!["etag"]!.GetValue<string>());
+        Assert.Null(record["input"]!["head_tail_sha256"]);
+
+        await using var healthy = await DemoModelServer.StartAsync(new ServeOptions());
+        var resumed = await BatchRun.RunAsync(options with { Host = $"127.0.0.1:{healthy.RestPort}", Resume = true });
+
+        Assert.Equal(RunOutcome.Completed, resumed.Outcome);
+        Assert.Equal(kept, resumed.ResumedLines);
+        Assert.Equal(count - kept, healthy.Statistics.Requests);
+        // The prefix's error record is counted from the checkpoint (its parts cannot be read back).
+        Assert.Equal(1, resumed.Failed);
+        Assert.Equal(count - 1, resumed.Succeeded);
+        var lines = Encoding.UTF8.GetString((await _s3.GetAsync(bucket, "out.txt"))!).TrimEnd('\n').Split('\n');
+        Assert.Equal(count, lines.Length);
+        for (var i = 0; i < count; i++)
+        {
+            var line = JsonNode.Parse(lines[i])!;
+            Assert.Equal(i, line["meta"]!["tags"]!["batch_index"]!.GetValue<long>());
+            // Only the refused line is an error record: no line the outage left unanswered was written as one.
+            Assert.Equal(i == 13, line["status"]?["status"]?.GetValue<int>() == 1);
+        }
+
+        Assert.Equal(count, JsonNode.Parse(await _s3.GetAsync(bucket, "out.txt.run.json"))!["lines"]!.GetValue<long>());
+        Assert.Null(await _s3.GetAsync(bucket, "out.txt.partial.json"));
+    }
+
+    [Fact]
+    public async Task Retry_failed_over_an_s3_output_is_refused_as_a_setting()
+    {
+        var bucket = await _s3.NewBucketAsync();
+        await _s3.PutAsync(bucket, "in.txt", Input(20));
+        var options = S3Options(_model.Server) with { InputDataPath = $"s3://{bucket}/in.txt", OutputDataPath = $"s3://{bucket}/out.txt" };
+        Assert.Equal(RunOutcome.Completed, (await BatchRun.RunAsync(options)).Outcome);
+        var before = await _s3.GetAsync(bucket, "out.txt");
+
+        var refused = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options with { RetryFailed = true }));
+
+        Assert.Contains("--retry-failed works on a local output file of a whole run", refused.Message);
+        Assert.Equal(before, await _s3.GetAsync(bucket, "out.txt"));
+    }
+
+    [Fact]
     public async Task An_input_object_replaced_mid_run_fails_the_run_and_refuses_resume()
     {
         await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 2 });
@@ -175,7 +239,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         Assert.Contains("changed while it was read", failure.Message);
         Assert.Null(await _s3.GetAsync(bucket, "out.txt"));
         var refused = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options with { Resume = true }));
-        Assert.Contains("changed since the partial output", refused.Message);
+        Assert.Contains("was started from another input", refused.Message);
     }
 
     [Theory]
@@ -227,8 +291,8 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         using var store = new Dataflow.Storage.ObjectStore(_s3.Endpoint, MotoServerFixture.MinimumPartBytes);
         var first = Dataflow.Storage.OutputTarget.Create(part, store);
         var second = Dataflow.Storage.OutputTarget.Create(part, store);
-        await using (var a = await first.OpenAsync(Dataflow.Storage.WrittenPrefix.None, "b", "tag", CancellationToken.None))
-        await using (var b = await second.OpenAsync(Dataflow.Storage.WrittenPrefix.None, "b", "tag", CancellationToken.None))
+        await using (var a = await first.OpenAsync(Dataflow.Storage.WrittenPrefix.None, "b", "tag", null, CancellationToken.None))
+        await using (var b = await second.OpenAsync(Dataflow.Storage.WrittenPrefix.None, "b", "tag", null, CancellationToken.None))
         {
             await a.WriteAsync(Encoding.UTF8.GetBytes("first\n"));
             await b.WriteAsync(Encoding.UTF8.GetBytes("second\n"));

@@ -76,6 +76,30 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
     }
 
     [Fact]
+    public async Task A_part_has_its_own_record_and_retry_failed_takes_the_merged_output_not_a_part()
+    {
+        var options = await InputAsync(60);
+        var runs = await ShardsAsync(options, 3);
+        Assert.All(runs, r => Assert.Equal(RunOutcome.Completed, r.Outcome));
+
+        // The record belongs to the part: its line count is the shard's range, not the input's.
+        var part = options.OutputDataPath + ".parts/part-00001-of-00003";
+        var record = JsonNode.Parse(await File.ReadAllTextAsync(part + ".run.json"))!;
+        Assert.Equal((await File.ReadAllLinesAsync(part)).Length, record["lines"]!.GetValue<long>());
+        Assert.Equal(new FileInfo(options.InputDataPath).Length, record["input"]!["size"]!.GetValue<long>());
+        var refused = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options with { ShardCount = 3, ShardIndex = 1, RetryFailed = true }));
+        Assert.Contains("not on an s3:// output or a shard's part", refused.Message);
+
+        var merged = await ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 3 });
+        Assert.True(merged.Failed > 0);
+        var retried = await BatchRun.RunAsync(options with { RetryFailed = true });
+
+        Assert.Equal(RunOutcome.Completed, retried.Outcome);
+        Assert.Equal(merged.Failed, retried.RetriedLines);
+        Assert.Equal(60, (await File.ReadAllLinesAsync(options.OutputDataPath)).Length);
+    }
+
+    [Fact]
     public async Task A_gzip_input_is_sharded_by_its_decoded_lines()
     {
         var options = await InputAsync(120);

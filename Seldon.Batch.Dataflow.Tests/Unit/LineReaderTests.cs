@@ -177,4 +177,34 @@ public sealed class LineReaderTests : IDisposable
             }
         });
     }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("\n")]
+    [InlineData("a")]
+    [InlineData("a\n")]
+    [InlineData("a\nb")]
+    [InlineData("a\r\nb\r\n")]
+    [InlineData("\n\n\n")]
+    [InlineData("\uFEFF")]
+    [InlineData("\uFEFF\n")]
+    [InlineData("\uFEFFa")]
+    public async Task Counting_lines_agrees_with_reading_them(string content)
+    {
+        var bytes = Encoding.UTF8.GetBytes(content);
+        var path = Path.Combine(_folder, $"{Guid.NewGuid():N}.txt");
+        await File.WriteAllBytesAsync(path, bytes);
+
+        Assert.Equal((await ReadAsync(bytes)).Count, await LineReader.CountLinesAsync(path));
+    }
+
+    [Fact]
+    public async Task Counting_lines_spans_buffers()
+    {
+        var content = string.Concat(Enumerable.Range(0, 30_000).Select(i => $"[[{i}, {i * 7}]]\n")) + "last";
+        var path = Path.Combine(_folder, "big.txt");
+        await File.WriteAllTextAsync(path, content);
+
+        Assert.Equal(30_001, await LineReader.CountLinesAsync(path));
+    }
 }

@@ -118,15 +118,15 @@ public sealed class PredictionBlockTests
     public async Task Failed_request_gives_error_records_with_its_code()
     {
         var client = new EchoClient(r => r.Body.Contains("\"batch_index\":2,", StringComparison.Ordinal)
-            ? PredictionResponse.Failed(503, "HTTP 503: unavailable", transient: true)
+            ? PredictionResponse.Failed(PredictionFailureKind.Line, 400, "HTTP 400: refused")
             : null);
 
         var results = await RunAsync(Options, client, Lines(4));
 
         Assert.Equal([true, true, false, true], results.Select(r => r.Succeeded));
         var status = Parse(results[2])["status"]!;
-        Assert.Equal(503, status["code"]!.GetValue<int>());
-        Assert.Equal("HTTP 503: unavailable", status["reason"]!.GetValue<string>());
+        Assert.Equal(400, status["code"]!.GetValue<int>());
+        Assert.Equal("HTTP 400: refused", status["reason"]!.GetValue<string>());
     }
 
     [Fact]
@@ -152,6 +152,37 @@ public sealed class PredictionBlockTests
         var results = await RunAsync(Options, client, Lines(3));
 
         Assert.Equal([true, false, true], results.Select(r => r.Succeeded));
+    }
+
+    [Fact]
+    public async Task A_failure_about_the_endpoint_ends_the_output_before_its_line()
+    {
+        var client = new EchoClient(r => r.Body.Contains("\"batch_index\":5,", StringComparison.Ordinal)
+            ? PredictionResponse.Failed(PredictionFailureKind.Misconfiguration, 404, "HTTP 404 Not Found from http://gateway/x")
+            : null);
+        var statistics = new RunStatistics();
+
+        var results = await RunAsync(Options with { Workers = 1 }, client, Lines(40), statistics);
+
+        Assert.Equal([0L, 1, 2, 3, 4], results.Select(r => r.Index));
+        Assert.All(results, r => Assert.True(r.Succeeded));
+        Assert.Equal(PredictionFailureKind.Misconfiguration, statistics.EndpointFailure?.Kind);
+        Assert.Equal(404, statistics.EndpointFailure?.Status);
+    }
+
+    [Fact]
+    public async Task A_refused_micro_batch_is_sent_again_line_by_line_so_only_the_refused_line_fails()
+    {
+        // The model refuses any request holding line 6, whole, as a real model does with one bad row.
+        var client = new EchoClient(r => r.Body.Contains("6.5", StringComparison.Ordinal)
+            ? PredictionResponse.Failed(PredictionFailureKind.Line, 400, "HTTP 400 Bad Request: row 6 is bad")
+            : null);
+
+        var results = await RunAsync(Options with { BatchSize = 4 }, client, Lines(12));
+
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => i != 6), results.Select(r => r.Succeeded));
+        Assert.Equal("HTTP 400 Bad Request: row 6 is bad", results[6].Failure);
+        Assert.Equal(3 + 4, client.Requests.Count); // three micro-batches, then the refused one's four lines alone
     }
 
     [Fact]

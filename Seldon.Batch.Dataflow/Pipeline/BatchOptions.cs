@@ -6,7 +6,7 @@ namespace Seldon.Batch.Dataflow.Pipeline;
 
 /// <summary>Everything a batch run needs. Defaults are those of the original <c>seldon-batch-processor</c>.
 /// Call <see cref="Validate"/> (the runners do) before any work starts.</summary>
-public sealed record BatchOptions
+public sealed partial record BatchOptions
 {
     /// <summary>The SeldonDeployment to send requests to (required).</summary>
     public string DeploymentName { get; init; } = "";
@@ -68,11 +68,26 @@ public sealed record BatchOptions
     /// <summary>Largest gRPC message sent or received, in bytes.</summary>
     public int GrpcMaxMessageBytes { get; init; } = 4 * 1024 * 1024;
 
-    /// <summary>Continue an interrupted run: keep the valid prefix of the side file and skip those input lines.</summary>
+    /// <summary>Continue an interrupted run of this input: keep the valid prefix of the side file and skip those input
+    /// lines. An output (partial or complete) of another input, by its recorded fingerprint, line count or batch id,
+    /// is refused.</summary>
     public bool Resume { get; init; }
+
+    /// <summary>Over a complete output of this input, send again only the lines written as error records and replace
+    /// them in place; the output is replaced whole when the retry completes, and left as it was otherwise.</summary>
+    public bool RetryFailed { get; init; }
 
     /// <summary>After a stop is asked for (Ctrl-C, SIGTERM), how long requests in flight may still finish.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an outage of a model that answered before is waited out (<c>--max-outage</c>): past it the
+    /// run stops (exit 3) with a resumable side file. Default 300 s.</summary>
+    public TimeSpan MaxOutage { get; init; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>How long the model may take to answer the first request (<c>--wait-ready</c>), failures that would
+    /// stop the run (a 404 while the deployment is created) included. Zero (the default) waits a few seconds only, so
+    /// a wrong host stops the run quickly.</summary>
+    public TimeSpan WaitReady { get; init; } = TimeSpan.Zero;
 
     /// <summary>Stop the run when more lines than this failed (a count or a share); none by default.</summary>
     public FailureLimit MaxFailures { get; init; } = FailureLimit.None;
@@ -152,6 +167,21 @@ public sealed record BatchOptions
             Fail($"--shutdown-timeout must be 0 or more seconds, not {ShutdownTimeout.TotalSeconds}");
         }
 
+        if (MaxOutage <= TimeSpan.Zero)
+        {
+            Fail($"--max-outage must be more than 0 seconds, not {MaxOutage.TotalSeconds}");
+        }
+
+        if (WaitReady < TimeSpan.Zero)
+        {
+            Fail($"--wait-ready must be 0 or more seconds, not {WaitReady.TotalSeconds}");
+        }
+
+        if (Resume && RetryFailed)
+        {
+            Fail("--resume and --retry-failed do not go together: finish an interrupted run with --resume, then send its failed lines again with --retry-failed");
+        }
+
         if (GrpcMaxMessageBytes < 1024)
         {
             Fail($"--grpc-max-message-size must be at least 1024 bytes, not {GrpcMaxMessageBytes}");
@@ -177,7 +207,8 @@ public sealed record BatchOptions
             Fail($"--method feedback needs --data-type raw (each line a Feedback message), not --data-type {Name(DataType)}");
         }
 
-        if (BatchSize > 1)
+        ValidateProtocol();
+        if (BatchSize > 1 && Protocol == InferenceProtocol.Seldon)
         {
             if (Method == PredictionMethod.Feedback)
             {
@@ -314,8 +345,15 @@ public sealed record BatchOptions
         SslVerify = SslVerify,
         Timeout = Timeout,
         MaxMessageBytes = GrpcMaxMessageBytes,
+        Protocol = Protocol,
+        ModelName = EffectiveModelName,
+        ModelVersion = ModelVersion,
+        Headers = Headers,
     };
 
     /// <summary>The retry and pacing settings of these options, for <see cref="PredictionClients.Create"/>.</summary>
-    public RetrySettings ToRetry() => new() { Attempts = Retries, Interval = BatchInterval, Workers = Workers };
+    public RetrySettings ToRetry() => new()
+    {
+        Attempts = Retries, Interval = BatchInterval, Workers = Workers, MaxOutage = MaxOutage, WaitReady = WaitReady,
+    };
 }

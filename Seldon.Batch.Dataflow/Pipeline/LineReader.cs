@@ -59,14 +59,49 @@ internal static class LineReader
         await reader.CompleteAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Bytes of the file consumed so far; read from another thread.</summary>
+    /// <summary>Counts the lines <see cref="ReadLinesAsync(string, CancellationToken)"/> yields for <paramref name="path"/>,
+    /// without decoding them: a resumed run checks the input against the output it continues.</summary>
+    public static async Task<long> CountLinesAsync(string path, CancellationToken ct = default)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        return await CountLinesAsync(stream, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Counts the lines of <paramref name="stream"/> (read to its end, not disposed) the way
+    /// <see cref="CountLinesAsync(string, CancellationToken)"/> counts a file's.</summary>
+    public static async Task<long> CountLinesAsync(Stream stream, CancellationToken ct = default)
+    {
+        var buffer = new byte[1 << 16];
+        long lines = 0, size = 0;
+        var last = (byte)'\n';
+        int read;
+        while ((read = await stream.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+        {
+            lines += buffer.AsSpan(0, read).Count((byte)'\n');
+            last = buffer[read - 1];
+            size += read;
+        }
+
+        // The last line needs no newline; a file holding nothing but a byte-order mark has no line.
+        return last == (byte)'\n' || (size == 3 && lines == 0 && buffer is [0xEF, 0xBB, 0xBF, ..]) ? lines : lines + 1;
+    }
+
+    /// <summary>Lines and bytes of the file consumed so far; read from another thread.</summary>
     internal sealed class ReadPosition
     {
         private long _bytes;
+        private long _lines;
 
         public long Bytes => Interlocked.Read(ref _bytes);
 
-        public void Advance(long bytes) => Interlocked.Add(ref _bytes, bytes);
+        public long Lines => Interlocked.Read(ref _lines);
+
+        /// <summary>One more line, <paramref name="bytes"/> long with its line end, was read.</summary>
+        public void Advance(long bytes)
+        {
+            Interlocked.Add(ref _bytes, bytes);
+            Interlocked.Increment(ref _lines);
+        }
     }
 
     private static bool TryTakeLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)

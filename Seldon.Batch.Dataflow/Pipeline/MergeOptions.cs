@@ -2,7 +2,7 @@ namespace Seldon.Batch.Dataflow.Pipeline;
 
 /// <summary>What <see cref="ShardMerge.MergeAsync"/> joins: the parts that <see cref="BatchOptions.ShardCount"/> runs
 /// wrote next to their common output.</summary>
-public sealed record MergeOptions
+internal sealed record MergeOptions
 {
     /// <summary>The output the shards were given (a file or <c>s3://bucket/key</c>); the parts sit in <c>&lt;output&gt;.parts/</c>.</summary>
     public string OutputDataPath { get; init; } = "";

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -9,12 +8,23 @@ namespace Seldon.Batch.Dataflow.Pipeline;
 
 /// <summary>The batch processor as one Dataflow block, for applications that link it into their own network:
 /// input lines in, one <see cref="InstanceResult"/> per line out, in input order. Completion and faults
-/// propagate the Dataflow way; a failing instance becomes an error record, never a fault.</summary>
+/// propagate the Dataflow way; a line the model refuses becomes an error record, never a fault. A failure about the
+/// endpoint (a wrong route or token, an outage past <see cref="BatchOptions.MaxOutage"/>) stops sending: the output
+/// ends before the first line that was not answered, the rest of the input is consumed without being sent, and
+/// <see cref="RunStatistics.EndpointFailure"/> says why.</summary>
 public static class PredictionBlock
 {
-    /// <summary>Builds the network batch → number → encode → predict → split and returns it as one block.</summary>
+    /// <summary>Lines the ordered window of the predict stage holds (requests waiting to be sent, on the wire, waiting
+    /// for a retry, or answered and waiting for the lines before them), unless 8 × --workers requests hold more: enough
+    /// that a few retried lines do not stop the others (5 % of 503s keep over 0.7 of the throughput at batch size 1 and
+    /// 32), small enough for memory (a larger window grew the client's resident memory with no gain without faults).</summary>
+    internal const int WindowLines = 1024;
+
+    /// <summary>Builds the network batch → number → encode → predict → cut → split and returns it as one block.</summary>
     /// <param name="options">The run's settings; validated here (files are not checked).</param>
-    /// <param name="client">The client requests go through; shared by all workers, not disposed by the block.</param>
+    /// <param name="client">The client requests go through; shared by all workers, not disposed by the block. The block
+    /// applies the options' retries, outage breaker and worker bound itself (to the inner client of a
+    /// <see cref="RetryingPredictionClient"/>).</param>
     /// <param name="statistics">Counters the block updates; pass one to watch progress.</param>
     /// <param name="loggerFactory">Where the block logs; nothing is logged when null.</param>
     /// <param name="cancellationToken">Cancels every stage: what is in flight is dropped, what was already
@@ -29,97 +39,196 @@ public static class PredictionBlock
         long firstIndex = 0)
     {
         options.Validate(checkFiles: false);
-        var stats = statistics ?? new RunStatistics();
-        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(typeof(PredictionBlock).FullName!);
+        var stop = new StopPolicy(options, cancellationToken);
+        var next = firstIndex;
+        var block = Create<string>(options, client, statistics ?? new RunStatistics(), loggerFactory, cancellationToken, stop, texts =>
+        {
+            var lines = new InputLine[texts.Length];
+            for (var i = 0; i < texts.Length; i++)
+            {
+                lines[i] = new InputLine(next++, texts[i]);
+            }
+
+            return lines;
+        });
+        _ = block.Completion.ContinueWith(_ => stop.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        return block;
+    }
+
+    /// <summary>The same network for lines already numbered, in increasing order but not necessarily one after the
+    /// other (<c>--retry-failed</c> sends only the failed lines): their numbers become <c>batch_index</c>. The run's
+    /// <paramref name="stop"/> policy's dispatch token stops sending, and it is told about failures about the endpoint.</summary>
+    internal static IPropagatorBlock<InputLine, InstanceResult> CreateNumbered(
+        BatchOptions options, IPredictionClient client, RunStatistics stats, ILoggerFactory? loggerFactory, CancellationToken cancellationToken, StopPolicy stop) =>
+        Create<InputLine>(options, client, stats, loggerFactory, cancellationToken, stop, null);
+
+    /// <summary>Builds the network; <paramref name="numbering"/> numbers a group of lines, null when they come numbered.</summary>
+    private static IPropagatorBlock<TLine, InstanceResult> Create<TLine>(
+        BatchOptions options,
+        IPredictionClient client,
+        RunStatistics stats,
+        ILoggerFactory? loggerFactory,
+        CancellationToken cancellationToken,
+        StopPolicy stop,
+        Func<TLine[], InputLine[]>? numbering)
+    {
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var logger = loggerFactory.CreateLogger(typeof(PredictionBlock).FullName!);
         var batchId = string.IsNullOrEmpty(options.BatchId) ? Guid.NewGuid().ToString() : options.BatchId;
-        var encoder = new MicroBatchEncoder(new EncoderSettings(options.DataType, options.PayloadType, options.Method, batchId, options.BatchSize));
-        var composer = new OutputComposer(batchId);
+        var codec = BatchCodecs.For(options, batchId);
         var cpu = Math.Max(1, Environment.ProcessorCount);
         var inFlight = options.Workers * 2;
+        var window = Math.Max(8 * options.Workers, (WindowLines + options.BatchSize - 1) / options.BatchSize);
+        var dispatcher = new RequestDispatcher(
+            client is RetryingPredictionClient retrying ? retrying.Inner : client,
+            options.ToRetry(),
+            loggerFactory.CreateLogger(typeof(RequestDispatcher).FullName!),
+            ownsInner: false);
 
         // Lines are grouped first and numbered a group at a time: one message per micro-batch through the numbering
         // block instead of one per line (at batch size 32, a line crossed one block less).
-        var batch = new BatchBlock<string>(options.BatchSize, new GroupingDataflowBlockOptions
+        var batch = new BatchBlock<TLine>(options.BatchSize, new GroupingDataflowBlockOptions
         {
             BoundedCapacity = options.BatchSize * 4,
             CancellationToken = cancellationToken,
         });
 
-        var next = firstIndex;
-        var number = new TransformBlock<string[], InputLine[]>(
-            texts =>
+        var number = numbering is null ? null : new TransformBlock<TLine[], InputLine[]>(numbering, Sequential(4, cancellationToken));
+
+        IReadOnlyList<EncodedBatch> Encode(InputLine[] lines)
+        {
+            try
             {
-                var lines = new InputLine[texts.Length];
-                for (var i = 0; i < texts.Length; i++)
-                {
-                    lines[i] = new InputLine(next++, texts[i]);
-                }
+                return codec.Encode(lines);
+            }
+            catch (Exception ex)
+            {
+                // A defect in encoding must cost these lines, never fault the network and lose the rest.
+                logger.LogError(ex, "Encoding lines {First}..{Last} failed", lines[0].Index, lines[^1].Index);
+                return [codec.Unsendable(lines, $"the lines could not be encoded: {ex.GetType().Name}: {ex.Message}")];
+            }
+        }
 
-                return lines;
-            },
-            Sequential(4, cancellationToken));
-
-        var encode = new TransformBlock<InputLine[], EncodedBatch>(
+        // A group may need more than one request (Open Inference sends a line that cannot be concatenated on its own);
+        // each request keeps the lines it carries, to send them one by one if the model refuses it.
+        var encode = new TransformManyBlock<InputLine[], EncodedWork>(
             lines =>
             {
-                try
-                {
-                    return encoder.Encode(lines);
-                }
-                catch (Exception ex)
-                {
-                    // A defect in encoding must cost these lines, never fault the network and lose the rest.
-                    logger.LogError(ex, "Encoding lines {First}..{Last} failed", lines[0].Index, lines[^1].Index);
-                    return encoder.Unsendable(lines, $"the lines could not be encoded: {ex.GetType().Name}: {ex.Message}");
-                }
+                var batches = Encode(lines);
+                return batches.Count == 1
+                    ? [new EncodedWork(lines, batches[0])]
+                    : batches.Select(b => new EncodedWork(LinesOf(b, lines), b));
             },
             Parallel(cpu, inFlight, cancellationToken));
 
-        var predict = new TransformBlock<EncodedBatch, PredictedBatch>(
-            async encoded =>
+        // The answer of one request, or NotAnswered: stopped before it was sent, dropped on abort, or failed about the
+        // endpoint (which stops the run).
+        async Task<PredictionResponse> SendAsync(EncodedBatch encoded)
+        {
+            if (stop.Dispatch.IsCancellationRequested)
             {
+                return NotAnswered;
+            }
+
+            var request = new PredictionRequest(options.Method, encoded.RequestBody!, encoded.Puid);
+            PredictionResponse response;
+            try
+            {
+                response = await dispatcher.SendAsync(request, encoded.Members[0].Index, stop.Dispatch, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return NotAnswered;
+            }
+            catch (Exception ex)
+            {
+                // A client must not throw, but one that does costs this batch only, not the run.
+                response = PredictionResponse.Failed(PredictionFailureKind.Line, 0, $"the client failed: {ex.GetType().Name}: {ex.Message}");
+            }
+
+            stats.AddRequest(response, response.Latency);
+            if (response.Failure is { IsAboutEndpoint: true } endpoint)
+            {
+                stats.SetEndpointFailure(endpoint);
+                stop.EndpointFailed(endpoint);
+                return NotAnswered;
+            }
+
+            if (!response.IsSuccess)
+            {
+                logger.LogDebug("Request {Puid} failed after {Attempts} attempt(s): {Reason}", encoded.Puid, response.Retries + 1, response.Failure);
+            }
+
+            return response;
+        }
+
+        var predict = new TransformBlock<EncodedWork, PredictedBatch>(
+            async work =>
+            {
+                var encoded = work.Encoded;
                 if (!encoded.HasRequest)
                 {
-                    return new PredictedBatch(encoded, null);
+                    return new PredictedBatch([(encoded, null)]);
                 }
 
-                var request = new PredictionRequest(options.Method, encoded.RequestBody!, encoded.Puid);
-                var started = Stopwatch.GetTimestamp();
-                PredictionResponse response;
-                try
+                var response = await SendAsync(encoded).ConfigureAwait(false);
+                if (ReferenceEquals(response, NotAnswered))
                 {
-                    response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // A client must not throw, but one that does costs this batch only, not the run.
-                    response = PredictionResponse.Failed(0, $"the client failed: {ex.GetType().Name}: {ex.Message}", false);
+                    return PredictedBatch.NotAnswered;
                 }
 
-                stats.AddRequest(response, Stopwatch.GetElapsedTime(started));
-                if (!response.IsSuccess)
+                if (response.Failure?.Kind != PredictionFailureKind.Line || encoded.Members.Count(m => m.IsSent) < 2)
                 {
-                    logger.LogDebug("Request {Puid} failed after {Attempts} attempt(s): {Reason}", encoded.Puid, response.Retries + 1, response.Failure);
+                    return new PredictedBatch([(encoded, response)]);
                 }
 
-                return new PredictedBatch(encoded, response);
+                // The model refused the micro-batch: each line is sent alone, so only the lines it refuses fail,
+                // each with its own reason (at most --batch-size requests, bounded by the workers like any other).
+                logger.LogDebug("Request {Puid} refused ({Reason}): sending its {Count} lines one by one", encoded.Puid, response.Failure.Detail, work.Lines.Length);
+                var singles = work.Lines.SelectMany(line => Encode([line])).ToArray();
+                var answers = await Task.WhenAll(singles.Select(s => s.HasRequest ? SendAsync(s) : Task.FromResult<PredictionResponse>(null!))).ConfigureAwait(false);
+                return answers.Any(a => ReferenceEquals(a, NotAnswered))
+                    ? PredictedBatch.NotAnswered
+                    : new PredictedBatch([.. singles.Select((s, i) => (s, (PredictionResponse?)answers[i]))]);
             },
-            Parallel(options.Workers, inFlight, cancellationToken));
+            new ExecutionDataflowBlockOptions
+            {
+                // The dispatcher bounds the requests on the wire to --workers; as many again may wait for a retry or a
+                // slot, so a few requests in backoff do not idle the workers. Answers that arrive before the lines ahead
+                // of them wait in the block's ordered output, up to the window: a slow line does not stop the others.
+                BoundedCapacity = window,
+                MaxDegreeOfParallelism = inFlight,
+                EnsureOrdered = true,
+                SingleProducerConstrained = true,
+                CancellationToken = cancellationToken,
+            });
+
+        // In input order: the output ends before the first batch that was not answered, so it stays a valid prefix.
+        var answered = true;
+        var cut = new TransformManyBlock<PredictedBatch, PredictedBatch>(
+            predicted =>
+            {
+                answered &= predicted.Answered;
+                return answered ? [predicted] : [];
+            },
+            Sequential(inFlight, cancellationToken));
 
         var split = new TransformManyBlock<PredictedBatch, InstanceResult>(
             predicted =>
             {
-                var r = predicted.Response;
-                InstanceResult[] results;
-                try
+                var results = new List<InstanceResult>();
+                foreach (var (encoded, r) in predicted.Parts)
                 {
-                    results = composer.Compose(predicted.Batch, r?.Body, r?.Code ?? 0, r?.Failure);
-                }
-                catch (Exception ex)
-                {
-                    logger.LogError(ex, "Writing the answer of request {Puid} failed", predicted.Batch.Puid);
-                    var reason = $"unusable answer: it could not be written: {ex.GetType().Name}: {ex.Message}";
-                    results = predicted.Batch.Members.Select(m => composer.ErrorRecord(m, 502, reason)).ToArray();
+                    try
+                    {
+                        results.AddRange(codec.Compose(encoded, r?.Body, r?.Code ?? 0, r?.Failure?.Detail));
+                    }
+                    catch (Exception ex)
+                    {
+                        logger.LogError(ex, "Writing the answer of request {Puid} failed", encoded.Puid);
+                        var reason = $"unusable answer: it could not be written: {ex.GetType().Name}: {ex.Message}";
+                        results.AddRange(encoded.Members.Select(m => codec.ErrorRecord(m, 502, reason)));
+                    }
                 }
 
                 foreach (var result in results)
@@ -132,12 +241,26 @@ public static class PredictionBlock
             Parallel(cpu, inFlight, cancellationToken));
 
         var link = new DataflowLinkOptions { PropagateCompletion = true };
-        batch.LinkTo(number, link);
-        number.LinkTo(encode, link);
+        if (number is null)
+        {
+            ((ISourceBlock<InputLine[]>)(object)batch).LinkTo(encode, link);
+        }
+        else
+        {
+            batch.LinkTo(number, link);
+            number.LinkTo(encode, link);
+        }
+
         encode.LinkTo(predict, link);
-        predict.LinkTo(split, link);
+        predict.LinkTo(cut, link);
+        cut.LinkTo(split, link);
+        _ = split.Completion.ContinueWith(_ => dispatcher.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         return DataflowBlock.Encapsulate(batch, split);
     }
+
+    /// <summary>The answer of a request that was not answered; compared by reference.</summary>
+    private static readonly PredictionResponse NotAnswered =
+        PredictionResponse.Unanswered(PredictionFailureKind.Outage, 0, "not answered");
 
     private static ExecutionDataflowBlockOptions Sequential(int capacity, CancellationToken ct) => new()
     {
@@ -156,5 +279,22 @@ public static class PredictionBlock
         CancellationToken = ct,
     };
 
-    private sealed record PredictedBatch(EncodedBatch Batch, PredictionResponse? Response);
+    /// <summary>The lines of <paramref name="all"/> that <paramref name="batch"/> carries.</summary>
+    private static InputLine[] LinesOf(EncodedBatch batch, InputLine[] all)
+    {
+        var first = batch.Members[0].Index;
+        var last = batch.Members[^1].Index;
+        return [.. all.Where(l => l.Index >= first && l.Index <= last)];
+    }
+
+    /// <summary>The lines of a micro-batch with their encoding (kept to send them one by one if the model refuses it).</summary>
+    private sealed record EncodedWork(InputLine[] Lines, EncodedBatch Encoded);
+
+    /// <summary>The requests of a micro-batch (one, or one per line after a refusal) with their answers, in line order.</summary>
+    private sealed record PredictedBatch(IReadOnlyList<(EncodedBatch Batch, PredictionResponse? Response)> Parts)
+    {
+        public static readonly PredictedBatch NotAnswered = new([]) { Answered = false };
+
+        public bool Answered { get; private init; } = true;
+    }
 }

@@ -9,6 +9,7 @@ public enum RunOutcome
     /// <summary>Cancelled (Ctrl-C, SIGTERM): the ordered prefix written so far is kept in the side file; <c>--resume</c> continues.</summary>
     Interrupted,
 
-    /// <summary>Stopped by the failure policy or because the model was unreachable; the side file holds the prefix.</summary>
+    /// <summary>Stopped by a failure about the endpoint (a misconfiguration, an outage past <c>--max-outage</c>, a model
+    /// that never answered) or by <c>--max-failures</c>; the side file holds the prefix, up to the first line not answered.</summary>
     Stopped,
 }

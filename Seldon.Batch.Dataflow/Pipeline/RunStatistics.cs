@@ -17,6 +17,7 @@ public sealed class RunStatistics
     private long _answered;
     private long _unanswered;
     private string? _lastUnanswered;
+    private PredictionFailure? _endpointFailure;
 
     /// <summary>Output lines produced so far.</summary>
     public long Instances => Interlocked.Read(ref _instances);
@@ -42,6 +43,10 @@ public sealed class RunStatistics
     /// <summary>The reason of the last request that got no answer.</summary>
     public string? LastUnansweredReason => Volatile.Read(ref _lastUnanswered);
 
+    /// <summary>The failure about the endpoint (a misconfiguration, an outage past <c>--max-outage</c>) that stopped
+    /// sending; null while none did. The lines it left unanswered have no output.</summary>
+    public PredictionFailure? EndpointFailure => Volatile.Read(ref _endpointFailure);
+
     /// <summary>Error records by <see cref="InstanceResult.FailureKind"/>.</summary>
     public IReadOnlyDictionary<string, long> FailuresByKind => new SortedDictionary<string, long>(_failuresByKind, StringComparer.Ordinal);
 
@@ -50,16 +55,18 @@ public sealed class RunStatistics
         Interlocked.Increment(ref _requests);
         Interlocked.Add(ref _retries, response.Retries);
         _latency.Record(latency);
-        if (response.ReachedServer)
+        if (response.Failure is { ReachedServer: false } failure)
         {
-            Interlocked.Increment(ref _answered);
+            Interlocked.Increment(ref _unanswered);
+            Volatile.Write(ref _lastUnanswered, failure.Detail);
         }
         else
         {
-            Interlocked.Increment(ref _unanswered);
-            Volatile.Write(ref _lastUnanswered, response.Failure);
+            Interlocked.Increment(ref _answered);
         }
     }
+
+    internal void SetEndpointFailure(PredictionFailure failure) => Interlocked.CompareExchange(ref _endpointFailure, failure, null);
 
     internal void AddResult(InstanceResult result)
     {

@@ -72,6 +72,33 @@ internal sealed class RunStorage : IDisposable
         }
     }
 
+    /// <summary>What tells this run's input from another: an object's size and ETag (nothing read), a file's size
+    /// and the hash of its head and tail. A shard's part records the whole input's (the plan covers the ranges).</summary>
+    public async Task<InputFingerprint> FingerprintAsync(CancellationToken ct) =>
+        Input.Location.IsObject
+            ? InputFingerprint.OfObject(Version.Length, Version.Tag)
+            : await InputFingerprint.OfAsync(Input.Location.Path!, ct).ConfigureAwait(false);
+
+    /// <summary>The input lines this run covers: a shard's from its plan, else counted by reading the input once
+    /// (decoded, for gzip).</summary>
+    public async Task<long> CountInputLinesAsync(CancellationToken ct)
+    {
+        if (Plan is not null)
+        {
+            return Range.Lines;
+        }
+
+        await using var input = await Input.OpenAsync(Version, 0, null, ct).ConfigureAwait(false);
+        return await LineReader.CountLinesAsync(input.Decoded, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Opens the complete output (file or object) to read it from its start.</summary>
+    public async Task<InputReading> OpenOutputAsync(CancellationToken ct)
+    {
+        var output = InputSource.Create(Output.Location, InputCompression.None, Store);
+        return await output.OpenAsync(await output.DescribeAsync(ct).ConfigureAwait(false), 0, null, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Writes the summary next to a shard's part, where <c>merge</c> collects it.</summary>
     public async Task SaveShardSummaryAsync(BatchOptions options, RunSummary summary, CancellationToken ct)
     {

@@ -19,13 +19,21 @@ public sealed record RunSummary
     /// <summary>Lines already in the output from an earlier, interrupted run (<c>--resume</c>), not processed again.</summary>
     public long ResumedLines { get; init; }
 
-    /// <summary>Lines answered by the model.</summary>
+    /// <summary>Predictions in the output: those of this run and those it kept (a resumed prefix, the lines a retry
+    /// did not send again).</summary>
     public long Succeeded { get; init; }
 
-    /// <summary>Lines written as error records.</summary>
+    /// <summary>Error records in the output, those of a resumed prefix included.</summary>
     public long Failed { get; init; }
 
-    /// <summary>Error records by kind of failure ("invalid JSON", "HTTP 503 Service Unavailable", …).</summary>
+    /// <summary>With <c>--retry-failed</c>: error records sent again (as many as <see cref="Instances"/>).</summary>
+    public long RetriedLines { get; init; }
+
+    /// <summary>With <c>--retry-failed</c>: lines sent again that are now predictions.</summary>
+    public long FixedLines { get; init; }
+
+    /// <summary>Error records by kind of failure ("invalid JSON", "HTTP 503 Service Unavailable", …), those of a
+    /// resumed prefix included.</summary>
     public IReadOnlyDictionary<string, long> FailuresByKind { get; init; } = new Dictionary<string, long>();
 
     /// <summary>Attempts beyond the first, over all requests.</summary>
@@ -71,6 +79,8 @@ public sealed record RunSummary
             ["succeeded"] = Succeeded,
             ["failed"] = Failed,
             ["failed_by_reason"] = failures,
+            ["retried_lines"] = RetriedLines,
+            ["fixed_lines"] = FixedLines,
             ["requests"] = Requests,
             ["retries"] = Retries,
             ["elapsed_seconds"] = Math.Round(Elapsed.TotalSeconds, 3),
@@ -98,6 +108,12 @@ public sealed record RunSummary
         if (ResumedLines > 0)
         {
             lines.Add($"resumed lines: {ResumedLines}");
+        }
+
+        if (RetriedLines > 0)
+        {
+            lines.Add($"retried lines: {RetriedLines}");
+            lines.Add($"fixed lines: {FixedLines}");
         }
 
         lines.Add($"succeeded: {Succeeded}");

@@ -9,7 +9,7 @@ namespace Seldon.Batch.Dataflow.Pipeline;
 /// <summary>Joins the parts of a sharded run into its output (<c>seldon-batch-processor merge</c>): checks that every
 /// part is complete and holds exactly its planned lines, numbered with their global <c>batch_index</c>, then joins
 /// them in order and adds up the shards' summaries.</summary>
-public static class ShardMerge
+internal static class ShardMerge
 {
     /// <summary>Checks and joins the parts; returns the shards' summaries added up (latencies: the worst shard's).</summary>
     /// <param name="options">Which output and how many shards.</param>

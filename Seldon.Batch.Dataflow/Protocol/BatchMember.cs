@@ -26,4 +26,10 @@ internal sealed class BatchMember
     public string? EncodingError { get; set; }
 
     public bool IsSent => EncodingError is null;
+
+    /// <summary>Open Inference: the line's own request <c>id</c>, kept in its output line; null when it has none.</summary>
+    public string? LineId { get; set; }
+
+    /// <summary>Open Inference: the <c>id</c> of the request the line was sent in; null when it was not sent.</summary>
+    public string? InferenceId { get; set; }
 }

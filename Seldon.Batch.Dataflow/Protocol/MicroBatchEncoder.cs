@@ -95,7 +95,7 @@ internal sealed class MicroBatchEncoder
         }
     }
 
-    private static string ReadText(string line)
+    internal static string ReadText(string line)
     {
         if (line.TrimStart().StartsWith('"'))
         {

@@ -15,6 +15,27 @@ internal static class SeldonStatus
         return text.Length > 0 ? text : "the model reported a failure without a reason";
     }
 
+    /// <summary>Whether <paramref name="body"/> is a Seldon failure status, <c>{"status":{…,"status":1 or "FAILURE"}}</c>,
+    /// as a model server writes when the model refuses or fails on the data it was sent.</summary>
+    public static bool IsStatusBody(string? body)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return false;
+        }
+
+        try
+        {
+            return SeldonJson.Parse(body) is JsonObject obj && obj["status"] is JsonObject status
+                && status["status"] is JsonValue flag
+                && ((flag.TryGetValue<double>(out var n) && n == 1) || (flag.TryGetValue<string>(out var s) && s == "FAILURE"));
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Describes an error body: a Seldon status when it holds one, else the start of its text.</summary>
     public static string DescribeBody(string? body)
     {

@@ -13,27 +13,45 @@ internal sealed class LocalOutputTarget(StorageLocation location) : OutputTarget
 
     public override Task<bool> HasPartialAsync(CancellationToken ct) => Task.FromResult(File.Exists(SidePath));
 
-    public override Task DiscardPartialAsync(CancellationToken ct)
+    public override async Task<long?> DiscardPartialAsync(Func<Stream, CancellationToken, Task<long>>? countLines, CancellationToken ct)
     {
+        if (!File.Exists(SidePath))
+        {
+            return null;
+        }
+
+        long lines = 0;
+        if (countLines is not null)
+        {
+            await using var side = new FileStream(SidePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            lines = await countLines(side, ct).ConfigureAwait(false);
+        }
+
         File.Delete(SidePath);
-        return Task.CompletedTask;
+        return lines;
     }
 
     public override async Task<WrittenPrefix> ResumeAsync(Func<Stream, CancellationToken, Task<WrittenPrefix>> inspect, CancellationToken ct)
     {
-        await using var side = new FileStream(SidePath, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
-        var prefix = await inspect(side, ct).ConfigureAwait(false);
-        if (side.Length > prefix.Bytes)
-        {
-            side.SetLength(prefix.Bytes);
-        }
-
-        return prefix;
+        // Only read here: a resume that is then refused leaves the side file as it was; OpenAsync cuts it.
+        await using var side = new FileStream(SidePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        return await inspect(side, ct).ConfigureAwait(false);
     }
 
-    public override Task<Stream> OpenAsync(WrittenPrefix start, string batchId, string inputTag, CancellationToken ct) =>
-        Task.FromResult<Stream>(new FileStream(
-            SidePath, start.Lines > 0 ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16, FileOptions.Asynchronous));
+    public override Task<Stream> OpenAsync(
+        WrittenPrefix start, string batchId, string inputTag, Func<ReadOnlyMemory<byte>, IReadOnlyDictionary<string, long>>? failuresIn, CancellationToken ct)
+    {
+        if (start.Lines == 0)
+        {
+            return Task.FromResult<Stream>(new FileStream(SidePath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16, FileOptions.Asynchronous));
+        }
+
+        // A line torn by a crash (or anything after the valid prefix) is cut off; the new lines follow the prefix.
+        var side = new FileStream(SidePath, FileMode.Open, FileAccess.Write, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
+        side.SetLength(start.Bytes);
+        side.Seek(0, SeekOrigin.End);
+        return Task.FromResult<Stream>(side);
+    }
 
     public override Task PublishAsync(bool exclusive, CancellationToken ct)
     {

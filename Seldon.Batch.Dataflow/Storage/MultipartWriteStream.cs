@@ -93,7 +93,7 @@ internal sealed class MultipartWriteStream(int partBytes, int partsSoFar, Func<b
     public override async ValueTask DisposeAsync()
     {
         await WaitQuietlyAsync().ConfigureAwait(false);
-        Dispose();
+        await base.DisposeAsync().ConfigureAwait(false);
     }
 
     protected override void Dispose(bool disposing)

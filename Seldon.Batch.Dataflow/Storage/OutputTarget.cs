@@ -23,16 +23,21 @@ internal abstract class OutputTarget
     /// <summary>Whether an unfinished run left lines to resume from.</summary>
     public abstract Task<bool> HasPartialAsync(CancellationToken ct);
 
-    /// <summary>Drops what an unfinished run left (a new run starts from scratch).</summary>
-    public abstract Task DiscardPartialAsync(CancellationToken ct);
+    /// <summary>Drops what an unfinished run left (a new run starts from scratch) and returns how many lines it held
+    /// (null when there was nothing). <paramref name="countLines"/> counts the lines of a partial output that does
+    /// not record them (a side file); without it they are not counted (0).</summary>
+    public abstract Task<long?> DiscardPartialAsync(Func<Stream, CancellationToken, Task<long>>? countLines, CancellationToken ct);
 
     /// <summary>The prefix an unfinished run left, cut to its last complete line. <paramref name="inspect"/> reads a
     /// partial output whose lines must be checked one by one (a side file); stores that record their prefix as they
     /// write it (a multipart checkpoint) do not need it.</summary>
     public abstract Task<WrittenPrefix> ResumeAsync(Func<Stream, CancellationToken, Task<WrittenPrefix>> inspect, CancellationToken ct);
 
-    /// <summary>Opens the partial output for writing after <paramref name="start"/> (<see cref="WrittenPrefix.None"/>: from scratch).</summary>
-    public abstract Task<Stream> OpenAsync(WrittenPrefix start, string batchId, string inputTag, CancellationToken ct);
+    /// <summary>Opens the partial output for writing after <paramref name="start"/> (<see cref="WrittenPrefix.None"/>:
+    /// from scratch). <paramref name="failuresIn"/>, when given, counts the error records of a chunk of complete
+    /// lines, for stores that keep the count with what they wrote (a multipart checkpoint).</summary>
+    public abstract Task<Stream> OpenAsync(
+        WrittenPrefix start, string batchId, string inputTag, Func<ReadOnlyMemory<byte>, IReadOnlyDictionary<string, long>>? failuresIn, CancellationToken ct);
 
     /// <summary>Turns the partial output (its stream disposed) into the output. With <paramref name="exclusive"/> an
     /// existing output is not replaced: a second run writing the same part fails instead of publishing twice.</summary>

@@ -21,8 +21,8 @@ internal static class PartJoiner
         }
 
         var target = OutputTarget.Create(output, store);
-        await target.DiscardPartialAsync(ct).ConfigureAwait(false);
-        await using (var joined = await target.OpenAsync(WrittenPrefix.None, "", "", ct).ConfigureAwait(false))
+        await target.DiscardPartialAsync(null, ct).ConfigureAwait(false);
+        await using (var joined = await target.OpenAsync(WrittenPrefix.None, "", "", null, ct).ConfigureAwait(false))
         {
             foreach (var (location, _) in nonEmpty)
             {

@@ -10,6 +10,7 @@ internal sealed class S3OutputTarget(StorageLocation location, ObjectStore store
     private readonly StorageLocation _checkpoint = location.Append(".upload.json");
     private UploadCheckpoint? _state;
     private MultipartWriteStream? _writer;
+    private Func<ReadOnlyMemory<byte>, IReadOnlyDictionary<string, long>>? _failuresIn;
 
     public override string PartialName => $"the multipart upload recorded in {_checkpoint}";
 
@@ -29,16 +30,18 @@ internal sealed class S3OutputTarget(StorageLocation location, ObjectStore store
 
     public override Task<bool> HasPartialAsync(CancellationToken ct) => S3Objects.ExistsAsync(store, _checkpoint, ct);
 
-    public override async Task DiscardPartialAsync(CancellationToken ct)
+    public override async Task<long?> DiscardPartialAsync(Func<Stream, CancellationToken, Task<long>>? countLines, CancellationToken ct)
     {
         if (await S3Objects.ReadAllAsync(store, _checkpoint, ct).ConfigureAwait(false) is not { } bytes)
         {
-            return;
+            return null;
         }
 
+        long lines = 0;
         try
         {
             var old = UploadCheckpoint.Parse(bytes);
+            lines = old.Lines;
             await store.Client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = Location.Bucket, Key = Location.Key, UploadId = old.UploadId }, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -47,6 +50,7 @@ internal sealed class S3OutputTarget(StorageLocation location, ObjectStore store
         }
 
         await S3Objects.DeleteAsync(store, _checkpoint, ct).ConfigureAwait(false);
+        return lines;
     }
 
     public override async Task<WrittenPrefix> ResumeAsync(Func<Stream, CancellationToken, Task<WrittenPrefix>> inspect, CancellationToken ct)
@@ -73,11 +77,13 @@ internal sealed class S3OutputTarget(StorageLocation location, ObjectStore store
                 $"--resume: the upload {_state.UploadId} recorded in {_checkpoint} cannot be continued ({ex.Message}); run without --resume to start over", ex);
         }
 
-        return new WrittenPrefix(_state.Lines, _state.BatchId, _state.Bytes, _state.InputTag);
+        return new WrittenPrefix(_state.Lines, _state.BatchId, _state.Bytes, [], _state.FailuresByKind);
     }
 
-    public override async Task<Stream> OpenAsync(WrittenPrefix start, string batchId, string inputTag, CancellationToken ct)
+    public override async Task<Stream> OpenAsync(
+        WrittenPrefix start, string batchId, string inputTag, Func<ReadOnlyMemory<byte>, IReadOnlyDictionary<string, long>>? failuresIn, CancellationToken ct)
     {
+        _failuresIn = failuresIn;
         if (_state is null || start.Lines == 0 && _state.Parts.Count > 0)
         {
             var upload = await Call(() => store.Client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = Location.Bucket, Key = Location.Key }, ct), "starting the upload")
@@ -108,7 +114,7 @@ internal sealed class S3OutputTarget(StorageLocation location, ObjectStore store
                 },
                 ct),
             $"uploading part {number}").ConfigureAwait(false);
-        _state = _state.With(new UploadedPart(number, response.ETag, lines, bytes.Length));
+        _state = _state.With(new UploadedPart(number, response.ETag, lines, bytes.Length, _failuresIn?.Invoke(bytes) ?? new Dictionary<string, long>()));
         await SaveCheckpointAsync(ct).ConfigureAwait(false);
     }
 

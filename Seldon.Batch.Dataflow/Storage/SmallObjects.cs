@@ -37,6 +37,7 @@ internal static class SmallObjects
         }
     }
 
+    /// <summary>Writes (or replaces) the object whole or not at all: a PUT, or a temporary file moved into place.</summary>
     public static async Task WriteAsync(ObjectStore store, StorageLocation location, byte[] bytes, CancellationToken ct)
     {
         if (location.IsObject)
@@ -46,6 +47,20 @@ internal static class SmallObjects
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(location.Path!))!);
-        await File.WriteAllBytesAsync(location.Path!, bytes, ct).ConfigureAwait(false);
+        var temporary = location.Path + ".tmp";
+        await File.WriteAllBytesAsync(temporary, bytes, ct).ConfigureAwait(false);
+        File.Move(temporary, location.Path!, overwrite: true);
+    }
+
+    /// <summary>Deletes the object if it exists.</summary>
+    public static async Task DeleteAsync(ObjectStore store, StorageLocation location, CancellationToken ct)
+    {
+        if (location.IsObject)
+        {
+            await S3Objects.DeleteAsync(store, location, ct).ConfigureAwait(false);
+            return;
+        }
+
+        File.Delete(location.Path!);
     }
 }

@@ -1,7 +1,7 @@
 namespace Seldon.Batch.Dataflow.Transport;
 
 /// <summary>Where the model is and how to reach it.</summary>
-public sealed record EndpointSettings
+public sealed partial record EndpointSettings
 {
     /// <summary><c>host:port</c> of the ingress or the model's service (a scheme is accepted too).</summary>
     public required string Host { get; init; }

@@ -20,7 +20,16 @@ internal sealed class GatewayRoute
             : $"/seldon/{Uri.EscapeDataString(settings.Namespace)}/{Uri.EscapeDataString(settings.DeploymentName)}";
         PredictPath = prefix + "/api/v1.0/predictions";
         FeedbackPath = prefix + "/api/v1.0/feedback";
+        var version = settings.ModelVersion.Length > 0 ? $"/versions/{Uri.EscapeDataString(settings.ModelVersion)}" : "";
+        ModelPath = $"{prefix}/v2/models/{Uri.EscapeDataString(settings.Model)}{version}";
+        if (settings.Protocol == InferenceProtocol.V2)
+        {
+            PredictPath = ModelPath + "/infer";
+        }
     }
+
+    /// <summary>Open Inference: the model's metadata (<c>GET</c>); <c>/ready</c> and <c>/infer</c> follow it.</summary>
+    public string ModelPath { get; }
 
     public Uri BaseAddress { get; }
 

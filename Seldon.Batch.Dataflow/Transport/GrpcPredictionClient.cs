@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Inference.Grpc;
 using Seldon.Batch.Dataflow.Protocol;
 
 namespace Seldon.Batch.Dataflow.Transport;
@@ -10,7 +11,7 @@ namespace Seldon.Batch.Dataflow.Transport;
 /// HTTP/2 connections when the calls in flight exceed what one connection carries. Messages are converted
 /// from and to the pipeline's JSON at this edge by <see cref="SeldonProtoJson"/>: Google.Protobuf's own JSON parser
 /// and formatter, with a direct path between JSON text and wire bytes for plain ndarray and tensor data.</summary>
-public sealed class GrpcPredictionClient : IPredictionClient
+public sealed partial class GrpcPredictionClient : IPredictionClient
 {
     // Seldon's two methods with the message bytes as they are: SeldonProtoJson converts from and to the pipeline's JSON,
     // so no message objects are built for a call.
@@ -52,11 +53,17 @@ public sealed class GrpcPredictionClient : IPredictionClient
             Credentials = settings.IsSecure ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure,
         });
         _invoker = _channel.CreateCallInvoker();
+        _inference = new GRPCInferenceService.GRPCInferenceServiceClient(_invoker);
     }
 
     /// <inheritdoc />
     public async Task<PredictionResponse> SendAsync(PredictionRequest request, CancellationToken cancellationToken)
     {
+        if (_settings.Protocol == InferenceProtocol.V2)
+        {
+            return await InferAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
         var feedback = request.Method == PredictionMethod.Feedback;
         byte[] message;
         try
@@ -66,7 +73,7 @@ public sealed class GrpcPredictionClient : IPredictionClient
         catch (Exception ex) when (ex is InvalidJsonException or InvalidProtocolBufferException or FormatException)
         {
             return PredictionResponse.Failed(
-                (int)StatusCode.InvalidArgument, $"the line is not a valid {(feedback ? "Feedback" : "SeldonMessage")} for gRPC: {ex.Message}", false);
+                PredictionFailureKind.Line, (int)StatusCode.InvalidArgument, $"the line is not a valid {(feedback ? "Feedback" : "SeldonMessage")} for gRPC: {ex.Message}");
         }
 
         var headers = new Metadata
@@ -75,11 +82,7 @@ public sealed class GrpcPredictionClient : IPredictionClient
             { "namespace", _settings.Namespace },
             { "seldon-puid", request.Puid },
         };
-        if (_settings.Token.Length > 0)
-        {
-            headers.Add("x-auth-token", _settings.Token);
-        }
-
+        AddHeaders(headers);
         var options = new CallOptions(headers, DateTime.UtcNow.Add(_settings.Timeout), cancellationToken);
         try
         {
@@ -88,16 +91,7 @@ public sealed class GrpcPredictionClient : IPredictionClient
         }
         catch (RpcException ex) when (!(ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested))
         {
-            var detail = string.IsNullOrWhiteSpace(ex.Status.Detail) ? "no detail" : ex.Status.Detail;
-            if (RootCause(ex.Status.DebugException) is { } cause && !detail.Contains(cause, StringComparison.Ordinal))
-            {
-                detail += $" ({cause})";
-            }
-
-            var reason = $"gRPC {ex.StatusCode} from {_address}: {detail}";
-            return IsUnanswered(ex)
-                ? PredictionResponse.Unanswered((int)ex.StatusCode, reason)
-                : PredictionResponse.Failed((int)ex.StatusCode, reason, IsTransient(ex));
+            return Failure(ex);
         }
         catch (RpcException) when (cancellationToken.IsCancellationRequested)
         {
@@ -105,13 +99,61 @@ public sealed class GrpcPredictionClient : IPredictionClient
         }
     }
 
-    /// <summary>Whether the same call may succeed: the codes that mean "try again", and failures of the
-    /// connection itself (a reset stream or socket surfaces as Internal with the HTTP error inside), which
-    /// the model never saw.</summary>
-    internal static bool IsTransient(RpcException ex) =>
-        (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Aborted
-            || (ex.StatusCode == StatusCode.ResourceExhausted && !IsMessageTooLarge(ex)))
-        || (ex.StatusCode == StatusCode.Internal && ex.Status.DebugException is HttpRequestException or IOException or SocketException);
+    /// <summary>A failed call as a response: its kind, the code, and the detail with the root cause of a connection
+    /// failure and, for a failure that stops the run, its likely cause.</summary>
+    private PredictionResponse Failure(RpcException ex)
+    {
+        var detail = string.IsNullOrWhiteSpace(ex.Status.Detail) ? "no detail" : ex.Status.Detail;
+        if (RootCause(ex.Status.DebugException) is { } cause && !detail.Contains(cause, StringComparison.Ordinal))
+        {
+            detail += $" ({cause})";
+        }
+
+        if (IsMessageTooLarge(ex))
+        {
+            // Whichever side refused it, the user's remedy is the flag: say what it is set to.
+            detail += $" (--grpc-max-message-size is {_settings.MaxMessageBytes} bytes)";
+        }
+
+        var kind = Classify(ex);
+        var reason = $"gRPC {ex.StatusCode} from {_address}: {detail}{LikelyCause(kind, ex.StatusCode)}";
+        return IsUnanswered(ex)
+            ? PredictionResponse.Unanswered(kind, (int)ex.StatusCode, reason)
+            : PredictionResponse.Failed(kind, (int)ex.StatusCode, reason);
+    }
+
+    /// <summary>What a gRPC failure says (docs/operations.md has the table). A failure of the connection itself
+    /// surfaces as Unavailable or Internal with the HTTP or socket error inside: the model never saw the call.</summary>
+    internal static PredictionFailureKind Classify(RpcException ex)
+    {
+        var connection = ex.Status.DebugException is HttpRequestException or IOException or SocketException;
+        if (ConnectionFailure.IsTls(ex.Status.DebugException))
+        {
+            return PredictionFailureKind.Misconfiguration;
+        }
+
+        return ex.StatusCode switch
+        {
+            StatusCode.Unavailable => PredictionFailureKind.Outage,
+            StatusCode.Internal when connection => PredictionFailureKind.Outage,
+            // grpc-dotnet's words for an HTTP answer that is not gRPC at all (an HTML page, a JSON error of a REST route).
+            StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled
+                when ex.Status.Detail.StartsWith("Bad gRPC response", StringComparison.Ordinal) => PredictionFailureKind.Misconfiguration,
+            StatusCode.Unimplemented or StatusCode.Unauthenticated or StatusCode.PermissionDenied or StatusCode.NotFound => PredictionFailureKind.Misconfiguration,
+            StatusCode.DeadlineExceeded or StatusCode.Aborted or StatusCode.Cancelled => PredictionFailureKind.Transient,
+            StatusCode.ResourceExhausted => IsMessageTooLarge(ex) ? PredictionFailureKind.Line : PredictionFailureKind.Transient,
+            _ => PredictionFailureKind.Line,
+        };
+    }
+
+    /// <summary>The likely cause of a failure that stops the run, for the stop message; empty for the others.</summary>
+    private static string LikelyCause(PredictionFailureKind kind, StatusCode code) => kind != PredictionFailureKind.Misconfiguration ? "" : code switch
+    {
+        StatusCode.Unimplemented or StatusCode.NotFound => " (is the deployment name right (--model-name with --protocol v2), and does --host serve this protocol's gRPC service? --gateway-type, --transport)",
+        StatusCode.Unauthenticated or StatusCode.PermissionDenied => " (is the token right? --call-credentials-token)",
+        _ when code == StatusCode.Unavailable || code == StatusCode.Internal => " (is the TLS setting right: --use-ssl, --ssl-verify?)",
+        _ => " (is --host a gRPC endpoint of this --protocol, and is --transport right?)",
+    };
 
     /// <summary>A message over the size limit gets ResourceExhausted like an overloaded server, but sending it
     /// again cannot help.</summary>

@@ -9,18 +9,14 @@ public sealed record PredictionResponse
     /// <summary>HTTP status or gRPC status code; 0 when no answer arrived at all (refused, reset, timed out).</summary>
     public int Code { get; init; }
 
-    /// <summary>Why the request failed, never empty on failure; null on success.</summary>
-    public string? Failure { get; init; }
+    /// <summary>Why the request failed; null on success.</summary>
+    public PredictionFailure? Failure { get; init; }
 
-    /// <summary>Whether trying again may succeed (connection failures, timeouts, 5xx, 429, gRPC Unavailable…).</summary>
-    public bool IsTransient { get; init; }
-
-    /// <summary>False when no answer came from the server at all: refused, reset, unresolvable, timed out.
-    /// A run whose requests all fail this way is stopped as unreachable instead of writing a file of errors.</summary>
-    public bool ReachedServer { get; init; } = true;
-
-    /// <summary>Attempts made beyond the first.</summary>
+    /// <summary>Attempts made beyond the first (retries of transient failures and re-sends after an outage).</summary>
     public int Retries { get; init; }
+
+    /// <summary>How long the last attempt was on the wire (waits for a slot, a retry or the breaker excluded).</summary>
+    internal TimeSpan Latency { get; init; }
 
     /// <summary>Whether the model answered with success.</summary>
     public bool IsSuccess => Failure is null;
@@ -29,10 +25,10 @@ public sealed record PredictionResponse
     public static PredictionResponse Success(string body, int code) => new() { Body = body, Code = code };
 
     /// <summary>A failed request.</summary>
-    public static PredictionResponse Failed(int code, string failure, bool transient) =>
-        new() { Code = code, Failure = failure, IsTransient = transient };
+    public static PredictionResponse Failed(PredictionFailureKind kind, int code, string detail) =>
+        new() { Code = code, Failure = new PredictionFailure(kind, code, detail) };
 
-    /// <summary>A request that got no answer from the server (always transient).</summary>
-    public static PredictionResponse Unanswered(int code, string failure) =>
-        new() { Code = code, Failure = failure, IsTransient = true, ReachedServer = false };
+    /// <summary>A request that got no answer from the server at all (refused, reset, unresolvable, timed out).</summary>
+    public static PredictionResponse Unanswered(PredictionFailureKind kind, int code, string detail) =>
+        new() { Code = code, Failure = new PredictionFailure(kind, code, detail) { ReachedServer = false } };
 }

@@ -2,12 +2,13 @@ using System.Net;
 using System.Net.Sockets;
 using RestSharp;
 using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow.Protocol.OpenInference;
 
 namespace Seldon.Batch.Dataflow.Transport;
 
 /// <summary>Seldon's REST protocol over RestSharp. One instance serves all workers: a single connection
 /// pool, so connections are reused across requests.</summary>
-public sealed class RestPredictionClient : IPredictionClient
+public sealed partial class RestPredictionClient : IPredictionClient
 {
     private readonly RestClient _client;
     private readonly GatewayRoute _route;
@@ -51,10 +52,7 @@ public sealed class RestPredictionClient : IPredictionClient
         var path = _route.PathOf(request.Method);
         var rest = new RestRequest(path, Method.Post);
         rest.AddHeader("seldon-puid", request.Puid);
-        if (_settings.Token.Length > 0)
-        {
-            rest.AddHeader("X-Auth-Token", _settings.Token);
-        }
+        AddHeaders(rest, request.Puid);
 
         // Seldon answers JSON: one accepted type instead of RestSharp's list of serializer types.
         rest.AddHeader(KnownHeaders.Accept, ContentType.Json);
@@ -67,22 +65,70 @@ public sealed class RestPredictionClient : IPredictionClient
         var url = $"{_route.BaseAddress.GetLeftPart(UriPartial.Authority)}{path}";
         if (response.ResponseStatus == ResponseStatus.Completed || code > 0)
         {
-            if (response.IsSuccessStatusCode)
+            if (response.IsSuccessStatusCode && LooksLikeJson(response.Content))
             {
                 return PredictionResponse.Success(response.Content ?? "", code);
             }
 
-            var detail = SeldonStatus.DescribeBody(response.Content);
+            var v2 = _settings.Protocol == InferenceProtocol.V2;
+            var kind = Classify(code, response.Content, v2);
+            var detail = v2 ? OpenInferenceError.DescribeBody(response.Content) : SeldonStatus.DescribeBody(response.Content);
             var reason = $"HTTP {code} {response.StatusDescription} from {url}{(detail.Length > 0 ? ": " + detail : "")}";
-            return PredictionResponse.Failed(code, reason, IsTransientStatus(code));
+            if (response.IsSuccessStatusCode)
+            {
+                reason = $"HTTP {code} from {url} is not a {(v2 ? "V2 (Open Inference)" : "Seldon")} answer ({response.ContentType ?? "no content type"}: {detail})";
+            }
+
+            return PredictionResponse.Failed(kind, code, reason + LikelyCause(kind, code));
         }
 
         if (response.ResponseStatus == ResponseStatus.TimedOut)
         {
-            return PredictionResponse.Unanswered(0, $"no answer from {url} within {_settings.Timeout.TotalSeconds:0.###} s");
+            return PredictionResponse.Unanswered(PredictionFailureKind.Transient, 0, $"no answer from {url} within {_settings.Timeout.TotalSeconds:0.###} s");
         }
 
-        return PredictionResponse.Unanswered(0, $"no answer from {url}: {Describe(response.ErrorException, response.ErrorMessage)}");
+        var tls = ConnectionFailure.IsTls(response.ErrorException);
+        var failure = $"no answer from {url}: {Describe(response.ErrorException, response.ErrorMessage)}";
+        return tls
+            ? PredictionResponse.Unanswered(PredictionFailureKind.Misconfiguration, 0, failure + " (is the TLS setting right: --use-ssl, --ssl-verify?)")
+            : PredictionResponse.Unanswered(PredictionFailureKind.Outage, 0, failure);
+    }
+
+    /// <summary>What an HTTP answer other than a JSON success says (docs/operations.md has the table).</summary>
+    internal static PredictionFailureKind Classify(int code, string? body, bool openInference = false) => code switch
+    {
+        400 when openInference && OpenInferenceError.IsNotReady(body) => PredictionFailureKind.Outage, // loading: wait for it
+        >= 200 and < 300 => PredictionFailureKind.Misconfiguration, // a success that is not JSON: not a Seldon endpoint
+        < 200 or (>= 300 and < 400) => PredictionFailureKind.Misconfiguration,
+        401 or 403 or 404 or 405 or 407 or 410 or 501 => PredictionFailureKind.Misconfiguration,
+        408 or 429 => PredictionFailureKind.Transient,
+        502 or 503 or 504 => PredictionFailureKind.Outage,
+        500 => (openInference ? OpenInferenceError.IsErrorBody(body) : SeldonStatus.IsStatusBody(body)) ? PredictionFailureKind.Line : PredictionFailureKind.Transient,
+        < 500 => PredictionFailureKind.Line,
+        _ => PredictionFailureKind.Transient,
+    };
+
+    /// <summary>The likely cause of a failure that stops the run, for the stop message; empty for the others.</summary>
+    internal static string LikelyCause(PredictionFailureKind kind, int code) => kind != PredictionFailureKind.Misconfiguration ? "" : code switch
+    {
+        404 or 410 => " (is the deployment name right? --deployment-name, --namespace and --gateway-type make the path)",
+        401 or 403 or 407 => " (is the token right? --call-credentials-token)",
+        405 or 501 => " (is the gateway type right? --gateway-type)",
+        _ => " (is --host a model endpoint of this --protocol, and is --transport right?)",
+    };
+
+    /// <summary>Whether a success body can be a Seldon answer at all: a JSON object or array, not a page of HTML or text.</summary>
+    private static bool LooksLikeJson(string? body)
+    {
+        foreach (var c in body ?? "")
+        {
+            if (!char.IsWhiteSpace(c))
+            {
+                return c is '{' or '[';
+            }
+        }
+
+        return true; // an empty answer is the composer's to report, for the lines it was meant for
     }
 
     /// <summary>Reads the answer, already buffered by HttpClient, straight into the string the pipeline uses. RestSharp's
@@ -115,8 +161,6 @@ public sealed class RestPredictionClient : IPredictionClient
             Content = reader.ReadToEnd(),
         };
     }
-
-    private static bool IsTransientStatus(int code) => code >= 500 || code == 429 || code == 408;
 
     private static string Describe(Exception? error, string? message)
     {

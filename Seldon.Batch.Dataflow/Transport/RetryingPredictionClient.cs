@@ -1,75 +1,38 @@
-using System.Threading.RateLimiting;
-using Polly;
-using Polly.Retry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Seldon.Batch.Dataflow.Transport;
 
-/// <summary>Tries a request again while its failure is transient, with exponential backoff and jitter
-/// (Polly), and paces attempts so each worker waits at least the batch interval between two requests.</summary>
+/// <summary>A client that applies the run's failure rules to every request: transient failures retried with
+/// exponential backoff and jitter (Polly), outages waited out behind a breaker shared by all callers (bounded by
+/// <see cref="RetrySettings.MaxOutage"/>), at most <see cref="RetrySettings.Workers"/> requests on the wire, and the
+/// pacing of <see cref="RetrySettings.Interval"/>. <see cref="Pipeline.PredictionBlock"/> applies the same rules to a
+/// client of this type's inner client, with the block's own settings.</summary>
 public sealed class RetryingPredictionClient : IPredictionClient
 {
-    private readonly IPredictionClient _inner;
-    private readonly ResiliencePipeline<PredictionResponse> _pipeline;
-    private readonly RateLimiter? _pacer;
+    private readonly RequestDispatcher _dispatcher;
+    private long _sequence;
 
     /// <summary>Wraps <paramref name="inner"/>; the wrapper owns it.</summary>
     public RetryingPredictionClient(IPredictionClient inner, RetrySettings settings)
+        : this(inner, settings, NullLogger.Instance)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(settings.Attempts, 1);
-        _inner = inner;
-        var builder = new ResiliencePipelineBuilder<PredictionResponse>();
-        if (settings.Attempts > 1)
-        {
-            builder.AddRetry(new RetryStrategyOptions<PredictionResponse>
-            {
-                MaxRetryAttempts = settings.Attempts - 1,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = settings.BaseDelay,
-                MaxDelay = settings.MaxDelay,
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result?.IsTransient == true),
-            });
-        }
-
-        _pipeline = builder.Build();
-        if (settings.Interval > TimeSpan.Zero)
-        {
-            // Each worker may send once per interval: a bucket of one token per worker, refilled every interval.
-            _pacer = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = settings.Workers,
-                TokensPerPeriod = settings.Workers,
-                ReplenishmentPeriod = settings.Interval,
-                QueueLimit = int.MaxValue,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                AutoReplenishment = true,
-            });
-        }
     }
+
+    /// <summary>Wraps <paramref name="inner"/>, logging retries and the breaker's state to <paramref name="logger"/>.</summary>
+    public RetryingPredictionClient(IPredictionClient inner, RetrySettings settings, ILogger logger)
+    {
+        Inner = inner;
+        _dispatcher = new RequestDispatcher(inner, settings, logger, ownsInner: true);
+    }
+
+    /// <summary>The client requests go through.</summary>
+    internal IPredictionClient Inner { get; }
 
     /// <inheritdoc />
-    public async Task<PredictionResponse> SendAsync(PredictionRequest request, CancellationToken cancellationToken)
-    {
-        var attempts = 0;
-        var response = await _pipeline.ExecuteAsync(
-            async ct =>
-            {
-                attempts++;
-                if (_pacer is not null)
-                {
-                    using var lease = await _pacer.AcquireAsync(1, ct).ConfigureAwait(false);
-                }
-
-                return await _inner.SendAsync(request, ct).ConfigureAwait(false);
-            },
-            cancellationToken).ConfigureAwait(false);
-        return attempts > 1 ? response with { Retries = attempts - 1 } : response;
-    }
+    public Task<PredictionResponse> SendAsync(PredictionRequest request, CancellationToken cancellationToken) =>
+        _dispatcher.SendAsync(request, Interlocked.Increment(ref _sequence), cancellationToken, cancellationToken);
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        _pacer?.Dispose();
-        _inner.Dispose();
-    }
+    public void Dispose() => _dispatcher.Dispose();
 }

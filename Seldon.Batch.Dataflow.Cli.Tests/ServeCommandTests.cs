@@ -1,0 +1,29 @@
+using System.Net;
+using System.Net.Sockets;
+using static Seldon.Batch.Dataflow.Cli.Tests.CliProcess;
+
+namespace Seldon.Batch.Dataflow.Cli.Tests;
+
+/// <summary><c>serve</c> as the executable, for what a user meets on the console.</summary>
+public sealed class ServeCommandTests
+{
+    [Theory]
+    [InlineData("--port")]
+    [InlineData("--grpc-port")]
+    public async Task A_busy_port_is_one_line_naming_it_and_exit_code_2(string flag)
+    {
+        // Held open for the whole test: the port stays taken, so the server cannot bind it.
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string[] ports = flag == "--port" ? ["--port", port, "--grpc-port", "0"] : ["--port", "0", "--grpc-port", port];
+
+        var (code, stdout, stderr) = await RunAsync(["serve", .. ports]);
+
+        Assert.True(code == 2, $"exit code {code}: {stderr}");
+        Assert.Equal("", stdout);
+        var line = Assert.Single(stderr.Trim().Split('\n'));
+        Assert.Contains($"127.0.0.1:{port} ({flag})", line);
+        Assert.Contains("in use", line);
+    }
+}

@@ -1,0 +1,385 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Seldon.Batch.Dataflow.Pipeline;
+using Seldon.Batch.Dataflow.Server;
+using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
+
+namespace Seldon.Batch.Dataflow.Tests.Integration;
+
+/// <summary>--resume and --retry-failed keep only an output of this input, count what they keep, and a stop at once
+/// leaves a prefix they continue; progress ends at 100% on success. Real runs against the built-in server.</summary>
+public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDisposable
+{
+    private const int InputLines = 40;
+    private readonly DemoServerFixture _fixture;
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("sbd-safe-");
+
+    public ResumeSafetyTests(DemoServerFixture fixture) => _fixture = fixture;
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    private string PathOf(string name) => Path.Combine(_dir.FullName, name);
+
+    private string Input => PathOf("input.txt");
+
+    private string Output => PathOf("output.txt");
+
+    private BatchOptions OptionsFor(DemoModelServer server, string transport = "rest") =>
+        Options(server, transport) with { InputDataPath = Input, OutputDataPath = Output, BatchId = "safe" };
+
+    private static string Line(int i) => $"[[{i}, {i % 5}]]";
+
+    private Task WriteInputAsync(IEnumerable<string> lines) => File.WriteAllLinesAsync(Input, lines);
+
+    /// <summary>Another input than the 40 lines of <see cref="Line"/>: shorter, longer, or as long with other values.</summary>
+    private Task WriteOtherInputAsync(string kind) => WriteInputAsync(kind switch
+    {
+        "shorter" => Enumerable.Range(0, InputLines - 10).Select(Line),
+        "longer" => Enumerable.Range(0, InputLines + 10).Select(Line),
+        _ => Enumerable.Range(0, InputLines).Select(i => Line(i + 1000)),
+    });
+
+    /// <summary>Runs the input to a reference output of the fault-free server, for comparison.</summary>
+    private async Task<string[]> ReferenceAsync(string transport = "rest")
+    {
+        var summary = await BatchRun.RunAsync(OptionsFor(_fixture.Server, transport) with { OutputDataPath = PathOf("reference.txt") });
+        Assert.Equal(RunOutcome.Completed, summary.Outcome);
+        File.Delete(RunRecord.CompletePathOf(PathOf("reference.txt")));
+        return await File.ReadAllLinesAsync(PathOf("reference.txt"));
+    }
+
+    /// <summary>Writes the input, its reference output, and its output through a server that refuses some requests
+    /// (answered 400: error records).</summary>
+    private async Task<(string[] Reference, RunSummary First)> OutputWithRefusalsAsync(ServeOptions refusals, string transport = "rest", int workers = 4)
+    {
+        await WriteInputAsync(Enumerable.Range(0, InputLines).Select(Line));
+        var reference = await ReferenceAsync(transport);
+        await using var refusing = await DemoModelServer.StartAsync(refusals);
+        var first = await BatchRun.RunAsync(OptionsFor(refusing, transport) with { Workers = workers });
+        Assert.Equal(RunOutcome.Completed, first.Outcome);
+        return (reference, first);
+    }
+
+    /// <summary>A run stopped by --max-failures 0 at the bad line 3: a side file with a prefix and its record. The model
+    /// answers slowly enough that the stop comes long before the last line.</summary>
+    private async Task<RunSummary> StopEarlyAsync()
+    {
+        await WriteInputAsync(Enumerable.Range(0, InputLines).Select(i => i == 3 ? "oops" : Line(i)));
+        await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 50 });
+        var stopped = await BatchRun.RunAsync(OptionsFor(slow) with { Workers = 1, MaxFailures = FailureLimit.OfCount(0) });
+        Assert.Equal(RunOutcome.Stopped, stopped.Outcome);
+        Assert.True(File.Exists(PartialOutput.SidePathOf(Output)));
+        return stopped;
+    }
+
+    [Theory]
+    [InlineData("shorter")]
+    [InlineData("longer")]
+    [InlineData("same length")]
+    public async Task Resume_refuses_the_complete_output_of_another_input(string other)
+    {
+        await WriteInputAsync(Enumerable.Range(0, InputLines).Select(Line));
+        Assert.Equal(RunOutcome.Completed, (await BatchRun.RunAsync(OptionsFor(_fixture.Server))).Outcome);
+        var before = await File.ReadAllTextAsync(Output);
+        await WriteOtherInputAsync(other);
+        var requests = _fixture.Server.Statistics.Requests;
+
+        var error = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(OptionsFor(_fixture.Server) with { Resume = true }));
+
+        Assert.StartsWith("--resume:", error.Message);
+        Assert.Contains("another input", error.Message);
+        Assert.Equal(before, await File.ReadAllTextAsync(Output));
+        Assert.Equal(requests, _fixture.Server.Statistics.Requests);
+    }
+
+    [Theory]
+    [InlineData("shorter")]
+    [InlineData("longer")]
+    [InlineData("same length")]
+    public async Task Resume_refuses_the_partial_output_of_another_input(string other)
+    {
+        await StopEarlyAsync();
+        var side = PartialOutput.SidePathOf(Output);
+        var before = await File.ReadAllTextAsync(side);
+        await WriteOtherInputAsync(other);
+
+        var error = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(OptionsFor(_fixture.Server) with { Resume = true }));
+
+        Assert.Contains("another input", error.Message);
+        Assert.Contains(side, error.Message);
+        Assert.Equal(before, await File.ReadAllTextAsync(side));
+    }
+
+    [Fact]
+    public async Task Resume_refuses_a_partial_output_without_record_that_is_longer_than_the_input()
+    {
+        var stopped = await StopEarlyAsync();
+        File.Delete(RunRecord.PartialPathOf(Output));
+        await WriteInputAsync(Enumerable.Range(0, 2).Select(Line));
+
+        var error = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(OptionsFor(_fixture.Server) with { Resume = true }));
+
+        Assert.Contains($"has {stopped.Instances} lines but the input", error.Message);
+    }
+
+    [Fact]
+    public async Task A_resume_stopped_while_checking_changes_nothing_and_is_interrupted()
+    {
+        await StopEarlyAsync();
+        var before = await File.ReadAllTextAsync(PartialOutput.SidePathOf(Output));
+        using var stopped = new CancellationTokenSource();
+        await stopped.CancelAsync();
+
+        var summary = await BatchRun.RunAsync(OptionsFor(_fixture.Server) with { Resume = true }, cancellationToken: stopped.Token);
+
+        Assert.Equal(RunOutcome.Interrupted, summary.Outcome);
+        Assert.Equal(before, await File.ReadAllTextAsync(PartialOutput.SidePathOf(Output)));
+    }
+
+    [Fact]
+    public async Task A_complete_output_keeps_a_record_of_its_input_and_resuming_it_has_nothing_to_do()
+    {
+        await WriteInputAsync(Enumerable.Range(0, InputLines).Select(Line));
+        await BatchRun.RunAsync(OptionsFor(_fixture.Server));
+        var record = JsonNode.Parse(await File.ReadAllTextAsync(RunRecord.CompletePathOf(Output)))!;
+        var requests = _fixture.Server.Statistics.Requests;
+        var logs = new RecordingLoggerFactory();
+
+        var summary = await BatchRun.RunAsync(OptionsFor(_fixture.Server) with { Resume = true }, logs);
+
+        Assert.Equal(InputLines, record["lines"]!.GetValue<long>());
+        Assert.Equal("safe", record["batch_id"]!.GetValue<string>());
+        Assert.Equal(new FileInfo(Input).Length, record["input"]!["size"]!.GetValue<long>());
+        Assert.False(File.Exists(RunRecord.PartialPathOf(Output)));
+        Assert.Equal(RunOutcome.Completed, summary.Outcome);
+        Assert.Equal(0, summary.Instances);
+        Assert.Equal(requests, _fixture.Server.Statistics.Requests);
+        Assert.Contains(logs.Messages, m => m.Message.StartsWith("Nothing to resume", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_resumed_run_counts_the_error_records_of_its_prefix()
+    {
+        var stopped = await StopEarlyAsync();
+        Assert.InRange(stopped.Instances, 4, InputLines - 1);
+
+        var resumed = await BatchRun.RunAsync(OptionsFor(_fixture.Server) with { Resume = true, SummaryPath = PathOf("summary.json") });
+
+        Assert.Equal(RunOutcome.Completed, resumed.Outcome);
+        Assert.Equal(stopped.Instances, resumed.ResumedLines);
+        Assert.Equal(InputLines, resumed.ResumedLines + resumed.Instances);
+        Assert.Equal(1, resumed.Failed);
+        Assert.Equal(InputLines - 1, resumed.Succeeded);
+        Assert.Equal(1, resumed.FailuresByKind["invalid JSON"]);
+        var json = JsonNode.Parse(await File.ReadAllTextAsync(PathOf("summary.json")))!;
+        Assert.Equal(1, json["failed"]!.GetValue<long>());
+        Assert.Equal(1, json["failed_by_reason"]!["invalid JSON"]!.GetValue<long>());
+    }
+
+    [Theory]
+    [InlineData("rest")]
+    [InlineData("grpc")]
+    public async Task Retry_failed_sends_only_the_error_lines_again_and_replaces_them_in_place(string transport)
+    {
+        var (reference, first) = await OutputWithRefusalsAsync(new ServeOptions { FailFirst = 6, FailStatus = 400 }, transport);
+        Assert.Equal(6, first.Failed);
+
+        var before = await File.ReadAllLinesAsync(Output);
+        var failed = Enumerable.Range(0, InputLines).Where(k => IsError(JsonNode.Parse(before[k])!.AsObject())).ToArray();
+        Assert.Equal(6, failed.Length);
+
+        // Some lines fail again: they stay error records, with their new reason.
+        await using (var halfWell = await DemoModelServer.StartAsync(new ServeOptions { FailFirst = 2, FailStatus = 400 }))
+        {
+            var retry = await BatchRun.RunAsync(OptionsFor(halfWell, transport) with { RetryFailed = true });
+            Assert.Equal(RunOutcome.Completed, retry.Outcome);
+            Assert.Equal((6, 4, 2, InputLines - 2), (retry.RetriedLines, retry.FixedLines, retry.Failed, retry.Succeeded));
+            Assert.Equal(6, halfWell.Statistics.Requests);
+        }
+
+        var middle = await File.ReadAllLinesAsync(Output);
+        Assert.Equal(2, middle.Count(l => IsError(JsonNode.Parse(l)!.AsObject())));
+        Assert.Equal(2, failed.Count(k => IsError(JsonNode.Parse(middle[k])!.AsObject()) && middle[k] != before[k]));
+
+        var requests = _fixture.Server.Statistics.Requests;
+        var last = await BatchRun.RunAsync(OptionsFor(_fixture.Server, transport) with { RetryFailed = true });
+
+        Assert.Equal((2, 2, 0, InputLines), (last.RetriedLines, last.FixedLines, last.Failed, last.Succeeded));
+        Assert.Equal(requests + 2, _fixture.Server.Statistics.Requests);
+        var after = await File.ReadAllLinesAsync(Output);
+        Assert.Equal(reference.Select(WithoutInstanceId), after.Select(WithoutInstanceId));
+        for (var k = 0; k < InputLines; k++)
+        {
+            if (!failed.Contains(k))
+            {
+                Assert.Equal(before[k], after[k]); // never sent again: kept byte for byte
+            }
+        }
+
+        Assert.False(File.Exists(Output + ".retry"));
+        Assert.False(File.Exists(PartialOutput.SidePathOf(Output)));
+    }
+
+    [Theory]
+    [InlineData("rest")]
+    [InlineData("grpc")]
+    public async Task Retry_failed_micro_batches_lines_that_are_not_neighbours(string transport)
+    {
+        var (reference, first) = await OutputWithRefusalsAsync(new ServeOptions { FailEvery = 5, FailStatus = 400 }, transport, workers: 1);
+        Assert.Equal(8, first.Failed);
+
+        var failed = (await File.ReadAllLinesAsync(Output)).Select((l, k) => (l, k)).Where(x => IsError(JsonNode.Parse(x.l)!.AsObject())).Select(x => x.k);
+        Assert.Equal([4, 9, 14, 19, 24, 29, 34, 39], failed);
+        var requests = _fixture.Server.Statistics.Requests;
+
+        var retry = await BatchRun.RunAsync(OptionsFor(_fixture.Server, transport) with { RetryFailed = true, BatchSize = 4 });
+
+        Assert.Equal((8L, 8L, 2L), (retry.RetriedLines, retry.FixedLines, _fixture.Server.Statistics.Requests - requests));
+        Assert.Equal(reference.Select(WithoutInstanceId), (await File.ReadAllLinesAsync(Output)).Select(WithoutInstanceId));
+    }
+
+    [Fact]
+    public async Task An_interrupted_retry_leaves_the_output_as_it_was()
+    {
+        Assert.Equal(6, (await OutputWithRefusalsAsync(new ServeOptions { FailFirst = 6, FailStatus = 400 })).First.Failed);
+
+        var before = await File.ReadAllTextAsync(Output);
+        await using var stalled = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 60_000 });
+        using var stop = new CancellationTokenSource();
+        var retry = BatchRun.RunAsync(OptionsFor(stalled) with { RetryFailed = true, Workers = 2 }, cancellationToken: stop.Token, stopNowToken: stop.Token);
+        var waited = Task.Delay(TimeSpan.FromSeconds(60));
+        while (stalled.Statistics.Requests < 2 && !waited.IsCompleted)
+        {
+            await Task.Delay(20);
+        }
+
+        await stop.CancelAsync();
+        var summary = await retry.WaitAsync(TimeSpan.FromSeconds(40));
+
+        Assert.Equal((RunOutcome.Interrupted, 0L, 0L), (summary.Outcome, summary.RetriedLines, summary.FixedLines));
+        Assert.Equal(Output, summary.OutputPath);
+        Assert.Equal(before, await File.ReadAllTextAsync(Output));
+        Assert.False(File.Exists(Output + ".retry"));
+    }
+
+    [Fact]
+    public async Task Retry_failed_with_no_error_records_has_nothing_to_do()
+    {
+        await WriteInputAsync(Enumerable.Range(0, InputLines).Select(Line));
+        await BatchRun.RunAsync(OptionsFor(_fixture.Server));
+        var requests = _fixture.Server.Statistics.Requests;
+
+        var summary = await BatchRun.RunAsync(OptionsFor(_fixture.Server) with { RetryFailed = true });
+
+        Assert.Equal((RunOutcome.Completed, 0L, 0L), (summary.Outcome, summary.Instances, summary.RetriedLines));
+        Assert.Equal(requests, _fixture.Server.Statistics.Requests);
+    }
+
+    [Fact]
+    public async Task Retry_failed_refuses_an_unfinished_output_and_the_output_of_another_input()
+    {
+        await StopEarlyAsync();
+        var unfinished = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(OptionsFor(_fixture.Server) with { RetryFailed = true }));
+        Assert.Contains("--resume first", unfinished.Message);
+
+        Assert.Equal(RunOutcome.Completed, (await BatchRun.RunAsync(OptionsFor(_fixture.Server) with { Resume = true })).Outcome);
+        await WriteOtherInputAsync("same length");
+        var foreign = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(OptionsFor(_fixture.Server) with { RetryFailed = true }));
+        Assert.StartsWith("--retry-failed:", foreign.Message);
+        Assert.Contains("another input", foreign.Message);
+    }
+
+    [Fact]
+    public async Task A_rerun_without_resume_says_what_it_discards()
+    {
+        var stopped = await StopEarlyAsync();
+        var logs = new RecordingLoggerFactory();
+
+        var rerun = await BatchRun.RunAsync(OptionsFor(_fixture.Server), logs);
+
+        Assert.Equal(RunOutcome.Completed, rerun.Outcome);
+        Assert.Equal(InputLines, rerun.Instances);
+        var warning = Assert.Single(logs.Messages, m => m.Message.StartsWith("Discarding", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains($"Discarding {stopped.Instances} lines of a previous partial output at {PartialOutput.SidePathOf(Output)}", warning.Message);
+        Assert.Contains("--resume", warning.Message);
+    }
+
+    [Theory]
+    [InlineData("rest")]
+    [InlineData("grpc")]
+    public async Task A_stop_at_once_abandons_requests_in_flight_and_resume_completes_the_output(string transport)
+    {
+        // Ten lines that fail without a request, then lines a model answers only after a minute.
+        await WriteInputAsync(Enumerable.Range(0, InputLines).Select(i => i < 10 ? "not json" : Line(i)));
+        var reference = await ReferenceAsync(transport);
+        var side = PartialOutput.SidePathOf(Output);
+        await using var stalled = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 60_000 });
+        using var graceful = new CancellationTokenSource();
+        using var now = new CancellationTokenSource();
+        var run = BatchRun.RunAsync(
+            OptionsFor(stalled, transport) with { Workers = 2, ShutdownTimeout = TimeSpan.FromMinutes(5) }, cancellationToken: graceful.Token, stopNowToken: now.Token);
+
+        // The ten error records reach the file although no line comes after them (the flush does not wait for one).
+        var waited = Task.Delay(TimeSpan.FromSeconds(60));
+        while ((!File.Exists(side) || (await File.ReadAllLinesAsync(side)).Length < 10 || stalled.Statistics.Requests < 2) && !waited.IsCompleted)
+        {
+            await Task.Delay(20);
+        }
+
+        await graceful.CancelAsync();
+        await now.CancelAsync();
+        // The requests in flight would take a minute and the graceful stop would wait five: only the stop at once ends it.
+        var interrupted = await run.WaitAsync(TimeSpan.FromSeconds(40));
+
+        Assert.Equal(RunOutcome.Interrupted, interrupted.Outcome);
+        Assert.Equal(10, (await File.ReadAllLinesAsync(side)).Length);
+        var resumed = await BatchRun.RunAsync(OptionsFor(_fixture.Server, transport) with { Resume = true });
+        Assert.Equal((RunOutcome.Completed, 10L, 10L), (resumed.Outcome, resumed.ResumedLines, resumed.Failed));
+        Assert.Equal(reference.Select(WithoutInstanceId), (await File.ReadAllLinesAsync(Output)).Select(WithoutInstanceId));
+    }
+
+    [Fact]
+    public async Task The_last_progress_report_of_a_completed_run_is_100_percent_of_the_lines_written()
+    {
+        await WriteInputAsync(Enumerable.Range(0, 300).Select(Line));
+        var reports = new ProgressRecorder();
+
+        var summary = await BatchRun.RunAsync(OptionsFor(_fixture.Server), progress: reports);
+
+        Assert.Equal(RunOutcome.Completed, summary.Outcome);
+        var last = reports.Last!;
+        Assert.Equal((300L, 1.0, TimeSpan.Zero), (last.LinesWritten, last.Fraction, last.Remaining));
+    }
+
+    [Fact]
+    public async Task A_resumed_run_reports_progress_over_the_whole_input()
+    {
+        var stopped = await StopEarlyAsync();
+        var reports = new ProgressRecorder();
+
+        await BatchRun.RunAsync(OptionsFor(_fixture.Server) with { Resume = true }, progress: reports);
+
+        Assert.Equal((InputLines, 1.0, 1L), (reports.Last!.LinesWritten, reports.Last.Fraction, reports.Last.Failed));
+        Assert.True(reports.First!.LinesWritten >= stopped.Instances);
+    }
+
+    /// <summary>Keeps the reports as they come (<see cref="Progress{T}"/> would post them later, elsewhere).</summary>
+    private sealed class ProgressRecorder : IProgress<RunProgress>
+    {
+        private readonly Lock _lock = new();
+
+        public RunProgress? First { get; private set; }
+
+        public RunProgress? Last { get; private set; }
+
+        public void Report(RunProgress value)
+        {
+            lock (_lock)
+            {
+                First ??= value;
+                Last = value;
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using Seldon.Batch.Dataflow.Transport;
+
+namespace Seldon.Batch.Dataflow.Tests.Unit;
+
+public sealed class DispatchGateTests
+{
+    [Fact]
+    public async Task A_freed_slot_goes_to_the_earliest_line_waiting_not_the_first_to_wait()
+    {
+        var gate = new DispatchGate(1);
+        var held = await gate.EnterAsync(0, CancellationToken.None);
+        var late = gate.EnterAsync(500, CancellationToken.None).AsTask();
+        var retried = gate.EnterAsync(3, CancellationToken.None).AsTask();
+
+        held.Dispose();
+        var first = await Task.WhenAny(late, retried);
+
+        Assert.Same(retried, first);
+        Assert.False(late.IsCompleted);
+        (await retried).Dispose();
+        (await late).Dispose();
+    }
+
+    [Fact]
+    public async Task A_cancelled_waiter_never_takes_a_slot()
+    {
+        var gate = new DispatchGate(1);
+        var held = await gate.EnterAsync(0, CancellationToken.None);
+        using var cancel = new CancellationTokenSource();
+        var cancelled = gate.EnterAsync(1, cancel.Token).AsTask();
+        var next = gate.EnterAsync(2, CancellationToken.None).AsTask();
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        held.Dispose();
+
+        (await next).Dispose();
+        // The slot came back: one more can enter at once.
+        var third = gate.EnterAsync(3, CancellationToken.None).AsTask();
+        Assert.True(third.IsCompletedSuccessfully);
+        (await third).Dispose();
+    }
+
+    [Fact]
+    public async Task No_more_than_the_slots_are_held_at_once()
+    {
+        var gate = new DispatchGate(3);
+        var inside = 0;
+        var most = 0;
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(async i =>
+        {
+            using var slot = await gate.EnterAsync(i, CancellationToken.None);
+            var now = Interlocked.Increment(ref inside);
+            InterlockedMax(ref most, now);
+            await Task.Yield();
+            Interlocked.Decrement(ref inside);
+        }));
+
+        Assert.InRange(most, 1, 3);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        for (var current = Volatile.Read(ref target); value > current; current = Volatile.Read(ref target))
+        {
+            if (Interlocked.CompareExchange(ref target, value, current) == current)
+            {
+                return;
+            }
+        }
+    }
+}

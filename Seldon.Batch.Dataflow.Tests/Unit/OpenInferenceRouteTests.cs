@@ -1,0 +1,67 @@
+using Seldon.Batch.Dataflow.Pipeline;
+using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow.Transport;
+
+namespace Seldon.Batch.Dataflow.Tests.Unit;
+
+public sealed class OpenInferenceRouteTests
+{
+    private static GatewayRoute Route(GatewayType gateway, string model = "", string version = "") => new(new EndpointSettings
+    {
+        Host = "gw:80",
+        DeploymentName = "iris",
+        Namespace = "models",
+        Gateway = gateway,
+        Protocol = InferenceProtocol.V2,
+        ModelName = model,
+        ModelVersion = version,
+    });
+
+    [Theory]
+    [InlineData(GatewayType.Seldon, "", "", "/v2/models/iris/infer")]
+    [InlineData(GatewayType.Seldon, "clf", "2", "/v2/models/clf/versions/2/infer")]
+    [InlineData(GatewayType.Istio, "clf", "", "/seldon/models/iris/v2/models/clf/infer")]
+    [InlineData(GatewayType.Ambassador, "", "", "/seldon/models/iris/v2/models/iris/infer")]
+    [InlineData(GatewayType.Seldon, "a b", "", "/v2/models/a%20b/infer")]
+    public void V2_paths_follow_the_gateway_and_the_model(GatewayType gateway, string model, string version, string expected)
+    {
+        var route = Route(gateway, model, version);
+
+        Assert.Equal(expected, route.PredictPath);
+        Assert.Equal(expected[..^"/infer".Length], route.ModelPath);
+    }
+
+    [Fact]
+    public void The_seldon_protocol_keeps_its_paths()
+    {
+        var route = new GatewayRoute(new EndpointSettings { Host = "gw", DeploymentName = "iris", Gateway = GatewayType.Seldon });
+
+        Assert.Equal("/api/v1.0/predictions", route.PredictPath);
+    }
+
+    [Fact]
+    public void Options_carry_the_model_name_defaulting_to_the_deployment()
+    {
+        var options = new BatchOptions { DeploymentName = "iris", Protocol = InferenceProtocol.V2 };
+
+        Assert.Equal("iris", options.ToEndpoint().ModelName);
+        Assert.Equal("clf", (options with { ModelName = "clf" }).ToEndpoint().ModelName);
+    }
+
+    [Theory]
+    [InlineData("--datatype", "Datatype")]
+    [InlineData("--header", "Headers")]
+    [InlineData("--model-name", "ModelName")]
+    public void Bad_v2_options_are_refused_by_name(string option, string property)
+    {
+        var options = new BatchOptions { DeploymentName = "iris", Protocol = InferenceProtocol.V2 };
+        options = property switch
+        {
+            "Datatype" => options with { Datatype = "float" },
+            "Headers" => options with { Headers = [new("bad name", "x")] },
+            _ => options with { ModelName = "a/b" },
+        };
+
+        Assert.Contains(option, Assert.Throws<InvalidBatchOptionsException>(() => options.Validate(checkFiles: false)).Message);
+    }
+}

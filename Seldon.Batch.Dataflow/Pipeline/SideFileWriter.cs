@@ -1,0 +1,74 @@
+using System.Text;
+
+namespace Seldon.Batch.Dataflow.Pipeline;
+
+/// <summary>Writes whole output lines to a partial output (a side file, a multipart upload) and flushes them at least once a second, also while no line
+/// comes (a stalled model), so a killed run loses little work and its file always ends with whole lines once
+/// flushed. Write is called by one writer at a time; the flush runs on a timer, hence the lock.</summary>
+internal sealed class SideFileWriter : IAsyncDisposable
+{
+    private static readonly TimeSpan FlushPeriod = TimeSpan.FromSeconds(1);
+    private readonly StreamWriter _output;
+    private readonly Lock _lock = new();
+    private readonly ITimer _flush;
+    private long _lines;
+    private bool _dirty;
+
+    /// <param name="output">Where the lines go, positioned after any lines kept (disposed with the writer).</param>
+    /// <param name="time">The clock of the flush timer.</param>
+    public SideFileWriter(Stream output, TimeProvider time)
+    {
+        _output = new StreamWriter(output, new UTF8Encoding(false), 1 << 16);
+        _flush = time.CreateTimer(_ => FlushQuietly(), null, FlushPeriod, FlushPeriod);
+    }
+
+    /// <summary>Lines written by this writer (flushed or not).</summary>
+    public long Lines => Interlocked.Read(ref _lines);
+
+    public void WriteLine(string line)
+    {
+        // Synchronous writes into the 64 KiB buffer: two awaits per line cost about 3% at 100k lines/s.
+        lock (_lock)
+        {
+            _output.Write(line);
+            _output.Write('\n');
+            _dirty = true;
+        }
+
+        Interlocked.Increment(ref _lines);
+    }
+
+    /// <summary>Pushes the lines written so far to the file.</summary>
+    public void Flush()
+    {
+        lock (_lock)
+        {
+            if (_dirty)
+            {
+                _output.Flush();
+                _dirty = false;
+            }
+        }
+    }
+
+    private void FlushQuietly()
+    {
+        try
+        {
+            Flush();
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // A full disk fails the next write or the final flush, on the writer's side, where the run hears of it.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _flush.DisposeAsync().ConfigureAwait(false);
+        lock (_lock)
+        {
+            _output.Dispose();
+        }
+    }
+}

@@ -1,0 +1,357 @@
+using System.Text.Json;
+using System.Text.Encodings.Web;
+
+namespace Seldon.Batch.Dataflow.Protocol.OpenInference;
+
+/// <summary>Turns a group of input lines into Open Inference requests. Consecutive lines that agree on input names,
+/// datatypes, inner shapes and parameters are concatenated along the first dimension into one request; a line that
+/// does not fit starts the next request, so every request holds a run of lines in input order and none is lost. A line
+/// that cannot be read is a member with an encoding error, placed where it stands.</summary>
+internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
+{
+    /// <summary>The parameters of a text element: MLServer's StringCodec decodes it to a Python str.</summary>
+    private static readonly JsonElement StringContent = ParseOnce("{\"content_type\":\"str\"}");
+
+    public IReadOnlyList<EncodedBatch> Encode(IReadOnlyList<InputLine> lines)
+    {
+        var documents = new List<JsonDocument>(lines.Count);
+        try
+        {
+            var batches = new List<EncodedBatch>(1);
+            var run = new List<(BatchMember Member, LineRequest? Request)>(lines.Count);
+            string? runKey = null;
+            foreach (var line in lines)
+            {
+                var request = Read(line, documents, out var error);
+                if (request is not null)
+                {
+                    var fits = request.MergeKey is not null && request.MergeKey == runKey && settings.BatchSize > 1;
+                    if (!fits && run.Any(m => m.Request is not null))
+                    {
+                        batches.Add(Write(run));
+                        run.Clear();
+                    }
+
+                    runKey = request.MergeKey;
+                }
+
+                // An unreadable line joins the request that stands next to it: its place in the output is kept.
+                run.Add((new BatchMember(line.Index, "") { EncodingError = error, LineId = request?.Id }, request));
+            }
+
+            if (run.Count > 0)
+            {
+                batches.Add(Write(run));
+            }
+
+            return batches;
+        }
+        finally
+        {
+            foreach (var document in documents)
+            {
+                document.Dispose();
+            }
+        }
+    }
+
+    /// <summary>A group none of whose lines can be sent, each with <paramref name="reason"/>.</summary>
+    public EncodedBatch Unsendable(IReadOnlyList<InputLine> lines, string reason)
+    {
+        var id = settings.NewId();
+        var members = lines.Select((line, n) => new BatchMember(line.Index, lines.Count == 1 ? id : $"{id}-item-{n}") { EncodingError = reason }).ToList();
+        return new EncodedBatch(members, null, id) { IsSplit = lines.Count > 1 };
+    }
+
+    /// <summary>One request of a run of lines (unreadable ones among them stay members, unsent).</summary>
+    private EncodedBatch Write(List<(BatchMember Member, LineRequest? Request)> run)
+    {
+        var id = settings.NewId();
+        var members = new List<BatchMember>(run.Count);
+        var sent = new List<LineRequest>(run.Count);
+        for (var n = 0; n < run.Count; n++)
+        {
+            var (old, request) = run[n];
+            var member = new BatchMember(old.Index, run.Count == 1 ? id : $"{id}-item-{n}")
+            {
+                EncodingError = old.EncodingError,
+                LineId = old.LineId,
+            };
+            if (request is not null)
+            {
+                member.Rows = (int)Math.Max(0, request.Rows);
+                member.InferenceId = id;
+                sent.Add(request);
+            }
+
+            members.Add(member);
+        }
+
+        var body = sent.Count == 0 ? null : SeldonJson.WriteObject((id, sent), static (w, s) => WriteRequest(w, s.id, s.sent));
+        return new EncodedBatch(members, body, id) { IsSplit = sent.Count > 1 };
+    }
+
+    private static void WriteRequest(Utf8JsonWriter w, string id, List<LineRequest> lines)
+    {
+        var first = lines[0];
+        w.WriteString("id", id);
+        if (first.Parameters.ValueKind != JsonValueKind.Undefined)
+        {
+            w.WritePropertyName("parameters");
+            first.Parameters.WriteTo(w);
+        }
+
+        w.WriteStartArray("inputs");
+        for (var i = 0; i < first.Inputs.Count; i++)
+        {
+            var input = first.Inputs[i];
+            w.WriteStartObject();
+            w.WriteString("name", input.Name);
+            w.WriteStartArray("shape");
+            w.WriteNumberValue(lines.Count == 1 ? input.Shape[0] : lines.Sum(l => l.Rows));
+            foreach (var dimension in input.Shape.Skip(1))
+            {
+                w.WriteNumberValue(dimension);
+            }
+
+            w.WriteEndArray();
+            w.WriteString("datatype", input.Datatype);
+            if (input.Parameters.ValueKind != JsonValueKind.Undefined)
+            {
+                w.WritePropertyName("parameters");
+                input.Parameters.WriteTo(w);
+            }
+
+            w.WriteStartArray("data");
+            foreach (var line in lines)
+            {
+                foreach (var value in line.Inputs[i].Values)
+                {
+                    value.WriteTo(w);
+                }
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        if (first.Outputs.ValueKind != JsonValueKind.Undefined)
+        {
+            w.WritePropertyName("outputs");
+            first.Outputs.WriteTo(w);
+        }
+    }
+
+    /// <summary>Reads one line as the data type says; null with <paramref name="error"/> when it cannot be sent.</summary>
+    private LineRequest? Read(InputLine line, List<JsonDocument> documents, out string? error)
+    {
+        error = null;
+        try
+        {
+            return settings.DataType switch
+            {
+                DataType.Raw => ReadRequest(line, Parse(line.Text, documents), out error),
+                DataType.Data => ReadArray(line, Parse(line.Text, documents), out error),
+                DataType.Str => Element(line, Text(MicroBatchEncoder.ReadText(line.Text), documents), StringContent),
+                _ => Element(line, Text(CompactJson(Parse(line.Text, documents)), documents), StringContent),
+            };
+        }
+        catch (JsonException ex)
+        {
+            error = $"invalid JSON: {ex.Message}";
+            return null;
+        }
+    }
+
+    private static JsonElement ParseOnce(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+
+    private static JsonElement Parse(string text, List<JsonDocument> documents)
+    {
+        var document = SeldonJson.ParseDocument(text);
+        documents.Add(document);
+        return document.RootElement;
+    }
+
+    /// <summary>A JSON string element holding <paramref name="text"/>.</summary>
+    private static JsonElement Text(string text, List<JsonDocument> documents) =>
+        Parse($"\"{JsonEncodedText.Encode(text, JavaScriptEncoder.UnsafeRelaxedJsonEscaping)}\"", documents);
+
+    /// <summary>The value as compact JSON text: written as the one property of an object, which is then cut away.</summary>
+    private static string CompactJson(JsonElement value) => SeldonJson.WriteObject(value, static (w, v) =>
+    {
+        w.WritePropertyName("v");
+        v.WriteTo(w);
+    })[5..^1];
+
+    /// <summary>str and json lines: one BYTES element, with the content type MLServer's string codec reads.</summary>
+    private LineRequest Element(InputLine line, JsonElement text, JsonElement contentType)
+    {
+        var tensor = new LineTensor(settings.InputName, TensorDatatype.Bytes, [1], [text], contentType);
+        return new LineRequest(line, [tensor], default, default, null);
+    }
+
+    /// <summary>data lines: the array is one tensor, its shape read from the nesting.</summary>
+    private LineRequest? ReadArray(InputLine line, JsonElement root, out string? error)
+    {
+        if (root.ValueKind != JsonValueKind.Array)
+        {
+            error = $"invalid line: --data-type data needs a JSON array, not {SeldonJson.Describe(root)}";
+            return null;
+        }
+
+        var values = new List<JsonElement>();
+        var shape = LineTensor.ShapeOf(root, values, out error);
+        if (shape is null)
+        {
+            error = $"invalid line: {error}";
+            return null;
+        }
+
+        var datatype = settings.Datatype ?? TensorDatatype.Infer(values, out error);
+        if (datatype is null || (error = RefuseValues(settings.InputName, datatype, values)) is not null)
+        {
+            error = $"invalid line: {error}";
+            return null;
+        }
+
+        return new LineRequest(line, [new LineTensor(settings.InputName, datatype, shape, values, default)], default, default, null);
+    }
+
+    /// <summary>raw lines: an InferenceRequest, checked as far as the answer must be split by it.</summary>
+    private static LineRequest? ReadRequest(InputLine line, JsonElement root, out string? error)
+    {
+        error = null;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            error = $"invalid line: an InferenceRequest is a JSON object, not {SeldonJson.Describe(root)}";
+            return null;
+        }
+
+        string? id = null;
+        JsonElement parameters = default, outputs = default, inputs = default;
+        foreach (var property in root.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "id" when property.Value.ValueKind == JsonValueKind.String:
+                    id = property.Value.GetString();
+                    break;
+                case "parameters" when property.Value.ValueKind == JsonValueKind.Object:
+                    parameters = property.Value;
+                    break;
+                case "outputs" when property.Value.ValueKind == JsonValueKind.Array:
+                    outputs = property.Value;
+                    break;
+                case "inputs" when property.Value.ValueKind == JsonValueKind.Array:
+                    inputs = property.Value;
+                    break;
+                case "id" or "parameters" or "outputs" or "inputs":
+                    if (property.Value.ValueKind != JsonValueKind.Null)
+                    {
+                        error = $"invalid line: \"{property.Name}\" is {SeldonJson.Describe(property.Value)}";
+                        return null;
+                    }
+
+                    break;
+                default:
+                    // Extensions a server may read (Triton's binary_data_output…) are not this client's to judge, but
+                    // they cannot be merged: sent, they would describe only one line of the request.
+                    break;
+            }
+        }
+
+        if (inputs.ValueKind != JsonValueKind.Array || inputs.GetArrayLength() == 0)
+        {
+            error = "invalid line: an InferenceRequest needs \"inputs\", a non-empty array";
+            return null;
+        }
+
+        var tensors = new List<LineTensor>();
+        foreach (var input in inputs.EnumerateArray())
+        {
+            var tensor = ReadInput(input, tensors.Count, out error);
+            if (tensor is null)
+            {
+                error = $"invalid line: {error}";
+                return null;
+            }
+
+            tensors.Add(tensor);
+        }
+
+        return new LineRequest(line, tensors, parameters, outputs, id);
+    }
+
+    private static LineTensor? ReadInput(JsonElement input, int position, out string? error)
+    {
+        error = null;
+        if (input.ValueKind != JsonValueKind.Object)
+        {
+            error = $"input {position} is {SeldonJson.Describe(input)}, not an object";
+            return null;
+        }
+
+        var name = input.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : null;
+        if (string.IsNullOrEmpty(name))
+        {
+            error = $"input {position} has no \"name\"";
+            return null;
+        }
+
+        if (!input.TryGetProperty("datatype", out var d) || d.ValueKind != JsonValueKind.String || !TensorDatatype.All.Contains(d.GetString()!))
+        {
+            error = $"input '{name}' has no valid \"datatype\" (one of {string.Join(", ", TensorDatatype.All)})";
+            return null;
+        }
+
+        if (!input.TryGetProperty("shape", out var s) || s.ValueKind != JsonValueKind.Array
+            || !s.EnumerateArray().All(x => x.ValueKind == JsonValueKind.Number && x.TryGetInt64(out var v) && v >= 0))
+        {
+            error = $"input '{name}' has no valid \"shape\" (a list of sizes)";
+            return null;
+        }
+
+        if (!input.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
+        {
+            error = $"input '{name}' has no \"data\" array";
+            return null;
+        }
+
+        var shape = s.EnumerateArray().Select(x => x.GetInt64()).ToArray();
+        var values = new List<JsonElement>();
+        LineTensor.Flatten(data, values);
+        var expected = shape.Aggregate(1L, (a, x) => a * x);
+        if (values.Count != expected)
+        {
+            error = $"input '{name}' has {values.Count} values for shape [{string.Join(',', shape)}], which needs {expected}";
+            return null;
+        }
+
+        var datatype = d.GetString()!;
+        if ((error = RefuseValues(name, datatype, values)) is not null)
+        {
+            return null;
+        }
+
+        input.TryGetProperty("parameters", out var parameters);
+        return new LineTensor(name, datatype, shape, values, parameters.ValueKind == JsonValueKind.Object ? parameters : default);
+    }
+
+    private static string? RefuseValues(string name, string datatype, List<JsonElement> values)
+    {
+        foreach (var value in values)
+        {
+            if (TensorDatatype.Refuse(datatype, value) is { } refusal)
+            {
+                return $"input '{name}': {refusal}";
+            }
+        }
+
+        return null;
+    }
+}

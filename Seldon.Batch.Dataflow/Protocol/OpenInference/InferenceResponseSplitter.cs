@@ -1,0 +1,200 @@
+using System.Text.Json;
+
+namespace Seldon.Batch.Dataflow.Protocol.OpenInference;
+
+/// <summary>Writes the output lines of an Open Inference request: the answer cut into each line's rows (every output
+/// has the request's rows as its first dimension), with <c>batch_id</c>, <c>batch_index</c>, <c>batch_instance_id</c>
+/// and <c>inference_id</c> in <c>parameters</c> and the line's own <c>id</c> kept; and error records in the shape of
+/// <c>mlserver infer</c>'s (<c>parameters</c> and <c>error</c>).</summary>
+internal sealed class InferenceResponseSplitter(string batchId)
+{
+    /// <summary>Code of a line that was never sent because it could not be encoded.</summary>
+    public const int UnsentCode = 400;
+
+    /// <summary>Code of an answer that came but cannot be used.</summary>
+    public const int UnusableCode = 502;
+
+    private static readonly HashSet<string> OwnFields = ["model_name", "model_version", "id", "parameters", "outputs"];
+
+    public InstanceResult[] Compose(EncodedBatch batch, string? answer, int failureCode, string? failure)
+    {
+        if (failure is null && batch.HasRequest)
+        {
+            JsonDocument? document = null;
+            try
+            {
+                document = string.IsNullOrWhiteSpace(answer) ? null : JsonDocument.Parse(answer, SeldonJson.DocumentOptions);
+                failure = Split(batch, document?.RootElement ?? default, out var results);
+                if (failure is null)
+                {
+                    return results!;
+                }
+            }
+            catch (JsonException ex)
+            {
+                failure = $"unusable answer: the model's answer is not JSON: {ex.Message}";
+            }
+            finally
+            {
+                document?.Dispose();
+            }
+
+            failureCode = UnusableCode;
+        }
+
+        var all = new InstanceResult[batch.Members.Count];
+        for (var i = 0; i < all.Length; i++)
+        {
+            var m = batch.Members[i];
+            all[i] = m.IsSent ? ErrorRecord(m, failureCode, failure ?? "the request was not sent") : ErrorRecord(m, UnsentCode, m.EncodingError!);
+        }
+
+        return all;
+    }
+
+    /// <summary>An error record: the line's id, the batch tags, and what happened (the kind as status, the code, the reason).</summary>
+    public InstanceResult ErrorRecord(BatchMember member, int code, string reason)
+    {
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            reason = "unknown failure";
+        }
+
+        var line = SeldonJson.WriteObject((this, member, code, reason), static (w, s) =>
+        {
+            if (s.member.LineId is not null)
+            {
+                w.WriteString("id", s.member.LineId);
+            }
+
+            w.WriteStartObject("parameters");
+            s.Item1.WriteTags(w, s.member);
+            w.WriteEndObject();
+            w.WriteStartObject("error");
+            w.WriteString("status", InstanceResult.KindOf(s.reason));
+            w.WriteNumber("code", s.code);
+            w.WriteString("msg", s.reason);
+            w.WriteEndObject();
+        });
+        return new InstanceResult(member.Index, line, reason);
+    }
+
+    private void WriteTags(Utf8JsonWriter w, BatchMember member)
+    {
+        w.WriteString(BatchTags.BatchId, batchId);
+        w.WriteNumber(BatchTags.BatchIndex, member.Index);
+        w.WriteString(BatchTags.BatchInstanceId, member.InstanceId);
+        if (member.InferenceId is not null)
+        {
+            w.WriteString(InferenceIdTag, member.InferenceId);
+        }
+    }
+
+    /// <summary>The parameter naming the id of the request a line was sent in, as <c>mlserver infer</c> names it.</summary>
+    public const string InferenceIdTag = "inference_id";
+
+    /// <summary>The output lines of a successful answer, or why it cannot be split.</summary>
+    private string? Split(EncodedBatch batch, JsonElement response, out InstanceResult[]? results)
+    {
+        results = null;
+        if (response.ValueKind != JsonValueKind.Object)
+        {
+            return $"unusable answer: the model's answer is not a JSON object but {(response.ValueKind == JsonValueKind.Undefined ? "empty" : SeldonJson.Describe(response))}";
+        }
+
+        if (!response.TryGetProperty("outputs", out var outputsElement) || outputsElement.ValueKind != JsonValueKind.Array)
+        {
+            return "unusable answer: the model's answer has no \"outputs\" array";
+        }
+
+        var total = batch.Members.Where(m => m.IsSent).Sum(m => (long)m.Rows);
+        var outputs = new List<AnswerTensor>();
+        foreach (var output in outputsElement.EnumerateArray())
+        {
+            var tensor = AnswerTensor.Read(output, out var problem);
+            if (tensor is null)
+            {
+                return $"unusable answer: {problem}";
+            }
+
+            if (batch.IsSplit && (tensor.Shape.Length == 0 || tensor.Shape[0] != total))
+            {
+                return $"unusable answer: output '{tensor.Name}' has shape [{string.Join(',', tensor.Shape)}], without the first dimension of {total} rows that the request's inputs had, so it cannot be split into the {batch.Members.Count(m => m.IsSent)} lines of the micro-batch";
+            }
+
+            if (batch.IsSplit && tensor.Values.Count != tensor.Shape.Aggregate(1L, (a, d) => a * d))
+            {
+                return $"unusable answer: output '{tensor.Name}' has {tensor.Values.Count} values for shape [{string.Join(',', tensor.Shape)}]";
+            }
+
+            outputs.Add(tensor);
+        }
+
+        results = new InstanceResult[batch.Members.Count];
+        long offset = 0;
+        for (var i = 0; i < results.Length; i++)
+        {
+            var m = batch.Members[i];
+            if (!m.IsSent)
+            {
+                results[i] = ErrorRecord(m, UnsentCode, m.EncodingError!);
+                continue;
+            }
+
+            var line = SeldonJson.WriteObject((this, response, outputs, m, offset, batch.IsSplit), static (w, s) =>
+                s.Item1.WriteAnswer(w, s.response, s.outputs, s.m, s.IsSplit ? s.offset : -1));
+            results[i] = new InstanceResult(m.Index, line, null);
+            offset += m.Rows;
+        }
+
+        return null;
+    }
+
+    /// <summary>One line's answer; <paramref name="offset"/> is its first row, or -1 for the whole answer.</summary>
+    private void WriteAnswer(Utf8JsonWriter w, JsonElement response, List<AnswerTensor> outputs, BatchMember member, long offset)
+    {
+        foreach (var name in (ReadOnlySpan<string>)["model_name", "model_version"])
+        {
+            if (response.TryGetProperty(name, out var value))
+            {
+                w.WritePropertyName(name);
+                value.WriteTo(w);
+            }
+        }
+
+        if (member.LineId is not null)
+        {
+            w.WriteString("id", member.LineId);
+        }
+
+        w.WriteStartObject("parameters");
+        if (response.TryGetProperty("parameters", out var parameters) && parameters.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var parameter in parameters.EnumerateObject())
+            {
+                // The batch tags are this line's own and come last; a model's parameters of the same name yield to them.
+                if (parameter.Name is not (BatchTags.BatchId or BatchTags.BatchIndex or BatchTags.BatchInstanceId or InferenceIdTag))
+                {
+                    parameter.WriteTo(w);
+                }
+            }
+        }
+
+        WriteTags(w, member);
+        w.WriteEndObject();
+        w.WriteStartArray("outputs");
+        foreach (var output in outputs)
+        {
+            output.WriteRows(w, offset, member.Rows);
+        }
+
+        w.WriteEndArray();
+        foreach (var property in response.EnumerateObject())
+        {
+            if (!OwnFields.Contains(property.Name))
+            {
+                property.WriteTo(w);
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace Seldon.Batch.Dataflow.Transport;
+
+/// <summary>The outage breaker shared by all workers: Polly's circuit breaker, opened by outage failures (refused,
+/// reset, 502/503/504, gRPC Unavailable), plus a gate that requests wait at while it is open, and the outage budget
+/// (<see cref="RetrySettings.MaxOutage"/>, and a short one before the model ever answered).</summary>
+/// <remarks>Polly's breaker fails calls fast while it is open and lets one probe through once its break is over; it
+/// does not make callers wait. The gate adds that: a request that finds the circuit open waits until it closes (or its
+/// break is over, to be the probe), so no worker spins and no line is failed while the model is away.</remarks>
+internal sealed partial class EndpointBreaker
+{
+    /// <summary>How long a run may go without any answer from its start before the endpoint counts as unreachable
+    /// (a wrong host stops within seconds), unless <see cref="RetrySettings.WaitReady"/> asks for longer.</summary>
+    internal static readonly TimeSpan UnreachableAfter = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan FirstBreak = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan LongestBreak = TimeSpan.FromSeconds(5);
+
+    private readonly ResiliencePipeline<PredictionResponse> _pipeline;
+    private readonly ILogger _logger;
+    private readonly TimeSpan _maxOutage;
+    private readonly TimeSpan _waitReady;
+    private readonly long _started = Stopwatch.GetTimestamp();
+    private readonly object _lock = new();
+    private TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _lastReached = -1;
+    private long _opened;
+    private PredictionFailure? _lastOutage;
+
+    public EndpointBreaker(RetrySettings settings, ILogger logger)
+    {
+        _logger = logger;
+        _maxOutage = settings.MaxOutage;
+        _waitReady = settings.WaitReady;
+        _closed.SetResult();
+        _pipeline = new ResiliencePipelineBuilder<PredictionResponse>()
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<PredictionResponse>
+            {
+                FailureRatio = 0.5,
+                // As many requests as there are workers: with everything refused, one round of them opens the circuit.
+                MinimumThroughput = Math.Clamp(settings.Workers, 2, 10),
+                SamplingDuration = TimeSpan.FromSeconds(0.5), // the shortest Polly allows: a busy run opens it quickly too
+                BreakDurationGenerator = args => ValueTask.FromResult(
+                    TimeSpan.FromTicks(Math.Min(LongestBreak.Ticks, FirstBreak.Ticks << Math.Min(args.HalfOpenAttempts, 4)))),
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result?.Failure is { } f && CountsAsOutage(f)),
+                OnOpened = args =>
+                {
+                    OnOpened(args.BreakDuration);
+                    return default;
+                },
+                OnHalfOpened = _ =>
+                {
+                    LogProbing(_logger);
+                    return default;
+                },
+                OnClosed = _ =>
+                {
+                    OnClosed();
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    /// <summary>Whether the model has answered since the start (with a prediction or by refusing a line).</summary>
+    public bool ModelReached => Volatile.Read(ref _lastReached) >= 0;
+
+    /// <summary>Whether the run is still in its <c>--wait-ready</c> window, with nothing answered yet: failures that
+    /// stop a run (a 404 while the deployment is being created) are waited out like an outage.</summary>
+    public bool WaitingForReady => !ModelReached && _waitReady > TimeSpan.Zero && Stopwatch.GetElapsedTime(_started) < _waitReady;
+
+    /// <summary>The last outage failure, for the reason of a run that gave up waiting.</summary>
+    public PredictionFailure? LastOutage => Volatile.Read(ref _lastOutage);
+
+    /// <summary>Whether a failure is waited out rather than retried a bounded number of times.</summary>
+    public bool CountsAsOutage(PredictionFailure failure) =>
+        failure.Kind == PredictionFailureKind.Outage || (failure.Kind == PredictionFailureKind.Misconfiguration && WaitingForReady);
+
+    /// <summary>Sends through the circuit; throws <see cref="BrokenCircuitException"/> while it is open.</summary>
+    public ValueTask<PredictionResponse> ExecuteAsync(Func<CancellationToken, ValueTask<PredictionResponse>> send, CancellationToken cancellationToken) =>
+        _pipeline.ExecuteAsync(send, cancellationToken);
+
+    /// <summary>Remembers what an answer says about the endpoint.</summary>
+    public void Observe(PredictionResponse response)
+    {
+        if (response.Failure is null || response.Failure.Kind == PredictionFailureKind.Line)
+        {
+            Volatile.Write(ref _lastReached, Stopwatch.GetTimestamp());
+        }
+        else if (CountsAsOutage(response.Failure) || !response.Failure.ReachedServer)
+        {
+            Volatile.Write(ref _lastOutage, response.Failure);
+        }
+    }
+
+    /// <summary>Waits while the circuit is open: until it closes, or at most <paramref name="longest"/> (the rest of its
+    /// break, after which the next attempt may be the probe).</summary>
+    public async ValueTask WaitWhileOpenAsync(TimeSpan longest, CancellationToken cancellationToken)
+    {
+        Task closed;
+        lock (_lock)
+        {
+            closed = _closed.Task;
+        }
+
+        if (!closed.IsCompleted)
+        {
+            try
+            {
+                await closed.WaitAsync(longest, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // The break is over: the caller tries, and may be the probe.
+            }
+        }
+    }
+
+    /// <summary>Why waiting for the endpoint must end, or null while the budget lasts: nothing answered within the
+    /// first seconds of the run (or <c>--wait-ready</c>), or this request has found the endpoint down since
+    /// <paramref name="requestFailingSince"/> for longer than <c>--max-outage</c>.</summary>
+    public string? OutageBudgetSpent(long requestFailingSince)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var reached = Volatile.Read(ref _lastReached);
+        if (reached < 0)
+        {
+            var limit = _waitReady > TimeSpan.Zero ? _waitReady : (UnreachableAfter < _maxOutage ? UnreachableAfter : _maxOutage);
+            return Stopwatch.GetElapsedTime(_started, now) > limit
+                ? $"nothing answered in the first {limit.TotalSeconds:0.#} s{(_waitReady > TimeSpan.Zero ? " (--wait-ready)" : "")} (is --host right?)"
+                : null;
+        }
+
+        // The request's own clock: the one failing longest gives up first, and the stop then ends the others' wait.
+        var waited = Stopwatch.GetElapsedTime(requestFailingSince, now);
+        return waited > _maxOutage
+            ? $"no answer for {waited.TotalSeconds:0.#} s, more than --max-outage {_maxOutage.TotalSeconds:0.#} s"
+            : null;
+    }
+
+    private void OnOpened(TimeSpan breakDuration)
+    {
+        lock (_lock)
+        {
+            if (_closed.Task.IsCompleted)
+            {
+                _closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _opened = Stopwatch.GetTimestamp();
+                LogOpened(_logger, LastOutage?.Detail ?? "outage", breakDuration.TotalSeconds);
+                return;
+            }
+        }
+
+        LogStillDown(_logger, breakDuration.TotalSeconds);
+    }
+
+    private void OnClosed()
+    {
+        TaskCompletionSource closed;
+        lock (_lock)
+        {
+            closed = _closed;
+        }
+
+        if (closed.TrySetResult())
+        {
+            LogClosed(_logger, Stopwatch.GetElapsedTime(_opened).TotalSeconds);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The model is not answering ({Reason}): sending paused, probing again in {Seconds:0.#} s")]
+    private static partial void LogOpened(ILogger logger, string reason, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The model is still not answering: probing again in {Seconds:0.#} s")]
+    private static partial void LogStillDown(ILogger logger, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Probing the model")]
+    private static partial void LogProbing(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The model answers again after {Seconds:0.#} s: sending resumed")]
+    private static partial void LogClosed(ILogger logger, double seconds);
+}

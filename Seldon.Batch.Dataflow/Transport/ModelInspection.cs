@@ -1,0 +1,10 @@
+namespace Seldon.Batch.Dataflow.Transport;
+
+/// <summary>What the server said about the model before the run.</summary>
+/// <param name="State">Whether it is there, ready, or could not be asked.</param>
+/// <param name="Detail">The server's words, or why it could not be asked; never empty unless ready.</param>
+/// <param name="Inputs">The model's inputs as its metadata declares them (name, datatype); empty when it declares none.</param>
+internal sealed record ModelInspection(ModelState State, string Detail, IReadOnlyList<(string Name, string Datatype)> Inputs)
+{
+    public static ModelInspection Failed(ModelState state, string detail) => new(state, detail, []);
+}

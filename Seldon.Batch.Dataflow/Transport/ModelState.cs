@@ -1,0 +1,17 @@
+namespace Seldon.Batch.Dataflow.Transport;
+
+/// <summary>A model's state as the server reports it before a run.</summary>
+internal enum ModelState
+{
+    /// <summary>The model exists and is ready.</summary>
+    Ready,
+
+    /// <summary>The model exists but is not ready yet (requests may fail until it is).</summary>
+    NotReady,
+
+    /// <summary>The server does not know the model (or that version of it): no request can succeed.</summary>
+    Unknown,
+
+    /// <summary>The question got no usable answer (no connection, a timeout, an unexpected status).</summary>
+    Unanswered,
+}

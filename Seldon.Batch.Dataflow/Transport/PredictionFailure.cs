@@ -1,0 +1,21 @@
+namespace Seldon.Batch.Dataflow.Transport;
+
+/// <summary>Why a request got no usable answer.</summary>
+/// <param name="Kind">What the failure is about, which decides whether it is retried, waited out, written as the
+/// lines' error records or stops the run.</param>
+/// <param name="Status">The HTTP status or the gRPC status code; 0 when no answer arrived at all (refused, reset,
+/// unresolvable, timed out over REST).</param>
+/// <param name="Detail">The reason, as written in error records: "HTTP 400 Bad Request from http://…: …",
+/// "gRPC Unavailable from http://…: …", "no answer from … within 60 s"…; never empty.</param>
+public sealed record PredictionFailure(PredictionFailureKind Kind, int Status, string Detail)
+{
+    /// <summary>Whether the failure is about the endpoint rather than the lines (an outage or a misconfiguration): its
+    /// lines are never written as error records.</summary>
+    public bool IsAboutEndpoint => Kind is PredictionFailureKind.Outage or PredictionFailureKind.Misconfiguration;
+
+    /// <summary>Whether the server answered at all (even to refuse): false for connection failures and timeouts.</summary>
+    public bool ReachedServer { get; init; } = true;
+
+    /// <inheritdoc />
+    public override string ToString() => Detail;
+}
