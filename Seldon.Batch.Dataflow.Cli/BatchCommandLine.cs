@@ -56,12 +56,12 @@ internal sealed class BatchCommandLine
 
     public readonly Option<bool> Resume = new("--resume")
     {
-        Description = "Continue an interrupted run of this input with the same settings: keep the lines already written to <output>.partial and process the rest; the output of another input is refused [env: SELDON_BATCH_RESUME]",
+        Description = "Continue an interrupted run of this input with the same settings: keep the lines already written to <output>.partial (or the parts an s3:// output uploaded) and process the rest; the output of another input is refused [env: SELDON_BATCH_RESUME]",
     };
 
     public readonly Option<bool> RetryFailed = new("--retry-failed")
     {
-        Description = "Over the complete output of this input, send again only the lines written as error records and replace them in place (the output is replaced whole when the retry completes) [env: SELDON_BATCH_RETRY_FAILED]",
+        Description = "Over the complete output of this input, send again only the lines written as error records and replace them in place (the output is replaced whole when the retry completes); a local file of a whole run, not an s3:// output or a shard's part [env: SELDON_BATCH_RETRY_FAILED]",
     };
 
     public readonly Option<bool> Benchmark = new("--benchmark", "-b")
