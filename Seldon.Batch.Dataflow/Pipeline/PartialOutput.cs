@@ -10,7 +10,7 @@ namespace Seldon.Batch.Dataflow.Pipeline;
 internal static class PartialOutput
 {
     /// <summary>Where the output is written while the run is not complete.</summary>
-    public static string SidePathOf(string outputPath) => outputPath + ".partial";
+    public static string SidePathOf(string outputPath) => LocalOutputTarget.SidePathOf(outputPath);
 
     /// <summary>Reads the valid prefix of the file <paramref name="path"/> (see the other overload).</summary>
     public static async Task<WrittenPrefix> InspectAsync(string path, long firstIndex, CancellationToken ct)

@@ -398,6 +398,15 @@ internal sealed class ResumePlan
             return;
         }
 
+        if (Output.IsObject)
+        {
+            // Only whole parts are kept: the lines of the part still being filled are predicted again.
+            logger.LogWarning(
+                "{Lines} lines were answered; those in the parts uploaded so far are kept in {Side}; run again with the same settings and --resume to continue after them",
+                ResumedLines + summary.Instances, _storage.Output.PartialName);
+            return;
+        }
+
         logger.LogWarning(
             "{Lines} lines are in {Side}; run again with the same settings and --resume to continue from line {Next}",
             ResumedLines + summary.Instances, _storage.Output.PartialName, ResumedLines + summary.Instances);

@@ -22,10 +22,10 @@ internal sealed record RunRecord(string BatchId, string InputPath, InputFingerpr
     public static StorageLocation CompletePathOf(StorageLocation output) => output.Append(".run.json");
 
     /// <summary>The record of the side file of the output file <paramref name="outputPath"/>.</summary>
-    public static string PartialPathOf(string outputPath) => outputPath + ".partial.json";
+    public static string PartialPathOf(string outputPath) => PartialPathOf(StorageLocation.Parse(outputPath)).ToString();
 
     /// <summary>The record of the complete output file <paramref name="outputPath"/>.</summary>
-    public static string CompletePathOf(string outputPath) => outputPath + ".run.json";
+    public static string CompletePathOf(string outputPath) => CompletePathOf(StorageLocation.Parse(outputPath)).ToString();
 
     /// <summary>Reads the record at <paramref name="location"/>; null when there is none or it cannot be read as one
     /// (then the output is checked by its lines alone).</summary>

@@ -3,7 +3,10 @@ namespace Seldon.Batch.Dataflow.Storage;
 /// <summary>An output file, written to <c>&lt;output&gt;.partial</c> and renamed when complete.</summary>
 internal sealed class LocalOutputTarget(StorageLocation location) : OutputTarget(location)
 {
-    public string SidePath { get; } = location.Path + ".partial";
+    public string SidePath { get; } = SidePathOf(location.Path!);
+
+    /// <summary>Where the output file <paramref name="outputPath"/> is written while the run is not complete.</summary>
+    public static string SidePathOf(string outputPath) => outputPath + ".partial";
 
     public override string PartialName => SidePath;
 
