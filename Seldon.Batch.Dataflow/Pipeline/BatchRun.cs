@@ -58,17 +58,26 @@ public static class BatchRun
         var logger = loggerFactory.CreateLogger(typeof(BatchRun).FullName!);
         var clock = Stopwatch.StartNew();
         // Storage says where the bytes come from and go to; the plan says which of them this run keeps and sends.
-        using var storage = await RunStorage.PrepareAsync(options, logger, cancellationToken).ConfigureAwait(false);
+        RunStorage? prepared = null;
         ResumePlan plan;
         try
         {
-            plan = await ResumePlan.PrepareAsync(options, storage, logger, cancellationToken).ConfigureAwait(false);
+            prepared = await RunStorage.PrepareAsync(options, logger, cancellationToken).ConfigureAwait(false);
+            plan = await ResumePlan.PrepareAsync(options, prepared, logger, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // Stopped while a large side file or output was being checked: nothing was changed or sent.
-            return await FinishAsync(options, new RunSummary { Outcome = RunOutcome.Interrupted, StopReason = "interrupted" }, logger, storage).ConfigureAwait(false);
+            // Stopped while the storage or a large side file or output was being checked: nothing was changed or sent.
+            prepared?.Dispose();
+            return await FinishAsync(options, new RunSummary { Outcome = RunOutcome.Interrupted, StopReason = "interrupted" }, logger, null).ConfigureAwait(false);
         }
+        catch
+        {
+            prepared?.Dispose();
+            throw;
+        }
+
+        using var storage = prepared;
 
         if (plan.NothingToDo)
         {
@@ -114,8 +123,9 @@ public static class BatchRun
         });
         var block = PredictionBlock.CreateNumbered(options with { BatchId = batchId }, client, stats, loggerFactory, abort.Token, stop);
         var position = new LineReader.ReadPosition();
-        await using var input = await storage.Input.OpenAsync(storage.Version, storage.Range.Start, storage.Range.End, cancellationToken).ConfigureAwait(false);
-        var output = new SideFileWriter(await plan.OpenOutputAsync(batchId, cancellationToken).ConfigureAwait(false), TimeProvider.System);
+        // Opened whatever a stop asks meanwhile: the reading loop below hears of it at once.
+        await using var input = await storage.Input.OpenAsync(storage.Version, storage.Range.Start, storage.Range.End, CancellationToken.None).ConfigureAwait(false);
+        var output = new SideFileWriter(await plan.OpenOutputAsync(batchId, CancellationToken.None).ConfigureAwait(false), TimeProvider.System);
         var failuresLogged = 0;
         var writer = new ActionBlock<InstanceResult>(
             result =>
@@ -206,10 +216,14 @@ public static class BatchRun
         return await FinishAsync(options, plan.Account(summary), logger, storage).ConfigureAwait(false);
     }
 
-    private static async Task<RunSummary> FinishAsync(BatchOptions options, RunSummary summary, ILogger logger, RunStorage storage)
+    private static async Task<RunSummary> FinishAsync(BatchOptions options, RunSummary summary, ILogger logger, RunStorage? storage)
     {
         logger.LogInformation("Done: {Summary}", summary);
-        await storage.SaveShardSummaryAsync(options, summary, CancellationToken.None).ConfigureAwait(false);
+        if (storage is not null)
+        {
+            await storage.SaveShardSummaryAsync(options, summary, CancellationToken.None).ConfigureAwait(false);
+        }
+
         if (!string.IsNullOrWhiteSpace(options.SummaryPath))
         {
             await File.WriteAllTextAsync(options.SummaryPath, summary.ToJson() + "\n").ConfigureAwait(false);
