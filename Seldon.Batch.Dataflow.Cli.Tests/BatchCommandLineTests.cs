@@ -26,7 +26,7 @@ public sealed class BatchCommandLineTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     /// <summary>Parses as <see cref="CliApplication"/> does: every setting, --benchmark, and help as --help only.</summary>
-    private static CliRun Bind(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    internal static CliRun Bind(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var line = new BatchCommandLine();
         var root = new RootCommand("test");
@@ -64,7 +64,7 @@ public sealed class BatchCommandLineTests : IDisposable
     }
 
     /// <summary>Runs arguments that must be refused before any I/O: exit code 2, one stderr line naming <paramref name="option"/>.</summary>
-    private static async Task<string> AssertRefusedAsync(string option, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    internal static async Task<string> AssertRefusedAsync(string option, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var (code, stdout, stderr) = await RunAsync(environment, args);
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Seldon.Batch.Dataflow.Pipeline;
 using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow.Storage;
 using Seldon.Batch.Dataflow.Transport;
 
 namespace Seldon.Batch.Dataflow.Cli;
@@ -20,8 +21,8 @@ internal sealed class BatchCommandLine
     public readonly CliSetting PayloadType = new("--payload-type", "-p", "SELDON_BATCH_PAYLOAD_TYPE", "ndarray", "The payload kind of data requests", "ndarray|tensor|tftensor");
     public readonly CliSetting Workers = new("--workers", "-w", "SELDON_BATCH_WORKERS", "1", "Requests in flight at once (parallel workers)", "INTEGER");
     public readonly CliSetting Retries = new("--retries", "-r", "SELDON_BATCH_RETRIES", "3", "Attempts per request for transient failures (429, 408, timeouts) before its lines become error records (3 = up to 3 tries)", "INTEGER");
-    public readonly CliSetting InputDataPath = new("--input-data-path", "-i", "SELDON_BATCH_INPUT_DATA_PATH", "/assets/input-data.txt", "The input file, one JSON document per line", "PATH");
-    public readonly CliSetting OutputDataPath = new("--output-data-path", "-o", "SELDON_BATCH_OUTPUT_DATA_PATH", "/assets/output-data.txt", "The output file, one line per input line in input order", "PATH");
+    public readonly CliSetting InputDataPath = new("--input-data-path", "-i", "SELDON_BATCH_INPUT_DATA_PATH", "/assets/input-data.txt", "The input file or object (s3://bucket/key), one JSON document per line", "PATH|URL");
+    public readonly CliSetting OutputDataPath = new("--output-data-path", "-o", "SELDON_BATCH_OUTPUT_DATA_PATH", "/assets/output-data.txt", "The output file or object (s3://bucket/key), one line per input line in input order", "PATH|URL");
     public readonly CliSetting Method = new("--method", "-m", "SELDON_BATCH_METHOD", "predict", "The model endpoint: predictions, or feedback (with --data-type raw)", "predict|feedback");
     public readonly CliSetting LogLevel = new("--log-level", "-l", "SELDON_BATCH_LOG_LEVEL", "info", "The log level (logs go to stderr)", "debug|info|warning|error");
     public readonly CliSetting BatchId = new("--batch-id", "-u", "SELDON_BATCH_ID", null, "The batch_id tag of every request and output; a new unique id when not given", "TEXT");
@@ -39,6 +40,12 @@ internal sealed class BatchCommandLine
     public readonly CliSetting WaitReady = new("--wait-ready", null, "SELDON_BATCH_WAIT_READY", "0", "Seconds the model may take to answer the first request (a deployment still starting); 0 stops within seconds when nothing answers", "FLOAT");
     public readonly CliSetting SummaryPath = new("--summary-path", null, "SELDON_BATCH_SUMMARY_PATH", null, "Write the run's summary as JSON to this file", "PATH");
 
+    public readonly CliSetting S3Endpoint = new("--s3-endpoint", null, "SELDON_BATCH_S3_ENDPOINT", null, "Endpoint of an S3-compatible store (MinIO, Ceph…) for s3:// paths; turns on path-style addressing. Default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS. Credentials: the AWS SDK's usual chain", "URL");
+    public readonly CliSetting S3PartSize = new("--s3-part-size", null, "SELDON_BATCH_S3_PART_SIZE", "8388608", "Bytes of the first parts of an s3:// output's multipart upload (at least 5 MiB; doubles every 1,000 parts): at most this much output is predicted again after a SIGKILL", "BYTES");
+    public readonly CliSetting InputCompression = new("--input-compression", null, "SELDON_BATCH_INPUT_COMPRESSION", "auto", "Whether the input is gzip, decoded while read (auto: when its name ends in .gz)", "auto|gzip|none");
+    public readonly CliSetting ShardCount = new("--shard-count", null, "SELDON_BATCH_SHARD_COUNT", "1", "Split the input into N shards; this run processes one and writes <output>.parts/part-0000K-of-0000N (join them with merge)", "N");
+    public readonly CliSetting ShardIndex = new("--shard-index", null, "SELDON_BATCH_SHARD_INDEX", null, "The shard this run processes, 0 to N-1; by default JOB_COMPLETION_INDEX when --shard-count is above 1, else 0", "K");
+
     // The protocol choice (Open Inference Protocol, V2) and request headers.
     public readonly CliSetting Protocol = new("--protocol", null, "SELDON_BATCH_PROTOCOL", "seldon", "The protocol the model speaks: seldon (Seldon Core 1) or v2 (Open Inference Protocol: MLServer, Seldon Core 2, KServe, Triton)", "seldon|v2");
     public readonly CliSetting ModelName = new("--model-name", null, "SELDON_BATCH_MODEL_NAME", null, "v2: the model to call [default: the deployment name]", "TEXT");
@@ -49,12 +56,12 @@ internal sealed class BatchCommandLine
 
     public readonly Option<bool> Resume = new("--resume")
     {
-        Description = "Continue an interrupted run of this input with the same settings: keep the lines already written to <output>.partial and process the rest; the output of another input is refused [env: SELDON_BATCH_RESUME]",
+        Description = "Continue an interrupted run of this input with the same settings: keep the lines already written to <output>.partial (or the parts an s3:// output uploaded) and process the rest; the output of another input is refused [env: SELDON_BATCH_RESUME]",
     };
 
     public readonly Option<bool> RetryFailed = new("--retry-failed")
     {
-        Description = "Over the complete output of this input, send again only the lines written as error records and replace them in place (the output is replaced whole when the retry completes) [env: SELDON_BATCH_RETRY_FAILED]",
+        Description = "Over the complete output of this input, send again only the lines written as error records and replace them in place (the output is replaced whole when the retry completes); a local file of a whole run, not an s3:// output or a shard's part [env: SELDON_BATCH_RETRY_FAILED]",
     };
 
     public readonly Option<bool> Benchmark = new("--benchmark", "-b")
@@ -67,7 +74,7 @@ internal sealed class BatchCommandLine
         DeploymentName, GatewayType, Namespace, Host, Transport, DataType, PayloadType, Workers, Retries,
         InputDataPath, OutputDataPath, Method, LogLevel, BatchId, BatchSize, BatchInterval, UseSsl, Token, SslVerify,
         Timeout, GrpcMaxMessageSize, ShutdownTimeout, MaxFailures, MaxOutage, WaitReady, SummaryPath,
-        Protocol, ModelName, ModelVersion, InputName, Datatype,
+        Protocol, ModelName, ModelVersion, InputName, Datatype, S3Endpoint, S3PartSize, InputCompression, ShardCount, ShardIndex,
     ];
 
     /// <summary>Reads the options of the batch command; throws <see cref="InvalidBatchOptionsException"/> with the
@@ -105,6 +112,9 @@ internal sealed class BatchCommandLine
             WaitReady = Seconds(WaitReady, Get(WaitReady), allowZero: true),
             SummaryPath = Get(SummaryPath) ?? "",
             Resume = Flag(parse, Resume, environment("SELDON_BATCH_RESUME")),
+            S3Endpoint = Endpoint(parse, environment),
+            S3PartSize = Integer(S3PartSize, Get(S3PartSize)),
+            InputCompression = Choice<InputCompression>(InputCompression, Get(InputCompression)),
             Protocol = Choice<InferenceProtocol>(Protocol, Get(Protocol)),
             ModelName = Get(ModelName) ?? "",
             ModelVersion = Get(ModelVersion) ?? "",
@@ -113,10 +123,22 @@ internal sealed class BatchCommandLine
             Headers = Headers.Resolve(parse, environment),
             RetryFailed = Flag(parse, RetryFailed, environment("SELDON_BATCH_RETRY_FAILED")),
         };
+        // An Indexed Job gives each pod its index in JOB_COMPLETION_INDEX: no wrapper script needed. An Indexed Job
+        // that does not shard (one shard) keeps working whatever its index.
+        var shardCount = Integer(ShardCount, Get(ShardCount));
+        var shardIndex = Get(ShardIndex) ?? (shardCount > 1 ? NonEmpty(environment("JOB_COMPLETION_INDEX")) : null) ?? "0";
+        options = options with { ShardCount = shardCount, ShardIndex = Integer(ShardIndex, shardIndex) };
         var level = CliLogging.ParseLevel(Get(LogLevel)) ?? throw Invalid(LogLevel, Get(LogLevel), "debug, info, warning, error");
         var benchmark = Flag(parse, Benchmark, environment("SELDON_BATCH_BENCHMARK"));
         return new CliRun(options, level, benchmark);
     }
+
+    /// <summary>The S3 endpoint: the flag or SELDON_BATCH_S3_ENDPOINT, else the AWS SDK's own variables (read here so
+    /// that a custom endpoint also turns on path-style addressing).</summary>
+    public string Endpoint(ParseResult parse, Func<string, string?> environment) =>
+        S3Endpoint.Resolve(parse, environment) ?? NonEmpty(environment("AWS_ENDPOINT_URL_S3")) ?? NonEmpty(environment("AWS_ENDPOINT_URL")) ?? "";
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     /// <summary>A flag is on when given, or when its variable is set to anything but a false value.</summary>
     private static bool Flag(ParseResult parse, Option<bool> flag, string? variable) =>
@@ -133,7 +155,7 @@ internal sealed class BatchCommandLine
         throw Invalid(setting, value, string.Join(", ", names));
     }
 
-    private static int Integer(CliSetting setting, string? value) =>
+    internal static int Integer(CliSetting setting, string? value) =>
         int.TryParse(value?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
             ? n
             : throw new InvalidBatchOptionsException($"{setting.Name}: '{value}' is not a whole number");

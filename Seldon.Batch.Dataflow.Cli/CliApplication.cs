@@ -6,7 +6,7 @@ using Seldon.Batch.Dataflow.Pipeline;
 
 namespace Seldon.Batch.Dataflow.Cli;
 
-/// <summary>The <c>seldon-batch-processor</c> command: the batch run (drop-in for the original) and <c>serve</c>.</summary>
+/// <summary>The <c>seldon-batch-processor</c> command: the batch run (drop-in for the original), <c>serve</c> and <c>merge</c>.</summary>
 public static class CliApplication
 {
     private const string ProgramName = "seldon-batch-processor";
@@ -46,6 +46,7 @@ public static class CliApplication
         using var signals = new SignalCancellation();
         var serve = ServeCommand.Create(environment, stdout, stderr, signals);
         root.Subcommands.Add(serve);
+        root.Subcommands.Add(MergeCommand.Create(environment, stdout, stderr, signals));
 
         var exitCode = ExitCodes.Success;
         root.SetAction(async (parse, _) =>

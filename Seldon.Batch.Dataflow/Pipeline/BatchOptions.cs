@@ -1,4 +1,5 @@
 using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow.Storage;
 using Seldon.Batch.Dataflow.Transport;
 
 namespace Seldon.Batch.Dataflow.Pipeline;
@@ -34,10 +35,10 @@ public sealed partial record BatchOptions
     /// <summary>Attempts per request, the first included.</summary>
     public int Retries { get; init; } = 3;
 
-    /// <summary>The input file: one JSON document per line.</summary>
+    /// <summary>The input: a file or an object <c>s3://bucket/key</c>, one JSON document per line.</summary>
     public string InputDataPath { get; init; } = "/assets/input-data.txt";
 
-    /// <summary>The output file: one line per input line, in input order.</summary>
+    /// <summary>The output: a file or an object <c>s3://bucket/key</c>, one line per input line, in input order.</summary>
     public string OutputDataPath { get; init; } = "/assets/output-data.txt";
 
     /// <summary>Predict or feedback.</summary>
@@ -97,8 +98,33 @@ public sealed partial record BatchOptions
     /// <summary>How often a progress line is logged at info (zero: never).</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The S3-compatible store's endpoint for <c>s3://</c> paths (MinIO, Ceph…); empty: <c>AWS_ENDPOINT_URL_S3</c>,
+    /// <c>AWS_ENDPOINT_URL</c>, else AWS. Credentials and region come from the AWS SDK's standard chain.</summary>
+    public string S3Endpoint { get; init; } = "";
+
+    /// <summary>Whether the input is gzip (by default when its name ends in <c>.gz</c>).</summary>
+    public InputCompression InputCompression { get; init; } = InputCompression.Auto;
+
+    /// <summary>Shards the input is split into; each run processes one and writes its part next to the output.</summary>
+    public int ShardCount { get; init; } = 1;
+
+    /// <summary>The shard this run processes, from 0 to <see cref="ShardCount"/> − 1.</summary>
+    public int ShardIndex { get; init; }
+
+    /// <summary>Bytes of the first parts of an S3 output's multipart upload (8 MiB): what a killed run may have to redo at
+    /// most, and what a pod holds in memory twice. From 5 MiB (S3's smallest part) to 1 GiB; the size doubles every
+    /// 1,000 parts.</summary>
+    public int S3PartSize { get; init; } = ObjectStore.DefaultPartBytes;
+
+    /// <summary>The smallest <see cref="S3PartSize"/> accepted: S3's 5 MiB (tests of a local store lower it).</summary>
+    internal int MinimumS3PartSize { get; init; } = 5 << 20;
+
+    /// <summary>Bytes of one ranged GET of an S3 input (tests lower it to read an object in many requests).</summary>
+    internal int S3ReadChunkBytes { get; init; } = ObjectStore.DefaultReadChunkBytes;
+
     /// <summary>Throws <see cref="InvalidBatchOptionsException"/> naming the first invalid setting.
-    /// With <paramref name="checkFiles"/>, also checks the input file is readable and the output folder writable.</summary>
+    /// With <paramref name="checkFiles"/>, also checks the input file is readable and the output folder writable (an
+    /// <c>s3://</c> URL is only checked for its form here; the run checks the object and the bucket before its first request).</summary>
     public void Validate(bool checkFiles = true)
     {
         if (string.IsNullOrWhiteSpace(DeploymentName))
@@ -161,6 +187,21 @@ public sealed partial record BatchOptions
             Fail($"--grpc-max-message-size must be at least 1024 bytes, not {GrpcMaxMessageBytes}");
         }
 
+        if (S3PartSize < MinimumS3PartSize || S3PartSize > 1 << 30)
+        {
+            Fail($"--s3-part-size must be from {MinimumS3PartSize} (S3's smallest part) to {1 << 30} bytes, not {S3PartSize}");
+        }
+
+        if (ShardCount < 1)
+        {
+            Fail($"--shard-count must be at least 1, not {ShardCount}");
+        }
+
+        if (ShardIndex < 0 || ShardIndex >= ShardCount)
+        {
+            Fail($"--shard-index must be from 0 to {ShardCount - 1} (--shard-count {ShardCount}), not {ShardIndex}");
+        }
+
         if (Method == PredictionMethod.Feedback && DataType != DataType.Raw)
         {
             Fail($"--method feedback needs --data-type raw (each line a Feedback message), not --data-type {Name(DataType)}");
@@ -193,6 +234,50 @@ public sealed partial record BatchOptions
 
     private void CheckFiles()
     {
+        var input = Location("--input-data-path", InputDataPath);
+        var output = Location("--output-data-path", OutputDataPath);
+        if (input.IsObject && output.IsObject && input.ToString() == output.ToString())
+        {
+            Fail($"--output-data-path: '{OutputDataPath}' is the input object; it would be overwritten");
+        }
+
+        // Objects are checked by the run itself, before its first request (it needs the store for that).
+        if (!input.IsObject)
+        {
+            CheckInputFile();
+        }
+
+        if (!output.IsObject)
+        {
+            CheckOutputFile(input);
+        }
+
+        if (!string.IsNullOrWhiteSpace(SummaryPath))
+        {
+            var summaryFolder = Path.GetDirectoryName(Path.GetFullPath(SummaryPath))!;
+            if (!Directory.Exists(summaryFolder) || Directory.Exists(SummaryPath))
+            {
+                Fail($"--summary-path: '{SummaryPath}' is not a file in an existing folder");
+            }
+
+            CheckWritable("--summary-path", summaryFolder);
+        }
+    }
+
+    private static StorageLocation Location(string option, string text)
+    {
+        try
+        {
+            return StorageLocation.Parse(text);
+        }
+        catch (StorageException ex)
+        {
+            throw new InvalidBatchOptionsException($"{option}: {ex.Message}");
+        }
+    }
+
+    private void CheckInputFile()
+    {
         if (string.IsNullOrWhiteSpace(InputDataPath) || !File.Exists(InputDataPath))
         {
             Fail($"--input-data-path: no file at '{InputDataPath}'");
@@ -206,14 +291,17 @@ public sealed partial record BatchOptions
         {
             Fail($"--input-data-path: '{InputDataPath}' cannot be read: {ex.Message}");
         }
+    }
 
+    private void CheckOutputFile(StorageLocation input)
+    {
         if (string.IsNullOrWhiteSpace(OutputDataPath) || Directory.Exists(OutputDataPath))
         {
             Fail($"--output-data-path: '{OutputDataPath}' must be a file path, not a folder");
         }
 
         var full = Path.GetFullPath(OutputDataPath);
-        if (full == Path.GetFullPath(InputDataPath))
+        if (!input.IsObject && full == Path.GetFullPath(InputDataPath))
         {
             Fail($"--output-data-path: '{OutputDataPath}' is the input file; it would be overwritten");
         }
@@ -225,16 +313,6 @@ public sealed partial record BatchOptions
         }
 
         CheckWritable("--output-data-path", folder);
-        if (!string.IsNullOrWhiteSpace(SummaryPath))
-        {
-            var summaryFolder = Path.GetDirectoryName(Path.GetFullPath(SummaryPath))!;
-            if (!Directory.Exists(summaryFolder) || Directory.Exists(SummaryPath))
-            {
-                Fail($"--summary-path: '{SummaryPath}' is not a file in an existing folder");
-            }
-
-            CheckWritable("--summary-path", summaryFolder);
-        }
     }
 
     private static void CheckWritable(string option, string folder)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -7,9 +8,10 @@ using Seldon.Batch.Dataflow.Transport;
 
 namespace Seldon.Batch.Dataflow.Pipeline;
 
-/// <summary>A file-to-file run: reads the input file, sends every line through a <see cref="PredictionBlock"/>
-/// and writes one output line per input line, in input order, to a side file that is moved to the output path
-/// only when the run completes. An interrupted or stopped run leaves a valid prefix that <c>--resume</c> continues.</summary>
+/// <summary>A file-to-file run: reads the input (a file or an S3 object, plain or gzip, or one shard of it), sends
+/// every line through a <see cref="PredictionBlock"/> and writes one output line per input line, in input order, to a
+/// side file (or multipart upload) that becomes the output only when the run completes. An interrupted or stopped run
+/// leaves a valid prefix that <c>--resume</c> continues.</summary>
 public static class BatchRun
 {
     /// <summary>Validates <paramref name="options"/>, runs the batch and returns what happened.</summary>
@@ -55,20 +57,31 @@ public static class BatchRun
         loggerFactory ??= NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger(typeof(BatchRun).FullName!);
         var clock = Stopwatch.StartNew();
+        // Storage says where the bytes come from and go to; the plan says which of them this run keeps and sends.
+        RunStorage? prepared = null;
         ResumePlan plan;
         try
         {
-            plan = await ResumePlan.PrepareAsync(options, logger, cancellationToken).ConfigureAwait(false);
+            prepared = await RunStorage.PrepareAsync(options, logger, cancellationToken).ConfigureAwait(false);
+            plan = await ResumePlan.PrepareAsync(options, prepared, logger, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // Stopped while a large side file or output was being checked: nothing was changed or sent.
-            return await FinishAsync(options, new RunSummary { Outcome = RunOutcome.Interrupted, StopReason = "interrupted" }, logger).ConfigureAwait(false);
+            // Stopped while the storage or a large side file or output was being checked: nothing was changed or sent.
+            prepared?.Dispose();
+            return await FinishAsync(options, new RunSummary { Outcome = RunOutcome.Interrupted, StopReason = "interrupted" }, logger, null).ConfigureAwait(false);
         }
+        catch
+        {
+            prepared?.Dispose();
+            throw;
+        }
+
+        using var storage = prepared;
 
         if (plan.NothingToDo)
         {
-            return await FinishAsync(options, new RunSummary { OutputPath = options.OutputDataPath }, logger).ConfigureAwait(false);
+            return await FinishAsync(options, new RunSummary { OutputPath = storage.Output.Location.ToString() }, logger, storage).ConfigureAwait(false);
         }
 
         // Open Inference: the model's readiness and metadata before the first line (an unknown model stops the run here).
@@ -76,10 +89,10 @@ public static class BatchRun
         if (modelProblem is not null)
         {
             logger.LogError("Stopping the run: {Reason}", modelProblem);
-            return await FinishAsync(options, new RunSummary { Outcome = RunOutcome.Stopped, StopReason = modelProblem }, logger).ConfigureAwait(false);
+            return await FinishAsync(options, new RunSummary { Outcome = RunOutcome.Stopped, StopReason = modelProblem }, logger, storage).ConfigureAwait(false);
         }
 
-        var batchId = plan.BatchId ?? (string.IsNullOrEmpty(options.BatchId) ? Guid.NewGuid().ToString() : options.BatchId);
+        var batchId = plan.BatchId ?? storage.Plan?.BatchId ?? (string.IsNullOrEmpty(options.BatchId) ? Guid.NewGuid().ToString() : options.BatchId);
         await plan.StartAsync(batchId, CancellationToken.None).ConfigureAwait(false);
         logger.LogInformation(
             "Processing {Input} to {Output}: {Protocol} over {Transport} to {Host} ({Gateway}), {DataType}/{PayloadType}, {Method}, {Workers} worker(s), batch size {BatchSize}, batch id {BatchId}",
@@ -110,8 +123,9 @@ public static class BatchRun
         });
         var block = PredictionBlock.CreateNumbered(options with { BatchId = batchId }, client, stats, loggerFactory, abort.Token, stop);
         var position = new LineReader.ReadPosition();
-        var inputLength = new FileInfo(options.InputDataPath).Length;
-        var output = new SideFileWriter(plan.WritePath, plan.Append, TimeProvider.System);
+        // Opened whatever a stop asks meanwhile: the reading loop below hears of it at once.
+        await using var input = await storage.Input.OpenAsync(storage.Version, storage.Range.Start, storage.Range.End, CancellationToken.None).ConfigureAwait(false);
+        var output = new SideFileWriter(await plan.OpenOutputAsync(batchId, CancellationToken.None).ConfigureAwait(false), TimeProvider.System);
         var failuresLogged = 0;
         var writer = new ActionBlock<InstanceResult>(
             result =>
@@ -135,12 +149,13 @@ public static class BatchRun
         _ = writer.Completion.ContinueWith(_ => stopReading.Cancel(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         using var reporting = new CancellationTokenSource();
         var reporter = new ProgressReporter(
-            () => (plan.LinesWritten(output.Lines), plan.Failed(stats.Failed), plan.Fraction(output.Lines, position, inputLength)),
+            () => (plan.LinesWritten(output.Lines), plan.Failed(stats.Failed), plan.Fraction(output.Lines, position.Lines, input.Consumed, input.Length)),
             stats, options.ProgressInterval, logger, progress, TimeProvider.System).RunAsync(reporting.Token);
 
+        ExceptionDispatchInfo? readFailure = null;
         try
         {
-            await foreach (var line in plan.LinesToSendAsync(position, stopReading.Token).ConfigureAwait(false))
+            await foreach (var line in plan.LinesToSendAsync(input.Decoded, position, stopReading.Token).ConfigureAwait(false))
             {
                 if (!await block.SendAsync(line, stopReading.Token).ConfigureAwait(false))
                 {
@@ -151,6 +166,11 @@ public static class BatchRun
         catch (OperationCanceledException) when (stopReading.IsCancellationRequested)
         {
             // Stopped from outside, by the failure policy or by a failed writer: what was sent still drains.
+        }
+        catch (IOException ex)
+        {
+            // The input failed (or changed) mid-run: what was read still drains into the partial output, then the run fails.
+            readFailure = ExceptionDispatchInfo.Capture(ex);
         }
         finally
         {
@@ -168,6 +188,7 @@ public static class BatchRun
             await reporter.ConfigureAwait(false);
         }
 
+        readFailure?.Throw();
         var summary = stats.ToSummary(clock.Elapsed, plan.UnfinishedPath);
         var interrupted = cancellationToken.IsCancellationRequested || stopNowToken.IsCancellationRequested;
 
@@ -184,7 +205,7 @@ public static class BatchRun
         else
         {
             await plan.CompleteAsync(batchId, output.Lines, CancellationToken.None).ConfigureAwait(false);
-            summary = summary with { OutputPath = options.OutputDataPath };
+            summary = summary with { OutputPath = storage.Output.Location.ToString() };
             if (stop.FinalCheck(stats) is { } tooMany)
             {
                 summary = summary with { Outcome = RunOutcome.Stopped, StopReason = tooMany };
@@ -192,12 +213,17 @@ public static class BatchRun
             }
         }
 
-        return await FinishAsync(options, plan.Account(summary), logger).ConfigureAwait(false);
+        return await FinishAsync(options, plan.Account(summary), logger, storage).ConfigureAwait(false);
     }
 
-    private static async Task<RunSummary> FinishAsync(BatchOptions options, RunSummary summary, ILogger logger)
+    private static async Task<RunSummary> FinishAsync(BatchOptions options, RunSummary summary, ILogger logger, RunStorage? storage)
     {
         logger.LogInformation("Done: {Summary}", summary);
+        if (storage is not null)
+        {
+            await storage.SaveShardSummaryAsync(options, summary, CancellationToken.None).ConfigureAwait(false);
+        }
+
         if (!string.IsNullOrWhiteSpace(options.SummaryPath))
         {
             await File.WriteAllTextAsync(options.SummaryPath, summary.ToJson() + "\n").ConfigureAwait(false);

@@ -19,8 +19,18 @@ internal static class LineReader
     public static async IAsyncEnumerable<string> ReadLinesAsync(string path, ReadPosition? position, [EnumeratorCancellation] CancellationToken ct = default)
     {
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 1 << 16));
-        var first = true;
+        await foreach (var line in ReadLinesAsync(stream, position, atStartOfFile: true, ct).ConfigureAwait(false))
+        {
+            yield return line;
+        }
+    }
+
+    /// <summary>Streams the lines of <paramref name="stream"/> (not disposed here). A byte-order mark is dropped only
+    /// <paramref name="atStartOfFile"/>: a shard's range that starts mid-file has none.</summary>
+    public static async IAsyncEnumerable<string> ReadLinesAsync(Stream stream, ReadPosition? position, bool atStartOfFile, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 1 << 16, leaveOpen: true));
+        var first = atStartOfFile;
         while (true)
         {
             var read = await reader.ReadAsync(ct).ConfigureAwait(false);
@@ -54,6 +64,13 @@ internal static class LineReader
     public static async Task<long> CountLinesAsync(string path, CancellationToken ct = default)
     {
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        return await CountLinesAsync(stream, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Counts the lines of <paramref name="stream"/> (read to its end, not disposed) the way
+    /// <see cref="CountLinesAsync(string, CancellationToken)"/> counts a file's.</summary>
+    public static async Task<long> CountLinesAsync(Stream stream, CancellationToken ct = default)
+    {
         var buffer = new byte[1 << 16];
         long lines = 0, size = 0;
         var last = (byte)'\n';

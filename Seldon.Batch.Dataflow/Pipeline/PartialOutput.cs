@@ -1,24 +1,33 @@
 using System.Text.Json;
 using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow.Storage;
 
 namespace Seldon.Batch.Dataflow.Pipeline;
 
 /// <summary>The side file a run writes before it is moved to the output path, and what an interrupted one
-/// holds: the longest prefix whose line k is tagged <c>batch_index</c> k with one <c>batch_id</c>.</summary>
+/// holds: the longest prefix whose line k is tagged <c>batch_index</c> <c>firstIndex</c> + k with one <c>batch_id</c>
+/// (<c>firstIndex</c> is 0 for a whole run, a shard's first global line for its part).</summary>
 internal static class PartialOutput
 {
     /// <summary>Where the output is written while the run is not complete.</summary>
-    public static string SidePathOf(string outputPath) => outputPath + ".partial";
+    public static string SidePathOf(string outputPath) => LocalOutputTarget.SidePathOf(outputPath);
 
-    /// <summary>Reads the valid prefix of <paramref name="path"/> (a side file, or a complete output): complete lines
-    /// (a line cut by a crash is not), each JSON with <c>meta.tags.batch_index</c> equal to its position and the same
-    /// <c>batch_id</c>; counts and numbers its error records on the way.</summary>
-    public static async Task<ResumePoint> InspectAsync(string path, CancellationToken ct)
+    /// <summary>Reads the valid prefix of the file <paramref name="path"/> (see the other overload).</summary>
+    public static async Task<WrittenPrefix> InspectAsync(string path, long firstIndex, CancellationToken ct)
     {
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        return await InspectAsync(stream, firstIndex, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the valid prefix of <paramref name="stream"/> from its start (a side file, or a complete output):
+    /// complete lines (a line cut by a crash is not), each JSON with <c>meta.tags.batch_index</c> equal to
+    /// <paramref name="firstIndex"/> plus its position and the same <c>batch_id</c>; counts and numbers its error
+    /// records on the way (positions from the stream's start).</summary>
+    public static async Task<WrittenPrefix> InspectAsync(Stream stream, long firstIndex, CancellationToken ct)
+    {
         var buffer = new byte[1 << 16];
         var line = new MemoryStream();
-        var prefix = new Prefix();
+        var prefix = new Prefix(firstIndex);
         long offset = 0;
         int read;
         while ((read = await stream.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
@@ -48,8 +57,59 @@ internal static class PartialOutput
         return prefix.ToPoint();
     }
 
+    /// <summary>The <c>batch_index</c> and <c>batch_id</c> an output line is tagged with (Seldon: in
+    /// <c>meta.tags</c>; Open Inference: in <c>parameters</c>); null when it has none.</summary>
+    public static (long Index, string BatchId)? TagsOf(ReadOnlyMemory<byte> line)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            return Prefix.TagsOf(doc.RootElement) is { } tags
+                && tags.TryGetProperty("batch_index", out var index) && index.TryGetInt64(out var k)
+                && tags.TryGetProperty("batch_id", out var id) && id.ValueKind == JsonValueKind.String
+                ? (k, id.GetString()!)
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Error records among the complete lines of <paramref name="chunk"/>, by kind of failure (a multipart
+    /// upload's checkpoint keeps them per part, since its parts cannot be read back before the upload completes).</summary>
+    public static IReadOnlyDictionary<string, long> FailuresIn(ReadOnlyMemory<byte> chunk)
+    {
+        var lines = chunk.Span;
+        var byKind = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var range in lines.Split((byte)'\n'))
+        {
+            var line = lines[range];
+            if (line.IsEmpty)
+            {
+                continue;
+            }
+
+            try
+            {
+                using var doc = JsonDocument.Parse(line.ToArray());
+                if (doc.RootElement.ValueKind == JsonValueKind.Object && Prefix.FailureOf(doc.RootElement) is { } reason)
+                {
+                    var kind = InstanceResult.KindOf(reason);
+                    byKind[kind] = byKind.GetValueOrDefault(kind) + 1;
+                }
+            }
+            catch (JsonException)
+            {
+                // Not an output line: nothing to count (the prefix check is the side file's business).
+            }
+        }
+
+        return byKind;
+    }
+
     /// <summary>The valid lines seen so far.</summary>
-    private sealed class Prefix
+    private sealed class Prefix(long firstIndex)
     {
         private readonly Dictionary<string, long> _failuresByKind = new(StringComparer.Ordinal);
         private readonly List<long> _failedLines = [];
@@ -62,13 +122,8 @@ internal static class PartialOutput
             try
             {
                 using var doc = JsonDocument.Parse(json.ToArray());
-                // Seldon lines carry the tags in meta.tags, Open Inference lines in parameters.
-                var tags = doc.RootElement.ValueKind != JsonValueKind.Object ? default
-                    : doc.RootElement.TryGetProperty("meta", out var meta) && meta.ValueKind == JsonValueKind.Object
-                        && meta.TryGetProperty("tags", out var seldonTags) ? seldonTags
-                    : doc.RootElement.TryGetProperty("parameters", out var parameters) ? parameters : default;
-                if (tags.ValueKind != JsonValueKind.Object
-                    || !tags.TryGetProperty("batch_index", out var position) || !position.TryGetInt64(out var k) || k != _lines
+                if (TagsOf(doc.RootElement) is not { } tags
+                    || !tags.TryGetProperty("batch_index", out var position) || !position.TryGetInt64(out var k) || k != firstIndex + _lines
                     || !tags.TryGetProperty("batch_id", out var id) || id.ValueKind != JsonValueKind.String
                     || (_batchId is not null && id.GetString() != _batchId))
                 {
@@ -93,12 +148,22 @@ internal static class PartialOutput
             }
         }
 
-        public ResumePoint ToPoint() => new(_lines, _batchId, _bytes, _failedLines, new SortedDictionary<string, long>(_failuresByKind, StringComparer.Ordinal));
+        /// <summary>Where a line keeps its tags: Seldon lines in meta.tags, Open Inference lines in parameters.</summary>
+        public static JsonElement? TagsOf(JsonElement line)
+        {
+            var tags = line.ValueKind != JsonValueKind.Object ? default
+                : line.TryGetProperty("meta", out var meta) && meta.ValueKind == JsonValueKind.Object
+                    && meta.TryGetProperty("tags", out var seldonTags) ? seldonTags
+                : line.TryGetProperty("parameters", out var parameters) ? parameters : default;
+            return tags.ValueKind == JsonValueKind.Object ? tags : null;
+        }
+
+        public WrittenPrefix ToPoint() => new(_lines, _batchId, _bytes, _failedLines, new SortedDictionary<string, long>(_failuresByKind, StringComparer.Ordinal));
 
         /// <summary>The reason of an error record (Seldon: <c>status.status</c> 1, as the composer writes them and
         /// <c>jq 'select(.status.status == 1)'</c> finds them; Open Inference: an <c>error</c> object with its <c>msg</c>);
         /// null for a prediction.</summary>
-        private static string? FailureOf(JsonElement line)
+        public static string? FailureOf(JsonElement line)
         {
             if (line.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object
                 && status.TryGetProperty("status", out var flag) && flag.ValueKind == JsonValueKind.Number && flag.TryGetInt32(out var f) && f == 1)
@@ -114,19 +179,4 @@ internal static class PartialOutput
             return null;
         }
     }
-}
-
-/// <summary>Where an interrupted run can continue, and what the lines before it hold.</summary>
-/// <param name="Lines">Valid output lines already written (so input lines to skip).</param>
-/// <param name="BatchId">Their <c>batch_id</c>; null when there are none.</param>
-/// <param name="Bytes">Length of the valid prefix; anything after it is cut off.</param>
-/// <param name="FailedLines">Positions of the error records among them, in order.</param>
-/// <param name="FailuresByKind">Those error records by kind of failure.</param>
-internal sealed record ResumePoint(long Lines, string? BatchId, long Bytes, IReadOnlyList<long> FailedLines, IReadOnlyDictionary<string, long> FailuresByKind)
-{
-    /// <summary>Error records among the lines.</summary>
-    public long Failed => FailedLines.Count;
-
-    /// <summary>Predictions among the lines.</summary>
-    public long Succeeded => Lines - Failed;
 }

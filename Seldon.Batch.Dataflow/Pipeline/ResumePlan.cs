@@ -1,28 +1,33 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow.Storage;
 
 namespace Seldon.Batch.Dataflow.Pipeline;
 
-/// <summary>Where a file run starts and what it may keep: a fresh run (an old side file is discarded, and said so),
-/// <c>--resume</c> after the valid prefix of the side file, <c>--retry-failed</c> over the error records of a complete
-/// output, or nothing to do. Before anything is kept it checks that the output belongs to this input (its recorded
-/// fingerprint, its batch id, its line count), and refuses with <see cref="InvalidBatchOptionsException"/> otherwise.</summary>
+/// <summary>Where a run starts and what it may keep: a fresh run (an old partial output is discarded, and said so),
+/// <c>--resume</c> after the valid prefix of the partial output (a side file, or the parts a multipart upload's
+/// checkpoint records), <c>--retry-failed</c> over the error records of a complete output, or nothing to do. Before
+/// anything is kept it checks that the output belongs to this input (its recorded fingerprint, its batch id, its line
+/// count), and refuses with <see cref="InvalidBatchOptionsException"/> otherwise. Where the bytes are (file or object,
+/// whole input or a shard's range and part) is <see cref="RunStorage"/>'s business: the plan works on any of them.</summary>
 internal sealed class ResumePlan
 {
     private readonly BatchOptions _options;
+    private readonly RunStorage _storage;
     private readonly InputFingerprint _input;
     private readonly Mode _mode;
     private readonly bool _recordMissing;
 
     /// <summary>For a resume the prefix kept; for a retry the whole output; for a fresh run nothing.</summary>
-    private readonly ResumePoint? _kept;
+    private readonly WrittenPrefix? _kept;
 
     private bool _completed;
 
-    private ResumePlan(BatchOptions options, InputFingerprint input, Mode mode, ResumePoint? kept = null, bool recordMissing = false)
+    private ResumePlan(BatchOptions options, RunStorage storage, InputFingerprint input, Mode mode, WrittenPrefix? kept = null, bool recordMissing = false)
     {
         _options = options;
+        _storage = storage;
         _input = input;
         _mode = mode;
         _kept = kept;
@@ -46,72 +51,82 @@ internal sealed class ResumePlan
     /// <summary>Output lines kept from the interrupted run a resume continues.</summary>
     public long ResumedLines => _mode == Mode.Resume ? _kept!.Lines : 0;
 
-    /// <summary>Where this run writes its lines: the side file, or for a retry the new answers of the failed lines.</summary>
-    public string WritePath => _mode == Mode.RetryFailed ? RetryPathOf(_options.OutputDataPath) : SidePath;
+    /// <summary>What holds the run's work if it does not complete: the partial output; for a retry the output, unchanged.</summary>
+    public string UnfinishedPath => _mode == Mode.RetryFailed ? _options.OutputDataPath : _storage.Output.PartialName;
 
-    /// <summary>Whether the lines go after those already in <see cref="WritePath"/>.</summary>
-    public bool Append => _mode == Mode.Resume;
+    private StorageLocation Output => _storage.Output.Location;
 
-    /// <summary>What holds the run's work if it does not complete: the side file; for a retry the output, unchanged.</summary>
-    public string UnfinishedPath => _mode == Mode.RetryFailed ? _options.OutputDataPath : SidePath;
+    private string RetryPath => _options.OutputDataPath + ".retry";
 
-    private string SidePath => PartialOutput.SidePathOf(_options.OutputDataPath);
-
-    private static string RetryPathOf(string outputPath) => outputPath + ".retry";
-
-    /// <summary>Decides where the run of <paramref name="options"/> starts; cuts a line torn by a crash off the side
-    /// file it resumes, deletes the side file a fresh run replaces.</summary>
-    public static async Task<ResumePlan> PrepareAsync(BatchOptions options, ILogger logger, CancellationToken ct)
+    /// <summary>Decides where the run of <paramref name="options"/> over <paramref name="storage"/> starts; drops the
+    /// partial output a fresh run replaces. Nothing is changed when the plan refuses.</summary>
+    public static async Task<ResumePlan> PrepareAsync(BatchOptions options, RunStorage storage, ILogger logger, CancellationToken ct)
     {
-        var output = options.OutputDataPath;
-        var side = PartialOutput.SidePathOf(output);
-        var input = await InputFingerprint.OfAsync(options.InputDataPath, ct).ConfigureAwait(false);
+        var target = storage.Output;
+        var input = await storage.FingerprintAsync(ct).ConfigureAwait(false);
         if (options.RetryFailed)
         {
-            return await RetryFailedAsync(options, input, logger, ct).ConfigureAwait(false);
+            return await RetryFailedAsync(options, storage, input, logger, ct).ConfigureAwait(false);
+        }
+
+        if (storage.Plan is not null && await target.ExistsAsync(ct).ConfigureAwait(false))
+        {
+            // A shard's part is published once: a restarted pod finds its work done, a second pod on the same index stops.
+            if (!options.Resume)
+            {
+                throw new IOException($"{target.Location} was already published by another run of shard {options.ShardIndex}: use --resume to accept it, or delete it to run the shard again");
+            }
+
+            await DiscardAsync(storage, logger, ct).ConfigureAwait(false);
+            var parts = await CheckCompleteOutputAsync(options, storage, "--resume", input, logger, ct).ConfigureAwait(false);
+            logger.LogInformation("Nothing to resume: the part {Part} is already published, {Lines} lines", target.Location, parts);
+            return new ResumePlan(options, storage, input, Mode.NothingToDo);
         }
 
         if (!options.Resume)
         {
-            if (File.Exists(side))
-            {
-                // Counted, not parsed: a large side file must not hold up the start of the run that replaces it.
-                var discarded = await LineReader.CountLinesAsync(side, ct).ConfigureAwait(false);
-                if (discarded > 0)
-                {
-                    logger.LogWarning(
-                        "Discarding {Lines} lines of a previous partial output at {Side}; use --resume to continue a partial output instead of starting over",
-                        discarded, side);
-                }
-
-                File.Delete(side);
-            }
-
-            File.Delete(RunRecord.PartialPathOf(output));
-            return new ResumePlan(options, input, Mode.Fresh);
+            await DiscardAsync(storage, logger, ct).ConfigureAwait(false);
+            return new ResumePlan(options, storage, input, Mode.Fresh);
         }
 
-        if (File.Exists(side))
+        if (await target.HasPartialAsync(ct).ConfigureAwait(false))
         {
-            return await ResumeAsync(options, input, logger, ct).ConfigureAwait(false);
+            return await ResumeAsync(options, storage, input, logger, ct).ConfigureAwait(false);
         }
 
-        File.Delete(RunRecord.PartialPathOf(output));
-        if (File.Exists(output))
+        await SmallObjects.DeleteAsync(storage.Store, RunRecord.PartialPathOf(target.Location), ct).ConfigureAwait(false);
+        if (await target.ExistsAsync(ct).ConfigureAwait(false))
         {
-            var lines = await CheckCompleteOutputAsync(options, "--resume", input, logger, ct).ConfigureAwait(false);
-            logger.LogInformation("Nothing to resume: {Output} is complete, {Lines} lines for the {Lines} lines of the input", output, lines, lines);
-            return new ResumePlan(options, input, Mode.NothingToDo);
+            var lines = await CheckCompleteOutputAsync(options, storage, "--resume", input, logger, ct).ConfigureAwait(false);
+            logger.LogInformation("Nothing to resume: {Output} is complete, {Lines} lines for the {Lines} lines of the input", target.Location, lines, lines);
+            return new ResumePlan(options, storage, input, Mode.NothingToDo);
         }
 
-        logger.LogInformation("Nothing to resume at {Side}: starting from the first line", side);
-        return new ResumePlan(options, input, Mode.Fresh);
+        logger.LogInformation("Nothing to resume at {Side}: starting from the first line", target.PartialName);
+        return new ResumePlan(options, storage, input, Mode.Fresh);
     }
 
-    private static async Task<ResumePlan> ResumeAsync(BatchOptions options, InputFingerprint input, ILogger logger, CancellationToken ct)
+    /// <summary>Drops the partial output and its record, saying how many lines were lost.</summary>
+    private static async Task DiscardAsync(RunStorage storage, ILogger logger, CancellationToken ct)
     {
-        var side = PartialOutput.SidePathOf(options.OutputDataPath);
-        var record = await RunRecord.ReadAsync(RunRecord.PartialPathOf(options.OutputDataPath), ct).ConfigureAwait(false);
+        // Counted, not parsed: a large side file must not hold up the start of the run that replaces it.
+        var target = storage.Output;
+        if (await target.DiscardPartialAsync(LineReader.CountLinesAsync, ct).ConfigureAwait(false) is { } discarded && discarded > 0)
+        {
+            logger.LogWarning(
+                "Discarding {Lines} lines of a previous partial output at {Side}; use --resume to continue a partial output instead of starting over",
+                discarded, target.PartialName);
+        }
+
+        await SmallObjects.DeleteAsync(storage.Store, RunRecord.PartialPathOf(target.Location), ct).ConfigureAwait(false);
+    }
+
+    private static async Task<ResumePlan> ResumeAsync(BatchOptions options, RunStorage storage, InputFingerprint input, ILogger logger, CancellationToken ct)
+    {
+        var target = storage.Output;
+        var side = target.PartialName;
+        var recordAt = RunRecord.PartialPathOf(target.Location);
+        var record = await RunRecord.ReadAsync(storage.Store, recordAt, ct).ConfigureAwait(false);
         if (record is not null && record.Input != input)
         {
             throw new InvalidBatchOptionsException(
@@ -119,7 +134,16 @@ internal sealed class ResumePlan
                 $"not from {options.InputDataPath} ({input}); run without --resume to start over");
         }
 
-        var point = await PartialOutput.InspectAsync(side, ct).ConfigureAwait(false);
+        WrittenPrefix point;
+        try
+        {
+            point = await target.ResumeAsync((stream, token) => PartialOutput.InspectAsync(stream, storage.Range.FirstLine, token), ct).ConfigureAwait(false);
+        }
+        catch (StorageException ex) when (ex.IsSettingsProblem)
+        {
+            throw new InvalidBatchOptionsException(ex.Message);
+        }
+
         var batchId = point.BatchId ?? record?.BatchId;
         if (batchId is not null && !string.IsNullOrEmpty(options.BatchId) && batchId != options.BatchId)
         {
@@ -127,7 +151,7 @@ internal sealed class ResumePlan
                 $"--resume: the partial output {side} belongs to batch '{batchId}', not to --batch-id '{options.BatchId}'");
         }
 
-        var inputLines = await LineReader.CountLinesAsync(options.InputDataPath, ct).ConfigureAwait(false);
+        var inputLines = await storage.CountInputLinesAsync(ct).ConfigureAwait(false);
         if (point.Lines > inputLines)
         {
             throw new InvalidBatchOptionsException(
@@ -135,20 +159,11 @@ internal sealed class ResumePlan
                 "it belongs to another input; run without --resume to start over");
         }
 
-        await using (var file = new FileStream(side, FileMode.Open, FileAccess.Write))
-        {
-            if (file.Length > point.Bytes)
-            {
-                logger.LogWarning("Cutting {Bytes} bytes after the last complete line of {Side}", file.Length - point.Bytes, side);
-                file.SetLength(point.Bytes);
-            }
-        }
-
         if (record is null)
         {
             logger.LogWarning(
                 "The partial output {Side} has no record of its input ({Record}): it is only checked against the input's line count",
-                side, RunRecord.PartialPathOf(options.OutputDataPath));
+                side, recordAt);
         }
 
         if (point.Lines == 0)
@@ -162,26 +177,34 @@ internal sealed class ResumePlan
                 batchId, point.Lines, point.Failed, point.Lines, inputLines);
         }
 
-        return new ResumePlan(options, input, Mode.Resume, point with { BatchId = batchId }, recordMissing: record is null);
+        return new ResumePlan(options, storage, input, Mode.Resume, point with { BatchId = batchId }, recordMissing: record is null);
     }
 
-    private static async Task<ResumePlan> RetryFailedAsync(BatchOptions options, InputFingerprint input, ILogger logger, CancellationToken ct)
+    private static async Task<ResumePlan> RetryFailedAsync(BatchOptions options, RunStorage storage, InputFingerprint input, ILogger logger, CancellationToken ct)
     {
-        var output = options.OutputDataPath;
-        var side = PartialOutput.SidePathOf(output);
-        if (File.Exists(side))
+        // The failed lines' new answers are spliced into the output file line by line; an object cannot be rewritten in
+        // place, and a shard's part is joined by merge: retry the merged output instead.
+        if (storage.Output.Location.IsObject || storage.Plan is not null)
         {
             throw new InvalidBatchOptionsException(
-                $"--retry-failed: an unfinished run left {side}; finish it with --resume first, then retry its failed lines");
+                "--retry-failed works on a local output file of a whole run, not on an s3:// output or a shard's part: " +
+                "copy the object to a file (or merge the shards first) and retry the failed lines of that file");
         }
 
-        if (!File.Exists(output))
+        var output = options.OutputDataPath;
+        if (await storage.Output.HasPartialAsync(ct).ConfigureAwait(false))
+        {
+            throw new InvalidBatchOptionsException(
+                $"--retry-failed: an unfinished run left {storage.Output.PartialName}; finish it with --resume first, then retry its failed lines");
+        }
+
+        if (!await storage.Output.ExistsAsync(ct).ConfigureAwait(false))
         {
             throw new InvalidBatchOptionsException($"--retry-failed: there is no output at {output} whose failed lines could be sent again");
         }
 
-        var lines = await CheckCompleteOutputAsync(options, "--retry-failed", input, logger, ct).ConfigureAwait(false);
-        var whole = await PartialOutput.InspectAsync(output, ct).ConfigureAwait(false);
+        var lines = await CheckCompleteOutputAsync(options, storage, "--retry-failed", input, logger, ct).ConfigureAwait(false);
+        var whole = await PartialOutput.InspectAsync(output, 0, ct).ConfigureAwait(false);
         if (whole.Lines != lines)
         {
             throw new InvalidBatchOptionsException(
@@ -191,20 +214,20 @@ internal sealed class ResumePlan
         if (whole.Failed == 0)
         {
             logger.LogInformation("Nothing to retry: {Output} has no error records among its {Lines} lines", output, whole.Lines);
-            return new ResumePlan(options, input, Mode.NothingToDo);
+            return new ResumePlan(options, storage, input, Mode.NothingToDo);
         }
 
         logger.LogInformation(
             "Retrying the {Failed} failed lines of {Output} (batch {BatchId}); the other {Succeeded} lines are kept",
             whole.Failed, output, whole.BatchId, whole.Succeeded);
-        return new ResumePlan(options, input, Mode.RetryFailed, whole);
+        return new ResumePlan(options, storage, input, Mode.RetryFailed, whole);
     }
 
     /// <summary>Checks that the complete output belongs to this input and returns its line count.</summary>
-    private static async Task<long> CheckCompleteOutputAsync(BatchOptions options, string flag, InputFingerprint input, ILogger logger, CancellationToken ct)
+    private static async Task<long> CheckCompleteOutputAsync(BatchOptions options, RunStorage storage, string flag, InputFingerprint input, ILogger logger, CancellationToken ct)
     {
-        var output = options.OutputDataPath;
-        var record = await RunRecord.ReadAsync(RunRecord.CompletePathOf(output), ct).ConfigureAwait(false);
+        var output = storage.Output.Location;
+        var record = await RunRecord.ReadAsync(storage.Store, RunRecord.CompletePathOf(output), ct).ConfigureAwait(false);
         if (record is not null && record.Input != input)
         {
             throw new InvalidBatchOptionsException(
@@ -212,8 +235,13 @@ internal sealed class ResumePlan
                 "run without it to make the output of this input");
         }
 
-        var lines = await LineReader.CountLinesAsync(output, ct).ConfigureAwait(false);
-        var inputLines = await LineReader.CountLinesAsync(options.InputDataPath, ct).ConfigureAwait(false);
+        long lines;
+        await using (var reading = await storage.OpenOutputAsync(ct).ConfigureAwait(false))
+        {
+            lines = await LineReader.CountLinesAsync(reading.Decoded, ct).ConfigureAwait(false);
+        }
+
+        var inputLines = await storage.CountInputLinesAsync(ct).ConfigureAwait(false);
         if (lines != inputLines)
         {
             throw new InvalidBatchOptionsException(
@@ -221,7 +249,13 @@ internal sealed class ResumePlan
                 "run without it to make the output of this input");
         }
 
-        var batchId = record?.BatchId ?? (await PartialOutput.InspectAsync(output, ct).ConfigureAwait(false)).BatchId;
+        var batchId = record?.BatchId;
+        if (batchId is null)
+        {
+            await using var reading = await storage.OpenOutputAsync(ct).ConfigureAwait(false);
+            batchId = (await PartialOutput.InspectAsync(reading.Decoded, storage.Range.FirstLine, ct).ConfigureAwait(false)).BatchId;
+        }
+
         if (batchId is not null && !string.IsNullOrEmpty(options.BatchId) && batchId != options.BatchId)
         {
             throw new InvalidBatchOptionsException($"{flag}: {output} belongs to batch '{batchId}', not to --batch-id '{options.BatchId}'");
@@ -237,34 +271,50 @@ internal sealed class ResumePlan
         return lines;
     }
 
-    /// <summary>Records what the side file is made from, before its first line is written.</summary>
+    /// <summary>Records what the partial output is made from, before its first line is written.</summary>
     public async Task StartAsync(string batchId, CancellationToken ct)
     {
         if (_mode == Mode.Fresh || _recordMissing)
         {
-            await new RunRecord(batchId, _options.InputDataPath, _input, null).WriteAsync(RunRecord.PartialPathOf(_options.OutputDataPath), ct).ConfigureAwait(false);
+            await new RunRecord(batchId, _options.InputDataPath, _input, null).WriteAsync(_storage.Store, RunRecord.PartialPathOf(Output), ct).ConfigureAwait(false);
         }
     }
 
-    /// <summary>The input lines this run sends, numbered by their position in the input.</summary>
-    public async IAsyncEnumerable<InputLine> LinesToSendAsync(LineReader.ReadPosition position, [EnumeratorCancellation] CancellationToken ct)
+    /// <summary>Opens where this run writes its lines: the partial output after the prefix kept (a side file cut after
+    /// its last valid line, or the multipart upload after its last part), or for a retry a file of the new answers
+    /// of the failed lines.</summary>
+    public async Task<Stream> OpenOutputAsync(string batchId, CancellationToken ct)
+    {
+        if (_mode == Mode.RetryFailed)
+        {
+            return new FileStream(RetryPath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
+        }
+
+        var start = _mode == Mode.Resume ? _kept! : WrittenPrefix.None;
+        return await _storage.Output.OpenAsync(start, batchId, _storage.Version.Tag, PartialOutput.FailuresIn, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The input lines this run sends, numbered by their global position in the input (a shard's first
+    /// line is its range's), read from <paramref name="input"/>: the decoded bytes of this run's range.</summary>
+    public async IAsyncEnumerable<InputLine> LinesToSendAsync(Stream input, LineReader.ReadPosition position, [EnumeratorCancellation] CancellationToken ct)
     {
         var wanted = _mode == Mode.RetryFailed ? _kept!.FailedLines : null;
+        var first = _storage.Range.FirstLine;
         var next = 0;
-        long index = 0;
-        await foreach (var text in LineReader.ReadLinesAsync(_options.InputDataPath, position, ct).ConfigureAwait(false))
+        long k = 0;
+        await foreach (var text in LineReader.ReadLinesAsync(input, position, _storage.Range.Start == 0, ct).ConfigureAwait(false))
         {
-            var k = index++;
+            var at = k++;
             if (wanted is null)
             {
-                if (k >= ResumedLines)
+                if (at >= ResumedLines)
                 {
-                    yield return new InputLine(k, text);
+                    yield return new InputLine(first + at, text);
                 }
             }
-            else if (wanted[next] == k)
+            else if (wanted[next] == at)
             {
-                yield return new InputLine(k, text);
+                yield return new InputLine(first + at, text);
                 if (++next == wanted.Count)
                 {
                     yield break;
@@ -274,16 +324,16 @@ internal sealed class ResumePlan
     }
 
     /// <summary>The share of the work done once <paramref name="written"/> lines are written by this run: of the
-    /// failed lines for a retry; else of the input's lines, whose count is told from the bytes read per line read
-    /// (exactly 1 when every line is read and written).</summary>
-    public double Fraction(long written, LineReader.ReadPosition position, long inputLength)
+    /// failed lines for a retry; else of the input's lines, whose count is told from the stored bytes read per line
+    /// read (exactly 1 when every line is read and written).</summary>
+    public double Fraction(long written, long linesRead, long bytesRead, long inputLength)
     {
         if (_mode == Mode.RetryFailed)
         {
             return Math.Min(1, (double)written / _kept!.Failed);
         }
 
-        return ProgressReporter.ShareOfInput(ResumedLines + written, position.Lines, position.Bytes, inputLength);
+        return ProgressReporter.ShareOfInput(ResumedLines + written, linesRead, bytesRead, inputLength);
     }
 
     /// <summary>Error records in the output once this run wrote <paramref name="failed"/>: a resumed prefix's count too.</summary>
@@ -292,28 +342,29 @@ internal sealed class ResumePlan
     /// <summary>Output lines in place once <paramref name="written"/> are written by this run.</summary>
     public long LinesWritten(long written) => ResumedLines + written;
 
-    /// <summary>Puts the complete output in place, whole or not at all, and records what it was made from.</summary>
+    /// <summary>Puts the complete output in place, whole or not at all, and records what it was made from. A shard's
+    /// part is published once: a second run of the same shard fails instead of replacing it.</summary>
     /// <param name="batchId">The <c>batch_id</c> of the lines.</param>
     /// <param name="written">Lines this run wrote.</param>
     /// <param name="ct">Cancels the record's writing.</param>
     public async Task CompleteAsync(string batchId, long written, CancellationToken ct)
     {
         _completed = true;
-        var output = _options.OutputDataPath;
         if (_mode == Mode.RetryFailed)
         {
+            var output = _options.OutputDataPath;
             var merged = output + ".retry.tmp";
-            Merge(output, WritePath, merged, _kept!.FailedLines);
+            Merge(output, RetryPath, merged, _kept!.FailedLines);
             File.Move(merged, output, overwrite: true);
-            File.Delete(WritePath);
+            File.Delete(RetryPath);
             return;
         }
 
-        // The complete record first: a crash before the move leaves a side file --resume completes, one after it an
-        // output whose record is already right.
-        await new RunRecord(batchId, _options.InputDataPath, _input, ResumedLines + written).WriteAsync(RunRecord.CompletePathOf(output), ct).ConfigureAwait(false);
-        File.Move(SidePath, output, overwrite: true);
-        File.Delete(RunRecord.PartialPathOf(output));
+        // The complete record first: a crash before the publish leaves a partial output --resume completes, one after
+        // it an output whose record is already right.
+        await new RunRecord(batchId, _options.InputDataPath, _input, ResumedLines + written).WriteAsync(_storage.Store, RunRecord.CompletePathOf(Output), ct).ConfigureAwait(false);
+        await _storage.Output.PublishAsync(exclusive: _storage.Plan is not null, ct).ConfigureAwait(false);
+        await SmallObjects.DeleteAsync(_storage.Store, RunRecord.PartialPathOf(Output), ct).ConfigureAwait(false);
     }
 
     /// <summary>Copies <paramref name="output"/> to <paramref name="target"/> with line k of <paramref name="failed"/>
@@ -342,14 +393,23 @@ internal sealed class ResumePlan
     {
         if (_mode == Mode.RetryFailed)
         {
-            File.Delete(WritePath);
+            File.Delete(RetryPath);
             logger.LogWarning("{Output} is unchanged; run --retry-failed again to send its failed lines", _options.OutputDataPath);
+            return;
+        }
+
+        if (Output.IsObject)
+        {
+            // Only whole parts are kept: the lines of the part still being filled are predicted again.
+            logger.LogWarning(
+                "{Lines} lines were answered; those in the parts uploaded so far are kept in {Side}; run again with the same settings and --resume to continue after them",
+                ResumedLines + summary.Instances, _storage.Output.PartialName);
             return;
         }
 
         logger.LogWarning(
             "{Lines} lines are in {Side}; run again with the same settings and --resume to continue from line {Next}",
-            ResumedLines + summary.Instances, SidePath, ResumedLines + summary.Instances);
+            ResumedLines + summary.Instances, _storage.Output.PartialName, ResumedLines + summary.Instances);
     }
 
     /// <summary>Adds what was kept to the counts of this run: a resumed run's summary counts the prefix's error

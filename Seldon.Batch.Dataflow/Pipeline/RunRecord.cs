@@ -1,41 +1,50 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Seldon.Batch.Dataflow.Storage;
 
 namespace Seldon.Batch.Dataflow.Pipeline;
 
 /// <summary>What an output was made from, kept next to it so that <c>--resume</c> and <c>--retry-failed</c> can
-/// refuse an output that belongs to another input: <c>&lt;output&gt;.partial.json</c> beside the side file while the
-/// run is unfinished, <c>&lt;output&gt;.run.json</c> beside the output once it is complete.</summary>
+/// refuse an output that belongs to another input: <c>&lt;output&gt;.partial.json</c> beside the side file (or
+/// multipart upload) while the run is unfinished, <c>&lt;output&gt;.run.json</c> beside the output once it is
+/// complete. The output is a file or an object; a shard's output is its part.</summary>
 /// <param name="BatchId">The <c>batch_id</c> of every line.</param>
 /// <param name="InputPath">The input file as it was given (for messages only: a moved input is still the same input).</param>
 /// <param name="Input">The input's fingerprint.</param>
 /// <param name="Lines">Lines of the complete output; null while it is unfinished.</param>
 internal sealed record RunRecord(string BatchId, string InputPath, InputFingerprint Input, long? Lines)
 {
-    /// <summary>The record of the side file of <paramref name="outputPath"/>.</summary>
-    public static string PartialPathOf(string outputPath) => outputPath + ".partial.json";
+    /// <summary>The record of the unfinished output <paramref name="output"/>.</summary>
+    public static StorageLocation PartialPathOf(StorageLocation output) => output.Append(".partial.json");
 
-    /// <summary>The record of the complete output <paramref name="outputPath"/>.</summary>
-    public static string CompletePathOf(string outputPath) => outputPath + ".run.json";
+    /// <summary>The record of the complete output <paramref name="output"/>.</summary>
+    public static StorageLocation CompletePathOf(StorageLocation output) => output.Append(".run.json");
 
-    /// <summary>Reads the record at <paramref name="path"/>; null when there is none or it cannot be read as one
+    /// <summary>The record of the side file of the output file <paramref name="outputPath"/>.</summary>
+    public static string PartialPathOf(string outputPath) => PartialPathOf(StorageLocation.Parse(outputPath)).ToString();
+
+    /// <summary>The record of the complete output file <paramref name="outputPath"/>.</summary>
+    public static string CompletePathOf(string outputPath) => CompletePathOf(StorageLocation.Parse(outputPath)).ToString();
+
+    /// <summary>Reads the record at <paramref name="location"/>; null when there is none or it cannot be read as one
     /// (then the output is checked by its lines alone).</summary>
-    public static async Task<RunRecord?> ReadAsync(string path, CancellationToken ct)
+    public static async Task<RunRecord?> ReadAsync(ObjectStore store, StorageLocation location, CancellationToken ct)
     {
-        if (!File.Exists(path))
+        if (await SmallObjects.ReadAsync(store, location, ct).ConfigureAwait(false) is not { } bytes)
         {
             return null;
         }
 
         try
         {
-            return JsonNode.Parse(await File.ReadAllTextAsync(path, ct).ConfigureAwait(false)) is JsonObject json
+            return JsonNode.Parse(bytes) is JsonObject json
                 && json["batch_id"] is JsonValue batchId && batchId.TryGetValue<string>(out var id)
                 && json["input"] is JsonObject input
                 && input["path"] is JsonValue inputPath && inputPath.TryGetValue<string>(out var p)
                 && input["size"] is JsonValue inputSize && inputSize.TryGetValue<long>(out var size)
-                && input["head_tail_sha256"] is JsonValue inputHash && inputHash.TryGetValue<string>(out var hash)
-                ? new RunRecord(id, p, new InputFingerprint(size, hash), json["lines"] is JsonValue lines && lines.TryGetValue<long>(out var n) ? n : null)
+                && FingerprintOf(input, size) is { } fingerprint
+                ? new RunRecord(id, p, fingerprint, json["lines"] is JsonValue lines && lines.TryGetValue<long>(out var n) ? n : null)
                 : null;
         }
         catch (JsonException)
@@ -44,22 +53,27 @@ internal sealed record RunRecord(string BatchId, string InputPath, InputFingerpr
         }
     }
 
-    /// <summary>Writes the record to <paramref name="path"/> whole or not at all (a temporary file moved into place).</summary>
-    public async Task WriteAsync(string path, CancellationToken ct)
+    private static InputFingerprint? FingerprintOf(JsonObject input, long size) =>
+        input["etag"] is JsonValue etag && etag.TryGetValue<string>(out var tag) ? InputFingerprint.OfObject(size, tag)
+        : input["head_tail_sha256"] is JsonValue inputHash && inputHash.TryGetValue<string>(out var hash) ? new InputFingerprint(size, hash)
+        : null;
+
+    /// <summary>Writes the record to <paramref name="location"/> whole or not at all (a temporary file moved into
+    /// place, or one PUT).</summary>
+    public async Task WriteAsync(ObjectStore store, StorageLocation location, CancellationToken ct)
     {
-        var json = new JsonObject
+        var input = new JsonObject { ["path"] = InputPath, ["size"] = Input.Size };
+        if (Input.ETag is not null)
         {
-            ["batch_id"] = BatchId,
-            ["input"] = new JsonObject
-            {
-                ["path"] = InputPath,
-                ["size"] = Input.Size,
-                ["head_tail_sha256"] = Input.HeadTailSha256,
-            },
-            ["lines"] = Lines,
-        };
-        var temporary = path + ".tmp";
-        await File.WriteAllTextAsync(temporary, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n", ct).ConfigureAwait(false);
-        File.Move(temporary, path, overwrite: true);
+            input["etag"] = Input.ETag;
+        }
+        else
+        {
+            input["head_tail_sha256"] = Input.HeadTailSha256;
+        }
+
+        var json = new JsonObject { ["batch_id"] = BatchId, ["input"] = input, ["lines"] = Lines };
+        var text = json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        await SmallObjects.WriteAsync(store, location, Encoding.UTF8.GetBytes(text), ct).ConfigureAwait(false);
     }
 }

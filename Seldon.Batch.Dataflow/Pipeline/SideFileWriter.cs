@@ -2,7 +2,7 @@ using System.Text;
 
 namespace Seldon.Batch.Dataflow.Pipeline;
 
-/// <summary>Writes whole output lines to a side file and flushes them at least once a second, also while no line
+/// <summary>Writes whole output lines to a partial output (a side file, a multipart upload) and flushes them at least once a second, also while no line
 /// comes (a stalled model), so a killed run loses little work and its file always ends with whole lines once
 /// flushed. Write is called by one writer at a time; the flush runs on a timer, hence the lock.</summary>
 internal sealed class SideFileWriter : IAsyncDisposable
@@ -14,15 +14,11 @@ internal sealed class SideFileWriter : IAsyncDisposable
     private long _lines;
     private bool _dirty;
 
-    /// <param name="path">The file, created anew or appended to.</param>
-    /// <param name="append">Append to the lines already in the file (a resumed run).</param>
+    /// <param name="output">Where the lines go, positioned after any lines kept (disposed with the writer).</param>
     /// <param name="time">The clock of the flush timer.</param>
-    public SideFileWriter(string path, bool append, TimeProvider time)
+    public SideFileWriter(Stream output, TimeProvider time)
     {
-        _output = new StreamWriter(
-            new FileStream(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16, FileOptions.Asynchronous),
-            new UTF8Encoding(false),
-            1 << 16);
+        _output = new StreamWriter(output, new UTF8Encoding(false), 1 << 16);
         _flush = time.CreateTimer(_ => FlushQuietly(), null, FlushPeriod, FlushPeriod);
     }
 

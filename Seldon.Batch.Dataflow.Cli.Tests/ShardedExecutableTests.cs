@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+using Seldon.Batch.Dataflow.Server;
+using Seldon.Batch.Dataflow.Tests.Storage;
+using static Seldon.Batch.Dataflow.Cli.Tests.CliProcess;
+
+namespace Seldon.Batch.Dataflow.Cli.Tests;
+
+/// <summary>The real executable as an Indexed Job runs it: shard processes told their index by JOB_COMPLETION_INDEX,
+/// a shard killed with SIGKILL and resumed, <c>merge</c>, and <c>s3://</c> input and output.</summary>
+public sealed class ShardedExecutableTests : IClassFixture<DemoServerFixture>, IClassFixture<MotoServerFixture>, IDisposable
+{
+    private readonly DemoServerFixture _model;
+    private readonly MotoServerFixture _s3;
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("sbd-exe-shard-");
+
+    public ShardedExecutableTests(DemoServerFixture model, MotoServerFixture s3)
+    {
+        _model = model;
+        _s3 = s3;
+    }
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    private string PathOf(string name) => Path.Combine(_dir.FullName, name);
+
+    private static string WithoutInstanceId(string line)
+    {
+        var json = JsonNode.Parse(line)!.AsObject();
+        json["meta"]!["tags"]!.AsObject().Remove("batch_instance_id");
+        return json.ToJsonString();
+    }
+
+    private static string[] Normalised(IEnumerable<string> lines) => lines.Select(WithoutInstanceId).ToArray();
+
+    private static string[] Common(int port, int workers = 2) => ["-d", "demo", "-g", "seldon", "-h", $"127.0.0.1:{port}", "-w", $"{workers}", "-u", "exe-shards"];
+
+    private async Task<string> InputAsync(int lines)
+    {
+        var input = PathOf("in.txt");
+        await File.WriteAllLinesAsync(input, Enumerable.Range(0, lines).Select(i => $"[[{i}, {i % 3}]]"));
+        return input;
+    }
+
+    [Fact]
+    public async Task Shard_processes_indexed_by_job_completion_index_then_merge_equal_one_run()
+    {
+        var input = await InputAsync(300);
+        var reference = await RunAsync([.. Common(_model.Server.RestPort), "-i", input, "-o", PathOf("reference.txt")]);
+        Assert.True(reference.Code == 0, reference.Stderr);
+
+        var shards = await Task.WhenAll(Enumerable.Range(0, 3).Select(k => RunAsync(
+            [.. Common(_model.Server.RestPort), "-i", input, "-o", PathOf("out.txt"), "--resume"],
+            new Dictionary<string, string> { ["SELDON_BATCH_SHARD_COUNT"] = "3", ["JOB_COMPLETION_INDEX"] = $"{k}" })));
+        var merge = await RunAsync(["merge", "-o", PathOf("out.txt"), "--shard-count", "3", "--summary-path", PathOf("summary.json"), "-b"]);
+
+        Assert.All(shards, s => Assert.True(s.Code == 0, s.Stderr));
+        Assert.True(File.Exists(PathOf("out.txt.parts/part-00002-of-00003")));
+        Assert.True(merge.Code == 0, merge.Stderr);
+        Assert.Contains("instances: 300", merge.Stdout);
+        Assert.Equal(Normalised(await File.ReadAllLinesAsync(PathOf("reference.txt"))), Normalised(await File.ReadAllLinesAsync(PathOf("out.txt"))));
+        Assert.Equal(300, JsonNode.Parse(await File.ReadAllTextAsync(PathOf("summary.json")))!["succeeded"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task A_shard_killed_mid_run_resumes_its_own_part()
+    {
+        // Slow enough that the killed shard (600 lines, 2 workers) runs for seconds: its side file is flushed once a second.
+        await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 10 });
+        var input = await InputAsync(1200);
+        var reference = await RunAsync([.. Common(slow.RestPort, workers: 8), "-i", input, "-o", PathOf("reference.txt")]);
+        Assert.True(reference.Code == 0, reference.Stderr);
+        string[] Shard(int k) => [.. Common(slow.RestPort), "-i", input, "-o", PathOf("out.txt"), "--shard-count", "2", "--shard-index", $"{k}"];
+        var first = await RunAsync(Shard(0));
+        Assert.True(first.Code == 0, first.Stderr);
+
+        var side = PathOf("out.txt.parts/part-00001-of-00002.partial");
+        using (var doomed = Start(Shard(1)))
+        {
+            // The side file reaches the disk about once a second: wait for a real prefix, then kill without warning.
+            await KillWhenAsync(doomed, () => Task.FromResult(File.Exists(side) && LineCount(side) >= 20));
+        }
+
+        Assert.False(File.Exists(PathOf("out.txt.parts/part-00001-of-00002")));
+        var resumed = await RunAsync([.. Shard(1), "--resume", "-b"]);
+        var merge = await RunAsync(["merge", "-o", PathOf("out.txt"), "--shard-count", "2"]);
+
+        Assert.True(resumed.Code == 0, resumed.Stderr);
+        Assert.Contains("resumed lines:", resumed.Stdout);
+        Assert.True(merge.Code == 0, merge.Stderr);
+        Assert.Equal(Normalised(await File.ReadAllLinesAsync(PathOf("reference.txt"))), Normalised(await File.ReadAllLinesAsync(PathOf("out.txt"))));
+    }
+
+    [Fact]
+    public async Task A_run_killed_mid_upload_resumes_after_its_last_uploaded_part()
+    {
+        var bucket = await _s3.NewBucketAsync();
+        // About 200 bytes of output a line: 80,000 lines are three 5 MiB parts and a last one.
+        var input = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 80_000).Select(i => $"[[{i}, {i % 9}]]\n")));
+        await _s3.PutAsync(bucket, "in.txt", input);
+        var environment = S3Environment("SELDON_BATCH_S3_ENDPOINT");
+        await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 20 });
+        string[] Run(int port) => [.. Common(port, workers: 4), "-s", "50", "--s3-part-size", "5242880", "-i", $"s3://{bucket}/in.txt"];
+        var reference = await RunAsync([.. Run(_model.Server.RestPort), "-o", $"s3://{bucket}/reference.txt"], environment);
+        Assert.True(reference.Code == 0, reference.Stderr);
+
+        long kept;
+        using (var doomed = Start([.. Run(slow.RestPort), "-o", $"s3://{bucket}/out.txt"], environment))
+        {
+            await KillWhenAsync(doomed, async () => await _s3.GetAsync(bucket, "out.txt.upload.json") is { } bytes && JsonNode.Parse(bytes)!["parts"]!.AsArray().Count >= 1);
+            kept = JsonNode.Parse((await _s3.GetAsync(bucket, "out.txt.upload.json"))!)!["lines"]!.GetValue<long>();
+        }
+
+        Assert.Null(await _s3.GetAsync(bucket, "out.txt"));
+        var resumed = await RunAsync([.. Run(_model.Server.RestPort), "-o", $"s3://{bucket}/out.txt", "--resume", "-b"], environment);
+
+        Assert.True(resumed.Code == 0, resumed.Stderr);
+        Assert.InRange(kept, 1, 79_999);
+        Assert.Contains($"resumed lines: {kept}", resumed.Stdout);
+        Assert.Equal(
+            Normalised(Encoding.UTF8.GetString((await _s3.GetAsync(bucket, "reference.txt"))!).TrimEnd('\n').Split('\n')),
+            Normalised(Encoding.UTF8.GetString((await _s3.GetAsync(bucket, "out.txt"))!).TrimEnd('\n').Split('\n')));
+    }
+
+    /// <summary>Kills <paramref name="process"/> with SIGKILL (no chance to clean up) as soon as <paramref name="ready"/> holds.</summary>
+    private static async Task KillWhenAsync(Process process, Func<Task<bool>> ready)
+    {
+        var deadline = Task.Delay(TimeSpan.FromSeconds(90));
+        while (!process.HasExited && !deadline.IsCompleted && !await ready())
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.False(process.HasExited, "the run finished before it could be killed");
+        Assert.False(deadline.IsCompleted, "the run never reached the point where it was to be killed");
+        Assert.Equal(0, Kill(process.Id, 9));
+        await process.WaitForExitAsync();
+    }
+
+    private Dictionary<string, string> S3Environment(string endpointVariable) => new()
+    {
+        [endpointVariable] = _s3.Endpoint,
+        ["AWS_ACCESS_KEY_ID"] = "testing",
+        ["AWS_SECRET_ACCESS_KEY"] = "testing",
+        ["AWS_REGION"] = "us-east-1",
+    };
+
+    private static int LineCount(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var count = 0;
+        int b;
+        while ((b = stream.ReadByte()) >= 0)
+        {
+            count += b == '\n' ? 1 : 0;
+        }
+
+        return count;
+    }
+
+    [Fact]
+    public async Task S3_input_and_output_through_the_aws_endpoint_variable()
+    {
+        var bucket = await _s3.NewBucketAsync();
+        var input = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 200).Select(i => $"[[{i}, 2]]\n")));
+        await _s3.PutAsync(bucket, "batch/in.txt", input);
+        var environment = S3Environment("AWS_ENDPOINT_URL");
+
+        var run = await RunAsync([.. Common(_model.Server.RestPort), "-i", $"s3://{bucket}/batch/in.txt", "-o", $"s3://{bucket}/batch/out.txt", "-b"], environment);
+        var missing = await RunAsync([.. Common(_model.Server.RestPort), "-i", $"s3://{bucket}/batch/nothing.txt", "-o", $"s3://{bucket}/batch/out2.txt"], environment);
+        var malformed = await RunAsync([.. Common(_model.Server.RestPort), "-i", "s3://UPPER/in.txt", "-o", PathOf("out.txt")], environment);
+
+        Assert.True(run.Code == 0, run.Stderr);
+        Assert.Contains("succeeded: 200", run.Stdout);
+        var lines = Encoding.UTF8.GetString((await _s3.GetAsync(bucket, "batch/out.txt"))!).TrimEnd('\n').Split('\n');
+        Assert.Equal(200, lines.Length);
+        Assert.Equal(199, JsonNode.Parse(lines[^1])!["meta"]!["tags"]!["batch_index"]!.GetValue<long>());
+        Assert.Equal(2, missing.Code);
+        Assert.Contains("no such object", missing.Stderr);
+        Assert.Equal(2, malformed.Code);
+        Assert.Contains("not a valid bucket name", malformed.Stderr);
+    }
+}

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Seldon.Batch.Dataflow.Pipeline;
+
+namespace Seldon.Batch.Dataflow.Cli;
+
+/// <summary><c>merge</c>: joins the parts that <c>--shard-count N</c> runs wrote next to the output into the output,
+/// after checking each one, and adds up their summaries.</summary>
+internal static class MergeCommand
+{
+    public static Command Create(Func<string, string?> environment, TextWriter stdout, TextWriter stderr, SignalCancellation signals)
+    {
+        // The batch command's own settings: the same flags and SELDON_BATCH_* variables as the shards were given.
+        var settings = new BatchCommandLine();
+        var command = new Command("merge", "Join the parts of a sharded run (<output>.parts/part-0000K-of-0000N) into the output, in order, after checking each part's lines");
+        foreach (var setting in new[] { settings.OutputDataPath, settings.ShardCount, settings.S3Endpoint, settings.SummaryPath, settings.LogLevel })
+        {
+            command.Options.Add(setting.Option);
+        }
+
+        command.Options.Add(settings.Benchmark);
+        command.SetAction(async (parse, _) =>
+        {
+            MergeOptions options;
+            LogLevel level;
+            try
+            {
+                options = new MergeOptions
+                {
+                    OutputDataPath = settings.OutputDataPath.Resolve(parse, environment) ?? "",
+                    ShardCount = BatchCommandLine.Integer(settings.ShardCount, settings.ShardCount.Resolve(parse, environment)),
+                    S3Endpoint = settings.Endpoint(parse, environment),
+                    SummaryPath = settings.SummaryPath.Resolve(parse, environment) ?? "",
+                };
+                level = CliLogging.ParseLevel(settings.LogLevel.Resolve(parse, environment))
+                    ?? throw new InvalidBatchOptionsException($"--log-level: '{settings.LogLevel.Resolve(parse, environment)}' is not one of debug, info, warning, error");
+            }
+            catch (InvalidBatchOptionsException ex)
+            {
+                await stderr.WriteLineAsync($"seldon-batch-processor merge: error: {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.InvalidSettings;
+            }
+
+            using var loggers = CliLogging.Create(level);
+            var logger = loggers.CreateLogger("seldon-batch-processor");
+            try
+            {
+                var summary = await ShardMerge.MergeAsync(options, loggers, signals.Token).ConfigureAwait(false);
+                if (parse.GetValue(settings.Benchmark))
+                {
+                    await stdout.WriteLineAsync(summary.ToText()).ConfigureAwait(false);
+                }
+
+                return ExitCodes.Success;
+            }
+            catch (InvalidBatchOptionsException ex)
+            {
+                await stderr.WriteLineAsync($"seldon-batch-processor merge: error: {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.InvalidSettings;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "The merge failed: {Reason}", ex.Message);
+                return ExitCodes.Unexpected;
+            }
+        });
+        return command;
+    }
+}

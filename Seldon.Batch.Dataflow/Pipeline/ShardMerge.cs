@@ -1,0 +1,188 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Seldon.Batch.Dataflow.Storage;
+
+namespace Seldon.Batch.Dataflow.Pipeline;
+
+/// <summary>Joins the parts of a sharded run into its output (<c>seldon-batch-processor merge</c>): checks that every
+/// part is complete and holds exactly its planned lines, numbered with their global <c>batch_index</c>, then joins
+/// them in order and adds up the shards' summaries.</summary>
+internal static class ShardMerge
+{
+    /// <summary>Checks and joins the parts; returns the shards' summaries added up (latencies: the worst shard's).</summary>
+    /// <param name="options">Which output and how many shards.</param>
+    /// <param name="loggerFactory">Where the merge logs; nothing is logged when null.</param>
+    /// <param name="cancellationToken">Cancels the merge; the output then does not appear.</param>
+    /// <exception cref="InvalidBatchOptionsException">The settings are wrong: a malformed URL, no shard plan, no bucket.</exception>
+    /// <exception cref="IOException">A part is missing or does not hold its planned lines, or the store failed.</exception>
+    public static async Task<RunSummary> MergeAsync(MergeOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        if (options.ShardCount < 1)
+        {
+            throw new InvalidBatchOptionsException($"--shard-count must be at least 1, not {options.ShardCount}");
+        }
+
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(typeof(ShardMerge).FullName!);
+        using var store = new ObjectStore(options.S3Endpoint, options.S3PartBytes) { CopyPartMinimumBytes = options.CopyPartMinimumBytes };
+        try
+        {
+            var summary = await MergePartsAsync(options.OutputDataPath, options.ShardCount, store, logger, cancellationToken).ConfigureAwait(false);
+            if (!string.IsNullOrWhiteSpace(options.SummaryPath))
+            {
+                await File.WriteAllTextAsync(options.SummaryPath, summary.ToJson() + "\n", Encoding.UTF8, cancellationToken).ConfigureAwait(false);
+            }
+
+            return summary;
+        }
+        catch (StorageException ex) when (ex.IsSettingsProblem)
+        {
+            throw new InvalidBatchOptionsException(ex.Message);
+        }
+    }
+
+    private static async Task<RunSummary> MergePartsAsync(string outputPath, int shardCount, ObjectStore store, ILogger logger, CancellationToken ct)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var output = StorageLocation.Parse(outputPath);
+
+        var planLocation = ShardPlan.LocationOf(output, shardCount);
+        var published = await SmallObjects.ReadAsync(store, planLocation, ct).ConfigureAwait(false);
+        if (published is null && shardCount == 1)
+        {
+            // One shard is a plain run: it wrote the output itself and there is nothing to join.
+            var lines = await CountLinesAsync(output, store, ct).ConfigureAwait(false);
+            logger.LogInformation("One shard wrote {Output} itself ({Lines} lines): nothing to merge", output, lines);
+            return new RunSummary { OutputPath = output.ToString(), Instances = lines, Elapsed = started.Elapsed };
+        }
+
+        var plan = ShardPlan.Parse(
+            published ?? throw new InvalidBatchOptionsException($"there is no shard plan at {planLocation}: did the shards run with this -o and --shard-count {shardCount}?"),
+            planLocation);
+
+        var parts = new List<(StorageLocation Location, long Bytes)>();
+        var summaries = new List<JsonElement>();
+        for (var k = 0; k < shardCount; k++)
+        {
+            var range = plan.Ranges[k];
+            var part = ShardPlan.PartOf(output, k, shardCount);
+            var bytes = await CheckPartAsync(part, range, plan.BatchId, store, ct).ConfigureAwait(false);
+            parts.Add((part, bytes));
+            if (await SmallObjects.ReadAsync(store, ShardPlan.SummaryOf(output, k, shardCount), ct).ConfigureAwait(false) is { } summary)
+            {
+                summaries.Add(JsonDocument.Parse(summary).RootElement.Clone());
+            }
+            else
+            {
+                logger.LogWarning("Shard {Index} left no summary next to its part: the combined summary leaves it out", k);
+            }
+        }
+
+        var copied = await PartJoiner.JoinAsync(store, parts, output, ct).ConfigureAwait(false);
+        logger.LogInformation(
+            "Merged {Count} parts ({Lines} lines) into {Output}{How}", shardCount, plan.Lines, output, copied ? " by server-side copy" : "");
+        return Combine(summaries, output.ToString(), started.Elapsed);
+    }
+
+    private static async Task<long> CountLinesAsync(StorageLocation location, ObjectStore store, CancellationToken ct)
+    {
+        var (lines, _, _, _) = await ReadPartAsync(location, store, ct).ConfigureAwait(false);
+        return lines;
+    }
+
+    /// <summary>Streams a part (or output) once: its line count, first and last lines and size in bytes.</summary>
+    private static async Task<(long Lines, string? First, string? Last, long Bytes)> ReadPartAsync(StorageLocation location, ObjectStore store, CancellationToken ct)
+    {
+        var source = InputSource.Create(location, InputCompression.None, store);
+        var version = await source.DescribeAsync(ct).ConfigureAwait(false);
+        long lines = 0;
+        string? first = null, last = null;
+        await using var reading = await source.OpenAsync(version, 0, null, ct).ConfigureAwait(false);
+        await foreach (var line in LineReader.ReadLinesAsync(reading.Decoded, null, atStartOfFile: true, ct).ConfigureAwait(false))
+        {
+            first ??= line;
+            last = line;
+            lines++;
+        }
+
+        return (lines, first, last, version.Length);
+    }
+
+    /// <summary>Reads a part once: it must exist and hold the plan's lines for its shard, tagged from the range's first
+    /// global line to its last, in the plan's batch. Returns its size in bytes.</summary>
+    private static async Task<long> CheckPartAsync(StorageLocation part, ShardRange range, string batchId, ObjectStore store, CancellationToken ct)
+    {
+        long lines, bytes;
+        string? first, last;
+        try
+        {
+            (lines, first, last, bytes) = await ReadPartAsync(part, store, ct).ConfigureAwait(false);
+        }
+        catch (StorageException ex) when (ex.IsSettingsProblem)
+        {
+            throw StorageException.Failure($"{part} is missing: that shard has not completed ({ex.Message})", ex);
+        }
+
+        if (lines != range.Lines)
+        {
+            throw StorageException.Failure($"{part} has {lines} lines, but its shard covers {range.Lines} input lines");
+        }
+
+        if (lines > 0)
+        {
+            CheckTags(part, first!, range.FirstLine, batchId, "first");
+            CheckTags(part, last!, range.FirstLine + range.Lines - 1, batchId, "last");
+        }
+
+        return bytes;
+    }
+
+    private static void CheckTags(StorageLocation part, string line, long index, string batchId, string which)
+    {
+        var tags = PartialOutput.TagsOf(Encoding.UTF8.GetBytes(line));
+        if (tags?.Index != index || tags.Value.BatchId != batchId)
+        {
+            throw StorageException.Failure(
+                $"{part}: its {which} line should be batch_index {index} of batch '{batchId}', but is {(tags is null ? "not a tagged output line" : $"batch_index {tags.Value.Index} of batch '{tags.Value.BatchId}'")}");
+        }
+    }
+
+    /// <summary>The shards' summaries added up; latencies are the worst shard's (percentiles do not add).</summary>
+    private static RunSummary Combine(IReadOnlyList<JsonElement> shards, string outputPath, TimeSpan mergeTime)
+    {
+        long Sum(string name) => shards.Sum(s => s.TryGetProperty(name, out var v) && v.TryGetInt64(out var n) ? n : 0);
+        double Max(Func<JsonElement, double> pick) => shards.Count == 0 ? 0 : shards.Max(pick);
+        static double Latency(JsonElement s, string p) =>
+            s.TryGetProperty("latency_ms", out var l) && l.TryGetProperty(p, out var v) ? v.GetDouble() : 0;
+
+        var failures = new Dictionary<string, long>();
+        foreach (var shard in shards)
+        {
+            if (shard.TryGetProperty("failed_by_reason", out var reasons) && reasons.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var reason in reasons.EnumerateObject())
+                {
+                    failures[reason.Name] = failures.GetValueOrDefault(reason.Name) + reason.Value.GetInt64();
+                }
+            }
+        }
+
+        return new RunSummary
+        {
+            OutputPath = outputPath,
+            Instances = Sum("instances"),
+            ResumedLines = Sum("resumed_lines"),
+            Succeeded = Sum("succeeded"),
+            Failed = Sum("failed"),
+            FailuresByKind = failures,
+            Requests = Sum("requests"),
+            Retries = Sum("retries"),
+            // Shards run side by side: the batch took as long as its slowest shard, plus the merge.
+            Elapsed = TimeSpan.FromSeconds(Max(s => s.TryGetProperty("elapsed_seconds", out var e) ? e.GetDouble() : 0)) + mergeTime,
+            LatencyP50 = TimeSpan.FromMilliseconds(Max(s => Latency(s, "p50"))),
+            LatencyP95 = TimeSpan.FromMilliseconds(Max(s => Latency(s, "p95"))),
+            LatencyP99 = TimeSpan.FromMilliseconds(Max(s => Latency(s, "p99"))),
+        };
+    }
+}

@@ -1,0 +1,91 @@
+using System.Net;
+using Amazon.Runtime;
+using Amazon.S3;
+
+namespace Seldon.Batch.Dataflow.Storage;
+
+/// <summary>The S3 client a run uses, made on first need: a run on local files never touches the SDK.</summary>
+internal sealed class ObjectStore : IDisposable
+{
+    private readonly Lazy<IAmazonS3> _client;
+
+    /// <param name="endpoint">A custom endpoint (MinIO, Ceph, a test server); empty: <c>AWS_ENDPOINT_URL_S3</c>, then
+    /// <c>AWS_ENDPOINT_URL</c>, then AWS itself.</param>
+    /// <param name="partBytes">Size of one multipart upload part (S3 needs 5 MiB or more for all parts but the last).</param>
+    public ObjectStore(string? endpoint, int partBytes = DefaultPartBytes)
+    {
+        Endpoint = FirstNonEmpty(endpoint, Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_S3"), Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL"));
+        PartBytes = partBytes;
+        _client = new Lazy<IAmazonS3>(() => CreateClient(Endpoint));
+    }
+
+    /// <summary>8 MiB: above S3's 5 MiB minimum, and 10,000 parts (S3's maximum) hold 80 GB of output.</summary>
+    public const int DefaultPartBytes = 8 << 20;
+
+    /// <summary>Bytes fetched by one ranged GET of an input: a long run never depends on one connection living for hours.</summary>
+    public int ReadChunkBytes { get; init; } = DefaultReadChunkBytes;
+
+    public const int DefaultReadChunkBytes = 32 << 20;
+
+    /// <summary>The smallest part S3 accepts but for the last (5 MiB); parts smaller than this are joined by streaming.</summary>
+    public long CopyPartMinimumBytes { get; init; } = 5 << 20;
+
+    public string? Endpoint { get; }
+
+    public int PartBytes { get; }
+
+    public IAmazonS3 Client => _client.Value;
+
+    /// <summary>Whether requests go to a third-party store (path-style addressing, no chunked uploads).</summary>
+    public bool IsCustomEndpoint => Endpoint is not null;
+
+    private static IAmazonS3 CreateClient(string? endpoint)
+    {
+        var config = new AmazonS3Config();
+        if (endpoint is not null)
+        {
+            config.ServiceURL = endpoint;
+            // MinIO, Ceph and most S3-compatible stores serve buckets as paths, not as host names, and do not
+            // compute the CRC checksums SDK 4 asks for on every request by default.
+            config.ForcePathStyle = true;
+            config.RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED;
+            config.ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED;
+            if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AWS_REGION")) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION")))
+            {
+                // A private store does not care about the region, but the request signature needs one.
+                config.AuthenticationRegion = "us-east-1";
+            }
+        }
+
+        // Credentials come from the SDK's standard chain: environment, profile, web identity (IRSA), container or instance role.
+        return new AmazonS3Client(config);
+    }
+
+    /// <summary>Turns the SDK's failure into a message about <paramref name="location"/>: a missing bucket or object
+    /// is a settings problem, anything else a failure.</summary>
+    public static StorageException Explain(Exception ex, StorageLocation location, string doing) => ex switch
+    {
+        AmazonS3Exception { ErrorCode: "NoSuchBucket" } => StorageException.Settings($"{location}: the bucket '{location.Bucket}' does not exist", ex),
+        AmazonS3Exception { ErrorCode: "NoSuchKey" } or AmazonS3Exception { StatusCode: HttpStatusCode.NotFound } =>
+            StorageException.Settings($"{location}: no such object (or no such bucket)", ex),
+        AmazonS3Exception { StatusCode: HttpStatusCode.Forbidden } s3 =>
+            StorageException.Settings($"{location}: access denied while {doing} ({s3.ErrorCode}): check the credentials and the bucket policy", ex),
+        AmazonS3Exception s3 => StorageException.Failure($"{location}: {doing} failed: {(int)s3.StatusCode} {s3.ErrorCode}: {s3.Message}", ex),
+        AmazonClientException client => StorageException.Failure($"{location}: {doing} failed: {client.Message}", ex),
+        _ => StorageException.Failure($"{location}: {doing} failed: {ex.Message}", ex),
+    };
+
+    /// <summary>True when a conditional request found its condition false (the object changed, or already exists).</summary>
+    public static bool IsPreconditionFailed(Exception ex) =>
+        ex is AmazonS3Exception { StatusCode: HttpStatusCode.PreconditionFailed } or AmazonS3Exception { ErrorCode: "PreconditionFailed" };
+
+    public void Dispose()
+    {
+        if (_client.IsValueCreated)
+        {
+            _client.Value.Dispose();
+        }
+    }
+
+    private static string? FirstNonEmpty(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))?.Trim();
+}

@@ -1,0 +1,66 @@
+namespace Seldon.Batch.Dataflow.Storage;
+
+/// <summary>Finds the shard plan next to the output, or computes and publishes it: the first shard to find it
+/// missing publishes it (atomically, without overwriting), the others read the one that won.</summary>
+internal static class ShardPlanner
+{
+    public static async Task<ShardPlan> PlanAsync(
+        InputSource input, InputVersion version, StorageLocation output, int count, string? batchId, ObjectStore store, CancellationToken ct)
+    {
+        var location = ShardPlan.LocationOf(output, count);
+        if (await SmallObjects.ReadAsync(store, location, ct).ConfigureAwait(false) is not { } published)
+        {
+            var plan = await ComputeAsync(input, version, count, batchId, ct).ConfigureAwait(false);
+            if (await SmallObjects.TryCreateAsync(store, location, plan.ToJson(), ct).ConfigureAwait(false))
+            {
+                return plan;
+            }
+
+            published = await SmallObjects.ReadAsync(store, location, ct).ConfigureAwait(false)
+                ?? throw StorageException.Failure($"{location} existed a moment ago and is gone now: is another run cleaning up?");
+        }
+
+        var found = ShardPlan.Parse(published, location);
+        if (found.InputTag != version.Tag)
+        {
+            throw StorageException.Settings(
+                $"{input.Location} changed since the shard plan {location} was made (version {found.InputTag}, now {version.Tag}): " +
+                "the shards would cut different inputs; delete the .parts folder and run every shard again");
+        }
+
+        if (found.Count != count)
+        {
+            throw StorageException.Settings($"{location} plans {found.Count} shards, not {count}: delete it to plan again");
+        }
+
+        if (!string.IsNullOrEmpty(batchId) && found.BatchId != batchId)
+        {
+            throw StorageException.Settings($"{location} belongs to batch '{found.BatchId}', not to --batch-id '{batchId}'");
+        }
+
+        return found;
+    }
+
+    public static async Task<ShardPlan> ComputeAsync(InputSource input, InputVersion version, int count, string? batchId, CancellationToken ct)
+    {
+        var decodedLength = input.IsGzip ? await DecodedLengthAsync(input, version, ct).ConfigureAwait(false) : version.Length;
+        await using var reading = await input.OpenAsync(version, 0, null, ct).ConfigureAwait(false);
+        var ranges = await ShardPlan.CutAsync(reading.Decoded, decodedLength, count, ct).ConfigureAwait(false);
+        return new ShardPlan(version.Tag, decodedLength, string.IsNullOrEmpty(batchId) ? ShardPlan.DeriveBatchId(version.Tag, decodedLength, count) : batchId, ranges);
+    }
+
+    /// <summary>A gzip input's decoded length is known only after decoding it once: the even cut points need it.</summary>
+    private static async Task<long> DecodedLengthAsync(InputSource input, InputVersion version, CancellationToken ct)
+    {
+        await using var reading = await input.OpenAsync(version, 0, null, ct).ConfigureAwait(false);
+        var buffer = new byte[1 << 16];
+        long length = 0;
+        int read;
+        while ((read = await reading.Decoded.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+        {
+            length += read;
+        }
+
+        return length;
+    }
+}
