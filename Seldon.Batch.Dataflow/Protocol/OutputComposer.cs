@@ -19,9 +19,19 @@ internal sealed class OutputComposer
 
     private static readonly byte[][] MessageFieldNames = [.. MessageFieldOrder.Select(System.Text.Encoding.UTF8.GetBytes)];
 
-    private readonly string _batchId;
+    // The batch tags' names and the run's batch id, escaped once: every output line writes them, and escaping the
+    // same strings again for each line was a few per cent of the client's CPU at batch size 32.
+    private static readonly JsonEncodedText BatchIdName = JsonEncodedText.Encode(BatchTags.BatchId);
+    private static readonly JsonEncodedText BatchIndexName = JsonEncodedText.Encode(BatchTags.BatchIndex);
+    private static readonly JsonEncodedText BatchInstanceIdName = JsonEncodedText.Encode(BatchTags.BatchInstanceId);
 
-    public OutputComposer(string batchId) => _batchId = batchId;
+    /// <summary>Characters that never need escaping in a JSON string: an id made only of them is written as it is.</summary>
+    private static readonly SearchValues<char> PlainIdCharacters =
+        SearchValues.Create("-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
+    private readonly JsonEncodedText _batchIdText;
+
+    public OutputComposer(string batchId) => _batchIdText = JsonEncodedText.Encode(batchId, SeldonJson.WriterOptions.Encoder);
 
     /// <summary>One result per member, in member order.</summary>
     /// <param name="batch">The encoded micro-batch.</param>
@@ -479,14 +489,32 @@ internal sealed class OutputComposer
         switch (bit)
         {
             case 1:
-                w.WriteString(BatchTags.BatchId, _batchId);
+                w.WriteString(BatchIdName, _batchIdText);
                 break;
             case 2:
-                w.WriteNumber(BatchTags.BatchIndex, member.Index);
+                w.WriteNumber(BatchIndexName, member.Index);
                 break;
             default:
-                w.WriteString(BatchTags.BatchInstanceId, member.InstanceId);
+                WritePlainId(w, BatchInstanceIdName, member.InstanceId);
                 break;
         }
+    }
+
+    /// <summary>Writes an id as <c>"name":"id"</c>. Generated ids (a dashed UUID) hold nothing to escape: their bytes
+    /// are written as they are instead of being searched for characters to escape, once per line.</summary>
+    private static void WritePlainId(Utf8JsonWriter w, JsonEncodedText name, string id)
+    {
+        if (id.Length > 64 || id.AsSpan().ContainsAnyExcept(PlainIdCharacters))
+        {
+            w.WriteString(name, id);
+            return;
+        }
+
+        Span<byte> quoted = stackalloc byte[66];
+        quoted[0] = (byte)'"';
+        var length = Encoding.ASCII.GetBytes(id, quoted[1..]);
+        quoted[length + 1] = (byte)'"';
+        w.WritePropertyName(name);
+        w.WriteRawValue(quoted[..(length + 2)], skipInputValidation: true);
     }
 }
