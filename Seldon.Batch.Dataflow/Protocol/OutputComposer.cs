@@ -188,6 +188,14 @@ internal sealed class OutputComposer
         // The items are listed once; each line then writes its own range of them.
         part.Items = [.. part.Array.EnumerateArray()];
         var layout = new AnswerLayout(message);
+        if (batch.Members.Count > 1)
+        {
+            // What every line of this answer copies is written once, here, rather than once per line.
+            var shared = new SharedJson();
+            layout.Prerender(shared);
+            part.Prerender(shared);
+        }
+
         results = new InstanceResult[batch.Members.Count];
         var offset = 0;
         for (var i = 0; i < results.Length; i++)
@@ -226,6 +234,18 @@ internal sealed class OutputComposer
 
         public JsonElement[] Items { get; set; } = [];
 
+        /// <summary>For an ndarray part shared by several lines: the data's properties written once, in order, with null
+        /// in the place of the ndarray; null when not prerendered.</summary>
+        private RenderedProperty?[]? _rendered;
+
+        public void Prerender(SharedJson shared)
+        {
+            if (Dims.Length == 0 && !IsWhole)
+            {
+                _rendered = [.. Data.EnumerateObject().Select(p => p.NameEquals(PayloadKey) ? (RenderedProperty?)null : shared.Property(p))];
+            }
+        }
+
         public int Offset { get; set; }
 
         public int Rows { get; set; }
@@ -249,6 +269,25 @@ internal sealed class OutputComposer
             }
 
             w.WriteStartObject();
+            if (_rendered is not null)
+            {
+                foreach (var r in _rendered)
+                {
+                    if (r is { } property)
+                    {
+                        property.WriteTo(w);
+                    }
+                    else
+                    {
+                        w.WritePropertyName(PayloadKey);
+                        WriteItems(w, Offset, Rows);
+                    }
+                }
+
+                w.WriteEndObject();
+                return;
+            }
+
             foreach (var p in Data.EnumerateObject())
             {
                 if (!p.NameEquals(PayloadKey))
@@ -355,6 +394,58 @@ internal sealed class OutputComposer
 
         /// <summary>For each model tag, its batch tag bit (see <see cref="BatchTagBit(string)"/>), 0 for the others.</summary>
         public int[] ModelTagKinds { get; } = [];
+
+        /// <summary>When prerendered: the values of <see cref="Fields"/> other than meta and data, written once.</summary>
+        public ReadOnlyMemory<byte>[]? FieldValues { get; private set; }
+
+        /// <summary>When prerendered: <see cref="Others"/>, <see cref="MetaFields"/> and <see cref="ModelTags"/> written once.</summary>
+        public RenderedProperty[]? OtherProperties { get; private set; }
+
+        public RenderedProperty[]? MetaProperties { get; private set; }
+
+        public RenderedProperty[]? ModelTagProperties { get; private set; }
+
+        public void Prerender(SharedJson shared)
+        {
+            FieldValues = [.. Fields.Select(f => f.Name is null or "data" ? default : shared.Value(f.Value))];
+            OtherProperties = [.. Others.Select(shared.Property)];
+            MetaProperties = [.. MetaFields.Select(shared.Property)];
+            ModelTagProperties = ModelTags is null ? null : [.. ModelTags.Select(shared.Property)];
+        }
+    }
+
+    /// <summary>A property of the answer as the line writer writes it: its escaped name and its value's bytes.</summary>
+    private readonly record struct RenderedProperty(JsonEncodedText Name, ReadOnlyMemory<byte> Value)
+    {
+        public void WriteTo(Utf8JsonWriter w)
+        {
+            w.WritePropertyName(Name);
+            w.WriteRawValue(Value.Span, skipInputValidation: true);
+        }
+    }
+
+    /// <summary>Writes parts of one answer once, with the options of the line writer, so that each line of the answer
+    /// copies their bytes instead of writing them from the document again (escaping each string again).</summary>
+    private sealed class SharedJson
+    {
+        private readonly ArrayBufferWriter<byte> _buffer = new(512);
+        private readonly Utf8JsonWriter _writer;
+
+        public SharedJson() => _writer = new Utf8JsonWriter(_buffer, SeldonJson.WriterOptions);
+
+        public ReadOnlyMemory<byte> Value(JsonElement value)
+        {
+            var start = _buffer.WrittenCount;
+            value.WriteTo(_writer);
+            _writer.Flush();
+            _writer.Reset();
+
+            // A buffer that grows moves to a new array; the bytes already handed out stay valid in the old one.
+            return _buffer.WrittenMemory[start..];
+        }
+
+        public RenderedProperty Property(JsonProperty property) =>
+            new(JsonEncodedText.Encode(property.Name, SeldonJson.WriterOptions.Encoder), Value(property.Value));
     }
 
     private InstanceResult Answer(BatchMember member, AnswerLayout layout, Part data)
@@ -362,15 +453,26 @@ internal sealed class OutputComposer
         var line = SeldonJson.WriteObject((this, member, layout, data), static (w, s) =>
         {
             var (self, member, layout, data) = s;
-            foreach (var (name, value) in layout.Fields)
+            for (var f = 0; f < layout.Fields.Length; f++)
             {
+                var (name, value) = layout.Fields[f];
                 if (name is null)
                 {
                     w.WritePropertyName("meta"u8);
                     w.WriteStartObject();
-                    foreach (var mp in layout.MetaFields)
+                    if (layout.MetaProperties is { } metaProperties)
                     {
-                        mp.WriteTo(w);
+                        foreach (var mp in metaProperties)
+                        {
+                            mp.WriteTo(w);
+                        }
+                    }
+                    else
+                    {
+                        foreach (var mp in layout.MetaFields)
+                        {
+                            mp.WriteTo(w);
+                        }
                     }
 
                     self.WriteTags(w, member, layout);
@@ -383,15 +485,29 @@ internal sealed class OutputComposer
                 {
                     data.WriteTo(w);
                 }
+                else if (layout.FieldValues is { } values)
+                {
+                    w.WriteRawValue(values[f].Span, skipInputValidation: true);
+                }
                 else
                 {
                     value.WriteTo(w);
                 }
             }
 
-            foreach (var p in layout.Others)
+            if (layout.OtherProperties is { } others)
             {
-                p.WriteTo(w);
+                foreach (var p in others)
+                {
+                    p.WriteTo(w);
+                }
+            }
+            else
+            {
+                foreach (var p in layout.Others)
+                {
+                    p.WriteTo(w);
+                }
             }
         });
         return new InstanceResult(member.Index, line, null);
@@ -452,7 +568,14 @@ internal sealed class OutputComposer
                 }
                 else if (member.UserTags is null || !member.UserTags.ContainsKey(modelTags[k].Name))
                 {
-                    modelTags[k].WriteTo(w);
+                    if (layout.ModelTagProperties is { } rendered)
+                    {
+                        rendered[k].WriteTo(w);
+                    }
+                    else
+                    {
+                        modelTags[k].WriteTo(w);
+                    }
                 }
             }
         }
