@@ -19,15 +19,8 @@ internal sealed class OutputComposer
 
     private static readonly byte[][] MessageFieldNames = [.. MessageFieldOrder.Select(System.Text.Encoding.UTF8.GetBytes)];
 
-    // The batch tags' names and the run's batch id, escaped once: every output line writes them, and escaping the
-    // same strings again for each line was a few per cent of the client's CPU at batch size 32.
-    private static readonly JsonEncodedText BatchIdName = JsonEncodedText.Encode(BatchTags.BatchId);
-    private static readonly JsonEncodedText BatchIndexName = JsonEncodedText.Encode(BatchTags.BatchIndex);
-    private static readonly JsonEncodedText BatchInstanceIdName = JsonEncodedText.Encode(BatchTags.BatchInstanceId);
-
-    /// <summary>Characters that never need escaping in a JSON string: an id made only of them is written as it is.</summary>
-    private static readonly SearchValues<char> PlainIdCharacters =
-        SearchValues.Create("-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+    // The run's batch id escaped once: every output line writes it, and escaping the same strings again for each line
+    // was a few per cent of the client's CPU at batch size 32 (the tags' names are escaped once in BatchTags).
 
     private readonly JsonEncodedText _batchIdText;
 
@@ -612,32 +605,14 @@ internal sealed class OutputComposer
         switch (bit)
         {
             case 1:
-                w.WriteString(BatchIdName, _batchIdText);
+                w.WriteString(BatchTags.BatchIdName, _batchIdText);
                 break;
             case 2:
-                w.WriteNumber(BatchIndexName, member.Index);
+                w.WriteNumber(BatchTags.BatchIndexName, member.Index);
                 break;
             default:
-                WritePlainId(w, BatchInstanceIdName, member.InstanceId);
+                SeldonJson.WritePlainString(w, BatchTags.BatchInstanceIdName, member.InstanceId);
                 break;
         }
-    }
-
-    /// <summary>Writes an id as <c>"name":"id"</c>. Generated ids (a dashed UUID) hold nothing to escape: their bytes
-    /// are written as they are instead of being searched for characters to escape, once per line.</summary>
-    private static void WritePlainId(Utf8JsonWriter w, JsonEncodedText name, string id)
-    {
-        if (id.Length > 64 || id.AsSpan().ContainsAnyExcept(PlainIdCharacters))
-        {
-            w.WriteString(name, id);
-            return;
-        }
-
-        Span<byte> quoted = stackalloc byte[66];
-        quoted[0] = (byte)'"';
-        var length = Encoding.ASCII.GetBytes(id, quoted[1..]);
-        quoted[length + 1] = (byte)'"';
-        w.WritePropertyName(name);
-        w.WriteRawValue(quoted[..(length + 2)], skipInputValidation: true);
     }
 }
