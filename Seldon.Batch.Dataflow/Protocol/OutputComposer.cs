@@ -453,21 +453,7 @@ internal sealed class OutputComposer
                 {
                     w.WritePropertyName("meta"u8);
                     w.WriteStartObject();
-                    if (layout.MetaProperties is { } metaProperties)
-                    {
-                        foreach (var mp in metaProperties)
-                        {
-                            mp.WriteTo(w);
-                        }
-                    }
-                    else
-                    {
-                        foreach (var mp in layout.MetaFields)
-                        {
-                            mp.WriteTo(w);
-                        }
-                    }
-
+                    WriteProperties(w, layout.MetaProperties, layout.MetaFields);
                     self.WriteTags(w, member, layout);
                     w.WriteEndObject();
                     continue;
@@ -488,22 +474,28 @@ internal sealed class OutputComposer
                 }
             }
 
-            if (layout.OtherProperties is { } others)
-            {
-                foreach (var p in others)
-                {
-                    p.WriteTo(w);
-                }
-            }
-            else
-            {
-                foreach (var p in layout.Others)
-                {
-                    p.WriteTo(w);
-                }
-            }
+            WriteProperties(w, layout.OtherProperties, layout.Others);
         });
         return new InstanceResult(member.Index, line, null);
+    }
+
+    /// <summary>Writes the properties as prerendered when they are, else from the document.</summary>
+    private static void WriteProperties(Utf8JsonWriter w, RenderedProperty[]? rendered, JsonProperty[] properties)
+    {
+        if (rendered is not null)
+        {
+            foreach (var p in rendered)
+            {
+                p.WriteTo(w);
+            }
+
+            return;
+        }
+
+        foreach (var p in properties)
+        {
+            p.WriteTo(w);
+        }
     }
 
     private static bool IsMessageField(JsonProperty property)
