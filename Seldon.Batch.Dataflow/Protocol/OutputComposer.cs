@@ -21,7 +21,6 @@ internal sealed class OutputComposer
 
     // The run's batch id escaped once: every output line writes it, and escaping the same strings again for each line
     // was a few per cent of the client's CPU at batch size 32 (the tags' names are escaped once in BatchTags).
-
     private readonly JsonEncodedText _batchIdText;
 
     public OutputComposer(string batchId) => _batchIdText = JsonEncodedText.Encode(batchId, SeldonJson.WriterOptions.Encoder);
