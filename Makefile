@@ -24,7 +24,7 @@ pack:             ## the library's NuGet package and the dotnet tool, in out/pac
 publish:          ## the native seldon-batch-processor for linux-x64 (Native AOT; installs clang if missing), in out/publish/
 	bash deploy/publish.sh
 
-bench:            ## throughput and memory against the built-in server's fixed answers, next to wrk's ceiling
+bench:            ## the native binary's throughput, start-up and memory against nginx's fixed answers, next to wrk's ceiling (installs nginx-light, wrk)
 	bash Seldon.Batch.Dataflow.Benchmarks/bench.sh
 
 microbench:       ## BenchmarkDotNet: encode, split and one request per client (several minutes; ARGS="--filter *Codec* --job short")

@@ -1,132 +1,257 @@
 #!/usr/bin/env bash
-# `make bench`: how close the processor gets to the machine's limit, in one run, side by side.
+# `make bench`: how close the shipped processor gets to the machine's limit, in one run, side by side.
 #
-# It builds Release, starts the built-in server on loopback with --fixed-answer (so the server does little work),
-# measures the ceiling with wrk against that endpoint, then the processor's rows/s over REST and gRPC at batch
-# sizes 1 and 32 (16 workers), and its peak resident memory at 100k and 1M rows; it prints the figures, the ratios
-# and PASS/FAIL against the targets of docs/performance.md. Server and client share the machine's cores, as they
-# do on CI. Figures are noisy on a busy machine: run it twice before believing a FAIL.
+# The ceiling is nginx: it answers fixed bodies on loopback (Seldon and Open Inference, 1 and 32 rows, routed by
+# path), as fast as an HTTP server can, and wrk measures its request rate. Against it the Native AOT binary
+# (out/publish, built by `make publish` when missing or older than the sources) runs REST at batch sizes 1 and 32
+# with 16 workers. gRPC has no fixed-answer nginx, so the built-in server (`serve --fixed-answer`) answers it, and
+# REST is run against that server too, so the two transports are compared on one server. It prints every run, the
+# medians, the ratios and PASS/FAIL against the targets of issue 13 (docs/performance.md). Server and client share
+# the machine's cores, as they do on CI. Figures are noisy on a busy machine: run it twice before believing a FAIL.
 #
-# Environment: BENCH_ROWS_B1 (default 200000), BENCH_ROWS_B32 (default 1000000), BENCH_WORKERS (default 16).
+# Environment: BENCH_ROWS_B1 (default 50000), BENCH_ROWS_B32 (default 1000000, a multiple of 32), BENCH_WORKERS
+# (default 16), BENCH_JIT=1 (also run the framework-dependent build against nginx, for comparison),
+# BENCH_BINARY (the processor to measure; default out/publish/seldon-batch-processor).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rows_b1="${BENCH_ROWS_B1:-200000}"
+rows_b1="${BENCH_ROWS_B1:-50000}"
 rows_b32="${BENCH_ROWS_B32:-1000000}"
 workers="${BENCH_WORKERS:-16}"
-cli=(dotnet Seldon.Batch.Dataflow.Cli/bin/Release/net10.0/seldon-batch-processor.dll)
+jit=(dotnet Seldon.Batch.Dataflow.Cli/bin/Release/net10.0/seldon-batch-processor.dll)
+native="${BENCH_BINARY:-out/publish/seldon-batch-processor}"
 
 say() { printf '%s\n' "$*" >&2; }
+if (( rows_b32 % 32 != 0 )); then
+  say "bench: BENCH_ROWS_B32=$rows_b32 is not a multiple of 32 (the fixed 32-row answers must split cleanly)"; exit 2
+fi
 
-# --- tools: wrk for the ceiling, GNU time for peak memory (Debian packages; we run as root on CI) ---
+# --- tools: wrk for the ceiling, nginx for the fixed answers, GNU time for peak memory (Debian packages; root on CI) ---
 need=()
 command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 [ -x /usr/bin/time ] || need+=(time)
 if [ ${#need[@]} -gt 0 ]; then
   say "bench: installing ${need[*]}"
-  apt-get install -y "${need[@]}" >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y "${need[@]}" >/dev/null; }
+  apt-get install -y --no-install-recommends "${need[@]}" >/dev/null 2>&1 \
+    || { apt-get update >/dev/null && apt-get install -y --no-install-recommends "${need[@]}" >/dev/null; }
 fi
+nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 
 say "bench: building Release"
 dotnet build Seldon.Batch.Dataflow.Cli/Seldon.Batch.Dataflow.Cli.csproj -c Release -nologo -v quiet >/dev/null
+if [ -z "${BENCH_BINARY:-}" ] && { [ ! -x "$native" ] || [ -n "$(find Seldon.Batch.Dataflow Seldon.Batch.Dataflow.Cli Seldon.Batch.Dataflow.Server \
+    -path '*/bin' -prune -o -path '*/obj' -prune -o \( -name '*.cs' -o -name '*.csproj' \) -newer "$native" -print -quit)" ]; }; then
+  say "bench: building the native binary (make publish; a few minutes)"
+  bash deploy/publish.sh >/dev/null
+fi
 
 work="$(mktemp -d /tmp/seldon-bench.XXXXXX)"
 server=""
-cleanup() {
-  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
+nginx_pid=""
+stop() { if [ -n "$1" ]; then kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; fi; }
+cleanup() { stop "$server"; stop "$nginx_pid"; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- input: one ndarray row of four integers per line, the shape of samples/input-data.txt ---
 biggest=$(( rows_b32 > rows_b1 ? rows_b32 : rows_b1 ))
+biggest=$(( biggest > 1000000 ? biggest : 1000000 ))
 awk -v n="$biggest" 'BEGIN { srand(7); for (i = 0; i < n; i++) printf "[[%d, %d, %d, %d]]\n", rand()*100, rand()*100, rand()*100, rand()*100 }' > "$work/all.txt"
 head -n "$rows_b1" "$work/all.txt" > "$work/b1.txt"
 head -n "$rows_b32" "$work/all.txt" > "$work/b32.txt"
 head -n 100000 "$work/all.txt" > "$work/100k.txt"
 head -n 1000000 "$work/all.txt" > "$work/1m.txt"
+head -n 1 "$work/all.txt" > "$work/one.txt"
 
-# --- the server: fixed answers, REST and gRPC on free loopback ports ---
-# The server runs with the runtime's defaults (dynamic PGO on, tiering after 100 ms) rather than the settings the
-# processor ships with: over the bench's minutes those defaults make it the faster server, so the ceiling is not lowered.
-DOTNET_TieredPGO=1 DOTNET_TC_CallCountingDelayMs=100 "${cli[@]}" serve --port 0 --grpc-port 0 --fixed-answer --ready-file "$work/ready" >/dev/null &
+# --- nginx: fixed answers by path. `-g istio -d b1` (and b32) make distinct paths; V2 paths carry the model name
+# (the deployment's by default), and the client asks the model's ready and metadata resources before it starts. ---
+rows() { local n="$1" item="$2" sep="" out=""; for (( i = 0; i < n; i++ )); do out+="$sep$item"; sep=","; done; printf '%s' "$out"; }
+seldon_body() { printf '{"data":{"names":["t:0"],"ndarray":[%s]},"meta":{"tags":{"model":"nginx"}}}' "$(rows "$1" '[0]')"; }
+v2_body() { printf '{"model_name":"b%s","model_version":"1","id":"nginx","outputs":[{"name":"output-0","shape":[%s,1],"datatype":"FP64","data":[%s]}]}' "$1" "$1" "$(rows "$1" 0)"; }
+v2_metadata() { printf '{"name":"b%s","versions":["1"],"platform":"nginx","inputs":[{"name":"features","datatype":"FP64","shape":[-1,-1]}],"outputs":[{"name":"output-0","datatype":"FP64","shape":[-1,1]}]}' "$1"; }
+locations=""
+for n in 1 32; do
+  p="/seldon/default/b$n"
+  locations+="    location = $p/api/v1.0/predictions { return 200 '$(seldon_body "$n")'; }
+    location = $p/v2/models/b$n/infer { return 200 '$(v2_body "$n")'; }
+    location = $p/v2/models/b$n/ready { return 200 ''; }
+    location = $p/v2/models/b$n { return 200 '$(v2_metadata "$n")'; }
+"
+done
+mkdir -p "$work/nginx/logs"
+start_nginx() { # port: starts nginx in the foreground of a background job; 0 when it answers
+  cat > "$work/nginx/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  client_body_buffer_size 64k;
+  default_type application/json;
+  server {
+    listen 127.0.0.1:$1 reuseport;
+$locations    location / { return 404 '{"error":"no fixed answer here"}'; }
+  }
+}
+CONF
+  "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/logs/error.log" 2>>"$work/nginx/logs/error.log" &
+  nginx_pid=$!
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    kill -0 "$nginx_pid" 2>/dev/null || { wait "$nginx_pid" 2>/dev/null || true; nginx_pid=""; return 1; }
+    sleep 0.05
+  done
+  return 1
+}
+nginx_port=""
+for _ in $(seq 1 20); do
+  candidate=$(( 20000 + RANDOM % 20000 ))
+  (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null && continue # taken
+  if start_nginx "$candidate"; then nginx_port="$candidate"; break; fi
+done
+[ -n "$nginx_port" ] || { say "bench: nginx did not start:"; cat "$work/nginx/logs/error.log" >&2; exit 1; }
+
+# --- the built-in server: fixed answers for gRPC (and REST on the same server, to compare the transports) ---
+# It runs with the runtime's defaults (dynamic PGO on, tiering after 100 ms) rather than the settings the processor
+# ships with: over the bench's minutes those defaults make it the faster server.
+DOTNET_TieredPGO=1 DOTNET_TC_CallCountingDelayMs=100 "${jit[@]}" serve --port 0 --grpc-port 0 --fixed-answer --ready-file "$work/ready" >/dev/null &
 server=$!
 for _ in $(seq 1 600); do
   [ -s "$work/ready" ] && break
-  kill -0 "$server" 2>/dev/null || { say "bench: the server did not start"; exit 1; }
+  kill -0 "$server" 2>/dev/null || { say "bench: the built-in server did not start"; exit 1; }
   sleep 0.1
 done
 read -r rest grpc < "$work/ready"
-rest_port="${rest#rest=}"
+kestrel_port="${rest#rest=}"
 grpc_port="${grpc#grpc=}"
 
-# --- the ceiling: wrk POSTing one fixed request to the same endpoint; median of three 5 s runs ---
+# --- the ceiling: wrk POSTing one fixed one-row Seldon request to nginx; median of three 5 s runs ---
 cat > "$work/post.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"data":{"ndarray":[[41, 19, 50, 83]]},"meta":{"tags":{"batch_id":"bench","batch_index":0,"batch_instance_id":"bench-0"}}}'
 LUA
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-say "bench: wrk ceiling (3 x 5 s, after 3 s of warm-up)"
-wrk -t1 -c16 -d3s -s "$work/post.lua" "http://127.0.0.1:$rest_port/api/v1.0/predictions" >/dev/null
+ceiling_url="http://127.0.0.1:$nginx_port/seldon/default/b1/api/v1.0/predictions"
+say "bench: wrk ceiling against nginx (3 x 5 s, after 3 s of warm-up)"
+wrk -t1 -c16 -d3s -s "$work/post.lua" "$ceiling_url" >/dev/null
 wrk_runs=()
 for _ in 1 2 3; do
-  wrk_runs+=("$(wrk -t1 -c16 -d5s -s "$work/post.lua" "http://127.0.0.1:$rest_port/api/v1.0/predictions" | awk '/^Requests\/sec:/ { print $2 }')")
+  wrk_runs+=("$(wrk -t1 -c16 -d5s -s "$work/post.lua" "$ceiling_url" | awk '/^Requests\/sec:/ { print $2 }')")
 done
 wrk_rps="$(printf '%s\n' "${wrk_runs[@]}" | median)"
 
-# --- the processor: prints "rows/s peak-RSS-KiB"; fails the bench when a line is missing or failed ---
-run() { # transport port batch-size input
-  local port="$2" out="$work/out.txt"
-  /usr/bin/time -f '%M' -o "$work/rss" "${cli[@]}" -d bench -g seldon -h "127.0.0.1:$port" -t "$1" -s "$3" -w "$workers" \
-    -i "$4" -o "$out" -b -l warning > "$work/summary" 2> "$work/stderr" \
+# --- the processor: prints "rows/s peak-RSS-KiB wall-ms"; rows/s is over the process's whole life (start-up and
+# warm-up included); fails the bench when a line is missing or failed ---
+run() { # binary(native|jit) server(nginx|kestrel) transport protocol batch-size input
+  local bin=("$native") out="$work/out.txt" endpoint
+  [ "$1" = jit ] && bin=("${jit[@]}")
+  if [ "$2" = nginx ]; then
+    endpoint=(-g istio -d "b$5" -h "127.0.0.1:$nginx_port")
+  else
+    endpoint=(-g seldon -d demo -h "127.0.0.1:$([ "$3" = grpc ] && echo "$grpc_port" || echo "$kestrel_port")")
+  fi
+  local start end
+  start=$(date +%s%N)
+  /usr/bin/time -f '%M' -o "$work/rss" "${bin[@]}" "${endpoint[@]}" -t "$3" --protocol "$4" -s "$5" -w "$workers" \
+    -i "$6" -o "$out" -b -l warning > "$work/summary" 2> "$work/stderr" \
     || { say "bench: the run $* failed:"; cat "$work/stderr" >&2; exit 1; }
+  end=$(date +%s%N)
   local failed lines expected
   failed="$(awk -F': ' '$1 == "failed" { print $2 }' "$work/summary")"
-  lines="$(wc -l < "$out")"; expected="$(wc -l < "$4")"
+  lines="$(wc -l < "$out")"; expected="$(wc -l < "$6")"
   if [ "$failed" != "0" ] || [ "$lines" != "$expected" ]; then
-    say "bench: the run $* wrote $lines lines for $expected, $failed failed"; exit 1
+    say "bench: the run $* wrote $lines lines for $expected, $failed failed"; cat "$work/stderr" >&2; exit 1
   fi
-  printf '%s %s\n' "$(awk -F': ' '$1 == "instances per second" { print $2 }' "$work/summary")" "$(tail -n 1 "$work/rss")"
+  awk -v n="$expected" -v ns="$(( end - start ))" -v rss="$(tail -n 1 "$work/rss")" 'BEGIN { printf "%.1f %s %.1f\n", n / (ns / 1e9), rss, ns / 1e6 }'
 }
 
-# Three runs of each, interleaved REST/gRPC so a busy moment of the machine does not fall on one transport only;
-# the median of each is reported, as for wrk.
-say "bench: REST and gRPC, batch size 1 ($rows_b1 rows) and 32 ($rows_b32 rows), $workers workers, 3 runs each"
+# Three runs of each case, interleaved, so a busy moment of the machine does not fall on one case only; medians.
+cases=(
+  "rest-seldon-nginx native nginx rest seldon"
+  "rest-v2-nginx native nginx rest v2"
+  "rest-seldon-kestrel native kestrel rest seldon"
+  "grpc-seldon-kestrel native kestrel grpc seldon"
+  "grpc-v2-kestrel native kestrel grpc v2"
+)
+[ "${BENCH_JIT:-0}" = 1 ] && cases+=("jit-rest-seldon-nginx jit nginx rest seldon")
+say "bench: ${#cases[@]} cases at batch size 1 ($rows_b1 rows) and 32 ($rows_b32 rows), $workers workers, 3 runs each"
 declare -A runs=()
 for _ in 1 2 3; do
-  for case in "rest $rest_port 1 b1" "grpc $grpc_port 1 b1" "rest $rest_port 32 b32" "grpc $grpc_port 32 b32"; do
-    read -r transport port size input <<< "$case"
-    read -r rate _ < <(run "$transport" "$port" "$size" "$work/$input.txt")
-    runs[$transport$size]+="$rate "
+  for size in 1 32; do
+    for case in "${cases[@]}"; do
+      read -r name bin srv transport protocol <<< "$case"
+      input="$work/b1.txt"; [ "$size" = 32 ] && input="$work/b32.txt"
+      read -r rate _ _ < <(run "$bin" "$srv" "$transport" "$protocol" "$size" "$input")
+      runs[$name/$size]+="$rate "
+    done
   done
 done
 of() { printf '%s\n' ${runs[$1]} | median; }
-rest_b1="$(of rest1)"; grpc_b1="$(of grpc1)"; rest_b32="$(of rest32)"; grpc_b32="$(of grpc32)"
-say "bench: peak memory at 100k and 1M rows (REST, batch size 32)"
-read -r _ rss_100k < <(run rest "$rest_port" 32 "$work/100k.txt")
-read -r _ rss_1m < <(run rest "$rest_port" 32 "$work/1m.txt")
+
+say "bench: start-up, one line against nginx (5 runs each)"
+startup_native=""; startup_jit=""
+for _ in 1 2 3 4 5; do
+  read -r _ _ ms < <(run native nginx rest seldon 1 "$work/one.txt"); startup_native+="$ms "
+  read -r _ _ ms < <(run jit nginx rest seldon 1 "$work/one.txt"); startup_jit+="$ms "
+done
+say "bench: peak memory at 100k and 1M rows (native, REST against nginx, batch size 32)"
+read -r _ rss_100k _ < <(run native nginx rest seldon 32 "$work/100k.txt")
+read -r _ rss_1m _ < <(run native nginx rest seldon 32 "$work/1m.txt")
 
 # --- report ---
-awk -v wrk="$wrk_rps" -v wruns="${wrk_runs[*]}" -v w="$workers" -v n1="$rows_b1" -v n32="$rows_b32" \
-    -v rb1="$rest_b1" -v gb1="$grpc_b1" -v rb32="$rest_b32" -v gb32="$grpc_b32" -v m1="$rss_100k" -v m2="$rss_1m" \
-    -v r1="${runs[rest1]}" -v g1="${runs[grpc1]}" -v r32="${runs[rest32]}" -v g32="${runs[grpc32]}" '
+line() { # label name size
+  local r="${runs[$2/$3]}"
+  printf '%-44s %9.0f rows/s   (runs: %s)\n' "$1" "$(of "$2/$3")" "${r% }"
+}
+{
+  printf '\nnative binary %s, %d workers; nginx on loopback, the built-in server for gRPC\n' "$native" "$workers"
+  printf '%-44s %9.0f req/s    (runs: %s)\n' "ceiling: wrk -t1 -c16 -d5s, nginx, Seldon b1" "$wrk_rps" "${wrk_runs[*]}"
+  for size in 1 32; do
+    n="$rows_b1"; [ "$size" = 32 ] && n="$rows_b32"
+    line "REST seldon b$size, nginx ($n rows)" rest-seldon-nginx "$size"
+    line "REST v2     b$size, nginx" rest-v2-nginx "$size"
+    line "REST seldon b$size, built-in server" rest-seldon-kestrel "$size"
+    line "gRPC seldon b$size, built-in server" grpc-seldon-kestrel "$size"
+    line "gRPC v2     b$size, built-in server" grpc-v2-kestrel "$size"
+    [ "${BENCH_JIT:-0}" = 1 ] && line "REST seldon b$size, nginx, framework-dependent" jit-rest-seldon-nginx "$size"
+  done
+  printf '%-44s %9.0f ms       (runs: %s)\n' "start-up, one line, native" "$(printf '%s\n' $startup_native | median)" "${startup_native% }"
+  printf '%-44s %9.0f ms       (runs: %s)\n' "start-up, one line, framework-dependent" "$(printf '%s\n' $startup_jit | median)" "${startup_jit% }"
+  awk -v m1="$rss_100k" -v m2="$rss_1m" 'BEGIN { printf "%-44s 100k rows %6.1f MiB   1M rows %6.1f MiB\n\n", "memory: native, REST b32, peak RSS", m1 / 1024, m2 / 1024 }'
+}
+awk -v wrk="$wrk_rps" -v rb1="$(of rest-seldon-nginx/1)" -v rb32="$(of rest-seldon-nginx/32)" \
+    -v vb1="$(of rest-v2-nginx/1)" -v vb32="$(of rest-v2-nginx/32)" \
+    -v kb1="$(of rest-seldon-kestrel/1)" -v kb32="$(of rest-seldon-kestrel/32)" \
+    -v gb1="$(of grpc-seldon-kestrel/1)" -v gb32="$(of grpc-seldon-kestrel/32)" \
+    -v wb1="$(of grpc-v2-kestrel/1)" -v wb32="$(of grpc-v2-kestrel/32)" \
+    -v start="$(printf '%s\n' $startup_native | median)" -v m1="$rss_100k" -v m2="$rss_1m" '
 function verdict(ok) { return ok ? "PASS" : "FAIL" }
+function within(a, b) { return a >= 0.9 * b }
 BEGIN {
-  sub(/ +$/, "", r1); sub(/ +$/, "", g1); sub(/ +$/, "", r32); sub(/ +$/, "", g32)
-  printf "\nceiling   wrk -t1 -c16 -d5s, fixed answer     %9.0f req/s   (runs: %s)\n", wrk, wruns
-  printf "REST  b1  %8d rows, %d workers        %9.0f rows/s   (runs: %s)\n", n1, w, rb1, r1
-  printf "gRPC  b1  %8d rows, %d workers        %9.0f rows/s   (runs: %s)\n", n1, w, gb1, g1
-  printf "REST  b32 %8d rows, %d workers        %9.0f rows/s   (runs: %s)\n", n32, w, rb32, r32
-  printf "gRPC  b32 %8d rows, %d workers        %9.0f rows/s   (runs: %s)\n", n32, w, gb32, g32
-  printf "memory    REST b32, peak RSS          100k rows %6.1f MiB   1M rows %6.1f MiB\n\n", m1 / 1024, m2 / 1024
   growth = (m2 - m1) / m1
-  printf "%-34s %9s  %-10s %s\n", "ratio", "value", "target", "result"
-  printf "%-34s %9.3f  %-10s %s\n", "REST b1 rows/s / wrk req/s", rb1 / wrk, ">= 0.30", verdict(rb1 / wrk >= 0.30)
-  printf "%-34s %9.3f  %-10s %s\n", "REST b32 rows/s / wrk req/s", rb32 / wrk, ">= 4", verdict(rb32 / wrk >= 4)
-  printf "%-34s %9.3f  %-10s %s\n", "gRPC b1 / REST b1", gb1 / rb1, ">= 1", verdict(gb1 / rb1 >= 1)
-  printf "%-34s %9.3f  %-10s %s\n", "gRPC b32 / REST b32", gb32 / rb32, ">= 1", verdict(gb32 / rb32 >= 1)
-  printf "%-34s %8.1f%%  %-10s %s\n", "memory growth 100k -> 1M rows", 100 * growth, "< 20%", verdict(growth < 0.20)
-  printf "%-34s %5.1f MiB  %-10s %s\n", "peak memory at 1M rows", m2 / 1024, "<= 150 MiB", verdict(m2 / 1024 <= 150)
+  printf "%-44s %9s  %-10s %s\n", "target", "value", "wanted", "result"
+  printf "%-44s %9.3f  %-10s %s\n", "REST b1 rows/s / wrk req/s (nginx)", rb1 / wrk, ">= 0.30", verdict(rb1 / wrk >= 0.30)
+  printf "%-44s %9.3f  %-10s %s\n", "REST b32 rows/s / wrk req/s (nginx)", rb32 / wrk, ">= 4", verdict(rb32 / wrk >= 4)
+  printf "%-44s %9.3f  %-10s %s\n", "gRPC b1 / REST b1 (built-in server)", gb1 / kb1, ">= 1", verdict(gb1 / kb1 >= 1)
+  printf "%-44s %9.3f  %-10s %s\n", "gRPC b32 / REST b32 (built-in server)", gb32 / kb32, ">= 1", verdict(gb32 / kb32 >= 1)
+  printf "%-44s %9.3f  %-10s %s\n", "V2 / Seldon, REST b1 (nginx)", vb1 / rb1, ">= 0.90", verdict(within(vb1, rb1))
+  printf "%-44s %9.3f  %-10s %s\n", "V2 / Seldon, REST b32 (nginx)", vb32 / rb32, ">= 0.90", verdict(within(vb32, rb32))
+  printf "%-44s %9.3f  %-10s %s\n", "V2 / Seldon, gRPC b1 (built-in server)", wb1 / gb1, ">= 0.90", verdict(within(wb1, gb1))
+  printf "%-44s %9.3f  %-10s %s\n", "V2 / Seldon, gRPC b32 (built-in server)", wb32 / gb32, ">= 0.90", verdict(within(wb32, gb32))
+  printf "%-44s %6.0f ms  %-10s %s\n", "native start-up, one line", start, "<= 100 ms", verdict(start <= 100)
+  printf "%-44s %8.1f%%  %-10s %s\n", "memory growth 100k -> 1M rows", 100 * growth, "< 20%", verdict(growth < 0.20)
+  printf "%-44s %5.1f MiB  %-10s %s\n", "peak memory at 1M rows", m2 / 1024, "<= 150 MiB", verdict(m2 / 1024 <= 150)
+  printf "%-44s %9.3f  %-10s %s\n", "(for information) gRPC b1 / REST b1 nginx", gb1 / rb1, "", ""
+  printf "%-44s %9.3f  %-10s %s\n", "(for information) gRPC b32 / REST b32 nginx", gb32 / rb32, "", ""
 }'

@@ -138,6 +138,25 @@ public sealed class OutputComposerTests
         }
     }
 
+    [Theory]
+    [InlineData("""{"data":{"names":["t:0"],"ndarray":[%ROWS%]},"meta":{"puid":"p","tags":{"model":"demo"}}}""")]
+    [InlineData("""{"zz":{"a":[1,2]},"data":{"ndarray":[%ROWS%],"names":["caf\u00e9","\u2028"," q\"\\ "]},"meta":{"routing":{"r":1},"tags":{"m":"\u00e9\ud83d\ude00<&>","batch_index":99,"n":null}},"strData":"s\/\u0001","status":{"code":200}}""")]
+    public void Lines_of_a_shared_answer_are_written_as_a_one_line_answer_would_be(string template)
+    {
+        // A split answer writes what its lines share once and copies it into each line: the bytes must be those the
+        // line writer makes from the document, escapes and order included.
+        var batch = Split(Sent(0), Sent(1, userTags: """{"u":"\u00e9","m":"user"}"""), Sent(2));
+        var split = _composer.Compose(batch, template.Replace("%ROWS%", "[1],[2.50],[\"x\\u00e9\"]"), 0, null);
+
+        string[] rows = ["[1]", "[2.50]", "[\"x\\u00e9\"]"];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var alone = _composer.Compose(Single(batch.Members[i]), template.Replace("%ROWS%", rows[i]), 0, null);
+            Assert.True(split[i].Succeeded, split[i].Failure);
+            Assert.Equal(Assert.Single(alone).Line, split[i].Line);
+        }
+    }
+
     [Fact]
     public void Micro_batch_answer_carries_each_members_user_tags_under_the_model_tags()
     {

@@ -139,6 +139,30 @@ internal static class SeldonJson
         }
     }
 
+    /// <summary>Characters that never need escaping in a JSON string: a value made only of them is written as it is.</summary>
+    private static readonly SearchValues<char> PlainCharacters =
+        SearchValues.Create("-_.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
+    /// <summary>Writes <c>"name":"value"</c> like <see cref="Utf8JsonWriter.WriteString(JsonEncodedText, string)"/>. Ids
+    /// (dashed UUIDs, written into every output line) hold nothing to escape: their bytes are copied as they are
+    /// instead of being searched for characters to escape; any other value is written the usual way.</summary>
+    public static void WritePlainString(Utf8JsonWriter w, JsonEncodedText name, string value)
+    {
+        const int Longest = 64;
+        if (value.Length > Longest || value.AsSpan().ContainsAnyExcept(PlainCharacters))
+        {
+            w.WriteString(name, value);
+            return;
+        }
+
+        Span<byte> quoted = stackalloc byte[Longest + 2];
+        quoted[0] = (byte)'"';
+        var length = Encoding.ASCII.GetBytes(value, quoted[1..]);
+        quoted[length + 1] = (byte)'"';
+        w.WritePropertyName(name);
+        w.WriteRawValue(quoted[..(length + 2)], skipInputValidation: true);
+    }
+
     public static void WriteNode(Utf8JsonWriter w, JsonNode? node)
     {
         if (node is null)

@@ -10,6 +10,8 @@ namespace Seldon.Batch.Dataflow.Transport;
 /// pool, so connections are reused across requests.</summary>
 public sealed partial class RestPredictionClient : IPredictionClient
 {
+    private static readonly ContentType JsonUtf8 = "application/json; charset=utf-8";
+
     private readonly RestClient _client;
     private readonly GatewayRoute _route;
     private readonly EndpointSettings _settings;
@@ -56,7 +58,9 @@ public sealed partial class RestPredictionClient : IPredictionClient
 
         // Seldon answers JSON: one accepted type instead of RestSharp's list of serializer types.
         rest.AddHeader(KnownHeaders.Accept, ContentType.Json);
-        rest.AddStringBody(request.Body, ContentType.Json);
+        // The body as UTF-8 bytes, the header as a string body would have it: RestSharp hashes its parameters once per
+        // request, and a string body's hash reads the whole text (a bytes body hashes by reference).
+        rest.AddParameter(new BodyParameter(System.Text.Encoding.UTF8.GetBytes(request.Body), JsonUtf8, DataFormat.Binary));
         rest.AdvancedResponseWriter = ReadResponse;
         var response = await _client.ExecuteAsync(rest, cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();

@@ -16,6 +16,11 @@ internal sealed class InferenceResponseSplitter(string batchId)
 
     private static readonly HashSet<string> OwnFields = ["model_name", "model_version", "id", "parameters", "outputs"];
 
+    private static readonly JsonEncodedText InferenceIdName = JsonEncodedText.Encode(InferenceIdTag);
+
+    // The run's batch id, escaped once rather than once per output line.
+    private readonly JsonEncodedText _batchIdText = JsonEncodedText.Encode(batchId, SeldonJson.WriterOptions.Encoder);
+
     public InstanceResult[] Compose(EncodedBatch batch, string? answer, int failureCode, string? failure)
     {
         if (failure is null && batch.HasRequest)
@@ -81,12 +86,12 @@ internal sealed class InferenceResponseSplitter(string batchId)
 
     private void WriteTags(Utf8JsonWriter w, BatchMember member)
     {
-        w.WriteString(BatchTags.BatchId, batchId);
-        w.WriteNumber(BatchTags.BatchIndex, member.Index);
-        w.WriteString(BatchTags.BatchInstanceId, member.InstanceId);
+        w.WriteString(BatchTags.BatchIdName, _batchIdText);
+        w.WriteNumber(BatchTags.BatchIndexName, member.Index);
+        SeldonJson.WritePlainString(w, BatchTags.BatchInstanceIdName, member.InstanceId);
         if (member.InferenceId is not null)
         {
-            w.WriteString(InferenceIdTag, member.InferenceId);
+            SeldonJson.WritePlainString(w, InferenceIdName, member.InferenceId);
         }
     }
 
@@ -131,6 +136,7 @@ internal sealed class InferenceResponseSplitter(string batchId)
         }
 
         results = new InstanceResult[batch.Members.Count];
+        var shared = new SharedFields(response);
         long offset = 0;
         for (var i = 0; i < results.Length; i++)
         {
@@ -141,8 +147,8 @@ internal sealed class InferenceResponseSplitter(string batchId)
                 continue;
             }
 
-            var line = SeldonJson.WriteObject((this, response, outputs, m, offset, batch.IsSplit), static (w, s) =>
-                s.Item1.WriteAnswer(w, s.response, s.outputs, s.m, s.IsSplit ? s.offset : -1));
+            var line = SeldonJson.WriteObject((this, shared, outputs, m, offset, batch.IsSplit), static (w, s) =>
+                s.Item1.WriteAnswer(w, s.shared, s.outputs, s.m, s.IsSplit ? s.offset : -1));
             results[i] = new InstanceResult(m.Index, line, null);
             offset += m.Rows;
         }
@@ -151,15 +157,11 @@ internal sealed class InferenceResponseSplitter(string batchId)
     }
 
     /// <summary>One line's answer; <paramref name="offset"/> is its first row, or -1 for the whole answer.</summary>
-    private void WriteAnswer(Utf8JsonWriter w, JsonElement response, List<AnswerTensor> outputs, BatchMember member, long offset)
+    private void WriteAnswer(Utf8JsonWriter w, SharedFields shared, List<AnswerTensor> outputs, BatchMember member, long offset)
     {
-        foreach (var name in (ReadOnlySpan<string>)["model_name", "model_version"])
+        foreach (var property in shared.Head)
         {
-            if (response.TryGetProperty(name, out var value))
-            {
-                w.WritePropertyName(name);
-                value.WriteTo(w);
-            }
+            property.WriteTo(w);
         }
 
         if (member.LineId is not null)
@@ -168,16 +170,9 @@ internal sealed class InferenceResponseSplitter(string batchId)
         }
 
         w.WriteStartObject("parameters");
-        if (response.TryGetProperty("parameters", out var parameters) && parameters.ValueKind == JsonValueKind.Object)
+        foreach (var parameter in shared.Parameters)
         {
-            foreach (var parameter in parameters.EnumerateObject())
-            {
-                // The batch tags are this line's own and come last; a model's parameters of the same name yield to them.
-                if (parameter.Name is not (BatchTags.BatchId or BatchTags.BatchIndex or BatchTags.BatchInstanceId or InferenceIdTag))
-                {
-                    parameter.WriteTo(w);
-                }
-            }
+            parameter.WriteTo(w);
         }
 
         WriteTags(w, member);
@@ -189,12 +184,27 @@ internal sealed class InferenceResponseSplitter(string batchId)
         }
 
         w.WriteEndArray();
-        foreach (var property in response.EnumerateObject())
+        foreach (var property in shared.Others)
         {
-            if (!OwnFields.Contains(property.Name))
-            {
-                property.WriteTo(w);
-            }
+            property.WriteTo(w);
         }
+    }
+
+    /// <summary>The answer's fields every line copies, found once per answer rather than once per line.</summary>
+    private sealed class SharedFields(JsonElement response)
+    {
+        /// <summary><c>model_name</c> and <c>model_version</c>, in that order, when the answer has them.</summary>
+        public JsonProperty[] Head { get; } =
+            [.. response.EnumerateObject().Where(p => p.NameEquals("model_name"u8)), .. response.EnumerateObject().Where(p => p.NameEquals("model_version"u8))];
+
+        /// <summary>The model's parameters but the batch tags, which are each line's own, come last, and win over a
+        /// model's parameters of the same name.</summary>
+        public JsonProperty[] Parameters { get; } =
+            response.TryGetProperty("parameters", out var parameters) && parameters.ValueKind == JsonValueKind.Object
+                ? [.. parameters.EnumerateObject().Where(p => p.Name is not (BatchTags.BatchId or BatchTags.BatchIndex or BatchTags.BatchInstanceId or InferenceIdTag))]
+                : [];
+
+        /// <summary>Fields that are not the Open Inference response's own, in the model's order.</summary>
+        public JsonProperty[] Others { get; } = [.. response.EnumerateObject().Where(p => !OwnFields.Contains(p.Name))];
     }
 }
