@@ -1,3 +1,4 @@
+using Seldon.Batch.Dataflow.Tests.Integration;
 using System.Threading.Tasks.Dataflow;
 using Seldon.Batch.Dataflow.Pipeline;
 using Seldon.Batch.Dataflow.Protocol;
@@ -5,7 +6,7 @@ using Seldon.Batch.Dataflow.Server;
 using Seldon.Batch.Dataflow.Transport;
 using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
 
-namespace Seldon.Batch.Dataflow.Tests.Integration;
+namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>The library use: the block linked between two blocks of an application's own network.</summary>
 public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>

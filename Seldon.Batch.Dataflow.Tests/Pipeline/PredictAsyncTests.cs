@@ -1,3 +1,4 @@
+using Seldon.Batch.Dataflow.Tests.Integration;
 using System.Runtime.CompilerServices;
 using Seldon.Batch.Dataflow.Pipeline;
 using Seldon.Batch.Dataflow.Protocol;
@@ -5,7 +6,7 @@ using Seldon.Batch.Dataflow.Server;
 using Seldon.Batch.Dataflow.Transport;
 using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
 
-namespace Seldon.Batch.Dataflow.Tests.Integration;
+namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>The stream convenience for applications without a Dataflow network, against the built-in server.</summary>
 public sealed class PredictAsyncTests : IClassFixture<DemoServerFixture>
