@@ -80,6 +80,30 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
     }
 
     [Fact]
+    public async Task A_line_function_that_throws_faults_the_block_with_its_exception()
+    {
+        var options = Options(_fixture.Server, "rest");
+        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint(), options.ToRetry());
+        var predict = PredictionBlock.Create<int>(options, client, n => n == 7 ? throw new FormatException("no line for 7") : $"[[{n}]]");
+        var sink = new ActionBlock<PredictionResult<int>>(_ => { });
+        predict.LinkTo(sink, new DataflowLinkOptions { PropagateCompletion = true });
+
+        // The fault must reach the first stage too: a sender waiting for room in it would otherwise wait forever.
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var accepted = 0;
+        while (accepted < 50 && await predict.SendAsync(accepted, patience.Token))
+        {
+            accepted++;
+        }
+
+        Assert.InRange(accepted, 8, 49);
+
+        predict.Complete();
+        var error = await Assert.ThrowsAsync<FormatException>(() => sink.Completion.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("no line for 7", error.Message);
+    }
+
+    [Fact]
     public async Task Cancelling_faults_the_next_block_after_an_ordered_prefix()
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 5 });
@@ -88,14 +112,7 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
         using var cancel = new CancellationTokenSource();
         var predict = PredictionBlock.Create(options, client, cancellationToken: cancel.Token);
         var received = new List<InstanceResult>();
-        var sink = new ActionBlock<InstanceResult>(r =>
-        {
-            received.Add(r);
-            if (received.Count == 50)
-            {
-                cancel.Cancel();
-            }
-        });
+        var sink = CancellingSink(received, cancel, after: 50);
         predict.LinkTo(sink, new DataflowLinkOptions { PropagateCompletion = true });
 
         var sending = SendAllAsync(predict, 530, cancel.Token);
@@ -106,7 +123,7 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
         Assert.True(sink.Completion.IsFaulted);
         Assert.IsAssignableFrom<OperationCanceledException>(Assert.Single(sink.Completion.Exception!.InnerExceptions));
         Assert.InRange(received.Count, 50, 529);
-        Assert.Equal(Enumerable.Range(0, received.Count).Select(i => (long)i), received.Select(r => r.Index));
+        ResultAssert.OrderedPrefix(received);
         Assert.True(predict.Completion.IsFaulted);
         Assert.IsAssignableFrom<OperationCanceledException>(predict.Completion.Exception!.InnerException);
     }
@@ -122,14 +139,7 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
         var predict = PredictionBlock.Create(options, client, stats, cancellationToken: cancel.Token);
         var received = new List<InstanceResult>();
         // Without completion propagated, the sink keeps whatever it was given: all of it must be there.
-        var sink = new ActionBlock<InstanceResult>(r =>
-        {
-            received.Add(r);
-            if (received.Count == 30)
-            {
-                cancel.Cancel();
-            }
-        });
+        var sink = CancellingSink(received, cancel, after: 30);
         predict.LinkTo(sink);
 
         var sending = SendAllAsync(predict, 530, cancel.Token);
@@ -139,7 +149,7 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
         await sink.Completion;
 
         Assert.Equal(stats.Instances, received.Count);
-        Assert.Equal(Enumerable.Range(0, received.Count).Select(i => (long)i), received.Select(r => r.Index));
+        ResultAssert.OrderedPrefix(received);
     }
 
     [Fact]
@@ -215,7 +225,7 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
         Assert.True(accepted < 5000, "the block kept taking lines after its endpoint failed");
         Assert.InRange(received.Count, 1, 29);
         Assert.All(received, r => Assert.True(r.Succeeded, r.Failure));
-        Assert.Equal(Enumerable.Range(0, received.Count).Select(i => (long)i), received.Select(r => r.Index));
+        ResultAssert.OrderedPrefix(received);
     }
 
     [Fact]
@@ -227,6 +237,17 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
         var error = Assert.Throws<InvalidBatchOptionsException>(() => PredictionBlock.Create(options, client));
         Assert.Contains("--batch-size", error.Message);
     }
+
+    /// <summary>A sink that collects results and cancels <paramref name="cancel"/> once it holds <paramref name="after"/>.</summary>
+    private static ActionBlock<InstanceResult> CancellingSink(List<InstanceResult> received, CancellationTokenSource cancel, int after) =>
+        new(r =>
+        {
+            received.Add(r);
+            if (received.Count == after)
+            {
+                cancel.Cancel();
+            }
+        });
 
     /// <summary>Sends lines [[0]]..[[count-1]] until the block stops taking them or the token is cancelled.</summary>
     private static async Task SendAllAsync(ITargetBlock<string> block, int count, CancellationToken cancellationToken)

@@ -49,9 +49,12 @@ public static partial class PredictionBlock
         }
         finally
         {
-            // Also reached when the caller leaves the loop early: nothing more is read or sent.
+            // Also reached when the caller leaves the loop early: nothing more is read or sent, and the block's
+            // cancellation, which nobody awaits then, is observed here rather than reported as unobserved.
             await stopping.CancelAsync().ConfigureAwait(false);
             await feeding.ConfigureAwait(false);
+            _ = block.Completion.ContinueWith(
+                static done => _ = done.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
     }
 

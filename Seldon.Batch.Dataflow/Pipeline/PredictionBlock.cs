@@ -148,7 +148,15 @@ public static partial class PredictionBlock
                 Interlocked.CompareExchange(ref endpointFailure, failure, null);
                 network!.Input.Complete();
             });
-        var block = new PredictionPropagator<TItem, TOutput>(network.Input, output(network.Output), () =>
+        var last = output(network.Output);
+        // A stage that faults (the caller's line function threw, say) faults the stages after it, not the first: fault
+        // that one too, or a sender waiting for room in it would wait forever.
+        _ = last.Completion.ContinueWith(
+            failed => network.Input.Fault(failed.Exception!.Flatten().InnerExceptions[0]),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Default);
+        var block = new PredictionPropagator<TItem, TOutput>(network.Input, last, () =>
             Volatile.Read(ref endpointFailure) is { } failure ? new EndpointFailureException(failure)
             : network.Sending.IsCanceled ? new OperationCanceledException(cancellationToken)
             : null);
