@@ -71,16 +71,20 @@ public sealed class PackageTests : IClassFixture<PackedPackages>
             SdkTimeout);
 
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { GrpcPort = -1 });
-        var run = await Processes.RunCheckedAsync(Processes.Dotnet, [Path.Combine(app, "out", "Consumer.dll"), $"127.0.0.1:{server.RestPort}", "30"], RunTimeout);
-
-        var results = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.True(results.Length == 30, run.ToString());
-        for (var n = 0; n < results.Length; n++)
+        foreach (var mode in new[] { "block", "items", "stream" })
         {
-            var parts = results[n].Split(' ', 3);
-            Assert.Equal($"{n}", parts[0]);
-            Assert.True(parts[1] == "ok", results[n]);
-            Assert.Equal($"[[{2 * n},{2 * n + 2}]]", JsonNode.Parse(parts[2])!["data"]!["ndarray"]!.ToJsonString());
+            var run = await Processes.RunCheckedAsync(
+                Processes.Dotnet, [Path.Combine(app, "out", "Consumer.dll"), $"127.0.0.1:{server.RestPort}", "30", mode], RunTimeout);
+
+            var results = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.True(results.Length == 30, $"{mode}: {run}");
+            for (var n = 0; n < results.Length; n++)
+            {
+                var parts = results[n].Split(' ', 3);
+                Assert.Equal($"{n}", parts[0]);
+                Assert.True(parts[1] == "ok", $"{mode}: {results[n]}");
+                Assert.Equal($"[[{2 * n},{2 * n + 2}]]", JsonNode.Parse(parts[2])!["data"]!["ndarray"]!.ToJsonString());
+            }
         }
 
         AssertLean(Path.Combine(app, "out"));

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Seldon.Batch.Dataflow.Pipeline;
 using Seldon.Batch.Dataflow.Server;
 using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
 
@@ -31,7 +32,7 @@ public sealed class FaultTests
         var result = await RunAsync(Options(server, transport) with { Retries = 2, MaxOutage = TimeSpan.FromSeconds(1) }, ["[[1]]", "[[2]]", "[[3]]"]);
 
         // Nothing was ever answered: past the short start-up wait the run stops, and no line is written as an error.
-        Assert.Equal(Pipeline.RunOutcome.Stopped, result.Summary.Outcome);
+        Assert.Equal(RunOutcome.Stopped, result.Summary.Outcome);
         Assert.Contains($"is unreachable", result.Summary.StopReason);
         Assert.Contains(transport == "grpc" ? "ResourceExhausted" : "HTTP 429", result.Summary.StopReason);
         Assert.Empty(result.Outputs);
@@ -93,7 +94,7 @@ public sealed class FaultTests
         var result = await RunAsync(Options(port, transport) with { Retries = 2 }, ["[[1]]", "[[2]]"]);
 
         // Nothing reachable: after the start-up wait (5 s) the run is stopped with the reason, and no line is written.
-        Assert.Equal(Pipeline.RunOutcome.Stopped, result.Summary.Outcome);
+        Assert.Equal(RunOutcome.Stopped, result.Summary.Outcome);
         Assert.Contains($"127.0.0.1:{port} is unreachable", result.Summary.StopReason);
         Assert.Contains("nothing answered in the first 5 s", result.Summary.StopReason);
         Assert.Empty(result.Outputs);

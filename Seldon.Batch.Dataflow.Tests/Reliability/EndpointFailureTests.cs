@@ -93,7 +93,7 @@ public sealed class EndpointFailureTests
     public async Task A_wrong_deployment_name_behind_the_built_in_ingress_stops_at_once()
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { Deployment = "demo" });
-        var options = Options(server, "rest") with { Gateway = Transport.GatewayType.Istio, DeploymentName = "dmeo" };
+        var options = Options(server, "rest") with { Gateway = Seldon.Batch.Dataflow.Transport.GatewayType.Istio, DeploymentName = "dmeo" };
 
         var result = await RunFileAsync(options, NumberedInput(50));
 

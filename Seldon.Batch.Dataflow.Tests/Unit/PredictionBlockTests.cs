@@ -155,19 +155,43 @@ public sealed class PredictionBlockTests
     }
 
     [Fact]
-    public async Task A_failure_about_the_endpoint_ends_the_output_before_its_line()
+    public async Task A_failure_about_the_endpoint_ends_the_output_before_its_line_and_faults_the_block()
     {
         var client = new EchoClient(r => r.Body.Contains("\"batch_index\":5,", StringComparison.Ordinal)
             ? PredictionResponse.Failed(PredictionFailureKind.Misconfiguration, 404, "HTTP 404 Not Found from http://gateway/x")
             : null);
         var statistics = new RunStatistics();
+        var block = PredictionBlock.Create(Options with { Workers = 1 }, client, statistics);
+        var results = new List<InstanceResult>();
+        var consumer = Task.Run(async () =>
+        {
+            while (await block.OutputAvailableAsync())
+            {
+                results.Add(await block.ReceiveAsync());
+            }
+        });
 
-        var results = await RunAsync(Options with { Workers = 1 }, client, Lines(40), statistics);
+        var accepted = 0;
+        foreach (var line in Lines(5000))
+        {
+            if (!await block.SendAsync(line))
+            {
+                break;
+            }
+
+            accepted++;
+        }
+
+        block.Complete();
+        await consumer;
+        var error = await Assert.ThrowsAsync<EndpointFailureException>(() => block.Completion);
 
         Assert.Equal([0L, 1, 2, 3, 4], results.Select(r => r.Index));
         Assert.All(results, r => Assert.True(r.Succeeded));
-        Assert.Equal(PredictionFailureKind.Misconfiguration, statistics.EndpointFailure?.Kind);
-        Assert.Equal(404, statistics.EndpointFailure?.Status);
+        Assert.True(accepted < 5000, "the block kept taking lines after its endpoint failed");
+        Assert.Equal(PredictionFailureKind.Misconfiguration, error.Failure.Kind);
+        Assert.Equal(404, error.Failure.Status);
+        Assert.Same(error.Failure, statistics.EndpointFailure);
     }
 
     [Fact]

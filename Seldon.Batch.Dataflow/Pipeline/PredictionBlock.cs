@@ -7,12 +7,14 @@ using Seldon.Batch.Dataflow.Transport;
 namespace Seldon.Batch.Dataflow.Pipeline;
 
 /// <summary>The batch processor as one Dataflow block, for applications that link it into their own network:
-/// input lines in, one <see cref="InstanceResult"/> per line out, in input order. Completion and faults
-/// propagate the Dataflow way; a line the model refuses becomes an error record, never a fault. A failure about the
-/// endpoint (a wrong route or token, an outage past <see cref="BatchOptions.MaxOutage"/>) stops sending: the output
-/// ends before the first line that was not answered, the rest of the input is consumed without being sent, and
-/// <see cref="RunStatistics.EndpointFailure"/> says why.</summary>
-public static class PredictionBlock
+/// input lines (or the caller's own items) in, one result per line out, in input order. Completion and faults
+/// propagate the Dataflow way; a line the model refuses becomes an error record, never a fault. The block's
+/// <see cref="IDataflowBlock.Completion"/> tells how it ended, once every result produced was delivered: it completes
+/// when every line has its result, and faults with an <see cref="OperationCanceledException"/> when its token was
+/// cancelled, with an <see cref="EndpointFailureException"/> when a failure about the endpoint (a wrong route or token,
+/// an outage past <see cref="BatchOptions.MaxOutage"/>) stopped sending, or with the original exception of a fault.
+/// Either way the output is a valid prefix: it ends before the first line that was not answered.</summary>
+public static partial class PredictionBlock
 {
     /// <summary>Lines the ordered window of the predict stage holds (requests waiting to be sent, on the wire, waiting
     /// for a retry, or answered and waiting for the lines before them), unless 8 × --workers requests hold more: enough
@@ -20,7 +22,8 @@ public static class PredictionBlock
     /// 32), small enough for memory (a larger window grew the client's resident memory with no gain without faults).</summary>
     internal const int WindowLines = 1024;
 
-    /// <summary>Builds the network batch → number → encode → predict → cut → split and returns it as one block.</summary>
+    /// <summary>Builds the network batch → number → encode → predict → cut → split and returns it as one block of
+    /// lines in, <see cref="InstanceResult"/>s out.</summary>
     /// <param name="options">The run's settings; validated here (files are not checked).</param>
     /// <param name="client">The client requests go through; shared by all workers, not disposed by the block. The block
     /// applies the options' retries, outage breaker and worker bound itself (to the inner client of a
@@ -28,8 +31,10 @@ public static class PredictionBlock
     /// <param name="statistics">Counters the block updates; pass one to watch progress.</param>
     /// <param name="loggerFactory">Where the block logs; nothing is logged when null.</param>
     /// <param name="cancellationToken">Cancels every stage: what is in flight is dropped, what was already
-    /// produced stays in order (a valid prefix).</param>
+    /// produced is still delivered in order (a valid prefix), then the completion faults with an
+    /// <see cref="OperationCanceledException"/>.</param>
     /// <param name="firstIndex">The <c>batch_index</c> of the first line received (a resumed run starts past 0).</param>
+    /// <exception cref="InvalidBatchOptionsException">A setting of <paramref name="options"/> is invalid.</exception>
     public static IPropagatorBlock<string, InstanceResult> Create(
         BatchOptions options,
         IPredictionClient client,
@@ -39,9 +44,8 @@ public static class PredictionBlock
         long firstIndex = 0)
     {
         options.Validate(checkFiles: false);
-        var stop = new StopPolicy(options, cancellationToken);
         var next = firstIndex;
-        var block = Create<string>(options, client, statistics ?? new RunStatistics(), loggerFactory, cancellationToken, stop, texts =>
+        return Linkable<string, InstanceResult>(options, client, statistics, loggerFactory, cancellationToken, texts =>
         {
             var lines = new InputLine[texts.Length];
             for (var i = 0; i < texts.Length; i++)
@@ -50,27 +54,129 @@ public static class PredictionBlock
             }
 
             return lines;
+        }, results => results);
+    }
+
+    /// <summary>The same block for the caller's own items: each item's line is sent, and the item comes out with its
+    /// result, in input order, so whatever the caller needs afterwards (a key, a reply address) travels with it.</summary>
+    /// <typeparam name="TItem">The caller's type.</typeparam>
+    /// <param name="options">The run's settings; validated here (files are not checked).</param>
+    /// <param name="client">The client requests go through; shared by all workers, not disposed by the block.</param>
+    /// <param name="line">The JSON line of an item, as an input file would hold it; called once per item, in order. If
+    /// it throws, the block faults with that exception.</param>
+    /// <param name="statistics">Counters the block updates; pass one to watch progress.</param>
+    /// <param name="loggerFactory">Where the block logs; nothing is logged when null.</param>
+    /// <param name="cancellationToken">Cancels every stage, as for <see cref="Create(BatchOptions, IPredictionClient,
+    /// RunStatistics?, ILoggerFactory?, CancellationToken, long)"/>.</param>
+    /// <exception cref="InvalidBatchOptionsException">A setting of <paramref name="options"/> is invalid.</exception>
+    public static IPropagatorBlock<TItem, PredictionResult<TItem>> Create<TItem>(
+        BatchOptions options,
+        IPredictionClient client,
+        Func<TItem, string> line,
+        RunStatistics? statistics = null,
+        ILoggerFactory? loggerFactory = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        options.Validate(checkFiles: false);
+        // Results come out in input order, one per line, so the items wait in a queue in that order; the network
+        // itself carries only the lines.
+        var items = new System.Collections.Concurrent.ConcurrentQueue<(long Index, TItem Item)>();
+        var next = 0L;
+        return Linkable<TItem, PredictionResult<TItem>>(options, client, statistics, loggerFactory, cancellationToken, group =>
+        {
+            var lines = new InputLine[group.Length];
+            for (var i = 0; i < group.Length; i++)
+            {
+                lines[i] = new InputLine(next, line(group[i]));
+                items.Enqueue((next++, group[i]));
+            }
+
+            return lines;
+        }, results =>
+        {
+            var attach = new TransformBlock<InstanceResult, PredictionResult<TItem>>(
+                result =>
+                {
+                    // The head of the queue is the result's item; an item skipped would mean a line without a result.
+                    while (items.TryDequeue(out var waiting))
+                    {
+                        if (waiting.Index == result.Index)
+                        {
+                            return new PredictionResult<TItem>(waiting.Item, result);
+                        }
+                    }
+
+                    throw new InvalidOperationException($"no item waits for the result of line {result.Index}");
+                },
+                Sequential(options.BatchSize * 4, CancellationToken.None));
+            results.LinkTo(attach, new DataflowLinkOptions { PropagateCompletion = true });
+            return attach;
         });
-        _ = block.Completion.ContinueWith(_ => stop.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-        return block;
     }
 
     /// <summary>The same network for lines already numbered, in increasing order but not necessarily one after the
     /// other (<c>--retry-failed</c> sends only the failed lines): their numbers become <c>batch_index</c>. The run's
-    /// <paramref name="stop"/> policy's dispatch token stops sending, and it is told about failures about the endpoint.</summary>
+    /// <paramref name="stop"/> policy's dispatch token stops sending, and it is told about failures about the endpoint;
+    /// the block completes normally then (the run reads <see cref="RunStatistics.EndpointFailure"/>), and a cancelled
+    /// token drops what the last stage holds.</summary>
     internal static IPropagatorBlock<InputLine, InstanceResult> CreateNumbered(
-        BatchOptions options, IPredictionClient client, RunStatistics stats, ILoggerFactory? loggerFactory, CancellationToken cancellationToken, StopPolicy stop) =>
-        Create<InputLine>(options, client, stats, loggerFactory, cancellationToken, stop, null);
+        BatchOptions options, IPredictionClient client, RunStatistics stats, ILoggerFactory? loggerFactory, CancellationToken cancellationToken, StopPolicy stop)
+    {
+        var network = Build<InputLine>(options, client, stats, loggerFactory, cancellationToken, stop, null, keepOutput: false, endpointFailed: null);
+        return DataflowBlock.Encapsulate(network.Input, network.Output);
+    }
 
-    /// <summary>Builds the network; <paramref name="numbering"/> numbers a group of lines, null when they come numbered.</summary>
-    private static IPropagatorBlock<TLine, InstanceResult> Create<TLine>(
+    /// <summary>A block for applications: its own stop policy, its last stage not cancellable, and a completion that says
+    /// why it stopped (<see cref="PredictionPropagator{TInput, TOutput}"/>). A failure about the endpoint completes the
+    /// input at once, so senders learn of it (<c>SendAsync</c> returns false) instead of feeding lines that are dropped.</summary>
+    private static PredictionPropagator<TItem, TOutput> Linkable<TItem, TOutput>(
+        BatchOptions options,
+        IPredictionClient client,
+        RunStatistics? statistics,
+        ILoggerFactory? loggerFactory,
+        CancellationToken cancellationToken,
+        Func<TItem[], InputLine[]> numbering,
+        Func<IReceivableSourceBlock<InstanceResult>, IReceivableSourceBlock<TOutput>> output)
+    {
+        var stop = new StopPolicy(options, cancellationToken);
+        PredictionFailure? endpointFailure = null;
+        Network<TItem>? network = null;
+        network = Build(options, client, statistics ?? new RunStatistics(), loggerFactory, cancellationToken, stop, numbering, keepOutput: true,
+            endpointFailed: failure =>
+            {
+                Interlocked.CompareExchange(ref endpointFailure, failure, null);
+                network!.Input.Complete();
+            });
+        var last = output(network.Output);
+        // A stage that faults (the caller's line function threw, say) faults the stages after it, not the first: fault
+        // that one too, or a sender waiting for room in it would wait forever.
+        _ = last.Completion.ContinueWith(
+            failed => network.Input.Fault(failed.Exception!.Flatten().InnerExceptions[0]),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Default);
+        var block = new PredictionPropagator<TItem, TOutput>(network.Input, last, () =>
+            Volatile.Read(ref endpointFailure) is { } failure ? new EndpointFailureException(failure)
+            : network.Sending.IsCanceled ? new OperationCanceledException(cancellationToken)
+            : null);
+        _ = block.Completion.ContinueWith(_ => stop.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        return block;
+    }
+
+    /// <summary>Builds the network; <paramref name="numbering"/> numbers a group of lines, null when they come numbered.
+    /// With <paramref name="keepOutput"/> the last stage ignores the token, so that it delivers what it holds when the
+    /// stages before it are cancelled; <paramref name="endpointFailed"/> is told the first failure about the endpoint.</summary>
+    private static Network<TLine> Build<TLine>(
         BatchOptions options,
         IPredictionClient client,
         RunStatistics stats,
         ILoggerFactory? loggerFactory,
         CancellationToken cancellationToken,
         StopPolicy stop,
-        Func<TLine[], InputLine[]>? numbering)
+        Func<TLine[], InputLine[]>? numbering,
+        bool keepOutput,
+        Action<PredictionFailure>? endpointFailed)
     {
         loggerFactory ??= NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger(typeof(PredictionBlock).FullName!);
@@ -151,6 +257,7 @@ public static class PredictionBlock
             {
                 stats.SetEndpointFailure(endpoint);
                 stop.EndpointFailed(endpoint);
+                endpointFailed?.Invoke(endpoint);
                 return NotAnswered;
             }
 
@@ -238,7 +345,7 @@ public static class PredictionBlock
 
                 return results;
             },
-            Parallel(cpu, inFlight, cancellationToken));
+            Parallel(cpu, inFlight, keepOutput ? CancellationToken.None : cancellationToken));
 
         var link = new DataflowLinkOptions { PropagateCompletion = true };
         if (number is null)
@@ -255,7 +362,7 @@ public static class PredictionBlock
         predict.LinkTo(cut, link);
         cut.LinkTo(split, link);
         _ = split.Completion.ContinueWith(_ => dispatcher.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-        return DataflowBlock.Encapsulate(batch, split);
+        return new Network<TLine>(batch, split, cut.Completion);
     }
 
     /// <summary>The answer of a request that was not answered; compared by reference.</summary>
@@ -286,6 +393,10 @@ public static class PredictionBlock
         var last = batch.Members[^1].Index;
         return [.. all.Where(l => l.Index >= first && l.Index <= last)];
     }
+
+    /// <summary>The stages an application sees: the first, the last, and the completion of the last cancellable one
+    /// (cancelled when the token stopped the network before the end of its input).</summary>
+    private sealed record Network<TLine>(ITargetBlock<TLine> Input, IReceivableSourceBlock<InstanceResult> Output, Task Sending);
 
     /// <summary>The lines of a micro-batch with their encoding (kept to send them one by one if the model refuses it).</summary>
     private sealed record EncodedWork(InputLine[] Lines, EncodedBatch Encoded);

@@ -1,7 +1,7 @@
 using Seldon.Batch.Dataflow.Protocol;
 using Seldon.Batch.Dataflow.Transport;
 
-namespace Seldon.Batch.Dataflow.Tests.Unit;
+namespace Seldon.Batch.Dataflow.Tests.Transport;
 
 public sealed class GatewayRouteTests
 {

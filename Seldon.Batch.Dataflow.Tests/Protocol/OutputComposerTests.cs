@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Seldon.Batch.Dataflow.Protocol;
 
-namespace Seldon.Batch.Dataflow.Tests.Unit;
+namespace Seldon.Batch.Dataflow.Tests.Protocol;
 
 public sealed class OutputComposerTests
 {

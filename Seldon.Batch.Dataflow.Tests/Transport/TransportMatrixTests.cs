@@ -1,8 +1,9 @@
+using Seldon.Batch.Dataflow.Tests.Integration;
 using System.Text.Json.Nodes;
 using Seldon.Batch.Dataflow.Protocol;
 using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
 
-namespace Seldon.Batch.Dataflow.Tests.Integration;
+namespace Seldon.Batch.Dataflow.Tests.Transport;
 
 /// <summary>Every data type, payload type and batch size through the built-in server over real sockets,
 /// once per transport: the same cases, the same expectations.</summary>

@@ -4,7 +4,7 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Seldon.Batch.Dataflow.Protocol;
 
-namespace Seldon.Batch.Dataflow.Tests.Unit;
+namespace Seldon.Batch.Dataflow.Tests.Protocol;
 
 public sealed class ArrayShapeTests
 {

@@ -4,7 +4,7 @@ using Seldon.Batch.Dataflow.Tests.Integration;
 using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
 using static Seldon.Batch.Dataflow.Tests.Reliability.RawBatch;
 
-namespace Seldon.Batch.Dataflow.Tests.Reliability;
+namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>Bad input files, written byte for byte: the run never crashes, and output line k always answers input
 /// line k, as a prediction or as an error record that says why.</summary>

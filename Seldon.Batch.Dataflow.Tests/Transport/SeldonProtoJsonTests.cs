@@ -8,7 +8,7 @@ using Google.Protobuf.WellKnownTypes;
 using Seldon.Batch.Dataflow.Transport;
 using Seldon.Protos;
 
-namespace Seldon.Batch.Dataflow.Tests.Unit;
+namespace Seldon.Batch.Dataflow.Tests.Transport;
 
 /// <summary>The gRPC edge's direct path for ndarray and tensor data must give exactly what Google.Protobuf's parser
 /// and formatter give: the same message from the same text, the same text (token for token, numbers byte for byte)

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Seldon.Batch.Dataflow.Protocol;
 
-namespace Seldon.Batch.Dataflow.Tests.Unit;
+namespace Seldon.Batch.Dataflow.Tests.Protocol;
 
 /// <summary>ndarray lines are encoded from a JsonDocument, not a node tree: the same requests and the same refusals.</summary>
 public sealed class NdarrayDocumentPathTests

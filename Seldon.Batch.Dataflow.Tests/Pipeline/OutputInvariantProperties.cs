@@ -7,7 +7,7 @@ using Seldon.Batch.Dataflow.Tests.Integration;
 using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
 using static Seldon.Batch.Dataflow.Tests.Reliability.RawBatch;
 
-namespace Seldon.Batch.Dataflow.Tests.Reliability;
+namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>Property: whatever the input file holds, the output has one line per input line, line k tagged with
 /// batch_index k, every error record has a reason, and lines that cannot be sent are always error records.</summary>

@@ -1,7 +1,8 @@
 using Seldon.Batch.Dataflow.Server;
+using Seldon.Batch.Dataflow.Tests.Integration;
 using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
 
-namespace Seldon.Batch.Dataflow.Tests.Integration;
+namespace Seldon.Batch.Dataflow.Tests.Transport;
 
 /// <summary>One gRPC channel serves every worker: when the calls in flight exceed what one HTTP/2 connection may
 /// carry (Kestrel allows 100 streams at once per connection), it must open more connections rather than queue.</summary>

@@ -1,0 +1,14 @@
+using Seldon.Batch.Dataflow.Protocol;
+
+namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+
+/// <summary>What every output of the block must be, whole or cut short.</summary>
+internal static class ResultAssert
+{
+    /// <summary>Asserts <paramref name="results"/> answer input lines 0, 1, 2… in that order, with none missing.</summary>
+    public static void OrderedPrefix(IEnumerable<InstanceResult> results)
+    {
+        var indexes = results.Select(r => r.Index).ToList();
+        Assert.Equal(Enumerable.Range(0, indexes.Count).Select(i => (long)i), indexes);
+    }
+}

@@ -1,0 +1,19 @@
+using Seldon.Batch.Dataflow.Transport;
+
+namespace Seldon.Batch.Dataflow.Pipeline;
+
+/// <summary>A <see cref="PredictionBlock"/> stopped because of its endpoint (a wrong route or token, an outage past
+/// <see cref="BatchOptions.MaxOutage"/>), not because of its lines: the block's completion faults with it once the
+/// results before the first line not answered were delivered.</summary>
+public sealed class EndpointFailureException : Exception
+{
+    /// <summary>Creates the exception for <paramref name="failure"/>.</summary>
+    public EndpointFailureException(PredictionFailure failure)
+        : base($"the endpoint stopped the predictions: {failure.Detail}")
+    {
+        Failure = failure;
+    }
+
+    /// <summary>The failure that stopped sending: its kind (outage or misconfiguration), status and detail.</summary>
+    public PredictionFailure Failure { get; }
+}
