@@ -291,8 +291,8 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         using var store = new Dataflow.Storage.ObjectStore(_s3.Endpoint, MotoServerFixture.MinimumPartBytes);
         var first = Dataflow.Storage.OutputTarget.Create(part, store);
         var second = Dataflow.Storage.OutputTarget.Create(part, store);
-        await using (var a = await first.OpenAsync(Dataflow.Storage.WrittenPrefix.None, "b", "tag", null, CancellationToken.None))
-        await using (var b = await second.OpenAsync(Dataflow.Storage.WrittenPrefix.None, "b", "tag", null, CancellationToken.None))
+        await using (var a = await first.OpenAsync(Dataflow.Storage.WrittenPrefix.None, "b", null, CancellationToken.None))
+        await using (var b = await second.OpenAsync(Dataflow.Storage.WrittenPrefix.None, "b", null, CancellationToken.None))
         {
             await a.WriteAsync(Encoding.UTF8.GetBytes("first\n"));
             await b.WriteAsync(Encoding.UTF8.GetBytes("second\n"));

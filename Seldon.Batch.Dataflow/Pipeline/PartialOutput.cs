@@ -80,19 +80,20 @@ internal static class PartialOutput
     /// upload's checkpoint keeps them per part, since its parts cannot be read back before the upload completes).</summary>
     public static IReadOnlyDictionary<string, long> FailuresIn(ReadOnlyMemory<byte> chunk)
     {
-        var lines = chunk.Span;
         var byKind = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        foreach (var range in lines.Split((byte)'\n'))
+        foreach (var range in chunk.Span.Split((byte)'\n'))
         {
-            var line = lines[range];
-            if (line.IsEmpty)
+            // Only a line holding a "status" (Seldon) or an "error" (Open Inference) object can be an error record:
+            // predictions, nearly every line, are not parsed a second time.
+            var line = chunk[range];
+            if (line.Span.IndexOf("\"status\""u8) < 0 && line.Span.IndexOf("\"error\""u8) < 0)
             {
                 continue;
             }
 
             try
             {
-                using var doc = JsonDocument.Parse(line.ToArray());
+                using var doc = JsonDocument.Parse(line);
                 if (doc.RootElement.ValueKind == JsonValueKind.Object && Prefix.FailureOf(doc.RootElement) is { } reason)
                 {
                     var kind = InstanceResult.KindOf(reason);

@@ -291,7 +291,7 @@ internal sealed class ResumePlan
         }
 
         var start = _mode == Mode.Resume ? _kept! : WrittenPrefix.None;
-        return await _storage.Output.OpenAsync(start, batchId, _storage.Version.Tag, PartialOutput.FailuresIn, ct).ConfigureAwait(false);
+        return await _storage.Output.OpenAsync(start, batchId, PartialOutput.FailuresIn, ct).ConfigureAwait(false);
     }
 
     /// <summary>The input lines this run sends, numbered by their global position in the input (a shard's first

@@ -42,7 +42,7 @@ internal sealed class LocalOutputTarget(StorageLocation location) : OutputTarget
     }
 
     public override Task<Stream> OpenAsync(
-        WrittenPrefix start, string batchId, string inputTag, Func<ReadOnlyMemory<byte>, IReadOnlyDictionary<string, long>>? failuresIn, CancellationToken ct)
+        WrittenPrefix start, string batchId, Func<ReadOnlyMemory<byte>, IReadOnlyDictionary<string, long>>? failuresIn, CancellationToken ct)
     {
         if (start.Lines == 0)
         {

@@ -37,7 +37,7 @@ internal abstract class OutputTarget
     /// from scratch). <paramref name="failuresIn"/>, when given, counts the error records of a chunk of complete
     /// lines, for stores that keep the count with what they wrote (a multipart checkpoint).</summary>
     public abstract Task<Stream> OpenAsync(
-        WrittenPrefix start, string batchId, string inputTag, Func<ReadOnlyMemory<byte>, IReadOnlyDictionary<string, long>>? failuresIn, CancellationToken ct);
+        WrittenPrefix start, string batchId, Func<ReadOnlyMemory<byte>, IReadOnlyDictionary<string, long>>? failuresIn, CancellationToken ct);
 
     /// <summary>Turns the partial output (its stream disposed) into the output. With <paramref name="exclusive"/> an
     /// existing output is not replaced: a second run writing the same part fails instead of publishing twice.</summary>

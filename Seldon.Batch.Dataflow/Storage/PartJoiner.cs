@@ -22,7 +22,7 @@ internal static class PartJoiner
 
         var target = OutputTarget.Create(output, store);
         await target.DiscardPartialAsync(null, ct).ConfigureAwait(false);
-        await using (var joined = await target.OpenAsync(WrittenPrefix.None, "", "", null, ct).ConfigureAwait(false))
+        await using (var joined = await target.OpenAsync(WrittenPrefix.None, "", null, ct).ConfigureAwait(false))
         {
             foreach (var (location, _) in nonEmpty)
             {

@@ -81,14 +81,14 @@ internal sealed class S3OutputTarget(StorageLocation location, ObjectStore store
     }
 
     public override async Task<Stream> OpenAsync(
-        WrittenPrefix start, string batchId, string inputTag, Func<ReadOnlyMemory<byte>, IReadOnlyDictionary<string, long>>? failuresIn, CancellationToken ct)
+        WrittenPrefix start, string batchId, Func<ReadOnlyMemory<byte>, IReadOnlyDictionary<string, long>>? failuresIn, CancellationToken ct)
     {
         _failuresIn = failuresIn;
         if (_state is null || start.Lines == 0 && _state.Parts.Count > 0)
         {
             var upload = await Call(() => store.Client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = Location.Bucket, Key = Location.Key }, ct), "starting the upload")
                 .ConfigureAwait(false);
-            _state = new UploadCheckpoint(upload.UploadId, batchId, inputTag, []);
+            _state = new UploadCheckpoint(upload.UploadId, batchId, []);
             await SaveCheckpointAsync(ct).ConfigureAwait(false);
         }
 

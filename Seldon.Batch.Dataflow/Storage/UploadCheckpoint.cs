@@ -4,7 +4,7 @@ namespace Seldon.Batch.Dataflow.Storage;
 
 /// <summary>The state of an output's multipart upload, stored next to it after every part: enough to continue the
 /// upload after the process died (a resumed run skips the lines the uploaded parts hold).</summary>
-internal sealed record UploadCheckpoint(string UploadId, string BatchId, string InputTag, IReadOnlyList<UploadedPart> Parts)
+internal sealed record UploadCheckpoint(string UploadId, string BatchId, IReadOnlyList<UploadedPart> Parts)
 {
     public long Lines => Parts.Sum(p => p.Lines);
 
@@ -21,7 +21,6 @@ internal sealed record UploadCheckpoint(string UploadId, string BatchId, string 
     {
         json.WriteString("upload_id", UploadId);
         json.WriteString("batch_id", BatchId);
-        json.WriteString("input_tag", InputTag);
         json.WriteNumber("lines", Lines);
         json.WriteNumber("bytes", Bytes);
         json.WriteStartArray("parts");
@@ -55,7 +54,7 @@ internal sealed record UploadCheckpoint(string UploadId, string BatchId, string 
                 p.GetProperty("number").GetInt32(), p.GetProperty("etag").GetString()!, p.GetProperty("lines").GetInt64(), p.GetProperty("bytes").GetInt64(),
                 p.TryGetProperty("failures_by_kind", out var failures) ? failures.EnumerateObject().ToDictionary(f => f.Name, f => f.Value.GetInt64(), StringComparer.Ordinal) : []))
             .ToList();
-        return new UploadCheckpoint(root.GetProperty("upload_id").GetString()!, root.GetProperty("batch_id").GetString()!, root.GetProperty("input_tag").GetString()!, parts);
+        return new UploadCheckpoint(root.GetProperty("upload_id").GetString()!, root.GetProperty("batch_id").GetString()!, parts);
     }
 }
 
