@@ -16,7 +16,6 @@ public sealed class RunStatistics
     private long _requests;
     private long _answered;
     private long _unanswered;
-    private string? _lastUnanswered;
     private PredictionFailure? _endpointFailure;
 
     /// <summary>Output lines produced so far.</summary>
@@ -40,9 +39,6 @@ public sealed class RunStatistics
     /// <summary>Requests that got no answer at all after every attempt (refused, reset, timed out).</summary>
     public long Unanswered => Interlocked.Read(ref _unanswered);
 
-    /// <summary>The reason of the last request that got no answer.</summary>
-    public string? LastUnansweredReason => Volatile.Read(ref _lastUnanswered);
-
     /// <summary>The failure about the endpoint (a misconfiguration, an outage past <c>--max-outage</c>) that stopped
     /// sending; null while none did. The lines it left unanswered have no output.</summary>
     public PredictionFailure? EndpointFailure => Volatile.Read(ref _endpointFailure);
@@ -55,10 +51,9 @@ public sealed class RunStatistics
         Interlocked.Increment(ref _requests);
         Interlocked.Add(ref _retries, response.Retries);
         _latency.Record(latency);
-        if (response.Failure is { ReachedServer: false } failure)
+        if (response.Failure is { ReachedServer: false })
         {
             Interlocked.Increment(ref _unanswered);
-            Volatile.Write(ref _lastUnanswered, failure.Detail);
         }
         else
         {
