@@ -28,7 +28,8 @@ public static class BatchRun
         CancellationToken stopNowToken = default)
     {
         options.Validate();
-        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint(), options.ToRetry());
+        // The bare transport: the block applies the options' retries, breaker and worker bound itself.
+        using var client = PredictionClients.CreateTransport(options.Transport, options.ToEndpoint());
         return await RunAsync(options, client, loggerFactory, cancellationToken, progress, stopNowToken).ConfigureAwait(false);
     }
 
