@@ -3,9 +3,8 @@ using FsCheck;
 using FsCheck.Fluent;
 using Seldon.Batch.Dataflow.Pipeline;
 using Seldon.Batch.Dataflow.Protocol;
-using Seldon.Batch.Dataflow.Tests.Integration;
-using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
-using static Seldon.Batch.Dataflow.Tests.Reliability.RawBatch;
+using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
+using static Seldon.Batch.Dataflow.Tests.Fixtures.RawBatch;
 
 namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 

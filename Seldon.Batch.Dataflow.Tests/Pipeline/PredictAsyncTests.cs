@@ -1,10 +1,9 @@
-using Seldon.Batch.Dataflow.Tests.Integration;
 using System.Runtime.CompilerServices;
 using Seldon.Batch.Dataflow.Pipeline;
 using Seldon.Batch.Dataflow.Protocol;
 using Seldon.Batch.Dataflow.Server;
 using Seldon.Batch.Dataflow.Transport;
-using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
+using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
 namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 

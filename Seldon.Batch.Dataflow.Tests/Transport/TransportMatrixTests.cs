@@ -1,7 +1,6 @@
-using Seldon.Batch.Dataflow.Tests.Integration;
 using System.Text.Json.Nodes;
 using Seldon.Batch.Dataflow.Protocol;
-using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
+using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
 namespace Seldon.Batch.Dataflow.Tests.Transport;
 

@@ -5,9 +5,9 @@ using Seldon.Batch.Dataflow.Pipeline;
 using Seldon.Batch.Dataflow.Protocol;
 using Seldon.Batch.Dataflow.Transport;
 
-namespace Seldon.Batch.Dataflow.Tests.Unit;
+namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
-public sealed class PredictionBlockTests
+public sealed class PredictionBlockEchoTests
 {
     private static readonly BatchOptions Options = new() { DeploymentName = "iris", BatchId = "run-1", Workers = 4 };
 

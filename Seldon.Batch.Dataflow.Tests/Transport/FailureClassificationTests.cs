@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Grpc.Core;
 using Seldon.Batch.Dataflow.Transport;
 
-namespace Seldon.Batch.Dataflow.Tests.Unit;
+namespace Seldon.Batch.Dataflow.Tests.Transport;
 
 /// <summary>The classification table of docs/operations.md: what each HTTP answer and gRPC status means for the run.</summary>
 public sealed class FailureClassificationTests

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Seldon.Batch.Dataflow.Protocol;
 using Seldon.Batch.Dataflow.Protocol.OpenInference;
 
-namespace Seldon.Batch.Dataflow.Tests.Unit;
+namespace Seldon.Batch.Dataflow.Tests.Protocol.OpenInference;
 
 public sealed class OpenInferenceCodecTests
 {

@@ -3,9 +3,9 @@ using System.Text.Json.Nodes;
 using Seldon.Batch.Dataflow.Pipeline;
 using Seldon.Batch.Dataflow.Protocol;
 using Seldon.Batch.Dataflow.Server;
-using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
+using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
-namespace Seldon.Batch.Dataflow.Tests.Integration;
+namespace Seldon.Batch.Dataflow.Tests.Protocol.OpenInference;
 
 /// <summary>The Open Inference Protocol (V2) through the built-in server over real sockets: transport × data type ×
 /// batch size, order, model errors, bad lines, an unknown model, gzip answers, and REST and gRPC giving the same lines.</summary>

@@ -1,6 +1,6 @@
 using Seldon.Batch.Dataflow.Pipeline;
 
-namespace Seldon.Batch.Dataflow.Tests.Unit;
+namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>The share of the input written, the current rate and the time left, on a clock the tests move.</summary>
 public sealed class ProgressTests

@@ -1,8 +1,8 @@
 using Seldon.Batch.Dataflow.Pipeline;
 using Seldon.Batch.Dataflow.Server;
-using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
+using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
-namespace Seldon.Batch.Dataflow.Tests.Integration;
+namespace Seldon.Batch.Dataflow.Tests.Transport;
 
 /// <summary>TLS, certificate checks, tokens and the Seldon headers, over both transports, against a TLS server.</summary>
 public sealed class SecurityTests : IAsyncLifetime

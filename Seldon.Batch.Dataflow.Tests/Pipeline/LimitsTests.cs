@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Seldon.Batch.Dataflow.Pipeline;
-using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
+using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
-namespace Seldon.Batch.Dataflow.Tests.Integration;
+namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>The gRPC message size limit and the batch interval.</summary>
 public sealed class LimitsTests : IClassFixture<DemoServerFixture>

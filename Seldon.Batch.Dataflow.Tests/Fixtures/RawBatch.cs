@@ -4,9 +4,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Seldon.Batch.Dataflow.Pipeline;
 using Seldon.Batch.Dataflow.Server;
-using Seldon.Batch.Dataflow.Tests.Integration;
 
-namespace Seldon.Batch.Dataflow.Tests.Reliability;
+namespace Seldon.Batch.Dataflow.Tests.Fixtures;
 
 /// <summary>Runs the real file-to-file batch on an input given as exact bytes (the shared harness joins lines with
 /// "\n", which cannot express a BOM, CRLF, invalid UTF-8 or a missing final newline) and reads the output back

@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using Seldon.Batch.Dataflow.Pipeline;
 using Seldon.Batch.Dataflow.Server;
-using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
+using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
-namespace Seldon.Batch.Dataflow.Tests.Integration;
+namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>Faults injected by the built-in server: retries, what is not retried, order under delays, a dead server.</summary>
 public sealed class FaultTests

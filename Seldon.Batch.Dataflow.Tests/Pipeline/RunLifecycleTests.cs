@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using Seldon.Batch.Dataflow.Pipeline;
 using Seldon.Batch.Dataflow.Server;
-using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
+using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
-namespace Seldon.Batch.Dataflow.Tests.Integration;
+namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>Atomic output, graceful stop, resume, the failure policy and the JSON summary, through real runs.</summary>
 public sealed class RunLifecycleTests : IClassFixture<DemoServerFixture>, IDisposable

@@ -1,7 +1,7 @@
 using System.Text;
 using Seldon.Batch.Dataflow.Pipeline;
 
-namespace Seldon.Batch.Dataflow.Tests.Unit;
+namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 public sealed class LineReaderTests : IDisposable
 {

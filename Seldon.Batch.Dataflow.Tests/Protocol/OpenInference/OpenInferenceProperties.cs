@@ -2,10 +2,9 @@ using System.Text.Json.Nodes;
 using FsCheck;
 using FsCheck.Fluent;
 using Seldon.Batch.Dataflow.Pipeline;
-using Seldon.Batch.Dataflow.Tests.Integration;
-using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
+using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
-namespace Seldon.Batch.Dataflow.Tests.Reliability;
+namespace Seldon.Batch.Dataflow.Tests.Protocol.OpenInference;
 
 /// <summary>Property, over the Open Inference Protocol: whatever mix of row counts, widths, bad lines, batch sizes and
 /// workers, every line gets its own output line at its position, a good line its own rows of the answer (doubled by the

@@ -2,11 +2,10 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Seldon.Batch.Dataflow.Pipeline;
 using Seldon.Batch.Dataflow.Server;
-using Seldon.Batch.Dataflow.Tests.Integration;
-using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
-using static Seldon.Batch.Dataflow.Tests.Reliability.RawBatch;
+using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
+using static Seldon.Batch.Dataflow.Tests.Fixtures.RawBatch;
 
-namespace Seldon.Batch.Dataflow.Tests.Reliability;
+namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>Fail loudly or finish fully, over REST and gRPC against the built-in server: a misconfigured endpoint stops
 /// the run at once with no error records, an outage is waited out (within --max-outage) and the lines sent again, a

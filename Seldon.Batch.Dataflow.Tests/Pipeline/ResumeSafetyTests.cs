@@ -2,9 +2,9 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Seldon.Batch.Dataflow.Pipeline;
 using Seldon.Batch.Dataflow.Server;
-using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
+using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
-namespace Seldon.Batch.Dataflow.Tests.Integration;
+namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>--resume and --retry-failed keep only an output of this input, count what they keep, and a stop at once
 /// leaves a prefix they continue; progress ends at 100% on success. Real runs against the built-in server.</summary>

@@ -3,7 +3,7 @@ using Seldon.Batch.Dataflow.Pipeline;
 using Seldon.Batch.Dataflow.Server;
 using Seldon.Batch.Dataflow.Transport;
 
-namespace Seldon.Batch.Dataflow.Tests.Integration;
+namespace Seldon.Batch.Dataflow.Tests.Fixtures;
 
 /// <summary>Runs the real file-to-file batch against a server and reads the output back.</summary>
 internal static class BatchHarness

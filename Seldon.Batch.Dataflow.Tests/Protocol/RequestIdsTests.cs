@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Seldon.Batch.Dataflow.Protocol;
 
-namespace Seldon.Batch.Dataflow.Tests.Unit;
+namespace Seldon.Batch.Dataflow.Tests.Protocol;
 
 public sealed class RequestIdsTests
 {

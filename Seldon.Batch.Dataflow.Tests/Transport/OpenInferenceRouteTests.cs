@@ -2,7 +2,7 @@ using Seldon.Batch.Dataflow.Pipeline;
 using Seldon.Batch.Dataflow.Protocol;
 using Seldon.Batch.Dataflow.Transport;
 
-namespace Seldon.Batch.Dataflow.Tests.Unit;
+namespace Seldon.Batch.Dataflow.Tests.Transport;
 
 public sealed class OpenInferenceRouteTests
 {

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Seldon.Batch.Dataflow.Tests.Integration;
+namespace Seldon.Batch.Dataflow.Tests.Fixtures;
 
 /// <summary>Keeps every log message of a run, to assert what it told its user.</summary>
 internal sealed class RecordingLoggerFactory : ILoggerFactory

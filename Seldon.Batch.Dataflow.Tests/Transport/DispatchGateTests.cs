@@ -1,6 +1,6 @@
 using Seldon.Batch.Dataflow.Transport;
 
-namespace Seldon.Batch.Dataflow.Tests.Unit;
+namespace Seldon.Batch.Dataflow.Tests.Transport;
 
 public sealed class DispatchGateTests
 {

@@ -4,7 +4,7 @@ using Google.Protobuf;
 using Inference.Grpc;
 using Seldon.Batch.Dataflow.Transport;
 
-namespace Seldon.Batch.Dataflow.Tests.Unit;
+namespace Seldon.Batch.Dataflow.Tests.Transport;
 
 public sealed class OpenInferenceProtoJsonTests
 {

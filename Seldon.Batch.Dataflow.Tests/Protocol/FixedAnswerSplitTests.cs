@@ -3,7 +3,7 @@ using Seldon.Batch.Dataflow.Protocol;
 using Seldon.Batch.Dataflow.Server;
 using Seldon.Batch.Dataflow.Transport;
 
-namespace Seldon.Batch.Dataflow.Tests.Integration;
+namespace Seldon.Batch.Dataflow.Tests.Protocol;
 
 /// <summary>The built-in server's fixed answers (<c>serve --fixed-answer</c>, what the benchmarks run against) split
 /// back into the lines of a micro-batch by the client's composer.</summary>

@@ -1,6 +1,6 @@
 using Seldon.Batch.Dataflow.Server;
 
-namespace Seldon.Batch.Dataflow.Tests.Integration;
+namespace Seldon.Batch.Dataflow.Tests.Fixtures;
 
 /// <summary>One fault-free built-in model server (REST and gRPC on ephemeral loopback ports) shared by a test class.</summary>
 public sealed class DemoServerFixture : IAsyncLifetime

@@ -1,11 +1,10 @@
 using System.Diagnostics;
 using Seldon.Batch.Dataflow.Pipeline;
 using Seldon.Batch.Dataflow.Server;
-using Seldon.Batch.Dataflow.Tests.Integration;
-using static Seldon.Batch.Dataflow.Tests.Integration.BatchHarness;
-using static Seldon.Batch.Dataflow.Tests.Reliability.RawBatch;
+using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
+using static Seldon.Batch.Dataflow.Tests.Fixtures.RawBatch;
 
-namespace Seldon.Batch.Dataflow.Tests.Reliability;
+namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>Faults of the model server over real sockets (failures, resets, hangs, slow answers, a restart in the
 /// middle of a run): every line still ends as a prediction or an error record, in input order.</summary>
