@@ -78,7 +78,7 @@ public sealed class RunStatistics
     }
 
     /// <summary>A summary of the counters now.</summary>
-    public RunSummary ToSummary(TimeSpan elapsed, string? outputPath = null) => new()
+    internal RunSummary ToSummary(TimeSpan elapsed, string? outputPath = null) => new()
     {
         Instances = Instances,
         Succeeded = Succeeded,
