@@ -361,10 +361,10 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
         DemoModelServer stalled, string transport, CancellationToken graceful, CancellationToken now)
     {
         var clock = new FakeTimeProvider();
-        var reports = System.Threading.Channels.Channel.CreateUnbounded<RunProgress>();
+        var reports = new ProgressChannel();
         var options = OptionsFor(stalled, transport) with { Workers = 2, ShutdownTimeout = TimeSpan.FromMinutes(5), Timeout = TimeSpan.FromMinutes(10) };
         var client = PredictionClients.CreateTransport(options.Transport, options.ToEndpoint());
-        var run = BatchRun.RunAsync(options, client, clock, null, graceful, new Progress(reports.Writer), now);
+        var run = BatchRun.RunAsync(options, client, clock, null, graceful, reports, now);
         _ = run.ContinueWith(_ => client.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
 
         var waited = Task.Delay(TimeSpan.FromSeconds(60));
@@ -381,7 +381,7 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
             Assert.True(elapsed < TimeSpan.FromMinutes(1), "the ten error records were not written");
             clock.Advance(TimeSpan.FromSeconds(1));
             elapsed += TimeSpan.FromSeconds(1);
-            report = await reports.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+            report = await reports.NextAsync();
             Assert.Equal(elapsed, report.Elapsed);
         }
         while (report.LinesWritten < 10);
@@ -391,12 +391,6 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
         elapsed += TimeSpan.FromSeconds(1);
         Assert.Equal(10, (await File.ReadAllLinesAsync(PartialOutput.SidePathOf(Output))).Length);
         return (run, clock, elapsed);
-    }
-
-    /// <summary>Hands each report to a channel as it comes.</summary>
-    private sealed class Progress(System.Threading.Channels.ChannelWriter<RunProgress> reports) : IProgress<RunProgress>
-    {
-        public void Report(RunProgress value) => reports.TryWrite(value);
     }
 
     [Fact]
