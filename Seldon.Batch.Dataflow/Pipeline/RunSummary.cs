@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 
 namespace Seldon.Batch.Dataflow.Pipeline;
 
-/// <summary>What a run did.</summary>
+/// <summary>What a file run did: the result of a <see cref="BatchRun"/>.</summary>
 public sealed record RunSummary
 {
     /// <summary>How the run ended.</summary>
