@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Seldon.Batch.Dataflow.Pipeline;
 
 namespace Seldon.Batch.Dataflow.Tests.Pipeline;
@@ -85,7 +87,7 @@ public sealed class ProgressTests
     [Fact]
     public void The_reporter_reads_the_rate_on_the_clock_it_is_given()
     {
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider();
         long written = 0;
         var reporter = new ProgressReporter(
             () => (written, 0, written / 1000.0), new RunStatistics(), TimeSpan.Zero, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, null, clock);
@@ -100,15 +102,33 @@ public sealed class ProgressTests
         Assert.Equal((0.0, (TimeSpan?)null), (stalled.LinesPerSecond, stalled.Remaining));
     }
 
-    /// <summary>A clock that moves only when told.</summary>
-    private sealed class ManualClock : TimeProvider
+    [Fact]
+    public async Task The_reporter_reports_each_second_and_logs_each_interval_of_its_clock_then_once_more_at_the_end()
     {
-        private long _ticks;
+        var clock = new FakeTimeProvider();
+        var logs = new RecordingLoggerFactory();
+        var reports = new ProgressChannel();
+        long written = 0;
+        using var end = new CancellationTokenSource();
+        var reporter = new ProgressReporter(
+            () => (written, 0, written / 1000.0), new RunStatistics(), Seconds(2), logs.CreateLogger("progress"), reports, clock);
+        var running = reporter.RunAsync(end.Token);
 
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+        var ticks = new List<RunProgress>();
+        for (var second = 1; second <= 3; second++)
+        {
+            written += 100;
+            clock.Advance(Seconds(1));
+            ticks.Add(await reports.NextAsync());
+        }
 
-        public override long GetTimestamp() => _ticks;
+        await end.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+        var last = await reports.NextAsync();
 
-        public void Advance(TimeSpan by) => _ticks += by.Ticks;
+        Assert.Equal([(Seconds(1), 100L), (Seconds(2), 200L), (Seconds(3), 300L)], ticks.Select(t => (t.Elapsed, t.LinesWritten)));
+        Assert.Equal((Seconds(3), 300L), (last.Elapsed, last.LinesWritten));
+        var logged = Assert.Single(logs.Messages);
+        Assert.StartsWith("Progress: 200 lines written (20.0%)", logged.Message);
     }
 }

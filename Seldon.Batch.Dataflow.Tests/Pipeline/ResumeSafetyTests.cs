@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Seldon.Batch.Dataflow.Pipeline;
 using Seldon.Batch.Dataflow.Server;
+using Seldon.Batch.Dataflow.Transport;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
 namespace Seldon.Batch.Dataflow.Tests.Pipeline;
@@ -310,33 +312,92 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
     [InlineData("grpc")]
     public async Task A_stop_at_once_abandons_requests_in_flight_and_resume_completes_the_output(string transport)
     {
-        // Ten lines that fail without a request, then lines a model answers only after a minute.
-        await WriteInputAsync(Enumerable.Range(0, InputLines).Select(i => i < 10 ? "not json" : Line(i)));
+        await WriteInputAsync(TenFailingLinesFirst);
         var reference = await ReferenceAsync(transport);
-        var side = PartialOutput.SidePathOf(Output);
         await using var stalled = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 60_000 });
         using var graceful = new CancellationTokenSource();
         using var now = new CancellationTokenSource();
-        var run = BatchRun.RunAsync(
-            OptionsFor(stalled, transport) with { Workers = 2, ShutdownTimeout = TimeSpan.FromMinutes(5) }, cancellationToken: graceful.Token, stopNowToken: now.Token);
-
-        // The ten error records reach the file although no line comes after them (the flush does not wait for one).
-        var waited = Task.Delay(TimeSpan.FromSeconds(60));
-        while ((!File.Exists(side) || (await File.ReadAllLinesAsync(side)).Length < 10 || stalled.Statistics.Requests < 2) && !waited.IsCompleted)
-        {
-            await Task.Delay(20);
-        }
+        var stalling = await StallAfterTenErrorRecordsAsync(stalled, transport, graceful.Token, now.Token);
 
         await graceful.CancelAsync();
         await now.CancelAsync();
         // The requests in flight would take a minute and the graceful stop would wait five: only the stop at once ends it.
-        var interrupted = await run.WaitAsync(TimeSpan.FromSeconds(40));
+        var interrupted = await stalling.Run.WaitAsync(TimeSpan.FromSeconds(40));
 
         Assert.Equal(RunOutcome.Interrupted, interrupted.Outcome);
-        Assert.Equal(10, (await File.ReadAllLinesAsync(side)).Length);
+        Assert.Equal(10, (await File.ReadAllLinesAsync(PartialOutput.SidePathOf(Output))).Length);
         var resumed = await BatchRun.RunAsync(OptionsFor(_fixture.Server, transport) with { Resume = true });
         Assert.Equal((RunOutcome.Completed, 10L, 10L), (resumed.Outcome, resumed.ResumedLines, resumed.Failed));
         Assert.Equal(reference.Select(WithoutInstanceId), (await File.ReadAllLinesAsync(Output)).Select(WithoutInstanceId));
+    }
+
+    [Fact]
+    public async Task A_graceful_stop_abandons_the_requests_in_flight_once_the_shutdown_timeout_is_over_on_the_runs_clock()
+    {
+        await WriteInputAsync(TenFailingLinesFirst);
+        await using var stalled = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 60_000 });
+        using var graceful = new CancellationTokenSource();
+        var stalling = await StallAfterTenErrorRecordsAsync(stalled, "rest", graceful.Token, CancellationToken.None);
+
+        await graceful.CancelAsync();
+        // Five minutes of the run's clock later, not of the machine's: the two requests still wait for their answer.
+        Assert.False(stalling.Run.IsCompleted, "the run ended before its shutdown timeout");
+        stalling.Clock.Advance(TimeSpan.FromMinutes(5));
+        var interrupted = await stalling.Run.WaitAsync(TimeSpan.FromSeconds(40));
+
+        Assert.Equal((RunOutcome.Interrupted, 10L, 2L), (interrupted.Outcome, interrupted.Instances, stalled.Statistics.Requests));
+        Assert.Equal(stalling.Elapsed + TimeSpan.FromMinutes(5), interrupted.Elapsed);
+        Assert.Equal(10, (await File.ReadAllLinesAsync(PartialOutput.SidePathOf(Output))).Length);
+    }
+
+    /// <summary>Ten lines that fail without a request, then lines a model answers.</summary>
+    private static IEnumerable<string> TenFailingLinesFirst => Enumerable.Range(0, InputLines).Select(i => i < 10 ? "not json" : Line(i));
+
+    /// <summary>Starts a run on a fake clock over <see cref="TenFailingLinesFirst"/>, whose other lines
+    /// <paramref name="stalled"/> answers only after a minute, and returns once the ten error records are in the side
+    /// file and two requests are on the wire: the side file is flushed each second of the run's clock although no line
+    /// comes after them, and progress is reported on each of those seconds.</summary>
+    private async Task<(Task<RunSummary> Run, FakeTimeProvider Clock, TimeSpan Elapsed)> StallAfterTenErrorRecordsAsync(
+        DemoModelServer stalled, string transport, CancellationToken graceful, CancellationToken now)
+    {
+        var clock = new FakeTimeProvider();
+        var reports = new ProgressChannel();
+        var options = OptionsFor(stalled, transport) with { Workers = 2, ShutdownTimeout = TimeSpan.FromMinutes(5), Timeout = TimeSpan.FromMinutes(10) };
+        var client = PredictionClients.CreateTransport(options.Transport, options.ToEndpoint());
+        var run = BatchRun.RunAsync(options, client, clock, null, graceful, reports, now);
+        _ = run.ContinueWith(_ => client.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+
+        var waited = Task.Delay(TimeSpan.FromSeconds(60));
+        while (stalled.Statistics.Requests < 2 && !waited.IsCompleted)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(2, stalled.Statistics.Requests);
+        // The error records cross the network on the machine's time, however slowly a busy machine runs it: each second
+        // of the run's clock gets its report, until one says they are written.
+        var elapsed = TimeSpan.Zero;
+        var deadline = Task.Delay(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            elapsed += TimeSpan.FromSeconds(1);
+            var report = await reports.NextAsync();
+            Assert.Equal(elapsed, report.Elapsed);
+            if (report.LinesWritten == 10)
+            {
+                break;
+            }
+
+            Assert.False(deadline.IsCompleted, "the ten error records were not written");
+            await Task.Delay(20);
+        }
+
+        // The flush of the next second writes what the writer held when the report was taken.
+        clock.Advance(TimeSpan.FromSeconds(1));
+        elapsed += TimeSpan.FromSeconds(1);
+        Assert.Equal(10, (await File.ReadAllLinesAsync(PartialOutput.SidePathOf(Output))).Length);
+        return (run, clock, elapsed);
     }
 
     [Fact]

@@ -150,7 +150,10 @@ public sealed class RunLifecycleTests : IClassFixture<DemoServerFixture>, IDispo
     [Fact]
     public async Task A_failure_count_over_the_limit_stops_the_run_early()
     {
-        var options = await FilesAsync(Options(_fixture.Server, "rest") with { Workers = 1, MaxFailures = FailureLimit.OfCount(3) }, 500, i => i % 10 == 5 ? "oops" : $"[[{i}]]");
+        // Answers take 5 ms: on a busy machine a model that answers at once lets the network produce all 500 results
+        // before the writer reaches the fourth failure, and results already produced are written.
+        await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 5 });
+        var options = await FilesAsync(Options(slow, "rest") with { Workers = 1, MaxFailures = FailureLimit.OfCount(3) }, 500, i => i % 10 == 5 ? "oops" : $"[[{i}]]");
 
         var summary = await BatchRun.RunAsync(options);
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.Logging;
@@ -14,12 +13,19 @@ namespace Seldon.Batch.Dataflow.Pipeline;
 /// leaves a valid prefix that <c>--resume</c> continues.</summary>
 public static class BatchRun
 {
-    /// <summary>Validates <paramref name="options"/>, runs the batch and returns what happened.</summary>
+    /// <summary>Validates <paramref name="options"/>, runs the batch and returns what happened. A run never throws
+    /// for its endpoint or a stop: <see cref="RunSummary.Outcome"/> says how it ended.</summary>
     /// <param name="options">The run's settings.</param>
     /// <param name="loggerFactory">Where the run logs; nothing is logged when null.</param>
-    /// <param name="cancellationToken">Asks for a graceful stop (see the other overload).</param>
-    /// <param name="progress">Told about progress about once a second.</param>
-    /// <param name="stopNowToken">Ends the run at once (see the other overload).</param>
+    /// <param name="cancellationToken">Asks for a graceful stop: reading stops, requests in flight get
+    /// <see cref="BatchOptions.ShutdownTimeout"/> to finish, the prefix is kept and the summary says
+    /// <see cref="RunOutcome.Interrupted"/> (no exception is thrown).</param>
+    /// <param name="progress">Told about progress about once a second, and once more when the run ends.</param>
+    /// <param name="stopNowToken">Ends the run at once (a second Ctrl-C): reading stops, requests in flight are
+    /// abandoned, the lines already answered are written and flushed, and the summary says
+    /// <see cref="RunOutcome.Interrupted"/>; the side file is a valid prefix <see cref="BatchOptions.Resume"/> continues.</param>
+    /// <exception cref="InvalidBatchOptionsException">A setting is invalid, or <see cref="BatchOptions.Resume"/> or
+    /// <see cref="BatchOptions.RetryFailed"/> found an output that belongs to another input.</exception>
     public static async Task<RunSummary> RunAsync(
         BatchOptions options,
         ILoggerFactory? loggerFactory = null,
@@ -30,25 +36,17 @@ public static class BatchRun
         options.Validate();
         // The bare transport: the block applies the options' retries, breaker and worker bound itself.
         using var client = PredictionClients.CreateTransport(options.Transport, options.ToEndpoint());
-        return await RunAsync(options, client, loggerFactory, cancellationToken, progress, stopNowToken).ConfigureAwait(false);
+        return await RunAsync(options, client, TimeProvider.System, loggerFactory, cancellationToken, progress, stopNowToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs the batch through the given <paramref name="client"/> (not disposed here).</summary>
-    /// <param name="options">The run's settings.</param>
-    /// <param name="client">Where requests go.</param>
-    /// <param name="loggerFactory">Where the run logs; nothing is logged when null.</param>
-    /// <param name="cancellationToken">Asks for a graceful stop: reading stops, requests in flight get
-    /// <see cref="BatchOptions.ShutdownTimeout"/> to finish, the prefix is kept and the summary says
-    /// <see cref="RunOutcome.Interrupted"/> (no exception is thrown).</param>
-    /// <param name="progress">Told about progress about once a second, and once more when the run ends.</param>
-    /// <param name="stopNowToken">Ends the run at once (a second Ctrl-C): reading stops, requests in flight are
-    /// abandoned, the lines already answered are written and flushed, and the summary says
-    /// <see cref="RunOutcome.Interrupted"/>; the side file is a valid prefix <c>--resume</c> continues.</param>
-    /// <exception cref="InvalidBatchOptionsException">A setting is invalid, or <see cref="BatchOptions.Resume"/> or
-    /// <see cref="BatchOptions.RetryFailed"/> found an output that belongs to another input.</exception>
-    public static async Task<RunSummary> RunAsync(
+    /// <summary>Runs the batch through the given <paramref name="client"/> (not disposed here), on the clock
+    /// <paramref name="time"/>: the run's elapsed time, the progress ticks, the side file's flushes and the shutdown
+    /// timeout after a graceful stop count on it (tests give a fake one). The other parameters are the public
+    /// overload's.</summary>
+    internal static async Task<RunSummary> RunAsync(
         BatchOptions options,
         IPredictionClient client,
+        TimeProvider time,
         ILoggerFactory? loggerFactory = null,
         CancellationToken cancellationToken = default,
         IProgress<RunProgress>? progress = null,
@@ -57,28 +55,16 @@ public static class BatchRun
         options.Validate();
         loggerFactory ??= NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger(typeof(BatchRun).FullName!);
-        var clock = Stopwatch.StartNew();
+        var started = time.GetTimestamp();
         // Storage says where the bytes come from and go to; the plan says which of them this run keeps and sends.
-        RunStorage? prepared = null;
-        ResumePlan plan;
-        try
-        {
-            prepared = await RunStorage.PrepareAsync(options, logger, cancellationToken).ConfigureAwait(false);
-            plan = await ResumePlan.PrepareAsync(options, prepared, logger, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        if (await PrepareAsync(options, logger, cancellationToken).ConfigureAwait(false) is not { } prepared)
         {
             // Stopped while the storage or a large side file or output was being checked: nothing was changed or sent.
-            prepared?.Dispose();
             return await FinishAsync(options, new RunSummary { Outcome = RunOutcome.Interrupted, StopReason = "interrupted" }, logger, null).ConfigureAwait(false);
         }
-        catch
-        {
-            prepared?.Dispose();
-            throw;
-        }
 
-        using var storage = prepared;
+        using var storage = prepared.Storage;
+        var plan = prepared.Plan;
 
         if (plan.NothingToDo)
         {
@@ -101,34 +87,66 @@ public static class BatchRun
             BatchOptions.Name(options.DataType), BatchOptions.Name(options.PayloadType), BatchOptions.Name(options.Method), options.Workers, options.BatchSize, batchId);
 
         var stats = new RunStatistics();
-        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var abort = new CancellationTokenSource();
-        // A stop asked from outside lets requests in flight finish within the grace period, then drops them.
-        using var graceful = cancellationToken.Register(() =>
-        {
-            logger.LogWarning("Stopping: no more lines are read; requests in flight have {Seconds} s to finish", options.ShutdownTimeout.TotalSeconds);
-            abort.CancelAfter(options.ShutdownTimeout);
-        });
-        using var immediate = stopNowToken.Register(() =>
-        {
-            logger.LogWarning("Stopping at once: requests in flight are abandoned; the lines already answered are written");
-            stopReading.Cancel();
-            abort.Cancel();
-        });
-        // The policy's stops (endpoint failures, --max-failures) end the lines in flight too: none of them will be kept.
-        using var stop = new StopPolicy(options, cancellationToken, reason =>
-        {
-            logger.LogError("Stopping the run: {Reason}", reason);
-            stopReading.Cancel();
-            abort.Cancel();
-        });
-        var block = PredictionBlock.CreateNumbered(options with { BatchId = batchId }, client, stats, loggerFactory, abort.Token, stop);
+        using var stops = new RunStops(options, cancellationToken, stopNowToken, logger, time);
+        var stop = stops.Policy;
+        var block = PredictionBlock.CreateNumbered(options with { BatchId = batchId }, client, stats, loggerFactory, stops.Abort, stop);
         var position = new LineReader.ReadPosition();
         // Opened whatever a stop asks meanwhile: the reading loop below hears of it at once.
         await using var input = await storage.Input.OpenAsync(storage.Version, storage.Range.Start, storage.Range.End, CancellationToken.None).ConfigureAwait(false);
-        var output = new SideFileWriter(await plan.OpenOutputAsync(batchId, CancellationToken.None).ConfigureAwait(false), TimeProvider.System);
+        var output = new SideFileWriter(await plan.OpenOutputAsync(batchId, CancellationToken.None).ConfigureAwait(false), time);
+        var writer = WriterOf(output, stop, stats, logger);
+        block.LinkTo(writer, new DataflowLinkOptions { PropagateCompletion = true });
+        // If the writer fails (disk full, say), nothing drains the network: stop reading instead of waiting forever.
+        _ = writer.Completion.ContinueWith(_ => stops.StopReading(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        using var reporting = new CancellationTokenSource();
+        var reporter = new ProgressReporter(
+            () => (plan.LinesWritten(output.Lines), plan.Failed(stats.Failed), plan.Fraction(output.Lines, position.Lines, input.Consumed, input.Length)),
+            stats, options.ProgressInterval, logger, progress, time).RunAsync(reporting.Token);
+
+        var readFailure = await SendAsync(plan.LinesToSendAsync(input.Decoded, position, stops.Reading), block, stops.Reading).ConfigureAwait(false);
+        try
+        {
+            await writer.Completion.ConfigureAwait(false);
+        }
+        finally
+        {
+            await output.DisposeAsync().ConfigureAwait(false);
+            await reporting.CancelAsync().ConfigureAwait(false);
+            await reporter.ConfigureAwait(false);
+        }
+
+        readFailure?.Throw();
+        var summary = await ConcludeAsync(stats.ToSummary(time.GetElapsedTime(started), plan.UnfinishedPath), stops, plan, storage, batchId, output.Lines, stats, logger).ConfigureAwait(false);
+        return await FinishAsync(options, plan.Account(summary), logger, storage).ConfigureAwait(false);
+    }
+
+    /// <summary>The run's storage and plan, or null when a graceful stop came while they were being prepared.</summary>
+    private static async Task<(RunStorage Storage, ResumePlan Plan)?> PrepareAsync(BatchOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        RunStorage? storage = null;
+        try
+        {
+            storage = await RunStorage.PrepareAsync(options, logger, cancellationToken).ConfigureAwait(false);
+            return (storage, await ResumePlan.PrepareAsync(options, storage, logger, cancellationToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            storage?.Dispose();
+            return null;
+        }
+        catch
+        {
+            storage?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The last stage: writes each result to the side file, logs the first error records and tells the policy
+    /// of each, which may stop the run (<c>--max-failures</c>).</summary>
+    private static ActionBlock<InstanceResult> WriterOf(SideFileWriter output, StopPolicy stop, RunStatistics stats, ILogger logger)
+    {
         var failuresLogged = 0;
-        var writer = new ActionBlock<InstanceResult>(
+        return new ActionBlock<InstanceResult>(
             result =>
             {
                 output.WriteLine(result.Line);
@@ -145,76 +163,68 @@ public static class BatchRun
                 stop.LineWritten(result, stats);
             },
             new ExecutionDataflowBlockOptions { BoundedCapacity = 1024, MaxDegreeOfParallelism = 1 });
-        block.LinkTo(writer, new DataflowLinkOptions { PropagateCompletion = true });
-        // If the writer fails (disk full, say), nothing drains the network: stop reading instead of waiting forever.
-        _ = writer.Completion.ContinueWith(_ => stopReading.Cancel(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-        using var reporting = new CancellationTokenSource();
-        var reporter = new ProgressReporter(
-            () => (plan.LinesWritten(output.Lines), plan.Failed(stats.Failed), plan.Fraction(output.Lines, position.Lines, input.Consumed, input.Length)),
-            stats, options.ProgressInterval, logger, progress, TimeProvider.System).RunAsync(reporting.Token);
+    }
 
-        ExceptionDispatchInfo? readFailure = null;
+    /// <summary>Sends the lines into the block until they end or <paramref name="reading"/> stops them, then completes
+    /// it, so that what was sent drains. Returns the input's failure (read error, input changed mid-run), which fails
+    /// the run once the lines read are written.</summary>
+    private static async Task<ExceptionDispatchInfo?> SendAsync(
+        IAsyncEnumerable<InputLine> lines, ITargetBlock<InputLine> block, CancellationToken reading)
+    {
         try
         {
-            await foreach (var line in plan.LinesToSendAsync(input.Decoded, position, stopReading.Token).ConfigureAwait(false))
+            await foreach (var line in lines.ConfigureAwait(false))
             {
-                if (!await block.SendAsync(line, stopReading.Token).ConfigureAwait(false))
+                if (!await block.SendAsync(line, reading).ConfigureAwait(false))
                 {
                     break;
                 }
             }
         }
-        catch (OperationCanceledException) when (stopReading.IsCancellationRequested)
+        catch (OperationCanceledException) when (reading.IsCancellationRequested)
         {
             // Stopped from outside, by the failure policy or by a failed writer: what was sent still drains.
         }
         catch (IOException ex)
         {
-            // The input failed (or changed) mid-run: what was read still drains into the partial output, then the run fails.
-            readFailure = ExceptionDispatchInfo.Capture(ex);
+            return ExceptionDispatchInfo.Capture(ex);
         }
         finally
         {
             block.Complete();
         }
 
-        try
-        {
-            await writer.Completion.ConfigureAwait(false);
-        }
-        finally
-        {
-            await output.DisposeAsync().ConfigureAwait(false);
-            await reporting.CancelAsync().ConfigureAwait(false);
-            await reporter.ConfigureAwait(false);
-        }
+        return null;
+    }
 
-        readFailure?.Throw();
-        var summary = stats.ToSummary(clock.Elapsed, plan.UnfinishedPath);
-        var interrupted = cancellationToken.IsCancellationRequested || stopNowToken.IsCancellationRequested;
-
-        if (stop.Reason is { } reason)
+    /// <summary>How the run ended: stopped by the policy or interrupted (the partial output stays for
+    /// <c>--resume</c>), or completed (the output is published, and <c>--max-failures</c> judged once more).</summary>
+    private static async Task<RunSummary> ConcludeAsync(
+        RunSummary summary, RunStops stops, ResumePlan plan, RunStorage storage, string batchId, long written, RunStatistics stats, ILogger logger)
+    {
+        if (stops.Policy.Reason is { } reason)
         {
             summary = summary with { Outcome = RunOutcome.Stopped, StopReason = reason };
             plan.Abandon(logger, summary);
+            return summary;
         }
-        else if (interrupted)
+
+        if (stops.Interrupted)
         {
             summary = summary with { Outcome = RunOutcome.Interrupted, StopReason = "interrupted" };
             plan.Abandon(logger, summary);
-        }
-        else
-        {
-            await plan.CompleteAsync(batchId, output.Lines, CancellationToken.None).ConfigureAwait(false);
-            summary = summary with { OutputPath = storage.Output.Location.ToString() };
-            if (stop.FinalCheck(stats) is { } tooMany)
-            {
-                summary = summary with { Outcome = RunOutcome.Stopped, StopReason = tooMany };
-                logger.LogError("The run completed but {Reason}", summary.StopReason);
-            }
+            return summary;
         }
 
-        return await FinishAsync(options, plan.Account(summary), logger, storage).ConfigureAwait(false);
+        await plan.CompleteAsync(batchId, written, CancellationToken.None).ConfigureAwait(false);
+        summary = summary with { OutputPath = storage.Output.Location.ToString() };
+        if (stops.Policy.FinalCheck(stats) is { } tooMany)
+        {
+            summary = summary with { Outcome = RunOutcome.Stopped, StopReason = tooMany };
+            logger.LogError("The run completed but {Reason}", summary.StopReason);
+        }
+
+        return summary;
     }
 
     private static async Task<RunSummary> FinishAsync(BatchOptions options, RunSummary summary, ILogger logger, RunStorage? storage)

@@ -7,7 +7,7 @@ namespace Seldon.Batch.Dataflow.Pipeline;
 public readonly record struct FailureLimit
 {
     /// <summary>A share is judged only once this many lines are done, so one early failure does not stop a run.</summary>
-    public const int MinimumSampleForShare = 100;
+    internal const int MinimumSampleForShare = 100;
 
     private FailureLimit(long? count, double? percent)
     {
@@ -31,12 +31,13 @@ public readonly record struct FailureLimit
     public static FailureLimit OfCount(long count) =>
         count >= 0 ? new(count, null) : throw new ArgumentOutOfRangeException(nameof(count), "a failure count cannot be negative");
 
-    /// <summary>A limit of <paramref name="percent"/> percent of the lines processed.</summary>
+    /// <summary>A limit of <paramref name="percent"/> percent of the lines processed: judged once at least 100 lines are
+    /// done, so one early failure does not stop a run, and at the end of a run however few lines it had.</summary>
     public static FailureLimit OfPercent(double percent) =>
         percent is >= 0 and <= 100 ? new(null, percent) : throw new ArgumentOutOfRangeException(nameof(percent), "a failure share is between 0% and 100%");
 
     /// <summary>Reads "N" or "N%"; empty means no limit. Returns false for anything else.</summary>
-    public static bool TryParse(string? text, out FailureLimit limit)
+    internal static bool TryParse(string? text, out FailureLimit limit)
     {
         limit = None;
         text = text?.Trim();
@@ -67,7 +68,7 @@ public readonly record struct FailureLimit
 
     /// <summary>Whether <paramref name="failed"/> of <paramref name="processed"/> lines is over the limit;
     /// with <paramref name="final"/>, a share is judged however few lines there were.</summary>
-    public bool IsExceeded(long failed, long processed, bool final)
+    internal bool IsExceeded(long failed, long processed, bool final)
     {
         if (Count is { } count)
         {

@@ -4,7 +4,8 @@ using Seldon.Batch.Dataflow.Transport;
 
 namespace Seldon.Batch.Dataflow.Pipeline;
 
-/// <summary>Counters shared by the stages of a running network; thread-safe.</summary>
+/// <summary>Live counters of a running <see cref="PredictionBlock"/>: pass one to <see cref="PredictionBlock.Create"/>
+/// and read it while the block runs (a progress display, a health check); thread-safe.</summary>
 public sealed class RunStatistics
 {
     private readonly ConcurrentDictionary<string, long> _failuresByKind = new(StringComparer.Ordinal);
@@ -78,7 +79,7 @@ public sealed class RunStatistics
     }
 
     /// <summary>A summary of the counters now.</summary>
-    public RunSummary ToSummary(TimeSpan elapsed, string? outputPath = null) => new()
+    internal RunSummary ToSummary(TimeSpan elapsed, string? outputPath = null) => new()
     {
         Instances = Instances,
         Succeeded = Succeeded,

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 
 namespace Seldon.Batch.Dataflow.Pipeline;
 
-/// <summary>What a run did.</summary>
+/// <summary>What a file run did: the result of a <see cref="BatchRun"/>.</summary>
 public sealed record RunSummary
 {
     /// <summary>How the run ended.</summary>
@@ -61,7 +61,7 @@ public sealed record RunSummary
     public double InstancesPerSecond => Elapsed > TimeSpan.Zero ? Instances / Elapsed.TotalSeconds : 0;
 
     /// <summary>The summary as JSON (what <c>--summary-path</c> writes).</summary>
-    public string ToJson()
+    internal string ToJson()
     {
         var failures = new JsonObject();
         foreach (var (kind, count) in FailuresByKind)
@@ -96,7 +96,7 @@ public sealed record RunSummary
     }
 
     /// <summary>The summary for people, one figure per line (what <c>-b</c> prints).</summary>
-    public string ToText()
+    internal string ToText()
     {
         var c = CultureInfo.InvariantCulture;
         var lines = new List<string>

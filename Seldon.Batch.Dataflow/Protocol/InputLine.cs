@@ -3,4 +3,4 @@ namespace Seldon.Batch.Dataflow.Protocol;
 /// <summary>One line of the input file and its 0-based position, which becomes <c>batch_index</c>.</summary>
 /// <param name="Index">The 0-based line number.</param>
 /// <param name="Text">The line without its line terminator.</param>
-public readonly record struct InputLine(long Index, string Text);
+internal readonly record struct InputLine(long Index, string Text);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
@@ -24,20 +23,28 @@ internal sealed partial class EndpointBreaker
     private readonly ILogger _logger;
     private readonly TimeSpan _maxOutage;
     private readonly TimeSpan _waitReady;
-    private readonly long _started = Stopwatch.GetTimestamp();
+    private readonly TimeProvider _time;
+    private readonly long _started;
     private readonly object _lock = new();
     private TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _lastReached = -1;
     private long _opened;
     private PredictionFailure? _lastOutage;
 
-    public EndpointBreaker(RetrySettings settings, ILogger logger)
+    /// <param name="settings">The outage budget (<see cref="RetrySettings.MaxOutage"/>, <see cref="RetrySettings.WaitReady"/>)
+    /// and the workers, which size the circuit's sample.</param>
+    /// <param name="logger">Told when the circuit opens, probes and closes.</param>
+    /// <param name="time">The clock of the budget, of the circuit's breaks (Polly's breaker runs on it too) and of the
+    /// wait at the gate; the system's when null.</param>
+    public EndpointBreaker(RetrySettings settings, ILogger logger, TimeProvider? time = null)
     {
         _logger = logger;
+        _time = time ?? TimeProvider.System;
+        _started = _time.GetTimestamp();
         _maxOutage = settings.MaxOutage;
         _waitReady = settings.WaitReady;
         _closed.SetResult();
-        _pipeline = new ResiliencePipelineBuilder<PredictionResponse>()
+        _pipeline = new ResiliencePipelineBuilder<PredictionResponse> { TimeProvider = _time }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<PredictionResponse>
             {
                 FailureRatio = 0.5,
@@ -71,7 +78,10 @@ internal sealed partial class EndpointBreaker
 
     /// <summary>Whether the run is still in its <c>--wait-ready</c> window, with nothing answered yet: failures that
     /// stop a run (a 404 while the deployment is being created) are waited out like an outage.</summary>
-    public bool WaitingForReady => !ModelReached && _waitReady > TimeSpan.Zero && Stopwatch.GetElapsedTime(_started) < _waitReady;
+    public bool WaitingForReady => !ModelReached && _waitReady > TimeSpan.Zero && _time.GetElapsedTime(_started) < _waitReady;
+
+    /// <summary>Now on the breaker's clock: what <see cref="OutageBudgetSpent"/> takes as when a request began failing.</summary>
+    public long Now => _time.GetTimestamp();
 
     /// <summary>The last outage failure, for the reason of a run that gave up waiting.</summary>
     public PredictionFailure? LastOutage => Volatile.Read(ref _lastOutage);
@@ -89,7 +99,7 @@ internal sealed partial class EndpointBreaker
     {
         if (response.Failure is null || response.Failure.Kind == PredictionFailureKind.Line)
         {
-            Volatile.Write(ref _lastReached, Stopwatch.GetTimestamp());
+            Volatile.Write(ref _lastReached, _time.GetTimestamp());
         }
         else if (CountsAsOutage(response.Failure) || !response.Failure.ReachedServer)
         {
@@ -111,7 +121,7 @@ internal sealed partial class EndpointBreaker
         {
             try
             {
-                await closed.WaitAsync(longest, cancellationToken).ConfigureAwait(false);
+                await closed.WaitAsync(longest, _time, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -122,21 +132,21 @@ internal sealed partial class EndpointBreaker
 
     /// <summary>Why waiting for the endpoint must end, or null while the budget lasts: nothing answered within the
     /// first seconds of the run (or <c>--wait-ready</c>), or this request has found the endpoint down since
-    /// <paramref name="requestFailingSince"/> for longer than <c>--max-outage</c>.</summary>
+    /// <paramref name="requestFailingSince"/> (a timestamp of <see cref="Now"/>) for longer than <c>--max-outage</c>.</summary>
     public string? OutageBudgetSpent(long requestFailingSince)
     {
-        var now = Stopwatch.GetTimestamp();
+        var now = _time.GetTimestamp();
         var reached = Volatile.Read(ref _lastReached);
         if (reached < 0)
         {
             var limit = _waitReady > TimeSpan.Zero ? _waitReady : (UnreachableAfter < _maxOutage ? UnreachableAfter : _maxOutage);
-            return Stopwatch.GetElapsedTime(_started, now) > limit
+            return _time.GetElapsedTime(_started, now) > limit
                 ? $"nothing answered in the first {limit.TotalSeconds:0.#} s{(_waitReady > TimeSpan.Zero ? " (--wait-ready)" : "")} (is --host right?)"
                 : null;
         }
 
         // The request's own clock: the one failing longest gives up first, and the stop then ends the others' wait.
-        var waited = Stopwatch.GetElapsedTime(requestFailingSince, now);
+        var waited = _time.GetElapsedTime(requestFailingSince, now);
         return waited > _maxOutage
             ? $"no answer for {waited.TotalSeconds:0.#} s, more than --max-outage {_maxOutage.TotalSeconds:0.#} s"
             : null;
@@ -149,7 +159,7 @@ internal sealed partial class EndpointBreaker
             if (_closed.Task.IsCompleted)
             {
                 _closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _opened = Stopwatch.GetTimestamp();
+                _opened = _time.GetTimestamp();
                 LogOpened(_logger, LastOutage?.Detail ?? "outage", breakDuration.TotalSeconds);
                 return;
             }
@@ -168,7 +178,7 @@ internal sealed partial class EndpointBreaker
 
         if (closed.TrySetResult())
         {
-            LogClosed(_logger, Stopwatch.GetElapsedTime(_opened).TotalSeconds);
+            LogClosed(_logger, _time.GetElapsedTime(_opened).TotalSeconds);
         }
     }
 

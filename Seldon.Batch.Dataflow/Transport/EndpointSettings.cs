@@ -31,5 +31,5 @@ public sealed partial record EndpointSettings
     public int MaxMessageBytes { get; init; } = 4 * 1024 * 1024;
 
     /// <summary>Whether the connection is encrypted: asked for, or implied by a token as in the original.</summary>
-    public bool IsSecure => UseSsl || Token.Length > 0 || Host.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+    internal bool IsSecure => UseSsl || Token.Length > 0 || Host.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 }

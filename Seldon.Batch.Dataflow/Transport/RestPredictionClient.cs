@@ -46,7 +46,7 @@ public sealed partial class RestPredictionClient : IPredictionClient
     }
 
     /// <summary>The URL predictions are sent to.</summary>
-    public Uri PredictUrl => new(_route.BaseAddress, _route.PredictPath);
+    internal Uri PredictUrl => new(_route.BaseAddress, _route.PredictPath);
 
     /// <inheritdoc />
     public async Task<PredictionResponse> SendAsync(PredictionRequest request, CancellationToken cancellationToken)
