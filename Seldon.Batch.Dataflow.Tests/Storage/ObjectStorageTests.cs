@@ -213,7 +213,8 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
 
         var refused = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options with { RetryFailed = true }));
 
-        Assert.Contains("--retry-failed works on a local output file of a whole run", refused.Message);
+        Assert.StartsWith("RetryFailed works on a local output file of a whole run", refused.Message);
+        Assert.Equal(nameof(BatchOptions.RetryFailed), refused.Property);
         Assert.Equal(before, await _s3.GetAsync(bucket, "out.txt"));
     }
 
@@ -253,7 +254,8 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
 
         var error = Assert.Throws<InvalidBatchOptionsException>(() => options.Validate());
 
-        Assert.Contains("--input-data-path", error.Message);
+        Assert.StartsWith("InputDataPath: ", error.Message);
+        Assert.Equal(nameof(BatchOptions.InputDataPath), error.Property);
         Assert.Contains(message, error.Message);
     }
 

@@ -28,8 +28,8 @@ public static class BatchRun
         CancellationToken stopNowToken = default)
     {
         options.Validate();
-        // The bare transport: the block applies the options' retries, breaker and worker bound itself.
-        using var client = PredictionClients.CreateTransport(options.Transport, options.ToEndpoint());
+        // The client sends each request once: the block applies the options' retries, breaker and worker bound to it.
+        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint());
         return await RunAsync(options, client, loggerFactory, cancellationToken, progress, stopNowToken).ConfigureAwait(false);
     }
 
@@ -86,7 +86,7 @@ public static class BatchRun
         }
 
         // Open Inference: the model's readiness and metadata before the first line (an unknown model stops the run here).
-        (options, var modelProblem) = await ModelCheck.PrepareAsync(options, client, logger, cancellationToken).ConfigureAwait(false);
+        var (blockOptions, modelProblem) = await ModelCheck.PrepareAsync(options.ToBlockOptions(), options.EffectiveModelName, client, logger, cancellationToken).ConfigureAwait(false);
         if (modelProblem is not null)
         {
             logger.LogError("Stopping the run: {Reason}", modelProblem);
@@ -116,13 +116,13 @@ public static class BatchRun
             abort.Cancel();
         });
         // The policy's stops (endpoint failures, --max-failures) end the lines in flight too: none of them will be kept.
-        using var stop = new StopPolicy(options, cancellationToken, reason =>
+        using var stop = new StopPolicy(options.MaxFailures, options.Host, cancellationToken, reason =>
         {
             logger.LogError("Stopping the run: {Reason}", reason);
             stopReading.Cancel();
             abort.Cancel();
         });
-        var block = PredictionBlock.CreateNumbered(options with { BatchId = batchId }, client, stats, loggerFactory, abort.Token, stop);
+        var block = PredictionBlock.CreateNumbered(blockOptions with { BatchId = batchId }, client, stats, loggerFactory, abort.Token, stop);
         var position = new LineReader.ReadPosition();
         // Opened whatever a stop asks meanwhile: the reading loop below hears of it at once.
         await using var input = await storage.Input.OpenAsync(storage.Version, storage.Range.Start, storage.Range.End, CancellationToken.None).ConfigureAwait(false);
