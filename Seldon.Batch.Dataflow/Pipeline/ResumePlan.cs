@@ -141,7 +141,10 @@ internal sealed class ResumePlan
         }
         catch (StorageException ex) when (ex.IsSettingsProblem)
         {
-            throw new InvalidBatchOptionsException(ex.Message);
+            // The partial output cannot be continued (an upload's checkpoint that is damaged or expired): storage says
+            // why, the run says which setting asked for it.
+            throw InvalidBatchOptionsException.About([nameof(options.Resume)], name =>
+                $"{name(nameof(options.Resume))}: {ex.Message}; run without {name(nameof(options.Resume))} to start over");
         }
 
         var batchId = point.BatchId ?? record?.BatchId;
