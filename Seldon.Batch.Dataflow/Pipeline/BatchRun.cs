@@ -29,11 +29,14 @@ public static class BatchRun
     {
         options.Validate();
         // The client sends each request once: the block applies the options' retries, breaker and worker bound to it.
-        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint());
-        return await RunAsync(options, client, loggerFactory, cancellationToken, progress, stopNowToken).ConfigureAwait(false);
+        using var client = PredictionClients.CreateInspector(options.Transport, options.ToEndpoint());
+        return await RunAsync(options, client, client, loggerFactory, cancellationToken, progress, stopNowToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs the batch through the given <paramref name="client"/> (not disposed here).</summary>
+    /// <summary>Runs the batch through the given <paramref name="client"/> (not disposed here), which sends each request
+    /// once: the run applies the options' retries, breaker, pacing and worker bound to it. The options' endpoint settings
+    /// are not used, and an Open Inference model is not asked for its readiness and metadata first: set
+    /// <see cref="BatchOptions.InputName"/> and <see cref="BatchOptions.Datatype"/> for array lines.</summary>
     /// <param name="options">The run's settings.</param>
     /// <param name="client">Where requests go.</param>
     /// <param name="loggerFactory">Where the run logs; nothing is logged when null.</param>
@@ -46,13 +49,25 @@ public static class BatchRun
     /// <see cref="RunOutcome.Interrupted"/>; the side file is a valid prefix <c>--resume</c> continues.</param>
     /// <exception cref="InvalidBatchOptionsException">A setting is invalid, or <see cref="BatchOptions.Resume"/> or
     /// <see cref="BatchOptions.RetryFailed"/> found an output that belongs to another input.</exception>
-    public static async Task<RunSummary> RunAsync(
+    public static Task<RunSummary> RunAsync(
         BatchOptions options,
         IPredictionClient client,
         ILoggerFactory? loggerFactory = null,
         CancellationToken cancellationToken = default,
         IProgress<RunProgress>? progress = null,
-        CancellationToken stopNowToken = default)
+        CancellationToken stopNowToken = default) =>
+        RunAsync(options, client, inspector: null, loggerFactory, cancellationToken, progress, stopNowToken);
+
+    /// <summary>The run; <paramref name="inspector"/> (the run's own client) asks an Open Inference model's readiness and
+    /// metadata before the first line, none when the caller gave the client.</summary>
+    private static async Task<RunSummary> RunAsync(
+        BatchOptions options,
+        IPredictionClient client,
+        IModelInspector? inspector,
+        ILoggerFactory? loggerFactory,
+        CancellationToken cancellationToken,
+        IProgress<RunProgress>? progress,
+        CancellationToken stopNowToken)
     {
         options.Validate();
         loggerFactory ??= NullLoggerFactory.Instance;
@@ -86,7 +101,7 @@ public static class BatchRun
         }
 
         // Open Inference: the model's readiness and metadata before the first line (an unknown model stops the run here).
-        var (blockOptions, modelProblem) = await ModelCheck.PrepareAsync(options.ToBlockOptions(), options.EffectiveModelName, client, logger, cancellationToken).ConfigureAwait(false);
+        var (blockOptions, modelProblem) = await ModelCheck.PrepareAsync(options.ToBlockOptions(), options.EffectiveModelName, inspector, logger, cancellationToken).ConfigureAwait(false);
         if (modelProblem is not null)
         {
             logger.LogError("Stopping the run: {Reason}", modelProblem);

@@ -10,16 +10,16 @@ namespace Seldon.Batch.Dataflow.Pipeline;
 internal static class ModelCheck
 {
     /// <summary>The block's options to run with, or why the run must not start (an unknown model: no line could succeed).
-    /// A client that cannot be asked (one the caller made) leaves the options as they are.</summary>
+    /// Without an inspector (a run through the caller's own client) the options stay as they are.</summary>
     /// <param name="options">The block's options: the input's name and datatype are filled from the metadata.</param>
     /// <param name="model">The model's name, for the log.</param>
-    /// <param name="client">The run's client.</param>
+    /// <param name="inspector">The run's own client, which can ask; null when the run was given a client.</param>
     /// <param name="logger">Where the model's state is logged.</param>
     /// <param name="ct">Stops asking.</param>
     public static async Task<(PredictionBlockOptions Options, string? StopReason)> PrepareAsync(
-        PredictionBlockOptions options, string model, IPredictionClient client, ILogger logger, CancellationToken ct)
+        PredictionBlockOptions options, string model, IModelInspector? inspector, ILogger logger, CancellationToken ct)
     {
-        if (options.Protocol != InferenceProtocol.V2 || client is not IModelInspector inspector)
+        if (options.Protocol != InferenceProtocol.V2 || inspector is null)
         {
             return (options, null);
         }
