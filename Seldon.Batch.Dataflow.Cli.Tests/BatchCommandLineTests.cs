@@ -360,12 +360,6 @@ public sealed class BatchCommandLineTests : IDisposable
         Assert.Contains("'abc'", line);
     }
 
-    [Fact]
-    public async Task Missing_deployment_name_is_refused()
-    {
-        await AssertRefusedAsync("--deployment-name", null, "-i", _input, "-o", _output);
-    }
-
     [Theory]
     [InlineData("--outage-mode", "sometimes", "--outage-mode: 'sometimes' is not one of reset, 503")]
     [InlineData("--refuse-status", "404", "400 (bad data) or 500")]
@@ -419,6 +413,41 @@ public sealed class BatchCommandLineTests : IDisposable
         Assert.True(Bind(new Dictionary<string, string> { ["SELDON_BATCH_RETRY_FAILED"] = "true" }).Options.RetryFailed);
         Assert.False(Bind(new Dictionary<string, string> { ["SELDON_BATCH_RETRY_FAILED"] = "false" }).Options.RetryFailed);
         Assert.False(Bind().Options.RetryFailed);
+    }
+
+    [Fact]
+    public void Every_setting_the_library_can_name_maps_to_an_option_of_the_command()
+    {
+        var line = new BatchCommandLine();
+        var options = line.OptionsByProperty;
+        // The one public setting the command has no option for: it turns the progress log off itself on a terminal.
+        var notOptions = new[] { nameof(BatchOptions.ProgressInterval) };
+        var properties = typeof(BatchOptions).GetProperties().Where(p => p.SetMethod is not null).Select(p => p.Name).Except(notOptions);
+        var commandOptions = line.Settings.Select(s => s.Name).Concat([line.Headers.Option.Name, line.Resume.Name, line.RetryFailed.Name]).ToHashSet();
+
+        Assert.All(properties, property => Assert.True(options.ContainsKey(property), $"{property} has no option in OptionsByProperty"));
+        Assert.All(options.Values, option => Assert.Contains(option, commandOptions));
+        Assert.Equal(options.Count, options.Values.Distinct().Count());
+    }
+
+    [Theory]
+    [InlineData("--workers must be at least 1, not 0", "--workers", "0")]
+    [InlineData("--method feedback needs --data-type raw (each line a Feedback message), not --data-type json", "-m", "feedback", "-a", "json")]
+    [InlineData("--shard-index must be from 0 to 2 (--shard-count 3), not 3", "--shard-count", "3", "--shard-index", "3")]
+    [InlineData("--input-name belongs to --protocol v2; the Seldon protocol has no such setting", "--input-name", "x")]
+    public async Task The_librarys_messages_name_the_options(string message, params string[] args)
+    {
+        var line = await AssertRefusedAsync(message, null, Valid(args));
+
+        Assert.Equal($"seldon-batch-processor: error: {message} (see seldon-batch-processor --help)", line);
+    }
+
+    [Fact]
+    public async Task A_missing_deployment_name_names_its_variable_too()
+    {
+        var line = await AssertRefusedAsync("--deployment-name", null, "-i", _input, "-o", _output);
+
+        Assert.Equal("seldon-batch-processor: error: --deployment-name (SELDON_BATCH_DEPLOYMENT_NAME) is required (see seldon-batch-processor --help)", line);
     }
 
     [Fact]

@@ -77,6 +77,71 @@ internal sealed class BatchCommandLine
         Protocol, ModelName, ModelVersion, InputName, Datatype, S3Endpoint, S3PartSize, InputCompression, ShardCount, ShardIndex,
     ];
 
+    /// <summary>The option of each <see cref="BatchOptions"/> property (by the property's name) that has one: the words
+    /// in which this command tells the library's messages, which name properties.</summary>
+    public IReadOnlyDictionary<string, string> OptionsByProperty => new Dictionary<string, string>
+    {
+        [nameof(BatchOptions.DeploymentName)] = DeploymentName.Name,
+        [nameof(BatchOptions.Gateway)] = GatewayType.Name,
+        [nameof(BatchOptions.Namespace)] = Namespace.Name,
+        [nameof(BatchOptions.Host)] = Host.Name,
+        [nameof(BatchOptions.Transport)] = Transport.Name,
+        [nameof(BatchOptions.DataType)] = DataType.Name,
+        [nameof(BatchOptions.PayloadType)] = PayloadType.Name,
+        [nameof(BatchOptions.Workers)] = Workers.Name,
+        [nameof(BatchOptions.Retries)] = Retries.Name,
+        [nameof(BatchOptions.InputDataPath)] = InputDataPath.Name,
+        [nameof(BatchOptions.OutputDataPath)] = OutputDataPath.Name,
+        [nameof(BatchOptions.Method)] = Method.Name,
+        [nameof(BatchOptions.BatchId)] = BatchId.Name,
+        [nameof(BatchOptions.BatchSize)] = BatchSize.Name,
+        [nameof(BatchOptions.BatchInterval)] = BatchInterval.Name,
+        [nameof(BatchOptions.UseSsl)] = UseSsl.Name,
+        [nameof(BatchOptions.CallCredentialsToken)] = Token.Name,
+        [nameof(BatchOptions.SslVerify)] = SslVerify.Name,
+        [nameof(BatchOptions.Timeout)] = Timeout.Name,
+        [nameof(BatchOptions.GrpcMaxMessageBytes)] = GrpcMaxMessageSize.Name,
+        [nameof(BatchOptions.ShutdownTimeout)] = ShutdownTimeout.Name,
+        [nameof(BatchOptions.MaxFailures)] = MaxFailures.Name,
+        [nameof(BatchOptions.MaxOutage)] = MaxOutage.Name,
+        [nameof(BatchOptions.WaitReady)] = WaitReady.Name,
+        [nameof(BatchOptions.SummaryPath)] = SummaryPath.Name,
+        [nameof(BatchOptions.S3Endpoint)] = S3Endpoint.Name,
+        [nameof(BatchOptions.S3PartSize)] = S3PartSize.Name,
+        [nameof(BatchOptions.InputCompression)] = InputCompression.Name,
+        [nameof(BatchOptions.ShardCount)] = ShardCount.Name,
+        [nameof(BatchOptions.ShardIndex)] = ShardIndex.Name,
+        [nameof(BatchOptions.Protocol)] = Protocol.Name,
+        [nameof(BatchOptions.ModelName)] = ModelName.Name,
+        [nameof(BatchOptions.ModelVersion)] = ModelVersion.Name,
+        [nameof(BatchOptions.InputName)] = InputName.Name,
+        [nameof(BatchOptions.Datatype)] = Datatype.Name,
+        [nameof(BatchOptions.Headers)] = Headers.Option.Name,
+        [nameof(BatchOptions.Resume)] = Resume.Name,
+        [nameof(BatchOptions.RetryFailed)] = RetryFailed.Name,
+    };
+
+    /// <summary>The message of <paramref name="invalid"/> with each property it names written as its option
+    /// (<c>Workers must be at least 1</c> → <c>--workers must be at least 1</c>).</summary>
+    public string Describe(InvalidBatchOptionsException invalid)
+    {
+        var options = OptionsByProperty;
+        return invalid.FormatMessage(property => options.TryGetValue(property, out var option) ? option : property);
+    }
+
+    /// <summary>Validates <paramref name="options"/> as the library does (<see cref="Describe"/> words its message), but
+    /// names the variable of a missing deployment name too: the one setting without a default, which a pod usually sets
+    /// there.</summary>
+    public void Validate(BatchOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.DeploymentName))
+        {
+            throw new InvalidBatchOptionsException($"{DeploymentName.Name} ({DeploymentName.EnvironmentVariable}) is required");
+        }
+
+        options.Validate();
+    }
+
     /// <summary>Reads the options of the batch command; throws <see cref="InvalidBatchOptionsException"/> with the
     /// first invalid value.</summary>
     public CliRun Bind(ParseResult parse, Func<string, string?> environment)

@@ -73,11 +73,11 @@ public static class CliApplication
         try
         {
             run = batch.Bind(parse, environment);
-            run.Options.Validate();
+            batch.Validate(run.Options);
         }
         catch (InvalidBatchOptionsException ex)
         {
-            await stderr.WriteLineAsync($"{ProgramName}: error: {ex.Message} (see {ProgramName} --help)").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"{ProgramName}: error: {batch.Describe(ex)} (see {ProgramName} --help)").ConfigureAwait(false);
             return ExitCodes.InvalidSettings;
         }
 
@@ -105,7 +105,7 @@ public static class CliApplication
         catch (InvalidBatchOptionsException ex)
         {
             bar?.Finish();
-            await stderr.WriteLineAsync($"{ProgramName}: error: {ex.Message}").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"{ProgramName}: error: {batch.Describe(ex)}").ConfigureAwait(false);
             return ExitCodes.InvalidSettings;
         }
         catch (Exception ex)

@@ -37,7 +37,7 @@ internal static class MergeCommand
             }
             catch (InvalidBatchOptionsException ex)
             {
-                await stderr.WriteLineAsync($"seldon-batch-processor merge: error: {ex.Message}").ConfigureAwait(false);
+                await stderr.WriteLineAsync($"seldon-batch-processor merge: error: {settings.Describe(ex)}").ConfigureAwait(false);
                 return ExitCodes.InvalidSettings;
             }
 
@@ -55,7 +55,7 @@ internal static class MergeCommand
             }
             catch (InvalidBatchOptionsException ex)
             {
-                await stderr.WriteLineAsync($"seldon-batch-processor merge: error: {ex.Message}").ConfigureAwait(false);
+                await stderr.WriteLineAsync($"seldon-batch-processor merge: error: {settings.Describe(ex)}").ConfigureAwait(false);
                 return ExitCodes.InvalidSettings;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

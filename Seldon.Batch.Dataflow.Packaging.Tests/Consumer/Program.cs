@@ -14,8 +14,9 @@ var host = args[0];
 var count = int.Parse(args[1], CultureInfo.InvariantCulture);
 var mode = args.Length > 2 ? args[2] : "block";
 
-var options = new BatchOptions { DeploymentName = "demo", Gateway = GatewayType.Seldon, Host = host, Workers = 4, BatchSize = 4 };
-using var client = PredictionClients.Create(options.Transport, options.ToEndpoint(), options.ToRetry());
+// Where the model is belongs to the client; the block's options say only how lines are sent.
+using var client = PredictionClients.Create(TransportType.Rest, new EndpointSettings { Host = host, DeploymentName = "demo", Gateway = GatewayType.Seldon });
+var options = new PredictionBlockOptions { Workers = 4, BatchSize = 4 };
 
 var results = mode switch
 {
@@ -32,7 +33,7 @@ foreach (var result in results)
 
 static string LineOf(int n) => $"[[{n}, {n + 1}]]";
 
-static async Task<List<InstanceResult>> LinkedAsync(BatchOptions options, IPredictionClient client, int count)
+static async Task<List<InstanceResult>> LinkedAsync(PredictionBlockOptions options, IPredictionClient client, int count)
 {
     var toLine = new TransformBlock<int, string>(LineOf);
     var predict = PredictionBlock.Create(options, client);
@@ -53,7 +54,7 @@ static async Task<List<InstanceResult>> LinkedAsync(BatchOptions options, IPredi
     return results;
 }
 
-static async Task<List<InstanceResult>> ItemsAsync(BatchOptions options, IPredictionClient client, int count)
+static async Task<List<InstanceResult>> ItemsAsync(PredictionBlockOptions options, IPredictionClient client, int count)
 {
     var predict = PredictionBlock.Create<Order>(options, client, order => LineOf(order.Number));
     var results = new List<InstanceResult>();
@@ -78,7 +79,7 @@ static async Task<List<InstanceResult>> ItemsAsync(BatchOptions options, IPredic
     return results;
 }
 
-static async Task<List<InstanceResult>> StreamedAsync(BatchOptions options, IPredictionClient client, int count)
+static async Task<List<InstanceResult>> StreamedAsync(PredictionBlockOptions options, IPredictionClient client, int count)
 {
     var results = new List<InstanceResult>();
     await foreach (var result in Lines(count).PredictAsync(options, client))

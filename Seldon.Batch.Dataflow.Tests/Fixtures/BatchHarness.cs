@@ -22,6 +22,20 @@ internal static class BatchHarness
         Timeout = TimeSpan.FromSeconds(20),
     };
 
+    /// <summary>The block's settings of the tests: four workers and a fixed batch id.</summary>
+    public static PredictionBlockOptions BlockOptions { get; } = new() { Workers = 4, BatchId = "test-batch" };
+
+    /// <summary>A client of <paramref name="server"/> over <paramref name="transport"/>, as a library user makes it.</summary>
+    public static IPredictionClient Client(DemoModelServer server, string transport) => PredictionClients.Create(
+        transport == "grpc" ? TransportType.Grpc : TransportType.Rest,
+        new EndpointSettings
+        {
+            Host = $"127.0.0.1:{(transport == "grpc" ? server.GrpcPort : server.RestPort)}",
+            DeploymentName = "demo",
+            Gateway = GatewayType.Seldon,
+            Timeout = TimeSpan.FromSeconds(20),
+        });
+
     public static async Task<BatchResult> RunAsync(BatchOptions options, IEnumerable<string> inputLines)
     {
         var dir = Directory.CreateTempSubdirectory("sbd-test-");

@@ -76,13 +76,13 @@ public sealed class BatchOptionsTests : IDisposable
     [InlineData("   ")]
     public void Deployment_name_is_required(string name)
     {
-        Assert.Equal("--deployment-name (SELDON_BATCH_DEPLOYMENT_NAME) is required", Fails(Valid with { DeploymentName = name }));
+        Assert.Equal("DeploymentName is required", Fails(Valid with { DeploymentName = name }));
     }
 
     [Fact]
     public void Host_must_not_be_empty()
     {
-        Assert.Equal("--host must not be empty", Fails(Valid with { Host = " " }));
+        Assert.Equal("Host must not be empty", Fails(Valid with { Host = " " }));
     }
 
     [Theory]
@@ -90,37 +90,37 @@ public sealed class BatchOptionsTests : IDisposable
     [InlineData(-3)]
     public void Workers_must_be_at_least_one(int workers)
     {
-        Assert.Equal($"--workers must be at least 1, not {workers}", Fails(Valid with { Workers = workers }));
+        Assert.Equal($"Workers must be at least 1, not {workers}", Fails(Valid with { Workers = workers }));
     }
 
     [Fact]
     public void Retries_must_be_at_least_one()
     {
-        Assert.Equal("--retries is the number of attempts per request and must be at least 1, not 0", Fails(Valid with { Retries = 0 }));
+        Assert.Equal("Retries is the number of attempts per request and must be at least 1, not 0", Fails(Valid with { Retries = 0 }));
     }
 
     [Fact]
     public void Batch_size_must_be_at_least_one()
     {
-        Assert.Equal("--batch-size must be at least 1, not 0", Fails(Valid with { BatchSize = 0 }));
+        Assert.Equal("BatchSize must be at least 1, not 0", Fails(Valid with { BatchSize = 0 }));
     }
 
     [Fact]
     public void Batch_interval_must_not_be_negative()
     {
-        Assert.Equal("--batch-interval must be 0 or more seconds, not -1.5", Fails(Valid with { BatchInterval = TimeSpan.FromSeconds(-1.5) }));
+        Assert.Equal("BatchInterval must be 0 or more seconds, not -1.5", Fails(Valid with { BatchInterval = TimeSpan.FromSeconds(-1.5) }));
     }
 
     [Fact]
     public void Timeout_must_be_positive()
     {
-        Assert.Equal("--timeout must be more than 0 seconds, not 0", Fails(Valid with { Timeout = TimeSpan.Zero }));
+        Assert.Equal("Timeout must be more than 0 seconds, not 0", Fails(Valid with { Timeout = TimeSpan.Zero }));
     }
 
     [Fact]
     public void Grpc_message_size_has_a_floor()
     {
-        Assert.Equal("--grpc-max-message-size must be at least 1024 bytes, not 1023", Fails(Valid with { GrpcMaxMessageBytes = 1023 }));
+        Assert.Equal("GrpcMaxMessageBytes must be at least 1024 bytes, not 1023", Fails(Valid with { GrpcMaxMessageBytes = 1023 }));
     }
 
     [Theory]
@@ -130,7 +130,7 @@ public sealed class BatchOptionsTests : IDisposable
     public void Feedback_needs_raw(DataType dataType, string name)
     {
         Assert.Equal(
-            $"--method feedback needs --data-type raw (each line a Feedback message), not --data-type {name}",
+            $"Method feedback needs DataType raw (each line a Feedback message), not DataType {name}",
             Fails(Valid with { Method = PredictionMethod.Feedback, DataType = dataType }));
     }
 
@@ -138,7 +138,7 @@ public sealed class BatchOptionsTests : IDisposable
     public void Feedback_is_not_micro_batched()
     {
         Assert.Equal(
-            "--method feedback sends one Feedback message per request: use --batch-size 1",
+            "Method feedback sends one Feedback message per request: use BatchSize 1",
             Fails(Valid with { Method = PredictionMethod.Feedback, DataType = DataType.Raw, BatchSize = 2 }));
     }
 
@@ -148,7 +148,7 @@ public sealed class BatchOptionsTests : IDisposable
     public void Json_and_str_are_not_micro_batched(DataType dataType, string name)
     {
         Assert.Equal(
-            $"--batch-size 4 needs --data-type data or raw: {name} lines cannot be merged into one request",
+            $"BatchSize 4 needs DataType data or raw: {name} lines cannot be merged into one request",
             Fails(Valid with { DataType = dataType, BatchSize = 4 }));
     }
 
@@ -156,14 +156,14 @@ public sealed class BatchOptionsTests : IDisposable
     public void Tftensor_is_not_micro_batched()
     {
         Assert.Equal(
-            "--batch-size 3 works with --payload-type ndarray or tensor, not tftensor",
+            "BatchSize 3 works with PayloadType ndarray or tensor, not tftensor",
             Fails(Valid with { PayloadType = PayloadType.Tftensor, BatchSize = 3 }));
     }
 
     [Fact]
     public void The_first_invalid_setting_is_reported()
     {
-        Assert.StartsWith("--deployment-name", Fails(new BatchOptions { Workers = 0, BatchSize = 0 }));
+        Assert.StartsWith("DeploymentName", Fails(new BatchOptions { Workers = 0, BatchSize = 0 }));
     }
 
     [Fact]
@@ -181,21 +181,21 @@ public sealed class BatchOptionsTests : IDisposable
         var missing = Path.Combine(_folder, "missing.txt");
 
         Assert.Equal(
-            $"--input-data-path: no file at '{missing}'",
+            $"InputDataPath: no file at '{missing}'",
             Fails(Valid with { InputDataPath = missing, OutputDataPath = Path.Combine(_folder, "out.txt") }, checkFiles: true));
     }
 
     [Fact]
     public void Input_that_is_a_folder_fails()
     {
-        Assert.StartsWith("--input-data-path", Fails(Valid with { InputDataPath = _folder, OutputDataPath = Path.Combine(_folder, "out.txt") }, checkFiles: true));
+        Assert.StartsWith("InputDataPath", Fails(Valid with { InputDataPath = _folder, OutputDataPath = Path.Combine(_folder, "out.txt") }, checkFiles: true));
     }
 
     [Fact]
     public void Output_that_is_a_folder_fails()
     {
         Assert.Equal(
-            $"--output-data-path: '{_folder}' must be a file path, not a folder",
+            $"OutputDataPath: '{_folder}' must be a file path, not a folder",
             Fails(Valid with { InputDataPath = _input, OutputDataPath = _folder }, checkFiles: true));
     }
 
@@ -205,7 +205,7 @@ public sealed class BatchOptionsTests : IDisposable
         var sameFile = Path.Combine(_folder, ".", "input.txt");
 
         Assert.Equal(
-            $"--output-data-path: '{sameFile}' is the input file; it would be overwritten",
+            $"OutputDataPath: '{sameFile}' is the input file; it would be overwritten",
             Fails(Valid with { InputDataPath = _input, OutputDataPath = sameFile }, checkFiles: true));
     }
 
@@ -215,7 +215,7 @@ public sealed class BatchOptionsTests : IDisposable
         var missingFolder = Path.Combine(_folder, "nope");
 
         Assert.Equal(
-            $"--output-data-path: the folder '{missingFolder}' does not exist",
+            $"OutputDataPath: the folder '{missingFolder}' does not exist",
             Fails(Valid with { InputDataPath = _input, OutputDataPath = Path.Combine(missingFolder, "out.txt") }, checkFiles: true));
     }
 
@@ -225,6 +225,6 @@ public sealed class BatchOptionsTests : IDisposable
         var options = Valid with { InputDataPath = Path.Combine(_folder, "missing.txt"), OutputDataPath = Path.Combine(_folder, "nope", "out.txt") };
 
         Assert.Null(Record.Exception(() => options.Validate(checkFiles: false)));
-        Assert.StartsWith("--input-data-path", Fails(options, checkFiles: true));
+        Assert.StartsWith("InputDataPath", Fails(options, checkFiles: true));
     }
 }

@@ -38,8 +38,8 @@ public sealed class PredictAsyncTests : IClassFixture<DemoServerFixture>
     [InlineData("grpc", 8)]
     public async Task Every_line_gets_its_result_in_order_with_bounded_read_ahead(string transport, int batchSize)
     {
-        var options = Options(_fixture.Server, transport) with { Workers = 4, BatchSize = batchSize };
-        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint(), options.ToRetry());
+        var options = BlockOptions with { Workers = 4, BatchSize = batchSize };
+        using var client = Client(_fixture.Server, transport);
         const int count = 5000;
         var lines = new CountingLines(count);
         var results = new List<InstanceResult>();
@@ -60,8 +60,8 @@ public sealed class PredictAsyncTests : IClassFixture<DemoServerFixture>
     [Fact]
     public async Task Leaving_the_loop_early_stops_reading_the_lines()
     {
-        var options = Options(_fixture.Server, "rest");
-        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint(), options.ToRetry());
+        var options = BlockOptions;
+        using var client = Client(_fixture.Server, "rest");
         var lines = new CountingLines(100_000);
         var taken = 0;
 
@@ -84,8 +84,8 @@ public sealed class PredictAsyncTests : IClassFixture<DemoServerFixture>
     public async Task Cancelling_throws_after_an_ordered_prefix()
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 5 });
-        var options = Options(server, "grpc") with { Workers = 2 };
-        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint(), options.ToRetry());
+        var options = BlockOptions with { Workers = 2 };
+        using var client = Client(server, "grpc");
         using var cancel = new CancellationTokenSource();
         var results = new List<InstanceResult>();
 
@@ -111,8 +111,8 @@ public sealed class PredictAsyncTests : IClassFixture<DemoServerFixture>
     public async Task A_misrouted_endpoint_throws_the_typed_failure(string transport, int status)
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { AnswerStatus = status });
-        var options = Options(server, transport);
-        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint(), options.ToRetry());
+        var options = BlockOptions;
+        using var client = Client(server, transport);
         var results = new List<InstanceResult>();
 
         var error = await Assert.ThrowsAsync<EndpointFailureException>(async () =>
@@ -130,8 +130,8 @@ public sealed class PredictAsyncTests : IClassFixture<DemoServerFixture>
     [Fact]
     public async Task A_failing_line_source_ends_the_stream_with_its_exception()
     {
-        var options = Options(_fixture.Server, "rest");
-        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint(), options.ToRetry());
+        var options = BlockOptions;
+        using var client = Client(_fixture.Server, "rest");
 
         static async IAsyncEnumerable<string> Broken()
         {
@@ -152,8 +152,8 @@ public sealed class PredictAsyncTests : IClassFixture<DemoServerFixture>
     [Fact]
     public async Task Invalid_options_are_refused_when_the_stream_is_read()
     {
-        var valid = Options(_fixture.Server, "rest");
-        using var client = PredictionClients.Create(valid.Transport, valid.ToEndpoint(), valid.ToRetry());
+        var valid = BlockOptions;
+        using var client = Client(_fixture.Server, "rest");
         var options = valid with { Workers = 0 };
 
         var error = await Assert.ThrowsAsync<InvalidBatchOptionsException>(async () =>
@@ -162,6 +162,6 @@ public sealed class PredictAsyncTests : IClassFixture<DemoServerFixture>
             {
             }
         });
-        Assert.Contains("--workers", error.Message);
+        Assert.Equal("Workers must be at least 1, not 0", error.Message);
     }
 }

@@ -9,7 +9,7 @@ namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 public sealed class PredictionBlockEchoTests
 {
-    private static readonly BatchOptions Options = new() { DeploymentName = "iris", BatchId = "run-1", Workers = 4 };
+    private static readonly PredictionBlockOptions Options = new() { BatchId = "run-1", Workers = 4 };
 
     /// <summary>Answers like a Seldon model that returns its input: the request's data and tags.</summary>
     private sealed class EchoClient(Func<PredictionRequest, PredictionResponse?>? overrides = null) : IPredictionClient
@@ -39,7 +39,7 @@ public sealed class PredictionBlockEchoTests
         }
     }
 
-    private static async Task<List<InstanceResult>> RunAsync(BatchOptions options, IPredictionClient client, IEnumerable<string> lines, RunStatistics? statistics = null)
+    private static async Task<List<InstanceResult>> RunAsync(PredictionBlockOptions options, IPredictionClient client, IEnumerable<string> lines, RunStatistics? statistics = null)
     {
         var block = PredictionBlock.Create(options, client, statistics);
         var results = new List<InstanceResult>();
@@ -216,7 +216,8 @@ public sealed class PredictionBlockEchoTests
 
         var ex = Assert.Throws<InvalidBatchOptionsException>(() => PredictionBlock.Create(Options with { Workers = 0 }, client));
 
-        Assert.StartsWith("--workers", ex.Message);
+        Assert.Equal("Workers must be at least 1, not 0", ex.Message);
+        Assert.Equal(nameof(PredictionBlockOptions.Workers), ex.Property);
         Assert.Empty(client.Requests);
     }
 }

@@ -19,8 +19,8 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
     [InlineData("grpc", 3)]
     public async Task Linked_between_two_blocks_it_keeps_order_and_completes(string transport, int batchSize)
     {
-        var options = Options(_fixture.Server, transport) with { Workers = 8, BatchSize = batchSize };
-        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint(), options.ToRetry());
+        var options = BlockOptions with { Workers = 8, BatchSize = batchSize };
+        using var client = Client(_fixture.Server, transport);
         var stats = new RunStatistics();
 
         var source = new BufferBlock<int>();
@@ -55,8 +55,8 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
     [InlineData("grpc", 4)]
     public async Task The_callers_own_items_travel_through_in_order_with_their_results(string transport, int batchSize)
     {
-        var options = Options(_fixture.Server, transport) with { Workers = 4, BatchSize = batchSize };
-        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint(), options.ToRetry());
+        var options = BlockOptions with { Workers = 4, BatchSize = batchSize };
+        using var client = Client(_fixture.Server, transport);
         var orders = Enumerable.Range(0, 60).Select(i => new Order($"order-{i}", i)).ToList();
 
         var predict = PredictionBlock.Create<Order>(options, client, o => o.Quantity % 10 == 7 ? "not json" : $"[[{o.Quantity}]]");
@@ -81,8 +81,8 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
     [Fact]
     public async Task A_line_function_that_throws_faults_the_block_with_its_exception()
     {
-        var options = Options(_fixture.Server, "rest");
-        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint(), options.ToRetry());
+        var options = BlockOptions;
+        using var client = Client(_fixture.Server, "rest");
         var predict = PredictionBlock.Create<int>(options, client, n => n == 7 ? throw new FormatException("no line for 7") : $"[[{n}]]");
         var sink = new ActionBlock<PredictionResult<int>>(_ => { });
         predict.LinkTo(sink, new DataflowLinkOptions { PropagateCompletion = true });
@@ -106,8 +106,8 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
     public async Task Cancelling_faults_the_next_block_after_an_ordered_prefix()
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 5 });
-        var options = Options(server, "rest") with { Workers = 2 };
-        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint(), options.ToRetry());
+        var options = BlockOptions with { Workers = 2 };
+        using var client = Client(server, "rest");
         using var cancel = new CancellationTokenSource();
         var predict = PredictionBlock.Create(options, client, cancellationToken: cancel.Token);
         var received = new List<InstanceResult>();
@@ -131,8 +131,8 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
     public async Task Cancelling_still_delivers_every_result_already_produced()
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 5 });
-        var options = Options(server, "grpc") with { Workers = 2 };
-        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint(), options.ToRetry());
+        var options = BlockOptions with { Workers = 2 };
+        using var client = Client(server, "grpc");
         using var cancel = new CancellationTokenSource();
         var stats = new RunStatistics();
         var predict = PredictionBlock.Create(options, client, stats, cancellationToken: cancel.Token);
@@ -154,8 +154,8 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
     [Fact]
     public async Task A_fault_upstream_arrives_as_the_one_original_exception()
     {
-        var options = Options(_fixture.Server, "rest");
-        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint(), options.ToRetry());
+        var options = BlockOptions;
+        using var client = Client(_fixture.Server, "rest");
         var broken = new InvalidOperationException("upstream broke");
         var toLine = new TransformBlock<int, string>(i => i == 20 ? throw broken : $"[[{i}]]");
         var predict = PredictionBlock.Create(options, client);
@@ -178,8 +178,8 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
     [Fact]
     public async Task A_fault_of_the_block_itself_faults_the_next_block()
     {
-        var options = Options(_fixture.Server, "rest");
-        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint(), options.ToRetry());
+        var options = BlockOptions;
+        using var client = Client(_fixture.Server, "rest");
         var predict = PredictionBlock.Create(options, client);
         var sink = new ActionBlock<InstanceResult>(_ => { });
         predict.LinkTo(sink, new DataflowLinkOptions { PropagateCompletion = true });
@@ -197,8 +197,8 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
     {
         await using var server = await DemoModelServer.StartAsync(
             new ServeOptions { OutageAfter = 30, OutageSeconds = 3600, OutageMode = ServerOutageMode.Unavailable });
-        var options = Options(server, transport) with { Workers = 2, MaxOutage = TimeSpan.FromSeconds(1) };
-        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint(), options.ToRetry());
+        var options = BlockOptions with { Workers = 2, MaxOutage = TimeSpan.FromSeconds(1) };
+        using var client = Client(server, transport);
         var predict = PredictionBlock.Create(options, client);
         var received = new List<InstanceResult>();
         var sink = new ActionBlock<InstanceResult>(received.Add);
@@ -230,11 +230,12 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
     [Fact]
     public void Invalid_options_are_refused_when_the_block_is_built()
     {
-        var options = Options(_fixture.Server, "rest") with { DataType = DataType.Json, BatchSize = 8 };
-        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint(), options.ToRetry());
+        var options = BlockOptions with { DataType = DataType.Json, BatchSize = 8 };
+        using var client = Client(_fixture.Server, "rest");
 
         var error = Assert.Throws<InvalidBatchOptionsException>(() => PredictionBlock.Create(options, client));
-        Assert.Contains("--batch-size", error.Message);
+        Assert.StartsWith("BatchSize 8 needs DataType data or raw", error.Message);
+        Assert.Equal([nameof(PredictionBlockOptions.BatchSize), nameof(PredictionBlockOptions.DataType)], error.Properties);
     }
 
     /// <summary>A sink that collects results and cancels <paramref name="cancel"/> once it holds <paramref name="after"/>.</summary>

@@ -88,7 +88,8 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
 
         var error = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(OptionsFor(_fixture.Server) with { Resume = true }));
 
-        Assert.StartsWith("--resume:", error.Message);
+        Assert.StartsWith("Resume:", error.Message);
+        Assert.Equal(nameof(BatchOptions.Resume), error.Property);
         Assert.Contains("another input", error.Message);
         Assert.Equal(before, await File.ReadAllTextAsync(Output));
         Assert.Equal(requests, _fixture.Server.Statistics.Requests);
@@ -282,12 +283,13 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
     {
         await StopEarlyAsync();
         var unfinished = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(OptionsFor(_fixture.Server) with { RetryFailed = true }));
-        Assert.Contains("--resume first", unfinished.Message);
+        Assert.Contains("finish it with Resume first", unfinished.Message);
+        Assert.Equal([nameof(BatchOptions.RetryFailed), nameof(BatchOptions.Resume)], unfinished.Properties);
 
         Assert.Equal(RunOutcome.Completed, (await BatchRun.RunAsync(OptionsFor(_fixture.Server) with { Resume = true })).Outcome);
         await WriteOtherInputAsync("same length");
         var foreign = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(OptionsFor(_fixture.Server) with { RetryFailed = true }));
-        Assert.StartsWith("--retry-failed:", foreign.Message);
+        Assert.StartsWith("RetryFailed:", foreign.Message);
         Assert.Contains("another input", foreign.Message);
     }
 
@@ -363,7 +365,7 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
         var clock = new FakeTimeProvider();
         var reports = new ProgressChannel();
         var options = OptionsFor(stalled, transport) with { Workers = 2, ShutdownTimeout = TimeSpan.FromMinutes(5), Timeout = TimeSpan.FromMinutes(10) };
-        var client = PredictionClients.CreateTransport(options.Transport, options.ToEndpoint());
+        var client = PredictionClients.Create(options.Transport, options.ToEndpoint());
         var run = BatchRun.RunAsync(options, client, clock, null, graceful, reports, now);
         _ = run.ContinueWith(_ => client.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
 

@@ -18,8 +18,7 @@ public sealed class FixedAnswerSplitTests
         var port = transport == TransportType.Rest ? server.RestPort : server.GrpcPort;
         using var client = PredictionClients.Create(
             transport,
-            new EndpointSettings { Host = $"127.0.0.1:{port}", DeploymentName = "demo", Gateway = GatewayType.Seldon },
-            new RetrySettings { Attempts = 1 });
+            new EndpointSettings { Host = $"127.0.0.1:{port}", DeploymentName = "demo", Gateway = GatewayType.Seldon });
         var encoder = new MicroBatchEncoder(new EncoderSettings(DataType.Data, PayloadType.Ndarray, PredictionMethod.Predict, "run", 3));
         var batch = encoder.Encode([new InputLine(0, "[[1, 2]]"), new InputLine(1, "[[3, 4], [5, 6]]"), new InputLine(2, "[[7, 8]]")]);
 

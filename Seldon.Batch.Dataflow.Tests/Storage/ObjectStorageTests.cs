@@ -203,6 +203,23 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
     }
 
     [Fact]
+    public async Task Resume_over_a_damaged_upload_checkpoint_is_refused_naming_the_resume_setting()
+    {
+        var bucket = await _s3.NewBucketAsync();
+        await _s3.PutAsync(bucket, "in.txt", Input(20));
+        await _s3.PutAsync(bucket, "out.txt.upload.json", Encoding.UTF8.GetBytes("not a checkpoint"));
+        var options = S3Options(_model.Server) with { InputDataPath = $"s3://{bucket}/in.txt", OutputDataPath = $"s3://{bucket}/out.txt", Resume = true };
+        var requests = _model.Server.Statistics.Requests;
+
+        var refused = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options));
+
+        Assert.StartsWith($"Resume: s3://{bucket}/out.txt.upload.json is not an upload checkpoint (", refused.Message);
+        Assert.EndsWith("; run without Resume to start over", refused.Message);
+        Assert.Equal(nameof(BatchOptions.Resume), refused.Property);
+        Assert.Equal(requests, _model.Server.Statistics.Requests);
+    }
+
+    [Fact]
     public async Task Retry_failed_over_an_s3_output_is_refused_as_a_setting()
     {
         var bucket = await _s3.NewBucketAsync();
@@ -213,7 +230,8 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
 
         var refused = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options with { RetryFailed = true }));
 
-        Assert.Contains("--retry-failed works on a local output file of a whole run", refused.Message);
+        Assert.StartsWith("RetryFailed works on a local output file of a whole run", refused.Message);
+        Assert.Equal(nameof(BatchOptions.RetryFailed), refused.Property);
         Assert.Equal(before, await _s3.GetAsync(bucket, "out.txt"));
     }
 
@@ -253,7 +271,8 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
 
         var error = Assert.Throws<InvalidBatchOptionsException>(() => options.Validate());
 
-        Assert.Contains("--input-data-path", error.Message);
+        Assert.StartsWith("InputDataPath: ", error.Message);
+        Assert.Equal(nameof(BatchOptions.InputDataPath), error.Property);
         Assert.Contains(message, error.Message);
     }
 

@@ -49,10 +49,10 @@ public sealed class OpenInferenceRouteTests
     }
 
     [Theory]
-    [InlineData("--datatype", "Datatype")]
-    [InlineData("--header", "Headers")]
-    [InlineData("--model-name", "ModelName")]
-    public void Bad_v2_options_are_refused_by_name(string option, string property)
+    [InlineData("Datatype")]
+    [InlineData("Headers")]
+    [InlineData("ModelName")]
+    public void Bad_v2_options_are_refused_by_name(string property)
     {
         var options = new BatchOptions { DeploymentName = "iris", Protocol = InferenceProtocol.V2 };
         options = property switch
@@ -62,6 +62,8 @@ public sealed class OpenInferenceRouteTests
             _ => options with { ModelName = "a/b" },
         };
 
-        Assert.Contains(option, Assert.Throws<InvalidBatchOptionsException>(() => options.Validate(checkFiles: false)).Message);
+        var error = Assert.Throws<InvalidBatchOptionsException>(() => options.Validate(checkFiles: false));
+        Assert.StartsWith(property, error.Message);
+        Assert.Equal(property, error.Property);
     }
 }

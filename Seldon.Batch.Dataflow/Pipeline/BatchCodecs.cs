@@ -6,7 +6,7 @@ namespace Seldon.Batch.Dataflow.Pipeline;
 /// <summary>Picks the codec of a run's protocol: the pipeline is the same for all of them.</summary>
 internal static class BatchCodecs
 {
-    public static IBatchCodec For(BatchOptions options, string batchId) => options.Protocol switch
+    public static IBatchCodec For(PredictionBlockOptions options, string batchId) => options.Protocol switch
     {
         InferenceProtocol.V2 => new OpenInferenceCodec(new OpenInferenceSettings(
             options.DataType,

@@ -1,5 +1,4 @@
 using Seldon.Batch.Dataflow.Protocol;
-using Seldon.Batch.Dataflow.Protocol.OpenInference;
 
 namespace Seldon.Batch.Dataflow.Pipeline;
 
@@ -7,7 +6,7 @@ namespace Seldon.Batch.Dataflow.Pipeline;
 public sealed partial record BatchOptions
 {
     /// <summary>The protocol the model speaks: Seldon (default) or the Open Inference Protocol (V2).</summary>
-    public InferenceProtocol Protocol { get; init; } = InferenceProtocol.Seldon;
+    public InferenceProtocol Protocol { get; init; } = BlockDefaults.Protocol;
 
     /// <summary>V2: the model to call; empty means the deployment name.</summary>
     public string ModelName { get; init; } = "";
@@ -29,42 +28,34 @@ public sealed partial record BatchOptions
     /// <summary>The model requests name: <see cref="ModelName"/>, or the deployment's name.</summary>
     internal string EffectiveModelName => string.IsNullOrWhiteSpace(ModelName) ? DeploymentName : ModelName;
 
-    private void ValidateProtocol()
+    /// <summary>The rules of the endpoint's protocol settings; those of the input's encoding are the block's.</summary>
+    private void ValidateEndpoint()
     {
         foreach (var (name, value) in Headers)
         {
             if (string.IsNullOrWhiteSpace(name) || name.AsSpan().IndexOfAny(": \t\r\n") >= 0 || value.AsSpan().IndexOfAny('\r', '\n') >= 0)
             {
-                Fail($"--header: '{name}: {value}' is not a header: write \"Name: value\" with a name of letters, digits and dashes");
+                Fail(nameof(Headers), $": '{name}: {value}' is not a header: write \"Name: value\" with a name of letters, digits and dashes");
             }
         }
 
         if (Protocol != InferenceProtocol.V2)
         {
-            foreach (var (option, value) in new[] { ("--model-name", ModelName), ("--model-version", ModelVersion), ("--input-name", InputName), ("--datatype", Datatype) })
+            foreach (var (property, value) in new[] { (nameof(ModelName), ModelName), (nameof(ModelVersion), ModelVersion) })
             {
                 if (!string.IsNullOrEmpty(value))
                 {
-                    Fail($"{option} belongs to --protocol v2; the Seldon protocol has no such setting");
+                    throw PredictionBlockOptions.BelongsToV2(property);
                 }
             }
 
             return;
         }
 
-        if (Method == PredictionMethod.Feedback)
-        {
-            Fail("--method feedback is part of the Seldon protocol: the Open Inference Protocol (--protocol v2) has no feedback");
-        }
-
-        if (!string.IsNullOrEmpty(Datatype) && !TensorDatatype.All.Contains(Datatype))
-        {
-            Fail($"--datatype: '{Datatype}' is not one of {string.Join(", ", TensorDatatype.All)}");
-        }
-
         if (ModelName.AsSpan().IndexOfAny("/?#") >= 0 || ModelVersion.AsSpan().IndexOfAny("/?#") >= 0)
         {
-            Fail($"--model-name and --model-version must not hold '/', '?' or '#': '{ModelName}', '{ModelVersion}'");
+            throw InvalidBatchOptionsException.About([nameof(ModelName), nameof(ModelVersion)], name =>
+                $"{name(nameof(ModelName))} and {name(nameof(ModelVersion))} must not hold '/', '?' or '#': '{ModelName}', '{ModelVersion}'");
         }
     }
 }

@@ -4,10 +4,15 @@ using Seldon.Batch.Dataflow.Transport;
 
 namespace Seldon.Batch.Dataflow.Pipeline;
 
-/// <summary>Everything a batch run needs. Defaults are those of the original <c>seldon-batch-processor</c>.
-/// Call <see cref="Validate"/> (the runners do) before any work starts.</summary>
+/// <summary>Everything a file-to-file run (<see cref="BatchRun"/>) needs: where the model is, what to read and write,
+/// and the settings of the <see cref="PredictionBlock"/> it runs, by the same names as in
+/// <see cref="PredictionBlockOptions"/>. Defaults are those of the original <c>seldon-batch-processor</c>.
+/// Call <see cref="Validate"/> (the run does) before any work starts.</summary>
 public sealed partial record BatchOptions
 {
+    /// <summary>The block's defaults, which the same settings here share.</summary>
+    private static readonly PredictionBlockOptions BlockDefaults = new();
+
     /// <summary>The SeldonDeployment to send requests to (required).</summary>
     public string DeploymentName { get; init; } = "";
 
@@ -24,16 +29,16 @@ public sealed partial record BatchOptions
     public TransportType Transport { get; init; } = TransportType.Rest;
 
     /// <summary>How input lines are read.</summary>
-    public DataType DataType { get; init; } = DataType.Data;
+    public DataType DataType { get; init; } = BlockDefaults.DataType;
 
     /// <summary>The payload kind of <c>data</c> requests.</summary>
-    public PayloadType PayloadType { get; init; } = PayloadType.Ndarray;
+    public PayloadType PayloadType { get; init; } = BlockDefaults.PayloadType;
 
     /// <summary>Requests in flight at once.</summary>
-    public int Workers { get; init; } = 1;
+    public int Workers { get; init; } = BlockDefaults.Workers;
 
     /// <summary>Attempts per request, the first included.</summary>
-    public int Retries { get; init; } = 3;
+    public int Retries { get; init; } = BlockDefaults.Retries;
 
     /// <summary>The input: a file or an object <c>s3://bucket/key</c>, one JSON document per line.</summary>
     public string InputDataPath { get; init; } = "/assets/input-data.txt";
@@ -42,16 +47,16 @@ public sealed partial record BatchOptions
     public string OutputDataPath { get; init; } = "/assets/output-data.txt";
 
     /// <summary>Predict or feedback.</summary>
-    public PredictionMethod Method { get; init; } = PredictionMethod.Predict;
+    public PredictionMethod Method { get; init; } = BlockDefaults.Method;
 
     /// <summary>The run's <c>batch_id</c>; a new unique id when empty.</summary>
     public string BatchId { get; init; } = "";
 
     /// <summary>Lines per request (micro-batching above 1).</summary>
-    public int BatchSize { get; init; } = 1;
+    public int BatchSize { get; init; } = BlockDefaults.BatchSize;
 
     /// <summary>Minimum time between two requests of one worker.</summary>
-    public TimeSpan BatchInterval { get; init; } = TimeSpan.Zero;
+    public TimeSpan BatchInterval { get; init; } = BlockDefaults.BatchInterval;
 
     /// <summary>https / TLS.</summary>
     public bool UseSsl { get; init; }
@@ -82,12 +87,12 @@ public sealed partial record BatchOptions
 
     /// <summary>How long an outage of a model that answered before is waited out (<c>--max-outage</c>): past it the
     /// run stops (exit 3) with a resumable side file. Default 300 s.</summary>
-    public TimeSpan MaxOutage { get; init; } = TimeSpan.FromSeconds(300);
+    public TimeSpan MaxOutage { get; init; } = BlockDefaults.MaxOutage;
 
     /// <summary>How long the model may take to answer the first request (<c>--wait-ready</c>), failures that would
     /// stop the run (a 404 while the deployment is created) included. Zero (the default) waits a few seconds only, so
     /// a wrong host stops the run quickly.</summary>
-    public TimeSpan WaitReady { get; init; } = TimeSpan.Zero;
+    public TimeSpan WaitReady { get; init; } = BlockDefaults.WaitReady;
 
     /// <summary>Stop the run when more lines than this failed (a count or a share); none by default.</summary>
     public FailureLimit MaxFailures { get; init; } = FailureLimit.None;
@@ -122,110 +127,60 @@ public sealed partial record BatchOptions
     /// <summary>Bytes of one ranged GET of an S3 input (tests lower it to read an object in many requests).</summary>
     internal int S3ReadChunkBytes { get; init; } = ObjectStore.DefaultReadChunkBytes;
 
-    /// <summary>Throws <see cref="InvalidBatchOptionsException"/> naming the first invalid setting.
+    /// <summary>Throws <see cref="InvalidBatchOptionsException"/> naming the first invalid setting by its property.
     /// With <paramref name="checkFiles"/>, also checks the input file is readable and the output folder writable (an
     /// <c>s3://</c> URL is only checked for its form here; the run checks the object and the bucket before its first request).</summary>
     public void Validate(bool checkFiles = true)
     {
         if (string.IsNullOrWhiteSpace(DeploymentName))
         {
-            Fail("--deployment-name (SELDON_BATCH_DEPLOYMENT_NAME) is required");
+            Fail(nameof(DeploymentName), " is required");
         }
 
         if (string.IsNullOrWhiteSpace(Host))
         {
-            Fail("--host must not be empty");
+            Fail(nameof(Host), " must not be empty");
         }
 
-        if (Workers < 1)
-        {
-            Fail($"--workers must be at least 1, not {Workers}");
-        }
-
-        if (Retries < 1)
-        {
-            Fail($"--retries is the number of attempts per request and must be at least 1, not {Retries}");
-        }
-
-        if (BatchSize < 1)
-        {
-            Fail($"--batch-size must be at least 1, not {BatchSize}");
-        }
-
-        if (BatchInterval < TimeSpan.Zero)
-        {
-            Fail($"--batch-interval must be 0 or more seconds, not {BatchInterval.TotalSeconds}");
-        }
-
+        ToBlockOptions().Validate();
         if (Timeout <= TimeSpan.Zero)
         {
-            Fail($"--timeout must be more than 0 seconds, not {Timeout.TotalSeconds}");
+            Fail(nameof(Timeout), $" must be more than 0 seconds, not {Timeout.TotalSeconds}");
         }
 
         if (ShutdownTimeout < TimeSpan.Zero)
         {
-            Fail($"--shutdown-timeout must be 0 or more seconds, not {ShutdownTimeout.TotalSeconds}");
-        }
-
-        if (MaxOutage <= TimeSpan.Zero)
-        {
-            Fail($"--max-outage must be more than 0 seconds, not {MaxOutage.TotalSeconds}");
-        }
-
-        if (WaitReady < TimeSpan.Zero)
-        {
-            Fail($"--wait-ready must be 0 or more seconds, not {WaitReady.TotalSeconds}");
+            Fail(nameof(ShutdownTimeout), $" must be 0 or more seconds, not {ShutdownTimeout.TotalSeconds}");
         }
 
         if (Resume && RetryFailed)
         {
-            Fail("--resume and --retry-failed do not go together: finish an interrupted run with --resume, then send its failed lines again with --retry-failed");
+            throw InvalidBatchOptionsException.About([nameof(Resume), nameof(RetryFailed)], name =>
+                $"{name(nameof(Resume))} and {name(nameof(RetryFailed))} do not go together: finish an interrupted run with {name(nameof(Resume))}, then send its failed lines again with {name(nameof(RetryFailed))}");
         }
 
         if (GrpcMaxMessageBytes < 1024)
         {
-            Fail($"--grpc-max-message-size must be at least 1024 bytes, not {GrpcMaxMessageBytes}");
+            Fail(nameof(GrpcMaxMessageBytes), $" must be at least 1024 bytes, not {GrpcMaxMessageBytes}");
         }
 
         if (S3PartSize < MinimumS3PartSize || S3PartSize > 1 << 30)
         {
-            Fail($"--s3-part-size must be from {MinimumS3PartSize} (S3's smallest part) to {1 << 30} bytes, not {S3PartSize}");
+            Fail(nameof(S3PartSize), $" must be from {MinimumS3PartSize} (S3's smallest part) to {1 << 30} bytes, not {S3PartSize}");
         }
 
         if (ShardCount < 1)
         {
-            Fail($"--shard-count must be at least 1, not {ShardCount}");
+            Fail(nameof(ShardCount), $" must be at least 1, not {ShardCount}");
         }
 
         if (ShardIndex < 0 || ShardIndex >= ShardCount)
         {
-            Fail($"--shard-index must be from 0 to {ShardCount - 1} (--shard-count {ShardCount}), not {ShardIndex}");
+            throw InvalidBatchOptionsException.About([nameof(ShardIndex), nameof(ShardCount)], name =>
+                $"{name(nameof(ShardIndex))} must be from 0 to {ShardCount - 1} ({name(nameof(ShardCount))} {ShardCount}), not {ShardIndex}");
         }
 
-        if (Method == PredictionMethod.Feedback && DataType != DataType.Raw)
-        {
-            Fail($"--method feedback needs --data-type raw (each line a Feedback message), not --data-type {Name(DataType)}");
-        }
-
-        ValidateProtocol();
-        if (BatchSize > 1 && Protocol == InferenceProtocol.Seldon)
-        {
-            if (Method == PredictionMethod.Feedback)
-            {
-                Fail("--method feedback sends one Feedback message per request: use --batch-size 1");
-            }
-
-            if (DataType is DataType.Json or DataType.Str)
-            {
-                Fail($"--batch-size {BatchSize} needs --data-type data or raw: {Name(DataType)} lines cannot be merged into one request");
-            }
-
-            if (DataType == DataType.Data && PayloadType == PayloadType.Tftensor)
-            {
-                Fail($"--batch-size {BatchSize} works with --payload-type ndarray or tensor, not tftensor");
-            }
-        }
-
+        ValidateEndpoint();
         if (checkFiles)
         {
             CheckFiles();
@@ -234,11 +189,11 @@ public sealed partial record BatchOptions
 
     private void CheckFiles()
     {
-        var input = Location("--input-data-path", InputDataPath);
-        var output = Location("--output-data-path", OutputDataPath);
+        var input = Location(nameof(InputDataPath), InputDataPath);
+        var output = Location(nameof(OutputDataPath), OutputDataPath);
         if (input.IsObject && output.IsObject && input.ToString() == output.ToString())
         {
-            Fail($"--output-data-path: '{OutputDataPath}' is the input object; it would be overwritten");
+            Fail(nameof(OutputDataPath), $": '{OutputDataPath}' is the input object; it would be overwritten");
         }
 
         // Objects are checked by the run itself, before its first request (it needs the store for that).
@@ -257,14 +212,14 @@ public sealed partial record BatchOptions
             var summaryFolder = Path.GetDirectoryName(Path.GetFullPath(SummaryPath))!;
             if (!Directory.Exists(summaryFolder) || Directory.Exists(SummaryPath))
             {
-                Fail($"--summary-path: '{SummaryPath}' is not a file in an existing folder");
+                Fail(nameof(SummaryPath), $": '{SummaryPath}' is not a file in an existing folder");
             }
 
-            CheckWritable("--summary-path", summaryFolder);
+            CheckWritable(nameof(SummaryPath), summaryFolder);
         }
     }
 
-    private static StorageLocation Location(string option, string text)
+    private static StorageLocation Location(string property, string text)
     {
         try
         {
@@ -272,7 +227,7 @@ public sealed partial record BatchOptions
         }
         catch (StorageException ex)
         {
-            throw new InvalidBatchOptionsException($"{option}: {ex.Message}");
+            throw InvalidBatchOptionsException.About(property, $": {ex.Message}");
         }
     }
 
@@ -280,7 +235,7 @@ public sealed partial record BatchOptions
     {
         if (string.IsNullOrWhiteSpace(InputDataPath) || !File.Exists(InputDataPath))
         {
-            Fail($"--input-data-path: no file at '{InputDataPath}'");
+            Fail(nameof(InputDataPath), $": no file at '{InputDataPath}'");
         }
 
         try
@@ -289,7 +244,7 @@ public sealed partial record BatchOptions
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            Fail($"--input-data-path: '{InputDataPath}' cannot be read: {ex.Message}");
+            Fail(nameof(InputDataPath), $": '{InputDataPath}' cannot be read: {ex.Message}");
         }
     }
 
@@ -297,25 +252,25 @@ public sealed partial record BatchOptions
     {
         if (string.IsNullOrWhiteSpace(OutputDataPath) || Directory.Exists(OutputDataPath))
         {
-            Fail($"--output-data-path: '{OutputDataPath}' must be a file path, not a folder");
+            Fail(nameof(OutputDataPath), $": '{OutputDataPath}' must be a file path, not a folder");
         }
 
         var full = Path.GetFullPath(OutputDataPath);
         if (!input.IsObject && full == Path.GetFullPath(InputDataPath))
         {
-            Fail($"--output-data-path: '{OutputDataPath}' is the input file; it would be overwritten");
+            Fail(nameof(OutputDataPath), $": '{OutputDataPath}' is the input file; it would be overwritten");
         }
 
         var folder = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(folder))
         {
-            Fail($"--output-data-path: the folder '{folder}' does not exist");
+            Fail(nameof(OutputDataPath), $": the folder '{folder}' does not exist");
         }
 
-        CheckWritable("--output-data-path", folder);
+        CheckWritable(nameof(OutputDataPath), folder);
     }
 
-    private static void CheckWritable(string option, string folder)
+    private static void CheckWritable(string property, string folder)
     {
         var probePath = Path.Combine(folder, $".seldon-batch-probe-{Guid.NewGuid():N}");
         try
@@ -325,16 +280,17 @@ public sealed partial record BatchOptions
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            Fail($"{option}: cannot write in '{folder}': {ex.Message}");
+            Fail(property, $": cannot write in '{folder}': {ex.Message}");
         }
     }
 
     internal static string Name<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 
-    private static void Fail(string message) => throw new InvalidBatchOptionsException(message);
+    /// <summary>Fails the rule of one <paramref name="property"/>: the message is its name followed by <paramref name="rest"/>.</summary>
+    private static void Fail(string property, string rest) => throw InvalidBatchOptionsException.About(property, rest);
 
-    /// <summary>The transport settings of these options, for <see cref="PredictionClients.Create"/>.</summary>
-    public EndpointSettings ToEndpoint() => new()
+    /// <summary>The client's settings of these options.</summary>
+    internal EndpointSettings ToEndpoint() => new()
     {
         Host = Host,
         DeploymentName = DeploymentName,
@@ -351,9 +307,21 @@ public sealed partial record BatchOptions
         Headers = Headers,
     };
 
-    /// <summary>The retry and pacing settings of these options, for <see cref="PredictionClients.Create"/>.</summary>
-    public RetrySettings ToRetry() => new()
+    /// <summary>The block's settings of these options (the batch id as given: the run settles it before the block is built).</summary>
+    internal PredictionBlockOptions ToBlockOptions() => new()
     {
-        Attempts = Retries, Interval = BatchInterval, Workers = Workers, MaxOutage = MaxOutage, WaitReady = WaitReady,
+        Protocol = Protocol,
+        DataType = DataType,
+        PayloadType = PayloadType,
+        Method = Method,
+        InputName = InputName,
+        Datatype = Datatype,
+        BatchId = BatchId,
+        BatchSize = BatchSize,
+        BatchInterval = BatchInterval,
+        Workers = Workers,
+        Retries = Retries,
+        MaxOutage = MaxOutage,
+        WaitReady = WaitReady,
     };
 }

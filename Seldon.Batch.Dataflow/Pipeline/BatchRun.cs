@@ -34,15 +34,16 @@ public static class BatchRun
         CancellationToken stopNowToken = default)
     {
         options.Validate();
-        // The bare transport: the block applies the options' retries, breaker and worker bound itself.
-        using var client = PredictionClients.CreateTransport(options.Transport, options.ToEndpoint());
-        return await RunAsync(options, client, TimeProvider.System, loggerFactory, cancellationToken, progress, stopNowToken).ConfigureAwait(false);
+        // The client sends each request once: the block applies the options' retries, breaker and worker bound to it.
+        using var client = PredictionClients.CreateInspector(options.Transport, options.ToEndpoint());
+        return await RunAsync(options, client, TimeProvider.System, loggerFactory, cancellationToken, progress, stopNowToken, inspector: client).ConfigureAwait(false);
     }
 
     /// <summary>Runs the batch through the given <paramref name="client"/> (not disposed here), on the clock
     /// <paramref name="time"/>: the run's elapsed time, the progress ticks, the side file's flushes and the shutdown
-    /// timeout after a graceful stop count on it (tests give a fake one). The other parameters are the public
-    /// overload's.</summary>
+    /// timeout after a graceful stop count on it (tests give a fake one). <paramref name="inspector"/> (the run's own
+    /// client) asks an Open Inference model's readiness and metadata before the first line; none is asked without it.
+    /// The other parameters are the public overload's.</summary>
     internal static async Task<RunSummary> RunAsync(
         BatchOptions options,
         IPredictionClient client,
@@ -50,7 +51,8 @@ public static class BatchRun
         ILoggerFactory? loggerFactory = null,
         CancellationToken cancellationToken = default,
         IProgress<RunProgress>? progress = null,
-        CancellationToken stopNowToken = default)
+        CancellationToken stopNowToken = default,
+        IModelInspector? inspector = null)
     {
         options.Validate();
         loggerFactory ??= NullLoggerFactory.Instance;
@@ -72,7 +74,7 @@ public static class BatchRun
         }
 
         // Open Inference: the model's readiness and metadata before the first line (an unknown model stops the run here).
-        (options, var modelProblem) = await ModelCheck.PrepareAsync(options, client, logger, cancellationToken).ConfigureAwait(false);
+        var (blockOptions, modelProblem) = await ModelCheck.PrepareAsync(options.ToBlockOptions(), options.EffectiveModelName, inspector, logger, cancellationToken).ConfigureAwait(false);
         if (modelProblem is not null)
         {
             logger.LogError("Stopping the run: {Reason}", modelProblem);
@@ -89,7 +91,7 @@ public static class BatchRun
         var stats = new RunStatistics();
         using var stops = new RunStops(options, cancellationToken, stopNowToken, logger, time);
         var stop = stops.Policy;
-        var block = PredictionBlock.CreateNumbered(options with { BatchId = batchId }, client, stats, loggerFactory, stops.Abort, stop);
+        var block = PredictionBlock.CreateNumbered(blockOptions with { BatchId = batchId }, client, stats, loggerFactory, stops.Abort, stop);
         var position = new LineReader.ReadPosition();
         // Opened whatever a stop asks meanwhile: the reading loop below hears of it at once.
         await using var input = await storage.Input.OpenAsync(storage.Version, storage.Range.Start, storage.Range.End, CancellationToken.None).ConfigureAwait(false);

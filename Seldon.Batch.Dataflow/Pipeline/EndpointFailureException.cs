@@ -3,7 +3,7 @@ using Seldon.Batch.Dataflow.Transport;
 namespace Seldon.Batch.Dataflow.Pipeline;
 
 /// <summary>A <see cref="PredictionBlock"/> stopped because of its endpoint (a wrong route or token, an outage past
-/// <see cref="BatchOptions.MaxOutage"/>), not because of its lines: the block's completion faults with it once the
+/// <see cref="PredictionBlockOptions.MaxOutage"/>), not because of its lines: the block's completion faults with it once the
 /// results before the first line not answered were delivered.</summary>
 public sealed class EndpointFailureException : Exception
 {

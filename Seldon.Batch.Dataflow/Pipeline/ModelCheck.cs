@@ -9,12 +9,17 @@ namespace Seldon.Batch.Dataflow.Pipeline;
 /// input's name and datatype from its metadata where the user did not set them.</summary>
 internal static class ModelCheck
 {
-    /// <summary>The options to run with, or why the run must not start (an unknown model: no line could succeed).</summary>
-    public static async Task<(BatchOptions Options, string? StopReason)> PrepareAsync(
-        BatchOptions options, IPredictionClient client, ILogger logger, CancellationToken ct)
+    /// <summary>The block's options to run with, or why the run must not start (an unknown model: no line could succeed).
+    /// Without an inspector (a run through the caller's own client) the options stay as they are.</summary>
+    /// <param name="options">The block's options: the input's name and datatype are filled from the metadata.</param>
+    /// <param name="model">The model's name, for the log.</param>
+    /// <param name="inspector">The run's own client, which can ask; null when the run was given a client.</param>
+    /// <param name="logger">Where the model's state is logged.</param>
+    /// <param name="ct">Stops asking.</param>
+    public static async Task<(PredictionBlockOptions Options, string? StopReason)> PrepareAsync(
+        PredictionBlockOptions options, string model, IModelInspector? inspector, ILogger logger, CancellationToken ct)
     {
-        if (options.Protocol != InferenceProtocol.V2
-            || (client is RetryingPredictionClient retrying ? retrying.Inner : client) is not IModelInspector inspector)
+        if (options.Protocol != InferenceProtocol.V2 || inspector is null)
         {
             return (options, null);
         }
@@ -37,14 +42,14 @@ internal static class ModelCheck
                 logger.LogWarning("Starting although {Detail}; its requests are retried as any other", inspection.Detail);
                 return (options, null);
             case ModelState.Unanswered:
-                logger.LogWarning("Could not ask model '{Model}' for its readiness and metadata: {Detail}", options.EffectiveModelName, inspection.Detail);
+                logger.LogWarning("Could not ask model '{Model}' for its readiness and metadata: {Detail}", model, inspection.Detail);
                 return (options, null);
         }
 
         var input = inspection.Inputs.FirstOrDefault(i => options.InputName.Length == 0 || i.Name == options.InputName);
         if (input.Name is null)
         {
-            logger.LogInformation("Model '{Model}' is ready; its metadata declares no input{Named}", options.EffectiveModelName,
+            logger.LogInformation("Model '{Model}' is ready; its metadata declares no input{Named}", model,
                 options.InputName.Length > 0 ? $" named '{options.InputName}'" : "");
             return (options, null);
         }
@@ -52,7 +57,7 @@ internal static class ModelCheck
         var datatype = options.Datatype.Length == 0 && options.DataType == DataType.Data && TensorDatatype.All.Contains(input.Datatype)
             ? input.Datatype
             : options.Datatype;
-        logger.LogInformation("Model '{Model}' is ready; lines go to its input '{Input}' ({Datatype})", options.EffectiveModelName, input.Name,
+        logger.LogInformation("Model '{Model}' is ready; lines go to its input '{Input}' ({Datatype})", model, input.Name,
             options.DataType == DataType.Data ? (datatype.Length > 0 ? datatype : "datatype from the values") : TensorDatatype.Bytes);
         return (options with { InputName = input.Name, Datatype = datatype }, null);
     }

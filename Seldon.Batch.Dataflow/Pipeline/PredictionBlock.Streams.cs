@@ -17,7 +17,7 @@ public static partial class PredictionBlock
     /// <see cref="EndpointFailureException"/> when the endpoint stopped them, or the exception of
     /// <paramref name="lines"/> itself. Leaving the loop early stops reading <paramref name="lines"/> and sending.</summary>
     /// <param name="lines">The input lines, read once, as they are needed.</param>
-    /// <param name="options">The run's settings; validated when the stream is first read (files are not checked).</param>
+    /// <param name="options">The block's settings; validated when the stream is first read.</param>
     /// <param name="client">The client requests go through; not disposed.</param>
     /// <param name="statistics">Counters to update; pass one to watch progress.</param>
     /// <param name="loggerFactory">Where to log; nothing is logged when null.</param>
@@ -25,7 +25,7 @@ public static partial class PredictionBlock
     /// <exception cref="InvalidBatchOptionsException">A setting of <paramref name="options"/> is invalid.</exception>
     public static async IAsyncEnumerable<InstanceResult> PredictAsync(
         this IAsyncEnumerable<string> lines,
-        BatchOptions options,
+        PredictionBlockOptions options,
         IPredictionClient client,
         RunStatistics? statistics = null,
         ILoggerFactory? loggerFactory = null,

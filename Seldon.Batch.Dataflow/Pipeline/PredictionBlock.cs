@@ -12,7 +12,7 @@ namespace Seldon.Batch.Dataflow.Pipeline;
 /// <see cref="IDataflowBlock.Completion"/> tells how it ended, once every result produced was delivered: it completes
 /// when every line has its result, and faults with an <see cref="OperationCanceledException"/> when its token was
 /// cancelled, with an <see cref="EndpointFailureException"/> when a failure about the endpoint (a wrong route or token,
-/// an outage past <see cref="BatchOptions.MaxOutage"/>) stopped sending, or with the original exception of a fault.
+/// an outage past <see cref="PredictionBlockOptions.MaxOutage"/>) stopped sending, or with the original exception of a fault.
 /// Either way the output is a valid prefix: it ends before the first line that was not answered.</summary>
 public static partial class PredictionBlock
 {
@@ -24,10 +24,9 @@ public static partial class PredictionBlock
 
     /// <summary>Builds the network batch → number → encode → predict → cut → split and returns it as one block of
     /// lines in, <see cref="InstanceResult"/>s out.</summary>
-    /// <param name="options">The run's settings; validated here (files are not checked).</param>
-    /// <param name="client">The client requests go through; shared by all workers, not disposed by the block. The block
-    /// applies the options' retries, outage breaker and worker bound itself (to the inner client of a
-    /// <see cref="RetryingPredictionClient"/>).</param>
+    /// <param name="options">The block's settings; validated here.</param>
+    /// <param name="client">The client requests go through, which says where the model is; shared by all workers, not
+    /// disposed by the block. The block applies the options' retries, outage breaker, pacing and worker bound to it.</param>
     /// <param name="statistics">Counters the block updates; pass one to watch progress.</param>
     /// <param name="loggerFactory">Where the block logs; nothing is logged when null.</param>
     /// <param name="cancellationToken">Cancels every stage: what is in flight is dropped, what was already
@@ -36,14 +35,16 @@ public static partial class PredictionBlock
     /// <param name="firstIndex">The <c>batch_index</c> of the first line received (a resumed run starts past 0).</param>
     /// <exception cref="InvalidBatchOptionsException">A setting of <paramref name="options"/> is invalid.</exception>
     public static IPropagatorBlock<string, InstanceResult> Create(
-        BatchOptions options,
+        PredictionBlockOptions options,
         IPredictionClient client,
         RunStatistics? statistics = null,
         ILoggerFactory? loggerFactory = null,
         CancellationToken cancellationToken = default,
         long firstIndex = 0)
     {
-        options.Validate(checkFiles: false);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(client);
+        options.Validate();
         var next = firstIndex;
         return Linkable<string, InstanceResult>(options, client, statistics, loggerFactory, cancellationToken, texts =>
         {
@@ -60,25 +61,27 @@ public static partial class PredictionBlock
     /// <summary>The same block for the caller's own items: each item's line is sent, and the item comes out with its
     /// result, in input order, so whatever the caller needs afterwards (a key, a reply address) travels with it.</summary>
     /// <typeparam name="TItem">The caller's type.</typeparam>
-    /// <param name="options">The run's settings; validated here (files are not checked).</param>
+    /// <param name="options">The block's settings; validated here.</param>
     /// <param name="client">The client requests go through; shared by all workers, not disposed by the block.</param>
     /// <param name="line">The JSON line of an item, as an input file would hold it; called once per item, in order. If
     /// it throws, the block faults with that exception.</param>
     /// <param name="statistics">Counters the block updates; pass one to watch progress.</param>
     /// <param name="loggerFactory">Where the block logs; nothing is logged when null.</param>
-    /// <param name="cancellationToken">Cancels every stage, as for <see cref="Create(BatchOptions, IPredictionClient,
+    /// <param name="cancellationToken">Cancels every stage, as for <see cref="Create(PredictionBlockOptions, IPredictionClient,
     /// RunStatistics?, ILoggerFactory?, CancellationToken, long)"/>.</param>
     /// <exception cref="InvalidBatchOptionsException">A setting of <paramref name="options"/> is invalid.</exception>
     public static IPropagatorBlock<TItem, PredictionResult<TItem>> Create<TItem>(
-        BatchOptions options,
+        PredictionBlockOptions options,
         IPredictionClient client,
         Func<TItem, string> line,
         RunStatistics? statistics = null,
         ILoggerFactory? loggerFactory = null,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(line);
-        options.Validate(checkFiles: false);
+        options.Validate();
         // Results come out in input order, one per line, so the items wait in a queue in that order; the network
         // itself carries only the lines.
         var items = new System.Collections.Concurrent.ConcurrentQueue<(long Index, TItem Item)>();
@@ -121,7 +124,7 @@ public static partial class PredictionBlock
     /// the block completes normally then (the run reads <see cref="RunStatistics.EndpointFailure"/>), and a cancelled
     /// token drops what the last stage holds.</summary>
     internal static IPropagatorBlock<InputLine, InstanceResult> CreateNumbered(
-        BatchOptions options, IPredictionClient client, RunStatistics stats, ILoggerFactory? loggerFactory, CancellationToken cancellationToken, StopPolicy stop)
+        PredictionBlockOptions options, IPredictionClient client, RunStatistics stats, ILoggerFactory? loggerFactory, CancellationToken cancellationToken, StopPolicy stop)
     {
         var network = Build<InputLine>(options, client, stats, loggerFactory, cancellationToken, stop, null, keepOutput: false, endpointFailed: null);
         return DataflowBlock.Encapsulate(network.Input, network.Output);
@@ -131,7 +134,7 @@ public static partial class PredictionBlock
     /// why it stopped (<see cref="PredictionPropagator{TInput, TOutput}"/>). A failure about the endpoint completes the
     /// input at once, so senders learn of it (<c>SendAsync</c> returns false) instead of feeding lines that are dropped.</summary>
     private static PredictionPropagator<TItem, TOutput> Linkable<TItem, TOutput>(
-        BatchOptions options,
+        PredictionBlockOptions options,
         IPredictionClient client,
         RunStatistics? statistics,
         ILoggerFactory? loggerFactory,
@@ -139,7 +142,7 @@ public static partial class PredictionBlock
         Func<TItem[], InputLine[]> numbering,
         Func<IReceivableSourceBlock<InstanceResult>, IReceivableSourceBlock<TOutput>> output)
     {
-        var stop = new StopPolicy(options, cancellationToken);
+        var stop = new StopPolicy(FailureLimit.None, host: null, cancellationToken);
         PredictionFailure? endpointFailure = null;
         Network<TItem>? network = null;
         network = Build(options, client, statistics ?? new RunStatistics(), loggerFactory, cancellationToken, stop, numbering, keepOutput: true,
@@ -168,7 +171,7 @@ public static partial class PredictionBlock
     /// With <paramref name="keepOutput"/> the last stage ignores the token, so that it delivers what it holds when the
     /// stages before it are cancelled; <paramref name="endpointFailed"/> is told the first failure about the endpoint.</summary>
     private static Network<TLine> Build<TLine>(
-        BatchOptions options,
+        PredictionBlockOptions options,
         IPredictionClient client,
         RunStatistics stats,
         ILoggerFactory? loggerFactory,
@@ -185,11 +188,7 @@ public static partial class PredictionBlock
         var cpu = Math.Max(1, Environment.ProcessorCount);
         var inFlight = options.Workers * 2;
         var window = Math.Max(8 * options.Workers, (WindowLines + options.BatchSize - 1) / options.BatchSize);
-        var dispatcher = new RequestDispatcher(
-            client is RetryingPredictionClient retrying ? retrying.Inner : client,
-            options.ToRetry(),
-            loggerFactory.CreateLogger(typeof(RequestDispatcher).FullName!),
-            ownsInner: false);
+        var dispatcher = new RequestDispatcher(client, options.ToRetry(), loggerFactory.CreateLogger(typeof(RequestDispatcher).FullName!));
 
         // Lines are grouped first and numbered a group at a time: one message per micro-batch through the numbering
         // block instead of one per line (at batch size 32, a line crossed one block less).

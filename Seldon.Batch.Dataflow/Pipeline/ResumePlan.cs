@@ -78,7 +78,7 @@ internal sealed class ResumePlan
             }
 
             await DiscardAsync(storage, logger, ct).ConfigureAwait(false);
-            var parts = await CheckCompleteOutputAsync(options, storage, "--resume", input, logger, ct).ConfigureAwait(false);
+            var parts = await CheckCompleteOutputAsync(options, storage, nameof(options.Resume), input, logger, ct).ConfigureAwait(false);
             logger.LogInformation("Nothing to resume: the part {Part} is already published, {Lines} lines", target.Location, parts);
             return new ResumePlan(options, storage, input, Mode.NothingToDo);
         }
@@ -97,7 +97,7 @@ internal sealed class ResumePlan
         await SmallObjects.DeleteAsync(storage.Store, RunRecord.PartialPathOf(target.Location), ct).ConfigureAwait(false);
         if (await target.ExistsAsync(ct).ConfigureAwait(false))
         {
-            var lines = await CheckCompleteOutputAsync(options, storage, "--resume", input, logger, ct).ConfigureAwait(false);
+            var lines = await CheckCompleteOutputAsync(options, storage, nameof(options.Resume), input, logger, ct).ConfigureAwait(false);
             logger.LogInformation("Nothing to resume: {Output} is complete, {Lines} lines for the {Lines} lines of the input", target.Location, lines, lines);
             return new ResumePlan(options, storage, input, Mode.NothingToDo);
         }
@@ -129,9 +129,9 @@ internal sealed class ResumePlan
         var record = await RunRecord.ReadAsync(storage.Store, recordAt, ct).ConfigureAwait(false);
         if (record is not null && record.Input != input)
         {
-            throw new InvalidBatchOptionsException(
-                $"--resume: the partial output {side} was started from another input ({record.InputPath}: {record.Input}), " +
-                $"not from {options.InputDataPath} ({input}); run without --resume to start over");
+            throw InvalidBatchOptionsException.About([nameof(options.Resume)], name =>
+                $"{name(nameof(options.Resume))}: the partial output {side} was started from another input ({record.InputPath}: {record.Input}), " +
+                $"not from {options.InputDataPath} ({input}); run without {name(nameof(options.Resume))} to start over");
         }
 
         WrittenPrefix point;
@@ -141,22 +141,25 @@ internal sealed class ResumePlan
         }
         catch (StorageException ex) when (ex.IsSettingsProblem)
         {
-            throw new InvalidBatchOptionsException(ex.Message);
+            // The partial output cannot be continued (an upload's checkpoint that is damaged or expired): storage says
+            // why, the run says which setting asked for it.
+            throw InvalidBatchOptionsException.About([nameof(options.Resume)], name =>
+                $"{name(nameof(options.Resume))}: {ex.Message}; run without {name(nameof(options.Resume))} to start over");
         }
 
         var batchId = point.BatchId ?? record?.BatchId;
         if (batchId is not null && !string.IsNullOrEmpty(options.BatchId) && batchId != options.BatchId)
         {
-            throw new InvalidBatchOptionsException(
-                $"--resume: the partial output {side} belongs to batch '{batchId}', not to --batch-id '{options.BatchId}'");
+            throw InvalidBatchOptionsException.About([nameof(options.Resume), nameof(options.BatchId)], name =>
+                $"{name(nameof(options.Resume))}: the partial output {side} belongs to batch '{batchId}', not to {name(nameof(options.BatchId))} '{options.BatchId}'");
         }
 
         var inputLines = await storage.CountInputLinesAsync(ct).ConfigureAwait(false);
         if (point.Lines > inputLines)
         {
-            throw new InvalidBatchOptionsException(
-                $"--resume: the partial output {side} has {point.Lines} lines but the input {options.InputDataPath} has only {inputLines}: " +
-                "it belongs to another input; run without --resume to start over");
+            throw InvalidBatchOptionsException.About([nameof(options.Resume)], name =>
+                $"{name(nameof(options.Resume))}: the partial output {side} has {point.Lines} lines but the input {options.InputDataPath} has only {inputLines}: " +
+                $"it belongs to another input; run without {name(nameof(options.Resume))} to start over");
         }
 
         if (record is null)
@@ -186,29 +189,30 @@ internal sealed class ResumePlan
         // place, and a shard's part is joined by merge: retry the merged output instead.
         if (storage.Output.Location.IsObject || storage.Plan is not null)
         {
-            throw new InvalidBatchOptionsException(
-                "--retry-failed works on a local output file of a whole run, not on an s3:// output or a shard's part: " +
+            throw InvalidBatchOptionsException.About(
+                nameof(options.RetryFailed),
+                " works on a local output file of a whole run, not on an s3:// output or a shard's part: " +
                 "copy the object to a file (or merge the shards first) and retry the failed lines of that file");
         }
 
         var output = options.OutputDataPath;
         if (await storage.Output.HasPartialAsync(ct).ConfigureAwait(false))
         {
-            throw new InvalidBatchOptionsException(
-                $"--retry-failed: an unfinished run left {storage.Output.PartialName}; finish it with --resume first, then retry its failed lines");
+            throw InvalidBatchOptionsException.About([nameof(options.RetryFailed), nameof(options.Resume)], name =>
+                $"{name(nameof(options.RetryFailed))}: an unfinished run left {storage.Output.PartialName}; finish it with {name(nameof(options.Resume))} first, then retry its failed lines");
         }
 
         if (!await storage.Output.ExistsAsync(ct).ConfigureAwait(false))
         {
-            throw new InvalidBatchOptionsException($"--retry-failed: there is no output at {output} whose failed lines could be sent again");
+            throw InvalidBatchOptionsException.About(nameof(options.RetryFailed), $": there is no output at {output} whose failed lines could be sent again");
         }
 
-        var lines = await CheckCompleteOutputAsync(options, storage, "--retry-failed", input, logger, ct).ConfigureAwait(false);
+        var lines = await CheckCompleteOutputAsync(options, storage, nameof(options.RetryFailed), input, logger, ct).ConfigureAwait(false);
         var whole = await PartialOutput.InspectAsync(output, 0, ct).ConfigureAwait(false);
         if (whole.Lines != lines)
         {
-            throw new InvalidBatchOptionsException(
-                $"--retry-failed: line {whole.Lines + 1} of {output} is not the output line of input line {whole.Lines} of one batch; the output is damaged");
+            throw InvalidBatchOptionsException.About(
+                nameof(options.RetryFailed), $": line {whole.Lines + 1} of {output} is not the output line of input line {whole.Lines} of one batch; the output is damaged");
         }
 
         if (whole.Failed == 0)
@@ -223,15 +227,18 @@ internal sealed class ResumePlan
         return new ResumePlan(options, storage, input, Mode.RetryFailed, whole);
     }
 
-    /// <summary>Checks that the complete output belongs to this input and returns its line count.</summary>
-    private static async Task<long> CheckCompleteOutputAsync(BatchOptions options, RunStorage storage, string flag, InputFingerprint input, ILogger logger, CancellationToken ct)
+    /// <summary>Checks that the complete output belongs to this input and returns its line count; a refusal names
+    /// <paramref name="mode"/>, the property that asked to keep the output (<see cref="BatchOptions.Resume"/> or
+    /// <see cref="BatchOptions.RetryFailed"/>).</summary>
+    private static async Task<long> CheckCompleteOutputAsync(BatchOptions options, RunStorage storage, string mode, InputFingerprint input, ILogger logger, CancellationToken ct)
     {
         var output = storage.Output.Location;
         var record = await RunRecord.ReadAsync(storage.Store, RunRecord.CompletePathOf(output), ct).ConfigureAwait(false);
         if (record is not null && record.Input != input)
         {
-            throw new InvalidBatchOptionsException(
-                $"{flag}: {output} was made from another input ({record.InputPath}: {record.Input}), not from {options.InputDataPath} ({input}); " +
+            throw InvalidBatchOptionsException.About(
+                mode,
+                $": {output} was made from another input ({record.InputPath}: {record.Input}), not from {options.InputDataPath} ({input}); " +
                 "run without it to make the output of this input");
         }
 
@@ -244,8 +251,9 @@ internal sealed class ResumePlan
         var inputLines = await storage.CountInputLinesAsync(ct).ConfigureAwait(false);
         if (lines != inputLines)
         {
-            throw new InvalidBatchOptionsException(
-                $"{flag}: {output} has {lines} lines but the input {options.InputDataPath} has {inputLines}: it belongs to another input; " +
+            throw InvalidBatchOptionsException.About(
+                mode,
+                $": {output} has {lines} lines but the input {options.InputDataPath} has {inputLines}: it belongs to another input; " +
                 "run without it to make the output of this input");
         }
 
@@ -258,7 +266,8 @@ internal sealed class ResumePlan
 
         if (batchId is not null && !string.IsNullOrEmpty(options.BatchId) && batchId != options.BatchId)
         {
-            throw new InvalidBatchOptionsException($"{flag}: {output} belongs to batch '{batchId}', not to --batch-id '{options.BatchId}'");
+            throw InvalidBatchOptionsException.About([mode, nameof(options.BatchId)], name =>
+                $"{name(mode)}: {output} belongs to batch '{batchId}', not to {name(nameof(options.BatchId))} '{options.BatchId}'");
         }
 
         if (record is null)

@@ -28,7 +28,7 @@ internal sealed class RunStops : IDisposable
         _reading = CancellationTokenSource.CreateLinkedTokenSource(graceful);
         // Created on the run's clock, so that CancelAfter below counts the shutdown timeout on it.
         _abort = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
-        Policy = new StopPolicy(options, graceful, reason =>
+        Policy = new StopPolicy(options.MaxFailures, options.Host, graceful, reason =>
         {
             logger.LogError("Stopping the run: {Reason}", reason);
             StopAtOnce();

@@ -21,7 +21,7 @@ internal static class ShardMerge
     {
         if (options.ShardCount < 1)
         {
-            throw new InvalidBatchOptionsException($"--shard-count must be at least 1, not {options.ShardCount}");
+            throw InvalidBatchOptionsException.About(nameof(options.ShardCount), $" must be at least 1, not {options.ShardCount}");
         }
 
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(typeof(ShardMerge).FullName!);

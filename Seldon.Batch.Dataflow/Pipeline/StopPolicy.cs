@@ -9,17 +9,20 @@ namespace Seldon.Batch.Dataflow.Pipeline;
 /// first line that was not answered.</summary>
 internal sealed class StopPolicy : IDisposable
 {
-    private readonly BatchOptions _options;
+    private readonly FailureLimit _maxFailures;
+    private readonly string _model;
     private readonly CancellationTokenSource _dispatch;
     private readonly Action<string>? _onStop;
     private string? _reason;
 
-    /// <param name="options">The run's settings (host, <c>--max-failures</c>).</param>
+    /// <param name="maxFailures">The run's <c>--max-failures</c>.</param>
+    /// <param name="host">Where the model is, for the reasons of a stop about the endpoint; null when unknown.</param>
     /// <param name="stopAsked">A stop asked from outside: dispatching stops, no reason is recorded (the run is interrupted).</param>
     /// <param name="onStop">Told the reason once, when the policy stops the run.</param>
-    public StopPolicy(BatchOptions options, CancellationToken stopAsked, Action<string>? onStop = null)
+    public StopPolicy(FailureLimit maxFailures, string? host, CancellationToken stopAsked, Action<string>? onStop = null)
     {
-        _options = options;
+        _maxFailures = maxFailures;
+        _model = host is null ? "the model" : $"the model at {host}";
         _onStop = onStop;
         _dispatch = CancellationTokenSource.CreateLinkedTokenSource(stopAsked);
     }
@@ -32,13 +35,13 @@ internal sealed class StopPolicy : IDisposable
 
     /// <summary>A request got a final failure about the endpoint: its lines are not answered and the run stops.</summary>
     public void EndpointFailed(PredictionFailure failure) => Stop(failure.Kind == PredictionFailureKind.Outage
-        ? $"the model at {_options.Host} is unreachable: {failure.Detail}"
-        : $"the model at {_options.Host} cannot be used: {failure.Detail}");
+        ? $"{_model} is unreachable: {failure.Detail}"
+        : $"{_model} cannot be used: {failure.Detail}");
 
     /// <summary>A line was written: stops the run when failures passed <c>--max-failures</c>.</summary>
     public void LineWritten(InstanceResult result, RunStatistics stats)
     {
-        if (!result.Succeeded && _options.MaxFailures.IsExceeded(stats.Failed, stats.Instances, final: false))
+        if (!result.Succeeded && _maxFailures.IsExceeded(stats.Failed, stats.Instances, final: false))
         {
             Stop(TooManyFailures(stats));
         }
@@ -47,7 +50,7 @@ internal sealed class StopPolicy : IDisposable
     /// <summary>The reason a completed run still fails <c>--max-failures</c> (a share is judged at the end however few
     /// lines there were); null when it passes.</summary>
     public string? FinalCheck(RunStatistics stats) =>
-        _options.MaxFailures.IsExceeded(stats.Failed, stats.Instances, final: true) ? TooManyFailures(stats) : null;
+        _maxFailures.IsExceeded(stats.Failed, stats.Instances, final: true) ? TooManyFailures(stats) : null;
 
     /// <summary>Stops the run for <paramref name="reason"/> unless it is already stopping for another.</summary>
     public void Stop(string reason)
@@ -62,5 +65,5 @@ internal sealed class StopPolicy : IDisposable
     public void Dispose() => _dispatch.Dispose();
 
     private string TooManyFailures(RunStatistics stats) =>
-        $"{stats.Failed} of {stats.Instances} lines failed, more than --max-failures {_options.MaxFailures}";
+        $"{stats.Failed} of {stats.Instances} lines failed, more than --max-failures {_maxFailures}";
 }

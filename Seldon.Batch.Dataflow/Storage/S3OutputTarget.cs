@@ -63,7 +63,7 @@ internal sealed class S3OutputTarget(StorageLocation location, ObjectStore store
         }
         catch (Exception ex) when (ex is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            throw StorageException.Settings($"--resume: {_checkpoint} is not an upload checkpoint ({ex.Message}); run without --resume to start over", ex);
+            throw StorageException.Settings($"{_checkpoint} is not an upload checkpoint ({ex.Message})", ex);
         }
 
         try
@@ -74,7 +74,7 @@ internal sealed class S3OutputTarget(StorageLocation location, ObjectStore store
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             throw StorageException.Settings(
-                $"--resume: the upload {_state.UploadId} recorded in {_checkpoint} cannot be continued ({ex.Message}); run without --resume to start over", ex);
+                $"the upload {_state.UploadId} recorded in {_checkpoint} cannot be continued ({ex.Message})", ex);
         }
 
         return new WrittenPrefix(_state.Lines, _state.BatchId, _state.Bytes, [], _state.FailuresByKind);

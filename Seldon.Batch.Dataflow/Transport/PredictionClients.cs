@@ -1,15 +1,17 @@
 namespace Seldon.Batch.Dataflow.Transport;
 
-/// <summary>Makes the client for a transport, with retries and pacing around it.</summary>
+/// <summary>Makes the client of a transport.</summary>
 public static class PredictionClients
 {
-    /// <summary>A retrying, paced client of the given transport; the caller disposes it.</summary>
-    public static IPredictionClient Create(TransportType transport, EndpointSettings endpoint, RetrySettings retry) =>
-        new RetryingPredictionClient(CreateTransport(transport, endpoint), retry);
+    /// <summary>The client of <paramref name="transport"/> for <paramref name="endpoint"/>; the caller disposes it. It
+    /// sends each request once: a <see cref="Pipeline.PredictionBlock"/> given it applies retries, the outage breaker,
+    /// pacing and the worker bound of its options.</summary>
+    /// <param name="transport">REST or gRPC.</param>
+    /// <param name="endpoint">Where the model is and how to reach it.</param>
+    public static IPredictionClient Create(TransportType transport, EndpointSettings endpoint) => CreateInspector(transport, endpoint);
 
-    /// <summary>The bare client of the transport, for the pipeline, which applies retries, the breaker and the worker
-    /// bound itself.</summary>
-    internal static IPredictionClient CreateTransport(TransportType transport, EndpointSettings endpoint) => transport switch
+    /// <summary>The same client, as the file run uses it: it asks the model's readiness and metadata too.</summary>
+    internal static IModelInspector CreateInspector(TransportType transport, EndpointSettings endpoint) => transport switch
     {
         TransportType.Rest => new RestPredictionClient(endpoint),
         TransportType.Grpc => new GrpcPredictionClient(endpoint),

@@ -23,16 +23,17 @@ internal sealed partial class RequestDispatcher : IDisposable
     private readonly RateLimiter? _pacer;
     private readonly ResiliencePipeline<PredictionResponse> _retry;
     private readonly ILogger _logger;
-    private readonly bool _ownsInner;
 
-    public RequestDispatcher(IPredictionClient inner, RetrySettings settings, ILogger logger, bool ownsInner)
+    /// <param name="inner">The client requests go through; not disposed here (it belongs to the block's caller).</param>
+    /// <param name="settings">Retries, pacing, worker bound and outage budget.</param>
+    /// <param name="logger">Where retries and the breaker's state are logged.</param>
+    public RequestDispatcher(IPredictionClient inner, RetrySettings settings, ILogger logger)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(settings.Attempts, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(settings.Workers, 1);
         _inner = inner;
         _settings = settings;
         _logger = logger;
-        _ownsInner = ownsInner;
         _gate = new DispatchGate(settings.Workers);
         Breaker = new EndpointBreaker(settings, logger);
         if (settings.Interval > TimeSpan.Zero)
@@ -118,14 +119,7 @@ internal sealed partial class RequestDispatcher : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        _pacer?.Dispose();
-        if (_ownsInner)
-        {
-            _inner.Dispose();
-        }
-    }
+    public void Dispose() => _pacer?.Dispose();
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Request {Puid}: trying again in {Delay:0} ms after: {Reason}")]
     private static partial void LogRetry(ILogger logger, string puid, double delay, string reason);

@@ -1,7 +1,8 @@
 namespace Seldon.Batch.Dataflow.Transport;
 
-/// <summary>How often and how patiently a request is tried.</summary>
-public sealed record RetrySettings
+/// <summary>How often and how patiently a request is tried: the dispatcher's share of
+/// <see cref="Pipeline.PredictionBlockOptions"/>.</summary>
+internal sealed record RetrySettings
 {
     /// <summary>Attempts per request for transient failures, the first included (<c>--retries</c>); at least 1.</summary>
     public int Attempts { get; init; } = 3;
