@@ -19,7 +19,7 @@ serve: build      ## the built-in demo model on 127.0.0.1:9000 (REST) and :9500 
 	dotnet Seldon.Batch.Dataflow.Cli/bin/$(CONFIG)/net10.0/seldon-batch-processor.dll serve
 
 pack:             ## the library's NuGet package and the dotnet tool, in out/packages/ (VERSION=1.2.3 sets the version)
-	dotnet pack $(SLN) -c $(CONFIG) -o out/packages $(if $(VERSION),-p:Version=$(VERSION))
+	bash deploy/pack.sh
 
 publish:          ## the native seldon-batch-processor for linux-x64 (Native AOT; installs clang if missing), in out/publish/
 	bash deploy/publish.sh

@@ -62,12 +62,19 @@ public sealed class PackageTests : IClassFixture<PackedPackages>
             File.Copy(file, Path.Combine(app, Path.GetFileName(file)));
         }
 
-        // The packed folder for the package itself, nuget.org for its dependencies (found in the machine's cache
-        // when present, as they are after the repository's own restore).
+        // As the docs say: `dotnet add package Seldon.Batch.Dataflow --source <the folder of make pack>`, with an empty
+        // packages folder standing in for a fresh machine's NuGet cache: the packed folder alone must hold the library
+        // and everything it depends on (the option replaces every other source).
+        var packages = _packages.Scratch("consumer-packages");
+        await Processes.RunCheckedAsync(
+            Processes.Dotnet,
+            ["add", Path.Combine(app, "Consumer.csproj"), "package", PackedPackages.LibraryId, "--version", _packages.Version,
+                "--source", _packages.Source, "--package-directory", packages],
+            SdkTimeout);
         await Processes.RunCheckedAsync(
             Processes.Dotnet,
             ["build", Path.Combine(app, "Consumer.csproj"), "-c", "Release", "-o", Path.Combine(app, "out"), "-nodeReuse:false",
-                $"-p:SeldonBatchDataflowVersion={_packages.Version}", "--source", _packages.Source, "--source", "https://api.nuget.org/v3/index.json"],
+                "--source", _packages.Source, "--packages", packages],
             SdkTimeout);
 
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { GrpcPort = -1 });

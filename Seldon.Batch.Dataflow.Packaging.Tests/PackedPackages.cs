@@ -20,7 +20,8 @@ public sealed class PackedPackages : IAsyncLifetime
 
     public string Version { get; } = $"0.0.0-test.{DateTime.UtcNow.Ticks}";
 
-    /// <summary>The folder holding both .nupkg files: the package source for the tool install and the consumer.</summary>
+    /// <summary>The folder `make pack` fills: both .nupkg files and the library's dependencies, the only package source
+    /// the consumer app is given.</summary>
     public string Source => Path.Combine(_work.FullName, "packages");
 
     /// <summary>A scratch folder of this fixture, removed with it.</summary>
@@ -30,13 +31,11 @@ public sealed class PackedPackages : IAsyncLifetime
     {
         var sources = Scratch("src");
         CopySources(Repository.Root, sources);
-        foreach (var project in new[] { "Seldon.Batch.Dataflow/Seldon.Batch.Dataflow.csproj", "Seldon.Batch.Dataflow.Cli/Seldon.Batch.Dataflow.Cli.csproj" })
-        {
-            await Processes.RunCheckedAsync(
-                Processes.Dotnet,
-                ["pack", Path.Combine(sources, project), "-c", "Release", "-o", Source, $"-p:Version={Version}", "-nodeReuse:false"],
-                PackTimeout);
-        }
+        // What `make pack` runs: both packages, and the library's dependencies next to them.
+        await Processes.RunCheckedAsync(
+            "env",
+            [$"OUT={Source}", $"VERSION={Version}", $"DOTNET={Processes.Dotnet}", "bash", Path.Combine(sources, "deploy", "pack.sh")],
+            PackTimeout);
     }
 
     public Task DisposeAsync()
@@ -52,7 +51,7 @@ public sealed class PackedPackages : IAsyncLifetime
     }
 
     /// <summary>What a fresh clone has of the three shipped projects: the top-level build files, protos/ and the
-    /// projects' folders, without their bin/ and obj/.</summary>
+    /// projects' folders, without their bin/ and obj/, and the pack script.</summary>
     private static void CopySources(string root, string target)
     {
         foreach (var file in Directory.EnumerateFiles(root))
@@ -64,6 +63,9 @@ public sealed class PackedPackages : IAsyncLifetime
         {
             CopyFolder(Path.Combine(root, folder), Path.Combine(target, folder));
         }
+
+        Directory.CreateDirectory(Path.Combine(target, "deploy"));
+        File.Copy(Path.Combine(root, "deploy", "pack.sh"), Path.Combine(target, "deploy", "pack.sh"));
     }
 
     private static void CopyFolder(string from, string to)
