@@ -12,6 +12,10 @@
 # Environment: BENCH_ROWS_B1 (default 50000), BENCH_ROWS_B32 (default 1000000, a multiple of 32), BENCH_WORKERS
 # (default 16), BENCH_JIT=1 (also run the framework-dependent build against nginx, for comparison),
 # BENCH_BINARY (the processor to measure; default out/publish/seldon-batch-processor).
+# For A/B work on one case: BENCH_CASES="rest-seldon-nginx/1 grpc-v2-kestrel/32" runs only those cases (names below,
+# /batch size), BENCH_RUNS times each (default 3), and prints their runs with the client's CPU time, without start-up,
+# memory and targets; BENCH_SERVE=1 starts nginx and the built-in server, prints their ports and waits (Ctrl-C stops
+# them), so a processor can be run against them by hand (e.g. under perf stat).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,7 +44,7 @@ nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 
 say "bench: building Release"
 dotnet build Seldon.Batch.Dataflow.Cli/Seldon.Batch.Dataflow.Cli.csproj -c Release -nologo -v quiet >/dev/null
-if [ -z "${BENCH_BINARY:-}" ] && { [ ! -x "$native" ] || [ -n "$(find Seldon.Batch.Dataflow Seldon.Batch.Dataflow.Cli Seldon.Batch.Dataflow.Server \
+if [ -z "${BENCH_BINARY:-}" ] && [ "${BENCH_SERVE:-0}" != 1 ] && { [ ! -x "$native" ] || [ -n "$(find Seldon.Batch.Dataflow Seldon.Batch.Dataflow.Cli Seldon.Batch.Dataflow.Server \
     -path '*/bin' -prune -o -path '*/obj' -prune -o \( -name '*.cs' -o -name '*.csproj' \) -newer "$native" -print -quit)" ]; }; then
   say "bench: building the native binary (make publish; a few minutes)"
   bash deploy/publish.sh >/dev/null
@@ -135,6 +139,12 @@ read -r rest grpc < "$work/ready"
 kestrel_port="${rest#rest=}"
 grpc_port="${grpc#grpc=}"
 
+if [ "${BENCH_SERVE:-0}" = 1 ]; then
+  say "bench: nginx on 127.0.0.1:$nginx_port (REST, -g istio -d b1 or -d b32), the built-in server on 127.0.0.1:$kestrel_port (REST) and 127.0.0.1:$grpc_port (gRPC) (-g seldon -d demo); inputs in $work (b1.txt, b32.txt, one.txt); Ctrl-C (or SIGTERM) stops them"
+  wait "$server" || true
+  exit 0
+fi
+
 # --- the ceiling: wrk POSTing one fixed one-row Seldon request to nginx; median of three 5 s runs ---
 cat > "$work/post.lua" <<'LUA'
 wrk.method = "POST"
@@ -163,7 +173,7 @@ run() { # binary(native|jit) server(nginx|kestrel) transport protocol batch-size
   fi
   local start end
   start=$(date +%s%N)
-  /usr/bin/time -f '%M' -o "$work/rss" "${bin[@]}" "${endpoint[@]}" -t "$3" --protocol "$4" -s "$5" -w "$workers" \
+  /usr/bin/time -f '%M %U %S' -o "$work/rss" "${bin[@]}" "${endpoint[@]}" -t "$3" --protocol "$4" -s "$5" -w "$workers" \
     -i "$6" -o "$out" -b -l warning > "$work/summary" 2> "$work/stderr" \
     || { say "bench: the run $* failed:"; cat "$work/stderr" >&2; exit 1; }
   end=$(date +%s%N)
@@ -173,7 +183,8 @@ run() { # binary(native|jit) server(nginx|kestrel) transport protocol batch-size
   if [ "$failed" != "0" ] || [ "$lines" != "$expected" ]; then
     say "bench: the run $* wrote $lines lines for $expected, $failed failed"; cat "$work/stderr" >&2; exit 1
   fi
-  awk -v n="$expected" -v ns="$(( end - start ))" -v rss="$(tail -n 1 "$work/rss")" 'BEGIN { printf "%.1f %s %.1f\n", n / (ns / 1e9), rss, ns / 1e6 }'
+  # rows/s, peak RSS (KiB), wall ms, the client's CPU ms (user + system)
+  tail -n 1 "$work/rss" | awk -v n="$expected" -v ns="$(( end - start ))" '{ printf "%.1f %s %.1f %.0f\n", n / (ns / 1e9), $1, ns / 1e6, ($2 + $3) * 1000 }'
 }
 
 # Three runs of each case, interleaved, so a busy moment of the machine does not fall on one case only; medians.
@@ -185,25 +196,40 @@ cases=(
   "grpc-v2-kestrel native kestrel grpc v2"
 )
 [ "${BENCH_JIT:-0}" = 1 ] && cases+=("jit-rest-seldon-nginx jit nginx rest seldon")
-say "bench: ${#cases[@]} cases at batch size 1 ($rows_b1 rows) and 32 ($rows_b32 rows), $workers workers, 3 runs each"
-declare -A runs=()
-for _ in 1 2 3; do
+selected="${BENCH_CASES:-}"
+rounds="${BENCH_RUNS:-3}"
+[ -n "$selected" ] || rounds=3
+say "bench: ${#cases[@]} cases at batch size 1 ($rows_b1 rows) and 32 ($rows_b32 rows), $workers workers, $rounds runs each${selected:+ (only $selected)}"
+declare -A runs=() cpu=()
+for _ in $(seq 1 "$rounds"); do
   for size in 1 32; do
     for case in "${cases[@]}"; do
       read -r name bin srv transport protocol <<< "$case"
+      [ -z "$selected" ] || [[ " $selected " == *" $name/$size "* ]] || continue
       input="$work/b1.txt"; [ "$size" = 32 ] && input="$work/b32.txt"
-      read -r rate _ _ < <(run "$bin" "$srv" "$transport" "$protocol" "$size" "$input")
+      read -r rate _ _ ms < <(run "$bin" "$srv" "$transport" "$protocol" "$size" "$input")
       runs[$name/$size]+="$rate "
+      cpu[$name/$size]+="$ms "
     done
   done
 done
 of() { printf '%s\n' ${runs[$1]} | median; }
 
+if [ -n "$selected" ]; then
+  printf '\n%-44s %9.0f req/s    (runs: %s)\n' "ceiling: wrk -t1 -c16 -d5s, nginx, Seldon b1" "$wrk_rps" "${wrk_runs[*]}"
+  for key in $selected; do
+    [ -n "${runs[$key]:-}" ] || { say "bench: no case $key (names: rest-seldon-nginx rest-v2-nginx rest-seldon-kestrel grpc-seldon-kestrel grpc-v2-kestrel, /1 or /32)"; exit 2; }
+    printf '%-32s %9.0f rows/s (runs: %s)  client CPU %6.0f ms (runs: %s)\n' \
+      "$key" "$(of "$key")" "${runs[$key]% }" "$(printf '%s\n' ${cpu[$key]} | median)" "${cpu[$key]% }"
+  done
+  exit 0
+fi
+
 say "bench: start-up, one line against nginx (5 runs each)"
 startup_native=""; startup_jit=""
 for _ in 1 2 3 4 5; do
-  read -r _ _ ms < <(run native nginx rest seldon 1 "$work/one.txt"); startup_native+="$ms "
-  read -r _ _ ms < <(run jit nginx rest seldon 1 "$work/one.txt"); startup_jit+="$ms "
+  read -r _ _ ms _ < <(run native nginx rest seldon 1 "$work/one.txt"); startup_native+="$ms "
+  read -r _ _ ms _ < <(run jit nginx rest seldon 1 "$work/one.txt"); startup_jit+="$ms "
 done
 say "bench: peak memory at 100k and 1M rows (native, REST against nginx, batch size 32)"
 read -r _ rss_100k _ < <(run native nginx rest seldon 32 "$work/100k.txt")

@@ -59,6 +59,27 @@ public sealed class DispatchGateTests
         Assert.InRange(most, 1, 3);
     }
 
+    [Fact]
+    public async Task A_freed_slot_is_handed_over_before_the_release_returns()
+    {
+        var gate = new DispatchGate(1);
+        var held = await gate.EnterAsync(0, CancellationToken.None);
+        var waiting = gate.EnterAsync(1, CancellationToken.None).AsTask();
+        Assert.False(waiting.IsCompleted);
+
+        // On a pool thread, as a request's completion runs (xunit's own synchronization context would make any
+        // continuation asynchronous): the waiter's request goes on the wire from the thread that gave the slot back,
+        // without a hop through the pool.
+        var handedAtOnce = await Task.Run(() =>
+        {
+            held.Dispose();
+            return waiting.IsCompletedSuccessfully;
+        });
+
+        Assert.True(handedAtOnce);
+        (await waiting).Dispose();
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         for (var current = Volatile.Read(ref target); value > current; current = Volatile.Read(ref target))

@@ -32,12 +32,16 @@ internal sealed class DispatchGate
                 return new Slot(this);
             }
 
-            waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            // Continuations run synchronously: the request that gives a slot back sends the waiter's request on its own
+            // thread (Release hands over outside the lock), instead of a hop through the thread pool per request.
+            waiter = new TaskCompletionSource();
             _waiting.Enqueue(waiter, (order, _arrivals++));
         }
 
-        // A cancelled waiter stays queued and is skipped by Release, which cannot hand it the slot any more.
-        await using (cancellationToken.Register(static w => ((TaskCompletionSource)w!).TrySetCanceled(), waiter).ConfigureAwait(false))
+        // A cancelled waiter stays queued and is skipped by Release, which cannot hand it the slot any more. The
+        // cancellation completes it on the thread pool, so whoever cancels does not run the waiter's way out inline.
+        await using (cancellationToken.UnsafeRegister(static w => ThreadPool.UnsafeQueueUserWorkItem(
+                         static w => w.TrySetCanceled(), (TaskCompletionSource)w!, preferLocal: false), waiter).ConfigureAwait(false))
         {
             await waiter.Task.ConfigureAwait(false);
         }
@@ -47,17 +51,25 @@ internal sealed class DispatchGate
 
     private void Release()
     {
-        lock (_lock)
+        while (true)
         {
-            while (_waiting.TryDequeue(out var waiter, out _))
+            TaskCompletionSource? next;
+            lock (_lock)
             {
-                if (waiter.TrySetResult())
+                if (!_waiting.TryDequeue(out next, out _))
                 {
+                    _free++;
                     return;
                 }
             }
 
-            _free++;
+            // Outside the lock: the waiter's continuation runs here and may enter or leave the gate itself (the task
+            // runtime goes asynchronous when the stack gets deep, so a chain of such hand-overs cannot overflow it). A
+            // waiter cancelled meanwhile refuses the slot, which goes to the next one.
+            if (next.TrySetResult())
+            {
+                return;
+            }
         }
     }
 

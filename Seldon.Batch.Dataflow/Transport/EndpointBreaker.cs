@@ -91,8 +91,10 @@ internal sealed partial class EndpointBreaker
         failure.Kind == PredictionFailureKind.Outage || (failure.Kind == PredictionFailureKind.Misconfiguration && WaitingForReady);
 
     /// <summary>Sends through the circuit; throws <see cref="BrokenCircuitException"/> while it is open.</summary>
-    public ValueTask<PredictionResponse> ExecuteAsync(Func<CancellationToken, ValueTask<PredictionResponse>> send, CancellationToken cancellationToken) =>
-        _pipeline.ExecuteAsync(send, cancellationToken);
+    /// <remarks>The request travels as state, so sending allocates no closure per request.</remarks>
+    public ValueTask<PredictionResponse> ExecuteAsync<TState>(
+        Func<TState, CancellationToken, ValueTask<PredictionResponse>> send, TState state, CancellationToken cancellationToken) =>
+        _pipeline.ExecuteAsync(send, state, cancellationToken);
 
     /// <summary>Remembers what an answer says about the endpoint.</summary>
     public void Observe(PredictionResponse response)

@@ -153,7 +153,8 @@ internal sealed partial class RequestDispatcher : IDisposable
 
             // On the wire only the abort token counts: a stop lets the requests in flight finish.
             var started = Stopwatch.GetTimestamp();
-            var response = await breaker.ExecuteAsync(ct => new ValueTask<PredictionResponse>(owner._inner.SendAsync(request, ct)), abort).ConfigureAwait(false);
+            var response = await breaker.ExecuteAsync(
+                static (s, ct) => new ValueTask<PredictionResponse>(s.Client.SendAsync(s.Request, ct)), (Client: owner._inner, Request: request), abort).ConfigureAwait(false);
             breaker.Observe(response);
             return response with { Latency = Stopwatch.GetElapsedTime(started) };
         }

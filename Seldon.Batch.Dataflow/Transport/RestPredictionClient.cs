@@ -15,12 +15,14 @@ public sealed partial class RestPredictionClient : IPredictionClient
     private readonly RestClient _client;
     private readonly GatewayRoute _route;
     private readonly EndpointSettings _settings;
+    private readonly string _authority;
 
     /// <summary>Creates a client for the deployment <paramref name="settings"/> describe.</summary>
     public RestPredictionClient(EndpointSettings settings)
     {
         _settings = settings;
         _route = new GatewayRoute(settings);
+        _authority = _route.BaseAddress.GetLeftPart(UriPartial.Authority);
         var handler = new SocketsHttpHandler
         {
             MaxConnectionsPerServer = int.MaxValue,
@@ -66,14 +68,15 @@ public sealed partial class RestPredictionClient : IPredictionClient
         cancellationToken.ThrowIfCancellationRequested();
 
         var code = (int)response.StatusCode;
-        var url = $"{_route.BaseAddress.GetLeftPart(UriPartial.Authority)}{path}";
+        if (response.IsSuccessStatusCode && LooksLikeJson(response.Content))
+        {
+            return PredictionResponse.Success(response.Content ?? "", code);
+        }
+
+        // Only a failure names the URL: building it for every answer cost a Uri walk per request.
+        var url = $"{_authority}{path}";
         if (response.ResponseStatus == ResponseStatus.Completed || code > 0)
         {
-            if (response.IsSuccessStatusCode && LooksLikeJson(response.Content))
-            {
-                return PredictionResponse.Success(response.Content ?? "", code);
-            }
-
             var v2 = _settings.Protocol == InferenceProtocol.V2;
             var kind = Classify(code, response.Content, v2);
             var detail = v2 ? OpenInferenceError.DescribeBody(response.Content) : SeldonStatus.DescribeBody(response.Content);
@@ -137,15 +140,56 @@ public sealed partial class RestPredictionClient : IPredictionClient
 
     /// <summary>Reads the answer, already buffered by HttpClient, straight into the string the pipeline uses. RestSharp's
     /// own reading copies it through a fresh 16 KiB buffer and a byte array first, on every request.</summary>
-    private static RestResponse ReadResponse(HttpResponseMessage message, RestRequest request)
+    private static RestResponse ReadResponse(HttpResponseMessage message, RestRequest request) => new(request)
     {
-        var charset = message.Content.Headers.ContentType?.CharSet?.Trim('"');
+        StatusCode = message.StatusCode,
+        IsSuccessStatusCode = message.IsSuccessStatusCode,
+        StatusDescription = message.ReasonPhrase,
+        ResponseStatus = ResponseStatus.Completed,
+        ContentType = message.Content.Headers.ContentType?.MediaType,
+        Content = ReadText(message.Content),
+    };
+
+    /// <summary>The body as text: UTF-8 (JSON's encoding, and what Seldon and MLServer send) decoded from one pooled
+    /// buffer; another charset, or a byte order mark, through a <see cref="StreamReader"/> that honours it.</summary>
+    internal static string ReadText(HttpContent content)
+    {
+        var charset = content.Headers.ContentType?.CharSet?.Trim('"');
+        var utf8 = string.IsNullOrEmpty(charset) || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase);
+        using var stream = content.ReadAsStream();
+        if (utf8 && stream.CanSeek && stream.Length <= Array.MaxLength)
+        {
+            var length = (int)stream.Length;
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+            try
+            {
+                var read = 0;
+                while (read < length && stream.Read(buffer, read, length - read) is var n and > 0)
+                {
+                    read += n;
+                }
+
+                var bytes = buffer.AsSpan(0, read);
+                if (!bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) && !bytes.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF])
+                    && !bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) && !bytes.StartsWith((ReadOnlySpan<byte>)[0, 0, 0xFE, 0xFF]))
+                {
+                    return System.Text.Encoding.UTF8.GetString(bytes);
+                }
+
+                stream.Position = 0; // a byte order mark: the reader below detects the encoding, as before
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+
         var encoding = System.Text.Encoding.UTF8;
-        if (!string.IsNullOrEmpty(charset))
+        if (!utf8)
         {
             try
             {
-                encoding = System.Text.Encoding.GetEncoding(charset);
+                encoding = System.Text.Encoding.GetEncoding(charset!);
             }
             catch (ArgumentException)
             {
@@ -153,17 +197,8 @@ public sealed partial class RestPredictionClient : IPredictionClient
             }
         }
 
-        using var stream = message.Content.ReadAsStream();
         using var reader = new StreamReader(stream, encoding, detectEncodingFromByteOrderMarks: true);
-        return new RestResponse(request)
-        {
-            StatusCode = message.StatusCode,
-            IsSuccessStatusCode = message.IsSuccessStatusCode,
-            StatusDescription = message.ReasonPhrase,
-            ResponseStatus = ResponseStatus.Completed,
-            ContentType = message.Content.Headers.ContentType?.MediaType,
-            Content = reader.ReadToEnd(),
-        };
+        return reader.ReadToEnd();
     }
 
     private static string Describe(Exception? error, string? message)
