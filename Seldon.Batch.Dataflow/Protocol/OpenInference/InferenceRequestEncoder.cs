@@ -19,6 +19,7 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
         {
             var batches = new List<EncodedBatch>(1);
             var run = new List<(BatchMember Member, LineRequest? Request)>(lines.Count);
+            var runSends = false;
             string? runKey = null;
             foreach (var line in lines)
             {
@@ -26,13 +27,14 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
                 if (request is not null)
                 {
                     var fits = request.MergeKey is not null && request.MergeKey == runKey && settings.BatchSize > 1;
-                    if (!fits && run.Any(m => m.Request is not null))
+                    if (!fits && runSends)
                     {
                         batches.Add(Write(run));
                         run.Clear();
                     }
 
                     runKey = request.MergeKey;
+                    runSends = true;
                 }
 
                 // An unreadable line joins the request that stands next to it: its place in the output is kept.
