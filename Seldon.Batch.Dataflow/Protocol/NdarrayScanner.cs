@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Seldon.Batch.Dataflow.Protocol.OpenInference;
 
 namespace Seldon.Batch.Dataflow.Protocol;
 
@@ -26,7 +27,14 @@ internal static class NdarrayScanner
 
     /// <summary>Scans <paramref name="text"/>; on success <paramref name="rows"/> (rented from the shared array pool: the
     /// caller returns it) holds the rows back to back, row <c>i</c> ending at <c>rowEnds[i]</c>.</summary>
-    public static bool TryScan(string text, out byte[] rows, out int[] rowEnds, out int[] dimensions)
+    public static bool TryScan(string text, out byte[] rows, out int[] rowEnds, out int[] dimensions) =>
+        TryScan(text, null, out rows, out rowEnds, out dimensions);
+
+    /// <summary>Scans <paramref name="text"/> as a tensor: as <see cref="TryScan(string, out byte[], out int[], out int[])"/>,
+    /// and <paramref name="tensor"/> learns where each value is in <paramref name="rows"/>, what kinds of values there
+    /// are, and whether the array is rectangular (every array at a depth as long as the first, values only at the
+    /// deepest level), when <paramref name="dimensions"/> is its shape.</summary>
+    public static bool TryScan(string text, TensorScan? tensor, out byte[] rows, out int[] rowEnds, out int[] dimensions)
     {
         rows = [];
         rowEnds = [];
@@ -45,7 +53,7 @@ internal static class NdarrayScanner
         var output = ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            if (Scan(utf8.AsSpan(0, length), output, out rowEnds, out dimensions))
+            if (Scan(utf8.AsSpan(0, length), output, tensor, out rowEnds, out dimensions))
             {
                 rows = output;
                 return true;
@@ -62,8 +70,9 @@ internal static class NdarrayScanner
         return false;
     }
 
-    private static bool Scan(ReadOnlySpan<byte> utf8, byte[] output, out int[] rowEnds, out int[] dimensions)
+    private static bool Scan(ReadOnlySpan<byte> utf8, byte[] output, TensorScan? tensor, out int[] rowEnds, out int[] dimensions)
     {
+        tensor?.Start();
         rowEnds = [];
         dimensions = [];
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = MaxDepth });
@@ -107,6 +116,7 @@ internal static class NdarrayScanner
                         dims[depth] = counts[depth];
                     }
 
+                    tensor?.ArrayEnded(depth, counts[depth]);
                     if (depth == 0)
                     {
                         // Nothing but whitespace may follow: the reader throws on more.
@@ -130,6 +140,7 @@ internal static class NdarrayScanner
                 case JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null:
                     OpenItem(output, ref pos, counts, depth);
                     reader.ValueSpan.CopyTo(output.AsSpan(pos));
+                    tensor?.Value(depth, reader.TokenType, pos, reader.ValueSpan);
                     pos += reader.ValueSpan.Length;
                     if (depth == 1)
                     {
