@@ -418,7 +418,7 @@ internal sealed class OutputComposer
                 {
                     w.WritePropertyName("meta"u8);
                     w.WriteStartObject();
-                    WriteProperties(w, layout.MetaProperties, layout.MetaFields);
+                    SharedJson.WriteProperties(w, layout.MetaProperties, layout.MetaFields);
                     self.WriteTags(w, member, layout);
                     w.WriteEndObject();
                     continue;
@@ -439,28 +439,9 @@ internal sealed class OutputComposer
                 }
             }
 
-            WriteProperties(w, layout.OtherProperties, layout.Others);
+            SharedJson.WriteProperties(w, layout.OtherProperties, layout.Others);
         });
         return new InstanceResult(member.Index, line, null);
-    }
-
-    /// <summary>Writes the properties as prerendered when they are, else from the document.</summary>
-    private static void WriteProperties(Utf8JsonWriter w, RenderedProperty[]? rendered, JsonProperty[] properties)
-    {
-        if (rendered is not null)
-        {
-            foreach (var p in rendered)
-            {
-                p.WriteTo(w);
-            }
-
-            return;
-        }
-
-        foreach (var p in properties)
-        {
-            p.WriteTo(w);
-        }
     }
 
     private static bool IsMessageField(JsonProperty property)

@@ -24,6 +24,25 @@ internal sealed class SharedJson
         return _buffer.WrittenMemory[start..];
     }
 
+    /// <summary>Writes the properties as rendered when they are, else from the document.</summary>
+    public static void WriteProperties(Utf8JsonWriter w, RenderedProperty[]? rendered, JsonProperty[] properties)
+    {
+        if (rendered is not null)
+        {
+            foreach (var p in rendered)
+            {
+                p.WriteTo(w);
+            }
+
+            return;
+        }
+
+        foreach (var p in properties)
+        {
+            p.WriteTo(w);
+        }
+    }
+
     public RenderedProperty Property(JsonProperty property) =>
         new(JsonEncodedText.Encode(property.Name, SeldonJson.WriterOptions.Encoder), Value(property.Value));
 }

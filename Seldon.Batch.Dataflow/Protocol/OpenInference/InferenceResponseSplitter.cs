@@ -215,22 +215,6 @@ internal sealed class InferenceResponseSplitter(string batchId)
     {
         private readonly RenderedProperty[]? _rendered = json is null ? null : [.. properties.Select(json.Property)];
 
-        public void WriteTo(Utf8JsonWriter w)
-        {
-            if (_rendered is not null)
-            {
-                foreach (var property in _rendered)
-                {
-                    property.WriteTo(w);
-                }
-
-                return;
-            }
-
-            foreach (var property in properties)
-            {
-                property.WriteTo(w);
-            }
-        }
+        public void WriteTo(Utf8JsonWriter w) => SharedJson.WriteProperties(w, _rendered, properties);
     }
 }
