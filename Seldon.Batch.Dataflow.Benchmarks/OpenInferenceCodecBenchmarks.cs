@@ -29,11 +29,7 @@ public class OpenInferenceCodecBenchmarks
     public void Setup()
     {
         const string batchId = "8f0c3a52-5d4e-4a8e-9a57-3f2b7c1d9e60";
-        var random = new Random(7);
-        _lines = Enumerable.Range(0, BatchSize)
-            .Select(i => new InputLine(i, string.Create(CultureInfo.InvariantCulture,
-                $"[[{random.Next(100)}, {random.Next(100)}, {random.Next(100)}, {random.Next(100)}]]")))
-            .ToArray();
+        _lines = CodecBenchmarks.Lines(BatchSize);
         var settings = new OpenInferenceSettings(DataType.Data, batchId, BatchSize, "features", Datatype.Length == 0 ? null : Datatype);
         _encoder = new InferenceRequestEncoder(settings);
         _splitter = new InferenceResponseSplitter(batchId);
