@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -332,12 +333,26 @@ internal sealed class OutputComposer
             w.WriteStartArray();
             for (var k = start; k < start + count; k++)
             {
-                Items[k].WriteTo(w);
+                // An item written without whitespace or strings (numbers, and arrays of them, as models answer) is
+                // exactly what WriteTo would write: its bytes are copied instead of walking the document.
+                var raw = JsonMarshal.GetRawUtf8Value(Items[k]);
+                if (raw.IndexOfAny(RewrittenBytes) < 0)
+                {
+                    w.WriteRawValue(raw, skipInputValidation: true);
+                }
+                else
+                {
+                    Items[k].WriteTo(w);
+                }
             }
 
             w.WriteEndArray();
         }
     }
+
+    /// <summary>Bytes of an item that WriteTo would not copy as they are: whitespace, and the quote of any string (a
+    /// string is unescaped and escaped again).</summary>
+    private static readonly SearchValues<byte> RewrittenBytes = SearchValues.Create(" \t\r\n\""u8);
 
     /// <summary>What every line of one answer shares, found once per answer rather than once per line: the
     /// message's fields in canonical order, the meta's fields other than tags, the model's tags.</summary>
