@@ -30,11 +30,7 @@ public class CodecBenchmarks
     public void Setup()
     {
         const string batchId = "8f0c3a52-5d4e-4a8e-9a57-3f2b7c1d9e60";
-        var random = new Random(7);
-        _lines = Enumerable.Range(0, BatchSize)
-            .Select(i => new InputLine(i, string.Create(CultureInfo.InvariantCulture,
-                $"[[{random.Next(100)}, {random.Next(100)}, {random.Next(100)}, {random.Next(100)}]]")))
-            .ToArray();
+        _lines = Lines(BatchSize);
         _encoder = new MicroBatchEncoder(new EncoderSettings(DataType.Data, Payload, PredictionMethod.Predict, batchId, BatchSize));
         _composer = new OutputComposer(batchId);
         _encoded = _encoder.Encode(_lines);
@@ -56,6 +52,16 @@ public class CodecBenchmarks
         {
             throw new InvalidOperationException("the benchmark's messages do not take the direct gRPC path: fix the benchmark");
         }
+    }
+
+    /// <summary>Lines as `make bench` writes them: one row of four integers each, the same every time.</summary>
+    internal static InputLine[] Lines(int count)
+    {
+        var random = new Random(7);
+        return Enumerable.Range(0, count)
+            .Select(i => new InputLine(i, string.Create(CultureInfo.InvariantCulture,
+                $"[[{random.Next(100)}, {random.Next(100)}, {random.Next(100)}, {random.Next(100)}]]")))
+            .ToArray();
     }
 
     /// <summary>Input lines to one request body.</summary>

@@ -157,6 +157,26 @@ public sealed class OutputComposerTests
         }
     }
 
+    [Theory]
+    [InlineData("[1,2]", "[3, 4]", "[5,\"a\"]")]
+    [InlineData("[1E+2,-0.0,true,null]", "[ [1] ]", "7")]
+    [InlineData("[\n1]", "[[1,2],[3]]", "[\"\\u00e9\"]")]
+    public void Rows_copied_as_written_and_rows_written_again_give_the_bytes_of_a_one_line_answer(string first, string second, string third)
+    {
+        // Compact rows of numbers are copied from the answer as they are; rows with whitespace or strings are written
+        // from the document: either way a line holds what the one-line answer of its row would.
+        var batch = Split(Sent(0), Sent(1), Sent(2));
+        string[] rows = [first, second, third];
+        var split = _composer.Compose(batch, "{\"data\":{\"ndarray\":[" + string.Join(',', rows) + "]}}", 0, null);
+
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var alone = _composer.Compose(Single(batch.Members[i]), "{\"data\":{\"ndarray\":[" + rows[i] + "]}}", 0, null);
+            Assert.True(split[i].Succeeded, split[i].Failure);
+            Assert.Equal(Assert.Single(alone).Line, split[i].Line);
+        }
+    }
+
     [Fact]
     public void Micro_batch_answer_carries_each_members_user_tags_under_the_model_tags()
     {

@@ -67,16 +67,16 @@ public sealed class EndpointBreakerTests
         var breaker = BreakerOn(clock);
         for (var i = 0; i < 2; i++)
         {
-            breaker.Observe(await breaker.ExecuteAsync(_ => ValueTask.FromResult(Refused), CancellationToken.None));
+            breaker.Observe(await breaker.ExecuteAsync(static (response, _) => ValueTask.FromResult(response), Refused, CancellationToken.None));
         }
 
-        await Assert.ThrowsAsync<BrokenCircuitException>(() => breaker.ExecuteAsync(_ => ValueTask.FromResult(Answer), CancellationToken.None).AsTask());
+        await Assert.ThrowsAsync<BrokenCircuitException>(() => breaker.ExecuteAsync(static (response, _) => ValueTask.FromResult(response), Answer, CancellationToken.None).AsTask());
         var held = breaker.WaitWhileOpenAsync(TimeSpan.FromMinutes(1), CancellationToken.None).AsTask();
         Assert.False(held.IsCompleted, "a request went on while the circuit was open");
 
         // The first break is half a second: then one request may probe, and its answer closes the circuit.
         clock.Advance(TimeSpan.FromMilliseconds(500));
-        Assert.Same(Answer, await breaker.ExecuteAsync(_ => ValueTask.FromResult(Answer), CancellationToken.None));
+        Assert.Same(Answer, await breaker.ExecuteAsync(static (response, _) => ValueTask.FromResult(response), Answer, CancellationToken.None));
         await held.WaitAsync(TimeSpan.FromSeconds(30));
     }
 }

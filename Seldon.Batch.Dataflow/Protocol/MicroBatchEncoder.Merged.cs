@@ -111,7 +111,10 @@ internal sealed partial class MicroBatchEncoder
         {
             if (_settings.DataType == DataType.Data && _settings.PayloadType == PayloadType.Ndarray)
             {
-                source = RowSource.FromNdarray(SeldonJson.ParseDocument(line.Text), out error);
+                // Lines of numbers are scanned without a document; anything else takes the document path.
+                source = RowSource.TryScanNdarray(line.Text);
+                error = null;
+                source ??= RowSource.FromNdarray(SeldonJson.ParseDocument(line.Text), out error);
                 return Checked(source, error, member);
             }
 

@@ -73,6 +73,26 @@ internal sealed partial class MicroBatchEncoder
     /// <summary>An ndarray line, read as a document and written straight from it (no node tree: this is the common case).</summary>
     private string? EncodeNdarray(string text, BatchMember member)
     {
+        // A line of numbers is scanned without a document (the same bytes); anything else is read as a document.
+        using (var scanned = RowSource.TryScanNdarray(text))
+        {
+            if (scanned is not null)
+            {
+                return SeldonJson.WriteObject((this, scanned, member), static (w, s) =>
+                {
+                    var (self, scanned, member) = s;
+                    w.WritePropertyName("data"u8);
+                    w.WriteStartObject();
+                    w.WritePropertyName("ndarray"u8);
+                    w.WriteStartArray();
+                    scanned.WriteRows(w);
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                    self.WriteMeta(w, member);
+                });
+            }
+        }
+
         using var document = SeldonJson.ParseDocument(text);
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Array)

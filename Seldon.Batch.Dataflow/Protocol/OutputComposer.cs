@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -332,12 +333,26 @@ internal sealed class OutputComposer
             w.WriteStartArray();
             for (var k = start; k < start + count; k++)
             {
-                Items[k].WriteTo(w);
+                // An item written without whitespace or strings (numbers, and arrays of them, as models answer) is
+                // exactly what WriteTo would write: its bytes are copied instead of walking the document.
+                var raw = JsonMarshal.GetRawUtf8Value(Items[k]);
+                if (raw.IndexOfAny(RewrittenBytes) < 0)
+                {
+                    w.WriteRawValue(raw, skipInputValidation: true);
+                }
+                else
+                {
+                    Items[k].WriteTo(w);
+                }
             }
 
             w.WriteEndArray();
         }
     }
+
+    /// <summary>Bytes of an item that WriteTo would not copy as they are: whitespace, and the quote of any string (a
+    /// string is unescaped and escaped again).</summary>
+    private static readonly SearchValues<byte> RewrittenBytes = SearchValues.Create(" \t\r\n\""u8);
 
     /// <summary>What every line of one answer shares, found once per answer rather than once per line: the
     /// message's fields in canonical order, the meta's fields other than tags, the model's tags.</summary>
@@ -406,40 +421,6 @@ internal sealed class OutputComposer
         }
     }
 
-    /// <summary>A property of the answer as the line writer writes it: its escaped name and its value's bytes.</summary>
-    private readonly record struct RenderedProperty(JsonEncodedText Name, ReadOnlyMemory<byte> Value)
-    {
-        public void WriteTo(Utf8JsonWriter w)
-        {
-            w.WritePropertyName(Name);
-            w.WriteRawValue(Value.Span, skipInputValidation: true);
-        }
-    }
-
-    /// <summary>Writes parts of one answer once, with the options of the line writer, so that each line of the answer
-    /// copies their bytes instead of writing them from the document again (escaping each string again).</summary>
-    private sealed class SharedJson
-    {
-        private readonly ArrayBufferWriter<byte> _buffer = new(512);
-        private readonly Utf8JsonWriter _writer;
-
-        public SharedJson() => _writer = new Utf8JsonWriter(_buffer, SeldonJson.WriterOptions);
-
-        public ReadOnlyMemory<byte> Value(JsonElement value)
-        {
-            var start = _buffer.WrittenCount;
-            value.WriteTo(_writer);
-            _writer.Flush();
-            _writer.Reset();
-
-            // A buffer that grows moves to a new array; the bytes already handed out stay valid in the old one.
-            return _buffer.WrittenMemory[start..];
-        }
-
-        public RenderedProperty Property(JsonProperty property) =>
-            new(JsonEncodedText.Encode(property.Name, SeldonJson.WriterOptions.Encoder), Value(property.Value));
-    }
-
     private InstanceResult Answer(BatchMember member, AnswerLayout layout, Part data)
     {
         var line = SeldonJson.WriteObject((this, member, layout, data), static (w, s) =>
@@ -452,7 +433,7 @@ internal sealed class OutputComposer
                 {
                     w.WritePropertyName("meta"u8);
                     w.WriteStartObject();
-                    WriteProperties(w, layout.MetaProperties, layout.MetaFields);
+                    SharedJson.WriteProperties(w, layout.MetaProperties, layout.MetaFields);
                     self.WriteTags(w, member, layout);
                     w.WriteEndObject();
                     continue;
@@ -473,28 +454,9 @@ internal sealed class OutputComposer
                 }
             }
 
-            WriteProperties(w, layout.OtherProperties, layout.Others);
+            SharedJson.WriteProperties(w, layout.OtherProperties, layout.Others);
         });
         return new InstanceResult(member.Index, line, null);
-    }
-
-    /// <summary>Writes the properties as prerendered when they are, else from the document.</summary>
-    private static void WriteProperties(Utf8JsonWriter w, RenderedProperty[]? rendered, JsonProperty[] properties)
-    {
-        if (rendered is not null)
-        {
-            foreach (var p in rendered)
-            {
-                p.WriteTo(w);
-            }
-
-            return;
-        }
-
-        foreach (var p in properties)
-        {
-            p.WriteTo(w);
-        }
     }
 
     private static bool IsMessageField(JsonProperty property)

@@ -19,6 +19,20 @@ internal sealed class RowSource : IDisposable
         Names = names;
     }
 
+    // An ndarray line of numbers scanned without a document (NdarrayScanner): its rows' compact bytes, rented from the
+    // shared pool, row i ending at _rowEnds[i].
+    private byte[]? _scanned;
+    private readonly int[] _rowEnds = [];
+
+    private RowSource(byte[] scanned, int[] rowEnds, int[] dimensions)
+    {
+        _scanned = scanned;
+        _rowEnds = rowEnds;
+        Dimensions = dimensions;
+        Values = [];
+        Rows = dimensions[0];
+    }
+
     private RowSource(JsonDocument document, int[] dimensions)
     {
         _document = document;
@@ -66,6 +80,11 @@ internal sealed class RowSource : IDisposable
         return new RowSource(false, StructuralShape(array), rows, array.Count, names);
     }
 
+    /// <summary>Rows of an ndarray line of numbers, scanned without a document; null when the line needs the document
+    /// path (<see cref="FromNdarray"/>): strings, objects, text that is not ASCII, invalid JSON.</summary>
+    public static RowSource? TryScanNdarray(string text) =>
+        NdarrayScanner.TryScan(text, out var rows, out var rowEnds, out var dimensions) ? new RowSource(rows, rowEnds, dimensions) : null;
+
     /// <summary>Rows of an ndarray line read as a document, which the source owns from here on (also when it
     /// returns null).</summary>
     public static RowSource? FromNdarray(JsonDocument document, out string? error)
@@ -99,6 +118,19 @@ internal sealed class RowSource : IDisposable
     /// <summary>Writes the rows of an ndarray source, one JSON value each.</summary>
     public void WriteRows(Utf8JsonWriter w)
     {
+        if (_scanned is not null)
+        {
+            var start = 0;
+            foreach (var end in _rowEnds)
+            {
+                // The scan wrote each row as the document's WriteTo would: compact, numbers as written.
+                w.WriteRawValue(_scanned.AsSpan(start, end - start), skipInputValidation: true);
+                start = end;
+            }
+
+            return;
+        }
+
         if (_document is not null)
         {
             foreach (var row in _document.RootElement.EnumerateArray())
@@ -115,8 +147,16 @@ internal sealed class RowSource : IDisposable
         }
     }
 
-    /// <summary>Returns the document of a source read with <see cref="FromNdarray"/> to its pool.</summary>
-    public void Dispose() => _document?.Dispose();
+    /// <summary>Returns the document of a source read with <see cref="FromNdarray"/> (or the bytes of a scanned one) to its pool.</summary>
+    public void Dispose()
+    {
+        _document?.Dispose();
+        if (_scanned is { } scanned)
+        {
+            _scanned = null;
+            System.Buffers.ArrayPool<byte>.Shared.Return(scanned);
+        }
+    }
 
     /// <summary>Rows of a raw line: a Seldon message with <c>data.ndarray</c> or <c>data.tensor</c>.</summary>
     public static RowSource? FromMessage(JsonNode? node, out string? error)

@@ -162,6 +162,28 @@ public sealed class OpenInferenceCodecTests
         Assert.All(results, r => Assert.True(r.Succeeded));
     }
 
+    [Theory]
+    [InlineData("""{"model_name":"m","outputs":[{"name":"y","shape":[%N%,1],"datatype":"FP64","data":[%ROWS%]}]}""")]
+    [InlineData("""{"zz":{"a":"\ud83d\ude00"},"model_version":"1","model_name":"caf\u00e9","id":"x","parameters":{"p":"\u2028<&>","batch_index":99,"n":null},"outputs":[{"parameters":{"content_type":"q\"\\ "},"name":"y\u00e9","data":[%ROWS%],"datatype":"FP64","shape":[%N%,1]},{"name":"z","shape":[%N%],"datatype":"FP64","data":[%ROWS%]}],"extra":[1,"\/"]}""")]
+    public void Lines_of_a_shared_answer_are_written_as_a_one_line_answer_would_be(string template)
+    {
+        // A split answer writes what its lines share once and copies it into each line: the bytes must be those the
+        // line writer makes from the document, escapes and order included.
+        var splitter = new InferenceResponseSplitter("run-1");
+        BatchMember Member(int k) => new(k, $"id1-item-{k}") { Rows = 1, InferenceId = "id1", LineId = k == 1 ? "own" : null };
+        string[] rows = ["1", "2.50", "-3e2"];
+        var batch = new EncodedBatch([Member(0), Member(1), Member(2)], "{}", "id1") { IsSplit = true };
+
+        var split = splitter.Compose(batch, template.Replace("%N%", "3").Replace("%ROWS%", string.Join(',', rows)), 200, null);
+
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var alone = splitter.Compose(new EncodedBatch([Member(i)], "{}", "id1"), template.Replace("%N%", "1").Replace("%ROWS%", rows[i]), 200, null);
+            Assert.True(split[i].Succeeded, split[i].Failure);
+            Assert.Equal(Assert.Single(alone).Line, split[i].Line);
+        }
+    }
+
     [Fact]
     public void An_output_without_the_batch_dimension_fails_every_line_naming_it()
     {

@@ -21,6 +21,55 @@ internal sealed class AnswerTensor
 
     public List<JsonElement> Values { get; }
 
+    /// <summary>Values per row: the product of the dimensions after the first.</summary>
+    private long RowSize
+    {
+        get
+        {
+            var size = 1L;
+            for (var k = 1; k < Shape.Length; k++)
+            {
+                size *= Shape[k];
+            }
+
+            return size;
+        }
+    }
+
+    /// <summary>When prerendered: the output's properties in order, written once, with null in the places of
+    /// <c>shape</c> and <c>data</c> (marked by <see cref="_shapeAt"/>, <see cref="_dataAt"/>), which are each line's own.</summary>
+    private RenderedProperty[]? _rendered;
+
+    private int _shapeAt = -1;
+
+    private int _dataAt = -1;
+
+    /// <summary>Writes what every line's cut of this output shares (its name, datatype, parameters…) once, so that each
+    /// line copies the bytes rather than writing them from the document again.</summary>
+    public void Prerender(SharedJson shared)
+    {
+        var rendered = new List<RenderedProperty>();
+        foreach (var property in Output.EnumerateObject())
+        {
+            if (property.NameEquals("shape"u8))
+            {
+                _shapeAt = rendered.Count;
+                rendered.Add(default);
+            }
+            else if (property.NameEquals("data"u8))
+            {
+                _dataAt = rendered.Count;
+                rendered.Add(default);
+            }
+            else
+            {
+                rendered.Add(shared.Property(property));
+            }
+        }
+
+        _rendered = [.. rendered];
+    }
+
     public static AnswerTensor? Read(JsonElement output, out string? problem)
     {
         problem = null;
@@ -56,30 +105,38 @@ internal sealed class AnswerTensor
             return;
         }
 
-        var rowSize = Shape.Skip(1).Aggregate(1L, (a, d) => a * d);
         w.WriteStartObject();
+        if (_rendered is not null)
+        {
+            for (var p = 0; p < _rendered.Length; p++)
+            {
+                if (p == _shapeAt)
+                {
+                    WriteShape(w, rows);
+                }
+                else if (p == _dataAt)
+                {
+                    WriteData(w, offset, rows);
+                }
+                else
+                {
+                    _rendered[p].WriteTo(w);
+                }
+            }
+
+            w.WriteEndObject();
+            return;
+        }
+
         foreach (var property in Output.EnumerateObject())
         {
             if (property.NameEquals("shape"))
             {
-                w.WriteStartArray("shape");
-                w.WriteNumberValue(rows);
-                foreach (var dimension in Shape.Skip(1))
-                {
-                    w.WriteNumberValue(dimension);
-                }
-
-                w.WriteEndArray();
+                WriteShape(w, rows);
             }
             else if (property.NameEquals("data"))
             {
-                w.WriteStartArray("data");
-                for (var k = offset * rowSize; k < (offset + rows) * rowSize; k++)
-                {
-                    Values[(int)k].WriteTo(w);
-                }
-
-                w.WriteEndArray();
+                WriteData(w, offset, rows);
             }
             else
             {
@@ -88,5 +145,29 @@ internal sealed class AnswerTensor
         }
 
         w.WriteEndObject();
+    }
+
+    private void WriteShape(Utf8JsonWriter w, int rows)
+    {
+        w.WriteStartArray("shape"u8);
+        w.WriteNumberValue(rows);
+        for (var k = 1; k < Shape.Length; k++)
+        {
+            w.WriteNumberValue(Shape[k]);
+        }
+
+        w.WriteEndArray();
+    }
+
+    private void WriteData(Utf8JsonWriter w, long offset, int rows)
+    {
+        var rowSize = RowSize;
+        w.WriteStartArray("data"u8);
+        for (var k = offset * rowSize; k < (offset + rows) * rowSize; k++)
+        {
+            Values[(int)k].WriteTo(w);
+        }
+
+        w.WriteEndArray();
     }
 }

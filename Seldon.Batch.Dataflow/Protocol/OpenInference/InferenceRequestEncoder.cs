@@ -14,11 +14,12 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
 
     public IReadOnlyList<EncodedBatch> Encode(IReadOnlyList<InputLine> lines)
     {
-        var documents = new List<JsonDocument>(lines.Count);
+        var documents = new List<IDisposable>(lines.Count);
         try
         {
             var batches = new List<EncodedBatch>(1);
             var run = new List<(BatchMember Member, LineRequest? Request)>(lines.Count);
+            var runSends = false;
             string? runKey = null;
             foreach (var line in lines)
             {
@@ -26,13 +27,14 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
                 if (request is not null)
                 {
                     var fits = request.MergeKey is not null && request.MergeKey == runKey && settings.BatchSize > 1;
-                    if (!fits && run.Any(m => m.Request is not null))
+                    if (!fits && runSends)
                     {
                         batches.Add(Write(run));
                         run.Clear();
                     }
 
                     runKey = request.MergeKey;
+                    runSends = true;
                 }
 
                 // An unreadable line joins the request that stands next to it: its place in the output is kept.
@@ -125,10 +127,7 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
             w.WriteStartArray("data");
             foreach (var line in lines)
             {
-                foreach (var value in line.Inputs[i].Values)
-                {
-                    value.WriteTo(w);
-                }
+                line.Inputs[i].WriteValues(w);
             }
 
             w.WriteEndArray();
@@ -144,13 +143,14 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
     }
 
     /// <summary>Reads one line as the data type says; null with <paramref name="error"/> when it cannot be sent.</summary>
-    private LineRequest? Read(InputLine line, List<JsonDocument> documents, out string? error)
+    private LineRequest? Read(InputLine line, List<IDisposable> documents, out string? error)
     {
         error = null;
         try
         {
             return settings.DataType switch
             {
+                DataType.Data when settings.ScanDataLines && Scan(line, documents) is { } scanned => scanned,
                 DataType.Raw => ReadRequest(line, Parse(line.Text, documents), out error),
                 DataType.Data => ReadArray(line, Parse(line.Text, documents), out error),
                 DataType.Str => Element(line, Text(MicroBatchEncoder.ReadText(line.Text), documents), StringContent),
@@ -170,7 +170,37 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
         return document.RootElement.Clone();
     }
 
-    private static JsonElement Parse(string text, List<JsonDocument> documents)
+    // Per thread, reused line after line: what the scan learns of a line's values.
+    [ThreadStatic]
+    private static TensorScan? t_scan;
+
+    /// <summary>A data line of numbers (or booleans) scanned without a document, when the scan can tell everything the
+    /// document path would (shape, datatype, that every value fits it); null for that path to read it.</summary>
+    private LineRequest? Scan(InputLine line, List<IDisposable> documents)
+    {
+        var scan = t_scan ??= new TensorScan();
+        if (!NdarrayScanner.TryScan(line.Text, scan, out var bytes, out _, out var dimensions))
+        {
+            return null;
+        }
+
+        var values = new ScannedValues(bytes, [.. scan.Bounds]);
+        documents.Add(values);
+        if (scan.Datatype(settings.Datatype, dimensions.Length) is not { } datatype)
+        {
+            return null;
+        }
+
+        var shape = new long[dimensions.Length];
+        for (var k = 0; k < shape.Length; k++)
+        {
+            shape[k] = dimensions[k];
+        }
+
+        return new LineRequest(line, [new LineTensor(settings.InputName, datatype, shape, values)], default, default, null);
+    }
+
+    private static JsonElement Parse(string text, List<IDisposable> documents)
     {
         var document = SeldonJson.ParseDocument(text);
         documents.Add(document);
@@ -178,7 +208,7 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
     }
 
     /// <summary>A JSON string element holding <paramref name="text"/>.</summary>
-    private static JsonElement Text(string text, List<JsonDocument> documents) =>
+    private static JsonElement Text(string text, List<IDisposable> documents) =>
         Parse($"\"{JsonEncodedText.Encode(text, JavaScriptEncoder.UnsafeRelaxedJsonEscaping)}\"", documents);
 
     /// <summary>The value as compact JSON text: written as the one property of an object, which is then cut away.</summary>

@@ -136,7 +136,15 @@ internal sealed class InferenceResponseSplitter(string batchId)
         }
 
         results = new InstanceResult[batch.Members.Count];
-        var shared = new SharedFields(response);
+        var shared = new SharedFields(response, batch.Members.Count > 1 ? new SharedJson() : null);
+        if (shared.Json is { } json)
+        {
+            foreach (var output in outputs)
+            {
+                output.Prerender(json);
+            }
+        }
+
         long offset = 0;
         for (var i = 0; i < results.Length; i++)
         {
@@ -159,52 +167,54 @@ internal sealed class InferenceResponseSplitter(string batchId)
     /// <summary>One line's answer; <paramref name="offset"/> is its first row, or -1 for the whole answer.</summary>
     private void WriteAnswer(Utf8JsonWriter w, SharedFields shared, List<AnswerTensor> outputs, BatchMember member, long offset)
     {
-        foreach (var property in shared.Head)
-        {
-            property.WriteTo(w);
-        }
-
+        shared.Head.WriteTo(w);
         if (member.LineId is not null)
         {
-            w.WriteString("id", member.LineId);
+            w.WriteString("id"u8, member.LineId);
         }
 
-        w.WriteStartObject("parameters");
-        foreach (var parameter in shared.Parameters)
-        {
-            parameter.WriteTo(w);
-        }
-
+        w.WriteStartObject("parameters"u8);
+        shared.Parameters.WriteTo(w);
         WriteTags(w, member);
         w.WriteEndObject();
-        w.WriteStartArray("outputs");
+        w.WriteStartArray("outputs"u8);
         foreach (var output in outputs)
         {
             output.WriteRows(w, offset, member.Rows);
         }
 
         w.WriteEndArray();
-        foreach (var property in shared.Others)
-        {
-            property.WriteTo(w);
-        }
+        shared.Others.WriteTo(w);
     }
 
-    /// <summary>The answer's fields every line copies, found once per answer rather than once per line.</summary>
-    private sealed class SharedFields(JsonElement response)
+    /// <summary>The answer's fields every line copies, found once per answer rather than once per line, and written once
+    /// when <paramref name="json"/> is given (an answer of several lines).</summary>
+    private sealed class SharedFields(JsonElement response, SharedJson? json)
     {
+        public SharedJson? Json { get; } = json;
+
         /// <summary><c>model_name</c> and <c>model_version</c>, in that order, when the answer has them.</summary>
-        public JsonProperty[] Head { get; } =
-            [.. response.EnumerateObject().Where(p => p.NameEquals("model_name"u8)), .. response.EnumerateObject().Where(p => p.NameEquals("model_version"u8))];
+        public Fields Head { get; } = new(
+            [.. response.EnumerateObject().Where(p => p.NameEquals("model_name"u8)), .. response.EnumerateObject().Where(p => p.NameEquals("model_version"u8))],
+            json);
 
         /// <summary>The model's parameters but the batch tags, which are each line's own, come last, and win over a
         /// model's parameters of the same name.</summary>
-        public JsonProperty[] Parameters { get; } =
+        public Fields Parameters { get; } = new(
             response.TryGetProperty("parameters", out var parameters) && parameters.ValueKind == JsonValueKind.Object
                 ? [.. parameters.EnumerateObject().Where(p => p.Name is not (BatchTags.BatchId or BatchTags.BatchIndex or BatchTags.BatchInstanceId or InferenceIdTag))]
-                : [];
+                : [],
+            json);
 
         /// <summary>Fields that are not the Open Inference response's own, in the model's order.</summary>
-        public JsonProperty[] Others { get; } = [.. response.EnumerateObject().Where(p => !OwnFields.Contains(p.Name))];
+        public Fields Others { get; } = new([.. response.EnumerateObject().Where(p => !OwnFields.Contains(p.Name))], json);
+    }
+
+    /// <summary>Properties of the answer, written from the document or, when rendered, copied as bytes.</summary>
+    private sealed class Fields(JsonProperty[] properties, SharedJson? json)
+    {
+        private readonly RenderedProperty[]? _rendered = json is null ? null : [.. properties.Select(json.Property)];
+
+        public void WriteTo(Utf8JsonWriter w) => SharedJson.WriteProperties(w, _rendered, properties);
     }
 }

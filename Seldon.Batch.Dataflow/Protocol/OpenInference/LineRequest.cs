@@ -14,8 +14,7 @@ internal sealed class LineRequest
         Parameters = parameters;
         Outputs = outputs;
         Id = id;
-        var first = inputs.Count > 0 && inputs[0].Shape.Length > 0 ? inputs[0].Shape[0] : -1;
-        Rows = first >= 0 && inputs.All(i => i.Shape.Length > 0 && i.Shape[0] == first) ? first : -1;
+        Rows = SharedRows(inputs);
         MergeKey = Rows < 0 ? null : KeyOf(inputs, parameters, outputs);
     }
 
@@ -39,17 +38,49 @@ internal sealed class LineRequest
     /// inner shapes and parameters, and the same request parameters and outputs. Null: the line goes alone.</summary>
     public string? MergeKey { get; }
 
+    private static long SharedRows(IReadOnlyList<LineTensor> inputs)
+    {
+        var first = inputs.Count > 0 && inputs[0].Shape.Length > 0 ? inputs[0].Shape[0] : -1;
+        for (var i = 1; i < inputs.Count && first >= 0; i++)
+        {
+            if (inputs[i].Shape.Length == 0 || inputs[i].Shape[0] != first)
+            {
+                first = -1;
+            }
+        }
+
+        return first;
+    }
+
+    // Written for every line: one pooled builder per thread instead of a new one (and its chunks) each time.
+    [ThreadStatic]
+    private static StringBuilder? t_key;
+
     private static string KeyOf(IReadOnlyList<LineTensor> inputs, JsonElement parameters, JsonElement outputs)
     {
-        var key = new StringBuilder();
+        var key = t_key ??= new StringBuilder(64);
+        key.Clear();
         foreach (var input in inputs)
         {
             key.Append(input.Name).Append('\u0001').Append(input.Datatype).Append('\u0001');
-            key.AppendJoin(',', input.Shape.Skip(1)).Append('\u0001').Append(RawOrEmpty(input.Parameters)).Append('\u0002');
+            for (var k = 1; k < input.Shape.Length; k++)
+            {
+                key.Append(k > 1 ? "," : "").Append(input.Shape[k]);
+            }
+
+            AppendRaw(key.Append('\u0001'), input.Parameters).Append('\u0002');
         }
 
-        return key.Append('\u0003').Append(RawOrEmpty(parameters)).Append('\u0003').Append(RawOrEmpty(outputs)).ToString();
+        AppendRaw(AppendRaw(key.Append('\u0003'), parameters).Append('\u0003'), outputs);
+        var text = key.ToString();
+        if (key.Capacity > 4096)
+        {
+            t_key = null;
+        }
+
+        return text;
     }
 
-    private static string RawOrEmpty(JsonElement element) => element.ValueKind == JsonValueKind.Undefined ? "" : element.GetRawText();
+    private static StringBuilder AppendRaw(StringBuilder key, JsonElement element) =>
+        element.ValueKind == JsonValueKind.Undefined ? key : key.Append(element.GetRawText());
 }

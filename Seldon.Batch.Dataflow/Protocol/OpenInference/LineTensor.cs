@@ -3,9 +3,31 @@ using System.Text.Json;
 namespace Seldon.Batch.Dataflow.Protocol.OpenInference;
 
 /// <summary>One input tensor of one line: its name, datatype and shape, and its values flattened in row-major order
-/// (elements of the line's document, which lives until the request is written).</summary>
+/// (elements of the line's document, which lives until the request is written, or the bytes of a scanned line).</summary>
 internal sealed class LineTensor(string name, string datatype, long[] shape, List<JsonElement> values, JsonElement parameters)
 {
+    /// <summary>A data line's tensor scanned without a document: its values are <paramref name="scanned"/>'s.</summary>
+    public LineTensor(string name, string datatype, long[] shape, ScannedValues scanned)
+        : this(name, datatype, shape, [], default) => Scanned = scanned;
+
+    /// <summary>The values of a scanned line; null when they are <see cref="Values"/>.</summary>
+    public ScannedValues? Scanned { get; }
+
+    /// <summary>Writes the values, one JSON value each, into the open array of <paramref name="w"/>.</summary>
+    public void WriteValues(Utf8JsonWriter w)
+    {
+        if (Scanned is not null)
+        {
+            Scanned.WriteTo(w);
+            return;
+        }
+
+        foreach (var value in Values)
+        {
+            value.WriteTo(w);
+        }
+    }
+
     public string Name { get; } = name;
 
     public string Datatype { get; } = datatype;

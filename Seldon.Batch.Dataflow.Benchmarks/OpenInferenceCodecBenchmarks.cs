@@ -1,0 +1,55 @@
+using System.Globalization;
+using BenchmarkDotNet.Attributes;
+using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow.Protocol.OpenInference;
+
+namespace Seldon.Batch.Dataflow.Benchmarks;
+
+/// <summary>The Open Inference codec's per-request CPU work, as <see cref="CodecBenchmarks"/> measures the Seldon one's:
+/// data lines of four numbers encoded into one request (the datatype named, as the model's metadata names it in a run,
+/// or inferred from the values), and an answer of one FP64 output split back into one line per input line.</summary>
+[MemoryDiagnoser]
+public class OpenInferenceCodecBenchmarks
+{
+    private InferenceRequestEncoder _encoder = null!;
+    private InferenceResponseSplitter _splitter = null!;
+    private InputLine[] _lines = [];
+    private EncodedBatch _encoded = null!;
+    private string _answer = "";
+
+    /// <summary>Lines per request (<c>--batch-size</c>).</summary>
+    [Params(1, 32)]
+    public int BatchSize { get; set; }
+
+    /// <summary>The data lines' datatype: named (<c>FP64</c>) or inferred (empty).</summary>
+    [Params("FP64", "")]
+    public string Datatype { get; set; } = "";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        const string batchId = "8f0c3a52-5d4e-4a8e-9a57-3f2b7c1d9e60";
+        _lines = CodecBenchmarks.Lines(BatchSize);
+        var settings = new OpenInferenceSettings(DataType.Data, batchId, BatchSize, "features", Datatype.Length == 0 ? null : Datatype);
+        _encoder = new InferenceRequestEncoder(settings);
+        _splitter = new InferenceResponseSplitter(batchId);
+        _encoded = _encoder.Encode(_lines).Single();
+
+        // What nginx answers in `make bench`: one FP64 output with a row per line.
+        var data = string.Join(",", Enumerable.Range(0, BatchSize).Select(i => (0.5 * i).ToString("0.0", CultureInfo.InvariantCulture)));
+        _answer = "{\"model_name\":\"b" + BatchSize + "\",\"model_version\":\"1\",\"id\":\"x\",\"outputs\":[{\"name\":\"output-0\",\"shape\":["
+            + BatchSize + ",1],\"datatype\":\"FP64\",\"data\":[" + data + "]}]}";
+        if (_splitter.Compose(_encoded, _answer, 0, null).Any(r => !r.Succeeded))
+        {
+            throw new InvalidOperationException("the benchmark's answer does not split: fix the benchmark");
+        }
+    }
+
+    /// <summary>Input lines to one request body.</summary>
+    [Benchmark]
+    public object Encode() => _encoder.Encode(_lines);
+
+    /// <summary>One answer body to one output line per input line.</summary>
+    [Benchmark]
+    public InstanceResult[] Split() => _splitter.Compose(_encoded, _answer, 0, null);
+}
