@@ -91,7 +91,7 @@ public static class BatchRun
         var stats = new RunStatistics();
         using var stops = new RunStops(options, cancellationToken, stopNowToken, logger, time);
         var stop = stops.Policy;
-        var block = PredictionBlock.CreateNumbered(blockOptions with { BatchId = batchId }, client, stats, loggerFactory, stops.Abort, stop);
+        var block = PredictionBlock.CreateNumbered(blockOptions with { BatchId = batchId }, client, stats, loggerFactory, stops.Abort, stop, time);
         var position = new LineReader.ReadPosition();
         // Opened whatever a stop asks meanwhile: the reading loop below hears of it at once.
         await using var input = await storage.Input.OpenAsync(storage.Version, storage.Range.Start, storage.Range.End, CancellationToken.None).ConfigureAwait(false);

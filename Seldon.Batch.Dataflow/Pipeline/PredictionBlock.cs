@@ -126,10 +126,10 @@ public static partial class PredictionBlock
     /// message per request rather than per line to the file's writer (at batch size 32 the per-line messages' locks and
     /// hand-overs were several per cent of the run's CPU).</summary>
     internal static IPropagatorBlock<InputLine, InstanceResult[]> CreateNumbered(
-        PredictionBlockOptions options, IPredictionClient client, RunStatistics stats, ILoggerFactory? loggerFactory, CancellationToken cancellationToken, StopPolicy stop)
+        PredictionBlockOptions options, IPredictionClient client, RunStatistics stats, ILoggerFactory? loggerFactory, CancellationToken cancellationToken, StopPolicy stop, TimeProvider time)
     {
         var network = Build<InputLine, InstanceResult[]>(
-            options, client, stats, loggerFactory, cancellationToken, stop, null, keepOutput: false, endpointFailed: null,
+            options, client, stats, loggerFactory, cancellationToken, stop, time, null, keepOutput: false, endpointFailed: null,
             static (split, o) => new TransformBlock<PredictedBatch, InstanceResult[]>(split, o));
         return DataflowBlock.Encapsulate(network.Input, network.Output);
     }
@@ -149,7 +149,7 @@ public static partial class PredictionBlock
         var stop = new StopPolicy(FailureLimit.None, host: null, cancellationToken);
         PredictionFailure? endpointFailure = null;
         Network<TItem, InstanceResult>? network = null;
-        network = Build<TItem, InstanceResult>(options, client, statistics ?? new RunStatistics(), loggerFactory, cancellationToken, stop, numbering, keepOutput: true,
+        network = Build<TItem, InstanceResult>(options, client, statistics ?? new RunStatistics(), loggerFactory, cancellationToken, stop, TimeProvider.System, numbering, keepOutput: true,
             endpointFailed: failure =>
             {
                 Interlocked.CompareExchange(ref endpointFailure, failure, null);
@@ -184,6 +184,7 @@ public static partial class PredictionBlock
         ILoggerFactory? loggerFactory,
         CancellationToken cancellationToken,
         StopPolicy stop,
+        TimeProvider time,
         Func<TLine[], InputLine[]>? numbering,
         bool keepOutput,
         Action<PredictionFailure>? endpointFailed,
@@ -196,7 +197,7 @@ public static partial class PredictionBlock
         var cpu = Math.Max(1, Environment.ProcessorCount);
         var inFlight = options.Workers * 2;
         var window = Math.Max(8 * options.Workers, (WindowLines + options.BatchSize - 1) / options.BatchSize);
-        var dispatcher = new RequestDispatcher(client, options.ToRetry(), loggerFactory.CreateLogger(typeof(RequestDispatcher).FullName!));
+        var dispatcher = new RequestDispatcher(client, options.ToRetry(), loggerFactory.CreateLogger(typeof(RequestDispatcher).FullName!), time);
 
         // Lines are grouped first and numbered a group at a time: one message per micro-batch through the numbering
         // block instead of one per line (at batch size 32, a line crossed one block less).

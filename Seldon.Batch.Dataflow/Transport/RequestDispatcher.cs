@@ -27,7 +27,9 @@ internal sealed partial class RequestDispatcher : IDisposable
     /// <param name="inner">The client requests go through; not disposed here (it belongs to the block's caller).</param>
     /// <param name="settings">Retries, pacing, worker bound and outage budget.</param>
     /// <param name="logger">Where retries and the breaker's state are logged.</param>
-    public RequestDispatcher(IPredictionClient inner, RetrySettings settings, ILogger logger)
+    /// <param name="time">The clock of the retries' delays, the breaker's breaks and the outage budget; the system's when
+    /// null (a file run passes its own, which tests fake).</param>
+    public RequestDispatcher(IPredictionClient inner, RetrySettings settings, ILogger logger, TimeProvider? time = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(settings.Attempts, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(settings.Workers, 1);
@@ -35,7 +37,8 @@ internal sealed partial class RequestDispatcher : IDisposable
         _settings = settings;
         _logger = logger;
         _gate = new DispatchGate(settings.Workers);
-        Breaker = new EndpointBreaker(settings, logger);
+        time ??= TimeProvider.System;
+        Breaker = new EndpointBreaker(settings, logger, time);
         if (settings.Interval > TimeSpan.Zero)
         {
             // Each worker may send once per interval: a bucket of one token per worker, refilled every interval.
@@ -50,7 +53,7 @@ internal sealed partial class RequestDispatcher : IDisposable
             });
         }
 
-        _retry = new ResiliencePipelineBuilder<PredictionResponse>()
+        _retry = new ResiliencePipelineBuilder<PredictionResponse> { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions<PredictionResponse>
             {
                 MaxRetryAttempts = int.MaxValue, // the attempt decides: transient ones are counted, outages are budgeted by time
@@ -233,7 +236,7 @@ internal sealed partial class RequestDispatcher : IDisposable
         {
             if (_failingSince < 0)
             {
-                _failingSince = Stopwatch.GetTimestamp();
+                _failingSince = breaker.Now;
             }
 
             GaveUp = breaker.OutageBudgetSpent(_failingSince);

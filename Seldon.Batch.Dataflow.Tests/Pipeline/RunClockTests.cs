@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Time.Testing;
+using Seldon.Batch.Dataflow.Pipeline;
+using Seldon.Batch.Dataflow.Transport;
+
+namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+
+/// <summary>The prediction block of a file run waits on the run's clock: its breaker's breaks, its retries' delays and
+/// its outage budget, so a wait of minutes takes no time with a fake clock.</summary>
+public sealed class RunClockTests
+{
+    public static TheoryData<string> Transports => new() { "rest", "grpc" };
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task A_model_that_never_answers_is_waited_for_on_the_runs_clock_until_wait_ready_is_over(string transport)
+    {
+        var dir = Directory.CreateTempSubdirectory("sbd-clock-");
+        var clock = new FakeTimeProvider();
+        // Nothing listens on the port: every attempt is refused, an outage the block waits out for --wait-ready.
+        var options = BatchHarness.Options(RawBatch.FreePort(), transport) with
+        {
+            WaitReady = TimeSpan.FromMinutes(10),
+            InputDataPath = Path.Combine(dir.FullName, "in.txt"),
+            OutputDataPath = Path.Combine(dir.FullName, "out.txt"),
+        };
+        await File.WriteAllLinesAsync(options.InputDataPath, Enumerable.Range(0, 5).Select(i => $"[[{i}, 1]]"));
+        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint());
+        try
+        {
+            var run = BatchRun.RunAsync(options, client, clock);
+
+            // Ten minutes of the run's clock, a few seconds at a time; on the machine's clock the run would wait them all,
+            // and the deadline below would end the test first.
+            var deadline = Stopwatch.StartNew();
+            while (!run.IsCompleted)
+            {
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"the run was still waiting after {clock.GetUtcNow() - clock.Start} of its clock");
+                clock.Advance(TimeSpan.FromSeconds(5));
+                await Task.WhenAny(run, Task.Delay(10));
+            }
+
+            var summary = await run;
+            Assert.Equal(RunOutcome.Stopped, summary.Outcome);
+            Assert.Contains("--wait-ready", summary.StopReason, StringComparison.Ordinal);
+            // Not before its ten minutes were over on the run's clock, and soon after.
+            Assert.InRange(clock.GetUtcNow() - clock.Start, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(11));
+            Assert.Equal(0, summary.Succeeded + summary.Failed);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+}
