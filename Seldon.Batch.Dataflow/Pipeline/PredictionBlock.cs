@@ -22,7 +22,7 @@ public static partial class PredictionBlock
     /// 32), small enough for memory (a larger window grew the client's resident memory with no gain without faults).</summary>
     internal const int WindowLines = 1024;
 
-    /// <summary>Builds the network batch → number → encode → predict → cut → split and returns it as one block of
+    /// <summary>Builds the network batch → number → encode and predict → cut → split and returns it as one block of
     /// lines in, <see cref="InstanceResult"/>s out.</summary>
     /// <param name="options">The block's settings; validated here.</param>
     /// <param name="client">The client requests go through, which says where the model is; shared by all workers, not
@@ -223,18 +223,6 @@ public static partial class PredictionBlock
             }
         }
 
-        // A group may need more than one request (Open Inference sends a line that cannot be concatenated on its own);
-        // each request keeps the lines it carries, to send them one by one if the model refuses it.
-        var encode = new TransformManyBlock<InputLine[], EncodedWork>(
-            lines =>
-            {
-                var batches = Encode(lines);
-                return batches.Count == 1
-                    ? [new EncodedWork(lines, batches[0])]
-                    : batches.Select(b => new EncodedWork(LinesOf(b, lines), b));
-            },
-            Parallel(cpu, inFlight, cancellationToken));
-
         // The answer of one request, or NotAnswered: stopped before it was sent, dropped on abort, or failed about the
         // endpoint (which stops the run).
         async Task<PredictionResponse> SendAsync(EncodedBatch encoded)
@@ -277,34 +265,62 @@ public static partial class PredictionBlock
             return response;
         }
 
-        var predict = new TransformBlock<EncodedWork, PredictedBatch>(
-            async work =>
+        async Task<PredictedBatch> PredictAsync(EncodedWork work)
+        {
+            var encoded = work.Encoded;
+            if (!encoded.HasRequest)
             {
-                var encoded = work.Encoded;
-                if (!encoded.HasRequest)
+                return new PredictedBatch([(encoded, null)]);
+            }
+
+            var response = await SendAsync(encoded).ConfigureAwait(false);
+            if (ReferenceEquals(response, NotAnswered))
+            {
+                return PredictedBatch.NotAnswered;
+            }
+
+            if (response.Failure?.Kind != PredictionFailureKind.Line || encoded.Members.Count(m => m.IsSent) < 2)
+            {
+                return new PredictedBatch([(encoded, response)]);
+            }
+
+            // The model refused the micro-batch: each line is sent alone, so only the lines it refuses fail,
+            // each with its own reason (at most --batch-size requests, bounded by the workers like any other).
+            logger.LogDebug("Request {Puid} refused ({Reason}): sending its {Count} lines one by one", encoded.Puid, response.Failure.Detail, work.Lines.Length);
+            var singles = work.Lines.SelectMany(line => Encode([line])).ToArray();
+            var answers = await Task.WhenAll(singles.Select(s => s.HasRequest ? SendAsync(s) : Task.FromResult<PredictionResponse>(null!))).ConfigureAwait(false);
+            return answers.Any(a => ReferenceEquals(a, NotAnswered))
+                ? PredictedBatch.NotAnswered
+                : new PredictedBatch([.. singles.Select((s, i) => (s, (PredictionResponse?)answers[i]))]);
+        }
+
+        // Each group is encoded in the stage that sends it: one Dataflow hand-over less per request (at batch size 1, one
+        // per line). A group may need more than one request (Open Inference sends a line that cannot be concatenated on
+        // its own): they are sent together and their parts come out in line order, each request keeping the lines it
+        // carries, to send them one by one if the model refuses it.
+        var predict = new TransformBlock<InputLine[], PredictedBatch>(
+            async lines =>
+            {
+                var batches = Encode(lines);
+                if (batches.Count == 1)
                 {
-                    return new PredictedBatch([(encoded, null)]);
+                    return await PredictAsync(new EncodedWork(lines, batches[0])).ConfigureAwait(false);
                 }
 
-                var response = await SendAsync(encoded).ConfigureAwait(false);
-                if (ReferenceEquals(response, NotAnswered))
+                var predicted = await Task.WhenAll(batches.Select(b => PredictAsync(new EncodedWork(LinesOf(b, lines), b)))).ConfigureAwait(false);
+                var parts = new List<(EncodedBatch Batch, PredictionResponse? Response)>();
+                foreach (var p in predicted)
                 {
-                    return PredictedBatch.NotAnswered;
+                    if (!p.Answered)
+                    {
+                        // The requests answered before it still belong to the output's prefix, as when each was a message.
+                        return new PredictedBatch(parts) { Answered = false };
+                    }
+
+                    parts.AddRange(p.Parts);
                 }
 
-                if (response.Failure?.Kind != PredictionFailureKind.Line || encoded.Members.Count(m => m.IsSent) < 2)
-                {
-                    return new PredictedBatch([(encoded, response)]);
-                }
-
-                // The model refused the micro-batch: each line is sent alone, so only the lines it refuses fail,
-                // each with its own reason (at most --batch-size requests, bounded by the workers like any other).
-                logger.LogDebug("Request {Puid} refused ({Reason}): sending its {Count} lines one by one", encoded.Puid, response.Failure.Detail, work.Lines.Length);
-                var singles = work.Lines.SelectMany(line => Encode([line])).ToArray();
-                var answers = await Task.WhenAll(singles.Select(s => s.HasRequest ? SendAsync(s) : Task.FromResult<PredictionResponse>(null!))).ConfigureAwait(false);
-                return answers.Any(a => ReferenceEquals(a, NotAnswered))
-                    ? PredictedBatch.NotAnswered
-                    : new PredictedBatch([.. singles.Select((s, i) => (s, (PredictionResponse?)answers[i]))]);
+                return new PredictedBatch(parts);
             },
             new ExecutionDataflowBlockOptions
             {
@@ -323,8 +339,19 @@ public static partial class PredictionBlock
         var cut = new TransformManyBlock<PredictedBatch, PredictedBatch>(
             predicted =>
             {
-                answered &= predicted.Answered;
-                return answered ? [predicted] : [];
+                if (!answered)
+                {
+                    return [];
+                }
+
+                if (predicted.Answered)
+                {
+                    return [predicted];
+                }
+
+                // The first request not answered ends the output; requests of its group answered before it come out.
+                answered = false;
+                return predicted.Parts.Count == 0 ? [] : [predicted with { Answered = true }];
             },
             Sequential(inFlight, cancellationToken));
 
@@ -361,15 +388,14 @@ public static partial class PredictionBlock
         var link = new DataflowLinkOptions { PropagateCompletion = true };
         if (number is null)
         {
-            ((ISourceBlock<InputLine[]>)(object)batch).LinkTo(encode, link);
+            ((ISourceBlock<InputLine[]>)(object)batch).LinkTo(predict, link);
         }
         else
         {
             batch.LinkTo(number, link);
-            number.LinkTo(encode, link);
+            number.LinkTo(predict, link);
         }
 
-        encode.LinkTo(predict, link);
         predict.LinkTo(cut, link);
         cut.LinkTo(split, link);
         _ = split.Completion.ContinueWith(_ => dispatcher.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
@@ -417,6 +443,7 @@ public static partial class PredictionBlock
     {
         public static readonly PredictedBatch NotAnswered = new([]) { Answered = false };
 
-        public bool Answered { get; private init; } = true;
+        /// <summary>False when a request was not answered; <see cref="Parts"/> then holds the group's requests before it.</summary>
+        public bool Answered { get; init; } = true;
     }
 }

@@ -72,6 +72,10 @@ internal sealed partial class RequestDispatcher : IDisposable
             .Build();
     }
 
+    /// <summary>Whether the first send of a request is made before the retry pipeline, which only failures enter; false
+    /// sends every attempt through the pipeline (the path the shortcut must match, for tests).</summary>
+    internal bool FirstSendOutsideRetry { get; init; } = true;
+
     /// <summary>The breaker shared by every request of this dispatcher.</summary>
     public EndpointBreaker Breaker { get; }
 
@@ -86,11 +90,53 @@ internal sealed partial class RequestDispatcher : IDisposable
     public async Task<PredictionResponse> SendAsync(PredictionRequest request, long order, CancellationToken dispatch, CancellationToken abort)
     {
         var attempt = new Attempt(this, request, order, abort);
+
+        // The first send goes straight to the breaker: an answer the retry pipeline would hand back as it is (a
+        // prediction, or a refused line) skips Polly's retry strategy, its context and its state per request. Another
+        // failure or an open circuit is given to the pipeline as its first outcome, so it decides, delays and logs
+        // exactly as if it had sent the request itself; any other exception (a stop) is one the pipeline would rethrow.
+        if (FirstSendOutsideRetry)
+        {
+            try
+            {
+                var first = await attempt.SendOnceAsync(dispatch).ConfigureAwait(false);
+                if (IsFinal(first))
+                {
+                    return first;
+                }
+
+                attempt.Replay(Outcome.FromResult(first));
+            }
+            catch (BrokenCircuitException broken)
+            {
+                attempt.Replay(Outcome.FromException<PredictionResponse>(broken));
+            }
+        }
+
         var context = ResilienceContextPool.Shared.Get(dispatch);
         context.Properties.Set(AttemptKey, attempt);
         try
         {
-            var response = await _retry.ExecuteAsync(static (ctx, a) => a.SendOnceAsync(ctx.CancellationToken), context, attempt).ConfigureAwait(false);
+            PredictionResponse response;
+            if (attempt.HasReplay && dispatch.IsCancellationRequested)
+            {
+                // A stop decided while the first request was out: Polly runs no attempt once its token is cancelled, so
+                // the first outcome is settled here as its retry would have settled it: tried again (which the stop
+                // ends) or given up on.
+                var outcome = attempt.TakeReplay();
+                if (attempt.ShouldTryAgain(outcome))
+                {
+                    throw new OperationCanceledException(dispatch);
+                }
+
+                outcome.ThrowIfException();
+                response = outcome.Result!;
+            }
+            else
+            {
+                response = await _retry.ExecuteAsync(static (ctx, a) => a.NextSendAsync(ctx.CancellationToken), context, attempt).ConfigureAwait(false);
+            }
+
             if (attempt.GaveUp is { } reason)
             {
                 return GaveUp(reason, response.Failure, attempt.Retries);
@@ -108,6 +154,11 @@ internal sealed partial class RequestDispatcher : IDisposable
             ResilienceContextPool.Shared.Return(context);
         }
     }
+
+    /// <summary>Whether the retry pipeline would return <paramref name="response"/> as it is on its first attempt, without
+    /// asking anything more of the attempt (<see cref="Attempt.ShouldTryAgain"/> gives up on these without a side effect).</summary>
+    internal static bool IsFinal(PredictionResponse response) =>
+        response.Failure is null || response.Failure.Kind == PredictionFailureKind.Line;
 
     /// <summary>An outage that lasted past its budget: not answered, with why waiting ended and the last failure seen.</summary>
     private static PredictionResponse GaveUp(string reason, PredictionFailure? last, int retries)
@@ -134,6 +185,7 @@ internal sealed partial class RequestDispatcher : IDisposable
         private int _outageRetries;
         private long _failingSince = -1;
         private TimeSpan _breakLeft = TimeSpan.FromSeconds(1);
+        private Outcome<PredictionResponse>? _replay;
 
         public PredictionRequest Request => request;
 
@@ -142,6 +194,32 @@ internal sealed partial class RequestDispatcher : IDisposable
 
         /// <summary>Why the outage budget ended the waiting; null while it lasts.</summary>
         public string? GaveUp { get; private set; }
+
+        /// <summary>The pipeline's send: the outcome of the first send made before it, once, then real sends.</summary>
+        public ValueTask<PredictionResponse> NextSendAsync(CancellationToken dispatch)
+        {
+            if (_replay is { } replay)
+            {
+                _replay = null;
+                return replay.Exception is { } broken ? ValueTask.FromException<PredictionResponse>(broken) : ValueTask.FromResult(replay.Result!);
+            }
+
+            return SendOnceAsync(dispatch);
+        }
+
+        /// <summary>Hands the outcome of the first send (an answer, or an open circuit) to the pipeline's first attempt.</summary>
+        public void Replay(Outcome<PredictionResponse> first) => _replay = first;
+
+        /// <summary>Whether an outcome waits for the pipeline's first attempt.</summary>
+        public bool HasReplay => _replay is not null;
+
+        /// <summary>The outcome <see cref="Replay"/> was given, taken back.</summary>
+        public Outcome<PredictionResponse> TakeReplay()
+        {
+            var first = _replay!.Value;
+            _replay = null;
+            return first;
+        }
 
         public async ValueTask<PredictionResponse> SendOnceAsync(CancellationToken dispatch)
         {
