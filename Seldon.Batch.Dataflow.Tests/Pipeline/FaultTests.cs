@@ -36,7 +36,10 @@ public sealed class FaultTests
         Assert.Contains($"is unreachable", result.Summary.StopReason);
         Assert.Contains(transport == "grpc" ? "ResourceExhausted" : "HTTP 429", result.Summary.StopReason);
         Assert.Empty(result.Outputs);
-        Assert.True(result.Summary.Retries >= 3, $"each request is retried, got {result.Summary.Retries} retries");
+        // A 429 is retried: the request that used up its attempts first stopped the run, and the others may have been
+        // cancelled in their backoff by then, so only its own retry is certain.
+        Assert.True(result.Summary.Retries >= 1, $"the 429s were not retried: {result.Summary.Retries} retries");
+        Assert.True(server.Statistics.Requests >= 4, $"3 first attempts and at least one retry were sent, not {server.Statistics.Requests}");
     }
 
     [Theory]
