@@ -155,7 +155,8 @@ public static partial class PredictionBlock
                 Interlocked.CompareExchange(ref endpointFailure, failure, null);
                 network!.Input.Complete();
             },
-            static (split, o) => new TransformManyBlock<PredictedBatch, InstanceResult>(split, o));
+            // Callers read Line, perhaps more than once: the lines are made text here, once (the file run writes the bytes).
+            static (split, o) => new TransformManyBlock<PredictedBatch, InstanceResult>(batch => Array.ConvertAll(split(batch), r => r.AsText()), o));
         var last = output(network.Output);
         // A stage that faults (the caller's line function threw, say) faults the stages after it, not the first: fault
         // that one too, or a sender waiting for room in it would wait forever.

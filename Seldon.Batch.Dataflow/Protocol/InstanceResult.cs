@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Seldon.Batch.Dataflow.Protocol;
 
 /// <summary>The output line for one input line.</summary>
@@ -6,6 +8,41 @@ namespace Seldon.Batch.Dataflow.Protocol;
 /// <param name="Failure">Null for a prediction; for an error record, its reason.</param>
 public readonly record struct InstanceResult(long Index, string Line, string? Failure)
 {
+    // A result is held either as text or, on a file run's path, as the UTF-8 bytes the splitter wrote: the writer
+    // copies those bytes to the file, where text would be made of them and encoded again (two passes per line).
+    private readonly string? _line = Line;
+    private readonly byte[]? _utf8;
+
+    /// <summary>A result held as the UTF-8 bytes of its line (see <see cref="Utf8"/>).</summary>
+    internal InstanceResult(long index, byte[] utf8, string? failure)
+        : this(index, (string)null!, failure) => _utf8 = utf8;
+
+    /// <summary>The JSON output line (a prediction or an error record), without line terminator.</summary>
+    public string Line
+    {
+        get => _line ?? Encoding.UTF8.GetString(_utf8!);
+        init
+        {
+            _line = value;
+            _utf8 = null;
+        }
+    }
+
+    /// <summary>The line's UTF-8 bytes when the result is held as bytes, else null (the line is <see cref="Line"/>).</summary>
+    internal byte[]? Utf8 => _utf8;
+
+    /// <summary>The same result held as text, for callers outside the file run that read <see cref="Line"/> (perhaps more than once).</summary>
+    internal InstanceResult AsText() => _utf8 is null ? this : this with { Line = Line };
+
+    /// <summary>Results are equal when their index, line and failure are, whichever way each line is held.</summary>
+    public bool Equals(InstanceResult other) =>
+        Index == other.Index
+        && Failure == other.Failure
+        && (_utf8 is not null && other._utf8 is not null ? _utf8.AsSpan().SequenceEqual(other._utf8) : Line == other.Line);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Index, Line, Failure);
+
     /// <summary>Whether the line holds the model's answer rather than an error record.</summary>
     public bool Succeeded => Failure is null;
 

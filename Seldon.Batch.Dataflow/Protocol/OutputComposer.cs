@@ -423,7 +423,7 @@ internal sealed class OutputComposer
 
     private InstanceResult Answer(BatchMember member, AnswerLayout layout, Part data)
     {
-        var line = SeldonJson.WriteObject((this, member, layout, data), static (w, s) =>
+        var line = SeldonJson.WriteObjectUtf8((this, member, layout, data), static (w, s) =>
         {
             var (self, member, layout, data) = s;
             for (var f = 0; f < layout.Fields.Length; f++)

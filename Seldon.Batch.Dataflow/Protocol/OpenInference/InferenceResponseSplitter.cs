@@ -155,7 +155,7 @@ internal sealed class InferenceResponseSplitter(string batchId)
                 continue;
             }
 
-            var line = SeldonJson.WriteObject((this, shared, outputs, m, offset, batch.IsSplit), static (w, s) =>
+            var line = SeldonJson.WriteObjectUtf8((this, shared, outputs, m, offset, batch.IsSplit), static (w, s) =>
                 s.Item1.WriteAnswer(w, s.shared, s.outputs, s.m, s.IsSplit ? s.offset : -1));
             results[i] = new InstanceResult(m.Index, line, null);
             offset += m.Rows;
