@@ -14,7 +14,7 @@ public sealed class InstanceResultUtf8Properties
     /// <summary>Lines of ASCII, two- and three-byte characters and surrogate pairs (what the JSON writer emits).</summary>
     private static readonly Gen<string> Lines =
         from parts in Gen.ArrayOf(Gen.Elements("{", "\"a\":", "1", "é", "中", "😀", "\\\"", " ", "}", "[2.5e3]"))
-        select string.Concat(parts);
+        select "{" + string.Concat(parts) + "}";
 
     private static readonly Gen<string?> Failures = Gen.Elements<string?>(null, "invalid JSON: x", "gRPC Unavailable");
 
@@ -30,12 +30,12 @@ public sealed class InstanceResultUtf8Properties
         var property = Prop.ForAll(Results.ToArbitrary(), r =>
         {
             var text = new InstanceResult(r.Index, r.Line, r.Failure);
-            var bytes = new InstanceResult(r.Index, Encoding.UTF8.GetBytes(r.Line), r.Failure);
+            var bytes = new InstanceResult(r.Index, Utf8Of(r.Line), r.Failure);
 
             Assert.Equal(r.Line, bytes.Line);
             Assert.Equal(text, bytes);
             Assert.Equal(bytes, text);
-            Assert.Equal(bytes, new InstanceResult(r.Index, Encoding.UTF8.GetBytes(r.Line), r.Failure));
+            Assert.Equal(bytes, new InstanceResult(r.Index, Utf8Of(r.Line), r.Failure));
             Assert.Equal(text.GetHashCode(), bytes.GetHashCode());
             Assert.Null(bytes.AsText().Utf8);
             Assert.Equal(text, bytes.AsText());
@@ -47,9 +47,9 @@ public sealed class InstanceResultUtf8Properties
     [Fact]
     public void Results_that_differ_are_unequal_whichever_way_they_are_held()
     {
-        var bytes = new InstanceResult(1, "{\"a\":1}"u8.ToArray(), null);
+        var bytes = new InstanceResult(1, Utf8Of("{\"a\":1}"), null);
 
-        Assert.NotEqual(bytes, new InstanceResult(1, "{\"a\":2}"u8.ToArray(), null));
+        Assert.NotEqual(bytes, new InstanceResult(1, Utf8Of("{\"a\":2}"), null));
         Assert.NotEqual(bytes, new InstanceResult(1, "{\"a\":2}", null));
         Assert.NotEqual(bytes, new InstanceResult(2, "{\"a\":1}", null));
         Assert.NotEqual(bytes, new InstanceResult(1, "{\"a\":1}", "no answer"));
@@ -64,13 +64,38 @@ public sealed class InstanceResultUtf8Properties
         var expected = Encoding.UTF8.GetBytes(string.Concat(results.Select(r => r.Line + "\n")));
 
         var asText = await WrittenAsync(results.Select(r => new InstanceResult(r.Index, r.Line, r.Failure)));
-        var asBytes = await WrittenAsync(results.Select(r => new InstanceResult(r.Index, Encoding.UTF8.GetBytes(r.Line), r.Failure)));
+        var asBytes = await WrittenAsync(results.Select(r => new InstanceResult(r.Index, Utf8Of(r.Line), r.Failure)));
         var mixed = await WrittenAsync(results.Select((r, i) =>
-            i % 2 == 0 ? new InstanceResult(r.Index, r.Line, r.Failure) : new InstanceResult(r.Index, Encoding.UTF8.GetBytes(r.Line), r.Failure)));
+            i % 2 == 0 ? new InstanceResult(r.Index, r.Line, r.Failure) : new InstanceResult(r.Index, Utf8Of(r.Line), r.Failure)));
 
         Assert.Equal(expected, asText);
         Assert.Equal(expected, asBytes);
         Assert.Equal(expected, mixed);
+    }
+
+    [Fact]
+    public async Task A_split_answer_hands_out_its_lines_as_utf8_that_the_writer_copies_as_they_decode()
+    {
+        var composer = new OutputComposer("run-1");
+        var batch = new EncodedBatch(
+            [new BatchMember(0, "i0") { Rows = 1 }, new BatchMember(1, "i1") { Rows = 2 }, new BatchMember(2, "i2") { EncodingError = "invalid JSON: x" }],
+            "{}", "req") { IsSplit = true };
+
+        var results = composer.Compose(batch, """{"data":{"names":["\u00e9"],"ndarray":[[1],[2],[3]]},"meta":{"tags":{"m":"\ud83d\ude00"}}}""", 0, null);
+
+        Assert.NotNull(results[0].Utf8);
+        Assert.NotNull(results[1].Utf8);
+        Assert.Null(results[2].Utf8);
+        Assert.Contains("\"ndarray\":[[2],[3]]", results[1].Line);
+        Assert.Equal(results.Select(r => r.AsText()), results);
+        Assert.Equal(Encoding.UTF8.GetBytes(string.Concat(results.Select(r => r.Line + "\n"))), await WrittenAsync(results));
+    }
+
+    /// <summary>The line's bytes as a slice in the middle of a larger array, as <see cref="AnswerLines"/> hands them out.</summary>
+    private static ReadOnlyMemory<byte> Utf8Of(string line)
+    {
+        var bytes = Encoding.UTF8.GetBytes("xx" + line + "yy");
+        return bytes.AsMemory(2, bytes.Length - 4);
     }
 
     private static async Task<byte[]> WrittenAsync(IEnumerable<InstanceResult> results)

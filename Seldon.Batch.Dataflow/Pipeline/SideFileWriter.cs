@@ -39,7 +39,7 @@ internal sealed class SideFileWriter : IAsyncDisposable
             {
                 if (result.Utf8 is { } utf8)
                 {
-                    _output.Write(utf8);
+                    _output.Write(utf8.Span);
                 }
                 else
                 {

@@ -115,15 +115,7 @@ internal static class SeldonJson
 
     /// <summary>Writes one JSON object with <paramref name="body"/> and returns it as text; the state overload
     /// lets hot paths use static lambdas.</summary>
-    public static string WriteObject<TState>(TState state, Action<Utf8JsonWriter, TState> body) =>
-        WriteObject(state, body, static bytes => Encoding.UTF8.GetString(bytes));
-
-    /// <summary>Writes one JSON object with <paramref name="body"/> and returns its UTF-8 bytes (for lines that go to a
-    /// file as they are).</summary>
-    public static byte[] WriteObjectUtf8<TState>(TState state, Action<Utf8JsonWriter, TState> body) =>
-        WriteObject(state, body, static bytes => bytes.ToArray());
-
-    private static TResult WriteObject<TState, TResult>(TState state, Action<Utf8JsonWriter, TState> body, Func<ReadOnlySpan<byte>, TResult> result)
+    public static string WriteObject<TState>(TState state, Action<Utf8JsonWriter, TState> body)
     {
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
         var w = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
@@ -135,7 +127,7 @@ internal static class SeldonJson
             body(w, state);
             w.WriteEndObject();
             w.Flush();
-            return result(buffer.WrittenSpan);
+            return Encoding.UTF8.GetString(buffer.WrittenSpan);
         }
         finally
         {
