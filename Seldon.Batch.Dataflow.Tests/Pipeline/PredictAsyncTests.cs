@@ -53,6 +53,8 @@ public sealed class PredictAsyncTests : IClassFixture<DemoServerFixture>
 
         Assert.Equal(Enumerable.Range(0, count).Select(i => (long)i), results.Select(r => r.Index));
         Assert.All(results, r => Assert.True(r.Succeeded, r.Failure));
+        // Applications get their lines as text, made once, not the split's UTF-8 (decoded at each read of Line).
+        Assert.All(results, r => Assert.Null(r.Utf8));
         // The block's bounded stages hold about its window of 1024 lines: the stream is never read much further ahead.
         Assert.InRange(mostAhead, 1, 2000);
     }

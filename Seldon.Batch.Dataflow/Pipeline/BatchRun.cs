@@ -152,9 +152,9 @@ public static class BatchRun
         return new ActionBlock<InstanceResult[]>(
             results =>
             {
+                output.WriteLines(results);
                 foreach (var result in results)
                 {
-                    output.WriteLine(result.Line);
                     if (result.Succeeded)
                     {
                         continue;

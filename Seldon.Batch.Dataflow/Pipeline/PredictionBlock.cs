@@ -118,6 +118,17 @@ public static partial class PredictionBlock
         });
     }
 
+    /// <summary>The split's results (a fresh array) with their lines made text, in place.</summary>
+    private static InstanceResult[] AsText(InstanceResult[] results)
+    {
+        for (var i = 0; i < results.Length; i++)
+        {
+            results[i] = results[i].AsText();
+        }
+
+        return results;
+    }
+
     /// <summary>The same network for lines already numbered, in increasing order but not necessarily one after the
     /// other (<c>--retry-failed</c> sends only the failed lines): their numbers become <c>batch_index</c>. The run's
     /// <paramref name="stop"/> policy's dispatch token stops sending, and it is told about failures about the endpoint;
@@ -155,7 +166,8 @@ public static partial class PredictionBlock
                 Interlocked.CompareExchange(ref endpointFailure, failure, null);
                 network!.Input.Complete();
             },
-            static (split, o) => new TransformManyBlock<PredictedBatch, InstanceResult>(split, o));
+            // Callers read Line, perhaps more than once: the lines are made text here, once (the file run writes the bytes).
+            static (split, o) => new TransformManyBlock<PredictedBatch, InstanceResult>(batch => AsText(split(batch)), o));
         var last = output(network.Output);
         // A stage that faults (the caller's line function threw, say) faults the stages after it, not the first: fault
         // that one too, or a sender waiting for room in it would wait forever.

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Text;
+using Seldon.Batch.Dataflow.Protocol;
 
 namespace Seldon.Batch.Dataflow.Pipeline;
 
@@ -8,7 +10,7 @@ namespace Seldon.Batch.Dataflow.Pipeline;
 internal sealed class SideFileWriter : IAsyncDisposable
 {
     private static readonly TimeSpan FlushPeriod = TimeSpan.FromSeconds(1);
-    private readonly StreamWriter _output;
+    private readonly BufferedStream _output;
     private readonly Lock _lock = new();
     private readonly ITimer _flush;
     private long _lines;
@@ -18,24 +20,52 @@ internal sealed class SideFileWriter : IAsyncDisposable
     /// <param name="time">The clock of the flush timer.</param>
     public SideFileWriter(Stream output, TimeProvider time)
     {
-        _output = new StreamWriter(output, new UTF8Encoding(false), 1 << 16);
+        // Bytes, not text: the lines mostly come as the UTF-8 the splitter wrote, copied as they are.
+        _output = new BufferedStream(output, 1 << 16);
         _flush = time.CreateTimer(_ => FlushQuietly(), null, FlushPeriod, FlushPeriod);
     }
 
     /// <summary>Lines written by this writer (flushed or not).</summary>
     public long Lines => Interlocked.Read(ref _lines);
 
-    public void WriteLine(string line)
+    /// <summary>Writes each result's line and a line feed, from its UTF-8 bytes when it has them.</summary>
+    public void WriteLines(ReadOnlySpan<InstanceResult> results)
     {
-        // Synchronous writes into the 64 KiB buffer: two awaits per line cost about 3% at 100k lines/s.
+        // Synchronous writes into the 64 KiB buffer: two awaits per line cost about 3% at 100k lines/s. One lock
+        // for the lines of a request.
         lock (_lock)
         {
-            _output.Write(line);
-            _output.Write('\n');
+            foreach (var result in results)
+            {
+                if (result.Utf8 is { } utf8)
+                {
+                    _output.Write(utf8.Span);
+                }
+                else
+                {
+                    WriteText(result.Line);
+                }
+
+                _output.WriteByte((byte)'\n');
+            }
+
             _dirty = true;
         }
 
-        Interlocked.Increment(ref _lines);
+        Interlocked.Add(ref _lines, results.Length);
+    }
+
+    private void WriteText(string line)
+    {
+        var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(line.Length));
+        try
+        {
+            _output.Write(rented, 0, Encoding.UTF8.GetBytes(line, rented));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     /// <summary>Pushes the lines written so far to the file.</summary>

@@ -46,7 +46,7 @@ internal sealed class OutputComposer
                     failure = batch.IsSplit ? SplitAnswer(batch, message, out results) : null;
                     if (failure is null)
                     {
-                        return batch.IsSplit ? results! : [Answer(batch.Members[0], new AnswerLayout(message), new Part(message.TryGetProperty("data", out var data) ? data : default))];
+                        return batch.IsSplit ? results! : Answer(batch.Members[0], new AnswerLayout(message), new Part(message.TryGetProperty("data", out var data) ? data : default));
                     }
 
                     failureCode = 502;
@@ -190,6 +190,7 @@ internal sealed class OutputComposer
         }
 
         results = new InstanceResult[batch.Members.Count];
+        var lines = AnswerLines.Start();
         var offset = 0;
         for (var i = 0; i < results.Length; i++)
         {
@@ -202,10 +203,11 @@ internal sealed class OutputComposer
 
             part.Offset = offset;
             part.Rows = m.Rows;
-            results[i] = Answer(m, layout, part);
+            WriteAnswer(lines, i, m, layout, part);
             offset += m.Rows;
         }
 
+        lines.Finish(results);
         return null;
     }
 
@@ -421,9 +423,19 @@ internal sealed class OutputComposer
         }
     }
 
-    private InstanceResult Answer(BatchMember member, AnswerLayout layout, Part data)
+    /// <summary>The one line of an answer that is not split.</summary>
+    private InstanceResult[] Answer(BatchMember member, AnswerLayout layout, Part data)
     {
-        var line = SeldonJson.WriteObject((this, member, layout, data), static (w, s) =>
+        var results = new InstanceResult[1];
+        var lines = AnswerLines.Start();
+        WriteAnswer(lines, 0, member, layout, data);
+        lines.Finish(results);
+        return results;
+    }
+
+    private void WriteAnswer(AnswerLines lines, int slot, BatchMember member, AnswerLayout layout, Part data)
+    {
+        lines.Write(slot, member.Index, (this, member, layout, data), static (w, s) =>
         {
             var (self, member, layout, data) = s;
             for (var f = 0; f < layout.Fields.Length; f++)
@@ -456,7 +468,6 @@ internal sealed class OutputComposer
 
             SharedJson.WriteProperties(w, layout.OtherProperties, layout.Others);
         });
-        return new InstanceResult(member.Index, line, null);
     }
 
     private static bool IsMessageField(JsonProperty property)

@@ -145,6 +145,7 @@ internal sealed class InferenceResponseSplitter(string batchId)
             }
         }
 
+        var lines = AnswerLines.Start();
         long offset = 0;
         for (var i = 0; i < results.Length; i++)
         {
@@ -155,12 +156,12 @@ internal sealed class InferenceResponseSplitter(string batchId)
                 continue;
             }
 
-            var line = SeldonJson.WriteObject((this, shared, outputs, m, offset, batch.IsSplit), static (w, s) =>
+            lines.Write(i, m.Index, (this, shared, outputs, m, offset, batch.IsSplit), static (w, s) =>
                 s.Item1.WriteAnswer(w, s.shared, s.outputs, s.m, s.IsSplit ? s.offset : -1));
-            results[i] = new InstanceResult(m.Index, line, null);
             offset += m.Rows;
         }
 
+        lines.Finish(results);
         return null;
     }
 
