@@ -190,15 +190,17 @@ public sealed class OutputComposerTests
         BatchMember[] members =
         [
             new(0, "de26437e-cf11-4cf3-a8ee-00754950a95c-item-0") { Rows = 1 },
-            new(1234567890123, "r-item-1") { Rows = 2 },
+            new(1234567890123, "r", 1) { Rows = 2 },
             new(5, "id \"quoted\" \u00e9") { Rows = 1 },
             new(6, new string('a', 65)) { Rows = 1 },
             new(7, "r-item-4") { Rows = 1, UserTags = JsonNode.Parse("""{"u":"\u00e9","batch_index":"user"}""")!.AsObject() },
             new(8, "r-item-5") { EncodingError = "invalid JSON: x" },
             new(9, "r-item-6") { Rows = 1 },
             new(10, "r-item-7") { Rows = 3 },
+            new(11, "de26437e-cf11-4cf3-a8ee-00754950a95c", 8) { Rows = 1 },
+            new(12, "r \u00e9\"", 9) { Rows = 1 },
         ];
-        string[] rows = ["[1]", "[2,3.50],[-1E+2]", "[4]", "[5]", "[6]", "[\"s\"]", "[[7,8]],[9],[0]"];
+        string[] rows = ["[1]", "[2,3.50],[-1E+2]", "[4]", "[5]", "[6]", "[\"s\"]", "[[7,8]],[9],[0]", "[10]", "[11]"];
         var batch = new EncodedBatch(members, "{}", "r") { IsSplit = true };
         var split = _composer.Compose(batch, answer.Replace("%ROWS%", string.Join(',', rows)), 0, null);
 
@@ -216,6 +218,13 @@ public sealed class OutputComposerTests
             Assert.Equal(members[i].Index, split[i].Index);
             Assert.Equal(Assert.Single(alone).Line, split[i].Line);
         }
+    }
+
+    [Fact]
+    public void Instance_id_of_a_merged_requests_line_is_the_request_id_and_its_item()
+    {
+        Assert.Equal("req-7-item-12", new BatchMember(3, "req-7", 12).InstanceId);
+        Assert.Equal("req-7", new BatchMember(3, "req-7").InstanceId);
     }
 
     [Fact]

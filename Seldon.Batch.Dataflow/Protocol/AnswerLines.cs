@@ -44,10 +44,10 @@ internal sealed class AnswerLines
 
     /// <summary>Writes the line for input line <paramref name="index"/> from the answer's <paramref name="template"/>, to
     /// go to <c>results[slot]</c>.</summary>
-    public void Write(int slot, long index, LineTemplate template, string instanceId, ReadOnlySpan<JsonElement> rows)
+    public void Write(int slot, long index, LineTemplate template, string id, int item, ReadOnlySpan<JsonElement> rows)
     {
         var start = _buffer.WrittenCount;
-        template.Write(_buffer, index, instanceId, rows);
+        template.Write(_buffer, index, id, item, rows);
         _lines.Add((slot, index, start, _buffer.WrittenCount));
     }
 

@@ -69,9 +69,10 @@ internal sealed class LineTemplate
         _holes.Add((part, start, _bytes.WrittenCount));
     }
 
-    /// <summary>Writes one line. The caller has checked that <paramref name="instanceId"/> is plain and that each row's
+    /// <summary>Writes one line, its instance id being <paramref name="id"/> or, for an <paramref name="item"/> of 0 or more,
+    /// <c>&lt;id&gt;-item-&lt;item&gt;</c>. The caller has checked that <paramref name="id"/> is plain and that each row's
     /// raw bytes are what the line writer would write for it.</summary>
-    public void Write(IBufferWriter<byte> output, long index, string instanceId, ReadOnlySpan<JsonElement> rows)
+    public void Write(IBufferWriter<byte> output, long index, string id, int item, ReadOnlySpan<JsonElement> rows)
     {
         var bytes = _bytes.WrittenSpan;
         var at = 0;
@@ -86,11 +87,17 @@ internal sealed class LineTemplate
                     output.Advance(digits);
                     break;
                 case Part.InstanceId:
-                    var quoted = output.GetSpan(instanceId.Length + 2);
-                    quoted[0] = (byte)'"';
-                    var length = Encoding.ASCII.GetBytes(instanceId, quoted[1..]);
-                    quoted[length + 1] = (byte)'"';
-                    output.Advance(length + 2);
+                    output.Write("\""u8);
+                    var length = Encoding.ASCII.GetBytes(id, output.GetSpan(id.Length));
+                    output.Advance(length);
+                    if (item >= 0)
+                    {
+                        output.Write("-item-"u8);
+                        Utf8Formatter.TryFormat(item, output.GetSpan(11), out var itemDigits);
+                        output.Advance(itemDigits);
+                    }
+
+                    output.Write("\""u8);
                     break;
                 default:
                     for (var k = 0; k < rows.Length; k++)

@@ -206,9 +206,11 @@ internal sealed class OutputComposer
 
             part.Offset = offset;
             part.Rows = m.Rows;
-            if (template is not null && m.UserTags is null && SeldonJson.IsPlain(m.InstanceId) && part.IsVerbatim(offset, m.Rows))
+            // An id made of a plain request id and "-item-<n>" is plain too (and written from its parts, never made).
+            var (id, item) = m.RequestId is { } requestId ? (requestId, m.Item) : (m.InstanceId, -1);
+            if (template is not null && m.UserTags is null && SeldonJson.IsPlain(id) && part.IsVerbatim(offset, m.Rows))
             {
-                lines.Write(i, m.Index, template, m.InstanceId, part.Items.AsSpan(offset, m.Rows));
+                lines.Write(i, m.Index, template, id, item, part.Items.AsSpan(offset, m.Rows));
             }
             else
             {
