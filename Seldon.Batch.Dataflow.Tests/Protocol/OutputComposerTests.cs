@@ -177,6 +177,56 @@ public sealed class OutputComposerTests
         }
     }
 
+    [Theory]
+    [InlineData("""{"data":{"names":["t:0"],"ndarray":[%ROWS%]},"meta":{"tags":{"model":"nginx"}}}""")]
+    [InlineData("""{"status":{"code":200,"info":"\u00e9\"x"},"data":{"ndarray":[%ROWS%],"names":["a\u2028"]},"meta":{"puid":"p\u00e9","tags":{"batch_instance_id":"m","z":[1,"\ud83d\ude00"],"batch_index":7}},"other":{"k":"<&>"}}""")]
+    [InlineData("""{"meta":{"tags":{"batch_id":"theirs"}},"data":{"ndarray":[%ROWS%]},"binData":"AAE="}""")]
+    [InlineData("""{"data":{"ndarray":[%ROWS%]},"meta":null}""")]
+    public void Lines_filled_into_the_answers_template_are_those_the_line_writer_writes(string answer)
+    {
+        // Lines without user tags, with a plain instance id and with rows copied as written are the answer's template
+        // with their index, id and rows put in; the others are written by the line writer: each must hold what the
+        // one-line answer of its rows would, whichever way it was made.
+        BatchMember[] members =
+        [
+            new(0, "de26437e-cf11-4cf3-a8ee-00754950a95c-item-0") { Rows = 1 },
+            new(1234567890123, "r", 1) { Rows = 2 },
+            new(5, "id \"quoted\" \u00e9") { Rows = 1 },
+            new(6, new string('a', 65)) { Rows = 1 },
+            new(7, "r-item-4") { Rows = 1, UserTags = JsonNode.Parse("""{"u":"\u00e9","batch_index":"user"}""")!.AsObject() },
+            new(8, "r-item-5") { EncodingError = "invalid JSON: x" },
+            new(9, "r-item-6") { Rows = 1 },
+            new(10, "r-item-7") { Rows = 3 },
+            new(11, "de26437e-cf11-4cf3-a8ee-00754950a95c", 8) { Rows = 1 },
+            new(12, "r \u00e9\"", 9) { Rows = 1 },
+        ];
+        string[] rows = ["[1]", "[2,3.50],[-1E+2]", "[4]", "[5]", "[6]", "[\"s\"]", "[[7,8]],[9],[0]", "[10]", "[11]"];
+        var batch = new EncodedBatch(members, "{}", "r") { IsSplit = true };
+        var split = _composer.Compose(batch, answer.Replace("%ROWS%", string.Join(',', rows)), 0, null);
+
+        var sent = 0;
+        for (var i = 0; i < members.Length; i++)
+        {
+            if (!members[i].IsSent)
+            {
+                Assert.Equal(_composer.ErrorRecord(members[i], OutputComposer.UnsentCode, "invalid JSON: x"), split[i]);
+                continue;
+            }
+
+            var alone = _composer.Compose(Single(members[i]), answer.Replace("%ROWS%", rows[sent++]), 0, null);
+            Assert.True(split[i].Succeeded, split[i].Failure);
+            Assert.Equal(members[i].Index, split[i].Index);
+            Assert.Equal(Assert.Single(alone).Line, split[i].Line);
+        }
+    }
+
+    [Fact]
+    public void Instance_id_of_a_merged_requests_line_is_the_request_id_and_its_item()
+    {
+        Assert.Equal("req-7-item-12", new BatchMember(3, "req-7", 12).InstanceId);
+        Assert.Equal("req-7", new BatchMember(3, "req-7").InstanceId);
+    }
+
     [Fact]
     public void Micro_batch_answer_carries_each_members_user_tags_under_the_model_tags()
     {

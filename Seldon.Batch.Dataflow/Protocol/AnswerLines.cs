@@ -42,6 +42,15 @@ internal sealed class AnswerLines
         _lines.Add((slot, index, start, _buffer.WrittenCount));
     }
 
+    /// <summary>Writes the line for input line <paramref name="index"/> from the answer's <paramref name="template"/>, to
+    /// go to <c>results[slot]</c>.</summary>
+    public void Write(int slot, long index, LineTemplate template, string id, int item, ReadOnlySpan<JsonElement> rows)
+    {
+        var start = _buffer.WrittenCount;
+        template.Write(_buffer, index, id, item, rows);
+        _lines.Add((slot, index, start, _buffer.WrittenCount));
+    }
+
     /// <summary>Puts each line written into its slot of <paramref name="results"/>, as a slice of one array.</summary>
     public void Finish(InstanceResult[] results)
     {

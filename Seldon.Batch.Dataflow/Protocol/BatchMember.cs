@@ -6,15 +6,33 @@ namespace Seldon.Batch.Dataflow.Protocol;
 /// and, when it could not be encoded, why.</summary>
 internal sealed class BatchMember
 {
+    private string? _instanceId;
+
     public BatchMember(long index, string instanceId)
     {
         Index = index;
-        InstanceId = instanceId;
+        _instanceId = instanceId;
+    }
+
+    /// <summary>Line <paramref name="item"/> of a merged request: its instance id is <c>&lt;requestId&gt;-item-&lt;item&gt;</c>,
+    /// made only when read (the split writes it from its parts into most lines).</summary>
+    public BatchMember(long index, string requestId, int item)
+    {
+        Index = index;
+        RequestId = requestId;
+        Item = item;
     }
 
     public long Index { get; }
 
-    public string InstanceId { get; }
+    // Made at most once; two threads that make it at once make equal strings.
+    public string InstanceId => _instanceId ??= $"{RequestId}-item-{Item}";
+
+    /// <summary>The request id the instance id is made of; null when the member was given its whole id.</summary>
+    public string? RequestId { get; }
+
+    /// <summary>The line's place in its request, when <see cref="RequestId"/> is set.</summary>
+    public int Item { get; }
 
     /// <summary>Tags the user wrote in a raw line; merged into the output under the model's own tags.</summary>
     public JsonObject? UserTags { get; set; }

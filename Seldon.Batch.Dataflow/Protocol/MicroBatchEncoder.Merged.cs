@@ -16,7 +16,7 @@ internal sealed partial class MicroBatchEncoder
         RowSource? first = null;
         for (var n = 0; n < lines.Count; n++)
         {
-            var member = new BatchMember(lines[n].Index, $"{requestId}-item-{n}");
+            var member = new BatchMember(lines[n].Index, requestId, n);
             members.Add(member);
             var source = ReadRows(lines[n], member);
             if (source is null)

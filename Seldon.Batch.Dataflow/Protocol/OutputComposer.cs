@@ -85,7 +85,7 @@ internal sealed class OutputComposer
             w.WriteEndObject();
             w.WritePropertyName("meta");
             w.WriteStartObject();
-            WriteTags(w, member, null);
+            WriteTags(w, member, null, null);
             w.WriteEndObject();
         });
         return new InstanceResult(member.Index, line, reason);
@@ -181,12 +181,15 @@ internal sealed class OutputComposer
         // The items are listed once; each line then writes its own range of them.
         part.Items = [.. part.Array.EnumerateArray()];
         var layout = new AnswerLayout(message);
+        LineTemplate? template = null;
         if (batch.Members.Count > 1)
         {
-            // What every line of this answer copies is written once, here, rather than once per line.
+            // What every line of this answer copies is written once, here, rather than once per line; and, where the
+            // lines differ only in their index, instance id and rows, the whole line is.
             var shared = new SharedJson();
             layout.Prerender(shared);
             part.Prerender(shared);
+            template = LineTemplate.Record((this, layout, part), static (w, t, s) => s.Item1.WriteLine(w, TemplateMember, s.layout, s.part, t));
         }
 
         results = new InstanceResult[batch.Members.Count];
@@ -203,7 +206,17 @@ internal sealed class OutputComposer
 
             part.Offset = offset;
             part.Rows = m.Rows;
-            WriteAnswer(lines, i, m, layout, part);
+            // An id made of a plain request id and "-item-<n>" is plain too (and written from its parts, never made).
+            var (id, item) = m.RequestId is { } requestId ? (requestId, m.Item) : (m.InstanceId, -1);
+            if (template is not null && m.UserTags is null && SeldonJson.IsPlain(id) && part.IsVerbatim(offset, m.Rows))
+            {
+                lines.Write(i, m.Index, template, id, item, part.Items.AsSpan(offset, m.Rows));
+            }
+            else
+            {
+                WriteAnswer(lines, i, m, layout, part);
+            }
+
             offset += m.Rows;
         }
 
@@ -247,7 +260,22 @@ internal sealed class OutputComposer
 
         public bool IsWhole => Array.ValueKind == JsonValueKind.Undefined;
 
-        public void WriteTo(Utf8JsonWriter w)
+        /// <summary>Whether the rows [start, start + count) are written as their raw bytes (see <see cref="WriteItems"/>).</summary>
+        public bool IsVerbatim(int start, int count)
+        {
+            for (var k = start; k < start + count; k++)
+            {
+                if (!OutputComposer.IsVerbatim(Items[k]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>Writes the part; into a template, the rows of a shared ndarray are a hole.</summary>
+        public void WriteTo(Utf8JsonWriter w, LineTemplate? template)
         {
             if (IsWhole)
             {
@@ -275,7 +303,16 @@ internal sealed class OutputComposer
                     else
                     {
                         w.WritePropertyName(PayloadKey);
-                        WriteItems(w, Offset, Rows);
+                        if (template is null)
+                        {
+                            WriteItems(w, Offset, Rows);
+                        }
+                        else
+                        {
+                            w.WriteStartArray();
+                            template.Hole(w, LineTemplate.Part.Rows, default);
+                            w.WriteEndArray();
+                        }
                     }
                 }
 
@@ -337,10 +374,9 @@ internal sealed class OutputComposer
             {
                 // An item written without whitespace or strings (numbers, and arrays of them, as models answer) is
                 // exactly what WriteTo would write: its bytes are copied instead of walking the document.
-                var raw = JsonMarshal.GetRawUtf8Value(Items[k]);
-                if (raw.IndexOfAny(RewrittenBytes) < 0)
+                if (OutputComposer.IsVerbatim(Items[k]))
                 {
-                    w.WriteRawValue(raw, skipInputValidation: true);
+                    w.WriteRawValue(JsonMarshal.GetRawUtf8Value(Items[k]), skipInputValidation: true);
                 }
                 else
                 {
@@ -355,6 +391,13 @@ internal sealed class OutputComposer
     /// <summary>Bytes of an item that WriteTo would not copy as they are: whitespace, and the quote of any string (a
     /// string is unescaped and escaped again).</summary>
     private static readonly SearchValues<byte> RewrittenBytes = SearchValues.Create(" \t\r\n\""u8);
+
+    /// <summary>An item written without whitespace or strings (numbers, and arrays of them, as models answer) is exactly
+    /// what WriteTo would write: its bytes can be copied instead of walking the document.</summary>
+    private static bool IsVerbatim(JsonElement item) => JsonMarshal.GetRawUtf8Value(item).IndexOfAny(RewrittenBytes) < 0;
+
+    /// <summary>The member a line template is written for: no user tags; its index and instance id are holes.</summary>
+    private static readonly BatchMember TemplateMember = new(0, string.Empty);
 
     /// <summary>What every line of one answer shares, found once per answer rather than once per line: the
     /// message's fields in canonical order, the meta's fields other than tags, the model's tags.</summary>
@@ -435,39 +478,41 @@ internal sealed class OutputComposer
 
     private void WriteAnswer(AnswerLines lines, int slot, BatchMember member, AnswerLayout layout, Part data)
     {
-        lines.Write(slot, member.Index, (this, member, layout, data), static (w, s) =>
-        {
-            var (self, member, layout, data) = s;
-            for (var f = 0; f < layout.Fields.Length; f++)
-            {
-                var (name, value) = layout.Fields[f];
-                if (name is null)
-                {
-                    w.WritePropertyName("meta"u8);
-                    w.WriteStartObject();
-                    SharedJson.WriteProperties(w, layout.MetaProperties, layout.MetaFields);
-                    self.WriteTags(w, member, layout);
-                    w.WriteEndObject();
-                    continue;
-                }
+        lines.Write(slot, member.Index, (this, member, layout, data), static (w, s) => s.Item1.WriteLine(w, s.member, s.layout, s.data, null));
+    }
 
-                w.WritePropertyName(name);
-                if (name == "data")
-                {
-                    data.WriteTo(w);
-                }
-                else if (layout.FieldValues is { } values)
-                {
-                    w.WriteRawValue(values[f].Span, skipInputValidation: true);
-                }
-                else
-                {
-                    value.WriteTo(w);
-                }
+    /// <summary>Writes the fields of one line's answer; into a template, the line's own parts are holes.</summary>
+    private void WriteLine(Utf8JsonWriter w, BatchMember member, AnswerLayout layout, Part data, LineTemplate? template)
+    {
+        for (var f = 0; f < layout.Fields.Length; f++)
+        {
+            var (name, value) = layout.Fields[f];
+            if (name is null)
+            {
+                w.WritePropertyName("meta"u8);
+                w.WriteStartObject();
+                SharedJson.WriteProperties(w, layout.MetaProperties, layout.MetaFields);
+                WriteTags(w, member, layout, template);
+                w.WriteEndObject();
+                continue;
             }
 
-            SharedJson.WriteProperties(w, layout.OtherProperties, layout.Others);
-        });
+            w.WritePropertyName(name);
+            if (name == "data")
+            {
+                data.WriteTo(w, template);
+            }
+            else if (layout.FieldValues is { } values)
+            {
+                w.WriteRawValue(values[f].Span, skipInputValidation: true);
+            }
+            else
+            {
+                value.WriteTo(w);
+            }
+        }
+
+        SharedJson.WriteProperties(w, layout.OtherProperties, layout.Others);
     }
 
     private static bool IsMessageField(JsonProperty property)
@@ -485,7 +530,7 @@ internal sealed class OutputComposer
 
     /// <summary>Writes <c>"tags"</c>: the user's tags, the model's over them, the batch tags over both. A tag keeps
     /// the place where it first appears; batch tags nobody wrote come last.</summary>
-    private void WriteTags(Utf8JsonWriter w, BatchMember member, AnswerLayout? layout)
+    private void WriteTags(Utf8JsonWriter w, BatchMember member, AnswerLayout? layout, LineTemplate? template)
     {
         var modelTags = layout?.ModelTags;
         var written = 0;
@@ -498,7 +543,7 @@ internal sealed class OutputComposer
                 var bit = BatchTagBit(t.Key);
                 if (bit != 0)
                 {
-                    WriteBatchTag(w, bit, member, ref written);
+                    WriteBatchTag(w, bit, member, template, ref written);
                     continue;
                 }
 
@@ -521,7 +566,7 @@ internal sealed class OutputComposer
             {
                 if (layout!.ModelTagKinds[k] is var bit and not 0)
                 {
-                    WriteBatchTag(w, bit, member, ref written);
+                    WriteBatchTag(w, bit, member, template, ref written);
                 }
                 else if (member.UserTags is null || !member.UserTags.ContainsKey(modelTags[k].Name))
                 {
@@ -537,9 +582,9 @@ internal sealed class OutputComposer
             }
         }
 
-        WriteBatchTag(w, 1, member, ref written);
-        WriteBatchTag(w, 2, member, ref written);
-        WriteBatchTag(w, 4, member, ref written);
+        WriteBatchTag(w, 1, member, template, ref written);
+        WriteBatchTag(w, 2, member, template, ref written);
+        WriteBatchTag(w, 4, member, template, ref written);
         w.WriteEndObject();
     }
 
@@ -557,8 +602,9 @@ internal sealed class OutputComposer
         : tag.NameEquals(BatchTags.BatchInstanceId) ? 4
         : 0;
 
-    /// <summary>Writes a batch tag (1 batch_id, 2 batch_index, 4 batch_instance_id) unless it was written already.</summary>
-    private void WriteBatchTag(Utf8JsonWriter w, int bit, BatchMember member, ref int written)
+    /// <summary>Writes a batch tag (1 batch_id, 2 batch_index, 4 batch_instance_id) unless it was written already; into a
+    /// template, the values of the last two are holes.</summary>
+    private void WriteBatchTag(Utf8JsonWriter w, int bit, BatchMember member, LineTemplate? template, ref int written)
     {
         if ((written & bit) != 0)
         {
@@ -571,8 +617,16 @@ internal sealed class OutputComposer
             case 1:
                 w.WriteString(BatchTags.BatchIdName, _batchIdText);
                 break;
+            case 2 when template is not null:
+                w.WritePropertyName(BatchTags.BatchIndexName);
+                template.Hole(w, LineTemplate.Part.Index, "0"u8);
+                break;
             case 2:
                 w.WriteNumber(BatchTags.BatchIndexName, member.Index);
+                break;
+            case 4 when template is not null:
+                w.WritePropertyName(BatchTags.BatchInstanceIdName);
+                template.Hole(w, LineTemplate.Part.InstanceId, "\"\""u8);
                 break;
             default:
                 SeldonJson.WritePlainString(w, BatchTags.BatchInstanceIdName, member.InstanceId);

@@ -143,19 +143,25 @@ internal static class SeldonJson
     private static readonly SearchValues<char> PlainCharacters =
         SearchValues.Create("-_.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
 
+    /// <summary>The longest value <see cref="IsPlain"/> accepts.</summary>
+    public const int LongestPlain = 64;
+
+    /// <summary>Whether <paramref name="value"/> is at most <see cref="LongestPlain"/> characters that never need escaping:
+    /// its JSON string is its ASCII bytes in quotes.</summary>
+    public static bool IsPlain(string value) => value.Length <= LongestPlain && !value.AsSpan().ContainsAnyExcept(PlainCharacters);
+
     /// <summary>Writes <c>"name":"value"</c> like <see cref="Utf8JsonWriter.WriteString(JsonEncodedText, string)"/>. Ids
     /// (dashed UUIDs, written into every output line) hold nothing to escape: their bytes are copied as they are
     /// instead of being searched for characters to escape; any other value is written the usual way.</summary>
     public static void WritePlainString(Utf8JsonWriter w, JsonEncodedText name, string value)
     {
-        const int Longest = 64;
-        if (value.Length > Longest || value.AsSpan().ContainsAnyExcept(PlainCharacters))
+        if (!IsPlain(value))
         {
             w.WriteString(name, value);
             return;
         }
 
-        Span<byte> quoted = stackalloc byte[Longest + 2];
+        Span<byte> quoted = stackalloc byte[LongestPlain + 2];
         quoted[0] = (byte)'"';
         var length = Encoding.ASCII.GetBytes(value, quoted[1..]);
         quoted[length + 1] = (byte)'"';
