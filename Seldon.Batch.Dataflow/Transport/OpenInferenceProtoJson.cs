@@ -12,7 +12,7 @@ namespace Seldon.Batch.Dataflow.Transport;
 /// <c>raw_input_contents</c> (little-endian, the compact form every V2 server reads), BYTES as typed
 /// <c>bytes_contents</c> (MLServer 1.5 fails on raw BYTES). Answers are read raw or typed, whichever the server chose,
 /// and written as the JSON a REST server gives (flat data, parameters as plain values).</summary>
-internal static class OpenInferenceProtoJson
+internal static partial class OpenInferenceProtoJson
 {
     /// <summary>The protobuf request for the JSON InferenceRequest <paramref name="json"/>; throws
     /// <see cref="FormatException"/> for a request that cannot be carried.</summary>
