@@ -32,6 +32,7 @@ internal static partial class OpenInferenceProtoJson
     {
         var utf8 = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(json.Length));
         var wire = new WireWriter(json.Length + 256);
+        var tensors = new WireWriter(json.Length + 64);
         var raw = new WireWriter(json.Length + 64);
         try
         {
@@ -41,7 +42,7 @@ internal static partial class OpenInferenceProtoJson
                 return null;
             }
 
-            Utf8JsonReader id = default, parameters = default, inputs = default, outputs = default;
+            Utf8JsonReader id = default, parameters = default, outputs = default;
             var seen = 0;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
@@ -55,7 +56,14 @@ internal static partial class OpenInferenceProtoJson
                 seen |= section;
                 switch (section)
                 {
-                    case 1: inputs = reader; break;
+                    case 1:
+                        // The inputs, which hold nearly all the bytes, are read once, where they stand.
+                        if (!WriteInputs(ref reader, tensors, raw))
+                        {
+                            return null;
+                        }
+
+                        continue;
                     case 2: outputs = reader; break;
                     case 4: id = reader; break;
                     default: parameters = reader; break;
@@ -81,9 +89,13 @@ internal static partial class OpenInferenceProtoJson
                 WriteString(ref id, wire, 3);
             }
 
-            if (((seen & 8) != 0 && !WriteParameters(ref parameters, wire, 4))
-                || ((seen & 1) != 0 && !WriteInputs(ref inputs, wire, raw))
-                || ((seen & 2) != 0 && !WriteOutputs(ref outputs, wire)))
+            if ((seen & 8) != 0 && !WriteParameters(ref parameters, wire, 4))
+            {
+                return null;
+            }
+
+            wire.Append(tensors);
+            if ((seen & 2) != 0 && !WriteOutputs(ref outputs, wire))
             {
                 return null;
             }
@@ -100,6 +112,7 @@ internal static partial class OpenInferenceProtoJson
         {
             ArrayPool<byte>.Shared.Return(utf8);
             wire.Dispose();
+            tensors.Dispose();
             raw.Dispose();
         }
     }
@@ -122,6 +135,7 @@ internal static partial class OpenInferenceProtoJson
 
             Utf8JsonReader name = default, datatype = default, shape = default, parameters = default, data = default;
             var seen = 0;
+            var written = false;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var property = reader.ValueTextEquals("name"u8) ? 1 : reader.ValueTextEquals("datatype"u8) ? 2
@@ -139,7 +153,22 @@ internal static partial class OpenInferenceProtoJson
                     case 2: datatype = reader; break;
                     case 4: shape = reader; break;
                     case 8: parameters = reader; break;
-                    default: data = reader; break;
+                    default:
+                        data = reader;
+                        if ((seen & 2) != 0 && datatype.TokenType == JsonTokenType.String && reader.TokenType == JsonTokenType.StartArray
+                            && !datatype.ValueTextEquals("BYTES"u8))
+                        {
+                            // The datatype came first (as the encoder writes it): the values go to raw_input_contents now.
+                            if (!WriteRawEntry(ref reader, raw, datatype.GetString()!, hasData: true))
+                            {
+                                return false;
+                            }
+
+                            written = true;
+                            continue;
+                        }
+
+                        break;
                 }
 
                 reader.Skip();
@@ -194,33 +223,40 @@ internal static partial class OpenInferenceProtoJson
 
                 wire.End(contents);
             }
-            else
+            else if (!written && !WriteRawEntry(ref data, raw, type, hasData))
             {
-                var size = type switch
-                {
-                    "BOOL" or "INT8" or "UINT8" => 1,
-                    "INT16" or "UINT16" or "FP16" => 2,
-                    "INT32" or "UINT32" or "FP32" => 4,
-                    "INT64" or "UINT64" or "FP64" => 8,
-                    _ => 0,
-                };
-                if (size == 0)
-                {
-                    return false;
-                }
-
-                var values = raw.Begin(7);
-                if (hasData && !WriteRaw(ref data, raw, type, size))
-                {
-                    return false;
-                }
-
-                raw.End(values);
+                return false;
             }
 
             wire.End(tensor);
         }
 
+        return true;
+    }
+
+    // One raw_input_contents (7) entry: the values of the (nested) array the reader is on, if <paramref name="hasData"/>.
+    private static bool WriteRawEntry(ref Utf8JsonReader reader, WireWriter raw, string datatype, bool hasData)
+    {
+        var size = datatype switch
+        {
+            "BOOL" or "INT8" or "UINT8" => 1,
+            "INT16" or "UINT16" or "FP16" => 2,
+            "INT32" or "UINT32" or "FP32" => 4,
+            "INT64" or "UINT64" or "FP64" => 8,
+            _ => 0,
+        };
+        if (size == 0)
+        {
+            return false;
+        }
+
+        var values = raw.Begin(7);
+        if (hasData && !WriteRaw(ref reader, raw, datatype, size))
+        {
+            return false;
+        }
+
+        raw.End(values);
         return true;
     }
 
