@@ -237,14 +237,7 @@ internal static partial class OpenInferenceProtoJson
     // One raw_input_contents (7) entry: the values of the (nested) array the reader is on, if <paramref name="hasData"/>.
     private static bool WriteRawEntry(ref Utf8JsonReader reader, WireWriter raw, string datatype, bool hasData)
     {
-        var size = datatype switch
-        {
-            "BOOL" or "INT8" or "UINT8" => 1,
-            "INT16" or "UINT16" or "FP16" => 2,
-            "INT32" or "UINT32" or "FP32" => 4,
-            "INT64" or "UINT64" or "FP64" => 8,
-            _ => 0,
-        };
+        var size = SizeOf(datatype);
         if (size == 0)
         {
             return false;

@@ -231,13 +231,17 @@ internal static partial class OpenInferenceProtoJson
         return bytes;
     }
 
-    private static int ElementSize(string datatype) => datatype switch
+    private static int ElementSize(string datatype) =>
+        SizeOf(datatype) is var size and > 0 ? size : throw new FormatException($"'{datatype}' is not a datatype of the protocol");
+
+    /// <summary>The bytes of one value of a numeric or boolean datatype; 0 for any other.</summary>
+    private static int SizeOf(string datatype) => datatype switch
     {
         "BOOL" or "INT8" or "UINT8" => 1,
         "INT16" or "UINT16" or "FP16" => 2,
         "INT32" or "UINT32" or "FP32" => 4,
         "INT64" or "UINT64" or "FP64" => 8,
-        _ => throw new FormatException($"'{datatype}' is not a datatype of the protocol"),
+        _ => 0,
     };
 
     private static bool IsEmpty(InferTensorContents? c) => c is null
