@@ -1,7 +1,9 @@
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
+using Google.Protobuf;
 using Seldon.Batch.Dataflow.Protocol;
 using Seldon.Batch.Dataflow.Protocol.OpenInference;
+using Seldon.Batch.Dataflow.Transport;
 
 namespace Seldon.Batch.Dataflow.Benchmarks;
 
@@ -52,4 +54,13 @@ public class OpenInferenceCodecBenchmarks
     /// <summary>One answer body to one output line per input line.</summary>
     [Benchmark]
     public InstanceResult[] Split() => _splitter.Compose(_encoded, _answer, 0, null);
+
+    /// <summary>gRPC edge, the direct path: the request body to ModelInferRequest bytes.</summary>
+    [Benchmark]
+    public byte[] GrpcRequestToWire() => OpenInferenceProtoJson.ToWire(_encoded.RequestBody!, "b", "1");
+
+    /// <summary>gRPC edge, the message path (a JsonDocument, then message objects serialized by Google.Protobuf), which
+    /// the direct path replaces and falls back to.</summary>
+    [Benchmark]
+    public byte[] GrpcRequestToWireMessages() => OpenInferenceProtoJson.ToRequest(_encoded.RequestBody!, "b", "1").ToByteArray();
 }

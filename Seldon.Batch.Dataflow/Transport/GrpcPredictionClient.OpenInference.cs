@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Google.Protobuf;
 using Grpc.Core;
 using Inference.Grpc;
 using Seldon.Batch.Dataflow.Protocol;
@@ -8,6 +9,11 @@ namespace Seldon.Batch.Dataflow.Transport;
 // The Open Inference Protocol's service (inference.GRPCInferenceService) on the same channel, and request metadata.
 public sealed partial class GrpcPredictionClient : IModelInspector
 {
+    // ModelInfer with the request's bytes as OpenInferenceProtoJson.ToWire writes them, so no request message is built.
+    private static readonly Method<byte[], ModelInferResponse> ModelInfer = new(
+        MethodType.Unary, "inference.GRPCInferenceService", "ModelInfer", Bytes,
+        Marshallers.Create(static r => r.ToByteArray(), ModelInferResponse.Parser.ParseFrom));
+
     private readonly GRPCInferenceService.GRPCInferenceServiceClient _inference;
 
     /// <summary>The token and the user's headers; names are lower-cased, as gRPC metadata requires.</summary>
@@ -33,10 +39,10 @@ public sealed partial class GrpcPredictionClient : IModelInspector
 
     private async Task<PredictionResponse> InferAsync(PredictionRequest request, CancellationToken cancellationToken)
     {
-        ModelInferRequest message;
+        byte[] message;
         try
         {
-            message = OpenInferenceProtoJson.ToRequest(request.Body, _settings.Model, _settings.ModelVersion);
+            message = OpenInferenceProtoJson.ToWire(request.Body, _settings.Model, _settings.ModelVersion);
         }
         catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
         {
@@ -45,7 +51,7 @@ public sealed partial class GrpcPredictionClient : IModelInspector
 
         try
         {
-            var answer = await _inference.ModelInferAsync(message, V2CallOptions(request.Puid, cancellationToken)).ResponseAsync.ConfigureAwait(false);
+            var answer = await _invoker.AsyncUnaryCall(ModelInfer, null, V2CallOptions(request.Puid, cancellationToken), message).ResponseAsync.ConfigureAwait(false);
             return PredictionResponse.Success(OpenInferenceProtoJson.FromResponse(answer), (int)StatusCode.OK);
         }
         catch (RpcException ex) when (!(ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested))

@@ -12,7 +12,7 @@ namespace Seldon.Batch.Dataflow.Transport;
 /// <c>raw_input_contents</c> (little-endian, the compact form every V2 server reads), BYTES as typed
 /// <c>bytes_contents</c> (MLServer 1.5 fails on raw BYTES). Answers are read raw or typed, whichever the server chose,
 /// and written as the JSON a REST server gives (flat data, parameters as plain values).</summary>
-internal static class OpenInferenceProtoJson
+internal static partial class OpenInferenceProtoJson
 {
     /// <summary>The protobuf request for the JSON InferenceRequest <paramref name="json"/>; throws
     /// <see cref="FormatException"/> for a request that cannot be carried.</summary>
@@ -231,13 +231,17 @@ internal static class OpenInferenceProtoJson
         return bytes;
     }
 
-    private static int ElementSize(string datatype) => datatype switch
+    private static int ElementSize(string datatype) =>
+        SizeOf(datatype) is var size and > 0 ? size : throw new FormatException($"'{datatype}' is not a datatype of the protocol");
+
+    /// <summary>The bytes of one value of a numeric or boolean datatype; 0 for any other.</summary>
+    private static int SizeOf(string datatype) => datatype switch
     {
         "BOOL" or "INT8" or "UINT8" => 1,
         "INT16" or "UINT16" or "FP16" => 2,
         "INT32" or "UINT32" or "FP32" => 4,
         "INT64" or "UINT64" or "FP64" => 8,
-        _ => throw new FormatException($"'{datatype}' is not a datatype of the protocol"),
+        _ => 0,
     };
 
     private static bool IsEmpty(InferTensorContents? c) => c is null

@@ -322,8 +322,9 @@ internal static partial class SeldonProtoJson
 
     /// <summary>Protobuf's wire format into a pooled buffer. A length-delimited field is begun with one byte kept for its
     /// length and ended once its content is written; the rare content of 128 bytes or more is moved to make room for a
-    /// longer length. Only fields numbered below 16 (one-byte tags).</summary>
-    private sealed class WireWriter : IDisposable
+    /// longer length. Only fields numbered below 16 (one-byte tags). The Open Inference requests use it too
+    /// (<see cref="OpenInferenceProtoJson"/>).</summary>
+    internal sealed class WireWriter : IDisposable
     {
         private byte[] _buffer;
 
@@ -359,6 +360,34 @@ internal static partial class SeldonProtoJson
             Varint((ulong)bytes);
             Room(bytes);
             Length += Encoding.UTF8.GetBytes(value, _buffer.AsSpan(Length));
+        }
+
+        /// <summary>A length-delimited field of UTF-8 text or bytes as they are.</summary>
+        public void Bytes(int field, ReadOnlySpan<byte> value)
+        {
+            Tag(field, Delimited);
+            Varint((ulong)value.Length);
+            Room(value.Length);
+            value.CopyTo(_buffer.AsSpan(Length));
+            Length += value.Length;
+        }
+
+        /// <summary>Room for <paramref name="bytes"/> more bytes, to be written in place and then kept by
+        /// <see cref="Advance"/>.</summary>
+        public Span<byte> Reserve(int bytes)
+        {
+            Room(bytes);
+            return _buffer.AsSpan(Length, bytes);
+        }
+
+        public void Advance(int bytes) => Length += bytes;
+
+        /// <summary>Appends all that <paramref name="other"/> holds.</summary>
+        public void Append(WireWriter other)
+        {
+            Room(other.Length);
+            other._buffer.AsSpan(0, other.Length).CopyTo(_buffer.AsSpan(Length));
+            Length += other.Length;
         }
 
         /// <summary>Starts a length-delimited field; returns where its length goes.</summary>

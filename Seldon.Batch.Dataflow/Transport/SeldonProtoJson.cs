@@ -21,9 +21,9 @@ internal static partial class SeldonProtoJson
     private const int MaxDirectDepth = 16;
 
     // Wire types and the tags this path writes (field number << 3 | wire type).
-    private const int Varint = 0;
-    private const int Fixed64 = 1;
-    private const int Delimited = 2;
+    internal const int Varint = 0;
+    internal const int Fixed64 = 1;
+    internal const int Delimited = 2;
 
     /// <summary>The protobuf bytes of the <c>SeldonMessage</c> in <paramref name="json"/>; fails as <see cref="JsonParser"/> does.</summary>
     public static byte[] ToWire(string json) => TryToWireDirect(json) ?? ParseWithLibrary(json).ToByteArray();
