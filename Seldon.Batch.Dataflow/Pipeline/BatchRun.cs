@@ -143,15 +143,18 @@ public static class BatchRun
         }
     }
 
-    /// <summary>The last stage: writes each result to the side file, logs the first error records and tells the policy
-    /// of each, which may stop the run (<c>--max-failures</c>).</summary>
-    private static ActionBlock<InstanceResult[]> WriterOf(SideFileWriter output, int batchSize, StopPolicy stop, RunStatistics stats, ILogger logger)
+    /// <summary>The last stage: ends the output before the first group not answered, writes each result to the side
+    /// file, logs the first error records and tells the policy of each, which may stop the run (<c>--max-failures</c>).</summary>
+    private static ActionBlock<PredictedGroup> WriterOf(SideFileWriter output, int batchSize, StopPolicy stop, RunStatistics stats, ILogger logger)
     {
         var failuresLogged = 0;
+        // The writer sees the groups in input order, so it is where the output ends before the first one not answered.
+        var prefix = new AnsweredPrefix(stats);
         // The results of a request at a time, in input order; about 1024 lines waiting, as when they came one by one.
-        return new ActionBlock<InstanceResult[]>(
-            results =>
+        return new ActionBlock<PredictedGroup>(
+            group =>
             {
+                var results = prefix.Take(group);
                 output.WriteLines(results);
                 foreach (var result in results)
                 {

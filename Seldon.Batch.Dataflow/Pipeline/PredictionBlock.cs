@@ -129,21 +129,19 @@ public static partial class PredictionBlock
         return results;
     }
 
-    /// <summary>The same network for groups of lines already numbered (at most <see cref="PredictionBlockOptions.BatchSize"/>
-    /// each, one request's worth), in increasing order but not necessarily one after the other (<c>--retry-failed</c>
-    /// sends only the failed lines): their numbers become <c>batch_index</c>. The caller groups the lines as it reads
-    /// them, so a group enters the sending stage directly, without a grouping block's hand-over. The run's
-    /// <paramref name="stop"/> policy's dispatch token stops sending, and it is told about failures about the endpoint;
-    /// the block completes normally then (the run reads <see cref="RunStatistics.EndpointFailure"/>), and a cancelled
-    /// token drops what the last stage holds. Results come out a request at a time, in input order: one Dataflow
+    /// <summary>The sending stage of the same network for groups of lines already numbered (at most
+    /// <see cref="PredictionBlockOptions.BatchSize"/> each, one request's worth), in increasing order but not necessarily
+    /// one after the other (<c>--retry-failed</c> sends only the failed lines): their numbers become <c>batch_index</c>.
+    /// The file run groups the lines as it reads them and keeps the output a prefix in its writer (an
+    /// <see cref="AnsweredPrefix"/>), so a group crosses no Dataflow block but this one between the reader and the
+    /// writer. The run's <paramref name="stop"/> policy's dispatch token stops sending, and it is told about failures
+    /// about the endpoint; the block completes normally then (the run reads <see cref="RunStatistics.EndpointFailure"/>),
+    /// and a cancelled token drops what it holds. Results come out a request at a time, in input order: one Dataflow
     /// message per request rather than per line to the file's writer (at batch size 32 the per-line messages' locks and
     /// hand-overs were several per cent of the run's CPU).</summary>
-    internal static IPropagatorBlock<InputLine[], InstanceResult[]> CreateNumbered(
-        PredictionBlockOptions options, IPredictionClient client, RunStatistics stats, ILoggerFactory? loggerFactory, CancellationToken cancellationToken, StopPolicy stop, TimeProvider time)
-    {
-        var network = Build(options, client, stats, loggerFactory, cancellationToken, stop, time, endpointFailed: null);
-        return DataflowBlock.Encapsulate(network.Input, network.Output);
-    }
+    internal static IPropagatorBlock<InputLine[], PredictedGroup> CreateNumbered(
+        PredictionBlockOptions options, IPredictionClient client, RunStatistics stats, ILoggerFactory? loggerFactory, CancellationToken cancellationToken, StopPolicy stop, TimeProvider time) =>
+        Build(options, client, stats, loggerFactory, cancellationToken, stop, time, endpointFailed: null);
 
     /// <summary>A block for applications: its own stop policy, its last stage not cancellable, and a completion that says
     /// why it stopped (<see cref="PredictionPropagator{TInput, TOutput}"/>). A failure about the endpoint completes the
@@ -167,7 +165,8 @@ public static partial class PredictionBlock
             CancellationToken = cancellationToken,
         });
         var number = new TransformBlock<TItem[], InputLine[]>(numbering, Sequential(4, cancellationToken));
-        var network = Build(options, client, statistics ?? new RunStatistics(), loggerFactory, cancellationToken, stop, TimeProvider.System,
+        var stats = statistics ?? new RunStatistics();
+        var predict = Build(options, client, stats, loggerFactory, cancellationToken, stop, TimeProvider.System,
             endpointFailed: failure =>
             {
                 Interlocked.CompareExchange(ref endpointFailure, failure, null);
@@ -175,12 +174,18 @@ public static partial class PredictionBlock
             });
         // Callers read Line, perhaps more than once: the lines are made text here, once (the file run writes the bytes).
         // This stage ignores the token, so that it delivers what it holds when the stages before it are cancelled.
+        // In input order: the output ends before the first group that was not answered, so it stays a valid prefix.
+        var prefix = new AnsweredPrefix(stats);
+        var cut = new TransformManyBlock<PredictedGroup, InstanceResult[]>(
+            group => prefix.Take(group) is { Length: > 0 } answered ? [answered] : [],
+            Sequential(options.Workers * 2, cancellationToken));
         var results = new TransformManyBlock<InstanceResult[], InstanceResult>(
             AsText, Parallel(Math.Max(1, Environment.ProcessorCount), options.Workers * 2, CancellationToken.None));
         var link = new DataflowLinkOptions { PropagateCompletion = true };
         batch.LinkTo(number, link);
-        number.LinkTo(network.Input, link);
-        network.Output.LinkTo(results, link);
+        number.LinkTo(predict, link);
+        predict.LinkTo(cut, link);
+        cut.LinkTo(results, link);
         var last = output(results);
         // A stage that faults (the caller's line function threw, say) faults the stages after it, not the first: fault
         // that one too, or a sender waiting for room in it would wait forever.
@@ -191,17 +196,16 @@ public static partial class PredictionBlock
             TaskScheduler.Default);
         var block = new PredictionPropagator<TItem, TOutput>(batch, last, () =>
             Volatile.Read(ref endpointFailure) is { } failure ? new EndpointFailureException(failure)
-            : network.Sending.IsCanceled ? new OperationCanceledException(cancellationToken)
+            : cut.Completion.IsCanceled ? new OperationCanceledException(cancellationToken)
             : null);
         _ = block.Completion.ContinueWith(_ => stop.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         return block;
     }
 
-    /// <summary>Builds the network's sending part: numbered groups of lines in (one request's worth each), through the
-    /// stage that encodes, sends and composes their results in parallel, to the stage that passes them on in input
-    /// order and ends the output before the first group not answered. <paramref name="endpointFailed"/> is told the
-    /// first failure about the endpoint.</summary>
-    private static Network Build(
+    /// <summary>Builds the network's sending stage: numbered groups of lines in (one request's worth each), encoded, sent
+    /// and their answers split into results in parallel, out in input order; an <see cref="AnsweredPrefix"/> after it
+    /// keeps the output a valid prefix. <paramref name="endpointFailed"/> is told the first failure about the endpoint.</summary>
+    private static IPropagatorBlock<InputLine[], PredictedGroup> Build(
         PredictionBlockOptions options,
         IPredictionClient client,
         RunStatistics stats,
@@ -319,7 +323,7 @@ public static partial class PredictionBlock
         }
 
         // The results of the requests answered (one request, as nearly always: its results as they are, without copying).
-        ComposedBatch Composed(PredictedBatch predicted) => new(
+        PredictedGroup Composed(PredictedBatch predicted) => new(
             predicted.Parts.Count switch
             {
                 0 => [],
@@ -357,7 +361,7 @@ public static partial class PredictionBlock
         // A group may need more than one request (Open Inference sends a line that cannot be concatenated on its own):
         // they are sent together and their parts come out in line order, each request keeping the lines it carries, to
         // send them one by one if the model refuses it.
-        var predict = new TransformBlock<InputLine[], ComposedBatch>(
+        var predict = new TransformBlock<InputLine[], PredictedGroup>(
             async lines => Composed(await PredictGroupAsync(lines).ConfigureAwait(false)),
             new ExecutionDataflowBlockOptions
             {
@@ -371,36 +375,8 @@ public static partial class PredictionBlock
                 CancellationToken = cancellationToken,
             });
 
-        // In input order: the output ends before the first group that was not answered, so it stays a valid prefix; only
-        // the results that come out are counted.
-        var answered = true;
-        var cut = new TransformManyBlock<ComposedBatch, InstanceResult[]>(
-            composed =>
-            {
-                if (!answered)
-                {
-                    return [];
-                }
-
-                // The first request not answered ends the output; requests of its group answered before it come out.
-                answered = composed.Answered;
-                if (composed.Results.Length == 0)
-                {
-                    return [];
-                }
-
-                foreach (var result in composed.Results)
-                {
-                    stats.AddResult(result);
-                }
-
-                return [composed.Results];
-            },
-            Sequential(inFlight, cancellationToken));
-
-        predict.LinkTo(cut, new DataflowLinkOptions { PropagateCompletion = true });
-        _ = cut.Completion.ContinueWith(_ => dispatcher.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-        return new Network(predict, cut, cut.Completion);
+        _ = predict.Completion.ContinueWith(_ => dispatcher.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        return predict;
     }
 
     /// <summary>The answer of a request that was not answered; compared by reference.</summary>
@@ -432,16 +408,8 @@ public static partial class PredictionBlock
         return [.. all.Where(l => l.Index >= first && l.Index <= last)];
     }
 
-    /// <summary>The stages an application sees: the first, the last, and the completion of the last cancellable one
-    /// (cancelled when the token stopped the network before the end of its input).</summary>
-    private sealed record Network(ITargetBlock<InputLine[]> Input, IReceivableSourceBlock<InstanceResult[]> Output, Task Sending);
-
     /// <summary>The lines of a micro-batch with their encoding (kept to send them one by one if the model refuses it).</summary>
     private sealed record EncodedWork(InputLine[] Lines, EncodedBatch Encoded);
-
-    /// <summary>The results of a micro-batch's requests answered, in line order; not <see cref="Answered"/> when one of them
-    /// was not answered (the results are then those of the requests before it).</summary>
-    private sealed record ComposedBatch(InstanceResult[] Results, bool Answered);
 
     /// <summary>The requests of a micro-batch (one, or one per line after a refusal) with their answers, in line order.</summary>
     private sealed record PredictedBatch(IReadOnlyList<(EncodedBatch Batch, PredictionResponse? Response)> Parts)
