@@ -22,8 +22,8 @@ public static partial class PredictionBlock
     /// 32), small enough for memory (a larger window grew the client's resident memory with no gain without faults).</summary>
     internal const int WindowLines = 1024;
 
-    /// <summary>Builds the network batch → number → encode and predict → cut → split and returns it as one block of
-    /// lines in, <see cref="InstanceResult"/>s out.</summary>
+    /// <summary>Builds the network batch → number → predict (encode, send, split the answer) → cut → text and returns it
+    /// as one block of lines in, <see cref="InstanceResult"/>s out.</summary>
     /// <param name="options">The block's settings; validated here.</param>
     /// <param name="client">The client requests go through, which says where the model is; shared by all workers, not
     /// disposed by the block. The block applies the options' retries, outage breaker, pacing and worker bound to it.</param>
@@ -129,21 +129,19 @@ public static partial class PredictionBlock
         return results;
     }
 
-    /// <summary>The same network for lines already numbered, in increasing order but not necessarily one after the
-    /// other (<c>--retry-failed</c> sends only the failed lines): their numbers become <c>batch_index</c>. The run's
-    /// <paramref name="stop"/> policy's dispatch token stops sending, and it is told about failures about the endpoint;
-    /// the block completes normally then (the run reads <see cref="RunStatistics.EndpointFailure"/>), and a cancelled
-    /// token drops what the last stage holds. Results come out a request at a time, in input order: one Dataflow
+    /// <summary>The sending stage of the same network for groups of lines already numbered (at most
+    /// <see cref="PredictionBlockOptions.BatchSize"/> each, one request's worth), in increasing order but not necessarily
+    /// one after the other (<c>--retry-failed</c> sends only the failed lines): their numbers become <c>batch_index</c>.
+    /// The file run groups the lines as it reads them and keeps the output a prefix in its writer (an
+    /// <see cref="AnsweredPrefix"/>), so a group crosses no Dataflow block but this one between the reader and the
+    /// writer. The run's <paramref name="stop"/> policy's dispatch token stops sending, and it is told about failures
+    /// about the endpoint; the block completes normally then (the run reads <see cref="RunStatistics.EndpointFailure"/>),
+    /// and a cancelled token drops what it holds. Results come out a request at a time, in input order: one Dataflow
     /// message per request rather than per line to the file's writer (at batch size 32 the per-line messages' locks and
     /// hand-overs were several per cent of the run's CPU).</summary>
-    internal static IPropagatorBlock<InputLine, InstanceResult[]> CreateNumbered(
-        PredictionBlockOptions options, IPredictionClient client, RunStatistics stats, ILoggerFactory? loggerFactory, CancellationToken cancellationToken, StopPolicy stop, TimeProvider time)
-    {
-        var network = Build<InputLine, InstanceResult[]>(
-            options, client, stats, loggerFactory, cancellationToken, stop, time, null, keepOutput: false, endpointFailed: null,
-            static (split, o) => new TransformBlock<PredictedBatch, InstanceResult[]>(split, o));
-        return DataflowBlock.Encapsulate(network.Input, network.Output);
-    }
+    internal static IPropagatorBlock<InputLine[], PredictedGroup> CreateNumbered(
+        PredictionBlockOptions options, IPredictionClient client, RunStatistics stats, ILoggerFactory? loggerFactory, CancellationToken cancellationToken, StopPolicy stop, TimeProvider time) =>
+        Build(options, client, stats, loggerFactory, cancellationToken, stop, time, endpointFailed: null);
 
     /// <summary>A block for applications: its own stop policy, its last stage not cancellable, and a completion that says
     /// why it stopped (<see cref="PredictionPropagator{TInput, TOutput}"/>). A failure about the endpoint completes the
@@ -159,37 +157,55 @@ public static partial class PredictionBlock
     {
         var stop = new StopPolicy(FailureLimit.None, host: null, cancellationToken);
         PredictionFailure? endpointFailure = null;
-        Network<TItem, InstanceResult>? network = null;
-        network = Build<TItem, InstanceResult>(options, client, statistics ?? new RunStatistics(), loggerFactory, cancellationToken, stop, TimeProvider.System, numbering, keepOutput: true,
+        // Lines are grouped first and numbered a group at a time: one message per micro-batch through the numbering
+        // block instead of one per line (at batch size 32, a line crossed one block less).
+        var batch = new BatchBlock<TItem>(options.BatchSize, new GroupingDataflowBlockOptions
+        {
+            BoundedCapacity = options.BatchSize * 4,
+            CancellationToken = cancellationToken,
+        });
+        var number = new TransformBlock<TItem[], InputLine[]>(numbering, Sequential(4, cancellationToken));
+        var stats = statistics ?? new RunStatistics();
+        var predict = Build(options, client, stats, loggerFactory, cancellationToken, stop, TimeProvider.System,
             endpointFailed: failure =>
             {
                 Interlocked.CompareExchange(ref endpointFailure, failure, null);
-                network!.Input.Complete();
-            },
-            // Callers read Line, perhaps more than once: the lines are made text here, once (the file run writes the bytes).
-            static (split, o) => new TransformManyBlock<PredictedBatch, InstanceResult>(batch => AsText(split(batch)), o));
-        var last = output(network.Output);
+                batch.Complete();
+            });
+        // Callers read Line, perhaps more than once: the lines are made text here, once (the file run writes the bytes).
+        // This stage ignores the token, so that it delivers what it holds when the stages before it are cancelled.
+        // In input order: the output ends before the first group that was not answered, so it stays a valid prefix.
+        var prefix = new AnsweredPrefix(stats);
+        var cut = new TransformManyBlock<PredictedGroup, InstanceResult[]>(
+            group => prefix.Take(group) is { Length: > 0 } answered ? [answered] : [],
+            Sequential(options.Workers * 2, cancellationToken));
+        var results = new TransformManyBlock<InstanceResult[], InstanceResult>(
+            AsText, Parallel(Math.Max(1, Environment.ProcessorCount), options.Workers * 2, CancellationToken.None));
+        var link = new DataflowLinkOptions { PropagateCompletion = true };
+        batch.LinkTo(number, link);
+        number.LinkTo(predict, link);
+        predict.LinkTo(cut, link);
+        cut.LinkTo(results, link);
+        var last = output(results);
         // A stage that faults (the caller's line function threw, say) faults the stages after it, not the first: fault
         // that one too, or a sender waiting for room in it would wait forever.
         _ = last.Completion.ContinueWith(
-            failed => network.Input.Fault(failed.Exception!.Flatten().InnerExceptions[0]),
+            failed => ((ITargetBlock<TItem>)batch).Fault(failed.Exception!.Flatten().InnerExceptions[0]),
             CancellationToken.None,
             TaskContinuationOptions.OnlyOnFaulted,
             TaskScheduler.Default);
-        var block = new PredictionPropagator<TItem, TOutput>(network.Input, last, () =>
+        var block = new PredictionPropagator<TItem, TOutput>(batch, last, () =>
             Volatile.Read(ref endpointFailure) is { } failure ? new EndpointFailureException(failure)
-            : network.Sending.IsCanceled ? new OperationCanceledException(cancellationToken)
+            : cut.Completion.IsCanceled ? new OperationCanceledException(cancellationToken)
             : null);
         _ = block.Completion.ContinueWith(_ => stop.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         return block;
     }
 
-    /// <summary>Builds the network; <paramref name="numbering"/> numbers a group of lines, null when they come numbered.
-    /// With <paramref name="keepOutput"/> the last stage ignores the token, so that it delivers what it holds when the
-    /// stages before it are cancelled; <paramref name="endpointFailed"/> is told the first failure about the endpoint;
-    /// <paramref name="splitStage"/> makes the last stage from the function that turns a request's answer into its
-    /// results (a block of results for applications, of arrays of them for the file's writer).</summary>
-    private static Network<TLine, TOutput> Build<TLine, TOutput>(
+    /// <summary>Builds the network's sending stage: numbered groups of lines in (one request's worth each), encoded, sent
+    /// and their answers split into results in parallel, out in input order; an <see cref="AnsweredPrefix"/> after it
+    /// keeps the output a valid prefix. <paramref name="endpointFailed"/> is told the first failure about the endpoint.</summary>
+    private static IPropagatorBlock<InputLine[], PredictedGroup> Build(
         PredictionBlockOptions options,
         IPredictionClient client,
         RunStatistics stats,
@@ -197,29 +213,15 @@ public static partial class PredictionBlock
         CancellationToken cancellationToken,
         StopPolicy stop,
         TimeProvider time,
-        Func<TLine[], InputLine[]>? numbering,
-        bool keepOutput,
-        Action<PredictionFailure>? endpointFailed,
-        Func<Func<PredictedBatch, InstanceResult[]>, ExecutionDataflowBlockOptions, IPropagatorBlock<PredictedBatch, TOutput>> splitStage)
+        Action<PredictionFailure>? endpointFailed)
     {
         loggerFactory ??= NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger(typeof(PredictionBlock).FullName!);
         var batchId = string.IsNullOrEmpty(options.BatchId) ? Guid.NewGuid().ToString() : options.BatchId;
         var codec = BatchCodecs.For(options, batchId);
-        var cpu = Math.Max(1, Environment.ProcessorCount);
         var inFlight = options.Workers * 2;
         var window = Math.Max(8 * options.Workers, (WindowLines + options.BatchSize - 1) / options.BatchSize);
         var dispatcher = new RequestDispatcher(client, options.ToRetry(), loggerFactory.CreateLogger(typeof(RequestDispatcher).FullName!), time);
-
-        // Lines are grouped first and numbered a group at a time: one message per micro-batch through the numbering
-        // block instead of one per line (at batch size 32, a line crossed one block less).
-        var batch = new BatchBlock<TLine>(options.BatchSize, new GroupingDataflowBlockOptions
-        {
-            BoundedCapacity = options.BatchSize * 4,
-            CancellationToken = cancellationToken,
-        });
-
-        var number = numbering is null ? null : new TransformBlock<TLine[], InputLine[]>(numbering, Sequential(4, cancellationToken));
 
         IReadOnlyList<EncodedBatch> Encode(InputLine[] lines)
         {
@@ -306,67 +308,6 @@ public static partial class PredictionBlock
                 : new PredictedBatch([.. singles.Select((s, i) => (s, (PredictionResponse?)answers[i]))]);
         }
 
-        // Each group is encoded in the stage that sends it: one Dataflow hand-over less per request (at batch size 1, one
-        // per line). A group may need more than one request (Open Inference sends a line that cannot be concatenated on
-        // its own): they are sent together and their parts come out in line order, each request keeping the lines it
-        // carries, to send them one by one if the model refuses it.
-        var predict = new TransformBlock<InputLine[], PredictedBatch>(
-            async lines =>
-            {
-                var batches = Encode(lines);
-                if (batches.Count == 1)
-                {
-                    return await PredictAsync(new EncodedWork(lines, batches[0])).ConfigureAwait(false);
-                }
-
-                var predicted = await Task.WhenAll(batches.Select(b => PredictAsync(new EncodedWork(LinesOf(b, lines), b)))).ConfigureAwait(false);
-                var parts = new List<(EncodedBatch Batch, PredictionResponse? Response)>();
-                foreach (var p in predicted)
-                {
-                    if (!p.Answered)
-                    {
-                        // The requests answered before it still belong to the output's prefix, as when each was a message.
-                        return new PredictedBatch(parts) { Answered = false };
-                    }
-
-                    parts.AddRange(p.Parts);
-                }
-
-                return new PredictedBatch(parts);
-            },
-            new ExecutionDataflowBlockOptions
-            {
-                // The dispatcher bounds the requests on the wire to --workers; as many again may wait for a retry or a
-                // slot, so a few requests in backoff do not idle the workers. Answers that arrive before the lines ahead
-                // of them wait in the block's ordered output, up to the window: a slow line does not stop the others.
-                BoundedCapacity = window,
-                MaxDegreeOfParallelism = inFlight,
-                EnsureOrdered = true,
-                SingleProducerConstrained = true,
-                CancellationToken = cancellationToken,
-            });
-
-        // In input order: the output ends before the first batch that was not answered, so it stays a valid prefix.
-        var answered = true;
-        var cut = new TransformManyBlock<PredictedBatch, PredictedBatch>(
-            predicted =>
-            {
-                if (!answered)
-                {
-                    return [];
-                }
-
-                if (predicted.Answered)
-                {
-                    return [predicted];
-                }
-
-                // The first request not answered ends the output; requests of its group answered before it come out.
-                answered = false;
-                return predicted.Parts.Count == 0 ? [] : [predicted with { Answered = true }];
-            },
-            Sequential(inFlight, cancellationToken));
-
         InstanceResult[] Compose(EncodedBatch encoded, PredictionResponse? r)
         {
             try
@@ -381,37 +322,61 @@ public static partial class PredictionBlock
             }
         }
 
-        var split = splitStage(
-            predicted =>
+        // The results of the requests answered (one request, as nearly always: its results as they are, without copying).
+        PredictedGroup Composed(PredictedBatch predicted) => new(
+            predicted.Parts.Count switch
             {
-                // One request, as nearly always: its results as they are, without copying them into a list.
-                var results = predicted.Parts.Count == 1
-                    ? Compose(predicted.Parts[0].Batch, predicted.Parts[0].Response)
-                    : [.. predicted.Parts.SelectMany(p => Compose(p.Batch, p.Response))];
-                foreach (var result in results)
+                0 => [],
+                1 => Compose(predicted.Parts[0].Batch, predicted.Parts[0].Response),
+                _ => [.. predicted.Parts.SelectMany(p => Compose(p.Batch, p.Response))],
+            },
+            predicted.Answered);
+
+        async Task<PredictedBatch> PredictGroupAsync(InputLine[] lines)
+        {
+            var batches = Encode(lines);
+            if (batches.Count == 1)
+            {
+                return await PredictAsync(new EncodedWork(lines, batches[0])).ConfigureAwait(false);
+            }
+
+            var predicted = await Task.WhenAll(batches.Select(b => PredictAsync(new EncodedWork(LinesOf(b, lines), b)))).ConfigureAwait(false);
+            var parts = new List<(EncodedBatch Batch, PredictionResponse? Response)>();
+            foreach (var p in predicted)
+            {
+                if (!p.Answered)
                 {
-                    stats.AddResult(result);
+                    // The requests answered before it still belong to the output's prefix, as when each was a message.
+                    return new PredictedBatch(parts) { Answered = false };
                 }
 
-                return results;
-            },
-            Parallel(cpu, inFlight, keepOutput ? CancellationToken.None : cancellationToken));
+                parts.AddRange(p.Parts);
+            }
 
-        var link = new DataflowLinkOptions { PropagateCompletion = true };
-        if (number is null)
-        {
-            ((ISourceBlock<InputLine[]>)(object)batch).LinkTo(predict, link);
-        }
-        else
-        {
-            batch.LinkTo(number, link);
-            number.LinkTo(predict, link);
+            return new PredictedBatch(parts);
         }
 
-        predict.LinkTo(cut, link);
-        cut.LinkTo(split, link);
-        _ = split.Completion.ContinueWith(_ => dispatcher.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-        return new Network<TLine, TOutput>(batch, (IReceivableSourceBlock<TOutput>)split, cut.Completion);
+        // Each group is encoded, sent and its answer split into results in the one stage, in parallel: no Dataflow
+        // hand-over between encoding and sending, nor between the answer and its results (at batch size 1, two per line).
+        // A group may need more than one request (Open Inference sends a line that cannot be concatenated on its own):
+        // they are sent together and their parts come out in line order, each request keeping the lines it carries, to
+        // send them one by one if the model refuses it.
+        var predict = new TransformBlock<InputLine[], PredictedGroup>(
+            async lines => Composed(await PredictGroupAsync(lines).ConfigureAwait(false)),
+            new ExecutionDataflowBlockOptions
+            {
+                // The dispatcher bounds the requests on the wire to --workers; as many again may wait for a retry or a
+                // slot, so a few requests in backoff do not idle the workers. Answers that arrive before the lines ahead
+                // of them wait in the block's ordered output, up to the window: a slow line does not stop the others.
+                BoundedCapacity = window,
+                MaxDegreeOfParallelism = inFlight,
+                EnsureOrdered = true,
+                SingleProducerConstrained = true,
+                CancellationToken = cancellationToken,
+            });
+
+        _ = predict.Completion.ContinueWith(_ => dispatcher.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        return predict;
     }
 
     /// <summary>The answer of a request that was not answered; compared by reference.</summary>
@@ -442,10 +407,6 @@ public static partial class PredictionBlock
         var last = batch.Members[^1].Index;
         return [.. all.Where(l => l.Index >= first && l.Index <= last)];
     }
-
-    /// <summary>The stages an application sees: the first, the last, and the completion of the last cancellable one
-    /// (cancelled when the token stopped the network before the end of its input).</summary>
-    private sealed record Network<TLine, TOutput>(ITargetBlock<TLine> Input, IReceivableSourceBlock<TOutput> Output, Task Sending);
 
     /// <summary>The lines of a micro-batch with their encoding (kept to send them one by one if the model refuses it).</summary>
     private sealed record EncodedWork(InputLine[] Lines, EncodedBatch Encoded);

@@ -113,12 +113,8 @@ internal sealed partial class EndpointBreaker
     /// break, after which the next attempt may be the probe).</summary>
     public async ValueTask WaitWhileOpenAsync(TimeSpan longest, CancellationToken cancellationToken)
     {
-        Task closed;
-        lock (_lock)
-        {
-            closed = _closed.Task;
-        }
-
+        // Every request passes here: a volatile read, not the lock (which only orders the replacement of the source).
+        var closed = Volatile.Read(ref _closed).Task;
         if (!closed.IsCompleted)
         {
             try
@@ -160,7 +156,7 @@ internal sealed partial class EndpointBreaker
         {
             if (_closed.Task.IsCompleted)
             {
-                _closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Volatile.Write(ref _closed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
                 _opened = _time.GetTimestamp();
                 LogOpened(_logger, LastOutage?.Detail ?? "outage", breakDuration.TotalSeconds);
                 return;

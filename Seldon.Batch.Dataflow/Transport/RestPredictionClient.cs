@@ -13,6 +13,8 @@ public sealed partial class RestPredictionClient : IPredictionClient
     private static readonly ContentType JsonUtf8 = "application/json; charset=utf-8";
 
     private readonly RestClient _client;
+    private readonly RestClient _predict;
+    private readonly RestClient _feedback;
     private readonly GatewayRoute _route;
     private readonly EndpointSettings _settings;
     private readonly string _authority;
@@ -38,13 +40,18 @@ public sealed partial class RestPredictionClient : IPredictionClient
         }
 
         var http = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
-        var options = new RestClientOptions(_route.BaseAddress)
+        _client = new RestClient(http, Options(_route.BaseAddress), disposeHttpClient: true);
+        // Predictions (and feedback) go to one URL each, made here once by RestSharp's own rules: their clients have it as
+        // the base address and send an empty resource, so RestSharp does not merge the base with a path per request.
+        _predict = new RestClient(http, Options(_client.BuildUri(new RestRequest(_route.PredictPath, Method.Post))), disposeHttpClient: false);
+        _feedback = new RestClient(http, Options(_client.BuildUri(new RestRequest(_route.FeedbackPath, Method.Post))), disposeHttpClient: false);
+
+        RestClientOptions Options(Uri baseUrl) => new(baseUrl)
         {
             Timeout = settings.Timeout,
             ThrowOnAnyError = false,
             UserAgent = "seldon-batch-processor",
         };
-        _client = new RestClient(http, options, disposeHttpClient: true);
     }
 
     /// <summary>The URL predictions are sent to.</summary>
@@ -54,7 +61,7 @@ public sealed partial class RestPredictionClient : IPredictionClient
     public async Task<PredictionResponse> SendAsync(PredictionRequest request, CancellationToken cancellationToken)
     {
         var path = _route.PathOf(request.Method);
-        var rest = new RestRequest(path, Method.Post);
+        var rest = new RestRequest("", Method.Post);
         rest.AddHeader("seldon-puid", request.Puid);
         AddHeaders(rest, request.Puid);
 
@@ -64,7 +71,8 @@ public sealed partial class RestPredictionClient : IPredictionClient
         // request, and a string body's hash reads the whole text (a bytes body hashes by reference).
         rest.AddParameter(new BodyParameter(System.Text.Encoding.UTF8.GetBytes(request.Body), JsonUtf8, DataFormat.Binary));
         rest.AdvancedResponseWriter = ReadResponse;
-        var response = await _client.ExecuteAsync(rest, cancellationToken).ConfigureAwait(false);
+        var client = request.Method == PredictionMethod.Feedback ? _feedback : _predict;
+        var response = await client.ExecuteAsync(rest, cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
 
         var code = (int)response.StatusCode;
@@ -217,5 +225,10 @@ public sealed partial class RestPredictionClient : IPredictionClient
     }
 
     /// <inheritdoc />
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        _predict.Dispose();
+        _feedback.Dispose();
+        _client.Dispose();
+    }
 }
