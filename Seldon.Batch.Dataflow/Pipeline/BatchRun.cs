@@ -105,7 +105,7 @@ public static class BatchRun
             () => (plan.LinesWritten(output.Lines), plan.Failed(stats.Failed), plan.Fraction(output.Lines, position.Lines, input.Consumed, input.Length)),
             stats, options.ProgressInterval, logger, progress, time).RunAsync(reporting.Token);
 
-        var readFailure = await SendAsync(plan.LinesToSendAsync(input.Decoded, position, stops.Reading), options.BatchSize, block, stops.Reading).ConfigureAwait(false);
+        var readFailure = await SendAsync(plan.LinesToSendAsync(input.Decoded, position, stops.Reading), block, stops.Reading).ConfigureAwait(false);
         try
         {
             await writer.Completion.ConfigureAwait(false);
@@ -174,62 +174,36 @@ public static class BatchRun
             new ExecutionDataflowBlockOptions { BoundedCapacity = Math.Max(16, 1024 / batchSize), MaxDegreeOfParallelism = 1 });
     }
 
-    /// <summary>Sends the lines into the block, in groups of <paramref name="batchSize"/> (a request's worth, the last one
-    /// perhaps short), until they end or <paramref name="reading"/> stops them, then completes it, so that what was sent
-    /// drains. Grouping here rather than in a Dataflow block saves a hand-over per group. A group not yet sent when
-    /// reading stops is dropped: the output stays a prefix of what was sent, which <c>--resume</c> continues. Returns the
+    /// <summary>Sends the lines into the block until they end or <paramref name="reading"/> stops them, then completes
+    /// it, so that what was sent drains (the block's BatchBlock passes on its last, perhaps short, group). Returns the
     /// input's failure (read error, input changed mid-run), which fails the run once the lines read are written.</summary>
     private static async Task<ExceptionDispatchInfo?> SendAsync(
-        IAsyncEnumerable<InputLine> lines, int batchSize, ITargetBlock<InputLine[]> block, CancellationToken reading)
+        IAsyncEnumerable<InputLine> lines, ITargetBlock<InputLine> block, CancellationToken reading)
     {
-        var group = new InputLine[batchSize];
-        var count = 0;
-        ExceptionDispatchInfo? failure = null;
         try
         {
             await foreach (var line in lines.ConfigureAwait(false))
             {
-                group[count++] = line;
-                if (count == batchSize)
+                if (!await block.SendAsync(line, reading).ConfigureAwait(false))
                 {
-                    count = 0;
-                    if (!await block.SendAsync(group, reading).ConfigureAwait(false))
-                    {
-                        break;
-                    }
-
-                    group = new InputLine[batchSize];
+                    break;
                 }
             }
         }
         catch (OperationCanceledException) when (reading.IsCancellationRequested)
         {
             // Stopped from outside, by the failure policy or by a failed writer: what was sent still drains.
-            count = 0;
         }
         catch (IOException ex)
         {
-            // The lines read before the failure are still sent and written.
-            failure = ExceptionDispatchInfo.Capture(ex);
-        }
-
-        try
-        {
-            if (count > 0 && !reading.IsCancellationRequested)
-            {
-                await block.SendAsync(group[..count], reading).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (reading.IsCancellationRequested)
-        {
-            // Stopped while the last group waited for room: it is not sent.
+            return ExceptionDispatchInfo.Capture(ex);
         }
         finally
         {
             block.Complete();
         }
 
-        return failure;
+        return null;
     }
 
     /// <summary>How the run ended: stopped by the policy or interrupted (the partial output stays for

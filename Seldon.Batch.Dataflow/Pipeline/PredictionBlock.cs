@@ -129,19 +129,32 @@ public static partial class PredictionBlock
         return results;
     }
 
-    /// <summary>The sending stage of the same network for groups of lines already numbered (at most
-    /// <see cref="PredictionBlockOptions.BatchSize"/> each, one request's worth), in increasing order but not necessarily
-    /// one after the other (<c>--retry-failed</c> sends only the failed lines): their numbers become <c>batch_index</c>.
-    /// The file run groups the lines as it reads them and keeps the output a prefix in its writer (an
-    /// <see cref="AnsweredPrefix"/>), so a group crosses no Dataflow block but this one between the reader and the
-    /// writer. The run's <paramref name="stop"/> policy's dispatch token stops sending, and it is told about failures
-    /// about the endpoint; the block completes normally then (the run reads <see cref="RunStatistics.EndpointFailure"/>),
-    /// and a cancelled token drops what it holds. Results come out a request at a time, in input order: one Dataflow
-    /// message per request rather than per line to the file's writer (at batch size 32 the per-line messages' locks and
-    /// hand-overs were several per cent of the run's CPU).</summary>
-    internal static IPropagatorBlock<InputLine[], PredictedGroup> CreateNumbered(
-        PredictionBlockOptions options, IPredictionClient client, RunStatistics stats, ILoggerFactory? loggerFactory, CancellationToken cancellationToken, StopPolicy stop, TimeProvider time) =>
-        Build(options, client, stats, loggerFactory, cancellationToken, stop, time, endpointFailed: null);
+    /// <summary>The same network for lines already numbered, in increasing order but not necessarily one after the other
+    /// (<c>--retry-failed</c> sends only the failed lines): their numbers become <c>batch_index</c>. A BatchBlock groups
+    /// them into requests for the sending stage; the file run keeps the output a prefix in its writer (an
+    /// <see cref="AnsweredPrefix"/>), so a line crosses two Dataflow blocks between the reader and the writer. The run's
+    /// <paramref name="stop"/> policy's dispatch token stops sending, and it is told about failures about the endpoint;
+    /// the block completes normally then (the run reads <see cref="RunStatistics.EndpointFailure"/>), and a cancelled
+    /// token drops what it holds. Results come out a request at a time, in input order: one Dataflow message per
+    /// request rather than per line to the file's writer (at batch size 32 the per-line messages' locks and hand-overs
+    /// were several per cent of the run's CPU).</summary>
+    internal static IPropagatorBlock<InputLine, PredictedGroup> CreateNumbered(
+        PredictionBlockOptions options, IPredictionClient client, RunStatistics stats, ILoggerFactory? loggerFactory, CancellationToken cancellationToken, StopPolicy stop, TimeProvider time)
+    {
+        var batch = Grouping<InputLine>(options, cancellationToken);
+        var predict = Build(options, client, stats, loggerFactory, cancellationToken, stop, time, endpointFailed: null);
+        batch.LinkTo(predict, new DataflowLinkOptions { PropagateCompletion = true });
+        return DataflowBlock.Encapsulate(batch, predict);
+    }
+
+    /// <summary>The first stage: lines grouped into micro-batches of <see cref="PredictionBlockOptions.BatchSize"/>, the
+    /// last one perhaps short, a few requests' worth waiting.</summary>
+    private static BatchBlock<T> Grouping<T>(PredictionBlockOptions options, CancellationToken cancellationToken) =>
+        new(options.BatchSize, new GroupingDataflowBlockOptions
+        {
+            BoundedCapacity = options.BatchSize * 4,
+            CancellationToken = cancellationToken,
+        });
 
     /// <summary>A block for applications: its own stop policy, its last stage not cancellable, and a completion that says
     /// why it stopped (<see cref="PredictionPropagator{TInput, TOutput}"/>). A failure about the endpoint completes the
@@ -159,11 +172,7 @@ public static partial class PredictionBlock
         PredictionFailure? endpointFailure = null;
         // Lines are grouped first and numbered a group at a time: one message per micro-batch through the numbering
         // block instead of one per line (at batch size 32, a line crossed one block less).
-        var batch = new BatchBlock<TItem>(options.BatchSize, new GroupingDataflowBlockOptions
-        {
-            BoundedCapacity = options.BatchSize * 4,
-            CancellationToken = cancellationToken,
-        });
+        var batch = Grouping<TItem>(options, cancellationToken);
         var number = new TransformBlock<TItem[], InputLine[]>(numbering, Sequential(4, cancellationToken));
         var stats = statistics ?? new RunStatistics();
         var predict = Build(options, client, stats, loggerFactory, cancellationToken, stop, TimeProvider.System,
