@@ -74,11 +74,11 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
         for (var n = 0; n < run.Count; n++)
         {
             var (old, request) = run[n];
-            var member = new BatchMember(old.Index, run.Count == 1 ? id : $"{id}-item-{n}")
-            {
-                EncodingError = old.EncodingError,
-                LineId = old.LineId,
-            };
+            // A line of a merged request keeps the request id and its item: the instance id is made only when read
+            // (most split lines write it from its parts, see LineTemplate).
+            var member = run.Count == 1 ? new BatchMember(old.Index, id) : new BatchMember(old.Index, id, n);
+            member.EncodingError = old.EncodingError;
+            member.LineId = old.LineId;
             if (request is not null)
             {
                 member.Rows = (int)Math.Max(0, request.Rows);
