@@ -15,6 +15,7 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
     public IReadOnlyList<EncodedBatch> Encode(IReadOnlyList<InputLine> lines)
     {
         var documents = new List<IDisposable>(lines.Count);
+        var scanned = settings.ScanDataLines && settings.DataType == DataType.Data ? ScannedValues.Start() : null;
         try
         {
             var batches = new List<EncodedBatch>(1);
@@ -23,7 +24,7 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
             string? runKey = null;
             foreach (var line in lines)
             {
-                var request = Read(line, documents, out var error);
+                var request = Read(line, documents, scanned, out var error);
                 if (request is not null)
                 {
                     var fits = request.MergeKey is not null && request.MergeKey == runKey && settings.BatchSize > 1;
@@ -143,14 +144,14 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
     }
 
     /// <summary>Reads one line as the data type says; null with <paramref name="error"/> when it cannot be sent.</summary>
-    private LineRequest? Read(InputLine line, List<IDisposable> documents, out string? error)
+    private LineRequest? Read(InputLine line, List<IDisposable> documents, ScannedValues? scanned, out string? error)
     {
         error = null;
         try
         {
             return settings.DataType switch
             {
-                DataType.Data when settings.ScanDataLines && Scan(line, documents) is { } scanned => scanned,
+                DataType.Data when scanned is not null && Scan(line, scanned) is { } request => request,
                 DataType.Raw => ReadRequest(line, Parse(line.Text, documents), out error),
                 DataType.Data => ReadArray(line, Parse(line.Text, documents), out error),
                 DataType.Str => Element(line, Text(MicroBatchEncoder.ReadText(line.Text), documents), StringContent),
@@ -176,7 +177,7 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
 
     /// <summary>A data line of numbers (or booleans) scanned without a document, when the scan can tell everything the
     /// document path would (shape, datatype, that every value fits it); null for that path to read it.</summary>
-    private LineRequest? Scan(InputLine line, List<IDisposable> documents)
+    private LineRequest? Scan(InputLine line, ScannedValues scanned)
     {
         var scan = t_scan ??= new TensorScan();
         if (!NdarrayScanner.TryScan(line.Text, scan, out var bytes, out _, out var dimensions))
@@ -184,9 +185,23 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
             return null;
         }
 
-        var values = new ScannedValues(bytes, [.. scan.Bounds]);
-        documents.Add(values);
-        if (scan.Datatype(settings.Datatype, dimensions.Length) is not { } datatype)
+        string? datatype;
+        (int Start, int End) values = default;
+        try
+        {
+            // The values are copied out at once, so the scanner's bytes go back to the pool here.
+            datatype = scan.Datatype(settings.Datatype, dimensions.Length);
+            if (datatype is not null)
+            {
+                values = scanned.Add(bytes, scan.Bounds);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(bytes);
+        }
+
+        if (datatype is null)
         {
             return null;
         }
@@ -197,7 +212,7 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
             shape[k] = dimensions[k];
         }
 
-        return new LineRequest(line, [new LineTensor(settings.InputName, datatype, shape, values)], default, default, null);
+        return new LineRequest(line, [new LineTensor(settings.InputName, datatype, shape, scanned, values.Start, values.End)], default, default, null);
     }
 
     private static JsonElement Parse(string text, List<IDisposable> documents)

@@ -130,7 +130,12 @@ internal sealed class InferenceResponseSplitter(string batchId)
             return "unusable answer: the model's answer has no \"outputs\" array";
         }
 
-        var total = batch.Members.Where(m => m.IsSent).Sum(m => (long)m.Rows);
+        long total = 0;
+        foreach (var m in batch.Members)
+        {
+            total += m.IsSent ? m.Rows : 0;
+        }
+
         var outputs = new List<AnswerTensor>();
         foreach (var output in outputsElement.EnumerateArray())
         {
