@@ -19,7 +19,7 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
         try
         {
             var batches = new List<EncodedBatch>(1);
-            var run = new List<(BatchMember Member, LineRequest? Request)>(lines.Count);
+            var run = new List<(long Index, string? Error, LineRequest? Request)>(lines.Count);
             var runSends = false;
             string? runKey = null;
             foreach (var line in lines)
@@ -39,7 +39,7 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
                 }
 
                 // An unreadable line joins the request that stands next to it: its place in the output is kept.
-                run.Add((new BatchMember(line.Index, "") { EncodingError = error, LineId = request?.Id }, request));
+                run.Add((line.Index, error, request));
             }
 
             if (run.Count > 0)
@@ -67,19 +67,19 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
     }
 
     /// <summary>One request of a run of lines (unreadable ones among them stay members, unsent).</summary>
-    private EncodedBatch Write(List<(BatchMember Member, LineRequest? Request)> run)
+    private EncodedBatch Write(List<(long Index, string? Error, LineRequest? Request)> run)
     {
         var id = settings.NewId();
         var members = new List<BatchMember>(run.Count);
         var sent = new List<LineRequest>(run.Count);
         for (var n = 0; n < run.Count; n++)
         {
-            var (old, request) = run[n];
+            var (index, error, request) = run[n];
             // A line of a merged request keeps the request id and its item: the instance id is made only when read
             // (most split lines write it from its parts, see LineTemplate).
-            var member = run.Count == 1 ? new BatchMember(old.Index, id) : new BatchMember(old.Index, id, n);
-            member.EncodingError = old.EncodingError;
-            member.LineId = old.LineId;
+            var member = run.Count == 1 ? new BatchMember(index, id) : new BatchMember(index, id, n);
+            member.EncodingError = error;
+            member.LineId = request?.Id;
             if (request is not null)
             {
                 member.Rows = (int)Math.Max(0, request.Rows);
@@ -206,13 +206,37 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
             return null;
         }
 
+        return new LineRequest(line, [new LineTensor(settings.InputName, datatype, ShapeOf(dimensions), scanned, values.Start, values.End)], default, default, null);
+    }
+
+    // The shape of the last scanned line: the next line of the same shape, as most are, shares the array (shapes are
+    // never changed once made).
+    [ThreadStatic]
+    private static long[]? t_lastShape;
+
+    private static long[] ShapeOf(int[] dimensions)
+    {
+        if (t_lastShape is { } last && last.Length == dimensions.Length)
+        {
+            var same = true;
+            for (var k = 0; k < last.Length && same; k++)
+            {
+                same = last[k] == dimensions[k];
+            }
+
+            if (same)
+            {
+                return last;
+            }
+        }
+
         var shape = new long[dimensions.Length];
         for (var k = 0; k < shape.Length; k++)
         {
             shape[k] = dimensions[k];
         }
 
-        return new LineRequest(line, [new LineTensor(settings.InputName, datatype, shape, scanned, values.Start, values.End)], default, default, null);
+        return t_lastShape = shape;
     }
 
     private static JsonElement Parse(string text, List<IDisposable> documents)

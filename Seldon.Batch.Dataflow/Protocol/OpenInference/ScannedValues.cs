@@ -39,16 +39,28 @@ internal sealed class ScannedValues
     public (int Start, int End) Add(ReadOnlySpan<byte> scanned, List<int> bounds)
     {
         var start = _bytes.WrittenCount;
+        var length = bounds.Count / 2 - 1;
+        for (var k = 0; k < bounds.Count; k += 2)
+        {
+            length += bounds[k + 1] - bounds[k];
+        }
+
+        // One span for the whole line rather than a call of the buffer per value.
+        var into = _bytes.GetSpan(length);
+        var at = 0;
         for (var k = 0; k < bounds.Count; k += 2)
         {
             if (k > 0)
             {
-                _bytes.Write(","u8);
+                into[at++] = (byte)',';
             }
 
-            _bytes.Write(scanned[bounds[k]..bounds[k + 1]]);
+            var value = scanned[bounds[k]..bounds[k + 1]];
+            value.CopyTo(into[at..]);
+            at += value.Length;
         }
 
+        _bytes.Advance(at);
         return (start, _bytes.WrittenCount);
     }
 
