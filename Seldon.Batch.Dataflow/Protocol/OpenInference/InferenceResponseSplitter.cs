@@ -16,8 +16,6 @@ internal sealed class InferenceResponseSplitter(string batchId)
     /// <summary>Code of an answer that came but cannot be used.</summary>
     public const int UnusableCode = 502;
 
-    private static readonly HashSet<string> OwnFields = ["model_name", "model_version", "id", "parameters", "outputs"];
-
     private static readonly JsonEncodedText InferenceIdName = JsonEncodedText.Encode(InferenceIdTag);
 
     // The run's batch id, escaped once rather than once per output line.
@@ -247,12 +245,19 @@ internal sealed class InferenceResponseSplitter(string batchId)
         /// model's parameters of the same name.</summary>
         public Fields Parameters { get; } = new(
             response.TryGetProperty("parameters", out var parameters) && parameters.ValueKind == JsonValueKind.Object
-                ? [.. parameters.EnumerateObject().Where(p => p.Name is not (BatchTags.BatchId or BatchTags.BatchIndex or BatchTags.BatchInstanceId or InferenceIdTag))]
+                ? [.. parameters.EnumerateObject().Where(p => !IsBatchTag(p))]
                 : [],
             json);
 
         /// <summary>Fields that are not the Open Inference response's own, in the model's order.</summary>
-        public Fields Others { get; } = new([.. response.EnumerateObject().Where(p => !OwnFields.Contains(p.Name))], json);
+        public Fields Others { get; } = new([.. response.EnumerateObject().Where(p => !IsOwnField(p))], json);
+
+        // Names compared as UTF-8, without making a string of each property's name.
+        private static bool IsBatchTag(JsonProperty p) =>
+            p.NameEquals("batch_id"u8) || p.NameEquals("batch_index"u8) || p.NameEquals("batch_instance_id"u8) || p.NameEquals("inference_id"u8);
+
+        private static bool IsOwnField(JsonProperty p) =>
+            p.NameEquals("model_name"u8) || p.NameEquals("model_version"u8) || p.NameEquals("id"u8) || p.NameEquals("parameters"u8) || p.NameEquals("outputs"u8);
     }
 
     /// <summary>The templates of one split answer's lines, recorded when first needed: one for lines without an id, one
