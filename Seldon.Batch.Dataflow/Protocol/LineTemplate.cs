@@ -126,7 +126,7 @@ internal sealed class LineTemplate
     {
         var bytes = _bytes.WrittenSpan;
         var at = 0;
-        foreach (var (part, number, start, end) in _holes)
+        foreach (var (part, number, start, end) in CollectionsMarshal.AsSpan(_holes))
         {
             output.Write(bytes[at..start]);
             switch (part)

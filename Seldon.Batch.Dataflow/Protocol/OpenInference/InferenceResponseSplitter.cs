@@ -270,13 +270,16 @@ internal sealed class InferenceResponseSplitter(string batchId)
         private bool _plainTried;
         private bool _withIdTried;
 
+        // The request id the lines of a merged request share, once found plain (checked once, not once per line).
+        private string? _plainId;
+
         /// <summary>The template <paramref name="member"/>'s line can be filled into, or null when the line writer must
         /// write it: its ids have something to escape, its inference id differs, or some of its values are not copied as
         /// they are written (strings, whitespace).</summary>
         public LineTemplate? For(BatchMember member, long offset)
         {
             var id = member.RequestId ?? member.InstanceId;
-            if (!SeldonJson.IsPlain(id) || member.InferenceId != _inferenceId || (member.LineId is { } lineId && !SeldonJson.IsPlain(lineId)))
+            if (!IsPlain(id) || member.InferenceId != _inferenceId || (member.LineId is { } lineId && !SeldonJson.IsPlain(lineId)))
             {
                 return null;
             }
@@ -292,6 +295,22 @@ internal sealed class InferenceResponseSplitter(string batchId)
             return member.LineId is null
                 ? Get(ref _plain, ref _plainTried, withId: false)
                 : Get(ref _withId, ref _withIdTried, withId: true);
+        }
+
+        private bool IsPlain(string id)
+        {
+            if (ReferenceEquals(id, _plainId))
+            {
+                return true;
+            }
+
+            if (!SeldonJson.IsPlain(id))
+            {
+                return false;
+            }
+
+            _plainId = id;
+            return true;
         }
 
         private LineTemplate? Get(ref LineTemplate? template, ref bool tried, bool withId)
