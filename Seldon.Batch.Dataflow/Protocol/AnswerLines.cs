@@ -44,10 +44,16 @@ internal sealed class AnswerLines
 
     /// <summary>Writes the line for input line <paramref name="index"/> from the answer's <paramref name="template"/>, to
     /// go to <c>results[slot]</c>.</summary>
-    public void Write(int slot, long index, LineTemplate template, string id, int item, ReadOnlySpan<JsonElement> rows)
+    public void Write(int slot, long index, LineTemplate template, string id, int item, ReadOnlySpan<JsonElement> rows) =>
+        Write(slot, index, template, id, item, new LineTemplate.RowsFiller(rows));
+
+    /// <summary>Writes the line for input line <paramref name="index"/> from the answer's <paramref name="template"/>, its
+    /// own holes filled by <paramref name="filler"/>, to go to <c>results[slot]</c>.</summary>
+    public void Write<TFiller>(int slot, long index, LineTemplate template, string id, int item, TFiller filler)
+        where TFiller : LineTemplate.IFiller, allows ref struct
     {
         var start = _buffer.WrittenCount;
-        template.Write(_buffer, index, id, item, rows);
+        template.Write(_buffer, index, id, item, filler);
         _lines.Add((slot, index, start, _buffer.WrittenCount));
     }
 

@@ -22,20 +22,44 @@ internal sealed class LineTemplate
         /// <summary>The line's instance id, a JSON string with nothing to escape (see <see cref="SeldonJson.IsPlain"/>).</summary>
         InstanceId,
 
-        /// <summary>The line's rows: the raw items of an array, comma-separated, without the brackets.</summary>
+        /// <summary>Seldon: the line's rows, the raw items of an array, comma-separated, without the brackets.</summary>
         Rows,
+
+        /// <summary>Open Inference: the number of the line's rows (the first dimension of an output's shape).</summary>
+        RowCount,
+
+        /// <summary>Open Inference: the values of the line's rows of one output, comma-separated, without the brackets.</summary>
+        Values,
+
+        /// <summary>Open Inference: the line's own request id, a JSON string with nothing to escape.</summary>
+        LineId,
     }
 
+    /// <summary>Fills the holes of a line that are not its index or instance id.</summary>
+    public interface IFiller
+    {
+        /// <summary>Writes the line's <paramref name="part"/> (of output <paramref name="output"/>, where that matters).</summary>
+        void Fill(IBufferWriter<byte> buffer, Part part, int output);
+    }
+
+    /// <summary>An item written without whitespace or strings (numbers, and arrays of them, as models answer) is exactly
+    /// what <see cref="JsonElement.WriteTo"/> writes for it (a string may be unescaped and escaped again): its bytes can
+    /// be copied into a hole instead of walking the document.</summary>
+    public static bool IsVerbatim(JsonElement item) => JsonMarshal.GetRawUtf8Value(item).IndexOfAny(RewrittenBytes) < 0;
+
+    private static readonly SearchValues<byte> RewrittenBytes = SearchValues.Create(" \t\r\n\""u8);
+
     private readonly ArrayBufferWriter<byte> _bytes = new(512);
-    private readonly List<(Part Part, int Start, int End)> _holes = new(3);
+    private readonly List<(Part Part, int Output, int Start, int End)> _holes = new(4);
 
     private LineTemplate()
     {
     }
 
-    /// <summary>Writes the template with <paramref name="body"/>, which marks each hole with <see cref="Hole"/>; null
-    /// unless every part got exactly one hole (a line of another shape is written by the line writer).</summary>
-    public static LineTemplate? Record<TState>(TState state, Action<Utf8JsonWriter, LineTemplate, TState> body)
+    /// <summary>Writes the template with <paramref name="body"/>, which marks each hole with <see cref="Hole"/>. The
+    /// caller checks with <see cref="Count"/> that it got the holes it needs (a line of another shape is written by the
+    /// line writer).</summary>
+    public static LineTemplate Record<TState>(TState state, Action<Utf8JsonWriter, LineTemplate, TState> body)
     {
         var template = new LineTemplate();
         using (var w = new Utf8JsonWriter(template._bytes, SeldonJson.WriterOptions))
@@ -45,18 +69,43 @@ internal sealed class LineTemplate
             w.WriteEndObject();
         }
 
-        var found = 0;
-        foreach (var hole in template._holes)
-        {
-            found |= 1 << (int)hole.Part;
-        }
-
-        return template._holes.Count == 3 && found == 7 ? template : null;
+        return template;
     }
 
-    /// <summary>Marks a hole at the writer's place: <paramref name="standIn"/> (a raw JSON value, or nothing for
-    /// <see cref="Part.Rows"/>) is written there so the writer's commas stay right, and is what each line replaces.</summary>
-    public void Hole(Utf8JsonWriter w, Part part, ReadOnlySpan<byte> standIn)
+    /// <summary>The number of holes for <paramref name="part"/>.</summary>
+    public int Count(Part part)
+    {
+        var count = 0;
+        foreach (var hole in _holes)
+        {
+            count += hole.Part == part ? 1 : 0;
+        }
+
+        return count;
+    }
+
+    /// <summary>Whether the template has exactly one hole of each part in <paramref name="parts"/> and no other.</summary>
+    public bool HasOneOfEach(params ReadOnlySpan<Part> parts)
+    {
+        if (_holes.Count != parts.Length)
+        {
+            return false;
+        }
+
+        foreach (var part in parts)
+        {
+            if (Count(part) != 1)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Marks a hole at the writer's place: <paramref name="standIn"/> (a raw JSON value, or nothing for the
+    /// items of an array) is written there so the writer's commas stay right, and is what each line replaces.</summary>
+    public void Hole(Utf8JsonWriter w, Part part, ReadOnlySpan<byte> standIn, int output = 0)
     {
         w.Flush();
         var start = _bytes.WrittenCount;
@@ -66,25 +115,25 @@ internal sealed class LineTemplate
             w.Flush();
         }
 
-        _holes.Add((part, start, _bytes.WrittenCount));
+        _holes.Add((part, output, start, _bytes.WrittenCount));
     }
 
     /// <summary>Writes one line, its instance id being <paramref name="id"/> or, for an <paramref name="item"/> of 0 or more,
-    /// <c>&lt;id&gt;-item-&lt;item&gt;</c>. The caller has checked that <paramref name="id"/> is plain and that each row's
-    /// raw bytes are what the line writer would write for it.</summary>
-    public void Write(IBufferWriter<byte> output, long index, string id, int item, ReadOnlySpan<JsonElement> rows)
+    /// <c>&lt;id&gt;-item-&lt;item&gt;</c>, its other holes filled by <paramref name="filler"/>. The caller has checked that
+    /// <paramref name="id"/> is plain and that what the filler writes is what the line writer would write.</summary>
+    public void Write<TFiller>(IBufferWriter<byte> output, long index, string id, int item, TFiller filler)
+        where TFiller : IFiller, allows ref struct
     {
         var bytes = _bytes.WrittenSpan;
         var at = 0;
-        foreach (var (part, start, end) in _holes)
+        foreach (var (part, number, start, end) in CollectionsMarshal.AsSpan(_holes))
         {
             output.Write(bytes[at..start]);
             switch (part)
             {
                 case Part.Index:
                     // The format Utf8JsonWriter.WriteNumber(long) writes.
-                    Utf8Formatter.TryFormat(index, output.GetSpan(20), out var digits);
-                    output.Advance(digits);
+                    WriteNumber(output, index);
                     break;
                 case Part.InstanceId:
                     output.Write("\""u8);
@@ -93,23 +142,13 @@ internal sealed class LineTemplate
                     if (item >= 0)
                     {
                         output.Write("-item-"u8);
-                        Utf8Formatter.TryFormat(item, output.GetSpan(11), out var itemDigits);
-                        output.Advance(itemDigits);
+                        WriteNumber(output, item);
                     }
 
                     output.Write("\""u8);
                     break;
                 default:
-                    for (var k = 0; k < rows.Length; k++)
-                    {
-                        if (k > 0)
-                        {
-                            output.Write(","u8);
-                        }
-
-                        output.Write(JsonMarshal.GetRawUtf8Value(rows[k]));
-                    }
-
+                    filler.Fill(output, part, number);
                     break;
             }
 
@@ -117,5 +156,35 @@ internal sealed class LineTemplate
         }
 
         output.Write(bytes[at..]);
+    }
+
+    /// <summary>Writes <paramref name="value"/> as <see cref="Utf8JsonWriter.WriteNumberValue(long)"/> does.</summary>
+    public static void WriteNumber(IBufferWriter<byte> output, long value)
+    {
+        Utf8Formatter.TryFormat(value, output.GetSpan(20), out var digits);
+        output.Advance(digits);
+    }
+
+    /// <summary>Writes <paramref name="values"/>' raw bytes, comma-separated.</summary>
+    public static void WriteItems(IBufferWriter<byte> output, ReadOnlySpan<JsonElement> values)
+    {
+        for (var k = 0; k < values.Length; k++)
+        {
+            if (k > 0)
+            {
+                output.Write(","u8);
+            }
+
+            output.Write(JsonMarshal.GetRawUtf8Value(values[k]));
+        }
+    }
+
+    /// <summary>The Seldon line's one hole besides index and instance id: its rows, each row's raw bytes being what the
+    /// line writer would write for it.</summary>
+    public readonly ref struct RowsFiller(ReadOnlySpan<JsonElement> rows) : IFiller
+    {
+        private readonly ReadOnlySpan<JsonElement> _rows = rows;
+
+        public void Fill(IBufferWriter<byte> buffer, Part part, int output) => WriteItems(buffer, _rows);
     }
 }

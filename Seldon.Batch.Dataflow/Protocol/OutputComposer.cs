@@ -190,6 +190,10 @@ internal sealed class OutputComposer
             layout.Prerender(shared);
             part.Prerender(shared);
             template = LineTemplate.Record((this, layout, part), static (w, t, s) => s.Item1.WriteLine(w, TemplateMember, s.layout, s.part, t));
+            if (!template.HasOneOfEach(LineTemplate.Part.Index, LineTemplate.Part.InstanceId, LineTemplate.Part.Rows))
+            {
+                template = null;
+            }
         }
 
         results = new InstanceResult[batch.Members.Count];
@@ -265,7 +269,7 @@ internal sealed class OutputComposer
         {
             for (var k = start; k < start + count; k++)
             {
-                if (!OutputComposer.IsVerbatim(Items[k]))
+                if (!LineTemplate.IsVerbatim(Items[k]))
                 {
                     return false;
                 }
@@ -374,7 +378,7 @@ internal sealed class OutputComposer
             {
                 // An item written without whitespace or strings (numbers, and arrays of them, as models answer) is
                 // exactly what WriteTo would write: its bytes are copied instead of walking the document.
-                if (OutputComposer.IsVerbatim(Items[k]))
+                if (LineTemplate.IsVerbatim(Items[k]))
                 {
                     w.WriteRawValue(JsonMarshal.GetRawUtf8Value(Items[k]), skipInputValidation: true);
                 }
@@ -388,13 +392,6 @@ internal sealed class OutputComposer
         }
     }
 
-    /// <summary>Bytes of an item that WriteTo would not copy as they are: whitespace, and the quote of any string (a
-    /// string is unescaped and escaped again).</summary>
-    private static readonly SearchValues<byte> RewrittenBytes = SearchValues.Create(" \t\r\n\""u8);
-
-    /// <summary>An item written without whitespace or strings (numbers, and arrays of them, as models answer) is exactly
-    /// what WriteTo would write: its bytes can be copied instead of walking the document.</summary>
-    private static bool IsVerbatim(JsonElement item) => JsonMarshal.GetRawUtf8Value(item).IndexOfAny(RewrittenBytes) < 0;
 
     /// <summary>The member a line template is written for: no user tags; its index and instance id are holes.</summary>
     private static readonly BatchMember TemplateMember = new(0, string.Empty);

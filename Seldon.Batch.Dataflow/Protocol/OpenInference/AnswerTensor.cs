@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Seldon.Batch.Dataflow.Protocol.OpenInference;
@@ -96,8 +98,35 @@ internal sealed class AnswerTensor
         return new AnswerTensor(output, name, [.. s.EnumerateArray().Select(x => x.GetInt64())], values);
     }
 
-    /// <summary>Writes the output with only the rows from <paramref name="offset"/> (all of it when -1).</summary>
-    public void WriteRows(Utf8JsonWriter w, long offset, int rows)
+    /// <summary>Whether the values of rows [<paramref name="offset"/>, + <paramref name="rows"/>) are written as their raw
+    /// bytes (see <see cref="LineTemplate.IsVerbatim"/>).</summary>
+    public bool IsVerbatim(long offset, int rows)
+    {
+        foreach (var value in RowValues(offset, rows))
+        {
+            if (!LineTemplate.IsVerbatim(value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The raw values of rows [<paramref name="offset"/>, + <paramref name="rows"/>), comma-separated: what
+    /// <see cref="WriteData"/> writes between the brackets when they are verbatim.</summary>
+    public void WriteValues(IBufferWriter<byte> buffer, long offset, int rows) => LineTemplate.WriteItems(buffer, RowValues(offset, rows));
+
+    private ReadOnlySpan<JsonElement> RowValues(long offset, int rows)
+    {
+        var rowSize = RowSize;
+        return CollectionsMarshal.AsSpan(Values).Slice((int)(offset * rowSize), (int)(rows * rowSize));
+    }
+
+    /// <summary>Writes the output with only the rows from <paramref name="offset"/> (all of it when -1). Into a
+    /// <paramref name="template"/> (prerendered outputs only), the first dimension of the shape and the values are
+    /// holes for output number <paramref name="number"/>.</summary>
+    public void WriteRows(Utf8JsonWriter w, long offset, int rows, LineTemplate? template = null, int number = 0)
     {
         if (offset < 0)
         {
@@ -112,7 +141,13 @@ internal sealed class AnswerTensor
             {
                 if (p == _shapeAt)
                 {
-                    WriteShape(w, rows);
+                    WriteShape(w, rows, template, number);
+                }
+                else if (p == _dataAt && template is not null)
+                {
+                    w.WriteStartArray("data"u8);
+                    template.Hole(w, LineTemplate.Part.Values, default, number);
+                    w.WriteEndArray();
                 }
                 else if (p == _dataAt)
                 {
@@ -147,10 +182,18 @@ internal sealed class AnswerTensor
         w.WriteEndObject();
     }
 
-    private void WriteShape(Utf8JsonWriter w, int rows)
+    private void WriteShape(Utf8JsonWriter w, int rows, LineTemplate? template = null, int number = 0)
     {
         w.WriteStartArray("shape"u8);
-        w.WriteNumberValue(rows);
+        if (template is null)
+        {
+            w.WriteNumberValue(rows);
+        }
+        else
+        {
+            template.Hole(w, LineTemplate.Part.RowCount, "0"u8, number);
+        }
+
         for (var k = 1; k < Shape.Length; k++)
         {
             w.WriteNumberValue(Shape[k]);

@@ -15,15 +15,16 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
     public IReadOnlyList<EncodedBatch> Encode(IReadOnlyList<InputLine> lines)
     {
         var documents = new List<IDisposable>(lines.Count);
+        var scanned = settings.ScanDataLines && settings.DataType == DataType.Data ? ScannedValues.Start() : null;
         try
         {
             var batches = new List<EncodedBatch>(1);
-            var run = new List<(BatchMember Member, LineRequest? Request)>(lines.Count);
+            var run = new List<(long Index, string? Error, LineRequest? Request)>(lines.Count);
             var runSends = false;
             string? runKey = null;
             foreach (var line in lines)
             {
-                var request = Read(line, documents, out var error);
+                var request = Read(line, documents, scanned, out var error);
                 if (request is not null)
                 {
                     var fits = request.MergeKey is not null && request.MergeKey == runKey && settings.BatchSize > 1;
@@ -38,7 +39,7 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
                 }
 
                 // An unreadable line joins the request that stands next to it: its place in the output is kept.
-                run.Add((new BatchMember(line.Index, "") { EncodingError = error, LineId = request?.Id }, request));
+                run.Add((line.Index, error, request));
             }
 
             if (run.Count > 0)
@@ -66,19 +67,19 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
     }
 
     /// <summary>One request of a run of lines (unreadable ones among them stay members, unsent).</summary>
-    private EncodedBatch Write(List<(BatchMember Member, LineRequest? Request)> run)
+    private EncodedBatch Write(List<(long Index, string? Error, LineRequest? Request)> run)
     {
         var id = settings.NewId();
         var members = new List<BatchMember>(run.Count);
         var sent = new List<LineRequest>(run.Count);
         for (var n = 0; n < run.Count; n++)
         {
-            var (old, request) = run[n];
-            var member = new BatchMember(old.Index, run.Count == 1 ? id : $"{id}-item-{n}")
-            {
-                EncodingError = old.EncodingError,
-                LineId = old.LineId,
-            };
+            var (index, error, request) = run[n];
+            // A line of a merged request keeps the request id and its item: the instance id is made only when read
+            // (most split lines write it from its parts, see LineTemplate).
+            var member = run.Count == 1 ? new BatchMember(index, id) : new BatchMember(index, id, n);
+            member.EncodingError = error;
+            member.LineId = request?.Id;
             if (request is not null)
             {
                 member.Rows = (int)Math.Max(0, request.Rows);
@@ -143,14 +144,14 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
     }
 
     /// <summary>Reads one line as the data type says; null with <paramref name="error"/> when it cannot be sent.</summary>
-    private LineRequest? Read(InputLine line, List<IDisposable> documents, out string? error)
+    private LineRequest? Read(InputLine line, List<IDisposable> documents, ScannedValues? scanned, out string? error)
     {
         error = null;
         try
         {
             return settings.DataType switch
             {
-                DataType.Data when settings.ScanDataLines && Scan(line, documents) is { } scanned => scanned,
+                DataType.Data when scanned is not null && Scan(line, scanned) is { } request => request,
                 DataType.Raw => ReadRequest(line, Parse(line.Text, documents), out error),
                 DataType.Data => ReadArray(line, Parse(line.Text, documents), out error),
                 DataType.Str => Element(line, Text(MicroBatchEncoder.ReadText(line.Text), documents), StringContent),
@@ -176,7 +177,7 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
 
     /// <summary>A data line of numbers (or booleans) scanned without a document, when the scan can tell everything the
     /// document path would (shape, datatype, that every value fits it); null for that path to read it.</summary>
-    private LineRequest? Scan(InputLine line, List<IDisposable> documents)
+    private LineRequest? Scan(InputLine line, ScannedValues scanned)
     {
         var scan = t_scan ??= new TensorScan();
         if (!NdarrayScanner.TryScan(line.Text, scan, out var bytes, out _, out var dimensions))
@@ -184,11 +185,49 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
             return null;
         }
 
-        var values = new ScannedValues(bytes, [.. scan.Bounds]);
-        documents.Add(values);
-        if (scan.Datatype(settings.Datatype, dimensions.Length) is not { } datatype)
+        string? datatype;
+        (int Start, int End) values = default;
+        try
+        {
+            // The values are copied out at once, so the scanner's bytes go back to the pool here.
+            datatype = scan.Datatype(settings.Datatype, dimensions.Length);
+            if (datatype is not null)
+            {
+                values = scanned.Add(bytes, scan.Bounds);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(bytes);
+        }
+
+        if (datatype is null)
         {
             return null;
+        }
+
+        return new LineRequest(line, [new LineTensor(settings.InputName, datatype, ShapeOf(dimensions), scanned, values.Start, values.End)], default, default, null);
+    }
+
+    // The shape of the last scanned line: the next line of the same shape, as most are, shares the array (shapes are
+    // never changed once made).
+    [ThreadStatic]
+    private static long[]? t_lastShape;
+
+    private static long[] ShapeOf(int[] dimensions)
+    {
+        if (t_lastShape is { } last && last.Length == dimensions.Length)
+        {
+            var same = true;
+            for (var k = 0; k < last.Length && same; k++)
+            {
+                same = last[k] == dimensions[k];
+            }
+
+            if (same)
+            {
+                return last;
+            }
         }
 
         var shape = new long[dimensions.Length];
@@ -197,7 +236,7 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
             shape[k] = dimensions[k];
         }
 
-        return new LineRequest(line, [new LineTensor(settings.InputName, datatype, shape, values)], default, default, null);
+        return t_lastShape = shape;
     }
 
     private static JsonElement Parse(string text, List<IDisposable> documents)

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 
 namespace Seldon.Batch.Dataflow.Protocol.OpenInference;
@@ -14,12 +16,14 @@ internal sealed class InferenceResponseSplitter(string batchId)
     /// <summary>Code of an answer that came but cannot be used.</summary>
     public const int UnusableCode = 502;
 
-    private static readonly HashSet<string> OwnFields = ["model_name", "model_version", "id", "parameters", "outputs"];
-
     private static readonly JsonEncodedText InferenceIdName = JsonEncodedText.Encode(InferenceIdTag);
 
     // The run's batch id, escaped once rather than once per output line.
     private readonly JsonEncodedText _batchIdText = JsonEncodedText.Encode(batchId, SeldonJson.WriterOptions.Encoder);
+
+    /// <summary>Whether the lines of a split answer are filled into its <see cref="LineTemplate"/> where they can be; off,
+    /// every line takes the line writer (the path the template shortcuts, for tests to compare with).</summary>
+    public bool FillTemplates { get; init; } = true;
 
     public InstanceResult[] Compose(EncodedBatch batch, string? answer, int failureCode, string? failure)
     {
@@ -84,11 +88,23 @@ internal sealed class InferenceResponseSplitter(string batchId)
         return new InstanceResult(member.Index, line, reason);
     }
 
-    private void WriteTags(Utf8JsonWriter w, BatchMember member)
+    /// <summary>Writes the batch tags; into a <paramref name="template"/>, the index and the instance id are holes.</summary>
+    private void WriteTags(Utf8JsonWriter w, BatchMember member, LineTemplate? template = null)
     {
         w.WriteString(BatchTags.BatchIdName, _batchIdText);
-        w.WriteNumber(BatchTags.BatchIndexName, member.Index);
-        SeldonJson.WritePlainString(w, BatchTags.BatchInstanceIdName, member.InstanceId);
+        if (template is null)
+        {
+            w.WriteNumber(BatchTags.BatchIndexName, member.Index);
+            SeldonJson.WritePlainString(w, BatchTags.BatchInstanceIdName, member.InstanceId);
+        }
+        else
+        {
+            w.WritePropertyName(BatchTags.BatchIndexName);
+            template.Hole(w, LineTemplate.Part.Index, "0"u8);
+            w.WritePropertyName(BatchTags.BatchInstanceIdName);
+            template.Hole(w, LineTemplate.Part.InstanceId, "\"\""u8);
+        }
+
         if (member.InferenceId is not null)
         {
             SeldonJson.WritePlainString(w, InferenceIdName, member.InferenceId);
@@ -112,7 +128,12 @@ internal sealed class InferenceResponseSplitter(string batchId)
             return "unusable answer: the model's answer has no \"outputs\" array";
         }
 
-        var total = batch.Members.Where(m => m.IsSent).Sum(m => (long)m.Rows);
+        long total = 0;
+        foreach (var m in batch.Members)
+        {
+            total += m.IsSent ? m.Rows : 0;
+        }
+
         var outputs = new List<AnswerTensor>();
         foreach (var output in outputsElement.EnumerateArray())
         {
@@ -145,6 +166,9 @@ internal sealed class InferenceResponseSplitter(string batchId)
             }
         }
 
+        // Where the lines differ only in their index, instance id, id and rows, the whole line is written once, as a
+        // template (one for the lines without an id, one for those with one), and each line fills its holes.
+        var templates = shared.Json is not null && batch.IsSplit && FillTemplates ? new Templates(this, shared, outputs, batch) : null;
         var lines = AnswerLines.Start();
         long offset = 0;
         for (var i = 0; i < results.Length; i++)
@@ -156,8 +180,17 @@ internal sealed class InferenceResponseSplitter(string batchId)
                 continue;
             }
 
-            lines.Write(i, m.Index, (this, shared, outputs, m, offset, batch.IsSplit), static (w, s) =>
-                s.Item1.WriteAnswer(w, s.shared, s.outputs, s.m, s.IsSplit ? s.offset : -1));
+            if (templates?.For(m, offset) is { } template)
+            {
+                var (id, item) = m.RequestId is { } requestId ? (requestId, m.Item) : (m.InstanceId, -1);
+                lines.Write(i, m.Index, template, id, item, new LineFiller(outputs, offset, m.Rows, m.LineId));
+            }
+            else
+            {
+                lines.Write(i, m.Index, (this, shared, outputs, m, offset, batch.IsSplit), static (w, s) =>
+                    s.Item1.WriteAnswer(w, s.shared, s.outputs, s.m, s.IsSplit ? s.offset : -1));
+            }
+
             offset += m.Rows;
         }
 
@@ -165,23 +198,32 @@ internal sealed class InferenceResponseSplitter(string batchId)
         return null;
     }
 
-    /// <summary>One line's answer; <paramref name="offset"/> is its first row, or -1 for the whole answer.</summary>
-    private void WriteAnswer(Utf8JsonWriter w, SharedFields shared, List<AnswerTensor> outputs, BatchMember member, long offset)
+    /// <summary>One line's answer; <paramref name="offset"/> is its first row, or -1 for the whole answer. Into a
+    /// <paramref name="template"/>, the line's index, instance id, id and rows are holes.</summary>
+    private void WriteAnswer(Utf8JsonWriter w, SharedFields shared, List<AnswerTensor> outputs, BatchMember member, long offset, LineTemplate? template = null)
     {
         shared.Head.WriteTo(w);
         if (member.LineId is not null)
         {
-            w.WriteString("id"u8, member.LineId);
+            if (template is null)
+            {
+                w.WriteString("id"u8, member.LineId);
+            }
+            else
+            {
+                w.WritePropertyName("id"u8);
+                template.Hole(w, LineTemplate.Part.LineId, "\"\""u8);
+            }
         }
 
         w.WriteStartObject("parameters"u8);
         shared.Parameters.WriteTo(w);
-        WriteTags(w, member);
+        WriteTags(w, member, template);
         w.WriteEndObject();
         w.WriteStartArray("outputs"u8);
-        foreach (var output in outputs)
+        for (var k = 0; k < outputs.Count; k++)
         {
-            output.WriteRows(w, offset, member.Rows);
+            outputs[k].WriteRows(w, offset, member.Rows, template, k);
         }
 
         w.WriteEndArray();
@@ -203,12 +245,123 @@ internal sealed class InferenceResponseSplitter(string batchId)
         /// model's parameters of the same name.</summary>
         public Fields Parameters { get; } = new(
             response.TryGetProperty("parameters", out var parameters) && parameters.ValueKind == JsonValueKind.Object
-                ? [.. parameters.EnumerateObject().Where(p => p.Name is not (BatchTags.BatchId or BatchTags.BatchIndex or BatchTags.BatchInstanceId or InferenceIdTag))]
+                ? [.. parameters.EnumerateObject().Where(p => !IsBatchTag(p))]
                 : [],
             json);
 
         /// <summary>Fields that are not the Open Inference response's own, in the model's order.</summary>
-        public Fields Others { get; } = new([.. response.EnumerateObject().Where(p => !OwnFields.Contains(p.Name))], json);
+        public Fields Others { get; } = new([.. response.EnumerateObject().Where(p => !IsOwnField(p))], json);
+
+        // Names compared as UTF-8, without making a string of each property's name.
+        private static bool IsBatchTag(JsonProperty p) =>
+            p.NameEquals("batch_id"u8) || p.NameEquals("batch_index"u8) || p.NameEquals("batch_instance_id"u8) || p.NameEquals("inference_id"u8);
+
+        private static bool IsOwnField(JsonProperty p) =>
+            p.NameEquals("model_name"u8) || p.NameEquals("model_version"u8) || p.NameEquals("id"u8) || p.NameEquals("parameters"u8) || p.NameEquals("outputs"u8);
+    }
+
+    /// <summary>The templates of one split answer's lines, recorded when first needed: one for lines without an id, one
+    /// for lines with one (every line of a request has the same inference id, the one the templates hold).</summary>
+    private sealed class Templates(InferenceResponseSplitter splitter, SharedFields shared, List<AnswerTensor> outputs, EncodedBatch batch)
+    {
+        private readonly string? _inferenceId = batch.Members.FirstOrDefault(m => m.IsSent)?.InferenceId;
+        private LineTemplate? _plain;
+        private LineTemplate? _withId;
+        private bool _plainTried;
+        private bool _withIdTried;
+
+        // The request id the lines of a merged request share, once found plain (checked once, not once per line).
+        private string? _plainId;
+
+        /// <summary>The template <paramref name="member"/>'s line can be filled into, or null when the line writer must
+        /// write it: its ids have something to escape, its inference id differs, or some of its values are not copied as
+        /// they are written (strings, whitespace).</summary>
+        public LineTemplate? For(BatchMember member, long offset)
+        {
+            var id = member.RequestId ?? member.InstanceId;
+            if (!IsPlain(id) || member.InferenceId != _inferenceId || (member.LineId is { } lineId && !SeldonJson.IsPlain(lineId)))
+            {
+                return null;
+            }
+
+            foreach (var output in outputs)
+            {
+                if (!output.IsVerbatim(offset, member.Rows))
+                {
+                    return null;
+                }
+            }
+
+            return member.LineId is null
+                ? Get(ref _plain, ref _plainTried, withId: false)
+                : Get(ref _withId, ref _withIdTried, withId: true);
+        }
+
+        private bool IsPlain(string id)
+        {
+            if (ReferenceEquals(id, _plainId))
+            {
+                return true;
+            }
+
+            if (!SeldonJson.IsPlain(id))
+            {
+                return false;
+            }
+
+            _plainId = id;
+            return true;
+        }
+
+        private LineTemplate? Get(ref LineTemplate? template, ref bool tried, bool withId)
+        {
+            if (!tried)
+            {
+                tried = true;
+                template = Record(withId);
+            }
+
+            return template;
+        }
+
+        private LineTemplate? Record(bool withId)
+        {
+            var standIn = new BatchMember(0, string.Empty) { InferenceId = _inferenceId, LineId = withId ? string.Empty : null };
+            var template = LineTemplate.Record((splitter, shared, outputs, standIn), static (w, t, s) =>
+                s.splitter.WriteAnswer(w, s.shared, s.outputs, s.standIn, 0, t));
+
+            // Each output must have given exactly one hole for its row count and one for its values (one without "data"
+            // gives none, and its lines take the line writer).
+            return template.Count(LineTemplate.Part.Index) == 1 && template.Count(LineTemplate.Part.InstanceId) == 1
+                && template.Count(LineTemplate.Part.LineId) == (withId ? 1 : 0)
+                && template.Count(LineTemplate.Part.RowCount) == outputs.Count && template.Count(LineTemplate.Part.Values) == outputs.Count
+                && template.Count(LineTemplate.Part.Rows) == 0
+                ? template
+                : null;
+        }
+    }
+
+    /// <summary>Fills a line's own holes of the template: the row count and the values of each output, and its id.</summary>
+    private readonly struct LineFiller(List<AnswerTensor> outputs, long offset, int rows, string? lineId) : LineTemplate.IFiller
+    {
+        public void Fill(IBufferWriter<byte> buffer, LineTemplate.Part part, int output)
+        {
+            switch (part)
+            {
+                case LineTemplate.Part.RowCount:
+                    LineTemplate.WriteNumber(buffer, rows);
+                    break;
+                case LineTemplate.Part.Values:
+                    outputs[output].WriteValues(buffer, offset, rows);
+                    break;
+                default:
+                    // The id, plain: its JSON string is its ASCII bytes in quotes.
+                    buffer.Write("\""u8);
+                    buffer.Advance(Encoding.ASCII.GetBytes(lineId!, buffer.GetSpan(lineId!.Length)));
+                    buffer.Write("\""u8);
+                    break;
+            }
+        }
     }
 
     /// <summary>Properties of the answer, written from the document or, when rendered, copied as bytes.</summary>

@@ -56,7 +56,36 @@ internal sealed class LineRequest
     [ThreadStatic]
     private static StringBuilder? t_key;
 
+    // The key of the last line of one input and no parameters or outputs (every data line): the next such line, of the
+    // same name, datatype and inner shape, as most are, takes it instead of building an equal string.
+    [ThreadStatic]
+    private static (string Name, string Datatype, long[] Shape, string Key)? t_lastKey;
+
     private static string KeyOf(IReadOnlyList<LineTensor> inputs, JsonElement parameters, JsonElement outputs)
+    {
+        var single = inputs.Count == 1 && inputs[0].Parameters.ValueKind == JsonValueKind.Undefined
+            && parameters.ValueKind == JsonValueKind.Undefined && outputs.ValueKind == JsonValueKind.Undefined;
+        if (single && t_lastKey is var (name, datatype, shape, lastKey) && SameKey(inputs[0], name, datatype, shape))
+        {
+            return lastKey;
+        }
+
+        var text = BuildKey(inputs, parameters, outputs);
+        if (single)
+        {
+            t_lastKey = (inputs[0].Name, inputs[0].Datatype, inputs[0].Shape, text);
+        }
+
+        return text;
+    }
+
+    /// <summary>Whether an input without parameters has the key of one of <paramref name="name"/>,
+    /// <paramref name="datatype"/> and <paramref name="shape"/>: the same name, datatype and inner shape.</summary>
+    private static bool SameKey(LineTensor input, string name, string datatype, long[] shape) =>
+        input.Name == name && input.Datatype == datatype && input.Shape.Length == shape.Length
+        && (shape.Length == 0 || input.Shape.AsSpan(1).SequenceEqual(shape.AsSpan(1)));
+
+    private static string BuildKey(IReadOnlyList<LineTensor> inputs, JsonElement parameters, JsonElement outputs)
     {
         var key = t_key ??= new StringBuilder(64);
         key.Clear();

@@ -6,9 +6,13 @@ namespace Seldon.Batch.Dataflow.Protocol.OpenInference;
 /// (elements of the line's document, which lives until the request is written, or the bytes of a scanned line).</summary>
 internal sealed class LineTensor(string name, string datatype, long[] shape, List<JsonElement> values, JsonElement parameters)
 {
-    /// <summary>A data line's tensor scanned without a document: its values are <paramref name="scanned"/>'s.</summary>
-    public LineTensor(string name, string datatype, long[] shape, ScannedValues scanned)
-        : this(name, datatype, shape, [], default) => Scanned = scanned;
+    /// <summary>A data line's tensor scanned without a document: its values are those at [<paramref name="start"/>,
+    /// <paramref name="end"/>) of <paramref name="scanned"/>.</summary>
+    public LineTensor(string name, string datatype, long[] shape, ScannedValues scanned, int start, int end)
+        : this(name, datatype, shape, [], default) => (Scanned, _scannedStart, _scannedEnd) = (scanned, start, end);
+
+    private readonly int _scannedStart;
+    private readonly int _scannedEnd;
 
     /// <summary>The values of a scanned line; null when they are <see cref="Values"/>.</summary>
     public ScannedValues? Scanned { get; }
@@ -18,7 +22,7 @@ internal sealed class LineTensor(string name, string datatype, long[] shape, Lis
     {
         if (Scanned is not null)
         {
-            Scanned.WriteTo(w);
+            Scanned.WriteTo(w, _scannedStart, _scannedEnd);
             return;
         }
 

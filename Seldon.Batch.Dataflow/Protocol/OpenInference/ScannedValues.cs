@@ -3,29 +3,69 @@ using System.Text.Json;
 
 namespace Seldon.Batch.Dataflow.Protocol.OpenInference;
 
-/// <summary>The values of a data line scanned without a document (<see cref="NdarrayScanner"/>): their bytes as the
-/// document's elements would write them, in row-major order, in a buffer rented from the shared pool until the request
-/// is written.</summary>
-internal sealed class ScannedValues(byte[] bytes, int[] bounds) : IDisposable
+/// <summary>The values of the data lines one encoding scans without a document (<see cref="NdarrayScanner"/>), each line's
+/// written at once, comma-separated, as the document's elements would write them (row-major order, no whitespace), into
+/// one buffer: a line's values then go into the request as one raw run of bytes. One per thread, reused, emptied by
+/// <see cref="Start"/> when an encoding starts (a line's values are read before that encoding returns).</summary>
+internal sealed class ScannedValues
 {
-    private byte[]? _bytes = bytes;
+    [ThreadStatic]
+    private static ScannedValues? t_values;
 
-    /// <summary>Writes the values, one JSON value each, into the open array of <paramref name="w"/>.</summary>
-    public void WriteTo(Utf8JsonWriter w)
+    // A buffer grown by one huge group of lines is let go rather than kept for the rest of the run.
+    private const int MaxRetainedBuffer = 1 << 20;
+
+    private readonly ArrayBufferWriter<byte> _bytes = new(4096);
+
+    private ScannedValues()
     {
-        var bytes = _bytes ?? throw new ObjectDisposedException(nameof(ScannedValues));
-        for (var k = 0; k < bounds.Length; k += 2)
-        {
-            w.WriteRawValue(bytes.AsSpan(bounds[k], bounds[k + 1] - bounds[k]), skipInputValidation: true);
-        }
     }
 
-    public void Dispose()
+    /// <summary>This thread's buffer, emptied.</summary>
+    public static ScannedValues Start()
     {
-        if (_bytes is { } bytes)
+        if (t_values is { } kept && kept._bytes.Capacity > MaxRetainedBuffer)
         {
-            _bytes = null;
-            ArrayPool<byte>.Shared.Return(bytes);
+            t_values = null;
         }
+
+        var values = t_values ??= new ScannedValues();
+        values._bytes.ResetWrittenCount();
+        return values;
     }
+
+    /// <summary>Adds the values of <paramref name="scanned"/> found at <paramref name="bounds"/> (start and end of each, at
+    /// least one value); returns where they are.</summary>
+    public (int Start, int End) Add(ReadOnlySpan<byte> scanned, List<int> bounds)
+    {
+        var start = _bytes.WrittenCount;
+        var length = bounds.Count / 2 - 1;
+        for (var k = 0; k < bounds.Count; k += 2)
+        {
+            length += bounds[k + 1] - bounds[k];
+        }
+
+        // One span for the whole line rather than a call of the buffer per value.
+        var into = _bytes.GetSpan(length);
+        var at = 0;
+        for (var k = 0; k < bounds.Count; k += 2)
+        {
+            if (k > 0)
+            {
+                into[at++] = (byte)',';
+            }
+
+            var value = scanned[bounds[k]..bounds[k + 1]];
+            value.CopyTo(into[at..]);
+            at += value.Length;
+        }
+
+        _bytes.Advance(at);
+        return (start, _bytes.WrittenCount);
+    }
+
+    /// <summary>Writes the values at [<paramref name="start"/>, <paramref name="end"/>) into the open array of
+    /// <paramref name="w"/>: the bytes of one raw value, which the writer puts after a comma where one is needed.</summary>
+    public void WriteTo(Utf8JsonWriter w, int start, int end) =>
+        w.WriteRawValue(_bytes.WrittenSpan[start..end], skipInputValidation: true);
 }
