@@ -40,9 +40,9 @@ internal sealed class SeldonGrpcService(
     /// <summary>Authorization and fault injection, before any answer: throws the RpcException the client gets.</summary>
     internal async Task AdmitAsync(SeldonMethod method, ServerCallContext context)
     {
-        // The call's HTTP/2 headers, read where Kestrel keeps them: context.RequestHeaders would build a Metadata copy of
-        // them all on every call (a tenth of the fixed-answer server's own work per call), and holds the same values for
-        // the text headers watched here; host is HTTP/2's :authority, which it leaves out.
+        // The call's HTTP/2 headers, read where Kestrel keeps them: context.RequestHeaders would build a Metadata copy
+        // of them all on every call (the largest part of the fixed-answer server's own work per call), with the same
+        // values for the text headers watched here; host is HTTP/2's :authority, which it leaves out.
         var headers = context.GetHttpContext().Request.Headers;
         if (!faults.Authorize(name => headers.TryGetValue(name, out var value) ? value.ToString() : null))
         {
