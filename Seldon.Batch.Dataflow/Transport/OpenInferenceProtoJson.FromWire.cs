@@ -37,31 +37,12 @@ internal static partial class OpenInferenceProtoJson
             return SeldonJson.WriteObject((wire, answer), static (w, state) =>
             {
                 var (bytes, a) = state;
-                w.WriteString("model_name", a.Model);
-                if (a.Version.Length > 0)
-                {
-                    w.WriteString("model_version", a.Version);
-                }
-
-                if (a.Id.Length > 0)
-                {
-                    w.WriteString("id", a.Id);
-                }
-
+                WriteAnswerHead(w, a.Model, a.Version, a.Id);
                 w.WriteStartArray("outputs");
                 var nextRaw = 0;
                 foreach (var output in a.Outputs)
                 {
-                    w.WriteStartObject();
-                    w.WriteString("name", output.Name);
-                    w.WriteStartArray("shape");
-                    foreach (var dimension in output.Shape)
-                    {
-                        w.WriteNumberValue(dimension);
-                    }
-
-                    w.WriteEndArray();
-                    w.WriteString("datatype", output.Datatype);
+                    WriteOutputHead(w, output.Name, output.Shape, output.Datatype);
                     w.WriteStartArray("data");
                     if (nextRaw < a.Raw.Count)
                     {
