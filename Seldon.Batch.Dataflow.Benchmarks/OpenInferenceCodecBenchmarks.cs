@@ -19,6 +19,7 @@ public class OpenInferenceCodecBenchmarks
     private InputLine[] _lines = [];
     private EncodedBatch _encoded = null!;
     private string _answer = "";
+    private byte[] _answerWire = [];
 
     /// <summary>Lines per request (<c>--batch-size</c>).</summary>
     [Params(1, 32)]
@@ -47,6 +48,16 @@ public class OpenInferenceCodecBenchmarks
         {
             throw new InvalidOperationException("the benchmark's answer does not split: fix the benchmark");
         }
+
+        // What the built-in server answers over gRPC: the same output as raw little-endian doubles.
+        var answer = new Inference.Grpc.ModelInferResponse { ModelName = "b" + BatchSize, ModelVersion = "1", Id = "x" };
+        answer.Outputs.Add(new Inference.Grpc.ModelInferResponse.Types.InferOutputTensor { Name = "output-0", Datatype = "FP64", Shape = { BatchSize, 1 } });
+        answer.RawOutputContents.Add(ByteString.CopyFrom(Enumerable.Range(0, BatchSize).SelectMany(i => BitConverter.GetBytes(0.5 * i)).ToArray()));
+        _answerWire = answer.ToByteArray();
+        if (OpenInferenceProtoJson.TryFromResponseDirect(_answerWire) is null)
+        {
+            throw new InvalidOperationException("the benchmark's answer does not take the direct gRPC path: fix the benchmark");
+        }
     }
 
     /// <summary>Input lines to one request body.</summary>
@@ -69,4 +80,12 @@ public class OpenInferenceCodecBenchmarks
     /// the direct path replaces and falls back to.</summary>
     [Benchmark]
     public byte[] GrpcRequestToWireMessages() => OpenInferenceProtoJson.ToRequest(_encoded.RequestBody!, "b", "1").ToByteArray();
+
+    /// <summary>gRPC edge, the direct path: ModelInferResponse bytes to the answer's JSON.</summary>
+    [Benchmark]
+    public string GrpcAnswerFromWire() => OpenInferenceProtoJson.ReadAnswer(_answerWire).ToJson();
+
+    /// <summary>gRPC edge, the message path: the bytes parsed by Google.Protobuf, then written as JSON.</summary>
+    [Benchmark]
+    public string GrpcAnswerFromMessage() => OpenInferenceProtoJson.FromResponse(Inference.Grpc.ModelInferResponse.Parser.ParseFrom(_answerWire));
 }

@@ -9,10 +9,12 @@ namespace Seldon.Batch.Dataflow.Transport;
 // The Open Inference Protocol's service (inference.GRPCInferenceService) on the same channel, and request metadata.
 public sealed partial class GrpcPredictionClient : IModelInspector
 {
-    // ModelInfer with the request's bytes as OpenInferenceProtoJson.ToWire writes them, so no request message is built.
-    private static readonly Method<byte[], ModelInferResponse> ModelInfer = new(
+    // ModelInfer with the request's bytes as OpenInferenceProtoJson.ToWire writes them, so no request message is built,
+    // and the answer read straight from its bytes to JSON when it is plain (the message otherwise, parsed here as before).
+    private static readonly Method<byte[], OpenInferenceProtoJson.WireAnswer> ModelInfer = new(
         MethodType.Unary, "inference.GRPCInferenceService", "ModelInfer", Bytes,
-        Marshallers.Create(static r => r.ToByteArray(), ModelInferResponse.Parser.ParseFrom));
+        Marshallers.Create<OpenInferenceProtoJson.WireAnswer>(
+            static _ => throw new NotSupportedException("a client only reads answers"), OpenInferenceProtoJson.ReadAnswer));
 
     private readonly GRPCInferenceService.GRPCInferenceServiceClient _inference;
 
@@ -52,7 +54,7 @@ public sealed partial class GrpcPredictionClient : IModelInspector
         try
         {
             var answer = await _invoker.AsyncUnaryCall(ModelInfer, null, V2CallOptions(request.Puid, cancellationToken), message).ResponseAsync.ConfigureAwait(false);
-            return PredictionResponse.Success(OpenInferenceProtoJson.FromResponse(answer), (int)StatusCode.OK);
+            return PredictionResponse.Success(answer.ToJson(), (int)StatusCode.OK);
         }
         catch (RpcException ex) when (!(ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested))
         {

@@ -321,9 +321,9 @@ internal static partial class OpenInferenceProtoJson
             case "UINT32" when reader.TryGetUInt32(out var v): BinaryPrimitives.WriteUInt32LittleEndian(at, v); return true;
             case "INT64" when reader.TryGetInt64(out var v): BinaryPrimitives.WriteInt64LittleEndian(at, v); return true;
             case "UINT64" when reader.TryGetUInt64(out var v): BinaryPrimitives.WriteUInt64LittleEndian(at, v); return true;
-            case "FP16" when reader.TryGetDouble(out var v): BinaryPrimitives.WriteHalfLittleEndian(at, (Half)v); return true;
-            case "FP32" when reader.TryGetDouble(out var v): BinaryPrimitives.WriteSingleLittleEndian(at, (float)v); return true;
-            case "FP64" when reader.TryGetDouble(out var v): BinaryPrimitives.WriteDoubleLittleEndian(at, v); return true;
+            case "FP16" when ProtoJsonNumbers.TryGetDouble(ref reader, out var v): BinaryPrimitives.WriteHalfLittleEndian(at, (Half)v); return true;
+            case "FP32" when ProtoJsonNumbers.TryGetDouble(ref reader, out var v): BinaryPrimitives.WriteSingleLittleEndian(at, (float)v); return true;
+            case "FP64" when ProtoJsonNumbers.TryGetDouble(ref reader, out var v): BinaryPrimitives.WriteDoubleLittleEndian(at, v); return true;
             default: return false;
         }
     }
@@ -422,7 +422,7 @@ internal static partial class OpenInferenceProtoJson
                     wire.Tag(2, Varint);
                     wire.Varint((ulong)whole);
                     break;
-                case JsonTokenType.Number when reader.TryGetDouble(out var number):
+                case JsonTokenType.Number when ProtoJsonNumbers.TryGetDouble(ref reader, out var number):
                     wire.Tag(4, Fixed64);
                     wire.Double(number);
                     break;

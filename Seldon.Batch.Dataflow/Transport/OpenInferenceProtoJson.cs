@@ -91,17 +91,7 @@ internal static partial class OpenInferenceProtoJson
     /// <summary>The JSON InferenceResponse of <paramref name="response"/>, as a REST server writes it.</summary>
     public static string FromResponse(ModelInferResponse response) => SeldonJson.WriteObject(response, static (w, r) =>
     {
-        w.WriteString("model_name", r.ModelName);
-        if (r.ModelVersion.Length > 0)
-        {
-            w.WriteString("model_version", r.ModelVersion);
-        }
-
-        if (r.Id.Length > 0)
-        {
-            w.WriteString("id", r.Id);
-        }
-
+        WriteAnswerHead(w, r.ModelName, r.ModelVersion, r.Id);
         if (r.Parameters.Count > 0)
         {
             WriteParameters(w, r.Parameters);
@@ -111,16 +101,7 @@ internal static partial class OpenInferenceProtoJson
         var nextRaw = 0;
         foreach (var output in r.Outputs)
         {
-            w.WriteStartObject();
-            w.WriteString("name", output.Name);
-            w.WriteStartArray("shape");
-            foreach (var dimension in output.Shape)
-            {
-                w.WriteNumberValue(dimension);
-            }
-
-            w.WriteEndArray();
-            w.WriteString("datatype", output.Datatype);
+            WriteOutputHead(w, output.Name, output.Shape, output.Datatype);
             if (output.Parameters.Count > 0)
             {
                 WriteParameters(w, output.Parameters);
@@ -142,6 +123,37 @@ internal static partial class OpenInferenceProtoJson
 
         w.WriteEndArray();
     });
+
+    /// <summary>An answer's model, version and id, as REST servers write them (the empty ones left out but the model).
+    /// Shared with the direct path from wire bytes.</summary>
+    private static void WriteAnswerHead(Utf8JsonWriter w, string model, string version, string id)
+    {
+        w.WriteString("model_name", model);
+        if (version.Length > 0)
+        {
+            w.WriteString("model_version", version);
+        }
+
+        if (id.Length > 0)
+        {
+            w.WriteString("id", id);
+        }
+    }
+
+    /// <summary>Opens an output's object with its name, shape and datatype; its data (and parameters) follow.</summary>
+    private static void WriteOutputHead(Utf8JsonWriter w, string name, IEnumerable<long> shape, string datatype)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", name);
+        w.WriteStartArray("shape");
+        foreach (var dimension in shape)
+        {
+            w.WriteNumberValue(dimension);
+        }
+
+        w.WriteEndArray();
+        w.WriteString("datatype", datatype);
+    }
 
     private static IEnumerable<JsonElement> Array(JsonElement parent, string name) =>
         parent.TryGetProperty(name, out var array) && array.ValueKind == JsonValueKind.Array ? array.EnumerateArray() : [];

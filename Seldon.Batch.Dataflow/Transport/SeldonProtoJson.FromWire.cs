@@ -13,7 +13,7 @@ internal static partial class SeldonProtoJson
 {
     /// <summary>Thrown inside the direct reader when the message is not of the shape it handles (rare: a new one each
     /// time, as an exception object must not be thrown on two threads at once).</summary>
-    private sealed class NotPlainException : Exception;
+    internal sealed class NotPlainException : Exception;
 
     /// <summary>The JSON, or null when the message is not of the plain shape this path handles (the library decides).</summary>
     internal static string? TryFromWireDirect(byte[] wire)
@@ -434,7 +434,7 @@ internal static partial class SeldonProtoJson
     }
 
     /// <summary>Reads protobuf's wire format from a span; anything malformed is left to the library to report.</summary>
-    private ref struct WireReader
+    internal ref struct WireReader
     {
         private readonly ReadOnlySpan<byte> _bytes;
 

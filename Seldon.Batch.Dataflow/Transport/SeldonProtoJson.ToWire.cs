@@ -195,7 +195,7 @@ internal static partial class SeldonProtoJson
             {
                 values = true;
                 var packed = wire.Begin(2);
-                while (reader.Read() && reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var number) && double.IsFinite(number))
+                while (reader.Read() && reader.TokenType == JsonTokenType.Number && ProtoJsonNumbers.TryGetDouble(ref reader, out var number) && double.IsFinite(number))
                 {
                     wire.Double(number);
                 }
@@ -278,7 +278,7 @@ internal static partial class SeldonProtoJson
         switch (reader.TokenType)
         {
             case JsonTokenType.Number:
-                if (!reader.TryGetDouble(out var number) || !double.IsFinite(number))
+                if (!ProtoJsonNumbers.TryGetDouble(ref reader, out var number) || !double.IsFinite(number))
                 {
                     return false;
                 }
