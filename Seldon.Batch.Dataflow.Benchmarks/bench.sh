@@ -6,8 +6,10 @@
 # (out/publish, built by `make publish` when missing or older than the sources) runs REST at batch sizes 1 and 32
 # with 16 workers. gRPC has no fixed-answer nginx, so the built-in server (`serve --fixed-answer`) answers it, and
 # REST is run against that server too, so the two transports are compared on one server. It prints every run, the
-# medians, the ratios and PASS/FAIL against the targets of issue 13 (docs/performance.md). Server and client share
-# the machine's cores, as they do on CI. Figures are noisy on a busy machine: run it twice before believing a FAIL.
+# medians, the ratios and PASS/FAIL against the targets of issue 13 (docs/performance.md). Next to the processor at
+# batch size 1 it runs the floor: a bare loop of the same requests through RestSharp (as the processor's REST client
+# uses it) and through HttpClient alone (RestLoop/, Native AOT), printed against wrk. Server and client share the
+# machine's cores, as they do on CI. Figures are noisy on a busy machine: run it twice before believing a FAIL.
 #
 # Environment: BENCH_ROWS_B1 (default 50000), BENCH_ROWS_B32 (default 1000000, a multiple of 32), BENCH_WORKERS
 # (default 16), BENCH_JIT=1 (also run the framework-dependent build against nginx, for comparison),
@@ -48,6 +50,15 @@ if [ -z "${BENCH_BINARY:-}" ] && [ "${BENCH_SERVE:-0}" != 1 ] && { [ ! -x "$nati
     -path '*/bin' -prune -o -path '*/obj' -prune -o \( -name '*.cs' -o -name '*.csproj' \) -newer "$native" -print -quit)" ]; }; then
   say "bench: building the native binary (make publish; a few minutes)"
   bash deploy/publish.sh >/dev/null
+fi
+
+# The floor at batch size 1 (docs/performance.md): a bare request loop through RestSharp and through HttpClient alone,
+# Native AOT like the processor; published once, again when its sources change.
+restloop=out/restloop/RestLoop
+if [ "${BENCH_SERVE:-0}" != 1 ] && { [ ! -x "$restloop" ] || [ -n "$(find Seldon.Batch.Dataflow.Benchmarks/RestLoop \
+    -path '*/bin' -prune -o -path '*/obj' -prune -o \( -name '*.cs' -o -name '*.csproj' \) -newer "$restloop" -print -quit)" ]; }; then
+  say "bench: building the request loop (Native AOT, a minute)"
+  dotnet publish Seldon.Batch.Dataflow.Benchmarks/RestLoop/RestLoop.csproj -c Release -r linux-x64 -o out/restloop -nologo -v quiet >/dev/null
 fi
 
 work="$(mktemp -d /tmp/seldon-bench.XXXXXX)"
@@ -160,9 +171,18 @@ ceiling() { wrk_runs+=("$(wrk -t1 -c16 -d5s -s "$work/post.lua" "$ceiling_url" |
 
 # --- the processor: prints "rows/s peak-RSS-KiB wall-ms"; rows/s is over the process's whole life (start-up and
 # warm-up included); fails the bench when a line is missing or failed ---
-run() { # binary(native|jit) server(nginx|kestrel) transport protocol batch-size input
+run() { # binary(native|jit|restsharp|httpclient) server(nginx|kestrel) transport protocol batch-size input
   local bin=("$native") out="$work/out.txt" endpoint
   [ "$1" = jit ] && bin=("${jit[@]}")
+  if [ "$1" = restsharp ] || [ "$1" = httpclient ]; then # the request loop, against nginx's one-row path
+    local start end
+    start=$(date +%s%N)
+    /usr/bin/time -f '%M %U %S' -o "$work/rss" "$restloop" "$1" "http://127.0.0.1:$nginx_port/seldon/default/b1/api/v1.0/predictions" "$6" "$workers" \
+      2> "$work/stderr" || { say "bench: the loop $* failed:"; cat "$work/stderr" >&2; exit 1; }
+    end=$(date +%s%N)
+    tail -n 1 "$work/rss" | awk -v n="$(wc -l < "$6")" -v ns="$(( end - start ))" '{ printf "%.1f %s %.1f %.0f\n", n / (ns / 1e9), $1, ns / 1e6, ($2 + $3) * 1000 }'
+    return
+  fi
   if [ "$2" = nginx ]; then
     endpoint=(-g istio -d "b$5" -h "127.0.0.1:$nginx_port")
   else
@@ -188,8 +208,12 @@ run() { # binary(native|jit) server(nginx|kestrel) transport protocol batch-size
 }
 
 # Three runs of each case, interleaved, so a busy moment of the machine does not fall on one case only; medians.
+# The request loops run right after the processor's REST b1 case, which they are compared with, and before the built-in
+# server's cases (whose process may still be busy for a moment after a run).
 cases=(
   "rest-seldon-nginx native nginx rest seldon"
+  "loop-restsharp restsharp nginx rest seldon"
+  "loop-httpclient httpclient nginx rest seldon"
   "rest-v2-nginx native nginx rest v2"
   "rest-seldon-kestrel native kestrel rest seldon"
   "grpc-seldon-kestrel native kestrel grpc seldon"
@@ -221,6 +245,7 @@ for _ in $(seq 1 "$rounds"); do
     for case in "${cases[@]}"; do
       read -r name bin srv transport protocol <<< "$case"
       [ -z "$selected" ] || [[ " $selected " == *" $name/$size "* ]] || continue
+      [[ "$name" != loop-* ]] || [ "$size" = 1 ] || continue # the loops are the floor at batch size 1 only
       input="$work/b1.txt"; [ "$size" = 32 ] && input="$work/b32.txt"
       read -r rate _ _ ms < <(run "$bin" "$srv" "$transport" "$protocol" "$size" "$input")
       runs[$name/$size]+="$rate "
@@ -234,7 +259,7 @@ of() { printf '%s\n' ${runs[$1]} | median; }
 if [ -n "$selected" ]; then
   printf '\n%-44s %9.0f req/s    (runs: %s)\n' "ceiling: wrk -t1 -c16 -d5s, nginx, Seldon b1" "$wrk_rps" "${wrk_runs[*]}"
   for key in $selected; do
-    [ -n "${runs[$key]:-}" ] || { say "bench: no case $key (names: rest-seldon-nginx rest-v2-nginx rest-seldon-kestrel grpc-seldon-kestrel grpc-v2-kestrel, /1 or /32)"; exit 2; }
+    [ -n "${runs[$key]:-}" ] || { say "bench: no case $key (names: rest-seldon-nginx rest-v2-nginx rest-seldon-kestrel grpc-seldon-kestrel grpc-v2-kestrel, /1 or /32; loop-restsharp loop-httpclient, /1)"; exit 2; }
     printf '%-32s %9.0f rows/s (runs: %s)  client CPU %6.0f ms (runs: %s)\n' \
       "$key" "$(of "$key")" "${runs[$key]% }" "$(printf '%s\n' ${cpu[$key]} | median)" "${cpu[$key]% }"
   done
@@ -267,6 +292,10 @@ line() { # label name size
     line "gRPC seldon b$size, built-in server" grpc-seldon-kestrel "$size"
     line "gRPC v2     b$size, built-in server" grpc-v2-kestrel "$size"
     [ "${BENCH_JIT:-0}" = 1 ] && line "REST seldon b$size, nginx, framework-dependent" jit-rest-seldon-nginx "$size"
+    if [ "$size" = 1 ]; then
+      line "floor: RestSharp request loop b1, nginx" loop-restsharp 1
+      line "floor: HttpClient request loop b1, nginx" loop-httpclient 1
+    fi
   done
   printf '%-44s %9.0f ms       (runs: %s)\n' "start-up, one line, native" "$(printf '%s\n' $startup_native | median)" "${startup_native% }"
   printf '%-44s %9.0f ms       (runs: %s)\n' "start-up, one line, framework-dependent" "$(printf '%s\n' $startup_jit | median)" "${startup_jit% }"
@@ -277,6 +306,7 @@ awk -v wrk="$wrk_rps" -v rb1="$(of rest-seldon-nginx/1)" -v rb32="$(of rest-seld
     -v kb1="$(of rest-seldon-kestrel/1)" -v kb32="$(of rest-seldon-kestrel/32)" \
     -v gb1="$(of grpc-seldon-kestrel/1)" -v gb32="$(of grpc-seldon-kestrel/32)" \
     -v wb1="$(of grpc-v2-kestrel/1)" -v wb32="$(of grpc-v2-kestrel/32)" \
+    -v lrs="$(of loop-restsharp/1)" -v lhc="$(of loop-httpclient/1)" \
     -v start="$(printf '%s\n' $startup_native | median)" -v m1="$rss_100k" -v m2="$rss_1m" '
 function verdict(ok) { return ok ? "PASS" : "FAIL" }
 function within(a, b) { return a >= 0.9 * b }
@@ -296,4 +326,7 @@ BEGIN {
   printf "%-44s %5.1f MiB  %-10s %s\n", "peak memory at 1M rows", m2 / 1024, "<= 150 MiB", verdict(m2 / 1024 <= 150)
   printf "%-44s %9.3f  %-10s %s\n", "(for information) gRPC b1 / REST b1 nginx", gb1 / rb1, "", ""
   printf "%-44s %9.3f  %-10s %s\n", "(for information) gRPC b32 / REST b32 nginx", gb32 / rb32, "", ""
+  printf "%-44s %9.3f  %-10s %s\n", "(for information) RestSharp loop / wrk", lrs / wrk, "", ""
+  printf "%-44s %9.3f  %-10s %s\n", "(for information) HttpClient loop / wrk", lhc / wrk, "", ""
+  printf "%-44s %9.3f  %-10s %s\n", "(for information) REST b1 / RestSharp loop", rb1 / lrs, "", ""
 }'

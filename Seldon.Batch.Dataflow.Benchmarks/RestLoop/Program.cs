@@ -1,0 +1,78 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using RestSharp;
+
+// restloop restsharp|httpclient URL INPUT [SENDERS]: POSTs every line of INPUT, wrapped as a Seldon request
+// ({"data":{"ndarray":LINE}}), to URL, SENDERS (16) at a time, each answer read as a string, and nothing else: no
+// pipeline, ordering, retries or output. What a REST client costs per request before any of the processor's own work,
+// measured by `make bench` next to the processor (docs/performance.md, "the floor at batch size 1").
+if (args.Length < 3 || args[0] is not ("restsharp" or "httpclient"))
+{
+    Console.Error.WriteLine("usage: restloop restsharp|httpclient URL INPUT [SENDERS]");
+    return 2;
+}
+
+var viaRestSharp = args[0] == "restsharp";
+var url = new Uri(args[1]);
+var lines = File.ReadAllLines(args[2]);
+var senders = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 16;
+
+// The handler as RestPredictionClient sets it up.
+var handler = new SocketsHttpHandler
+{
+    MaxConnectionsPerServer = int.MaxValue,
+    PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+    AutomaticDecompression = DecompressionMethods.All,
+    UseCookies = false,
+    UseProxy = false,
+};
+using var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+using var rest = new RestClient(http, new RestClientOptions(url) { Timeout = TimeSpan.FromSeconds(30), ThrowOnAnyError = false, UserAgent = "restloop" });
+
+var next = -1;
+var failed = 0;
+await Task.WhenAll(Enumerable.Range(0, senders).Select(_ => Task.Run(SendAsync)));
+if (failed > 0)
+{
+    Console.Error.WriteLine($"{failed} of {lines.Length} requests were not answered 200");
+    return 1;
+}
+
+return 0;
+
+async Task SendAsync()
+{
+    int i;
+    while ((i = Interlocked.Increment(ref next)) < lines.Length)
+    {
+        var body = Encoding.UTF8.GetBytes($"{{\"data\":{{\"ndarray\":{lines[i]}}}}}");
+        var puid = Guid.NewGuid().ToString();
+        bool ok;
+        if (viaRestSharp)
+        {
+            // As RestPredictionClient sends a request: an empty resource on a base address that is the full URL.
+            var request = new RestRequest("", Method.Post);
+            request.AddHeader("seldon-puid", puid);
+            request.AddHeader(KnownHeaders.Accept, ContentType.Json);
+            request.AddParameter(new BodyParameter(body, "application/json; charset=utf-8", DataFormat.Binary));
+            var response = await rest.ExecuteAsync(request).ConfigureAwait(false);
+            ok = response.StatusCode == HttpStatusCode.OK && response.Content is { Length: > 0 };
+        }
+        else
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Post, url);
+            message.Headers.Add("seldon-puid", puid);
+            message.Content = new ByteArrayContent(body);
+            message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+            using var response = await http.SendAsync(message).ConfigureAwait(false);
+            var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+            ok = response.StatusCode == HttpStatusCode.OK && text.Length > 0;
+        }
+
+        if (!ok)
+        {
+            Interlocked.Increment(ref failed);
+        }
+    }
+}
