@@ -54,9 +54,6 @@ public sealed partial class RestPredictionClient : IPredictionClient
         };
     }
 
-    /// <summary>The URL predictions are sent to.</summary>
-    internal Uri PredictUrl => new(_route.BaseAddress, _route.PredictPath);
-
     /// <inheritdoc />
     public async Task<PredictionResponse> SendAsync(PredictionRequest request, CancellationToken cancellationToken)
     {

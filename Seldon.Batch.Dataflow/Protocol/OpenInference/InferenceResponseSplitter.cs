@@ -254,7 +254,8 @@ internal sealed class InferenceResponseSplitter(string batchId)
 
         // Names compared as UTF-8, without making a string of each property's name.
         private static bool IsBatchTag(JsonProperty p) =>
-            p.NameEquals("batch_id"u8) || p.NameEquals("batch_index"u8) || p.NameEquals("batch_instance_id"u8) || p.NameEquals("inference_id"u8);
+            p.NameEquals(BatchTags.BatchIdName.EncodedUtf8Bytes) || p.NameEquals(BatchTags.BatchIndexName.EncodedUtf8Bytes)
+            || p.NameEquals(BatchTags.BatchInstanceIdName.EncodedUtf8Bytes) || p.NameEquals(InferenceIdName.EncodedUtf8Bytes);
 
         private static bool IsOwnField(JsonProperty p) =>
             p.NameEquals("model_name"u8) || p.NameEquals("model_version"u8) || p.NameEquals("id"u8) || p.NameEquals("parameters"u8) || p.NameEquals("outputs"u8);
