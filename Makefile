@@ -9,8 +9,9 @@ export DOTNET_NOLOGO := 1
 build:            ## compile the library, the executable and the tests
 	dotnet build $(SLN) -c $(CONFIG)
 
-test: build       ## the whole test suite (unit, integration over real sockets, the real executable)
-	dotnet test $(SLN) -c $(CONFIG) --no-build
+test: build       ## the whole test suite (unit, integration over real sockets, the real executable); results in out/test-results/*.trx
+	rm -rf out/test-results
+	moto="$$(bash deploy/moto.sh)" && PATH="$$moto:$$PATH" dotnet test $(SLN) -c $(CONFIG) --no-build --logger trx --results-directory out/test-results
 
 run: build        ## the sample batch on the built-in model (or on $$SELDON_BATCH_HOST when set)
 	bash samples/run.sh
