@@ -59,8 +59,12 @@ internal sealed class ResumePlan
     /// micro-batch that holds the first line not kept. Micro-batch k holds lines [k·s, (k+1)·s) of the whole input in
     /// every run (a shard's range starts on a multiple of s), so a model whose answer depends on what shares its request
     /// (a row's position, a batch statistic) answers the resumed lines as one uninterrupted run would. The kept prefix
-    /// is not cut back to whole micro-batches instead: the parts of an s3:// output that are uploaded cannot be cut.</summary>
-    private long FirstSent => _mode == Mode.Resume ? BatchStartOf(_storage.Range.FirstLine, _kept!.Lines, _options.BatchSize) : 0;
+    /// is not cut back to whole micro-batches instead: the parts of an s3:// output that are uploaded cannot be cut.
+    /// A prefix that holds every line sends nothing.</summary>
+    private long FirstSent => _mode == Mode.Resume && _kept!.Lines < InputLines ? BatchStartOf(_storage.Range.FirstLine, _kept.Lines, _options.BatchSize) : ResumedLines;
+
+    /// <summary>Lines of this run's range, as a resume counted them.</summary>
+    private long InputLines { get; init; } = long.MaxValue;
 
     /// <summary>The start of the micro-batch of the line <paramref name="kept"/> lines into a range starting at global
     /// line <paramref name="first"/>, counted from the range's start (never before it).</summary>
@@ -208,7 +212,7 @@ internal sealed class ResumePlan
                 storage.Range.FirstLine + point.Lines, storage.Range.FirstLine + batchStart, storage.Range.FirstLine + batchStart, storage.Range.FirstLine + point.Lines - 1);
         }
 
-        return new ResumePlan(options, storage, input, Mode.Resume, point with { BatchId = batchId }, recordMissing: record is null);
+        return new ResumePlan(options, storage, input, Mode.Resume, point with { BatchId = batchId }, recordMissing: record is null) { InputLines = inputLines };
     }
 
     private static async Task<ResumePlan> RetryFailedAsync(BatchOptions options, RunStorage storage, InputFingerprint input, ILogger logger, CancellationToken ct)
