@@ -26,4 +26,14 @@ public sealed class ServeCommandTests
         Assert.Contains($"127.0.0.1:{port} ({flag})", line);
         Assert.Contains("in use", line);
     }
+
+    [Fact]
+    public async Task Answer_position_is_refused_with_fixed_answers_which_do_not_run_the_model()
+    {
+        var (code, stdout, stderr) = await RunAsync(["serve", "--port", "0", "--grpc-port", "0", "--answer-position", "--fixed-answer"]);
+
+        Assert.True(code == 2, $"exit code {code}: {stderr}");
+        Assert.Equal("", stdout);
+        Assert.Contains("fixed answers do not run it", Assert.Single(stderr.Trim().Split('\n')));
+    }
 }

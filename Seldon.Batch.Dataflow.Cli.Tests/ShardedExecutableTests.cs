@@ -66,12 +66,14 @@ public sealed class ShardedExecutableTests : IClassFixture<DemoServerFixture>, I
     [Fact]
     public async Task A_shard_killed_mid_run_resumes_its_own_part()
     {
-        // Slow enough that the killed shard (600 lines, 2 workers) runs for seconds: its side file is flushed once a second.
-        await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 10 });
+        // Slow enough that the killed shard (600 lines, 2 workers) runs for seconds: its side file is flushed once a second,
+        // and whenever 64 KiB of lines are buffered, so it may end inside a micro-batch. The model answers a row by its
+        // position in the request: the resumed shard must send the micro-batches one process sends.
+        await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 10, AnswerPosition = true });
         var input = await InputAsync(1200);
-        var reference = await RunAsync([.. Common(slow.RestPort, workers: 8), "-i", input, "-o", PathOf("reference.txt")]);
+        var reference = await RunAsync([.. Common(slow.RestPort, workers: 8), "-s", "7", "-i", input, "-o", PathOf("reference.txt")]);
         Assert.True(reference.Code == 0, reference.Stderr);
-        string[] Shard(int k) => [.. Common(slow.RestPort), "-i", input, "-o", PathOf("out.txt"), "--shard-count", "2", "--shard-index", $"{k}"];
+        string[] Shard(int k) => [.. Common(slow.RestPort), "-s", "7", "-i", input, "-o", PathOf("out.txt"), "--shard-count", "2", "--shard-index", $"{k}"];
         var first = await RunAsync(Shard(0));
         Assert.True(first.Code == 0, first.Stderr);
 
@@ -100,9 +102,12 @@ public sealed class ShardedExecutableTests : IClassFixture<DemoServerFixture>, I
         var input = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 80_000).Select(i => $"[[{i}, {i % 9}]]\n")));
         await _s3.PutAsync(bucket, "in.txt", input);
         var environment = S3Environment("SELDON_BATCH_S3_ENDPOINT");
-        await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 20 });
+        // The model answers a row by its position in the request, and a part ends wherever 5 MiB of lines do: the resumed
+        // run must send the micro-batch the last part ends in whole, as one uninterrupted run sends it.
+        await using var positional = await DemoModelServer.StartAsync(new ServeOptions { AnswerPosition = true });
+        await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 20, AnswerPosition = true });
         string[] Run(int port) => [.. Common(port, workers: 4), "-s", "50", "--s3-part-size", "5242880", "-i", $"s3://{bucket}/in.txt"];
-        var reference = await RunAsync([.. Run(_model.Server.RestPort), "-o", $"s3://{bucket}/reference.txt"], environment);
+        var reference = await RunAsync([.. Run(positional.RestPort), "-o", $"s3://{bucket}/reference.txt"], environment);
         Assert.True(reference.Code == 0, reference.Stderr);
 
         long kept;
@@ -113,7 +118,7 @@ public sealed class ShardedExecutableTests : IClassFixture<DemoServerFixture>, I
         }
 
         Assert.Null(await _s3.GetAsync(bucket, "out.txt"));
-        var resumed = await RunAsync([.. Run(_model.Server.RestPort), "-o", $"s3://{bucket}/out.txt", "--resume", "-b"], environment);
+        var resumed = await RunAsync([.. Run(positional.RestPort), "-o", $"s3://{bucket}/out.txt", "--resume", "-b"], environment);
 
         Assert.True(resumed.Code == 0, resumed.Stderr);
         Assert.InRange(kept, 1, 79_999);

@@ -50,6 +50,12 @@ internal static class ServeCommand
             Description = "Answer every prediction with a precomputed body (zeros, as many rows as the request) instead of running the model: for benchmarks",
         };
         command.Options.Add(fixedAnswer);
+        var answerPosition = new Option<bool>("--answer-position")
+        {
+            Description = "Make each answer depend on the row's position in its request: ndarray/tensor values answered 2v+i for the row at position i, "
+                + "and an Open Inference output 'position'; for testing that resumed and sharded runs send the same micro-batches",
+        };
+        command.Options.Add(answerPosition);
 
         command.SetAction(async (parse, _) =>
         {
@@ -73,6 +79,7 @@ internal static class ServeCommand
                     UseTls = parse.GetValue(tls),
                     RequiredToken = parse.GetValue(token) ?? "",
                     FixedAnswer = parse.GetValue(fixedAnswer),
+                    AnswerPosition = parse.GetValue(answerPosition),
                     AnswerStatus = Parse<int>(answerStatus, parse),
                     AnswerBody = parse.GetValue(answerBody) ?? "",
                     Deployment = parse.GetValue(deployment) ?? "",

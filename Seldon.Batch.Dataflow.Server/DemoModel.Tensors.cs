@@ -16,7 +16,7 @@ internal sealed partial class DemoModel
         NotNumeric,
     }
 
-    private static void WriteDoubledTensor(JsonElement tensor, Utf8JsonWriter answer)
+    private static void WriteDoubledTensor(JsonElement tensor, Utf8JsonWriter answer, bool answerPosition)
     {
         if (tensor.ValueKind != JsonValueKind.Object)
         {
@@ -48,6 +48,7 @@ internal sealed partial class DemoModel
         long size = 1;
         int rank = 0;
         int lastDimension = 1;
+        int rows = 1;
         if (shape.ValueKind == JsonValueKind.Array)
         {
             foreach (JsonElement dimension in shape.EnumerateArray())
@@ -60,6 +61,7 @@ internal sealed partial class DemoModel
 
                 size = Math.Min(size * length, int.MaxValue + 1L);
                 lastDimension = length;
+                rows = rank == 0 ? length : rows;
                 rank++;
             }
         }
@@ -101,10 +103,14 @@ internal sealed partial class DemoModel
         answer.WriteStartArray("values");
         if (values.ValueKind == JsonValueKind.Array)
         {
+            // The rows are the first dimension, so the values of row i are the i-th run of size / rows values.
+            long rowSize = rows > 0 ? Math.Max(1, size / rows) : 1;
+            long at = 0;
             foreach (JsonElement value in values.EnumerateArray())
             {
                 SeldonJsonNumbers.TryReadDouble(value, out double number);
-                SeldonJsonNumbers.WriteFloating(answer, number * 2);
+                SeldonJsonNumbers.WriteFloating(answer, (number * 2) + (answerPosition ? at / rowSize : 0));
+                at++;
             }
         }
 

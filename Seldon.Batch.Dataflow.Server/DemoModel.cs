@@ -17,8 +17,11 @@ namespace Seldon.Batch.Dataflow.Server;
 /// The class is split by job: this file holds the model (the payload dispatch, ndarray, strData, feedback),
 /// <c>DemoModel.Validation.cs</c> the checks of a message's structure, <c>DemoModel.Meta.cs</c> the answer's meta,
 /// and <c>DemoModel.Tensors.cs</c> the Seldon and TensorFlow tensors.
+/// With <c>answerPosition</c> (<see cref="ServeOptions.AnswerPosition"/>) each value of the ndarray or tensor row at
+/// position i of the request is answered 2·v + i: the answer then depends on how the client grouped its rows.
 /// </remarks>
-internal sealed partial class DemoModel
+/// <param name="answerPosition">Whether a row's answer carries its position in the request.</param>
+internal sealed partial class DemoModel(bool answerPosition = false)
 {
     /// <summary>The tag value the model adds as <c>meta.tags.model</c>.</summary>
     public const string ModelName = "demo";
@@ -50,7 +53,7 @@ internal sealed partial class DemoModel
         switch (field)
         {
             case Data:
-                WriteDoubledData(payload, answer);
+                WriteDoubledData(payload, answer, answerPosition);
                 break;
             case StrData:
                 RequireKind(payload, JsonValueKind.String, "strData", "a string");
@@ -139,7 +142,7 @@ internal sealed partial class DemoModel
         answer.WriteEndObject();
     }
 
-    private static void WriteDoubledData(JsonElement data, Utf8JsonWriter answer)
+    private static void WriteDoubledData(JsonElement data, Utf8JsonWriter answer, bool answerPosition)
     {
         if (data.ValueKind != JsonValueKind.Object)
         {
@@ -195,10 +198,10 @@ internal sealed partial class DemoModel
         switch (kind)
         {
             case "ndarray":
-                WriteDoubledNdarray(payload, answer);
+                WriteDoubledNdarray(payload, answer, answerPosition);
                 break;
             case "tensor":
-                WriteDoubledTensor(payload, answer);
+                WriteDoubledTensor(payload, answer, answerPosition);
                 break;
             case "tftensor":
                 WriteDoubledTfTensor(payload, answer);
@@ -210,7 +213,7 @@ internal sealed partial class DemoModel
         answer.WriteEndObject();
     }
 
-    private static void WriteDoubledNdarray(JsonElement ndarray, Utf8JsonWriter answer)
+    private static void WriteDoubledNdarray(JsonElement ndarray, Utf8JsonWriter answer, bool answerPosition)
     {
         if (ndarray.ValueKind != JsonValueKind.Array)
         {
@@ -228,10 +231,12 @@ internal sealed partial class DemoModel
         WriteColumnNames(answer, columns);
         answer.WritePropertyName("ndarray");
         Span<int> path = stackalloc int[MaxDepth];
-        WriteDoubled(ndarray, answer, path, depth: 0);
+        WriteDoubled(ndarray, answer, path, depth: 0, answerPosition);
     }
 
-    private static void WriteDoubled(JsonElement element, Utf8JsonWriter answer, Span<int> path, int depth)
+    /// <summary>Writes <paramref name="element"/> with its numbers doubled; with <paramref name="answerPosition"/> plus
+    /// the position of the row they are in (the first index of their path: a scalar row is its own path's first index).</summary>
+    private static void WriteDoubled(JsonElement element, Utf8JsonWriter answer, Span<int> path, int depth, bool answerPosition)
     {
         switch (element.ValueKind)
         {
@@ -241,18 +246,19 @@ internal sealed partial class DemoModel
                 foreach (JsonElement item in element.EnumerateArray())
                 {
                     path[depth] = index++;
-                    WriteDoubled(item, answer, path, depth + 1);
+                    WriteDoubled(item, answer, path, depth + 1, answerPosition);
                 }
 
                 answer.WriteEndArray();
                 break;
 
             // Integers stay integers, as numpy keeps an int array's type when the real model multiplies it.
-            case JsonValueKind.Number when element.TryGetInt64(out long integer) && integer is > long.MinValue / 2 and < long.MaxValue / 2:
-                answer.WriteNumberValue(integer * 2);
+            // (With positions added, a quarter of the range keeps the sum inside it.)
+            case JsonValueKind.Number when element.TryGetInt64(out long integer) && integer > long.MinValue / (answerPosition ? 4 : 2) && integer < long.MaxValue / (answerPosition ? 4 : 2):
+                answer.WriteNumberValue((integer * 2) + PositionOf(path, depth, answerPosition));
                 break;
             case JsonValueKind.Number:
-                double doubled = element.GetDouble() * 2;
+                double doubled = (element.GetDouble() * 2) + PositionOf(path, depth, answerPosition);
                 if (!double.IsFinite(doubled))
                 {
                     throw new ModelFailureException(
@@ -267,6 +273,11 @@ internal sealed partial class DemoModel
                     "not a number: the demo model multiplies numbers by 2 and cannot use anything else.");
         }
     }
+
+    /// <summary>What <see cref="ServeOptions.AnswerPosition"/> adds to a number at <paramref name="path"/>: the index of
+    /// its row; 0 without it.</summary>
+    private static int PositionOf(ReadOnlySpan<int> path, int depth, bool answerPosition) =>
+        answerPosition && depth > 0 ? path[0] : 0;
 
     private static void WriteColumnNames(Utf8JsonWriter answer, int columns)
     {

@@ -109,7 +109,7 @@ public sealed partial class DemoModelServer : IAsyncDisposable
 
         var statistics = new ServerStatistics();
         var faults = new FaultInjector(options, statistics, loggerFactory.CreateLogger<FaultInjector>());
-        var runner = new ModelRunner(new DemoModel(), statistics, loggerFactory.CreateLogger<ModelRunner>());
+        var runner = new ModelRunner(new DemoModel(options.AnswerPosition), statistics, loggerFactory.CreateLogger<ModelRunner>());
         ObjectPool<RequestBuffers> pool = ObjectPool.Create<RequestBuffers>();
         FixedAnswers? fixedAnswers = options.FixedAnswer ? new FixedAnswers() : null;
         var rest = new RestPredictionEndpoint(runner, faults, pool, fixedAnswers);
@@ -167,7 +167,7 @@ public sealed partial class DemoModelServer : IAsyncDisposable
             grpcOptions.MaxSendMessageSize = MaxGrpcMessageSize;
         });
         builder.Services.AddSingleton(grpc);
-        builder.Services.AddSingleton(new OpenInferenceGrpcService(grpc, options.FixedAnswer));
+        builder.Services.AddSingleton(new OpenInferenceGrpcService(grpc, options.FixedAnswer, options.AnswerPosition));
         if (fixedAnswers is not null)
         {
             builder.Services.AddSingleton(new FixedAnswerGrpcService(grpc, fixedAnswers));
@@ -205,7 +205,7 @@ public sealed partial class DemoModelServer : IAsyncDisposable
         }
 
         MapRoutes(application, rest);
-        new OpenInferenceRestEndpoint(faults, statistics, options.FixedAnswer).Map(application);
+        new OpenInferenceRestEndpoint(faults, statistics, options.FixedAnswer, options.AnswerPosition).Map(application);
         application.MapGrpcService<OpenInferenceGrpcService>();
         if (fixedAnswers is not null)
         {

@@ -124,6 +124,16 @@ public sealed class ServeOptions
     /// </summary>
     public int RefuseStatus { get; set; } = 400;
 
+    /// <summary>
+    /// Makes the model's answer depend on where a row sits in its request, as a model that normalizes by batch
+    /// statistics does: every value of the row at 0-based position i of a Seldon <c>ndarray</c> or <c>tensor</c> is
+    /// answered 2·v + i instead of 2·v (so a row of zeros is answered with its position), and an Open Inference answer
+    /// gets an output <c>position</c> (INT64, one value per row of the request's first dimension) holding each row's
+    /// position. A client that groups the same lines into other requests (a resumed run, a shard) gets other answers.
+    /// Not with <see cref="FixedAnswer"/>, which does not run the model. Default false.
+    /// </summary>
+    public bool AnswerPosition { get; set; }
+
     /// <summary>Checks every setting.</summary>
     /// <exception cref="ArgumentException">A setting is out of range; the message says which and why.</exception>
     public void Validate()
@@ -188,6 +198,12 @@ public sealed class ServeOptions
         {
             throw new ArgumentException(
                 $"The status of a refused request must be 400 (bad data) or 500 (model error); it is {RefuseStatus}.", nameof(RefuseStatus));
+        }
+
+        if (AnswerPosition && FixedAnswer)
+        {
+            throw new ArgumentException(
+                "Answering each row's position needs the model, and fixed answers do not run it: use one or the other.", nameof(AnswerPosition));
         }
 
         if (FailStatus is < 400 or > 599)

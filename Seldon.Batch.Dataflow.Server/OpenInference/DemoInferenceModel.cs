@@ -3,10 +3,15 @@ namespace Seldon.Batch.Dataflow.Server.OpenInference;
 /// <summary>The demo model over the Open Inference Protocol, with the Seldon demo model's semantics: every input comes
 /// back as an output of the same name, shape and datatype, numbers doubled, texts upper-cased, booleans as they were.
 /// Asked for by name, the output <c>total</c> holds the sum of all numbers with shape [1] (no batch dimension). An unknown
-/// requested output is refused as MLServer refuses it (InferenceError: 400, InvalidArgument).</summary>
+/// requested output is refused as MLServer refuses it (InferenceError: 400, InvalidArgument). With
+/// <see cref="ServeOptions.AnswerPosition"/> there is one more output, <c>position</c> (INT64), holding each row's 0-based
+/// position along the request's first dimension: an answer that depends on how the client grouped its rows.</summary>
 internal static class DemoInferenceModel
 {
-    public static InferenceAnswer Infer(InferenceCall call, string id)
+    /// <param name="call">The request.</param>
+    /// <param name="id">The answer's id.</param>
+    /// <param name="answerPosition">Whether the answer has the output <c>position</c>.</param>
+    public static InferenceAnswer Infer(InferenceCall call, string id, bool answerPosition = false)
     {
         var outputs = new List<InferenceTensor>();
         foreach (var input in call.Inputs)
@@ -29,6 +34,11 @@ internal static class DemoInferenceModel
             });
         }
 
+        if (answerPosition)
+        {
+            outputs.Add(Position(call));
+        }
+
         if (call.RequestedOutputs.Count > 0)
         {
             var chosen = new List<InferenceTensor>();
@@ -49,6 +59,20 @@ internal static class DemoInferenceModel
             Id = id,
             Parameters = new() { ["model"] = OpenInferenceModels.DemoModel },
             Outputs = outputs,
+        };
+    }
+
+    /// <summary>The rows' positions: 0 to n-1 along the first dimension of the first input (one row when it has none).</summary>
+    private static InferenceTensor Position(InferenceCall call)
+    {
+        var rows = call.Inputs is [{ Shape: [var first, ..] }, ..] ? first : 1;
+        return new InferenceTensor
+        {
+            Name = OpenInferenceModels.PositionOutput,
+            Datatype = "INT64",
+            Shape = [rows],
+            Parameters = new() { ["content_type"] = "np" },
+            Integers = [.. Enumerable.Range(0, (int)rows).Select(i => (long)i)],
         };
     }
 

@@ -5,7 +5,7 @@ namespace Seldon.Batch.Dataflow.Server.OpenInference;
 
 /// <summary>The Open Inference Protocol over gRPC (<c>inference.GRPCInferenceService</c>), with MLServer's status codes,
 /// and the authorization, fault injection and call counting of the Seldon service.</summary>
-internal sealed class OpenInferenceGrpcService(SeldonGrpcService seldon, bool fixedAnswer) : GRPCInferenceService.GRPCInferenceServiceBase
+internal sealed class OpenInferenceGrpcService(SeldonGrpcService seldon, bool fixedAnswer, bool answerPosition = false) : GRPCInferenceService.GRPCInferenceServiceBase
 {
     /// <inheritdoc />
     public override Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) =>
@@ -59,7 +59,7 @@ internal sealed class OpenInferenceGrpcService(SeldonGrpcService seldon, bool fi
             {
                 OpenInferenceModels.Require(request.ModelName, request.ModelVersion);
                 var call = InferenceProto.ReadCall(request);
-                var answer = fixedAnswer ? FixedInferenceAnswer.For(call, call.Id) : DemoInferenceModel.Infer(call, call.Id);
+                var answer = fixedAnswer ? FixedInferenceAnswer.For(call, call.Id) : DemoInferenceModel.Infer(call, call.Id, answerPosition);
                 return InferenceProto.WriteAnswer(answer, call.Raw);
             });
         });

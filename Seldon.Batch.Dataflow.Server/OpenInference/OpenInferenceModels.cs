@@ -13,6 +13,9 @@ internal static class OpenInferenceModels
     /// <summary>An output without the batch dimension (the sum of all numbers), returned only when asked for by name.</summary>
     public const string TotalOutput = "total";
 
+    /// <summary>Each row's position in the request, answered with <see cref="ServeOptions.AnswerPosition"/>.</summary>
+    public const string PositionOutput = "position";
+
     /// <summary>Throws <see cref="InferenceFailure.NotFound"/> unless the server serves that model and version
     /// (an empty version is the default).</summary>
     public static void Require(string model, string version)

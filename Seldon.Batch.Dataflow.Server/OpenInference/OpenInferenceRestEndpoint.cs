@@ -11,7 +11,7 @@ namespace Seldon.Batch.Dataflow.Server.OpenInference;
 /// readiness and inference, on the model's own paths (<c>/v2/…</c>) and behind a Seldon Core 1 ingress
 /// (<c>/seldon/{namespace}/{deployment}/v2/…</c>). Inference goes through the same fault injection as the Seldon
 /// routes; answers of 500 bytes or more are gzip-compressed when the client accepts gzip, as MLServer does.</summary>
-internal sealed class OpenInferenceRestEndpoint(FaultInjector faults, ServerStatistics statistics, bool fixedAnswer)
+internal sealed class OpenInferenceRestEndpoint(FaultInjector faults, ServerStatistics statistics, bool fixedAnswer, bool answerPosition = false)
 {
     private const int GzipFrom = 500;
 
@@ -83,7 +83,7 @@ internal sealed class OpenInferenceRestEndpoint(FaultInjector faults, ServerStat
                 OpenInferenceModels.Require(Route(context, "model"), Route(context, "version"));
                 var call = InferenceJson.ReadCall(await ReadBodyAsync(context.Request, cancellation));
                 var id = call.Id.Length > 0 ? call.Id : Guid.NewGuid().ToString();
-                answer = InferenceJson.WriteAnswer(fixedAnswer ? FixedInferenceAnswer.For(call, id) : DemoInferenceModel.Infer(call, id));
+                answer = InferenceJson.WriteAnswer(fixedAnswer ? FixedInferenceAnswer.For(call, id) : DemoInferenceModel.Infer(call, id, answerPosition));
             }
             catch (InferenceFailure failure)
             {

@@ -154,6 +154,41 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
     }
 
     [Fact]
+    public async Task A_resumed_upload_sends_whole_micro_batches_and_writes_what_one_run_writes()
+    {
+        // The model answers a row by its position in the request. A part ends wherever 16 KiB of lines do (after a kill,
+        // inside a micro-batch; a stopped run's last flush often ends it with the answered prefix): the resumed run sends
+        // the micro-batch of its first line whole and writes only the lines after the parts.
+        const int batchSize = 7;
+        await using var positional = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 2, AnswerPosition = true });
+        var bucket = await _s3.NewBucketAsync();
+        var input = Input(3000);
+        await _s3.PutAsync(bucket, "in.txt", input);
+        var options = S3Options(positional) with
+        {
+            InputDataPath = $"s3://{bucket}/in.txt", OutputDataPath = $"s3://{bucket}/out.txt", BatchSize = batchSize, Workers = 2,
+            ShutdownTimeout = TimeSpan.FromSeconds(5),
+        };
+        var reference = await ReferenceAsync(input, options);
+
+        using var stop = new CancellationTokenSource();
+        var run = BatchRun.RunAsync(options, cancellationToken: stop.Token);
+        await WaitForPartsAsync(bucket, "out.txt.upload.json", 1, run);
+        await stop.CancelAsync();
+        Assert.Equal(RunOutcome.Interrupted, (await run).Outcome);
+        var kept = JsonNode.Parse(await _s3.GetAsync(bucket, "out.txt.upload.json"))!["lines"]!.GetValue<long>();
+        var requests = positional.Statistics.Requests;
+
+        var resumed = await BatchRun.RunAsync(options with { Resume = true });
+
+        Assert.Equal(RunOutcome.Completed, resumed.Outcome);
+        Assert.Equal(kept, resumed.ResumedLines);
+        Assert.Equal(3000 - kept, resumed.Instances);
+        Assert.Equal(3000 / batchSize - (kept / batchSize) + 1, positional.Statistics.Requests - requests);
+        Assert.Equal(reference, Lines(await _s3.GetAsync(bucket, "out.txt")));
+    }
+
+    [Fact]
     public async Task An_s3_output_stopped_by_an_outage_keeps_a_prefix_without_unanswered_lines_that_resume_completes_and_counts()
     {
         const int count = 3000;

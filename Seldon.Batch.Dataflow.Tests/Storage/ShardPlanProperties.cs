@@ -7,11 +7,12 @@ using Seldon.Batch.Dataflow.Storage;
 namespace Seldon.Batch.Dataflow.Tests.Storage;
 
 /// <summary>Property: whatever the input holds (CRLF, a byte-order mark, blank lines, no final newline, more shards
-/// than lines), the planned ranges are contiguous, start at line starts, and read back line by line they give
-/// exactly the lines of the whole file, each range's first line numbered as its global position.</summary>
+/// than lines), the planned ranges are contiguous, start at line starts whose number is a multiple of the batch size
+/// (so a shard's micro-batches are one process's), and read back line by line they give exactly the lines of the whole
+/// file, each range's first line numbered as its global position.</summary>
 public sealed class ShardPlanProperties
 {
-    public sealed record Case(string[] Lines, bool Bom, bool FinalNewline, bool Crlf, int Shards)
+    public sealed record Case(string[] Lines, bool Bom, bool FinalNewline, bool Crlf, int Shards, int BatchSize)
     {
         public byte[] Bytes()
         {
@@ -21,7 +22,7 @@ public sealed class ShardPlanProperties
         }
 
         public override string ToString() =>
-            $"{Shards} shards, bom {Bom}, final newline {FinalNewline}, crlf {Crlf}, lines: {System.Text.Json.JsonSerializer.Serialize(Lines)}";
+            $"{Shards} shards, batch size {BatchSize}, bom {Bom}, final newline {FinalNewline}, crlf {Crlf}, lines: {System.Text.Json.JsonSerializer.Serialize(Lines)}";
     }
 
     private static readonly Gen<string> AnyLine = Gen.Frequency(
@@ -37,7 +38,8 @@ public sealed class ShardPlanProperties
         from finalNewline in Gen.Elements(false, true)
         from crlf in Gen.Elements(false, true)
         from shards in Gen.Frequency((3, Gen.Choose(1, 8)), (1, Gen.Choose(9, 60)))
-        select new Case(lines, bom, finalNewline, crlf, shards);
+        from batchSize in Gen.Frequency((2, Gen.Constant(1)), (3, Gen.Choose(2, 7)), (1, Gen.Choose(8, 50)))
+        select new Case(lines, bom, finalNewline, crlf, shards, batchSize);
 
     [Fact]
     public async Task Planned_ranges_join_back_into_the_file_exactly()
@@ -47,19 +49,32 @@ public sealed class ShardPlanProperties
     }
 
     [Theory]
-    [InlineData(new byte[] { 0xEF, 0xBB, 0xBF }, 3)]
-    [InlineData(new byte[] { 0xEF, 0xBB, 0xBF, (byte)'\n' }, 2)]
-    [InlineData(new byte[] { (byte)'\n', (byte)'\n', (byte)'\n' }, 5)]
-    [InlineData(new byte[0], 4)]
-    public async Task Edge_cases_join_back(byte[] bytes, int shards) =>
-        Assert.True(await CheckBytesAsync(bytes, shards), "the ranges did not join back into the file");
+    [InlineData(new byte[] { 0xEF, 0xBB, 0xBF }, 3, 1)]
+    [InlineData(new byte[] { 0xEF, 0xBB, 0xBF, (byte)'\n' }, 2, 1)]
+    [InlineData(new byte[] { (byte)'\n', (byte)'\n', (byte)'\n' }, 5, 1)]
+    [InlineData(new byte[] { (byte)'\n', (byte)'\n', (byte)'\n' }, 5, 2)]
+    [InlineData(new byte[0], 4, 3)]
+    public async Task Edge_cases_join_back(byte[] bytes, int shards, int batchSize) =>
+        Assert.True(await CheckBytesAsync(bytes, shards, batchSize), "the ranges did not join back into the file");
 
-    private static Task<bool> CheckAsync(Case c) => CheckBytesAsync(c.Bytes(), c.Shards);
+    [Fact]
+    public async Task A_shard_starts_at_the_next_micro_batch_after_its_even_cut_point()
+    {
+        // Ten lines of 4 bytes, two shards: the even cut is line 5, which starts no micro-batch of 4; line 8 does.
+        var bytes = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 10).Select(i => $"[{i}]\n")));
 
-    private static async Task<bool> CheckBytesAsync(byte[] bytes, int shards)
+        var ranges = await ShardPlan.CutAsync(new MemoryStream(bytes), bytes.Length, 2, 4, CancellationToken.None);
+
+        Assert.Equal([0L, 8L], ranges.Select(r => r.FirstLine));
+        Assert.Equal([8L, 2L], ranges.Select(r => r.Lines));
+    }
+
+    private static Task<bool> CheckAsync(Case c) => CheckBytesAsync(c.Bytes(), c.Shards, c.BatchSize);
+
+    private static async Task<bool> CheckBytesAsync(byte[] bytes, int shards, int batchSize)
     {
         var whole = await ReadAsync(bytes, 0, bytes.Length);
-        var ranges = await ShardPlan.CutAsync(new MemoryStream(bytes), bytes.Length, shards, CancellationToken.None);
+        var ranges = await ShardPlan.CutAsync(new MemoryStream(bytes), bytes.Length, shards, batchSize, CancellationToken.None);
         Assert.Equal(shards, ranges.Count);
         var joined = new List<string>();
         long expectedStart = 0;
@@ -68,6 +83,7 @@ public sealed class ShardPlanProperties
             Assert.Equal(expectedStart, range.Start);
             Assert.True(range.Start == 0 || range.Start == bytes.Length || bytes[range.Start - 1] == (byte)'\n', $"range {range} does not start a line");
             Assert.Equal(joined.Count, range.FirstLine);
+            Assert.True(range.Lines == 0 || range.FirstLine % batchSize == 0, $"range {range} does not start a micro-batch of {batchSize}");
             var lines = await ReadAsync(bytes, range.Start, range.End);
             Assert.Equal(range.Lines, lines.Count);
             joined.AddRange(lines);

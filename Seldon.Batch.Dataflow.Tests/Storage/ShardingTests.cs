@@ -143,6 +143,39 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
     }
 
     [Fact]
+    public async Task A_plan_cut_for_another_batch_size_or_by_an_older_version_is_refused_not_used()
+    {
+        var options = await InputAsync(30);
+        await BatchRun.RunAsync(options with { ShardCount = 2, ShardIndex = 0 });
+        var plan = PathOf("output.txt.parts/plan-of-00002.json");
+        Assert.Equal(3, JsonNode.Parse(await File.ReadAllTextAsync(plan))!["batch_size"]!.GetValue<int>());
+
+        var other = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options with { ShardCount = 2, ShardIndex = 1, BatchSize = 4 }));
+        var json = JsonNode.Parse(await File.ReadAllTextAsync(plan))!.AsObject();
+        json.Remove("batch_size");
+        await File.WriteAllTextAsync(plan, json.ToJsonString());
+        var older = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options with { ShardCount = 2, ShardIndex = 1 }));
+
+        Assert.Contains($"{plan} cuts the input for --batch-size 3, not 4: run every shard with --batch-size 3", other.Message);
+        Assert.Contains("made by an older version", older.Message);
+        Assert.Contains("delete the .parts folder", older.Message);
+        Assert.False(File.Exists(PathOf("output.txt.parts/part-00001-of-00002")));
+        Assert.False(File.Exists(PathOf("output.txt.parts/part-00001-of-00002.partial")));
+    }
+
+    [Fact]
+    public async Task Each_shard_starts_on_a_whole_micro_batch()
+    {
+        var options = await InputAsync(100) with { BatchSize = 7 };
+
+        await ShardsAsync(options, 4);
+
+        var ranges = JsonNode.Parse(await File.ReadAllTextAsync(PathOf("output.txt.parts/plan-of-00004.json")))!["ranges"]!.AsArray();
+        Assert.All(ranges, r => Assert.Equal(0, r!["first_line"]!.GetValue<long>() % 7));
+        Assert.Equal(100, ranges.Sum(r => r!["lines"]!.GetValue<long>()));
+    }
+
+    [Fact]
     public async Task A_shard_publishes_its_part_once_and_a_resumed_complete_shard_does_nothing()
     {
         var options = await InputAsync(30) with { ShardCount = 2, ShardIndex = 1 };

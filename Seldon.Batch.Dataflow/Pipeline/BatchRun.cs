@@ -96,7 +96,7 @@ public static class BatchRun
         // Opened whatever a stop asks meanwhile: the reading loop below hears of it at once.
         await using var input = await storage.Input.OpenAsync(storage.Version, storage.Range.Start, storage.Range.End, CancellationToken.None).ConfigureAwait(false);
         var output = new SideFileWriter(await plan.OpenOutputAsync(batchId, CancellationToken.None).ConfigureAwait(false), time);
-        var writer = WriterOf(output, options.BatchSize, stop, stats, logger);
+        var writer = WriterOf(output, options.BatchSize, plan.FirstUnwritten, stop, stats, logger);
         block.LinkTo(writer, new DataflowLinkOptions { PropagateCompletion = true });
         // If the writer fails (disk full, say), nothing drains the network: stop reading instead of waiting forever.
         _ = writer.Completion.ContinueWith(_ => stops.StopReading(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
@@ -143,13 +143,14 @@ public static class BatchRun
         }
     }
 
-    /// <summary>The last stage: ends the output before the first group not answered, writes each result to the side
-    /// file, logs the first error records and tells the policy of each, which may stop the run (<c>--max-failures</c>).</summary>
-    private static ActionBlock<PredictedGroup> WriterOf(SideFileWriter output, int batchSize, StopPolicy stop, RunStatistics stats, ILogger logger)
+    /// <summary>The last stage: ends the output before the first group not answered, writes each result from line
+    /// <paramref name="firstUnwritten"/> on to the side file, logs the first error records and tells the policy of each,
+    /// which may stop the run (<c>--max-failures</c>).</summary>
+    private static ActionBlock<PredictedGroup> WriterOf(SideFileWriter output, int batchSize, long firstUnwritten, StopPolicy stop, RunStatistics stats, ILogger logger)
     {
         var failuresLogged = 0;
         // The writer sees the groups in input order, so it is where the output ends before the first one not answered.
-        var prefix = new AnsweredPrefix(stats);
+        var prefix = new AnsweredPrefix(stats, firstUnwritten);
         // The results of a request at a time, in input order; about 1024 lines waiting, as when they came one by one.
         return new ActionBlock<PredictedGroup>(
             group =>

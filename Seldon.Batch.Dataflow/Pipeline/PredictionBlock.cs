@@ -32,7 +32,9 @@ public static partial class PredictionBlock
     /// <param name="cancellationToken">Cancels every stage: what is in flight is dropped, what was already
     /// produced is still delivered in order (a valid prefix), then the completion faults with an
     /// <see cref="OperationCanceledException"/>.</param>
-    /// <param name="firstIndex">The <c>batch_index</c> of the first line received (a resumed run starts past 0).</param>
+    /// <param name="firstIndex">The <c>batch_index</c> of the first line received (a resumed run starts past 0). The lines are
+    /// grouped from the first one received: to send the micro-batches a run from line 0 sends (for a model whose answer
+    /// depends on what shares its request), start at a multiple of the batch size.</param>
     /// <exception cref="InvalidBatchOptionsException">A setting of <paramref name="options"/> is invalid.</exception>
     public static IPropagatorBlock<string, InstanceResult> Create(
         PredictionBlockOptions options,

@@ -51,6 +51,29 @@ internal sealed class ResumePlan
     /// <summary>Output lines kept from the interrupted run a resume continues.</summary>
     public long ResumedLines => _mode == Mode.Resume ? _kept!.Lines : 0;
 
+    /// <summary>The global number of the first line this run writes: the results of the lines before it (sent again
+    /// only to fill their micro-batch) are already in the output.</summary>
+    public long FirstUnwritten => _storage.Range.FirstLine + ResumedLines;
+
+    /// <summary>The first line this run sends, counted from the start of its range: for a resume the first line of the
+    /// micro-batch that holds the first line not kept. Micro-batch k holds lines [k·s, (k+1)·s) of the whole input in
+    /// every run (a shard's range starts on a multiple of s), so a model whose answer depends on what shares its request
+    /// (a row's position, a batch statistic) answers the resumed lines as one uninterrupted run would. The kept prefix
+    /// is not cut back to whole micro-batches instead: the parts of an s3:// output that are uploaded cannot be cut.
+    /// A prefix that holds every line sends nothing.</summary>
+    private long FirstSent => _mode == Mode.Resume && _kept!.Lines < InputLines ? BatchStartOf(_storage.Range.FirstLine, _kept.Lines, _options.BatchSize) : ResumedLines;
+
+    /// <summary>Lines of this run's range, as a resume counted them.</summary>
+    private long InputLines { get; init; } = long.MaxValue;
+
+    /// <summary>The start of the micro-batch of the line <paramref name="kept"/> lines into a range starting at global
+    /// line <paramref name="first"/>, counted from the range's start (never before it).</summary>
+    private static long BatchStartOf(long first, long kept, int batchSize)
+    {
+        var next = first + kept;
+        return Math.Max(0, next - (next % batchSize) - first);
+    }
+
     /// <summary>What holds the run's work if it does not complete: the partial output; for a retry the output, unchanged.</summary>
     public string UnfinishedPath => _mode == Mode.RetryFailed ? _options.OutputDataPath : _storage.Output.PartialName;
 
@@ -180,7 +203,16 @@ internal sealed class ResumePlan
                 batchId, point.Lines, point.Failed, point.Lines, inputLines);
         }
 
-        return new ResumePlan(options, storage, input, Mode.Resume, point with { BatchId = batchId }, recordMissing: record is null);
+        var batchStart = BatchStartOf(storage.Range.FirstLine, point.Lines, options.BatchSize);
+        if (batchStart < point.Lines && point.Lines < inputLines)
+        {
+            // Said once, so that a user who counts requests knows why a few lines went twice.
+            logger.LogInformation(
+                "The micro-batch of line {Next} starts at line {Start}: lines {Start} to {Last} are sent again with it (their new answers are not written), so that it is the micro-batch an uninterrupted run sends",
+                storage.Range.FirstLine + point.Lines, storage.Range.FirstLine + batchStart, storage.Range.FirstLine + batchStart, storage.Range.FirstLine + point.Lines - 1);
+        }
+
+        return new ResumePlan(options, storage, input, Mode.Resume, point with { BatchId = batchId }, recordMissing: record is null) { InputLines = inputLines };
     }
 
     private static async Task<ResumePlan> RetryFailedAsync(BatchOptions options, RunStorage storage, InputFingerprint input, ILogger logger, CancellationToken ct)
@@ -316,7 +348,7 @@ internal sealed class ResumePlan
             var at = k++;
             if (wanted is null)
             {
-                if (at >= ResumedLines)
+                if (at >= FirstSent)
                 {
                     yield return new InputLine(first + at, text);
                 }

@@ -53,7 +53,7 @@ internal sealed class RunStorage : IDisposable
 
             var part = OutputTarget.Create(ShardPlan.PartOf(outputLocation, options.ShardIndex, options.ShardCount), store);
             await part.CheckAsync(ct).ConfigureAwait(false);
-            var plan = await ShardPlanner.PlanAsync(input, version, outputLocation, options.ShardCount, options.BatchId, store, ct).ConfigureAwait(false);
+            var plan = await ShardPlanner.PlanAsync(input, version, outputLocation, options.ShardCount, options.BatchSize, options.BatchId, store, ct).ConfigureAwait(false);
             var range = plan.Ranges[options.ShardIndex];
             logger.LogInformation(
                 "Shard {Index} of {Count}: lines {First} to {Last} of {Lines} (bytes {Start} to {End}), part {Part}",

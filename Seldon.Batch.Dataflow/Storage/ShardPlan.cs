@@ -10,7 +10,9 @@ namespace Seldon.Batch.Dataflow.Storage;
 /// <param name="InputLength">Decoded bytes of the input.</param>
 /// <param name="BatchId">The <c>batch_id</c> every shard uses.</param>
 /// <param name="Ranges">One range per shard, in order, joining into the whole input.</param>
-internal sealed record ShardPlan(string InputTag, long InputLength, string BatchId, IReadOnlyList<ShardRange> Ranges)
+/// <param name="BatchSize">The <c>--batch-size</c> the ranges were cut for: each starts on a multiple of it, so that the
+/// shards send the micro-batches one process would send. 0 in a plan of an older version, which cut anywhere.</param>
+internal sealed record ShardPlan(string InputTag, long InputLength, string BatchId, IReadOnlyList<ShardRange> Ranges, int BatchSize)
 {
     public int Count => Ranges.Count;
 
@@ -32,11 +34,14 @@ internal sealed record ShardPlan(string InputTag, long InputLength, string Batch
         return new Guid(hash.AsSpan(0, 16)).ToString();
     }
 
-    /// <summary>Splits the decoded input into <paramref name="count"/> ranges cut at the first line start at or after
-    /// each of the even cut points; shards past the last line get empty ranges. Line counting follows
-    /// <c>LineReader</c>: lines end at '\n', the last needs none, and a file of nothing but a byte-order mark has no line.</summary>
-    public static async Task<IReadOnlyList<ShardRange>> CutAsync(Stream decoded, long length, int count, CancellationToken ct)
+    /// <summary>Splits the decoded input into <paramref name="count"/> ranges, each cut at the first start of a line
+    /// whose number is a multiple of <paramref name="batchSize"/> at or after each of the even cut points, so that micro-batch
+    /// k holds lines [k·s, (k+1)·s) in a shard as in one process (a model may answer a row by what shares its request);
+    /// shards past the last line get empty ranges. Line counting follows <c>LineReader</c>: lines end at '\n', the last
+    /// needs none, and a file of nothing but a byte-order mark has no line.</summary>
+    public static async Task<IReadOnlyList<ShardRange>> CutAsync(Stream decoded, long length, int count, int batchSize, CancellationToken ct)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var cuts = new long[count + 1];
         var firsts = new long[count + 1];
         var next = 1;
@@ -63,7 +68,8 @@ internal sealed record ShardPlan(string InputTag, long InputLength, string Batch
                 newlines++;
                 tail = 0;
                 var lineStart = position + i + 1;
-                while (next < count && Target(next, length, count) <= lineStart)
+                // Line number newlines starts here: a shard may start with it only if it starts a micro-batch.
+                while (next < count && newlines % batchSize == 0 && Target(next, length, count) <= lineStart)
                 {
                     cuts[next] = lineStart;
                     firsts[next] = newlines;
@@ -98,6 +104,7 @@ internal sealed record ShardPlan(string InputTag, long InputLength, string Batch
         json.WriteString("input_tag", InputTag);
         json.WriteNumber("input_length", InputLength);
         json.WriteString("batch_id", BatchId);
+        json.WriteNumber("batch_size", BatchSize);
         json.WriteNumber("lines", Lines);
         json.WriteStartArray("ranges");
         foreach (var range in Ranges)
@@ -123,7 +130,9 @@ internal sealed record ShardPlan(string InputTag, long InputLength, string Batch
             var ranges = root.GetProperty("ranges").EnumerateArray()
                 .Select(r => new ShardRange(r.GetProperty("start").GetInt64(), r.GetProperty("end").GetInt64(), r.GetProperty("first_line").GetInt64(), r.GetProperty("lines").GetInt64()))
                 .ToList();
-            return new ShardPlan(root.GetProperty("input_tag").GetString()!, root.GetProperty("input_length").GetInt64(), root.GetProperty("batch_id").GetString()!, ranges);
+            // A plan of an older version has no batch size: 0, which no run's batch size matches.
+            var batchSize = root.TryGetProperty("batch_size", out var size) ? size.GetInt32() : 0;
+            return new ShardPlan(root.GetProperty("input_tag").GetString()!, root.GetProperty("input_length").GetInt64(), root.GetProperty("batch_id").GetString()!, ranges, batchSize);
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {

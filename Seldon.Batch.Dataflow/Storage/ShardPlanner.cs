@@ -5,12 +5,12 @@ namespace Seldon.Batch.Dataflow.Storage;
 internal static class ShardPlanner
 {
     public static async Task<ShardPlan> PlanAsync(
-        InputSource input, InputVersion version, StorageLocation output, int count, string? batchId, ObjectStore store, CancellationToken ct)
+        InputSource input, InputVersion version, StorageLocation output, int count, int batchSize, string? batchId, ObjectStore store, CancellationToken ct)
     {
         var location = ShardPlan.LocationOf(output, count);
         if (await SmallObjects.ReadAsync(store, location, ct).ConfigureAwait(false) is not { } published)
         {
-            var plan = await ComputeAsync(input, version, count, batchId, ct).ConfigureAwait(false);
+            var plan = await ComputeAsync(input, version, count, batchSize, batchId, ct).ConfigureAwait(false);
             if (await SmallObjects.TryCreateAsync(store, location, plan.ToJson(), ct).ConfigureAwait(false))
             {
                 return plan;
@@ -33,6 +33,16 @@ internal static class ShardPlanner
             throw StorageException.Settings($"{location} plans {found.Count} shards, not {count}: delete it to plan again");
         }
 
+        // Refused rather than planned anew: other shards may have run on this plan already, and parts cut for another
+        // batch size (or by an older version, anywhere) would not join into what one process sends.
+        if (found.BatchSize != batchSize)
+        {
+            throw StorageException.Settings(found.BatchSize == 0
+                ? $"{location} was made by an older version, whose shards do not start on whole micro-batches: delete the .parts folder and run every shard again"
+                : $"{location} cuts the input for --batch-size {found.BatchSize}, not {batchSize}: run every shard with --batch-size {found.BatchSize}, " +
+                  "or delete the .parts folder and run every shard again");
+        }
+
         if (!string.IsNullOrEmpty(batchId) && found.BatchId != batchId)
         {
             throw StorageException.Settings($"{location} belongs to batch '{found.BatchId}', not to --batch-id '{batchId}'");
@@ -41,12 +51,13 @@ internal static class ShardPlanner
         return found;
     }
 
-    public static async Task<ShardPlan> ComputeAsync(InputSource input, InputVersion version, int count, string? batchId, CancellationToken ct)
+    public static async Task<ShardPlan> ComputeAsync(InputSource input, InputVersion version, int count, int batchSize, string? batchId, CancellationToken ct)
     {
         var decodedLength = input.IsGzip ? await DecodedLengthAsync(input, version, ct).ConfigureAwait(false) : version.Length;
         await using var reading = await input.OpenAsync(version, 0, null, ct).ConfigureAwait(false);
-        var ranges = await ShardPlan.CutAsync(reading.Decoded, decodedLength, count, ct).ConfigureAwait(false);
-        return new ShardPlan(version.Tag, decodedLength, string.IsNullOrEmpty(batchId) ? ShardPlan.DeriveBatchId(version.Tag, decodedLength, count) : batchId, ranges);
+        var ranges = await ShardPlan.CutAsync(reading.Decoded, decodedLength, count, batchSize, ct).ConfigureAwait(false);
+        return new ShardPlan(
+            version.Tag, decodedLength, string.IsNullOrEmpty(batchId) ? ShardPlan.DeriveBatchId(version.Tag, decodedLength, count) : batchId, ranges, batchSize);
     }
 
     /// <summary>A gzip input's decoded length is known only after decoding it once: the even cut points need it.</summary>
