@@ -228,10 +228,19 @@ internal sealed partial class DemoModel
         WriteColumnNames(answer, columns);
         answer.WritePropertyName("ndarray");
         Span<int> path = stackalloc int[MaxDepth];
-        WriteDoubled(ndarray, answer, path, depth: 0);
+        WriteDoubled(ndarray, answer, path, depth: 0, floats: !AllIntegers(ndarray));
     }
 
-    private static void WriteDoubled(JsonElement element, Utf8JsonWriter answer, Span<int> path, int depth)
+    /// <summary>Whether every number of the array is an integer: numpy then makes an int array, whose doubles stay
+    /// integers; one float among them makes the whole array float (<c>[[1.5, 2]]</c> gives <c>[[3.0, 4.0]]</c>).</summary>
+    private static bool AllIntegers(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Array => element.EnumerateArray().All(AllIntegers),
+        JsonValueKind.Number => element.TryGetInt64(out long integer) && integer is > long.MinValue / 2 and < long.MaxValue / 2,
+        _ => true,
+    };
+
+    private static void WriteDoubled(JsonElement element, Utf8JsonWriter answer, Span<int> path, int depth, bool floats)
     {
         switch (element.ValueKind)
         {
@@ -241,14 +250,14 @@ internal sealed partial class DemoModel
                 foreach (JsonElement item in element.EnumerateArray())
                 {
                     path[depth] = index++;
-                    WriteDoubled(item, answer, path, depth + 1);
+                    WriteDoubled(item, answer, path, depth + 1, floats);
                 }
 
                 answer.WriteEndArray();
                 break;
 
             // Integers stay integers, as numpy keeps an int array's type when the real model multiplies it.
-            case JsonValueKind.Number when element.TryGetInt64(out long integer) && integer is > long.MinValue / 2 and < long.MaxValue / 2:
+            case JsonValueKind.Number when !floats && element.TryGetInt64(out long integer):
                 answer.WriteNumberValue(integer * 2);
                 break;
             case JsonValueKind.Number:
