@@ -33,7 +33,7 @@ public class CodecBenchmarks
         _lines = Lines(BatchSize);
         _encoder = new MicroBatchEncoder(new EncoderSettings(DataType.Data, Payload, PredictionMethod.Predict, batchId, BatchSize));
         _composer = new OutputComposer(batchId);
-        _encoded = _encoder.Encode(_lines);
+        _encoded = _encoder.Encode(_lines).Single();
 
         // What the built-in demo model answers to this request: every number doubled, columns named, tags echoed.
         var rows = Enumerable.Range(0, BatchSize).Select(i => "[" + string.Join(",", Enumerable.Range(0, 4).Select(k => (2.0 * (i + k)).ToString("0.0", CultureInfo.InvariantCulture))) + "]");

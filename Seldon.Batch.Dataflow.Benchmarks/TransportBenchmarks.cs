@@ -32,7 +32,7 @@ public class TransportBenchmarks
             : new GrpcPredictionClient(new EndpointSettings { Host = $"127.0.0.1:{port}", DeploymentName = "bench", Gateway = GatewayType.Seldon });
         var encoder = new MicroBatchEncoder(new EncoderSettings(DataType.Data, PayloadType.Ndarray, PredictionMethod.Predict, "bench", BatchSize));
         var lines = Enumerable.Range(0, BatchSize).Select(i => new InputLine(i, $"[[{i}, 19, 50, 83]]")).ToArray();
-        _request = new PredictionRequest(PredictionMethod.Predict, encoder.Encode(lines).RequestBody!, "bench");
+        _request = new PredictionRequest(PredictionMethod.Predict, encoder.Encode(lines).Single().RequestBody!, "bench");
         if (!(await _client.SendAsync(_request, CancellationToken.None)).IsSuccess)
         {
             throw new InvalidOperationException("the fixed-answer server did not answer: fix the benchmark");

@@ -167,7 +167,7 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
         var lines = (await File.ReadAllLinesAsync(output)).Select(l => JsonNode.Parse(l)!).ToArray();
         Assert.Equal(3, lines.Length);
         Assert.Equal(2, lines[2]["parameters"]!["batch_index"]!.GetValue<long>());
-        Assert.Equal("[10,12]", lines[2]["outputs"]![0]!["data"]!.ToJsonString());
+        Assert.Equal("[10.0,12.0]", lines[2]["outputs"]![0]!["data"]!.ToJsonString()); // FP64: floats, as MLServer writes them
 
         (code, _, stderr) = await RunAsync([.. common, "--protocol", "v2", "--model-name", "nope"]);
 

@@ -35,10 +35,13 @@ internal static class ServeCommand
         var outageMode = Text("--outage-mode", "What requests get in the outage: reset (connection reset) or 503 (a gateway's 'no healthy upstream')", "reset");
         var refuseValue = Text("--refuse-value", "Refuse a whole request (a model error) when any of its rows holds this value", "");
         var refuseStatus = Text("--refuse-status", "Status of a refused request: 400 (bad data, gRPC InvalidArgument) or 500 (model error, gRPC Internal)", "400");
+        var slowValue = Text("--slow-value", "Answer a request only after --slow-ms when any of its rows holds this value (a model slow on one input)", "");
+        var slowMs = Text("--slow-ms", "Milliseconds a request holding --slow-value waits before its answer", "10000");
         foreach (var o in new[]
         {
             host, port, grpcPort, failFirst, failEvery, failRate, failStatus, delay, randomDelay, dropEvery, seed, readyFile, logLevel, token,
             answerStatus, answerBody, deployment, outageAfter, outageSeconds, outageMode, refuseValue, refuseStatus,
+            slowValue, slowMs,
         })
         {
             command.Options.Add(o);
@@ -93,6 +96,8 @@ internal static class ServeCommand
                     },
                     RefuseValue = parse.GetValue(refuseValue) ?? "",
                     RefuseStatus = Parse<int>(refuseStatus, parse),
+                    SlowValue = parse.GetValue(slowValue) ?? "",
+                    SlowDelayMs = Parse<int>(slowMs, parse),
                 };
                 options.Validate();
                 level = CliLogging.ParseLevel(parse.GetValue(logLevel))

@@ -38,7 +38,7 @@ public sealed class AnswerPositionTests : IAsyncLifetime
         var answer = await RestExchange.PostAsync(_http, Predictions, """{"data":{"ndarray":[[1,2],[0,0],[0.5,-1]]}}""");
 
         Assert.Equal(HttpStatusCode.OK, answer.Status);
-        Assert.Contains("\"ndarray\":[[2,4],[1,1],[3.0,0]]", answer.Body);
+        Assert.Contains("\"ndarray\":[[2.0,4.0],[1.0,1.0],[3.0,0.0]]", answer.Body);
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class AnswerPositionTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var outputs = answer["outputs"]!.AsArray();
-        Assert.Equal("[2,4,6,8,10,12]", outputs[0]!["data"]!.ToJsonString());
+        Assert.Equal("[2.0,4.0,6.0,8.0,10.0,12.0]", outputs[0]!["data"]!.ToJsonString());
         var position = outputs.Single(o => (string?)o!["name"] == "position")!;
         Assert.Equal("INT64", (string?)position["datatype"]);
         Assert.Equal("[3]", position["shape"]!.ToJsonString());

@@ -18,6 +18,19 @@ public sealed class DemoModelTests
         Assert.Contains("\"floatVal\":[0.2,2.0]", answer);
     }
 
+    [Theory]
+    [InlineData("[[1, 2], [3, 4]]", "[[2,4],[6,8]]")]
+    [InlineData("[[1.5, 2], [3, 4]]", "[[3.0,4.0],[6.0,8.0]]")]
+    [InlineData("[[1, 2], [3, 4e0]]", "[[2.0,4.0],[6.0,8.0]]")]
+    [InlineData("[[0.05, 5e15, 1e-5]]", "[[0.1,1e+16,2e-05]]")]
+    public void Ndarray_is_one_numpy_array_of_ints_or_of_floats(string ndarray, string doubled)
+    {
+        // As the real server's numpy: one float makes the whole array float, written by Python's json (4.0, 1e+16).
+        string answer = Predict("""{"data":{"ndarray":""" + ndarray + "}}");
+
+        Assert.Contains($"\"ndarray\":{doubled}", answer);
+    }
+
     [Fact]
     public void IntVal_is_doubled_as_integers()
     {

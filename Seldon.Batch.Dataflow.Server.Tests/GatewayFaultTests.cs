@@ -179,6 +179,37 @@ public sealed class GatewayFaultTests
         Assert.Equal(expected, error.StatusCode);
     }
 
+    [Fact]
+    public async Task A_row_with_the_slow_value_holds_its_REST_request_until_the_client_gives_up()
+    {
+        // The delay is far longer than the client waits: the slow request can only end by the client's timeout.
+        await using DemoModelServer server = await DemoModelServer.StartAsync(new ServeOptions { SlowValue = "13", SlowDelayMs = 600_000 });
+        using HttpClient http = new() { BaseAddress = server.RestBaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+
+        RestExchange fast = await RestExchange.PostAsync(http, Predictions, """{"data":{"ndarray":[[113,-13,1.3,130]]}}""");
+        await Assert.ThrowsAsync<TaskCanceledException>(() => RestExchange.PostAsync(http, Predictions, """{"data":{"ndarray":[[1,2],[13,4]]}}"""));
+
+        Assert.Equal(HttpStatusCode.OK, fast.Status);
+        Assert.Equal(1, server.Statistics.SlowRequests);
+        Assert.Equal(2, server.Statistics.Requests);
+    }
+
+    [Fact]
+    public async Task A_row_with_the_slow_value_holds_its_gRPC_call_past_its_deadline()
+    {
+        await using DemoModelServer server = await DemoModelServer.StartAsync(new ServeOptions { SlowValue = "13", SlowDelayMs = 600_000 });
+        using GrpcChannel channel = GrpcChannel.ForAddress(server.GrpcAddress);
+        var client = new Protos.Seldon.SeldonClient(channel);
+
+        SeldonMessage answer = await client.PredictAsync(new SeldonMessage { StrData = "12" }, deadline: DateTime.UtcNow.AddSeconds(30));
+        var error = await Assert.ThrowsAsync<RpcException>(
+            () => client.PredictAsync(new SeldonMessage { StrData = "13" }, deadline: DateTime.UtcNow.AddSeconds(2)).ResponseAsync);
+
+        Assert.Equal("12", answer.StrData);
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        Assert.Equal(1, server.Statistics.SlowRequests);
+    }
+
     private static HttpClient Client(DemoModelServer server) =>
         new() { BaseAddress = server.RestBaseAddress, Timeout = TimeSpan.FromSeconds(10) };
 }

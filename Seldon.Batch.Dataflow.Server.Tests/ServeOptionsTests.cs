@@ -37,6 +37,7 @@ public sealed class ServeOptionsTests
         { o => o.OutageSeconds = -1, nameof(ServeOptions.OutageSeconds), "from 0 to 86400" },
         { o => o.RefuseStatus = 404, nameof(ServeOptions.RefuseStatus), "400 (bad data) or 500" },
         { o => { o.AnswerPosition = true; o.FixedAnswer = true; }, nameof(ServeOptions.AnswerPosition), "fixed answers do not run it" },
+        { o => o.SlowDelayMs = -1, nameof(ServeOptions.SlowDelayMs), "cannot be negative" },
     };
 
     [Theory]

@@ -231,12 +231,22 @@ internal sealed partial class DemoModel(bool answerPosition = false)
         WriteColumnNames(answer, columns);
         answer.WritePropertyName("ndarray");
         Span<int> path = stackalloc int[MaxDepth];
-        WriteDoubled(ndarray, answer, path, depth: 0, answerPosition);
+        WriteDoubled(ndarray, answer, path, depth: 0, answerPosition, floats: !AllIntegers(ndarray));
     }
 
-    /// <summary>Writes <paramref name="element"/> with its numbers doubled; with <paramref name="answerPosition"/> plus
-    /// the position of the row they are in (the first index of their path: a scalar row is its own path's first index).</summary>
-    private static void WriteDoubled(JsonElement element, Utf8JsonWriter answer, Span<int> path, int depth, bool answerPosition)
+    /// <summary>Whether every number of the array is an integer: numpy then makes an int array, whose doubles stay
+    /// integers; one float among them makes the whole array float (<c>[[1.5, 2]]</c> gives <c>[[3.0, 4.0]]</c>).</summary>
+    private static bool AllIntegers(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Array => element.EnumerateArray().All(AllIntegers),
+        JsonValueKind.Number => element.TryGetInt64(out long integer) && integer is > long.MinValue / 4 and < long.MaxValue / 4,
+        _ => true,
+    };
+
+    /// <summary>Writes <paramref name="element"/> with its numbers doubled (as floats when <paramref name="floats"/>);
+    /// with <paramref name="answerPosition"/> plus the position of the row they are in (the first index of their path:
+    /// a scalar row is its own path's first index).</summary>
+    private static void WriteDoubled(JsonElement element, Utf8JsonWriter answer, Span<int> path, int depth, bool answerPosition, bool floats)
     {
         switch (element.ValueKind)
         {
@@ -246,15 +256,15 @@ internal sealed partial class DemoModel(bool answerPosition = false)
                 foreach (JsonElement item in element.EnumerateArray())
                 {
                     path[depth] = index++;
-                    WriteDoubled(item, answer, path, depth + 1, answerPosition);
+                    WriteDoubled(item, answer, path, depth + 1, answerPosition, floats);
                 }
 
                 answer.WriteEndArray();
                 break;
 
             // Integers stay integers, as numpy keeps an int array's type when the real model multiplies it.
-            // (With positions added, a quarter of the range keeps the sum inside it.)
-            case JsonValueKind.Number when element.TryGetInt64(out long integer) && integer > long.MinValue / (answerPosition ? 4 : 2) && integer < long.MaxValue / (answerPosition ? 4 : 2):
+            // (A quarter of the range keeps the sum with a position inside it: AllIntegers says float beyond it.)
+            case JsonValueKind.Number when !floats && element.TryGetInt64(out long integer):
                 answer.WriteNumberValue((integer * 2) + PositionOf(path, depth, answerPosition));
                 break;
             case JsonValueKind.Number:

@@ -28,6 +28,7 @@ internal sealed partial class FaultInjector
     private readonly TimeSpan _outageLength;
     private readonly ServerOutageMode _outageMode;
     private readonly byte[] _refuseValue;
+    private readonly byte[] _slowValue;
     private long _outageStarted = -1;
 
     public FaultInjector(ServeOptions options, ServerStatistics statistics, ILogger<FaultInjector> logger)
@@ -48,6 +49,8 @@ internal sealed partial class FaultInjector
         _outageMode = options.OutageMode;
         _refuseValue = Encoding.UTF8.GetBytes(options.RefuseValue);
         RefuseStatus = options.RefuseStatus;
+        _slowValue = Encoding.UTF8.GetBytes(options.SlowValue);
+        SlowDelay = TimeSpan.FromMilliseconds(options.SlowDelayMs);
         AnswerStatus = options.AnswerStatus;
         AnswerBody = options.AnswerBody.Length > 0 ? options.AnswerBody : $"{options.AnswerStatus} {ReasonPhrase(options.AnswerStatus)}";
         AnswerContentType = AnswerBody.StartsWith('<') ? "text/html; charset=utf-8"
@@ -75,24 +78,50 @@ internal sealed partial class FaultInjector
         LogFailure(_logger, number, SeldonMethod.Predict, AnswerStatus);
     }
 
+    /// <summary>How long a request holding <see cref="ServeOptions.SlowValue"/> waits before the model answers it.</summary>
+    public TimeSpan SlowDelay { get; }
+
     /// <summary>Whether the request (its JSON) holds the refused value as a whole token in any row.</summary>
     public bool Refuses(ReadOnlySpan<byte> json)
     {
-        if (_refuseValue.Length == 0)
+        if (!HoldsToken(json, _refuseValue))
         {
             return false;
         }
 
-        for (int at = json.IndexOf(_refuseValue); at >= 0;)
+        _statistics.CountBadRequest();
+        return true;
+    }
+
+    /// <summary>Whether the request (its JSON) holds the slow value as a whole token in any row: it is then answered only
+    /// after <see cref="SlowDelay"/>.</summary>
+    public bool Slows(ReadOnlySpan<byte> json)
+    {
+        if (!HoldsToken(json, _slowValue))
         {
-            int end = at + _refuseValue.Length;
+            return false;
+        }
+
+        _statistics.CountSlowRequest();
+        return true;
+    }
+
+    private static bool HoldsToken(ReadOnlySpan<byte> json, byte[] value)
+    {
+        if (value.Length == 0)
+        {
+            return false;
+        }
+
+        for (int at = json.IndexOf(value); at >= 0;)
+        {
+            int end = at + value.Length;
             if ((at == 0 || !IsTokenByte(json[at - 1])) && (end == json.Length || !IsTokenByte(json[end])))
             {
-                _statistics.CountBadRequest();
                 return true;
             }
 
-            int next = json[end..].IndexOf(_refuseValue);
+            int next = json[end..].IndexOf(value);
             at = next < 0 ? -1 : end + next;
         }
 

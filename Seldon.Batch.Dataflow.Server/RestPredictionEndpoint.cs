@@ -102,6 +102,11 @@ internal sealed class RestPredictionEndpoint
             try
             {
                 await ReadBodyAsync(context.Request.BodyReader, buffers.Body, cancellation);
+                if (_faults.Slows(buffers.Body.WrittenSpan))
+                {
+                    await Task.Delay(_faults.SlowDelay, cancellation);
+                }
+
                 if (_faults.Refuses(buffers.Body.WrittenSpan))
                 {
                     await WriteJsonAsync(context.Response, _faults.RefuseStatus, _refusedBody, cancellation);

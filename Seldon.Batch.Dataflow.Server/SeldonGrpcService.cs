@@ -80,6 +80,19 @@ internal sealed class SeldonGrpcService(
         }
     }
 
+    /// <summary>Holds a call whose rows hold the slow value, until its deadline or the client gives up.</summary>
+    private async Task SlowAsync(ServerCallContext context)
+    {
+        try
+        {
+            await Task.Delay(faults.SlowDelay, context.CancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new RpcException(new GrpcStatus(StatusCode.Cancelled, "the call was cancelled while slow"));
+        }
+    }
+
     /// <summary>Counts the call (its connection, the calls at once) while <paramref name="answer"/> runs.</summary>
     internal async Task<T> CountedAsync<T>(ServerCallContext context, Func<Task<T>> answer)
     {
@@ -112,7 +125,13 @@ internal sealed class SeldonGrpcService(
             try
             {
                 json = Formatter.Format(request);
-                if (faults.Refuses(Encoding.UTF8.GetBytes(json)))
+                var utf8 = Encoding.UTF8.GetBytes(json);
+                if (faults.Slows(utf8))
+                {
+                    await SlowAsync(context);
+                }
+
+                if (faults.Refuses(utf8))
                 {
                     throw new RpcException(new GrpcStatus(
                         faults.RefuseStatus == 400 ? StatusCode.InvalidArgument : StatusCode.Internal, SeldonStatusBody.RefusedInfo));

@@ -11,7 +11,8 @@ namespace Seldon.Batch.Dataflow.Server;
 /// a fixed answer (<see cref="AnswerStatus"/>), the outage window (<see cref="OutageAfter"/>),
 /// drop (<see cref="DropEvery"/>), fail (<see cref="FailFirst"/>, <see cref="FailEvery"/>,
 /// <see cref="FailRate"/>), delay (<see cref="DelayMs"/>, <see cref="MaxRandomDelayMs"/>), then the model
-/// (or the <see cref="FixedAnswer"/>), which refuses requests with a <see cref="RefuseValue"/> row.
+/// (or the <see cref="FixedAnswer"/>), which is slow on requests with a <see cref="SlowValue"/> row and refuses requests
+/// with a <see cref="RefuseValue"/> row.
 /// Requests are numbered from 1 in the order they arrive, REST and gRPC together.
 /// </remarks>
 public sealed class ServeOptions
@@ -134,6 +135,16 @@ public sealed class ServeOptions
     /// </summary>
     public bool AnswerPosition { get; set; }
 
+    /// <summary>
+    /// When not empty, a request with this value in any row (a JSON number or string, matched as a whole token, as
+    /// <see cref="RefuseValue"/> is) waits <see cref="SlowDelayMs"/> before the model answers it, as a model that is slow on
+    /// one input: a micro-batch holding it is slow whole. Default empty.
+    /// </summary>
+    public string SlowValue { get; set; } = "";
+
+    /// <summary>How long a request holding <see cref="SlowValue"/> waits before its answer, in milliseconds. Default 10000.</summary>
+    public int SlowDelayMs { get; set; } = 10000;
+
     /// <summary>Checks every setting.</summary>
     /// <exception cref="ArgumentException">A setting is out of range; the message says which and why.</exception>
     public void Validate()
@@ -173,6 +184,7 @@ public sealed class ServeOptions
         RequireNotNegative(DropEvery, nameof(DropEvery), "the period of dropped connections (0 = never)");
         RequireNotNegative(DelayMs, nameof(DelayMs), "the fixed delay in milliseconds");
         RequireNotNegative(MaxRandomDelayMs, nameof(MaxRandomDelayMs), "the maximum random delay in milliseconds");
+        RequireNotNegative(SlowDelayMs, nameof(SlowDelayMs), "the delay of a request holding the slow value, in milliseconds");
 
         // Written as a negation so that NaN is rejected too.
         if (!(FailRate >= 0 && FailRate <= 1))

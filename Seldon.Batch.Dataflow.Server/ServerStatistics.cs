@@ -19,6 +19,7 @@ public sealed class ServerStatistics
     private long _unauthorized;
     private long _unknownRoutes;
     private long _gzipAnswers;
+    private long _slowRequests;
     private IReadOnlyDictionary<string, string> _lastHeaders = new Dictionary<string, string>();
 
     /// <summary>All prediction and feedback requests received, REST and gRPC.</summary>
@@ -38,6 +39,9 @@ public sealed class ServerStatistics
 
     /// <summary>Requests rejected as bad data: HTTP 400 over REST, InvalidArgument over gRPC (injected failures not included).</summary>
     public long BadRequests => Interlocked.Read(ref _badRequests);
+
+    /// <summary>Requests held back for <see cref="ServeOptions.SlowDelayMs"/> because a row holds <see cref="ServeOptions.SlowValue"/>.</summary>
+    public long SlowRequests => Interlocked.Read(ref _slowRequests);
 
     /// <summary>Requests refused for a missing or wrong token (401, gRPC Unauthenticated).</summary>
     public long Unauthorized => Interlocked.Read(ref _unauthorized);
@@ -77,6 +81,8 @@ public sealed class ServerStatistics
     internal void CountDroppedConnection() => Interlocked.Increment(ref _droppedConnections);
 
     internal void CountBadRequest() => Interlocked.Increment(ref _badRequests);
+
+    internal void CountSlowRequest() => Interlocked.Increment(ref _slowRequests);
 
     internal void CountGzipAnswer() => Interlocked.Increment(ref _gzipAnswers);
 

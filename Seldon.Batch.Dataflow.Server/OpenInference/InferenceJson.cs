@@ -152,7 +152,8 @@ internal static class InferenceJson
             {
                 if (double.IsFinite(v))
                 {
-                    w.WriteNumberValue(v);
+                    // As MLServer writes a float (Python's json): 3.0, not 3.
+                    SeldonJsonNumbers.WriteFloating(w, v);
                 }
                 else
                 {

@@ -20,7 +20,7 @@ public sealed class FixedAnswerSplitTests
             transport,
             new EndpointSettings { Host = $"127.0.0.1:{port}", DeploymentName = "demo", Gateway = GatewayType.Seldon });
         var encoder = new MicroBatchEncoder(new EncoderSettings(DataType.Data, PayloadType.Ndarray, PredictionMethod.Predict, "run", 3));
-        var batch = encoder.Encode([new InputLine(0, "[[1, 2]]"), new InputLine(1, "[[3, 4], [5, 6]]"), new InputLine(2, "[[7, 8]]")]);
+        var batch = Assert.Single(encoder.Encode([new InputLine(0, "[[1, 2]]"), new InputLine(1, "[[3, 4], [5, 6]]"), new InputLine(2, "[[7, 8]]")]));
 
         var response = await client.SendAsync(new PredictionRequest(PredictionMethod.Predict, batch.RequestBody!, batch.Puid), CancellationToken.None);
         var results = new OutputComposer("run").Compose(batch, response.Body, response.Code, response.Failure?.Detail);

@@ -22,9 +22,13 @@ public sealed class MicroBatchEncoderTests
     }
 
     private static EncodedBatch EncodeOne(MicroBatchEncoder encoder, string text, long index = 0) =>
-        encoder.Encode([new InputLine(index, text)]);
+        Assert.Single(encoder.Encode([new InputLine(index, text)]));
 
+    /// <summary>A group that makes exactly one request.</summary>
     private static EncodedBatch EncodeMany(MicroBatchEncoder encoder, long firstIndex, params string[] texts) =>
+        Assert.Single(EncodeGroup(encoder, firstIndex, texts));
+
+    private static IReadOnlyList<EncodedBatch> EncodeGroup(MicroBatchEncoder encoder, long firstIndex, params string[] texts) =>
         encoder.Encode(texts.Select((t, k) => new InputLine(firstIndex + k, t)).ToArray());
 
     private static JsonObject Body(EncodedBatch batch)
@@ -386,8 +390,6 @@ public sealed class MicroBatchEncoderTests
     [InlineData("", "blank line")]
     [InlineData("{\"a\":1}", "wrong shape")]
     [InlineData("[]", "wrong shape")]
-    [InlineData("[[1, 2, 3]]", "wrong shape")]
-    [InlineData("[[[1, 2]]]", "wrong shape")]
     public void Micro_batch_bad_line_in_the_middle_fails_alone(string bad, string expectedStart)
     {
         var batch = EncodeMany(Encoder(DataType.Data, batchSize: 3), 20, "[[1, 2]]", bad, "[[5, 6]]");
@@ -403,19 +405,75 @@ public sealed class MicroBatchEncoderTests
     }
 
     [Theory]
-    [InlineData("[[1, 2], [3]]")]
     [InlineData("[[1, 2, 3]]")]
-    [InlineData("[[\"a\", 2]]")]
-    public void Micro_batch_tensor_line_of_another_shape_fails_alone(string bad)
+    [InlineData("[[[1, 2]]]")]
+    [InlineData("[1, 2]")]
+    public void Micro_batch_line_of_another_row_shape_starts_the_next_request(string other)
     {
-        var batch = EncodeMany(Encoder(DataType.Data, PayloadType.Tensor, batchSize: 3), 0, "[[1, 2]]", bad, "[[5, 6]]");
+        var batches = EncodeGroup(Encoder(DataType.Data, batchSize: 3), 20, "[[1, 2]]", other, "[[5, 6]]");
 
-        var tensor = Body(batch)["data"]!["tensor"]!;
-        Assert.Equal("[2,2]", tensor["shape"]!.ToJsonString());
-        Assert.Equal("[1,2,5,6]", tensor["values"]!.ToJsonString());
-        Assert.StartsWith("wrong shape", batch.Members[1].EncodingError);
-        Assert.True(batch.Members[0].IsSent);
-        Assert.True(batch.Members[2].IsSent);
+        // Runs of lines in line order: the odd line is sent on its own, and the line after it starts a request again.
+        Assert.Equal(3, batches.Count);
+        Assert.Equal([[20L], [21L], [22L]], batches.Select(b => b.Members.Select(m => m.Index).ToArray()).ToArray());
+        Assert.All(batches, b => Assert.True(Assert.Single(b.Members).IsSent));
+        Assert.Equal("""{"ndarray":[[1,2]]}""", Body(batches[0])["data"]!.ToJsonString());
+        Assert.Equal(JsonNode.Parse(other)!.ToJsonString(), Body(batches[1])["data"]!["ndarray"]!.ToJsonString());
+        Assert.Equal("""{"ndarray":[[5,6]]}""", Body(batches[2])["data"]!.ToJsonString());
+        Assert.Equal(["id1", "id2", "id3"], batches.Select(b => b.Puid).ToArray());
+        Assert.Equal("id2-item-0", batches[1].Members[0].InstanceId);
+        AssertBatchTags(Body(batches[1])["meta"]!["tags"], 21, "id2");
+        Assert.All(batches, b => Assert.True(b.IsSplit));
+    }
+
+    [Fact]
+    public void Micro_batch_whose_first_line_has_another_shape_sends_the_rest_together()
+    {
+        var batches = EncodeGroup(Encoder(DataType.Data, batchSize: 4), 0, "[[1, 2, 3]]", "[[1, 2]]", "nope", "[[5, 6]]");
+
+        Assert.Equal(2, batches.Count);
+        Assert.Equal("""{"ndarray":[[1,2,3]]}""", Body(batches[0])["data"]!.ToJsonString());
+        Assert.Equal("""{"ndarray":[[1,2],[5,6]]}""", Body(batches[1])["data"]!.ToJsonString());
+        Assert.Equal([1L, 2L, 3L], batches[1].Members.Select(m => m.Index).ToArray());
+        Assert.StartsWith("invalid JSON", batches[1].Members[1].EncodingError);
+        Assert.Equal([1, 0, 1], batches[1].Members.Select(m => m.Rows).ToArray());
+    }
+
+    [Fact]
+    public void Micro_batch_of_alternating_shapes_makes_one_request_per_run()
+    {
+        var batches = EncodeGroup(Encoder(DataType.Data, batchSize: 6), 0, "[[1]]", "[[2]]", "[[3, 3]]", "[[4, 4]]", "[[5]]", "");
+
+        Assert.Equal(["[[1],[2]]", "[[3,3],[4,4]]", "[[5]]"], batches.Select(b => Body(b)["data"]!["ndarray"]!.ToJsonString()).ToArray());
+        // The blank last line stands with the request before it: every line keeps its place.
+        Assert.Equal([0L, 1L, 2L, 3L, 4L, 5L], batches.SelectMany(b => b.Members).Select(m => m.Index).ToArray());
+        Assert.False(batches[2].Members[1].IsSent);
+    }
+
+    [Theory]
+    [InlineData("[[1, 2], [3]]", false)]
+    [InlineData("[[1, 2, 3]]", true)]
+    [InlineData("[[\"a\", 2]]", false)]
+    public void Micro_batch_tensor_line_of_another_shape_is_sent_on_its_own(string other, bool sent)
+    {
+        var batches = EncodeGroup(Encoder(DataType.Data, PayloadType.Tensor, batchSize: 3), 0, "[[1, 2]]", other, "[[5, 6]]");
+
+        if (sent)
+        {
+            Assert.Equal(3, batches.Count);
+            Assert.Equal("""{"shape":[1,3],"values":[1,2,3]}""", Body(batches[1])["data"]!["tensor"]!.ToJsonString());
+            Assert.All(batches, b => Assert.True(Assert.Single(b.Members).IsSent));
+        }
+        else
+        {
+            // Ragged or not numbers: the line cannot be a tensor at all, and fails alone.
+            var batch = Assert.Single(batches);
+            var tensor = Body(batch)["data"]!["tensor"]!;
+            Assert.Equal("[2,2]", tensor["shape"]!.ToJsonString());
+            Assert.Equal("[1,2,5,6]", tensor["values"]!.ToJsonString());
+            Assert.StartsWith("wrong shape", batch.Members[1].EncodingError);
+            Assert.True(batch.Members[0].IsSent);
+            Assert.True(batch.Members[2].IsSent);
+        }
     }
 
     [Fact]
@@ -479,48 +537,103 @@ public sealed class MicroBatchEncoderTests
     [InlineData("""{"data":{"names":["x","y"],"ndarray":[[5,6]]}}""")]
     [InlineData("""{"data":{"ndarray":[[5,6]]}}""")]
     [InlineData("""{"data":{"names":["a","b"],"tensor":{"shape":[1,2],"values":[5,6]}}}""")]
-    [InlineData("""{"data":{"names":["a","b"],"tensor":{"shape":[1,3],"values":[5,6]}}}""")]
+    [InlineData("""{"data":{"names":["a","b"],"ndarray":[[5,6,7]]}}""")]
+    public void Raw_micro_batch_line_that_cannot_join_starts_the_next_request(string other)
+    {
+        var batches = EncodeGroup(
+            Encoder(DataType.Raw, batchSize: 3),
+            0,
+            """{"data":{"names":["a","b"],"ndarray":[[1,2]]}}""",
+            other,
+            """{"data":{"names":["a","b"],"ndarray":[[3,4]]}}""");
+
+        Assert.Equal(3, batches.Count);
+        Assert.All(batches, b => Assert.True(Assert.Single(b.Members).IsSent));
+        var data = JsonNode.Parse(other)!["data"]!.AsObject();
+        Assert.Equal(data.ToJsonString(), Body(batches[1])["data"]!.ToJsonString());
+        Assert.Equal("""{"names":["a","b"],"ndarray":[[3,4]]}""", Body(batches[2])["data"]!.ToJsonString());
+        Assert.All(batches, b => Assert.True(b.IsSplit));
+    }
+
+    [Theory]
     [InlineData("""{"jsonData":{"a":1}}""")]
-    [InlineData("""[1,2]""")]
-    public void Raw_micro_batch_line_that_cannot_join_fails_alone(string bad)
+    [InlineData("""{"strData":"text"}""")]
+    [InlineData("""{"data":{"tftensor":{"dtype":"DT_DOUBLE"}}}""")]
+    [InlineData("""{"data":{"names":["a","b"],"tensor":{"shape":[1,3],"values":[5,6]}}}""")]
+    [InlineData("""{"data":{"ndarray":[]}}""")]
+    public void Raw_micro_batch_line_that_cannot_be_merged_travels_alone_as_at_batch_size_1(string other)
+    {
+        var batches = EncodeGroup(
+            Encoder(DataType.Raw, batchSize: 3),
+            0,
+            """{"data":{"names":["a","b"],"ndarray":[[1,2]]}}""",
+            other,
+            """{"data":{"names":["a","b"],"ndarray":[[3,4]]}}""");
+
+        Assert.Equal(3, batches.Count);
+        var alone = batches[1];
+        Assert.False(alone.IsSplit);
+        var member = Assert.Single(alone.Members);
+        Assert.True(member.IsSent);
+        Assert.Equal("id2", member.InstanceId);
+        var single = EncodeOne(Encoder(DataType.Raw), other, index: 1);
+        Assert.Equal(single.RequestBody, alone.RequestBody!.Replace("id2", "id1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Raw_micro_batch_line_that_is_not_an_object_fails_alone()
     {
         var batch = EncodeMany(
             Encoder(DataType.Raw, batchSize: 3),
             0,
-            """{"data":{"names":["a","b"],"ndarray":[[1,2]]}}""",
-            bad,
-            """{"data":{"names":["a","b"],"ndarray":[[3,4]]}}""");
+            """{"data":{"ndarray":[[1,2]]}}""",
+            """[1,2]""",
+            """{"data":{"ndarray":[[3,4]]}}""");
 
-        Assert.Equal("""{"names":["a","b"],"ndarray":[[1,2],[3,4]]}""", Body(batch)["data"]!.ToJsonString());
-        Assert.StartsWith("wrong shape", batch.Members[1].EncodingError);
-        Assert.True(batch.Members[0].IsSent);
-        Assert.True(batch.Members[2].IsSent);
+        Assert.Equal("""{"ndarray":[[1,2],[3,4]]}""", Body(batch)["data"]!.ToJsonString());
+        Assert.StartsWith("wrong shape: a raw line must be a JSON object", batch.Members[1].EncodingError);
     }
 
     [Fact]
     public void Raw_micro_batch_line_with_different_names_keeps_its_user_tags()
     {
-        var batch = EncodeMany(
+        var batches = EncodeGroup(
             Encoder(DataType.Raw, batchSize: 2),
             0,
             """{"data":{"names":["a"],"ndarray":[[1]]}}""",
             """{"data":{"names":["z"],"ndarray":[[2]]},"meta":{"tags":{"id":"line-1"}}}""");
 
-        Assert.Contains("names", batch.Members[1].EncodingError);
-        Assert.Equal("""{"id":"line-1"}""", batch.Members[1].UserTags?.ToJsonString());
+        Assert.Equal(2, batches.Count);
+        Assert.True(batches[1].Members[0].IsSent);
+        Assert.Equal("""{"id":"line-1"}""", batches[1].Members[0].UserTags?.ToJsonString());
+        Assert.DoesNotContain("line-1", batches[1].RequestBody);
     }
 
     [Fact]
-    public void Raw_micro_batch_line_without_data_keeps_its_user_tags_for_its_error_record()
+    public void Raw_micro_batch_line_without_data_travels_alone_with_its_user_tags()
     {
-        var batch = EncodeMany(
+        var batches = EncodeGroup(
             Encoder(DataType.Raw, batchSize: 2),
             0,
             """{"data":{"ndarray":[[1]]}}""",
             """{"jsonData":{"a":1},"meta":{"tags":{"id":"line-1"}}}""");
 
-        Assert.False(batch.Members[1].IsSent);
-        Assert.Equal("""{"id":"line-1"}""", batch.Members[1].UserTags?.ToJsonString());
+        Assert.Equal(2, batches.Count);
+        Assert.True(batches[1].Members[0].IsSent);
+        Assert.Equal("""{"id":"line-1"}""", batches[1].Members[0].UserTags?.ToJsonString());
+    }
+
+    [Fact]
+    public void Raw_micro_batch_line_with_a_bad_meta_fails_alone_with_its_error()
+    {
+        var batch = EncodeMany(
+            Encoder(DataType.Raw, batchSize: 2),
+            0,
+            """{"data":{"ndarray":[[1]]}}""",
+            """{"data":{"ndarray":[[2]]},"meta":{"tags":"x"}}""");
+
+        Assert.True(batch.Members[0].IsSent);
+        Assert.StartsWith("wrong shape: \"meta.tags\" must be an object", batch.Members[1].EncodingError);
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed class NdarrayDocumentPathTests
     [Fact]
     public void A_lone_surrogate_is_refused_as_invalid_JSON_and_the_rest_of_the_micro_batch_is_sent()
     {
-        var batch = Encoder(3).Encode([new InputLine(0, "[[1, 2]]"), new InputLine(1, """[["\ud800", 5]]"""), new InputLine(2, "[[3, 4]]")]);
+        var batch = Assert.Single(Encoder(3).Encode([new InputLine(0, "[[1, 2]]"), new InputLine(1, """[["\ud800", 5]]"""), new InputLine(2, "[[3, 4]]")]));
 
         Assert.StartsWith("invalid JSON: unpaired UTF-16 surrogate", batch.Members[1].EncodingError);
         Assert.True(batch.Members[0].IsSent && batch.Members[2].IsSent);
@@ -28,7 +28,7 @@ public sealed class NdarrayDocumentPathTests
     [Fact]
     public void A_lone_surrogate_in_a_single_line_is_refused_as_invalid_JSON()
     {
-        var batch = Encoder(1).Encode([new InputLine(0, """["\uDC00"]""")]);
+        var batch = Assert.Single(Encoder(1).Encode([new InputLine(0, """["\uDC00"]""")]));
 
         Assert.False(batch.HasRequest);
         Assert.StartsWith("invalid JSON: unpaired UTF-16 surrogate", batch.Members[0].EncodingError);
@@ -37,7 +37,7 @@ public sealed class NdarrayDocumentPathTests
     [Fact]
     public void A_surrogate_pair_and_text_are_sent_as_written()
     {
-        var batch = Encoder(2).Encode([new InputLine(0, """[["\ud83d\ude00", "é"]]"""), new InputLine(1, """[["a", "b"]]""")]);
+        var batch = Assert.Single(Encoder(2).Encode([new InputLine(0, """[["\ud83d\ude00", "é"]]"""), new InputLine(1, """[["a", "b"]]""")]));
 
         Assert.All(batch.Members, m => Assert.True(m.IsSent));
         var rows = JsonNode.Parse(batch.RequestBody!)!["data"]!["ndarray"]!.AsArray();

@@ -71,7 +71,7 @@ public sealed class OpenInferenceProtoJsonFromWireTests
 
         var expected = OpenInferenceProtoJson.FromResponse(ModelInferResponse.Parser.ParseFrom(wire));
 
-        Assert.Equal("""{"model_name":"m","outputs":[{"name":"b","shape":[2,1],"datatype":"FP64","data":[0,0]}]}""", expected);
+        Assert.Equal("""{"model_name":"m","outputs":[{"name":"b","shape":[2,1],"datatype":"FP64","data":[0.0,0.0]}]}""", expected);
         Assert.Equal(expected, OpenInferenceProtoJson.TryFromResponseDirect(wire));
     }
 

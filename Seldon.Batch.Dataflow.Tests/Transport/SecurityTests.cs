@@ -26,7 +26,7 @@ public sealed class SecurityTests : IAsyncLifetime
 
         Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);
         Assert.Equal(2, result.Summary.Succeeded);
-        Assert.Equal("[[6,8]]", result.Outputs[1]["data"]!["ndarray"]!.ToJsonString());
+        Assert.Equal(transport == "grpc" ? "[[6.0,8.0]]" : "[[6,8]]", result.Outputs[1]["data"]!["ndarray"]!.ToJsonString());
         var headers = _server.Statistics.LastHeaders;
         Assert.Equal("s3cret", headers["x-auth-token"]);
         Assert.False(string.IsNullOrEmpty(headers["seldon-puid"]));

@@ -252,7 +252,7 @@ public sealed class SeldonProtoJsonTests
         var direct = SeldonProtoJson.TryFromWireDirect(wire);
         Assert.NotNull(direct);
         AssertSameTokens(SeldonProtoJson.FormatWithLibrary(SeldonMessage.Parser.ParseFrom(wire)), direct);
-        Assert.Contains("\"values\":[1.5,-2]", direct);
+        Assert.Contains("\"values\":[1.5,-2.0]", direct);
     }
 
     [Fact]
@@ -270,13 +270,32 @@ public sealed class SeldonProtoJsonTests
     }
 
     [Fact]
-    public void Numbers_keep_the_library_s_text()
+    public void Numbers_of_the_data_and_the_tags_are_written_as_python_floats()
     {
-        var message = SeldonProtoJson.ParseWithLibrary("{\"data\": {\"ndarray\": [[1e21, 0.1, -0, 123456789012345678, 1E-7, 41]]}}");
+        var message = SeldonProtoJson.ParseWithLibrary(
+            "{\"data\": {\"ndarray\": [[1e21, 0.1, -0, 123456789012345678, 1E-7, 41, 1e15, {\"n\": 2}]]}, \"meta\": {\"tags\": {\"n\": 41}}}");
 
         var text = SeldonProtoJson.FromWire(message.ToByteArray());
-        Assert.Equal("{\"data\":{\"ndarray\":[[1e+21,0.1,-0,1.2345678901234568e+17,1e-07,41]]}}", text);
+        Assert.Equal(
+            "{\"meta\":{\"tags\":{\"n\":41.0}},\"data\":{\"ndarray\":[[1e+21,0.1,-0.0,1.2345678901234568e+17,1e-07,41.0,1000000000000000.0,{\"n\":2.0}]]}}",
+            text);
         AssertSameTokens(SeldonProtoJson.FormatWithLibrary(message), text);
+    }
+
+    [Fact]
+    public void The_library_path_writes_the_data_and_the_tags_as_python_floats_too()
+    {
+        // NaN cannot take the direct path: the library writes the whole answer, and its data's numbers are rewritten.
+        var message = new SeldonMessage
+        {
+            Meta = new Meta { Tags = { ["n"] = Value.ForNumber(3) } },
+            Data = new DefaultData { Tensor = new Seldon.Protos.Tensor { Shape = { 1, 3 }, Values = { 3, double.NaN, 1e16 } } },
+        };
+
+        Assert.Null(SeldonProtoJson.TryFromWireDirect(message.ToByteArray()));
+        Assert.Equal(
+            "{\"meta\":{\"tags\":{\"n\":3.0}},\"data\":{\"tensor\":{\"shape\":[1,3],\"values\":[3.0,\"NaN\",1e+16]}}}",
+            SeldonProtoJson.FromWire(message.ToByteArray()));
     }
 
     private static IEnumerable<string> OtherSamples()

@@ -250,7 +250,7 @@ public static partial class PredictionBlock
 
         // The answer of one request, or NotAnswered: stopped before it was sent, dropped on abort, or failed about the
         // endpoint (which stops the run).
-        async Task<PredictionResponse> SendAsync(EncodedBatch encoded)
+        async Task<PredictionResponse> SendAsync(EncodedBatch encoded, bool retryTimeouts = true)
         {
             if (stop.Dispatch.IsCancellationRequested)
             {
@@ -261,7 +261,7 @@ public static partial class PredictionBlock
             PredictionResponse response;
             try
             {
-                response = await dispatcher.SendAsync(request, encoded.Members[0].Index, stop.Dispatch, cancellationToken).ConfigureAwait(false);
+                response = await dispatcher.SendAsync(request, encoded.Members[0].Index, stop.Dispatch, cancellationToken, retryTimeouts).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -304,16 +304,22 @@ public static partial class PredictionBlock
                 return PredictedBatch.NotAnswered;
             }
 
-            if (response.Failure?.Kind != PredictionFailureKind.Line || encoded.Members.Count(m => m.IsSent) < 2)
+            var refused = response.Failure?.Kind == PredictionFailureKind.Line;
+            var timedOut = response.Failure is { } failure && RequestDispatcher.IsTimeout(failure);
+            if (!(refused || timedOut) || encoded.Members.Count(m => m.IsSent) < 2)
             {
                 return new PredictedBatch([(encoded, response)]);
             }
 
-            // The model refused the micro-batch: each line is sent alone, so only the lines it refuses fail,
-            // each with its own reason (at most --batch-size requests, bounded by the workers like any other).
-            logger.LogDebug("Request {Puid} refused ({Reason}): sending its {Count} lines one by one", encoded.Puid, response.Failure.Detail, work.Lines.Length);
+            // The model refused the micro-batch, or never answered it in time: each line is sent alone, so only the lines
+            // it refuses (or that are too slow alone) fail, each with its own reason. At most --batch-size requests, in
+            // parallel, bounded by the workers like any other. A line of a timed-out micro-batch gets one attempt: its
+            // retries were spent on the micro-batch, so a slow line costs one --timeout more, not --retries more.
+            logger.LogDebug(
+                "Request {Puid} {Outcome} ({Reason}): sending its {Count} lines one by one",
+                encoded.Puid, refused ? "refused" : "timed out", response.Failure!.Detail, work.Lines.Length);
             var singles = work.Lines.SelectMany(line => Encode([line])).ToArray();
-            var answers = await Task.WhenAll(singles.Select(s => s.HasRequest ? SendAsync(s) : Task.FromResult<PredictionResponse>(null!))).ConfigureAwait(false);
+            var answers = await Task.WhenAll(singles.Select(s => s.HasRequest ? SendAsync(s, retryTimeouts: refused) : Task.FromResult<PredictionResponse>(null!))).ConfigureAwait(false);
             return answers.Any(a => ReferenceEquals(a, NotAnswered))
                 ? PredictedBatch.NotAnswered
                 : new PredictedBatch([.. singles.Select((s, i) => (s, (PredictionResponse?)answers[i]))]);

@@ -3,52 +3,112 @@ using System.Text.Json.Nodes;
 
 namespace Seldon.Batch.Dataflow.Protocol;
 
-/// <summary>Batch size above 1: the rows of every line that can join go into one request (an ndarray or a tensor),
-/// and a line that cannot (bad JSON, a shape that does not match the first line's) gets its own error.</summary>
+/// <summary>Batch size above 1: consecutive lines whose rows can be merged (the same payload kind, row shape and names)
+/// go into one request, an ndarray or a tensor. A line that cannot join the lines before it starts the next request of
+/// the group, so it is judged by the model on its own and never fails its neighbours; the requests hold runs of lines in
+/// line order. A line that cannot be read (bad JSON, blank, no rows) is its own error, a member of the request it stands
+/// in; a raw line whose message cannot be merged at all (strData, jsonData, a tftensor…) travels alone, as at batch
+/// size 1.</summary>
 internal sealed partial class MicroBatchEncoder
 {
-    /// <summary>Batch size above 1: the rows of every good line go into one request.</summary>
-    private EncodedBatch EncodeMerged(IReadOnlyList<InputLine> lines, string requestId)
+    /// <summary>One line read for a merge: its rows; or why it cannot be sent; or, for a raw line that travels alone, its
+    /// message.</summary>
+    private readonly record struct ReadLine(InputLine Line, RowSource? Source, string? Error, JsonObject? UserTags, JsonObject? Alone);
+
+    /// <summary>Batch size above 1: one request per run of lines that merge, in line order (one, nearly always).</summary>
+    private List<EncodedBatch> EncodeMerged(IReadOnlyList<InputLine> lines)
     {
-        var members = new List<BatchMember>(lines.Count);
-        var rows = new List<RowSource>(lines.Count);
-        var sources = new List<RowSource>(lines.Count);
-        RowSource? first = null;
-        for (var n = 0; n < lines.Count; n++)
-        {
-            var member = new BatchMember(lines[n].Index, requestId, n);
-            members.Add(member);
-            var source = ReadRows(lines[n], member);
-            if (source is null)
-            {
-                continue;
-            }
-
-            sources.Add(source);
-            first ??= source;
-            if (first.Describe(source) is { } mismatch)
-            {
-                member.EncodingError = mismatch;
-                continue;
-            }
-
-            member.Rows = source.Rows;
-            rows.Add(source);
-        }
-
+        var read = new ReadLine[lines.Count];
         try
         {
-            return first is null || rows.Count == 0
-                ? new EncodedBatch(members, null, requestId) { IsSplit = true }
-                : new EncodedBatch(members, WriteMerged(members, rows, first, requestId), requestId) { IsSplit = true };
+            for (var n = 0; n < lines.Count; n++)
+            {
+                read[n] = Read(lines[n]);
+            }
+
+            var batches = new List<EncodedBatch>(1);
+            var start = 0;
+            RowSource? first = null;
+            for (var n = 0; n < read.Length; n++)
+            {
+                var line = read[n];
+                if (line.Alone is not null)
+                {
+                    if (start < n)
+                    {
+                        batches.Add(WriteRun(read, start, n));
+                    }
+
+                    batches.Add(WriteAlone(line));
+                    start = n + 1;
+                    first = null;
+                }
+                else if (line.Source is { } source)
+                {
+                    if (first is not null && first.Describe(source) is not null)
+                    {
+                        // Another payload kind, row shape or names: the lines so far are one request, this one starts the next.
+                        batches.Add(WriteRun(read, start, n));
+                        start = n;
+                        first = null;
+                    }
+
+                    first ??= source;
+                }
+            }
+
+            if (start < read.Length)
+            {
+                batches.Add(WriteRun(read, start, read.Length));
+            }
+
+            return batches;
         }
         finally
         {
-            foreach (var source in sources)
+            foreach (var line in read)
             {
-                source.Dispose();
+                line.Source?.Dispose();
             }
         }
+    }
+
+    /// <summary>The request of lines [<paramref name="start"/>, <paramref name="end"/>), whose readable lines all merge; none
+    /// when every one of them is an error.</summary>
+    private EncodedBatch WriteRun(ReadLine[] read, int start, int end)
+    {
+        var requestId = _settings.NewId();
+        var members = new List<BatchMember>(end - start);
+        var rows = new List<RowSource>(end - start);
+        for (var n = start; n < end; n++)
+        {
+            var line = read[n];
+            var member = new BatchMember(line.Line.Index, requestId, n - start)
+            {
+                UserTags = line.UserTags,
+                EncodingError = line.Error,
+            };
+            if (line.Source is { } source)
+            {
+                member.Rows = source.Rows;
+                rows.Add(source);
+            }
+
+            members.Add(member);
+        }
+
+        var body = rows.Count == 0 ? null : WriteMerged(members, rows, rows[0], requestId);
+        return new EncodedBatch(members, body, requestId) { IsSplit = true };
+    }
+
+    /// <summary>A raw line that cannot be merged, sent as at batch size 1: its message as it is, the batch tags merged
+    /// into its own, the answer written whole.</summary>
+    private EncodedBatch WriteAlone(ReadLine line)
+    {
+        var requestId = _settings.NewId();
+        var member = new BatchMember(line.Line.Index, requestId) { Rows = 1 };
+        var body = EncodeRaw(line.Alone, member);
+        return new EncodedBatch([member], body, requestId);
     }
 
     private string WriteMerged(List<BatchMember> members, List<RowSource> rows, RowSource first, string requestId)
@@ -96,70 +156,75 @@ internal sealed partial class MicroBatchEncoder
         return body;
     }
 
-    private RowSource? ReadRows(InputLine line, BatchMember member)
+    private ReadLine Read(InputLine line)
     {
         if (string.IsNullOrWhiteSpace(line.Text))
         {
-            member.EncodingError = "blank line: there is no instance to send";
-            return null;
+            return new ReadLine(line, null, "blank line: there is no instance to send", null, null);
         }
 
-        string? error;
-        RowSource? source;
-        JsonNode? node = null;
+        JsonNode? node;
         try
         {
             if (_settings.DataType == DataType.Data && _settings.PayloadType == PayloadType.Ndarray)
             {
                 // Lines of numbers are scanned without a document; anything else takes the document path.
-                source = RowSource.TryScanNdarray(line.Text);
-                error = null;
-                source ??= RowSource.FromNdarray(SeldonJson.ParseDocument(line.Text), out error);
-                return Checked(source, error, member);
+                var scanned = RowSource.TryScanNdarray(line.Text);
+                string? scanError = null;
+                scanned ??= RowSource.FromNdarray(SeldonJson.ParseDocument(line.Text), out scanError);
+                return Checked(line, scanned, scanError, null);
             }
 
             node = SeldonJson.Parse(line.Text);
         }
         catch (JsonException ex)
         {
-            member.EncodingError = $"invalid JSON: {ex.Message}";
-            return null;
+            return new ReadLine(line, null, $"invalid JSON: {ex.Message}", null, null);
         }
 
-        if (_settings.DataType == DataType.Raw)
+        if (_settings.DataType != DataType.Raw)
         {
-            // The user's tags first: a line that cannot join the batch keeps them in its error record.
-            error = null;
-            var tags = node is JsonObject message ? TagsOf(message, create: false, out error) : null;
-            member.UserTags = tags is null ? null : (JsonObject)tags.DeepClone();
-            source = RowSource.FromMessage(node, out var rowsError);
-            error ??= rowsError;
-            if (error is not null)
-            {
-                source = null;
-            }
-        }
-        else
-        {
-            source = RowSource.FromArray(node, _settings.PayloadType == PayloadType.Tensor, null, out error);
+            var source = RowSource.FromArray(node, _settings.PayloadType == PayloadType.Tensor, null, out var error);
+            return Checked(line, source, error, null);
         }
 
-        return Checked(source, error, member);
+        if (node is not JsonObject message)
+        {
+            return new ReadLine(line, null, $"wrong shape: a raw line must be a JSON object, found {SeldonJson.Describe(node)}", null, null);
+        }
+
+        // The user's tags first: a line that cannot be sent keeps them in its error record.
+        var tags = TagsOf(message, create: false, out var tagsError);
+        var userTags = tags is null ? null : (JsonObject)tags.DeepClone();
+        if (tagsError is not null)
+        {
+            return new ReadLine(line, null, tagsError, userTags, null);
+        }
+
+        var rows = RowSource.FromMessage(message, out _);
+        if (rows is null || rows.Rows == 0)
+        {
+            // No rows this request can take (another payload, or data the model must judge): sent alone, as at batch size 1.
+            rows?.Dispose();
+            return new ReadLine(line, null, null, null, message);
+        }
+
+        return new ReadLine(line, rows, null, userTags, null);
     }
 
-    private static RowSource? Checked(RowSource? source, string? error, BatchMember member)
+    private static ReadLine Checked(InputLine line, RowSource? source, string? error, JsonObject? userTags)
     {
         if (source is null)
         {
-            member.EncodingError = error;
-        }
-        else if (source.Rows == 0)
-        {
-            member.EncodingError = "wrong shape: the line has no rows";
-            source.Dispose();
-            source = null;
+            return new ReadLine(line, null, error, userTags, null);
         }
 
-        return source;
+        if (source.Rows == 0)
+        {
+            source.Dispose();
+            return new ReadLine(line, null, "wrong shape: the line has no rows", userTags, null);
+        }
+
+        return new ReadLine(line, source, null, userTags, null);
     }
 }

@@ -3,21 +3,20 @@ using System.Text.Json.Nodes;
 
 namespace Seldon.Batch.Dataflow.Protocol;
 
-/// <summary>Turns a group of input lines into one Seldon request. A line that cannot be encoded becomes a
-/// member with an <see cref="BatchMember.EncodingError"/> and the rest of the group is still sent. The encoder forks
-/// once, on the batch size: one line per request (<c>MicroBatchEncoder.OneLine.cs</c>) or the rows of a group merged
-/// into one request (<c>MicroBatchEncoder.Merged.cs</c>); this file holds what both use.</summary>
+/// <summary>Turns a group of input lines into Seldon requests: one, or one per run of lines that merge. A line that cannot
+/// be encoded becomes a member with an <see cref="BatchMember.EncodingError"/> and the rest of the group is still sent.
+/// The encoder forks once, on the batch size: one line per request (<c>MicroBatchEncoder.OneLine.cs</c>) or the rows of a
+/// group merged (<c>MicroBatchEncoder.Merged.cs</c>), where a line that cannot join the lines before it starts the next
+/// request instead of failing; this file holds what both use.</summary>
 internal sealed partial class MicroBatchEncoder
 {
     private readonly EncoderSettings _settings;
 
     public MicroBatchEncoder(EncoderSettings settings) => _settings = settings;
 
-    public EncodedBatch Encode(IReadOnlyList<InputLine> lines)
-    {
-        var requestId = _settings.NewId();
-        return _settings.IsMicroBatching ? EncodeMerged(lines, requestId) : EncodeEach(lines, requestId);
-    }
+    /// <summary>The requests of a group, members in line order across them.</summary>
+    public IReadOnlyList<EncodedBatch> Encode(IReadOnlyList<InputLine> lines) =>
+        _settings.IsMicroBatching ? EncodeMerged(lines) : [EncodeEach(lines, _settings.NewId())];
 
     /// <summary>A group none of whose lines can be sent, each with <paramref name="reason"/>.</summary>
     public EncodedBatch Unsendable(IReadOnlyList<InputLine> lines, string reason)

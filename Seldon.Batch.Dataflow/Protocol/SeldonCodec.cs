@@ -1,13 +1,13 @@
 namespace Seldon.Batch.Dataflow.Protocol;
 
 /// <summary>The Seldon protocol behind the codec seam: <see cref="MicroBatchEncoder"/> and <see cref="OutputComposer"/>
-/// as they are, one request per group of lines.</summary>
+/// as they are, one request per group of lines, or one per run of lines that merge.</summary>
 internal sealed class SeldonCodec(EncoderSettings settings) : IBatchCodec
 {
     private readonly MicroBatchEncoder _encoder = new(settings);
     private readonly OutputComposer _composer = new(settings.BatchId);
 
-    public IReadOnlyList<EncodedBatch> Encode(IReadOnlyList<InputLine> lines) => [_encoder.Encode(lines)];
+    public IReadOnlyList<EncodedBatch> Encode(IReadOnlyList<InputLine> lines) => _encoder.Encode(lines);
 
     public EncodedBatch Unsendable(IReadOnlyList<InputLine> lines, string reason) => _encoder.Unsendable(lines, reason);
 

@@ -197,6 +197,10 @@ internal static partial class OpenInferenceProtoJson
                 case InferParameter.ParameterChoiceOneofCase.Int64Param:
                     w.WriteNumber(name, value.Int64Param);
                     break;
+                case InferParameter.ParameterChoiceOneofCase.DoubleParam when double.IsFinite(value.DoubleParam):
+                    w.WritePropertyName(name);
+                    PythonFloatText.Write(w, value.DoubleParam);
+                    break;
                 case InferParameter.ParameterChoiceOneofCase.DoubleParam:
                     w.WriteNumber(name, value.DoubleParam);
                     break;
@@ -333,12 +337,14 @@ internal static partial class OpenInferenceProtoJson
         }
     }
 
-    /// <summary>A float as REST servers write it: NaN and infinities (which JSON cannot hold) as null, as MLServer's NumpyCodec does.</summary>
+    /// <summary>A float as REST servers write it: as Python writes a float (<c>3.0</c>, <see cref="PythonFloatText"/>; an FP32
+    /// value widened to the double numpy gives), NaN and infinities (which JSON cannot hold) as null, as MLServer's
+    /// NumpyCodec does.</summary>
     private static void WriteFloat(Utf8JsonWriter w, double value)
     {
         if (double.IsFinite(value))
         {
-            w.WriteNumberValue(value);
+            PythonFloatText.Write(w, value);
         }
         else
         {

@@ -85,11 +85,14 @@ internal sealed partial class RequestDispatcher : IDisposable
     /// <param name="dispatch">Stops sending: a request not yet on the wire (waiting for a slot, a retry or the breaker)
     /// throws <see cref="OperationCanceledException"/> instead of being sent.</param>
     /// <param name="abort">Cancels the request on the wire.</param>
+    /// <param name="retryTimeouts">False to give up on the first timeout (once the model has answered): a line sent alone
+    /// after its micro-batch timed out on every attempt is judged by one more attempt, not by <c>--retries</c> again.
+    /// Other failures are retried as always.</param>
     /// <returns>The answer; a failure about the endpoint (outage, misconfiguration) means the request was not answered and
     /// waiting longer is not allowed.</returns>
-    public async Task<PredictionResponse> SendAsync(PredictionRequest request, long order, CancellationToken dispatch, CancellationToken abort)
+    public async Task<PredictionResponse> SendAsync(PredictionRequest request, long order, CancellationToken dispatch, CancellationToken abort, bool retryTimeouts = true)
     {
-        var attempt = new Attempt(this, request, order, abort);
+        var attempt = new Attempt(this, request, order, abort, retryTimeouts);
 
         // The first send goes straight to the breaker: an answer the retry pipeline would hand back as it is (a
         // prediction, or a refused line) skips Polly's retry strategy, its context and its state per request. Another
@@ -160,6 +163,11 @@ internal sealed partial class RequestDispatcher : IDisposable
     internal static bool IsFinal(PredictionResponse response) =>
         response.Failure is null || response.Failure.Kind == PredictionFailureKind.Line;
 
+    /// <summary>Whether <paramref name="failure"/> is a timeout: a transient failure without an answer from the server
+    /// (REST's timeout, gRPC's DeadlineExceeded; a failed connection is an outage).</summary>
+    internal static bool IsTimeout(PredictionFailure failure) =>
+        failure.Kind == PredictionFailureKind.Transient && !failure.ReachedServer;
+
     /// <summary>An outage that lasted past its budget: not answered, with why waiting ended and the last failure seen.</summary>
     private static PredictionResponse GaveUp(string reason, PredictionFailure? last, int retries)
     {
@@ -179,7 +187,7 @@ internal sealed partial class RequestDispatcher : IDisposable
     private static partial void LogRetry(ILogger logger, string puid, double delay, string reason);
 
     /// <summary>One request's way through retries and outages.</summary>
-    private sealed class Attempt(RequestDispatcher owner, PredictionRequest request, long order, CancellationToken abort)
+    private sealed class Attempt(RequestDispatcher owner, PredictionRequest request, long order, CancellationToken abort, bool retryTimeouts)
     {
         private int _transientRetries;
         private int _outageRetries;
@@ -264,6 +272,10 @@ internal sealed partial class RequestDispatcher : IDisposable
             else if (failure.Kind == PredictionFailureKind.Misconfiguration && !breaker.ModelReached)
             {
                 again = false; // the first answers say the endpoint is wrong: stop now, retrying will not fix it
+            }
+            else if (!retryTimeouts && breaker.ModelReached && IsTimeout(failure))
+            {
+                again = false; // one attempt, asked for by the caller (a line of a timed-out micro-batch, sent alone)
             }
             else if (_transientRetries < owner._settings.Attempts - 1)
             {

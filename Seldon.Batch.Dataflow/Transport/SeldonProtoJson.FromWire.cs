@@ -41,7 +41,8 @@ internal static partial class SeldonProtoJson
                     }
                     else
                     {
-                        w.WriteRawValue(Formatter.Format(Meta.Parser.ParseFrom(bytes, p.Meta.Start, p.Meta.Length)), skipInputValidation: true);
+                        var library = Formatter.Format(Meta.Parser.ParseFrom(bytes, p.Meta.Start, p.Meta.Length));
+                        w.WriteRawValue(WithFloats(library, isMeta: true), skipInputValidation: true);
                     }
                 }
 
@@ -141,7 +142,7 @@ internal static partial class SeldonProtoJson
         if (payloadField == 3)
         {
             w.WritePropertyName("ndarray"u8);
-            WriteList(w, new WireReader(payload), 1);
+            WriteList(w, new WireReader(payload), 1, floats: true);
         }
         else
         {
@@ -194,7 +195,7 @@ internal static partial class SeldonProtoJson
 
         w.WriteStartObject();
         WriteArray(w, "shape"u8, shape, static (w, size) => w.WriteNumberValue(size));
-        WriteArray(w, "values"u8, values, WriteNumber);
+        WriteArray(w, "values"u8, values, static (w, value) => WriteNumber(w, value, floats: true));
         w.WriteEndObject();
     }
 
@@ -215,8 +216,10 @@ internal static partial class SeldonProtoJson
         w.WriteEndArray();
     }
 
-    // The writers below take no writer (null) to check that a part can be written before anything of it is.
-    private static void WriteList(Utf8JsonWriter? w, WireReader reader, int depth)
+    // The writers below take no writer (null) to check that a part can be written before anything of it is. With floats,
+    // numbers are written as the REST servers write a float (the answer's data and tags: see FormatWithLibrary); without,
+    // as the library writes a double.
+    private static void WriteList(Utf8JsonWriter? w, WireReader reader, int depth, bool floats = false)
     {
         if (depth > MaxDirectDepth)
         {
@@ -231,14 +234,14 @@ internal static partial class SeldonProtoJson
                 throw new NotPlainException();
             }
 
-            WriteValue(w, new WireReader(reader.Delimited()), depth);
+            WriteValue(w, new WireReader(reader.Delimited()), depth, floats);
         }
 
         w?.WriteEndArray();
     }
 
     /// <summary>One Value holding exactly one kind; anything odd goes to the library.</summary>
-    private static void WriteValue(Utf8JsonWriter? w, WireReader reader, int depth)
+    private static void WriteValue(Utf8JsonWriter? w, WireReader reader, int depth, bool floats = false)
     {
         if (reader.End)
         {
@@ -257,7 +260,7 @@ internal static partial class SeldonProtoJson
                 w?.WriteNullValue();
                 break;
             case (2, Fixed64):
-                WriteNumber(w, reader.Double());
+                WriteNumber(w, reader.Double(), floats);
                 break;
             case (3, Delimited):
                 var text = reader.Delimited();
@@ -268,10 +271,10 @@ internal static partial class SeldonProtoJson
                 w?.WriteBooleanValue(flag);
                 break;
             case (5, Delimited):
-                WriteMap(w, reader.Delimited(), 1, MapValue.Value, depth + 1);
+                WriteMap(w, reader.Delimited(), 1, MapValue.Value, depth + 1, floats);
                 break;
             case (6, Delimited):
-                WriteList(w, new WireReader(reader.Delimited()), depth + 1);
+                WriteList(w, new WireReader(reader.Delimited()), depth + 1, floats);
                 break;
             default:
                 throw new NotPlainException();
@@ -294,7 +297,7 @@ internal static partial class SeldonProtoJson
 
     /// <summary>The entries (key = 1, value = 2) of map field <paramref name="field"/> as one JSON object, in the
     /// order they came, as the library writes a map. Empty or repeated keys and missing values go to the library.</summary>
-    private static void WriteMap(Utf8JsonWriter? w, ReadOnlySpan<byte> message, int field, MapValue kind, int depth)
+    private static void WriteMap(Utf8JsonWriter? w, ReadOnlySpan<byte> message, int field, MapValue kind, int depth, bool floats = false)
     {
         if (depth > MaxDirectDepth)
         {
@@ -345,7 +348,7 @@ internal static partial class SeldonProtoJson
             switch (kind)
             {
                 case MapValue.Value:
-                    WriteValue(w, new WireReader(value), depth);
+                    WriteValue(w, new WireReader(value), depth, floats);
                     break;
                 case MapValue.String:
                     w?.WriteStringValue(Encoding.UTF8.GetString(value));
@@ -393,7 +396,7 @@ internal static partial class SeldonProtoJson
             if ((present & (1 << field)) != 0)
             {
                 w?.WritePropertyName(name);
-                WriteMap(w, meta, field, kind, 1);
+                WriteMap(w, meta, field, kind, 1, floats: field == 2);
             }
         }
 
@@ -416,16 +419,23 @@ internal static partial class SeldonProtoJson
         }
     }
 
-    /// <summary>A finite double in the library's text (round-trip format, invariant culture), without a string.</summary>
-    private static void WriteNumber(Utf8JsonWriter? w, double number)
+    /// <summary>A finite double, without a string: in the library's text (round-trip format, invariant culture), or with
+    /// <paramref name="floats"/> as <see cref="PythonFloatText"/> writes it, as <see cref="FormatWithLibrary"/> rewrites
+    /// the answer's data.</summary>
+    private static void WriteNumber(Utf8JsonWriter? w, double number, bool floats = false)
     {
         if (!double.IsFinite(number))
         {
             throw new NotPlainException(); // the library writes "NaN" and "Infinity" as strings
         }
 
-        Span<byte> text = stackalloc byte[32];
-        if (!number.TryFormat(text, out var length, "r", CultureInfo.InvariantCulture))
+        Span<byte> text = stackalloc byte[PythonFloatText.MaxLength];
+        var length = 0;
+        if (floats)
+        {
+            length = PythonFloatText.Format(number, text);
+        }
+        else if (!number.TryFormat(text, out length, "r", CultureInfo.InvariantCulture))
         {
             throw new NotPlainException();
         }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Google.Protobuf;
 using Seldon.Protos;
 
@@ -38,6 +39,73 @@ internal static partial class SeldonProtoJson
     /// <summary>The library's parse, the reference the direct path is held to.</summary>
     internal static SeldonMessage ParseWithLibrary(string json) => Parser.Parse<SeldonMessage>(json);
 
-    /// <summary>The library's formatting, the reference the direct path is held to.</summary>
-    internal static string FormatWithLibrary(IMessage message) => Formatter.Format(message);
+    /// <summary>The library's formatting, the reference the direct path is held to, with the numbers the model server
+    /// writes as floats over REST written so (<see cref="PythonFloatText"/>: <c>186.0</c> where the library writes
+    /// <c>186</c>): those of <c>data.ndarray</c>, <c>data.tensor.values</c> and <c>meta.tags</c>, which the server holds
+    /// as doubles (a numpy float array, protobuf Values). Other numbers (<c>jsonData</c>, metrics) are the library's.</summary>
+    internal static string FormatWithLibrary(IMessage message)
+    {
+        var json = Formatter.Format(message);
+        return message is SeldonMessage answer
+            && ((answer.Meta?.Tags.Count ?? 0) > 0
+                || (answer.DataOneofCase == SeldonMessage.DataOneofOneofCase.Data
+                    && answer.Data.DataOneofCase is DefaultData.DataOneofOneofCase.Ndarray or DefaultData.DataOneofOneofCase.Tensor))
+            ? WithFloats(json, isMeta: false)
+            : json;
+    }
+
+    /// <summary>The library's JSON of a SeldonMessage (or, with <paramref name="isMeta"/>, of its Meta) with the numbers of
+    /// its data and tags written as floats; everything else token for token as it was.</summary>
+    internal static string WithFloats(string json, bool isMeta)
+    {
+        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(json));
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(json.Length + 64);
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = Protocol.SeldonJson.WriteOptions.Encoder, SkipValidation = true }))
+        {
+            // The names of the properties the reader is in, by depth in the message: data or meta (1); ndarray, tensor
+            // or tags (2); values (3). A Meta alone is a message's meta one level down.
+            var path = new string?[4];
+            var shift = isMeta ? 1 : 0;
+            path[1] = isMeta ? "meta" : null;
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject: w.WriteStartObject(); break;
+                    case JsonTokenType.EndObject: w.WriteEndObject(); break;
+                    case JsonTokenType.StartArray: w.WriteStartArray(); break;
+                    case JsonTokenType.EndArray: w.WriteEndArray(); break;
+                    case JsonTokenType.PropertyName:
+                        var name = reader.GetString()!;
+                        var depth = reader.CurrentDepth + shift;
+                        if (depth < path.Length)
+                        {
+                            path[depth] = name;
+                            Array.Clear(path, depth + 1, path.Length - depth - 1);
+                        }
+
+                        w.WritePropertyName(name);
+                        break;
+                    case JsonTokenType.String: w.WriteStringValue(reader.GetString()); break;
+                    case JsonTokenType.True or JsonTokenType.False: w.WriteBooleanValue(reader.GetBoolean()); break;
+                    case JsonTokenType.Null: w.WriteNullValue(); break;
+                    case JsonTokenType.Number:
+                        var isFloat = (path[1] == "data" && (path[2] == "ndarray" || (path[2] == "tensor" && path[3] == "values")))
+                            || (path[1] == "meta" && path[2] == "tags");
+                        if (isFloat && reader.TryGetDouble(out var number) && double.IsFinite(number))
+                        {
+                            PythonFloatText.Write(w, number);
+                        }
+                        else
+                        {
+                            w.WriteRawValue(reader.ValueSpan, skipInputValidation: true);
+                        }
+
+                        break;
+                }
+            }
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 }
