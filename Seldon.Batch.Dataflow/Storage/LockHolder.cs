@@ -14,8 +14,19 @@ namespace Seldon.Batch.Dataflow.Storage;
 /// <param name="BatchId">The holder's <c>batch_id</c> when it was known as it took the output.</param>
 /// <param name="LeaseId">Tells one holder from another when everything else is alike (two runs in one process).</param>
 /// <param name="Expires">For a lease: when it ends unless renewed. Null for a lock, which ends with its process.</param>
+/// <param name="Renewed">For a lease: when its holder last renewed it.</param>
+/// <param name="RenewEvery">For a lease: how often its holder renews it, so another run can tell a live holder (it
+/// renews on time) from a dead one (it missed a renewal) without sharing its settings.</param>
 internal sealed record LockHolder(
-    string Host, int ProcessId, DateTimeOffset? ProcessStarted, DateTimeOffset Since, string? BatchId, string LeaseId, DateTimeOffset? Expires = null)
+    string Host,
+    int ProcessId,
+    DateTimeOffset? ProcessStarted,
+    DateTimeOffset Since,
+    string? BatchId,
+    string LeaseId,
+    DateTimeOffset? Expires = null,
+    DateTimeOffset? Renewed = null,
+    TimeSpan? RenewEvery = null)
 {
     private static readonly Lazy<DateTimeOffset?> ThisProcessStarted = new(() =>
     {
@@ -72,6 +83,16 @@ internal sealed record LockHolder(
         {
             json.WriteString("expires", expires);
         }
+
+        if (Renewed is { } renewed)
+        {
+            json.WriteString("renewed", renewed);
+        }
+
+        if (RenewEvery is { } every)
+        {
+            json.WriteNumber("renew_every_seconds", every.TotalSeconds);
+        }
     });
 
     /// <summary>Reads a holder written by <see cref="ToJson"/>; null when the bytes are not one.</summary>
@@ -89,7 +110,9 @@ internal sealed record LockHolder(
                 root.GetProperty("since").GetDateTimeOffset(),
                 root.TryGetProperty("batch_id", out var batch) ? batch.GetString() : null,
                 root.TryGetProperty("lease_id", out var id) ? id.GetString() ?? "" : "",
-                root.TryGetProperty("expires", out var expires) ? expires.GetDateTimeOffset() : null);
+                root.TryGetProperty("expires", out var expires) ? expires.GetDateTimeOffset() : null,
+                root.TryGetProperty("renewed", out var renewed) ? renewed.GetDateTimeOffset() : null,
+                root.TryGetProperty("renew_every_seconds", out var every) ? TimeSpan.FromSeconds(every.GetDouble()) : null);
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {

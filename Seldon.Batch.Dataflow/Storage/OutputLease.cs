@@ -7,24 +7,36 @@ using Microsoft.Extensions.Logging;
 namespace Seldon.Batch.Dataflow.Storage;
 
 /// <summary>An output object held by a lease, the object <c>&lt;output&gt;.lease.json</c>: created with a conditional
-/// write (<c>If-None-Match: *</c>, so of two runs exactly one creates it), naming its holder and when it expires, and
-/// renewed by the live run well before that (<c>If-Match</c> on its ETag, so a renewal never overwrites another holder's
-/// lease). An expired lease (its holder died, or lost the store for longer than the lease) may be taken over,
-/// conditional on the expired lease's ETag; a run that can no longer renew its own lease stops and does not publish.
-/// Deleted when the run ends.</summary>
-/// <remarks>Expiry is judged on the clocks of the runs involved: their difference must stay well below
-/// <see cref="RenewalMargin"/> (NTP keeps it to milliseconds).</remarks>
+/// write (<c>If-None-Match: *</c>, so of two runs exactly one creates it), naming its holder, when it was last renewed
+/// and when it expires, and renewed by the live run every few seconds (<c>If-Match</c> on its ETag, so a renewal never
+/// overwrites another holder's lease). Deleted when the run ends.</summary>
+/// <remarks>
+/// <para>A run that finds the lease held watches it for one renewal period: a holder that renews it is alive, and the
+/// run is refused (<see cref="OutputInUseException"/>). A holder that missed its renewal is presumed dead (killed,
+/// its node lost): the run waits for its lease to expire and takes it over, conditional on that lease's ETag. So a pod
+/// replaced after its predecessor was killed continues instead of failing, while a second run next to a live one is
+/// refused within seconds.</para>
+/// <para>A run that cannot renew its own lease in time gives it up <see cref="RenewalMargin"/> before it expires, stops
+/// writing, and does not publish. Expiry is judged on the clocks of the runs involved: their difference must stay well
+/// below <see cref="ClockSlack"/> (NTP keeps it to milliseconds).</para>
+/// </remarks>
 internal sealed class OutputLease : OutputLock
 {
-    /// <summary>How long a lease lasts from its last renewal.</summary>
-    public static readonly TimeSpan Duration = TimeSpan.FromSeconds(60);
+    /// <summary>How long a lease lasts from its last renewal: six renewals may fail before it runs out.</summary>
+    public static readonly TimeSpan Duration = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often the live run renews: three chances before its lease runs out.</summary>
-    public static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(20);
+    /// <summary>How often the live run renews its lease, and so how long a run refused next to it waits to see that.</summary>
+    public static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(5);
 
     /// <summary>A lease is given up this long before it expires on the holder's clock when it could not be renewed,
     /// so that the holder stops writing before another run may take the lease over.</summary>
     public static readonly TimeSpan RenewalMargin = TimeSpan.FromSeconds(5);
+
+    /// <summary>How late a renewal may be before its holder is presumed dead: network latency and clock differences.</summary>
+    public static readonly TimeSpan ClockSlack = TimeSpan.FromSeconds(3);
+
+    /// <summary>How often a run waiting on another's lease looks at it again.</summary>
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
     private readonly ObjectStore _store;
     private readonly StorageLocation _lease;
@@ -60,29 +72,24 @@ internal sealed class OutputLease : OutputLock
     {
         var at = LeaseOf(output);
         LockHolder? seen = null;
-        // A few rounds: the lease may change between looking at it and taking it over (another run took it first).
-        for (var round = 0; round < 3; round++)
+        // A few rounds: the lease may be deleted, or change hands, between two looks at it.
+        for (var round = 0; round < 5; round++)
         {
-            var mine = me with { Expires = time.GetUtcNow() + Duration };
-            if (await PutAsync(store, at, mine, ifMatch: null, ct).ConfigureAwait(false) is { } created)
+            if (await PutAsync(store, at, Renewal(me, time), ifMatch: null, ct).ConfigureAwait(false) is { } created)
             {
-                return Started(new OutputLease(output, store, mine, created, time, logger));
+                return Started(new OutputLease(output, store, Renewal(me, time), created, time, logger));
             }
 
-            if (await ReadAsync(store, at, ct).ConfigureAwait(false) is not { } current)
+            if (await ReadAsync(store, at, ct).ConfigureAwait(false) is not { } current
+                || await OutlastAsync(output, at, current, store, time, logger, ct).ConfigureAwait(false) is not { } expired)
             {
-                // Deleted by its holder as it ended, between the two requests: try again to create it.
+                // Deleted by its holder as it ended: try again to create it.
                 continue;
             }
 
-            seen = current.Holder;
-            if (seen is not null && seen.Expires > time.GetUtcNow() && !seen.IsPredecessorOfThisProcess)
-            {
-                throw new OutputInUseException(output, seen);
-            }
-
-            mine = me with { Expires = time.GetUtcNow() + Duration };
-            if (await PutAsync(store, at, mine, ifMatch: current.ETag, ct).ConfigureAwait(false) is { } taken)
+            seen = expired.Holder;
+            var mine = Renewal(me, time);
+            if (await PutAsync(store, at, mine, ifMatch: expired.ETag, ct).ConfigureAwait(false) is { } taken)
             {
                 logger.LogWarning(
                     "Took over the lease {Lease} of {Holder}: {Why}",
@@ -96,6 +103,59 @@ internal sealed class OutputLease : OutputLock
         }
 
         throw new OutputInUseException(output, seen, $"the lease {at} changed hands while this run tried to take it");
+    }
+
+    /// <summary><paramref name="me"/>'s lease renewed now.</summary>
+    private static LockHolder Renewal(LockHolder me, TimeProvider time)
+    {
+        var now = time.GetUtcNow();
+        return me with { Renewed = now, Expires = now + Duration, RenewEvery = RenewEvery };
+    }
+
+    /// <summary>Waits while the lease <paramref name="current"/> may be taken over once it expired: returns it then
+    /// (null when it was deleted meanwhile); throws <see cref="OutputInUseException"/> as soon as its holder shows it is
+    /// alive by renewing it (or another run took it).</summary>
+    private static async Task<(LockHolder? Holder, string ETag)?> OutlastAsync(
+        StorageLocation output, StorageLocation at, (LockHolder? Holder, string ETag) current, ObjectStore store, TimeProvider time, ILogger logger, CancellationToken ct)
+    {
+        var holder = current.Holder;
+        if (holder is null || holder.IsPredecessorOfThisProcess)
+        {
+            return current;
+        }
+
+        if (holder.Expires is not { } expires || expires > time.GetUtcNow() + 2 * Duration)
+        {
+            // Not a lease this program writes: nothing says when it would end.
+            throw new OutputInUseException(output, holder);
+        }
+
+        // A live holder renews before this; one that does not is presumed dead, and its lease is waited out.
+        var renewDue = (holder.Renewed ?? holder.Since) + (holder.RenewEvery ?? RenewEvery) + ClockSlack;
+        var waitSaid = false;
+        while (time.GetUtcNow() < expires)
+        {
+            if (!waitSaid && time.GetUtcNow() >= renewDue)
+            {
+                waitSaid = true;
+                logger.LogWarning(
+                    "The lease {Lease} of {Holder} was not renewed when due: waiting until it expires at {Expires} to take it over",
+                    at, holder.Describe(), LockHolder.Format(expires));
+            }
+
+            await Task.Delay(Poll, time, ct).ConfigureAwait(false);
+            if (await ReadAsync(store, at, ct).ConfigureAwait(false) is not { } now)
+            {
+                return null;
+            }
+
+            if (now.ETag != current.ETag)
+            {
+                throw new OutputInUseException(output, now.Holder ?? holder);
+            }
+        }
+
+        return current;
     }
 
     private static OutputLease Started(OutputLease lease)
@@ -158,7 +218,7 @@ internal sealed class OutputLease : OutputLock
             var giveUp = _holder.Expires!.Value - RenewalMargin;
             while (true)
             {
-                var renewed = _holder with { Expires = _time.GetUtcNow() + Duration };
+                var renewed = Renewal(_holder, _time);
                 var left = giveUp - _time.GetUtcNow();
                 Exception failure;
                 if (left > TimeSpan.Zero)
