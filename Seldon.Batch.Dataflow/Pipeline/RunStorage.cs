@@ -60,7 +60,7 @@ internal sealed class RunStorage : IAsyncDisposable
             var target = OutputTarget.Create(sharded ? ShardPlan.PartOf(outputLocation, options.ShardIndex, options.ShardCount) : outputLocation, store);
             await target.CheckAsync(ct).ConfigureAwait(false);
             // Before the shard plan and the resume plan look at, write or discard anything next to the output.
-            held = await OutputLock.AcquireAsync(target.Location, store, options.BatchId, time ?? TimeProvider.System, logger, ct).ConfigureAwait(false);
+            held = await OutputLock.AcquireAsync(target.Location, store, options.BatchId, time ?? TimeProvider.System, logger, ct, makeFolder: sharded).ConfigureAwait(false);
             target.Lock = held;
             if (!sharded)
             {

@@ -32,18 +32,26 @@ internal sealed class LocalOutputLock : OutputLock
     /// <summary>Where the holder of <paramref name="outputPath"/> writes who it is.</summary>
     public static string HolderPathOf(string outputPath) => outputPath + ".lock.json";
 
-    public static async Task<LocalOutputLock> AcquireAsync(StorageLocation output, LockHolder me, ILogger logger, CancellationToken ct)
+    public static async Task<LocalOutputLock> AcquireAsync(StorageLocation output, LockHolder me, bool makeFolder, ILogger logger, CancellationToken ct)
     {
         var lockPath = LockPathOf(output.Path!);
         var holderPath = HolderPathOf(output.Path!);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(lockPath))!;
         try
         {
-            // A shard's part sits in a folder of its own, which the first shard to start makes.
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(lockPath))!);
+            if (makeFolder)
+            {
+                Directory.CreateDirectory(folder);
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw StorageException.Settings($"cannot make the folder of {lockPath}: {ex.Message}", ex);
+            throw StorageException.Settings($"{output}: cannot make the folder '{folder}': {ex.Message}", ex);
+        }
+
+        if (!Directory.Exists(folder))
+        {
+            throw StorageException.Settings($"{output}: the folder '{folder}' does not exist");
         }
 
         var waited = System.Diagnostics.Stopwatch.StartNew();

@@ -29,13 +29,15 @@ internal abstract class OutputLock : IAsyncDisposable
     /// <param name="time">The run's clock: a lease's expiry and renewals count on it.</param>
     /// <param name="logger">Told of a lease taken over, of renewals that failed, and of a file system without locks.</param>
     /// <param name="ct">Cancels the attempt.</param>
+    /// <param name="makeFolder">Whether a local output's folder is made when missing (a shard's parts folder, which
+    /// the first shard to start makes); otherwise a missing folder is a settings problem.</param>
     public static async Task<OutputLock> AcquireAsync(
-        StorageLocation output, ObjectStore store, string? batchId, TimeProvider time, ILogger logger, CancellationToken ct)
+        StorageLocation output, ObjectStore store, string? batchId, TimeProvider time, ILogger logger, CancellationToken ct, bool makeFolder = false)
     {
         var me = LockHolder.ThisProcess(batchId, time);
         return output.IsObject
             ? await OutputLease.AcquireAsync(output, store, me, time, logger, ct).ConfigureAwait(false)
-            : await LocalOutputLock.AcquireAsync(output, me, logger, ct).ConfigureAwait(false);
+            : await LocalOutputLock.AcquireAsync(output, me, makeFolder, logger, ct).ConfigureAwait(false);
     }
 
     /// <summary>Makes sure the hold lasts long enough to publish: a lease is renewed now. Returns why the output is no
