@@ -3,6 +3,7 @@ using System.CommandLine.Help;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Seldon.Batch.Dataflow.Pipeline;
+using Seldon.Batch.Dataflow.Storage;
 
 namespace Seldon.Batch.Dataflow.Cli;
 
@@ -106,6 +107,13 @@ public static class CliApplication
         {
             bar?.Finish();
             await stderr.WriteLineAsync($"{ProgramName}: error: {batch.Describe(ex)}").ConfigureAwait(false);
+            return ExitCodes.InvalidSettings;
+        }
+        catch (OutputInUseException ex)
+        {
+            // Another run holds the output: nothing was touched, and the message says whom to wait for.
+            bar?.Finish();
+            await stderr.WriteLineAsync($"{ProgramName}: error: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.InvalidSettings;
         }
         catch (Exception ex)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Seldon.Batch.Dataflow.Pipeline;
+using Seldon.Batch.Dataflow.Storage;
 
 namespace Seldon.Batch.Dataflow.Cli;
 
@@ -56,6 +57,11 @@ internal static class MergeCommand
             catch (InvalidBatchOptionsException ex)
             {
                 await stderr.WriteLineAsync($"seldon-batch-processor merge: error: {settings.Describe(ex)}").ConfigureAwait(false);
+                return ExitCodes.InvalidSettings;
+            }
+            catch (OutputInUseException ex)
+            {
+                await stderr.WriteLineAsync($"seldon-batch-processor merge: error: {ex.Message}").ConfigureAwait(false);
                 return ExitCodes.InvalidSettings;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

@@ -26,6 +26,8 @@ public static class BatchRun
     /// <see cref="RunOutcome.Interrupted"/>; the side file is a valid prefix <see cref="BatchOptions.Resume"/> continues.</param>
     /// <exception cref="InvalidBatchOptionsException">A setting is invalid, or <see cref="BatchOptions.Resume"/> or
     /// <see cref="BatchOptions.RetryFailed"/> found an output that belongs to another input.</exception>
+    /// <exception cref="Storage.OutputInUseException">Another run is writing the same output (or shard's part); nothing
+    /// was changed or sent.</exception>
     public static async Task<RunSummary> RunAsync(
         BatchOptions options,
         ILoggerFactory? loggerFactory = null,
@@ -59,13 +61,14 @@ public static class BatchRun
         var logger = loggerFactory.CreateLogger(typeof(BatchRun).FullName!);
         var started = time.GetTimestamp();
         // Storage says where the bytes come from and go to; the plan says which of them this run keeps and sends.
-        if (await PrepareAsync(options, logger, cancellationToken).ConfigureAwait(false) is not { } prepared)
+        if (await PrepareAsync(options, logger, time, cancellationToken).ConfigureAwait(false) is not { } prepared)
         {
             // Stopped while the storage or a large side file or output was being checked: nothing was changed or sent.
             return await FinishAsync(options, new RunSummary { Outcome = RunOutcome.Interrupted, StopReason = "interrupted" }, logger, null).ConfigureAwait(false);
         }
 
-        using var storage = prepared.Storage;
+        // Holds the output until the run is over: released after the output is published and the summary written.
+        await using var storage = prepared.Storage;
         var plan = prepared.Plan;
 
         if (plan.NothingToDo)
@@ -91,6 +94,8 @@ public static class BatchRun
         var stats = new RunStatistics();
         using var stops = new RunStops(options, cancellationToken, stopNowToken, logger, time);
         var stop = stops.Policy;
+        // An object output's lease taken over by another run: stop at once, and publish nothing.
+        using var leaseLost = storage.Lock.Lost.Register(() => stop.Stop(storage.Lock.LostReason!));
         var block = PredictionBlock.CreateNumbered(blockOptions with { BatchId = batchId }, client, stats, loggerFactory, stops.Abort, stop, time);
         var position = new LineReader.ReadPosition();
         // Opened whatever a stop asks meanwhile: the reading loop below hears of it at once.
@@ -123,23 +128,31 @@ public static class BatchRun
     }
 
     /// <summary>The run's storage and plan, or null when a graceful stop came while they were being prepared.</summary>
-    private static async Task<(RunStorage Storage, ResumePlan Plan)?> PrepareAsync(BatchOptions options, ILogger logger, CancellationToken cancellationToken)
+    private static async Task<(RunStorage Storage, ResumePlan Plan)?> PrepareAsync(BatchOptions options, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
     {
         RunStorage? storage = null;
         try
         {
-            storage = await RunStorage.PrepareAsync(options, logger, cancellationToken).ConfigureAwait(false);
+            storage = await RunStorage.PrepareAsync(options, logger, cancellationToken, time).ConfigureAwait(false);
             return (storage, await ResumePlan.PrepareAsync(options, storage, logger, cancellationToken).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            storage?.Dispose();
+            await DisposeAsync(storage).ConfigureAwait(false);
             return null;
         }
         catch
         {
-            storage?.Dispose();
+            await DisposeAsync(storage).ConfigureAwait(false);
             throw;
+        }
+
+        static async Task DisposeAsync(RunStorage? storage)
+        {
+            if (storage is not null)
+            {
+                await storage.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
@@ -212,6 +225,12 @@ public static class BatchRun
     private static async Task<RunSummary> ConcludeAsync(
         RunSummary summary, RunStops stops, ResumePlan plan, RunStorage storage, string batchId, long written, RunStatistics stats, ILogger logger)
     {
+        // A lease is renewed before the output is published: one another run took over leaves this run's lines unpublished.
+        if (stops.Policy.Reason is null && !stops.Interrupted && await storage.Lock.ConfirmAsync(CancellationToken.None).ConfigureAwait(false) is { } lost)
+        {
+            stops.Policy.Stop(lost);
+        }
+
         if (stops.Policy.Reason is { } reason)
         {
             summary = summary with { Outcome = RunOutcome.Stopped, StopReason = reason };

@@ -5,10 +5,13 @@ namespace Seldon.Batch.Dataflow.Pipeline;
 
 /// <summary>Where one run reads and writes: its input (file or object, plain or gzip) and the range of it this run
 /// covers, and its output (the whole output, or this shard's part). Made before the run starts, so a missing input
-/// or bucket, or an input that changed under a shard plan, is a settings problem (exit code 2) found before any request.</summary>
-internal sealed class RunStorage : IDisposable
+/// or bucket, or an input that changed under a shard plan, is a settings problem (exit code 2) found before any request.
+/// It holds the output (a shard: its part) for the run's whole life, from before anything next to it is touched until
+/// it is disposed: a second run on the same output is refused with <see cref="OutputInUseException"/>.</summary>
+internal sealed class RunStorage : IAsyncDisposable
 {
-    private RunStorage(ObjectStore store, InputSource input, InputVersion version, ShardRange range, OutputTarget output, ShardPlan? plan, StorageLocation outputLocation)
+    private RunStorage(
+        ObjectStore store, InputSource input, InputVersion version, ShardRange range, OutputTarget output, ShardPlan? plan, StorageLocation outputLocation, OutputLock held)
     {
         Store = store;
         Input = input;
@@ -17,6 +20,7 @@ internal sealed class RunStorage : IDisposable
         Output = output;
         Plan = plan;
         OutputLocation = outputLocation;
+        Lock = held;
     }
 
     public ObjectStore Store { get; }
@@ -36,40 +40,60 @@ internal sealed class RunStorage : IDisposable
     /// <summary>The output the user named (the shards' parts sit next to it).</summary>
     public StorageLocation OutputLocation { get; }
 
-    public static async Task<RunStorage> PrepareAsync(BatchOptions options, ILogger logger, CancellationToken ct)
+    /// <summary>This run's hold on <see cref="Output"/>; a lease can be lost (the run then stops and does not publish).</summary>
+    public OutputLock Lock { get; }
+
+    /// <param name="options">The run's settings.</param>
+    /// <param name="logger">Where the run logs.</param>
+    /// <param name="ct">Cancels the preparation.</param>
+    /// <param name="time">The run's clock, for an object output's lease; the system's when null.</param>
+    public static async Task<RunStorage> PrepareAsync(BatchOptions options, ILogger logger, CancellationToken ct, TimeProvider? time = null)
     {
         var store = new ObjectStore(options.S3Endpoint, options.S3PartSize) { ReadChunkBytes = options.S3ReadChunkBytes };
+        OutputLock? held = null;
         try
         {
             var input = InputSource.Create(StorageLocation.Parse(options.InputDataPath), options.InputCompression, store);
             var version = await input.DescribeAsync(ct).ConfigureAwait(false);
             var outputLocation = StorageLocation.Parse(options.OutputDataPath);
-            if (options.ShardCount <= 1)
+            var sharded = options.ShardCount > 1;
+            var target = OutputTarget.Create(sharded ? ShardPlan.PartOf(outputLocation, options.ShardIndex, options.ShardCount) : outputLocation, store);
+            await target.CheckAsync(ct).ConfigureAwait(false);
+            // Before the shard plan and the resume plan look at, write or discard anything next to the output.
+            held = await OutputLock.AcquireAsync(target.Location, store, options.BatchId, time ?? TimeProvider.System, logger, ct, makeFolder: sharded).ConfigureAwait(false);
+            target.Lock = held;
+            if (!sharded)
             {
-                var whole = OutputTarget.Create(outputLocation, store);
-                await whole.CheckAsync(ct).ConfigureAwait(false);
-                return new RunStorage(store, input, version, new ShardRange(0, input.IsGzip ? long.MaxValue : version.Length, 0, -1), whole, null, outputLocation);
+                return new RunStorage(store, input, version, new ShardRange(0, input.IsGzip ? long.MaxValue : version.Length, 0, -1), target, null, outputLocation, held);
             }
 
-            var part = OutputTarget.Create(ShardPlan.PartOf(outputLocation, options.ShardIndex, options.ShardCount), store);
-            await part.CheckAsync(ct).ConfigureAwait(false);
             var plan = await ShardPlanner.PlanAsync(input, version, outputLocation, options.ShardCount, options.BatchSize, options.BatchId, store, ct).ConfigureAwait(false);
             var range = plan.Ranges[options.ShardIndex];
             logger.LogInformation(
                 "Shard {Index} of {Count}: lines {First} to {Last} of {Lines} (bytes {Start} to {End}), part {Part}",
-                options.ShardIndex, options.ShardCount, range.FirstLine, range.FirstLine + range.Lines - 1, plan.Lines, range.Start, range.End, part.Location);
-            return new RunStorage(store, input, version, range, part, plan, outputLocation);
+                options.ShardIndex, options.ShardCount, range.FirstLine, range.FirstLine + range.Lines - 1, plan.Lines, range.Start, range.End, target.Location);
+            return new RunStorage(store, input, version, range, target, plan, outputLocation, held);
         }
         catch (StorageException ex) when (ex.IsSettingsProblem)
         {
-            store.Dispose();
+            await ReleaseAsync(held, store).ConfigureAwait(false);
             throw new InvalidBatchOptionsException(ex.Message);
         }
         catch
         {
-            store.Dispose();
+            await ReleaseAsync(held, store).ConfigureAwait(false);
             throw;
         }
+    }
+
+    private static async Task ReleaseAsync(OutputLock? held, ObjectStore store)
+    {
+        if (held is not null)
+        {
+            await held.DisposeAsync().ConfigureAwait(false);
+        }
+
+        store.Dispose();
     }
 
     /// <summary>What tells this run's input from another: an object's size and ETag (nothing read), a file's size
@@ -109,5 +133,6 @@ internal sealed class RunStorage : IDisposable
         }
     }
 
-    public void Dispose() => Store.Dispose();
+    /// <summary>Releases the output (after it was published, or the run ended otherwise) and the store.</summary>
+    public async ValueTask DisposeAsync() => await ReleaseAsync(Lock, Store).ConfigureAwait(false);
 }

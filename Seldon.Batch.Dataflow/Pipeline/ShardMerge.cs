@@ -17,6 +17,7 @@ internal static class ShardMerge
     /// <param name="cancellationToken">Cancels the merge; the output then does not appear.</param>
     /// <exception cref="InvalidBatchOptionsException">The settings are wrong: a malformed URL, no shard plan, no bucket.</exception>
     /// <exception cref="IOException">A part is missing or does not hold its planned lines, or the store failed.</exception>
+    /// <exception cref="OutputInUseException">Another run or merge is writing the output; nothing was changed.</exception>
     public static async Task<RunSummary> MergeAsync(MergeOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         if (options.ShardCount < 1)
@@ -28,7 +29,10 @@ internal static class ShardMerge
         using var store = new ObjectStore(options.S3Endpoint, options.S3PartBytes) { CopyPartMinimumBytes = options.CopyPartMinimumBytes };
         try
         {
-            var summary = await MergePartsAsync(options.OutputDataPath, options.ShardCount, store, logger, cancellationToken).ConfigureAwait(false);
+            var output = StorageLocation.Parse(options.OutputDataPath);
+            // The merged output is written like a run's: one writer at a time, held until it is published.
+            await using var held = await OutputLock.AcquireAsync(output, store, null, TimeProvider.System, logger, cancellationToken).ConfigureAwait(false);
+            var summary = await MergePartsAsync(output, options.ShardCount, store, logger, cancellationToken).ConfigureAwait(false);
             if (!string.IsNullOrWhiteSpace(options.SummaryPath))
             {
                 await File.WriteAllTextAsync(options.SummaryPath, summary.ToJson() + "\n", Encoding.UTF8, cancellationToken).ConfigureAwait(false);
@@ -42,10 +46,9 @@ internal static class ShardMerge
         }
     }
 
-    private static async Task<RunSummary> MergePartsAsync(string outputPath, int shardCount, ObjectStore store, ILogger logger, CancellationToken ct)
+    private static async Task<RunSummary> MergePartsAsync(StorageLocation output, int shardCount, ObjectStore store, ILogger logger, CancellationToken ct)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var output = StorageLocation.Parse(outputPath);
 
         var planLocation = ShardPlan.LocationOf(output, shardCount);
         var published = await SmallObjects.ReadAsync(store, planLocation, ct).ConfigureAwait(false);

@@ -8,6 +8,10 @@ internal abstract class OutputTarget
 
     public StorageLocation Location { get; }
 
+    /// <summary>The run's hold on this output, when it has one: a store that writes next to the output as it goes (a
+    /// multipart upload and its checkpoint) checks before each write that it still holds it.</summary>
+    public OutputLock? Lock { get; set; }
+
     /// <summary>Where an unfinished run's lines are, for messages.</summary>
     public abstract string PartialName { get; }
 

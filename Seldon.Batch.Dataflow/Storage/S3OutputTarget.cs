@@ -98,6 +98,8 @@ internal sealed class S3OutputTarget(StorageLocation location, ObjectStore store
 
     private async Task UploadPartAsync(byte[] bytes, long lines, CancellationToken ct)
     {
+        // A run whose lease was lost (or ran out unrenewed) must not add to an upload another run may now own.
+        Lock?.ThrowIfLost();
         var number = _state!.Parts.Count + 1;
         using var body = new MemoryStream(bytes, writable: false);
         var response = await Call(
@@ -165,7 +167,11 @@ internal sealed class S3OutputTarget(StorageLocation location, ObjectStore store
         }
     }
 
-    private Task SaveCheckpointAsync(CancellationToken ct) => S3Objects.WriteAsync(store, _checkpoint, _state!.ToJson(), ifNoneMatch: false, ct);
+    private Task SaveCheckpointAsync(CancellationToken ct)
+    {
+        Lock?.ThrowIfLost();
+        return S3Objects.WriteAsync(store, _checkpoint, _state!.ToJson(), ifNoneMatch: false, ct);
+    }
 
     private Task<T> Call<T>(Func<Task<T>> request, string doing) => S3Objects.CallAsync(request, Location, doing);
 
