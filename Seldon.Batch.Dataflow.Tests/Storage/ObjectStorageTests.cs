@@ -203,20 +203,25 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
     }
 
     [Fact]
-    public async Task Resume_over_a_damaged_upload_checkpoint_is_refused_naming_the_resume_setting()
+    public async Task A_run_over_a_damaged_upload_checkpoint_is_refused_naming_the_restart_setting()
     {
         var bucket = await _s3.NewBucketAsync();
         await _s3.PutAsync(bucket, "in.txt", Input(20));
         await _s3.PutAsync(bucket, "out.txt.upload.json", Encoding.UTF8.GetBytes("not a checkpoint"));
-        var options = S3Options(_model.Server) with { InputDataPath = $"s3://{bucket}/in.txt", OutputDataPath = $"s3://{bucket}/out.txt", Resume = true };
+        var options = S3Options(_model.Server) with { InputDataPath = $"s3://{bucket}/in.txt", OutputDataPath = $"s3://{bucket}/out.txt" };
         var requests = _model.Server.Statistics.Requests;
 
         var refused = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options));
 
-        Assert.StartsWith($"Resume: s3://{bucket}/out.txt.upload.json is not an upload checkpoint (", refused.Message);
-        Assert.EndsWith("; run without Resume to start over", refused.Message);
-        Assert.Equal(nameof(BatchOptions.Resume), refused.Property);
+        Assert.StartsWith($"s3://{bucket}/out.txt.upload.json is not an upload checkpoint (", refused.Message);
+        Assert.EndsWith(": pass Restart to discard it and start from the first line", refused.Message);
+        Assert.Equal(nameof(BatchOptions.Restart), refused.Property);
         Assert.Equal(requests, _model.Server.Statistics.Requests);
+        Assert.Equal("not a checkpoint", Encoding.UTF8.GetString((await _s3.GetAsync(bucket, "out.txt.upload.json"))!));
+
+        var restarted = await BatchRun.RunAsync(options with { Restart = true });
+
+        Assert.Equal((RunOutcome.Completed, 20L), (restarted.Outcome, restarted.Instances));
     }
 
     [Fact]
@@ -236,7 +241,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
     }
 
     [Fact]
-    public async Task An_input_object_replaced_mid_run_fails_the_run_and_refuses_resume()
+    public async Task An_input_object_replaced_mid_run_fails_the_run_and_the_rerun_refuses_its_partial_output()
     {
         await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 2 });
         var bucket = await _s3.NewBucketAsync();
@@ -255,8 +260,8 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
 
         Assert.Contains("changed while it was read", failure.Message);
         Assert.Null(await _s3.GetAsync(bucket, "out.txt"));
-        var refused = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options with { Resume = true }));
-        Assert.Contains("was started from another input", refused.Message);
+        var refused = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options));
+        Assert.Contains($"the multipart upload recorded in s3://{bucket}/out.txt.upload.json holds a partial output of another input", refused.Message);
     }
 
     [Theory]
