@@ -39,12 +39,12 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
     private Task WriteInputAsync(IEnumerable<string> lines) => File.WriteAllLinesAsync(Input, lines);
 
     /// <summary>Another input than the 40 lines of <see cref="Line"/>: shorter, longer, as long with other values, or
-    /// the same but for one value in the middle (same size, same first and last KiB).</summary>
-    private Task WriteOtherInputAsync(string kind) => WriteInputAsync(kind switch
+    /// the input as it is but for one value in line 20 (same size, same first and last KiB).</summary>
+    private async Task WriteOtherInputAsync(string kind) => await WriteInputAsync(kind switch
     {
         "shorter" => Enumerable.Range(0, InputLines - 10).Select(Line),
         "longer" => Enumerable.Range(0, InputLines + 10).Select(Line),
-        "one value in the middle" => Enumerable.Range(0, InputLines).Select(i => i == 20 ? Line(i).Replace(", 1000]]", ", 2000]]", StringComparison.Ordinal) : Line(i)),
+        "one value in the middle" => (await File.ReadAllLinesAsync(Input)).Select((line, i) => i == 20 ? line.Replace(", 1000]]", ", 2000]]", StringComparison.Ordinal) : line),
         _ => Enumerable.Range(0, InputLines).Select(i => Line(i + 1000)),
     });
 
