@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.IO.Hashing;
 using Microsoft.Extensions.Logging;
 using Seldon.Batch.Dataflow.Storage;
@@ -12,8 +13,11 @@ internal sealed class RunStorage : IDisposable
     private InputFingerprint? _fingerprint;
     private long? _inputLines;
 
-    private RunStorage(ObjectStore store, InputSource input, InputVersion version, ShardRange range, OutputTarget output, ShardPlan? plan, StorageLocation outputLocation)
+    private readonly ILogger _logger;
+
+    private RunStorage(ObjectStore store, InputSource input, InputVersion version, ShardRange range, OutputTarget output, ShardPlan? plan, StorageLocation outputLocation, ILogger logger)
     {
+        _logger = logger;
         Store = store;
         Input = input;
         Version = version;
@@ -52,7 +56,7 @@ internal sealed class RunStorage : IDisposable
             {
                 var whole = OutputTarget.Create(outputLocation, store);
                 await whole.CheckAsync(ct).ConfigureAwait(false);
-                return new RunStorage(store, input, version, new ShardRange(0, input.IsGzip ? long.MaxValue : version.Length, 0, -1), whole, null, outputLocation);
+                return new RunStorage(store, input, version, new ShardRange(0, input.IsGzip ? long.MaxValue : version.Length, 0, -1), whole, null, outputLocation, logger);
             }
 
             var part = OutputTarget.Create(ShardPlan.PartOf(outputLocation, options.ShardIndex, options.ShardCount), store);
@@ -62,7 +66,7 @@ internal sealed class RunStorage : IDisposable
             logger.LogInformation(
                 "Shard {Index} of {Count}: lines {First} to {Last} of {Lines} (bytes {Start} to {End}), part {Part}",
                 options.ShardIndex, options.ShardCount, range.FirstLine, range.FirstLine + range.Lines - 1, plan.Lines, range.Start, range.End, part.Location);
-            return new RunStorage(store, input, version, range, part, plan, outputLocation);
+            return new RunStorage(store, input, version, range, part, plan, outputLocation, logger);
         }
         catch (StorageException ex) when (ex.IsSettingsProblem)
         {
@@ -92,6 +96,7 @@ internal sealed class RunStorage : IDisposable
             return _fingerprint = InputFingerprint.OfObject(Version.Length, Version.Tag);
         }
 
+        var started = Stopwatch.GetTimestamp();
         var hash = new XxHash128();
         await using (var reading = await Input.OpenAsync(Version, 0, null, ct, hash.Append).ConfigureAwait(false))
         {
@@ -103,7 +108,11 @@ internal sealed class RunStorage : IDisposable
             await reading.ReadStoredToEndAsync(ct).ConfigureAwait(false);
         }
 
-        return _fingerprint = InputFingerprint.OfContent(Version.Length, hash);
+        _fingerprint = InputFingerprint.OfContent(Version.Length, hash);
+        _logger.LogDebug(
+            "Fingerprinted {Input} ({Fingerprint}{Lines}) in {Seconds:F2} s", Input.Location, _fingerprint,
+            _inputLines is { } lines ? $", {lines} lines" : "", Stopwatch.GetElapsedTime(started).TotalSeconds);
+        return _fingerprint;
     }
 
     /// <summary>The input lines this run covers: a shard's from its plan, else counted by reading the input once
