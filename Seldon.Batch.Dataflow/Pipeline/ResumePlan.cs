@@ -68,7 +68,7 @@ internal sealed partial class ResumePlan
         var target = storage.Output;
         if (options.RetryFailed)
         {
-            return await RetryFailedAsync(options, storage, await storage.FingerprintAsync(countLines: true, ct).ConfigureAwait(false), logger, ct).ConfigureAwait(false);
+            return await RetryFailedAsync(options, storage, await storage.FingerprintAsync(countLines: true, logger, ct).ConfigureAwait(false), logger, ct).ConfigureAwait(false);
         }
 
         if (storage.Plan is not null && await target.ExistsAsync(ct).ConfigureAwait(false))
@@ -80,7 +80,7 @@ internal sealed partial class ResumePlan
             else
             {
                 // A shard's part is published once: a restarted pod finds its work done.
-                var input = await storage.FingerprintAsync(countLines: false, ct).ConfigureAwait(false);
+                var input = await storage.FingerprintAsync(countLines: false, logger, ct).ConfigureAwait(false);
                 var parts = await CheckCompleteOutputAsync(options, storage, null, input, logger, ct).ConfigureAwait(false);
                 await DiscardAsync(storage, "the part is already published", logger, ct).ConfigureAwait(false);
                 logger.LogInformation("Nothing to do: the part {Part} is already published, {Lines} lines", target.Location, parts);
@@ -92,7 +92,7 @@ internal sealed partial class ResumePlan
         {
             if (!options.Restart)
             {
-                return await ResumeAsync(options, storage, await storage.FingerprintAsync(countLines: true, ct).ConfigureAwait(false), logger, ct).ConfigureAwait(false);
+                return await ResumeAsync(options, storage, await storage.FingerprintAsync(countLines: true, logger, ct).ConfigureAwait(false), logger, ct).ConfigureAwait(false);
             }
 
             await DiscardAsync(storage, "starting from the first line, as asked", logger, ct).ConfigureAwait(false);
@@ -103,7 +103,7 @@ internal sealed partial class ResumePlan
         {
             if (options.Resume)
             {
-                var input = await storage.FingerprintAsync(countLines: true, ct).ConfigureAwait(false);
+                var input = await storage.FingerprintAsync(countLines: true, logger, ct).ConfigureAwait(false);
                 var lines = await CheckCompleteOutputAsync(options, storage, nameof(options.Resume), input, logger, ct).ConfigureAwait(false);
                 logger.LogInformation("Nothing to resume: {Output} is complete, {Lines} lines for the {Lines} lines of the input", target.Location, lines, lines);
                 return new ResumePlan(options, storage, input, Mode.NothingToDo);
@@ -117,7 +117,7 @@ internal sealed partial class ResumePlan
             logger.LogInformation("Nothing to resume at {Side}: starting from the first line", target.PartialName);
         }
 
-        return new ResumePlan(options, storage, await storage.FingerprintAsync(countLines: false, ct).ConfigureAwait(false), Mode.Fresh);
+        return new ResumePlan(options, storage, await storage.FingerprintAsync(countLines: false, logger, ct).ConfigureAwait(false), Mode.Fresh);
     }
 
     /// <summary>Drops the partial output and its record, saying how many lines were lost and <paramref name="why"/>.</summary>

@@ -5,10 +5,11 @@ using Seldon.Batch.Dataflow.Storage;
 
 namespace Seldon.Batch.Dataflow.Pipeline;
 
-/// <summary>What an output was made from, kept next to it so that <c>--resume</c> and <c>--retry-failed</c> can
-/// refuse an output that belongs to another input: <c>&lt;output&gt;.partial.json</c> beside the side file (or
-/// multipart upload) while the run is unfinished, <c>&lt;output&gt;.run.json</c> beside the output once it is
-/// complete. The output is a file or an object; a shard's output is its part.</summary>
+/// <summary>What an output was made from (the input's fingerprint, the settings that decide its lines), kept next to
+/// it so that a rerun, <c>--resume</c> and <c>--retry-failed</c> refuse an output that belongs to another input or
+/// other settings: <c>&lt;output&gt;.partial.json</c> beside the side file (or multipart upload) while the run is
+/// unfinished, <c>&lt;output&gt;.run.json</c> beside the output once it is complete. The output is a file or an
+/// object; a shard's output is its part.</summary>
 /// <param name="BatchId">The <c>batch_id</c> of every line.</param>
 /// <param name="InputPath">The input file as it was given (for messages only: a moved input is still the same input).</param>
 /// <param name="Input">The input's fingerprint.</param>

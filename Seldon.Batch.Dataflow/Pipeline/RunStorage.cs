@@ -13,11 +13,8 @@ internal sealed class RunStorage : IDisposable
     private InputFingerprint? _fingerprint;
     private long? _inputLines;
 
-    private readonly ILogger _logger;
-
-    private RunStorage(ObjectStore store, InputSource input, InputVersion version, ShardRange range, OutputTarget output, ShardPlan? plan, StorageLocation outputLocation, ILogger logger)
+    private RunStorage(ObjectStore store, InputSource input, InputVersion version, ShardRange range, OutputTarget output, ShardPlan? plan, StorageLocation outputLocation)
     {
-        _logger = logger;
         Store = store;
         Input = input;
         Version = version;
@@ -56,7 +53,7 @@ internal sealed class RunStorage : IDisposable
             {
                 var whole = OutputTarget.Create(outputLocation, store);
                 await whole.CheckAsync(ct).ConfigureAwait(false);
-                return new RunStorage(store, input, version, new ShardRange(0, input.IsGzip ? long.MaxValue : version.Length, 0, -1), whole, null, outputLocation, logger);
+                return new RunStorage(store, input, version, new ShardRange(0, input.IsGzip ? long.MaxValue : version.Length, 0, -1), whole, null, outputLocation);
             }
 
             var part = OutputTarget.Create(ShardPlan.PartOf(outputLocation, options.ShardIndex, options.ShardCount), store);
@@ -66,7 +63,7 @@ internal sealed class RunStorage : IDisposable
             logger.LogInformation(
                 "Shard {Index} of {Count}: lines {First} to {Last} of {Lines} (bytes {Start} to {End}), part {Part}",
                 options.ShardIndex, options.ShardCount, range.FirstLine, range.FirstLine + range.Lines - 1, plan.Lines, range.Start, range.End, part.Location);
-            return new RunStorage(store, input, version, range, part, plan, outputLocation, logger);
+            return new RunStorage(store, input, version, range, part, plan, outputLocation);
         }
         catch (StorageException ex) when (ex.IsSettingsProblem)
         {
@@ -83,8 +80,8 @@ internal sealed class RunStorage : IDisposable
     /// <summary>What tells this run's input from another: an object's size and ETag (nothing read), a file's size
     /// and the XxHash128 of its whole content. A shard's part records the whole input's (the plan covers the ranges).
     /// With <paramref name="countLines"/> a file's lines are counted in the same pass, for
-    /// <see cref="CountInputLinesAsync"/>: a file is read once for both.</summary>
-    public async Task<InputFingerprint> FingerprintAsync(bool countLines, CancellationToken ct)
+    /// <see cref="CountInputLinesAsync"/>: a file is read once for both. The time it took is logged at debug.</summary>
+    public async Task<InputFingerprint> FingerprintAsync(bool countLines, ILogger logger, CancellationToken ct)
     {
         if (_fingerprint is not null)
         {
@@ -109,7 +106,7 @@ internal sealed class RunStorage : IDisposable
         }
 
         _fingerprint = InputFingerprint.OfContent(Version.Length, hash);
-        _logger.LogDebug(
+        logger.LogDebug(
             "Fingerprinted {Input} ({Fingerprint}{Lines}) in {Seconds:F2} s", Input.Location, _fingerprint,
             _inputLines is { } lines ? $", {lines} lines" : "", Stopwatch.GetElapsedTime(started).TotalSeconds);
         return _fingerprint;
