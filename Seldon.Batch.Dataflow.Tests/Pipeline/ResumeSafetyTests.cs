@@ -32,19 +32,26 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
     private BatchOptions OptionsFor(DemoModelServer server, string transport = "rest") =>
         Options(server, transport) with { InputDataPath = Input, OutputDataPath = Output, BatchId = "safe" };
 
-    /// <summary>Line <paramref name="i"/> of the input: about 100 bytes, so that 40 lines are more than the first and
+    private const string OneValueInTheMiddle = "one value in the middle";
+
+    private static string Line(int i) => $"[[{i}, {i % 5}]]";
+
+    /// <summary>Line <paramref name="i"/> of a longer input: about 100 bytes, so that 40 lines are more than the first and
     /// last KiB an older fingerprint hashed, and a value edited in line 20 lies between them.</summary>
-    private static string Line(int i) => $"[[{i}, {i % 5}{string.Concat(Enumerable.Repeat(", 1000", 14))}]]";
+    private static string LongLine(int i) => $"[[{i}, {i % 5}{string.Concat(Enumerable.Repeat(", 1000", 14))}]]";
+
+    /// <summary>The lines of the input that <paramref name="other"/> is another of (<see cref="WriteOtherInputAsync"/>).</summary>
+    private static Func<int, string> LinesFor(string other) => other == OneValueInTheMiddle ? LongLine : Line;
 
     private Task WriteInputAsync(IEnumerable<string> lines) => File.WriteAllLinesAsync(Input, lines);
 
     /// <summary>Another input than the 40 lines of <see cref="Line"/>: shorter, longer, as long with other values, or
-    /// the input as it is but for one value in line 20 (same size, same first and last KiB).</summary>
+    /// the input of <see cref="LongLine"/>s as it is but for one value in line 20 (same size, same first and last KiB).</summary>
     private async Task WriteOtherInputAsync(string kind) => await WriteInputAsync(kind switch
     {
         "shorter" => Enumerable.Range(0, InputLines - 10).Select(Line),
         "longer" => Enumerable.Range(0, InputLines + 10).Select(Line),
-        "one value in the middle" => (await File.ReadAllLinesAsync(Input)).Select((line, i) => i == 20 ? line.Replace(", 1000]]", ", 2000]]", StringComparison.Ordinal) : line),
+        OneValueInTheMiddle => (await File.ReadAllLinesAsync(Input)).Select((line, i) => i == 20 ? line.Replace(", 1000]]", ", 2000]]", StringComparison.Ordinal) : line),
         _ => Enumerable.Range(0, InputLines).Select(i => Line(i + 1000)),
     });
 
@@ -69,11 +76,12 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
         return (reference, first);
     }
 
-    /// <summary>A run stopped by --max-failures 0 at the bad line 3: a side file with a prefix and its record. The model
-    /// answers slowly enough that the stop comes long before the last line.</summary>
-    private async Task<RunSummary> StopEarlyAsync()
+    /// <summary>A run stopped by --max-failures 0 at the bad line 3 of the input of <paramref name="line"/>s (by default
+    /// <see cref="Line"/>): a side file with a prefix and its record. The model answers slowly enough that the stop
+    /// comes long before the last line.</summary>
+    private async Task<RunSummary> StopEarlyAsync(Func<int, string>? line = null)
     {
-        await WriteInputAsync(Enumerable.Range(0, InputLines).Select(i => i == 3 ? "oops" : Line(i)));
+        await WriteInputAsync(Enumerable.Range(0, InputLines).Select(i => i == 3 ? "oops" : (line ?? Line)(i)));
         await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 50 });
         var stopped = await BatchRun.RunAsync(OptionsFor(slow) with { Workers = 1, MaxFailures = FailureLimit.OfCount(0) });
         Assert.Equal(RunOutcome.Stopped, stopped.Outcome);
@@ -85,10 +93,10 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
     [InlineData("shorter")]
     [InlineData("longer")]
     [InlineData("same length")]
-    [InlineData("one value in the middle")]
+    [InlineData(OneValueInTheMiddle)]
     public async Task Resume_refuses_the_complete_output_of_another_input(string other)
     {
-        await WriteInputAsync(Enumerable.Range(0, InputLines).Select(Line));
+        await WriteInputAsync(Enumerable.Range(0, InputLines).Select(LinesFor(other)));
         Assert.Equal(RunOutcome.Completed, (await BatchRun.RunAsync(OptionsFor(_fixture.Server))).Outcome);
         var before = await File.ReadAllTextAsync(Output);
         await WriteOtherInputAsync(other);
@@ -107,11 +115,11 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
     [InlineData("shorter", false)]
     [InlineData("longer", false)]
     [InlineData("same length", false)]
-    [InlineData("one value in the middle", false)]
-    [InlineData("one value in the middle", true)]
+    [InlineData(OneValueInTheMiddle, false)]
+    [InlineData(OneValueInTheMiddle, true)]
     public async Task A_rerun_refuses_the_partial_output_of_another_input_and_keeps_it(string other, bool resume)
     {
-        await StopEarlyAsync();
+        await StopEarlyAsync(LinesFor(other));
         var side = PartialOutput.SidePathOf(Output);
         var before = await File.ReadAllTextAsync(side);
         var record = await File.ReadAllTextAsync(RunRecord.PartialPathOf(Output));
@@ -371,8 +379,8 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
     [Fact]
     public async Task Restart_discards_the_partial_output_of_another_input_and_says_so()
     {
-        var stopped = await StopEarlyAsync();
-        await WriteOtherInputAsync("one value in the middle");
+        var stopped = await StopEarlyAsync(LongLine);
+        await WriteOtherInputAsync(OneValueInTheMiddle);
         var reference = await ReferenceAsync();
         var logs = new RecordingLoggerFactory();
 
@@ -383,6 +391,41 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Equal($"Discarding {stopped.Instances} lines of the partial output {PartialOutput.SidePathOf(Output)}: starting from the first line, as asked", warning.Message);
         Assert.Equal(reference.Select(WithoutInstanceId), (await File.ReadAllLinesAsync(Output)).Select(WithoutInstanceId));
+    }
+
+    [Fact]
+    public async Task A_partial_output_of_a_gzip_input_is_continued_its_fingerprint_being_of_the_stored_bytes()
+    {
+        // The fresh run hashes the stored bytes alone; the continued one hashes them while it decodes them to count the
+        // lines: both must come to the same fingerprint, and the count must be of the decoded lines.
+        var lines = Enumerable.Range(0, InputLines).Select(i => i == 3 ? "oops" : Line(i)).ToArray();
+        await using (var gzip = new System.IO.Compression.GZipStream(File.Create(Input), System.IO.Compression.CompressionLevel.Fastest))
+        {
+            await gzip.WriteAsync(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n"));
+        }
+
+        var options = OptionsFor(_fixture.Server) with { InputCompression = Dataflow.Storage.InputCompression.Gzip };
+        var reference = await BatchRun.RunAsync(options with { OutputDataPath = PathOf("reference.txt") });
+        Assert.Equal(RunOutcome.Completed, reference.Outcome);
+        RunSummary stopped;
+        await using (var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 50 }))
+        {
+            stopped = await BatchRun.RunAsync(options with { Host = $"127.0.0.1:{slow.RestPort}", Workers = 1, MaxFailures = FailureLimit.OfCount(0) });
+        }
+
+        Assert.Equal(RunOutcome.Stopped, stopped.Outcome);
+        var record = JsonNode.Parse(await File.ReadAllTextAsync(RunRecord.PartialPathOf(Output)))!;
+        Assert.Equal(new FileInfo(Input).Length, record["input"]!["size"]!.GetValue<long>());
+        var logs = new RecordingLoggerFactory();
+
+        var rerun = await BatchRun.RunAsync(options, logs);
+
+        Assert.Equal((RunOutcome.Completed, stopped.Instances, InputLines - stopped.Instances), (rerun.Outcome, rerun.ResumedLines, rerun.Instances));
+        Assert.Contains(logs.Messages, m => m.Message.Contains($"continuing from line {stopped.Instances} of {InputLines}", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Messages, m => m.Message.Contains("older version", StringComparison.Ordinal));
+        Assert.Equal(
+            (await File.ReadAllLinesAsync(PathOf("reference.txt"))).Select(WithoutInstanceId),
+            (await File.ReadAllLinesAsync(Output)).Select(WithoutInstanceId));
     }
 
     [Fact]
