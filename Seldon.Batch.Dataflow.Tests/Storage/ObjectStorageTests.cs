@@ -123,7 +123,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
     }
 
     [Fact]
-    public async Task An_interrupted_upload_resumes_after_its_last_complete_part()
+    public async Task An_interrupted_upload_is_continued_by_a_plain_rerun_after_its_last_complete_part()
     {
         await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 2 });
         var bucket = await _s3.NewBucketAsync();
@@ -144,7 +144,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         var kept = checkpoint["lines"]!.GetValue<long>();
         Assert.InRange(kept, 1, 3999);
 
-        var resumed = await BatchRun.RunAsync(options with { Resume = true });
+        var resumed = await BatchRun.RunAsync(options);
 
         Assert.Equal(RunOutcome.Completed, resumed.Outcome);
         Assert.Equal(kept, resumed.ResumedLines);
@@ -178,6 +178,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         var record = JsonNode.Parse(await _s3.GetAsync(bucket, "out.txt.partial.json"))!;
         Assert.Equal(await _s3.ETagAsync(bucket, "in.txt"), record["input"]!["etag"]!.GetValue<string>());
         Assert.Null(record["input"]!["head_tail_sha256"]);
+        Assert.Null(record["input"]!["xxh128"]);
 
         await using var healthy = await DemoModelServer.StartAsync(new ServeOptions());
         var resumed = await BatchRun.RunAsync(options with { Host = $"127.0.0.1:{healthy.RestPort}", Resume = true });

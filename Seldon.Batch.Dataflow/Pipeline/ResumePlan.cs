@@ -112,7 +112,7 @@ internal sealed partial class ResumePlan
             // A complete output is replaced by a plain run, as ever: the model may have changed since.
             logger.LogInformation("{Output} exists: this run replaces it once it completes", target.Location);
         }
-        else if (options.Resume && !options.Restart)
+        else if (options.Resume)
         {
             logger.LogInformation("Nothing to resume at {Side}: starting from the first line", target.PartialName);
         }
@@ -154,9 +154,11 @@ internal sealed partial class ResumePlan
 
         if (point.Lines == 0)
         {
-            // Nothing to lose: whatever made it (another input, other settings), the run starts afresh in its place.
+            // Nothing to lose: whatever made it (another input, other settings), the run starts afresh in its place, in
+            // the same batch unless another is asked for.
             logger.LogInformation("No complete line in {Side} to keep: starting from the first line", side);
-            return new ResumePlan(options, storage, input, Mode.Resume, point with { BatchId = null }, rewriteRecord: true);
+            var sameBatch = string.IsNullOrEmpty(options.BatchId) ? point.BatchId ?? record?.BatchId : null;
+            return new ResumePlan(options, storage, input, Mode.Resume, point with { BatchId = sameBatch }, rewriteRecord: true);
         }
 
         var gaps = CheckRecord(record, input, options, $"{side} holds a partial output", mode: null, compareSettings: true);
