@@ -37,6 +37,7 @@ public sealed class BatchCommandLineTests : IDisposable
 
         root.Options.Add(line.Benchmark);
         root.Options.Add(line.Resume);
+        root.Options.Add(line.Restart);
         root.Options.Add(line.RetryFailed);
         foreach (var help in root.Options.OfType<HelpOption>().ToList())
         {
@@ -396,7 +397,7 @@ public sealed class BatchCommandLineTests : IDisposable
         Assert.Equal(ExitCodes.Success, code);
         Assert.Equal("", stderr);
         var line = new BatchCommandLine();
-        foreach (var name in line.Settings.Select(s => s.Name).Append("--benchmark").Append("--help"))
+        foreach (var name in line.Settings.Select(s => s.Name).Concat(["--benchmark", "--help", "--resume", "--restart", "--retry-failed"]))
         {
             Assert.Contains(name, stdout);
         }
@@ -404,6 +405,16 @@ public sealed class BatchCommandLineTests : IDisposable
         Assert.Contains("-h, --host", stdout);
         Assert.DoesNotContain("-h, --help", stdout);
         Assert.Contains("SELDON_BATCH_MIN_INTERVAL", stdout);
+        Assert.Contains("SELDON_BATCH_RESTART", stdout);
+    }
+
+    [Fact]
+    public void Restart_is_a_flag_and_an_environment_variable()
+    {
+        Assert.True(Bind("--restart").Options.Restart);
+        Assert.True(Bind(new Dictionary<string, string> { ["SELDON_BATCH_RESTART"] = "true" }).Options.Restart);
+        Assert.False(Bind(new Dictionary<string, string> { ["SELDON_BATCH_RESTART"] = "false" }).Options.Restart);
+        Assert.False(Bind().Options.Restart);
     }
 
     [Fact]
@@ -423,7 +434,7 @@ public sealed class BatchCommandLineTests : IDisposable
         // The one public setting the command has no option for: it turns the progress log off itself on a terminal.
         var notOptions = new[] { nameof(BatchOptions.ProgressInterval) };
         var properties = typeof(BatchOptions).GetProperties().Where(p => p.SetMethod is not null).Select(p => p.Name).Except(notOptions);
-        var commandOptions = line.Settings.Select(s => s.Name).Concat([line.Headers.Option.Name, line.Resume.Name, line.RetryFailed.Name]).ToHashSet();
+        var commandOptions = line.Settings.Select(s => s.Name).Concat([line.Headers.Option.Name, line.Resume.Name, line.Restart.Name, line.RetryFailed.Name]).ToHashSet();
 
         Assert.All(properties, property => Assert.True(options.ContainsKey(property), $"{property} has no option in OptionsByProperty"));
         Assert.All(options.Values, option => Assert.Contains(option, commandOptions));
@@ -456,5 +467,20 @@ public sealed class BatchCommandLineTests : IDisposable
         var message = await AssertRefusedAsync("--retry-failed", null, "-d", "demo", "-i", _input, "-o", _output, "--resume", "--retry-failed");
 
         Assert.Contains("--resume", message);
+    }
+
+    [Theory]
+    [InlineData("--resume", null)]
+    [InlineData("--retry-failed", null)]
+    [InlineData(null, "SELDON_BATCH_RESUME")]
+    public async Task Restart_with_what_keeps_an_output_is_refused(string? flag, string? variable)
+    {
+        var environment = variable is null ? null : new Dictionary<string, string> { [variable] = "true" };
+        string[] args = flag is null ? Valid("--restart") : Valid("--restart", flag);
+
+        var line = await AssertRefusedAsync("--restart and --", environment, args);
+
+        Assert.Contains("do not go together", line);
+        Assert.Contains(flag ?? "--resume", line);
     }
 }

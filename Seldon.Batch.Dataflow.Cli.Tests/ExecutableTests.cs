@@ -105,7 +105,7 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
             Assert.Equal(0, Kill(process.Id, 15));
             var (code, _, stderr) = await WaitAsync(process);
             Assert.True(code == 143, $"exit code {code}: {stderr}");
-            Assert.Contains("--resume", stderr);
+            Assert.Contains("run again with the same settings to continue", stderr);
         }
 
         Assert.False(File.Exists(output));
@@ -309,5 +309,82 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
         Assert.Contains("resumed lines: 10", stdout);
         Assert.Contains("failed: 10", stdout);
         Assert.Equal((await File.ReadAllLinesAsync(Path.Combine(_dir.FullName, "reference.txt"))).Select(Answer), (await File.ReadAllLinesAsync(output)).Select(Answer));
+    }
+
+    [Theory]
+    [InlineData("rest")]
+    [InlineData("grpc")]
+    public async Task A_run_killed_with_sigkill_is_continued_by_a_plain_rerun_to_the_lines_of_one_clean_run(string transport)
+    {
+        // 1200 lines in requests of 3 lines answered in 50 ms by two workers: about ten seconds, time enough to kill it.
+        await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 50 });
+        var port = transport == "grpc" ? slow.GrpcPort : slow.RestPort;
+        var input = Path.Combine(_dir.FullName, "in.txt");
+        var output = Path.Combine(_dir.FullName, "out.txt");
+        var side = output + ".partial";
+        await File.WriteAllLinesAsync(input, Enumerable.Range(0, 1200).Select(i => i % 97 == 13 ? "not json" : $"[[{i}, {i % 7}]]"));
+        string[] Command(string to) => ["-d", "demo", "-g", "seldon", "-t", transport, "-h", $"127.0.0.1:{port}", "-w", "2", "-s", "3", "-u", "killed", "-i", input, "-o", to];
+        var (referenceCode, _, referenceErr) = await RunAsync(Command(Path.Combine(_dir.FullName, "reference.txt")));
+        Assert.True(referenceCode == 0, referenceErr);
+
+        using (var process = Start(Command(output)))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while ((!File.Exists(side) || (await File.ReadAllLinesAsync(side)).Length < 60) && DateTime.UtcNow < deadline && !process.HasExited)
+            {
+                await Task.Delay(20);
+            }
+
+            Assert.False(process.HasExited, "the run ended before it could be killed");
+            Assert.Equal(0, Kill(process.Id, 9));
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.False(File.Exists(output));
+        var written = (await File.ReadAllLinesAsync(side)).Length;
+        Assert.InRange(written, 60, 1199);
+
+        var (code, _, stderr) = await RunAsync(Command(output));
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"Continuing the partial output {side} of batch killed: ", stderr);
+        Assert.False(File.Exists(side));
+        Assert.Equal((await File.ReadAllLinesAsync(Path.Combine(_dir.FullName, "reference.txt"))).Select(Answer), (await File.ReadAllLinesAsync(output)).Select(Answer));
+    }
+
+    [Fact]
+    public async Task A_partial_output_of_other_settings_or_another_input_exits_2_untouched_and_restart_discards_it()
+    {
+        var input = Path.Combine(_dir.FullName, "in.txt");
+        var output = Path.Combine(_dir.FullName, "out.txt");
+        var side = output + ".partial";
+        await File.WriteAllLinesAsync(input, Enumerable.Range(0, 30).Select(i => i == 5 ? "nope" : $"[[{i}]]"));
+        var (stopped, _, stoppedErr) = await RunAsync(["-d", "demo", "-g", "seldon", "-h", $"127.0.0.1:{_fixture.Server.RestPort}", "-w", "1", "-u", "exe", "-i", input, "-o", output, "--max-failures", "0"]);
+        Assert.True(stopped == 3, stoppedErr);
+        var before = await File.ReadAllBytesAsync(side);
+        Assert.True((await File.ReadAllLinesAsync(side)).Length >= 6);
+        var requests = _fixture.Server.Statistics.Requests;
+
+        var (otherSettings, stdout, otherSettingsErr) = await RunAsync(Args(_fixture.Server.RestPort, input, output, "-s", "2"));
+        // Line 20 [[20]] becomes [[21]]: the same size, the same first and last bytes.
+        await File.WriteAllLinesAsync(input, Enumerable.Range(0, 30).Select(i => i == 5 ? "nope" : i == 20 ? "[[21]]" : $"[[{i}]]"));
+        var (otherInput, _, otherInputErr) = await RunAsync(Args(_fixture.Server.RestPort, input, output));
+
+        Assert.Equal(2, otherSettings);
+        Assert.Equal("", stdout);
+        Assert.Contains($"seldon-batch-processor: error: {side} holds a partial output made with other settings (--batch-size 1, not 2): delete it or pass --restart to discard it", otherSettingsErr);
+        Assert.Equal(2, otherInput);
+        Assert.Contains($"seldon-batch-processor: error: {side} holds a partial output of another input (", otherInputErr);
+        Assert.Contains(": delete it or pass --restart to discard it", otherInputErr);
+        Assert.Equal(before, await File.ReadAllBytesAsync(side));
+        Assert.Equal(requests, _fixture.Server.Statistics.Requests);
+
+        var (restarted, _, restartedErr) = await RunAsync(Args(_fixture.Server.RestPort, input, output), new Dictionary<string, string> { ["SELDON_BATCH_RESTART"] = "true" });
+
+        Assert.True(restarted == 0, restartedErr);
+        Assert.Contains($"Discarding {before.Count(b => b == (byte)'\n')} lines of the partial output {side}", restartedErr);
+        var lines = await File.ReadAllLinesAsync(output);
+        Assert.Equal(30, lines.Length);
+        Assert.Equal("20 {\"names\":[\"t:0\"],\"ndarray\":[[42]]} ", Answer(lines[20]));
     }
 }

@@ -56,7 +56,12 @@ internal sealed class BatchCommandLine
 
     public readonly Option<bool> Resume = new("--resume")
     {
-        Description = "Continue an interrupted run of this input with the same settings: keep the lines already written to <output>.partial (or the parts an s3:// output uploaded) and process the rest; the output of another input is refused [env: SELDON_BATCH_RESUME]",
+        Description = "Keep a complete output of this input and these settings instead of replacing it (nothing to do, exit 0); refuse one of another input. A partial output is continued with or without it [env: SELDON_BATCH_RESUME]",
+    };
+
+    public readonly Option<bool> Restart = new("--restart")
+    {
+        Description = "Discard the partial output an interrupted run left (<output>.partial, an s3:// output's upload, or a shard's published part) and start from the first line. Without it a run continues the partial output of the same input and settings, and refuses (exit 2) one of another input or other settings [env: SELDON_BATCH_RESTART]",
     };
 
     public readonly Option<bool> RetryFailed = new("--retry-failed")
@@ -118,6 +123,7 @@ internal sealed class BatchCommandLine
         [nameof(BatchOptions.Datatype)] = Datatype.Name,
         [nameof(BatchOptions.Headers)] = Headers.Option.Name,
         [nameof(BatchOptions.Resume)] = Resume.Name,
+        [nameof(BatchOptions.Restart)] = Restart.Name,
         [nameof(BatchOptions.RetryFailed)] = RetryFailed.Name,
     };
 
@@ -177,6 +183,7 @@ internal sealed class BatchCommandLine
             WaitReady = Seconds(WaitReady, Get(WaitReady), allowZero: true),
             SummaryPath = Get(SummaryPath) ?? "",
             Resume = Flag(parse, Resume, environment("SELDON_BATCH_RESUME")),
+            Restart = Flag(parse, Restart, environment("SELDON_BATCH_RESTART")),
             S3Endpoint = Endpoint(parse, environment),
             S3PartSize = Integer(S3PartSize, Get(S3PartSize)),
             InputCompression = Choice<InputCompression>(InputCompression, Get(InputCompression)),

@@ -34,6 +34,7 @@ public static class CliApplication
 
         root.Options.Add(batch.Headers.Option);
         root.Options.Add(batch.Resume);
+        root.Options.Add(batch.Restart);
         root.Options.Add(batch.RetryFailed);
         root.Options.Add(batch.Benchmark);
         // -h is the host, as in the original: help is --help only.

@@ -9,8 +9,9 @@ public static class ExitCodes
     /// <summary>Something unexpected failed.</summary>
     public const int Unexpected = 1;
 
-    /// <summary>A setting is invalid, <c>--resume</c>/<c>--retry-failed</c> found the output of another input, or
-    /// another run is writing the same output; nothing was sent.</summary>
+    /// <summary>A setting is invalid, the output in place (a partial output, a shard's part, or the complete output
+    /// <c>--resume</c>/<c>--retry-failed</c> keep) belongs to another input or other settings, or another run is writing
+    /// the same output; nothing was sent or changed.</summary>
     public const int InvalidSettings = 2;
 
     /// <summary>Stopped: a misconfigured endpoint, an outage past <c>--max-outage</c>, a model that never answered, or

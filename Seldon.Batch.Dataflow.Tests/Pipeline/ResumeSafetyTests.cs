@@ -2,14 +2,17 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Seldon.Batch.Dataflow.Pipeline;
+using Seldon.Batch.Dataflow.Protocol;
 using Seldon.Batch.Dataflow.Server;
 using Seldon.Batch.Dataflow.Transport;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
 namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
-/// <summary>--resume and --retry-failed keep only an output of this input, count what they keep, and a stop at once
-/// leaves a prefix they continue; progress ends at 100% on success. Real runs against the built-in server.</summary>
+/// <summary>A rerun continues only a partial output of this input and these settings (refusing and keeping any other,
+/// which --restart discards), --resume and --retry-failed keep only a complete output of this input, they count what
+/// they keep, and a stop at once leaves a prefix a rerun continues; progress ends at 100% on success. Real runs against
+/// the built-in server.</summary>
 public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDisposable
 {
     private const int InputLines = 40;
@@ -29,15 +32,26 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
     private BatchOptions OptionsFor(DemoModelServer server, string transport = "rest") =>
         Options(server, transport) with { InputDataPath = Input, OutputDataPath = Output, BatchId = "safe" };
 
+    private const string OneValueInTheMiddle = "one value in the middle";
+
     private static string Line(int i) => $"[[{i}, {i % 5}]]";
+
+    /// <summary>Line <paramref name="i"/> of a longer input: about 100 bytes, so that 40 lines are more than the first and
+    /// last KiB an older fingerprint hashed, and a value edited in line 20 lies between them.</summary>
+    private static string LongLine(int i) => $"[[{i}, {i % 5}{string.Concat(Enumerable.Repeat(", 1000", 14))}]]";
+
+    /// <summary>The lines of the input that <paramref name="other"/> is another of (<see cref="WriteOtherInputAsync"/>).</summary>
+    private static Func<int, string> LinesFor(string other) => other == OneValueInTheMiddle ? LongLine : Line;
 
     private Task WriteInputAsync(IEnumerable<string> lines) => File.WriteAllLinesAsync(Input, lines);
 
-    /// <summary>Another input than the 40 lines of <see cref="Line"/>: shorter, longer, or as long with other values.</summary>
-    private Task WriteOtherInputAsync(string kind) => WriteInputAsync(kind switch
+    /// <summary>Another input than the 40 lines of <see cref="Line"/>: shorter, longer, as long with other values, or
+    /// the input of <see cref="LongLine"/>s as it is but for one value in line 20 (same size, same first and last KiB).</summary>
+    private async Task WriteOtherInputAsync(string kind) => await WriteInputAsync(kind switch
     {
         "shorter" => Enumerable.Range(0, InputLines - 10).Select(Line),
         "longer" => Enumerable.Range(0, InputLines + 10).Select(Line),
+        OneValueInTheMiddle => (await File.ReadAllLinesAsync(Input)).Select((line, i) => i == 20 ? line.Replace(", 1000]]", ", 2000]]", StringComparison.Ordinal) : line),
         _ => Enumerable.Range(0, InputLines).Select(i => Line(i + 1000)),
     });
 
@@ -62,11 +76,12 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
         return (reference, first);
     }
 
-    /// <summary>A run stopped by --max-failures 0 at the bad line 3: a side file with a prefix and its record. The model
-    /// answers slowly enough that the stop comes long before the last line.</summary>
-    private async Task<RunSummary> StopEarlyAsync()
+    /// <summary>A run stopped by --max-failures 0 at the bad line 3 of the input of <paramref name="line"/>s (by default
+    /// <see cref="Line"/>): a side file with a prefix and its record. The model answers slowly enough that the stop
+    /// comes long before the last line.</summary>
+    private async Task<RunSummary> StopEarlyAsync(Func<int, string>? line = null)
     {
-        await WriteInputAsync(Enumerable.Range(0, InputLines).Select(i => i == 3 ? "oops" : Line(i)));
+        await WriteInputAsync(Enumerable.Range(0, InputLines).Select(i => i == 3 ? "oops" : (line ?? Line)(i)));
         await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 50 });
         var stopped = await BatchRun.RunAsync(OptionsFor(slow) with { Workers = 1, MaxFailures = FailureLimit.OfCount(0) });
         Assert.Equal(RunOutcome.Stopped, stopped.Outcome);
@@ -78,9 +93,10 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
     [InlineData("shorter")]
     [InlineData("longer")]
     [InlineData("same length")]
+    [InlineData(OneValueInTheMiddle)]
     public async Task Resume_refuses_the_complete_output_of_another_input(string other)
     {
-        await WriteInputAsync(Enumerable.Range(0, InputLines).Select(Line));
+        await WriteInputAsync(Enumerable.Range(0, InputLines).Select(LinesFor(other)));
         Assert.Equal(RunOutcome.Completed, (await BatchRun.RunAsync(OptionsFor(_fixture.Server))).Outcome);
         var before = await File.ReadAllTextAsync(Output);
         await WriteOtherInputAsync(other);
@@ -96,21 +112,67 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
     }
 
     [Theory]
-    [InlineData("shorter")]
-    [InlineData("longer")]
-    [InlineData("same length")]
-    public async Task Resume_refuses_the_partial_output_of_another_input(string other)
+    [InlineData("shorter", false)]
+    [InlineData("longer", false)]
+    [InlineData("same length", false)]
+    [InlineData(OneValueInTheMiddle, false)]
+    [InlineData(OneValueInTheMiddle, true)]
+    public async Task A_rerun_refuses_the_partial_output_of_another_input_and_keeps_it(string other, bool resume)
+    {
+        await StopEarlyAsync(LinesFor(other));
+        var side = PartialOutput.SidePathOf(Output);
+        var before = await File.ReadAllTextAsync(side);
+        var record = await File.ReadAllTextAsync(RunRecord.PartialPathOf(Output));
+        await WriteOtherInputAsync(other);
+        var requests = _fixture.Server.Statistics.Requests;
+
+        var error = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(OptionsFor(_fixture.Server) with { Resume = resume }));
+
+        Assert.StartsWith($"{side} ", error.Message);
+        Assert.Contains("another input", error.Message);
+        Assert.EndsWith(": delete it or pass Restart to discard it", error.Message);
+        Assert.Equal(nameof(BatchOptions.Restart), error.Property);
+        Assert.Equal(before, await File.ReadAllTextAsync(side));
+        Assert.Equal(record, await File.ReadAllTextAsync(RunRecord.PartialPathOf(Output)));
+        Assert.Equal(requests, _fixture.Server.Statistics.Requests);
+    }
+
+    [Theory]
+    [InlineData(nameof(BatchOptions.BatchSize), "BatchSize 1, not 4")]
+    [InlineData(nameof(BatchOptions.DeploymentName), "DeploymentName 'demo', not 'other'")]
+    [InlineData(nameof(BatchOptions.DataType), "DataType data, not raw")]
+    public async Task A_rerun_with_other_settings_refuses_the_partial_output_and_keeps_it(string setting, string difference)
     {
         await StopEarlyAsync();
         var side = PartialOutput.SidePathOf(Output);
         var before = await File.ReadAllTextAsync(side);
-        await WriteOtherInputAsync(other);
+        var options = setting switch
+        {
+            nameof(BatchOptions.BatchSize) => OptionsFor(_fixture.Server) with { BatchSize = 4 },
+            nameof(BatchOptions.DeploymentName) => OptionsFor(_fixture.Server) with { DeploymentName = "other" },
+            _ => OptionsFor(_fixture.Server) with { DataType = DataType.Raw },
+        };
 
-        var error = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(OptionsFor(_fixture.Server) with { Resume = true }));
+        var error = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options));
 
-        Assert.Contains("another input", error.Message);
-        Assert.Contains(side, error.Message);
+        Assert.Equal($"{side} holds a partial output made with other settings ({difference}): delete it or pass Restart to discard it", error.Message);
+        Assert.Equal([nameof(BatchOptions.Restart), setting], error.Properties);
         Assert.Equal(before, await File.ReadAllTextAsync(side));
+    }
+
+    [Fact]
+    public async Task A_rerun_with_other_workers_retries_timeout_and_host_continues_the_partial_output()
+    {
+        var stopped = await StopEarlyAsync();
+        var reference = await ReferenceAsync();
+        // The same model on another server: what is sent and answered is the same.
+        await using var another = await DemoModelServer.StartAsync(new ServeOptions());
+        var options = OptionsFor(another) with { Workers = 7, Retries = 5, Timeout = TimeSpan.FromSeconds(33) };
+
+        var summary = await BatchRun.RunAsync(options);
+
+        Assert.Equal((RunOutcome.Completed, stopped.Instances), (summary.Outcome, summary.ResumedLines));
+        Assert.Equal(reference.Select(WithoutInstanceId), (await File.ReadAllLinesAsync(Output)).Select(WithoutInstanceId));
     }
 
     [Fact]
@@ -294,19 +356,146 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
     }
 
     [Fact]
-    public async Task A_rerun_without_resume_says_what_it_discards()
+    public async Task A_plain_rerun_continues_the_partial_output_and_says_so()
     {
         var stopped = await StopEarlyAsync();
+        var reference = await ReferenceAsync();
+        var requests = _fixture.Server.Statistics.Requests;
         var logs = new RecordingLoggerFactory();
 
         var rerun = await BatchRun.RunAsync(OptionsFor(_fixture.Server), logs);
 
         Assert.Equal(RunOutcome.Completed, rerun.Outcome);
-        Assert.Equal(InputLines, rerun.Instances);
+        Assert.Equal((stopped.Instances, InputLines - stopped.Instances), (rerun.ResumedLines, rerun.Instances));
+        Assert.Equal(InputLines - stopped.Instances, _fixture.Server.Statistics.Requests - requests);
+        var said = Assert.Single(logs.Messages, m => m.Message.StartsWith("Continuing", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Information, said.Level);
+        Assert.StartsWith(
+            $"Continuing the partial output {PartialOutput.SidePathOf(Output)} of batch safe: {stopped.Instances} lines kept (1 of them error records)", said.Message);
+        Assert.DoesNotContain(logs.Messages, m => m.Level >= LogLevel.Warning && !m.Message.StartsWith("Line 3 failed", StringComparison.Ordinal));
+        Assert.Equal(reference.Select(WithoutInstanceId), (await File.ReadAllLinesAsync(Output)).Select(WithoutInstanceId));
+    }
+
+    [Fact]
+    public async Task Restart_discards_the_partial_output_of_another_input_and_says_so()
+    {
+        var stopped = await StopEarlyAsync(LongLine);
+        await WriteOtherInputAsync(OneValueInTheMiddle);
+        var reference = await ReferenceAsync();
+        var logs = new RecordingLoggerFactory();
+
+        var rerun = await BatchRun.RunAsync(OptionsFor(_fixture.Server) with { Restart = true }, logs);
+
+        Assert.Equal((RunOutcome.Completed, 0L, InputLines), (rerun.Outcome, rerun.ResumedLines, rerun.Instances));
         var warning = Assert.Single(logs.Messages, m => m.Message.StartsWith("Discarding", StringComparison.Ordinal));
         Assert.Equal(LogLevel.Warning, warning.Level);
-        Assert.Contains($"Discarding {stopped.Instances} lines of a previous partial output at {PartialOutput.SidePathOf(Output)}", warning.Message);
-        Assert.Contains("--resume", warning.Message);
+        Assert.Equal($"Discarding {stopped.Instances} lines of the partial output {PartialOutput.SidePathOf(Output)}: starting from the first line, as asked", warning.Message);
+        Assert.Equal(reference.Select(WithoutInstanceId), (await File.ReadAllLinesAsync(Output)).Select(WithoutInstanceId));
+    }
+
+    [Fact]
+    public async Task A_partial_output_of_a_gzip_input_is_continued_its_fingerprint_being_of_the_stored_bytes()
+    {
+        // The fresh run hashes the stored bytes alone; the continued one hashes them while it decodes them to count the
+        // lines: both must come to the same fingerprint, and the count must be of the decoded lines.
+        var lines = Enumerable.Range(0, InputLines).Select(i => i == 3 ? "oops" : Line(i)).ToArray();
+        await using (var gzip = new System.IO.Compression.GZipStream(File.Create(Input), System.IO.Compression.CompressionLevel.Fastest))
+        {
+            await gzip.WriteAsync(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n"));
+        }
+
+        var options = OptionsFor(_fixture.Server) with { InputCompression = Dataflow.Storage.InputCompression.Gzip };
+        var reference = await BatchRun.RunAsync(options with { OutputDataPath = PathOf("reference.txt") });
+        Assert.Equal(RunOutcome.Completed, reference.Outcome);
+        RunSummary stopped;
+        await using (var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 50 }))
+        {
+            stopped = await BatchRun.RunAsync(options with { Host = $"127.0.0.1:{slow.RestPort}", Workers = 1, MaxFailures = FailureLimit.OfCount(0) });
+        }
+
+        Assert.Equal(RunOutcome.Stopped, stopped.Outcome);
+        var record = JsonNode.Parse(await File.ReadAllTextAsync(RunRecord.PartialPathOf(Output)))!;
+        Assert.Equal(new FileInfo(Input).Length, record["input"]!["size"]!.GetValue<long>());
+        var logs = new RecordingLoggerFactory();
+
+        var rerun = await BatchRun.RunAsync(options, logs);
+
+        Assert.Equal((RunOutcome.Completed, stopped.Instances, InputLines - stopped.Instances), (rerun.Outcome, rerun.ResumedLines, rerun.Instances));
+        Assert.Contains(logs.Messages, m => m.Message.Contains($"continuing from line {stopped.Instances} of {InputLines}", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Messages, m => m.Message.Contains("older version", StringComparison.Ordinal));
+        Assert.Equal(
+            (await File.ReadAllLinesAsync(PathOf("reference.txt"))).Select(WithoutInstanceId),
+            (await File.ReadAllLinesAsync(Output)).Select(WithoutInstanceId));
+    }
+
+    [Fact]
+    public async Task A_partial_output_recorded_by_an_older_version_is_continued_with_warnings()
+    {
+        var stopped = await StopEarlyAsync();
+        var recordAt = RunRecord.PartialPathOf(Output);
+        var current = JsonNode.Parse(await File.ReadAllTextAsync(recordAt))!;
+        Assert.NotNull(current["input"]!["xxh128"]);
+        Assert.Equal(1, current["settings"]!["batch_size"]!.GetValue<int>());
+        // What an older version wrote: the hash of the first and last KiB, no settings.
+        await File.WriteAllTextAsync(recordAt, $$"""{"batch_id":"safe","input":{"path":"{{Input}}","size":{{new FileInfo(Input).Length}},"head_tail_sha256":"00ff"},"lines":null}""");
+        var reference = await ReferenceAsync();
+        var logs = new RecordingLoggerFactory();
+
+        var rerun = await BatchRun.RunAsync(OptionsFor(_fixture.Server), logs);
+
+        Assert.Equal((RunOutcome.Completed, stopped.Instances), (rerun.Outcome, rerun.ResumedLines));
+        Assert.Equal(reference.Select(WithoutInstanceId), (await File.ReadAllLinesAsync(Output)).Select(WithoutInstanceId));
+        var warnings = logs.Messages.Where(m => m.Level == LogLevel.Warning).Select(m => m.Message).ToList();
+        Assert.Contains(warnings, m => m.Contains("records its input as an older version did", StringComparison.Ordinal));
+        Assert.Contains(warnings, m => m.Contains("records no settings", StringComparison.Ordinal));
+        Assert.Contains(logs.Messages, m => m.Message.StartsWith($"Continuing the partial output {PartialOutput.SidePathOf(Output)} of batch safe: {stopped.Instances} lines kept", StringComparison.Ordinal));
+        var complete = JsonNode.Parse(await File.ReadAllTextAsync(RunRecord.CompletePathOf(Output)))!;
+        Assert.Equal(current["input"]!.ToJsonString(), complete["input"]!.ToJsonString());
+        Assert.Equal(current["settings"]!.ToJsonString(), complete["settings"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_partial_output_without_a_line_is_replaced_whatever_made_it()
+    {
+        // A wrong deployment name behind a gateway: the run stops before any line is written.
+        await WriteInputAsync(Enumerable.Range(0, InputLines).Select(Line));
+        await using (var gateway = await DemoModelServer.StartAsync(new ServeOptions { AnswerStatus = 404 }))
+        {
+            var stopped = await BatchRun.RunAsync(OptionsFor(gateway) with { DeploymentName = "misspelt" });
+            Assert.Equal((RunOutcome.Stopped, 0L), (stopped.Outcome, stopped.Instances));
+        }
+
+        var fixedName = await BatchRun.RunAsync(OptionsFor(_fixture.Server));
+
+        Assert.Equal((RunOutcome.Completed, 0L, InputLines), (fixedName.Outcome, fixedName.ResumedLines, fixedName.Instances));
+    }
+
+    [Fact]
+    public async Task A_plain_rerun_replaces_a_complete_output()
+    {
+        // The model changed since (it refused lines then): a plain rerun makes the output anew.
+        var (reference, first) = await OutputWithRefusalsAsync(new ServeOptions { FailFirst = 6, FailStatus = 400 });
+        Assert.Equal(6, first.Failed);
+        var logs = new RecordingLoggerFactory();
+
+        var rerun = await BatchRun.RunAsync(OptionsFor(_fixture.Server), logs);
+
+        Assert.Equal((RunOutcome.Completed, InputLines, 0L), (rerun.Outcome, rerun.Instances, rerun.Failed));
+        Assert.Equal(reference.Select(WithoutInstanceId), (await File.ReadAllLinesAsync(Output)).Select(WithoutInstanceId));
+        Assert.Contains(logs.Messages, m => m.Message == $"{Output} exists: this run replaces it once it completes");
+    }
+
+    [Theory]
+    [InlineData(nameof(BatchOptions.Resume))]
+    [InlineData(nameof(BatchOptions.RetryFailed))]
+    public void Restart_does_not_go_with_what_keeps_an_output(string other)
+    {
+        var options = OptionsFor(_fixture.Server) with { Restart = true, Resume = other == nameof(BatchOptions.Resume), RetryFailed = other == nameof(BatchOptions.RetryFailed) };
+
+        var error = Assert.Throws<InvalidBatchOptionsException>(() => options.Validate(checkFiles: false));
+
+        Assert.Equal([nameof(BatchOptions.Restart), other], error.Properties);
+        Assert.StartsWith($"Restart and {other} do not go together", error.Message);
     }
 
     [Theory]

@@ -123,7 +123,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
     }
 
     [Fact]
-    public async Task An_interrupted_upload_resumes_after_its_last_complete_part()
+    public async Task An_interrupted_upload_is_continued_by_a_plain_rerun_after_its_last_complete_part()
     {
         await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 2 });
         var bucket = await _s3.NewBucketAsync();
@@ -144,7 +144,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         var kept = checkpoint["lines"]!.GetValue<long>();
         Assert.InRange(kept, 1, 3999);
 
-        var resumed = await BatchRun.RunAsync(options with { Resume = true });
+        var resumed = await BatchRun.RunAsync(options);
 
         Assert.Equal(RunOutcome.Completed, resumed.Outcome);
         Assert.Equal(kept, resumed.ResumedLines);
@@ -213,6 +213,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         var record = JsonNode.Parse(await _s3.GetAsync(bucket, "out.txt.partial.json"))!;
         Assert.Equal(await _s3.ETagAsync(bucket, "in.txt"), record["input"]!["etag"]!.GetValue<string>());
         Assert.Null(record["input"]!["head_tail_sha256"]);
+        Assert.Null(record["input"]!["xxh128"]);
 
         await using var healthy = await DemoModelServer.StartAsync(new ServeOptions());
         var resumed = await BatchRun.RunAsync(options with { Host = $"127.0.0.1:{healthy.RestPort}", Resume = true });
@@ -238,20 +239,25 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
     }
 
     [Fact]
-    public async Task Resume_over_a_damaged_upload_checkpoint_is_refused_naming_the_resume_setting()
+    public async Task A_run_over_a_damaged_upload_checkpoint_is_refused_naming_the_restart_setting()
     {
         var bucket = await _s3.NewBucketAsync();
         await _s3.PutAsync(bucket, "in.txt", Input(20));
         await _s3.PutAsync(bucket, "out.txt.upload.json", Encoding.UTF8.GetBytes("not a checkpoint"));
-        var options = S3Options(_model.Server) with { InputDataPath = $"s3://{bucket}/in.txt", OutputDataPath = $"s3://{bucket}/out.txt", Resume = true };
+        var options = S3Options(_model.Server) with { InputDataPath = $"s3://{bucket}/in.txt", OutputDataPath = $"s3://{bucket}/out.txt" };
         var requests = _model.Server.Statistics.Requests;
 
         var refused = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options));
 
-        Assert.StartsWith($"Resume: s3://{bucket}/out.txt.upload.json is not an upload checkpoint (", refused.Message);
-        Assert.EndsWith("; run without Resume to start over", refused.Message);
-        Assert.Equal(nameof(BatchOptions.Resume), refused.Property);
+        Assert.StartsWith($"s3://{bucket}/out.txt.upload.json is not an upload checkpoint (", refused.Message);
+        Assert.EndsWith(": pass Restart to discard it and start from the first line", refused.Message);
+        Assert.Equal(nameof(BatchOptions.Restart), refused.Property);
         Assert.Equal(requests, _model.Server.Statistics.Requests);
+        Assert.Equal("not a checkpoint", Encoding.UTF8.GetString((await _s3.GetAsync(bucket, "out.txt.upload.json"))!));
+
+        var restarted = await BatchRun.RunAsync(options with { Restart = true });
+
+        Assert.Equal((RunOutcome.Completed, 20L), (restarted.Outcome, restarted.Instances));
     }
 
     [Fact]
@@ -271,7 +277,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
     }
 
     [Fact]
-    public async Task An_input_object_replaced_mid_run_fails_the_run_and_refuses_resume()
+    public async Task An_input_object_replaced_mid_run_fails_the_run_and_the_rerun_refuses_its_partial_output()
     {
         await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 2 });
         var bucket = await _s3.NewBucketAsync();
@@ -290,8 +296,8 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
 
         Assert.Contains("changed while it was read", failure.Message);
         Assert.Null(await _s3.GetAsync(bucket, "out.txt"));
-        var refused = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options with { Resume = true }));
-        Assert.Contains("was started from another input", refused.Message);
+        var refused = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options));
+        Assert.Contains($"the multipart upload recorded in s3://{bucket}/out.txt.upload.json holds a partial output of another input", refused.Message);
     }
 
     [Theory]

@@ -176,20 +176,44 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
     }
 
     [Fact]
-    public async Task A_shard_publishes_its_part_once_and_a_resumed_complete_shard_does_nothing()
+    public async Task A_shard_publishes_its_part_once_and_a_rerun_of_a_complete_shard_does_nothing()
+    {
+        var options = await InputAsync(30) with { ShardCount = 2, ShardIndex = 1 };
+        await BatchRun.RunAsync(options);
+        var part = PathOf("output.txt.parts/part-00001-of-00002");
+        var published = await File.ReadAllTextAsync(part);
+        var requests = _model.Server.Statistics.Requests;
+
+        // A restarted pod finds its work done, with or without --resume.
+        var again = await BatchRun.RunAsync(options);
+        var resumed = await BatchRun.RunAsync(options with { Resume = true });
+
+        Assert.Equal((RunOutcome.Completed, 0L), (again.Outcome, again.Instances));
+        Assert.Equal((RunOutcome.Completed, 0L), (resumed.Outcome, resumed.Instances));
+        Assert.Equal(published, await File.ReadAllTextAsync(part));
+        Assert.Equal(requests, _model.Server.Statistics.Requests);
+    }
+
+    [Fact]
+    public async Task A_published_part_made_with_other_settings_is_refused_and_restart_runs_the_shard_again()
     {
         var options = await InputAsync(30) with { ShardCount = 2, ShardIndex = 1 };
         await BatchRun.RunAsync(options);
         var part = PathOf("output.txt.parts/part-00001-of-00002");
         var published = await File.ReadAllTextAsync(part);
 
-        var second = await Assert.ThrowsAnyAsync<IOException>(() => BatchRun.RunAsync(options));
-        var resumed = await BatchRun.RunAsync(options with { Resume = true });
+        // Another model: the part holds the answers of the first (the built-in server answers any deployment name).
+        var refused = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options with { DeploymentName = "other" }));
 
-        Assert.Contains("already published by another run", second.Message);
+        Assert.Equal($"{part} holds the published part made with other settings (DeploymentName 'demo', not 'other'): delete it or pass Restart to discard it", refused.Message);
+        Assert.Equal([nameof(BatchOptions.Restart), nameof(BatchOptions.DeploymentName)], refused.Properties);
         Assert.Equal(published, await File.ReadAllTextAsync(part));
-        Assert.Equal(RunOutcome.Completed, resumed.Outcome);
-        Assert.Equal(0, resumed.Instances);
+
+        var restarted = await BatchRun.RunAsync(options with { DeploymentName = "other", Restart = true });
+
+        Assert.Equal(RunOutcome.Completed, restarted.Outcome);
+        Assert.True(restarted.Instances > 0);
+        Assert.Equal("other", JsonNode.Parse(await File.ReadAllTextAsync(part + ".run.json"))!["settings"]!["deployment_name"]!.GetValue<string>());
     }
 
     [Fact]

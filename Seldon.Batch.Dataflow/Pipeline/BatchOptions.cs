@@ -73,10 +73,15 @@ public sealed partial record BatchOptions
     /// <summary>Largest gRPC message sent or received, in bytes.</summary>
     public int GrpcMaxMessageBytes { get; init; } = 4 * 1024 * 1024;
 
-    /// <summary>Continue an interrupted run of this input: keep the valid prefix of the side file and skip those input
-    /// lines. An output (partial or complete) of another input, by its recorded fingerprint, line count or batch id,
-    /// is refused.</summary>
+    /// <summary>Keep a complete output of this input instead of replacing it: the run has nothing to do. A partial output
+    /// is continued with or without it (see <see cref="Restart"/>). An output (partial or complete) of another input,
+    /// by its recorded fingerprint, line count or batch id, or made with other settings, is refused.</summary>
     public bool Resume { get; init; }
+
+    /// <summary>Discard the partial output an interrupted run left (or a shard's published part) and start from the
+    /// first line. Without it, a run continues the partial output of the same input and settings, and refuses one of
+    /// another input or other settings, which it leaves untouched.</summary>
+    public bool Restart { get; init; }
 
     /// <summary>Over a complete output of this input, send again only the lines written as error records and replace
     /// them in place; the output is replaced whole when the retry completes, and left as it was otherwise.</summary>
@@ -157,6 +162,15 @@ public sealed partial record BatchOptions
         {
             throw InvalidBatchOptionsException.About([nameof(Resume), nameof(RetryFailed)], name =>
                 $"{name(nameof(Resume))} and {name(nameof(RetryFailed))} do not go together: finish an interrupted run with {name(nameof(Resume))}, then send its failed lines again with {name(nameof(RetryFailed))}");
+        }
+
+        foreach (var (other, on) in new[] { (nameof(Resume), Resume), (nameof(RetryFailed), RetryFailed) })
+        {
+            if (Restart && on)
+            {
+                throw InvalidBatchOptionsException.About([nameof(Restart), other], name =>
+                    $"{name(nameof(Restart))} and {name(other)} do not go together: {name(nameof(Restart))} discards the output that {name(other)} would keep");
+            }
         }
 
         if (GrpcMaxMessageBytes < 1024)

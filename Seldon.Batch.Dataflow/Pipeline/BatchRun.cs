@@ -10,7 +10,7 @@ namespace Seldon.Batch.Dataflow.Pipeline;
 /// <summary>A file-to-file run: reads the input (a file or an S3 object, plain or gzip, or one shard of it), sends
 /// every line through a <see cref="PredictionBlock"/> and writes one output line per input line, in input order, to a
 /// side file (or multipart upload) that becomes the output only when the run completes. An interrupted or stopped run
-/// leaves a valid prefix that <c>--resume</c> continues.</summary>
+/// leaves a valid prefix that the next run of the same input and settings continues.</summary>
 public static class BatchRun
 {
     /// <summary>Validates <paramref name="options"/>, runs the batch and returns what happened. A run never throws
@@ -24,8 +24,9 @@ public static class BatchRun
     /// <param name="stopNowToken">Ends the run at once (a second Ctrl-C): reading stops, requests in flight are
     /// abandoned, the lines already answered are written and flushed, and the summary says
     /// <see cref="RunOutcome.Interrupted"/>; the side file is a valid prefix <see cref="BatchOptions.Resume"/> continues.</param>
-    /// <exception cref="InvalidBatchOptionsException">A setting is invalid, or <see cref="BatchOptions.Resume"/> or
-    /// <see cref="BatchOptions.RetryFailed"/> found an output that belongs to another input.</exception>
+    /// <exception cref="InvalidBatchOptionsException">A setting is invalid, or the output in place belongs to another
+    /// input or other settings: a partial output (which <see cref="BatchOptions.Restart"/> discards), or a complete output
+    /// <see cref="BatchOptions.Resume"/> or <see cref="BatchOptions.RetryFailed"/> would keep. Nothing was changed.</exception>
     /// <exception cref="Storage.OutputInUseException">Another run is writing the same output (or shard's part); nothing
     /// was changed or sent.</exception>
     public static async Task<RunSummary> RunAsync(
@@ -221,7 +222,7 @@ public static class BatchRun
     }
 
     /// <summary>How the run ended: stopped by the policy or interrupted (the partial output stays for
-    /// <c>--resume</c>), or completed (the output is published, and <c>--max-failures</c> judged once more).</summary>
+    /// the next run), or completed (the output is published, and <c>--max-failures</c> judged once more).</summary>
     private static async Task<RunSummary> ConcludeAsync(
         RunSummary summary, RunStops stops, ResumePlan plan, RunStorage storage, string batchId, long written, RunStatistics stats, ILogger logger)
     {

@@ -1,40 +1,50 @@
-using System.Security.Cryptography;
+using System.IO.Hashing;
 
 namespace Seldon.Batch.Dataflow.Pipeline;
 
-/// <summary>What tells one input from another without reading it all. A file: its size and a hash of its first and
-/// last KiB. An object: its size and ETag (asked of the store, nothing read; stronger, since any change of content
-/// changes the ETag). A resumed run compares it with the one recorded when the output was started.</summary>
+/// <summary>What tells one input from another. A file: its size and the XxHash128 of its whole content (read once, at
+/// disk speed), so one value edited anywhere makes another input. An object: its size and ETag (asked of the store,
+/// nothing read; any change of content changes the ETag). A continued run compares it with the one recorded when the
+/// output was started.</summary>
 /// <param name="Size">The input's length in bytes as stored.</param>
-/// <param name="HeadTailSha256">A file's SHA-256 of the first KiB followed by the last KiB, in lower-case hex; null for an object.</param>
-/// <param name="ETag">An object's ETag; null for a file.</param>
-internal sealed record InputFingerprint(long Size, string? HeadTailSha256, string? ETag = null)
+/// <param name="Kind">What <paramref name="Value"/> is, and the name it is recorded under: <see cref="ContentKind"/>,
+/// <see cref="ETagKind"/>, or <see cref="HeadTailKind"/> (read from a record of an older version only).</param>
+/// <param name="Value">The hash in lower-case hex, or the ETag.</param>
+internal sealed record InputFingerprint(long Size, string Kind, string Value)
 {
-    private const int Window = 1024;
+    /// <summary>A file's XxHash128 of its whole stored content.</summary>
+    public const string ContentKind = "xxh128";
 
-    public static async Task<InputFingerprint> OfAsync(string path, CancellationToken ct)
-    {
-        // An empty file and a named pipe (whose size is 0 too) are not opened: reading a pipe's head would take it
-        // away from the run.
-        var size = new FileInfo(path).Length;
-        if (size == 0)
-        {
-            return new InputFingerprint(0, Convert.ToHexStringLower(SHA256.HashData([])));
-        }
+    /// <summary>An object's ETag.</summary>
+    public const string ETagKind = "etag";
 
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous);
-        var head = new byte[(int)Math.Min(Window, size)];
-        await stream.ReadExactlyAsync(head, ct).ConfigureAwait(false);
-        var tail = new byte[(int)Math.Min(Window, size)];
-        stream.Position = size - tail.Length;
-        await stream.ReadExactlyAsync(tail, ct).ConfigureAwait(false);
-        return new InputFingerprint(size, Convert.ToHexStringLower(SHA256.HashData([.. head, .. tail])));
-    }
+    /// <summary>The SHA-256 of a file's first and last KiB that older versions recorded: too weak to tell two inputs of
+    /// the same size apart, so it is never compared (<see cref="FingerprintComparison.Unknown"/>).</summary>
+    public const string HeadTailKind = "head_tail_sha256";
+
+    /// <summary>The names a fingerprint is recorded under, the current ones first.</summary>
+    public static IReadOnlyList<string> Kinds { get; } = [ContentKind, ETagKind, HeadTailKind];
+
+    /// <summary>The fingerprint of a file of <paramref name="size"/> bytes whose whole content went through <paramref name="hash"/>.</summary>
+    public static InputFingerprint OfContent(long size, XxHash128 hash) => new(size, ContentKind, Convert.ToHexStringLower(hash.GetCurrentHash()));
 
     /// <summary>The fingerprint of an object of <paramref name="size"/> bytes with <paramref name="etag"/>.</summary>
-    public static InputFingerprint OfObject(long size, string etag) => new(size, null, etag);
+    public static InputFingerprint OfObject(long size, string etag) => new(size, ETagKind, etag);
+
+    /// <summary>Whether this input is the one <paramref name="recorded"/> describes: another size is always another
+    /// input; a value of the same kind decides; a fingerprint of another kind (an older version's, or a file's against
+    /// an object's) cannot tell.</summary>
+    public FingerprintComparison CompareTo(InputFingerprint recorded) =>
+        recorded.Size != Size ? FingerprintComparison.Different
+        : recorded.Kind != Kind || Kind == HeadTailKind ? FingerprintComparison.Unknown
+        : recorded.Value == Value ? FingerprintComparison.Same
+        : FingerprintComparison.Different;
 
     /// <inheritdoc />
-    public override string ToString() =>
-        ETag is not null ? $"{Size} bytes, ETag {ETag}" : $"{Size} bytes, head and tail SHA-256 {HeadTailSha256![..12]}…";
+    public override string ToString() => Kind switch
+    {
+        ETagKind => $"{Size} bytes, ETag {Value}",
+        ContentKind => $"{Size} bytes, XxHash128 {Value[..Math.Min(12, Value.Length)]}…",
+        _ => $"{Size} bytes, head and tail SHA-256 {Value[..Math.Min(12, Value.Length)]}…",
+    };
 }

@@ -5,33 +5,34 @@ using Seldon.Batch.Dataflow.Storage;
 
 namespace Seldon.Batch.Dataflow.Pipeline;
 
-/// <summary>Where a run starts and what it may keep: a fresh run (an old partial output is discarded, and said so),
-/// <c>--resume</c> after the valid prefix of the partial output (a side file, or the parts a multipart upload's
-/// checkpoint records), <c>--retry-failed</c> over the error records of a complete output, or nothing to do. Before
-/// anything is kept it checks that the output belongs to this input (its recorded fingerprint, its batch id, its line
-/// count), and refuses with <see cref="InvalidBatchOptionsException"/> otherwise. Where the bytes are (file or object,
-/// whole input or a shard's range and part) is <see cref="RunStorage"/>'s business: the plan works on any of them.</summary>
-internal sealed class ResumePlan
+/// <summary>Where a run starts and what it may keep: a fresh run, a continued one after the valid prefix of the partial
+/// output an interrupted run left (a side file, or the parts a multipart upload's checkpoint records; with or without
+/// <c>--resume</c>), <c>--retry-failed</c> over the error records of a complete output, or nothing to do. Before
+/// anything is kept it checks that the output belongs to this input and these settings (its recorded fingerprint and
+/// settings, its batch id, its line count), and refuses with <see cref="InvalidBatchOptionsException"/> otherwise,
+/// leaving it untouched; <c>--restart</c> discards it instead. Where the bytes are (file or object, whole input or a
+/// shard's range and part) is <see cref="RunStorage"/>'s business: the plan works on any of them.</summary>
+internal sealed partial class ResumePlan
 {
     private readonly BatchOptions _options;
     private readonly RunStorage _storage;
     private readonly InputFingerprint _input;
     private readonly Mode _mode;
-    private readonly bool _recordMissing;
+    private readonly bool _rewriteRecord;
 
     /// <summary>For a resume the prefix kept; for a retry the whole output; for a fresh run nothing.</summary>
     private readonly WrittenPrefix? _kept;
 
     private bool _completed;
 
-    private ResumePlan(BatchOptions options, RunStorage storage, InputFingerprint input, Mode mode, WrittenPrefix? kept = null, bool recordMissing = false)
+    private ResumePlan(BatchOptions options, RunStorage storage, InputFingerprint input, Mode mode, WrittenPrefix? kept = null, bool rewriteRecord = false)
     {
         _options = options;
         _storage = storage;
         _input = input;
         _mode = mode;
         _kept = kept;
-        _recordMissing = recordMissing;
+        _rewriteRecord = rewriteRecord;
     }
 
     private enum Mode
@@ -81,64 +82,75 @@ internal sealed class ResumePlan
 
     private string RetryPath => _options.OutputDataPath + ".retry";
 
-    /// <summary>Decides where the run of <paramref name="options"/> over <paramref name="storage"/> starts; drops the
-    /// partial output a fresh run replaces. Nothing is changed when the plan refuses.</summary>
+    /// <summary>Decides where the run of <paramref name="options"/> over <paramref name="storage"/> starts: it continues a
+    /// partial output of this input and settings, and replaces a complete output unless <see cref="BatchOptions.Resume"/>
+    /// keeps it; <see cref="BatchOptions.Restart"/> discards a partial output (or a shard's published part) first.
+    /// Nothing is changed when the plan refuses.</summary>
     public static async Task<ResumePlan> PrepareAsync(BatchOptions options, RunStorage storage, ILogger logger, CancellationToken ct)
     {
         var target = storage.Output;
-        var input = await storage.FingerprintAsync(ct).ConfigureAwait(false);
         if (options.RetryFailed)
         {
-            return await RetryFailedAsync(options, storage, input, logger, ct).ConfigureAwait(false);
+            return await RetryFailedAsync(options, storage, await storage.FingerprintAsync(countLines: true, logger, ct).ConfigureAwait(false), logger, ct).ConfigureAwait(false);
         }
 
         if (storage.Plan is not null && await target.ExistsAsync(ct).ConfigureAwait(false))
         {
-            // A shard's part is published once: a restarted pod finds its work done, a second pod on the same index stops.
-            if (!options.Resume)
+            if (options.Restart)
             {
-                throw new IOException($"{target.Location} was already published by another run of shard {options.ShardIndex}: use --resume to accept it, or delete it to run the shard again");
+                await DiscardPartAsync(storage, logger, ct).ConfigureAwait(false);
             }
-
-            await DiscardAsync(storage, logger, ct).ConfigureAwait(false);
-            var parts = await CheckCompleteOutputAsync(options, storage, nameof(options.Resume), input, logger, ct).ConfigureAwait(false);
-            logger.LogInformation("Nothing to resume: the part {Part} is already published, {Lines} lines", target.Location, parts);
-            return new ResumePlan(options, storage, input, Mode.NothingToDo);
-        }
-
-        if (!options.Resume)
-        {
-            await DiscardAsync(storage, logger, ct).ConfigureAwait(false);
-            return new ResumePlan(options, storage, input, Mode.Fresh);
+            else
+            {
+                // A shard's part is published once: a restarted pod finds its work done.
+                var input = await storage.FingerprintAsync(countLines: false, logger, ct).ConfigureAwait(false);
+                var parts = await CheckCompleteOutputAsync(options, storage, null, input, logger, ct).ConfigureAwait(false);
+                await DiscardAsync(storage, "the part is already published", logger, ct).ConfigureAwait(false);
+                logger.LogInformation("Nothing to do: the part {Part} is already published, {Lines} lines", target.Location, parts);
+                return new ResumePlan(options, storage, input, Mode.NothingToDo);
+            }
         }
 
         if (await target.HasPartialAsync(ct).ConfigureAwait(false))
         {
-            return await ResumeAsync(options, storage, input, logger, ct).ConfigureAwait(false);
+            if (!options.Restart)
+            {
+                return await ResumeAsync(options, storage, await storage.FingerprintAsync(countLines: true, logger, ct).ConfigureAwait(false), logger, ct).ConfigureAwait(false);
+            }
+
+            await DiscardAsync(storage, "starting from the first line, as asked", logger, ct).ConfigureAwait(false);
         }
 
         await SmallObjects.DeleteAsync(storage.Store, RunRecord.PartialPathOf(target.Location), ct).ConfigureAwait(false);
         if (await target.ExistsAsync(ct).ConfigureAwait(false))
         {
-            var lines = await CheckCompleteOutputAsync(options, storage, nameof(options.Resume), input, logger, ct).ConfigureAwait(false);
-            logger.LogInformation("Nothing to resume: {Output} is complete, {Lines} lines for the {Lines} lines of the input", target.Location, lines, lines);
-            return new ResumePlan(options, storage, input, Mode.NothingToDo);
+            if (options.Resume)
+            {
+                var input = await storage.FingerprintAsync(countLines: true, logger, ct).ConfigureAwait(false);
+                var lines = await CheckCompleteOutputAsync(options, storage, nameof(options.Resume), input, logger, ct).ConfigureAwait(false);
+                logger.LogInformation("Nothing to resume: {Output} is complete, {Lines} lines for the {Lines} lines of the input", target.Location, lines, lines);
+                return new ResumePlan(options, storage, input, Mode.NothingToDo);
+            }
+
+            // A complete output is replaced by a plain run, as ever: the model may have changed since.
+            logger.LogInformation("{Output} exists: this run replaces it once it completes", target.Location);
+        }
+        else if (options.Resume)
+        {
+            logger.LogInformation("Nothing to resume at {Side}: starting from the first line", target.PartialName);
         }
 
-        logger.LogInformation("Nothing to resume at {Side}: starting from the first line", target.PartialName);
-        return new ResumePlan(options, storage, input, Mode.Fresh);
+        return new ResumePlan(options, storage, await storage.FingerprintAsync(countLines: false, logger, ct).ConfigureAwait(false), Mode.Fresh);
     }
 
-    /// <summary>Drops the partial output and its record, saying how many lines were lost.</summary>
-    private static async Task DiscardAsync(RunStorage storage, ILogger logger, CancellationToken ct)
+    /// <summary>Drops the partial output and its record, saying how many lines were lost and <paramref name="why"/>.</summary>
+    private static async Task DiscardAsync(RunStorage storage, string why, ILogger logger, CancellationToken ct)
     {
         // Counted, not parsed: a large side file must not hold up the start of the run that replaces it.
         var target = storage.Output;
         if (await target.DiscardPartialAsync(LineReader.CountLinesAsync, ct).ConfigureAwait(false) is { } discarded && discarded > 0)
         {
-            logger.LogWarning(
-                "Discarding {Lines} lines of a previous partial output at {Side}; use --resume to continue a partial output instead of starting over",
-                discarded, target.PartialName);
+            logger.LogWarning("Discarding {Lines} lines of the partial output {Side}: {Reason}", discarded, target.PartialName, why);
         }
 
         await SmallObjects.DeleteAsync(storage.Store, RunRecord.PartialPathOf(target.Location), ct).ConfigureAwait(false);
@@ -150,13 +162,6 @@ internal sealed class ResumePlan
         var side = target.PartialName;
         var recordAt = RunRecord.PartialPathOf(target.Location);
         var record = await RunRecord.ReadAsync(storage.Store, recordAt, ct).ConfigureAwait(false);
-        if (record is not null && record.Input != input)
-        {
-            throw InvalidBatchOptionsException.About([nameof(options.Resume)], name =>
-                $"{name(nameof(options.Resume))}: the partial output {side} was started from another input ({record.InputPath}: {record.Input}), " +
-                $"not from {options.InputDataPath} ({input}); run without {name(nameof(options.Resume))} to start over");
-        }
-
         WrittenPrefix point;
         try
         {
@@ -165,44 +170,39 @@ internal sealed class ResumePlan
         catch (StorageException ex) when (ex.IsSettingsProblem)
         {
             // The partial output cannot be continued (an upload's checkpoint that is damaged or expired): storage says
-            // why, the run says which setting asked for it.
-            throw InvalidBatchOptionsException.About([nameof(options.Resume)], name =>
-                $"{name(nameof(options.Resume))}: {ex.Message}; run without {name(nameof(options.Resume))} to start over");
+            // why, the run says which setting discards it.
+            throw InvalidBatchOptionsException.About([nameof(options.Restart)], name =>
+                $"{ex.Message}: pass {name(nameof(options.Restart))} to discard it and start from the first line");
         }
 
+        if (point.Lines == 0)
+        {
+            // Nothing to lose: whatever made it (another input, other settings), the run starts afresh in its place, in
+            // the same batch unless another is asked for.
+            logger.LogInformation("No complete line in {Side} to keep: starting from the first line", side);
+            var sameBatch = string.IsNullOrEmpty(options.BatchId) ? point.BatchId ?? record?.BatchId : null;
+            return new ResumePlan(options, storage, input, Mode.Resume, point with { BatchId = sameBatch }, rewriteRecord: true);
+        }
+
+        var gaps = CheckRecord(record, input, options, $"{side} holds a partial output", mode: null, compareSettings: true);
         var batchId = point.BatchId ?? record?.BatchId;
         if (batchId is not null && !string.IsNullOrEmpty(options.BatchId) && batchId != options.BatchId)
         {
-            throw InvalidBatchOptionsException.About([nameof(options.Resume), nameof(options.BatchId)], name =>
-                $"{name(nameof(options.Resume))}: the partial output {side} belongs to batch '{batchId}', not to {name(nameof(options.BatchId))} '{options.BatchId}'");
+            throw Refuse(null, [nameof(options.BatchId)], name =>
+                $"{side} holds a partial output of batch '{batchId}', not of {name(nameof(options.BatchId))} '{options.BatchId}'");
         }
 
         var inputLines = await storage.CountInputLinesAsync(ct).ConfigureAwait(false);
         if (point.Lines > inputLines)
         {
-            throw InvalidBatchOptionsException.About([nameof(options.Resume)], name =>
-                $"{name(nameof(options.Resume))}: the partial output {side} has {point.Lines} lines but the input {options.InputDataPath} has only {inputLines}: " +
-                $"it belongs to another input; run without {name(nameof(options.Resume))} to start over");
+            throw Refuse(null, [], _ =>
+                $"{side} has {point.Lines} lines but the input {options.InputDataPath} has only {inputLines}, so it belongs to another input");
         }
 
-        if (record is null)
-        {
-            logger.LogWarning(
-                "The partial output {Side} has no record of its input ({Record}): it is only checked against the input's line count",
-                side, recordAt);
-        }
-
-        if (point.Lines == 0)
-        {
-            logger.LogInformation("No complete line in {Side} to keep: starting from the first line", side);
-        }
-        else
-        {
-            logger.LogInformation(
-                "Resuming batch {BatchId}: {Lines} lines already written ({Failed} of them error records), continuing from line {Lines} of {InputLines}",
-                batchId, point.Lines, point.Failed, point.Lines, inputLines);
-        }
-
+        LogGaps(logger, gaps, side, recordAt.ToString());
+        logger.LogInformation(
+            "Continuing the partial output {Side} of batch {BatchId}: {Lines} lines kept ({Failed} of them error records), continuing from line {Lines} of {InputLines}",
+            side, batchId, point.Lines, point.Failed, point.Lines, inputLines);
         var batchStart = BatchStartOf(storage.Range.FirstLine, point.Lines, options.BatchSize);
         if (batchStart < point.Lines && point.Lines < inputLines)
         {
@@ -212,7 +212,7 @@ internal sealed class ResumePlan
                 storage.Range.FirstLine + point.Lines, storage.Range.FirstLine + batchStart, storage.Range.FirstLine + batchStart, storage.Range.FirstLine + point.Lines - 1);
         }
 
-        return new ResumePlan(options, storage, input, Mode.Resume, point with { BatchId = batchId }, recordMissing: record is null) { InputLines = inputLines };
+        return new ResumePlan(options, storage, input, Mode.Resume, point with { BatchId = batchId }, rewriteRecord: gaps != RecordGaps.None) { InputLines = inputLines };
     }
 
     private static async Task<ResumePlan> RetryFailedAsync(BatchOptions options, RunStorage storage, InputFingerprint input, ILogger logger, CancellationToken ct)
@@ -261,19 +261,15 @@ internal sealed class ResumePlan
 
     /// <summary>Checks that the complete output belongs to this input and returns its line count; a refusal names
     /// <paramref name="mode"/>, the property that asked to keep the output (<see cref="BatchOptions.Resume"/> or
-    /// <see cref="BatchOptions.RetryFailed"/>).</summary>
-    private static async Task<long> CheckCompleteOutputAsync(BatchOptions options, RunStorage storage, string mode, InputFingerprint input, ILogger logger, CancellationToken ct)
+    /// <see cref="BatchOptions.RetryFailed"/>), or for a shard's published part (null) <see cref="BatchOptions.Restart"/>,
+    /// which discards it. Its settings are checked too, unless the failed lines are sent again (in groups of any size).</summary>
+    private static async Task<long> CheckCompleteOutputAsync(BatchOptions options, RunStorage storage, string? mode, InputFingerprint input, ILogger logger, CancellationToken ct)
     {
         var output = storage.Output.Location;
-        var record = await RunRecord.ReadAsync(storage.Store, RunRecord.CompletePathOf(output), ct).ConfigureAwait(false);
-        if (record is not null && record.Input != input)
-        {
-            throw InvalidBatchOptionsException.About(
-                mode,
-                $": {output} was made from another input ({record.InputPath}: {record.Input}), not from {options.InputDataPath} ({input}); " +
-                "run without it to make the output of this input");
-        }
-
+        var subject = mode is null ? $"{output} holds the published part" : $"{output} holds the output";
+        var recordAt = RunRecord.CompletePathOf(output);
+        var record = await RunRecord.ReadAsync(storage.Store, recordAt, ct).ConfigureAwait(false);
+        var gaps = CheckRecord(record, input, options, subject, mode, compareSettings: mode != nameof(options.RetryFailed));
         long lines;
         await using (var reading = await storage.OpenOutputAsync(ct).ConfigureAwait(false))
         {
@@ -283,10 +279,7 @@ internal sealed class ResumePlan
         var inputLines = await storage.CountInputLinesAsync(ct).ConfigureAwait(false);
         if (lines != inputLines)
         {
-            throw InvalidBatchOptionsException.About(
-                mode,
-                $": {output} has {lines} lines but the input {options.InputDataPath} has {inputLines}: it belongs to another input; " +
-                "run without it to make the output of this input");
+            throw Refuse(mode, [], _ => $"{output} has {lines} lines but the input {options.InputDataPath} has {inputLines}, so it belongs to another input");
         }
 
         var batchId = record?.BatchId;
@@ -298,26 +291,20 @@ internal sealed class ResumePlan
 
         if (batchId is not null && !string.IsNullOrEmpty(options.BatchId) && batchId != options.BatchId)
         {
-            throw InvalidBatchOptionsException.About([mode, nameof(options.BatchId)], name =>
-                $"{name(mode)}: {output} belongs to batch '{batchId}', not to {name(nameof(options.BatchId))} '{options.BatchId}'");
+            throw Refuse(mode, [nameof(options.BatchId)], name =>
+                $"{subject} of batch '{batchId}', not of {name(nameof(options.BatchId))} '{options.BatchId}'");
         }
 
-        if (record is null)
-        {
-            logger.LogWarning(
-                "{Output} has no record of its input ({Record}): it is only checked against the input's line count",
-                output, RunRecord.CompletePathOf(output));
-        }
-
+        LogGaps(logger, gaps, output.ToString(), recordAt.ToString());
         return lines;
     }
 
     /// <summary>Records what the partial output is made from, before its first line is written.</summary>
     public async Task StartAsync(string batchId, CancellationToken ct)
     {
-        if (_mode == Mode.Fresh || _recordMissing)
+        if (_mode == Mode.Fresh || _rewriteRecord)
         {
-            await new RunRecord(batchId, _options.InputDataPath, _input, null).WriteAsync(_storage.Store, RunRecord.PartialPathOf(Output), ct).ConfigureAwait(false);
+            await new RunRecord(batchId, _options.InputDataPath, _input, null, RunSettings.Of(_options)).WriteAsync(_storage.Store, RunRecord.PartialPathOf(Output), ct).ConfigureAwait(false);
         }
     }
 
@@ -403,7 +390,7 @@ internal sealed class ResumePlan
 
         // The complete record first: a crash before the publish leaves a partial output --resume completes, one after
         // it an output whose record is already right.
-        await new RunRecord(batchId, _options.InputDataPath, _input, ResumedLines + written).WriteAsync(_storage.Store, RunRecord.CompletePathOf(Output), ct).ConfigureAwait(false);
+        await new RunRecord(batchId, _options.InputDataPath, _input, ResumedLines + written, RunSettings.Of(_options)).WriteAsync(_storage.Store, RunRecord.CompletePathOf(Output), ct).ConfigureAwait(false);
         await _storage.Output.PublishAsync(exclusive: _storage.Plan is not null, ct).ConfigureAwait(false);
         await SmallObjects.DeleteAsync(_storage.Store, RunRecord.PartialPathOf(Output), ct).ConfigureAwait(false);
     }
@@ -443,13 +430,13 @@ internal sealed class ResumePlan
         {
             // Only whole parts are kept: the lines of the part still being filled are predicted again.
             logger.LogWarning(
-                "{Lines} lines were answered; those in the parts uploaded so far are kept in {Side}; run again with the same settings and --resume to continue after them",
+                "{Lines} lines were answered; those in the parts uploaded so far are kept in {Side}; run again with the same settings to continue after them",
                 ResumedLines + summary.Instances, _storage.Output.PartialName);
             return;
         }
 
         logger.LogWarning(
-            "{Lines} lines are in {Side}; run again with the same settings and --resume to continue from line {Next}",
+            "{Lines} lines are in {Side}; run again with the same settings to continue from line {Next}",
             ResumedLines + summary.Instances, _storage.Output.PartialName, ResumedLines + summary.Instances);
     }
 

@@ -6,7 +6,7 @@ public enum RunOutcome
     /// <summary>Every input line has its output line; the output file is in place.</summary>
     Completed,
 
-    /// <summary>Cancelled (Ctrl-C, SIGTERM): the ordered prefix written so far is kept in the side file; <c>--resume</c> continues.</summary>
+    /// <summary>Cancelled (Ctrl-C, SIGTERM): the ordered prefix written so far is kept in the side file; the next run continues it.</summary>
     Interrupted,
 
     /// <summary>Stopped by a failure about the endpoint (a misconfiguration, an outage past <c>--max-outage</c>, a model

@@ -1,7 +1,7 @@
 namespace Seldon.Batch.Dataflow.Pipeline;
 
 /// <summary>Where a file run is, reported about once a second and once more when it ends.</summary>
-/// <param name="LinesWritten">Output lines in the output so far, those kept by <c>--resume</c> included (for
+/// <param name="LinesWritten">Output lines in the output so far, those kept from an interrupted run included (for
 /// <c>--retry-failed</c>: failed lines sent again and written).</param>
 /// <param name="Failed">Error records among them.</param>
 /// <param name="Fraction">Share of the work written, 0 to 1: of the input's lines (their count estimated from the bytes

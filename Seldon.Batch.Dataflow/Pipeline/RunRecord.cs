@@ -5,15 +5,17 @@ using Seldon.Batch.Dataflow.Storage;
 
 namespace Seldon.Batch.Dataflow.Pipeline;
 
-/// <summary>What an output was made from, kept next to it so that <c>--resume</c> and <c>--retry-failed</c> can
-/// refuse an output that belongs to another input: <c>&lt;output&gt;.partial.json</c> beside the side file (or
-/// multipart upload) while the run is unfinished, <c>&lt;output&gt;.run.json</c> beside the output once it is
-/// complete. The output is a file or an object; a shard's output is its part.</summary>
+/// <summary>What an output was made from (the input's fingerprint, the settings that decide its lines), kept next to
+/// it so that a rerun, <c>--resume</c> and <c>--retry-failed</c> refuse an output that belongs to another input or
+/// other settings: <c>&lt;output&gt;.partial.json</c> beside the side file (or multipart upload) while the run is
+/// unfinished, <c>&lt;output&gt;.run.json</c> beside the output once it is complete. The output is a file or an
+/// object; a shard's output is its part.</summary>
 /// <param name="BatchId">The <c>batch_id</c> of every line.</param>
 /// <param name="InputPath">The input file as it was given (for messages only: a moved input is still the same input).</param>
 /// <param name="Input">The input's fingerprint.</param>
 /// <param name="Lines">Lines of the complete output; null while it is unfinished.</param>
-internal sealed record RunRecord(string BatchId, string InputPath, InputFingerprint Input, long? Lines)
+/// <param name="Settings">The settings that decide what the output holds; null in a record of an older version.</param>
+internal sealed record RunRecord(string BatchId, string InputPath, InputFingerprint Input, long? Lines, RunSettings? Settings = null)
 {
     /// <summary>The record of the unfinished output <paramref name="output"/>.</summary>
     public static StorageLocation PartialPathOf(StorageLocation output) => output.Append(".partial.json");
@@ -44,7 +46,7 @@ internal sealed record RunRecord(string BatchId, string InputPath, InputFingerpr
                 && input["path"] is JsonValue inputPath && inputPath.TryGetValue<string>(out var p)
                 && input["size"] is JsonValue inputSize && inputSize.TryGetValue<long>(out var size)
                 && FingerprintOf(input, size) is { } fingerprint
-                ? new RunRecord(id, p, fingerprint, json["lines"] is JsonValue lines && lines.TryGetValue<long>(out var n) ? n : null)
+                ? new RunRecord(id, p, fingerprint, json["lines"] is JsonValue lines && lines.TryGetValue<long>(out var n) ? n : null, RunSettings.FromJson(json["settings"]))
                 : null;
         }
         catch (JsonException)
@@ -53,26 +55,23 @@ internal sealed record RunRecord(string BatchId, string InputPath, InputFingerpr
         }
     }
 
+    /// <summary>The fingerprint recorded under the first name it has (an older version's head-and-tail hash too).</summary>
     private static InputFingerprint? FingerprintOf(JsonObject input, long size) =>
-        input["etag"] is JsonValue etag && etag.TryGetValue<string>(out var tag) ? InputFingerprint.OfObject(size, tag)
-        : input["head_tail_sha256"] is JsonValue inputHash && inputHash.TryGetValue<string>(out var hash) ? new InputFingerprint(size, hash)
-        : null;
+        InputFingerprint.Kinds
+            .Select(kind => input[kind] is JsonValue value && value.TryGetValue<string>(out var text) ? new InputFingerprint(size, kind, text) : null)
+            .FirstOrDefault(f => f is not null);
 
     /// <summary>Writes the record to <paramref name="location"/> whole or not at all (a temporary file moved into
     /// place, or one PUT).</summary>
     public async Task WriteAsync(ObjectStore store, StorageLocation location, CancellationToken ct)
     {
-        var input = new JsonObject { ["path"] = InputPath, ["size"] = Input.Size };
-        if (Input.ETag is not null)
+        var input = new JsonObject { ["path"] = InputPath, ["size"] = Input.Size, [Input.Kind] = Input.Value };
+        var json = new JsonObject { ["batch_id"] = BatchId, ["input"] = input, ["lines"] = Lines };
+        if (Settings is not null)
         {
-            input["etag"] = Input.ETag;
-        }
-        else
-        {
-            input["head_tail_sha256"] = Input.HeadTailSha256;
+            json["settings"] = Settings.ToJson();
         }
 
-        var json = new JsonObject { ["batch_id"] = BatchId, ["input"] = input, ["lines"] = Lines };
         var text = json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
         await SmallObjects.WriteAsync(store, location, Encoding.UTF8.GetBytes(text), ct).ConfigureAwait(false);
     }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.IO.Hashing;
 using Microsoft.Extensions.Logging;
 using Seldon.Batch.Dataflow.Storage;
 
@@ -10,6 +12,9 @@ namespace Seldon.Batch.Dataflow.Pipeline;
 /// it is disposed: a second run on the same output is refused with <see cref="OutputInUseException"/>.</summary>
 internal sealed class RunStorage : IAsyncDisposable
 {
+    private InputFingerprint? _fingerprint;
+    private long? _inputLines;
+
     private RunStorage(
         ObjectStore store, InputSource input, InputVersion version, ShardRange range, OutputTarget output, ShardPlan? plan, StorageLocation outputLocation, OutputLock held)
     {
@@ -97,14 +102,42 @@ internal sealed class RunStorage : IAsyncDisposable
     }
 
     /// <summary>What tells this run's input from another: an object's size and ETag (nothing read), a file's size
-    /// and the hash of its head and tail. A shard's part records the whole input's (the plan covers the ranges).</summary>
-    public async Task<InputFingerprint> FingerprintAsync(CancellationToken ct) =>
-        Input.Location.IsObject
-            ? InputFingerprint.OfObject(Version.Length, Version.Tag)
-            : await InputFingerprint.OfAsync(Input.Location.Path!, ct).ConfigureAwait(false);
+    /// and the XxHash128 of its whole content. A shard's part records the whole input's (the plan covers the ranges).
+    /// With <paramref name="countLines"/> a file's lines are counted in the same pass, for
+    /// <see cref="CountInputLinesAsync"/>: a file is read once for both. The time it took is logged at debug.</summary>
+    public async Task<InputFingerprint> FingerprintAsync(bool countLines, ILogger logger, CancellationToken ct)
+    {
+        if (_fingerprint is not null)
+        {
+            return _fingerprint;
+        }
+
+        if (Input.Location.IsObject)
+        {
+            return _fingerprint = InputFingerprint.OfObject(Version.Length, Version.Tag);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var hash = new XxHash128();
+        await using (var reading = await Input.OpenAsync(Version, 0, null, ct, hash.Append).ConfigureAwait(false))
+        {
+            if (countLines && Plan is null)
+            {
+                _inputLines = await LineReader.CountLinesAsync(reading.Decoded, ct).ConfigureAwait(false);
+            }
+
+            await reading.ReadStoredToEndAsync(ct).ConfigureAwait(false);
+        }
+
+        _fingerprint = InputFingerprint.OfContent(Version.Length, hash);
+        logger.LogDebug(
+            "Fingerprinted {Input} ({Fingerprint}{Lines}) in {Seconds:F2} s", Input.Location, _fingerprint,
+            _inputLines is { } lines ? $", {lines} lines" : "", Stopwatch.GetElapsedTime(started).TotalSeconds);
+        return _fingerprint;
+    }
 
     /// <summary>The input lines this run covers: a shard's from its plan, else counted by reading the input once
-    /// (decoded, for gzip).</summary>
+    /// (decoded, for gzip), unless the fingerprint's pass counted them.</summary>
     public async Task<long> CountInputLinesAsync(CancellationToken ct)
     {
         if (Plan is not null)
@@ -112,8 +145,13 @@ internal sealed class RunStorage : IAsyncDisposable
             return Range.Lines;
         }
 
-        await using var input = await Input.OpenAsync(Version, 0, null, ct).ConfigureAwait(false);
-        return await LineReader.CountLinesAsync(input.Decoded, ct).ConfigureAwait(false);
+        if (_inputLines is null)
+        {
+            await using var input = await Input.OpenAsync(Version, 0, null, ct).ConfigureAwait(false);
+            _inputLines = await LineReader.CountLinesAsync(input.Decoded, ct).ConfigureAwait(false);
+        }
+
+        return _inputLines.Value;
     }
 
     /// <summary>Opens the complete output (file or object) to read it from its start.</summary>

@@ -16,7 +16,7 @@ public sealed record RunSummary
     /// <summary>Input lines this run processed (each has its output line).</summary>
     public long Instances { get; init; }
 
-    /// <summary>Lines already in the output from an earlier, interrupted run (<c>--resume</c>), not processed again.</summary>
+    /// <summary>Lines already in the output from an earlier, interrupted run this one continued, not processed again.</summary>
     public long ResumedLines { get; init; }
 
     /// <summary>Predictions in the output: those of this run and those it kept (a resumed prefix, the lines a retry

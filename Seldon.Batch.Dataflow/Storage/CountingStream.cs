@@ -1,7 +1,8 @@
 namespace Seldon.Batch.Dataflow.Storage;
 
-/// <summary>A read-only view of a stream that counts the bytes read through it and, given a limit, ends there.</summary>
-internal sealed class CountingStream(Stream inner, long limit = long.MaxValue) : ReadOnlyStream
+/// <summary>A read-only view of a stream that counts the bytes read through it and, given a limit, ends there; given
+/// <paramref name="observe"/>, it shows it every byte read, in order (to hash them on the way).</summary>
+internal sealed class CountingStream(Stream inner, long limit = long.MaxValue, Action<ReadOnlySpan<byte>>? observe = null) : ReadOnlyStream
 {
     private long _read;
 
@@ -15,6 +16,7 @@ internal sealed class CountingStream(Stream inner, long limit = long.MaxValue) :
     public override int Read(Span<byte> buffer)
     {
         var n = inner.Read(buffer[..Allowed(buffer.Length)]);
+        observe?.Invoke(buffer[..n]);
         Interlocked.Add(ref _read, n);
         return n;
     }
@@ -31,6 +33,7 @@ internal sealed class CountingStream(Stream inner, long limit = long.MaxValue) :
         }
 
         var n = await inner.ReadAsync(buffer[..allowed], cancellationToken).ConfigureAwait(false);
+        observe?.Invoke(buffer.Span[..n]);
         Interlocked.Add(ref _read, n);
         return n;
     }

@@ -13,5 +13,14 @@ internal sealed class InputReading(Stream decoded, CountingStream stored, long s
     /// <summary>Stored bytes consumed so far.</summary>
     public long Consumed => stored.BytesRead;
 
+    /// <summary>Reads the stored bytes not read yet to their end, and drops them (so that whatever watches them saw them all).</summary>
+    public async Task ReadStoredToEndAsync(CancellationToken ct)
+    {
+        var buffer = new byte[1 << 20];
+        while (await stored.ReadAsync(buffer, ct).ConfigureAwait(false) > 0)
+        {
+        }
+    }
+
     public ValueTask DisposeAsync() => Decoded.DisposeAsync();
 }

@@ -28,17 +28,19 @@ internal abstract class InputSource
     /// longer <paramref name="version"/>, where the store can tell.</summary>
     protected abstract Task<Stream> OpenStoredAsync(InputVersion version, long start, CancellationToken ct);
 
-    /// <summary>Opens the decoded bytes <c>[start, end)</c> of <paramref name="version"/> (<paramref name="end"/> null: to the end).</summary>
-    public async Task<InputReading> OpenAsync(InputVersion version, long start = 0, long? end = null, CancellationToken ct = default)
+    /// <summary>Opens the decoded bytes <c>[start, end)</c> of <paramref name="version"/> (<paramref name="end"/> null: to the end).
+    /// <paramref name="observeStored"/>, when given, is shown every stored byte read, in order (the input's hash).</summary>
+    public async Task<InputReading> OpenAsync(
+        InputVersion version, long start = 0, long? end = null, CancellationToken ct = default, Action<ReadOnlySpan<byte>>? observeStored = null)
     {
         if (!IsGzip)
         {
-            var stored = new CountingStream(await OpenStoredAsync(version, start, ct).ConfigureAwait(false), (end ?? version.Length) - start);
+            var stored = new CountingStream(await OpenStoredAsync(version, start, ct).ConfigureAwait(false), (end ?? version.Length) - start, observeStored);
             return new InputReading(stored, stored, (end ?? version.Length) - start);
         }
 
         // A gzip stream cannot be entered in the middle: a shard decodes from the start and drops what precedes its range.
-        var compressed = new CountingStream(await OpenStoredAsync(version, 0, ct).ConfigureAwait(false));
+        var compressed = new CountingStream(await OpenStoredAsync(version, 0, ct).ConfigureAwait(false), observe: observeStored);
         var decoded = new CountingStream(new GZipStream(compressed, CompressionMode.Decompress), end is null ? long.MaxValue : end.Value - start);
         try
         {

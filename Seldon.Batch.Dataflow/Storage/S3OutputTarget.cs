@@ -91,6 +91,12 @@ internal sealed class S3OutputTarget(StorageLocation location, ObjectStore store
             _state = new UploadCheckpoint(upload.UploadId, batchId, []);
             await SaveCheckpointAsync(ct).ConfigureAwait(false);
         }
+        else if (_state.BatchId != batchId && _state.Parts.Count == 0)
+        {
+            // An upload without a part taken over by a run of another batch: its checkpoint says whose lines follow.
+            _state = _state with { BatchId = batchId };
+            await SaveCheckpointAsync(ct).ConfigureAwait(false);
+        }
 
         _writer = new MultipartWriteStream(store.PartBytes, _state.Parts.Count, UploadPartAsync);
         return _writer;
