@@ -9,12 +9,14 @@ public static class ExitCodes
     /// <summary>Something unexpected failed.</summary>
     public const int Unexpected = 1;
 
-    /// <summary>A setting is invalid, or <c>--resume</c>/<c>--retry-failed</c> found the output of another input;
-    /// nothing was sent.</summary>
+    /// <summary>The settings must change before the same command can succeed: a setting is invalid, or what it names is
+    /// not there or not allowed (an input, a bucket, a part to merge, a writable path, AWS credentials), or
+    /// <c>--resume</c>/<c>--retry-failed</c> found the output of another input. No partial output is left behind.</summary>
     public const int InvalidSettings = 2;
 
-    /// <summary>Stopped: a misconfigured endpoint, an outage past <c>--max-outage</c>, a model that never answered, or
-    /// <c>--max-failures</c>; the side file is resumable.</summary>
+    /// <summary>Stopped by something that failed while running: the model endpoint (a misconfigured route, an outage past
+    /// <c>--max-outage</c>, a model that never answered), the storage (a full disk, an object store that cannot be
+    /// reached), or <c>--max-failures</c>; the partial output, when any line was written, is resumable.</summary>
     public const int Stopped = 3;
 
     /// <summary>Interrupted by Ctrl-C (SIGINT).</summary>
