@@ -29,9 +29,6 @@ internal static partial class SettingNames
     /// <summary><paramref name="text"/> with every setting it names written as <paramref name="name"/> returns it.</summary>
     public static string Format(string text, Func<string, string> name) => Named().Replace(text, match => name(match.Value));
 
-    /// <summary>Whether <paramref name="text"/> names a setting at all.</summary>
-    public static bool NamesAny(string text) => Named().IsMatch(text);
-
     [GeneratedRegex(@"\b(?:EndpointSettings|PredictionBlockOptions|BatchOptions)\.[A-Z][A-Za-z0-9]*\b", RegexOptions.CultureInvariant)]
     private static partial Regex Named();
 }
