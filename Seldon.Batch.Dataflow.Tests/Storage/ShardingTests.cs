@@ -212,6 +212,20 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
     }
 
     [Fact]
+    public async Task A_shard_of_another_batch_id_is_refused_in_the_words_of_its_caller()
+    {
+        var options = await InputAsync(20);
+        await BatchRun.RunAsync(options with { ShardCount = 2, ShardIndex = 0 });
+
+        var library = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options with { ShardCount = 2, ShardIndex = 1, BatchId = "other" }));
+        var flags = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(
+            options with { ShardCount = 2, ShardIndex = 1, BatchId = "other", SettingName = property => property == "BatchId" ? "--batch-id" : property }));
+
+        Assert.Contains("belongs to batch 'shards', not to BatchId 'other'", library.Message);
+        Assert.Contains("belongs to batch 'shards', not to --batch-id 'other'", flags.Message);
+    }
+
+    [Fact]
     public async Task Merge_refuses_a_part_that_lost_a_line_or_is_missing()
     {
         var options = await InputAsync(50);

@@ -63,7 +63,7 @@ internal sealed class RunStorage : IDisposable
         catch (StorageException ex) when (ex.IsSettingsProblem)
         {
             store.Dispose();
-            throw new InvalidBatchOptionsException(ex.Message);
+            throw new InvalidBatchOptionsException(options.Describe(ex.Message));
         }
         catch
         {
