@@ -189,9 +189,13 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
         Assert.Equal(3, code);
         Assert.Contains("HTTP 404", stderr);
         Assert.Contains("/seldon/default/misspelt/api/v1.0/predictions", stderr);
-        Assert.Contains("is the deployment name right?", stderr);
+        Assert.Contains("is the deployment name right? --deployment-name, --namespace and --gateway-type make the path", stderr);
         Assert.False(File.Exists(output));
-        Assert.Empty(await File.ReadAllTextAsync(output + ".partial")); // resumable, and no error record written
+        // Nothing was written: no empty side file or record is left to be "resumed", and the words say what to change.
+        Assert.False(File.Exists(output + ".partial"));
+        Assert.False(File.Exists(output + ".partial.json"));
+        Assert.DoesNotContain("--resume", stderr);
+        Assert.Contains("Nothing was written, so no partial output is left: correct what stopped it", stderr);
         Assert.InRange(gateway.Statistics.Requests, 1, 8);
     }
 

@@ -41,6 +41,17 @@ public sealed class StorageCommandLineTests
         Assert.Equal(InputCompression.Gzip, Bind(null, "-d", "m", "--input-compression", "gzip").Options.InputCompression);
     }
 
+    [Fact]
+    public void A_shard_count_above_1_needs_a_shard_index_from_the_flag_its_variable_or_job_completion_index()
+    {
+        var refused = Assert.Throws<Seldon.Batch.Dataflow.Pipeline.InvalidBatchOptionsException>(() => Bind(null, "-d", "m", "--shard-count", "3"));
+
+        Assert.Contains("--shard-index (SELDON_BATCH_SHARD_INDEX) is required with --shard-count 3", refused.Message);
+        Assert.Equal(1, Bind(new Dictionary<string, string> { ["SELDON_BATCH_SHARD_INDEX"] = "1" }, "-d", "m", "--shard-count", "3").Options.ShardIndex);
+        Assert.Equal(2, Bind(new Dictionary<string, string> { ["JOB_COMPLETION_INDEX"] = "2" }, "-d", "m", "--shard-count", "3").Options.ShardIndex);
+        Assert.Equal(0, Bind(null, "-d", "m", "--shard-count", "1").Options.ShardIndex);
+    }
+
     [Theory]
     [InlineData("--shard-index", "-i IN -o OUT --shard-count 3 --shard-index 3")]
     [InlineData("--shard-count", "-i IN -o OUT --shard-count 0")]

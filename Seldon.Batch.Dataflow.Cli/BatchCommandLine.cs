@@ -129,11 +129,11 @@ internal sealed class BatchCommandLine
 
     /// <summary>The message of <paramref name="invalid"/> with each property it names written as its option
     /// (<c>Workers must be at least 1</c> → <c>--workers must be at least 1</c>).</summary>
-    public string Describe(InvalidBatchOptionsException invalid)
-    {
-        var options = OptionsByProperty;
-        return invalid.FormatMessage(property => options.TryGetValue(property, out var option) ? option : property);
-    }
+    public string Describe(InvalidBatchOptionsException invalid) => invalid.FormatMessage(NameOf);
+
+    /// <summary>The option of a <see cref="BatchOptions"/> property (<c>Host</c> → <c>--host</c>), or the property's own
+    /// name when it has none: the words of the library's messages (validation, stop reasons) on this command line.</summary>
+    public string NameOf(string property) => OptionsByProperty.TryGetValue(property, out var option) ? option : property;
 
     /// <summary>Validates <paramref name="options"/> as the library does (<see cref="Describe"/> words its message), but
     /// names the variable of a missing deployment name too: the one setting without a default, which a pod usually sets
@@ -198,8 +198,16 @@ internal sealed class BatchCommandLine
         // An Indexed Job gives each pod its index in JOB_COMPLETION_INDEX: no wrapper script needed. An Indexed Job
         // that does not shard (one shard) keeps working whatever its index.
         var shardCount = Integer(ShardCount, Get(ShardCount));
-        var shardIndex = Get(ShardIndex) ?? (shardCount > 1 ? NonEmpty(environment("JOB_COMPLETION_INDEX")) : null) ?? "0";
-        options = options with { ShardCount = shardCount, ShardIndex = Integer(ShardIndex, shardIndex) };
+        var shardIndex = Get(ShardIndex) ?? (shardCount > 1 ? NonEmpty(environment("JOB_COMPLETION_INDEX")) : null);
+        if (shardIndex is null && shardCount > 1)
+        {
+            // Running shard 0 by default would leave the other shards to nobody, and merge would wait for them.
+            throw new InvalidBatchOptionsException(
+                $"{ShardIndex.Name} ({ShardIndex.EnvironmentVariable}) is required with {ShardCount.Name} {shardCount}: give each run its shard, 0 to {shardCount - 1} " +
+                "(an Indexed Job's pods get theirs from JOB_COMPLETION_INDEX)");
+        }
+
+        options = options with { ShardCount = shardCount, ShardIndex = Integer(ShardIndex, shardIndex ?? "0") };
         var level = CliLogging.ParseLevel(Get(LogLevel)) ?? throw Invalid(LogLevel, Get(LogLevel), "debug, info, warning, error");
         var benchmark = Flag(parse, Benchmark, environment("SELDON_BATCH_BENCHMARK"));
         return new CliRun(options, level, benchmark);

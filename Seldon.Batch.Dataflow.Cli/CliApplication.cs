@@ -68,6 +68,13 @@ public static class CliApplication
         return await parsed.InvokeAsync(config, signals.Token).ConfigureAwait(false);
     }
 
+    /// <summary>Logs a failure nobody foresaw once: its type and message as an error, where it came from at debug level.</summary>
+    internal static void Unexpected(ILogger logger, Exception ex, string what)
+    {
+        logger.LogError("{What} failed unexpectedly: {Type}: {Reason}", what, ex.GetType().Name, ex.Message);
+        logger.LogDebug("{What} failed here: {Trace}", what, ex.ToString());
+    }
+
     private static async Task<int> RunBatchAsync(
         BatchCommandLine batch, ParseResult parse, Func<string, string?> environment, TextWriter stdout, TextWriter stderr, SignalCancellation signals)
     {
@@ -83,9 +90,11 @@ public static class CliApplication
             return ExitCodes.InvalidSettings;
         }
 
-        // On a terminal a progress bar replaces the periodic progress lines of the log.
+        // On a terminal a progress bar replaces the periodic progress lines of the log. The run's messages name settings
+        // by this command's flags.
         var bar = TerminalProgressBar.IsTerminal(stderr) ? new TerminalProgressBar(stderr) : null;
-        var options = bar is null ? run.Options : run.Options with { ProgressInterval = TimeSpan.Zero };
+        var options = run.Options with { SettingName = batch.NameOf };
+        options = bar is null ? options : options with { ProgressInterval = TimeSpan.Zero };
         using var loggers = CliLogging.Create(run.LogLevel, bar);
         var logger = loggers.CreateLogger(ProgramName);
         try
@@ -120,7 +129,7 @@ public static class CliApplication
         catch (Exception ex)
         {
             bar?.Finish();
-            logger.LogError(ex, "The run failed: {Reason}", ex.Message);
+            Unexpected(logger, ex, "The run");
             return ExitCodes.Unexpected;
         }
     }

@@ -34,6 +34,11 @@ internal sealed class CliSetting
 
     public string Name => Option.Name;
 
+    /// <summary>Whether the value comes from the command line or the environment rather than the default.</summary>
+    public bool IsGiven(ParseResult parse, Func<string, string?> environment) =>
+        parse.GetResult(Option) is { Implicit: false }
+        || (EnvironmentVariable is not null && environment(EnvironmentVariable) is { Length: > 0 });
+
     /// <summary>The value from the command line, else the environment, else the default (null when none).</summary>
     public string? Resolve(ParseResult parse, Func<string, string?> environment)
     {

@@ -9,13 +9,16 @@ public static class ExitCodes
     /// <summary>Something unexpected failed.</summary>
     public const int Unexpected = 1;
 
-    /// <summary>A setting is invalid, the output in place (a partial output, a shard's part, or the complete output
-    /// <c>--resume</c>/<c>--retry-failed</c> keep) belongs to another input or other settings, or another run is writing
-    /// the same output; nothing was sent or changed.</summary>
+    /// <summary>The settings must change before the same command can succeed: a setting is invalid, or what it names is
+    /// not there or not allowed (an input, a bucket, a part to merge, a writable path, AWS credentials), the output in
+    /// place (a partial output, a shard's part, or the complete output <c>--resume</c>/<c>--retry-failed</c> keep) belongs
+    /// to another input or other settings, or another run is writing the same output. Nothing was sent or changed, and no
+    /// partial output is left behind.</summary>
     public const int InvalidSettings = 2;
 
-    /// <summary>Stopped: a misconfigured endpoint, an outage past <c>--max-outage</c>, a model that never answered, or
-    /// <c>--max-failures</c>; the side file is resumable.</summary>
+    /// <summary>Stopped by something that failed while running: the model endpoint (a misconfigured route, an outage past
+    /// <c>--max-outage</c>, a model that never answered), the storage (a full disk, an object store that cannot be
+    /// reached), or <c>--max-failures</c>; the partial output, when any line was written, is resumable.</summary>
     public const int Stopped = 3;
 
     /// <summary>Interrupted by Ctrl-C (SIGINT).</summary>

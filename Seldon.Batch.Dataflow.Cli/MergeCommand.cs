@@ -29,7 +29,10 @@ internal static class MergeCommand
                 options = new MergeOptions
                 {
                     OutputDataPath = settings.OutputDataPath.Resolve(parse, environment) ?? "",
-                    ShardCount = BatchCommandLine.Integer(settings.ShardCount, settings.ShardCount.Resolve(parse, environment)),
+                    // Not given: the plan the shards published next to the output says how many there were.
+                    ShardCount = settings.ShardCount.IsGiven(parse, environment)
+                        ? BatchCommandLine.Integer(settings.ShardCount, settings.ShardCount.Resolve(parse, environment))
+                        : 0,
                     S3Endpoint = settings.Endpoint(parse, environment),
                     SummaryPath = settings.SummaryPath.Resolve(parse, environment) ?? "",
                 };
@@ -64,9 +67,16 @@ internal static class MergeCommand
                 await stderr.WriteLineAsync($"seldon-batch-processor merge: error: {ex.Message}").ConfigureAwait(false);
                 return ExitCodes.InvalidSettings;
             }
+            catch (Exception ex) when (StorageException.From(ex) is { } failure)
+            {
+                // The store failed (a full disk, a store that cannot be reached): the output did not appear; merging again
+                // once it is fixed is safe.
+                logger.LogError("The merge stopped: {Reason}; the output was not written: merge again once the cause is fixed", Transport.SettingNames.Format(failure.Message, setting => settings.NameOf(BatchOptions.PropertyOf(setting))));
+                return ExitCodes.Stopped;
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                logger.LogError(ex, "The merge failed: {Reason}", ex.Message);
+                CliApplication.Unexpected(logger, ex, "The merge");
                 return ExitCodes.Unexpected;
             }
         });

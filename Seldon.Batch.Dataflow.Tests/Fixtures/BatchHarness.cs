@@ -45,9 +45,11 @@ internal static class BatchHarness
             var output = Path.Combine(dir.FullName, "output.txt");
             await File.WriteAllTextAsync(input, string.Concat(inputLines.Select(l => l + "\n")));
             var summary = await BatchRun.RunAsync(options with { InputDataPath = input, OutputDataPath = output });
-            // A run that did not complete leaves its ordered prefix in the side file and nothing at the output path.
+            // A run that did not complete leaves its ordered prefix in the side file and nothing at the output path; one
+            // that wrote nothing leaves no side file either, and its summary names no output.
             Assert.Equal(summary.Outcome == RunOutcome.Completed, File.Exists(output));
-            var text = await File.ReadAllTextAsync(summary.OutputPath!);
+            Assert.Equal(summary.OutputPath is not null, File.Exists(summary.Outcome == RunOutcome.Completed ? output : output + ".partial"));
+            var text = summary.OutputPath is { } written ? await File.ReadAllTextAsync(written) : "";
             var lines = text.Length == 0 ? [] : text.TrimEnd('\n').Split('\n');
             Assert.EndsWith("\n", text.Length == 0 ? "\n" : text);
             return new BatchResult(summary, lines, lines.Select(l => JsonNode.Parse(l)!.AsObject()).ToArray());

@@ -11,6 +11,9 @@ internal sealed class ProgressChannel : IProgress<RunProgress>
 
     public void Report(RunProgress value) => _reports.Writer.TryWrite(value);
 
+    /// <summary>The next report if one is waiting.</summary>
+    public bool TryNext(out RunProgress report) => _reports.Reader.TryRead(out report!);
+
     /// <summary>The next report; fails the test when none comes within 30 s.</summary>
     public Task<RunProgress> NextAsync() => _reports.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
 }

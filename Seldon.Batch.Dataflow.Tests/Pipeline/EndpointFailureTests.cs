@@ -83,7 +83,7 @@ public sealed class EndpointFailureTests
 
         Assert.Equal(RunOutcome.Stopped, result.Summary.Outcome);
         Assert.Empty(result.Outputs);
-        Assert.Contains("is it the REST port?", result.Summary.StopReason);
+        Assert.Contains("is it a REST port? is Transport right, or Host?", result.Summary.StopReason);
         // Stopped as a misconfiguration, not after the wait for a model that never answered.
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4.5), $"took {clock.Elapsed}");
     }
@@ -151,7 +151,7 @@ public sealed class EndpointFailureTests
 
             Assert.Equal(RunOutcome.Stopped, stopped.Outcome);
             Assert.Contains("is unreachable", stopped.StopReason);
-            Assert.Contains("--max-outage 1 s", stopped.StopReason);
+            Assert.Contains("MaxOutage 1 s", stopped.StopReason);
             Assert.False(File.Exists(output));
             var prefix = ReadLines(output + ".partial");
             Assert.InRange(prefix.Length, 1, count - 1);

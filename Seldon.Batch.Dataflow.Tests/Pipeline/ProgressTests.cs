@@ -95,11 +95,145 @@ public sealed class ProgressTests
         clock.Advance(Seconds(2));
         written = 100;
         var first = reporter.Sample();
+        clock.Advance(Seconds(2));
+        written = 200;
+        var measured = reporter.Sample();
         clock.Advance(Seconds(20));
         var stalled = reporter.Sample();
 
-        Assert.Equal((Seconds(2), 50.0, 0.1), (first.Elapsed, first.LinesPerSecond, first.Fraction));
+        // The first lines start the measure: the seconds before them (connecting, the first answers) are not the pace.
+        Assert.Equal((Seconds(2), 0.0, 0.1, (TimeSpan?)null), (first.Elapsed, first.LinesPerSecond, first.Fraction, first.Remaining));
+        Assert.Equal((Seconds(4), 50.0, 0.2), (measured.Elapsed, measured.LinesPerSecond, measured.Fraction));
+        Assert.Equal(Seconds(16), measured.Remaining);
         Assert.Equal((0.0, (TimeSpan?)null), (stalled.LinesPerSecond, stalled.Remaining));
+    }
+
+    [Fact]
+    public async Task A_file_run_reports_the_share_of_lines_written_and_a_time_left_only_once_its_rate_is_measured()
+    {
+        // 3,000 lines of equal length (36 KB, read in one go): the share written is exactly lines written / 3,000. The
+        // requests pass a gate the test opens, so the run moves only when told; the run's clock moves when the test says.
+        await using var server = await Seldon.Batch.Dataflow.Server.DemoModelServer.StartAsync(new Seldon.Batch.Dataflow.Server.ServeOptions { GrpcPort = -1 });
+        const int lines = 3000;
+        var dir = Directory.CreateTempSubdirectory("sbd-progress-");
+        var clock = new FakeTimeProvider();
+        var reports = new ProgressChannel();
+        var options = BatchHarness.Options(server.RestPort, "rest") with
+        {
+            BatchSize = 10,
+            InputDataPath = Path.Combine(dir.FullName, "in.txt"),
+            OutputDataPath = Path.Combine(dir.FullName, "out.txt"),
+        };
+        await File.WriteAllLinesAsync(options.InputDataPath, Enumerable.Range(0, lines).Select(i => $"[[1{i:D5}, 1]]"));
+        using var client = new GatedClient(Seldon.Batch.Dataflow.Transport.PredictionClients.Create(options.Transport, options.ToEndpoint()));
+        try
+        {
+            var run = BatchRun.RunAsync(options, client, clock, progress: reports);
+
+            var first = await ReportAfterAsync(client, 100, clock, reports, written: 1);
+            var second = await ReportAfterAsync(client, 100, clock, reports, written: first.LinesWritten + 1);
+            client.OpenFully();
+            // A read of the reports left waiting takes the next one: keep it, so that no report is lost. The run reports
+            // once more as it ends, before it returns.
+            var last = second;
+            var next = reports.NextAsync();
+            while (!run.IsCompleted)
+            {
+                clock.Advance(Seconds(1));
+                if (await Task.WhenAny(run, next) == next)
+                {
+                    last = await next;
+                    next = reports.NextAsync();
+                }
+            }
+
+            var summary = await run;
+            if (next.IsCompletedSuccessfully)
+            {
+                last = await next;
+            }
+
+            while (reports.TryNext(out var report))
+            {
+                last = report;
+            }
+
+            Assert.Equal(RunOutcome.Completed, summary.Outcome);
+            // Of the lines written, not of the bytes the reader fetched ahead of them (the whole file at once).
+            Assert.Equal((double)first.LinesWritten / lines, first.Fraction, precision: 9);
+            Assert.Equal((double)second.LinesWritten / lines, second.Fraction, precision: 9);
+            Assert.Equal(1.0, last.Fraction);
+            // No time left from the first second of writing; from the second, at the rate measured over it.
+            Assert.Equal((0.0, (TimeSpan?)null), (first.LinesPerSecond, first.Remaining));
+            Assert.True(second.LinesPerSecond > 0, $"no rate at the second report: {second}");
+            Assert.NotNull(second.Remaining);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Lets <paramref name="requests"/> more requests through, then moves the run's clock a second at a time until
+    /// a report says at least <paramref name="written"/> lines are written, and returns it.</summary>
+    private static async Task<RunProgress> ReportAfterAsync(GatedClient client, int requests, FakeTimeProvider clock, ProgressChannel reports, long written)
+    {
+        await client.LetThroughAsync(requests);
+        for (var tick = 0; tick < 60; tick++)
+        {
+            clock.Advance(Seconds(1));
+            if (await reports.NextAsync() is { } report && report.LinesWritten >= written)
+            {
+                return report;
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException($"no report with {written} lines written after 60 ticks");
+    }
+
+    /// <summary>A real client whose requests wait at a gate the test opens a number of requests at a time.</summary>
+    private sealed class GatedClient(Seldon.Batch.Dataflow.Transport.IPredictionClient inner) : Seldon.Batch.Dataflow.Transport.IPredictionClient
+    {
+        private readonly SemaphoreSlim _gate = new(0);
+        private readonly Lock _lock = new();
+        private int _answered;
+        private (int Count, TaskCompletionSource Done)? _waiting;
+
+        /// <summary>Lets <paramref name="count"/> more requests through and waits until they are answered.</summary>
+        public Task LetThroughAsync(int count)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_lock)
+            {
+                _waiting = (_answered + count, done);
+            }
+
+            _gate.Release(count);
+            return done.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        public void OpenFully() => _gate.Release(1_000_000);
+
+        public async Task<Seldon.Batch.Dataflow.Transport.PredictionResponse> SendAsync(Seldon.Batch.Dataflow.Transport.PredictionRequest request, CancellationToken cancellationToken)
+        {
+            await _gate.WaitAsync(cancellationToken);
+            var response = await inner.SendAsync(request, cancellationToken);
+            lock (_lock)
+            {
+                if (++_answered >= _waiting?.Count)
+                {
+                    _waiting.Value.Done.TrySetResult();
+                }
+            }
+
+            return response;
+        }
+
+        public void Dispose()
+        {
+            inner.Dispose();
+            _gate.Dispose();
+        }
     }
 
     [Fact]

@@ -42,7 +42,7 @@ public sealed class RunClockTests
 
             var summary = await run;
             Assert.Equal(RunOutcome.Stopped, summary.Outcome);
-            Assert.Contains("--wait-ready", summary.StopReason, StringComparison.Ordinal);
+            Assert.Contains("(WaitReady)", summary.StopReason, StringComparison.Ordinal);
             // Not before its ten minutes were over on the run's clock, and soon after.
             Assert.InRange(clock.GetUtcNow() - clock.Start, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(11));
             Assert.Equal(0, summary.Succeeded + summary.Failed);

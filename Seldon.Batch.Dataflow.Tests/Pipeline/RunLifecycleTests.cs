@@ -158,7 +158,7 @@ public sealed class RunLifecycleTests : IClassFixture<DemoServerFixture>, IDispo
         var summary = await BatchRun.RunAsync(options);
 
         Assert.Equal(RunOutcome.Stopped, summary.Outcome);
-        Assert.Contains("--max-failures 3", summary.StopReason);
+        Assert.Contains("more than MaxFailures 3", summary.StopReason);
         Assert.InRange(summary.Instances, 36, 499);
         Assert.False(File.Exists(options.OutputDataPath));
         AssertPrefix(options.OutputDataPath + ".partial", 36);

@@ -238,7 +238,7 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
         var interrupted = await run;
         Assert.Equal(RunOutcome.Interrupted, interrupted.Outcome);
         Assert.False(File.Exists(PathOf("output.txt.parts/part-00001-of-00003")));
-        await Assert.ThrowsAnyAsync<IOException>(() => ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 3 }));
+        await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 3 }));
 
         var resumed = await BatchRun.RunAsync(options with { ShardCount = 3, ShardIndex = 1, Resume = true });
         await ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 3 });
@@ -246,6 +246,40 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
         Assert.Equal(interrupted.Instances, resumed.ResumedLines);
         Assert.True(resumed.ResumedLines > 0, "the interrupted shard kept no line");
         Assert.Equal(WithoutInstanceIds(await File.ReadAllLinesAsync(PathOf("reference.txt"))), WithoutInstanceIds(await File.ReadAllLinesAsync(options.OutputDataPath)));
+    }
+
+    [Fact]
+    public async Task Merge_without_a_shard_count_takes_it_from_the_plan_and_asks_when_plans_disagree()
+    {
+        var options = await InputAsync(40);
+        await ShardsAsync(options, 3);
+
+        var merged = await ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath });
+        await ShardsAsync(options with { OutputDataPath = PathOf("again.txt") }, 2);
+        await ShardsAsync(options with { OutputDataPath = PathOf("again.txt") }, 4);
+        var ambiguous = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = PathOf("again.txt") }));
+        var none = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = PathOf("never.txt") }));
+
+        Assert.Equal(39, merged.Instances); // the 40th line is blank and has no newline: no line
+        Assert.Equal(39, (await File.ReadAllLinesAsync(options.OutputDataPath)).Length);
+        Assert.Contains("holds the plans of 2 and 4 shards: say which to merge with ShardCount", ambiguous.Message);
+        Assert.Equal(["ShardCount"], ambiguous.Properties);
+        Assert.Contains("there are no parts to merge", none.Message);
+        Assert.False(File.Exists(PathOf("again.txt")));
+    }
+
+    [Fact]
+    public async Task A_shard_of_another_batch_id_is_refused_in_the_words_of_its_caller()
+    {
+        var options = await InputAsync(20);
+        await BatchRun.RunAsync(options with { ShardCount = 2, ShardIndex = 0 });
+
+        var library = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options with { ShardCount = 2, ShardIndex = 1, BatchId = "other" }));
+        var flags = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(
+            options with { ShardCount = 2, ShardIndex = 1, BatchId = "other", SettingName = property => property == "BatchId" ? "--batch-id" : property }));
+
+        Assert.Contains("belongs to batch 'shards', not to BatchId 'other'", library.Message);
+        Assert.Contains("belongs to batch 'shards', not to --batch-id 'other'", flags.Message);
     }
 
     [Fact]
@@ -257,13 +291,14 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
         var lines = await File.ReadAllLinesAsync(part);
         await File.WriteAllLinesAsync(part, lines.SkipLast(1));
 
-        var shortPart = await Assert.ThrowsAnyAsync<IOException>(() => ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 3 }));
+        // The parts must be made again before a merge can succeed: settings to fix (exit code 2 on the command line).
+        var shortPart = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 3 }));
         File.Delete(part);
-        var missing = await Assert.ThrowsAnyAsync<IOException>(() => ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 3 }));
+        var missing = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 3 }));
         var noPlan = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 4 }));
 
         Assert.Contains($"has {lines.Length - 1} lines", shortPart.Message);
-        Assert.Contains("that shard has not completed", missing.Message);
+        Assert.Contains("shard 1 has not completed; run it (ShardIndex 1)", missing.Message);
         Assert.Contains("no shard plan", noPlan.Message);
         Assert.False(File.Exists(options.OutputDataPath));
     }

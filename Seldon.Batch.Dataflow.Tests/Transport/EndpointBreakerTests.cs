@@ -26,7 +26,7 @@ public sealed class EndpointBreakerTests
         Assert.Null(breaker.OutageBudgetSpent(since));
         clock.Advance(TimeSpan.FromMilliseconds(1));
 
-        Assert.Equal("nothing answered in the first 5 s (is --host right?)", breaker.OutageBudgetSpent(since));
+        Assert.Equal("nothing answered in the first 5 s (is EndpointSettings.Host right?)", breaker.OutageBudgetSpent(since));
     }
 
     [Fact]
@@ -42,7 +42,7 @@ public sealed class EndpointBreakerTests
         Assert.Null(breaker.OutageBudgetSpent(since));
         clock.Advance(TimeSpan.FromSeconds(1));
 
-        Assert.Equal("no answer for 301 s, more than --max-outage 300 s", breaker.OutageBudgetSpent(since));
+        Assert.Equal("no answer for 301 s, more than PredictionBlockOptions.MaxOutage 300 s", breaker.OutageBudgetSpent(since));
     }
 
     [Fact]

@@ -38,7 +38,7 @@ public sealed class FailureClassificationTests
     [InlineData(404, "is the deployment name right?")]
     [InlineData(401, "is the token right?")]
     [InlineData(405, "is the gateway type right?")]
-    [InlineData(200, "is --host a model endpoint")]
+    [InlineData(200, "is EndpointSettings.Host a model endpoint")]
     public void A_misconfiguration_names_its_likely_cause(int status, string cause)
     {
         Assert.Contains(cause, RestPredictionClient.LikelyCause(PredictionFailureKind.Misconfiguration, status));

@@ -71,7 +71,7 @@ public sealed class SecurityTests : IAsyncLifetime
         Assert.Equal(RunOutcome.Stopped, result.Summary.Outcome);
         Assert.Empty(result.Outputs);
         Assert.Contains("certificate", result.Summary.StopReason, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("--ssl-verify", result.Summary.StopReason);
+        Assert.Contains("UseSsl, SslVerify?", result.Summary.StopReason);
     }
 
     [Theory]

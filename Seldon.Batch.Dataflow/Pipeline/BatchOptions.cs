@@ -337,5 +337,6 @@ public sealed partial record BatchOptions
         Retries = Retries,
         MaxOutage = MaxOutage,
         WaitReady = WaitReady,
+        SettingName = NameOf,
     };
 }

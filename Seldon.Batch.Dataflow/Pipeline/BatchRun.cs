@@ -60,7 +60,42 @@ public static class BatchRun
         options.Validate();
         loggerFactory ??= NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger(typeof(BatchRun).FullName!);
-        var started = time.GetTimestamp();
+        var run = new UnfinishedRun(time);
+        try
+        {
+            return await RunToEndAsync(options, client, time, loggerFactory, logger, cancellationToken, progress, stopNowToken, inspector, run).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Storage.StorageException.From(ex) is { } failure)
+        {
+            // The file system or the store failed (a full disk, a store that cannot be reached) or refused what the
+            // settings ask of it (no permission, no credentials): not a defect, and said once, with what to do.
+            return await StoppedByStorageAsync(options, failure, run, logger).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The output stays held until the run is over, cleanup after a failure of storage included.
+            if (run.Storage is { } storage)
+            {
+                await storage.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The run itself; <paramref name="run"/> learns what it holds as it opens it, for
+    /// <see cref="StoppedByStorageAsync"/> to clean up after a failure of storage.</summary>
+    private static async Task<RunSummary> RunToEndAsync(
+        BatchOptions options,
+        IPredictionClient client,
+        TimeProvider time,
+        ILoggerFactory loggerFactory,
+        ILogger logger,
+        CancellationToken cancellationToken,
+        IProgress<RunProgress>? progress,
+        CancellationToken stopNowToken,
+        IModelInspector? inspector,
+        UnfinishedRun run)
+    {
+        var started = run.Started;
         // Storage says where the bytes come from and go to; the plan says which of them this run keeps and sends.
         if (await PrepareAsync(options, logger, time, cancellationToken).ConfigureAwait(false) is not { } prepared)
         {
@@ -68,9 +103,9 @@ public static class BatchRun
             return await FinishAsync(options, new RunSummary { Outcome = RunOutcome.Interrupted, StopReason = "interrupted" }, logger, null).ConfigureAwait(false);
         }
 
-        // Holds the output until the run is over: released after the output is published and the summary written.
-        await using var storage = prepared.Storage;
-        var plan = prepared.Plan;
+        // Holds the output until the run is over: released (in RunAsync) after the output is published and the summary written.
+        var storage = run.Storage = prepared.Storage;
+        var plan = run.Plan = prepared.Plan;
 
         if (plan.NothingToDo)
         {
@@ -81,6 +116,7 @@ public static class BatchRun
         var (blockOptions, modelProblem) = await ModelCheck.PrepareAsync(options.ToBlockOptions(), options.EffectiveModelName, inspector, logger, cancellationToken).ConfigureAwait(false);
         if (modelProblem is not null)
         {
+            modelProblem = options.Describe(modelProblem);
             logger.LogError("Stopping the run: {Reason}", modelProblem);
             return await FinishAsync(options, new RunSummary { Outcome = RunOutcome.Stopped, StopReason = modelProblem }, logger, storage).ConfigureAwait(false);
         }
@@ -92,7 +128,7 @@ public static class BatchRun
             options.InputDataPath, options.OutputDataPath, BatchOptions.Name(options.Protocol), BatchOptions.Name(options.Transport), options.Host, BatchOptions.Name(options.Gateway),
             BatchOptions.Name(options.DataType), BatchOptions.Name(options.PayloadType), BatchOptions.Name(options.Method), options.Workers, options.BatchSize, batchId);
 
-        var stats = new RunStatistics();
+        var stats = run.Stats = new RunStatistics();
         using var stops = new RunStops(options, cancellationToken, stopNowToken, logger, time);
         var stop = stops.Policy;
         // An object output's lease taken over by another run: stop at once, and publish nothing.
@@ -101,14 +137,15 @@ public static class BatchRun
         var position = new LineReader.ReadPosition();
         // Opened whatever a stop asks meanwhile: the reading loop below hears of it at once.
         await using var input = await storage.Input.OpenAsync(storage.Version, storage.Range.Start, storage.Range.End, CancellationToken.None).ConfigureAwait(false);
-        var output = new SideFileWriter(await plan.OpenOutputAsync(batchId, CancellationToken.None).ConfigureAwait(false), time);
+        var output = run.Output = new SideFileWriter(await plan.OpenOutputAsync(batchId, CancellationToken.None).ConfigureAwait(false), time);
         var writer = WriterOf(output, options.BatchSize, plan.FirstUnwritten, stop, stats, logger);
         block.LinkTo(writer, new DataflowLinkOptions { PropagateCompletion = true });
-        // If the writer fails (disk full, say), nothing drains the network: stop reading instead of waiting forever.
-        _ = writer.Completion.ContinueWith(_ => stops.StopReading(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        // If the writer fails (disk full, say), nothing drains the network and nothing more can be kept: stop reading and
+        // abandon the requests in flight instead of waiting for them.
+        _ = writer.Completion.ContinueWith(_ => stops.WriterFailed(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         using var reporting = new CancellationTokenSource();
         var reporter = new ProgressReporter(
-            () => (plan.LinesWritten(output.Lines), plan.Failed(stats.Failed), plan.Fraction(output.Lines, position.Lines, input.Consumed, input.Length)),
+            () => (plan.LinesWritten(output.Lines), plan.Failed(stats.Failed), plan.Fraction(output.Lines, position.Lines, input.StoredBytesOf(position.Bytes), input.Length)),
             stats, options.ProgressInterval, logger, progress, time).RunAsync(reporting.Token);
 
         var readFailure = await SendAsync(plan.LinesToSendAsync(input.Decoded, position, stops.Reading), block, stops.Reading).ConfigureAwait(false);
@@ -118,9 +155,9 @@ public static class BatchRun
         }
         finally
         {
-            await output.DisposeAsync().ConfigureAwait(false);
             await reporting.CancelAsync().ConfigureAwait(false);
             await reporter.ConfigureAwait(false);
+            await output.DisposeAsync().ConfigureAwait(false);
         }
 
         readFailure?.Throw();
@@ -235,15 +272,13 @@ public static class BatchRun
         if (stops.Policy.Reason is { } reason)
         {
             summary = summary with { Outcome = RunOutcome.Stopped, StopReason = reason };
-            plan.Abandon(logger, summary);
-            return summary;
+            return await AbandonAsync(plan, summary, "correct what stopped it (above), then run it again", logger).ConfigureAwait(false);
         }
 
         if (stops.Interrupted)
         {
             summary = summary with { Outcome = RunOutcome.Interrupted, StopReason = "interrupted" };
-            plan.Abandon(logger, summary);
-            return summary;
+            return await AbandonAsync(plan, summary, "run it again to start from the first line", logger).ConfigureAwait(false);
         }
 
         await plan.CompleteAsync(batchId, written, CancellationToken.None).ConfigureAwait(false);
@@ -257,19 +292,128 @@ public static class BatchRun
         return summary;
     }
 
+    /// <summary>Says what an unfinished run leaves and how to go on. A run that leaves nothing (no line kept, none
+    /// written) removes its empty partial output instead, and says <paramref name="nothingWritten"/>: there is nothing to
+    /// resume, and the summary names no output.</summary>
+    private static async Task<RunSummary> AbandonAsync(ResumePlan plan, RunSummary summary, string nothingWritten, ILogger logger)
+    {
+        if (await plan.DiscardIfEmptyAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            logger.LogWarning("Nothing was written, so no partial output is left: {What}", nothingWritten);
+            return summary with { OutputPath = null };
+        }
+
+        plan.Abandon(logger, summary);
+        return summary;
+    }
+
+    /// <summary>The end of a run whose file system or object store failed. A settings problem (no permission, no
+    /// credentials, a read-only file system) is thrown as <see cref="InvalidBatchOptionsException"/> naming the setting
+    /// of the path when it is the input's or the output's; any other failure (a full disk, a store that cannot be reached)
+    /// stops the run, which keeps its partial output for <c>--resume</c>. Either way an empty partial output is removed
+    /// and the cause is said once.</summary>
+    private static async Task<RunSummary> StoppedByStorageAsync(BatchOptions options, Storage.StorageException failure, UnfinishedRun run, ILogger logger)
+    {
+        var reason = options.Describe(failure.Message);
+        var empty = false;
+        if (run.Plan is { } plan)
+        {
+            try
+            {
+                empty = await plan.DiscardIfEmptyAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (Storage.StorageException.From(ex) is not null)
+            {
+                // The store is still failing: the empty upload (or side file) stays; a new run replaces it.
+                logger.LogDebug(ex, "The empty partial output could not be removed");
+            }
+        }
+
+        if (failure.IsSettingsProblem)
+        {
+            throw PropertyOf(options, failure.Message) is { } property
+                ? InvalidBatchOptionsException.About([property], name => $"{name(property)}: {reason}")
+                : new InvalidBatchOptionsException(reason);
+        }
+
+        logger.LogError("Stopping the run: {Reason}", reason);
+        var summary = (run.Stats?.ToSummary(run.Time.GetElapsedTime(run.Started), run.Plan?.UnfinishedPath) ?? new RunSummary())
+            with { Outcome = RunOutcome.Stopped, StopReason = reason, OutputPath = run.Plan?.UnfinishedPath };
+        if (run.Plan is { } unfinished)
+        {
+            if (empty)
+            {
+                logger.LogWarning("Nothing was written, so no partial output is left: once the cause is fixed, run it again");
+                summary = summary with { OutputPath = null };
+            }
+            else if (unfinished.IsRetry)
+            {
+                unfinished.Abandon(logger, summary);
+            }
+            else
+            {
+                logger.LogWarning(
+                    "The lines written before the failure are kept in {Side}: once the cause is fixed, run again with the same settings and --resume to continue after them",
+                    run.Storage!.Output.PartialName);
+            }
+
+            summary = unfinished.Account(summary);
+        }
+
+        return await FinishAsync(options, summary, logger, run.Storage).ConfigureAwait(false);
+    }
+
+    /// <summary>The property of the path a storage message is about: the output's (its side file, records and parts
+    /// are named after it) or the input's; null for neither.</summary>
+    private static string? PropertyOf(BatchOptions options, string message)
+    {
+        static bool Names(string message, string path) =>
+            path.Length > 0 && (message.Contains(path, StringComparison.Ordinal)
+                || (!path.StartsWith("s3://", StringComparison.Ordinal) && message.Contains(Path.GetFullPath(path), StringComparison.Ordinal)));
+
+        return Names(message, options.OutputDataPath) ? nameof(BatchOptions.OutputDataPath)
+            : Names(message, options.InputDataPath) ? nameof(BatchOptions.InputDataPath)
+            : null;
+    }
+
     private static async Task<RunSummary> FinishAsync(BatchOptions options, RunSummary summary, ILogger logger, RunStorage? storage)
     {
         logger.LogInformation("Done: {Summary}", summary);
-        if (storage is not null)
+        // The summaries tell of the run; failing to write one (a disk that filled up, a store gone) does not change how
+        // it ended, and is said once.
+        try
         {
-            await storage.SaveShardSummaryAsync(options, summary, CancellationToken.None).ConfigureAwait(false);
-        }
+            if (storage is not null)
+            {
+                await storage.SaveShardSummaryAsync(options, summary, CancellationToken.None).ConfigureAwait(false);
+            }
 
-        if (!string.IsNullOrWhiteSpace(options.SummaryPath))
+            if (!string.IsNullOrWhiteSpace(options.SummaryPath))
+            {
+                await File.WriteAllTextAsync(options.SummaryPath, summary.ToJson() + "\n").ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (Storage.StorageException.From(ex) is { } failure)
         {
-            await File.WriteAllTextAsync(options.SummaryPath, summary.ToJson() + "\n").ConfigureAwait(false);
+            logger.LogError("The summary could not be written: {Reason}", options.Describe(failure.Message));
         }
 
         return summary;
+    }
+
+    /// <summary>What a run holds while it runs, so that a failure of its storage can clean up after it.</summary>
+    private sealed class UnfinishedRun(TimeProvider time)
+    {
+        public TimeProvider Time { get; } = time;
+
+        public long Started { get; } = time.GetTimestamp();
+
+        public RunStorage? Storage { get; set; }
+
+        public ResumePlan? Plan { get; set; }
+
+        public RunStatistics? Stats { get; set; }
+
+        public SideFileWriter? Output { get; set; }
     }
 }

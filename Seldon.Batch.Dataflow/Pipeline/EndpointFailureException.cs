@@ -16,4 +16,9 @@ public sealed class EndpointFailureException : Exception
 
     /// <summary>The failure that stopped sending: its kind (outage or misconfiguration), status and detail.</summary>
     public PredictionFailure Failure { get; }
+
+    /// <summary>The message with each setting it names (<c>is EndpointSettings.Host right?</c>) written as
+    /// <paramref name="name"/> returns it (see <see cref="PredictionFailure.FormatDetail"/>).</summary>
+    /// <param name="name">The word for a setting, given its type and property.</param>
+    public string FormatMessage(Func<string, string> name) => $"the endpoint stopped the predictions: {Failure.FormatDetail(name)}";
 }

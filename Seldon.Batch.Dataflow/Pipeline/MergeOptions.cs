@@ -7,8 +7,9 @@ internal sealed record MergeOptions
     /// <summary>The output the shards were given (a file or <c>s3://bucket/key</c>); the parts sit in <c>&lt;output&gt;.parts/</c>.</summary>
     public string OutputDataPath { get; init; } = "";
 
-    /// <summary>The shards' <see cref="BatchOptions.ShardCount"/>.</summary>
-    public int ShardCount { get; init; } = 1;
+    /// <summary>The shards' <see cref="BatchOptions.ShardCount"/>; 0 (the default) finds it from the shard plan they
+    /// published next to the output.</summary>
+    public int ShardCount { get; init; }
 
     /// <summary>As <see cref="BatchOptions.S3Endpoint"/>.</summary>
     public string S3Endpoint { get; init; } = "";

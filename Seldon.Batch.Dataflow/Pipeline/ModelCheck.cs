@@ -9,7 +9,8 @@ namespace Seldon.Batch.Dataflow.Pipeline;
 /// input's name and datatype from its metadata where the user did not set them.</summary>
 internal static class ModelCheck
 {
-    /// <summary>The block's options to run with, or why the run must not start (an unknown model: no line could succeed).
+    /// <summary>The block's options to run with, or why the run must not start (an unknown model, a route or a server of
+    /// another protocol or transport: no line could succeed), in the library's terms (<c>EndpointSettings.ModelName</c>).
     /// Without an inspector (a run through the caller's own client) the options stay as they are.</summary>
     /// <param name="options">The block's options: the input's name and datatype are filled from the metadata.</param>
     /// <param name="model">The model's name, for the log.</param>
@@ -38,6 +39,8 @@ internal static class ModelCheck
         {
             case ModelState.Unknown:
                 return (options, $"the model is unknown: {inspection.Detail}");
+            case ModelState.Misconfigured:
+                return (options, $"the model cannot be used: {inspection.Detail}");
             case ModelState.NotReady:
                 logger.LogWarning("Starting although {Detail}; its requests are retried as any other", inspection.Detail);
                 return (options, null);

@@ -329,7 +329,7 @@ public static partial class PredictionBlock
         {
             try
             {
-                return codec.Compose(encoded, r?.Body, r?.Code ?? 0, r?.Failure?.Detail);
+                return codec.Compose(encoded, r?.Body, r?.Code ?? 0, options.SettingName is { } name ? r?.Failure?.FormatDetail(name) : r?.Failure?.Detail);
             }
             catch (Exception ex)
             {

@@ -154,6 +154,10 @@ public sealed record PredictionBlockOptions
         InvalidBatchOptionsException.About([property, nameof(Protocol)], name =>
             $"{name(property)} belongs to {name(nameof(Protocol))} v2; the Seldon protocol has no such setting");
 
+    /// <summary>The word for a setting that a failure's detail names (<c>EndpointSettings.MaxMessageBytes</c>) in the
+    /// error records: a file run passes its own (its options' property, as its caller words it); null keeps the detail.</summary>
+    internal Func<string, string>? SettingName { get; init; }
+
     /// <summary>The retry, pacing and worker settings of the block's dispatcher.</summary>
     internal RetrySettings ToRetry() => new()
     {

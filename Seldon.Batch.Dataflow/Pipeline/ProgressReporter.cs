@@ -19,6 +19,8 @@ internal sealed class ProgressReporter
     private readonly IProgress<RunProgress>? _progress;
     private readonly TimeProvider _time;
     private readonly long _started;
+    private readonly long _initial;
+    private bool _measuring;
 
     /// <param name="measure">Lines written, error records among them and the share of the work done, now.</param>
     /// <param name="stats">The run's counters (for retries).</param>
@@ -36,15 +38,28 @@ internal sealed class ProgressReporter
         _progress = progress;
         _time = time;
         _started = time.GetTimestamp();
-        _rate.Add(TimeSpan.Zero, measure().Written);
+        _initial = measure().Written;
     }
 
-    /// <summary>Where the run is now; feeds the rate window, so call it once per tick.</summary>
+    /// <summary>Where the run is now; feeds the rate window, so call it once per tick. The rate is measured from the
+    /// first tick that finds lines written (the time before, connecting and waiting for the first answers, says nothing
+    /// of the pace), so it is 0, and the time left unknown, until a second such tick has measured it.</summary>
     public RunProgress Sample()
     {
         var elapsed = _time.GetElapsedTime(_started);
         var (written, failed, fraction) = _measure();
-        return new RunProgress(written, failed, fraction, elapsed, _rate.Add(elapsed, written));
+        double rate = 0;
+        if (_measuring)
+        {
+            rate = _rate.Add(elapsed, written);
+        }
+        else if (written > _initial)
+        {
+            _rate.Add(elapsed, written);
+            _measuring = true;
+        }
+
+        return new RunProgress(written, failed, fraction, elapsed, rate);
     }
 
     /// <summary>Reports until <paramref name="ct"/> is cancelled (the run is over), then once more.</summary>
@@ -74,7 +89,9 @@ internal sealed class ProgressReporter
 
     /// <summary>The share of an input of <paramref name="inputLength"/> bytes whose first <paramref name="written"/>
     /// lines are written, when <paramref name="linesRead"/> lines of <paramref name="bytesRead"/> bytes are read: the
-    /// input's line count is told from the bytes per line read so far. Exactly 1 once every line is read and written.</summary>
+    /// input's line count is told from the bytes per line read so far. <paramref name="bytesRead"/> must be the bytes of
+    /// those lines, not of what the reader fetched ahead of them (a small file is fetched whole at once). Exactly 1 once
+    /// every line is read and written.</summary>
     internal static double ShareOfInput(long written, long linesRead, long bytesRead, long inputLength) =>
         inputLength == 0 ? 1
         : linesRead == 0 ? 0

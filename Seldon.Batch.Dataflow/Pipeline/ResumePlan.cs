@@ -352,8 +352,9 @@ internal sealed partial class ResumePlan
     }
 
     /// <summary>The share of the work done once <paramref name="written"/> lines are written by this run: of the
-    /// failed lines for a retry; else of the input's lines, whose count is told from the stored bytes read per line
-    /// read (exactly 1 when every line is read and written).</summary>
+    /// failed lines for a retry; else of the input's lines, whose count is told from the stored bytes of the lines read
+    /// (<paramref name="bytesRead"/>, not what was read ahead of them) per line read (exactly 1 when every line is read
+    /// and written).</summary>
     public double Fraction(long written, long linesRead, long bytesRead, long inputLength)
     {
         if (_mode == Mode.RetryFailed)
@@ -460,6 +461,25 @@ internal sealed partial class ResumePlan
             default:
                 return summary;
         }
+    }
+
+    /// <summary>Whether this run sends the failed lines of a complete output again (it has no partial output of its own).</summary>
+    public bool IsRetry => _mode == Mode.RetryFailed;
+
+    /// <summary>Drops the partial output and its record when they hold nothing (no line kept, none of this run's on
+    /// disk or uploaded): a run that stopped before its first line leaves no empty side file or upload that would only
+    /// invite a <c>--resume</c> of nothing. True when it did; a retry never does (it leaves the output as it was).</summary>
+    /// <param name="ct">Cancels the removal.</param>
+    public async Task<bool> DiscardIfEmptyAsync(CancellationToken ct)
+    {
+        if (_mode is not (Mode.Fresh or Mode.Resume) || _completed || ResumedLines > 0 || !_storage.Output.PartialHoldsNothing)
+        {
+            return false;
+        }
+
+        await _storage.Output.DiscardPartialAsync(null, ct).ConfigureAwait(false);
+        await SmallObjects.DeleteAsync(_storage.Store, RunRecord.PartialPathOf(Output), ct).ConfigureAwait(false);
+        return true;
     }
 
     private static SortedDictionary<string, long> Sum(IReadOnlyDictionary<string, long> a, IReadOnlyDictionary<string, long> b)

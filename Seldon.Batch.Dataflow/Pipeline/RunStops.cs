@@ -32,7 +32,7 @@ internal sealed class RunStops : IDisposable
         {
             logger.LogError("Stopping the run: {Reason}", reason);
             StopAtOnce();
-        });
+        }, options.NameOf);
         _onGraceful = graceful.Register(() =>
         {
             logger.LogWarning("Stopping: no more lines are read; requests in flight have {Seconds} s to finish", options.ShutdownTimeout.TotalSeconds);
@@ -57,8 +57,12 @@ internal sealed class RunStops : IDisposable
     /// <summary>Whether a stop was asked from outside (gracefully or at once).</summary>
     public bool Interrupted => _graceful.IsCancellationRequested || _now.IsCancellationRequested;
 
-    /// <summary>Stops reading, and lets what was sent drain (the writer failed: nothing takes more lines).</summary>
+    /// <summary>Stops reading, and lets what was sent drain.</summary>
     public void StopReading() => _reading.Cancel();
+
+    /// <summary>The writer failed (a full disk, a store gone): nothing takes more lines, so reading stops and the requests
+    /// in flight are abandoned, whose answers could not be kept.</summary>
+    public void WriterFailed() => StopAtOnce();
 
     public void Dispose()
     {

@@ -82,7 +82,7 @@ internal sealed class RunStorage : IAsyncDisposable
         catch (StorageException ex) when (ex.IsSettingsProblem)
         {
             await ReleaseAsync(held, store).ConfigureAwait(false);
-            throw new InvalidBatchOptionsException(ex.Message);
+            throw new InvalidBatchOptionsException(options.Describe(ex.Message));
         }
         catch
         {

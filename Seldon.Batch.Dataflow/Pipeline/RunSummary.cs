@@ -54,7 +54,8 @@ public sealed record RunSummary
     /// <summary>99th percentile of the request time.</summary>
     public TimeSpan LatencyP99 { get; init; }
 
-    /// <summary>Where the output was written (or, when the run did not complete, the side file holding its prefix).</summary>
+    /// <summary>Where the output was written (or, when the run did not complete, the side file holding its prefix); null
+    /// when the run left nothing (it stopped before it wrote a line).</summary>
     public string? OutputPath { get; init; }
 
     /// <summary>Instances per second over the run.</summary>

@@ -15,12 +15,14 @@ internal static class ShardMerge
     /// <param name="options">Which output and how many shards.</param>
     /// <param name="loggerFactory">Where the merge logs; nothing is logged when null.</param>
     /// <param name="cancellationToken">Cancels the merge; the output then does not appear.</param>
-    /// <exception cref="InvalidBatchOptionsException">The settings are wrong: a malformed URL, no shard plan, no bucket.</exception>
-    /// <exception cref="IOException">A part is missing or does not hold its planned lines, or the store failed.</exception>
+    /// <exception cref="InvalidBatchOptionsException">The merge cannot be done as asked: a malformed URL, no shard plan
+    /// (or several, with no <see cref="MergeOptions.ShardCount"/> to choose), no bucket, a part missing or not holding
+    /// its planned lines (its shard must run, or run again).</exception>
+    /// <exception cref="IOException">The store failed.</exception>
     /// <exception cref="OutputInUseException">Another run or merge is writing the output; nothing was changed.</exception>
     public static async Task<RunSummary> MergeAsync(MergeOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
-        if (options.ShardCount < 1)
+        if (options.ShardCount < 0)
         {
             throw InvalidBatchOptionsException.About(nameof(options.ShardCount), $" must be at least 1, not {options.ShardCount}");
         }
@@ -49,6 +51,11 @@ internal static class ShardMerge
     private static async Task<RunSummary> MergePartsAsync(StorageLocation output, int shardCount, ObjectStore store, ILogger logger, CancellationToken ct)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
+        if (shardCount == 0)
+        {
+            // Not given: the shards' plan next to the output says how many there were.
+            shardCount = await CountShardsAsync(output, store, ct).ConfigureAwait(false);
+        }
 
         var planLocation = ShardPlan.LocationOf(output, shardCount);
         var published = await SmallObjects.ReadAsync(store, planLocation, ct).ConfigureAwait(false);
@@ -61,7 +68,8 @@ internal static class ShardMerge
         }
 
         var plan = ShardPlan.Parse(
-            published ?? throw new InvalidBatchOptionsException($"there is no shard plan at {planLocation}: did the shards run with this -o and --shard-count {shardCount}?"),
+            published ?? throw InvalidBatchOptionsException.About([nameof(MergeOptions.OutputDataPath), nameof(MergeOptions.ShardCount)], name =>
+                $"there is no shard plan at {planLocation}: did the shards run with this {name(nameof(MergeOptions.OutputDataPath))} and {name(nameof(MergeOptions.ShardCount))} {shardCount}?"),
             planLocation);
 
         var parts = new List<(StorageLocation Location, long Bytes)>();
@@ -70,7 +78,7 @@ internal static class ShardMerge
         {
             var range = plan.Ranges[k];
             var part = ShardPlan.PartOf(output, k, shardCount);
-            var bytes = await CheckPartAsync(part, range, plan.BatchId, store, ct).ConfigureAwait(false);
+            var bytes = await CheckPartAsync(part, k, range, plan.BatchId, store, ct).ConfigureAwait(false);
             parts.Add((part, bytes));
             if (await SmallObjects.ReadAsync(store, ShardPlan.SummaryOf(output, k, shardCount), ct).ConfigureAwait(false) is { } summary)
             {
@@ -86,6 +94,29 @@ internal static class ShardMerge
         logger.LogInformation(
             "Merged {Count} parts ({Lines} lines) into {Output}{How}", shardCount, plan.Lines, output, copied ? " by server-side copy" : "");
         return Combine(summaries, output.ToString(), started.Elapsed);
+    }
+
+    /// <summary>How many shards wrote parts next to <paramref name="output"/>, from the plan they published there; 1 when
+    /// there is none but the output exists (a run of one shard wrote it itself). Asks for the count when the plans do
+    /// not tell it: none at all, or plans of several counts.</summary>
+    private static async Task<int> CountShardsAsync(StorageLocation output, ObjectStore store, CancellationToken ct)
+    {
+        var counts = await ShardPlan.CountsPlannedAsync(output, store, ct).ConfigureAwait(false);
+        switch (counts.Count)
+        {
+            case 1:
+                return counts[0];
+            case > 1:
+                throw InvalidBatchOptionsException.About([nameof(MergeOptions.ShardCount)], name =>
+                    $"{output}.parts/ holds the plans of {string.Join(" and ", counts)} shards: say which to merge with {name(nameof(MergeOptions.ShardCount))}");
+        }
+
+        var exists = output.IsObject ? await S3Objects.ExistsAsync(store, output, ct).ConfigureAwait(false) : File.Exists(output.Path);
+        return exists
+            ? 1
+            : throw InvalidBatchOptionsException.About([nameof(MergeOptions.OutputDataPath), nameof(MergeOptions.ShardCount)], name =>
+                $"there are no parts to merge at {output}.parts/ (no shard plan, plan-of-0000N.json): did the shards run with this " +
+                $"{name(nameof(MergeOptions.OutputDataPath))}? Give their {name(nameof(MergeOptions.ShardCount))} to look for their parts");
     }
 
     private static async Task<long> CountLinesAsync(StorageLocation location, ObjectStore store, CancellationToken ct)
@@ -114,7 +145,10 @@ internal static class ShardMerge
 
     /// <summary>Reads a part once: it must exist and hold the plan's lines for its shard, tagged from the range's first
     /// global line to its last, in the plan's batch. Returns its size in bytes.</summary>
-    private static async Task<long> CheckPartAsync(StorageLocation part, ShardRange range, string batchId, ObjectStore store, CancellationToken ct)
+    /// <summary>Reads part <paramref name="index"/> once: it must exist and hold the plan's lines for its shard, tagged from
+    /// the range's first global line to its last, in the plan's batch. Returns its size in bytes. A part that is missing
+    /// or does not hold its lines is refused with what to do: run that shard (again).</summary>
+    private static async Task<long> CheckPartAsync(StorageLocation part, int index, ShardRange range, string batchId, ObjectStore store, CancellationToken ct)
     {
         long lines, bytes;
         string? first, last;
@@ -124,32 +158,38 @@ internal static class ShardMerge
         }
         catch (StorageException ex) when (ex.IsSettingsProblem)
         {
-            throw StorageException.Failure($"{part} is missing: that shard has not completed ({ex.Message})", ex);
+            throw InvalidBatchOptionsException.About([nameof(BatchOptions.ShardIndex)], name =>
+                $"{part} is missing: shard {index} has not completed; run it ({name(nameof(BatchOptions.ShardIndex))} {index}), then merge again");
         }
 
         if (lines != range.Lines)
         {
-            throw StorageException.Failure($"{part} has {lines} lines, but its shard covers {range.Lines} input lines");
+            throw Damaged(part, index, $"has {lines} lines, but its shard covers {range.Lines} input lines");
         }
 
         if (lines > 0)
         {
-            CheckTags(part, first!, range.FirstLine, batchId, "first");
-            CheckTags(part, last!, range.FirstLine + range.Lines - 1, batchId, "last");
+            CheckTags(part, index, first!, range.FirstLine, batchId, "first");
+            CheckTags(part, index, last!, range.FirstLine + range.Lines - 1, batchId, "last");
         }
 
         return bytes;
     }
 
-    private static void CheckTags(StorageLocation part, string line, long index, string batchId, string which)
+    private static void CheckTags(StorageLocation part, int index, string line, long expected, string batchId, string which)
     {
         var tags = PartialOutput.TagsOf(Encoding.UTF8.GetBytes(line));
-        if (tags?.Index != index || tags.Value.BatchId != batchId)
+        if (tags?.Index != expected || tags.Value.BatchId != batchId)
         {
-            throw StorageException.Failure(
-                $"{part}: its {which} line should be batch_index {index} of batch '{batchId}', but is {(tags is null ? "not a tagged output line" : $"batch_index {tags.Value.Index} of batch '{tags.Value.BatchId}'")}");
+            throw Damaged(part, index,
+                $"its {which} line should be batch_index {expected} of batch '{batchId}', but is {(tags is null ? "not a tagged output line" : $"batch_index {tags.Value.Index} of batch '{tags.Value.BatchId}'")}");
         }
     }
+
+    /// <summary>A part that is there but not what its shard should have written: merging again cannot fix it.</summary>
+    private static InvalidBatchOptionsException Damaged(StorageLocation part, int index, string what) =>
+        InvalidBatchOptionsException.About([nameof(BatchOptions.ShardIndex)], name =>
+            $"{part} {what}: delete it and run shard {index} again ({name(nameof(BatchOptions.ShardIndex))} {index}), then merge again");
 
     /// <summary>The shards' summaries added up; latencies are the worst shard's (percentiles do not add).</summary>
     private static RunSummary Combine(IReadOnlyList<JsonElement> shards, string outputPath, TimeSpan mergeTime)

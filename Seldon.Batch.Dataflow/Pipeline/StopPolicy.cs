@@ -13,15 +13,19 @@ internal sealed class StopPolicy : IDisposable
     private readonly string _model;
     private readonly CancellationTokenSource _dispatch;
     private readonly Action<string>? _onStop;
+    private readonly Func<string, string> _name;
     private string? _reason;
 
     /// <param name="maxFailures">The run's <c>--max-failures</c>.</param>
     /// <param name="host">Where the model is, for the reasons of a stop about the endpoint; null when unknown.</param>
     /// <param name="stopAsked">A stop asked from outside: dispatching stops, no reason is recorded (the run is interrupted).</param>
     /// <param name="onStop">Told the reason once, when the policy stops the run.</param>
-    public StopPolicy(FailureLimit maxFailures, string? host, CancellationToken stopAsked, Action<string>? onStop = null)
+    /// <param name="name">The word for a setting the reasons name (<c>EndpointSettings.Host</c>, <c>MaxFailures</c>);
+    /// its own name when null.</param>
+    public StopPolicy(FailureLimit maxFailures, string? host, CancellationToken stopAsked, Action<string>? onStop = null, Func<string, string>? name = null)
     {
         _maxFailures = maxFailures;
+        _name = name ?? (static setting => setting);
         _model = host is null ? "the model" : $"the model at {host}";
         _onStop = onStop;
         _dispatch = CancellationTokenSource.CreateLinkedTokenSource(stopAsked);
@@ -35,8 +39,8 @@ internal sealed class StopPolicy : IDisposable
 
     /// <summary>A request got a final failure about the endpoint: its lines are not answered and the run stops.</summary>
     public void EndpointFailed(PredictionFailure failure) => Stop(failure.Kind == PredictionFailureKind.Outage
-        ? $"{_model} is unreachable: {failure.Detail}"
-        : $"{_model} cannot be used: {failure.Detail}");
+        ? $"{_model} is unreachable: {failure.FormatDetail(_name)}"
+        : $"{_model} cannot be used: {failure.FormatDetail(_name)}");
 
     /// <summary>A line was written: stops the run when failures passed <c>--max-failures</c>.</summary>
     public void LineWritten(InstanceResult result, RunStatistics stats)
@@ -65,5 +69,5 @@ internal sealed class StopPolicy : IDisposable
     public void Dispose() => _dispatch.Dispose();
 
     private string TooManyFailures(RunStatistics stats) =>
-        $"{stats.Failed} of {stats.Instances} lines failed, more than --max-failures {_maxFailures}";
+        $"{stats.Failed} of {stats.Instances} lines failed, more than {_name(nameof(BatchOptions.MaxFailures))} {_maxFailures}";
 }

@@ -12,6 +12,8 @@ internal sealed class LocalOutputTarget(StorageLocation location) : OutputTarget
 
     public override Task CheckAsync(CancellationToken ct) => Task.CompletedTask;
 
+    public override bool PartialHoldsNothing => !File.Exists(SidePath) || LengthOf(SidePath) == 0;
+
     public override Task<bool> ExistsAsync(CancellationToken ct) => Task.FromResult(File.Exists(Location.Path));
 
     public override Task<bool> HasPartialAsync(CancellationToken ct) => Task.FromResult(File.Exists(SidePath));
@@ -26,7 +28,7 @@ internal sealed class LocalOutputTarget(StorageLocation location) : OutputTarget
         long lines = 0;
         if (countLines is not null)
         {
-            await using var side = new FileStream(SidePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            await using var side = OpenSideForReading(1, FileShare.ReadWrite);
             lines = await countLines(side, ct).ConfigureAwait(false);
         }
 
@@ -37,8 +39,21 @@ internal sealed class LocalOutputTarget(StorageLocation location) : OutputTarget
     public override async Task<WrittenPrefix> ResumeAsync(Func<Stream, CancellationToken, Task<WrittenPrefix>> inspect, CancellationToken ct)
     {
         // Only read here: a resume that is then refused leaves the side file as it was; OpenAsync cuts it.
-        await using var side = new FileStream(SidePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using var side = OpenSideForReading(1 << 16, FileShare.Read);
         return await inspect(side, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The side file's bytes as long as it is now: what a stopped run left. Reading stops there, so a side
+    /// file that is not a regular file (a link to a device) cannot be read without end.</summary>
+    private CountingStream OpenSideForReading(int bufferSize, FileShare share) => new(
+        new FileStream(SidePath, FileMode.Open, FileAccess.Read, share, bufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan),
+        LengthOf(SidePath));
+
+    /// <summary>The length of the file at <paramref name="path"/>, or of the file a link there leads to.</summary>
+    private static long LengthOf(string path)
+    {
+        var file = new FileInfo(path);
+        return file.LinkTarget is null ? file.Length : file.ResolveLinkTarget(returnFinalTarget: true) is FileInfo { Exists: true } target ? target.Length : 0;
     }
 
     public override Task<Stream> OpenAsync(

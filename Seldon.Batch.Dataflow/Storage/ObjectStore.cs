@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.S3;
 
@@ -61,19 +62,56 @@ internal sealed class ObjectStore : IDisposable
         return new AmazonS3Client(config);
     }
 
-    /// <summary>Turns the SDK's failure into a message about <paramref name="location"/>: a missing bucket or object
-    /// is a settings problem, anything else a failure.</summary>
-    public static StorageException Explain(Exception ex, StorageLocation location, string doing) => ex switch
+    /// <summary>Turns the SDK's failure into a message about <paramref name="location"/> (the object it was about, when
+    /// known): a missing bucket or object, a refused access or missing credentials are settings problems; a store that
+    /// cannot be reached, or any other failure, a failure of the store.</summary>
+    public static StorageException Explain(Exception ex, StorageLocation? location, string doing)
     {
-        AmazonS3Exception { ErrorCode: "NoSuchBucket" } => StorageException.Settings($"{location}: the bucket '{location.Bucket}' does not exist", ex),
-        AmazonS3Exception { ErrorCode: "NoSuchKey" } or AmazonS3Exception { StatusCode: HttpStatusCode.NotFound } =>
-            StorageException.Settings($"{location}: no such object (or no such bucket)", ex),
-        AmazonS3Exception { StatusCode: HttpStatusCode.Forbidden } s3 =>
-            StorageException.Settings($"{location}: access denied while {doing} ({s3.ErrorCode}): check the credentials and the bucket policy", ex),
-        AmazonS3Exception s3 => StorageException.Failure($"{location}: {doing} failed: {(int)s3.StatusCode} {s3.ErrorCode}: {s3.Message}", ex),
-        AmazonClientException client => StorageException.Failure($"{location}: {doing} failed: {client.Message}", ex),
-        _ => StorageException.Failure($"{location}: {doing} failed: {ex.Message}", ex),
-    };
+        var about = location is null ? "" : $"{location}: ";
+        return ex switch
+        {
+            AmazonS3Exception { ErrorCode: "NoSuchBucket" } when location is not null =>
+                StorageException.Settings($"{about}the bucket '{location.Bucket}' does not exist", ex),
+            AmazonS3Exception { ErrorCode: "NoSuchBucket" } => StorageException.Settings($"{about}the bucket does not exist", ex),
+            AmazonS3Exception { ErrorCode: "NoSuchKey" } or AmazonS3Exception { StatusCode: HttpStatusCode.NotFound } =>
+                StorageException.Settings($"{about}no such object (or no such bucket)", ex),
+            AmazonS3Exception { StatusCode: HttpStatusCode.Forbidden } s3 =>
+                StorageException.Settings($"{about}access denied while {doing} ({s3.ErrorCode}): check the credentials and the bucket policy", ex),
+            AmazonS3Exception s3 => StorageException.Failure($"{about}{doing} failed: {(int)s3.StatusCode} {s3.ErrorCode}: {s3.Message}", ex),
+            AmazonClientException when IsMissingCredentials(ex) => StorageException.Settings(
+                $"{about}no AWS credentials were found for {doing}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile " +
+                "(AWS_PROFILE), a web identity (IRSA) or an instance role", ex),
+            _ when Unreachable(ex) is { } cause => StorageException.Failure(
+                $"{about}{doing} failed: the object store cannot be reached: {cause} (is {StorageException.EndpointSetting} right, and the store up?)", ex),
+            AmazonClientException client => StorageException.Failure($"{about}{doing} failed: {client.Message}", ex),
+            _ => StorageException.Failure($"{about}{doing} failed: {ex.Message}", ex),
+        };
+    }
+
+    /// <summary>Whether the SDK found no credentials in its chain (environment, profile, web identity, container or
+    /// instance role): a setting the user must supply, however often the run is tried again.</summary>
+    private static bool IsMissingCredentials(Exception ex) =>
+        ex.Message.StartsWith("Failed to resolve AWS credentials", StringComparison.Ordinal);
+
+    /// <summary>The socket's own words when the store could not be reached at all (refused, reset, a name that does not
+    /// resolve, a timeout of the connection); null otherwise.</summary>
+    private static string? Unreachable(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is SocketException socket)
+            {
+                return socket.Message;
+            }
+
+            if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError } http)
+            {
+                return http.Message;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>True when a conditional request found its condition false (the object changed, or already exists).</summary>
     public static bool IsPreconditionFailed(Exception ex) =>

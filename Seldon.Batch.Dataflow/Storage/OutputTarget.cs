@@ -24,6 +24,10 @@ internal abstract class OutputTarget
     /// <summary>Whether the complete output exists.</summary>
     public abstract Task<bool> ExistsAsync(CancellationToken ct);
 
+    /// <summary>Whether the partial output holds no byte of output yet: no side file or an empty one, an upload without
+    /// a part. What a run that stopped then leaves is nothing to resume.</summary>
+    public abstract bool PartialHoldsNothing { get; }
+
     /// <summary>Whether an unfinished run left lines to resume from.</summary>
     public abstract Task<bool> HasPartialAsync(CancellationToken ct);
 

@@ -26,6 +26,8 @@ internal sealed class S3OutputTarget(StorageLocation location, ObjectStore store
         }
     }
 
+    public override bool PartialHoldsNothing => _state is null || _state.Parts.Count == 0;
+
     public override Task<bool> ExistsAsync(CancellationToken ct) => S3Objects.ExistsAsync(store, Location, ct);
 
     public override Task<bool> HasPartialAsync(CancellationToken ct) => S3Objects.ExistsAsync(store, _checkpoint, ct);

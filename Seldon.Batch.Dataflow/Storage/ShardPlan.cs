@@ -21,6 +21,16 @@ internal sealed record ShardPlan(string InputTag, long InputLength, string Batch
     /// <summary>The plan of <paramref name="count"/> shards next to <paramref name="output"/>.</summary>
     public static StorageLocation LocationOf(StorageLocation output, int count) => output.Append($".parts/plan-of-{count:D5}.json");
 
+    /// <summary>The numbers of shards of the plans published next to <paramref name="output"/> (usually one).</summary>
+    public static async Task<IReadOnlyList<int>> CountsPlannedAsync(StorageLocation output, ObjectStore store, CancellationToken ct)
+    {
+        var names = await SmallObjects.ListAsync(store, output.Append(".parts/plan-of-"), ct).ConfigureAwait(false);
+        return [.. names
+            .Where(n => n.Length == 10 && n.EndsWith(".json", StringComparison.Ordinal))
+            .Select(n => int.TryParse(n.AsSpan(0, 5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count) ? count : 0)
+            .Where(count => count > 0)];
+    }
+
     /// <summary>Shard <paramref name="index"/>'s part next to <paramref name="output"/>.</summary>
     public static StorageLocation PartOf(StorageLocation output, int index, int count) => output.Append($".parts/part-{index:D5}-of-{count:D5}");
 

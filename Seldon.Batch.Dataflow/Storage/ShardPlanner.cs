@@ -45,7 +45,7 @@ internal static class ShardPlanner
 
         if (!string.IsNullOrEmpty(batchId) && found.BatchId != batchId)
         {
-            throw StorageException.Settings($"{location} belongs to batch '{found.BatchId}', not to --batch-id '{batchId}'");
+            throw StorageException.Settings($"{location} belongs to batch '{found.BatchId}', not to BatchOptions.BatchId '{batchId}'");
         }
 
         return found;

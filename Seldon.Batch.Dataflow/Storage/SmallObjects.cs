@@ -52,6 +52,32 @@ internal static class SmallObjects
         File.Move(temporary, location.Path!, overwrite: true);
     }
 
+    /// <summary>The names (after <paramref name="prefix"/>) of the files or objects whose path or key starts with it:
+    /// <c>out.txt.parts/plan-of-</c> lists the shard plans next to <c>out.txt</c>. Empty when there are none.</summary>
+    public static async Task<IReadOnlyList<string>> ListAsync(ObjectStore store, StorageLocation prefix, CancellationToken ct)
+    {
+        if (!prefix.IsObject)
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(prefix.Path!))!;
+            var start = Path.GetFileName(prefix.Path!);
+            return Directory.Exists(folder)
+                ? [.. Directory.EnumerateFiles(folder, start + "*").Select(f => Path.GetFileName(f)[start.Length..]).Order(StringComparer.Ordinal)]
+                : [];
+        }
+
+        var names = new List<string>();
+        var request = new Amazon.S3.Model.ListObjectsV2Request { BucketName = prefix.Bucket, Prefix = prefix.Key };
+        do
+        {
+            var page = await S3Objects.CallAsync(() => store.Client.ListObjectsV2Async(request, ct), prefix, "listing the objects").ConfigureAwait(false);
+            names.AddRange((page.S3Objects ?? []).Select(o => o.Key[prefix.Key!.Length..]));
+            request.ContinuationToken = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (request.ContinuationToken is not null);
+
+        return [.. names.Order(StringComparer.Ordinal)];
+    }
+
     /// <summary>Deletes the object if it exists.</summary>
     public static async Task DeleteAsync(ObjectStore store, StorageLocation location, CancellationToken ct)
     {

@@ -76,7 +76,7 @@ internal sealed partial class EndpointBreaker
     /// <summary>Whether the model has answered since the start (with a prediction or by refusing a line).</summary>
     public bool ModelReached => Volatile.Read(ref _lastReached) >= 0;
 
-    /// <summary>Whether the run is still in its <c>--wait-ready</c> window, with nothing answered yet: failures that
+    /// <summary>Whether the run is still in its <see cref="RetrySettings.WaitReady"/> window, with nothing answered yet: failures that
     /// stop a run (a 404 while the deployment is being created) are waited out like an outage.</summary>
     public bool WaitingForReady => !ModelReached && _waitReady > TimeSpan.Zero && _time.GetElapsedTime(_started) < _waitReady;
 
@@ -129,8 +129,8 @@ internal sealed partial class EndpointBreaker
     }
 
     /// <summary>Why waiting for the endpoint must end, or null while the budget lasts: nothing answered within the
-    /// first seconds of the run (or <c>--wait-ready</c>), or this request has found the endpoint down since
-    /// <paramref name="requestFailingSince"/> (a timestamp of <see cref="Now"/>) for longer than <c>--max-outage</c>.</summary>
+    /// first seconds of the run (or <see cref="RetrySettings.WaitReady"/>), or this request has found the endpoint down since
+    /// <paramref name="requestFailingSince"/> (a timestamp of <see cref="Now"/>) for longer than <see cref="RetrySettings.MaxOutage"/>.</summary>
     public string? OutageBudgetSpent(long requestFailingSince)
     {
         var now = _time.GetTimestamp();
@@ -139,14 +139,14 @@ internal sealed partial class EndpointBreaker
         {
             var limit = _waitReady > TimeSpan.Zero ? _waitReady : (UnreachableAfter < _maxOutage ? UnreachableAfter : _maxOutage);
             return _time.GetElapsedTime(_started, now) > limit
-                ? $"nothing answered in the first {limit.TotalSeconds:0.#} s{(_waitReady > TimeSpan.Zero ? " (--wait-ready)" : "")} (is --host right?)"
+                ? $"nothing answered in the first {limit.TotalSeconds:0.#} s{(_waitReady > TimeSpan.Zero ? $" ({SettingNames.WaitReady})" : "")} (is {SettingNames.Host} right?)"
                 : null;
         }
 
         // The request's own clock: the one failing longest gives up first, and the stop then ends the others' wait.
         var waited = _time.GetElapsedTime(requestFailingSince, now);
         return waited > _maxOutage
-            ? $"no answer for {waited.TotalSeconds:0.#} s, more than --max-outage {_maxOutage.TotalSeconds:0.#} s"
+            ? $"no answer for {waited.TotalSeconds:0.#} s, more than {SettingNames.MaxOutage} {_maxOutage.TotalSeconds:0.#} s"
             : null;
     }
 

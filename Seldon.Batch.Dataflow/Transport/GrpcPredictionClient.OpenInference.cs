@@ -95,8 +95,8 @@ public sealed partial class GrpcPredictionClient : IModelInspector
             var unknown = ex.StatusCode == StatusCode.NotFound
                 || (ex.StatusCode == StatusCode.Unknown && ex.Status.Detail.Contains("not found", StringComparison.OrdinalIgnoreCase));
             var failure = Failure(ex).Failure!;
-            return unknown
-                ? ModelInspection.Failed(ModelState.Unknown, $"{_address} does not know {model}: {failure}")
+            return unknown ? ModelInspection.Failed(ModelState.Unknown, $"{_address} does not know {model}: {failure}")
+                : failure.Kind == PredictionFailureKind.Misconfiguration ? ModelInspection.Failed(ModelState.Misconfigured, failure.Detail)
                 : ModelInspection.Failed(ModelState.Unanswered, failure.Detail);
         }
         catch (RpcException) when (cancellationToken.IsCancellationRequested)

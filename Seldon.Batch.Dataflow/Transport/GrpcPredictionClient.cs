@@ -111,8 +111,8 @@ public sealed partial class GrpcPredictionClient : IPredictionClient
 
         if (IsMessageTooLarge(ex))
         {
-            // Whichever side refused it, the user's remedy is the flag: say what it is set to.
-            detail += $" (--grpc-max-message-size is {_settings.MaxMessageBytes} bytes)";
+            // Whichever side refused it, the user's remedy is the setting: say what it is set to.
+            detail += $" ({SettingNames.MaxMessageBytes} is {_settings.MaxMessageBytes} bytes)";
         }
 
         var kind = Classify(ex);
@@ -127,7 +127,7 @@ public sealed partial class GrpcPredictionClient : IPredictionClient
     internal static PredictionFailureKind Classify(RpcException ex)
     {
         var connection = ex.Status.DebugException is HttpRequestException or IOException or SocketException;
-        if (ConnectionFailure.IsTls(ex.Status.DebugException) || IsHttp11Only(ex.Status.DebugException))
+        if (ConnectionFailure.IsTls(ex.Status.DebugException) || IsNotHttp2(ex.Status.DebugException))
         {
             return PredictionFailureKind.Misconfiguration;
         }
@@ -146,23 +146,28 @@ public sealed partial class GrpcPredictionClient : IPredictionClient
         };
     }
 
-    /// <summary>The likely cause of a failure that stops the run, for the stop message; empty for the others.</summary>
+    /// <summary>The likely cause of a failure that stops the run, for the stop message, naming the settings that make
+    /// it (<see cref="SettingNames"/>); empty for the others.</summary>
     private static string LikelyCause(PredictionFailureKind kind, RpcException ex) => kind != PredictionFailureKind.Misconfiguration ? "" : ex.StatusCode switch
     {
-        _ when IsHttp11Only(ex.Status.DebugException) => " (the port speaks HTTP/1.1 only: is it the REST port? --host, --transport)",
-        StatusCode.Unimplemented or StatusCode.NotFound => " (is the deployment name right (--model-name with --protocol v2), and does --host serve this protocol's gRPC service? --gateway-type, --transport)",
-        StatusCode.Unauthenticated or StatusCode.PermissionDenied => " (is the token right? --call-credentials-token)",
-        StatusCode.Unavailable or StatusCode.Internal => " (is the TLS setting right: --use-ssl, --ssl-verify?)",
-        _ => " (is --host a gRPC endpoint of this --protocol, and is --transport right?)",
+        _ when IsNotHttp2(ex.Status.DebugException) =>
+            $" (the port does not speak HTTP/2, which gRPC needs: is it a REST port? is {SettingNames.Transport} right, or {SettingNames.Host}?)",
+        _ when ConnectionFailure.IsTls(ex.Status.DebugException) => $" (is the TLS setting right: {SettingNames.UseSsl}, {SettingNames.SslVerify}?)",
+        StatusCode.Unimplemented or StatusCode.NotFound =>
+            $" (is the deployment name right ({SettingNames.DeploymentName}; {SettingNames.ModelName} with the V2 {SettingNames.Protocol}), and does {SettingNames.Host} serve this protocol's gRPC service? {SettingNames.Gateway}, {SettingNames.Transport})",
+        StatusCode.Unauthenticated or StatusCode.PermissionDenied => $" (is the token right? {SettingNames.Token})",
+        StatusCode.Unavailable or StatusCode.Internal => $" (is the TLS setting right: {SettingNames.UseSsl}, {SettingNames.SslVerify}?)",
+        _ => $" (is {SettingNames.Host} a gRPC endpoint of this {SettingNames.Protocol}, and is {SettingNames.Transport} right?)",
     };
 
-    /// <summary>Whether the server refused HTTP/2 (HTTP_1_1_REQUIRED, as Kestrel's HTTP/1.1-only endpoints answer): a REST
-    /// port given to gRPC, which waiting cannot fix.</summary>
-    private static bool IsHttp11Only(Exception? error)
+    /// <summary>Whether the server does not speak HTTP/2, which gRPC needs: it refused it (HTTP_1_1_REQUIRED, as Kestrel's
+    /// HTTP/1.1-only endpoints answer), or answered the connection preface with bytes that are not HTTP/2 frames
+    /// (PROTOCOL_ERROR: an HTTP/1.1 server's "400 Bad Request"). A REST port given to gRPC, which waiting cannot fix.</summary>
+    internal static bool IsNotHttp2(Exception? error)
     {
         for (var e = error; e is not null; e = e.InnerException)
         {
-            if (e is HttpProtocolException { ErrorCode: 0xd })
+            if (e is HttpProtocolException { ErrorCode: 0xd or 0x1 })
             {
                 return true;
             }

@@ -6,7 +6,8 @@ namespace Seldon.Batch.Dataflow.Transport;
 /// <param name="Status">The HTTP status or the gRPC status code; 0 when no answer arrived at all (refused, reset,
 /// unresolvable, timed out over REST).</param>
 /// <param name="Detail">The reason, as written in error records: "HTTP 400 Bad Request from http://…: …",
-/// "gRPC Unavailable from http://…: …", "no answer from … within 60 s"…; never empty.</param>
+/// "gRPC Unavailable from http://…: …", "no answer from … within 60 s"…; never empty. A failure that a setting can fix
+/// names it by its type and property (<c>is EndpointSettings.Host right?</c>); <see cref="FormatDetail"/> names it otherwise.</param>
 public sealed record PredictionFailure(PredictionFailureKind Kind, int Status, string Detail)
 {
     /// <summary>Whether the failure is about the endpoint rather than the lines (an outage or a misconfiguration): its
@@ -15,6 +16,17 @@ public sealed record PredictionFailure(PredictionFailureKind Kind, int Status, s
 
     /// <summary>Whether the server answered at all (even to refuse): false for connection failures and timeouts.</summary>
     public bool ReachedServer { get; init; } = true;
+
+    /// <summary>The detail with each setting it names (<c>EndpointSettings.Host</c>) written as <paramref name="name"/>
+    /// returns it: a front end passes its own word for a setting (a command line's <c>--host</c>). A detail that names no
+    /// setting is returned as it is.</summary>
+    /// <param name="name">The word for a setting, given its type and property (<c>EndpointSettings.Host</c>,
+    /// <c>PredictionBlockOptions.MaxOutage</c>).</param>
+    public string FormatDetail(Func<string, string> name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return SettingNames.Format(Detail, name);
+    }
 
     /// <inheritdoc />
     public override string ToString() => Detail;

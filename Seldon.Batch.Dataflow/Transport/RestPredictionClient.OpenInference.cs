@@ -30,17 +30,33 @@ public sealed partial class RestPredictionClient : IModelInspector
     async Task<ModelInspection> IModelInspector.InspectAsync(CancellationToken cancellationToken)
     {
         var (readyCode, readyBody, readyUrl, readyFailure) = await GetAsync(_route.ModelPath + "/ready", cancellationToken).ConfigureAwait(false);
-        if (readyFailure is not null)
+        if (readyFailure is { } unanswered)
         {
-            return ModelInspection.Failed(ModelState.Unanswered, readyFailure);
+            return unanswered.Cause is { } cause
+                ? ModelInspection.Failed(ModelState.Misconfigured, unanswered.Detail + cause)
+                : ModelInspection.Failed(ModelState.Unanswered, unanswered.Detail);
         }
 
         var model = $"model '{_settings.Model}'{(_settings.ModelVersion.Length > 0 ? $" version '{_settings.ModelVersion}'" : "")}";
         var said = OpenInferenceError.DescribeBody(readyBody);
+        var answered = $"{readyUrl} answered HTTP {readyCode}{(said.Length > 0 ? ": " + said : "")}";
+        if (WrongEndpoint.IsHttp2Only(readyCode, readyBody))
+        {
+            return ModelInspection.Failed(ModelState.Misconfigured, answered + WrongEndpoint.Http2OnlyCause);
+        }
+
+        if (readyCode is < 200 or > 299 && WrongEndpoint.IsSeldonStatus(readyBody))
+        {
+            return ModelInspection.Failed(ModelState.Misconfigured, answered + WrongEndpoint.SeldonProtocolCause);
+        }
+
         switch (readyCode)
         {
+            case 404 when !OpenInferenceError.IsErrorBody(readyBody):
+                // Not the model server's own "model not found" but a framework's or a gateway's: the path is wrong.
+                return ModelInspection.Failed(ModelState.Misconfigured, answered + WrongEndpoint.UnknownRouteCause);
             case 404:
-                return ModelInspection.Failed(ModelState.Unknown, $"{readyUrl} does not know {model}: HTTP 404{(said.Length > 0 ? ": " + said : "")}");
+                return ModelInspection.Failed(ModelState.Unknown, $"{readyUrl} does not know {model}: HTTP 404{(said.Length > 0 ? ": " + said : "")}{WrongEndpoint.UnknownModelCause}");
             case 400 or 503:
                 return ModelInspection.Failed(ModelState.NotReady, $"{model} at {readyUrl} is not ready: HTTP {readyCode}{(said.Length > 0 ? ": " + said : "")}");
             case < 200 or > 299:
@@ -50,14 +66,15 @@ public sealed partial class RestPredictionClient : IModelInspector
         var (code, body, url, failure) = await GetAsync(_route.ModelPath, cancellationToken).ConfigureAwait(false);
         if (failure is not null || code is < 200 or > 299)
         {
-            return ModelInspection.Failed(ModelState.Unanswered, failure ?? $"{url} answered HTTP {code}: {OpenInferenceError.DescribeBody(body)}");
+            return ModelInspection.Failed(ModelState.Unanswered, failure?.Detail ?? $"{url} answered HTTP {code}: {OpenInferenceError.DescribeBody(body)}");
         }
 
         return new ModelInspection(ModelState.Ready, "", ModelMetadata.Inputs(body));
     }
 
-    /// <summary>A GET of the model's own resources: the status and body, or why there is none.</summary>
-    private async Task<(int Code, string? Body, string Url, string? Failure)> GetAsync(string path, CancellationToken ct)
+    /// <summary>A GET of the model's own resources: the status and body, or why there is none (and, when waiting will
+    /// not fix that, its likely cause).</summary>
+    private async Task<(int Code, string? Body, string Url, (string Detail, string? Cause)? Failure)> GetAsync(string path, CancellationToken ct)
     {
         var rest = new RestRequest(path, Method.Get);
         rest.AddHeader(KnownHeaders.Accept, ContentType.Json);
@@ -69,6 +86,6 @@ public sealed partial class RestPredictionClient : IModelInspector
         var code = (int)response.StatusCode;
         return response.ResponseStatus == ResponseStatus.Completed || code > 0
             ? (code, response.Content, url, null)
-            : (0, null, url, $"no answer from {url}: {Describe(response.ErrorException, response.ErrorMessage)}");
+            : (0, null, url, ($"no answer from {url}: {Describe(response.ErrorException, response.ErrorMessage)}", ConnectionFailure.Explain(response.ErrorException)));
     }
 }

@@ -91,7 +91,7 @@ public sealed partial class RestPredictionClient : IPredictionClient
                 reason = $"HTTP {code} from {url} is not a {(v2 ? "V2 (Open Inference)" : "Seldon")} answer ({response.ContentType ?? "no content type"}: {detail})";
             }
 
-            return PredictionResponse.Failed(kind, code, reason + LikelyCause(kind, code));
+            return PredictionResponse.Failed(kind, code, reason + LikelyCause(kind, code, response.Content, v2));
         }
 
         if (response.ResponseStatus == ResponseStatus.TimedOut)
@@ -99,16 +99,19 @@ public sealed partial class RestPredictionClient : IPredictionClient
             return PredictionResponse.Unanswered(PredictionFailureKind.Transient, 0, $"no answer from {url} within {_settings.Timeout.TotalSeconds:0.###} s");
         }
 
-        var tls = ConnectionFailure.IsTls(response.ErrorException);
         var failure = $"no answer from {url}: {Describe(response.ErrorException, response.ErrorMessage)}";
-        return tls
-            ? PredictionResponse.Unanswered(PredictionFailureKind.Misconfiguration, 0, failure + " (is the TLS setting right: --use-ssl, --ssl-verify?)")
+        return ConnectionFailure.Explain(response.ErrorException) is { } cause
+            ? PredictionResponse.Unanswered(PredictionFailureKind.Misconfiguration, 0, failure + cause)
             : PredictionResponse.Unanswered(PredictionFailureKind.Outage, 0, failure);
     }
 
-    /// <summary>What an HTTP answer other than a JSON success says (docs/operations.md has the table).</summary>
+    /// <summary>What an HTTP answer other than a JSON success says (docs/operations.md has the table). An answer that
+    /// says the endpoint is of another kind (a gRPC port's HTTP/2-only refusal; for V2, a Seldon server's status) is a
+    /// misconfiguration whatever its status: no request to it can succeed.</summary>
     internal static PredictionFailureKind Classify(int code, string? body, bool openInference = false) => code switch
     {
+        _ when WrongEndpoint.IsHttp2Only(code, body) => PredictionFailureKind.Misconfiguration,
+        _ when openInference && (code < 200 || code > 299) && WrongEndpoint.IsSeldonStatus(body) => PredictionFailureKind.Misconfiguration,
         400 when openInference && OpenInferenceError.IsNotReady(body) => PredictionFailureKind.Outage, // loading: wait for it
         >= 200 and < 300 => PredictionFailureKind.Misconfiguration, // a success that is not JSON: not a Seldon endpoint
         < 200 or (>= 300 and < 400) => PredictionFailureKind.Misconfiguration,
@@ -120,14 +123,19 @@ public sealed partial class RestPredictionClient : IPredictionClient
         _ => PredictionFailureKind.Transient,
     };
 
-    /// <summary>The likely cause of a failure that stops the run, for the stop message; empty for the others.</summary>
-    internal static string LikelyCause(PredictionFailureKind kind, int code) => kind != PredictionFailureKind.Misconfiguration ? "" : code switch
-    {
-        404 or 410 => " (is the deployment name right? --deployment-name, --namespace and --gateway-type make the path)",
-        401 or 403 or 407 => " (is the token right? --call-credentials-token)",
-        405 or 501 => " (is the gateway type right? --gateway-type)",
-        _ => " (is --host a model endpoint of this --protocol, and is --transport right?)",
-    };
+    /// <summary>The likely cause of a failure that stops the run, for the stop message, naming the settings that make
+    /// it (<see cref="SettingNames"/>); empty for the others.</summary>
+    internal static string LikelyCause(PredictionFailureKind kind, int code, string? body = null, bool openInference = false) =>
+        kind != PredictionFailureKind.Misconfiguration ? "" : code switch
+        {
+            _ when WrongEndpoint.IsHttp2Only(code, body) => WrongEndpoint.Http2OnlyCause,
+            _ when openInference && WrongEndpoint.IsSeldonStatus(body) => WrongEndpoint.SeldonProtocolCause,
+            404 or 410 when openInference => OpenInferenceError.IsErrorBody(body) ? WrongEndpoint.UnknownModelCause : WrongEndpoint.UnknownRouteCause,
+            404 or 410 => $" (is the deployment name right? {SettingNames.DeploymentName}, {SettingNames.Namespace} and {SettingNames.Gateway} make the path)",
+            401 or 403 or 407 => $" (is the token right? {SettingNames.Token})",
+            405 or 501 => $" (is the gateway type right? {SettingNames.Gateway})",
+            _ => $" (is {SettingNames.Host} a model endpoint of this {SettingNames.Protocol}, and is {SettingNames.Transport} right?)",
+        };
 
     /// <summary>Whether a success body can be a Seldon answer at all: a JSON object or array, not a page of HTML or text.</summary>
     private static bool LooksLikeJson(string? body)

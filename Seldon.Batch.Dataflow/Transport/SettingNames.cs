@@ -1,0 +1,34 @@
+using System.Text.RegularExpressions;
+
+namespace Seldon.Batch.Dataflow.Transport;
+
+/// <summary>How the library's messages name a setting that a user may have to change: by its type and property
+/// (<c>EndpointSettings.Host</c>), which is what a library user set. A front end with words of its own (a command line's
+/// <c>--host</c>) replaces each name with its word through <see cref="Format"/>, as it does for the property names of
+/// <see cref="Pipeline.InvalidBatchOptionsException"/>.</summary>
+internal static partial class SettingNames
+{
+    public const string Host = "EndpointSettings.Host";
+    public const string DeploymentName = "EndpointSettings.DeploymentName";
+    public const string Namespace = "EndpointSettings.Namespace";
+    public const string Gateway = "EndpointSettings.Gateway";
+    public const string Token = "EndpointSettings.Token";
+    public const string UseSsl = "EndpointSettings.UseSsl";
+    public const string SslVerify = "EndpointSettings.SslVerify";
+    public const string MaxMessageBytes = "EndpointSettings.MaxMessageBytes";
+    public const string Protocol = "EndpointSettings.Protocol";
+    public const string ModelName = "EndpointSettings.ModelName";
+
+    /// <summary>The transport is the choice of client (<see cref="RestPredictionClient"/> or
+    /// <see cref="GrpcPredictionClient"/>), which a file run takes from this option.</summary>
+    public const string Transport = "BatchOptions.Transport";
+
+    public const string MaxOutage = "PredictionBlockOptions.MaxOutage";
+    public const string WaitReady = "PredictionBlockOptions.WaitReady";
+
+    /// <summary><paramref name="text"/> with every setting it names written as <paramref name="name"/> returns it.</summary>
+    public static string Format(string text, Func<string, string> name) => Named().Replace(text, match => name(match.Value));
+
+    [GeneratedRegex(@"\b(?:EndpointSettings|PredictionBlockOptions|BatchOptions)\.[A-Z][A-Za-z0-9]*\b", RegexOptions.CultureInvariant)]
+    private static partial Regex Named();
+}
