@@ -69,7 +69,7 @@ public sealed class ShardedExecutableTests : IClassFixture<DemoServerFixture>, I
         // Slow enough that the killed shard (600 lines, 2 workers) runs for seconds: its side file is flushed once a second,
         // and whenever 64 KiB of lines are buffered, so it may end inside a micro-batch. The model answers a row by its
         // position in the request: the resumed shard must send the micro-batches one process sends.
-        await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 10, AnswerPosition = true });
+        await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 60, AnswerPosition = true });
         var input = await InputAsync(1200);
         var reference = await RunAsync([.. Common(slow.RestPort, workers: 8), "-s", "7", "-i", input, "-o", PathOf("reference.txt")]);
         Assert.True(reference.Code == 0, reference.Stderr);

@@ -156,7 +156,7 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
         await File.WriteAllTextAsync(plan, json.ToJsonString());
         var older = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options with { ShardCount = 2, ShardIndex = 1 }));
 
-        Assert.Contains($"{plan} cuts the input for --batch-size 3, not 4: run every shard with --batch-size 3", other.Message);
+        Assert.Contains($"{plan} cuts the input for BatchSize 3, not 4: run every shard with BatchSize 3", other.Message);
         Assert.Contains("made by an older version", older.Message);
         Assert.Contains("delete the .parts folder", older.Message);
         Assert.False(File.Exists(PathOf("output.txt.parts/part-00001-of-00002")));

@@ -353,7 +353,7 @@ public static class BatchRun
             else
             {
                 logger.LogWarning(
-                    "The lines written before the failure are kept in {Side}: once the cause is fixed, run again with the same settings and --resume to continue after them",
+                    "The lines written before the failure are kept in {Side}: once the cause is fixed, run again with the same settings to continue after them",
                     run.Storage!.Output.PartialName);
             }
 

@@ -423,7 +423,7 @@ internal sealed partial class ResumePlan
         if (_mode == Mode.RetryFailed)
         {
             File.Delete(RetryPath);
-            logger.LogWarning("{Output} is unchanged; run --retry-failed again to send its failed lines", _options.OutputDataPath);
+            logger.LogWarning("{Output} is unchanged; retry its failed lines again to send them", _options.OutputDataPath);
             return;
         }
 

@@ -39,7 +39,7 @@ internal static class ShardPlanner
         {
             throw StorageException.Settings(found.BatchSize == 0
                 ? $"{location} was made by an older version, whose shards do not start on whole micro-batches: delete the .parts folder and run every shard again"
-                : $"{location} cuts the input for --batch-size {found.BatchSize}, not {batchSize}: run every shard with --batch-size {found.BatchSize}, " +
+                : $"{location} cuts the input for BatchOptions.BatchSize {found.BatchSize}, not {batchSize}: run every shard with BatchOptions.BatchSize {found.BatchSize}, " +
                   "or delete the .parts folder and run every shard again");
         }
 
