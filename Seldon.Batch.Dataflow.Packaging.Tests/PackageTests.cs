@@ -48,7 +48,8 @@ public sealed class PackageTests : IClassFixture<PackedPackages>
             {
                 var json = JsonNode.Parse(lines[i])!;
                 Assert.Equal(i, json["meta"]!["tags"]!["batch_index"]!.GetValue<long>());
-                Assert.Equal($"[[{2 * i},2]]", json["data"]!["ndarray"]!.ToJsonString());
+                // gRPC carries doubles only: its answers are written as the REST servers write floats.
+                Assert.Equal(transport == "rest" ? $"[[{2 * i},2]]" : $"[[{2 * i}.0,2.0]]", json["data"]!["ndarray"]!.ToJsonString());
             }
         }
     }
