@@ -108,7 +108,7 @@ public sealed class ExitCodeTests : IClassFixture<DemoServerFixture>, IClassFixt
         AssertSaidOnce(stderr, $"No space left on device : '{record}'");
         Assert.False(File.Exists(output));
         Assert.Equal(40, (await File.ReadAllLinesAsync(output + ".partial")).Length);
-        Assert.Contains("run again with the same settings and --resume", stderr);
+        Assert.Contains("run again with the same settings to continue", stderr);
 
         File.Delete(record);
         var resumed = await RunAsync([.. Model, "-i", input, "-o", output, "--resume"]);

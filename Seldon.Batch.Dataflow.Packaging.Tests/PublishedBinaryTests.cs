@@ -100,7 +100,7 @@ public sealed partial class PublishedBinaryTests : IDisposable
             Assert.Equal(0, Processes.Kill(run.Id, 15));
             var stopped = await Processes.WaitAsync(run, "run", RunTimeout);
             Assert.True(stopped.ExitCode == 143, stopped.ToString());
-            Assert.Contains("--resume", stopped.Stderr, StringComparison.Ordinal);
+            Assert.Contains("run again with the same settings to continue", stopped.Stderr, StringComparison.Ordinal);
         }
 
         Assert.False(File.Exists(output));
