@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Seldon.Batch.Dataflow.Server;
 using Seldon.Batch.Dataflow.Tests.Storage;
@@ -152,7 +150,7 @@ public sealed class ExitCodeTests : IClassFixture<DemoServerFixture>, IClassFixt
     public async Task An_object_store_on_a_closed_port_exits_3_naming_the_object_and_the_endpoint_setting_once()
     {
         var input = await InputAsync();
-        var closed = $"http://127.0.0.1:{FreePort()}";
+        var closed = $"http://127.0.0.1:{Seldon.Batch.Dataflow.Tests.Fixtures.LoopbackPort.Free()}";
         var environment = new Dictionary<string, string>
         {
             ["AWS_ENDPOINT_URL_S3"] = closed, ["AWS_ACCESS_KEY_ID"] = "testing", ["AWS_SECRET_ACCESS_KEY"] = "testing", ["AWS_REGION"] = "us-east-1",
@@ -286,19 +284,5 @@ public sealed class ExitCodeTests : IClassFixture<DemoServerFixture>, IClassFixt
         AssertNoPartialOutput(output);
         // At once: the question before the first line (V2) or the first request, not retried.
         Assert.InRange(server?.Statistics.Requests ?? 1, 1, 2);
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
     }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Seldon.Batch.Dataflow.Pipeline;
@@ -96,19 +94,7 @@ internal static class RawBatch
     };
 
     /// <summary>A port that was free a moment ago (bound to port 0, then released).</summary>
-    public static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
-    }
+    public static int FreePort() => LoopbackPort.Free();
 
     /// <summary>Starts a server on fixed ports, trying again for a few seconds while the ports are still held.</summary>
     public static async Task<DemoModelServer> StartOnAsync(ServeOptions options)
