@@ -1,8 +1,7 @@
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using Google.Protobuf;
-using Seldon.Batch.Dataflow.Protocol;
-using Seldon.Batch.Dataflow.Transport;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Benchmarks;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
-using Seldon.Batch.Dataflow.Transport;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Benchmarks;
 

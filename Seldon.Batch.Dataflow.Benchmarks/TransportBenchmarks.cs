@@ -1,7 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow;
 using Seldon.Batch.Dataflow.Server;
-using Seldon.Batch.Dataflow.Transport;
 
 namespace Seldon.Batch.Dataflow.Benchmarks;
 

@@ -3,9 +3,7 @@ using System.CommandLine.Help;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Seldon.Batch.Dataflow.Cli;
-using Seldon.Batch.Dataflow.Pipeline;
-using Seldon.Batch.Dataflow.Protocol;
-using Seldon.Batch.Dataflow.Transport;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Cli.Tests;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Seldon.Batch.Dataflow.Cli;
-using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Cli.Tests;
 

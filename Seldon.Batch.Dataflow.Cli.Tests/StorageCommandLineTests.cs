@@ -1,4 +1,4 @@
-using Seldon.Batch.Dataflow.Storage;
+using Seldon.Batch.Dataflow;
 using static Seldon.Batch.Dataflow.Cli.Tests.BatchCommandLineTests;
 
 namespace Seldon.Batch.Dataflow.Cli.Tests;
@@ -44,7 +44,7 @@ public sealed class StorageCommandLineTests
     [Fact]
     public void A_shard_count_above_1_needs_a_shard_index_from_the_flag_its_variable_or_job_completion_index()
     {
-        var refused = Assert.Throws<Seldon.Batch.Dataflow.Pipeline.InvalidBatchOptionsException>(() => Bind(null, "-d", "m", "--shard-count", "3"));
+        var refused = Assert.Throws<Seldon.Batch.Dataflow.InvalidBatchOptionsException>(() => Bind(null, "-d", "m", "--shard-count", "3"));
 
         Assert.Contains("--shard-index (SELDON_BATCH_SHARD_INDEX) is required with --shard-count 3", refused.Message);
         Assert.Equal(1, Bind(new Dictionary<string, string> { ["SELDON_BATCH_SHARD_INDEX"] = "1" }, "-d", "m", "--shard-count", "3").Options.ShardIndex);

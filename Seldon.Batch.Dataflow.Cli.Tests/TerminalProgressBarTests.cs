@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
-using Seldon.Batch.Dataflow.Pipeline;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Cli.Tests;
 

@@ -2,8 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
-using Seldon.Batch.Dataflow.Pipeline;
-using Seldon.Batch.Dataflow.Storage;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Cli;
 

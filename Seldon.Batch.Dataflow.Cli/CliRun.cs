@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using Seldon.Batch.Dataflow.Pipeline;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Cli;
 

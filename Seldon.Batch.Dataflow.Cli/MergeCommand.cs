@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
-using Seldon.Batch.Dataflow.Pipeline;
-using Seldon.Batch.Dataflow.Storage;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Cli;
 
@@ -71,7 +70,7 @@ internal static class MergeCommand
             {
                 // The store failed (a full disk, a store that cannot be reached): the output did not appear; merging again
                 // once it is fixed is safe.
-                logger.LogError("The merge stopped: {Reason}; the output was not written: merge again once the cause is fixed", Transport.SettingNames.Format(failure.Message, setting => settings.NameOf(BatchOptions.PropertyOf(setting))));
+                logger.LogError("The merge stopped: {Reason}; the output was not written: merge again once the cause is fixed", SettingNames.Format(failure.Message, setting => settings.NameOf(BatchOptions.PropertyOf(setting))));
                 return ExitCodes.Stopped;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Dataflow;
-using Seldon.Batch.Dataflow.Pipeline;
-using Seldon.Batch.Dataflow.Protocol;
-using Seldon.Batch.Dataflow.Transport;
+using Seldon.Batch.Dataflow;
 
 // Usage: Consumer <host:port of a Seldon REST endpoint> <count> [block|items|stream]. Numbers n = 0..count-1 become
 // the lines [[n, n+1]] and go through the package: "block" links the application's own blocks around

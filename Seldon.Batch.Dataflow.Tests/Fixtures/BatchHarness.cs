@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
-using Seldon.Batch.Dataflow.Pipeline;
+using Seldon.Batch.Dataflow;
 using Seldon.Batch.Dataflow.Server;
-using Seldon.Batch.Dataflow.Transport;
 
 namespace Seldon.Batch.Dataflow.Tests.Fixtures;
 

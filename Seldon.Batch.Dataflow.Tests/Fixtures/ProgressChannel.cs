@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using Seldon.Batch.Dataflow.Pipeline;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Tests.Fixtures;
 

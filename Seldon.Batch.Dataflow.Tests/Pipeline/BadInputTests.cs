@@ -1,5 +1,4 @@
-using Seldon.Batch.Dataflow.Pipeline;
-using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.RawBatch;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Seldon.Batch.Dataflow.Pipeline;
+using Seldon.Batch.Dataflow;
 using Seldon.Batch.Dataflow.Server;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.RawBatch;
@@ -92,7 +92,7 @@ public sealed class EndpointFailureTests
     public async Task A_wrong_deployment_name_behind_the_built_in_ingress_stops_at_once()
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { Deployment = "demo" });
-        var options = Options(server, "rest") with { Gateway = Seldon.Batch.Dataflow.Transport.GatewayType.Istio, DeploymentName = "dmeo" };
+        var options = Options(server, "rest") with { Gateway = Seldon.Batch.Dataflow.GatewayType.Istio, DeploymentName = "dmeo" };
 
         var result = await RunFileAsync(options, NumberedInput(50));
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Seldon.Batch.Dataflow.Pipeline;
+using Seldon.Batch.Dataflow;
 using Seldon.Batch.Dataflow.Server;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.RawBatch;

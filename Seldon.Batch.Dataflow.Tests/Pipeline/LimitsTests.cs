@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Seldon.Batch.Dataflow.Pipeline;
+using Seldon.Batch.Dataflow;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
 namespace Seldon.Batch.Dataflow.Tests.Pipeline;

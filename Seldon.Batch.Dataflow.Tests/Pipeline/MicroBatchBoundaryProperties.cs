@@ -2,9 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using FsCheck;
 using FsCheck.Fluent;
-using Seldon.Batch.Dataflow.Pipeline;
-using Seldon.Batch.Dataflow.Protocol;
-using Seldon.Batch.Dataflow.Transport;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 

@@ -1,8 +1,7 @@
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
-using Seldon.Batch.Dataflow.Pipeline;
-using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.RawBatch;
 

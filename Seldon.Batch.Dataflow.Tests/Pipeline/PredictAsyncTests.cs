@@ -1,8 +1,6 @@
 using System.Runtime.CompilerServices;
-using Seldon.Batch.Dataflow.Pipeline;
-using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow;
 using Seldon.Batch.Dataflow.Server;
-using Seldon.Batch.Dataflow.Transport;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
 namespace Seldon.Batch.Dataflow.Tests.Pipeline;

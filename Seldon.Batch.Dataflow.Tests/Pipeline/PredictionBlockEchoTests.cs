@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using System.Threading.Tasks.Dataflow;
-using Seldon.Batch.Dataflow.Pipeline;
-using Seldon.Batch.Dataflow.Protocol;
-using Seldon.Batch.Dataflow.Transport;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 

@@ -1,6 +1,5 @@
 using System.Reflection;
-using Seldon.Batch.Dataflow.Pipeline;
-using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using Seldon.Batch.Dataflow.Pipeline;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
@@ -125,7 +125,7 @@ public sealed class ProgressTests
             OutputDataPath = Path.Combine(dir.FullName, "out.txt"),
         };
         await File.WriteAllLinesAsync(options.InputDataPath, Enumerable.Range(0, lines).Select(i => $"[[1{i:D5}, 1]]"));
-        using var client = new GatedClient(Seldon.Batch.Dataflow.Transport.PredictionClients.Create(options.Transport, options.ToEndpoint()));
+        using var client = new GatedClient(Seldon.Batch.Dataflow.PredictionClients.Create(options.Transport, options.ToEndpoint()));
         try
         {
             var run = BatchRun.RunAsync(options, client, clock, progress: reports);
@@ -197,7 +197,7 @@ public sealed class ProgressTests
     }
 
     /// <summary>A real client whose requests wait at a gate the test opens a number of requests at a time.</summary>
-    private sealed class GatedClient(Seldon.Batch.Dataflow.Transport.IPredictionClient inner) : Seldon.Batch.Dataflow.Transport.IPredictionClient
+    private sealed class GatedClient(Seldon.Batch.Dataflow.IPredictionClient inner) : Seldon.Batch.Dataflow.IPredictionClient
     {
         private readonly SemaphoreSlim _gate = new(0);
         private readonly Lock _lock = new();
@@ -219,7 +219,7 @@ public sealed class ProgressTests
 
         public void OpenFully() => _gate.Release(1_000_000);
 
-        public async Task<Seldon.Batch.Dataflow.Transport.PredictionResponse> SendAsync(Seldon.Batch.Dataflow.Transport.PredictionRequest request, CancellationToken cancellationToken)
+        public async Task<Seldon.Batch.Dataflow.PredictionResponse> SendAsync(Seldon.Batch.Dataflow.PredictionRequest request, CancellationToken cancellationToken)
         {
             await _gate.WaitAsync(cancellationToken);
             var response = await inner.SendAsync(request, cancellationToken);

@@ -1,4 +1,4 @@
-using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 

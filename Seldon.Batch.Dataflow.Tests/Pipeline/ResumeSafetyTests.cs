@@ -1,10 +1,8 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using Seldon.Batch.Dataflow.Pipeline;
-using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow;
 using Seldon.Batch.Dataflow.Server;
-using Seldon.Batch.Dataflow.Transport;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
 namespace Seldon.Batch.Dataflow.Tests.Pipeline;
@@ -404,7 +402,7 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
             await gzip.WriteAsync(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n"));
         }
 
-        var options = OptionsFor(_fixture.Server) with { InputCompression = Dataflow.Storage.InputCompression.Gzip };
+        var options = OptionsFor(_fixture.Server) with { InputCompression = Dataflow.InputCompression.Gzip };
         var reference = await BatchRun.RunAsync(options with { OutputDataPath = PathOf("reference.txt") });
         Assert.Equal(RunOutcome.Completed, reference.Outcome);
         RunSummary stopped;

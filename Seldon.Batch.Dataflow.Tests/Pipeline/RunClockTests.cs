@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Time.Testing;
-using Seldon.Batch.Dataflow.Pipeline;
-using Seldon.Batch.Dataflow.Transport;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 

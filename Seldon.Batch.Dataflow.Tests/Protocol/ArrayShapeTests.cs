@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Tests.Protocol;
 

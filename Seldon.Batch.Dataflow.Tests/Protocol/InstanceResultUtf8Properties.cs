@@ -2,8 +2,7 @@ using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
 using Microsoft.Extensions.Time.Testing;
-using Seldon.Batch.Dataflow.Pipeline;
-using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Tests.Protocol;
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Tests.Protocol;
 

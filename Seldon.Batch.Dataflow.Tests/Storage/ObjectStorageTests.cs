@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json.Nodes;
-using Seldon.Batch.Dataflow.Pipeline;
+using Seldon.Batch.Dataflow;
 using Seldon.Batch.Dataflow.Server;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
@@ -42,7 +42,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         var path = Path.Combine(_dir.FullName, $"reference-in-{Guid.NewGuid():N}.txt");
         await File.WriteAllBytesAsync(path, input);
         var output = path + ".out";
-        var summary = await BatchRun.RunAsync(options with { InputDataPath = path, OutputDataPath = output, InputCompression = Dataflow.Storage.InputCompression.None, Resume = false });
+        var summary = await BatchRun.RunAsync(options with { InputDataPath = path, OutputDataPath = output, InputCompression = Dataflow.InputCompression.None, Resume = false });
         Assert.Equal(RunOutcome.Completed, summary.Outcome);
         return (await File.ReadAllLinesAsync(output)).Select(WithoutInstanceId).ToArray();
     }
@@ -113,7 +113,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         {
             InputDataPath = local,
             OutputDataPath = Path.Combine(_dir.FullName, "out.txt"),
-            InputCompression = Dataflow.Storage.InputCompression.Gzip,
+            InputCompression = Dataflow.InputCompression.Gzip,
         });
 
         Assert.Equal(RunOutcome.Completed, fromS3.Outcome);
@@ -348,12 +348,12 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
     public async Task Of_two_uploads_racing_for_one_part_only_the_first_is_published()
     {
         var bucket = await _s3.NewBucketAsync();
-        var part = Dataflow.Storage.StorageLocation.Parse($"s3://{bucket}/out.txt.parts/part-00000-of-00002");
-        using var store = new Dataflow.Storage.ObjectStore(_s3.Endpoint, MotoServerFixture.MinimumPartBytes);
-        var first = Dataflow.Storage.OutputTarget.Create(part, store);
-        var second = Dataflow.Storage.OutputTarget.Create(part, store);
-        await using (var a = await first.OpenAsync(Dataflow.Storage.WrittenPrefix.None, "b", null, CancellationToken.None))
-        await using (var b = await second.OpenAsync(Dataflow.Storage.WrittenPrefix.None, "b", null, CancellationToken.None))
+        var part = Dataflow.StorageLocation.Parse($"s3://{bucket}/out.txt.parts/part-00000-of-00002");
+        using var store = new Dataflow.ObjectStore(_s3.Endpoint, MotoServerFixture.MinimumPartBytes);
+        var first = Dataflow.OutputTarget.Create(part, store);
+        var second = Dataflow.OutputTarget.Create(part, store);
+        await using (var a = await first.OpenAsync(Dataflow.WrittenPrefix.None, "b", null, CancellationToken.None))
+        await using (var b = await second.OpenAsync(Dataflow.WrittenPrefix.None, "b", null, CancellationToken.None))
         {
             await a.WriteAsync(Encoding.UTF8.GetBytes("first\n"));
             await b.WriteAsync(Encoding.UTF8.GetBytes("second\n"));

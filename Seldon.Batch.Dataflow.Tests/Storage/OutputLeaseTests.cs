@@ -1,9 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
-using Seldon.Batch.Dataflow.Pipeline;
-using Seldon.Batch.Dataflow.Storage;
-using Seldon.Batch.Dataflow.Transport;
+using Seldon.Batch.Dataflow;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
 namespace Seldon.Batch.Dataflow.Tests.Storage;

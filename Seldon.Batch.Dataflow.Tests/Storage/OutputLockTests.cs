@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
-using Seldon.Batch.Dataflow.Pipeline;
-using Seldon.Batch.Dataflow.Storage;
+using Seldon.Batch.Dataflow;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
 namespace Seldon.Batch.Dataflow.Tests.Storage;

@@ -1,8 +1,7 @@
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
-using Seldon.Batch.Dataflow.Pipeline;
-using Seldon.Batch.Dataflow.Storage;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Tests.Storage;
 

@@ -1,7 +1,7 @@
 using System.Net.Http;
 using System.Net.Sockets;
 using Grpc.Core;
-using Seldon.Batch.Dataflow.Transport;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Tests.Transport;
 

@@ -2,7 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using Google.Protobuf;
 using Inference.Grpc;
-using Seldon.Batch.Dataflow.Transport;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Tests.Transport;
 

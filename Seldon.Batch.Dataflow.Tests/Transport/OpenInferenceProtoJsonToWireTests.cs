@@ -3,7 +3,7 @@ using System.Text.Json;
 using FsCheck;
 using FsCheck.Fluent;
 using Google.Protobuf;
-using Seldon.Batch.Dataflow.Transport;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Tests.Transport;
 

@@ -3,7 +3,7 @@ using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
 using Seldon.Batch.Dataflow.Tests.Fixtures;
-using Seldon.Batch.Dataflow.Transport;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Tests.Transport;
 

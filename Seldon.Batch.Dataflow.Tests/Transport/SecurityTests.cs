@@ -1,4 +1,4 @@
-using Seldon.Batch.Dataflow.Pipeline;
+using Seldon.Batch.Dataflow;
 using Seldon.Batch.Dataflow.Server;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 

@@ -5,7 +5,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Seldon.Batch.Dataflow.Transport;
+using Seldon.Batch.Dataflow;
 using Seldon.Protos;
 
 namespace Seldon.Batch.Dataflow.Tests.Transport;

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
 namespace Seldon.Batch.Dataflow.Tests.Transport;

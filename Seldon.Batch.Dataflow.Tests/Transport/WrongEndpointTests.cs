@@ -1,10 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Seldon.Batch.Dataflow.Pipeline;
-using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow;
 using Seldon.Batch.Dataflow.Server;
-using Seldon.Batch.Dataflow.Transport;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.RawBatch;
 

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 
-namespace Seldon.Batch.Dataflow.Protocol;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>Writes the output lines split from one answer into one buffer, then hands each its slice of a single
 /// array: one allocation per answer instead of one per line (the file run writes the slices as they are). One per

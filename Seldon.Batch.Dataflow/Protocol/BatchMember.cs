@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Seldon.Batch.Dataflow.Protocol;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>One instance of a micro-batch: where it came from, how many rows it put into the request,
 /// and, when it could not be encoded, why.</summary>

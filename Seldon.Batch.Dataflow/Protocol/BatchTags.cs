@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Seldon.Batch.Dataflow.Protocol;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>The tag names that let every output be matched to its input line.</summary>
 internal static class BatchTags

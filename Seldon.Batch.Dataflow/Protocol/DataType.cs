@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Protocol;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>How each input line is turned into a Seldon message (<c>--data-type</c>).</summary>
 public enum DataType

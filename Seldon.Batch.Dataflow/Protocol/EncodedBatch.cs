@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Protocol;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>A micro-batch after encoding: the request body for the lines that could be encoded
 /// (null when none could) and every member in input order.</summary>

@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Protocol;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>The seam between the pipeline and a protocol: lines into requests, an answer back into one output
 /// line per input line, and error records in the protocol's shape. The pipeline knows only this.</summary>

@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Protocol;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>The inference protocol the model speaks (<c>--protocol</c>).</summary>
 public enum InferenceProtocol

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Seldon.Batch.Dataflow.Protocol;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>The output line for one input line.</summary>
 /// <param name="Index">The input line's 0-based position.</param>

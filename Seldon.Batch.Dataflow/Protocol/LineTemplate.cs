@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
-namespace Seldon.Batch.Dataflow.Protocol;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>The output line the lines of one split answer have in common, written once by the line writer itself with
 /// stand-ins where a line's own parts go (its <c>batch_index</c>, its <c>batch_instance_id</c>, its rows). A line is then

@@ -1,9 +1,8 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using Seldon.Batch.Dataflow.Protocol.OpenInference;
 
-namespace Seldon.Batch.Dataflow.Protocol;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>Reads an ndarray line of numbers (and <c>true</c>, <c>false</c>, <c>null</c>) with one
 /// <see cref="Utf8JsonReader"/> pass instead of a <see cref="JsonDocument"/>: its rows come out as the compact bytes

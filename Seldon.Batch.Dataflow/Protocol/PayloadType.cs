@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Protocol;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>The payload kind of <c>data</c> requests (<c>--payload-type</c>).</summary>
 public enum PayloadType

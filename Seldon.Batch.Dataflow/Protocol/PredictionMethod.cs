@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Protocol;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>The model endpoint each request goes to (<c>--method</c>).</summary>
 public enum PredictionMethod

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 
-namespace Seldon.Batch.Dataflow.Protocol;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>Request ids in the original's shape, a dashed UUID (8-4-4-4-12 lowercase hex, RFC 9562 version 4 and
 /// variant bits set), so tools that parse <c>batch_instance_id</c> or <c>seldon-puid</c> as a UUID keep working.

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 
-namespace Seldon.Batch.Dataflow.Protocol;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>Writes parts of one answer once, with the options of the line writer, so that each line of the answer
 /// copies their bytes instead of writing them from the document again (escaping each string again). Used by the

@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>A read-only view of a stream that counts the bytes read through it and, given a limit, ends there; given
 /// <paramref name="observe"/>, it shows it every byte read, in order (to hash them on the way).</summary>

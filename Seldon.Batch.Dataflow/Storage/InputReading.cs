@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>An input opened for reading: its decoded bytes (only the requested range), and how far through the
 /// stored bytes the reading is, for progress.</summary>

@@ -1,6 +1,6 @@
 using System.IO.Compression;
 
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>The input of a run: a local file or an object, plain or gzip, read as a stream (never loaded whole),
 /// optionally only a byte range of its decoded content (a shard).</summary>

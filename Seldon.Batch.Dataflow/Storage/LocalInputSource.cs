@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>An input file; its version is its size and modification time.</summary>
 internal sealed class LocalInputSource(StorageLocation location, InputCompression compression) : InputSource(location, compression)

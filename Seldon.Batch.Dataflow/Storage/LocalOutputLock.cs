@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>An output file held by an OS lock on <c>&lt;output&gt;.lock</c>: the file opened with
 /// <see cref="FileShare.None"/>, which .NET takes on Unix as <c>flock(LOCK_EX | LOCK_NB)</c> and on Windows as a sharing

@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>An output file, written to <c>&lt;output&gt;.partial</c> and renamed when complete.</summary>
 internal sealed class LocalOutputTarget(StorageLocation location) : OutputTarget(location)

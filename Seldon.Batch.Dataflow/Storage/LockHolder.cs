@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>Who holds an output's lock or lease: enough for the run that is refused to name it to its user, and for a
 /// lease, until when it holds unless it renews.</summary>

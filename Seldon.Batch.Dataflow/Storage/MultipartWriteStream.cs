@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>A write-only stream that gathers bytes into parts cut after a newline once they reach the part size,
 /// and hands each part to an uploader while the next one fills (one upload in flight; a slow store slows the writer).

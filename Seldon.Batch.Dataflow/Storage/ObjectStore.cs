@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.S3;
 
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>The S3 client a run uses, made on first need: a run on local files never touches the SDK.</summary>
 internal sealed class ObjectStore : IDisposable

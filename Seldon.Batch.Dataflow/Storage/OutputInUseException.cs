@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>Another run is writing the output (or the shard's part) this run was given: it holds the output's lock
 /// (a local file) or lease (an <c>s3://</c> object). This run touched nothing and sent nothing; wait for the other one

@@ -4,7 +4,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Logging;
 
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>An output object held by a lease, the object <c>&lt;output&gt;.lease.json</c>: created with a conditional
 /// write (<c>If-None-Match: *</c>, so of two runs exactly one creates it), naming its holder, when it was last renewed

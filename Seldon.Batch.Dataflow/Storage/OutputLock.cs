@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>One run's exclusive hold on an output (or a shard's part) for the run's whole life: taken before anything
 /// next to the output is read or changed, released once the output is published or the run ended otherwise. A local

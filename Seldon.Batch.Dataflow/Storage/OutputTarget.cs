@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>Where a run's output goes: written to a partial form first (a side file, a multipart upload) that
 /// becomes the output only when the run completes, so an output that exists is always complete.</summary>

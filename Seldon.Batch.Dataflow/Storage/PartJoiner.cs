@@ -1,6 +1,6 @@
 using Amazon.S3.Model;
 
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>Joins parts, in order, into one output that appears only when it is complete. On S3, when every part but
 /// the last is big enough to be a multipart part, the store copies them server-side (UploadPartCopy) and no byte

@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>The parts of a forward-only, read-only stream that are the same for every one of them.</summary>
 internal abstract class ReadOnlyStream : Stream

@@ -1,6 +1,6 @@
 using Amazon.S3.Model;
 
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>An input object, read by ranged GETs that each require the ETag the run started with: an object
 /// replaced mid-run fails the next GET instead of mixing two versions into one output.</summary>

@@ -2,7 +2,7 @@ using System.Net;
 using Amazon.S3;
 using Amazon.S3.Model;
 
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>The few whole-object operations the runs need (small objects: checkpoints, plans, summaries), with the
 /// SDK's failures turned into messages about the object.</summary>

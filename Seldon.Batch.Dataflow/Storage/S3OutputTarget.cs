@@ -1,6 +1,6 @@
 using Amazon.S3.Model;
 
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>An output object, written as a multipart upload that S3 shows as the object only when it is completed.
 /// After every part a checkpoint object <c>&lt;key&gt;.upload.json</c> records the upload id and the parts (ETag,

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>How an input is split between shards: computed once from the input's bytes (so every shard that
 /// computes it gets the same plan), published next to the parts, and checked by each shard against the input it sees.</summary>

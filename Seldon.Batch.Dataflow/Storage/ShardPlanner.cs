@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>Finds the shard plan next to the output, or computes and publishes it: the first shard to find it
 /// missing publishes it (atomically, without overwriting), the others read the one that won.</summary>

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>Writes the small JSON documents stored next to outputs (plans, checkpoints) with <see cref="Utf8JsonWriter"/>:
 /// no reflection, so the native (AOT) build needs nothing generated for them.</summary>

@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>Small whole files or objects next to an output (shard plans, part summaries), local or on S3 alike.</summary>
 internal static class SmallObjects

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using Amazon.Runtime;
 
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>An input or output that cannot be used, with a message fit for the user that names the path or object and
 /// the cause: a malformed URL, a missing bucket or object, an input that changed under the run, a part another run
@@ -18,7 +18,7 @@ internal sealed class StorageException : IOException
     private const int WindowsHandleDiskFull = unchecked((int)0x80070027);
 
     /// <summary>How a message names the setting of an object store's endpoint, for a front end to word
-    /// (see <c>Transport.SettingNames</c>).</summary>
+    /// (see <c>SettingNames</c>).</summary>
     internal const string EndpointSetting = "BatchOptions.S3Endpoint";
 
     private StorageException(string message, bool isSettingsProblem, Exception? inner)

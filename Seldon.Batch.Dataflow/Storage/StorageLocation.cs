@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>Where an input or output lives: a local path, or an object <c>s3://bucket/key</c> in an S3-compatible store.</summary>
 internal sealed record StorageLocation

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>The state of an output's multipart upload, stored next to it after every part: enough to continue the
 /// upload after the process died (a resumed run skips the lines the uploaded parts hold).</summary>

@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Storage;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>What an output holds from its start: the lines an interrupted run left that a resumed one keeps, or a
 /// complete output whose error records <c>--retry-failed</c> sends again.</summary>

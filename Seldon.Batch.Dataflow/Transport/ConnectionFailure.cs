@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Transport;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>Reads the exceptions a failed connection leaves behind.</summary>
 internal static class ConnectionFailure

@@ -1,6 +1,5 @@
-using Seldon.Batch.Dataflow.Protocol;
 
-namespace Seldon.Batch.Dataflow.Transport;
+namespace Seldon.Batch.Dataflow;
 
 // What the Open Inference Protocol adds to an endpoint: the protocol, the model and its version, and request headers.
 public sealed partial record EndpointSettings

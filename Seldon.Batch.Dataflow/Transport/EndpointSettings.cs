@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Transport;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>Where the model is and how to reach it.</summary>
 public sealed partial record EndpointSettings

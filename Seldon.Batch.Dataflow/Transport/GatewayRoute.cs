@@ -1,6 +1,5 @@
-using Seldon.Batch.Dataflow.Protocol;
 
-namespace Seldon.Batch.Dataflow.Transport;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>The base address and REST paths of a deployment behind a gateway.</summary>
 internal sealed class GatewayRoute

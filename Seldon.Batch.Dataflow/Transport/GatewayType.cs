@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Transport;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>How the model is reached (<c>--gateway-type</c>).</summary>
 public enum GatewayType

@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Transport;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>A client that can also ask, before the first line, whether the model exists and is ready, and what it takes:
 /// the REST and gRPC clients, which the file run makes itself.</summary>

@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Transport;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>Sends Seldon requests to a model. Implementations are shared by all workers and thread-safe;
 /// a failure is returned as a <see cref="PredictionResponse"/>, not thrown (only cancellation throws).</summary>

@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Transport;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>What the server said about the model before the run.</summary>
 /// <param name="State">Whether it is there, ready, or could not be asked.</param>

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Seldon.Batch.Dataflow.Transport;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>Reads an Open Inference model metadata answer (<c>GET /v2/models/{m}</c> as JSON).</summary>
 internal static class ModelMetadata

@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Transport;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>A model's state as the server reports it before a run.</summary>
 internal enum ModelState

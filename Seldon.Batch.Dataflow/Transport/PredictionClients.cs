@@ -1,10 +1,10 @@
-namespace Seldon.Batch.Dataflow.Transport;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>Makes the client of a transport.</summary>
 public static class PredictionClients
 {
     /// <summary>The client of <paramref name="transport"/> for <paramref name="endpoint"/>; the caller disposes it. It
-    /// sends each request once: a <see cref="Pipeline.PredictionBlock"/> given it applies retries, the outage breaker,
+    /// sends each request once: a <see cref="PredictionBlock"/> given it applies retries, the outage breaker,
     /// pacing and the worker bound of its options.</summary>
     /// <param name="transport">REST or gRPC.</param>
     /// <param name="endpoint">Where the model is and how to reach it.</param>

@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Transport;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>Why a request got no usable answer.</summary>
 /// <param name="Kind">What the failure is about, which decides whether it is retried, waited out, written as the

@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Transport;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>What a failed request says about the line, the model or the endpoint, which decides what the run does
 /// with it (see <c>docs/operations.md</c>).</summary>

@@ -1,6 +1,5 @@
-using Seldon.Batch.Dataflow.Protocol;
 
-namespace Seldon.Batch.Dataflow.Transport;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>One request to the model.</summary>
 /// <param name="Method">Predict or feedback.</param>

@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Transport;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>The outcome of a request: the model's answer, or why there is none.</summary>
 public sealed record PredictionResponse

@@ -1,11 +1,11 @@
 using System.Text.RegularExpressions;
 
-namespace Seldon.Batch.Dataflow.Transport;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>How the library's messages name a setting that a user may have to change: by its type and property
 /// (<c>EndpointSettings.Host</c>), which is what a library user set. A front end with words of its own (a command line's
 /// <c>--host</c>) replaces each name with its word through <see cref="Format"/>, as it does for the property names of
-/// <see cref="Pipeline.InvalidBatchOptionsException"/>.</summary>
+/// <see cref="InvalidBatchOptionsException"/>.</summary>
 internal static partial class SettingNames
 {
     public const string Host = "EndpointSettings.Host";

@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Transport;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>The wire protocol to the model (<c>--transport</c>).</summary>
 public enum TransportType

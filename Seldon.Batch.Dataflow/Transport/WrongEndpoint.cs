@@ -1,7 +1,6 @@
 using System.Text.Json;
-using Seldon.Batch.Dataflow.Protocol;
 
-namespace Seldon.Batch.Dataflow.Transport;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>Answers that say the request reached an endpoint of another kind than the settings assume: a gRPC port asked
 /// over HTTP/1.1, a Seldon server asked in the Open Inference Protocol, a route that does not exist, a model the server

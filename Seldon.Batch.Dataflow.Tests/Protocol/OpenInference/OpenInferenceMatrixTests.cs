@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Seldon.Batch.Dataflow.Pipeline;
-using Seldon.Batch.Dataflow.Protocol;
+using Seldon.Batch.Dataflow;
 using Seldon.Batch.Dataflow.Server;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using FsCheck;
 using FsCheck.Fluent;
-using Seldon.Batch.Dataflow.Pipeline;
+using Seldon.Batch.Dataflow;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
 namespace Seldon.Batch.Dataflow.Tests.Protocol.OpenInference;

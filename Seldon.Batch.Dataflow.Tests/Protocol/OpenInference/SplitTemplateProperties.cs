@@ -1,7 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
-using Seldon.Batch.Dataflow.Protocol;
-using Seldon.Batch.Dataflow.Protocol.OpenInference;
+using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Tests.Protocol.OpenInference;
 

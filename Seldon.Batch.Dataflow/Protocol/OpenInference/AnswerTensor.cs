@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
-namespace Seldon.Batch.Dataflow.Protocol.OpenInference;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>One output tensor of an answer, its values flattened (servers answer flat, but nested data is read too).</summary>
 internal sealed class AnswerTensor

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Encodings.Web;
 
-namespace Seldon.Batch.Dataflow.Protocol.OpenInference;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>Turns a group of input lines into Open Inference requests. Consecutive lines that agree on input names,
 /// datatypes, inner shapes and parameters are concatenated along the first dimension into one request; a line that

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
-namespace Seldon.Batch.Dataflow.Protocol.OpenInference;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>Writes the output lines of an Open Inference request: the answer cut into each line's rows (every output
 /// has the request's rows as its first dimension), with <c>batch_id</c>, <c>batch_index</c>, <c>batch_instance_id</c>

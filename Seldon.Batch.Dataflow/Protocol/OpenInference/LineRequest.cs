@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace Seldon.Batch.Dataflow.Protocol.OpenInference;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>One input line read as an inference request: its tensors, the request's own parameters, requested outputs
 /// and id, and the key that says which lines can share one request.</summary>

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Seldon.Batch.Dataflow.Protocol.OpenInference;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>One input tensor of one line: its name, datatype and shape, and its values flattened in row-major order
 /// (elements of the line's document, which lives until the request is written, or the bytes of a scanned line).</summary>

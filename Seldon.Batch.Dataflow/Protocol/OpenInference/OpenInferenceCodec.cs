@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Protocol.OpenInference;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>The Open Inference Protocol behind the codec seam.</summary>
 internal sealed class OpenInferenceCodec(OpenInferenceSettings settings) : IBatchCodec

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Seldon.Batch.Dataflow.Protocol.OpenInference;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>Reads the error bodies of Open Inference servers: <c>{"error": "…"}</c> (MLServer's own errors, KServe,
 /// Triton) or <c>{"detail": …}</c> (MLServer's request validation).</summary>

@@ -1,4 +1,4 @@
-namespace Seldon.Batch.Dataflow.Protocol.OpenInference;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>What the Open Inference codec needs to know about a run.</summary>
 /// <param name="DataType">How lines are read: raw (an InferenceRequest), data (an array), str or json (one BYTES element).</param>

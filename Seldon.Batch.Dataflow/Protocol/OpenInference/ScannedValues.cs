@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 
-namespace Seldon.Batch.Dataflow.Protocol.OpenInference;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>The values of the data lines one encoding scans without a document (<see cref="NdarrayScanner"/>), each line's
 /// written at once, comma-separated, as the document's elements would write them (row-major order, no whitespace), into

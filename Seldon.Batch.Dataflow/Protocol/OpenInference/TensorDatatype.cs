@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
-namespace Seldon.Batch.Dataflow.Protocol.OpenInference;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>The tensor datatypes of the Open Inference Protocol, and which JSON values each accepts.</summary>
 internal static class TensorDatatype

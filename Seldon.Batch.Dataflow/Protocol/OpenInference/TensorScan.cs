@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Seldon.Batch.Dataflow.Protocol.OpenInference;
+namespace Seldon.Batch.Dataflow;
 
 /// <summary>What <see cref="NdarrayScanner"/> learns of a line read as a tensor (Open Inference data lines): where each
 /// value's bytes are, which kinds of values it holds, and whether the nesting is rectangular. Reused by one thread,

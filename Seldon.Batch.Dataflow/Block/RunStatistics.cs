@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+
+namespace Seldon.Batch.Dataflow;
+
+/// <summary>Live counters of a running <see cref="PredictionBlock"/>: pass one to <see cref="PredictionBlock.Create"/>
+/// and read it while the block runs (a progress display, a health check); thread-safe.</summary>
+public sealed class RunStatistics
+{
+    private readonly ConcurrentDictionary<string, long> _failuresByKind = new(StringComparer.Ordinal);
+    private readonly LatencyHistogram _latency = new();
+    private long _instances;
+    private long _succeeded;
+    private long _failed;
+    private long _retries;
+    private long _requests;
+    private long _answered;
+    private long _unanswered;
+    private PredictionFailure? _endpointFailure;
+
+    /// <summary>Output lines produced so far.</summary>
+    public long Instances => Interlocked.Read(ref _instances);
+
+    /// <summary>Lines answered by the model so far.</summary>
+    public long Succeeded => Interlocked.Read(ref _succeeded);
+
+    /// <summary>Error records so far.</summary>
+    public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Retries so far.</summary>
+    public long Retries => Interlocked.Read(ref _retries);
+
+    /// <summary>Requests sent so far.</summary>
+    public long Requests => Interlocked.Read(ref _requests);
+
+    /// <summary>Requests that got an answer from the server (success or not).</summary>
+    public long Answered => Interlocked.Read(ref _answered);
+
+    /// <summary>Requests that got no answer at all after every attempt (refused, reset, timed out).</summary>
+    public long Unanswered => Interlocked.Read(ref _unanswered);
+
+    /// <summary>The failure about the endpoint (a misconfiguration, an outage past <c>--max-outage</c>) that stopped
+    /// sending; null while none did. The lines it left unanswered have no output.</summary>
+    public PredictionFailure? EndpointFailure => Volatile.Read(ref _endpointFailure);
+
+    /// <summary>Error records by <see cref="InstanceResult.FailureKind"/>.</summary>
+    public IReadOnlyDictionary<string, long> FailuresByKind => new SortedDictionary<string, long>(_failuresByKind, StringComparer.Ordinal);
+
+    internal void AddRequest(PredictionResponse response, TimeSpan latency)
+    {
+        Interlocked.Increment(ref _requests);
+        Interlocked.Add(ref _retries, response.Retries);
+        _latency.Record(latency);
+        if (response.Failure is { ReachedServer: false })
+        {
+            Interlocked.Increment(ref _unanswered);
+        }
+        else
+        {
+            Interlocked.Increment(ref _answered);
+        }
+    }
+
+    internal void SetEndpointFailure(PredictionFailure failure) => Interlocked.CompareExchange(ref _endpointFailure, failure, null);
+
+    internal void AddResult(InstanceResult result)
+    {
+        Interlocked.Increment(ref _instances);
+        if (result.Succeeded)
+        {
+            Interlocked.Increment(ref _succeeded);
+        }
+        else
+        {
+            Interlocked.Increment(ref _failed);
+            _failuresByKind.AddOrUpdate(result.FailureKind!, 1, (_, n) => n + 1);
+        }
+    }
+
+    /// <summary>A summary of the counters now.</summary>
+    internal RunSummary ToSummary(TimeSpan elapsed, string? outputPath = null) => new()
+    {
+        Instances = Instances,
+        Succeeded = Succeeded,
+        Failed = Failed,
+        FailuresByKind = FailuresByKind,
+        Retries = Retries,
+        Requests = Requests,
+        Elapsed = elapsed,
+        OutputPath = outputPath,
+        LatencyP50 = _latency.Percentile(0.50),
+        LatencyP95 = _latency.Percentile(0.95),
+        LatencyP99 = _latency.Percentile(0.99),
+    };
+}

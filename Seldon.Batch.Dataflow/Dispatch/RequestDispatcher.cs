@@ -1,0 +1,336 @@
+using System.Diagnostics;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+
+namespace Seldon.Batch.Dataflow;
+
+/// <summary>Sends a request the way the run's failure rules say (docs/operations.md): transient failures retried with
+/// backoff (Polly), outages waited out behind the shared <see cref="EndpointBreaker"/> and the request sent again, a
+/// misconfiguration returned at once when nothing has answered yet. Only the send itself holds one of the
+/// <c>--workers</c> slots: a request waiting for its retry or for the breaker holds none.</summary>
+internal sealed partial class RequestDispatcher : IDisposable
+{
+    private static readonly ResiliencePropertyKey<Attempt> AttemptKey = new("seldon-batch.attempt");
+    private static readonly TimeSpan OutageFirstDelay = TimeSpan.FromMilliseconds(25);
+    private static readonly TimeSpan OutageLongestDelay = TimeSpan.FromSeconds(1);
+
+    private readonly IPredictionClient _inner;
+    private readonly RetrySettings _settings;
+    private readonly DispatchGate _gate;
+    private readonly RateLimiter? _pacer;
+    private readonly ResiliencePipeline<PredictionResponse> _retry;
+    private readonly ILogger _logger;
+
+    /// <param name="inner">The client requests go through; not disposed here (it belongs to the block's caller).</param>
+    /// <param name="settings">Retries, pacing, worker bound and outage budget.</param>
+    /// <param name="logger">Where retries and the breaker's state are logged.</param>
+    /// <param name="time">The clock of the retries' delays, the breaker's breaks and the outage budget; the system's when
+    /// null (a file run passes its own, which tests fake).</param>
+    public RequestDispatcher(IPredictionClient inner, RetrySettings settings, ILogger logger, TimeProvider? time = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.Attempts, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.Workers, 1);
+        _inner = inner;
+        _settings = settings;
+        _logger = logger;
+        _gate = new DispatchGate(settings.Workers);
+        time ??= TimeProvider.System;
+        Breaker = new EndpointBreaker(settings, logger, time);
+        if (settings.Interval > TimeSpan.Zero)
+        {
+            // Each worker may send once per interval: a bucket of one token per worker, refilled every interval.
+            _pacer = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = settings.Workers,
+                TokensPerPeriod = settings.Workers,
+                ReplenishmentPeriod = settings.Interval,
+                QueueLimit = int.MaxValue,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                AutoReplenishment = true,
+            });
+        }
+
+        _retry = new ResiliencePipelineBuilder<PredictionResponse> { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions<PredictionResponse>
+            {
+                MaxRetryAttempts = int.MaxValue, // the attempt decides: transient ones are counted, outages are budgeted by time
+                ShouldHandle = args => ValueTask.FromResult(args.Context.Properties.GetValue(AttemptKey, null!).ShouldTryAgain(args.Outcome)),
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(args.Context.Properties.GetValue(AttemptKey, null!).NextDelay(args.Outcome)),
+                OnRetry = args =>
+                {
+                    if (args.Outcome.Result?.Failure is { } failure)
+                    {
+                        LogRetry(_logger, args.Context.Properties.GetValue(AttemptKey, null!).Request.Puid, args.RetryDelay.TotalMilliseconds, failure.Detail);
+                    }
+
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    /// <summary>Whether the first send of a request is made before the retry pipeline, which only failures enter; false
+    /// sends every attempt through the pipeline (the path the shortcut must match, for tests).</summary>
+    internal bool FirstSendOutsideRetry { get; init; } = true;
+
+    /// <summary>The breaker shared by every request of this dispatcher.</summary>
+    public EndpointBreaker Breaker { get; }
+
+    /// <summary>Sends <paramref name="request"/> until it has an answer that is final.</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="order">Where its lines are in the input: the earliest waiting request gets the next free slot.</param>
+    /// <param name="dispatch">Stops sending: a request not yet on the wire (waiting for a slot, a retry or the breaker)
+    /// throws <see cref="OperationCanceledException"/> instead of being sent.</param>
+    /// <param name="abort">Cancels the request on the wire.</param>
+    /// <param name="retryTimeouts">False to give up on the first timeout (once the model has answered): a line sent alone
+    /// after its micro-batch timed out on every attempt is judged by one more attempt, not by <c>--retries</c> again.
+    /// Other failures are retried as always.</param>
+    /// <returns>The answer; a failure about the endpoint (outage, misconfiguration) means the request was not answered and
+    /// waiting longer is not allowed.</returns>
+    public async Task<PredictionResponse> SendAsync(PredictionRequest request, long order, CancellationToken dispatch, CancellationToken abort, bool retryTimeouts = true)
+    {
+        var attempt = new Attempt(this, request, order, abort, retryTimeouts);
+
+        // The first send goes straight to the breaker: an answer the retry pipeline would hand back as it is (a
+        // prediction, or a refused line) skips Polly's retry strategy, its context and its state per request. Another
+        // failure or an open circuit is given to the pipeline as its first outcome, so it decides, delays and logs
+        // exactly as if it had sent the request itself; any other exception (a stop) is one the pipeline would rethrow.
+        if (FirstSendOutsideRetry)
+        {
+            try
+            {
+                var first = await attempt.SendOnceAsync(dispatch).ConfigureAwait(false);
+                if (IsFinal(first))
+                {
+                    return first;
+                }
+
+                attempt.Replay(Outcome.FromResult(first));
+            }
+            catch (BrokenCircuitException broken)
+            {
+                attempt.Replay(Outcome.FromException<PredictionResponse>(broken));
+            }
+        }
+
+        var context = ResilienceContextPool.Shared.Get(dispatch);
+        context.Properties.Set(AttemptKey, attempt);
+        try
+        {
+            PredictionResponse response;
+            if (attempt.HasReplay && dispatch.IsCancellationRequested)
+            {
+                // A stop decided while the first request was out: Polly runs no attempt once its token is cancelled, so
+                // the first outcome is settled here as its retry would have settled it: tried again (which the stop
+                // ends) or given up on.
+                var outcome = attempt.TakeReplay();
+                if (attempt.ShouldTryAgain(outcome))
+                {
+                    throw new OperationCanceledException(dispatch);
+                }
+
+                outcome.ThrowIfException();
+                response = outcome.Result!;
+            }
+            else
+            {
+                response = await _retry.ExecuteAsync(static (ctx, a) => a.NextSendAsync(ctx.CancellationToken), context, attempt).ConfigureAwait(false);
+            }
+
+            if (attempt.GaveUp is { } reason)
+            {
+                return GaveUp(reason, response.Failure, attempt.Retries);
+            }
+
+            return attempt.Retries > 0 ? response with { Retries = attempt.Retries } : response;
+        }
+        catch (BrokenCircuitException) when (attempt.GaveUp is { } reason)
+        {
+            // The circuit stayed open past the outage budget.
+            return GaveUp(reason, Breaker.LastOutage, attempt.Retries);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    /// <summary>Whether the retry pipeline would return <paramref name="response"/> as it is on its first attempt, without
+    /// asking anything more of the attempt (<see cref="Attempt.ShouldTryAgain"/> gives up on these without a side effect).</summary>
+    internal static bool IsFinal(PredictionResponse response) =>
+        response.Failure is null || response.Failure.Kind == PredictionFailureKind.Line;
+
+    /// <summary>Whether <paramref name="failure"/> is a timeout: a transient failure without an answer from the server
+    /// (REST's timeout, gRPC's DeadlineExceeded; a failed connection is an outage).</summary>
+    internal static bool IsTimeout(PredictionFailure failure) =>
+        failure.Kind == PredictionFailureKind.Transient && !failure.ReachedServer;
+
+    /// <summary>An outage that lasted past its budget: not answered, with why waiting ended and the last failure seen.</summary>
+    private static PredictionResponse GaveUp(string reason, PredictionFailure? last, int retries)
+    {
+        var detail = $"{reason}; the last failure: {last?.Detail ?? "the circuit stayed open"}";
+        return new PredictionResponse
+        {
+            Code = last?.Status ?? 0,
+            Retries = retries,
+            Failure = new PredictionFailure(PredictionFailureKind.Outage, last?.Status ?? 0, detail) { ReachedServer = false },
+        };
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _pacer?.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Request {Puid}: trying again in {Delay:0} ms after: {Reason}")]
+    private static partial void LogRetry(ILogger logger, string puid, double delay, string reason);
+
+    /// <summary>One request's way through retries and outages.</summary>
+    private sealed class Attempt(RequestDispatcher owner, PredictionRequest request, long order, CancellationToken abort, bool retryTimeouts)
+    {
+        private int _transientRetries;
+        private int _outageRetries;
+        private long _failingSince = -1;
+        private TimeSpan _breakLeft = TimeSpan.FromSeconds(1);
+        private Outcome<PredictionResponse>? _replay;
+
+        public PredictionRequest Request => request;
+
+        /// <summary>Requests sent beyond the first.</summary>
+        public int Retries { get; private set; }
+
+        /// <summary>Why the outage budget ended the waiting; null while it lasts.</summary>
+        public string? GaveUp { get; private set; }
+
+        /// <summary>The pipeline's send: the outcome of the first send made before it, once, then real sends.</summary>
+        public ValueTask<PredictionResponse> NextSendAsync(CancellationToken dispatch)
+        {
+            if (_replay is { } replay)
+            {
+                _replay = null;
+                return replay.Exception is { } broken ? ValueTask.FromException<PredictionResponse>(broken) : ValueTask.FromResult(replay.Result!);
+            }
+
+            return SendOnceAsync(dispatch);
+        }
+
+        /// <summary>Hands the outcome of the first send (an answer, or an open circuit) to the pipeline's first attempt.</summary>
+        public void Replay(Outcome<PredictionResponse> first) => _replay = first;
+
+        /// <summary>Whether an outcome waits for the pipeline's first attempt.</summary>
+        public bool HasReplay => _replay is not null;
+
+        /// <summary>The outcome <see cref="Replay"/> was given, taken back.</summary>
+        public Outcome<PredictionResponse> TakeReplay()
+        {
+            var first = _replay!.Value;
+            _replay = null;
+            return first;
+        }
+
+        public async ValueTask<PredictionResponse> SendOnceAsync(CancellationToken dispatch)
+        {
+            var breaker = owner.Breaker;
+            await breaker.WaitWhileOpenAsync(_breakLeft, dispatch).ConfigureAwait(false);
+            using var slot = await owner._gate.EnterAsync(order, dispatch).ConfigureAwait(false);
+            dispatch.ThrowIfCancellationRequested(); // a stop decided while this request waited: it is not sent
+            if (owner._pacer is not null)
+            {
+                using var lease = await owner._pacer.AcquireAsync(1, dispatch).ConfigureAwait(false);
+            }
+
+            // On the wire only the abort token counts: a stop lets the requests in flight finish.
+            var started = Stopwatch.GetTimestamp();
+            var response = await breaker.ExecuteAsync(
+                static (s, ct) => new ValueTask<PredictionResponse>(s.Client.SendAsync(s.Request, ct)), (Client: owner._inner, Request: request), abort).ConfigureAwait(false);
+            breaker.Observe(response);
+            return response with { Latency = Stopwatch.GetElapsedTime(started) };
+        }
+
+        public bool ShouldTryAgain(Outcome<PredictionResponse> outcome)
+        {
+            var breaker = owner.Breaker;
+            if (outcome.Exception is BrokenCircuitException broken)
+            {
+                // Nothing was sent: wait for the breaker again (until it closes, or its break is over and this request
+                // may be the probe), unless the outage has lasted too long.
+                _breakLeft = broken.RetryAfter is { } left && left > TimeSpan.Zero && left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1);
+                return KeepWaiting(breaker);
+            }
+
+            if (outcome.Result?.Failure is not { } failure || failure.Kind == PredictionFailureKind.Line)
+            {
+                return false;
+            }
+
+            bool again;
+            if (breaker.CountsAsOutage(failure))
+            {
+                again = KeepWaiting(breaker);
+            }
+            else if (failure.Kind == PredictionFailureKind.Misconfiguration && !breaker.ModelReached)
+            {
+                again = false; // the first answers say the endpoint is wrong: stop now, retrying will not fix it
+            }
+            else if (!retryTimeouts && breaker.ModelReached && IsTimeout(failure))
+            {
+                again = false; // one attempt, asked for by the caller (a line of a timed-out micro-batch, sent alone)
+            }
+            else if (_transientRetries < owner._settings.Attempts - 1)
+            {
+                _transientRetries++;
+                again = true;
+            }
+            else
+            {
+                // Retries spent. Before anything has answered, a request that still gets no answer is part of the
+                // "is the model there at all" wait; afterwards its lines are error records (transient) or the run stops.
+                again = !breaker.ModelReached && failure.Kind == PredictionFailureKind.Transient && KeepWaiting(breaker);
+            }
+
+            if (again)
+            {
+                Retries++;
+            }
+
+            return again;
+        }
+
+        public TimeSpan NextDelay(Outcome<PredictionResponse> outcome)
+        {
+            if (outcome.Exception is BrokenCircuitException)
+            {
+                return TimeSpan.Zero; // the breaker's gate does the waiting
+            }
+
+            if (outcome.Result?.Failure is { } failure && owner.Breaker.CountsAsOutage(failure))
+            {
+                // A lone 503 or reset is usually gone at once, and the lines after this one wait for it: sent again at
+                // once, then after short, growing pauses. A real outage opens the breaker, which then holds the request.
+                return ++_outageRetries == 1 ? TimeSpan.Zero : Backoff(OutageFirstDelay, _outageRetries - 1, OutageLongestDelay);
+            }
+
+            return Backoff(owner._settings.BaseDelay, _transientRetries, owner._settings.MaxDelay);
+        }
+
+        /// <summary>Exponential backoff with jitter: first × 2^(n-1), ±25 %, at most <paramref name="longest"/>.</summary>
+        private static TimeSpan Backoff(TimeSpan first, int retry, TimeSpan longest)
+        {
+            var exponential = first.TotalMilliseconds * Math.Pow(2, Math.Max(0, retry - 1));
+            var jittered = exponential * (0.75 + (Random.Shared.NextDouble() * 0.5));
+            return TimeSpan.FromMilliseconds(Math.Min(jittered, longest.TotalMilliseconds));
+        }
+
+        private bool KeepWaiting(EndpointBreaker breaker)
+        {
+            if (_failingSince < 0)
+            {
+                _failingSince = breaker.Now;
+            }
+
+            GaveUp = breaker.OutageBudgetSpent(_failingSince);
+            return GaveUp is null;
+        }
+    }
+}

@@ -1,8 +1,0 @@
-using Seldon.Batch.Dataflow.Protocol;
-
-namespace Seldon.Batch.Dataflow.Pipeline;
-
-/// <summary>The results of a group of lines' requests that were answered, in line order; not <see cref="Answered"/> when
-/// one of them was not (stopped, dropped, or failed about the endpoint): the results are then those of the requests
-/// before it.</summary>
-internal sealed record PredictedGroup(InstanceResult[] Results, bool Answered);

@@ -1,0 +1,633 @@
+using System.Buffers;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Seldon.Batch.Dataflow;
+
+/// <summary>Builds the output lines of a micro-batch from the model's answer: splits merged answers back
+/// into one answer per line, merges tags (user, then model, then batch tags) and writes error records
+/// that keep the shape of an answer.</summary>
+internal sealed class OutputComposer
+{
+    /// <summary>Code of a line that was never sent because it could not be encoded.</summary>
+    public const int UnsentCode = 400;
+
+
+    private static readonly string[] MessageFieldOrder = ["status", "meta", "data", "binData", "strData", "jsonData", "customData"];
+
+    private static readonly byte[][] MessageFieldNames = [.. MessageFieldOrder.Select(System.Text.Encoding.UTF8.GetBytes)];
+
+    // The run's batch id escaped once: every output line writes it, and escaping the same strings again for each line
+    // was a few per cent of the client's CPU at batch size 32 (the tags' names are escaped once in BatchTags).
+    private readonly JsonEncodedText _batchIdText;
+
+    public OutputComposer(string batchId) => _batchIdText = JsonEncodedText.Encode(batchId, SeldonJson.WriterOptions.Encoder);
+
+    /// <summary>One result per member, in member order.</summary>
+    /// <param name="batch">The encoded micro-batch.</param>
+    /// <param name="answer">The model's answer body, when it answered with success.</param>
+    /// <param name="failureCode">The HTTP or gRPC code of a failed request.</param>
+    /// <param name="failure">Why the request failed; null when it succeeded.</param>
+    public InstanceResult[] Compose(EncodedBatch batch, string? answer, int failureCode, string? failure)
+    {
+        if (failure is null && batch.HasRequest)
+        {
+            // The answer is read once as a document and written out by parts: no tree of nodes, no copies.
+            (failureCode, failure, var document) = TryReadAnswer(answer);
+            using (document)
+            {
+                if (failure is null)
+                {
+                    var message = document!.RootElement;
+                    InstanceResult[]? results = null;
+                    failure = batch.IsSplit ? SplitAnswer(batch, message, out results) : null;
+                    if (failure is null)
+                    {
+                        return batch.IsSplit ? results! : Answer(batch.Members[0], new AnswerLayout(message), new Part(message.TryGetProperty("data", out var data) ? data : default));
+                    }
+
+                    failureCode = 502;
+                }
+            }
+        }
+
+        var all = new InstanceResult[batch.Members.Count];
+        for (var i = 0; i < all.Length; i++)
+        {
+            var m = batch.Members[i];
+            all[i] = m.IsSent
+                ? ErrorRecord(m, failureCode, failure ?? "the request was not sent")
+                : ErrorRecord(m, UnsentCode, m.EncodingError!);
+        }
+
+        return all;
+    }
+
+    /// <summary>An error record: the shape of a Seldon failure, with the user's tags and the batch tags.</summary>
+    public InstanceResult ErrorRecord(BatchMember member, int code, string reason)
+    {
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            reason = "unknown failure";
+        }
+
+        var line = SeldonJson.WriteObject(w =>
+        {
+            w.WritePropertyName("status");
+            w.WriteStartObject();
+            w.WriteNumber("code", code);
+            w.WriteString("info", "FAILURE");
+            w.WriteString("reason", reason);
+            w.WriteNumber("status", 1);
+            w.WriteEndObject();
+            w.WritePropertyName("meta");
+            w.WriteStartObject();
+            WriteTags(w, member, null, null);
+            w.WriteEndObject();
+        });
+        return new InstanceResult(member.Index, line, reason);
+    }
+
+    private static (int Code, string? Failure, JsonDocument? Document) TryReadAnswer(string? answer)
+    {
+        JsonDocument? document = null;
+        try
+        {
+            document = string.IsNullOrWhiteSpace(answer) ? null : JsonDocument.Parse(answer, SeldonJson.DocumentOptions);
+        }
+        catch (JsonException ex)
+        {
+            return (502, $"unusable answer: the model's answer is not JSON: {ex.Message}", null);
+        }
+
+        if (document is null || document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            var found = document is null ? "null" : SeldonJson.Describe(document.RootElement);
+            document?.Dispose();
+            return (502, $"unusable answer: the model's answer is not a JSON object but {found}", null);
+        }
+
+        var message = document.RootElement;
+        if (message.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object
+            && status.TryGetProperty("status", out var flag) && IsFailure(flag))
+        {
+            var code = status.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.Number && c.TryGetDouble(out var d) ? (int)d : 500;
+            var reason = SeldonStatus.Describe(JsonObject.Create(status)!);
+            document.Dispose();
+            return (code, reason, null);
+        }
+
+        return (0, null, document);
+    }
+
+    private static bool IsFailure(JsonElement flag) => flag.ValueKind switch
+    {
+        JsonValueKind.Number => flag.TryGetDouble(out var n) && n == 1,
+        JsonValueKind.String => flag.ValueEquals("FAILURE"),
+        _ => false,
+    };
+
+    private string? SplitAnswer(EncodedBatch batch, JsonElement message, out InstanceResult[]? results)
+    {
+        results = null;
+        var total = 0;
+        foreach (var m in batch.Members)
+        {
+            total += m.IsSent ? m.Rows : 0;
+        }
+
+        if (!message.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
+        {
+            return "unusable answer: the model's answer has no \"data\" to split into the lines of the micro-batch";
+        }
+
+        Part part;
+        if (data.TryGetProperty("ndarray", out var ndarray) && ndarray.ValueKind == JsonValueKind.Array)
+        {
+            var count = ndarray.GetArrayLength();
+            if (count != total)
+            {
+                return $"unusable answer: the model answered {count} rows for the {total} rows of the micro-batch";
+            }
+
+            part = new Part(data, "ndarray", ndarray, [], 1);
+        }
+        else if (data.TryGetProperty("tensor", out var tensor) && tensor.ValueKind == JsonValueKind.Object)
+        {
+            if (!tensor.TryGetProperty("shape", out var shape) || shape.ValueKind != JsonValueKind.Array || shape.GetArrayLength() == 0
+                || !tensor.TryGetProperty("values", out var values) || values.ValueKind != JsonValueKind.Array
+                || !shape.EnumerateArray().All(d => d.ValueKind == JsonValueKind.Number && d.GetDouble() is >= 0 and var v && v % 1 == 0))
+            {
+                return "unusable answer: the model's tensor answer has no shape or values";
+            }
+
+            var dims = shape.EnumerateArray().Select(d => (long)d.GetDouble()).ToArray();
+            var stride = dims.Skip(1).Aggregate(1L, (a, d) => a * d);
+            if (dims[0] != total || values.GetArrayLength() != total * stride)
+            {
+                return $"unusable answer: the model answered a tensor of shape [{string.Join(',', dims)}] for the {total} rows of the micro-batch";
+            }
+
+            part = new Part(data, "tensor", values, dims, stride);
+        }
+        else
+        {
+            return "unusable answer: the model's answer holds neither data.ndarray nor data.tensor, so it cannot be split into the lines of the micro-batch";
+        }
+
+        // The items are listed once; each line then writes its own range of them.
+        part.Items = [.. part.Array.EnumerateArray()];
+        var layout = new AnswerLayout(message);
+        LineTemplate? template = null;
+        if (batch.Members.Count > 1)
+        {
+            // What every line of this answer copies is written once, here, rather than once per line; and, where the
+            // lines differ only in their index, instance id and rows, the whole line is.
+            var shared = new SharedJson();
+            layout.Prerender(shared);
+            part.Prerender(shared);
+            template = LineTemplate.Record((this, layout, part), static (w, t, s) => s.Item1.WriteLine(w, TemplateMember, s.layout, s.part, t));
+            if (!template.HasOneOfEach(LineTemplate.Part.Index, LineTemplate.Part.InstanceId, LineTemplate.Part.Rows))
+            {
+                template = null;
+            }
+        }
+
+        results = new InstanceResult[batch.Members.Count];
+        var lines = AnswerLines.Start();
+        var offset = 0;
+        for (var i = 0; i < results.Length; i++)
+        {
+            var m = batch.Members[i];
+            if (!m.IsSent)
+            {
+                results[i] = ErrorRecord(m, UnsentCode, m.EncodingError!);
+                continue;
+            }
+
+            part.Offset = offset;
+            part.Rows = m.Rows;
+            // An id made of a plain request id and "-item-<n>" is plain too (and written from its parts, never made).
+            var (id, item) = m.RequestId is { } requestId ? (requestId, m.Item) : (m.InstanceId, -1);
+            if (template is not null && m.UserTags is null && SeldonJson.IsPlain(id) && part.IsVerbatim(offset, m.Rows))
+            {
+                lines.Write(i, m.Index, template, id, item, part.Items.AsSpan(offset, m.Rows));
+            }
+            else
+            {
+                WriteAnswer(lines, i, m, layout, part);
+            }
+
+            offset += m.Rows;
+        }
+
+        lines.Finish(results);
+        return null;
+    }
+
+    /// <summary>The <c>data</c> of one line's answer: the whole of the answer's <c>data</c> (<see cref="Array"/> undefined),
+    /// or the answer's <c>data</c> with its ndarray (or tensor) cut to rows [Offset, Offset + Rows).</summary>
+    private sealed class Part(JsonElement data, string payloadKey = "", JsonElement array = default, long[]? dims = null, long stride = 1)
+    {
+        public JsonElement Data { get; } = data;
+
+        public string PayloadKey { get; } = payloadKey;
+
+        /// <summary>The answer's ndarray, or its tensor's values.</summary>
+        public JsonElement Array { get; } = array;
+
+        /// <summary>Empty for an ndarray; the tensor's shape otherwise.</summary>
+        public long[] Dims { get; } = dims ?? [];
+
+        public long Stride { get; } = stride;
+
+        public JsonElement[] Items { get; set; } = [];
+
+        /// <summary>For an ndarray part shared by several lines: the data's properties written once, in order, with null
+        /// in the place of the ndarray; null when not prerendered.</summary>
+        private RenderedProperty?[]? _rendered;
+
+        public void Prerender(SharedJson shared)
+        {
+            if (Dims.Length == 0 && !IsWhole)
+            {
+                _rendered = [.. Data.EnumerateObject().Select(p => p.NameEquals(PayloadKey) ? (RenderedProperty?)null : shared.Property(p))];
+            }
+        }
+
+        public int Offset { get; set; }
+
+        public int Rows { get; set; }
+
+        public bool IsWhole => Array.ValueKind == JsonValueKind.Undefined;
+
+        /// <summary>Whether the rows [start, start + count) are written as their raw bytes (see <see cref="WriteItems"/>).</summary>
+        public bool IsVerbatim(int start, int count)
+        {
+            for (var k = start; k < start + count; k++)
+            {
+                if (!LineTemplate.IsVerbatim(Items[k]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>Writes the part; into a template, the rows of a shared ndarray are a hole.</summary>
+        public void WriteTo(Utf8JsonWriter w, LineTemplate? template)
+        {
+            if (IsWhole)
+            {
+                if (Data.ValueKind == JsonValueKind.Undefined)
+                {
+                    w.WriteNullValue();
+                }
+                else
+                {
+                    Data.WriteTo(w);
+                }
+
+                return;
+            }
+
+            w.WriteStartObject();
+            if (_rendered is not null)
+            {
+                foreach (var r in _rendered)
+                {
+                    if (r is { } property)
+                    {
+                        property.WriteTo(w);
+                    }
+                    else
+                    {
+                        w.WritePropertyName(PayloadKey);
+                        if (template is null)
+                        {
+                            WriteItems(w, Offset, Rows);
+                        }
+                        else
+                        {
+                            w.WriteStartArray();
+                            template.Hole(w, LineTemplate.Part.Rows, default);
+                            w.WriteEndArray();
+                        }
+                    }
+                }
+
+                w.WriteEndObject();
+                return;
+            }
+
+            foreach (var p in Data.EnumerateObject())
+            {
+                if (!p.NameEquals(PayloadKey))
+                {
+                    p.WriteTo(w);
+                    continue;
+                }
+
+                w.WritePropertyName(PayloadKey);
+                if (Dims.Length == 0)
+                {
+                    WriteItems(w, Offset, Rows);
+                    continue;
+                }
+
+                w.WriteStartObject();
+                foreach (var t in p.Value.EnumerateObject())
+                {
+                    if (t.NameEquals("shape"))
+                    {
+                        w.WritePropertyName("shape");
+                        w.WriteStartArray();
+                        w.WriteNumberValue(Rows);
+                        for (var k = 1; k < Dims.Length; k++)
+                        {
+                            w.WriteNumberValue(Dims[k]);
+                        }
+
+                        w.WriteEndArray();
+                    }
+                    else if (t.NameEquals("values"))
+                    {
+                        w.WritePropertyName("values");
+                        WriteItems(w, (int)(Offset * Stride), (int)(Rows * Stride));
+                    }
+                    else
+                    {
+                        t.WriteTo(w);
+                    }
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+        }
+
+        private void WriteItems(Utf8JsonWriter w, int start, int count)
+        {
+            w.WriteStartArray();
+            for (var k = start; k < start + count; k++)
+            {
+                // An item written without whitespace or strings (numbers, and arrays of them, as models answer) is
+                // exactly what WriteTo would write: its bytes are copied instead of walking the document.
+                if (LineTemplate.IsVerbatim(Items[k]))
+                {
+                    w.WriteRawValue(JsonMarshal.GetRawUtf8Value(Items[k]), skipInputValidation: true);
+                }
+                else
+                {
+                    Items[k].WriteTo(w);
+                }
+            }
+
+            w.WriteEndArray();
+        }
+    }
+
+
+    /// <summary>The member a line template is written for: no user tags; its index and instance id are holes.</summary>
+    private static readonly BatchMember TemplateMember = new(0, string.Empty);
+
+    /// <summary>What every line of one answer shares, found once per answer rather than once per line: the
+    /// message's fields in canonical order, the meta's fields other than tags, the model's tags.</summary>
+    private sealed class AnswerLayout
+    {
+        public AnswerLayout(JsonElement message)
+        {
+            var fields = new List<(string? Name, JsonElement Value)>();
+            foreach (var key in MessageFieldOrder)
+            {
+                // meta is always written (every output carries the batch tags); its place is marked by a null name.
+                if (key == "meta")
+                {
+                    fields.Add((null, default));
+                }
+                else if (message.TryGetProperty(key, out var value))
+                {
+                    fields.Add((key, value));
+                }
+            }
+
+            Fields = [.. fields];
+            Others = [.. message.EnumerateObject().Where(p => !IsMessageField(p))];
+            if (message.TryGetProperty("meta", out var meta) && meta.ValueKind == JsonValueKind.Object)
+            {
+                // The answer's meta (a missing, null or malformed one is replaced) with the merged tags.
+                MetaFields = [.. meta.EnumerateObject().Where(p => !p.NameEquals("tags"u8))];
+                if (meta.TryGetProperty("tags"u8, out var tags) && tags.ValueKind == JsonValueKind.Object)
+                {
+                    ModelTags = [.. tags.EnumerateObject()];
+                    ModelTagKinds = [.. ModelTags.Select(BatchTagBit)];
+                }
+            }
+        }
+
+        /// <summary>The SeldonMessage fields present, in proto order; a null name stands for meta.</summary>
+        public (string? Name, JsonElement Value)[] Fields { get; }
+
+        /// <summary>Fields that are not SeldonMessage fields, in the model's order.</summary>
+        public JsonProperty[] Others { get; }
+
+        public JsonProperty[] MetaFields { get; } = [];
+
+        /// <summary>The model's tags; null when it wrote none.</summary>
+        public JsonProperty[]? ModelTags { get; }
+
+        /// <summary>For each model tag, its batch tag bit (see <see cref="BatchTagBit(string)"/>), 0 for the others.</summary>
+        public int[] ModelTagKinds { get; } = [];
+
+        /// <summary>When prerendered: the values of <see cref="Fields"/> other than meta and data, written once.</summary>
+        public ReadOnlyMemory<byte>[]? FieldValues { get; private set; }
+
+        /// <summary>When prerendered: <see cref="Others"/>, <see cref="MetaFields"/> and <see cref="ModelTags"/> written once.</summary>
+        public RenderedProperty[]? OtherProperties { get; private set; }
+
+        public RenderedProperty[]? MetaProperties { get; private set; }
+
+        public RenderedProperty[]? ModelTagProperties { get; private set; }
+
+        public void Prerender(SharedJson shared)
+        {
+            FieldValues = [.. Fields.Select(f => f.Name is null or "data" ? default : shared.Value(f.Value))];
+            OtherProperties = [.. Others.Select(shared.Property)];
+            MetaProperties = [.. MetaFields.Select(shared.Property)];
+            ModelTagProperties = ModelTags is null ? null : [.. ModelTags.Select(shared.Property)];
+        }
+    }
+
+    /// <summary>The one line of an answer that is not split.</summary>
+    private InstanceResult[] Answer(BatchMember member, AnswerLayout layout, Part data)
+    {
+        var results = new InstanceResult[1];
+        var lines = AnswerLines.Start();
+        WriteAnswer(lines, 0, member, layout, data);
+        lines.Finish(results);
+        return results;
+    }
+
+    private void WriteAnswer(AnswerLines lines, int slot, BatchMember member, AnswerLayout layout, Part data)
+    {
+        lines.Write(slot, member.Index, (this, member, layout, data), static (w, s) => s.Item1.WriteLine(w, s.member, s.layout, s.data, null));
+    }
+
+    /// <summary>Writes the fields of one line's answer; into a template, the line's own parts are holes.</summary>
+    private void WriteLine(Utf8JsonWriter w, BatchMember member, AnswerLayout layout, Part data, LineTemplate? template)
+    {
+        for (var f = 0; f < layout.Fields.Length; f++)
+        {
+            var (name, value) = layout.Fields[f];
+            if (name is null)
+            {
+                w.WritePropertyName("meta"u8);
+                w.WriteStartObject();
+                SharedJson.WriteProperties(w, layout.MetaProperties, layout.MetaFields);
+                WriteTags(w, member, layout, template);
+                w.WriteEndObject();
+                continue;
+            }
+
+            w.WritePropertyName(name);
+            if (name == "data")
+            {
+                data.WriteTo(w, template);
+            }
+            else if (layout.FieldValues is { } values)
+            {
+                w.WriteRawValue(values[f].Span, skipInputValidation: true);
+            }
+            else
+            {
+                value.WriteTo(w);
+            }
+        }
+
+        SharedJson.WriteProperties(w, layout.OtherProperties, layout.Others);
+    }
+
+    private static bool IsMessageField(JsonProperty property)
+    {
+        foreach (var key in MessageFieldNames)
+        {
+            if (property.NameEquals(key))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Writes <c>"tags"</c>: the user's tags, the model's over them, the batch tags over both. A tag keeps
+    /// the place where it first appears; batch tags nobody wrote come last.</summary>
+    private void WriteTags(Utf8JsonWriter w, BatchMember member, AnswerLayout? layout, LineTemplate? template)
+    {
+        var modelTags = layout?.ModelTags;
+        var written = 0;
+        w.WritePropertyName("tags"u8);
+        w.WriteStartObject();
+        if (member.UserTags is { } userTags)
+        {
+            foreach (var t in userTags)
+            {
+                var bit = BatchTagBit(t.Key);
+                if (bit != 0)
+                {
+                    WriteBatchTag(w, bit, member, template, ref written);
+                    continue;
+                }
+
+                w.WritePropertyName(t.Key);
+                var model = modelTags is null ? -1 : Array.FindIndex(modelTags, m => m.NameEquals(t.Key));
+                if (model >= 0)
+                {
+                    modelTags![model].Value.WriteTo(w);
+                }
+                else
+                {
+                    SeldonJson.WriteNode(w, t.Value);
+                }
+            }
+        }
+
+        if (modelTags is not null)
+        {
+            for (var k = 0; k < modelTags.Length; k++)
+            {
+                if (layout!.ModelTagKinds[k] is var bit and not 0)
+                {
+                    WriteBatchTag(w, bit, member, template, ref written);
+                }
+                else if (member.UserTags is null || !member.UserTags.ContainsKey(modelTags[k].Name))
+                {
+                    if (layout.ModelTagProperties is { } rendered)
+                    {
+                        rendered[k].WriteTo(w);
+                    }
+                    else
+                    {
+                        modelTags[k].WriteTo(w);
+                    }
+                }
+            }
+        }
+
+        WriteBatchTag(w, 1, member, template, ref written);
+        WriteBatchTag(w, 2, member, template, ref written);
+        WriteBatchTag(w, 4, member, template, ref written);
+        w.WriteEndObject();
+    }
+
+    private static int BatchTagBit(string key) => key switch
+    {
+        BatchTags.BatchId => 1,
+        BatchTags.BatchIndex => 2,
+        BatchTags.BatchInstanceId => 4,
+        _ => 0,
+    };
+
+    private static int BatchTagBit(JsonProperty tag) =>
+        tag.NameEquals(BatchTags.BatchId) ? 1
+        : tag.NameEquals(BatchTags.BatchIndex) ? 2
+        : tag.NameEquals(BatchTags.BatchInstanceId) ? 4
+        : 0;
+
+    /// <summary>Writes a batch tag (1 batch_id, 2 batch_index, 4 batch_instance_id) unless it was written already; into a
+    /// template, the values of the last two are holes.</summary>
+    private void WriteBatchTag(Utf8JsonWriter w, int bit, BatchMember member, LineTemplate? template, ref int written)
+    {
+        if ((written & bit) != 0)
+        {
+            return;
+        }
+
+        written |= bit;
+        switch (bit)
+        {
+            case 1:
+                w.WriteString(BatchTags.BatchIdName, _batchIdText);
+                break;
+            case 2 when template is not null:
+                w.WritePropertyName(BatchTags.BatchIndexName);
+                template.Hole(w, LineTemplate.Part.Index, "0"u8);
+                break;
+            case 2:
+                w.WriteNumber(BatchTags.BatchIndexName, member.Index);
+                break;
+            case 4 when template is not null:
+                w.WritePropertyName(BatchTags.BatchInstanceIdName);
+                template.Hole(w, LineTemplate.Part.InstanceId, "\"\""u8);
+                break;
+            default:
+                SeldonJson.WritePlainString(w, BatchTags.BatchInstanceIdName, member.InstanceId);
+                break;
+        }
+    }
+}

@@ -1,0 +1,417 @@
+using System.Runtime.ExceptionServices;
+using System.Threading.Tasks.Dataflow;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Seldon.Batch.Dataflow;
+
+/// <summary>A file-to-file run: reads the input (a file or an S3 object, plain or gzip, or one shard of it), sends
+/// every line through a <see cref="PredictionBlock"/> and writes one output line per input line, in input order, to a
+/// side file (or multipart upload) that becomes the output only when the run completes. An interrupted or stopped run
+/// leaves a valid prefix that the next run of the same input and settings continues.</summary>
+public static class BatchRun
+{
+    /// <summary>Validates <paramref name="options"/>, runs the batch and returns what happened. A run never throws
+    /// for its endpoint or a stop: <see cref="RunSummary.Outcome"/> says how it ended.</summary>
+    /// <param name="options">The run's settings.</param>
+    /// <param name="loggerFactory">Where the run logs; nothing is logged when null.</param>
+    /// <param name="cancellationToken">Asks for a graceful stop: reading stops, requests in flight get
+    /// <see cref="BatchOptions.ShutdownTimeout"/> to finish, the prefix is kept and the summary says
+    /// <see cref="RunOutcome.Interrupted"/> (no exception is thrown).</param>
+    /// <param name="progress">Told about progress about once a second, and once more when the run ends.</param>
+    /// <param name="stopNowToken">Ends the run at once (a second Ctrl-C): reading stops, requests in flight are
+    /// abandoned, the lines already answered are written and flushed, and the summary says
+    /// <see cref="RunOutcome.Interrupted"/>; the side file is a valid prefix <see cref="BatchOptions.Resume"/> continues.</param>
+    /// <exception cref="InvalidBatchOptionsException">A setting is invalid, or the output in place belongs to another
+    /// input or other settings: a partial output (which <see cref="BatchOptions.Restart"/> discards), or a complete output
+    /// <see cref="BatchOptions.Resume"/> or <see cref="BatchOptions.RetryFailed"/> would keep. Nothing was changed.</exception>
+    /// <exception cref="OutputInUseException">Another run is writing the same output (or shard's part); nothing
+    /// was changed or sent.</exception>
+    public static async Task<RunSummary> RunAsync(
+        BatchOptions options,
+        ILoggerFactory? loggerFactory = null,
+        CancellationToken cancellationToken = default,
+        IProgress<RunProgress>? progress = null,
+        CancellationToken stopNowToken = default)
+    {
+        options.Validate();
+        // The client sends each request once: the block applies the options' retries, breaker and worker bound to it.
+        using var client = PredictionClients.CreateInspector(options.Transport, options.ToEndpoint());
+        return await RunAsync(options, client, TimeProvider.System, loggerFactory, cancellationToken, progress, stopNowToken, inspector: client).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the batch through the given <paramref name="client"/> (not disposed here), on the clock
+    /// <paramref name="time"/>: the run's elapsed time, the progress ticks, the side file's flushes and the shutdown
+    /// timeout after a graceful stop count on it (tests give a fake one). <paramref name="inspector"/> (the run's own
+    /// client) asks an Open Inference model's readiness and metadata before the first line; none is asked without it.
+    /// The other parameters are the public overload's.</summary>
+    internal static async Task<RunSummary> RunAsync(
+        BatchOptions options,
+        IPredictionClient client,
+        TimeProvider time,
+        ILoggerFactory? loggerFactory = null,
+        CancellationToken cancellationToken = default,
+        IProgress<RunProgress>? progress = null,
+        CancellationToken stopNowToken = default,
+        IModelInspector? inspector = null)
+    {
+        options.Validate();
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var logger = loggerFactory.CreateLogger(typeof(BatchRun).FullName!);
+        var run = new UnfinishedRun(time);
+        try
+        {
+            return await RunToEndAsync(options, client, time, loggerFactory, logger, cancellationToken, progress, stopNowToken, inspector, run).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (StorageException.From(ex) is { } failure)
+        {
+            // The file system or the store failed (a full disk, a store that cannot be reached) or refused what the
+            // settings ask of it (no permission, no credentials): not a defect, and said once, with what to do.
+            return await StoppedByStorageAsync(options, failure, run, logger).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The output stays held until the run is over, cleanup after a failure of storage included.
+            if (run.Storage is { } storage)
+            {
+                await storage.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The run itself; <paramref name="run"/> learns what it holds as it opens it, for
+    /// <see cref="StoppedByStorageAsync"/> to clean up after a failure of storage.</summary>
+    private static async Task<RunSummary> RunToEndAsync(
+        BatchOptions options,
+        IPredictionClient client,
+        TimeProvider time,
+        ILoggerFactory loggerFactory,
+        ILogger logger,
+        CancellationToken cancellationToken,
+        IProgress<RunProgress>? progress,
+        CancellationToken stopNowToken,
+        IModelInspector? inspector,
+        UnfinishedRun run)
+    {
+        var started = run.Started;
+        // Storage says where the bytes come from and go to; the plan says which of them this run keeps and sends.
+        if (await PrepareAsync(options, logger, time, cancellationToken).ConfigureAwait(false) is not { } prepared)
+        {
+            // Stopped while the storage or a large side file or output was being checked: nothing was changed or sent.
+            return await FinishAsync(options, new RunSummary { Outcome = RunOutcome.Interrupted, StopReason = "interrupted" }, logger, null).ConfigureAwait(false);
+        }
+
+        // Holds the output until the run is over: released (in RunAsync) after the output is published and the summary written.
+        var storage = run.Storage = prepared.Storage;
+        var plan = run.Plan = prepared.Plan;
+
+        if (plan.NothingToDo)
+        {
+            return await FinishAsync(options, new RunSummary { OutputPath = storage.Output.Location.ToString() }, logger, storage).ConfigureAwait(false);
+        }
+
+        // Open Inference: the model's readiness and metadata before the first line (an unknown model stops the run here).
+        var (blockOptions, modelProblem) = await ModelCheck.PrepareAsync(options.ToBlockOptions(), options.EffectiveModelName, inspector, logger, cancellationToken).ConfigureAwait(false);
+        if (modelProblem is not null)
+        {
+            modelProblem = options.Describe(modelProblem);
+            logger.LogError("Stopping the run: {Reason}", modelProblem);
+            return await FinishAsync(options, new RunSummary { Outcome = RunOutcome.Stopped, StopReason = modelProblem }, logger, storage).ConfigureAwait(false);
+        }
+
+        var batchId = plan.BatchId ?? storage.Plan?.BatchId ?? (string.IsNullOrEmpty(options.BatchId) ? Guid.NewGuid().ToString() : options.BatchId);
+        await plan.StartAsync(batchId, CancellationToken.None).ConfigureAwait(false);
+        logger.LogInformation(
+            "Processing {Input} to {Output}: {Protocol} over {Transport} to {Host} ({Gateway}), {DataType}/{PayloadType}, {Method}, {Workers} worker(s), batch size {BatchSize}, batch id {BatchId}",
+            options.InputDataPath, options.OutputDataPath, BatchOptions.Name(options.Protocol), BatchOptions.Name(options.Transport), options.Host, BatchOptions.Name(options.Gateway),
+            BatchOptions.Name(options.DataType), BatchOptions.Name(options.PayloadType), BatchOptions.Name(options.Method), options.Workers, options.BatchSize, batchId);
+
+        var stats = run.Stats = new RunStatistics();
+        using var stops = new RunStops(options, cancellationToken, stopNowToken, logger, time);
+        var stop = stops.Policy;
+        // An object output's lease taken over by another run: stop at once, and publish nothing.
+        using var leaseLost = storage.Lock.Lost.Register(() => stop.Stop(storage.Lock.LostReason!));
+        var block = PredictionBlock.CreateNumbered(blockOptions with { BatchId = batchId }, client, stats, loggerFactory, stops.Abort, stop, time);
+        var position = new LineReader.ReadPosition();
+        // Opened whatever a stop asks meanwhile: the reading loop below hears of it at once.
+        await using var input = await storage.Input.OpenAsync(storage.Version, storage.Range.Start, storage.Range.End, CancellationToken.None).ConfigureAwait(false);
+        var output = run.Output = new SideFileWriter(await plan.OpenOutputAsync(batchId, CancellationToken.None).ConfigureAwait(false), time);
+        var writer = WriterOf(output, options.BatchSize, plan.FirstUnwritten, stop, stats, logger);
+        block.LinkTo(writer, new DataflowLinkOptions { PropagateCompletion = true });
+        // If the writer fails (disk full, say), nothing drains the network and nothing more can be kept: stop reading and
+        // abandon the requests in flight instead of waiting for them.
+        _ = writer.Completion.ContinueWith(_ => stops.WriterFailed(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        using var reporting = new CancellationTokenSource();
+        var reporter = new ProgressReporter(
+            () => (plan.LinesWritten(output.Lines), plan.Failed(stats.Failed), plan.Fraction(output.Lines, position.Lines, input.StoredBytesOf(position.Bytes), input.Length)),
+            stats, options.ProgressInterval, logger, progress, time).RunAsync(reporting.Token);
+
+        var readFailure = await SendAsync(plan.LinesToSendAsync(input.Decoded, position, stops.Reading), block, stops.Reading).ConfigureAwait(false);
+        try
+        {
+            await writer.Completion.ConfigureAwait(false);
+        }
+        finally
+        {
+            await reporting.CancelAsync().ConfigureAwait(false);
+            await reporter.ConfigureAwait(false);
+            await output.DisposeAsync().ConfigureAwait(false);
+        }
+
+        readFailure?.Throw();
+        var summary = await ConcludeAsync(stats.ToSummary(time.GetElapsedTime(started), plan.UnfinishedPath), stops, plan, storage, batchId, output.Lines, stats, logger).ConfigureAwait(false);
+        return await FinishAsync(options, plan.Account(summary), logger, storage).ConfigureAwait(false);
+    }
+
+    /// <summary>The run's storage and plan, or null when a graceful stop came while they were being prepared.</summary>
+    private static async Task<(RunStorage Storage, ResumePlan Plan)?> PrepareAsync(BatchOptions options, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
+    {
+        RunStorage? storage = null;
+        try
+        {
+            storage = await RunStorage.PrepareAsync(options, logger, cancellationToken, time).ConfigureAwait(false);
+            return (storage, await ResumePlan.PrepareAsync(options, storage, logger, cancellationToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await DisposeAsync(storage).ConfigureAwait(false);
+            return null;
+        }
+        catch
+        {
+            await DisposeAsync(storage).ConfigureAwait(false);
+            throw;
+        }
+
+        static async Task DisposeAsync(RunStorage? storage)
+        {
+            if (storage is not null)
+            {
+                await storage.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The last stage: ends the output before the first group not answered, writes each result from line
+    /// <paramref name="firstUnwritten"/> on to the side file, logs the first error records and tells the policy of each,
+    /// which may stop the run (<c>--max-failures</c>).</summary>
+    private static ActionBlock<PredictedGroup> WriterOf(SideFileWriter output, int batchSize, long firstUnwritten, StopPolicy stop, RunStatistics stats, ILogger logger)
+    {
+        var failuresLogged = 0;
+        // The writer sees the groups in input order, so it is where the output ends before the first one not answered.
+        var prefix = new AnsweredPrefix(stats, firstUnwritten);
+        // The results of a request at a time, in input order; about 1024 lines waiting, as when they came one by one.
+        return new ActionBlock<PredictedGroup>(
+            group =>
+            {
+                var results = prefix.Take(group);
+                output.WriteLines(results);
+                foreach (var result in results)
+                {
+                    if (result.Succeeded)
+                    {
+                        continue;
+                    }
+
+                    if (failuresLogged++ < 10)
+                    {
+                        logger.LogWarning("Line {Index} failed: {Reason}", result.Index, result.Failure);
+                    }
+
+                    stop.LineWritten(result, stats);
+                }
+            },
+            new ExecutionDataflowBlockOptions { BoundedCapacity = Math.Max(16, 1024 / batchSize), MaxDegreeOfParallelism = 1 });
+    }
+
+    /// <summary>Sends the lines into the block until they end or <paramref name="reading"/> stops them, then completes
+    /// it, so that what was sent drains (the block's BatchBlock passes on its last, perhaps short, group). Returns the
+    /// input's failure (read error, input changed mid-run), which fails the run once the lines read are written.</summary>
+    private static async Task<ExceptionDispatchInfo?> SendAsync(
+        IAsyncEnumerable<InputLine> lines, ITargetBlock<InputLine> block, CancellationToken reading)
+    {
+        try
+        {
+            await foreach (var line in lines.ConfigureAwait(false))
+            {
+                if (!await block.SendAsync(line, reading).ConfigureAwait(false))
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (reading.IsCancellationRequested)
+        {
+            // Stopped from outside, by the failure policy or by a failed writer: what was sent still drains.
+        }
+        catch (IOException ex)
+        {
+            return ExceptionDispatchInfo.Capture(ex);
+        }
+        finally
+        {
+            block.Complete();
+        }
+
+        return null;
+    }
+
+    /// <summary>How the run ended: stopped by the policy or interrupted (the partial output stays for
+    /// the next run), or completed (the output is published, and <c>--max-failures</c> judged once more).</summary>
+    private static async Task<RunSummary> ConcludeAsync(
+        RunSummary summary, RunStops stops, ResumePlan plan, RunStorage storage, string batchId, long written, RunStatistics stats, ILogger logger)
+    {
+        // A lease is renewed before the output is published: one another run took over leaves this run's lines unpublished.
+        if (stops.Policy.Reason is null && !stops.Interrupted && await storage.Lock.ConfirmAsync(CancellationToken.None).ConfigureAwait(false) is { } lost)
+        {
+            stops.Policy.Stop(lost);
+        }
+
+        if (stops.Policy.Reason is { } reason)
+        {
+            summary = summary with { Outcome = RunOutcome.Stopped, StopReason = reason };
+            return await AbandonAsync(plan, summary, "correct what stopped it (above), then run it again", logger).ConfigureAwait(false);
+        }
+
+        if (stops.Interrupted)
+        {
+            summary = summary with { Outcome = RunOutcome.Interrupted, StopReason = "interrupted" };
+            return await AbandonAsync(plan, summary, "run it again to start from the first line", logger).ConfigureAwait(false);
+        }
+
+        await plan.CompleteAsync(batchId, written, CancellationToken.None).ConfigureAwait(false);
+        summary = summary with { OutputPath = storage.Output.Location.ToString() };
+        if (stops.Policy.FinalCheck(stats) is { } tooMany)
+        {
+            summary = summary with { Outcome = RunOutcome.Stopped, StopReason = tooMany };
+            logger.LogError("The run completed but {Reason}", summary.StopReason);
+        }
+
+        return summary;
+    }
+
+    /// <summary>Says what an unfinished run leaves and how to go on. A run that leaves nothing (no line kept, none
+    /// written) removes its empty partial output instead, and says <paramref name="nothingWritten"/>: there is nothing to
+    /// resume, and the summary names no output.</summary>
+    private static async Task<RunSummary> AbandonAsync(ResumePlan plan, RunSummary summary, string nothingWritten, ILogger logger)
+    {
+        if (await plan.DiscardIfEmptyAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            logger.LogWarning("Nothing was written, so no partial output is left: {What}", nothingWritten);
+            return summary with { OutputPath = null };
+        }
+
+        plan.Abandon(logger, summary);
+        return summary;
+    }
+
+    /// <summary>The end of a run whose file system or object store failed. A settings problem (no permission, no
+    /// credentials, a read-only file system) is thrown as <see cref="InvalidBatchOptionsException"/> naming the setting
+    /// of the path when it is the input's or the output's; any other failure (a full disk, a store that cannot be reached)
+    /// stops the run, which keeps its partial output for <c>--resume</c>. Either way an empty partial output is removed
+    /// and the cause is said once.</summary>
+    private static async Task<RunSummary> StoppedByStorageAsync(BatchOptions options, StorageException failure, UnfinishedRun run, ILogger logger)
+    {
+        var reason = options.Describe(failure.Message);
+        var empty = false;
+        if (run.Plan is { } plan)
+        {
+            try
+            {
+                empty = await plan.DiscardIfEmptyAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (StorageException.From(ex) is not null)
+            {
+                // The store is still failing: the empty upload (or side file) stays; a new run replaces it.
+                logger.LogDebug(ex, "The empty partial output could not be removed");
+            }
+        }
+
+        if (failure.IsSettingsProblem)
+        {
+            throw PropertyOf(options, failure.Message) is { } property
+                ? InvalidBatchOptionsException.About([property], name => $"{name(property)}: {reason}")
+                : new InvalidBatchOptionsException(reason);
+        }
+
+        logger.LogError("Stopping the run: {Reason}", reason);
+        var summary = (run.Stats?.ToSummary(run.Time.GetElapsedTime(run.Started), run.Plan?.UnfinishedPath) ?? new RunSummary())
+            with { Outcome = RunOutcome.Stopped, StopReason = reason, OutputPath = run.Plan?.UnfinishedPath };
+        if (run.Plan is { } unfinished)
+        {
+            if (empty)
+            {
+                logger.LogWarning("Nothing was written, so no partial output is left: once the cause is fixed, run it again");
+                summary = summary with { OutputPath = null };
+            }
+            else if (unfinished.IsRetry)
+            {
+                unfinished.Abandon(logger, summary);
+            }
+            else
+            {
+                logger.LogWarning(
+                    "The lines written before the failure are kept in {Side}: once the cause is fixed, run again with the same settings to continue after them",
+                    run.Storage!.Output.PartialName);
+            }
+
+            summary = unfinished.Account(summary);
+        }
+
+        return await FinishAsync(options, summary, logger, run.Storage).ConfigureAwait(false);
+    }
+
+    /// <summary>The property of the path a storage message is about: the output's (its side file, records and parts
+    /// are named after it) or the input's; null for neither.</summary>
+    private static string? PropertyOf(BatchOptions options, string message)
+    {
+        static bool Names(string message, string path) =>
+            path.Length > 0 && (message.Contains(path, StringComparison.Ordinal)
+                || (!path.StartsWith("s3://", StringComparison.Ordinal) && message.Contains(Path.GetFullPath(path), StringComparison.Ordinal)));
+
+        return Names(message, options.OutputDataPath) ? nameof(BatchOptions.OutputDataPath)
+            : Names(message, options.InputDataPath) ? nameof(BatchOptions.InputDataPath)
+            : null;
+    }
+
+    private static async Task<RunSummary> FinishAsync(BatchOptions options, RunSummary summary, ILogger logger, RunStorage? storage)
+    {
+        logger.LogInformation("Done: {Summary}", summary);
+        // The summaries tell of the run; failing to write one (a disk that filled up, a store gone) does not change how
+        // it ended, and is said once.
+        try
+        {
+            if (storage is not null)
+            {
+                await storage.SaveShardSummaryAsync(options, summary, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            if (!string.IsNullOrWhiteSpace(options.SummaryPath))
+            {
+                await File.WriteAllTextAsync(options.SummaryPath, summary.ToJson() + "\n").ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (StorageException.From(ex) is { } failure)
+        {
+            logger.LogError("The summary could not be written: {Reason}", options.Describe(failure.Message));
+        }
+
+        return summary;
+    }
+
+    /// <summary>What a run holds while it runs, so that a failure of its storage can clean up after it.</summary>
+    private sealed class UnfinishedRun(TimeProvider time)
+    {
+        public TimeProvider Time { get; } = time;
+
+        public long Started { get; } = time.GetTimestamp();
+
+        public RunStorage? Storage { get; set; }
+
+        public ResumePlan? Plan { get; set; }
+
+        public RunStatistics? Stats { get; set; }
+
+        public SideFileWriter? Output { get; set; }
+    }
+}

@@ -1,0 +1,141 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace Seldon.Batch.Dataflow;
+
+/// <summary>Streams the lines of a file without loading it: splits on '\n' only (a '\r' before it is
+/// dropped), so line k of the file is always instance k; invalid UTF-8 is replaced, never fatal.</summary>
+internal static class LineReader
+{
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
+
+    public static IAsyncEnumerable<string> ReadLinesAsync(string path, CancellationToken ct = default) =>
+        ReadLinesAsync(path, null, ct);
+
+    /// <summary>Streams the lines of <paramref name="path"/>; <paramref name="position"/>, when given, follows the
+    /// bytes consumed so far (for progress and ETA).</summary>
+    public static async IAsyncEnumerable<string> ReadLinesAsync(string path, ReadPosition? position, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await foreach (var line in ReadLinesAsync(stream, position, atStartOfFile: true, ct).ConfigureAwait(false))
+        {
+            yield return line;
+        }
+    }
+
+    /// <summary>Streams the lines of <paramref name="stream"/> (not disposed here). A byte-order mark is dropped only
+    /// <paramref name="atStartOfFile"/>: a shard's range that starts mid-file has none.</summary>
+    public static async IAsyncEnumerable<string> ReadLinesAsync(Stream stream, ReadPosition? position, bool atStartOfFile, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 1 << 16, leaveOpen: true));
+        var first = atStartOfFile;
+        while (true)
+        {
+            var read = await reader.ReadAsync(ct).ConfigureAwait(false);
+            var buffer = read.Buffer;
+            while (TryTakeLine(ref buffer, out var line))
+            {
+                position?.Advance(line.Length + 1);
+                yield return Decode(line, ref first);
+            }
+
+            if (read.IsCompleted)
+            {
+                // The last line needs no newline, but a file holding nothing but a byte-order mark has no line.
+                if (!buffer.IsEmpty && !(first && IsByteOrderMark(buffer)))
+                {
+                    position?.Advance(buffer.Length);
+                    yield return Decode(buffer, ref first);
+                }
+
+                break;
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+
+        await reader.CompleteAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Counts the lines <see cref="ReadLinesAsync(string, CancellationToken)"/> yields for <paramref name="path"/>,
+    /// without decoding them: a resumed run checks the input against the output it continues.</summary>
+    public static async Task<long> CountLinesAsync(string path, CancellationToken ct = default)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        return await CountLinesAsync(stream, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Counts the lines of <paramref name="stream"/> (read to its end, not disposed) the way
+    /// <see cref="CountLinesAsync(string, CancellationToken)"/> counts a file's.</summary>
+    public static async Task<long> CountLinesAsync(Stream stream, CancellationToken ct = default)
+    {
+        var buffer = new byte[1 << 16];
+        long lines = 0, size = 0;
+        var last = (byte)'\n';
+        int read;
+        while ((read = await stream.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+        {
+            lines += buffer.AsSpan(0, read).Count((byte)'\n');
+            last = buffer[read - 1];
+            size += read;
+        }
+
+        // The last line needs no newline; a file holding nothing but a byte-order mark has no line.
+        return last == (byte)'\n' || (size == 3 && lines == 0 && buffer is [0xEF, 0xBB, 0xBF, ..]) ? lines : lines + 1;
+    }
+
+    /// <summary>Lines and bytes of the file consumed so far; read from another thread.</summary>
+    internal sealed class ReadPosition
+    {
+        private long _bytes;
+        private long _lines;
+
+        public long Bytes => Interlocked.Read(ref _bytes);
+
+        public long Lines => Interlocked.Read(ref _lines);
+
+        /// <summary>One more line, <paramref name="bytes"/> long with its line end, was read.</summary>
+        public void Advance(long bytes)
+        {
+            Interlocked.Add(ref _bytes, bytes);
+            Interlocked.Increment(ref _lines);
+        }
+    }
+
+    private static bool TryTakeLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)
+    {
+        var end = buffer.PositionOf((byte)'\n');
+        if (end is null)
+        {
+            line = default;
+            return false;
+        }
+
+        line = buffer.Slice(0, end.Value);
+        buffer = buffer.Slice(buffer.GetPosition(1, end.Value));
+        return true;
+    }
+
+    private static bool IsByteOrderMark(ReadOnlySequence<byte> bytes) => bytes.Length == 3 && bytes.ToArray() is [0xEF, 0xBB, 0xBF];
+
+    private static string Decode(ReadOnlySequence<byte> line, ref bool first)
+    {
+        if (!line.IsEmpty && line.Slice(line.Length - 1).FirstSpan[0] == (byte)'\r')
+        {
+            line = line.Slice(0, line.Length - 1);
+        }
+
+        if (first)
+        {
+            first = false;
+            if (line.Length >= 3 && line.Slice(0, 3).ToArray() is [0xEF, 0xBB, 0xBF])
+            {
+                line = line.Slice(3);
+            }
+        }
+
+        return Utf8.GetString(line);
+    }
+}
