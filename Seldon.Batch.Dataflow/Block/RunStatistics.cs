@@ -15,7 +15,7 @@ public sealed class RunStatistics
     private long _requests;
     private long _answered;
     private long _unanswered;
-    private PredictionFailure? _endpointFailure;
+    private StopPolicy? _stop;
 
     /// <summary>Output lines produced so far.</summary>
     public long Instances => Interlocked.Read(ref _instances);
@@ -39,8 +39,9 @@ public sealed class RunStatistics
     public long Unanswered => Interlocked.Read(ref _unanswered);
 
     /// <summary>The failure about the endpoint (a misconfiguration, an outage past <c>--max-outage</c>) that stopped
-    /// sending; null while none did. The lines it left unanswered have no output.</summary>
-    public PredictionFailure? EndpointFailure => Volatile.Read(ref _endpointFailure);
+    /// sending; null while none did. The lines it left unanswered have no output. Read from the stop policy of the
+    /// block these counters were last given to.</summary>
+    public PredictionFailure? EndpointFailure => Volatile.Read(ref _stop)?.EndpointFailure;
 
     /// <summary>Error records by <see cref="InstanceResult.FailureKind"/>.</summary>
     public IReadOnlyDictionary<string, long> FailuresByKind => new SortedDictionary<string, long>(_failuresByKind, StringComparer.Ordinal);
@@ -60,7 +61,9 @@ public sealed class RunStatistics
         }
     }
 
-    internal void SetEndpointFailure(PredictionFailure failure) => Interlocked.CompareExchange(ref _endpointFailure, failure, null);
+    /// <summary>Makes <see cref="EndpointFailure"/> read <paramref name="stop"/>'s record: a block's stop policy is the one
+    /// place a failure about the endpoint is recorded.</summary>
+    internal void ReadEndpointFailureFrom(StopPolicy stop) => Volatile.Write(ref _stop, stop);
 
     internal void AddResult(InstanceResult result)
     {

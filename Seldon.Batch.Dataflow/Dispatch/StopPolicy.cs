@@ -13,6 +13,7 @@ internal sealed class StopPolicy : IDisposable
     private readonly Action<string>? _onStop;
     private readonly Func<string, string> _name;
     private string? _reason;
+    private PredictionFailure? _endpointFailure;
 
     /// <param name="maxFailures">The run's <c>--max-failures</c>.</param>
     /// <param name="host">Where the model is, for the reasons of a stop about the endpoint; null when unknown.</param>
@@ -35,10 +36,20 @@ internal sealed class StopPolicy : IDisposable
     /// <summary>Why the policy stopped the run; null when it did not.</summary>
     public string? Reason => Volatile.Read(ref _reason);
 
-    /// <summary>A request got a final failure about the endpoint: its lines are not answered and the run stops.</summary>
-    public void EndpointFailed(PredictionFailure failure) => Stop(failure.Kind == PredictionFailureKind.Outage
-        ? $"{_model} is unreachable: {failure.FormatDetail(_name)}"
-        : $"{_model} cannot be used: {failure.FormatDetail(_name)}");
+    /// <summary>The first failure about the endpoint (a misconfiguration, an outage past its budget), which stopped
+    /// sending; null while none came. The one record of it: a block's completion, its statistics and a run's stop
+    /// reason all read it here.</summary>
+    public PredictionFailure? EndpointFailure => Volatile.Read(ref _endpointFailure);
+
+    /// <summary>A request got a final failure about the endpoint: its lines are not answered and the run stops. The
+    /// first such failure is recorded even when the run was already stopping for another reason.</summary>
+    public void EndpointFailed(PredictionFailure failure)
+    {
+        Interlocked.CompareExchange(ref _endpointFailure, failure, null);
+        Stop(failure.Kind == PredictionFailureKind.Outage
+            ? $"{_model} is unreachable: {failure.FormatDetail(_name)}"
+            : $"{_model} cannot be used: {failure.FormatDetail(_name)}");
+    }
 
     /// <summary>A line was written: stops the run when failures passed <c>--max-failures</c>.</summary>
     public void LineWritten(InstanceResult result, RunStatistics stats)

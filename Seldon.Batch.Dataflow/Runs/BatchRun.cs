@@ -93,7 +93,6 @@ public static class BatchRun
         IModelInspector? inspector,
         UnfinishedRun run)
     {
-        var started = run.Started;
         // Storage says where the bytes come from and go to; the plan says which of them this run keeps and sends.
         if (await PrepareAsync(options, logger, time, cancellationToken).ConfigureAwait(false) is not { } prepared)
         {
@@ -119,24 +118,50 @@ public static class BatchRun
             return await FinishAsync(options, new RunSummary { Outcome = RunOutcome.Stopped, StopReason = modelProblem }, logger, storage).ConfigureAwait(false);
         }
 
+        var batchId = await StartAsync(options, plan, storage, logger).ConfigureAwait(false);
+        var stats = run.Stats = new RunStatistics();
+        using var stops = new RunStops(options, cancellationToken, stopNowToken, logger, time);
+        var written = await PredictAllAsync(options, blockOptions with { BatchId = batchId }, client, loggerFactory, logger, progress, stops, run).ConfigureAwait(false);
+        var summary = await ConcludeAsync(stats.ToSummary(time.GetElapsedTime(run.Started), plan.UnfinishedPath), stops, plan, storage, batchId, written, stats, logger).ConfigureAwait(false);
+        return await FinishAsync(options, plan.Account(summary), logger, storage).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts the plan's batch (the one the partial output or the shard plan holds, the options' or a new one)
+    /// and says what the run does; returns the batch id.</summary>
+    private static async Task<string> StartAsync(BatchOptions options, ResumePlan plan, RunStorage storage, ILogger logger)
+    {
         var batchId = plan.BatchId ?? storage.Plan?.BatchId ?? (string.IsNullOrEmpty(options.BatchId) ? Guid.NewGuid().ToString() : options.BatchId);
         await plan.StartAsync(batchId, CancellationToken.None).ConfigureAwait(false);
         logger.LogInformation(
             "Processing {Input} to {Output}: {Protocol} over {Transport} to {Host} ({Gateway}), {DataType}/{PayloadType}, {Method}, {Workers} worker(s), batch size {BatchSize}, batch id {BatchId}",
             options.InputDataPath, options.OutputDataPath, BatchOptions.Name(options.Protocol), BatchOptions.Name(options.Transport), options.Host, BatchOptions.Name(options.Gateway),
             BatchOptions.Name(options.DataType), BatchOptions.Name(options.PayloadType), BatchOptions.Name(options.Method), options.Workers, options.BatchSize, batchId);
+        return batchId;
+    }
 
-        var stats = run.Stats = new RunStatistics();
-        using var stops = new RunStops(options, cancellationToken, stopNowToken, logger, time);
-        var stop = stops.Policy;
+    /// <summary>The file run's network: read ─► batch ─► predict (<see cref="PredictionBlock.CreateNumbered"/>) ─► write
+    /// (<see cref="WriteStage"/>). Sends the plan's lines through it until the input ends or a stop, with progress
+    /// reported meanwhile, and returns the lines written once the writer drained. The input's failure (read error, input
+    /// changed mid-run) is thrown then, once the lines read are written.</summary>
+    private static async Task<long> PredictAllAsync(
+        BatchOptions options,
+        PredictionBlockOptions blockOptions,
+        IPredictionClient client,
+        ILoggerFactory loggerFactory,
+        ILogger logger,
+        IProgress<RunProgress>? progress,
+        RunStops stops,
+        UnfinishedRun run)
+    {
+        var (storage, plan, stats, time, stop) = (run.Storage!, run.Plan!, run.Stats!, run.Time, stops.Policy);
         // An object output's lease taken over by another run: stop at once, and publish nothing.
         using var leaseLost = storage.Lock.Lost.Register(() => stop.Stop(storage.Lock.LostReason!));
-        var block = PredictionBlock.CreateNumbered(blockOptions with { BatchId = batchId }, client, stats, loggerFactory, stops.Abort, stop, time);
+        var block = PredictionBlock.CreateNumbered(blockOptions, client, stats, loggerFactory, stops.Abort, stop, time);
         var position = new LineReader.ReadPosition();
         // Opened whatever a stop asks meanwhile: the reading loop below hears of it at once.
         await using var input = await storage.Input.OpenAsync(storage.Version, storage.Range.Start, storage.Range.End, CancellationToken.None).ConfigureAwait(false);
-        var output = run.Output = new SideFileWriter(await plan.OpenOutputAsync(batchId, CancellationToken.None).ConfigureAwait(false), time);
-        var writer = WriterOf(output, options.BatchSize, plan.FirstUnwritten, stop, stats, logger);
+        var output = run.Output = new SideFileWriter(await plan.OpenOutputAsync(blockOptions.BatchId, CancellationToken.None).ConfigureAwait(false), time);
+        var writer = WriteStage.Create(output, options.BatchSize, plan.FirstUnwritten, stop, stats, logger);
         block.LinkTo(writer, new DataflowLinkOptions { PropagateCompletion = true });
         // If the writer fails (disk full, say), nothing drains the network and nothing more can be kept: stop reading and
         // abandon the requests in flight instead of waiting for them.
@@ -159,8 +184,7 @@ public static class BatchRun
         }
 
         readFailure?.Throw();
-        var summary = await ConcludeAsync(stats.ToSummary(time.GetElapsedTime(started), plan.UnfinishedPath), stops, plan, storage, batchId, output.Lines, stats, logger).ConfigureAwait(false);
-        return await FinishAsync(options, plan.Account(summary), logger, storage).ConfigureAwait(false);
+        return output.Lines;
     }
 
     /// <summary>The run's storage and plan, or null when a graceful stop came while they were being prepared.</summary>
@@ -190,38 +214,6 @@ public static class BatchRun
                 await storage.DisposeAsync().ConfigureAwait(false);
             }
         }
-    }
-
-    /// <summary>The last stage: ends the output before the first group not answered, writes each result from line
-    /// <paramref name="firstUnwritten"/> on to the side file, logs the first error records and tells the policy of each,
-    /// which may stop the run (<c>--max-failures</c>).</summary>
-    private static ActionBlock<PredictedGroup> WriterOf(SideFileWriter output, int batchSize, long firstUnwritten, StopPolicy stop, RunStatistics stats, ILogger logger)
-    {
-        var failuresLogged = 0;
-        // The writer sees the groups in input order, so it is where the output ends before the first one not answered.
-        var prefix = new AnsweredPrefix(stats, firstUnwritten);
-        // The results of a request at a time, in input order; about 1024 lines waiting, as when they came one by one.
-        return new ActionBlock<PredictedGroup>(
-            group =>
-            {
-                var results = prefix.Take(group);
-                output.WriteLines(results);
-                foreach (var result in results)
-                {
-                    if (result.Succeeded)
-                    {
-                        continue;
-                    }
-
-                    if (failuresLogged++ < 10)
-                    {
-                        logger.LogWarning("Line {Index} failed: {Reason}", result.Index, result.Failure);
-                    }
-
-                    stop.LineWritten(result, stats);
-                }
-            },
-            new ExecutionDataflowBlockOptions { BoundedCapacity = Math.Max(16, 1024 / batchSize), MaxDegreeOfParallelism = 1 });
     }
 
     /// <summary>Sends the lines into the block until they end or <paramref name="reading"/> stops them, then completes

@@ -1,0 +1,50 @@
+using System.Collections.Concurrent;
+using System.Threading.Tasks.Dataflow;
+
+namespace Seldon.Batch.Dataflow;
+
+/// <summary>The caller's items of <see cref="PredictionBlock.Create{TItem}"/>: numbered on the way in (each item's line
+/// is what the network carries), and paired with their results on the way out by a last stage. Results come out in
+/// input order, one per line, so the items wait in a queue in that order.</summary>
+/// <param name="line">The JSON line of an item; called once per item, in order.</param>
+internal sealed class ItemStage<TItem>(Func<TItem, string> line)
+{
+    private readonly ConcurrentQueue<(long Index, TItem Item)> _items = new();
+    private long _next;
+
+    /// <summary>The lines of a group of items, numbered from 0; the number stage calls it, one group at a time.</summary>
+    public InputLine[] Number(TItem[] group)
+    {
+        var lines = new InputLine[group.Length];
+        for (var i = 0; i < group.Length; i++)
+        {
+            lines[i] = new InputLine(_next, line(group[i]));
+            _items.Enqueue((_next++, group[i]));
+        }
+
+        return lines;
+    }
+
+    /// <summary>The last stage, linked after <paramref name="results"/>: each result with its item. It ignores the
+    /// block's token, as the stage before it does, so that it delivers what it holds.</summary>
+    public IReceivableSourceBlock<PredictionResult<TItem>> Attach(IReceivableSourceBlock<InstanceResult> results, int batchSize)
+    {
+        var attach = new TransformBlock<InstanceResult, PredictionResult<TItem>>(Pair, StageOptions.Sequential(batchSize * 4, CancellationToken.None));
+        results.LinkTo(attach, StageOptions.Propagate);
+        return attach;
+    }
+
+    private PredictionResult<TItem> Pair(InstanceResult result)
+    {
+        // The head of the queue is the result's item; an item skipped would mean a line without a result.
+        while (_items.TryDequeue(out var waiting))
+        {
+            if (waiting.Index == result.Index)
+            {
+                return new PredictionResult<TItem>(waiting.Item, result);
+            }
+        }
+
+        throw new InvalidOperationException($"no item waits for the result of line {result.Index}");
+    }
+}

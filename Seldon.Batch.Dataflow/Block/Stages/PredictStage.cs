@@ -1,0 +1,108 @@
+using System.Threading.Tasks.Dataflow;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Seldon.Batch.Dataflow;
+
+/// <summary>The predict stage, shared by both networks: numbered groups of lines in (one request's worth each), each
+/// encoded, sent (and isolated line by line after a refusal or a timeout) and its answer split into results, groups in
+/// parallel, out in input order within a bounded window. The four steps are method calls inside one TransformBlock: no
+/// Dataflow hand-over between encoding and sending, nor between the answer and its results (at batch size 1, two per
+/// line). A group may need more than one request (Open Inference sends a line that cannot be concatenated on its own):
+/// they are sent together and their parts come out in line order, each request keeping the lines it carries, to send
+/// them one by one if the model refuses it.</summary>
+internal sealed class PredictStage
+{
+    private readonly EncodeStage _encode;
+    private readonly SendStage _send;
+    private readonly IsolateStage _isolate;
+    private readonly SplitStage _split;
+
+    private PredictStage(EncodeStage encode, SendStage send, IsolateStage isolate, SplitStage split)
+    {
+        _encode = encode;
+        _send = send;
+        _isolate = isolate;
+        _split = split;
+    }
+
+    /// <summary>The stage: encode → send → isolate → split, per group. <paramref name="stop"/> stops sending and is told
+    /// the first failure about the endpoint, which <paramref name="stats"/> reads from it.</summary>
+    public static TransformBlock<InputLine[], PredictedGroup> Create(
+        PredictionBlockOptions options,
+        IPredictionClient client,
+        RunStatistics stats,
+        ILoggerFactory? loggerFactory,
+        CancellationToken cancellationToken,
+        StopPolicy stop,
+        TimeProvider time)
+    {
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var logger = loggerFactory.CreateLogger(typeof(PredictionBlock).FullName!);
+        var batchId = string.IsNullOrEmpty(options.BatchId) ? Guid.NewGuid().ToString() : options.BatchId;
+        var codec = BatchCodecs.For(options, batchId);
+        var window = Math.Max(8 * options.Workers, (PredictionBlock.WindowLines + options.BatchSize - 1) / options.BatchSize);
+        var dispatcher = new RequestDispatcher(client, options.ToRetry(), loggerFactory.CreateLogger(typeof(RequestDispatcher).FullName!), time);
+        stats.ReadEndpointFailureFrom(stop);
+
+        var encode = new EncodeStage(codec, logger);
+        var send = new SendStage(dispatcher, options.Method, stop, stats, logger, cancellationToken);
+        var stage = new PredictStage(encode, send, new IsolateStage(encode, send, logger), new SplitStage(codec, options.SettingName, logger));
+        var predict = new TransformBlock<InputLine[], PredictedGroup>(
+            stage.PredictAsync,
+            new ExecutionDataflowBlockOptions
+            {
+                // The dispatcher bounds the requests on the wire to Workers; as many again may wait for a retry or a
+                // slot, so a few requests in backoff do not idle the workers. Answers that arrive before the lines ahead
+                // of them wait in the block's ordered output, up to the window: a slow line does not stop the others.
+                BoundedCapacity = window,
+                MaxDegreeOfParallelism = options.Workers * 2,
+                EnsureOrdered = true,
+                SingleProducerConstrained = true,
+                CancellationToken = cancellationToken,
+            });
+        _ = predict.Completion.ContinueWith(_ => dispatcher.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        return predict;
+    }
+
+    /// <summary>A group's results, with whether all of its requests were answered.</summary>
+    private async Task<PredictedGroup> PredictAsync(InputLine[] lines) =>
+        _split.Split(await SendGroupAsync(lines).ConfigureAwait(false));
+
+    private async Task<PredictedBatch> SendGroupAsync(InputLine[] lines)
+    {
+        var batches = _encode.Encode(lines);
+        if (batches.Count == 1)
+        {
+            return await SendAsync(lines, batches[0]).ConfigureAwait(false);
+        }
+
+        return PredictedBatch.Concat(await Task.WhenAll(batches.Select(b => SendAsync(LinesOf(b, lines), b))).ConfigureAwait(false));
+    }
+
+    /// <summary>One request of a group, sent, and its lines sent one by one when the model refused it or it timed out.</summary>
+    private async Task<PredictedBatch> SendAsync(InputLine[] lines, EncodedBatch encoded)
+    {
+        if (!encoded.HasRequest)
+        {
+            return new PredictedBatch([(encoded, null)]);
+        }
+
+        if (await _send.SendAsync(encoded).ConfigureAwait(false) is not { } response)
+        {
+            return PredictedBatch.NotAnswered;
+        }
+
+        return IsolateStage.Applies(encoded, response.Failure)
+            ? await _isolate.SendLineByLineAsync(lines, encoded, response.Failure!).ConfigureAwait(false)
+            : new PredictedBatch([(encoded, response)]);
+    }
+
+    /// <summary>The lines of <paramref name="all"/> that <paramref name="batch"/> carries.</summary>
+    private static InputLine[] LinesOf(EncodedBatch batch, InputLine[] all)
+    {
+        var first = batch.Members[0].Index;
+        var last = batch.Members[^1].Index;
+        return [.. all.Where(l => l.Index >= first && l.Index <= last)];
+    }
+}

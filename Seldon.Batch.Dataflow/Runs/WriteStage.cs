@@ -1,0 +1,61 @@
+using System.Threading.Tasks.Dataflow;
+using Microsoft.Extensions.Logging;
+
+namespace Seldon.Batch.Dataflow;
+
+/// <summary>The file run's last stage, one group at a time in input order: ends the output before the first group not
+/// answered (an <see cref="AnsweredPrefix"/>), writes each result from the first line not yet written on to the side
+/// file, logs the first error records and tells the stop policy of each, which may stop the run (<c>MaxFailures</c>).</summary>
+internal sealed class WriteStage
+{
+    /// <summary>Error records logged one by one; the rest are only counted (the summary tells them by kind).</summary>
+    private const int FailuresLogged = 10;
+
+    private readonly SideFileWriter _output;
+    private readonly AnsweredPrefix _prefix;
+    private readonly StopPolicy _stop;
+    private readonly RunStatistics _stats;
+    private readonly ILogger _logger;
+    private int _failuresLogged;
+
+    private WriteStage(SideFileWriter output, AnsweredPrefix prefix, StopPolicy stop, RunStatistics stats, ILogger logger)
+    {
+        _output = output;
+        _prefix = prefix;
+        _stop = stop;
+        _stats = stats;
+        _logger = logger;
+    }
+
+    /// <summary>The stage, writing to <paramref name="output"/> the results of lines from <paramref name="firstUnwritten"/>
+    /// on (a resumed run sends the micro-batch of its first line whole).</summary>
+    public static ActionBlock<PredictedGroup> Create(SideFileWriter output, int batchSize, long firstUnwritten, StopPolicy stop, RunStatistics stats, ILogger logger)
+    {
+        // The writer sees the groups in input order, so it is where the output ends before the first one not answered.
+        var stage = new WriteStage(output, new AnsweredPrefix(stats, firstUnwritten), stop, stats, logger);
+        // The results of a request at a time, in input order; about 1024 lines waiting, as when they came one by one.
+        return new ActionBlock<PredictedGroup>(
+            stage.Write,
+            new ExecutionDataflowBlockOptions { BoundedCapacity = Math.Max(16, 1024 / batchSize), MaxDegreeOfParallelism = 1 });
+    }
+
+    private void Write(PredictedGroup group)
+    {
+        var results = _prefix.Take(group);
+        _output.WriteLines(results);
+        foreach (var result in results)
+        {
+            if (result.Succeeded)
+            {
+                continue;
+            }
+
+            if (_failuresLogged++ < FailuresLogged)
+            {
+                _logger.LogWarning("Line {Index} failed: {Reason}", result.Index, result.Failure);
+            }
+
+            _stop.LineWritten(result, _stats);
+        }
+    }
+}
