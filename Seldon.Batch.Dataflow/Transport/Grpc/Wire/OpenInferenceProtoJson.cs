@@ -37,38 +37,7 @@ internal static partial class OpenInferenceProtoJson
         var raw = new List<ByteString>();
         foreach (var input in Array(root, "inputs"))
         {
-            var tensor = new ModelInferRequest.Types.InferInputTensor
-            {
-                Name = Text(input, "name"),
-                Datatype = Text(input, "datatype"),
-            };
-            foreach (var dimension in Array(input, "shape"))
-            {
-                tensor.Shape.Add(dimension.GetInt64());
-            }
-
-            if (input.TryGetProperty("parameters", out var inputParameters))
-            {
-                AddParameters(inputParameters, tensor.Parameters);
-            }
-
-            var values = new List<JsonElement>();
-            if (input.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array)
-            {
-                LineTensor.Flatten(data, values);
-            }
-
-            if (tensor.Datatype == TensorDatatype.Bytes)
-            {
-                tensor.Contents = new InferTensorContents();
-                tensor.Contents.BytesContents.AddRange(values.Select(v => ByteString.CopyFromUtf8(v.GetString() ?? "")));
-            }
-            else
-            {
-                raw.Add(ByteString.CopyFrom(RawValues(tensor.Datatype, values)));
-            }
-
-            request.Inputs.Add(tensor);
+            request.Inputs.Add(ToInput(input, raw));
         }
 
         foreach (var output in Array(root, "outputs"))
@@ -84,6 +53,44 @@ internal static partial class OpenInferenceProtoJson
 
         request.RawInputContents.AddRange(raw);
         return request;
+    }
+
+    /// <summary>One input tensor of the request; its numbers or booleans go to <paramref name="raw"/> (the request's
+    /// <c>raw_input_contents</c>, one entry per such input), BYTES into the tensor's contents.</summary>
+    private static ModelInferRequest.Types.InferInputTensor ToInput(JsonElement input, List<ByteString> raw)
+    {
+        var tensor = new ModelInferRequest.Types.InferInputTensor
+        {
+            Name = Text(input, "name"),
+            Datatype = Text(input, "datatype"),
+        };
+        foreach (var dimension in Array(input, "shape"))
+        {
+            tensor.Shape.Add(dimension.GetInt64());
+        }
+
+        if (input.TryGetProperty("parameters", out var inputParameters))
+        {
+            AddParameters(inputParameters, tensor.Parameters);
+        }
+
+        var values = new List<JsonElement>();
+        if (input.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array)
+        {
+            LineTensor.Flatten(data, values);
+        }
+
+        if (tensor.Datatype == TensorDatatype.Bytes)
+        {
+            tensor.Contents = new InferTensorContents();
+            tensor.Contents.BytesContents.AddRange(values.Select(v => ByteString.CopyFromUtf8(v.GetString() ?? "")));
+        }
+        else
+        {
+            raw.Add(ByteString.CopyFrom(RawValues(tensor.Datatype, values)));
+        }
+
+        return tensor;
     }
 
     /// <summary>The JSON InferenceResponse of <paramref name="response"/>, as a REST server writes it.</summary>
