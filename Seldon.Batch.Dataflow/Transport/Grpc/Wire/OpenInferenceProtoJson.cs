@@ -194,31 +194,28 @@ internal static partial class OpenInferenceProtoJson
         w.WriteStartObject("parameters");
         foreach (var (name, value) in parameters)
         {
-            switch (value.ParameterChoiceCase)
-            {
-                case InferParameter.ParameterChoiceOneofCase.BoolParam:
-                    w.WriteBoolean(name, value.BoolParam);
-                    break;
-                case InferParameter.ParameterChoiceOneofCase.Int64Param:
-                    w.WriteNumber(name, value.Int64Param);
-                    break;
-                case InferParameter.ParameterChoiceOneofCase.DoubleParam when double.IsFinite(value.DoubleParam):
-                    w.WritePropertyName(name);
-                    PythonFloatText.Write(w, value.DoubleParam);
-                    break;
-                case InferParameter.ParameterChoiceOneofCase.DoubleParam:
-                    w.WriteNumber(name, value.DoubleParam);
-                    break;
-                case InferParameter.ParameterChoiceOneofCase.Uint64Param:
-                    w.WriteNumber(name, value.Uint64Param);
-                    break;
-                default:
-                    w.WriteString(name, value.StringParam);
-                    break;
-            }
+            w.WritePropertyName(name);
+            WriteParameter(w, value);
         }
 
         w.WriteEndObject();
+    }
+
+    /// <summary>A parameter's value as JSON: a finite double as Python writes it (the writer throws for one that is not
+    /// finite: JSON has no text for it), a string or an unset parameter as a string.</summary>
+    private static void WriteParameter(Utf8JsonWriter w, InferParameter value)
+    {
+        switch (value.ParameterChoiceCase)
+        {
+            case InferParameter.ParameterChoiceOneofCase.BoolParam: w.WriteBooleanValue(value.BoolParam); break;
+            case InferParameter.ParameterChoiceOneofCase.Int64Param: w.WriteNumberValue(value.Int64Param); break;
+            case InferParameter.ParameterChoiceOneofCase.Uint64Param: w.WriteNumberValue(value.Uint64Param); break;
+            case InferParameter.ParameterChoiceOneofCase.DoubleParam when double.IsFinite(value.DoubleParam):
+                PythonFloatText.Write(w, value.DoubleParam);
+                break;
+            case InferParameter.ParameterChoiceOneofCase.DoubleParam: w.WriteNumberValue(value.DoubleParam); break;
+            default: w.WriteStringValue(value.StringParam); break;
+        }
     }
 
     /// <summary>The values of a numeric or boolean tensor, little-endian with no padding.</summary>
