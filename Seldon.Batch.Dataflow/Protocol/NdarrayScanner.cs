@@ -81,31 +81,46 @@ internal static class NdarrayScanner
             return false;
         }
 
-        var rows = new RowWriter(output, tensor, t_counts ??= new int[3 * (MaxDepth + 2)], t_rowEnds ??= []);
+        // counts[d]: items seen so far in the open array at depth d; onFirstPath[d]: whether that array is on the path of
+        // first items (what RowSource.FromNdarray follows); dims[d]: the length of the array at depth d on that path,
+        // found when it ends. The state stays in locals and the steps are inlined: this loop runs once per token.
+        var state = t_counts ??= new int[3 * (MaxDepth + 2)];
+        var counts = state.AsSpan(0, MaxDepth + 2);
+        var onFirstPath = state.AsSpan(MaxDepth + 2, MaxDepth + 2);
+        var dims = state.AsSpan(2 * (MaxDepth + 2));
+        var ends = t_rowEnds ??= [];
+        ends.Clear();
+        counts[0] = 0;
+        onFirstPath[0] = 1;
+        var firstPathDepth = 0;
+        var pos = 0;
         while (reader.Read())
         {
             var depth = reader.CurrentDepth;
             switch (reader.TokenType)
             {
                 case JsonTokenType.StartArray:
-                    rows.StartArray(depth);
+                    OpenItem(output, ref pos, counts, depth);
+                    OpenArray(counts, onFirstPath, ref firstPathDepth, depth);
+                    output[pos++] = (byte)'[';
                     break;
-                case JsonTokenType.EndArray when depth == 0:
-                    rows.EndArray(depth);
-
-                    // Nothing but whitespace may follow: the reader throws on more.
-                    if (reader.Read())
+                case JsonTokenType.EndArray:
+                    CloseArray(counts, onFirstPath, dims, tensor, depth);
+                    if (depth == 0)
                     {
-                        return false;
+                        // Nothing but whitespace may follow: the reader throws on more.
+                        return !reader.Read() && Finish(ends, dims[..(firstPathDepth + 1)], out rowEnds, out dimensions);
                     }
 
-                    rows.Finish(out rowEnds, out dimensions);
-                    return true;
-                case JsonTokenType.EndArray:
-                    rows.EndArray(depth);
+                    output[pos++] = (byte)']';
+                    CloseItem(ends, pos, depth);
                     break;
                 case JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null:
-                    rows.Value(depth, reader.TokenType, reader.ValueSpan);
+                    OpenItem(output, ref pos, counts, depth);
+                    reader.ValueSpan.CopyTo(output.AsSpan(pos));
+                    tensor?.Value(depth, reader.TokenType, pos, reader.ValueSpan);
+                    pos += reader.ValueSpan.Length;
+                    CloseItem(ends, pos, depth);
                     break;
                 default:
                     // Strings (escaping) and objects (duplicate names, order) are the document path's.
@@ -116,106 +131,57 @@ internal static class NdarrayScanner
         return false;
     }
 
-    /// <summary>The scan's output and per-depth state: the rows' compact bytes, where each row ends, and the dimensions
-    /// on the path of first items. Its steps are inlined into <see cref="Scan"/>'s loop, which runs once per token.</summary>
-    private ref struct RowWriter
+    /// <summary>Counts an item of the array at <paramref name="depth"/> − 1 and writes the comma before it inside a row
+    /// (rows themselves are separated by the request's writer).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OpenItem(byte[] output, ref int pos, Span<int> counts, int depth)
     {
-        private readonly byte[] _output;
-        private readonly TensorScan? _tensor;
-
-        // _counts[d]: items seen so far in the open array at depth d; _onFirstPath[d]: whether that array is on the path
-        // of first items (what RowSource.FromNdarray follows); _dims[d]: the length of the array at depth d on that
-        // path, found when it ends.
-        private readonly Span<int> _counts;
-        private readonly Span<int> _onFirstPath;
-        private readonly Span<int> _dims;
-        private readonly List<int> _ends;
-        private int _firstPathDepth;
-        private int _pos;
-
-        /// <summary>Starts inside the root array; <paramref name="state"/> holds the three per-depth spans and
-        /// <paramref name="ends"/> collects the row ends (both reused, cleared here).</summary>
-        public RowWriter(byte[] output, TensorScan? tensor, int[] state, List<int> ends)
+        if (counts[depth - 1]++ > 0 && depth > 1)
         {
-            _output = output;
-            _tensor = tensor;
-            _counts = state.AsSpan(0, MaxDepth + 2);
-            _onFirstPath = state.AsSpan(MaxDepth + 2, MaxDepth + 2);
-            _dims = state.AsSpan(2 * (MaxDepth + 2));
-            _ends = ends;
-            _ends.Clear();
-            _counts[0] = 0;
-            _onFirstPath[0] = 1;
+            output[pos++] = (byte)',';
+        }
+    }
+
+    /// <summary>An item of the root array is a row: it ends at <paramref name="pos"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CloseItem(List<int> ends, int pos, int depth)
+    {
+        if (depth == 1)
+        {
+            ends.Add(pos);
+        }
+    }
+
+    /// <summary>An array opens at <paramref name="depth"/>: empty, and on the path of first items when its parent is and
+    /// it is the parent's first item.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OpenArray(Span<int> counts, Span<int> onFirstPath, ref int firstPathDepth, int depth)
+    {
+        onFirstPath[depth] = onFirstPath[depth - 1] == 1 && counts[depth - 1] == 1 ? 1 : 0;
+        if (onFirstPath[depth] == 1)
+        {
+            firstPathDepth = depth;
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void StartArray(int depth)
-        {
-            OpenItem(depth);
-            _onFirstPath[depth] = _onFirstPath[depth - 1] == 1 && _counts[depth - 1] == 1 ? 1 : 0;
-            if (_onFirstPath[depth] == 1)
-            {
-                _firstPathDepth = depth;
-            }
+        counts[depth] = 0;
+    }
 
-            _counts[depth] = 0;
-            _output[_pos++] = (byte)'[';
+    /// <summary>The array at <paramref name="depth"/> ends: on the path of first items, its length is a dimension.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CloseArray(Span<int> counts, Span<int> onFirstPath, Span<int> dims, TensorScan? tensor, int depth)
+    {
+        if (onFirstPath[depth] == 1)
+        {
+            dims[depth] = counts[depth];
         }
 
-        /// <summary>Ends the array at <paramref name="depth"/>; the root's bracket is not written (rows are separated by
-        /// the request's writer).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void EndArray(int depth)
-        {
-            if (_onFirstPath[depth] == 1)
-            {
-                _dims[depth] = _counts[depth];
-            }
+        tensor?.ArrayEnded(depth, counts[depth]);
+    }
 
-            _tensor?.ArrayEnded(depth, _counts[depth]);
-            if (depth > 0)
-            {
-                _output[_pos++] = (byte)']';
-                EndItem(depth);
-            }
-        }
-
-        /// <summary>A number, <c>true</c>, <c>false</c> or <c>null</c>, copied as written.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Value(int depth, JsonTokenType type, ReadOnlySpan<byte> value)
-        {
-            OpenItem(depth);
-            value.CopyTo(_output.AsSpan(_pos));
-            _tensor?.Value(depth, type, _pos, value);
-            _pos += value.Length;
-            EndItem(depth);
-        }
-
-        public readonly void Finish(out int[] rowEnds, out int[] dimensions)
-        {
-            rowEnds = [.. _ends];
-            dimensions = _dims[..(_firstPathDepth + 1)].ToArray();
-        }
-
-        /// <summary>Counts an item of the array at <paramref name="depth"/> − 1 and writes the comma before it inside a
-        /// row (rows themselves are separated by the request's writer).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void OpenItem(int depth)
-        {
-            if (_counts[depth - 1]++ > 0 && depth > 1)
-            {
-                _output[_pos++] = (byte)',';
-            }
-        }
-
-        /// <summary>An item of the root array is a row: it ends here.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private readonly void EndItem(int depth)
-        {
-            if (depth == 1)
-            {
-                _ends.Add(_pos);
-            }
-        }
+    private static bool Finish(List<int> ends, Span<int> dims, out int[] rowEnds, out int[] dimensions)
+    {
+        rowEnds = [.. ends];
+        dimensions = dims.ToArray();
+        return true;
     }
 }
