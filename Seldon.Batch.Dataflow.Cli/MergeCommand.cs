@@ -19,66 +19,82 @@ internal static class MergeCommand
         }
 
         command.Options.Add(settings.Benchmark);
-        command.SetAction(async (parse, _) =>
-        {
-            MergeOptions options;
-            LogLevel level;
-            try
-            {
-                options = new MergeOptions
-                {
-                    OutputDataPath = settings.OutputDataPath.Resolve(parse, environment) ?? "",
-                    // Not given: the plan the shards published next to the output says how many there were.
-                    ShardCount = settings.ShardCount.IsGiven(parse, environment)
-                        ? BatchCommandLine.Integer(settings.ShardCount, settings.ShardCount.Resolve(parse, environment))
-                        : 0,
-                    S3Endpoint = settings.Endpoint(parse, environment),
-                    SummaryPath = settings.SummaryPath.Resolve(parse, environment) ?? "",
-                };
-                level = CliLogging.ParseLevel(settings.LogLevel.Resolve(parse, environment))
-                    ?? throw new InvalidBatchOptionsException($"--log-level: '{settings.LogLevel.Resolve(parse, environment)}' is not one of debug, info, warning, error");
-            }
-            catch (InvalidBatchOptionsException ex)
-            {
-                await stderr.WriteLineAsync($"seldon-batch-processor merge: error: {settings.Describe(ex)}").ConfigureAwait(false);
-                return ExitCodes.InvalidSettings;
-            }
-
-            using var loggers = CliLogging.Create(level);
-            var logger = loggers.CreateLogger("seldon-batch-processor");
-            try
-            {
-                var summary = await ShardMerge.MergeAsync(options, loggers, signals.Token).ConfigureAwait(false);
-                if (parse.GetValue(settings.Benchmark))
-                {
-                    await stdout.WriteLineAsync(summary.ToText()).ConfigureAwait(false);
-                }
-
-                return ExitCodes.Success;
-            }
-            catch (InvalidBatchOptionsException ex)
-            {
-                await stderr.WriteLineAsync($"seldon-batch-processor merge: error: {settings.Describe(ex)}").ConfigureAwait(false);
-                return ExitCodes.InvalidSettings;
-            }
-            catch (OutputInUseException ex)
-            {
-                await stderr.WriteLineAsync($"seldon-batch-processor merge: error: {ex.Message}").ConfigureAwait(false);
-                return ExitCodes.InvalidSettings;
-            }
-            catch (Exception ex) when (StorageException.From(ex) is { } failure)
-            {
-                // The store failed (a full disk, a store that cannot be reached): the output did not appear; merging again
-                // once it is fixed is safe.
-                logger.LogError("The merge stopped: {Reason}; the output was not written: merge again once the cause is fixed", SettingNames.Format(failure.Message, setting => settings.NameOf(BatchOptions.PropertyOf(setting))));
-                return ExitCodes.Stopped;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                CliApplication.Unexpected(logger, ex, "The merge");
-                return ExitCodes.Unexpected;
-            }
-        });
+        command.SetAction((parse, _) => MergeAsync(settings, parse, environment, stdout, stderr, signals));
         return command;
+    }
+
+    private static async Task<int> MergeAsync(
+        BatchCommandLine settings, ParseResult parse, Func<string, string?> environment, TextWriter stdout, TextWriter stderr, SignalCancellation signals)
+    {
+        MergeOptions options;
+        LogLevel level;
+        try
+        {
+            (options, level) = Bind(settings, parse, environment);
+        }
+        catch (InvalidBatchOptionsException ex)
+        {
+            return await RefuseAsync(stderr, settings.Describe(ex)).ConfigureAwait(false);
+        }
+
+        using var loggers = CliLogging.Create(level);
+        var logger = loggers.CreateLogger("seldon-batch-processor");
+        try
+        {
+            var summary = await ShardMerge.MergeAsync(options, loggers, signals.Token).ConfigureAwait(false);
+            if (parse.GetValue(settings.Benchmark))
+            {
+                await stdout.WriteLineAsync(summary.ToText()).ConfigureAwait(false);
+            }
+
+            return ExitCodes.Success;
+        }
+        catch (InvalidBatchOptionsException ex)
+        {
+            return await RefuseAsync(stderr, settings.Describe(ex)).ConfigureAwait(false);
+        }
+        catch (OutputInUseException ex)
+        {
+            return await RefuseAsync(stderr, ex.Message).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (StorageException.From(ex) is { } failure)
+        {
+            // The store failed (a full disk, a store that cannot be reached): the output did not appear; merging again
+            // once it is fixed is safe.
+            logger.LogError("The merge stopped: {Reason}; the output was not written: merge again once the cause is fixed", SettingNames.Format(failure.Message, setting => settings.NameOf(BatchOptions.PropertyOf(setting))));
+            return ExitCodes.Stopped;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            CliApplication.Unexpected(logger, ex, "The merge");
+            return ExitCodes.Unexpected;
+        }
+    }
+
+    /// <summary>The merge's options and log level from the flags and environment; throws
+    /// <see cref="InvalidBatchOptionsException"/> for a value that cannot be read.</summary>
+    private static (MergeOptions Options, LogLevel Level) Bind(BatchCommandLine settings, ParseResult parse, Func<string, string?> environment)
+    {
+        var options = new MergeOptions
+        {
+            OutputDataPath = settings.OutputDataPath.Resolve(parse, environment) ?? "",
+            // Not given: the plan the shards published next to the output says how many there were.
+            ShardCount = settings.ShardCount.IsGiven(parse, environment)
+                ? BatchCommandLine.Integer(settings.ShardCount, settings.ShardCount.Resolve(parse, environment))
+                : 0,
+            S3Endpoint = settings.Endpoint(parse, environment),
+            SummaryPath = settings.SummaryPath.Resolve(parse, environment) ?? "",
+        };
+        var level = CliLogging.ParseLevel(settings.LogLevel.Resolve(parse, environment))
+            ?? throw new InvalidBatchOptionsException($"--log-level: '{settings.LogLevel.Resolve(parse, environment)}' is not one of debug, info, warning, error");
+        return (options, level);
+    }
+
+    /// <summary>A merge refused before it changed anything: one line on <paramref name="stderr"/>, and the exit code of
+    /// settings to change.</summary>
+    private static async Task<int> RefuseAsync(TextWriter stderr, string reason)
+    {
+        await stderr.WriteLineAsync($"seldon-batch-processor merge: error: {reason}").ConfigureAwait(false);
+        return ExitCodes.InvalidSettings;
     }
 }

@@ -59,6 +59,32 @@ public sealed class OpenInferenceProtoJsonTests
     }
 
     [Fact]
+    public void Answer_parameters_are_written_as_plain_json_values_a_double_as_python_writes_it()
+    {
+        var answer = new ModelInferResponse { ModelName = "m" };
+        answer.Parameters["b"] = new InferParameter { BoolParam = true };
+        answer.Parameters["i"] = new InferParameter { Int64Param = -3 };
+        answer.Parameters["u"] = new InferParameter { Uint64Param = ulong.MaxValue };
+        answer.Parameters["d"] = new InferParameter { DoubleParam = 3 };
+        answer.Parameters["s"] = new InferParameter { StringParam = "x" };
+        answer.Parameters["unset"] = new InferParameter();
+        answer.Outputs.Add(new ModelInferResponse.Types.InferOutputTensor { Name = "y", Datatype = "BOOL", Parameters = { ["e"] = new InferParameter { DoubleParam = 1e-7 } } });
+
+        Assert.Equal(
+            """{"model_name":"m","parameters":{"b":true,"i":-3,"u":18446744073709551615,"d":3.0,"s":"x","unset":""},"outputs":[{"name":"y","shape":[],"datatype":"BOOL","parameters":{"e":1e-07},"data":[]}]}""",
+            OpenInferenceProtoJson.FromResponse(answer));
+    }
+
+    [Fact]
+    public void An_answer_parameter_that_is_not_a_finite_number_cannot_be_written()
+    {
+        var answer = new ModelInferResponse { ModelName = "m" };
+        answer.Parameters["d"] = new InferParameter { DoubleParam = double.NaN };
+
+        Assert.Throws<ArgumentException>(() => OpenInferenceProtoJson.FromResponse(answer));
+    }
+
+    [Fact]
     public void A_value_that_does_not_fit_its_datatype_cannot_be_carried()
     {
         Assert.ThrowsAny<Exception>(() => OpenInferenceProtoJson.ToRequest(

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 
@@ -82,7 +83,7 @@ internal static class NdarrayScanner
 
         // counts[d]: items seen so far in the open array at depth d; onFirstPath[d]: whether that array is on the path of
         // first items (what RowSource.FromNdarray follows); dims[d]: the length of the array at depth d on that path,
-        // found when it ends.
+        // found when it ends. The state stays in locals and the steps are inlined: this loop runs once per token.
         var state = t_counts ??= new int[3 * (MaxDepth + 2)];
         var counts = state.AsSpan(0, MaxDepth + 2);
         var onFirstPath = state.AsSpan(MaxDepth + 2, MaxDepth + 2);
@@ -100,52 +101,26 @@ internal static class NdarrayScanner
             {
                 case JsonTokenType.StartArray:
                     OpenItem(output, ref pos, counts, depth);
-                    onFirstPath[depth] = onFirstPath[depth - 1] == 1 && counts[depth - 1] == 1 ? 1 : 0;
-                    if (onFirstPath[depth] == 1)
-                    {
-                        firstPathDepth = depth;
-                    }
-
-                    counts[depth] = 0;
+                    OpenArray(counts, onFirstPath, ref firstPathDepth, depth);
                     output[pos++] = (byte)'[';
                     break;
                 case JsonTokenType.EndArray:
-                    if (onFirstPath[depth] == 1)
-                    {
-                        dims[depth] = counts[depth];
-                    }
-
-                    tensor?.ArrayEnded(depth, counts[depth]);
+                    CloseArray(counts, onFirstPath, dims, tensor, depth);
                     if (depth == 0)
                     {
                         // Nothing but whitespace may follow: the reader throws on more.
-                        if (reader.Read())
-                        {
-                            return false;
-                        }
-
-                        rowEnds = [.. ends];
-                        dimensions = dims[..(firstPathDepth + 1)].ToArray();
-                        return true;
+                        return !reader.Read() && Finish(ends, dims[..(firstPathDepth + 1)], out rowEnds, out dimensions);
                     }
 
                     output[pos++] = (byte)']';
-                    if (depth == 1)
-                    {
-                        ends.Add(pos);
-                    }
-
+                    CloseItem(ends, pos, depth);
                     break;
                 case JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null:
                     OpenItem(output, ref pos, counts, depth);
                     reader.ValueSpan.CopyTo(output.AsSpan(pos));
                     tensor?.Value(depth, reader.TokenType, pos, reader.ValueSpan);
                     pos += reader.ValueSpan.Length;
-                    if (depth == 1)
-                    {
-                        ends.Add(pos);
-                    }
-
+                    CloseItem(ends, pos, depth);
                     break;
                 default:
                     // Strings (escaping) and objects (duplicate names, order) are the document path's.
@@ -158,11 +133,55 @@ internal static class NdarrayScanner
 
     /// <summary>Counts an item of the array at <paramref name="depth"/> − 1 and writes the comma before it inside a row
     /// (rows themselves are separated by the request's writer).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void OpenItem(byte[] output, ref int pos, Span<int> counts, int depth)
     {
         if (counts[depth - 1]++ > 0 && depth > 1)
         {
             output[pos++] = (byte)',';
         }
+    }
+
+    /// <summary>An item of the root array is a row: it ends at <paramref name="pos"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CloseItem(List<int> ends, int pos, int depth)
+    {
+        if (depth == 1)
+        {
+            ends.Add(pos);
+        }
+    }
+
+    /// <summary>An array opens at <paramref name="depth"/>: empty, and on the path of first items when its parent is and
+    /// it is the parent's first item.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OpenArray(Span<int> counts, Span<int> onFirstPath, ref int firstPathDepth, int depth)
+    {
+        onFirstPath[depth] = onFirstPath[depth - 1] == 1 && counts[depth - 1] == 1 ? 1 : 0;
+        if (onFirstPath[depth] == 1)
+        {
+            firstPathDepth = depth;
+        }
+
+        counts[depth] = 0;
+    }
+
+    /// <summary>The array at <paramref name="depth"/> ends: on the path of first items, its length is a dimension.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CloseArray(Span<int> counts, Span<int> onFirstPath, Span<int> dims, TensorScan? tensor, int depth)
+    {
+        if (onFirstPath[depth] == 1)
+        {
+            dims[depth] = counts[depth];
+        }
+
+        tensor?.ArrayEnded(depth, counts[depth]);
+    }
+
+    private static bool Finish(List<int> ends, Span<int> dims, out int[] rowEnds, out int[] dimensions)
+    {
+        rowEnds = [.. ends];
+        dimensions = dims.ToArray();
+        return true;
     }
 }

@@ -294,54 +294,25 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
     /// <summary>raw lines: an InferenceRequest, checked as far as the answer must be split by it.</summary>
     private static LineRequest? ReadRequest(InputLine line, JsonElement root, out string? error)
     {
-        error = null;
         if (root.ValueKind != JsonValueKind.Object)
         {
             error = $"invalid line: an InferenceRequest is a JSON object, not {SeldonJson.Describe(root)}";
             return null;
         }
 
-        string? id = null;
-        JsonElement parameters = default, outputs = default, inputs = default;
-        foreach (var property in root.EnumerateObject())
+        if (!ReadFields(root, out var fields, out error))
         {
-            switch (property.Name)
-            {
-                case "id" when property.Value.ValueKind == JsonValueKind.String:
-                    id = property.Value.GetString();
-                    break;
-                case "parameters" when property.Value.ValueKind == JsonValueKind.Object:
-                    parameters = property.Value;
-                    break;
-                case "outputs" when property.Value.ValueKind == JsonValueKind.Array:
-                    outputs = property.Value;
-                    break;
-                case "inputs" when property.Value.ValueKind == JsonValueKind.Array:
-                    inputs = property.Value;
-                    break;
-                case "id" or "parameters" or "outputs" or "inputs":
-                    if (property.Value.ValueKind != JsonValueKind.Null)
-                    {
-                        error = $"invalid line: \"{property.Name}\" is {SeldonJson.Describe(property.Value)}";
-                        return null;
-                    }
-
-                    break;
-                default:
-                    // Extensions a server may read (Triton's binary_data_output…) are not this client's to judge, but
-                    // they cannot be merged: sent, they would describe only one line of the request.
-                    break;
-            }
+            return null;
         }
 
-        if (inputs.ValueKind != JsonValueKind.Array || inputs.GetArrayLength() == 0)
+        if (fields.Inputs.ValueKind != JsonValueKind.Array || fields.Inputs.GetArrayLength() == 0)
         {
             error = "invalid line: an InferenceRequest needs \"inputs\", a non-empty array";
             return null;
         }
 
         var tensors = new List<LineTensor>();
-        foreach (var input in inputs.EnumerateArray())
+        foreach (var input in fields.Inputs.EnumerateArray())
         {
             var tensor = ReadInput(input, tensors.Count, out error);
             if (tensor is null)
@@ -353,7 +324,49 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
             tensors.Add(tensor);
         }
 
-        return new LineRequest(line, tensors, parameters, outputs, id);
+        return new LineRequest(line, tensors, fields.Parameters, fields.Outputs, fields.Id);
+    }
+
+    /// <summary>The fields of an InferenceRequest this client reads; any of them may be missing or null.</summary>
+    private readonly record struct RequestFields(string? Id, JsonElement Parameters, JsonElement Outputs, JsonElement Inputs);
+
+    /// <summary>Finds the request's own fields; false with <paramref name="error"/> when one of them is of the wrong kind.</summary>
+    private static bool ReadFields(JsonElement root, out RequestFields fields, out string? error)
+    {
+        error = null;
+        fields = default;
+        foreach (var property in root.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "id" when property.Value.ValueKind == JsonValueKind.String:
+                    fields = fields with { Id = property.Value.GetString() };
+                    break;
+                case "parameters" when property.Value.ValueKind == JsonValueKind.Object:
+                    fields = fields with { Parameters = property.Value };
+                    break;
+                case "outputs" when property.Value.ValueKind == JsonValueKind.Array:
+                    fields = fields with { Outputs = property.Value };
+                    break;
+                case "inputs" when property.Value.ValueKind == JsonValueKind.Array:
+                    fields = fields with { Inputs = property.Value };
+                    break;
+                case "id" or "parameters" or "outputs" or "inputs":
+                    if (property.Value.ValueKind != JsonValueKind.Null)
+                    {
+                        error = $"invalid line: \"{property.Name}\" is {SeldonJson.Describe(property.Value)}";
+                        return false;
+                    }
+
+                    break;
+                default:
+                    // Extensions a server may read (Triton's binary_data_output…) are not this client's to judge, but
+                    // they cannot be merged: sent, they would describe only one line of the request.
+                    break;
+            }
+        }
+
+        return true;
     }
 
     private static LineTensor? ReadInput(JsonElement input, int position, out string? error)

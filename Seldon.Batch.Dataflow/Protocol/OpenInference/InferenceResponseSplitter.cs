@@ -128,13 +128,39 @@ internal sealed class InferenceResponseSplitter(string batchId)
             return "unusable answer: the model's answer has no \"outputs\" array";
         }
 
+        if (ReadOutputs(batch, outputsElement, out var outputs) is { } problem)
+        {
+            return problem;
+        }
+
+        results = new InstanceResult[batch.Members.Count];
+        var shared = new SharedFields(response, batch.Members.Count > 1 ? new SharedJson() : null);
+        if (shared.Json is { } json)
+        {
+            foreach (var output in outputs)
+            {
+                output.Prerender(json);
+            }
+        }
+
+        // Where the lines differ only in their index, instance id, id and rows, the whole line is written once, as a
+        // template (one for the lines without an id, one for those with one), and each line fills its holes.
+        var templates = shared.Json is not null && batch.IsSplit && FillTemplates ? new Templates(this, shared, outputs, batch) : null;
+        WriteLines(batch, shared, outputs, templates, results);
+        return null;
+    }
+
+    /// <summary>The answer's outputs, or why they cannot be split: in a split answer, each must have the request's rows
+    /// as its first dimension and as many values as its shape says.</summary>
+    private static string? ReadOutputs(EncodedBatch batch, JsonElement outputsElement, out List<AnswerTensor> outputs)
+    {
         long total = 0;
         foreach (var m in batch.Members)
         {
             total += m.IsSent ? m.Rows : 0;
         }
 
-        var outputs = new List<AnswerTensor>();
+        outputs = [];
         foreach (var output in outputsElement.EnumerateArray())
         {
             var tensor = AnswerTensor.Read(output, out var problem);
@@ -156,19 +182,13 @@ internal sealed class InferenceResponseSplitter(string batchId)
             outputs.Add(tensor);
         }
 
-        results = new InstanceResult[batch.Members.Count];
-        var shared = new SharedFields(response, batch.Members.Count > 1 ? new SharedJson() : null);
-        if (shared.Json is { } json)
-        {
-            foreach (var output in outputs)
-            {
-                output.Prerender(json);
-            }
-        }
+        return null;
+    }
 
-        // Where the lines differ only in their index, instance id, id and rows, the whole line is written once, as a
-        // template (one for the lines without an id, one for those with one), and each line fills its holes.
-        var templates = shared.Json is not null && batch.IsSplit && FillTemplates ? new Templates(this, shared, outputs, batch) : null;
+    /// <summary>Each member's line into <paramref name="results"/>: its rows of the answer, filled into a template where
+    /// one fits, else written by the line writer; an unsent member's error record.</summary>
+    private void WriteLines(EncodedBatch batch, SharedFields shared, List<AnswerTensor> outputs, Templates? templates, InstanceResult[] results)
+    {
         var lines = AnswerLines.Start();
         long offset = 0;
         for (var i = 0; i < results.Length; i++)
@@ -195,7 +215,6 @@ internal sealed class InferenceResponseSplitter(string batchId)
         }
 
         lines.Finish(results);
-        return null;
     }
 
     /// <summary>One line's answer; <paramref name="offset"/> is its first row, or -1 for the whole answer. Into a

@@ -35,71 +35,12 @@ internal static partial class OpenInferenceProtoJson
         try
         {
             var reader = new Utf8JsonReader(utf8.AsSpan(0, Encoding.UTF8.GetBytes(json, utf8)), ReaderOptions);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return null;
-            }
-
-            Utf8JsonReader id = default, parameters = default, outputs = default;
-            var seen = 0;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var section = reader.ValueTextEquals("inputs"u8) ? 1 : reader.ValueTextEquals("outputs"u8) ? 2
-                    : reader.ValueTextEquals("id"u8) ? 4 : reader.ValueTextEquals("parameters"u8) ? 8 : 0;
-                if (section == 0 || (seen & section) != 0 || !reader.Read())
-                {
-                    return null; // other properties, and repeated ones (which the library refuses), go to the library
-                }
-
-                seen |= section;
-                switch (section)
-                {
-                    case 1:
-                        // The inputs, which hold nearly all the bytes, are read once, where they stand.
-                        if (!WriteInputs(ref reader, tensors, raw))
-                        {
-                            return null;
-                        }
-
-                        continue;
-                    case 2: outputs = reader; break;
-                    case 4: id = reader; break;
-                    default: parameters = reader; break;
-                }
-
-                reader.Skip();
-            }
-
-            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
-            {
-                return null;
-            }
-
-            WriteText(wire, 1, model);
-            WriteText(wire, 2, version);
-            if ((seen & 4) != 0)
-            {
-                if (id.TokenType != JsonTokenType.String)
-                {
-                    return null;
-                }
-
-                WriteString(ref id, wire, 3);
-            }
-
-            if ((seen & 8) != 0 && !WriteParameters(ref parameters, wire, 4))
-            {
-                return null;
-            }
-
-            wire.Append(tensors);
-            if ((seen & 2) != 0 && !WriteOutputs(ref outputs, wire))
-            {
-                return null;
-            }
-
-            wire.Append(raw);
-            return wire.ToArray();
+            var sections = default(RequestSections);
+            return reader.Read() && reader.TokenType == JsonTokenType.StartObject
+                && ReadRequest(ref reader, ref sections, tensors, raw)
+                && WriteRequest(ref sections, wire, model, version, tensors, raw)
+                ? wire.ToArray()
+                : null;
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
@@ -115,6 +56,83 @@ internal static partial class OpenInferenceProtoJson
         }
     }
 
+    /// <summary>Where a request's sections stand in the text (a copy of the reader on each), and which came
+    /// (<see cref="Seen"/>: inputs 1, outputs 2, id 4, parameters 8).</summary>
+    private ref struct RequestSections
+    {
+        public Utf8JsonReader Id;
+        public Utf8JsonReader Parameters;
+        public Utf8JsonReader Outputs;
+        public int Seen;
+    }
+
+    /// <summary>Reads the request object's properties to its end: the inputs are written at once (to
+    /// <paramref name="tensors"/> and <paramref name="raw"/>), the other sections are kept for
+    /// <see cref="WriteRequest"/>. False for anything this path leaves to <see cref="ToRequest"/>.</summary>
+    private static bool ReadRequest(ref Utf8JsonReader reader, ref RequestSections sections, WireWriter tensors, WireWriter raw)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var section = reader.ValueTextEquals("inputs"u8) ? 1 : reader.ValueTextEquals("outputs"u8) ? 2
+                : reader.ValueTextEquals("id"u8) ? 4 : reader.ValueTextEquals("parameters"u8) ? 8 : 0;
+            if (section == 0 || (sections.Seen & section) != 0 || !reader.Read())
+            {
+                return false; // other properties, and repeated ones (which the library refuses), go to the library
+            }
+
+            sections.Seen |= section;
+            switch (section)
+            {
+                case 1:
+                    // The inputs, which hold nearly all the bytes, are read once, where they stand.
+                    if (!WriteInputs(ref reader, tensors, raw))
+                    {
+                        return false;
+                    }
+
+                    continue;
+                case 2: sections.Outputs = reader; break;
+                case 4: sections.Id = reader; break;
+                default: sections.Parameters = reader; break;
+            }
+
+            reader.Skip();
+        }
+
+        return reader.TokenType == JsonTokenType.EndObject && !reader.Read();
+    }
+
+    /// <summary>The ModelInferRequest's fields in order: model_name = 1, model_version = 2, id = 3, parameters = 4,
+    /// inputs = 5 (<paramref name="tensors"/>), outputs = 6, raw_input_contents = 7 (<paramref name="raw"/>).</summary>
+    private static bool WriteRequest(ref RequestSections sections, WireWriter wire, string model, string version, WireWriter tensors, WireWriter raw)
+    {
+        WriteText(wire, 1, model);
+        WriteText(wire, 2, version);
+        if ((sections.Seen & 4) != 0)
+        {
+            if (sections.Id.TokenType != JsonTokenType.String)
+            {
+                return false;
+            }
+
+            WriteString(ref sections.Id, wire, 3);
+        }
+
+        if ((sections.Seen & 8) != 0 && !WriteParameters(ref sections.Parameters, wire, 4))
+        {
+            return false;
+        }
+
+        wire.Append(tensors);
+        if ((sections.Seen & 2) != 0 && !WriteOutputs(ref sections.Outputs, wire))
+        {
+            return false;
+        }
+
+        wire.Append(raw);
+        return true;
+    }
+
     // inputs = 5: InferInputTensor { name = 1, datatype = 2, shape = 3 (packed int64), parameters = 4, contents = 5 };
     // numbers and booleans go to raw_input_contents (7), one entry per such input, BYTES to contents.bytes_contents (8).
     private static bool WriteInputs(ref Utf8JsonReader reader, WireWriter wire, WireWriter raw)
@@ -126,109 +144,132 @@ internal static partial class OpenInferenceProtoJson
 
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            if (reader.TokenType != JsonTokenType.StartObject)
+            var input = default(InputSections);
+            if (reader.TokenType != JsonTokenType.StartObject || !ReadInput(ref reader, ref input, raw) || !WriteInput(ref input, wire, raw))
             {
                 return false;
             }
-
-            Utf8JsonReader name = default, datatype = default, shape = default, parameters = default, data = default;
-            var seen = 0;
-            var written = false;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var property = reader.ValueTextEquals("name"u8) ? 1 : reader.ValueTextEquals("datatype"u8) ? 2
-                    : reader.ValueTextEquals("shape"u8) ? 4 : reader.ValueTextEquals("parameters"u8) ? 8
-                    : reader.ValueTextEquals("data"u8) ? 16 : 0;
-                if (property == 0 || (seen & property) != 0 || !reader.Read())
-                {
-                    return false;
-                }
-
-                seen |= property;
-                switch (property)
-                {
-                    case 1: name = reader; break;
-                    case 2: datatype = reader; break;
-                    case 4: shape = reader; break;
-                    case 8: parameters = reader; break;
-                    default:
-                        data = reader;
-                        if ((seen & 2) != 0 && datatype.TokenType == JsonTokenType.String && reader.TokenType == JsonTokenType.StartArray
-                            && !datatype.ValueTextEquals("BYTES"u8))
-                        {
-                            // The datatype came first (as the encoder writes it): the values go to raw_input_contents now.
-                            if (!WriteRawEntry(ref reader, raw, datatype.GetString()!, hasData: true))
-                            {
-                                return false;
-                            }
-
-                            written = true;
-                            continue;
-                        }
-
-                        break;
-                }
-
-                reader.Skip();
-            }
-
-            // Names and datatypes other than strings, shapes and data other than arrays: ToRequest decides.
-            if (((seen & 1) != 0 && name.TokenType != JsonTokenType.String)
-                || ((seen & 2) != 0 && datatype.TokenType != JsonTokenType.String)
-                || ((seen & 4) != 0 && shape.TokenType != JsonTokenType.StartArray)
-                || ((seen & 16) != 0 && data.TokenType != JsonTokenType.StartArray))
-            {
-                return false;
-            }
-
-            var type = (seen & 2) != 0 ? datatype.GetString()! : "";
-            var tensor = wire.Begin(5);
-            if ((seen & 1) != 0)
-            {
-                WriteString(ref name, wire, 1);
-            }
-
-            WriteText(wire, 2, type);
-            if ((seen & 4) != 0)
-            {
-                var packed = wire.Begin(3);
-                while (shape.Read() && shape.TokenType != JsonTokenType.EndArray)
-                {
-                    if (shape.TokenType != JsonTokenType.Number || !shape.TryGetInt64(out var dimension))
-                    {
-                        return false;
-                    }
-
-                    wire.Varint((ulong)dimension);
-                }
-
-                wire.EndOrDrop(packed);
-            }
-
-            if ((seen & 8) != 0 && !WriteParameters(ref parameters, wire, 4))
-            {
-                return false;
-            }
-
-            var hasData = (seen & 16) != 0;
-            if (type == TensorDatatype.Bytes)
-            {
-                var contents = wire.Begin(5);
-                if (hasData && !WriteTexts(ref data, wire))
-                {
-                    return false;
-                }
-
-                wire.End(contents);
-            }
-            else if (!written && !WriteRawEntry(ref data, raw, type, hasData))
-            {
-                return false;
-            }
-
-            wire.End(tensor);
         }
 
+        return true;
+    }
+
+    /// <summary>Where an input's properties stand in the text, which came (<see cref="Seen"/>: name 1, datatype 2,
+    /// shape 4, parameters 8, data 16), and whether its values were <see cref="Written"/> to raw_input_contents already.</summary>
+    private ref struct InputSections
+    {
+        public Utf8JsonReader Name;
+        public Utf8JsonReader Datatype;
+        public Utf8JsonReader Shape;
+        public Utf8JsonReader Parameters;
+        public Utf8JsonReader Data;
+        public int Seen;
+        public bool Written;
+
+        public readonly bool Has(int property) => (Seen & property) != 0;
+    }
+
+    /// <summary>Reads an input object's properties to its end. Numeric data after its datatype (as the encoder writes
+    /// them) goes to <paramref name="raw"/> at once; the rest is kept for <see cref="WriteInput"/>.</summary>
+    private static bool ReadInput(ref Utf8JsonReader reader, ref InputSections input, WireWriter raw)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var property = reader.ValueTextEquals("name"u8) ? 1 : reader.ValueTextEquals("datatype"u8) ? 2
+                : reader.ValueTextEquals("shape"u8) ? 4 : reader.ValueTextEquals("parameters"u8) ? 8
+                : reader.ValueTextEquals("data"u8) ? 16 : 0;
+            if (property == 0 || input.Has(property) || !reader.Read())
+            {
+                return false;
+            }
+
+            input.Seen |= property;
+            switch (property)
+            {
+                case 1: input.Name = reader; break;
+                case 2: input.Datatype = reader; break;
+                case 4: input.Shape = reader; break;
+                case 8: input.Parameters = reader; break;
+                default:
+                    input.Data = reader;
+                    if (input.Has(2) && input.Datatype.TokenType == JsonTokenType.String && reader.TokenType == JsonTokenType.StartArray
+                        && !input.Datatype.ValueTextEquals("BYTES"u8))
+                    {
+                        // The datatype came first (as the encoder writes it): the values go to raw_input_contents now.
+                        if (!WriteRawEntry(ref reader, raw, input.Datatype.GetString()!, hasData: true))
+                        {
+                            return false;
+                        }
+
+                        input.Written = true;
+                        continue;
+                    }
+
+                    break;
+            }
+
+            reader.Skip();
+        }
+
+        // Names and datatypes other than strings, shapes and data other than arrays: ToRequest decides.
+        return (!input.Has(1) || input.Name.TokenType == JsonTokenType.String)
+            && (!input.Has(2) || input.Datatype.TokenType == JsonTokenType.String)
+            && (!input.Has(4) || input.Shape.TokenType == JsonTokenType.StartArray)
+            && (!input.Has(16) || input.Data.TokenType == JsonTokenType.StartArray);
+    }
+
+    /// <summary>One InferInputTensor (5) and, unless already <see cref="InputSections.Written"/>, its values: BYTES in
+    /// its contents, numbers and booleans as a raw_input_contents entry.</summary>
+    private static bool WriteInput(ref InputSections input, WireWriter wire, WireWriter raw)
+    {
+        var type = input.Has(2) ? input.Datatype.GetString()! : "";
+        var tensor = wire.Begin(5);
+        if (input.Has(1))
+        {
+            WriteString(ref input.Name, wire, 1);
+        }
+
+        WriteText(wire, 2, type);
+        if ((input.Has(4) && !WriteShape(ref input.Shape, wire)) || (input.Has(8) && !WriteParameters(ref input.Parameters, wire, 4)))
+        {
+            return false;
+        }
+
+        var hasData = input.Has(16);
+        if (type == TensorDatatype.Bytes)
+        {
+            var contents = wire.Begin(5);
+            if (hasData && !WriteTexts(ref input.Data, wire))
+            {
+                return false;
+            }
+
+            wire.End(contents);
+        }
+        else if (!input.Written && !WriteRawEntry(ref input.Data, raw, type, hasData))
+        {
+            return false;
+        }
+
+        wire.End(tensor);
+        return true;
+    }
+
+    // shape = 3, packed int64: whole numbers only (ToRequest refuses the rest).
+    private static bool WriteShape(ref Utf8JsonReader shape, WireWriter wire)
+    {
+        var packed = wire.Begin(3);
+        while (shape.Read() && shape.TokenType != JsonTokenType.EndArray)
+        {
+            if (shape.TokenType != JsonTokenType.Number || !shape.TryGetInt64(out var dimension))
+            {
+                return false;
+            }
+
+            wire.Varint((ulong)dimension);
+        }
+
+        wire.EndOrDrop(packed);
         return true;
     }
 

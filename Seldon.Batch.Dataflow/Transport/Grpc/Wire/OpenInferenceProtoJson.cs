@@ -37,38 +37,7 @@ internal static partial class OpenInferenceProtoJson
         var raw = new List<ByteString>();
         foreach (var input in Array(root, "inputs"))
         {
-            var tensor = new ModelInferRequest.Types.InferInputTensor
-            {
-                Name = Text(input, "name"),
-                Datatype = Text(input, "datatype"),
-            };
-            foreach (var dimension in Array(input, "shape"))
-            {
-                tensor.Shape.Add(dimension.GetInt64());
-            }
-
-            if (input.TryGetProperty("parameters", out var inputParameters))
-            {
-                AddParameters(inputParameters, tensor.Parameters);
-            }
-
-            var values = new List<JsonElement>();
-            if (input.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array)
-            {
-                LineTensor.Flatten(data, values);
-            }
-
-            if (tensor.Datatype == TensorDatatype.Bytes)
-            {
-                tensor.Contents = new InferTensorContents();
-                tensor.Contents.BytesContents.AddRange(values.Select(v => ByteString.CopyFromUtf8(v.GetString() ?? "")));
-            }
-            else
-            {
-                raw.Add(ByteString.CopyFrom(RawValues(tensor.Datatype, values)));
-            }
-
-            request.Inputs.Add(tensor);
+            request.Inputs.Add(ToInput(input, raw));
         }
 
         foreach (var output in Array(root, "outputs"))
@@ -84,6 +53,44 @@ internal static partial class OpenInferenceProtoJson
 
         request.RawInputContents.AddRange(raw);
         return request;
+    }
+
+    /// <summary>One input tensor of the request; its numbers or booleans go to <paramref name="raw"/> (the request's
+    /// <c>raw_input_contents</c>, one entry per such input), BYTES into the tensor's contents.</summary>
+    private static ModelInferRequest.Types.InferInputTensor ToInput(JsonElement input, List<ByteString> raw)
+    {
+        var tensor = new ModelInferRequest.Types.InferInputTensor
+        {
+            Name = Text(input, "name"),
+            Datatype = Text(input, "datatype"),
+        };
+        foreach (var dimension in Array(input, "shape"))
+        {
+            tensor.Shape.Add(dimension.GetInt64());
+        }
+
+        if (input.TryGetProperty("parameters", out var inputParameters))
+        {
+            AddParameters(inputParameters, tensor.Parameters);
+        }
+
+        var values = new List<JsonElement>();
+        if (input.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array)
+        {
+            LineTensor.Flatten(data, values);
+        }
+
+        if (tensor.Datatype == TensorDatatype.Bytes)
+        {
+            tensor.Contents = new InferTensorContents();
+            tensor.Contents.BytesContents.AddRange(values.Select(v => ByteString.CopyFromUtf8(v.GetString() ?? "")));
+        }
+        else
+        {
+            raw.Add(ByteString.CopyFrom(RawValues(tensor.Datatype, values)));
+        }
+
+        return tensor;
     }
 
     /// <summary>The JSON InferenceResponse of <paramref name="response"/>, as a REST server writes it.</summary>
@@ -187,31 +194,28 @@ internal static partial class OpenInferenceProtoJson
         w.WriteStartObject("parameters");
         foreach (var (name, value) in parameters)
         {
-            switch (value.ParameterChoiceCase)
-            {
-                case InferParameter.ParameterChoiceOneofCase.BoolParam:
-                    w.WriteBoolean(name, value.BoolParam);
-                    break;
-                case InferParameter.ParameterChoiceOneofCase.Int64Param:
-                    w.WriteNumber(name, value.Int64Param);
-                    break;
-                case InferParameter.ParameterChoiceOneofCase.DoubleParam when double.IsFinite(value.DoubleParam):
-                    w.WritePropertyName(name);
-                    PythonFloatText.Write(w, value.DoubleParam);
-                    break;
-                case InferParameter.ParameterChoiceOneofCase.DoubleParam:
-                    w.WriteNumber(name, value.DoubleParam);
-                    break;
-                case InferParameter.ParameterChoiceOneofCase.Uint64Param:
-                    w.WriteNumber(name, value.Uint64Param);
-                    break;
-                default:
-                    w.WriteString(name, value.StringParam);
-                    break;
-            }
+            w.WritePropertyName(name);
+            WriteParameter(w, value);
         }
 
         w.WriteEndObject();
+    }
+
+    /// <summary>A parameter's value as JSON: a finite double as Python writes it (the writer throws for one that is not
+    /// finite: JSON has no text for it), a string or an unset parameter as a string.</summary>
+    private static void WriteParameter(Utf8JsonWriter w, InferParameter value)
+    {
+        switch (value.ParameterChoiceCase)
+        {
+            case InferParameter.ParameterChoiceOneofCase.BoolParam: w.WriteBooleanValue(value.BoolParam); break;
+            case InferParameter.ParameterChoiceOneofCase.Int64Param: w.WriteNumberValue(value.Int64Param); break;
+            case InferParameter.ParameterChoiceOneofCase.Uint64Param: w.WriteNumberValue(value.Uint64Param); break;
+            case InferParameter.ParameterChoiceOneofCase.DoubleParam when double.IsFinite(value.DoubleParam):
+                PythonFloatText.Write(w, value.DoubleParam);
+                break;
+            case InferParameter.ParameterChoiceOneofCase.DoubleParam: w.WriteNumberValue(value.DoubleParam); break;
+            default: w.WriteStringValue(value.StringParam); break;
+        }
     }
 
     /// <summary>The values of a numeric or boolean tensor, little-endian with no padding.</summary>

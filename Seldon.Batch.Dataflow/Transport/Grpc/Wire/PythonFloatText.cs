@@ -45,6 +45,24 @@ internal static class PythonFloatText
             roundTrip = roundTrip[1..];
         }
 
+        Span<byte> digits = stackalloc byte[MaxLength];
+        var count = Digits(roundTrip, digits, out var point);
+        if (count == 0)
+        {
+            "0.0"u8.CopyTo(text[at..]);
+            return at + 3;
+        }
+
+        return at + (point > -4 && point <= 16
+            ? Positional(digits[..count], point, text[at..])
+            : Scientific(digits[..count], point, text[at..]));
+    }
+
+    /// <summary>The significant digits of an unsigned round-trip text into <paramref name="digits"/> (no leading or
+    /// trailing zeros), and where the point stands: the value is 0.<c>digits</c> × 10^<paramref name="point"/>. Returns
+    /// how many digits there are, 0 for zero.</summary>
+    private static int Digits(ReadOnlySpan<byte> roundTrip, Span<byte> digits, out int point)
+    {
         var exponent = 0;
         var e = roundTrip.IndexOfAny((byte)'E', (byte)'e');
         if (e >= 0)
@@ -53,10 +71,9 @@ internal static class PythonFloatText
             roundTrip = roundTrip[..e];
         }
 
-        // The mantissa's digits without the point, then without leading zeros: the value is 0.<digits> × 10^point.
-        Span<byte> digits = stackalloc byte[MaxLength];
+        // The mantissa's digits without the point, then without leading zeros.
         var count = 0;
-        var point = -1;
+        point = -1;
         foreach (var c in roundTrip)
         {
             if (c == (byte)'.')
@@ -74,59 +91,63 @@ internal static class PythonFloatText
         lead = lead < 0 ? count : lead;
         digits[lead..count].CopyTo(digits);
         count -= lead;
-        point -= lead;
+        point += exponent - lead;
         while (count > 0 && digits[count - 1] == (byte)'0')
         {
             count--;
         }
 
-        if (count == 0)
+        return count;
+    }
+
+    /// <summary>Writes 0.<paramref name="digits"/> × 10^<paramref name="point"/> without an exponent (the point between
+    /// -4 and 16): <c>0.000123</c>, <c>186.0</c>, <c>3.25</c>; returns the length written.</summary>
+    private static int Positional(ReadOnlySpan<byte> digits, int point, Span<byte> text)
+    {
+        var count = digits.Length;
+        var at = 0;
+        if (point <= 0)
         {
-            "0.0"u8.CopyTo(text[at..]);
-            return at + 3;
-        }
-
-        point += exponent;
-        if (point > -4 && point <= 16)
-        {
-            if (point <= 0)
-            {
-                // 0.000123
-                text[at++] = (byte)'0';
-                text[at++] = (byte)'.';
-                text.Slice(at, -point).Fill((byte)'0');
-                at += -point;
-                digits[..count].CopyTo(text[at..]);
-                return at + count;
-            }
-
-            if (point >= count)
-            {
-                // 186.0, 1000000000000000.0
-                digits[..count].CopyTo(text[at..]);
-                at += count;
-                text.Slice(at, point - count).Fill((byte)'0');
-                at += point - count;
-                text[at++] = (byte)'.';
-                text[at++] = (byte)'0';
-                return at;
-            }
-
-            // 3.25
-            digits[..point].CopyTo(text[at..]);
-            at += point;
+            // 0.000123
+            text[at++] = (byte)'0';
             text[at++] = (byte)'.';
-            digits[point..count].CopyTo(text[at..]);
-            return at + count - point;
+            text.Slice(at, -point).Fill((byte)'0');
+            at += -point;
+            digits.CopyTo(text[at..]);
+            return at + count;
         }
 
-        // 1e+16, 1.5e-07, 5e-324
+        if (point >= count)
+        {
+            // 186.0, 1000000000000000.0
+            digits.CopyTo(text[at..]);
+            at += count;
+            text.Slice(at, point - count).Fill((byte)'0');
+            at += point - count;
+            text[at++] = (byte)'.';
+            text[at++] = (byte)'0';
+            return at;
+        }
+
+        // 3.25
+        digits[..point].CopyTo(text[at..]);
+        at += point;
+        text[at++] = (byte)'.';
+        digits[point..].CopyTo(text[at..]);
+        return at + count - point;
+    }
+
+    /// <summary>Writes 0.<paramref name="digits"/> × 10^<paramref name="point"/> with an exponent of at least two digits:
+    /// <c>1e+16</c>, <c>1.5e-07</c>, <c>5e-324</c>; returns the length written.</summary>
+    private static int Scientific(ReadOnlySpan<byte> digits, int point, Span<byte> text)
+    {
+        var at = 0;
         text[at++] = digits[0];
-        if (count > 1)
+        if (digits.Length > 1)
         {
             text[at++] = (byte)'.';
-            digits[1..count].CopyTo(text[at..]);
-            at += count - 1;
+            digits[1..].CopyTo(text[at..]);
+            at += digits.Length - 1;
         }
 
         var power = point - 1;

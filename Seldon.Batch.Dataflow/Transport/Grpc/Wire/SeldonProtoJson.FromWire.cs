@@ -314,31 +314,8 @@ internal static partial class SeldonProtoJson
                 continue;
             }
 
-            string? key = null;
-            var value = default(ReadOnlySpan<byte>);
-            var hasValue = false;
-            ulong integer = 0;
-            for (var entry = new WireReader(content); !entry.End;)
-            {
-                switch (entry.Tag())
-                {
-                    case (1, Delimited) when key is null:
-                        key = Encoding.UTF8.GetString(entry.Delimited());
-                        break;
-                    case (2, Delimited) when !hasValue && kind != MapValue.Int32:
-                        value = entry.Delimited();
-                        hasValue = true;
-                        break;
-                    case (2, Varint) when !hasValue && kind == MapValue.Int32:
-                        integer = entry.Varint();
-                        hasValue = true;
-                        break;
-                    default:
-                        throw new NotPlainException();
-                }
-            }
-
-            if (string.IsNullOrEmpty(key) || !hasValue || !(keys ??= new HashSet<string>(StringComparer.Ordinal)).Add(key))
+            var key = ReadEntry(content, kind, out var value, out var integer);
+            if (!(keys ??= new HashSet<string>(StringComparer.Ordinal)).Add(key))
             {
                 throw new NotPlainException();
             }
@@ -359,6 +336,37 @@ internal static partial class SeldonProtoJson
         }
 
         w?.WriteEndObject();
+    }
+
+    /// <summary>A map entry's key, and its value: the bytes of a message or string, or an <paramref name="integer"/> for
+    /// an int32 map. An entry without a key (or with an empty one) or a value, or with either twice, goes to the library.</summary>
+    private static string ReadEntry(ReadOnlySpan<byte> entry, MapValue kind, out ReadOnlySpan<byte> value, out ulong integer)
+    {
+        string? key = null;
+        value = default;
+        integer = 0;
+        var hasValue = false;
+        for (var reader = new WireReader(entry); !reader.End;)
+        {
+            switch (reader.Tag())
+            {
+                case (1, Delimited) when key is null:
+                    key = Encoding.UTF8.GetString(reader.Delimited());
+                    break;
+                case (2, Delimited) when !hasValue && kind != MapValue.Int32:
+                    value = reader.Delimited();
+                    hasValue = true;
+                    break;
+                case (2, Varint) when !hasValue && kind == MapValue.Int32:
+                    integer = reader.Varint();
+                    hasValue = true;
+                    break;
+                default:
+                    throw new NotPlainException();
+            }
+        }
+
+        return string.IsNullOrEmpty(key) || !hasValue ? throw new NotPlainException() : key;
     }
 
     /// <summary>Meta: puid (1), tags (2), routing (3), requestPath (4), in that order as the library writes them, each
