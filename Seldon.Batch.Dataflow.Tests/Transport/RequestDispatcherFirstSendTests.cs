@@ -54,13 +54,17 @@ public sealed class RequestDispatcherFirstSendTests
         using var dispatcher = new RequestDispatcher(
             client,
             new RetrySettings { Attempts = attempts, Workers = 2, BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero },
-            NullLogger.Instance) { FirstSendOutsideRetry = firstOutside };
+            NullLogger.Instance);
         if (reachedBefore)
         {
             dispatcher.Breaker.Observe(Answers[0]);
         }
 
-        var response = dispatcher.SendAsync(new PredictionRequest(PredictionMethod.Predict, "{}", "p"), 0, CancellationToken.None, CancellationToken.None)
+        var request = new PredictionRequest(PredictionMethod.Predict, "{}", "p");
+        var sent = firstOutside
+            ? dispatcher.SendAsync(request, 0, CancellationToken.None, CancellationToken.None)
+            : dispatcher.SendThroughRetryAsync(request, 0, CancellationToken.None, CancellationToken.None);
+        var response = sent
             .WaitAsync(TimeSpan.FromMinutes(1)).GetAwaiter().GetResult();
         return (response with { Latency = TimeSpan.Zero }, client.Sends);
     }
