@@ -4,7 +4,7 @@ CONFIG := Release
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: build test run serve pack publish bench microbench clean
+.PHONY: build test test-unit run serve pack publish bench microbench clean
 
 build:            ## compile the library, the executable and the tests
 	dotnet build $(SLN) -c $(CONFIG)
@@ -12,6 +12,9 @@ build:            ## compile the library, the executable and the tests
 test: build       ## the whole test suite (unit, integration over real sockets, the real executable); results in out/test-results/*.trx
 	rm -rf out/test-results
 	moto="$$(bash deploy/moto.sh)" && PATH="$$moto:$$PATH" dotnet test $(SLN) -c $(CONFIG) --no-build --logger trx --results-directory out/test-results
+
+test-unit: build  ## the unit tests of every test project, in seconds: none that starts a server, moto_server or a process ([Trait("Category", "Integration")] marks those)
+	dotnet test $(SLN) -c $(CONFIG) --no-build --filter "Category!=Integration"
 
 run: build        ## the sample batch on the built-in model (or on $$SELDON_BATCH_HOST when set)
 	bash samples/run.sh

@@ -9,6 +9,7 @@ namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>Faults of the model server over real sockets (failures, resets, hangs, slow answers, a restart in the
 /// middle of a run): every line still ends as a prediction or an error record, in input order.</summary>
+[Trait("Category", "Integration")]
 public sealed class FaultInjectionTests
 {
     public static TheoryData<string> Transports => new() { "rest", "grpc" };

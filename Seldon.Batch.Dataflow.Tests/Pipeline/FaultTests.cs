@@ -8,6 +8,7 @@ using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>Faults injected by the built-in server: retries, what is not retried, order under delays, a dead server.</summary>
+[Trait("Category", "Integration")]
 public sealed class FaultTests
 {
     public static TheoryData<string> Transports => new() { "rest", "grpc" };
