@@ -4,14 +4,18 @@ CONFIG := Release
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: build test run serve pack publish bench microbench clean
+.PHONY: build test test-unit run serve pack publish bench microbench clean
 
 build:            ## compile the library, the executable and the tests
 	dotnet build $(SLN) -c $(CONFIG)
 
-test: build       ## the whole test suite (unit, integration over real sockets, the real executable); results in out/test-results/*.trx
+test: build       ## the whole test suite (unit, integration over real sockets, the real executable); results in out/test-results/*.trx, then each skipped test and why
 	rm -rf out/test-results
-	moto="$$(bash deploy/moto.sh)" && PATH="$$moto:$$PATH" dotnet test $(SLN) -c $(CONFIG) --no-build --logger trx --results-directory out/test-results
+	moto="$$(bash deploy/moto.sh)" && PATH="$$moto:$$PATH" dotnet test $(SLN) -c $(CONFIG) --no-build --logger trx --results-directory out/test-results; \
+	status=$$?; bash deploy/skipped-tests.sh out/test-results; exit $$status
+
+test-unit: build  ## the unit tests of every test project, in seconds: none that starts a server, moto_server or a process ([Trait("Category", "Integration")] marks those)
+	dotnet test $(SLN) -c $(CONFIG) --no-build --filter "Category!=Integration"
 
 run: build        ## the sample batch on the built-in model (or on $$SELDON_BATCH_HOST when set)
 	bash samples/run.sh

@@ -13,6 +13,7 @@ namespace Seldon.Batch.Dataflow.Cli.Tests;
 /// the bytes of one clean run (apart from <c>batch_instance_id</c>), against a model whose answer depends on each row's
 /// position in its request, so a run that grouped the lines differently would show it. REST and gRPC, a local file and
 /// an s3:// object.</summary>
+[Trait("Category", "Integration")]
 public sealed class CrashAndRerunTests : IClassFixture<MotoServerFixture>, IAsyncLifetime, IDisposable
 {
     private readonly MotoServerFixture _s3;

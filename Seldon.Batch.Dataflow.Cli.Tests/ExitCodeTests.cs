@@ -9,6 +9,7 @@ namespace Seldon.Batch.Dataflow.Cli.Tests;
 /// while running exits 3; either way one message naming the path or endpoint and the cause, and no empty side file left
 /// behind. Also the smaller refusals of the command line (a shard count without a shard index) and what <c>merge</c> finds
 /// or asks for.</summary>
+[Trait("Category", "Integration")]
 public sealed class ExitCodeTests : IClassFixture<DemoServerFixture>, IClassFixture<MotoServerFixture>, IDisposable
 {
     private readonly DemoServerFixture _model;

@@ -9,6 +9,7 @@ namespace Seldon.Batch.Dataflow.Cli.Tests;
 /// cron overlap starts them: one writes the output, the other exits 2 at once naming it and touching nothing. The model
 /// sits behind a <see cref="GatedProxy"/> that holds every request until the loser has exited, so the two surely overlap
 /// however slowly the machine starts processes.</summary>
+[Trait("Category", "Integration")]
 public sealed class OneOwnerExecutableTests : IClassFixture<DemoServerFixture>, IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);

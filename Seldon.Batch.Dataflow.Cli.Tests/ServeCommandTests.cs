@@ -5,6 +5,7 @@ using static Seldon.Batch.Dataflow.Cli.Tests.CliProcess;
 namespace Seldon.Batch.Dataflow.Cli.Tests;
 
 /// <summary><c>serve</c> as the executable, for what a user meets on the console.</summary>
+[Trait("Category", "Integration")]
 public sealed class ServeCommandTests
 {
     [Theory]

@@ -9,6 +9,7 @@ namespace Seldon.Batch.Dataflow.Cli.Tests;
 
 /// <summary>The real executable as an Indexed Job runs it: shard processes told their index by JOB_COMPLETION_INDEX,
 /// a shard killed with SIGKILL and resumed, <c>merge</c>, and <c>s3://</c> input and output.</summary>
+[Trait("Category", "Integration")]
 public sealed class ShardedExecutableTests : IClassFixture<DemoServerFixture>, IClassFixture<MotoServerFixture>, IDisposable
 {
     private readonly DemoServerFixture _model;

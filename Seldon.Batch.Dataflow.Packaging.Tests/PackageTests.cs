@@ -5,6 +5,7 @@ namespace Seldon.Batch.Dataflow.Packaging.Tests;
 
 /// <summary>The packages from <c>dotnet pack</c>, used the way a user uses them: the tool installed with
 /// <c>dotnet tool install</c>, the library referenced by an application of its own.</summary>
+[Trait("Category", "Integration")]
 public sealed class PackageTests : IClassFixture<PackedPackages>
 {
     private static readonly TimeSpan SdkTimeout = TimeSpan.FromMinutes(5);

@@ -8,6 +8,7 @@ namespace Seldon.Batch.Dataflow.Packaging.Tests;
 /// <summary>The Native AOT <c>seldon-batch-processor</c> from <c>make publish</c>, run for real: what could differ
 /// from the JIT-compiled program under AOT (System.CommandLine, NLog, RestSharp, Grpc.Net.Client, Polly, Kestrel and
 /// gRPC in <c>serve</c>, signals) is exercised through the binary itself.</summary>
+[Trait("Category", "Integration")]
 public sealed partial class PublishedBinaryTests : IDisposable
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(2);

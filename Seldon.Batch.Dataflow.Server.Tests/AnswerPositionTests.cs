@@ -10,6 +10,7 @@ namespace Seldon.Batch.Dataflow.Server.Tests;
 
 /// <summary>The model of <c>serve --answer-position</c>: a row's answer depends on its position in the request (Seldon:
 /// each value 2·v + i; Open Inference: an output <c>position</c>), over REST and gRPC.</summary>
+[Trait("Category", "Integration")]
 public sealed class AnswerPositionTests : IAsyncLifetime
 {
     private const string Predictions = "/api/v1.0/predictions";

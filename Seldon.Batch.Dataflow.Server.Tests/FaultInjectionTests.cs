@@ -9,6 +9,7 @@ using Seldon.Protos;
 namespace Seldon.Batch.Dataflow.Server.Tests;
 
 /// <summary>The faults of <see cref="ServeOptions"/>, each on a server of its own, over REST and gRPC.</summary>
+[Trait("Category", "Integration")]
 public sealed class FaultInjectionTests
 {
     private const string Predictions = "/api/v1.0/predictions";

@@ -9,6 +9,7 @@ namespace Seldon.Batch.Dataflow.Server.Tests;
 
 /// <summary>The faults that are about the endpoint rather than the line (a fixed answer from a "gateway", an outage
 /// window) and a model that refuses chosen rows, over REST and gRPC.</summary>
+[Trait("Category", "Integration")]
 public sealed class GatewayFaultTests
 {
     private const string Predictions = "/api/v1.0/predictions";

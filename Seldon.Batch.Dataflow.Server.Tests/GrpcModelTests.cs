@@ -7,6 +7,7 @@ using Tensorflow;
 namespace Seldon.Batch.Dataflow.Server.Tests;
 
 /// <summary>The demo model's answers over gRPC (seldon.protos.Seldon).</summary>
+[Trait("Category", "Integration")]
 public sealed class GrpcModelTests(DemoServerFixture fixture) : IClassFixture<DemoServerFixture>
 {
     [Fact]

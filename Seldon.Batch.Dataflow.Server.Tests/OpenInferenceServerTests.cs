@@ -10,6 +10,7 @@ using Inference.Grpc;
 namespace Seldon.Batch.Dataflow.Server.Tests;
 
 /// <summary>The Open Inference Protocol (V2) of the demo server, over REST and gRPC, shaped like MLServer's.</summary>
+[Trait("Category", "Integration")]
 public sealed class OpenInferenceServerTests(DemoServerFixture fixture) : IClassFixture<DemoServerFixture>
 {
     private const string Infer = "/v2/models/demo/infer";

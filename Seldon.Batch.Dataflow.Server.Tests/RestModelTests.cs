@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 namespace Seldon.Batch.Dataflow.Server.Tests;
 
 /// <summary>The demo model's answers over REST.</summary>
+[Trait("Category", "Integration")]
 public sealed class RestModelTests(DemoServerFixture fixture) : IClassFixture<DemoServerFixture>
 {
     private const string Predictions = "/api/v1.0/predictions";

@@ -2,6 +2,7 @@ using Seldon.Batch.Dataflow.Server;
 
 namespace Seldon.Batch.Dataflow.Server.Tests;
 
+[Trait("Category", "Integration")]
 public sealed class ServeOptionsTests
 {
     [Fact]

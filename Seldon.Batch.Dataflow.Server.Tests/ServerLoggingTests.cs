@@ -8,6 +8,7 @@ using Seldon.Protos;
 namespace Seldon.Batch.Dataflow.Server.Tests;
 
 /// <summary>The server logs through the caller's logger factory, and the web host stays quiet unless asked.</summary>
+[Trait("Category", "Integration")]
 public sealed class ServerLoggingTests
 {
     [Fact]

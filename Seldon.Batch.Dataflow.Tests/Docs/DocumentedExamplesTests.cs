@@ -7,6 +7,7 @@ namespace Seldon.Batch.Dataflow.Tests.Docs;
 /// <summary>Every C# example of the library's documentation (<c>docs/library.md</c> and the package's README) is a
 /// whole program that compiles against the library, as a new console app would: with its implicit usings, and
 /// nothing else but the <c>using</c> lines the example shows.</summary>
+[Trait("Category", "Integration")]
 public sealed partial class DocumentedExamplesTests
 {
     private static readonly string[] Documents = ["docs/library.md", "Seldon.Batch.Dataflow/PackageReadme.md"];

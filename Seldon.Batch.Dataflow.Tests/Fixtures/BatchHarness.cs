@@ -35,7 +35,9 @@ internal static class BatchHarness
             Timeout = TimeSpan.FromSeconds(20),
         });
 
-    public static async Task<BatchResult> RunAsync(BatchOptions options, IEnumerable<string> inputLines)
+    /// <summary>Runs <paramref name="options"/> on a file of <paramref name="inputLines"/>, by <see cref="BatchRun"/> or
+    /// by <paramref name="run"/> (a run on a fake clock: <see cref="FakeClock.RunAsync"/>).</summary>
+    public static async Task<BatchResult> RunAsync(BatchOptions options, IEnumerable<string> inputLines, Func<BatchOptions, Task<RunSummary>>? run = null)
     {
         var dir = Directory.CreateTempSubdirectory("sbd-test-");
         try
@@ -43,7 +45,7 @@ internal static class BatchHarness
             var input = Path.Combine(dir.FullName, "input.txt");
             var output = Path.Combine(dir.FullName, "output.txt");
             await File.WriteAllTextAsync(input, string.Concat(inputLines.Select(l => l + "\n")));
-            var summary = await BatchRun.RunAsync(options with { InputDataPath = input, OutputDataPath = output });
+            var summary = await (run ?? (o => BatchRun.RunAsync(o)))(options with { InputDataPath = input, OutputDataPath = output });
             // A run that did not complete leaves its ordered prefix in the side file and nothing at the output path; one
             // that wrote nothing leaves no side file either, and its summary names no output.
             Assert.Equal(summary.Outcome == RunOutcome.Completed, File.Exists(output));

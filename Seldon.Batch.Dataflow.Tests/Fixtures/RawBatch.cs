@@ -20,8 +20,9 @@ internal static class RawBatch
 
     public static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
 
-    /// <summary>Runs <paramref name="options"/> on a file holding exactly <paramref name="input"/>.</summary>
-    public static async Task<BatchResult> RunFileAsync(BatchOptions options, byte[] input)
+    /// <summary>Runs <paramref name="options"/> on a file holding exactly <paramref name="input"/>, by
+    /// <see cref="BatchRun"/> or by <paramref name="run"/> (a run on a fake clock: <see cref="FakeClock.RunAsync"/>).</summary>
+    public static async Task<BatchResult> RunFileAsync(BatchOptions options, byte[] input, Func<BatchOptions, Task<RunSummary>>? run = null)
     {
         var dir = Directory.CreateTempSubdirectory("sbd-reliability-");
         try
@@ -29,7 +30,7 @@ internal static class RawBatch
             var inputPath = Path.Combine(dir.FullName, "input.txt");
             var outputPath = Path.Combine(dir.FullName, "output.txt");
             await File.WriteAllBytesAsync(inputPath, input);
-            var summary = await BatchRun.RunAsync(options with { InputDataPath = inputPath, OutputDataPath = outputPath });
+            var summary = await (run ?? (o => BatchRun.RunAsync(o)))(options with { InputDataPath = inputPath, OutputDataPath = outputPath });
 
             // Completed: the output is in place and no side file is left. Otherwise the prefix is in the side file only, and
             // a run that wrote nothing leaves no side file (and its summary names no output).

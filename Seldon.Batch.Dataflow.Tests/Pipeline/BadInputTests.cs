@@ -6,6 +6,7 @@ namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>Bad input files, written byte for byte: the run never crashes, and output line k always answers input
 /// line k, as a prediction or as an error record that says why.</summary>
+[Trait("Category", "Integration")]
 public sealed class BadInputTests : IClassFixture<DemoServerFixture>
 {
     private static readonly byte[] Bom = [0xEF, 0xBB, 0xBF];

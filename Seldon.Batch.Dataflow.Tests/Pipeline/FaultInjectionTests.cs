@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Time.Testing;
 using Seldon.Batch.Dataflow;
 using Seldon.Batch.Dataflow.Server;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
@@ -8,6 +9,7 @@ namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>Faults of the model server over real sockets (failures, resets, hangs, slow answers, a restart in the
 /// middle of a run): every line still ends as a prediction or an error record, in input order.</summary>
+[Trait("Category", "Integration")]
 public sealed class FaultInjectionTests
 {
     public static TheoryData<string> Transports => new() { "rest", "grpc" };
@@ -102,10 +104,8 @@ public sealed class FaultInjectionTests
         // model never reached would stop the run instead); every other request hangs for 10 s, ten times the timeout.
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { FailFirst = 1, FailStatus = 400, DelayMs = 10_000 });
         const int count = 6;
-        var clock = Stopwatch.StartNew();
         var result = await RunFileAsync(
             Options(server, transport) with { Timeout = TimeSpan.FromSeconds(1), Retries = 2, Workers = 3 }, NumberedInput(count));
-        var elapsed = clock.Elapsed;
 
         AssertOrdered(result, count);
         Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);
@@ -130,7 +130,6 @@ public sealed class FaultInjectionTests
 
         // Each hanging request: two attempts, each given up by the client after 1 s (the reasons say so), none answered.
         Assert.Equal(count - 1, result.Summary.Retries);
-        Assert.True(elapsed < TimeSpan.FromSeconds(60), $"the run took {elapsed}");
     }
 
     [Theory]
@@ -139,17 +138,20 @@ public sealed class FaultInjectionTests
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 3000 });
         const int count = 12;
-        var clock = Stopwatch.StartNew();
+        // The start-up wait (5 s) counts on the run's clock, moved on by the test; the client's timeouts on the machine's.
+        var clock = new FakeTimeProvider();
         var result = await RunFileAsync(
-            Options(server, transport) with { Timeout = TimeSpan.FromSeconds(0.3), Retries = 2, Workers = 2 }, NumberedInput(count));
-        var elapsed = clock.Elapsed;
+            Options(server, transport) with { Timeout = TimeSpan.FromSeconds(0.3), Retries = 2, Workers = 2 }, NumberedInput(count),
+            o => FakeClock.RunAsync(o, clock, TimeSpan.FromMilliseconds(100)));
 
         // Nothing ever answered: a model that is not there, whatever the reason; no line is written as an error record.
         Assert.Equal(RunOutcome.Stopped, result.Summary.Outcome);
         Assert.Contains("unreachable", result.Summary.StopReason);
         Assert.Contains(transport == "grpc" ? "DeadlineExceeded" : "no answer", result.Summary.StopReason);
         Assert.Empty(result.Outputs);
-        Assert.True(elapsed < TimeSpan.FromSeconds(30), $"the run took {elapsed}");
+        Assert.True(clock.GetUtcNow() - clock.Start > EndpointBreaker.UnreachableAfter, $"stopped after {clock.GetUtcNow() - clock.Start} of the run's clock");
+        // The model was asked (the two workers' requests reached it and timed out) before the run gave up on it.
+        Assert.True(server.Statistics.Requests >= 2, $"{server.Statistics.Requests} requests");
     }
 
     [Theory]
@@ -202,7 +204,7 @@ public sealed class FaultInjectionTests
             while (first.Statistics.Requests < 50)
             {
                 Assert.False(run.IsCompleted, "the run ended before the server could be stopped");
-                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(15), "the run did not reach 50 requests");
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), "the run did not reach 50 requests");
                 await Task.Delay(5);
             }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Time.Testing;
 using Seldon.Batch.Dataflow;
 using Seldon.Batch.Dataflow.Server;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
@@ -7,6 +8,7 @@ using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>Faults injected by the built-in server: retries, what is not retried, order under delays, a dead server.</summary>
+[Trait("Category", "Integration")]
 public sealed class FaultTests
 {
     public static TheoryData<string> Transports => new() { "rest", "grpc" };
@@ -29,7 +31,11 @@ public sealed class FaultTests
     public async Task A_model_that_only_ever_answers_429_is_stopped_as_unreachable_without_error_records(string transport)
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { FailEvery = 1, FailStatus = 429 });
-        var result = await RunAsync(Options(server, transport) with { Retries = 2, MaxOutage = TimeSpan.FromSeconds(1) }, ["[[1]]", "[[2]]", "[[3]]"]);
+        // The retries' backoff and the start-up wait pass on the run's clock, moved on by the test.
+        var clock = new FakeTimeProvider();
+        var result = await RunAsync(
+            Options(server, transport) with { Retries = 2, MaxOutage = TimeSpan.FromSeconds(1) }, ["[[1]]", "[[2]]", "[[3]]"],
+            o => FakeClock.RunAsync(o, clock, TimeSpan.FromMilliseconds(100)));
 
         // Nothing was ever answered: past the short start-up wait the run stops, and no line is written as an error.
         Assert.Equal(RunOutcome.Stopped, result.Summary.Outcome);
@@ -93,14 +99,17 @@ public sealed class FaultTests
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
 
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var result = await RunAsync(Options(port, transport) with { Retries = 2 }, ["[[1]]", "[[2]]"]);
+        // The start-up wait counts on the run's clock, moved on by the test a quarter of a second at a time.
+        var clock = new FakeTimeProvider();
+        var step = TimeSpan.FromMilliseconds(250);
+        var result = await RunAsync(Options(port, transport) with { Retries = 2 }, ["[[1]]", "[[2]]"], o => FakeClock.RunAsync(o, clock, step));
 
         // Nothing reachable: after the start-up wait (5 s) the run is stopped with the reason, and no line is written.
         Assert.Equal(RunOutcome.Stopped, result.Summary.Outcome);
         Assert.Contains($"127.0.0.1:{port} is unreachable", result.Summary.StopReason);
         Assert.Contains("nothing answered in the first 5 s", result.Summary.StopReason);
         Assert.Empty(result.Outputs);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"the run took {clock.Elapsed}");
+        // Not before the 5 s were over on the run's clock.
+        Assert.True(clock.GetUtcNow() - clock.Start > EndpointBreaker.UnreachableAfter, $"stopped after {clock.GetUtcNow() - clock.Start} of the run's clock");
     }
 }

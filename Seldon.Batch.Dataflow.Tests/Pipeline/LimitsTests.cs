@@ -5,6 +5,7 @@ using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>The gRPC message size limit and the batch interval.</summary>
+[Trait("Category", "Integration")]
 public sealed class LimitsTests : IClassFixture<DemoServerFixture>
 {
     private readonly DemoServerFixture _fixture;

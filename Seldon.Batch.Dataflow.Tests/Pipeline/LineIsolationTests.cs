@@ -9,6 +9,7 @@ namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 /// <summary>Every line is judged on its own, over REST and gRPC against the built-in server: a line of another row shape
 /// in a micro-batch is sent in a request of its own instead of failing its neighbours, and a line that makes the model
 /// time out is found by sending its micro-batch again line by line, so only it becomes an error record.</summary>
+[Trait("Category", "Integration")]
 public sealed class LineIsolationTests
 {
     private const int Lines = 100;

@@ -10,6 +10,7 @@ namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 /// answer depends on a row's position in its request, a run interrupted anywhere (a side file cut at a random line or
 /// byte, a torn last line included) and resumed, and N shards joined by merge, write the bytes of one uninterrupted
 /// run, apart from the ids made per request (<c>batch_instance_id</c>, and V2's <c>inference_id</c>).</summary>
+[Trait("Category", "Integration")]
 public sealed partial class MicroBatchBoundaryProperties(PositionServerFixture fixture) : IClassFixture<PositionServerFixture>
 {
     /// <summary>What the lines are sent as: Seldon ndarray or tensor, or Open Inference (V2) tensors.</summary>

@@ -9,6 +9,7 @@ namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>Property: whatever the input file holds, the output has one line per input line, line k tagged with
 /// batch_index k, every error record has a reason, and lines that cannot be sent are always error records.</summary>
+[Trait("Category", "Integration")]
 public sealed class OutputInvariantProperties : IClassFixture<DemoServerFixture>
 {
     private readonly DemoServerFixture _fixture;

@@ -6,6 +6,7 @@ using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>The stream convenience for applications without a Dataflow network, against the built-in server.</summary>
+[Trait("Category", "Integration")]
 public sealed class PredictAsyncTests : IClassFixture<DemoServerFixture>
 {
     private readonly DemoServerFixture _fixture;

@@ -6,6 +6,7 @@ using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>The library use: the block linked between two blocks of an application's own network.</summary>
+[Trait("Category", "Integration")]
 public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
 {
     private readonly DemoServerFixture _fixture;

@@ -5,6 +5,7 @@ using Seldon.Batch.Dataflow;
 namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>The share of the input written, the current rate and the time left, on a clock the tests move.</summary>
+[Trait("Category", "Integration")]
 public sealed class ProgressTests
 {
     private static TimeSpan Seconds(double s) => TimeSpan.FromSeconds(s);

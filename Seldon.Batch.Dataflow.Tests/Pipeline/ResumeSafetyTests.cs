@@ -11,6 +11,7 @@ namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 /// which --restart discards), --resume and --retry-failed keep only a complete output of this input, they count what
 /// they keep, and a stop at once leaves a prefix a rerun continues; progress ends at 100% on success. Real runs against
 /// the built-in server.</summary>
+[Trait("Category", "Integration")]
 public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDisposable
 {
     private const int InputLines = 40;

@@ -6,6 +6,7 @@ namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>The prediction block of a file run waits on the run's clock: its breaker's breaks, its retries' delays and
 /// its outage budget, so a wait of minutes takes no time with a fake clock.</summary>
+[Trait("Category", "Integration")]
 public sealed class RunClockTests
 {
     public static TheoryData<string> Transports => new() { "rest", "grpc" };

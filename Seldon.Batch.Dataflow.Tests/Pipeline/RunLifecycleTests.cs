@@ -6,6 +6,7 @@ using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 namespace Seldon.Batch.Dataflow.Tests.Pipeline;
 
 /// <summary>Atomic output, graceful stop, resume, the failure policy and the JSON summary, through real runs.</summary>
+[Trait("Category", "Integration")]
 public sealed class RunLifecycleTests : IClassFixture<DemoServerFixture>, IDisposable
 {
     private readonly DemoServerFixture _fixture;

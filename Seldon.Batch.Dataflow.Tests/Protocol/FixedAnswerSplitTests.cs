@@ -6,6 +6,7 @@ namespace Seldon.Batch.Dataflow.Tests.Protocol;
 
 /// <summary>The built-in server's fixed answers (<c>serve --fixed-answer</c>, what the benchmarks run against) split
 /// back into the lines of a micro-batch by the client's composer.</summary>
+[Trait("Category", "Integration")]
 public sealed class FixedAnswerSplitTests
 {
     [Theory]

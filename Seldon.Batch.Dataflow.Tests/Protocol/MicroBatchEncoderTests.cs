@@ -15,10 +15,7 @@ public sealed class MicroBatchEncoderTests
         int batchSize = 1)
     {
         var n = 0;
-        return new MicroBatchEncoder(new EncoderSettings(dataType, payloadType, method, BatchId, batchSize)
-        {
-            NewId = () => $"id{++n}",
-        });
+        return new MicroBatchEncoder(new EncoderSettings(dataType, payloadType, method, BatchId, batchSize), () => $"id{++n}");
     }
 
     private static EncodedBatch EncodeOne(MicroBatchEncoder encoder, string text, long index = 0) =>

@@ -9,10 +9,7 @@ public sealed class NdarrayDocumentPathTests
     private static MicroBatchEncoder Encoder(int batchSize)
     {
         var n = 0;
-        return new MicroBatchEncoder(new EncoderSettings(DataType.Data, PayloadType.Ndarray, PredictionMethod.Predict, "run-1", batchSize)
-        {
-            NewId = () => $"id{++n}",
-        });
+        return new MicroBatchEncoder(new EncoderSettings(DataType.Data, PayloadType.Ndarray, PredictionMethod.Predict, "run-1", batchSize), () => $"id{++n}");
     }
 
     [Fact]

@@ -10,6 +10,7 @@ namespace Seldon.Batch.Dataflow.Tests.Storage;
 /// <summary>Runs whose input and output are objects in a real S3-compatible server (moto_server): streamed input,
 /// multipart output that appears only when complete, resume from the last uploaded part, gzip, a changed input,
 /// bad URLs and missing buckets.</summary>
+[Trait("Category", "Integration")]
 public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClassFixture<DemoServerFixture>, IDisposable
 {
     private readonly MotoServerFixture _s3;

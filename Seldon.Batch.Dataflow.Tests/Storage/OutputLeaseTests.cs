@@ -9,6 +9,7 @@ namespace Seldon.Batch.Dataflow.Tests.Storage;
 /// <summary>One run per <c>s3://</c> output, against a real S3-compatible server (moto_server, which honours
 /// <c>If-None-Match</c> and <c>If-Match</c> on PUT): the lease object keeps a second run out while the first lives, is
 /// taken over once it expired, and a run whose lease another run took over stops without publishing.</summary>
+[Trait("Category", "Integration")]
 public sealed class OutputLeaseTests : IClassFixture<MotoServerFixture>, IClassFixture<DemoServerFixture>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);

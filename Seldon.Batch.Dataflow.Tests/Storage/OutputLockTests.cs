@@ -10,6 +10,7 @@ namespace Seldon.Batch.Dataflow.Tests.Storage;
 /// is refused at once naming the first and touching nothing, while the first writes the whole output; the lock is the
 /// kernel's, so a killed holder leaves nothing that blocks. The first run is held mid-run by a <see cref="GatedProxy"/>
 /// in front of the model, so the runs surely overlap.</summary>
+[Trait("Category", "Integration")]
 public sealed class OutputLockTests : IClassFixture<DemoServerFixture>, IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);

@@ -8,6 +8,7 @@ namespace Seldon.Batch.Dataflow.Tests.Storage;
 
 /// <summary>N shard runs (in this process, side by side, as the pods of an Indexed Job) then merge give the output of
 /// one run, apart from instance ids; shards agree on one plan, refuse a changed input, publish once and resume their own part.</summary>
+[Trait("Category", "Integration")]
 public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixture<MotoServerFixture>, IDisposable
 {
     private readonly DemoServerFixture _model;

@@ -5,6 +5,7 @@ namespace Seldon.Batch.Dataflow.Tests.Transport;
 
 /// <summary>One gRPC channel serves every worker: when the calls in flight exceed what one HTTP/2 connection may
 /// carry (Kestrel allows 100 streams at once per connection), it must open more connections rather than queue.</summary>
+[Trait("Category", "Integration")]
 public sealed class GrpcConnectionTests
 {
     [Fact]

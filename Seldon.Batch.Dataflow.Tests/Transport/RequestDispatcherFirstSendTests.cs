@@ -47,20 +47,26 @@ public sealed class RequestDispatcherFirstSendTests
     }
 
     /// <summary>One request through a fresh dispatcher whose client answers by <paramref name="script"/> (a success once
-    /// the script is used up); before it, <paramref name="reachedBefore"/> lets an earlier request reach the model.</summary>
+    /// the script is used up); before it, <paramref name="reachedBefore"/> lets an earlier request reach the model. The
+    /// dispatcher's waits (outage backoff, the breaker's breaks) pass on an instant clock: both paths see the same times.</summary>
     private static (PredictionResponse Response, int Sends) Run(int[] script, int attempts, bool reachedBefore, bool firstOutside)
     {
         var client = new ScriptedClient(script);
         using var dispatcher = new RequestDispatcher(
             client,
             new RetrySettings { Attempts = attempts, Workers = 2, BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero },
-            NullLogger.Instance) { FirstSendOutsideRetry = firstOutside };
+            NullLogger.Instance,
+            new InstantClock());
         if (reachedBefore)
         {
             dispatcher.Breaker.Observe(Answers[0]);
         }
 
-        var response = dispatcher.SendAsync(new PredictionRequest(PredictionMethod.Predict, "{}", "p"), 0, CancellationToken.None, CancellationToken.None)
+        var request = new PredictionRequest(PredictionMethod.Predict, "{}", "p");
+        var sent = firstOutside
+            ? dispatcher.SendAsync(request, 0, CancellationToken.None, CancellationToken.None)
+            : dispatcher.SendThroughRetryAsync(request, 0, CancellationToken.None, CancellationToken.None);
+        var response = sent
             .WaitAsync(TimeSpan.FromMinutes(1)).GetAwaiter().GetResult();
         return (response with { Latency = TimeSpan.Zero }, client.Sends);
     }

@@ -5,6 +5,7 @@ using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 namespace Seldon.Batch.Dataflow.Tests.Transport;
 
 /// <summary>TLS, certificate checks, tokens and the Seldon headers, over both transports, against a TLS server.</summary>
+[Trait("Category", "Integration")]
 public sealed class SecurityTests : IAsyncLifetime
 {
     private DemoModelServer _server = null!;

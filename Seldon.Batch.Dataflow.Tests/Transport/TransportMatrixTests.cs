@@ -6,6 +6,7 @@ namespace Seldon.Batch.Dataflow.Tests.Transport;
 
 /// <summary>Every data type, payload type and batch size through the built-in server over real sockets,
 /// once per transport: the same cases, the same expectations.</summary>
+[Trait("Category", "Integration")]
 public sealed class TransportMatrixTests : IClassFixture<DemoServerFixture>
 {
     private readonly DemoServerFixture _fixture;

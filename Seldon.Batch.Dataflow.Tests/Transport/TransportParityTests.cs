@@ -7,6 +7,7 @@ namespace Seldon.Batch.Dataflow.Tests.Transport;
 /// <summary>The same input through REST and gRPC against the same model writes the same output bytes, apart from the ids
 /// each request makes anew. The built-in server writes its REST answers as the real servers do (Python's json: a float is
 /// <c>186.0</c>, <c>1e+16</c>), and gRPC, which carries the same answer as doubles, must write them so too.</summary>
+[Trait("Category", "Integration")]
 public sealed partial class TransportParityTests : IClassFixture<DemoServerFixture>
 {
     private readonly DemoServerFixture _fixture;

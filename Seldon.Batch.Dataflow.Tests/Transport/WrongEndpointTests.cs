@@ -12,6 +12,7 @@ namespace Seldon.Batch.Dataflow.Tests.Transport;
 /// server: a gRPC port asked over REST and the reverse, a route that does not exist, a model the server does not know, a
 /// Seldon server asked in V2. Each stops the run at once with its likely cause, in the library's own terms (the setting's
 /// type and property, which the command line words as its flags).</summary>
+[Trait("Category", "Integration")]
 public sealed class WrongEndpointTests : IClassFixture<DemoServerFixture>
 {
     /// <summary>A Seldon server's failure (its executor answers a path it cannot serve so).</summary>

@@ -72,10 +72,6 @@ internal sealed partial class RequestDispatcher : IDisposable
             .Build();
     }
 
-    /// <summary>Whether the first send of a request is made before the retry pipeline, which only failures enter; false
-    /// sends every attempt through the pipeline (the path the shortcut must match, for tests).</summary>
-    internal bool FirstSendOutsideRetry { get; init; } = true;
-
     /// <summary>The breaker shared by every request of this dispatcher.</summary>
     public EndpointBreaker Breaker { get; }
 
@@ -98,24 +94,33 @@ internal sealed partial class RequestDispatcher : IDisposable
         // prediction, or a refused line) skips Polly's retry strategy, its context and its state per request. Another
         // failure or an open circuit is given to the pipeline as its first outcome, so it decides, delays and logs
         // exactly as if it had sent the request itself; any other exception (a stop) is one the pipeline would rethrow.
-        if (FirstSendOutsideRetry)
+        try
         {
-            try
+            var first = await attempt.SendOnceAsync(dispatch).ConfigureAwait(false);
+            if (IsFinal(first))
             {
-                var first = await attempt.SendOnceAsync(dispatch).ConfigureAwait(false);
-                if (IsFinal(first))
-                {
-                    return first;
-                }
+                return first;
+            }
 
-                attempt.Replay(Outcome.FromResult(first));
-            }
-            catch (BrokenCircuitException broken)
-            {
-                attempt.Replay(Outcome.FromException<PredictionResponse>(broken));
-            }
+            attempt.Replay(Outcome.FromResult(first));
+        }
+        catch (BrokenCircuitException broken)
+        {
+            attempt.Replay(Outcome.FromException<PredictionResponse>(broken));
         }
 
+        return await RetryAsync(attempt, dispatch).ConfigureAwait(false);
+    }
+
+    /// <summary>The general path <see cref="SendAsync"/> shortcuts: every attempt, the first too, made by the retry
+    /// pipeline. Tests hold the shortcut to it (RequestDispatcherFirstSendTests).</summary>
+    internal Task<PredictionResponse> SendThroughRetryAsync(PredictionRequest request, long order, CancellationToken dispatch, CancellationToken abort, bool retryTimeouts = true) =>
+        RetryAsync(new Attempt(this, request, order, abort, retryTimeouts), dispatch);
+
+    /// <summary>Sends <paramref name="attempt"/> through the retry pipeline until its answer is final; a first outcome
+    /// it was given (<see cref="Attempt.Replay"/>) is the pipeline's first attempt.</summary>
+    private async Task<PredictionResponse> RetryAsync(Attempt attempt, CancellationToken dispatch)
+    {
         var context = ResilienceContextPool.Shared.Get(dispatch);
         context.Properties.Set(AttemptKey, attempt);
         try

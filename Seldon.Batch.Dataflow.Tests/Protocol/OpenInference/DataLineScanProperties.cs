@@ -80,8 +80,9 @@ public sealed class DataLineScanProperties
     private static string[] Encode(string[] lines, string? datatype, int batchSize, bool scan)
     {
         var n = 0;
-        var settings = new OpenInferenceSettings(DataType.Data, "run-1", batchSize, "input-0", datatype) { NewId = () => $"id{++n}", ScanDataLines = scan };
-        var batches = new InferenceRequestEncoder(settings).Encode([.. lines.Select((t, k) => new InputLine(k, t))]);
+        var encoder = new InferenceRequestEncoder(new OpenInferenceSettings(DataType.Data, "run-1", batchSize, "input-0", datatype), () => $"id{++n}");
+        InputLine[] input = [.. lines.Select((t, k) => new InputLine(k, t))];
+        var batches = scan ? encoder.Encode(input) : encoder.EncodeWithDocuments(input);
         return [.. batches.SelectMany(b => b.Members.Select(m => $"{m.Index} {m.Rows} {m.EncodingError}").Append(b.RequestBody ?? "(none)"))];
     }
 }

@@ -8,7 +8,7 @@ public sealed class OpenInferenceCodecTests
     private static OpenInferenceCodec Codec(DataType dataType, int batchSize = 1, string inputName = "input-0", string? datatype = null)
     {
         var n = 0;
-        return new OpenInferenceCodec(new OpenInferenceSettings(dataType, "run-1", batchSize, inputName, datatype) { NewId = () => $"id{++n}" });
+        return new OpenInferenceCodec(new OpenInferenceSettings(dataType, "run-1", batchSize, inputName, datatype), () => $"id{++n}");
     }
 
     private static IReadOnlyList<EncodedBatch> Encode(OpenInferenceCodec codec, params string[] texts) =>

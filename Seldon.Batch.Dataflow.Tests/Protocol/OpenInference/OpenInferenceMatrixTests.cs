@@ -8,6 +8,7 @@ namespace Seldon.Batch.Dataflow.Tests.Protocol.OpenInference;
 
 /// <summary>The Open Inference Protocol (V2) through the built-in server over real sockets: transport × data type ×
 /// batch size, order, model errors, bad lines, an unknown model, gzip answers, and REST and gRPC giving the same lines.</summary>
+[Trait("Category", "Integration")]
 public sealed class OpenInferenceMatrixTests : IClassFixture<DemoServerFixture>
 {
     private readonly DemoServerFixture _fixture;

@@ -9,6 +9,7 @@ namespace Seldon.Batch.Dataflow.Tests.Protocol.OpenInference;
 /// <summary>Property, over the Open Inference Protocol: whatever mix of row counts, widths, bad lines, batch sizes and
 /// workers, every line gets its own output line at its position, a good line its own rows of the answer (doubled by the
 /// demo model), a bad line an error record of its own.</summary>
+[Trait("Category", "Integration")]
 public sealed class OpenInferenceProperties : IClassFixture<DemoServerFixture>
 {
     private readonly DemoServerFixture _fixture;

@@ -133,8 +133,9 @@ public sealed class SplitTemplateProperties
             (m.Rows, m.EncodingError, m.LineId, m.InferenceId) = (l.Rows, l.Sent ? null : "bad line", l.LineId, l.Sent ? l.InferenceId : null);
         }
 
-        var splitter = new InferenceResponseSplitter("run-1") { FillTemplates = templates };
-        var results = splitter.Compose(new EncodedBatch(members, "{}", requestId) { IsSplit = lines.Count(l => l.Sent) > 1 }, answer, 200, null);
+        var splitter = new InferenceResponseSplitter("run-1");
+        var batch = new EncodedBatch(members, "{}", requestId) { IsSplit = lines.Count(l => l.Sent) > 1 };
+        var results = templates ? splitter.Compose(batch, answer, 200, null) : splitter.ComposeWithoutTemplates(batch, answer, 200, null);
         return [.. results.Select(r => $"{r.Index} {r.Failure} {r.Line}")];
     }
 }

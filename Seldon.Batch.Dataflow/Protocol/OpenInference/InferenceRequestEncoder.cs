@@ -7,15 +7,28 @@ namespace Seldon.Batch.Dataflow;
 /// datatypes, inner shapes and parameters are concatenated along the first dimension into one request; a line that
 /// does not fit starts the next request, so every request holds a run of lines in input order and none is lost. A line
 /// that cannot be read is a member with an encoding error, placed where it stands.</summary>
-internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
+/// <param name="settings">What the run's lines are and how they are grouped.</param>
+/// <param name="newId">Where request ids come from: <see cref="RequestIds.Next"/> when null (tests pass a counter, for
+/// stable ids).</param>
+internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings, Func<string>? newId = null)
 {
     /// <summary>The parameters of a text element: MLServer's StringCodec decodes it to a Python str.</summary>
     private static readonly JsonElement StringContent = ParseOnce("{\"content_type\":\"str\"}");
 
-    public IReadOnlyList<EncodedBatch> Encode(IReadOnlyList<InputLine> lines)
+    private readonly Func<string> _newId = newId ?? RequestIds.Next;
+
+    /// <summary>The requests of a group, members in line order across them. Data lines of numbers are scanned without a
+    /// document where the scan can tell everything (the document path reads the rest).</summary>
+    public IReadOnlyList<EncodedBatch> Encode(IReadOnlyList<InputLine> lines) =>
+        Encode(lines, settings.DataType == DataType.Data ? ScannedValues.Start() : null);
+
+    /// <summary>The general path <see cref="Encode(IReadOnlyList{InputLine})"/> shortcuts: every line read through a
+    /// document. Tests hold the scan to it byte for byte (DataLineScanProperties).</summary>
+    internal IReadOnlyList<EncodedBatch> EncodeWithDocuments(IReadOnlyList<InputLine> lines) => Encode(lines, scanned: null);
+
+    private List<EncodedBatch> Encode(IReadOnlyList<InputLine> lines, ScannedValues? scanned)
     {
         var documents = new List<IDisposable>(lines.Count);
-        var scanned = settings.ScanDataLines && settings.DataType == DataType.Data ? ScannedValues.Start() : null;
         try
         {
             var batches = new List<EncodedBatch>(1);
@@ -61,7 +74,7 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
     /// <summary>A group none of whose lines can be sent, each with <paramref name="reason"/>.</summary>
     public EncodedBatch Unsendable(IReadOnlyList<InputLine> lines, string reason)
     {
-        var id = settings.NewId();
+        var id = _newId();
         var members = lines.Select((line, n) => new BatchMember(line.Index, lines.Count == 1 ? id : $"{id}-item-{n}") { EncodingError = reason }).ToList();
         return new EncodedBatch(members, null, id) { IsSplit = lines.Count > 1 };
     }
@@ -69,7 +82,7 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings)
     /// <summary>One request of a run of lines (unreadable ones among them stay members, unsent).</summary>
     private EncodedBatch Write(List<(long Index, string? Error, LineRequest? Request)> run)
     {
-        var id = settings.NewId();
+        var id = _newId();
         var members = new List<BatchMember>(run.Count);
         var sent = new List<LineRequest>(run.Count);
         for (var n = 0; n < run.Count; n++)

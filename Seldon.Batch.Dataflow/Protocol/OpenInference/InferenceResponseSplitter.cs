@@ -21,11 +21,17 @@ internal sealed class InferenceResponseSplitter(string batchId)
     // The run's batch id, escaped once rather than once per output line.
     private readonly JsonEncodedText _batchIdText = JsonEncodedText.Encode(batchId, SeldonJson.WriterOptions.Encoder);
 
-    /// <summary>Whether the lines of a split answer are filled into its <see cref="LineTemplate"/> where they can be; off,
-    /// every line takes the line writer (the path the template shortcuts, for tests to compare with).</summary>
-    public bool FillTemplates { get; init; } = true;
+    /// <summary>The output lines of a request: the answer's lines, or an error record per line. The lines of a split
+    /// answer are filled into its <see cref="LineTemplate"/> where they can be.</summary>
+    public InstanceResult[] Compose(EncodedBatch batch, string? answer, int failureCode, string? failure) =>
+        Compose(batch, answer, failureCode, failure, fillTemplates: true);
 
-    public InstanceResult[] Compose(EncodedBatch batch, string? answer, int failureCode, string? failure)
+    /// <summary>The general path <see cref="Compose(EncodedBatch, string?, int, string?)"/> shortcuts: every line written
+    /// by the line writer. Tests hold the templates to it byte for byte (SplitTemplateProperties).</summary>
+    internal InstanceResult[] ComposeWithoutTemplates(EncodedBatch batch, string? answer, int failureCode, string? failure) =>
+        Compose(batch, answer, failureCode, failure, fillTemplates: false);
+
+    private InstanceResult[] Compose(EncodedBatch batch, string? answer, int failureCode, string? failure, bool fillTemplates)
     {
         if (failure is null && batch.HasRequest)
         {
@@ -33,7 +39,7 @@ internal sealed class InferenceResponseSplitter(string batchId)
             try
             {
                 document = string.IsNullOrWhiteSpace(answer) ? null : JsonDocument.Parse(answer, SeldonJson.DocumentOptions);
-                failure = Split(batch, document?.RootElement ?? default, out var results);
+                failure = Split(batch, document?.RootElement ?? default, fillTemplates, out var results);
                 if (failure is null)
                 {
                     return results!;
@@ -115,7 +121,7 @@ internal sealed class InferenceResponseSplitter(string batchId)
     public const string InferenceIdTag = "inference_id";
 
     /// <summary>The output lines of a successful answer, or why it cannot be split.</summary>
-    private string? Split(EncodedBatch batch, JsonElement response, out InstanceResult[]? results)
+    private string? Split(EncodedBatch batch, JsonElement response, bool fillTemplates, out InstanceResult[]? results)
     {
         results = null;
         if (response.ValueKind != JsonValueKind.Object)
@@ -145,7 +151,7 @@ internal sealed class InferenceResponseSplitter(string batchId)
 
         // Where the lines differ only in their index, instance id, id and rows, the whole line is written once, as a
         // template (one for the lines without an id, one for those with one), and each line fills its holes.
-        var templates = shared.Json is not null && batch.IsSplit && FillTemplates ? new Templates(this, shared, outputs, batch) : null;
+        var templates = shared.Json is not null && batch.IsSplit && fillTemplates ? new Templates(this, shared, outputs, batch) : null;
         WriteLines(batch, shared, outputs, templates, results);
         return null;
     }

@@ -1,9 +1,11 @@
 namespace Seldon.Batch.Dataflow;
 
 /// <summary>The Open Inference Protocol behind the codec seam.</summary>
-internal sealed class OpenInferenceCodec(OpenInferenceSettings settings) : IBatchCodec
+/// <param name="settings">What the run's lines are and how they are grouped.</param>
+/// <param name="newId">Where request ids come from: <see cref="RequestIds.Next"/> when null.</param>
+internal sealed class OpenInferenceCodec(OpenInferenceSettings settings, Func<string>? newId = null) : IBatchCodec
 {
-    private readonly InferenceRequestEncoder _encoder = new(settings);
+    private readonly InferenceRequestEncoder _encoder = new(settings, newId);
     private readonly InferenceResponseSplitter _splitter = new(settings.BatchId);
 
     public IReadOnlyList<EncodedBatch> Encode(IReadOnlyList<InputLine> lines) => _encoder.Encode(lines);

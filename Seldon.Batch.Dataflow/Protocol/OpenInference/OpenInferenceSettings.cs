@@ -10,11 +10,4 @@ internal sealed record OpenInferenceSettings(DataType DataType, string BatchId, 
 {
     /// <summary>The input name MLServer's own codecs give a tensor that has none.</summary>
     public const string DefaultInputName = "input-0";
-
-    /// <summary>Makes a new unique request id; replaceable so tests get stable ids.</summary>
-    public Func<string> NewId { get; init; } = RequestIds.Next;
-
-    /// <summary>Whether data lines of numbers are scanned without a document (the document path reads the rest); off
-    /// only in tests, which compare the two.</summary>
-    public bool ScanDataLines { get; init; } = true;
 }

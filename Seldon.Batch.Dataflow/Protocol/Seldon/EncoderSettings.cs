@@ -13,8 +13,5 @@ internal sealed record EncoderSettings(
     string BatchId,
     int BatchSize)
 {
-    /// <summary>Makes a new unique id; replaceable so tests get stable ids.</summary>
-    public Func<string> NewId { get; init; } = RequestIds.Next;
-
     public bool IsMicroBatching => BatchSize > 1;
 }

@@ -77,7 +77,7 @@ internal sealed partial class MicroBatchEncoder
     /// when every one of them is an error.</summary>
     private EncodedBatch WriteRun(ReadLine[] read, int start, int end)
     {
-        var requestId = _settings.NewId();
+        var requestId = _newId();
         var members = new List<BatchMember>(end - start);
         var rows = new List<RowSource>(end - start);
         for (var n = start; n < end; n++)
@@ -105,7 +105,7 @@ internal sealed partial class MicroBatchEncoder
     /// into its own, the answer written whole.</summary>
     private EncodedBatch WriteAlone(ReadLine line)
     {
-        var requestId = _settings.NewId();
+        var requestId = _newId();
         var member = new BatchMember(line.Line.Index, requestId) { Rows = 1 };
         var body = EncodeRaw(line.Alone, member);
         return new EncodedBatch([member], body, requestId);

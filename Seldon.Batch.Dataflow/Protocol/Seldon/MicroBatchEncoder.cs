@@ -11,17 +11,25 @@ namespace Seldon.Batch.Dataflow;
 internal sealed partial class MicroBatchEncoder
 {
     private readonly EncoderSettings _settings;
+    private readonly Func<string> _newId;
 
-    public MicroBatchEncoder(EncoderSettings settings) => _settings = settings;
+    /// <param name="settings">What the run's lines are and how they are grouped.</param>
+    /// <param name="newId">Where request ids come from: <see cref="RequestIds.Next"/> when null (tests pass a counter, for
+    /// stable ids).</param>
+    public MicroBatchEncoder(EncoderSettings settings, Func<string>? newId = null)
+    {
+        _settings = settings;
+        _newId = newId ?? RequestIds.Next;
+    }
 
     /// <summary>The requests of a group, members in line order across them.</summary>
     public IReadOnlyList<EncodedBatch> Encode(IReadOnlyList<InputLine> lines) =>
-        _settings.IsMicroBatching ? EncodeMerged(lines) : [EncodeEach(lines, _settings.NewId())];
+        _settings.IsMicroBatching ? EncodeMerged(lines) : [EncodeEach(lines, _newId())];
 
     /// <summary>A group none of whose lines can be sent, each with <paramref name="reason"/>.</summary>
     public EncodedBatch Unsendable(IReadOnlyList<InputLine> lines, string reason)
     {
-        var requestId = _settings.NewId();
+        var requestId = _newId();
         var members = lines.Select((line, n) => new BatchMember(line.Index, lines.Count == 1 ? requestId : $"{requestId}-item-{n}") { EncodingError = reason }).ToList();
         return new EncodedBatch(members, null, requestId) { IsSplit = _settings.IsMicroBatching };
     }
