@@ -14,39 +14,23 @@ namespace Seldon.Batch.Dataflow;
 /// Either way the output is a valid prefix: it ends before the first line that was not answered.</summary>
 public static partial class PredictionBlock
 {
-    /// <summary>Lines the ordered window of the predict stage holds (requests waiting to be sent, on the wire, waiting
-    /// for a retry, or answered and waiting for the lines before them), unless 8 × --workers requests hold more: enough
-    /// that a few retried lines do not stop the others (5 % of 503s keep over 0.7 of the throughput at batch size 1 and
-    /// 32), small enough for memory (a larger window grew the client's resident memory with no gain without faults).</summary>
-    internal const int WindowLines = 1024;
-
     /// <summary>Builds the network batch → number → predict (encode, send, split the answer) → cut → text and returns it
     /// as one block of lines in, <see cref="InstanceResult"/>s out.</summary>
-    /// <param name="options">The block's settings; validated here.</param>
-    /// <param name="client">The client requests go through, which says where the model is; shared by all workers, not
-    /// disposed by the block. The block applies the options' retries, outage breaker, pacing and worker bound to it.</param>
-    /// <param name="statistics">Counters the block updates; pass one to watch progress.</param>
-    /// <param name="loggerFactory">Where the block logs; nothing is logged when null.</param>
-    /// <param name="cancellationToken">Cancels every stage: what is in flight is dropped, what was already
-    /// produced is still delivered in order (a valid prefix), then the completion faults with an
-    /// <see cref="OperationCanceledException"/>.</param>
-    /// <param name="firstIndex">The <c>batch_index</c> of the first line received (a resumed run starts past 0). The lines are
-    /// grouped from the first one received: to send the micro-batches a run from line 0 sends (for a model whose answer
-    /// depends on what shares its request), start at a multiple of the batch size.</param>
-    /// <exception cref="InvalidBatchOptionsException">A setting of <paramref name="options"/> is invalid.</exception>
-    public static IPropagatorBlock<string, InstanceResult> Create(
-        PredictionBlockOptions options,
-        IPredictionClient client,
-        RunStatistics? statistics = null,
-        ILoggerFactory? loggerFactory = null,
-        CancellationToken cancellationToken = default,
-        long firstIndex = 0)
+    /// <param name="client">The client requests go through, which says where the model is and what it speaks; shared by
+    /// all workers, not disposed by the block. The block applies the options' retries, outage breaker, pacing and worker
+    /// bound to it.</param>
+    /// <param name="options">The block's settings, validated here against the client's protocol; their
+    /// <see cref="PredictionBlockOptions.CancellationToken"/> cancels every stage (what is in flight is dropped, what was
+    /// already produced is still delivered in order, then the completion faults with an
+    /// <see cref="OperationCanceledException"/>), and the first line received gets
+    /// <see cref="PredictionBlockOptions.FirstIndex"/>.</param>
+    /// <exception cref="InvalidBatchOptionsException">A setting of <paramref name="options"/> is invalid, or belongs to
+    /// another protocol than the client's.</exception>
+    public static IPropagatorBlock<string, InstanceResult> Create(IPredictionClient client, PredictionBlockOptions options)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(client);
-        options.Validate();
-        var next = firstIndex;
-        return Linkable<string, InstanceResult>(options, client, statistics, loggerFactory, cancellationToken, texts =>
+        Check(client, options);
+        var next = options.FirstIndex;
+        return Linkable<string, InstanceResult>(client, options, texts =>
         {
             var lines = new InputLine[texts.Length];
             for (var i = 0; i < texts.Length; i++)
@@ -61,32 +45,24 @@ public static partial class PredictionBlock
     /// <summary>The same block for the caller's own items: each item's line is sent, and the item comes out with its
     /// result, in input order, so whatever the caller needs afterwards (a key, a reply address) travels with it.</summary>
     /// <typeparam name="TItem">The caller's type.</typeparam>
-    /// <param name="options">The block's settings; validated here.</param>
     /// <param name="client">The client requests go through; shared by all workers, not disposed by the block.</param>
+    /// <param name="options">The block's settings, as for <see cref="Create(IPredictionClient, PredictionBlockOptions)"/>.</param>
     /// <param name="line">The JSON line of an item, as an input file would hold it; called once per item, in order. If
     /// it throws, the block faults with that exception.</param>
-    /// <param name="statistics">Counters the block updates; pass one to watch progress.</param>
-    /// <param name="loggerFactory">Where the block logs; nothing is logged when null.</param>
-    /// <param name="cancellationToken">Cancels every stage, as for <see cref="Create(PredictionBlockOptions, IPredictionClient,
-    /// RunStatistics?, ILoggerFactory?, CancellationToken, long)"/>.</param>
-    /// <exception cref="InvalidBatchOptionsException">A setting of <paramref name="options"/> is invalid.</exception>
+    /// <exception cref="InvalidBatchOptionsException">A setting of <paramref name="options"/> is invalid, or belongs to
+    /// another protocol than the client's.</exception>
     public static IPropagatorBlock<TItem, PredictionResult<TItem>> Create<TItem>(
-        PredictionBlockOptions options,
         IPredictionClient client,
-        Func<TItem, string> line,
-        RunStatistics? statistics = null,
-        ILoggerFactory? loggerFactory = null,
-        CancellationToken cancellationToken = default)
+        PredictionBlockOptions options,
+        Func<TItem, string> line)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(client);
+        Check(client, options);
         ArgumentNullException.ThrowIfNull(line);
-        options.Validate();
         // Results come out in input order, one per line, so the items wait in a queue in that order; the network
         // itself carries only the lines.
         var items = new System.Collections.Concurrent.ConcurrentQueue<(long Index, TItem Item)>();
-        var next = 0L;
-        return Linkable<TItem, PredictionResult<TItem>>(options, client, statistics, loggerFactory, cancellationToken, group =>
+        var next = options.FirstIndex;
+        return Linkable<TItem, PredictionResult<TItem>>(client, options, group =>
         {
             var lines = new InputLine[group.Length];
             for (var i = 0; i < group.Length; i++)
@@ -118,6 +94,14 @@ public static partial class PredictionBlock
         });
     }
 
+    /// <summary>Checks the arguments of a block, its options once against the client's protocol.</summary>
+    private static void Check(IPredictionClient client, PredictionBlockOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate(client.Protocol);
+    }
+
     /// <summary>The split's results (a fresh array) with their lines made text, in place.</summary>
     private static InstanceResult[] AsText(InstanceResult[] results)
     {
@@ -135,14 +119,14 @@ public static partial class PredictionBlock
     /// <see cref="AnsweredPrefix"/>), so a line crosses two Dataflow blocks between the reader and the writer. The run's
     /// <paramref name="stop"/> policy's dispatch token stops sending, and it is told about failures about the endpoint;
     /// the block completes normally then (the run reads <see cref="RunStatistics.EndpointFailure"/>), and a cancelled
-    /// token drops what it holds. Results come out a request at a time, in input order: one Dataflow message per
+    /// <see cref="PredictionBlockOptions.CancellationToken"/> (the run's abort) drops what it holds. Results come out a request at a time, in input order: one Dataflow message per
     /// request rather than per line to the file's writer (at batch size 32 the per-line messages' locks and hand-overs
     /// were several per cent of the run's CPU).</summary>
     internal static IPropagatorBlock<InputLine, PredictedGroup> CreateNumbered(
-        PredictionBlockOptions options, IPredictionClient client, RunStatistics stats, ILoggerFactory? loggerFactory, CancellationToken cancellationToken, StopPolicy stop, TimeProvider time)
+        PredictionBlockOptions options, IPredictionClient client, RunStatistics stats, StopPolicy stop)
     {
-        var batch = Grouping<InputLine>(options, cancellationToken);
-        var predict = Build(options, client, stats, loggerFactory, cancellationToken, stop, time, endpointFailed: null);
+        var batch = Grouping<InputLine>(options, options.CancellationToken);
+        var predict = Build(options, client, stats, stop, endpointFailed: null);
         batch.LinkTo(predict, new DataflowLinkOptions { PropagateCompletion = true });
         return DataflowBlock.Encapsulate(batch, predict);
     }
@@ -160,22 +144,20 @@ public static partial class PredictionBlock
     /// why it stopped (<see cref="PredictionPropagator{TInput, TOutput}"/>). A failure about the endpoint completes the
     /// input at once, so senders learn of it (<c>SendAsync</c> returns false) instead of feeding lines that are dropped.</summary>
     private static PredictionPropagator<TItem, TOutput> Linkable<TItem, TOutput>(
-        PredictionBlockOptions options,
         IPredictionClient client,
-        RunStatistics? statistics,
-        ILoggerFactory? loggerFactory,
-        CancellationToken cancellationToken,
+        PredictionBlockOptions options,
         Func<TItem[], InputLine[]> numbering,
         Func<IReceivableSourceBlock<InstanceResult>, IReceivableSourceBlock<TOutput>> output)
     {
+        var cancellationToken = options.CancellationToken;
         var stop = new StopPolicy(FailureLimit.None, host: null, cancellationToken);
         PredictionFailure? endpointFailure = null;
         // Lines are grouped first and numbered a group at a time: one message per micro-batch through the numbering
         // block instead of one per line (at batch size 32, a line crossed one block less).
         var batch = Grouping<TItem>(options, cancellationToken);
         var number = new TransformBlock<TItem[], InputLine[]>(numbering, Sequential(4, cancellationToken));
-        var stats = statistics ?? new RunStatistics();
-        var predict = Build(options, client, stats, loggerFactory, cancellationToken, stop, TimeProvider.System,
+        var stats = options.Statistics ?? new RunStatistics();
+        var predict = Build(options, client, stats, stop,
             endpointFailed: failure =>
             {
                 Interlocked.CompareExchange(ref endpointFailure, failure, null);
@@ -218,18 +200,16 @@ public static partial class PredictionBlock
         PredictionBlockOptions options,
         IPredictionClient client,
         RunStatistics stats,
-        ILoggerFactory? loggerFactory,
-        CancellationToken cancellationToken,
         StopPolicy stop,
-        TimeProvider time,
         Action<PredictionFailure>? endpointFailed)
     {
-        loggerFactory ??= NullLoggerFactory.Instance;
+        var (cancellationToken, time) = (options.CancellationToken, options.TimeProvider);
+        var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger(typeof(PredictionBlock).FullName!);
         var batchId = string.IsNullOrEmpty(options.BatchId) ? Guid.NewGuid().ToString() : options.BatchId;
-        var codec = BatchCodecs.For(options, batchId);
+        var codec = BatchCodecs.For(options, client.Protocol, batchId);
         var inFlight = options.Workers * 2;
-        var window = Math.Max(8 * options.Workers, (WindowLines + options.BatchSize - 1) / options.BatchSize);
+        var window = Math.Max(8 * options.Workers, (options.WindowLines + options.BatchSize - 1) / options.BatchSize);
         var dispatcher = new RequestDispatcher(client, options.ToRetry(), loggerFactory.CreateLogger(typeof(RequestDispatcher).FullName!), time);
 
         IReadOnlyList<EncodedBatch> Encode(InputLine[] lines)

@@ -92,7 +92,7 @@ internal sealed partial class RequestDispatcher : IDisposable
     /// waiting longer is not allowed.</returns>
     public async Task<PredictionResponse> SendAsync(PredictionRequest request, long order, CancellationToken dispatch, CancellationToken abort, bool retryTimeouts = true)
     {
-        var attempt = new Attempt(this, request, order, abort, retryTimeouts);
+        var attempt = new Attempt(this, request, order, retryTimeouts, abort);
 
         // The first send goes straight to the breaker: an answer the retry pipeline would hand back as it is (a
         // prediction, or a refused line) skips Polly's retry strategy, its context and its state per request. Another
@@ -187,7 +187,7 @@ internal sealed partial class RequestDispatcher : IDisposable
     private static partial void LogRetry(ILogger logger, string puid, double delay, string reason);
 
     /// <summary>One request's way through retries and outages.</summary>
-    private sealed class Attempt(RequestDispatcher owner, PredictionRequest request, long order, CancellationToken abort, bool retryTimeouts)
+    private sealed class Attempt(RequestDispatcher owner, PredictionRequest request, long order, bool retryTimeouts, CancellationToken abort)
     {
         private int _transientRetries;
         private int _outageRetries;
