@@ -181,6 +181,8 @@ public sealed partial class MicroBatchBoundaryProperties(PositionServerFixture f
     /// <paramref name="copy"/>: what a run killed at any moment leaves next to its side file.</summary>
     private sealed class RecordKeeper(IPredictionClient inner, string record, string copy) : IPredictionClient
     {
+        public InferenceProtocol Protocol => inner.Protocol;
+
         private int _sent;
 
         public Task<PredictionResponse> SendAsync(PredictionRequest request, CancellationToken cancellationToken)

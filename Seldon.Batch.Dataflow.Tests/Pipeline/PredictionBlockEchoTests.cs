@@ -12,6 +12,8 @@ public sealed class PredictionBlockEchoTests
     /// <summary>Answers like a Seldon model that returns its input: the request's data and tags.</summary>
     private sealed class EchoClient(Func<PredictionRequest, PredictionResponse?>? overrides = null) : IPredictionClient
     {
+        public InferenceProtocol Protocol => InferenceProtocol.Seldon;
+
         public ConcurrentBag<PredictionRequest> Requests { get; } = [];
 
         public async Task<PredictionResponse> SendAsync(PredictionRequest request, CancellationToken cancellationToken)

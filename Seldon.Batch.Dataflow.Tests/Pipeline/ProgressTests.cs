@@ -199,6 +199,8 @@ public sealed class ProgressTests
     /// <summary>A real client whose requests wait at a gate the test opens a number of requests at a time.</summary>
     private sealed class GatedClient(Seldon.Batch.Dataflow.IPredictionClient inner) : Seldon.Batch.Dataflow.IPredictionClient
     {
+        public InferenceProtocol Protocol => inner.Protocol;
+
         private readonly SemaphoreSlim _gate = new(0);
         private readonly Lock _lock = new();
         private int _answered;

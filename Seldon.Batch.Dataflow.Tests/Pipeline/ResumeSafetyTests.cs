@@ -136,9 +136,9 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
     }
 
     [Theory]
-    [InlineData(nameof(BatchOptions.BatchSize), "BatchSize 1, not 4")]
-    [InlineData(nameof(BatchOptions.DeploymentName), "DeploymentName 'demo', not 'other'")]
-    [InlineData(nameof(BatchOptions.DataType), "DataType data, not raw")]
+    [InlineData(nameof(PredictionBlockOptions.BatchSize), "BatchSize 1, not 4")]
+    [InlineData(nameof(EndpointSettings.DeploymentName), "DeploymentName 'demo', not 'other'")]
+    [InlineData(nameof(PredictionBlockOptions.DataType), "DataType data, not raw")]
     public async Task A_rerun_with_other_settings_refuses_the_partial_output_and_keeps_it(string setting, string difference)
     {
         await StopEarlyAsync();
