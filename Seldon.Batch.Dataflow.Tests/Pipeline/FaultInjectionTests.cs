@@ -42,7 +42,7 @@ public sealed class FaultInjectionTests
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { FailRate = 0.3, FailStatus = status, Seed = 7 });
         const int count = 40;
-        var result = await RunFileAsync(Options(server, transport) with { Retries = 6, Workers = 4, BatchSize = batchSize }, NumberedInput(count));
+        var result = await RunFileAsync(Options(server, transport).WithBlock(b => b with { MaxAttempts = 6, Workers = 4, BatchSize = batchSize }), NumberedInput(count));
 
         AssertPredictionOrError(result, count);
         Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);
@@ -81,7 +81,7 @@ public sealed class FaultInjectionTests
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { DropEvery = 4 });
         const int count = 40;
-        var result = await RunFileAsync(Options(server, transport) with { Retries = 5, Workers = 4 }, NumberedInput(count));
+        var result = await RunFileAsync(Options(server, transport).WithBlock(b => b with { MaxAttempts = 5, Workers = 4 }), NumberedInput(count));
 
         AssertPredictionOrError(result, count);
         Assert.Equal(count, result.Summary.Succeeded);
@@ -104,7 +104,7 @@ public sealed class FaultInjectionTests
         const int count = 6;
         var clock = Stopwatch.StartNew();
         var result = await RunFileAsync(
-            Options(server, transport) with { Timeout = TimeSpan.FromSeconds(1), Retries = 2, Workers = 3 }, NumberedInput(count));
+            Options(server, transport).WithEndpoint(e => e with { Timeout = TimeSpan.FromSeconds(1) }).WithBlock(b => b with { MaxAttempts = 2, Workers = 3 }), NumberedInput(count));
         var elapsed = clock.Elapsed;
 
         AssertOrdered(result, count);
@@ -141,7 +141,7 @@ public sealed class FaultInjectionTests
         const int count = 12;
         var clock = Stopwatch.StartNew();
         var result = await RunFileAsync(
-            Options(server, transport) with { Timeout = TimeSpan.FromSeconds(0.3), Retries = 2, Workers = 2 }, NumberedInput(count));
+            Options(server, transport).WithEndpoint(e => e with { Timeout = TimeSpan.FromSeconds(0.3) }).WithBlock(b => b with { MaxAttempts = 2, Workers = 2 }), NumberedInput(count));
         var elapsed = clock.Elapsed;
 
         // Nothing ever answered: a model that is not there, whatever the reason; no line is written as an error record.
@@ -161,7 +161,7 @@ public sealed class FaultInjectionTests
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { MaxRandomDelayMs = 40, Seed = 11 });
         const int count = 60;
-        var result = await RunFileAsync(Options(server, transport) with { Workers = 8, BatchSize = batchSize }, NumberedInput(count));
+        var result = await RunFileAsync(Options(server, transport).WithBlock(b => b with { Workers = 8, BatchSize = batchSize }), NumberedInput(count));
 
         AssertPredictionOrError(result, count);
         Assert.Equal(count, result.Summary.Succeeded);
@@ -176,7 +176,7 @@ public sealed class FaultInjectionTests
             FailRate = 0.2, FailStatus = 503, DropEvery = 7, MaxRandomDelayMs = 20, Seed = 5,
         });
         const int count = 60;
-        var result = await RunFileAsync(Options(server, transport) with { Workers = 6, BatchSize = 3, Retries = 3 }, NumberedInput(count));
+        var result = await RunFileAsync(Options(server, transport).WithBlock(b => b with { Workers = 6, BatchSize = 3, MaxAttempts = 3 }), NumberedInput(count));
 
         AssertPredictionOrError(result, count);
         Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);
@@ -194,7 +194,7 @@ public sealed class FaultInjectionTests
         {
             const int count = 300;
             var run = Task.Run(() => RunFileAsync(
-                BatchHarness.Options(transport == "grpc" ? ports.GrpcPort : ports.RestPort, transport) with { Workers = 4, Retries = 8 },
+                BatchHarness.Options(transport == "grpc" ? ports.GrpcPort : ports.RestPort, transport).WithBlock(b => b with { Workers = 4, MaxAttempts = 8 }),
                 NumberedInput(count)));
 
             // Wait until the run is well under way, without a fixed sleep.

@@ -16,7 +16,7 @@ public sealed class FaultTests
     public async Task Transient_failures_are_retried_until_they_succeed(string transport)
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { FailFirst = 2, FailStatus = 503 });
-        var result = await RunAsync(Options(server, transport) with { Workers = 1, Retries = 3 }, ["[[1]]", "[[2]]"]);
+        var result = await RunAsync(Options(server, transport).WithBlock(b => b with { Workers = 1, MaxAttempts = 3 }), ["[[1]]", "[[2]]"]);
 
         AssertOrdered(result, 2);
         Assert.Equal(2, result.Summary.Succeeded);
@@ -29,7 +29,7 @@ public sealed class FaultTests
     public async Task A_model_that_only_ever_answers_429_is_stopped_as_unreachable_without_error_records(string transport)
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { FailEvery = 1, FailStatus = 429 });
-        var result = await RunAsync(Options(server, transport) with { Retries = 2, MaxOutage = TimeSpan.FromSeconds(1) }, ["[[1]]", "[[2]]", "[[3]]"]);
+        var result = await RunAsync(Options(server, transport).WithBlock(b => b with { MaxAttempts = 2, MaxOutage = TimeSpan.FromSeconds(1) }), ["[[1]]", "[[2]]", "[[3]]"]);
 
         // Nothing was ever answered: past the short start-up wait the run stops, and no line is written as an error.
         Assert.Equal(RunOutcome.Stopped, result.Summary.Outcome);
@@ -47,7 +47,7 @@ public sealed class FaultTests
     public async Task A_4xx_answer_is_not_retried(string transport)
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { FailEvery = 1, FailStatus = 400 });
-        var result = await RunAsync(Options(server, transport) with { Retries = 3 }, ["[[1]]", "[[2]]"]);
+        var result = await RunAsync(Options(server, transport).WithBlock(b => b with { MaxAttempts = 3 }), ["[[1]]", "[[2]]"]);
 
         AssertOrdered(result, 2);
         Assert.Equal(2, server.Statistics.Requests);
@@ -62,7 +62,7 @@ public sealed class FaultTests
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { MaxRandomDelayMs = 15, Seed = 3 });
         var input = Enumerable.Range(0, 150).Select(i => $"[[{i}]]").ToArray();
-        var result = await RunAsync(Options(server, transport) with { Workers = 12 }, input);
+        var result = await RunAsync(Options(server, transport).WithBlock(b => b with { Workers = 12 }), input);
 
         AssertOrdered(result, 150);
         for (var i = 0; i < 150; i++)
@@ -77,7 +77,7 @@ public sealed class FaultTests
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { DropEvery = 3 });
         var input = Enumerable.Range(0, 12).Select(i => $"[[{i}]]").ToArray();
-        var result = await RunAsync(Options(server, transport) with { Workers = 1, Retries = 3 }, input);
+        var result = await RunAsync(Options(server, transport).WithBlock(b => b with { Workers = 1, MaxAttempts = 3 }), input);
 
         AssertOrdered(result, 12);
         Assert.Equal(12, result.Summary.Succeeded);
@@ -94,7 +94,7 @@ public sealed class FaultTests
         listener.Stop();
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var result = await RunAsync(Options(port, transport) with { Retries = 2 }, ["[[1]]", "[[2]]"]);
+        var result = await RunAsync(Options(port, transport).WithBlock(b => b with { MaxAttempts = 2 }), ["[[1]]", "[[2]]"]);
 
         // Nothing reachable: after the start-up wait (5 s) the run is stopped with the reason, and no line is written.
         Assert.Equal(RunOutcome.Stopped, result.Summary.Outcome);

@@ -41,7 +41,7 @@ public sealed class PredictionBlockEchoTests
 
     private static async Task<List<InstanceResult>> RunAsync(PredictionBlockOptions options, IPredictionClient client, IEnumerable<string> lines, RunStatistics? statistics = null)
     {
-        var block = PredictionBlock.Create(options, client, statistics);
+        var block = PredictionBlock.Create(client, options with { Statistics = statistics });
         var results = new List<InstanceResult>();
         var consumer = Task.Run(async () =>
         {
@@ -161,7 +161,7 @@ public sealed class PredictionBlockEchoTests
             ? PredictionResponse.Failed(PredictionFailureKind.Misconfiguration, 404, "HTTP 404 Not Found from http://gateway/x")
             : null);
         var statistics = new RunStatistics();
-        var block = PredictionBlock.Create(Options with { Workers = 1 }, client, statistics);
+        var block = PredictionBlock.Create(client, Options with { Workers = 1, Statistics = statistics });
         var results = new List<InstanceResult>();
         var consumer = Task.Run(async () =>
         {
@@ -214,7 +214,7 @@ public sealed class PredictionBlockEchoTests
     {
         using var client = new EchoClient();
 
-        var ex = Assert.Throws<InvalidBatchOptionsException>(() => PredictionBlock.Create(Options with { Workers = 0 }, client));
+        var ex = Assert.Throws<InvalidBatchOptionsException>(() => PredictionBlock.Create(client, Options with { Workers = 0 }));
 
         Assert.Equal("Workers must be at least 1, not 0", ex.Message);
         Assert.Equal(nameof(PredictionBlockOptions.Workers), ex.Property);
