@@ -26,7 +26,7 @@ public sealed class LimitsTests : IClassFixture<DemoServerFixture>
         Assert.Equal(8, result.Outputs[1]["status"]!["code"]!.GetValue<int>()); // ResourceExhausted
         Assert.Contains("message", Reason(result.Outputs[1]), StringComparison.OrdinalIgnoreCase);
         // The file run names the setting by its own property (the command line by its flag).
-        Assert.Contains("GrpcMaxMessageBytes is 4096 bytes", Reason(result.Outputs[1]));
+        Assert.Contains("MaxMessageBytes is 4096 bytes", Reason(result.Outputs[1]));
         Assert.Equal(0, result.Summary.Retries);
         Assert.Equal(before + 2, _fixture.Server.Statistics.Requests);
     }

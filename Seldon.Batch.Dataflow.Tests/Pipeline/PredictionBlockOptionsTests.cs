@@ -37,8 +37,8 @@ public sealed class PredictionBlockOptionsTests
     {
         var run = typeof(BatchOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => p.Name).ToHashSet();
 
-        Assert.Empty(BlockProperties.Select(p => p.Name).Where(run.Contains));
-        Assert.Empty(typeof(EndpointSettings).GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => p.Name).Where(run.Contains));
+        Assert.DoesNotContain(BlockProperties, p => run.Contains(p.Name));
+        Assert.DoesNotContain(typeof(EndpointSettings).GetProperties(BindingFlags.Public | BindingFlags.Instance), p => run.Contains(p.Name));
         Assert.Equal(typeof(EndpointSettings), typeof(BatchOptions).GetProperty(nameof(BatchOptions.Endpoint))!.PropertyType);
         Assert.Equal(typeof(PredictionBlockOptions), typeof(BatchOptions).GetProperty(nameof(BatchOptions.Block))!.PropertyType);
     }

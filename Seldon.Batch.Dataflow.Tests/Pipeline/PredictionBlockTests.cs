@@ -221,7 +221,7 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
         // In the library's terms, which a front end words its own way.
         Assert.Contains("more than PredictionBlockOptions.MaxOutage 1 s", error.Message);
         Assert.DoesNotContain("--", error.Message);
-        Assert.Contains("more than --max-outage 1 s", error.FormatMessage(setting => setting == "PredictionBlockOptions.MaxOutage" ? "--max-outage" : setting));
+        Assert.Contains("more than --max-outage 1 s", error.FormatMessage(setting => setting == "MaxOutage" ? "--max-outage" : setting));
         Assert.True(accepted < 5000, "the block kept taking lines after its endpoint failed");
         Assert.InRange(received.Count, 1, 29);
         Assert.All(received, r => Assert.True(r.Succeeded, r.Failure));

@@ -313,7 +313,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
     {
         var options = S3Options(_model.Server) with { InputDataPath = url, OutputDataPath = Path.Combine(_dir.FullName, "out.txt") };
 
-        var error = Assert.Throws<InvalidBatchOptionsException>(() => options.Validate());
+        var error = Assert.Throws<InvalidBatchOptionsException>(() => options.Validate(checkFiles: true, Moto.MinimumPartBytes));
 
         Assert.StartsWith("InputDataPath: ", error.Message);
         Assert.Equal(nameof(BatchOptions.InputDataPath), error.Property);

@@ -49,9 +49,9 @@ public sealed class WrongEndpointTests : IClassFixture<DemoServerFixture>
         // Kestrel refuses HTTP/1.1 on an HTTP/2-only port with a 400 that used to be taken for a refused line.
         Assert.Equal(PredictionFailureKind.Misconfiguration, failure.Kind);
         Assert.Contains("speaks HTTP/2 only", failure.Detail);
-        Assert.Contains("is BatchOptions.Transport right, or EndpointSettings.Host?", failure.Detail);
+        Assert.Contains("is EndpointSettings.Transport right, or EndpointSettings.Host?", failure.Detail);
         Assert.DoesNotContain("--", failure.Detail);
-        Assert.Contains("is --transport right, or --host?", failure.FormatDetail(s => s == "BatchOptions.Transport" ? "--transport" : "--host"));
+        Assert.Contains("is --transport right, or --host?", failure.FormatDetail(s => s == "Transport" ? "--transport" : "--host"));
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class WrongEndpointTests : IClassFixture<DemoServerFixture>
 
         Assert.Equal(PredictionFailureKind.Misconfiguration, failure.Kind);
         Assert.Contains("does not speak HTTP/2", failure.Detail);
-        Assert.Contains("is BatchOptions.Transport right, or EndpointSettings.Host?", failure.Detail);
+        Assert.Contains("is EndpointSettings.Transport right, or EndpointSettings.Host?", failure.Detail);
         Assert.DoesNotContain("--", failure.Detail);
     }
 
