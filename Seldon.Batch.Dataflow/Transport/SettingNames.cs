@@ -29,6 +29,6 @@ internal static partial class SettingNames
     public static string Format(string text, Func<string, string> name) =>
         Named().Replace(text, match => name(match.Groups["property"].Value));
 
-    [GeneratedRegex(@"\b(?:EndpointSettings|PredictionBlockOptions|BatchOptions|MergeOptions)\.(?<property>[A-Z][A-Za-z0-9]*)\b", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\b(?:EndpointSettings|PredictionBlockOptions|BatchOptions)\.(?<property>[A-Z][A-Za-z0-9]*)\b", RegexOptions.CultureInvariant)]
     private static partial Regex Named();
 }
