@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Dataflow;
-using Microsoft.Extensions.Logging;
 
 namespace Seldon.Batch.Dataflow;
 

@@ -119,9 +119,9 @@ public static partial class PredictionBlock
     /// <see cref="AnsweredPrefix"/>), so a line crosses two Dataflow blocks between the reader and the writer. The run's
     /// <paramref name="stop"/> policy's dispatch token stops sending, and it is told about failures about the endpoint;
     /// the block completes normally then (the run reads <see cref="RunStatistics.EndpointFailure"/>), and a cancelled
-    /// <see cref="PredictionBlockOptions.CancellationToken"/> (the run's abort) drops what it holds. Results come out a request at a time, in input order: one Dataflow message per
-    /// request rather than per line to the file's writer (at batch size 32 the per-line messages' locks and hand-overs
-    /// were several per cent of the run's CPU).</summary>
+    /// <see cref="PredictionBlockOptions.CancellationToken"/> (the run's abort) drops what it holds. Results come out a
+    /// request at a time, in input order: one Dataflow message per request rather than per line to the file's writer (at
+    /// batch size 32 the per-line messages' locks and hand-overs were several per cent of the run's CPU).</summary>
     internal static IPropagatorBlock<InputLine, PredictedGroup> CreateNumbered(
         PredictionBlockOptions options, IPredictionClient client, RunStatistics stats, StopPolicy stop)
     {
