@@ -26,9 +26,8 @@ public class TransportBenchmarks
     {
         _server = await DemoModelServer.StartAsync(new ServeOptions { FixedAnswer = true });
         var port = Transport == TransportType.Rest ? _server.RestPort : _server.GrpcPort;
-        _client = Transport == TransportType.Rest
-            ? new RestPredictionClient(new EndpointSettings { Host = $"127.0.0.1:{port}", DeploymentName = "bench", Gateway = GatewayType.Seldon })
-            : new GrpcPredictionClient(new EndpointSettings { Host = $"127.0.0.1:{port}", DeploymentName = "bench", Gateway = GatewayType.Seldon });
+        _client = PredictionClients.Create(
+            new EndpointSettings { Host = $"127.0.0.1:{port}", DeploymentName = "bench", Gateway = GatewayType.Seldon, Transport = Transport });
         var encoder = new MicroBatchEncoder(new EncoderSettings(DataType.Data, PayloadType.Ndarray, PredictionMethod.Predict, "bench", BatchSize));
         var lines = Enumerable.Range(0, BatchSize).Select(i => new InputLine(i, $"[[{i}, 19, 50, 83]]")).ToArray();
         _request = new PredictionRequest(PredictionMethod.Predict, encoder.Encode(lines).Single().RequestBody!, "bench");

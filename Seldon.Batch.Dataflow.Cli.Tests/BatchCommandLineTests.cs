@@ -82,8 +82,14 @@ public sealed class BatchCommandLineTests : IDisposable
     {
         "LogLevel" => run.LogLevel.ToString(),
         "Benchmark" => run.Benchmark.ToString(),
-        _ => Convert.ToString(typeof(BatchOptions).GetProperty(property)!.GetValue(run.Options), CultureInfo.InvariantCulture)!,
+        _ => Convert.ToString(Value(run.Options, property), CultureInfo.InvariantCulture)!,
     };
+
+    /// <summary>The value of a property of the run's options, its endpoint's or its block's (the names are unique).</summary>
+    private static object? Value(BatchOptions options, string property) =>
+        typeof(BatchOptions).GetProperty(property)?.GetValue(options)
+        ?? typeof(EndpointSettings).GetProperty(property)?.GetValue(options.Endpoint)
+        ?? typeof(PredictionBlockOptions).GetProperty(property)!.GetValue(options.Block);
 
     [Theory]
     [InlineData("-d", "iris", "DeploymentName", "iris")]
@@ -96,7 +102,7 @@ public sealed class BatchCommandLineTests : IDisposable
     [InlineData("-a", "str", "DataType", "Str")]
     [InlineData("-p", "tftensor", "PayloadType", "Tftensor")]
     [InlineData("-w", "8", "Workers", "8")]
-    [InlineData("-r", "5", "Retries", "5")]
+    [InlineData("-r", "5", "MaxAttempts", "5")]
     [InlineData("-i", "/data/in.txt", "InputDataPath", "/data/in.txt")]
     [InlineData("-o", "/data/out.txt", "OutputDataPath", "/data/out.txt")]
     [InlineData("-m", "feedback", "Method", "Feedback")]
@@ -119,7 +125,7 @@ public sealed class BatchCommandLineTests : IDisposable
     [InlineData("--data-type", "json", "DataType", "Json")]
     [InlineData("--payload-type", "tensor", "PayloadType", "Tensor")]
     [InlineData("--workers", "8", "Workers", "8")]
-    [InlineData("--retries", "1", "Retries", "1")]
+    [InlineData("--retries", "1", "MaxAttempts", "1")]
     [InlineData("--input-data-path", "in.txt", "InputDataPath", "in.txt")]
     [InlineData("--output-data-path", "out.txt", "OutputDataPath", "out.txt")]
     [InlineData("--method", "feedback", "Method", "Feedback")]
@@ -128,10 +134,10 @@ public sealed class BatchCommandLineTests : IDisposable
     [InlineData("--batch-size", "2", "BatchSize", "2")]
     [InlineData("--batch-interval", "1.5", "BatchInterval", "00:00:01.5000000")]
     [InlineData("--use-ssl", "true", "UseSsl", "True")]
-    [InlineData("--call-credentials-token", "tok", "CallCredentialsToken", "tok")]
+    [InlineData("--call-credentials-token", "tok", "Token", "tok")]
     [InlineData("--ssl-verify", "false", "SslVerify", "False")]
     [InlineData("--timeout", "2", "Timeout", "00:00:02")]
-    [InlineData("--grpc-max-message-size", "2048", "GrpcMaxMessageBytes", "2048")]
+    [InlineData("--grpc-max-message-size", "2048", "MaxMessageBytes", "2048")]
     [InlineData("--max-outage", "45", "MaxOutage", "00:00:45")]
     [InlineData("--wait-ready", "120", "WaitReady", "00:02:00")]
     public void Long_name_sets_its_option(string flag, string value, string property, string expected)
@@ -157,7 +163,7 @@ public sealed class BatchCommandLineTests : IDisposable
     [InlineData("SELDON_BATCH_DATA_TYPE", "raw", "DataType", "Raw")]
     [InlineData("SELDON_BATCH_PAYLOAD_TYPE", "tensor", "PayloadType", "Tensor")]
     [InlineData("SELDON_BATCH_WORKERS", "5", "Workers", "5")]
-    [InlineData("SELDON_BATCH_RETRIES", "7", "Retries", "7")]
+    [InlineData("SELDON_BATCH_RETRIES", "7", "MaxAttempts", "7")]
     [InlineData("SELDON_BATCH_INPUT_DATA_PATH", "/x/in", "InputDataPath", "/x/in")]
     [InlineData("SELDON_BATCH_OUTPUT_DATA_PATH", "/x/out", "OutputDataPath", "/x/out")]
     [InlineData("SELDON_BATCH_METHOD", "feedback", "Method", "Feedback")]
@@ -166,10 +172,10 @@ public sealed class BatchCommandLineTests : IDisposable
     [InlineData("SELDON_BATCH_SIZE", "8", "BatchSize", "8")]
     [InlineData("SELDON_BATCH_MIN_INTERVAL", "0.25", "BatchInterval", "00:00:00.2500000")]
     [InlineData("SELDON_BATCH_USE_SSL", "true", "UseSsl", "True")]
-    [InlineData("SELDON_BATCH_CALL_CREDENTIALS_TOKEN", "tok", "CallCredentialsToken", "tok")]
+    [InlineData("SELDON_BATCH_CALL_CREDENTIALS_TOKEN", "tok", "Token", "tok")]
     [InlineData("SELDON_BATCH_SSL_VERIFY", "false", "SslVerify", "False")]
     [InlineData("SELDON_BATCH_TIMEOUT", "3", "Timeout", "00:00:03")]
-    [InlineData("SELDON_BATCH_GRPC_MAX_MESSAGE_SIZE", "4096", "GrpcMaxMessageBytes", "4096")]
+    [InlineData("SELDON_BATCH_GRPC_MAX_MESSAGE_SIZE", "4096", "MaxMessageBytes", "4096")]
     [InlineData("SELDON_BATCH_MAX_OUTAGE", "600", "MaxOutage", "00:10:00")]
     [InlineData("SELDON_BATCH_WAIT_READY", "30", "WaitReady", "00:00:30")]
     [InlineData("SELDON_BATCH_BENCHMARK", "true", "Benchmark", "True")]
@@ -201,30 +207,30 @@ public sealed class BatchCommandLineTests : IDisposable
         var run = Bind();
         var o = run.Options;
 
-        Assert.Equal("", o.DeploymentName);
-        Assert.Equal(GatewayType.Istio, o.Gateway);
-        Assert.Equal("default", o.Namespace);
-        Assert.Equal("istio-ingressgateway.istio-system.svc.cluster.local:80", o.Host);
-        Assert.Equal(TransportType.Rest, o.Transport);
-        Assert.Equal(DataType.Data, o.DataType);
-        Assert.Equal(PayloadType.Ndarray, o.PayloadType);
-        Assert.Equal(1, o.Workers);
-        Assert.Equal(3, o.Retries);
+        Assert.Equal("", o.Endpoint.DeploymentName);
+        Assert.Equal(GatewayType.Istio, o.Endpoint.Gateway);
+        Assert.Equal("default", o.Endpoint.Namespace);
+        Assert.Equal("istio-ingressgateway.istio-system.svc.cluster.local:80", o.Endpoint.Host);
+        Assert.Equal(TransportType.Rest, o.Endpoint.Transport);
+        Assert.Equal(DataType.Data, o.Block.DataType);
+        Assert.Equal(PayloadType.Ndarray, o.Block.PayloadType);
+        Assert.Equal(1, o.Block.Workers);
+        Assert.Equal(3, o.Block.MaxAttempts);
         Assert.Equal("/assets/input-data.txt", o.InputDataPath);
         Assert.Equal("/assets/output-data.txt", o.OutputDataPath);
-        Assert.Equal(PredictionMethod.Predict, o.Method);
+        Assert.Equal(PredictionMethod.Predict, o.Block.Method);
         Assert.Equal(LogLevel.Information, run.LogLevel);
         Assert.False(run.Benchmark);
-        Assert.Equal("", o.BatchId);
-        Assert.Equal(1, o.BatchSize);
-        Assert.Equal(TimeSpan.Zero, o.BatchInterval);
-        Assert.False(o.UseSsl);
-        Assert.Equal("", o.CallCredentialsToken);
-        Assert.True(o.SslVerify);
-        Assert.Equal(TimeSpan.FromSeconds(60), o.Timeout);
-        Assert.Equal(4194304, o.GrpcMaxMessageBytes);
-        Assert.Equal(TimeSpan.FromSeconds(300), o.MaxOutage);
-        Assert.Equal(TimeSpan.Zero, o.WaitReady);
+        Assert.Equal("", o.Block.BatchId);
+        Assert.Equal(1, o.Block.BatchSize);
+        Assert.Equal(TimeSpan.Zero, o.Block.BatchInterval);
+        Assert.False(o.Endpoint.UseSsl);
+        Assert.Equal("", o.Endpoint.Token);
+        Assert.True(o.Endpoint.SslVerify);
+        Assert.Equal(TimeSpan.FromSeconds(60), o.Endpoint.Timeout);
+        Assert.Equal(4194304, o.Endpoint.MaxMessageBytes);
+        Assert.Equal(TimeSpan.FromSeconds(300), o.Block.MaxOutage);
+        Assert.Equal(TimeSpan.Zero, o.Block.WaitReady);
     }
 
     [Fact]
@@ -237,7 +243,7 @@ public sealed class BatchCommandLineTests : IDisposable
 
         Assert.Equal(
             ("iris", GatewayType.Seldon, "ns", "h:1", TransportType.Grpc, DataType.Raw, PayloadType.Tensor, 4, 2, "in", "out", PredictionMethod.Feedback, "u1", 1),
-            (o.DeploymentName, o.Gateway, o.Namespace, o.Host, o.Transport, o.DataType, o.PayloadType, o.Workers, o.Retries, o.InputDataPath, o.OutputDataPath, o.Method, o.BatchId, o.BatchSize));
+            (o.Endpoint.DeploymentName, o.Endpoint.Gateway, o.Endpoint.Namespace, o.Endpoint.Host, o.Endpoint.Transport, o.Block.DataType, o.Block.PayloadType, o.Block.Workers, o.Block.MaxAttempts, o.InputDataPath, o.OutputDataPath, o.Block.Method, o.Block.BatchId, o.Block.BatchSize));
         Assert.Equal(LogLevel.Debug, run.LogLevel);
         Assert.True(run.Benchmark);
     }
@@ -251,7 +257,7 @@ public sealed class BatchCommandLineTests : IDisposable
     {
         var o = Bind(flag, value).Options;
 
-        Assert.Equal(expected, flag == "--use-ssl" ? o.UseSsl : o.SslVerify);
+        Assert.Equal(expected, flag == "--use-ssl" ? o.Endpoint.UseSsl : o.Endpoint.SslVerify);
     }
 
     [Fact]
@@ -286,8 +292,8 @@ public sealed class BatchCommandLineTests : IDisposable
     {
         var run = Bind(new Dictionary<string, string> { ["SELDON_BATCH_WORKERS"] = "", ["SELDON_BATCH_GATEWAY_TYPE"] = "" });
 
-        Assert.Equal(1, run.Options.Workers);
-        Assert.Equal(GatewayType.Istio, run.Options.Gateway);
+        Assert.Equal(1, run.Options.Block.Workers);
+        Assert.Equal(GatewayType.Istio, run.Options.Endpoint.Gateway);
     }
 
     // ---- through CliApplication.RunAsync: refused before any I/O ----------------------------
@@ -429,9 +435,17 @@ public sealed class BatchCommandLineTests : IDisposable
     {
         var line = new BatchCommandLine();
         var options = line.OptionsByProperty;
-        // The one public setting the command has no option for: it turns the progress log off itself on a terminal.
-        var notOptions = new[] { nameof(BatchOptions.ProgressInterval) };
-        var properties = typeof(BatchOptions).GetProperties().Where(p => p.SetMethod is not null).Select(p => p.Name).Except(notOptions);
+        // The public settings the command has no option for: the progress log it turns off itself on a terminal, the
+        // composed parts, the wording itself, and what only a program sets (a token, a clock, a logger, counters, where
+        // numbering starts, the window).
+        var notOptions = new[]
+        {
+            nameof(BatchOptions.ProgressInterval), nameof(BatchOptions.Endpoint), nameof(BatchOptions.Block), nameof(BatchOptions.SettingName),
+            nameof(PredictionBlockOptions.CancellationToken), nameof(PredictionBlockOptions.TimeProvider), nameof(PredictionBlockOptions.LoggerFactory),
+            nameof(PredictionBlockOptions.Statistics), nameof(PredictionBlockOptions.FirstIndex), nameof(PredictionBlockOptions.WindowLines),
+        };
+        var properties = new[] { typeof(BatchOptions), typeof(EndpointSettings), typeof(PredictionBlockOptions) }
+            .SelectMany(t => t.GetProperties()).Where(p => p.SetMethod is not null).Select(p => p.Name).Except(notOptions);
         var commandOptions = line.Settings.Select(s => s.Name).Concat([line.Headers.Option.Name, line.Resume.Name, line.Restart.Name, line.RetryFailed.Name]).ToHashSet();
 
         Assert.All(properties, property => Assert.True(options.ContainsKey(property), $"{property} has no option in OptionsByProperty"));

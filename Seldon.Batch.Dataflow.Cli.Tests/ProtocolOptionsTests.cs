@@ -28,9 +28,9 @@ public sealed class ProtocolOptionsTests
     {
         var options = Bind(null, "-d", "iris").Options;
 
-        Assert.Equal(InferenceProtocol.Seldon, options.Protocol);
-        Assert.Empty(options.Headers);
-        Assert.Equal(("", "", "", ""), (options.ModelName, options.ModelVersion, options.InputName, options.Datatype));
+        Assert.Equal(InferenceProtocol.Seldon, options.Endpoint.Protocol);
+        Assert.Empty(options.Endpoint.Headers);
+        Assert.Equal(("", "", "", ""), (options.Endpoint.ModelName, options.Endpoint.ModelVersion, options.Block.InputName, options.Block.InputDatatype));
     }
 
     [Fact]
@@ -40,9 +40,9 @@ public sealed class ProtocolOptionsTests
             "-d", "iris", "--protocol", "v2", "--model-name", "m", "--model-version", "3", "--input-name", "x", "--datatype", "fp32",
             "--header", "seldon-model: m", "--header", "Host:m.default.example.com").Options;
 
-        Assert.Equal(InferenceProtocol.V2, options.Protocol);
-        Assert.Equal(("m", "3", "x", "FP32"), (options.ModelName, options.ModelVersion, options.InputName, options.Datatype));
-        Assert.Equal([new("seldon-model", "m"), new("Host", "m.default.example.com")], options.Headers);
+        Assert.Equal(InferenceProtocol.V2, options.Endpoint.Protocol);
+        Assert.Equal(("m", "3", "x", "FP32"), (options.Endpoint.ModelName, options.Endpoint.ModelVersion, options.Block.InputName, options.Block.InputDatatype));
+        Assert.Equal([new("seldon-model", "m"), new("Host", "m.default.example.com")], options.Endpoint.Headers);
     }
 
     [Fact]
@@ -58,11 +58,11 @@ public sealed class ProtocolOptionsTests
         var fromEnvironment = Bind(environment, "-d", "iris").Options;
         var flagged = Bind(environment, "-d", "iris", "--model-name", "flag", "--header", "c: 3").Options;
 
-        Assert.Equal(InferenceProtocol.V2, fromEnvironment.Protocol);
-        Assert.Equal("from-env", fromEnvironment.ModelName);
-        Assert.Equal([new("a", "1"), new("b", "2")], fromEnvironment.Headers);
-        Assert.Equal("flag", flagged.ModelName);
-        Assert.Equal([new("c", "3")], flagged.Headers);
+        Assert.Equal(InferenceProtocol.V2, fromEnvironment.Endpoint.Protocol);
+        Assert.Equal("from-env", fromEnvironment.Endpoint.ModelName);
+        Assert.Equal([new("a", "1"), new("b", "2")], fromEnvironment.Endpoint.Headers);
+        Assert.Equal("flag", flagged.Endpoint.ModelName);
+        Assert.Equal([new("c", "3")], flagged.Endpoint.Headers);
     }
 
     [Theory]

@@ -79,46 +79,47 @@ internal sealed class BatchCommandLine
         Protocol, ModelName, ModelVersion, InputName, Datatype, S3Endpoint, S3PartSize, InputCompression, ShardCount, ShardIndex,
     ];
 
-    /// <summary>The option of each <see cref="BatchOptions"/> property (by the property's name) that has one: the words
-    /// in which this command tells the library's messages, which name properties.</summary>
+    /// <summary>The option of each property of <see cref="BatchOptions"/>, <see cref="EndpointSettings"/> and
+    /// <see cref="PredictionBlockOptions"/> (by its bare name, unique across the three) that has one: the words in which
+    /// this command tells the library's messages (validation, stop reasons, failure details), which name properties.</summary>
     public IReadOnlyDictionary<string, string> OptionsByProperty => new Dictionary<string, string>
     {
-        [nameof(BatchOptions.DeploymentName)] = DeploymentName.Name,
-        [nameof(BatchOptions.Gateway)] = GatewayType.Name,
-        [nameof(BatchOptions.Namespace)] = Namespace.Name,
-        [nameof(BatchOptions.Host)] = Host.Name,
-        [nameof(BatchOptions.Transport)] = Transport.Name,
-        [nameof(BatchOptions.DataType)] = DataType.Name,
-        [nameof(BatchOptions.PayloadType)] = PayloadType.Name,
-        [nameof(BatchOptions.Workers)] = Workers.Name,
-        [nameof(BatchOptions.Retries)] = Retries.Name,
+        [nameof(EndpointSettings.DeploymentName)] = DeploymentName.Name,
+        [nameof(EndpointSettings.Gateway)] = GatewayType.Name,
+        [nameof(EndpointSettings.Namespace)] = Namespace.Name,
+        [nameof(EndpointSettings.Host)] = Host.Name,
+        [nameof(EndpointSettings.Transport)] = Transport.Name,
+        [nameof(PredictionBlockOptions.DataType)] = DataType.Name,
+        [nameof(PredictionBlockOptions.PayloadType)] = PayloadType.Name,
+        [nameof(PredictionBlockOptions.Workers)] = Workers.Name,
+        [nameof(PredictionBlockOptions.MaxAttempts)] = Retries.Name,
         [nameof(BatchOptions.InputDataPath)] = InputDataPath.Name,
         [nameof(BatchOptions.OutputDataPath)] = OutputDataPath.Name,
-        [nameof(BatchOptions.Method)] = Method.Name,
-        [nameof(BatchOptions.BatchId)] = BatchId.Name,
-        [nameof(BatchOptions.BatchSize)] = BatchSize.Name,
-        [nameof(BatchOptions.BatchInterval)] = BatchInterval.Name,
-        [nameof(BatchOptions.UseSsl)] = UseSsl.Name,
-        [nameof(BatchOptions.CallCredentialsToken)] = Token.Name,
-        [nameof(BatchOptions.SslVerify)] = SslVerify.Name,
-        [nameof(BatchOptions.Timeout)] = Timeout.Name,
-        [nameof(BatchOptions.GrpcMaxMessageBytes)] = GrpcMaxMessageSize.Name,
+        [nameof(PredictionBlockOptions.Method)] = Method.Name,
+        [nameof(PredictionBlockOptions.BatchId)] = BatchId.Name,
+        [nameof(PredictionBlockOptions.BatchSize)] = BatchSize.Name,
+        [nameof(PredictionBlockOptions.BatchInterval)] = BatchInterval.Name,
+        [nameof(EndpointSettings.UseSsl)] = UseSsl.Name,
+        [nameof(EndpointSettings.Token)] = Token.Name,
+        [nameof(EndpointSettings.SslVerify)] = SslVerify.Name,
+        [nameof(EndpointSettings.Timeout)] = Timeout.Name,
+        [nameof(EndpointSettings.MaxMessageBytes)] = GrpcMaxMessageSize.Name,
         [nameof(BatchOptions.ShutdownTimeout)] = ShutdownTimeout.Name,
         [nameof(BatchOptions.MaxFailures)] = MaxFailures.Name,
-        [nameof(BatchOptions.MaxOutage)] = MaxOutage.Name,
-        [nameof(BatchOptions.WaitReady)] = WaitReady.Name,
+        [nameof(PredictionBlockOptions.MaxOutage)] = MaxOutage.Name,
+        [nameof(PredictionBlockOptions.WaitReady)] = WaitReady.Name,
         [nameof(BatchOptions.SummaryPath)] = SummaryPath.Name,
         [nameof(BatchOptions.S3Endpoint)] = S3Endpoint.Name,
         [nameof(BatchOptions.S3PartSize)] = S3PartSize.Name,
         [nameof(BatchOptions.InputCompression)] = InputCompression.Name,
         [nameof(BatchOptions.ShardCount)] = ShardCount.Name,
         [nameof(BatchOptions.ShardIndex)] = ShardIndex.Name,
-        [nameof(BatchOptions.Protocol)] = Protocol.Name,
-        [nameof(BatchOptions.ModelName)] = ModelName.Name,
-        [nameof(BatchOptions.ModelVersion)] = ModelVersion.Name,
-        [nameof(BatchOptions.InputName)] = InputName.Name,
-        [nameof(BatchOptions.Datatype)] = Datatype.Name,
-        [nameof(BatchOptions.Headers)] = Headers.Option.Name,
+        [nameof(EndpointSettings.Protocol)] = Protocol.Name,
+        [nameof(EndpointSettings.ModelName)] = ModelName.Name,
+        [nameof(EndpointSettings.ModelVersion)] = ModelVersion.Name,
+        [nameof(PredictionBlockOptions.InputName)] = InputName.Name,
+        [nameof(PredictionBlockOptions.InputDatatype)] = Datatype.Name,
+        [nameof(EndpointSettings.Headers)] = Headers.Option.Name,
         [nameof(BatchOptions.Resume)] = Resume.Name,
         [nameof(BatchOptions.Restart)] = Restart.Name,
         [nameof(BatchOptions.RetryFailed)] = RetryFailed.Name,
@@ -128,8 +129,8 @@ internal sealed class BatchCommandLine
     /// (<c>Workers must be at least 1</c> → <c>--workers must be at least 1</c>).</summary>
     public string Describe(InvalidBatchOptionsException invalid) => invalid.FormatMessage(NameOf);
 
-    /// <summary>The option of a <see cref="BatchOptions"/> property (<c>Host</c> → <c>--host</c>), or the property's own
-    /// name when it has none: the words of the library's messages (validation, stop reasons) on this command line.</summary>
+    /// <summary>The option of a property (<c>Host</c> → <c>--host</c>), or the property's own name when it has none: the
+    /// words of the library's messages (validation, stop reasons, failure details) on this command line.</summary>
     public string NameOf(string property) => OptionsByProperty.TryGetValue(property, out var option) ? option : property;
 
     /// <summary>Validates <paramref name="options"/> as the library does (<see cref="Describe"/> words its message), but
@@ -137,7 +138,7 @@ internal sealed class BatchCommandLine
     /// there.</summary>
     public void Validate(BatchOptions options)
     {
-        if (string.IsNullOrWhiteSpace(options.DeploymentName))
+        if (string.IsNullOrWhiteSpace(options.Endpoint.DeploymentName))
         {
             throw new InvalidBatchOptionsException($"{DeploymentName.Name} ({DeploymentName.EnvironmentVariable}) is required");
         }
@@ -150,46 +151,84 @@ internal sealed class BatchCommandLine
     public CliRun Bind(ParseResult parse, Func<string, string?> environment)
     {
         string? Get(CliSetting s) => s.Resolve(parse, environment);
+        // Read in the order of the flags' table, so that the first value that cannot be read is the one reported.
+        var deploymentName = Get(DeploymentName) ?? "";
+        var gateway = Choice<GatewayType>(GatewayType, Get(GatewayType));
+        var @namespace = Get(Namespace) ?? "default";
+        var host = Get(Host) ?? "";
+        var transport = Choice<TransportType>(Transport, Get(Transport));
+        var dataType = Choice<DataType>(DataType, Get(DataType));
+        var payloadType = Choice<PayloadType>(PayloadType, Get(PayloadType));
+        var workers = Integer(Workers, Get(Workers));
+        var retries = Integer(Retries, Get(Retries));
+        var inputDataPath = Get(InputDataPath) ?? "";
+        var outputDataPath = Get(OutputDataPath) ?? "";
+        var method = Choice<PredictionMethod>(Method, Get(Method));
+        var batchId = Get(BatchId) ?? "";
+        var batchSize = Integer(BatchSize, Get(BatchSize));
+        var batchInterval = Seconds(BatchInterval, Get(BatchInterval), allowZero: true);
+        var useSsl = Boolean(UseSsl, Get(UseSsl));
+        var token = Get(Token) ?? "";
+        var sslVerify = Boolean(SslVerify, Get(SslVerify));
+        var timeout = Seconds(Timeout, Get(Timeout), allowZero: false);
+        var maxMessageBytes = Integer(GrpcMaxMessageSize, Get(GrpcMaxMessageSize));
+        var shutdownTimeout = Seconds(ShutdownTimeout, Get(ShutdownTimeout), allowZero: true);
+        var maxFailures = FailureLimit.TryParse(Get(MaxFailures), out var limit)
+            ? limit
+            : throw new InvalidBatchOptionsException($"--max-failures: '{Get(MaxFailures)}' is neither a count (100) nor a percentage (5%)");
+        var maxOutage = Seconds(MaxOutage, Get(MaxOutage), allowZero: false);
+        var waitReady = Seconds(WaitReady, Get(WaitReady), allowZero: true);
+        var summaryPath = Get(SummaryPath) ?? "";
+        var resume = Flag(parse, Resume, environment("SELDON_BATCH_RESUME"));
+        var restart = Flag(parse, Restart, environment("SELDON_BATCH_RESTART"));
+        var s3Endpoint = Endpoint(parse, environment);
+        var s3PartSize = Integer(S3PartSize, Get(S3PartSize));
+        var inputCompression = Choice<InputCompression>(InputCompression, Get(InputCompression));
+        var protocol = Choice<InferenceProtocol>(Protocol, Get(Protocol));
         var options = new BatchOptions
         {
-            DeploymentName = Get(DeploymentName) ?? "",
-            Gateway = Choice<GatewayType>(GatewayType, Get(GatewayType)),
-            Namespace = Get(Namespace) ?? "default",
-            Host = Get(Host) ?? "",
-            Transport = Choice<TransportType>(Transport, Get(Transport)),
-            DataType = Choice<DataType>(DataType, Get(DataType)),
-            PayloadType = Choice<PayloadType>(PayloadType, Get(PayloadType)),
-            Workers = Integer(Workers, Get(Workers)),
-            Retries = Integer(Retries, Get(Retries)),
-            InputDataPath = Get(InputDataPath) ?? "",
-            OutputDataPath = Get(OutputDataPath) ?? "",
-            Method = Choice<PredictionMethod>(Method, Get(Method)),
-            BatchId = Get(BatchId) ?? "",
-            BatchSize = Integer(BatchSize, Get(BatchSize)),
-            BatchInterval = Seconds(BatchInterval, Get(BatchInterval), allowZero: true),
-            UseSsl = Boolean(UseSsl, Get(UseSsl)),
-            CallCredentialsToken = Get(Token) ?? "",
-            SslVerify = Boolean(SslVerify, Get(SslVerify)),
-            Timeout = Seconds(Timeout, Get(Timeout), allowZero: false),
-            GrpcMaxMessageBytes = Integer(GrpcMaxMessageSize, Get(GrpcMaxMessageSize)),
-            ShutdownTimeout = Seconds(ShutdownTimeout, Get(ShutdownTimeout), allowZero: true),
-            MaxFailures = FailureLimit.TryParse(Get(MaxFailures), out var limit)
-                ? limit
-                : throw new InvalidBatchOptionsException($"--max-failures: '{Get(MaxFailures)}' is neither a count (100) nor a percentage (5%)"),
-            MaxOutage = Seconds(MaxOutage, Get(MaxOutage), allowZero: false),
-            WaitReady = Seconds(WaitReady, Get(WaitReady), allowZero: true),
-            SummaryPath = Get(SummaryPath) ?? "",
-            Resume = Flag(parse, Resume, environment("SELDON_BATCH_RESUME")),
-            Restart = Flag(parse, Restart, environment("SELDON_BATCH_RESTART")),
-            S3Endpoint = Endpoint(parse, environment),
-            S3PartSize = Integer(S3PartSize, Get(S3PartSize)),
-            InputCompression = Choice<InputCompression>(InputCompression, Get(InputCompression)),
-            Protocol = Choice<InferenceProtocol>(Protocol, Get(Protocol)),
-            ModelName = Get(ModelName) ?? "",
-            ModelVersion = Get(ModelVersion) ?? "",
-            InputName = Get(InputName) ?? "",
-            Datatype = Get(Datatype)?.Trim().ToUpperInvariant() ?? "",
-            Headers = Headers.Resolve(parse, environment),
+            Endpoint = new EndpointSettings
+            {
+                DeploymentName = deploymentName,
+                Gateway = gateway,
+                Namespace = @namespace,
+                Host = host,
+                Transport = transport,
+                UseSsl = useSsl,
+                Token = token,
+                SslVerify = sslVerify,
+                Timeout = timeout,
+                MaxMessageBytes = maxMessageBytes,
+                Protocol = protocol,
+                ModelName = Get(ModelName) ?? "",
+                ModelVersion = Get(ModelVersion) ?? "",
+                Headers = Headers.Resolve(parse, environment),
+            },
+            Block = new PredictionBlockOptions
+            {
+                DataType = dataType,
+                PayloadType = payloadType,
+                Workers = workers,
+                MaxAttempts = retries,
+                Method = method,
+                BatchId = batchId,
+                BatchSize = batchSize,
+                BatchInterval = batchInterval,
+                MaxOutage = maxOutage,
+                WaitReady = waitReady,
+                InputName = Get(InputName) ?? "",
+                InputDatatype = Get(Datatype)?.Trim().ToUpperInvariant() ?? "",
+            },
+            InputDataPath = inputDataPath,
+            OutputDataPath = outputDataPath,
+            ShutdownTimeout = shutdownTimeout,
+            MaxFailures = maxFailures,
+            SummaryPath = summaryPath,
+            Resume = resume,
+            Restart = restart,
+            S3Endpoint = s3Endpoint,
+            S3PartSize = s3PartSize,
+            InputCompression = inputCompression,
             RetryFailed = Flag(parse, RetryFailed, environment("SELDON_BATCH_RETRY_FAILED")),
         };
         // An Indexed Job gives each pod its index in JOB_COMPLETION_INDEX: no wrapper script needed. An Indexed Job

@@ -92,13 +92,18 @@ public static class CliApplication
         // On a terminal a progress bar replaces the periodic progress lines of the log. The run's messages name settings
         // by this command's flags.
         var bar = TerminalProgressBar.IsTerminal(stderr) ? new TerminalProgressBar(stderr) : null;
-        var options = run.Options with { SettingName = batch.NameOf };
-        options = bar is null ? options : options with { ProgressInterval = TimeSpan.Zero };
         using var loggers = CliLogging.Create(run.LogLevel, bar);
         var logger = loggers.CreateLogger(ProgramName);
+        // The first signal asks for a graceful stop (the run's token), the second for a stop at once (the block's).
+        var options = run.Options with
+        {
+            SettingName = batch.NameOf,
+            Block = run.Options.Block with { LoggerFactory = loggers, CancellationToken = signals.StopNowToken },
+        };
+        options = bar is null ? options : options with { ProgressInterval = TimeSpan.Zero };
         try
         {
-            var summary = await BatchRun.RunAsync(options, loggers, signals.Token, bar, signals.StopNowToken).ConfigureAwait(false);
+            var summary = await BatchRun.RunAsync(options, bar, signals.Token).ConfigureAwait(false);
             bar?.Finish();
             if (run.Benchmark)
             {

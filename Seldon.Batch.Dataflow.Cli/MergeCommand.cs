@@ -41,7 +41,15 @@ internal static class MergeCommand
         var logger = loggers.CreateLogger("seldon-batch-processor");
         try
         {
-            var summary = await ShardMerge.MergeAsync(options, loggers, signals.Token).ConfigureAwait(false);
+            var summary = await BatchRun.MergeAsync(options with { LoggerFactory = loggers }, signals.Token).ConfigureAwait(false);
+            if (summary.Outcome == RunOutcome.Stopped)
+            {
+                // The store failed (a full disk, a store that cannot be reached): the output did not appear; merging
+                // again once it is fixed is safe.
+                logger.LogError("The merge stopped: {Reason}; the output was not written: merge again once the cause is fixed", summary.StopReason);
+                return ExitCodes.Stopped;
+            }
+
             if (parse.GetValue(settings.Benchmark))
             {
                 await stdout.WriteLineAsync(summary.ToText()).ConfigureAwait(false);
@@ -56,13 +64,6 @@ internal static class MergeCommand
         catch (OutputInUseException ex)
         {
             return await RefuseAsync(stderr, ex.Message).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (StorageException.From(ex) is { } failure)
-        {
-            // The store failed (a full disk, a store that cannot be reached): the output did not appear; merging again
-            // once it is fixed is safe.
-            logger.LogError("The merge stopped: {Reason}; the output was not written: merge again once the cause is fixed", SettingNames.Format(failure.Message, setting => settings.NameOf(BatchOptions.PropertyOf(setting))));
-            return ExitCodes.Stopped;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -84,6 +85,7 @@ internal static class MergeCommand
                 : 0,
             S3Endpoint = settings.Endpoint(parse, environment),
             SummaryPath = settings.SummaryPath.Resolve(parse, environment) ?? "",
+            SettingName = settings.NameOf,
         };
         var level = CliLogging.ParseLevel(settings.LogLevel.Resolve(parse, environment))
             ?? throw new InvalidBatchOptionsException($"--log-level: '{settings.LogLevel.Resolve(parse, environment)}' is not one of debug, info, warning, error");

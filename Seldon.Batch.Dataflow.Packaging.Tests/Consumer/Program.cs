@@ -13,7 +13,7 @@ var count = int.Parse(args[1], CultureInfo.InvariantCulture);
 var mode = args.Length > 2 ? args[2] : "block";
 
 // Where the model is belongs to the client; the block's options say only how lines are sent.
-using var client = PredictionClients.Create(TransportType.Rest, new EndpointSettings { Host = host, DeploymentName = "demo", Gateway = GatewayType.Seldon });
+using var client = PredictionClients.Create(new EndpointSettings { Host = host, DeploymentName = "demo", Gateway = GatewayType.Seldon });
 var options = new PredictionBlockOptions { Workers = 4, BatchSize = 4 };
 
 var results = mode switch
@@ -34,7 +34,7 @@ static string LineOf(int n) => $"[[{n}, {n + 1}]]";
 static async Task<List<InstanceResult>> LinkedAsync(PredictionBlockOptions options, IPredictionClient client, int count)
 {
     var toLine = new TransformBlock<int, string>(LineOf);
-    var predict = PredictionBlock.Create(options, client);
+    var predict = PredictionBlock.Create(client, options);
     var results = new List<InstanceResult>();
     var collect = new ActionBlock<InstanceResult>(results.Add);
 
@@ -54,7 +54,7 @@ static async Task<List<InstanceResult>> LinkedAsync(PredictionBlockOptions optio
 
 static async Task<List<InstanceResult>> ItemsAsync(PredictionBlockOptions options, IPredictionClient client, int count)
 {
-    var predict = PredictionBlock.Create<Order>(options, client, order => LineOf(order.Number));
+    var predict = PredictionBlock.Create<Order>(client, options, order => LineOf(order.Number));
     var results = new List<InstanceResult>();
     var collect = new ActionBlock<PredictionResult<Order>>(r =>
     {
@@ -80,7 +80,7 @@ static async Task<List<InstanceResult>> ItemsAsync(PredictionBlockOptions option
 static async Task<List<InstanceResult>> StreamedAsync(PredictionBlockOptions options, IPredictionClient client, int count)
 {
     var results = new List<InstanceResult>();
-    await foreach (var result in Lines(count).PredictAsync(options, client))
+    await foreach (var result in Lines(count).PredictAsync(client, options))
     {
         results.Add(result);
     }

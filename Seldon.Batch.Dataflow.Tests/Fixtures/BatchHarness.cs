@@ -12,12 +12,17 @@ internal static class BatchHarness
 
     public static BatchOptions Options(int port, string transport) => new()
     {
+        Endpoint = Endpoint(port, transport),
+        Block = BlockOptions,
+    };
+
+    /// <summary>The endpoint of the demo model on <paramref name="port"/> over <paramref name="transport"/>.</summary>
+    public static EndpointSettings Endpoint(int port, string transport) => new()
+    {
         DeploymentName = "demo",
         Gateway = GatewayType.Seldon,
         Host = $"127.0.0.1:{port}",
         Transport = transport == "grpc" ? TransportType.Grpc : TransportType.Rest,
-        Workers = 4,
-        BatchId = "test-batch",
         Timeout = TimeSpan.FromSeconds(20),
     };
 
@@ -25,15 +30,8 @@ internal static class BatchHarness
     public static PredictionBlockOptions BlockOptions { get; } = new() { Workers = 4, BatchId = "test-batch" };
 
     /// <summary>A client of <paramref name="server"/> over <paramref name="transport"/>, as a library user makes it.</summary>
-    public static IPredictionClient Client(DemoModelServer server, string transport) => PredictionClients.Create(
-        transport == "grpc" ? TransportType.Grpc : TransportType.Rest,
-        new EndpointSettings
-        {
-            Host = $"127.0.0.1:{(transport == "grpc" ? server.GrpcPort : server.RestPort)}",
-            DeploymentName = "demo",
-            Gateway = GatewayType.Seldon,
-            Timeout = TimeSpan.FromSeconds(20),
-        });
+    public static IPredictionClient Client(DemoModelServer server, string transport) =>
+        PredictionClients.Create(Endpoint(transport == "grpc" ? server.GrpcPort : server.RestPort, transport));
 
     /// <summary>Runs <paramref name="options"/> on a file of <paramref name="inputLines"/>, by <see cref="BatchRun"/> or
     /// by <paramref name="run"/> (a run on a fake clock: <see cref="FakeClock.RunAsync"/>).</summary>

@@ -15,8 +15,8 @@ internal static class FakeClock
     /// <paramref name="step"/> (zero: not at all) every few milliseconds until the run is over.</summary>
     public static async Task<RunSummary> RunAsync(BatchOptions options, FakeTimeProvider clock, TimeSpan step)
     {
-        using var client = PredictionClients.CreateInspector(options.Transport, options.ToEndpoint());
-        var run = BatchRun.RunAsync(options, client, clock, inspector: client);
+        using var client = PredictionClients.CreateInspector(options.Endpoint);
+        var run = BatchRun.RunAsync(options with { Block = options.Block with { TimeProvider = clock } }, client, inspector: client);
         await AdvanceUntilDoneAsync(clock, run, step);
         return await run;
     }

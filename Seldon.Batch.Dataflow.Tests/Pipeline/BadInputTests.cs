@@ -29,7 +29,7 @@ public sealed class BadInputTests : IClassFixture<DemoServerFixture>
     public async Task Blank_and_whitespace_only_lines_become_blank_line_error_records(string transport, int batchSize)
     {
         var input = Utf8("[[1]]\n\n   \n\t \t\n\r\n[[2]]\n");
-        var result = await RunFileAsync(Options(transport) with { BatchSize = batchSize }, input);
+        var result = await RunFileAsync(Options(transport).WithBlock(b => b with { BatchSize = batchSize }), input);
 
         AssertOrdered(result, 6);
         Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);
@@ -93,7 +93,7 @@ public sealed class BadInputTests : IClassFixture<DemoServerFixture>
             Utf8("[[2]]"), [0xFE, 0xFE], Utf8("\n"),  // trailing garbage after a good document
             [0xC0, 0x80], Utf8("\n"),                 // an overlong NUL alone on its line
             Utf8("[[3]]\n"));
-        var result = await RunFileAsync(Options(transport) with { Retries = 1 }, input);
+        var result = await RunFileAsync(Options(transport).WithBlock(b => b with { MaxAttempts = 1 }), input);
 
         AssertOrdered(result, 5);
         AssertError(result, 0, transport == "grpc" ? "Internal" : "MICROSERVICE_INTERNAL_ERROR", transport == "grpc" ? 13 : 500);
@@ -107,7 +107,7 @@ public sealed class BadInputTests : IClassFixture<DemoServerFixture>
     public async Task A_20_MB_line_succeeds_over_rest()
     {
         var (input, count) = HugeInput();
-        var result = await RunFileAsync(Options("rest") with { Workers = 2 }, input);
+        var result = await RunFileAsync(Options("rest").WithBlock(b => b with { Workers = 2 }), input);
 
         AssertOrdered(result, 3);
         Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);
@@ -122,7 +122,7 @@ public sealed class BadInputTests : IClassFixture<DemoServerFixture>
     public async Task A_20_MB_line_over_grpc_with_the_default_4_MiB_limit_becomes_an_error_record()
     {
         var (input, _) = HugeInput();
-        var result = await RunFileAsync(Options("grpc") with { Workers = 2, Retries = 1 }, input);
+        var result = await RunFileAsync(Options("grpc").WithBlock(b => b with { Workers = 2, MaxAttempts = 1 }), input);
 
         AssertOrdered(result, 3);
         Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);
@@ -139,7 +139,7 @@ public sealed class BadInputTests : IClassFixture<DemoServerFixture>
     public async Task A_grpc_message_over_the_size_limit_is_not_retried()
     {
         var (input, _) = HugeInput();
-        var result = await RunFileAsync(Options("grpc") with { Workers = 1, Retries = 3 }, input);
+        var result = await RunFileAsync(Options("grpc").WithBlock(b => b with { Workers = 1, MaxAttempts = 3 }), input);
 
         AssertOrdered(result, 3);
         AssertError(result, 1, "ResourceExhausted", 8);
@@ -151,7 +151,7 @@ public sealed class BadInputTests : IClassFixture<DemoServerFixture>
     public async Task Ragged_arrays_with_the_tensor_payload_fail_alone(string transport, int batchSize)
     {
         var input = Utf8("[[1, 2], [3, 4]]\n[[1, 2], [3]]\n[[5, 6]]\n[[1], [2, 3]]\n[[7, 8]]\n[1, [2]]\n");
-        var result = await RunFileAsync(Options(transport) with { PayloadType = PayloadType.Tensor, BatchSize = batchSize }, input);
+        var result = await RunFileAsync(Options(transport).WithBlock(b => b with { PayloadType = PayloadType.Tensor, BatchSize = batchSize }), input);
 
         AssertOrdered(result, 6);
         AssertTensor(result, 0, "[2,2]", [2, 4, 6, 8]);
@@ -168,7 +168,7 @@ public sealed class BadInputTests : IClassFixture<DemoServerFixture>
     public async Task Non_numeric_values_in_data_become_model_error_records(string transport)
     {
         var input = Utf8("[[\"a\", \"b\"]]\n[[1, \"x\"]]\n[[true]]\n[[null]]\n[[{\"k\": 1}]]\n[[1]]\n");
-        var result = await RunFileAsync(Options(transport) with { Retries = 1 }, input);
+        var result = await RunFileAsync(Options(transport).WithBlock(b => b with { MaxAttempts = 1 }), input);
 
         AssertOrdered(result, 6);
         for (var k = 0; k < 5; k++)
@@ -193,7 +193,7 @@ public sealed class BadInputTests : IClassFixture<DemoServerFixture>
             Raw("[\"x\", \"y\"]", "[[5, 6]]", 2) +
             Raw("[\"a\", \"b\"]", "[[7, 8]]", 3) +
             Raw("[\"x\", \"y\"]", "[[9, 10]]", 4));
-        var result = await RunFileAsync(Options(transport) with { DataType = DataType.Raw, BatchSize = 4 }, input);
+        var result = await RunFileAsync(Options(transport).WithBlock(b => b with { DataType = DataType.Raw, BatchSize = 4 }), input);
 
         AssertOrdered(result, 5);
         AssertNdarray(result, 0, "[[2, 4]]");
@@ -239,7 +239,7 @@ public sealed class BadInputTests : IClassFixture<DemoServerFixture>
     [MemberData(nameof(TransportsAndBatchSizes))]
     public async Task A_file_of_only_newlines_gives_one_blank_line_error_record_per_line(string transport, int batchSize)
     {
-        var result = await RunFileAsync(Options(transport) with { BatchSize = batchSize }, Utf8("\n\n\r\n\n"));
+        var result = await RunFileAsync(Options(transport).WithBlock(b => b with { BatchSize = batchSize }), Utf8("\n\n\r\n\n"));
 
         AssertOrdered(result, 4);
         // No request was sent, so the model was not found unreachable: the run completes.
@@ -257,7 +257,7 @@ public sealed class BadInputTests : IClassFixture<DemoServerFixture>
     {
         static string Nested(int depth) => new string('[', depth) + "1" + new string(']', depth);
         var input = Utf8($"{Nested(2)}\n{Nested(5000)}\n{Nested(200)}\n[[3]]\n");
-        var result = await RunFileAsync(Options(transport) with { Retries = 1 }, input);
+        var result = await RunFileAsync(Options(transport).WithBlock(b => b with { MaxAttempts = 1 }), input);
 
         AssertOrdered(result, 4);
         AssertNdarray(result, 0, "[[2]]");
@@ -283,7 +283,7 @@ public sealed class BadInputTests : IClassFixture<DemoServerFixture>
     {
         var good = dataType == DataType.Raw ? "{\"data\": {\"ndarray\": [[1]]}}" : "[[1]]";
         var input = Utf8($"{good}\n{line}\n{good}\n");
-        var result = await RunFileAsync(Options(transport) with { BatchSize = batchSize, DataType = dataType, Retries = 1 }, input);
+        var result = await RunFileAsync(Options(transport).WithBlock(b => b with { BatchSize = batchSize, DataType = dataType, MaxAttempts = 1 }), input);
 
         AssertOrdered(result, 3);
         Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);

@@ -16,7 +16,7 @@ public sealed class BatchOptionsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static readonly BatchOptions Valid = new() { DeploymentName = "iris" };
+    private static readonly BatchOptions Valid = new() { Endpoint = new EndpointSettings { Host = "gw:80", DeploymentName = "iris" } };
 
     private static string Fails(BatchOptions options, bool checkFiles = false)
     {
@@ -28,28 +28,28 @@ public sealed class BatchOptionsTests : IDisposable
     [Fact]
     public void Defaults_are_those_of_the_original()
     {
-        var options = new BatchOptions();
+        // Where the model is has no default in the library (the command line's is the original's istio ingress).
+        var options = new BatchOptions { Endpoint = new EndpointSettings { Host = "gw:80", DeploymentName = "iris" } };
 
-        Assert.Equal("", options.DeploymentName);
-        Assert.Equal(GatewayType.Istio, options.Gateway);
-        Assert.Equal("default", options.Namespace);
-        Assert.Equal("istio-ingressgateway.istio-system.svc.cluster.local:80", options.Host);
-        Assert.Equal(TransportType.Rest, options.Transport);
-        Assert.Equal(DataType.Data, options.DataType);
-        Assert.Equal(PayloadType.Ndarray, options.PayloadType);
-        Assert.Equal(1, options.Workers);
-        Assert.Equal(3, options.Retries);
+        Assert.Equal(GatewayType.Istio, options.Endpoint.Gateway);
+        Assert.Equal("default", options.Endpoint.Namespace);
+        Assert.Equal(TransportType.Rest, options.Endpoint.Transport);
+        Assert.Equal(InferenceProtocol.Seldon, options.Endpoint.Protocol);
+        Assert.Equal(DataType.Data, options.Block.DataType);
+        Assert.Equal(PayloadType.Ndarray, options.Block.PayloadType);
+        Assert.Equal(1, options.Block.Workers);
+        Assert.Equal(3, options.Block.MaxAttempts);
         Assert.Equal("/assets/input-data.txt", options.InputDataPath);
         Assert.Equal("/assets/output-data.txt", options.OutputDataPath);
-        Assert.Equal(PredictionMethod.Predict, options.Method);
-        Assert.Equal("", options.BatchId);
-        Assert.Equal(1, options.BatchSize);
-        Assert.Equal(TimeSpan.Zero, options.BatchInterval);
-        Assert.False(options.UseSsl);
-        Assert.Equal("", options.CallCredentialsToken);
-        Assert.True(options.SslVerify);
-        Assert.Equal(TimeSpan.FromSeconds(60), options.Timeout);
-        Assert.Equal(4 * 1024 * 1024, options.GrpcMaxMessageBytes);
+        Assert.Equal(PredictionMethod.Predict, options.Block.Method);
+        Assert.Equal("", options.Block.BatchId);
+        Assert.Equal(1, options.Block.BatchSize);
+        Assert.Equal(TimeSpan.Zero, options.Block.BatchInterval);
+        Assert.False(options.Endpoint.UseSsl);
+        Assert.Equal("", options.Endpoint.Token);
+        Assert.True(options.Endpoint.SslVerify);
+        Assert.Equal(TimeSpan.FromSeconds(60), options.Endpoint.Timeout);
+        Assert.Equal(4 * 1024 * 1024, options.Endpoint.MaxMessageBytes);
     }
 
     [Fact]
@@ -58,12 +58,12 @@ public sealed class BatchOptionsTests : IDisposable
         BatchOptions[] valid =
         [
             Valid,
-            Valid with { DataType = DataType.Raw, BatchSize = 16 },
-            Valid with { DataType = DataType.Data, PayloadType = PayloadType.Tensor, BatchSize = 2 },
-            Valid with { DataType = DataType.Raw, Method = PredictionMethod.Feedback },
-            Valid with { DataType = DataType.Json },
-            Valid with { PayloadType = PayloadType.Tftensor },
-            Valid with { GrpcMaxMessageBytes = 1024, Timeout = TimeSpan.FromMilliseconds(1), BatchInterval = TimeSpan.Zero },
+            Valid.WithBlock(b => b with { DataType = DataType.Raw, BatchSize = 16 }),
+            Valid.WithBlock(b => b with { DataType = DataType.Data, PayloadType = PayloadType.Tensor, BatchSize = 2 }),
+            Valid.WithBlock(b => b with { DataType = DataType.Raw, Method = PredictionMethod.Feedback }),
+            Valid.WithBlock(b => b with { DataType = DataType.Json }),
+            Valid.WithBlock(b => b with { PayloadType = PayloadType.Tftensor }),
+            Valid.WithEndpoint(e => e with { MaxMessageBytes = 1024, Timeout = TimeSpan.FromMilliseconds(1) }).WithBlock(b => b with { BatchInterval = TimeSpan.Zero }),
         ];
 
         Assert.All(valid, options => Assert.Null(Record.Exception(() => options.Validate(checkFiles: false))));
@@ -74,13 +74,13 @@ public sealed class BatchOptionsTests : IDisposable
     [InlineData("   ")]
     public void Deployment_name_is_required(string name)
     {
-        Assert.Equal("DeploymentName is required", Fails(Valid with { DeploymentName = name }));
+        Assert.Equal("DeploymentName is required", Fails(Valid.WithEndpoint(e => e with { DeploymentName = name })));
     }
 
     [Fact]
     public void Host_must_not_be_empty()
     {
-        Assert.Equal("Host must not be empty", Fails(Valid with { Host = " " }));
+        Assert.Equal("Host must not be empty", Fails(Valid.WithEndpoint(e => e with { Host = " " })));
     }
 
     [Theory]
@@ -88,37 +88,37 @@ public sealed class BatchOptionsTests : IDisposable
     [InlineData(-3)]
     public void Workers_must_be_at_least_one(int workers)
     {
-        Assert.Equal($"Workers must be at least 1, not {workers}", Fails(Valid with { Workers = workers }));
+        Assert.Equal($"Workers must be at least 1, not {workers}", Fails(Valid.WithBlock(b => b with { Workers = workers })));
     }
 
     [Fact]
-    public void Retries_must_be_at_least_one()
+    public void Max_attempts_must_be_at_least_one()
     {
-        Assert.Equal("Retries is the number of attempts per request and must be at least 1, not 0", Fails(Valid with { Retries = 0 }));
+        Assert.Equal("MaxAttempts is the number of attempts per request and must be at least 1, not 0", Fails(Valid.WithBlock(b => b with { MaxAttempts = 0 })));
     }
 
     [Fact]
     public void Batch_size_must_be_at_least_one()
     {
-        Assert.Equal("BatchSize must be at least 1, not 0", Fails(Valid with { BatchSize = 0 }));
+        Assert.Equal("BatchSize must be at least 1, not 0", Fails(Valid.WithBlock(b => b with { BatchSize = 0 })));
     }
 
     [Fact]
     public void Batch_interval_must_not_be_negative()
     {
-        Assert.Equal("BatchInterval must be 0 or more seconds, not -1.5", Fails(Valid with { BatchInterval = TimeSpan.FromSeconds(-1.5) }));
+        Assert.Equal("BatchInterval must be 0 or more seconds, not -1.5", Fails(Valid.WithBlock(b => b with { BatchInterval = TimeSpan.FromSeconds(-1.5) })));
     }
 
     [Fact]
     public void Timeout_must_be_positive()
     {
-        Assert.Equal("Timeout must be more than 0 seconds, not 0", Fails(Valid with { Timeout = TimeSpan.Zero }));
+        Assert.Equal("Timeout must be more than 0 seconds, not 0", Fails(Valid.WithEndpoint(e => e with { Timeout = TimeSpan.Zero })));
     }
 
     [Fact]
     public void Grpc_message_size_has_a_floor()
     {
-        Assert.Equal("GrpcMaxMessageBytes must be at least 1024 bytes, not 1023", Fails(Valid with { GrpcMaxMessageBytes = 1023 }));
+        Assert.Equal("MaxMessageBytes must be at least 1024 bytes, not 1023", Fails(Valid.WithEndpoint(e => e with { MaxMessageBytes = 1023 })));
     }
 
     [Theory]
@@ -129,7 +129,7 @@ public sealed class BatchOptionsTests : IDisposable
     {
         Assert.Equal(
             $"Method feedback needs DataType raw (each line a Feedback message), not DataType {name}",
-            Fails(Valid with { Method = PredictionMethod.Feedback, DataType = dataType }));
+            Fails(Valid.WithBlock(b => b with { Method = PredictionMethod.Feedback, DataType = dataType })));
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public sealed class BatchOptionsTests : IDisposable
     {
         Assert.Equal(
             "Method feedback sends one Feedback message per request: use BatchSize 1",
-            Fails(Valid with { Method = PredictionMethod.Feedback, DataType = DataType.Raw, BatchSize = 2 }));
+            Fails(Valid.WithBlock(b => b with { Method = PredictionMethod.Feedback, DataType = DataType.Raw, BatchSize = 2 })));
     }
 
     [Theory]
@@ -147,7 +147,7 @@ public sealed class BatchOptionsTests : IDisposable
     {
         Assert.Equal(
             $"BatchSize 4 needs DataType data or raw: {name} lines cannot be merged into one request",
-            Fails(Valid with { DataType = dataType, BatchSize = 4 }));
+            Fails(Valid.WithBlock(b => b with { DataType = dataType, BatchSize = 4 })));
     }
 
     [Fact]
@@ -155,13 +155,17 @@ public sealed class BatchOptionsTests : IDisposable
     {
         Assert.Equal(
             "BatchSize 3 works with PayloadType ndarray or tensor, not tftensor",
-            Fails(Valid with { PayloadType = PayloadType.Tftensor, BatchSize = 3 }));
+            Fails(Valid.WithBlock(b => b with { PayloadType = PayloadType.Tftensor, BatchSize = 3 })));
     }
 
     [Fact]
     public void The_first_invalid_setting_is_reported()
     {
-        Assert.StartsWith("DeploymentName", Fails(new BatchOptions { Workers = 0, BatchSize = 0 }));
+        Assert.StartsWith("DeploymentName", Fails(new BatchOptions
+        {
+            Endpoint = new EndpointSettings { Host = "gw:80", DeploymentName = "" },
+            Block = new PredictionBlockOptions { Workers = 0, BatchSize = 0 },
+        }));
     }
 
     [Fact]

@@ -46,7 +46,7 @@ public sealed class EndpointFailureTests
     public async Task A_misrouted_endpoint_stops_the_run_at_once_with_no_output_and_no_error_records(string transport, int status, string hint)
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { AnswerStatus = status });
-        var options = Options(server, transport) with { Workers = 4, Retries = 3 };
+        var options = Options(server, transport).WithBlock(b => b with { Workers = 4, MaxAttempts = 3 });
 
         var result = await RunFileAsync(options, NumberedInput(200));
 
@@ -58,7 +58,7 @@ public sealed class EndpointFailureTests
         Assert.Contains(hint, result.Summary.StopReason);
         Assert.Contains($"127.0.0.1:{(transport == "grpc" ? server.GrpcPort : server.RestPort)}", result.Summary.StopReason);
         // Not retried, and nothing sent once the first answers were in: at most a round of requests per worker.
-        Assert.InRange(server.Statistics.Requests, 1, 2 * options.Workers);
+        Assert.InRange(server.Statistics.Requests, 1, 2 * options.Block.Workers);
     }
 
     [Theory]
@@ -95,7 +95,7 @@ public sealed class EndpointFailureTests
     public async Task A_wrong_deployment_name_behind_the_built_in_ingress_stops_at_once()
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { Deployment = "demo" });
-        var options = Options(server, "rest") with { Gateway = Seldon.Batch.Dataflow.GatewayType.Istio, DeploymentName = "dmeo" };
+        var options = Options(server, "rest").WithEndpoint(e => e with { Gateway = Seldon.Batch.Dataflow.GatewayType.Istio, DeploymentName = "dmeo" });
 
         var result = await RunFileAsync(options, NumberedInput(50));
 
@@ -103,7 +103,7 @@ public sealed class EndpointFailureTests
         Assert.Empty(result.Outputs);
         Assert.Contains("/seldon/default/dmeo/api/v1.0/predictions", result.Summary.StopReason);
         Assert.Contains("is the deployment name right?", result.Summary.StopReason);
-        Assert.InRange(server.Statistics.UnknownRoutes, 1, 2 * options.Workers);
+        Assert.InRange(server.Statistics.UnknownRoutes, 1, 2 * options.Block.Workers);
     }
 
     public static TheoryData<string, ServerOutageMode> TransportsAndOutageModes => new()
@@ -119,7 +119,7 @@ public sealed class EndpointFailureTests
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { OutageAfter = 40, OutageSeconds = 2, OutageMode = mode });
         const int count = 300;
 
-        var result = await RunFileAsync(Options(server, transport) with { Workers = 4, Retries = 2 }, NumberedInput(count));
+        var result = await RunFileAsync(Options(server, transport).WithBlock(b => b with { Workers = 4, MaxAttempts = 2 }), NumberedInput(count));
 
         Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);
         AssertPredicted(result.Outputs, count);
@@ -145,9 +145,10 @@ public sealed class EndpointFailureTests
             await using (var failing = await DemoModelServer.StartAsync(
                 new ServeOptions { OutageAfter = 30, OutageSeconds = 3600, OutageMode = ServerOutageMode.Unavailable }))
             {
-                var options = Options(failing, transport) with
+                var options = Options(failing, transport).WithBlock(b => b with { Workers = 2, MaxOutage = TimeSpan.FromSeconds(1) }) with
                 {
-                    InputDataPath = input, OutputDataPath = output, Workers = 2, MaxOutage = TimeSpan.FromSeconds(1),
+                    InputDataPath = input,
+                    OutputDataPath = output,
                 };
                 // The outage budget counts on the run's clock, moved on by the test.
                 stopped = await FakeClock.RunAsync(options, new FakeTimeProvider(), TimeSpan.FromMilliseconds(100));
@@ -185,7 +186,7 @@ public sealed class EndpointFailureTests
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { FailRate = 0.05, FailStatus = 503, Seed = 9 });
         const int count = 2000;
 
-        var result = await RunFileAsync(Options(server, transport) with { Workers = 8, BatchSize = batchSize }, NumberedInput(count));
+        var result = await RunFileAsync(Options(server, transport).WithBlock(b => b with { Workers = 8, BatchSize = batchSize }), NumberedInput(count));
 
         Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);
         AssertPredicted(result.Outputs, count);
@@ -203,7 +204,7 @@ public sealed class EndpointFailureTests
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { RefuseValue = "13", RefuseStatus = refuseStatus });
         const int count = 100;
 
-        var result = await RunFileAsync(Options(server, transport) with { BatchSize = batchSize }, NumberedInput(count));
+        var result = await RunFileAsync(Options(server, transport).WithBlock(b => b with { BatchSize = batchSize }), NumberedInput(count));
 
         Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);
         AssertOrdered(result, count);
@@ -235,7 +236,7 @@ public sealed class EndpointFailureTests
             var output = Path.Combine(dir.FullName, "output.txt");
             await File.WriteAllBytesAsync(input, NumberedInput(500));
             using var stop = new CancellationTokenSource();
-            var options = Options(server, transport) with { InputDataPath = input, OutputDataPath = output, Workers = 2 };
+            var options = Options(server, transport).WithBlock(b => b with { Workers = 2 }) with { InputDataPath = input, OutputDataPath = output };
             var run = BatchRun.RunAsync(options, cancellationToken: stop.Token);
 
             var clock = Stopwatch.StartNew();
@@ -271,7 +272,7 @@ public sealed class EndpointFailureTests
         {
             const int count = 40;
             var run = Task.Run(() => RunFileAsync(
-                BatchHarness.Options(transport == "grpc" ? ports.GrpcPort : ports.RestPort, transport) with { WaitReady = TimeSpan.FromSeconds(60) },
+                BatchHarness.Options(transport == "grpc" ? ports.GrpcPort : ports.RestPort, transport).WithBlock(b => b with { WaitReady = TimeSpan.FromSeconds(60) }),
                 NumberedInput(count)));
 
             var clock = Stopwatch.StartNew();
@@ -310,7 +311,7 @@ public sealed class EndpointFailureTests
         {
             const int count = 2000;
             var run = Task.Run(() => RunFileAsync(
-                BatchHarness.Options(transport == "grpc" ? ports.GrpcPort : ports.RestPort, transport) with { Workers = 2, Retries = 3 },
+                BatchHarness.Options(transport == "grpc" ? ports.GrpcPort : ports.RestPort, transport).WithBlock(b => b with { Workers = 2, MaxAttempts = 3 }),
                 NumberedInput(count)));
 
             var clock = Stopwatch.StartNew();

@@ -44,7 +44,7 @@ public sealed class FaultInjectionTests
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { FailRate = 0.3, FailStatus = status, Seed = 7 });
         const int count = 40;
-        var result = await RunFileAsync(Options(server, transport) with { Retries = 6, Workers = 4, BatchSize = batchSize }, NumberedInput(count));
+        var result = await RunFileAsync(Options(server, transport).WithBlock(b => b with { MaxAttempts = 6, Workers = 4, BatchSize = batchSize }), NumberedInput(count));
 
         AssertPredictionOrError(result, count);
         Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);
@@ -83,7 +83,7 @@ public sealed class FaultInjectionTests
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { DropEvery = 4 });
         const int count = 40;
-        var result = await RunFileAsync(Options(server, transport) with { Retries = 5, Workers = 4 }, NumberedInput(count));
+        var result = await RunFileAsync(Options(server, transport).WithBlock(b => b with { MaxAttempts = 5, Workers = 4 }), NumberedInput(count));
 
         AssertPredictionOrError(result, count);
         Assert.Equal(count, result.Summary.Succeeded);
@@ -105,7 +105,7 @@ public sealed class FaultInjectionTests
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { FailFirst = 1, FailStatus = 400, DelayMs = 10_000 });
         const int count = 6;
         var result = await RunFileAsync(
-            Options(server, transport) with { Timeout = TimeSpan.FromSeconds(1), Retries = 2, Workers = 3 }, NumberedInput(count));
+            Options(server, transport).WithEndpoint(e => e with { Timeout = TimeSpan.FromSeconds(1) }).WithBlock(b => b with { MaxAttempts = 2, Workers = 3 }), NumberedInput(count));
 
         AssertOrdered(result, count);
         Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);
@@ -141,7 +141,7 @@ public sealed class FaultInjectionTests
         // The start-up wait (5 s) counts on the run's clock, moved on by the test; the client's timeouts on the machine's.
         var clock = new FakeTimeProvider();
         var result = await RunFileAsync(
-            Options(server, transport) with { Timeout = TimeSpan.FromSeconds(0.3), Retries = 2, Workers = 2 }, NumberedInput(count),
+            Options(server, transport).WithEndpoint(e => e with { Timeout = TimeSpan.FromSeconds(0.3) }).WithBlock(b => b with { MaxAttempts = 2, Workers = 2 }), NumberedInput(count),
             o => FakeClock.RunAsync(o, clock, TimeSpan.FromMilliseconds(100)));
 
         // Nothing ever answered: a model that is not there, whatever the reason; no line is written as an error record.
@@ -163,7 +163,7 @@ public sealed class FaultInjectionTests
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { MaxRandomDelayMs = 40, Seed = 11 });
         const int count = 60;
-        var result = await RunFileAsync(Options(server, transport) with { Workers = 8, BatchSize = batchSize }, NumberedInput(count));
+        var result = await RunFileAsync(Options(server, transport).WithBlock(b => b with { Workers = 8, BatchSize = batchSize }), NumberedInput(count));
 
         AssertPredictionOrError(result, count);
         Assert.Equal(count, result.Summary.Succeeded);
@@ -178,7 +178,7 @@ public sealed class FaultInjectionTests
             FailRate = 0.2, FailStatus = 503, DropEvery = 7, MaxRandomDelayMs = 20, Seed = 5,
         });
         const int count = 60;
-        var result = await RunFileAsync(Options(server, transport) with { Workers = 6, BatchSize = 3, Retries = 3 }, NumberedInput(count));
+        var result = await RunFileAsync(Options(server, transport).WithBlock(b => b with { Workers = 6, BatchSize = 3, MaxAttempts = 3 }), NumberedInput(count));
 
         AssertPredictionOrError(result, count);
         Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);
@@ -196,7 +196,7 @@ public sealed class FaultInjectionTests
         {
             const int count = 300;
             var run = Task.Run(() => RunFileAsync(
-                BatchHarness.Options(transport == "grpc" ? ports.GrpcPort : ports.RestPort, transport) with { Workers = 4, Retries = 8 },
+                BatchHarness.Options(transport == "grpc" ? ports.GrpcPort : ports.RestPort, transport).WithBlock(b => b with { Workers = 4, MaxAttempts = 8 }),
                 NumberedInput(count)));
 
             // Wait until the run is well under way, without a fixed sleep.

@@ -18,7 +18,7 @@ public sealed class FaultTests
     public async Task Transient_failures_are_retried_until_they_succeed(string transport)
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { FailFirst = 2, FailStatus = 503 });
-        var result = await RunAsync(Options(server, transport) with { Workers = 1, Retries = 3 }, ["[[1]]", "[[2]]"]);
+        var result = await RunAsync(Options(server, transport).WithBlock(b => b with { Workers = 1, MaxAttempts = 3 }), ["[[1]]", "[[2]]"]);
 
         AssertOrdered(result, 2);
         Assert.Equal(2, result.Summary.Succeeded);
@@ -34,7 +34,7 @@ public sealed class FaultTests
         // The retries' backoff and the start-up wait pass on the run's clock, moved on by the test.
         var clock = new FakeTimeProvider();
         var result = await RunAsync(
-            Options(server, transport) with { Retries = 2, MaxOutage = TimeSpan.FromSeconds(1) }, ["[[1]]", "[[2]]", "[[3]]"],
+            Options(server, transport).WithBlock(b => b with { MaxAttempts = 2, MaxOutage = TimeSpan.FromSeconds(1) }), ["[[1]]", "[[2]]", "[[3]]"],
             o => FakeClock.RunAsync(o, clock, TimeSpan.FromMilliseconds(100)));
 
         // Nothing was ever answered: past the short start-up wait the run stops, and no line is written as an error.
@@ -53,7 +53,7 @@ public sealed class FaultTests
     public async Task A_4xx_answer_is_not_retried(string transport)
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { FailEvery = 1, FailStatus = 400 });
-        var result = await RunAsync(Options(server, transport) with { Retries = 3 }, ["[[1]]", "[[2]]"]);
+        var result = await RunAsync(Options(server, transport).WithBlock(b => b with { MaxAttempts = 3 }), ["[[1]]", "[[2]]"]);
 
         AssertOrdered(result, 2);
         Assert.Equal(2, server.Statistics.Requests);
@@ -68,7 +68,7 @@ public sealed class FaultTests
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { MaxRandomDelayMs = 15, Seed = 3 });
         var input = Enumerable.Range(0, 150).Select(i => $"[[{i}]]").ToArray();
-        var result = await RunAsync(Options(server, transport) with { Workers = 12 }, input);
+        var result = await RunAsync(Options(server, transport).WithBlock(b => b with { Workers = 12 }), input);
 
         AssertOrdered(result, 150);
         for (var i = 0; i < 150; i++)
@@ -83,7 +83,7 @@ public sealed class FaultTests
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { DropEvery = 3 });
         var input = Enumerable.Range(0, 12).Select(i => $"[[{i}]]").ToArray();
-        var result = await RunAsync(Options(server, transport) with { Workers = 1, Retries = 3 }, input);
+        var result = await RunAsync(Options(server, transport).WithBlock(b => b with { Workers = 1, MaxAttempts = 3 }), input);
 
         AssertOrdered(result, 12);
         Assert.Equal(12, result.Summary.Succeeded);
@@ -102,7 +102,7 @@ public sealed class FaultTests
         // The start-up wait counts on the run's clock, moved on by the test a quarter of a second at a time.
         var clock = new FakeTimeProvider();
         var step = TimeSpan.FromMilliseconds(250);
-        var result = await RunAsync(Options(port, transport) with { Retries = 2 }, ["[[1]]", "[[2]]"], o => FakeClock.RunAsync(o, clock, step));
+        var result = await RunAsync(Options(port, transport).WithBlock(b => b with { MaxAttempts = 2 }), ["[[1]]", "[[2]]"], o => FakeClock.RunAsync(o, clock, step));
 
         // Nothing reachable: after the start-up wait (5 s) the run is stopped with the reason, and no line is written.
         Assert.Equal(RunOutcome.Stopped, result.Summary.Outcome);

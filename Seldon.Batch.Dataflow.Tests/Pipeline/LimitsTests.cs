@@ -18,7 +18,7 @@ public sealed class LimitsTests : IClassFixture<DemoServerFixture>
     public async Task A_grpc_message_over_the_limit_fails_alone_and_at_once()
     {
         var before = _fixture.Server.Statistics.Requests;
-        var options = Options(_fixture.Server, "grpc") with { GrpcMaxMessageBytes = 4096, Retries = 3 };
+        var options = Options(_fixture.Server, "grpc").WithEndpoint(e => e with { MaxMessageBytes = 4096 }).WithBlock(b => b with { MaxAttempts = 3 });
 
         var result = await RunAsync(options, ["[[1]]", WideLine(3000), "[[2]]"]);
 
@@ -27,7 +27,7 @@ public sealed class LimitsTests : IClassFixture<DemoServerFixture>
         Assert.Equal(8, result.Outputs[1]["status"]!["code"]!.GetValue<int>()); // ResourceExhausted
         Assert.Contains("message", Reason(result.Outputs[1]), StringComparison.OrdinalIgnoreCase);
         // The file run names the setting by its own property (the command line by its flag).
-        Assert.Contains("GrpcMaxMessageBytes is 4096 bytes", Reason(result.Outputs[1]));
+        Assert.Contains("MaxMessageBytes is 4096 bytes", Reason(result.Outputs[1]));
         Assert.Equal(0, result.Summary.Retries);
         Assert.Equal(before + 2, _fixture.Server.Statistics.Requests);
     }
@@ -35,7 +35,7 @@ public sealed class LimitsTests : IClassFixture<DemoServerFixture>
     [Fact]
     public async Task Raising_the_grpc_limit_lets_the_large_message_through()
     {
-        var options = Options(_fixture.Server, "grpc") with { GrpcMaxMessageBytes = 1 << 20 };
+        var options = Options(_fixture.Server, "grpc").WithEndpoint(e => e with { MaxMessageBytes = 1 << 20 });
 
         var result = await RunAsync(options, [WideLine(3000)]);
 
@@ -46,7 +46,7 @@ public sealed class LimitsTests : IClassFixture<DemoServerFixture>
     [Fact]
     public async Task The_batch_interval_spaces_the_requests_of_a_worker()
     {
-        var options = Options(_fixture.Server, "rest") with { Workers = 1, BatchInterval = TimeSpan.FromMilliseconds(200) };
+        var options = Options(_fixture.Server, "rest").WithBlock(b => b with { Workers = 1, BatchInterval = TimeSpan.FromMilliseconds(200) });
         var clock = Stopwatch.StartNew();
 
         var result = await RunAsync(options, Enumerable.Range(0, 6).Select(i => $"[[{i}]]"));

@@ -32,7 +32,7 @@ public sealed class LineIsolationTests
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions());
 
-        var result = await RunFileAsync(Options(server, transport) with { BatchSize = 32 }, InputWithOddLine(odd, "[[7, 8, 9]]"));
+        var result = await RunFileAsync(Options(server, transport).WithBlock(b => b with { BatchSize = 32 }), InputWithOddLine(odd, "[[7, 8, 9]]"));
 
         Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);
         AssertOrdered(result, Lines);
@@ -57,7 +57,7 @@ public sealed class LineIsolationTests
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { RefuseValue = "777" });
 
-        var result = await RunFileAsync(Options(server, transport) with { BatchSize = 32 }, InputWithOddLine(odd, "[[777, 8, 9]]"));
+        var result = await RunFileAsync(Options(server, transport).WithBlock(b => b with { BatchSize = 32 }), InputWithOddLine(odd, "[[777, 8, 9]]"));
 
         Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);
         AssertOrdered(result, Lines);
@@ -83,7 +83,7 @@ public sealed class LineIsolationTests
         const int slow = 21, count = 40;
         var input = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, count).Select(i => (i == slow ? "[[777, 1]]" : $"[[{1000 + i}, 1]]") + "\n")));
 
-        var result = await RunFileAsync(Options(server, transport) with { BatchSize = 4, Timeout = TimeSpan.FromSeconds(3), Retries = 2 }, input);
+        var result = await RunFileAsync(Options(server, transport).WithEndpoint(e => e with { Timeout = TimeSpan.FromSeconds(3) }).WithBlock(b => b with { BatchSize = 4, MaxAttempts = 2 }), input);
 
         Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);
         AssertOrdered(result, count);
@@ -113,7 +113,7 @@ public sealed class LineIsolationTests
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { RefuseValue = "777" });
         var input = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 8).Select(i => (i == 5 ? "[[777, 1]]" : $"[[{1000 + i}, 1]]") + "\n")));
 
-        var result = await RunFileAsync(Options(server, transport) with { BatchSize = 4 }, input);
+        var result = await RunFileAsync(Options(server, transport).WithBlock(b => b with { BatchSize = 4 }), input);
 
         Assert.Equal(1, result.Summary.Failed);
         AssertError(result, 5, transport == "grpc" ? "InvalidArgument" : "MICROSERVICE_BAD_DATA");

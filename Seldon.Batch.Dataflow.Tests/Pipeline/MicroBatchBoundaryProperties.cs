@@ -86,15 +86,10 @@ public sealed partial class MicroBatchBoundaryProperties(PositionServerFixture f
         await Task.Run(() => Check.One(Config.QuickThrowOnFailure.WithMaxTest(20).WithQuietOnSuccess(true), property));
     }
 
-    private BatchOptions OptionsOf(Setting s, string dir) => Fixtures.BatchHarness.Options(fixture.Server, s.Transport) with
+    private BatchOptions OptionsOf(Setting s, string dir) => Fixtures.BatchHarness.Options(fixture.Server, s.Transport).WithEndpoint(e => e with { Protocol = s.Model == Model.OpenInference ? InferenceProtocol.V2 : InferenceProtocol.Seldon }).WithBlock(b => b with { BatchSize = s.BatchSize, Workers = s.Workers, MaxAttempts = 1, PayloadType = s.Model == Model.Tensor ? PayloadType.Tensor : PayloadType.Ndarray }) with
     {
         InputDataPath = Path.Combine(dir, "input.txt"),
         OutputDataPath = Path.Combine(dir, "output.txt"),
-        BatchSize = s.BatchSize,
-        Workers = s.Workers,
-        Retries = 1,
-        Protocol = s.Model == Model.OpenInference ? InferenceProtocol.V2 : InferenceProtocol.Seldon,
-        PayloadType = s.Model == Model.Tensor ? PayloadType.Tensor : PayloadType.Ndarray,
     };
 
     private async Task<bool> ResumeAsync(ResumeCase c)
@@ -108,10 +103,10 @@ public sealed partial class MicroBatchBoundaryProperties(PositionServerFixture f
             var saved = Path.Combine(dir.FullName, "saved.partial.json");
 
             // The uninterrupted run, whose record of its input is kept as it was while the run was unfinished.
-            using (var inspector = PredictionClients.CreateInspector(options.Transport, options.ToEndpoint()))
+            using (var inspector = PredictionClients.CreateInspector(options.Endpoint))
             using (var client = new RecordKeeper(inspector, record, saved))
             {
-                var whole = await BatchRun.RunAsync(options, client, TimeProvider.System, inspector: inspector);
+                var whole = await BatchRun.RunAsync(options, client, inspector);
                 Assert.Equal(RunOutcome.Completed, whole.Outcome);
             }
 
@@ -156,7 +151,7 @@ public sealed partial class MicroBatchBoundaryProperties(PositionServerFixture f
 
             var shards = await Task.WhenAll(Enumerable.Range(0, c.Shards)
                 .Select(k => Task.Run(() => BatchRun.RunAsync(options with { ShardCount = c.Shards, ShardIndex = k }))));
-            var merged = await ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = c.Shards });
+            var merged = await BatchRun.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = c.Shards });
 
             Assert.All(shards, s => Assert.Equal(RunOutcome.Completed, s.Outcome));
             Assert.Equal(c.Setting.Lines.Length, merged.Instances);
@@ -182,6 +177,8 @@ public sealed partial class MicroBatchBoundaryProperties(PositionServerFixture f
     /// <paramref name="copy"/>: what a run killed at any moment leaves next to its side file.</summary>
     private sealed class RecordKeeper(IPredictionClient inner, string record, string copy) : IPredictionClient
     {
+        public InferenceProtocol Protocol => inner.Protocol;
+
         private int _sent;
 
         public Task<PredictionResponse> SendAsync(PredictionRequest request, CancellationToken cancellationToken)

@@ -104,10 +104,7 @@ public sealed class OutputInvariantProperties : IClassFixture<DemoServerFixture>
 
         // A last line that is empty and unterminated is no line at all.
         var expected = c.Lines.Length - (!c.TrailingNewline && c.Lines.Length > 0 && c.Lines[^1].Text.Length == 0 ? 1 : 0);
-        var options = BatchHarness.Options(_fixture.Server, c.Transport) with
-        {
-            PayloadType = c.Payload, BatchSize = c.BatchSize, Workers = c.Workers, Retries = 1,
-        };
+        var options = BatchHarness.Options(_fixture.Server, c.Transport).WithBlock(b => b with { PayloadType = c.Payload, BatchSize = c.BatchSize, Workers = c.Workers, MaxAttempts = 1 });
         var result = await RunFileAsync(options, bytes);
 
         Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);

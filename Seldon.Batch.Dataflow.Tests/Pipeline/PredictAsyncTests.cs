@@ -44,7 +44,7 @@ public sealed class PredictAsyncTests : IClassFixture<DemoServerFixture>
         var results = new List<InstanceResult>();
         var mostAhead = 0;
 
-        await foreach (var result in lines.ReadAsync().PredictAsync(options, client))
+        await foreach (var result in lines.ReadAsync().PredictAsync(client, options))
         {
             results.Add(result);
             mostAhead = Math.Max(mostAhead, lines.Read - results.Count);
@@ -66,7 +66,7 @@ public sealed class PredictAsyncTests : IClassFixture<DemoServerFixture>
         var lines = new CountingLines(100_000);
         var taken = 0;
 
-        await foreach (var result in lines.ReadAsync().PredictAsync(options, client))
+        await foreach (var result in lines.ReadAsync().PredictAsync(client, options))
         {
             Assert.Equal(taken, result.Index);
             if (++taken == 10)
@@ -92,7 +92,7 @@ public sealed class PredictAsyncTests : IClassFixture<DemoServerFixture>
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
-            await foreach (var result in new CountingLines(530).ReadAsync().PredictAsync(options, client, cancellationToken: cancel.Token))
+            await foreach (var result in new CountingLines(530).ReadAsync().PredictAsync(client, options, cancellationToken: cancel.Token))
             {
                 results.Add(result);
                 if (results.Count == 20)
@@ -118,7 +118,7 @@ public sealed class PredictAsyncTests : IClassFixture<DemoServerFixture>
 
         var error = await Assert.ThrowsAsync<EndpointFailureException>(async () =>
         {
-            await foreach (var result in new CountingLines(200).ReadAsync().PredictAsync(options, client))
+            await foreach (var result in new CountingLines(200).ReadAsync().PredictAsync(client, options))
             {
                 results.Add(result);
             }
@@ -143,7 +143,7 @@ public sealed class PredictAsyncTests : IClassFixture<DemoServerFixture>
 
         var error = await Assert.ThrowsAsync<IOException>(async () =>
         {
-            await foreach (var _ in Broken().PredictAsync(options, client))
+            await foreach (var _ in Broken().PredictAsync(client, options))
             {
             }
         });
@@ -159,7 +159,7 @@ public sealed class PredictAsyncTests : IClassFixture<DemoServerFixture>
 
         var error = await Assert.ThrowsAsync<InvalidBatchOptionsException>(async () =>
         {
-            await foreach (var _ in new CountingLines(3).ReadAsync().PredictAsync(options, client))
+            await foreach (var _ in new CountingLines(3).ReadAsync().PredictAsync(client, options))
             {
             }
         });

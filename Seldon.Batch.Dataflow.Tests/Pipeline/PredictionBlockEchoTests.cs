@@ -12,6 +12,8 @@ public sealed class PredictionBlockEchoTests
     /// <summary>Answers like a Seldon model that returns its input: the request's data and tags.</summary>
     private sealed class EchoClient(Func<PredictionRequest, PredictionResponse?>? overrides = null) : IPredictionClient
     {
+        public InferenceProtocol Protocol => InferenceProtocol.Seldon;
+
         public ConcurrentBag<PredictionRequest> Requests { get; } = [];
 
         public async Task<PredictionResponse> SendAsync(PredictionRequest request, CancellationToken cancellationToken)
@@ -39,7 +41,7 @@ public sealed class PredictionBlockEchoTests
 
     private static async Task<List<InstanceResult>> RunAsync(PredictionBlockOptions options, IPredictionClient client, IEnumerable<string> lines, RunStatistics? statistics = null)
     {
-        var block = PredictionBlock.Create(options, client, statistics);
+        var block = PredictionBlock.Create(client, options with { Statistics = statistics });
         var results = new List<InstanceResult>();
         var consumer = Task.Run(async () =>
         {
@@ -159,7 +161,7 @@ public sealed class PredictionBlockEchoTests
             ? PredictionResponse.Failed(PredictionFailureKind.Misconfiguration, 404, "HTTP 404 Not Found from http://gateway/x")
             : null);
         var statistics = new RunStatistics();
-        var block = PredictionBlock.Create(Options with { Workers = 1 }, client, statistics);
+        var block = PredictionBlock.Create(client, Options with { Workers = 1, Statistics = statistics });
         var results = new List<InstanceResult>();
         var consumer = Task.Run(async () =>
         {
@@ -212,7 +214,7 @@ public sealed class PredictionBlockEchoTests
     {
         using var client = new EchoClient();
 
-        var ex = Assert.Throws<InvalidBatchOptionsException>(() => PredictionBlock.Create(Options with { Workers = 0 }, client));
+        var ex = Assert.Throws<InvalidBatchOptionsException>(() => PredictionBlock.Create(client, Options with { Workers = 0 }));
 
         Assert.Equal("Workers must be at least 1, not 0", ex.Message);
         Assert.Equal(nameof(PredictionBlockOptions.Workers), ex.Property);

@@ -24,7 +24,7 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
 
         var source = new BufferBlock<int>();
         var toLine = new TransformBlock<int, string>(i => i % 10 == 9 ? "not json" : $"[[{i}]]");
-        var predict = PredictionBlock.Create(options, client, stats);
+        var predict = PredictionBlock.Create(client, options with { Statistics = stats });
         var received = new List<InstanceResult>();
         var sink = new ActionBlock<InstanceResult>(received.Add);
         var link = new DataflowLinkOptions { PropagateCompletion = true };
@@ -58,7 +58,7 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
         using var client = Client(_fixture.Server, transport);
         var orders = Enumerable.Range(0, 60).Select(i => new Order($"order-{i}", i)).ToList();
 
-        var predict = PredictionBlock.Create<Order>(options, client, o => o.Quantity % 10 == 7 ? "not json" : $"[[{o.Quantity}]]");
+        var predict = PredictionBlock.Create<Order>(client, options, o => o.Quantity % 10 == 7 ? "not json" : $"[[{o.Quantity}]]");
         var received = new List<PredictionResult<Order>>();
         var sink = new ActionBlock<PredictionResult<Order>>(received.Add);
         predict.LinkTo(sink, new DataflowLinkOptions { PropagateCompletion = true });
@@ -82,7 +82,7 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
     {
         var options = BlockOptions;
         using var client = Client(_fixture.Server, "rest");
-        var predict = PredictionBlock.Create<int>(options, client, n => n == 7 ? throw new FormatException("no line for 7") : $"[[{n}]]");
+        var predict = PredictionBlock.Create<int>(client, options, n => n == 7 ? throw new FormatException("no line for 7") : $"[[{n}]]");
         var sink = new ActionBlock<PredictionResult<int>>(_ => { });
         predict.LinkTo(sink, new DataflowLinkOptions { PropagateCompletion = true });
 
@@ -108,7 +108,7 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
         var options = BlockOptions with { Workers = 2 };
         using var client = Client(server, "rest");
         using var cancel = new CancellationTokenSource();
-        var predict = PredictionBlock.Create(options, client, cancellationToken: cancel.Token);
+        var predict = PredictionBlock.Create(client, options with { CancellationToken = cancel.Token });
         var received = new List<InstanceResult>();
         var sink = CancellingSink(received, cancel, after: 50);
         predict.LinkTo(sink, new DataflowLinkOptions { PropagateCompletion = true });
@@ -134,7 +134,7 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
         using var client = Client(server, "grpc");
         using var cancel = new CancellationTokenSource();
         var stats = new RunStatistics();
-        var predict = PredictionBlock.Create(options, client, stats, cancellationToken: cancel.Token);
+        var predict = PredictionBlock.Create(client, options with { Statistics = stats, CancellationToken = cancel.Token });
         var received = new List<InstanceResult>();
         // Without completion propagated, the sink keeps whatever it was given: all of it must be there.
         var sink = CancellingSink(received, cancel, after: 30);
@@ -157,7 +157,7 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
         using var client = Client(_fixture.Server, "rest");
         var broken = new InvalidOperationException("upstream broke");
         var toLine = new TransformBlock<int, string>(i => i == 20 ? throw broken : $"[[{i}]]");
-        var predict = PredictionBlock.Create(options, client);
+        var predict = PredictionBlock.Create(client, options);
         var sink = new ActionBlock<InstanceResult>(_ => { });
         var link = new DataflowLinkOptions { PropagateCompletion = true };
         toLine.LinkTo(predict, link);
@@ -179,7 +179,7 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
     {
         var options = BlockOptions;
         using var client = Client(_fixture.Server, "rest");
-        var predict = PredictionBlock.Create(options, client);
+        var predict = PredictionBlock.Create(client, options);
         var sink = new ActionBlock<InstanceResult>(_ => { });
         predict.LinkTo(sink, new DataflowLinkOptions { PropagateCompletion = true });
 
@@ -198,7 +198,7 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
             new ServeOptions { OutageAfter = 30, OutageSeconds = 3600, OutageMode = ServerOutageMode.Unavailable });
         var options = BlockOptions with { Workers = 2, MaxOutage = TimeSpan.FromSeconds(1) };
         using var client = Client(server, transport);
-        var predict = PredictionBlock.Create(options, client);
+        var predict = PredictionBlock.Create(client, options);
         var received = new List<InstanceResult>();
         var sink = new ActionBlock<InstanceResult>(received.Add);
         predict.LinkTo(sink);
@@ -222,7 +222,7 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
         // In the library's terms, which a front end words its own way.
         Assert.Contains("more than PredictionBlockOptions.MaxOutage 1 s", error.Message);
         Assert.DoesNotContain("--", error.Message);
-        Assert.Contains("more than --max-outage 1 s", error.FormatMessage(setting => setting == "PredictionBlockOptions.MaxOutage" ? "--max-outage" : setting));
+        Assert.Contains("more than --max-outage 1 s", error.FormatMessage(setting => setting == "MaxOutage" ? "--max-outage" : setting));
         Assert.True(accepted < 5000, "the block kept taking lines after its endpoint failed");
         Assert.InRange(received.Count, 1, 29);
         Assert.All(received, r => Assert.True(r.Succeeded, r.Failure));
@@ -235,7 +235,7 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
         var options = BlockOptions with { DataType = DataType.Json, BatchSize = 8 };
         using var client = Client(_fixture.Server, "rest");
 
-        var error = Assert.Throws<InvalidBatchOptionsException>(() => PredictionBlock.Create(options, client));
+        var error = Assert.Throws<InvalidBatchOptionsException>(() => PredictionBlock.Create(client, options));
         Assert.StartsWith("BatchSize 8 needs DataType data or raw", error.Message);
         Assert.Equal([nameof(PredictionBlockOptions.BatchSize), nameof(PredictionBlockOptions.DataType)], error.Properties);
     }

@@ -119,17 +119,16 @@ public sealed class ProgressTests
         var dir = Directory.CreateTempSubdirectory("sbd-progress-");
         var clock = new FakeTimeProvider();
         var reports = new ProgressChannel();
-        var options = BatchHarness.Options(server.RestPort, "rest") with
+        var options = BatchHarness.Options(server.RestPort, "rest").WithBlock(b => b with { BatchSize = 10 }) with
         {
-            BatchSize = 10,
             InputDataPath = Path.Combine(dir.FullName, "in.txt"),
             OutputDataPath = Path.Combine(dir.FullName, "out.txt"),
         };
         await File.WriteAllLinesAsync(options.InputDataPath, Enumerable.Range(0, lines).Select(i => $"[[1{i:D5}, 1]]"));
-        using var client = new GatedClient(Seldon.Batch.Dataflow.PredictionClients.Create(options.Transport, options.ToEndpoint()));
+        using var client = new GatedClient(Seldon.Batch.Dataflow.PredictionClients.Create(options.Endpoint));
         try
         {
-            var run = BatchRun.RunAsync(options, client, clock, progress: reports);
+            var run = BatchRun.RunAsync(options.On(clock), client, progress: reports);
 
             var first = await ReportAfterAsync(client, 100, clock, reports, written: 1);
             var second = await ReportAfterAsync(client, 100, clock, reports, written: first.LinesWritten + 1);
@@ -200,6 +199,8 @@ public sealed class ProgressTests
     /// <summary>A real client whose requests wait at a gate the test opens a number of requests at a time.</summary>
     private sealed class GatedClient(Seldon.Batch.Dataflow.IPredictionClient inner) : Seldon.Batch.Dataflow.IPredictionClient
     {
+        public InferenceProtocol Protocol => inner.Protocol;
+
         private readonly SemaphoreSlim _gate = new(0);
         private readonly Lock _lock = new();
         private int _answered;

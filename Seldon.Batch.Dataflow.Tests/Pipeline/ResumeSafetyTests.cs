@@ -29,7 +29,7 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
     private string Output => PathOf("output.txt");
 
     private BatchOptions OptionsFor(DemoModelServer server, string transport = "rest") =>
-        Options(server, transport) with { InputDataPath = Input, OutputDataPath = Output, BatchId = "safe" };
+        Options(server, transport).WithBlock(b => b with { BatchId = "safe" }) with { InputDataPath = Input, OutputDataPath = Output };
 
     private const string OneValueInTheMiddle = "one value in the middle";
 
@@ -70,7 +70,7 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
         await WriteInputAsync(Enumerable.Range(0, InputLines).Select(Line));
         var reference = await ReferenceAsync(transport);
         await using var refusing = await DemoModelServer.StartAsync(refusals);
-        var first = await BatchRun.RunAsync(OptionsFor(refusing, transport) with { Workers = workers });
+        var first = await BatchRun.RunAsync(OptionsFor(refusing, transport).WithBlock(b => b with { Workers = workers }));
         Assert.Equal(RunOutcome.Completed, first.Outcome);
         return (reference, first);
     }
@@ -82,7 +82,7 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
     {
         await WriteInputAsync(Enumerable.Range(0, InputLines).Select(i => i == 3 ? "oops" : (line ?? Line)(i)));
         await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 50 });
-        var stopped = await BatchRun.RunAsync(OptionsFor(slow) with { Workers = 1, MaxFailures = FailureLimit.OfCount(0) });
+        var stopped = await BatchRun.RunAsync(OptionsFor(slow).WithBlock(b => b with { Workers = 1 }) with { MaxFailures = FailureLimit.OfCount(0) });
         Assert.Equal(RunOutcome.Stopped, stopped.Outcome);
         Assert.True(File.Exists(PartialOutput.SidePathOf(Output)));
         return stopped;
@@ -137,9 +137,9 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
     }
 
     [Theory]
-    [InlineData(nameof(BatchOptions.BatchSize), "BatchSize 1, not 4")]
-    [InlineData(nameof(BatchOptions.DeploymentName), "DeploymentName 'demo', not 'other'")]
-    [InlineData(nameof(BatchOptions.DataType), "DataType data, not raw")]
+    [InlineData(nameof(PredictionBlockOptions.BatchSize), "BatchSize 1, not 4")]
+    [InlineData(nameof(EndpointSettings.DeploymentName), "DeploymentName 'demo', not 'other'")]
+    [InlineData(nameof(PredictionBlockOptions.DataType), "DataType data, not raw")]
     public async Task A_rerun_with_other_settings_refuses_the_partial_output_and_keeps_it(string setting, string difference)
     {
         await StopEarlyAsync();
@@ -147,9 +147,9 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
         var before = await File.ReadAllTextAsync(side);
         var options = setting switch
         {
-            nameof(BatchOptions.BatchSize) => OptionsFor(_fixture.Server) with { BatchSize = 4 },
-            nameof(BatchOptions.DeploymentName) => OptionsFor(_fixture.Server) with { DeploymentName = "other" },
-            _ => OptionsFor(_fixture.Server) with { DataType = DataType.Raw },
+            nameof(PredictionBlockOptions.BatchSize) => OptionsFor(_fixture.Server).WithBlock(b => b with { BatchSize = 4 }),
+            nameof(EndpointSettings.DeploymentName) => OptionsFor(_fixture.Server).WithEndpoint(e => e with { DeploymentName = "other" }),
+            _ => OptionsFor(_fixture.Server).WithBlock(b => b with { DataType = DataType.Raw }),
         };
 
         var error = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options));
@@ -166,7 +166,7 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
         var reference = await ReferenceAsync();
         // The same model on another server: what is sent and answered is the same.
         await using var another = await DemoModelServer.StartAsync(new ServeOptions());
-        var options = OptionsFor(another) with { Workers = 7, Retries = 5, Timeout = TimeSpan.FromSeconds(33) };
+        var options = OptionsFor(another).WithEndpoint(e => e with { Timeout = TimeSpan.FromSeconds(33) }).WithBlock(b => b with { Workers = 7, MaxAttempts = 5 });
 
         var summary = await BatchRun.RunAsync(options);
 
@@ -209,7 +209,7 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
         var requests = _fixture.Server.Statistics.Requests;
         var logs = new RecordingLoggerFactory();
 
-        var summary = await BatchRun.RunAsync(OptionsFor(_fixture.Server) with { Resume = true }, logs);
+        var summary = await BatchRun.RunAsync((OptionsFor(_fixture.Server) with { Resume = true }).LoggingTo(logs));
 
         Assert.Equal(InputLines, record["lines"]!.GetValue<long>());
         Assert.Equal("safe", record["batch_id"]!.GetValue<string>());
@@ -296,7 +296,7 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
         Assert.Equal([4, 9, 14, 19, 24, 29, 34, 39], failed);
         var requests = _fixture.Server.Statistics.Requests;
 
-        var retry = await BatchRun.RunAsync(OptionsFor(_fixture.Server, transport) with { RetryFailed = true, BatchSize = 4 });
+        var retry = await BatchRun.RunAsync(OptionsFor(_fixture.Server, transport).WithBlock(b => b with { BatchSize = 4 }) with { RetryFailed = true });
 
         Assert.Equal((8L, 8L, 2L), (retry.RetriedLines, retry.FixedLines, _fixture.Server.Statistics.Requests - requests));
         Assert.Equal(reference.Select(WithoutInstanceId), (await File.ReadAllLinesAsync(Output)).Select(WithoutInstanceId));
@@ -310,7 +310,7 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
         var before = await File.ReadAllTextAsync(Output);
         await using var stalled = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 60_000 });
         using var stop = new CancellationTokenSource();
-        var retry = BatchRun.RunAsync(OptionsFor(stalled) with { RetryFailed = true, Workers = 2 }, cancellationToken: stop.Token, stopNowToken: stop.Token);
+        var retry = BatchRun.RunAsync(OptionsFor(stalled).WithBlock(b => b with { Workers = 2, CancellationToken = stop.Token }) with { RetryFailed = true }, cancellationToken: stop.Token);
         var waited = Task.Delay(TimeSpan.FromSeconds(60));
         while (stalled.Statistics.Requests < 2 && !waited.IsCompleted)
         {
@@ -362,7 +362,7 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
         var requests = _fixture.Server.Statistics.Requests;
         var logs = new RecordingLoggerFactory();
 
-        var rerun = await BatchRun.RunAsync(OptionsFor(_fixture.Server), logs);
+        var rerun = await BatchRun.RunAsync(OptionsFor(_fixture.Server).LoggingTo(logs));
 
         Assert.Equal(RunOutcome.Completed, rerun.Outcome);
         Assert.Equal((stopped.Instances, InputLines - stopped.Instances), (rerun.ResumedLines, rerun.Instances));
@@ -383,7 +383,7 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
         var reference = await ReferenceAsync();
         var logs = new RecordingLoggerFactory();
 
-        var rerun = await BatchRun.RunAsync(OptionsFor(_fixture.Server) with { Restart = true }, logs);
+        var rerun = await BatchRun.RunAsync((OptionsFor(_fixture.Server) with { Restart = true }).LoggingTo(logs));
 
         Assert.Equal((RunOutcome.Completed, 0L, InputLines), (rerun.Outcome, rerun.ResumedLines, rerun.Instances));
         var warning = Assert.Single(logs.Messages, m => m.Message.StartsWith("Discarding", StringComparison.Ordinal));
@@ -409,7 +409,7 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
         RunSummary stopped;
         await using (var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 50 }))
         {
-            stopped = await BatchRun.RunAsync(options with { Host = $"127.0.0.1:{slow.RestPort}", Workers = 1, MaxFailures = FailureLimit.OfCount(0) });
+            stopped = await BatchRun.RunAsync(options.WithEndpoint(e => e with { Host = $"127.0.0.1:{slow.RestPort}" }).WithBlock(b => b with { Workers = 1 }) with { MaxFailures = FailureLimit.OfCount(0) });
         }
 
         Assert.Equal(RunOutcome.Stopped, stopped.Outcome);
@@ -417,7 +417,7 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
         Assert.Equal(new FileInfo(Input).Length, record["input"]!["size"]!.GetValue<long>());
         var logs = new RecordingLoggerFactory();
 
-        var rerun = await BatchRun.RunAsync(options, logs);
+        var rerun = await BatchRun.RunAsync(options.LoggingTo(logs));
 
         Assert.Equal((RunOutcome.Completed, stopped.Instances, InputLines - stopped.Instances), (rerun.Outcome, rerun.ResumedLines, rerun.Instances));
         Assert.Contains(logs.Messages, m => m.Message.Contains($"continuing from line {stopped.Instances} of {InputLines}", StringComparison.Ordinal));
@@ -440,7 +440,7 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
         var reference = await ReferenceAsync();
         var logs = new RecordingLoggerFactory();
 
-        var rerun = await BatchRun.RunAsync(OptionsFor(_fixture.Server), logs);
+        var rerun = await BatchRun.RunAsync(OptionsFor(_fixture.Server).LoggingTo(logs));
 
         Assert.Equal((RunOutcome.Completed, stopped.Instances), (rerun.Outcome, rerun.ResumedLines));
         Assert.Equal(reference.Select(WithoutInstanceId), (await File.ReadAllLinesAsync(Output)).Select(WithoutInstanceId));
@@ -460,7 +460,7 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
         await WriteInputAsync(Enumerable.Range(0, InputLines).Select(Line));
         await using (var gateway = await DemoModelServer.StartAsync(new ServeOptions { AnswerStatus = 404 }))
         {
-            var stopped = await BatchRun.RunAsync(OptionsFor(gateway) with { DeploymentName = "misspelt" });
+            var stopped = await BatchRun.RunAsync(OptionsFor(gateway).WithEndpoint(e => e with { DeploymentName = "misspelt" }));
             Assert.Equal((RunOutcome.Stopped, 0L), (stopped.Outcome, stopped.Instances));
         }
 
@@ -477,7 +477,7 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
         Assert.Equal(6, first.Failed);
         var logs = new RecordingLoggerFactory();
 
-        var rerun = await BatchRun.RunAsync(OptionsFor(_fixture.Server), logs);
+        var rerun = await BatchRun.RunAsync(OptionsFor(_fixture.Server).LoggingTo(logs));
 
         Assert.Equal((RunOutcome.Completed, InputLines, 0L), (rerun.Outcome, rerun.Instances, rerun.Failed));
         Assert.Equal(reference.Select(WithoutInstanceId), (await File.ReadAllLinesAsync(Output)).Select(WithoutInstanceId));
@@ -552,9 +552,9 @@ public sealed class ResumeSafetyTests : IClassFixture<DemoServerFixture>, IDispo
     {
         var clock = new FakeTimeProvider();
         var reports = new ProgressChannel();
-        var options = OptionsFor(stalled, transport) with { Workers = 2, ShutdownTimeout = TimeSpan.FromMinutes(5), Timeout = TimeSpan.FromMinutes(10) };
-        var client = PredictionClients.Create(options.Transport, options.ToEndpoint());
-        var run = BatchRun.RunAsync(options, client, clock, null, graceful, reports, now);
+        var options = OptionsFor(stalled, transport).WithEndpoint(e => e with { Timeout = TimeSpan.FromMinutes(10) }).WithBlock(b => b with { Workers = 2 }) with { ShutdownTimeout = TimeSpan.FromMinutes(5) };
+        var client = PredictionClients.Create(options.Endpoint);
+        var run = BatchRun.RunAsync(options.WithBlock(b => b with { TimeProvider = clock, CancellationToken = now }), client, progress: reports, cancellationToken: graceful);
         _ = run.ContinueWith(_ => client.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
 
         var waited = Task.Delay(TimeSpan.FromSeconds(60));

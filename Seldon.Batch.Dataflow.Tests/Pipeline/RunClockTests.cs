@@ -18,17 +18,16 @@ public sealed class RunClockTests
         var dir = Directory.CreateTempSubdirectory("sbd-clock-");
         var clock = new FakeTimeProvider();
         // Nothing listens on the port: every attempt is refused, an outage the block waits out for --wait-ready.
-        var options = BatchHarness.Options(RawBatch.FreePort(), transport) with
+        var options = BatchHarness.Options(RawBatch.FreePort(), transport).WithBlock(b => b with { WaitReady = TimeSpan.FromMinutes(10) }) with
         {
-            WaitReady = TimeSpan.FromMinutes(10),
             InputDataPath = Path.Combine(dir.FullName, "in.txt"),
             OutputDataPath = Path.Combine(dir.FullName, "out.txt"),
         };
         await File.WriteAllLinesAsync(options.InputDataPath, Enumerable.Range(0, 5).Select(i => $"[[{i}, 1]]"));
-        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint());
+        using var client = PredictionClients.Create(options.Endpoint);
         try
         {
-            var run = BatchRun.RunAsync(options, client, clock);
+            var run = BatchRun.RunAsync(options.On(clock), client);
 
             // Ten minutes of the run's clock, a few seconds at a time; on the machine's clock the run would wait them all,
             // and the deadline below would end the test first.

@@ -22,7 +22,7 @@ public sealed class RunLifecycleTests : IClassFixture<DemoServerFixture>, IDispo
     {
         var input = PathOf("input.txt");
         await File.WriteAllLinesAsync(input, Enumerable.Range(0, lines).Select(line ?? (i => $"[[{i}, {i % 7}]]")));
-        return options with { InputDataPath = input, OutputDataPath = PathOf("output.txt"), BatchId = "life" };
+        return options.WithBlock(b => b with { BatchId = "life" }) with { InputDataPath = input, OutputDataPath = PathOf("output.txt") };
     }
 
     private static void AssertPrefix(string path, int minimum)
@@ -41,7 +41,7 @@ public sealed class RunLifecycleTests : IClassFixture<DemoServerFixture>, IDispo
     public async Task An_interrupted_run_leaves_a_prefix_and_resume_completes_it_as_if_uninterrupted(string transport)
     {
         await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 5 });
-        var options = await FilesAsync(Options(slow, transport) with { Workers = 4, ShutdownTimeout = TimeSpan.FromSeconds(5) }, 400);
+        var options = await FilesAsync(Options(slow, transport).WithBlock(b => b with { Workers = 4 }) with { ShutdownTimeout = TimeSpan.FromSeconds(5) }, 400);
         var reference = await BatchRun.RunAsync(options with { OutputDataPath = PathOf("reference.txt") });
         Assert.Equal(RunOutcome.Completed, reference.Outcome);
 
@@ -112,7 +112,7 @@ public sealed class RunLifecycleTests : IClassFixture<DemoServerFixture>, IDispo
         await BatchRun.RunAsync(options with { OutputDataPath = PathOf("reference.txt") });
         File.Copy(PathOf("reference.txt"), options.OutputDataPath + ".partial");
 
-        var error = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options with { Resume = true, BatchId = "other" }));
+        var error = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options.WithBlock(b => b with { BatchId = "other" }) with { Resume = true }));
 
         Assert.Contains("'life'", error.Message);
         Assert.Contains("'other'", error.Message);
@@ -154,7 +154,7 @@ public sealed class RunLifecycleTests : IClassFixture<DemoServerFixture>, IDispo
         // Answers take 5 ms: on a busy machine a model that answers at once lets the network produce all 500 results
         // before the writer reaches the fourth failure, and results already produced are written.
         await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 5 });
-        var options = await FilesAsync(Options(slow, "rest") with { Workers = 1, MaxFailures = FailureLimit.OfCount(3) }, 500, i => i % 10 == 5 ? "oops" : $"[[{i}]]");
+        var options = await FilesAsync(Options(slow, "rest").WithBlock(b => b with { Workers = 1 }) with { MaxFailures = FailureLimit.OfCount(3) }, 500, i => i % 10 == 5 ? "oops" : $"[[{i}]]");
 
         var summary = await BatchRun.RunAsync(options);
 

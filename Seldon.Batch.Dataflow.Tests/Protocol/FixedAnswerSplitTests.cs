@@ -17,8 +17,7 @@ public sealed class FixedAnswerSplitTests
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { FixedAnswer = true });
         var port = transport == TransportType.Rest ? server.RestPort : server.GrpcPort;
         using var client = PredictionClients.Create(
-            transport,
-            new EndpointSettings { Host = $"127.0.0.1:{port}", DeploymentName = "demo", Gateway = GatewayType.Seldon });
+            new EndpointSettings { Host = $"127.0.0.1:{port}", DeploymentName = "demo", Gateway = GatewayType.Seldon, Transport = transport });
         var encoder = new MicroBatchEncoder(new EncoderSettings(DataType.Data, PayloadType.Ndarray, PredictionMethod.Predict, "run", 3));
         var batch = Assert.Single(encoder.Encode([new InputLine(0, "[[1, 2]]"), new InputLine(1, "[[3, 4], [5, 6]]"), new InputLine(2, "[[7, 8]]")]));
 

@@ -27,14 +27,14 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
 
     private static byte[] Input(int lines) => Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, lines).Select(i => $"[[{i}, {i % 7}]]\n")));
 
-    /// <summary>Small parts and small ranged GETs, so a few thousand lines take many of both.</summary>
-    private BatchOptions S3Options(DemoModelServer server) => Options(server, "rest") with
+    /// <summary>moto's smallest part instead of S3's, and small ranged GETs, so a few thousand lines take many of both.</summary>
+    private static readonly StorageTuning Moto = new() { MinimumPartBytes = MotoServerFixture.MinimumPartBytes, ReadChunkBytes = 4096 };
+
+    /// <summary>Small parts, so a few thousand lines take many.</summary>
+    private BatchOptions S3Options(DemoModelServer server) => Options(server, "rest").WithBlock(b => b with { BatchId = "s3-batch" }) with
     {
         S3Endpoint = _s3.Endpoint,
         S3PartSize = MotoServerFixture.MinimumPartBytes,
-        MinimumS3PartSize = MotoServerFixture.MinimumPartBytes,
-        S3ReadChunkBytes = 4096,
-        BatchId = "s3-batch",
     };
 
     /// <summary>The output a one-process run over a local copy of the input gives.</summary>
@@ -43,7 +43,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         var path = Path.Combine(_dir.FullName, $"reference-in-{Guid.NewGuid():N}.txt");
         await File.WriteAllBytesAsync(path, input);
         var output = path + ".out";
-        var summary = await BatchRun.RunAsync(options with { InputDataPath = path, OutputDataPath = output, InputCompression = Dataflow.InputCompression.None, Resume = false });
+        var summary = await BatchRun.RunAsync(options with { InputDataPath = path, OutputDataPath = output, InputCompression = Dataflow.InputCompression.None, Resume = false }, Moto);
         Assert.Equal(RunOutcome.Completed, summary.Outcome);
         return (await File.ReadAllLinesAsync(output)).Select(WithoutInstanceId).ToArray();
     }
@@ -66,7 +66,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         await _s3.PutAsync(bucket, "in/data.txt", input);
         var options = S3Options(_model.Server) with { InputDataPath = $"s3://{bucket}/in/data.txt", OutputDataPath = $"s3://{bucket}/out/data.txt" };
 
-        var summary = await BatchRun.RunAsync(options);
+        var summary = await BatchRun.RunAsync(options, Moto);
 
         Assert.Equal(RunOutcome.Completed, summary.Outcome);
         Assert.Equal(3000, summary.Succeeded);
@@ -84,7 +84,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         var bucket = await _s3.NewBucketAsync();
         await _s3.PutAsync(bucket, "empty.txt", []);
 
-        var summary = await BatchRun.RunAsync(S3Options(_model.Server) with { InputDataPath = $"s3://{bucket}/empty.txt", OutputDataPath = $"s3://{bucket}/out.txt" });
+        var summary = await BatchRun.RunAsync(S3Options(_model.Server) with { InputDataPath = $"s3://{bucket}/empty.txt", OutputDataPath = $"s3://{bucket}/out.txt" }, Moto);
 
         Assert.Equal(RunOutcome.Completed, summary.Outcome);
         Assert.Equal(0, summary.Instances);
@@ -109,13 +109,13 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         var options = S3Options(_model.Server);
         var reference = await ReferenceAsync(input, options);
 
-        var fromS3 = await BatchRun.RunAsync(options with { InputDataPath = $"s3://{bucket}/in.txt.gz", OutputDataPath = $"s3://{bucket}/out.txt" });
+        var fromS3 = await BatchRun.RunAsync(options with { InputDataPath = $"s3://{bucket}/in.txt.gz", OutputDataPath = $"s3://{bucket}/out.txt" }, Moto);
         var fromFile = await BatchRun.RunAsync(options with
         {
             InputDataPath = local,
             OutputDataPath = Path.Combine(_dir.FullName, "out.txt"),
             InputCompression = Dataflow.InputCompression.Gzip,
-        });
+        }, Moto);
 
         Assert.Equal(RunOutcome.Completed, fromS3.Outcome);
         Assert.Equal(reference, Lines(await _s3.GetAsync(bucket, "out.txt")));
@@ -134,7 +134,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         var reference = await ReferenceAsync(input, options);
 
         using var stop = new CancellationTokenSource();
-        var run = BatchRun.RunAsync(options, cancellationToken: stop.Token);
+        var run = BatchRun.RunAsync(options, Moto, cancellationToken: stop.Token);
         await WaitForPartsAsync(bucket, "out.txt.upload.json", 2, run);
         await stop.CancelAsync();
         var interrupted = await run;
@@ -145,7 +145,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         var kept = checkpoint["lines"]!.GetValue<long>();
         Assert.InRange(kept, 1, 3999);
 
-        var resumed = await BatchRun.RunAsync(options);
+        var resumed = await BatchRun.RunAsync(options, Moto);
 
         Assert.Equal(RunOutcome.Completed, resumed.Outcome);
         Assert.Equal(kept, resumed.ResumedLines);
@@ -165,22 +165,23 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         var bucket = await _s3.NewBucketAsync();
         var input = Input(3000);
         await _s3.PutAsync(bucket, "in.txt", input);
-        var options = S3Options(positional) with
+        var options = S3Options(positional).WithBlock(b => b with { BatchSize = batchSize, Workers = 2 }) with
         {
-            InputDataPath = $"s3://{bucket}/in.txt", OutputDataPath = $"s3://{bucket}/out.txt", BatchSize = batchSize, Workers = 2,
+            InputDataPath = $"s3://{bucket}/in.txt",
+            OutputDataPath = $"s3://{bucket}/out.txt",
             ShutdownTimeout = TimeSpan.FromSeconds(5),
         };
         var reference = await ReferenceAsync(input, options);
 
         using var stop = new CancellationTokenSource();
-        var run = BatchRun.RunAsync(options, cancellationToken: stop.Token);
+        var run = BatchRun.RunAsync(options, Moto, cancellationToken: stop.Token);
         await WaitForPartsAsync(bucket, "out.txt.upload.json", 1, run);
         await stop.CancelAsync();
         Assert.Equal(RunOutcome.Interrupted, (await run).Outcome);
         var kept = JsonNode.Parse(await _s3.GetAsync(bucket, "out.txt.upload.json"))!["lines"]!.GetValue<long>();
         var requests = positional.Statistics.Requests;
 
-        var resumed = await BatchRun.RunAsync(options with { Resume = true });
+        var resumed = await BatchRun.RunAsync(options with { Resume = true }, Moto);
 
         Assert.Equal(RunOutcome.Completed, resumed.Outcome);
         Assert.Equal(kept, resumed.ResumedLines);
@@ -195,13 +196,13 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         const int count = 3000;
         var bucket = await _s3.NewBucketAsync();
         await _s3.PutAsync(bucket, "in.txt", Input(count));
-        var options = S3Options(_model.Server) with { InputDataPath = $"s3://{bucket}/in.txt", OutputDataPath = $"s3://{bucket}/out.txt", MaxOutage = TimeSpan.FromSeconds(1) };
+        var options = S3Options(_model.Server).WithBlock(b => b with { MaxOutage = TimeSpan.FromSeconds(1) }) with { InputDataPath = $"s3://{bucket}/in.txt", OutputDataPath = $"s3://{bucket}/out.txt" };
         RunSummary stopped;
         // Line 13 is refused by the model (an error record); from request 1500 on nothing answers.
         await using (var failing = await DemoModelServer.StartAsync(
             new ServeOptions { RefuseValue = "13", OutageAfter = 1500, OutageSeconds = 3600, OutageMode = ServerOutageMode.Unavailable }))
         {
-            stopped = await BatchRun.RunAsync(options with { Host = $"127.0.0.1:{failing.RestPort}" });
+            stopped = await BatchRun.RunAsync(options.WithEndpoint(e => e with { Host = $"127.0.0.1:{failing.RestPort}" }), Moto);
         }
 
         Assert.Equal(RunOutcome.Stopped, stopped.Outcome);
@@ -217,7 +218,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         Assert.Null(record["input"]!["xxh128"]);
 
         await using var healthy = await DemoModelServer.StartAsync(new ServeOptions());
-        var resumed = await BatchRun.RunAsync(options with { Host = $"127.0.0.1:{healthy.RestPort}", Resume = true });
+        var resumed = await BatchRun.RunAsync(options.WithEndpoint(e => e with { Host = $"127.0.0.1:{healthy.RestPort}" }) with { Resume = true }, Moto);
 
         Assert.Equal(RunOutcome.Completed, resumed.Outcome);
         Assert.Equal(kept, resumed.ResumedLines);
@@ -248,7 +249,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         var options = S3Options(_model.Server) with { InputDataPath = $"s3://{bucket}/in.txt", OutputDataPath = $"s3://{bucket}/out.txt" };
         var requests = _model.Server.Statistics.Requests;
 
-        var refused = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options));
+        var refused = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options, Moto));
 
         Assert.StartsWith($"s3://{bucket}/out.txt.upload.json is not an upload checkpoint (", refused.Message);
         Assert.EndsWith(": pass Restart to discard it and start from the first line", refused.Message);
@@ -256,7 +257,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         Assert.Equal(requests, _model.Server.Statistics.Requests);
         Assert.Equal("not a checkpoint", Encoding.UTF8.GetString((await _s3.GetAsync(bucket, "out.txt.upload.json"))!));
 
-        var restarted = await BatchRun.RunAsync(options with { Restart = true });
+        var restarted = await BatchRun.RunAsync(options with { Restart = true }, Moto);
 
         Assert.Equal((RunOutcome.Completed, 20L), (restarted.Outcome, restarted.Instances));
     }
@@ -267,10 +268,10 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         var bucket = await _s3.NewBucketAsync();
         await _s3.PutAsync(bucket, "in.txt", Input(20));
         var options = S3Options(_model.Server) with { InputDataPath = $"s3://{bucket}/in.txt", OutputDataPath = $"s3://{bucket}/out.txt" };
-        Assert.Equal(RunOutcome.Completed, (await BatchRun.RunAsync(options)).Outcome);
+        Assert.Equal(RunOutcome.Completed, (await BatchRun.RunAsync(options, Moto)).Outcome);
         var before = await _s3.GetAsync(bucket, "out.txt");
 
-        var refused = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options with { RetryFailed = true }));
+        var refused = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options with { RetryFailed = true }, Moto));
 
         Assert.StartsWith("RetryFailed works on a local output file of a whole run", refused.Message);
         Assert.Equal(nameof(BatchOptions.RetryFailed), refused.Property);
@@ -285,7 +286,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         await _s3.PutAsync(bucket, "in.txt", Input(20_000));
         var options = S3Options(slow) with { InputDataPath = $"s3://{bucket}/in.txt", OutputDataPath = $"s3://{bucket}/out.txt" };
 
-        var run = BatchRun.RunAsync(options);
+        var run = BatchRun.RunAsync(options, Moto);
         var deadline = Task.Delay(TimeSpan.FromSeconds(60));
         while (slow.Statistics.Requests < 20 && !run.IsCompleted && !deadline.IsCompleted)
         {
@@ -299,7 +300,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         Assert.Equal(RunOutcome.Stopped, stopped.Outcome);
         Assert.Contains("changed while it was read", stopped.StopReason);
         Assert.Null(await _s3.GetAsync(bucket, "out.txt"));
-        var refused = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options));
+        var refused = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options, Moto));
         Assert.Contains($"the multipart upload recorded in s3://{bucket}/out.txt.upload.json holds a partial output of another input", refused.Message);
     }
 
@@ -313,7 +314,7 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
     {
         var options = S3Options(_model.Server) with { InputDataPath = url, OutputDataPath = Path.Combine(_dir.FullName, "out.txt") };
 
-        var error = Assert.Throws<InvalidBatchOptionsException>(() => options.Validate());
+        var error = Assert.Throws<InvalidBatchOptionsException>(() => options.Validate(checkFiles: true, Moto.MinimumPartBytes));
 
         Assert.StartsWith("InputDataPath: ", error.Message);
         Assert.Equal(nameof(BatchOptions.InputDataPath), error.Property);
@@ -332,12 +333,12 @@ public sealed class ObjectStorageTests : IClassFixture<MotoServerFixture>, IClas
         {
             InputDataPath = $"s3://{bucket}/missing.txt",
             OutputDataPath = $"s3://{bucket}/out.txt",
-        }));
+        }, Moto));
         var noOutputBucket = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options with
         {
             InputDataPath = $"s3://{bucket}/in.txt",
             OutputDataPath = "s3://no-such-bucket-here/out.txt",
-        }));
+        }, Moto));
 
         Assert.Contains($"s3://{bucket}/missing.txt", noKey.Message);
         Assert.Contains("no such object", noKey.Message);

@@ -23,19 +23,19 @@ public sealed class OutputLeaseTests : IClassFixture<MotoServerFixture>, IClassF
         _model = model;
     }
 
+    /// <summary>moto's smallest part instead of S3's.</summary>
+    private static readonly StorageTuning Moto = new() { MinimumPartBytes = MotoServerFixture.MinimumPartBytes };
+
     private async Task<(string Bucket, BatchOptions Options)> InputAsync(int port, int lines)
     {
         var bucket = await _s3.NewBucketAsync();
         await _s3.PutAsync(bucket, "in.txt", Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, lines).Select(i => $"[[{i}, {i % 7}]]\n"))));
-        var options = Options(port, "rest") with
+        var options = Options(port, "rest").WithBlock(b => b with { BatchId = "leased", Workers = 2 }) with
         {
             S3Endpoint = _s3.Endpoint,
             S3PartSize = MotoServerFixture.MinimumPartBytes,
-            MinimumS3PartSize = MotoServerFixture.MinimumPartBytes,
             InputDataPath = $"s3://{bucket}/in.txt",
             OutputDataPath = $"s3://{bucket}/out.txt",
-            BatchId = "leased",
-            Workers = 2,
         };
         return (bucket, options);
     }
@@ -45,7 +45,7 @@ public sealed class OutputLeaseTests : IClassFixture<MotoServerFixture>, IClassF
 
     private async Task<string[]> ReferenceAsync(BatchOptions options, string bucket)
     {
-        var summary = await BatchRun.RunAsync(options with { Host = $"127.0.0.1:{_model.Server.RestPort}", OutputDataPath = $"s3://{bucket}/reference.txt" });
+        var summary = await BatchRun.RunAsync(options.WithEndpoint(e => e with { Host = $"127.0.0.1:{_model.Server.RestPort}" }) with { OutputDataPath = $"s3://{bucket}/reference.txt" }, Moto);
         Assert.Equal(RunOutcome.Completed, summary.Outcome);
         return Lines(await _s3.GetAsync(bucket, "reference.txt"));
     }
@@ -69,14 +69,14 @@ public sealed class OutputLeaseTests : IClassFixture<MotoServerFixture>, IClassF
     {
         await using var gate = new GatedProxy(_model.Server.RestPort);
         var (bucket, options) = await InputAsync(gate.Port, 300);
-        var first = Task.Run(() => BatchRun.RunAsync(options));
+        var first = Task.Run(() => BatchRun.RunAsync(options, Moto));
         await gate.FirstConnection.WaitAsync(Patience);
         var checkpoint = await _s3.GetAsync(bucket, "out.txt.upload.json");
         var lease = JsonNode.Parse((await _s3.GetAsync(bucket, "out.txt.lease.json"))!)!;
 
-        foreach (var other in new[] { options with { BatchId = "" }, options with { Resume = true } })
+        foreach (var other in new[] { options.WithBlock(b => b with { BatchId = "" }), options with { Resume = true } })
         {
-            var refused = await Assert.ThrowsAsync<OutputInUseException>(() => BatchRun.RunAsync(other).WaitAsync(Patience));
+            var refused = await Assert.ThrowsAsync<OutputInUseException>(() => BatchRun.RunAsync(other, Moto).WaitAsync(Patience));
             Assert.StartsWith(
                 $"s3://{bucket}/out.txt is being written by another run (pid {Environment.ProcessId} on {Environment.MachineName} since ", refused.Message, StringComparison.Ordinal);
             Assert.Contains(", batch 'leased', its lease runs until ", refused.Message, StringComparison.Ordinal);
@@ -101,7 +101,7 @@ public sealed class OutputLeaseTests : IClassFixture<MotoServerFixture>, IClassF
         var other = LockHolder.ThisProcess("other", TimeProvider.System) with { Host = "pod-b", ProcessId = 7 };
         await PutLeaseAsync(bucket, "out.txt.lease.json", other with { Expires = DateTimeOffset.UtcNow.AddMinutes(10) });
 
-        var refused = await Assert.ThrowsAsync<OutputInUseException>(() => BatchRun.RunAsync(options));
+        var refused = await Assert.ThrowsAsync<OutputInUseException>(() => BatchRun.RunAsync(options, Moto));
         Assert.StartsWith($"s3://{bucket}/out.txt is being written by another run (pid 7 on pod-b since ", refused.Message, StringComparison.Ordinal);
         Assert.Equal("pod-b", refused.HolderHost);
         Assert.Null(await _s3.GetAsync(bucket, "out.txt.upload.json"));
@@ -109,7 +109,7 @@ public sealed class OutputLeaseTests : IClassFixture<MotoServerFixture>, IClassF
         // The same holder, dead for a minute: its lease ran out.
         await PutLeaseAsync(bucket, "out.txt.lease.json", other with { Expires = DateTimeOffset.UtcNow.AddMinutes(-1) });
         var logs = new RecordingLoggerFactory();
-        var summary = await BatchRun.RunAsync(options, logs);
+        var summary = await BatchRun.RunAsync(options.LoggingTo(logs), Moto);
 
         Assert.Equal(RunOutcome.Completed, summary.Outcome);
         Assert.Equal(30, Lines(await _s3.GetAsync(bucket, "out.txt")).Length);
@@ -128,9 +128,9 @@ public sealed class OutputLeaseTests : IClassFixture<MotoServerFixture>, IClassF
         dead = dead with { Renewed = clock.GetUtcNow().AddSeconds(-2), Expires = clock.GetUtcNow().AddSeconds(-2) + OutputLease.Duration };
         await PutLeaseAsync(bucket, "out.txt.lease.json", dead);
         var logs = new RecordingLoggerFactory();
-        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint());
+        using var client = PredictionClients.Create(options.Endpoint);
 
-        var run = BatchRun.RunAsync(options, client, clock, logs);
+        var run = BatchRun.RunAsync(options.On(clock).LoggingTo(logs), client, tuning: Moto);
         await AdvanceUntilAsync(clock, run, () => !gate.FirstConnection.IsCompleted);
         // Held at the gate: the lease is as the run wrote it when it took it over.
         var taken = LockHolder.Parse(await _s3.GetAsync(bucket, "out.txt.lease.json"))!;
@@ -152,9 +152,9 @@ public sealed class OutputLeaseTests : IClassFixture<MotoServerFixture>, IClassF
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var live = LockHolder.ThisProcess("live", clock) with { Host = "pod-live", ProcessId = 3, RenewEvery = OutputLease.RenewEvery };
         await PutLeaseAsync(bucket, "out.txt.lease.json", live with { Renewed = clock.GetUtcNow(), Expires = clock.GetUtcNow() + OutputLease.Duration });
-        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint());
+        using var client = PredictionClients.Create(options.Endpoint);
 
-        var run = BatchRun.RunAsync(options, client, clock);
+        var run = BatchRun.RunAsync(options.On(clock), client, tuning: Moto);
         var renewals = 0;
         // The holder renews every few seconds of the clock, as a live run does.
         await AdvanceUntilAsync(clock, run, () =>
@@ -195,7 +195,7 @@ public sealed class OutputLeaseTests : IClassFixture<MotoServerFixture>, IClassF
         var me = LockHolder.ThisProcess(null, TimeProvider.System);
         await PutLeaseAsync(bucket, "out.txt.lease.json", me with { ProcessStarted = DateTimeOffset.UtcNow.AddHours(-1), Expires = DateTimeOffset.UtcNow.AddMinutes(1) });
 
-        var summary = await BatchRun.RunAsync(options);
+        var summary = await BatchRun.RunAsync(options, Moto);
 
         Assert.Equal(RunOutcome.Completed, summary.Outcome);
     }
@@ -206,8 +206,8 @@ public sealed class OutputLeaseTests : IClassFixture<MotoServerFixture>, IClassF
         await using var gate = new GatedProxy(_model.Server.RestPort);
         var (bucket, options) = await InputAsync(gate.Port, 200);
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint());
-        var run = BatchRun.RunAsync(options, client, clock);
+        using var client = PredictionClients.Create(options.Endpoint);
+        var run = BatchRun.RunAsync(options.On(clock), client, tuning: Moto);
         await gate.FirstConnection.WaitAsync(Patience);
 
         // Another run took the lease over, as it may once a lease expired unrenewed; the next renewal finds out.
@@ -229,8 +229,8 @@ public sealed class OutputLeaseTests : IClassFixture<MotoServerFixture>, IClassF
         await using var gate = new GatedProxy(_model.Server.RestPort);
         var (bucket, options) = await InputAsync(gate.Port, 50);
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        using var client = PredictionClients.Create(options.Transport, options.ToEndpoint());
-        var run = BatchRun.RunAsync(options, client, clock);
+        using var client = PredictionClients.Create(options.Endpoint);
+        var run = BatchRun.RunAsync(options.On(clock), client, tuning: Moto);
         await gate.FirstConnection.WaitAsync(Patience);
         var taken = LockHolder.Parse(await _s3.GetAsync(bucket, "out.txt.lease.json"))!;
 
@@ -275,11 +275,11 @@ public sealed class OutputLeaseTests : IClassFixture<MotoServerFixture>, IClassF
         await using var gate = new GatedProxy(_model.Server.RestPort);
         var (bucket, options) = await InputAsync(gate.Port, 90);
         options = options with { ShardCount = 2 };
-        var zero = Task.Run(() => BatchRun.RunAsync(options with { ShardIndex = 0 }));
+        var zero = Task.Run(() => BatchRun.RunAsync(options with { ShardIndex = 0 }, Moto));
         await gate.FirstConnection.WaitAsync(Patience);
 
-        var refused = await Assert.ThrowsAsync<OutputInUseException>(() => BatchRun.RunAsync(options with { ShardIndex = 0 }).WaitAsync(Patience));
-        var one = Task.Run(() => BatchRun.RunAsync(options with { ShardIndex = 1 }));
+        var refused = await Assert.ThrowsAsync<OutputInUseException>(() => BatchRun.RunAsync(options with { ShardIndex = 0 }, Moto).WaitAsync(Patience));
+        var one = Task.Run(() => BatchRun.RunAsync(options with { ShardIndex = 1 }, Moto));
         // Shard 1 gets past its own lease (its upload starts) while shard 0 still holds its part.
         await WaitUntilAsync(async () => await _s3.GetAsync(bucket, "out.txt.parts/part-00001-of-00002.upload.json") is not null, one);
 

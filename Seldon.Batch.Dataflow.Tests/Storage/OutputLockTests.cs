@@ -28,14 +28,14 @@ public sealed class OutputLockTests : IClassFixture<DemoServerFixture>, IDisposa
     {
         var input = PathOf("input.txt");
         await File.WriteAllLinesAsync(input, Enumerable.Range(0, lines).Select(i => $"[[{i}, {i % 7}]]"));
-        return Options(port, "rest") with { InputDataPath = input, OutputDataPath = PathOf("output.txt"), BatchSize = 4, Workers = 2 };
+        return Options(port, "rest").WithBlock(b => b with { BatchSize = 4, Workers = 2 }) with { InputDataPath = input, OutputDataPath = PathOf("output.txt") };
     }
 
     /// <summary>What one run alone writes for <paramref name="options"/> with the batch id <paramref name="batchId"/>.</summary>
     private async Task<string[]> ReferenceAsync(BatchOptions options, string batchId)
     {
         var path = PathOf($"reference-{batchId}.txt");
-        var summary = await BatchRun.RunAsync(options with { Host = $"127.0.0.1:{_model.Server.RestPort}", OutputDataPath = path, BatchId = batchId, Resume = false });
+        var summary = await BatchRun.RunAsync(options.WithEndpoint(e => e with { Host = $"127.0.0.1:{_model.Server.RestPort}" }).WithBlock(b => b with { BatchId = batchId }) with { OutputDataPath = path, Resume = false });
         Assert.Equal(RunOutcome.Completed, summary.Outcome);
         return (await File.ReadAllLinesAsync(path)).Select(WithoutInstanceId).ToArray();
     }
@@ -63,8 +63,8 @@ public sealed class OutputLockTests : IClassFixture<DemoServerFixture>, IDisposa
         var options = await FilesAsync(gate.Port, 120);
         var side = options.OutputDataPath + ".partial";
 
-        var a = Task.Run(() => BatchRun.RunAsync(options with { BatchId = "run-a", Resume = resumeA }));
-        var b = Task.Run(() => BatchRun.RunAsync(options with { BatchId = "run-b", Resume = resumeB }));
+        var a = Task.Run(() => BatchRun.RunAsync(options.WithBlock(b => b with { BatchId = "run-a" }) with { Resume = resumeA }));
+        var b = Task.Run(() => BatchRun.RunAsync(options.WithBlock(b => b with { BatchId = "run-b" }) with { Resume = resumeB }));
         // The run that holds the output waits at the gate with its first request: the first run to end is the other.
         var refused = await Task.WhenAny(a, b).WaitAsync(Patience);
         var (winner, winnerId) = refused == a ? (b, "run-b") : (a, "run-a");
@@ -84,7 +84,7 @@ public sealed class OutputLockTests : IClassFixture<DemoServerFixture>, IDisposa
         Assert.False(File.Exists(side));
         Assert.False(File.Exists(options.OutputDataPath + ".lock.json"), "the holder's details go with it");
         // Once the first run ended, the output is free again: a resume finds it complete.
-        var later = await BatchRun.RunAsync(options with { Resume = true, BatchId = winnerId });
+        var later = await BatchRun.RunAsync(options.WithBlock(b => b with { BatchId = winnerId }) with { Resume = true });
         Assert.Equal(RunOutcome.Completed, later.Outcome);
         Assert.Equal(0, later.Instances);
     }
@@ -94,11 +94,11 @@ public sealed class OutputLockTests : IClassFixture<DemoServerFixture>, IDisposa
     {
         await using var gate = new GatedProxy(_model.Server.RestPort);
         var options = await FilesAsync(gate.Port, 60);
-        var first = Task.Run(() => BatchRun.RunAsync(options with { BatchId = "first" }));
+        var first = Task.Run(() => BatchRun.RunAsync(options.WithBlock(b => b with { BatchId = "first" })));
         await gate.FirstConnection.WaitAsync(Patience);
         var record = await File.ReadAllBytesAsync(RunRecord.PartialPathOf(options.OutputDataPath));
 
-        foreach (var other in new[] { options with { BatchId = "" }, options with { Resume = true, BatchId = "" }, options with { RetryFailed = true, BatchId = "" } })
+        foreach (var other in new[] { options.WithBlock(b => b with { BatchId = "" }), options.WithBlock(b => b with { BatchId = "" }) with { Resume = true }, options.WithBlock(b => b with { BatchId = "" }) with { RetryFailed = true } })
         {
             var refused = await Assert.ThrowsAsync<OutputInUseException>(() => BatchRun.RunAsync(other).WaitAsync(Patience));
             AssertNamesThisProcess(refused, options.OutputDataPath, "first");
@@ -155,7 +155,7 @@ public sealed class OutputLockTests : IClassFixture<DemoServerFixture>, IDisposa
     public async Task Shards_hold_their_own_part_so_one_index_admits_one_run_and_other_indexes_run_alongside()
     {
         await using var gate = new GatedProxy(_model.Server.RestPort);
-        var options = await FilesAsync(gate.Port, 90) with { BatchId = "shards", ShardCount = 2 };
+        var options = (await FilesAsync(gate.Port, 90)).WithBlock(b => b with { BatchId = "shards" }) with { ShardCount = 2 };
         var reference = await ReferenceAsync(options with { ShardCount = 1 }, "shards");
         var zero = Task.Run(() => BatchRun.RunAsync(options with { ShardIndex = 0 }));
         await gate.FirstConnection.WaitAsync(Patience);
@@ -168,7 +168,7 @@ public sealed class OutputLockTests : IClassFixture<DemoServerFixture>, IDisposa
         Assert.False(zero.IsCompleted);
         gate.Open();
         var summaries = await Task.WhenAll(zero, one).WaitAsync(Patience);
-        await ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 2 });
+        await BatchRun.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 2 });
 
         AssertNamesThisProcess(refused, PathOf("output.txt.parts/part-00000-of-00002"), "shards");
         Assert.All(summaries, s => Assert.Equal(RunOutcome.Completed, s.Outcome));
@@ -182,12 +182,12 @@ public sealed class OutputLockTests : IClassFixture<DemoServerFixture>, IDisposa
         using var store = new ObjectStore(null);
         await using (var held = await OutputLock.AcquireAsync(output, store, "a-run", TimeProvider.System, NullLogger.Instance, CancellationToken.None))
         {
-            var refused = await Assert.ThrowsAsync<OutputInUseException>(() => ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = output.ToString(), ShardCount = 2 }));
+            var refused = await Assert.ThrowsAsync<OutputInUseException>(() => BatchRun.MergeAsync(new MergeOptions { OutputDataPath = output.ToString(), ShardCount = 2 }));
             AssertNamesThisProcess(refused, output.ToString(), "a-run");
         }
 
         // Released: merge now gets as far as the missing shard plan.
-        await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = output.ToString(), ShardCount = 2 }));
+        await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.MergeAsync(new MergeOptions { OutputDataPath = output.ToString(), ShardCount = 2 }));
     }
 
     [Fact]

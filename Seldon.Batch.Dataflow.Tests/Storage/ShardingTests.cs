@@ -40,13 +40,17 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
 
         var input = PathOf("input.txt");
         await File.WriteAllTextAsync(input, text.ToString(), new UTF8Encoding(false));
-        return Options(_model.Server, "rest") with { InputDataPath = input, OutputDataPath = PathOf("output.txt"), BatchId = batchId, Workers = 2, BatchSize = 3 };
+        return Options(_model.Server, "rest").WithBlock(b => b with { BatchId = batchId, Workers = 2, BatchSize = 3 }) with { InputDataPath = input, OutputDataPath = PathOf("output.txt") };
     }
 
     private static string[] WithoutInstanceIds(IEnumerable<string> lines) => lines.Select(ObjectStorageTests.WithoutInstanceId).ToArray();
 
+    /// <summary>Runs the shards of <paramref name="options"/> at once; an s3:// output takes moto's small parts.</summary>
     private static Task<RunSummary[]> ShardsAsync(BatchOptions options, int count) =>
-        Task.WhenAll(Enumerable.Range(0, count).Select(k => Task.Run(() => BatchRun.RunAsync(options with { ShardCount = count, ShardIndex = k }))));
+        Task.WhenAll(Enumerable.Range(0, count).Select(k => Task.Run(() => BatchRun.RunAsync(options with { ShardCount = count, ShardIndex = k }, Moto))));
+
+    /// <summary>moto's smallest part instead of S3's.</summary>
+    private static readonly StorageTuning Moto = new() { MinimumPartBytes = MotoServerFixture.MinimumPartBytes };
 
     [Theory]
     [InlineData(1)]
@@ -59,7 +63,7 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
         var reference = await BatchRun.RunAsync(options with { OutputDataPath = PathOf("reference.txt") });
 
         var runs = await ShardsAsync(options, shards);
-        var merged = await ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = shards, SummaryPath = PathOf("summary.json") });
+        var merged = await BatchRun.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = shards, SummaryPath = PathOf("summary.json") });
 
         Assert.All(runs, r => Assert.Equal(RunOutcome.Completed, r.Outcome));
         Assert.Equal(WithoutInstanceIds(await File.ReadAllLinesAsync(PathOf("reference.txt"))), WithoutInstanceIds(await File.ReadAllLinesAsync(options.OutputDataPath)));
@@ -90,7 +94,7 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
         var refused = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options with { ShardCount = 3, ShardIndex = 1, RetryFailed = true }));
         Assert.Contains("not on an s3:// output or a shard's part", refused.Message);
 
-        var merged = await ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 3 });
+        var merged = await BatchRun.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 3 });
         Assert.True(merged.Failed > 0);
         var retried = await BatchRun.RunAsync(options with { RetryFailed = true });
 
@@ -112,7 +116,7 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
         }
 
         await ShardsAsync(options with { InputDataPath = packed }, 4);
-        await ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 4 });
+        await BatchRun.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 4 });
 
         Assert.Equal(WithoutInstanceIds(await File.ReadAllLinesAsync(PathOf("reference.txt"))), WithoutInstanceIds(await File.ReadAllLinesAsync(options.OutputDataPath)));
     }
@@ -123,7 +127,7 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
         var options = await InputAsync(40, batchId: "");
 
         await ShardsAsync(options, 4);
-        await ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 4 });
+        await BatchRun.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 4 });
 
         var ids = (await File.ReadAllLinesAsync(options.OutputDataPath)).Select(l => Tags(JsonNode.Parse(l)!.AsObject())["batch_id"]!.GetValue<string>()).Distinct().ToList();
         Assert.Single(ids);
@@ -151,7 +155,7 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
         var plan = PathOf("output.txt.parts/plan-of-00002.json");
         Assert.Equal(3, JsonNode.Parse(await File.ReadAllTextAsync(plan))!["batch_size"]!.GetValue<int>());
 
-        var other = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options with { ShardCount = 2, ShardIndex = 1, BatchSize = 4 }));
+        var other = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options.WithBlock(b => b with { BatchSize = 4 }) with { ShardCount = 2, ShardIndex = 1 }));
         var json = JsonNode.Parse(await File.ReadAllTextAsync(plan))!.AsObject();
         json.Remove("batch_size");
         await File.WriteAllTextAsync(plan, json.ToJsonString());
@@ -167,7 +171,7 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
     [Fact]
     public async Task Each_shard_starts_on_a_whole_micro_batch()
     {
-        var options = await InputAsync(100) with { BatchSize = 7 };
+        var options = (await InputAsync(100)).WithBlock(b => b with { BatchSize = 7 });
 
         await ShardsAsync(options, 4);
 
@@ -204,13 +208,13 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
         var published = await File.ReadAllTextAsync(part);
 
         // Another model: the part holds the answers of the first (the built-in server answers any deployment name).
-        var refused = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options with { DeploymentName = "other" }));
+        var refused = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options.WithEndpoint(e => e with { DeploymentName = "other" })));
 
         Assert.Equal($"{part} holds the published part made with other settings (DeploymentName 'demo', not 'other'): delete it or pass Restart to discard it", refused.Message);
-        Assert.Equal([nameof(BatchOptions.Restart), nameof(BatchOptions.DeploymentName)], refused.Properties);
+        Assert.Equal([nameof(BatchOptions.Restart), nameof(EndpointSettings.DeploymentName)], refused.Properties);
         Assert.Equal(published, await File.ReadAllTextAsync(part));
 
-        var restarted = await BatchRun.RunAsync(options with { DeploymentName = "other", Restart = true });
+        var restarted = await BatchRun.RunAsync(options.WithEndpoint(e => e with { DeploymentName = "other" }) with { Restart = true });
 
         Assert.Equal(RunOutcome.Completed, restarted.Outcome);
         Assert.True(restarted.Instances > 0);
@@ -221,7 +225,7 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
     public async Task An_interrupted_shard_resumes_its_own_part()
     {
         await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 3 });
-        var options = await InputAsync(600) with { Host = $"127.0.0.1:{slow.RestPort}", BatchSize = 1, ShutdownTimeout = TimeSpan.FromSeconds(5) };
+        var options = (await InputAsync(600)).WithEndpoint(e => e with { Host = $"127.0.0.1:{slow.RestPort}" }).WithBlock(b => b with { BatchSize = 1 }) with { ShutdownTimeout = TimeSpan.FromSeconds(5) };
         await BatchRun.RunAsync(options with { OutputDataPath = PathOf("reference.txt") });
         await BatchRun.RunAsync(options with { ShardCount = 3, ShardIndex = 0 });
         await BatchRun.RunAsync(options with { ShardCount = 3, ShardIndex = 2 });
@@ -239,10 +243,10 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
         var interrupted = await run;
         Assert.Equal(RunOutcome.Interrupted, interrupted.Outcome);
         Assert.False(File.Exists(PathOf("output.txt.parts/part-00001-of-00003")));
-        await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 3 }));
+        await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 3 }));
 
         var resumed = await BatchRun.RunAsync(options with { ShardCount = 3, ShardIndex = 1, Resume = true });
-        await ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 3 });
+        await BatchRun.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 3 });
 
         Assert.Equal(interrupted.Instances, resumed.ResumedLines);
         Assert.True(resumed.ResumedLines > 0, "the interrupted shard kept no line");
@@ -255,11 +259,11 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
         var options = await InputAsync(40);
         await ShardsAsync(options, 3);
 
-        var merged = await ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath });
+        var merged = await BatchRun.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath });
         await ShardsAsync(options with { OutputDataPath = PathOf("again.txt") }, 2);
         await ShardsAsync(options with { OutputDataPath = PathOf("again.txt") }, 4);
-        var ambiguous = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = PathOf("again.txt") }));
-        var none = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = PathOf("never.txt") }));
+        var ambiguous = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.MergeAsync(new MergeOptions { OutputDataPath = PathOf("again.txt") }));
+        var none = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.MergeAsync(new MergeOptions { OutputDataPath = PathOf("never.txt") }));
 
         Assert.Equal(39, merged.Instances); // the 40th line is blank and has no newline: no line
         Assert.Equal(39, (await File.ReadAllLinesAsync(options.OutputDataPath)).Length);
@@ -275,9 +279,9 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
         var options = await InputAsync(20);
         await BatchRun.RunAsync(options with { ShardCount = 2, ShardIndex = 0 });
 
-        var library = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options with { ShardCount = 2, ShardIndex = 1, BatchId = "other" }));
+        var library = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(options.WithBlock(b => b with { BatchId = "other" }) with { ShardCount = 2, ShardIndex = 1 }));
         var flags = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.RunAsync(
-            options with { ShardCount = 2, ShardIndex = 1, BatchId = "other", SettingName = property => property == "BatchId" ? "--batch-id" : property }));
+            options.WithBlock(b => b with { BatchId = "other" }) with { ShardCount = 2, ShardIndex = 1, SettingName = property => property == "BatchId" ? "--batch-id" : property }));
 
         Assert.Contains("belongs to batch 'shards', not to BatchId 'other'", library.Message);
         Assert.Contains("belongs to batch 'shards', not to --batch-id 'other'", flags.Message);
@@ -293,10 +297,10 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
         await File.WriteAllLinesAsync(part, lines.SkipLast(1));
 
         // The parts must be made again before a merge can succeed: settings to fix (exit code 2 on the command line).
-        var shortPart = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 3 }));
+        var shortPart = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 3 }));
         File.Delete(part);
-        var missing = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 3 }));
-        var noPlan = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => ShardMerge.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 4 }));
+        var missing = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 3 }));
+        var noPlan = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 4 }));
 
         Assert.Contains($"has {lines.Length - 1} lines", shortPart.Message);
         Assert.Contains("shard 1 has not completed; run it (ShardIndex 1)", missing.Message);
@@ -318,19 +322,13 @@ public sealed class ShardingTests : IClassFixture<DemoServerFixture>, IClassFixt
             OutputDataPath = $"s3://{bucket}/out.txt",
             S3Endpoint = _s3.Endpoint,
             S3PartSize = MotoServerFixture.MinimumPartBytes,
-            MinimumS3PartSize = MotoServerFixture.MinimumPartBytes,
         };
         await BatchRun.RunAsync(local with { OutputDataPath = PathOf("reference.txt") });
 
         var runs = await ShardsAsync(options, 3);
-        var merged = await ShardMerge.MergeAsync(new MergeOptions
-        {
-            OutputDataPath = options.OutputDataPath,
-            ShardCount = 3,
-            S3Endpoint = _s3.Endpoint,
-            S3PartBytes = MotoServerFixture.MinimumPartBytes,
-            CopyPartMinimumBytes = copy ? MotoServerFixture.MinimumPartBytes : long.MaxValue,
-        });
+        var merged = await BatchRun.MergeAsync(
+            new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 3, S3Endpoint = _s3.Endpoint },
+            Moto with { MergePartBytes = MotoServerFixture.MinimumPartBytes, CopyPartMinimumBytes = copy ? MotoServerFixture.MinimumPartBytes : long.MaxValue });
 
         Assert.All(runs, r => Assert.Equal(RunOutcome.Completed, r.Outcome));
         Assert.Equal(900, merged.Instances);

@@ -14,7 +14,7 @@ public sealed class GrpcConnectionTests
         // Each call is held 300 ms in the server, so 300 workers have about 300 calls in flight at once.
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 300, RestPort = 0 });
 
-        var result = await RunAsync(Options(server, "grpc") with { Workers = 300 }, Enumerable.Repeat("[[1, 2]]", 600));
+        var result = await RunAsync(Options(server, "grpc").WithBlock(b => b with { Workers = 300 }), Enumerable.Repeat("[[1, 2]]", 600));
 
         AssertOrdered(result, 600);
         Assert.Equal(0, result.Summary.Failed);
@@ -27,7 +27,7 @@ public sealed class GrpcConnectionTests
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 20 });
 
-        var result = await RunAsync(Options(server, "grpc") with { Workers = 8 }, Enumerable.Repeat("[[1, 2]]", 64));
+        var result = await RunAsync(Options(server, "grpc").WithBlock(b => b with { Workers = 8 }), Enumerable.Repeat("[[1, 2]]", 64));
 
         AssertOrdered(result, 64);
         Assert.Equal(1, server.Statistics.GrpcConnections);

@@ -38,26 +38,26 @@ public sealed class OpenInferenceRouteTests
     }
 
     [Fact]
-    public void Options_carry_the_model_name_defaulting_to_the_deployment()
+    public void The_endpoint_calls_the_model_by_its_name_defaulting_to_the_deployment()
     {
-        var options = new BatchOptions { DeploymentName = "iris", Protocol = InferenceProtocol.V2 };
+        var endpoint = new EndpointSettings { Host = "gw", DeploymentName = "iris", Protocol = InferenceProtocol.V2 };
 
-        Assert.Equal("iris", options.ToEndpoint().ModelName);
-        Assert.Equal("clf", (options with { ModelName = "clf" }).ToEndpoint().ModelName);
+        Assert.Equal("iris", endpoint.Model);
+        Assert.Equal("clf", (endpoint with { ModelName = "clf" }).Model);
     }
 
     [Theory]
-    [InlineData("Datatype")]
+    [InlineData("InputDatatype")]
     [InlineData("Headers")]
     [InlineData("ModelName")]
     public void Bad_v2_options_are_refused_by_name(string property)
     {
-        var options = new BatchOptions { DeploymentName = "iris", Protocol = InferenceProtocol.V2 };
+        var options = new BatchOptions { Endpoint = new EndpointSettings { Host = "gw", DeploymentName = "iris", Protocol = InferenceProtocol.V2 } };
         options = property switch
         {
-            "Datatype" => options with { Datatype = "float" },
-            "Headers" => options with { Headers = [new("bad name", "x")] },
-            _ => options with { ModelName = "a/b" },
+            "InputDatatype" => options.WithBlock(b => b with { InputDatatype = "float" }),
+            "Headers" => options.WithEndpoint(e => e with { Headers = [new("bad name", "x")] }),
+            _ => options.WithEndpoint(e => e with { ModelName = "a/b" }),
         };
 
         var error = Assert.Throws<InvalidBatchOptionsException>(() => options.Validate(checkFiles: false));

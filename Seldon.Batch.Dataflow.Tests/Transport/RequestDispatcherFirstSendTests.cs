@@ -73,6 +73,8 @@ public sealed class RequestDispatcherFirstSendTests
 
     private sealed class ScriptedClient(int[] script) : IPredictionClient
     {
+        public InferenceProtocol Protocol => InferenceProtocol.Seldon;
+
         private int _sends;
 
         public int Sends => Volatile.Read(ref _sends);

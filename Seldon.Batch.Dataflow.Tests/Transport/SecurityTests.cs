@@ -21,7 +21,7 @@ public sealed class SecurityTests : IAsyncLifetime
     [MemberData(nameof(Transports))]
     public async Task A_token_implies_tls_and_reaches_the_server_with_the_seldon_headers(string transport)
     {
-        var options = Options(_server, transport) with { CallCredentialsToken = "s3cret", SslVerify = false, Namespace = "prod", DeploymentName = "iris" };
+        var options = Options(_server, transport).WithEndpoint(e => e with { Token = "s3cret", SslVerify = false, Namespace = "prod", DeploymentName = "iris" });
 
         var result = await RunAsync(options, ["[[1, 2]]", "[[3, 4]]"]);
 
@@ -47,7 +47,7 @@ public sealed class SecurityTests : IAsyncLifetime
     public async Task A_wrong_token_stops_the_run_at_once_without_retries_or_error_records(string transport)
     {
         var before = _server.Statistics.Unauthorized;
-        var options = Options(_server, transport) with { UseSsl = true, CallCredentialsToken = "wrong", SslVerify = false, Retries = 3 };
+        var options = Options(_server, transport).WithEndpoint(e => e with { UseSsl = true, Token = "wrong", SslVerify = false }).WithBlock(b => b with { MaxAttempts = 3 });
 
         var result = await RunAsync(options, ["[[1]]", "[[2]]"]);
 
@@ -64,7 +64,7 @@ public sealed class SecurityTests : IAsyncLifetime
     [MemberData(nameof(Transports))]
     public async Task An_untrusted_certificate_is_refused_when_verification_is_on(string transport)
     {
-        var options = Options(_server, transport) with { UseSsl = true, CallCredentialsToken = "s3cret", SslVerify = true, Retries = 1 };
+        var options = Options(_server, transport).WithEndpoint(e => e with { UseSsl = true, Token = "s3cret", SslVerify = true }).WithBlock(b => b with { MaxAttempts = 1 });
 
         var result = await RunAsync(options, ["[[1]]", "[[2]]", "[[3]]"]);
 
@@ -79,7 +79,7 @@ public sealed class SecurityTests : IAsyncLifetime
     [MemberData(nameof(Transports))]
     public async Task Plain_http_against_a_tls_server_gets_no_answer_and_stops_the_run(string transport)
     {
-        var options = Options(_server, transport) with { Retries = 1, MaxOutage = TimeSpan.FromSeconds(1) };
+        var options = Options(_server, transport).WithBlock(b => b with { MaxAttempts = 1, MaxOutage = TimeSpan.FromSeconds(1) });
 
         var result = await RunAsync(options, ["[[1]]"]);
 

@@ -32,7 +32,7 @@ public sealed class TransportMatrixTests : IClassFixture<DemoServerFixture>
     public async Task Ndarray_lines_come_back_doubled_in_order_with_batch_tags(string transport, int batchSize)
     {
         var input = NumberLines(10);
-        var result = await RunAsync(Options(_fixture.Server, transport) with { BatchSize = batchSize }, input);
+        var result = await RunAsync(Options(_fixture.Server, transport).WithBlock(b => b with { BatchSize = batchSize }), input);
 
         AssertOrdered(result, 10);
         Assert.Equal(10, result.Summary.Succeeded);
@@ -55,7 +55,7 @@ public sealed class TransportMatrixTests : IClassFixture<DemoServerFixture>
     public async Task Tensor_lines_are_sent_as_tensors_and_split_back(string transport, int batchSize)
     {
         var input = new[] { "[[1, 2]]", "[[3.5, 4]]", "[[5, 6]]", "[[7, 8]]", "[[9, 10]]" };
-        var result = await RunAsync(Options(_fixture.Server, transport) with { PayloadType = PayloadType.Tensor, BatchSize = batchSize }, input);
+        var result = await RunAsync(Options(_fixture.Server, transport).WithBlock(b => b with { PayloadType = PayloadType.Tensor, BatchSize = batchSize }), input);
 
         AssertOrdered(result, 5);
         var expected = new[] { "[2,4]", "[7,8]", "[10,12]", "[14,16]", "[18,20]" };
@@ -71,7 +71,7 @@ public sealed class TransportMatrixTests : IClassFixture<DemoServerFixture>
     [MemberData(nameof(Transports))]
     public async Task Tftensor_lines_keep_their_dtype(string transport)
     {
-        var result = await RunAsync(Options(_fixture.Server, transport) with { PayloadType = PayloadType.Tftensor }, ["[[1, 2, 3]]", "[[0.5, 1.5]]"]);
+        var result = await RunAsync(Options(_fixture.Server, transport).WithBlock(b => b with { PayloadType = PayloadType.Tftensor }), ["[[1, 2, 3]]", "[[0.5, 1.5]]"]);
 
         AssertOrdered(result, 2);
         var ints = result.Outputs[0]["data"]!["tftensor"]!;
@@ -86,7 +86,7 @@ public sealed class TransportMatrixTests : IClassFixture<DemoServerFixture>
     [MemberData(nameof(Transports))]
     public async Task Json_lines_are_sent_as_jsonData(string transport)
     {
-        var result = await RunAsync(Options(_fixture.Server, transport) with { DataType = DataType.Json },
+        var result = await RunAsync(Options(_fixture.Server, transport).WithBlock(b => b with { DataType = DataType.Json }),
             ["{\"customer\": 7, \"plan\": \"pro\"}", "[1, \"two\"]", "\"text\""]);
 
         AssertOrdered(result, 3);
@@ -99,7 +99,7 @@ public sealed class TransportMatrixTests : IClassFixture<DemoServerFixture>
     [MemberData(nameof(Transports))]
     public async Task Str_lines_are_sent_as_strData(string transport)
     {
-        var result = await RunAsync(Options(_fixture.Server, transport) with { DataType = DataType.Str },
+        var result = await RunAsync(Options(_fixture.Server, transport).WithBlock(b => b with { DataType = DataType.Str }),
             ["\"quoted text\"", "bare text", "\"ünïcödé\""]);
 
         AssertOrdered(result, 3);
@@ -113,7 +113,7 @@ public sealed class TransportMatrixTests : IClassFixture<DemoServerFixture>
     {
         var input = Enumerable.Range(0, 6).Select(i =>
             $"{{\"data\": {{\"names\": [\"a\", \"b\"], \"ndarray\": [[{i}, {i}]]}}, \"meta\": {{\"tags\": {{\"customer-id\": {i}, \"model\": \"mine\"}}}}}}");
-        var result = await RunAsync(Options(_fixture.Server, transport) with { DataType = DataType.Raw, BatchSize = batchSize }, input);
+        var result = await RunAsync(Options(_fixture.Server, transport).WithBlock(b => b with { DataType = DataType.Raw, BatchSize = batchSize }), input);
 
         AssertOrdered(result, 6);
         for (var i = 0; i < 6; i++)
@@ -137,7 +137,7 @@ public sealed class TransportMatrixTests : IClassFixture<DemoServerFixture>
             "{\"request\": {\"data\": {\"ndarray\": [[1, 2]]}}, \"response\": {\"data\": {\"ndarray\": [[2, 4]]}}, \"reward\": 1.0}",
             "{\"reward\": 0.5}",
         };
-        var result = await RunAsync(Options(_fixture.Server, transport) with { DataType = DataType.Raw, Method = PredictionMethod.Feedback }, input);
+        var result = await RunAsync(Options(_fixture.Server, transport).WithBlock(b => b with { DataType = DataType.Raw, Method = PredictionMethod.Feedback }), input);
 
         AssertOrdered(result, 2);
         Assert.Equal(2, result.Summary.Succeeded);
@@ -150,7 +150,7 @@ public sealed class TransportMatrixTests : IClassFixture<DemoServerFixture>
     public async Task A_bad_line_fails_alone_and_the_rest_of_its_batch_is_sent(string transport, int batchSize)
     {
         var input = new[] { "[[1, 2]]", "{not json", "", "[[5, 6, 7]]", "[[3, 4]]", "[[8, 9]]" };
-        var result = await RunAsync(Options(_fixture.Server, transport) with { BatchSize = batchSize, PayloadType = PayloadType.Tensor }, input);
+        var result = await RunAsync(Options(_fixture.Server, transport).WithBlock(b => b with { BatchSize = batchSize, PayloadType = PayloadType.Tensor }), input);
 
         AssertOrdered(result, 6);
         Assert.False(IsError(result.Outputs[0]));
@@ -167,7 +167,7 @@ public sealed class TransportMatrixTests : IClassFixture<DemoServerFixture>
     [MemberData(nameof(Transports))]
     public async Task A_model_error_becomes_an_error_record_with_the_models_reason(string transport)
     {
-        var result = await RunAsync(Options(_fixture.Server, transport) with { Retries = 1 }, ["[[1, 2]]", "[[\"a\", \"b\"]]", "[[3, 4]]"]);
+        var result = await RunAsync(Options(_fixture.Server, transport).WithBlock(b => b with { MaxAttempts = 1 }), ["[[1, 2]]", "[[\"a\", \"b\"]]", "[[3, 4]]"]);
 
         AssertOrdered(result, 3);
         Assert.True(IsError(result.Outputs[1]));
@@ -182,8 +182,8 @@ public sealed class TransportMatrixTests : IClassFixture<DemoServerFixture>
     {
         // Floats: what the model answers is then the same on both transports (integers are not: see the first test).
         var input = Enumerable.Range(0, 12).Select(i => $"[[{i}.5, {i + 1}.25, 0.5]]").Concat(["oops", "[[\"x\"]]"]).ToArray();
-        var rest = await RunAsync(Options(_fixture.Server, "rest") with { BatchSize = 5, Retries = 1 }, input);
-        var grpc = await RunAsync(Options(_fixture.Server, "grpc") with { BatchSize = 5, Retries = 1 }, input);
+        var rest = await RunAsync(Options(_fixture.Server, "rest").WithBlock(b => b with { BatchSize = 5, MaxAttempts = 1 }), input);
+        var grpc = await RunAsync(Options(_fixture.Server, "grpc").WithBlock(b => b with { BatchSize = 5, MaxAttempts = 1 }), input);
 
         static string WithoutIds(JsonObject o)
         {

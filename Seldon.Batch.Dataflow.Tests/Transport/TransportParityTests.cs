@@ -39,9 +39,9 @@ public sealed partial class TransportParityTests : IClassFixture<DemoServerFixtu
     {
         var (options, lines) = kind switch
         {
-            "ndarray" => (Options(_fixture.Server, "rest") with { BatchSize = batchSize }, Lines(row => $"[{row}]")),
-            "tensor" => (Options(_fixture.Server, "rest") with { BatchSize = batchSize, PayloadType = PayloadType.Tensor }, Lines(row => $"[{row}]")),
-            _ => (Options(_fixture.Server, "rest") with { BatchSize = batchSize, DataType = DataType.Raw },
+            "ndarray" => (Options(_fixture.Server, "rest").WithBlock(b => b with { BatchSize = batchSize }), Lines(row => $"[{row}]")),
+            "tensor" => (Options(_fixture.Server, "rest").WithBlock(b => b with { BatchSize = batchSize, PayloadType = PayloadType.Tensor }), Lines(row => $"[{row}]")),
+            _ => (Options(_fixture.Server, "rest").WithBlock(b => b with { BatchSize = batchSize, DataType = DataType.Raw }),
                 Lines(row => """{"data":{"names":["a","b","c","d"],"ndarray":[""" + row + """]},"meta":{"tags":{"customer":7,"weight":0.5}}}""")),
         };
 
@@ -53,7 +53,7 @@ public sealed partial class TransportParityTests : IClassFixture<DemoServerFixtu
     [InlineData(5)]
     public async Task Open_inference_answers_are_the_same_bytes_over_rest_and_grpc(int batchSize)
     {
-        var options = Options(_fixture.Server, "rest") with { Protocol = InferenceProtocol.V2, BatchSize = batchSize };
+        var options = Options(_fixture.Server, "rest").WithEndpoint(e => e with { Protocol = InferenceProtocol.V2 }).WithBlock(b => b with { BatchSize = batchSize });
 
         await AssertSameBytesAsync(options, Lines(row => $"[{row}]"));
     }
@@ -69,7 +69,7 @@ public sealed partial class TransportParityTests : IClassFixture<DemoServerFixtu
     private async Task AssertSameBytesAsync(BatchOptions options, string[] lines)
     {
         var rest = await RunAsync(options, lines);
-        var grpc = await RunAsync(options with { Host = $"127.0.0.1:{_fixture.Server.GrpcPort}", Transport = TransportType.Grpc }, lines);
+        var grpc = await RunAsync(options.WithEndpoint(e => e with { Host = $"127.0.0.1:{_fixture.Server.GrpcPort}", Transport = TransportType.Grpc }), lines);
 
         Assert.Equal(lines.Length, rest.Lines.Length);
         Assert.Equal(0, rest.Summary.Failed);

@@ -33,7 +33,7 @@ public sealed class WrongEndpointTests : IClassFixture<DemoServerFixture>
 
     private static async Task<PredictionFailure> FailureOfAsync(TransportType transport, EndpointSettings endpoint, string body)
     {
-        using var client = PredictionClients.Create(transport, endpoint);
+        using var client = PredictionClients.Create(endpoint with { Transport = transport });
         var response = await client.SendAsync(new PredictionRequest(PredictionMethod.Predict, body, RequestIds.Next()), CancellationToken.None);
         return Assert.IsType<PredictionFailure>(response.Failure);
     }
@@ -50,9 +50,9 @@ public sealed class WrongEndpointTests : IClassFixture<DemoServerFixture>
         // Kestrel refuses HTTP/1.1 on an HTTP/2-only port with a 400 that used to be taken for a refused line.
         Assert.Equal(PredictionFailureKind.Misconfiguration, failure.Kind);
         Assert.Contains("speaks HTTP/2 only", failure.Detail);
-        Assert.Contains("is BatchOptions.Transport right, or EndpointSettings.Host?", failure.Detail);
+        Assert.Contains("is EndpointSettings.Transport right, or EndpointSettings.Host?", failure.Detail);
         Assert.DoesNotContain("--", failure.Detail);
-        Assert.Contains("is --transport right, or --host?", failure.FormatDetail(s => s == "BatchOptions.Transport" ? "--transport" : "--host"));
+        Assert.Contains("is --transport right, or --host?", failure.FormatDetail(s => s == "Transport" ? "--transport" : "--host"));
     }
 
     [Fact]
@@ -62,7 +62,7 @@ public sealed class WrongEndpointTests : IClassFixture<DemoServerFixture>
 
         Assert.Equal(PredictionFailureKind.Misconfiguration, failure.Kind);
         Assert.Contains("does not speak HTTP/2", failure.Detail);
-        Assert.Contains("is BatchOptions.Transport right, or EndpointSettings.Host?", failure.Detail);
+        Assert.Contains("is EndpointSettings.Transport right, or EndpointSettings.Host?", failure.Detail);
         Assert.DoesNotContain("--", failure.Detail);
     }
 
@@ -130,7 +130,7 @@ public sealed class WrongEndpointTests : IClassFixture<DemoServerFixture>
     public async Task A_V2_run_against_a_Seldon_server_stops_at_once_naming_the_protocol()
     {
         await using var seldon = await DemoModelServer.StartAsync(new ServeOptions { GrpcPort = -1, AnswerStatus = 500, AnswerBody = SeldonStatus });
-        var options = Options(seldon.RestPort, "rest") with { Protocol = InferenceProtocol.V2, Retries = 3 };
+        var options = Options(seldon.RestPort, "rest").WithEndpoint(e => e with { Protocol = InferenceProtocol.V2 }).WithBlock(b => b with { MaxAttempts = 3 });
 
         var result = await RunFileAsync(options, NumberedInput(20));
 
@@ -138,7 +138,7 @@ public sealed class WrongEndpointTests : IClassFixture<DemoServerFixture>
         Assert.Contains("speaks the Seldon protocol, not V2; is Protocol right?", result.Summary.StopReason);
         Assert.Empty(result.Outputs);
         Assert.Equal(0, result.Summary.Retries);
-        Assert.InRange(seldon.Statistics.Requests, 1, 2 * options.Workers);
+        Assert.InRange(seldon.Statistics.Requests, 1, 2 * options.Block.Workers);
     }
 
     [Fact]
@@ -146,7 +146,7 @@ public sealed class WrongEndpointTests : IClassFixture<DemoServerFixture>
     {
         // MLServer serves no /seldon/{namespace}/{deployment} prefix: FastAPI answers such a path 404 {"detail":"Not Found"}.
         await using var mlserver = await DemoModelServer.StartAsync(new ServeOptions { GrpcPort = -1, AnswerStatus = 404, AnswerBody = """{"detail":"Not Found"}""" });
-        var options = Options(mlserver.RestPort, "rest") with { Protocol = InferenceProtocol.V2, Gateway = GatewayType.Istio };
+        var options = Options(mlserver.RestPort, "rest").WithEndpoint(e => e with { Protocol = InferenceProtocol.V2, Gateway = GatewayType.Istio });
 
         var result = await RunFileAsync(options, NumberedInput(20));
         var failure = await FailureOfAsync(TransportType.Rest, Endpoint(mlserver.RestPort, InferenceProtocol.V2, GatewayType.Istio), V2Body);
@@ -161,7 +161,7 @@ public sealed class WrongEndpointTests : IClassFixture<DemoServerFixture>
     [Fact]
     public async Task A_V2_model_the_server_does_not_know_says_the_model_is_unknown()
     {
-        var options = Options(_fixture.Server, "rest") with { Protocol = InferenceProtocol.V2, ModelName = "nope" };
+        var options = Options(_fixture.Server, "rest").WithEndpoint(e => e with { Protocol = InferenceProtocol.V2, ModelName = "nope" });
 
         var result = await RunFileAsync(options, NumberedInput(20));
         var failure = await FailureOfAsync(TransportType.Rest, Endpoint(_fixture.Server.RestPort, InferenceProtocol.V2) with { ModelName = "nope" }, V2Body);
@@ -179,7 +179,7 @@ public sealed class WrongEndpointTests : IClassFixture<DemoServerFixture>
     [MemberData(nameof(Protocols))]
     public async Task A_REST_run_against_the_gRPC_port_stops_before_writing_any_error_record(InferenceProtocol protocol)
     {
-        var options = Options(_fixture.Server.GrpcPort, "rest") with { Protocol = protocol };
+        var options = Options(_fixture.Server.GrpcPort, "rest").WithEndpoint(e => e with { Protocol = protocol });
 
         var result = await RunFileAsync(options, NumberedInput(20));
 

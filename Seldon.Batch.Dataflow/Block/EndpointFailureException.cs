@@ -18,6 +18,6 @@ public sealed class EndpointFailureException : Exception
 
     /// <summary>The message with each setting it names (<c>is EndpointSettings.Host right?</c>) written as
     /// <paramref name="name"/> returns it (see <see cref="PredictionFailure.FormatDetail"/>).</summary>
-    /// <param name="name">The word for a setting, given its type and property.</param>
+    /// <param name="name">The word for a setting, given its bare property name (<c>Host</c>).</param>
     public string FormatMessage(Func<string, string> name) => $"the endpoint stopped the predictions: {Failure.FormatDetail(name)}";
 }

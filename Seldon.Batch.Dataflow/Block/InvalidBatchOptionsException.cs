@@ -1,8 +1,9 @@
 namespace Seldon.Batch.Dataflow;
 
-/// <summary>A setting of <see cref="BatchOptions"/> or <see cref="PredictionBlockOptions"/> is invalid; the message
-/// names it by its property (<c>Workers must be at least 1, not 0</c>) and says why, and <see cref="Properties"/> says
-/// which it is, so that a front end can speak of its own names instead (<see cref="FormatMessage"/>).</summary>
+/// <summary>A setting of <see cref="BatchOptions"/>, <see cref="EndpointSettings"/> or <see cref="PredictionBlockOptions"/>
+/// is invalid; the message names it by its bare property name (<c>Workers must be at least 1, not 0</c>: the names are
+/// unique across the three types) and says why, and <see cref="Properties"/> says which it is, so that a front end can
+/// speak of its own names instead (<see cref="FormatMessage"/>).</summary>
 public sealed class InvalidBatchOptionsException : ArgumentException
 {
     private readonly Func<Func<string, string>, string>? _message;
@@ -47,4 +48,9 @@ public sealed class InvalidBatchOptionsException : ArgumentException
     /// <summary>The exception for a rule that names several properties, or names one inside its message.</summary>
     internal static InvalidBatchOptionsException About(string[] properties, Func<Func<string, string>, string> message) =>
         new(properties, message);
+
+    /// <summary>A setting of the Open Inference Protocol set for the Seldon protocol.</summary>
+    internal static InvalidBatchOptionsException BelongsToV2(string property) =>
+        About([property, nameof(EndpointSettings.Protocol)], name =>
+            $"{name(property)} belongs to {name(nameof(EndpointSettings.Protocol))} v2; the Seldon protocol has no such setting");
 }

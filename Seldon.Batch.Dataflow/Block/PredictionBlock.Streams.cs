@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Dataflow;
-using Microsoft.Extensions.Logging;
 
 namespace Seldon.Batch.Dataflow;
 
@@ -15,23 +14,22 @@ public static partial class PredictionBlock
     /// <see cref="EndpointFailureException"/> when the endpoint stopped them, or the exception of
     /// <paramref name="lines"/> itself. Leaving the loop early stops reading <paramref name="lines"/> and sending.</summary>
     /// <param name="lines">The input lines, read once, as they are needed.</param>
-    /// <param name="options">The block's settings; validated when the stream is first read.</param>
     /// <param name="client">The client requests go through; not disposed.</param>
-    /// <param name="statistics">Counters to update; pass one to watch progress.</param>
-    /// <param name="loggerFactory">Where to log; nothing is logged when null.</param>
+    /// <param name="options">The block's settings, validated against the client's protocol when the stream is first read;
+    /// their <see cref="PredictionBlockOptions.CancellationToken"/> stops reading and sending too.</param>
     /// <param name="cancellationToken">Stops reading and sending.</param>
-    /// <exception cref="InvalidBatchOptionsException">A setting of <paramref name="options"/> is invalid.</exception>
+    /// <exception cref="InvalidBatchOptionsException">A setting of <paramref name="options"/> is invalid, or belongs to
+    /// another protocol than the client's.</exception>
     public static async IAsyncEnumerable<InstanceResult> PredictAsync(
         this IAsyncEnumerable<string> lines,
-        PredictionBlockOptions options,
         IPredictionClient client,
-        RunStatistics? statistics = null,
-        ILoggerFactory? loggerFactory = null,
+        PredictionBlockOptions options,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lines);
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var block = Create(options, client, statistics, loggerFactory, stopping.Token);
+        ArgumentNullException.ThrowIfNull(options);
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, options.CancellationToken);
+        var block = Create(client, options with { CancellationToken = stopping.Token });
         var feeding = FeedAsync(lines, block, stopping.Token);
         try
         {

@@ -1,16 +1,14 @@
+using Microsoft.Extensions.Logging;
 
 namespace Seldon.Batch.Dataflow;
 
-/// <summary>What a <see cref="PredictionBlock"/> needs: how lines become requests (protocol, encoding, micro-batches),
-/// how many go at once and how patiently each is tried. Where the model is belongs to the client the block is given
-/// (<see cref="EndpointSettings"/>), what a file run reads and writes to <see cref="BatchOptions"/>. Defaults are those
-/// of the original <c>seldon-batch-processor</c>; the block calls <see cref="Validate"/> when it is built.</summary>
+/// <summary>What a <see cref="PredictionBlock"/> needs: how lines become requests (encoding, micro-batches), how many go
+/// at once, how patiently each is tried, and what it runs with (a cancellation token, a clock, a logger, counters).
+/// Where the model is and what it speaks belong to the client the block is given (<see cref="EndpointSettings"/>), what a
+/// file run reads and writes to <see cref="BatchOptions"/>. Defaults are those of the original
+/// <c>seldon-batch-processor</c>; the block calls <see cref="Validate"/> with its client's protocol when it is built.</summary>
 public sealed record PredictionBlockOptions
 {
-    /// <summary>The protocol the model speaks: Seldon (default) or the Open Inference Protocol (V2); the same as the
-    /// client's <see cref="EndpointSettings.Protocol"/>.</summary>
-    public InferenceProtocol Protocol { get; init; } = InferenceProtocol.Seldon;
-
     /// <summary>How input lines are read: an array (data), a JSON document (json), a string (str) or a whole request (raw).</summary>
     public DataType DataType { get; init; } = DataType.Data;
 
@@ -20,29 +18,31 @@ public sealed record PredictionBlockOptions
     /// <summary>Predict or feedback (Seldon protocol, raw lines).</summary>
     public PredictionMethod Method { get; init; } = PredictionMethod.Predict;
 
-    /// <summary>V2, data, str and json lines: the input tensor's name; empty means <c>input-0</c>.</summary>
+    /// <summary>V2, data, str and json lines: the input tensor's name; empty means <c>input-0</c> (a file run asks the
+    /// model's metadata first).</summary>
     public string InputName { get; init; } = "";
 
-    /// <summary>V2, data lines: the input's datatype (<c>FP32</c>, <c>INT64</c>…); empty means read from the values.</summary>
-    public string Datatype { get; init; } = "";
+    /// <summary>V2, data lines: the input tensor's datatype (<c>FP32</c>, <c>INT64</c>…); empty means read from the values
+    /// (a file run asks the model's metadata first).</summary>
+    public string InputDatatype { get; init; } = "";
 
-    /// <summary>The <c>batch_id</c> of every request and result; a new unique id per block when empty.</summary>
+    /// <summary>The <c>batch_id</c> of every request and result; a new unique id per block (or run) when empty.</summary>
     public string BatchId { get; init; } = "";
 
     /// <summary>Lines per request: above 1 the rows of several lines go in one request and the answer is split back.</summary>
     public int BatchSize { get; init; } = 1;
 
-    /// <summary>Minimum time between two requests of one worker; zero for none.</summary>
-    public TimeSpan BatchInterval { get; init; } = TimeSpan.Zero;
-
     /// <summary>Requests on the wire at once.</summary>
     public int Workers { get; init; } = 1;
 
-    /// <summary>Attempts per request for transient failures (429, 408, timeouts), the first included.</summary>
-    public int Retries { get; init; } = 3;
+    /// <summary>Minimum time between two requests of one worker; zero for none.</summary>
+    public TimeSpan BatchInterval { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Attempts per request for transient failures (429, 408, timeouts), the first included: 1 never retries.</summary>
+    public int MaxAttempts { get; init; } = 3;
 
     /// <summary>How long an outage of a model that answered before is waited out: past it the block stops with an
-    /// <see cref="EndpointFailureException"/>. Default 300 s.</summary>
+    /// <see cref="EndpointFailureException"/> (a file run stops with a resumable output). Default 300 s.</summary>
     public TimeSpan MaxOutage { get; init; } = TimeSpan.FromSeconds(300);
 
     /// <summary>How long the model may take to answer the first request, failures that would stop the block (a 404
@@ -50,17 +50,53 @@ public sealed record PredictionBlockOptions
     /// the block quickly.</summary>
     public TimeSpan WaitReady { get; init; } = TimeSpan.Zero;
 
-    /// <summary>Throws <see cref="InvalidBatchOptionsException"/> naming the first invalid setting by its property.</summary>
-    public void Validate()
+    /// <summary>Lines the block holds at most between its input and its output (its bounded capacity): requests waiting
+    /// to be sent, on the wire, waiting for a retry, or answered and waiting for the lines before them; at least
+    /// 8 × <see cref="Workers"/> requests' worth whatever it says. Enough that a few retried lines do not stop the others
+    /// (with 5 % of 503s the default keeps over 0.7 of the throughput at batch size 1 and 32), small enough for memory.</summary>
+    public int WindowLines { get; init; } = 1024;
+
+    /// <summary>The <c>batch_index</c> of the first line the block receives (a caller continuing earlier work starts past
+    /// 0). The lines are grouped from the first one received: to send the micro-batches a run from line 0 sends (for a
+    /// model whose answer depends on what shares its request), start at a multiple of <see cref="BatchSize"/>. A file run
+    /// numbers the lines itself and ignores it.</summary>
+    public long FirstIndex { get; init; }
+
+    /// <summary>Cancels every stage of the block: what is in flight is dropped, what was already produced is still
+    /// delivered in order (a valid prefix), then the completion faults with an <see cref="OperationCanceledException"/>.
+    /// For a file run, a stop at once (a second Ctrl-C): the lines already answered are written and the output is left
+    /// resumable.</summary>
+    public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>The clock of retries' backoff, pacing, the outage budget and (for a file run) the elapsed time, progress
+    /// and the shutdown timeout; the system's by default (tests give a fake one).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where the block (or the file run) logs; nothing is logged when null.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>Counters the block updates; pass one to watch progress while it runs (a file run counts into it too:
+    /// give each run a fresh one).</summary>
+    public RunStatistics? Statistics { get; init; }
+
+    /// <summary>The word for a setting that a failure's detail names (<c>EndpointSettings.MaxMessageBytes</c>) in the
+    /// error records: a file run passes its <see cref="BatchOptions.SettingName"/>; null keeps the detail.</summary>
+    internal Func<string, string>? SettingName { get; init; }
+
+    /// <summary>Throws <see cref="InvalidBatchOptionsException"/> naming the first invalid setting by its property
+    /// (<c>Workers must be at least 1, not 0</c>).</summary>
+    /// <param name="protocol">The protocol of the client the block sends through (<see cref="EndpointSettings.Protocol"/>):
+    /// some settings belong to one protocol only.</param>
+    public void Validate(InferenceProtocol protocol = InferenceProtocol.Seldon)
     {
         if (Workers < 1)
         {
             throw InvalidBatchOptionsException.About(nameof(Workers), $" must be at least 1, not {Workers}");
         }
 
-        if (Retries < 1)
+        if (MaxAttempts < 1)
         {
-            throw InvalidBatchOptionsException.About(nameof(Retries), $" is the number of attempts per request and must be at least 1, not {Retries}");
+            throw InvalidBatchOptionsException.About(nameof(MaxAttempts), $" is the number of attempts per request and must be at least 1, not {MaxAttempts}");
         }
 
         if (BatchSize < 1)
@@ -83,28 +119,48 @@ public sealed record PredictionBlockOptions
             throw InvalidBatchOptionsException.About(nameof(WaitReady), $" must be 0 or more seconds, not {WaitReady.TotalSeconds}");
         }
 
+        ValidateRunning();
         if (Method == PredictionMethod.Feedback && DataType != DataType.Raw)
         {
             throw InvalidBatchOptionsException.About([nameof(Method), nameof(DataType)], name =>
                 $"{name(nameof(Method))} feedback needs {name(nameof(DataType))} raw (each line a Feedback message), not {name(nameof(DataType))} {BatchOptions.Name(DataType)}");
         }
 
-        ValidateProtocol();
-        if (BatchSize > 1 && Protocol == InferenceProtocol.Seldon)
+        ValidateProtocol(protocol);
+        if (BatchSize > 1 && protocol == InferenceProtocol.Seldon)
         {
             ValidateMicroBatches();
         }
     }
 
-    private void ValidateProtocol()
+    /// <summary>The rules of what the block runs with: its window and first index, and a clock.</summary>
+    private void ValidateRunning()
     {
-        if (Protocol != InferenceProtocol.V2)
+        if (WindowLines < 1)
         {
-            foreach (var (property, value) in new[] { (nameof(InputName), InputName), (nameof(Datatype), Datatype) })
+            throw InvalidBatchOptionsException.About(nameof(WindowLines), $" must be at least 1, not {WindowLines}");
+        }
+
+        if (FirstIndex < 0)
+        {
+            throw InvalidBatchOptionsException.About(nameof(FirstIndex), $" must be 0 or more, not {FirstIndex}");
+        }
+
+        if (TimeProvider is null)
+        {
+            throw InvalidBatchOptionsException.About(nameof(TimeProvider), " must not be null");
+        }
+    }
+
+    private void ValidateProtocol(InferenceProtocol protocol)
+    {
+        if (protocol != InferenceProtocol.V2)
+        {
+            foreach (var (property, value) in new[] { (nameof(InputName), InputName), (nameof(InputDatatype), InputDatatype) })
             {
                 if (!string.IsNullOrEmpty(value))
                 {
-                    throw BelongsToV2(property);
+                    throw InvalidBatchOptionsException.BelongsToV2(property);
                 }
             }
 
@@ -113,13 +169,13 @@ public sealed record PredictionBlockOptions
 
         if (Method == PredictionMethod.Feedback)
         {
-            throw InvalidBatchOptionsException.About([nameof(Method), nameof(Protocol)], name =>
-                $"{name(nameof(Method))} feedback is part of the Seldon protocol: the Open Inference Protocol ({name(nameof(Protocol))} v2) has no feedback");
+            throw InvalidBatchOptionsException.About([nameof(Method), nameof(EndpointSettings.Protocol)], name =>
+                $"{name(nameof(Method))} feedback is part of the Seldon protocol: the Open Inference Protocol ({name(nameof(EndpointSettings.Protocol))} v2) has no feedback");
         }
 
-        if (!string.IsNullOrEmpty(Datatype) && !TensorDatatype.All.Contains(Datatype))
+        if (!string.IsNullOrEmpty(InputDatatype) && !TensorDatatype.All.Contains(InputDatatype))
         {
-            throw InvalidBatchOptionsException.About(nameof(Datatype), $": '{Datatype}' is not one of {string.Join(", ", TensorDatatype.All)}");
+            throw InvalidBatchOptionsException.About(nameof(InputDatatype), $": '{InputDatatype}' is not one of {string.Join(", ", TensorDatatype.All)}");
         }
     }
 
@@ -146,18 +202,9 @@ public sealed record PredictionBlockOptions
         }
     }
 
-    /// <summary>A setting of the Open Inference Protocol set for the Seldon protocol.</summary>
-    internal static InvalidBatchOptionsException BelongsToV2(string property) =>
-        InvalidBatchOptionsException.About([property, nameof(Protocol)], name =>
-            $"{name(property)} belongs to {name(nameof(Protocol))} v2; the Seldon protocol has no such setting");
-
-    /// <summary>The word for a setting that a failure's detail names (<c>EndpointSettings.MaxMessageBytes</c>) in the
-    /// error records: a file run passes its own (its options' property, as its caller words it); null keeps the detail.</summary>
-    internal Func<string, string>? SettingName { get; init; }
-
     /// <summary>The retry, pacing and worker settings of the block's dispatcher.</summary>
     internal RetrySettings ToRetry() => new()
     {
-        Attempts = Retries, Interval = BatchInterval, Workers = Workers, MaxOutage = MaxOutage, WaitReady = WaitReady,
+        Attempts = MaxAttempts, Interval = BatchInterval, Workers = Workers, MaxOutage = MaxOutage, WaitReady = WaitReady,
     };
 }

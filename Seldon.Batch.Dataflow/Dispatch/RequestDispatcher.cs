@@ -88,7 +88,7 @@ internal sealed partial class RequestDispatcher : IDisposable
     /// waiting longer is not allowed.</returns>
     public async Task<PredictionResponse> SendAsync(PredictionRequest request, long order, CancellationToken dispatch, CancellationToken abort, bool retryTimeouts = true)
     {
-        var attempt = new Attempt(this, request, order, abort, retryTimeouts);
+        var attempt = new Attempt(this, request, order, retryTimeouts, abort);
 
         // The first send goes straight to the breaker: an answer the retry pipeline would hand back as it is (a
         // prediction, or a refused line) skips Polly's retry strategy, its context and its state per request. Another
@@ -115,7 +115,7 @@ internal sealed partial class RequestDispatcher : IDisposable
     /// <summary>The general path <see cref="SendAsync"/> shortcuts: every attempt, the first too, made by the retry
     /// pipeline. Tests hold the shortcut to it (RequestDispatcherFirstSendTests).</summary>
     internal Task<PredictionResponse> SendThroughRetryAsync(PredictionRequest request, long order, CancellationToken dispatch, CancellationToken abort, bool retryTimeouts = true) =>
-        RetryAsync(new Attempt(this, request, order, abort, retryTimeouts), dispatch);
+        RetryAsync(new Attempt(this, request, order, retryTimeouts, abort), dispatch);
 
     /// <summary>Sends <paramref name="attempt"/> through the retry pipeline until its answer is final; a first outcome
     /// it was given (<see cref="Attempt.Replay"/>) is the pipeline's first attempt.</summary>
@@ -192,7 +192,7 @@ internal sealed partial class RequestDispatcher : IDisposable
     private static partial void LogRetry(ILogger logger, string puid, double delay, string reason);
 
     /// <summary>One request's way through retries and outages.</summary>
-    private sealed class Attempt(RequestDispatcher owner, PredictionRequest request, long order, CancellationToken abort, bool retryTimeouts)
+    private sealed class Attempt(RequestDispatcher owner, PredictionRequest request, long order, bool retryTimeouts, CancellationToken abort)
     {
         private int _transientRetries;
         private int _outageRetries;

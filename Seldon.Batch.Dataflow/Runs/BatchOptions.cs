@@ -1,74 +1,26 @@
 
 namespace Seldon.Batch.Dataflow;
 
-/// <summary>Everything a file-to-file run (<see cref="BatchRun"/>) needs: where the model is, what to read and write,
-/// and the settings of the <see cref="PredictionBlock"/> it runs, by the same names as in
-/// <see cref="PredictionBlockOptions"/>. Defaults are those of the original <c>seldon-batch-processor</c>.
-/// Call <see cref="Validate"/> (the run does) before any work starts.</summary>
+/// <summary>Everything a file-to-file run (<see cref="BatchRun"/>) needs: where the model is (<see cref="Endpoint"/>),
+/// the settings of the <see cref="PredictionBlock"/> it runs (<see cref="Block"/>), and what only the run has: what to
+/// read and write, how to resume, shard and stop. Composed, not copied: each setting has one place. Defaults are those of
+/// the original <c>seldon-batch-processor</c>. Call <see cref="Validate(bool)"/> (the run does) before any work starts.</summary>
 public sealed partial record BatchOptions
 {
-    /// <summary>The block's defaults, which the same settings here share.</summary>
-    private static readonly PredictionBlockOptions BlockDefaults = new();
+    /// <summary>Where the model is, how to reach it and what it speaks (required); the run makes its client of it.</summary>
+    public required EndpointSettings Endpoint { get; init; }
 
-    /// <summary>The SeldonDeployment to send requests to (required).</summary>
-    public string DeploymentName { get; init; } = "";
-
-    /// <summary>Ingress (istio, ambassador) or the model's own service (seldon).</summary>
-    public GatewayType Gateway { get; init; } = GatewayType.Istio;
-
-    /// <summary>The deployment's Kubernetes namespace.</summary>
-    public string Namespace { get; init; } = "default";
-
-    /// <summary><c>host:port</c> of the ingress or service.</summary>
-    public string Host { get; init; } = "istio-ingressgateway.istio-system.svc.cluster.local:80";
-
-    /// <summary>REST or gRPC.</summary>
-    public TransportType Transport { get; init; } = TransportType.Rest;
-
-    /// <summary>How input lines are read.</summary>
-    public DataType DataType { get; init; } = BlockDefaults.DataType;
-
-    /// <summary>The payload kind of <c>data</c> requests.</summary>
-    public PayloadType PayloadType { get; init; } = BlockDefaults.PayloadType;
-
-    /// <summary>Requests in flight at once.</summary>
-    public int Workers { get; init; } = BlockDefaults.Workers;
-
-    /// <summary>Attempts per request, the first included.</summary>
-    public int Retries { get; init; } = BlockDefaults.Retries;
+    /// <summary>How lines become requests, how many go at once and how patiently; also the run's stop-now token
+    /// (<see cref="PredictionBlockOptions.CancellationToken"/>), clock, logger and counters. The run settles the
+    /// <see cref="PredictionBlockOptions.BatchId"/> (a resumed run keeps its output's) and numbers the lines itself
+    /// (<see cref="PredictionBlockOptions.FirstIndex"/> is not used).</summary>
+    public PredictionBlockOptions Block { get; init; } = new();
 
     /// <summary>The input: a file or an object <c>s3://bucket/key</c>, one JSON document per line.</summary>
     public string InputDataPath { get; init; } = "/assets/input-data.txt";
 
     /// <summary>The output: a file or an object <c>s3://bucket/key</c>, one line per input line, in input order.</summary>
     public string OutputDataPath { get; init; } = "/assets/output-data.txt";
-
-    /// <summary>Predict or feedback.</summary>
-    public PredictionMethod Method { get; init; } = BlockDefaults.Method;
-
-    /// <summary>The run's <c>batch_id</c>; a new unique id when empty.</summary>
-    public string BatchId { get; init; } = "";
-
-    /// <summary>Lines per request (micro-batching above 1).</summary>
-    public int BatchSize { get; init; } = BlockDefaults.BatchSize;
-
-    /// <summary>Minimum time between two requests of one worker.</summary>
-    public TimeSpan BatchInterval { get; init; } = BlockDefaults.BatchInterval;
-
-    /// <summary>https / TLS.</summary>
-    public bool UseSsl { get; init; }
-
-    /// <summary>Auth token; implies https as in the original.</summary>
-    public string CallCredentialsToken { get; init; } = "";
-
-    /// <summary>False accepts any server certificate.</summary>
-    public bool SslVerify { get; init; } = true;
-
-    /// <summary>Time allowed for one attempt of one request.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>Largest gRPC message sent or received, in bytes.</summary>
-    public int GrpcMaxMessageBytes { get; init; } = 4 * 1024 * 1024;
 
     /// <summary>Keep a complete output of this input instead of replacing it: the run has nothing to do. A partial output
     /// is continued with or without it (see <see cref="Restart"/>). An output (partial or complete) of another input,
@@ -86,15 +38,6 @@ public sealed partial record BatchOptions
 
     /// <summary>After a stop is asked for (Ctrl-C, SIGTERM), how long requests in flight may still finish.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>How long an outage of a model that answered before is waited out (<c>--max-outage</c>): past it the
-    /// run stops (exit 3) with a resumable side file. Default 300 s.</summary>
-    public TimeSpan MaxOutage { get; init; } = BlockDefaults.MaxOutage;
-
-    /// <summary>How long the model may take to answer the first request (<c>--wait-ready</c>), failures that would
-    /// stop the run (a 404 while the deployment is created) included. Zero (the default) waits a few seconds only, so
-    /// a wrong host stops the run quickly.</summary>
-    public TimeSpan WaitReady { get; init; } = BlockDefaults.WaitReady;
 
     /// <summary>Stop the run when more lines than this failed (a count or a share); none by default.</summary>
     public FailureLimit MaxFailures { get; init; } = FailureLimit.None;
@@ -123,61 +66,30 @@ public sealed partial record BatchOptions
     /// 1,000 parts.</summary>
     public int S3PartSize { get; init; } = ObjectStore.DefaultPartBytes;
 
-    /// <summary>The smallest <see cref="S3PartSize"/> accepted: S3's 5 MiB (tests of a local store lower it).</summary>
-    internal int MinimumS3PartSize { get; init; } = 5 << 20;
+    /// <summary>Throws <see cref="InvalidBatchOptionsException"/> naming the first invalid setting by its property:
+    /// the endpoint's (<see cref="EndpointSettings.Validate"/>), the block's against the endpoint's protocol
+    /// (<see cref="PredictionBlockOptions.Validate"/>), then the run's own. With <paramref name="checkFiles"/>, also
+    /// checks the input file is readable and the output folder writable (an <c>s3://</c> URL is only checked for its form
+    /// here; the run checks the object and the bucket before its first request).</summary>
+    public void Validate(bool checkFiles = true) => Validate(checkFiles, StorageTuning.Default.MinimumPartBytes);
 
-    /// <summary>Bytes of one ranged GET of an S3 input (tests lower it to read an object in many requests).</summary>
-    internal int S3ReadChunkBytes { get; init; } = ObjectStore.DefaultReadChunkBytes;
-
-    /// <summary>Throws <see cref="InvalidBatchOptionsException"/> naming the first invalid setting by its property.
-    /// With <paramref name="checkFiles"/>, also checks the input file is readable and the output folder writable (an
-    /// <c>s3://</c> URL is only checked for its form here; the run checks the object and the bucket before its first request).</summary>
-    public void Validate(bool checkFiles = true)
+    /// <summary>The same, with the smallest <see cref="S3PartSize"/> a store accepts (tests of a local store lower it).</summary>
+    internal void Validate(bool checkFiles, int minimumPartBytes)
     {
-        if (string.IsNullOrWhiteSpace(DeploymentName))
-        {
-            Fail(nameof(DeploymentName), " is required");
-        }
-
-        if (string.IsNullOrWhiteSpace(Host))
-        {
-            Fail(nameof(Host), " must not be empty");
-        }
-
-        ToBlockOptions().Validate();
-        if (Timeout <= TimeSpan.Zero)
-        {
-            Fail(nameof(Timeout), $" must be more than 0 seconds, not {Timeout.TotalSeconds}");
-        }
-
+        // Null only when set so on purpose (null!): said as any other setting rather than as a NullReferenceException.
+        var endpoint = Endpoint ?? throw InvalidBatchOptionsException.About(nameof(Endpoint), " is required");
+        var block = Block ?? throw InvalidBatchOptionsException.About(nameof(Block), " is required");
+        endpoint.Validate();
+        block.Validate(endpoint.Protocol);
         if (ShutdownTimeout < TimeSpan.Zero)
         {
             Fail(nameof(ShutdownTimeout), $" must be 0 or more seconds, not {ShutdownTimeout.TotalSeconds}");
         }
 
-        if (Resume && RetryFailed)
+        ValidateModes();
+        if (S3PartSize < minimumPartBytes || S3PartSize > 1 << 30)
         {
-            throw InvalidBatchOptionsException.About([nameof(Resume), nameof(RetryFailed)], name =>
-                $"{name(nameof(Resume))} and {name(nameof(RetryFailed))} do not go together: finish an interrupted run with {name(nameof(Resume))}, then send its failed lines again with {name(nameof(RetryFailed))}");
-        }
-
-        foreach (var (other, on) in new[] { (nameof(Resume), Resume), (nameof(RetryFailed), RetryFailed) })
-        {
-            if (Restart && on)
-            {
-                throw InvalidBatchOptionsException.About([nameof(Restart), other], name =>
-                    $"{name(nameof(Restart))} and {name(other)} do not go together: {name(nameof(Restart))} discards the output that {name(other)} would keep");
-            }
-        }
-
-        if (GrpcMaxMessageBytes < 1024)
-        {
-            Fail(nameof(GrpcMaxMessageBytes), $" must be at least 1024 bytes, not {GrpcMaxMessageBytes}");
-        }
-
-        if (S3PartSize < MinimumS3PartSize || S3PartSize > 1 << 30)
-        {
-            Fail(nameof(S3PartSize), $" must be from {MinimumS3PartSize} (S3's smallest part) to {1 << 30} bytes, not {S3PartSize}");
+            Fail(nameof(S3PartSize), $" must be from {minimumPartBytes} (S3's smallest part) to {1 << 30} bytes, not {S3PartSize}");
         }
 
         if (ShardCount < 1)
@@ -191,10 +103,28 @@ public sealed partial record BatchOptions
                 $"{name(nameof(ShardIndex))} must be from 0 to {ShardCount - 1} ({name(nameof(ShardCount))} {ShardCount}), not {ShardIndex}");
         }
 
-        ValidateEndpoint();
         if (checkFiles)
         {
             CheckFiles();
+        }
+    }
+
+    /// <summary>Resume, Restart and RetryFailed each keep or discard an output its own way: at most one of them.</summary>
+    private void ValidateModes()
+    {
+        if (Resume && RetryFailed)
+        {
+            throw InvalidBatchOptionsException.About([nameof(Resume), nameof(RetryFailed)], name =>
+                $"{name(nameof(Resume))} and {name(nameof(RetryFailed))} do not go together: finish an interrupted run with {name(nameof(Resume))}, then send its failed lines again with {name(nameof(RetryFailed))}");
+        }
+
+        foreach (var (other, on) in new[] { (nameof(Resume), Resume), (nameof(RetryFailed), RetryFailed) })
+        {
+            if (Restart && on)
+            {
+                throw InvalidBatchOptionsException.About([nameof(Restart), other], name =>
+                    $"{name(nameof(Restart))} and {name(other)} do not go together: {name(nameof(Restart))} discards the output that {name(other)} would keep");
+            }
         }
     }
 
@@ -299,41 +229,4 @@ public sealed partial record BatchOptions
 
     /// <summary>Fails the rule of one <paramref name="property"/>: the message is its name followed by <paramref name="rest"/>.</summary>
     private static void Fail(string property, string rest) => throw InvalidBatchOptionsException.About(property, rest);
-
-    /// <summary>The client's settings of these options.</summary>
-    internal EndpointSettings ToEndpoint() => new()
-    {
-        Host = Host,
-        DeploymentName = DeploymentName,
-        Namespace = Namespace,
-        Gateway = Gateway,
-        UseSsl = UseSsl,
-        Token = CallCredentialsToken,
-        SslVerify = SslVerify,
-        Timeout = Timeout,
-        MaxMessageBytes = GrpcMaxMessageBytes,
-        Protocol = Protocol,
-        ModelName = EffectiveModelName,
-        ModelVersion = ModelVersion,
-        Headers = Headers,
-    };
-
-    /// <summary>The block's settings of these options (the batch id as given: the run settles it before the block is built).</summary>
-    internal PredictionBlockOptions ToBlockOptions() => new()
-    {
-        Protocol = Protocol,
-        DataType = DataType,
-        PayloadType = PayloadType,
-        Method = Method,
-        InputName = InputName,
-        Datatype = Datatype,
-        BatchId = BatchId,
-        BatchSize = BatchSize,
-        BatchInterval = BatchInterval,
-        Workers = Workers,
-        Retries = Retries,
-        MaxOutage = MaxOutage,
-        WaitReady = WaitReady,
-        SettingName = NameOf,
-    };
 }

@@ -9,59 +9,64 @@ namespace Seldon.Batch.Dataflow;
 /// every line through a <see cref="PredictionBlock"/> and writes one output line per input line, in input order, to a
 /// side file (or multipart upload) that becomes the output only when the run completes. An interrupted or stopped run
 /// leaves a valid prefix that the next run of the same input and settings continues.</summary>
-public static class BatchRun
+public static partial class BatchRun
 {
     /// <summary>Validates <paramref name="options"/>, runs the batch and returns what happened. A run never throws
-    /// for its endpoint or a stop: <see cref="RunSummary.Outcome"/> says how it ended.</summary>
-    /// <param name="options">The run's settings.</param>
-    /// <param name="loggerFactory">Where the run logs; nothing is logged when null.</param>
+    /// for its endpoint or a stop: <see cref="RunSummary.Outcome"/> says how it ended. It logs through the block's
+    /// <see cref="PredictionBlockOptions.LoggerFactory"/> and counts time on its <see cref="PredictionBlockOptions.TimeProvider"/>
+    /// (the elapsed time, progress, the side file's flushes, the shutdown timeout).</summary>
+    /// <param name="options">The run's settings. Their block's <see cref="PredictionBlockOptions.CancellationToken"/> ends
+    /// the run at once (a second Ctrl-C): reading stops, requests in flight are abandoned, the lines already answered are
+    /// written and flushed, and the summary says <see cref="RunOutcome.Interrupted"/>; the side file is a valid prefix the
+    /// next run of the same input and settings continues.</param>
+    /// <param name="progress">Told about progress about once a second, and once more when the run ends.</param>
     /// <param name="cancellationToken">Asks for a graceful stop: reading stops, requests in flight get
     /// <see cref="BatchOptions.ShutdownTimeout"/> to finish, the prefix is kept and the summary says
     /// <see cref="RunOutcome.Interrupted"/> (no exception is thrown).</param>
-    /// <param name="progress">Told about progress about once a second, and once more when the run ends.</param>
-    /// <param name="stopNowToken">Ends the run at once (a second Ctrl-C): reading stops, requests in flight are
-    /// abandoned, the lines already answered are written and flushed, and the summary says
-    /// <see cref="RunOutcome.Interrupted"/>; the side file is a valid prefix <see cref="BatchOptions.Resume"/> continues.</param>
     /// <exception cref="InvalidBatchOptionsException">A setting is invalid, or the output in place belongs to another
     /// input or other settings: a partial output (which <see cref="BatchOptions.Restart"/> discards), or a complete output
     /// <see cref="BatchOptions.Resume"/> or <see cref="BatchOptions.RetryFailed"/> would keep. Nothing was changed.</exception>
     /// <exception cref="OutputInUseException">Another run is writing the same output (or shard's part); nothing
     /// was changed or sent.</exception>
-    public static async Task<RunSummary> RunAsync(
-        BatchOptions options,
-        ILoggerFactory? loggerFactory = null,
-        CancellationToken cancellationToken = default,
-        IProgress<RunProgress>? progress = null,
-        CancellationToken stopNowToken = default)
+    public static Task<RunSummary> RunAsync(BatchOptions options, IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        RunAsync(options, StorageTuning.Default, progress, cancellationToken);
+
+    /// <summary>The public run on a store of other sizes (tests of a local store lower S3's).</summary>
+    internal static async Task<RunSummary> RunAsync(BatchOptions options, StorageTuning tuning, IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        options.Validate();
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate(checkFiles: true, tuning.MinimumPartBytes);
         // The client sends each request once: the block applies the options' retries, breaker and worker bound to it.
-        using var client = PredictionClients.CreateInspector(options.Transport, options.ToEndpoint());
-        return await RunAsync(options, client, TimeProvider.System, loggerFactory, cancellationToken, progress, stopNowToken, inspector: client).ConfigureAwait(false);
+        using var client = PredictionClients.CreateInspector(options.Endpoint);
+        return await RunAsync(options, client, client, tuning, progress, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs the batch through the given <paramref name="client"/> (not disposed here), on the clock
-    /// <paramref name="time"/>: the run's elapsed time, the progress ticks, the side file's flushes and the shutdown
-    /// timeout after a graceful stop count on it (tests give a fake one). <paramref name="inspector"/> (the run's own
-    /// client) asks an Open Inference model's readiness and metadata before the first line; none is asked without it.
-    /// The other parameters are the public overload's.</summary>
+    /// <summary>Runs the batch through the given <paramref name="client"/> (not disposed here). <paramref name="inspector"/>
+    /// (the run's own client) asks an Open Inference model's readiness and metadata before the first line; none is asked
+    /// without it. The store has S3's sizes unless <paramref name="tuning"/> says otherwise. The other parameters are
+    /// the public overload's.</summary>
     internal static async Task<RunSummary> RunAsync(
         BatchOptions options,
         IPredictionClient client,
-        TimeProvider time,
-        ILoggerFactory? loggerFactory = null,
-        CancellationToken cancellationToken = default,
+        IModelInspector? inspector = null,
+        StorageTuning? tuning = null,
         IProgress<RunProgress>? progress = null,
-        CancellationToken stopNowToken = default,
-        IModelInspector? inspector = null)
+        CancellationToken cancellationToken = default)
     {
-        options.Validate();
-        loggerFactory ??= NullLoggerFactory.Instance;
-        var logger = loggerFactory.CreateLogger(typeof(BatchRun).FullName!);
-        var run = new UnfinishedRun(time);
+        ArgumentNullException.ThrowIfNull(options);
+        tuning ??= StorageTuning.Default;
+        options.Validate(checkFiles: true, tuning.MinimumPartBytes);
+        if (client.Protocol != options.Endpoint.Protocol)
+        {
+            throw InvalidBatchOptionsException.About(nameof(EndpointSettings.Protocol),
+                $" is {BatchOptions.Name(options.Endpoint.Protocol)} but the client speaks {BatchOptions.Name(client.Protocol)}");
+        }
+
+        var logger = (options.Block.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger(typeof(BatchRun).FullName!);
+        var run = new UnfinishedRun(options.Block.TimeProvider);
         try
         {
-            return await RunToEndAsync(options, client, time, loggerFactory, logger, cancellationToken, progress, stopNowToken, inspector, run).ConfigureAwait(false);
+            return await RunToEndAsync(options, client, tuning, logger, progress, inspector, run, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (StorageException.From(ex) is { } failure)
         {
@@ -84,17 +89,15 @@ public static class BatchRun
     private static async Task<RunSummary> RunToEndAsync(
         BatchOptions options,
         IPredictionClient client,
-        TimeProvider time,
-        ILoggerFactory loggerFactory,
+        StorageTuning tuning,
         ILogger logger,
-        CancellationToken cancellationToken,
         IProgress<RunProgress>? progress,
-        CancellationToken stopNowToken,
         IModelInspector? inspector,
-        UnfinishedRun run)
+        UnfinishedRun run,
+        CancellationToken cancellationToken)
     {
         // Storage says where the bytes come from and go to; the plan says which of them this run keeps and sends.
-        if (await PrepareAsync(options, logger, time, cancellationToken).ConfigureAwait(false) is not { } prepared)
+        if (await PrepareAsync(options, tuning, logger, cancellationToken).ConfigureAwait(false) is not { } prepared)
         {
             // Stopped while the storage or a large side file or output was being checked: nothing was changed or sent.
             return await FinishAsync(options, new RunSummary { Outcome = RunOutcome.Interrupted, StopReason = "interrupted" }, logger, null).ConfigureAwait(false);
@@ -110,7 +113,7 @@ public static class BatchRun
         }
 
         // Open Inference: the model's readiness and metadata before the first line (an unknown model stops the run here).
-        var (blockOptions, modelProblem) = await ModelCheck.PrepareAsync(options.ToBlockOptions(), options.EffectiveModelName, inspector, logger, cancellationToken).ConfigureAwait(false);
+        var (blockOptions, modelProblem) = await ModelCheck.PrepareAsync(options.Block, options.Endpoint, inspector, logger, cancellationToken).ConfigureAwait(false);
         if (modelProblem is not null)
         {
             modelProblem = options.Describe(modelProblem);
@@ -118,24 +121,27 @@ public static class BatchRun
             return await FinishAsync(options, new RunSummary { Outcome = RunOutcome.Stopped, StopReason = modelProblem }, logger, storage).ConfigureAwait(false);
         }
 
-        var batchId = await StartAsync(options, plan, storage, logger).ConfigureAwait(false);
-        var stats = run.Stats = new RunStatistics();
-        using var stops = new RunStops(options, cancellationToken, stopNowToken, logger, time);
-        var written = await PredictAllAsync(options, blockOptions with { BatchId = batchId }, client, loggerFactory, logger, progress, stops, run).ConfigureAwait(false);
-        var summary = await ConcludeAsync(stats.ToSummary(time.GetElapsedTime(run.Started), plan.UnfinishedPath), stops, plan, storage, batchId, written, stats, logger).ConfigureAwait(false);
+        var batchId = await StartAsync(options, blockOptions, plan, storage, logger).ConfigureAwait(false);
+        var stats = run.Stats = blockOptions.Statistics ?? new RunStatistics();
+        using var stops = new RunStops(options, logger, cancellationToken);
+        var written = await PredictAllAsync(
+            blockOptions with { BatchId = batchId, SettingName = options.NameOf, CancellationToken = stops.Abort, TimeProvider = run.Time },
+            options, client, logger, progress, stops, run).ConfigureAwait(false);
+        var summary = await ConcludeAsync(stats.ToSummary(run.Time.GetElapsedTime(run.Started), plan.UnfinishedPath), stops, plan, storage, batchId, written, stats, logger).ConfigureAwait(false);
         return await FinishAsync(options, plan.Account(summary), logger, storage).ConfigureAwait(false);
     }
 
     /// <summary>Starts the plan's batch (the one the partial output or the shard plan holds, the options' or a new one)
     /// and says what the run does; returns the batch id.</summary>
-    private static async Task<string> StartAsync(BatchOptions options, ResumePlan plan, RunStorage storage, ILogger logger)
+    private static async Task<string> StartAsync(BatchOptions options, PredictionBlockOptions blockOptions, ResumePlan plan, RunStorage storage, ILogger logger)
     {
-        var batchId = plan.BatchId ?? storage.Plan?.BatchId ?? (string.IsNullOrEmpty(options.BatchId) ? Guid.NewGuid().ToString() : options.BatchId);
+        var endpoint = options.Endpoint;
+        var batchId = plan.BatchId ?? storage.Plan?.BatchId ?? (string.IsNullOrEmpty(blockOptions.BatchId) ? Guid.NewGuid().ToString() : blockOptions.BatchId);
         await plan.StartAsync(batchId, CancellationToken.None).ConfigureAwait(false);
         logger.LogInformation(
             "Processing {Input} to {Output}: {Protocol} over {Transport} to {Host} ({Gateway}), {DataType}/{PayloadType}, {Method}, {Workers} worker(s), batch size {BatchSize}, batch id {BatchId}",
-            options.InputDataPath, options.OutputDataPath, BatchOptions.Name(options.Protocol), BatchOptions.Name(options.Transport), options.Host, BatchOptions.Name(options.Gateway),
-            BatchOptions.Name(options.DataType), BatchOptions.Name(options.PayloadType), BatchOptions.Name(options.Method), options.Workers, options.BatchSize, batchId);
+            options.InputDataPath, options.OutputDataPath, BatchOptions.Name(endpoint.Protocol), BatchOptions.Name(endpoint.Transport), endpoint.Host, BatchOptions.Name(endpoint.Gateway),
+            BatchOptions.Name(blockOptions.DataType), BatchOptions.Name(blockOptions.PayloadType), BatchOptions.Name(blockOptions.Method), blockOptions.Workers, blockOptions.BatchSize, batchId);
         return batchId;
     }
 
@@ -144,10 +150,9 @@ public static class BatchRun
     /// reported meanwhile, and returns the lines written once the writer drained. The input's failure (read error, input
     /// changed mid-run) is thrown then, once the lines read are written.</summary>
     private static async Task<long> PredictAllAsync(
-        BatchOptions options,
         PredictionBlockOptions blockOptions,
+        BatchOptions options,
         IPredictionClient client,
-        ILoggerFactory loggerFactory,
         ILogger logger,
         IProgress<RunProgress>? progress,
         RunStops stops,
@@ -156,12 +161,12 @@ public static class BatchRun
         var (storage, plan, stats, time, stop) = (run.Storage!, run.Plan!, run.Stats!, run.Time, stops.Policy);
         // An object output's lease taken over by another run: stop at once, and publish nothing.
         using var leaseLost = storage.Lock.Lost.Register(() => stop.Stop(storage.Lock.LostReason!));
-        var block = PredictionBlock.CreateNumbered(blockOptions, client, stats, loggerFactory, stops.Abort, stop, time);
+        var block = PredictionBlock.CreateNumbered(blockOptions, client, stats, stop);
         var position = new LineReader.ReadPosition();
         // Opened whatever a stop asks meanwhile: the reading loop below hears of it at once.
         await using var input = await storage.Input.OpenAsync(storage.Version, storage.Range.Start, storage.Range.End, CancellationToken.None).ConfigureAwait(false);
         var output = run.Output = new SideFileWriter(await plan.OpenOutputAsync(blockOptions.BatchId, CancellationToken.None).ConfigureAwait(false), time);
-        var writer = WriteStage.Create(output, options.BatchSize, plan.FirstUnwritten, stop, stats, logger);
+        var writer = WriteStage.Create(output, blockOptions.BatchSize, plan.FirstUnwritten, stop, stats, logger);
         block.LinkTo(writer, new DataflowLinkOptions { PropagateCompletion = true });
         // If the writer fails (disk full, say), nothing drains the network and nothing more can be kept: stop reading and
         // abandon the requests in flight instead of waiting for them.
@@ -188,12 +193,12 @@ public static class BatchRun
     }
 
     /// <summary>The run's storage and plan, or null when a graceful stop came while they were being prepared.</summary>
-    private static async Task<(RunStorage Storage, ResumePlan Plan)?> PrepareAsync(BatchOptions options, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<(RunStorage Storage, ResumePlan Plan)?> PrepareAsync(BatchOptions options, StorageTuning tuning, ILogger logger, CancellationToken cancellationToken)
     {
         RunStorage? storage = null;
         try
         {
-            storage = await RunStorage.PrepareAsync(options, logger, cancellationToken, time).ConfigureAwait(false);
+            storage = await RunStorage.PrepareAsync(options, tuning, logger, cancellationToken).ConfigureAwait(false);
             return (storage, await ResumePlan.PrepareAsync(options, storage, logger, cancellationToken).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

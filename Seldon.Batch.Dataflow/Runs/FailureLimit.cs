@@ -36,8 +36,11 @@ public readonly record struct FailureLimit
     public static FailureLimit OfPercent(double percent) =>
         percent is >= 0 and <= 100 ? new(null, percent) : throw new ArgumentOutOfRangeException(nameof(percent), "a failure share is between 0% and 100%");
 
-    /// <summary>Reads "N" or "N%"; empty means no limit. Returns false for anything else.</summary>
-    internal static bool TryParse(string? text, out FailureLimit limit)
+    /// <summary>Reads a limit as a command line takes it (<c>--max-failures</c>): a count ("100") or a share
+    /// ("5%"); empty means no limit. Returns false for anything else.</summary>
+    /// <param name="text">The limit's text.</param>
+    /// <param name="limit">The limit read; <see cref="None"/> when the text is not one.</param>
+    public static bool TryParse(string? text, out FailureLimit limit)
     {
         limit = None;
         text = text?.Trim();

@@ -1,8 +1,10 @@
+using Microsoft.Extensions.Logging;
+
 namespace Seldon.Batch.Dataflow;
 
-/// <summary>What <see cref="ShardMerge.MergeAsync"/> joins: the parts that <see cref="BatchOptions.ShardCount"/> runs
+/// <summary>What <see cref="BatchRun.MergeAsync(MergeOptions, CancellationToken)"/> joins: the parts that <see cref="BatchOptions.ShardCount"/> runs
 /// wrote next to their common output.</summary>
-internal sealed record MergeOptions
+public sealed record MergeOptions
 {
     /// <summary>The output the shards were given (a file or <c>s3://bucket/key</c>); the parts sit in <c>&lt;output&gt;.parts/</c>.</summary>
     public string OutputDataPath { get; init; } = "";
@@ -17,9 +19,10 @@ internal sealed record MergeOptions
     /// <summary>Where to write the combined summary as JSON; none when empty.</summary>
     public string SummaryPath { get; init; } = "";
 
-    /// <summary>The smallest part the store copies server-side (S3: 5 MiB); tests lower it.</summary>
-    internal long CopyPartMinimumBytes { get; init; } = 5 << 20;
+    /// <summary>Where the merge logs; nothing is logged when null.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
 
-    /// <summary>Part size of a streamed S3 merge.</summary>
-    internal int S3PartBytes { get; init; } = ObjectStore.DefaultPartBytes;
+    /// <summary>The caller's word for a setting in the merge's messages, given its bare property name, as
+    /// <see cref="BatchOptions.SettingName"/>; the bare property name itself when null.</summary>
+    public Func<string, string>? SettingName { get; init; }
 }

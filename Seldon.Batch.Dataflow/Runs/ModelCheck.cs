@@ -10,17 +10,19 @@ internal static class ModelCheck
     /// another protocol or transport: no line could succeed), in the library's terms (<c>EndpointSettings.ModelName</c>).
     /// Without an inspector (a run through the caller's own client) the options stay as they are.</summary>
     /// <param name="options">The block's options: the input's name and datatype are filled from the metadata.</param>
-    /// <param name="model">The model's name, for the log.</param>
+    /// <param name="endpoint">The endpoint: its protocol, and the model's name for the log.</param>
     /// <param name="inspector">The run's own client, which can ask; null when the run was given a client.</param>
     /// <param name="logger">Where the model's state is logged.</param>
     /// <param name="ct">Stops asking.</param>
     public static async Task<(PredictionBlockOptions Options, string? StopReason)> PrepareAsync(
-        PredictionBlockOptions options, string model, IModelInspector? inspector, ILogger logger, CancellationToken ct)
+        PredictionBlockOptions options, EndpointSettings endpoint, IModelInspector? inspector, ILogger logger, CancellationToken ct)
     {
-        if (options.Protocol != InferenceProtocol.V2 || inspector is null)
+        if (endpoint.Protocol != InferenceProtocol.V2 || inspector is null)
         {
             return (options, null);
         }
+
+        var model = endpoint.Model;
 
         ModelInspection inspection;
         try
@@ -54,11 +56,11 @@ internal static class ModelCheck
             return (options, null);
         }
 
-        var datatype = options.Datatype.Length == 0 && options.DataType == DataType.Data && TensorDatatype.All.Contains(input.Datatype)
+        var datatype = options.InputDatatype.Length == 0 && options.DataType == DataType.Data && TensorDatatype.All.Contains(input.Datatype)
             ? input.Datatype
-            : options.Datatype;
+            : options.InputDatatype;
         logger.LogInformation("Model '{Model}' is ready; lines go to its input '{Input}' ({Datatype})", model, input.Name,
             options.DataType == DataType.Data ? (datatype.Length > 0 ? datatype : "datatype from the values") : TensorDatatype.Bytes);
-        return (options with { InputName = input.Name, Datatype = datatype }, null);
+        return (options with { InputName = input.Name, InputDatatype = datatype }, null);
     }
 }

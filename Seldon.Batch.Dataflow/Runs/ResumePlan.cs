@@ -60,7 +60,7 @@ internal sealed partial class ResumePlan
     /// (a row's position, a batch statistic) answers the resumed lines as one uninterrupted run would. The kept prefix
     /// is not cut back to whole micro-batches instead: the parts of an s3:// output that are uploaded cannot be cut.
     /// A prefix that holds every line sends nothing.</summary>
-    private long FirstSent => _mode == Mode.Resume && _kept!.Lines < InputLines ? BatchStartOf(_storage.Range.FirstLine, _kept.Lines, _options.BatchSize) : ResumedLines;
+    private long FirstSent => _mode == Mode.Resume && _kept!.Lines < InputLines ? BatchStartOf(_storage.Range.FirstLine, _kept.Lines, _options.Block.BatchSize) : ResumedLines;
 
     /// <summary>Lines of this run's range, as a resume counted them.</summary>
     private long InputLines { get; init; } = long.MaxValue;
@@ -178,16 +178,16 @@ internal sealed partial class ResumePlan
             // Nothing to lose: whatever made it (another input, other settings), the run starts afresh in its place, in
             // the same batch unless another is asked for.
             logger.LogInformation("No complete line in {Side} to keep: starting from the first line", side);
-            var sameBatch = string.IsNullOrEmpty(options.BatchId) ? point.BatchId ?? record?.BatchId : null;
+            var sameBatch = string.IsNullOrEmpty(options.Block.BatchId) ? point.BatchId ?? record?.BatchId : null;
             return new ResumePlan(options, storage, input, Mode.Resume, point with { BatchId = sameBatch }, rewriteRecord: true);
         }
 
         var gaps = CheckRecord(record, input, options, $"{side} holds a partial output", mode: null, compareSettings: true);
         var batchId = point.BatchId ?? record?.BatchId;
-        if (batchId is not null && !string.IsNullOrEmpty(options.BatchId) && batchId != options.BatchId)
+        if (batchId is not null && !string.IsNullOrEmpty(options.Block.BatchId) && batchId != options.Block.BatchId)
         {
-            throw Refuse(null, [nameof(options.BatchId)], name =>
-                $"{side} holds a partial output of batch '{batchId}', not of {name(nameof(options.BatchId))} '{options.BatchId}'");
+            throw Refuse(null, [nameof(PredictionBlockOptions.BatchId)], name =>
+                $"{side} holds a partial output of batch '{batchId}', not of {name(nameof(PredictionBlockOptions.BatchId))} '{options.Block.BatchId}'");
         }
 
         var inputLines = await storage.CountInputLinesAsync(ct).ConfigureAwait(false);
@@ -201,7 +201,7 @@ internal sealed partial class ResumePlan
         logger.LogInformation(
             "Continuing the partial output {Side} of batch {BatchId}: {Lines} lines kept ({Failed} of them error records), continuing from line {Lines} of {InputLines}",
             side, batchId, point.Lines, point.Failed, point.Lines, inputLines);
-        var batchStart = BatchStartOf(storage.Range.FirstLine, point.Lines, options.BatchSize);
+        var batchStart = BatchStartOf(storage.Range.FirstLine, point.Lines, options.Block.BatchSize);
         if (batchStart < point.Lines && point.Lines < inputLines)
         {
             // Said once, so that a user who counts requests knows why a few lines went twice.
@@ -287,10 +287,10 @@ internal sealed partial class ResumePlan
             batchId = (await PartialOutput.InspectAsync(reading.Decoded, storage.Range.FirstLine, ct).ConfigureAwait(false)).BatchId;
         }
 
-        if (batchId is not null && !string.IsNullOrEmpty(options.BatchId) && batchId != options.BatchId)
+        if (batchId is not null && !string.IsNullOrEmpty(options.Block.BatchId) && batchId != options.Block.BatchId)
         {
-            throw Refuse(mode, [nameof(options.BatchId)], name =>
-                $"{subject} of batch '{batchId}', not of {name(nameof(options.BatchId))} '{options.BatchId}'");
+            throw Refuse(mode, [nameof(PredictionBlockOptions.BatchId)], name =>
+                $"{subject} of batch '{batchId}', not of {name(nameof(PredictionBlockOptions.BatchId))} '{options.Block.BatchId}'");
         }
 
         LogGaps(logger, gaps, output.ToString(), recordAt.ToString());

@@ -13,16 +13,16 @@ internal sealed class RunSettings
     /// free text (quoted in messages) rather than a choice or a number.</summary>
     private static readonly (string Property, string Name, Func<BatchOptions, JsonValue> Of, bool Text)[] Table =
     [
-        (nameof(BatchOptions.Protocol), "protocol", o => JsonValue.Create(BatchOptions.Name(o.Protocol)), false),
-        (nameof(BatchOptions.DataType), "data_type", o => JsonValue.Create(BatchOptions.Name(o.DataType)), false),
-        (nameof(BatchOptions.PayloadType), "payload_type", o => JsonValue.Create(BatchOptions.Name(o.PayloadType)), false),
-        (nameof(BatchOptions.Method), "method", o => JsonValue.Create(BatchOptions.Name(o.Method)), false),
-        (nameof(BatchOptions.BatchSize), "batch_size", o => JsonValue.Create(o.BatchSize), false),
-        (nameof(BatchOptions.DeploymentName), "deployment_name", o => JsonValue.Create(o.DeploymentName), true),
-        (nameof(BatchOptions.ModelName), "model_name", o => JsonValue.Create(o.ModelName), true),
-        (nameof(BatchOptions.ModelVersion), "model_version", o => JsonValue.Create(o.ModelVersion), true),
-        (nameof(BatchOptions.InputName), "input_name", o => JsonValue.Create(o.InputName), true),
-        (nameof(BatchOptions.Datatype), "datatype", o => JsonValue.Create(o.Datatype), true),
+        (nameof(EndpointSettings.Protocol), "protocol", o => JsonValue.Create(BatchOptions.Name(o.Endpoint.Protocol)), false),
+        (nameof(PredictionBlockOptions.DataType), "data_type", o => JsonValue.Create(BatchOptions.Name(o.Block.DataType)), false),
+        (nameof(PredictionBlockOptions.PayloadType), "payload_type", o => JsonValue.Create(BatchOptions.Name(o.Block.PayloadType)), false),
+        (nameof(PredictionBlockOptions.Method), "method", o => JsonValue.Create(BatchOptions.Name(o.Block.Method)), false),
+        (nameof(PredictionBlockOptions.BatchSize), "batch_size", o => JsonValue.Create(o.Block.BatchSize), false),
+        (nameof(EndpointSettings.DeploymentName), "deployment_name", o => JsonValue.Create(o.Endpoint.DeploymentName), true),
+        (nameof(EndpointSettings.ModelName), "model_name", o => JsonValue.Create(o.Endpoint.ModelName), true),
+        (nameof(EndpointSettings.ModelVersion), "model_version", o => JsonValue.Create(o.Endpoint.ModelVersion), true),
+        (nameof(PredictionBlockOptions.InputName), "input_name", o => JsonValue.Create(o.Block.InputName), true),
+        (nameof(PredictionBlockOptions.InputDatatype), "datatype", o => JsonValue.Create(o.Block.InputDatatype), true),
     ];
 
     /// <summary>The values by their name in the record, as JSON text.</summary>

@@ -16,19 +16,20 @@ internal sealed class RunStops : IDisposable
     private readonly CancellationTokenRegistration _onGraceful;
     private readonly CancellationTokenRegistration _onNow;
 
-    /// <param name="options">The run's settings (<see cref="BatchOptions.ShutdownTimeout"/>, and the policy's).</param>
-    /// <param name="graceful">Asks for a graceful stop.</param>
-    /// <param name="now">Asks for a stop at once.</param>
+    /// <param name="options">The run's settings (<see cref="BatchOptions.ShutdownTimeout"/>, and the policy's); their
+    /// block's <see cref="PredictionBlockOptions.CancellationToken"/> asks for a stop at once, and the shutdown timeout
+    /// runs on its <see cref="PredictionBlockOptions.TimeProvider"/>.</param>
     /// <param name="logger">Told of every stop, once, when it is asked.</param>
-    /// <param name="time">The clock the shutdown timeout runs on.</param>
-    public RunStops(BatchOptions options, CancellationToken graceful, CancellationToken now, ILogger logger, TimeProvider time)
+    /// <param name="graceful">Asks for a graceful stop.</param>
+    public RunStops(BatchOptions options, ILogger logger, CancellationToken graceful)
     {
+        var (now, time) = (options.Block.CancellationToken, options.Block.TimeProvider);
         _graceful = graceful;
         _now = now;
         _reading = CancellationTokenSource.CreateLinkedTokenSource(graceful);
         // Created on the run's clock, so that CancelAfter below counts the shutdown timeout on it.
         _abort = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
-        Policy = new StopPolicy(options.MaxFailures, options.Host, graceful, reason =>
+        Policy = new StopPolicy(options.MaxFailures, options.Endpoint.Host, graceful, reason =>
         {
             logger.LogError("Stopping the run: {Reason}", reason);
             StopAtOnce();

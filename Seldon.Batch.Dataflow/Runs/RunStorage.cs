@@ -47,13 +47,13 @@ internal sealed class RunStorage : IAsyncDisposable
     /// <summary>This run's hold on <see cref="Output"/>; a lease can be lost (the run then stops and does not publish).</summary>
     public OutputLock Lock { get; }
 
-    /// <param name="options">The run's settings.</param>
+    /// <param name="options">The run's settings; its block's clock is the run's, for an object output's lease.</param>
+    /// <param name="tuning">The store's sizes: S3's, or a test's.</param>
     /// <param name="logger">Where the run logs.</param>
     /// <param name="ct">Cancels the preparation.</param>
-    /// <param name="time">The run's clock, for an object output's lease; the system's when null.</param>
-    public static async Task<RunStorage> PrepareAsync(BatchOptions options, ILogger logger, CancellationToken ct, TimeProvider? time = null)
+    public static async Task<RunStorage> PrepareAsync(BatchOptions options, StorageTuning tuning, ILogger logger, CancellationToken ct)
     {
-        var store = new ObjectStore(options.S3Endpoint, options.S3PartSize) { ReadChunkBytes = options.S3ReadChunkBytes };
+        var store = new ObjectStore(options.S3Endpoint, options.S3PartSize, tuning);
         OutputLock? held = null;
         try
         {
@@ -64,14 +64,14 @@ internal sealed class RunStorage : IAsyncDisposable
             var target = OutputTarget.Create(sharded ? ShardPlan.PartOf(outputLocation, options.ShardIndex, options.ShardCount) : outputLocation, store);
             await target.CheckAsync(ct).ConfigureAwait(false);
             // Before the shard plan and the resume plan look at, write or discard anything next to the output.
-            held = await OutputLock.AcquireAsync(target.Location, store, options.BatchId, time ?? TimeProvider.System, logger, ct, makeFolder: sharded).ConfigureAwait(false);
+            held = await OutputLock.AcquireAsync(target.Location, store, options.Block.BatchId, options.Block.TimeProvider, logger, ct, makeFolder: sharded).ConfigureAwait(false);
             target.Lock = held;
             if (!sharded)
             {
                 return new RunStorage(store, input, version, new ShardRange(0, input.IsGzip ? long.MaxValue : version.Length, 0, -1), target, null, outputLocation, held);
             }
 
-            var plan = await ShardPlanner.PlanAsync(input, version, outputLocation, options.ShardCount, options.BatchSize, options.BatchId, store, ct).ConfigureAwait(false);
+            var plan = await ShardPlanner.PlanAsync(input, version, outputLocation, options.ShardCount, options.Block.BatchSize, options.Block.BatchId, store, ct).ConfigureAwait(false);
             var range = plan.Ranges[options.ShardIndex];
             logger.LogInformation(
                 "Shard {Index} of {Count}: lines {First} to {Last} of {Lines} (bytes {Start} to {End}), part {Part}",
@@ -118,7 +118,7 @@ internal sealed class RunStorage : IAsyncDisposable
 
         var started = Stopwatch.GetTimestamp();
         var hash = new XxHash128();
-        await using (var reading = await Input.OpenAsync(Version, 0, null, ct, hash.Append).ConfigureAwait(false))
+        await using (var reading = await Input.OpenAsync(Version, 0, null, hash.Append, ct).ConfigureAwait(false))
         {
             if (countLines && Plan is null)
             {

@@ -62,7 +62,7 @@ public sealed record RunSummary
     public double InstancesPerSecond => Elapsed > TimeSpan.Zero ? Instances / Elapsed.TotalSeconds : 0;
 
     /// <summary>The summary as JSON (what <c>--summary-path</c> writes).</summary>
-    internal string ToJson()
+    public string ToJson()
     {
         var failures = new JsonObject();
         foreach (var (kind, count) in FailuresByKind)
@@ -97,7 +97,7 @@ public sealed record RunSummary
     }
 
     /// <summary>The summary for people, one figure per line (what <c>-b</c> prints).</summary>
-    internal string ToText()
+    public string ToText()
     {
         var c = CultureInfo.InvariantCulture;
         var lines = new List<string>

@@ -12,22 +12,22 @@ internal static class ShardMerge
 {
     /// <summary>Checks and joins the parts; returns the shards' summaries added up (latencies: the worst shard's).</summary>
     /// <param name="options">Which output and how many shards.</param>
-    /// <param name="loggerFactory">Where the merge logs; nothing is logged when null.</param>
+    /// <param name="tuning">The store's sizes: S3's, or a test's.</param>
     /// <param name="cancellationToken">Cancels the merge; the output then does not appear.</param>
     /// <exception cref="InvalidBatchOptionsException">The merge cannot be done as asked: a malformed URL, no shard plan
     /// (or several, with no <see cref="MergeOptions.ShardCount"/> to choose), no bucket, a part missing or not holding
     /// its planned lines (its shard must run, or run again).</exception>
     /// <exception cref="IOException">The store failed.</exception>
     /// <exception cref="OutputInUseException">Another run or merge is writing the output; nothing was changed.</exception>
-    public static async Task<RunSummary> MergeAsync(MergeOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    public static async Task<RunSummary> MergeAsync(MergeOptions options, StorageTuning tuning, CancellationToken cancellationToken)
     {
         if (options.ShardCount < 0)
         {
             throw InvalidBatchOptionsException.About(nameof(options.ShardCount), $" must be at least 1, not {options.ShardCount}");
         }
 
-        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(typeof(ShardMerge).FullName!);
-        using var store = new ObjectStore(options.S3Endpoint, options.S3PartBytes) { CopyPartMinimumBytes = options.CopyPartMinimumBytes };
+        var logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger(typeof(ShardMerge).FullName!);
+        using var store = new ObjectStore(options.S3Endpoint, tuning.MergePartBytes, tuning);
         try
         {
             var output = StorageLocation.Parse(options.OutputDataPath);

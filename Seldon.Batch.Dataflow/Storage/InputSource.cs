@@ -28,10 +28,13 @@ internal abstract class InputSource
     /// longer <paramref name="version"/>, where the store can tell.</summary>
     protected abstract Task<Stream> OpenStoredAsync(InputVersion version, long start, CancellationToken ct);
 
-    /// <summary>Opens the decoded bytes <c>[start, end)</c> of <paramref name="version"/> (<paramref name="end"/> null: to the end).
-    /// <paramref name="observeStored"/>, when given, is shown every stored byte read, in order (the input's hash).</summary>
+    /// <summary>Opens the decoded bytes <c>[start, end)</c> of <paramref name="version"/> (<paramref name="end"/> null: to the end).</summary>
+    public Task<InputReading> OpenAsync(InputVersion version, long start = 0, long? end = null, CancellationToken ct = default) =>
+        OpenAsync(version, start, end, observeStored: null, ct);
+
+    /// <summary>The same, <paramref name="observeStored"/>, when given, shown every stored byte read, in order (the input's hash).</summary>
     public async Task<InputReading> OpenAsync(
-        InputVersion version, long start = 0, long? end = null, CancellationToken ct = default, Action<ReadOnlySpan<byte>>? observeStored = null)
+        InputVersion version, long start, long? end, Action<ReadOnlySpan<byte>>? observeStored, CancellationToken ct)
     {
         if (!IsGzip)
         {

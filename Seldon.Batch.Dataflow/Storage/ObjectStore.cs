@@ -13,10 +13,14 @@ internal sealed class ObjectStore : IDisposable
     /// <param name="endpoint">A custom endpoint (MinIO, Ceph, a test server); empty: <c>AWS_ENDPOINT_URL_S3</c>, then
     /// <c>AWS_ENDPOINT_URL</c>, then AWS itself.</param>
     /// <param name="partBytes">Size of one multipart upload part (S3 needs 5 MiB or more for all parts but the last).</param>
-    public ObjectStore(string? endpoint, int partBytes = DefaultPartBytes)
+    /// <param name="tuning">The sizes of ranged reads and server-side copies; S3's when null (tests lower them).</param>
+    public ObjectStore(string? endpoint, int partBytes = DefaultPartBytes, StorageTuning? tuning = null)
     {
         Endpoint = FirstNonEmpty(endpoint, Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_S3"), Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL"));
         PartBytes = partBytes;
+        tuning ??= StorageTuning.Default;
+        ReadChunkBytes = tuning.ReadChunkBytes;
+        CopyPartMinimumBytes = tuning.CopyPartMinimumBytes;
         _client = new Lazy<IAmazonS3>(() => CreateClient(Endpoint));
     }
 
@@ -24,12 +28,12 @@ internal sealed class ObjectStore : IDisposable
     public const int DefaultPartBytes = 8 << 20;
 
     /// <summary>Bytes fetched by one ranged GET of an input: a long run never depends on one connection living for hours.</summary>
-    public int ReadChunkBytes { get; init; } = DefaultReadChunkBytes;
+    public int ReadChunkBytes { get; }
 
     public const int DefaultReadChunkBytes = 32 << 20;
 
     /// <summary>The smallest part S3 accepts but for the last (5 MiB); parts smaller than this are joined by streaming.</summary>
-    public long CopyPartMinimumBytes { get; init; } = 5 << 20;
+    public long CopyPartMinimumBytes { get; }
 
     public string? Endpoint { get; }
 

@@ -39,13 +39,13 @@ internal static class ShardPlanner
         {
             throw StorageException.Settings(found.BatchSize == 0
                 ? $"{location} was made by an older version, whose shards do not start on whole micro-batches: delete the .parts folder and run every shard again"
-                : $"{location} cuts the input for BatchOptions.BatchSize {found.BatchSize}, not {batchSize}: run every shard with BatchOptions.BatchSize {found.BatchSize}, " +
+                : $"{location} cuts the input for PredictionBlockOptions.BatchSize {found.BatchSize}, not {batchSize}: run every shard with PredictionBlockOptions.BatchSize {found.BatchSize}, " +
                   "or delete the .parts folder and run every shard again");
         }
 
         if (!string.IsNullOrEmpty(batchId) && found.BatchId != batchId)
         {
-            throw StorageException.Settings($"{location} belongs to batch '{found.BatchId}', not to BatchOptions.BatchId '{batchId}'");
+            throw StorageException.Settings($"{location} belongs to batch '{found.BatchId}', not to PredictionBlockOptions.BatchId '{batchId}'");
         }
 
         return found;

@@ -20,8 +20,8 @@ public sealed record PredictionFailure(PredictionFailureKind Kind, int Status, s
     /// <summary>The detail with each setting it names (<c>EndpointSettings.Host</c>) written as <paramref name="name"/>
     /// returns it: a front end passes its own word for a setting (a command line's <c>--host</c>). A detail that names no
     /// setting is returned as it is.</summary>
-    /// <param name="name">The word for a setting, given its type and property (<c>EndpointSettings.Host</c>,
-    /// <c>PredictionBlockOptions.MaxOutage</c>).</param>
+    /// <param name="name">The word for a setting, given its bare property name (<c>Host</c> for
+    /// <c>EndpointSettings.Host</c>, <c>MaxOutage</c>), as <see cref="InvalidBatchOptionsException.FormatMessage"/> gives it.</param>
     public string FormatDetail(Func<string, string> name)
     {
         ArgumentNullException.ThrowIfNull(name);

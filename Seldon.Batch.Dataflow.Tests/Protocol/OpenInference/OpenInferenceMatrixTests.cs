@@ -32,7 +32,7 @@ public sealed class OpenInferenceMatrixTests : IClassFixture<DemoServerFixture>
         return data;
     }
 
-    internal static BatchOptions V2(DemoModelServer server, string transport) => Options(server, transport) with { Protocol = InferenceProtocol.V2 };
+    internal static BatchOptions V2(DemoModelServer server, string transport) => Options(server, transport).WithEndpoint(e => e with { Protocol = InferenceProtocol.V2 });
 
     private static JsonObject Parameters(JsonObject output) => output["parameters"]!.AsObject();
 
@@ -70,7 +70,7 @@ public sealed class OpenInferenceMatrixTests : IClassFixture<DemoServerFixture>
     {
         const int count = 40;
         var (lines, expected) = Case(dataType, count);
-        var options = V2(_fixture.Server, transport) with { DataType = Enum.Parse<DataType>(dataType, true), BatchSize = batchSize };
+        var options = V2(_fixture.Server, transport).WithBlock(b => b with { DataType = Enum.Parse<DataType>(dataType, true), BatchSize = batchSize });
         var result = await RunAsync(options, lines);
 
         Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);
@@ -106,7 +106,7 @@ public sealed class OpenInferenceMatrixTests : IClassFixture<DemoServerFixture>
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { MaxRandomDelayMs = 30, Seed = 7 });
         var (lines, expected) = Case("data", 120);
-        var result = await RunAsync(V2(server, transport) with { Workers = 8, BatchSize = 3 }, lines);
+        var result = await RunAsync(V2(server, transport).WithBlock(b => b with { Workers = 8, BatchSize = 3 }), lines);
 
         AssertOrderedV2(result, 120);
         for (var i = 0; i < 120; i++)
@@ -126,7 +126,7 @@ public sealed class OpenInferenceMatrixTests : IClassFixture<DemoServerFixture>
         var good = """{"inputs":[{"name":"x","shape":[1,1],"datatype":"FP64","data":[1]}]}""";
         var refused = """{"id":"bad-output","inputs":[{"name":"x","shape":[1,1],"datatype":"FP64","data":[1]}],"outputs":[{"name":"nope"}]}""";
         var lines = new[] { good, refused, good, "{not json", good, """{"inputs":[{"name":"x","shape":[2,2],"datatype":"FP64","data":[1,2,3]}]}""", good };
-        var result = await RunAsync(V2(server, transport) with { DataType = DataType.Raw, BatchSize = batchSize }, lines);
+        var result = await RunAsync(V2(server, transport).WithBlock(b => b with { DataType = DataType.Raw, BatchSize = batchSize }), lines);
 
         Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);
         AssertOrderedV2ErrorsIncluded(result, lines.Length);
@@ -168,7 +168,7 @@ public sealed class OpenInferenceMatrixTests : IClassFixture<DemoServerFixture>
     public async Task An_output_without_the_batch_dimension_is_an_error_record_naming_it(string transport)
     {
         var line = """{"inputs":[{"name":"x","shape":[1,2],"datatype":"FP64","data":[1,2]}],"outputs":[{"name":"x"},{"name":"total"}]}""";
-        var result = await RunAsync(V2(_fixture.Server, transport) with { DataType = DataType.Raw, BatchSize = 2 }, [line, line, line]);
+        var result = await RunAsync(V2(_fixture.Server, transport).WithBlock(b => b with { DataType = DataType.Raw, BatchSize = 2 }), [line, line, line]);
 
         AssertOrderedV2ErrorsIncluded(result, 3);
         for (var k = 0; k < 2; k++)
@@ -194,7 +194,7 @@ public sealed class OpenInferenceMatrixTests : IClassFixture<DemoServerFixture>
         {
             var input = Path.Combine(dir.FullName, "in.txt");
             await File.WriteAllLinesAsync(input, ["[[1]]", "[[2]]"]);
-            var options = V2(server, transport) with { ModelName = "no-such-model", InputDataPath = input, OutputDataPath = Path.Combine(dir.FullName, "out.txt") };
+            var options = V2(server, transport).WithEndpoint(e => e with { ModelName = "no-such-model" }) with { InputDataPath = input, OutputDataPath = Path.Combine(dir.FullName, "out.txt") };
 
             var summary = await BatchRun.RunAsync(options);
 
@@ -216,7 +216,7 @@ public sealed class OpenInferenceMatrixTests : IClassFixture<DemoServerFixture>
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions());
         var lines = Enumerable.Range(0, 64).Select(i => $"[[{i}, 1000.25, 2000.5, 3000.75, 4000.125, 5000.0625]]").ToArray();
-        var result = await RunAsync(V2(server, "rest") with { BatchSize = 32 }, lines);
+        var result = await RunAsync(V2(server, "rest").WithBlock(b => b with { BatchSize = 32 }), lines);
 
         AssertOrderedV2(result, 64);
         // Both answers of 32 rows are over MLServer's 500 bytes, so both came compressed.
@@ -232,7 +232,7 @@ public sealed class OpenInferenceMatrixTests : IClassFixture<DemoServerFixture>
     public async Task Rest_and_grpc_write_the_same_lines_apart_from_ids(string dataType, int batchSize)
     {
         var (lines, _) = Case(dataType, 40);
-        var options = new Func<string, BatchOptions>(t => V2(_fixture.Server, t) with { DataType = Enum.Parse<DataType>(dataType, true), BatchSize = batchSize });
+        var options = new Func<string, BatchOptions>(t => V2(_fixture.Server, t).WithBlock(b => b with { DataType = Enum.Parse<DataType>(dataType, true), BatchSize = batchSize }));
         var rest = await RunAsync(options("rest"), lines);
         var grpc = await RunAsync(options("grpc"), lines);
 
@@ -259,7 +259,7 @@ public sealed class OpenInferenceMatrixTests : IClassFixture<DemoServerFixture>
     public async Task Headers_reach_the_server_with_every_request(string transport, InferenceProtocol protocol)
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions());
-        var options = Options(server, transport) with { Protocol = protocol, Headers = [new("seldon-model", "demo-pipeline")] };
+        var options = Options(server, transport).WithEndpoint(e => e with { Protocol = protocol, Headers = [new("seldon-model", "demo-pipeline")] });
         var result = await RunAsync(options, ["[[1, 2]]"]);
 
         Assert.Equal(1, result.Summary.Succeeded);
@@ -276,7 +276,7 @@ public sealed class OpenInferenceMatrixTests : IClassFixture<DemoServerFixture>
     public async Task A_host_header_routes_as_kserve_ingresses_need(string transport)
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions());
-        var result = await RunAsync(V2(server, transport) with { Headers = [new("Host", "demo.models.example.com")] }, ["[[1]]"]);
+        var result = await RunAsync(V2(server, transport).WithEndpoint(e => e with { Headers = [new("Host", "demo.models.example.com")] }), ["[[1]]"]);
 
         Assert.Equal(1, result.Summary.Succeeded);
         Assert.Equal("demo.models.example.com", server.Statistics.LastHeaders["host"]);
@@ -289,7 +289,7 @@ public sealed class OpenInferenceMatrixTests : IClassFixture<DemoServerFixture>
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { FailFirst = 2, FailStatus = 503 });
         var (lines, _) = Case("data", 6);
-        var result = await RunAsync(V2(server, transport) with { Workers = 1, Retries = 3 }, lines);
+        var result = await RunAsync(V2(server, transport).WithBlock(b => b with { Workers = 1, MaxAttempts = 3 }), lines);
 
         AssertOrderedV2(result, 6);
         Assert.Equal(6, result.Summary.Succeeded);
@@ -299,7 +299,7 @@ public sealed class OpenInferenceMatrixTests : IClassFixture<DemoServerFixture>
     [Fact]
     public async Task The_input_name_and_datatype_can_be_set_over_the_metadata()
     {
-        var result = await RunAsync(V2(_fixture.Server, "grpc") with { InputName = "pixels", Datatype = "INT32" }, ["[[1, 2, 3]]"]);
+        var result = await RunAsync(V2(_fixture.Server, "grpc").WithBlock(b => b with { InputName = "pixels", InputDatatype = "INT32" }), ["[[1, 2, 3]]"]);
 
         var tensor = result.Outputs[0]["outputs"]![0]!;
         Assert.Equal("pixels", tensor["name"]!.GetValue<string>());

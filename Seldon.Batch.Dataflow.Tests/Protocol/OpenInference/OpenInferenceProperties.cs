@@ -48,7 +48,7 @@ public sealed class OpenInferenceProperties : IClassFixture<DemoServerFixture>
 
     private async Task CheckAsync(Case c)
     {
-        var options = OpenInferenceMatrixTests.V2(_fixture.Server, c.Transport) with { BatchSize = c.BatchSize, Workers = c.Workers, Retries = 1 };
+        var options = OpenInferenceMatrixTests.V2(_fixture.Server, c.Transport).WithBlock(b => b with { BatchSize = c.BatchSize, Workers = c.Workers, MaxAttempts = 1 });
         var result = await RunAsync(options, c.Lines.Select(l => l.Text));
 
         Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);

@@ -7,12 +7,13 @@ namespace Seldon.Batch.Dataflow;
 /// is what the network carries), and paired with their results on the way out by a last stage. Results come out in
 /// input order, one per line, so the items wait in a queue in that order.</summary>
 /// <param name="line">The JSON line of an item; called once per item, in order.</param>
-internal sealed class ItemStage<TItem>(Func<TItem, string> line)
+/// <param name="firstIndex">The <c>batch_index</c> of the first item.</param>
+internal sealed class ItemStage<TItem>(Func<TItem, string> line, long firstIndex)
 {
     private readonly ConcurrentQueue<(long Index, TItem Item)> _items = new();
-    private long _next;
+    private long _next = firstIndex;
 
-    /// <summary>The lines of a group of items, numbered from 0; the number stage calls it, one group at a time.</summary>
+    /// <summary>The lines of a group of items, numbered from the block's first index; the number stage calls it, one group at a time.</summary>
     public InputLine[] Number(TItem[] group)
     {
         var lines = new InputLine[group.Length];

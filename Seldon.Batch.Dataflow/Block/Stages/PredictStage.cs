@@ -32,16 +32,14 @@ internal sealed class PredictStage
         PredictionBlockOptions options,
         IPredictionClient client,
         RunStatistics stats,
-        ILoggerFactory? loggerFactory,
-        CancellationToken cancellationToken,
-        StopPolicy stop,
-        TimeProvider time)
+        StopPolicy stop)
     {
-        loggerFactory ??= NullLoggerFactory.Instance;
+        var (cancellationToken, time) = (options.CancellationToken, options.TimeProvider);
+        var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger(typeof(PredictionBlock).FullName!);
         var batchId = string.IsNullOrEmpty(options.BatchId) ? Guid.NewGuid().ToString() : options.BatchId;
-        var codec = BatchCodecs.For(options, batchId);
-        var window = Math.Max(8 * options.Workers, (PredictionBlock.WindowLines + options.BatchSize - 1) / options.BatchSize);
+        var codec = BatchCodecs.For(options, client.Protocol, batchId);
+        var window = Math.Max(8 * options.Workers, (options.WindowLines + options.BatchSize - 1) / options.BatchSize);
         var dispatcher = new RequestDispatcher(client, options.ToRetry(), loggerFactory.CreateLogger(typeof(RequestDispatcher).FullName!), time);
         stats.ReadEndpointFailureFrom(stop);
 

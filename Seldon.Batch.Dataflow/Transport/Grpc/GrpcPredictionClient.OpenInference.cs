@@ -6,7 +6,7 @@ using Inference.Grpc;
 namespace Seldon.Batch.Dataflow;
 
 // The Open Inference Protocol's service (inference.GRPCInferenceService) on the same channel, and request metadata.
-public sealed partial class GrpcPredictionClient : IModelInspector
+internal sealed partial class GrpcPredictionClient
 {
     // ModelInfer with the request's bytes as OpenInferenceProtoJson.ToWire writes them, so no request message is built,
     // and the answer read straight from its bytes to JSON when it is plain (the message otherwise, parsed here as before).

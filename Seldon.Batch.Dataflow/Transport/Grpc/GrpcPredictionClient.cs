@@ -10,7 +10,7 @@ namespace Seldon.Batch.Dataflow;
 /// HTTP/2 connections when the calls in flight exceed what one connection carries. Messages are converted
 /// from and to the pipeline's JSON at this edge by <see cref="SeldonProtoJson"/>: Google.Protobuf's own JSON parser
 /// and formatter, with a direct path between JSON text and wire bytes for plain ndarray and tensor data.</summary>
-public sealed partial class GrpcPredictionClient : IPredictionClient
+internal sealed partial class GrpcPredictionClient : IModelInspector
 {
     // Seldon's two methods with the message bytes as they are: SeldonProtoJson converts from and to the pipeline's JSON,
     // so no message objects are built for a call.
@@ -54,6 +54,9 @@ public sealed partial class GrpcPredictionClient : IPredictionClient
         _invoker = _channel.CreateCallInvoker();
         _inference = new GRPCInferenceService.GRPCInferenceServiceClient(_invoker);
     }
+
+    /// <inheritdoc />
+    public InferenceProtocol Protocol => _settings.Protocol;
 
     /// <inheritdoc />
     public async Task<PredictionResponse> SendAsync(PredictionRequest request, CancellationToken cancellationToken)

@@ -3,7 +3,7 @@ using RestSharp;
 namespace Seldon.Batch.Dataflow;
 
 // Request headers of both protocols, and the Open Inference model checks over REST.
-public sealed partial class RestPredictionClient : IModelInspector
+internal sealed partial class RestPredictionClient
 {
     /// <summary>The token, the user's headers and, for V2, <c>x-request-id</c> (which MLServer hands to the model).</summary>
     private void AddHeaders(RestRequest rest, string puid)

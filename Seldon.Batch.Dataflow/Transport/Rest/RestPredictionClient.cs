@@ -6,7 +6,7 @@ namespace Seldon.Batch.Dataflow;
 
 /// <summary>Seldon's REST protocol over RestSharp. One instance serves all workers: a single connection
 /// pool, so connections are reused across requests.</summary>
-public sealed partial class RestPredictionClient : IPredictionClient
+internal sealed partial class RestPredictionClient : IModelInspector
 {
     private static readonly ContentType JsonUtf8 = "application/json; charset=utf-8";
 
@@ -51,6 +51,9 @@ public sealed partial class RestPredictionClient : IPredictionClient
             UserAgent = "seldon-batch-processor",
         };
     }
+
+    /// <inheritdoc />
+    public InferenceProtocol Protocol => _settings.Protocol;
 
     /// <inheritdoc />
     public async Task<PredictionResponse> SendAsync(PredictionRequest request, CancellationToken cancellationToken)
