@@ -215,7 +215,7 @@ public static class BatchRun
 
                     if (failuresLogged++ < 10)
                     {
-                        logger.LogWarning("Line {Index} failed: {Reason}", result.Index, result.Failure);
+                        logger.LogWarning("Line {Index} failed: {Reason}", result.Index, result.Failure!.Reason);
                     }
 
                     stop.LineWritten(result, stats);

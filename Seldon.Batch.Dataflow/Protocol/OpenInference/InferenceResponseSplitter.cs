@@ -25,51 +25,61 @@ internal sealed class InferenceResponseSplitter(string batchId)
     /// every line takes the line writer (the path the template shortcuts, for tests to compare with).</summary>
     public bool FillTemplates { get; init; } = true;
 
-    public InstanceResult[] Compose(EncodedBatch batch, string? answer, int failureCode, string? failure)
+    /// <summary>One result per member, in member order.</summary>
+    /// <param name="batch">The encoded request.</param>
+    /// <param name="answer">The model's answer body, when it answered with success.</param>
+    /// <param name="failure">Why the request failed; null when it succeeded.</param>
+    public InstanceResult[] Compose(EncodedBatch batch, string? answer, RequestFailure? failure)
     {
         if (failure is null && batch.HasRequest)
         {
             JsonDocument? document = null;
+            string? unusable;
             try
             {
                 document = string.IsNullOrWhiteSpace(answer) ? null : JsonDocument.Parse(answer, SeldonJson.DocumentOptions);
-                failure = Split(batch, document?.RootElement ?? default, out var results);
-                if (failure is null)
+                unusable = Split(batch, document?.RootElement ?? default, out var results);
+                if (unusable is null)
                 {
                     return results!;
                 }
             }
             catch (JsonException ex)
             {
-                failure = $"unusable answer: the model's answer is not JSON: {ex.Message}";
+                unusable = $"unusable answer: the model's answer is not JSON: {ex.Message}";
             }
             finally
             {
                 document?.Dispose();
             }
 
-            failureCode = UnusableCode;
+            failure = new RequestFailure(LineFailureKind.UnusableAnswer, UnusableCode, unusable);
         }
 
         var all = new InstanceResult[batch.Members.Count];
         for (var i = 0; i < all.Length; i++)
         {
             var m = batch.Members[i];
-            all[i] = m.IsSent ? ErrorRecord(m, failureCode, failure ?? "the request was not sent") : ErrorRecord(m, UnsentCode, m.EncodingError!);
+            all[i] = m.IsSent ? ErrorRecord(m, failure ?? OutputComposer.NotSent) : ErrorRecord(m, Unsent(m));
         }
 
         return all;
     }
 
-    /// <summary>An error record: the line's id, the batch tags, and what happened (the kind as status, the code, the reason).</summary>
-    public InstanceResult ErrorRecord(BatchMember member, int code, string reason)
+    private static RequestFailure Unsent(BatchMember member) => new(member.EncodingErrorKind, UnsentCode, member.EncodingError!);
+
+    /// <summary>An error record: the line's id, the batch tags, and what happened (the failure's category as status, the
+    /// code, the reason).</summary>
+    public InstanceResult ErrorRecord(BatchMember member, RequestFailure failure)
     {
+        var (kind, code, reason) = failure;
         if (string.IsNullOrWhiteSpace(reason))
         {
             reason = "unknown failure";
         }
 
-        var line = SeldonJson.WriteObject((this, member, code, reason), static (w, s) =>
+        var lineFailure = new LineFailure(member.Index, kind, code, reason);
+        var line = SeldonJson.WriteObject((this, member, lineFailure), static (w, s) =>
         {
             if (s.member.LineId is not null)
             {
@@ -80,12 +90,12 @@ internal sealed class InferenceResponseSplitter(string batchId)
             s.Item1.WriteTags(w, s.member);
             w.WriteEndObject();
             w.WriteStartObject("error");
-            w.WriteString("status", InstanceResult.KindOf(s.reason));
-            w.WriteNumber("code", s.code);
-            w.WriteString("msg", s.reason);
+            w.WriteString("status", s.lineFailure.Category);
+            w.WriteNumber("code", s.lineFailure.Status);
+            w.WriteString("msg", s.lineFailure.Reason);
             w.WriteEndObject();
         });
-        return new InstanceResult(member.Index, line, reason);
+        return new InstanceResult(member.Index, line, lineFailure);
     }
 
     /// <summary>Writes the batch tags; into a <paramref name="template"/>, the index and the instance id are holes.</summary>
@@ -176,7 +186,7 @@ internal sealed class InferenceResponseSplitter(string batchId)
             var m = batch.Members[i];
             if (!m.IsSent)
             {
-                results[i] = ErrorRecord(m, UnsentCode, m.EncodingError!);
+                results[i] = ErrorRecord(m, Unsent(m));
                 continue;
             }
 
@@ -187,8 +197,8 @@ internal sealed class InferenceResponseSplitter(string batchId)
             }
             else
             {
-                lines.Write(i, m.Index, (this, shared, outputs, m, offset, batch.IsSplit), static (w, s) =>
-                    s.Item1.WriteAnswer(w, s.shared, s.outputs, s.m, s.IsSplit ? s.offset : -1));
+                lines.Write(i, m.Index, (this, shared, outputs, m, offset, batch.IsSplit), static (w, answer, s) =>
+                    s.Item1.WriteAnswer(w, answer, s.shared, s.outputs, s.m, s.IsSplit ? s.offset : -1));
             }
 
             offset += m.Rows;
@@ -198,9 +208,10 @@ internal sealed class InferenceResponseSplitter(string batchId)
         return null;
     }
 
-    /// <summary>One line's answer; <paramref name="offset"/> is its first row, or -1 for the whole answer. Into a
-    /// <paramref name="template"/>, the line's index, instance id, id and rows are holes.</summary>
-    private void WriteAnswer(Utf8JsonWriter w, SharedFields shared, List<AnswerTensor> outputs, BatchMember member, long offset, LineTemplate? template = null)
+    /// <summary>One line's answer, its <c>outputs</c> marked on <paramref name="answer"/>; <paramref name="offset"/> is its
+    /// first row, or -1 for the whole answer. Into a <paramref name="template"/>, the line's index, instance id, id and rows
+    /// are holes.</summary>
+    private void WriteAnswer(Utf8JsonWriter w, AnswerSpan answer, SharedFields shared, List<AnswerTensor> outputs, BatchMember member, long offset, LineTemplate? template = null)
     {
         shared.Head.WriteTo(w);
         if (member.LineId is not null)
@@ -220,13 +231,16 @@ internal sealed class InferenceResponseSplitter(string batchId)
         shared.Parameters.WriteTo(w);
         WriteTags(w, member, template);
         w.WriteEndObject();
-        w.WriteStartArray("outputs"u8);
+        w.WritePropertyName("outputs"u8);
+        answer.Open(w);
+        w.WriteStartArray();
         for (var k = 0; k < outputs.Count; k++)
         {
             outputs[k].WriteRows(w, offset, member.Rows, template, k);
         }
 
         w.WriteEndArray();
+        answer.Close(w);
         shared.Others.WriteTo(w);
     }
 
@@ -329,7 +343,7 @@ internal sealed class InferenceResponseSplitter(string batchId)
         {
             var standIn = new BatchMember(0, string.Empty) { InferenceId = _inferenceId, LineId = withId ? string.Empty : null };
             var template = LineTemplate.Record((splitter, shared, outputs, standIn), static (w, t, s) =>
-                s.splitter.WriteAnswer(w, s.shared, s.outputs, s.standIn, 0, t));
+                s.splitter.WriteAnswer(w, t.Answer, s.shared, s.outputs, s.standIn, 0, t));
 
             // Each output must have given exactly one hole for its row count and one for its values (one without "data"
             // gives none, and its lines take the line writer).
