@@ -69,10 +69,9 @@ internal sealed class AnswerLines
         _buffer.WrittenSpan.CopyTo(all);
         foreach (var (slot, index, start, end, answerStart, answerEnd) in _lines)
         {
-            var prediction = answerStart >= 0 && answerEnd >= answerStart
-                ? new ReadOnlyMemory<byte>(all, start + answerStart, answerEnd - answerStart)
-                : default;
-            results[slot] = new InstanceResult(index, new ReadOnlyMemory<byte>(all, start, end - start), null, prediction);
+            var answered = answerStart >= 0 && answerEnd >= answerStart;
+            results[slot] = new InstanceResult(
+                index, new ReadOnlyMemory<byte>(all, start, end - start), null, answered ? answerStart : 0, answered ? answerEnd - answerStart : 0);
         }
 
         _lines.Clear();

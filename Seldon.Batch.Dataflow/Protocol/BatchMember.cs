@@ -49,6 +49,9 @@ internal sealed class BatchMember
 
     public bool IsSent => EncodingError is null;
 
+    /// <summary>What the error record of a line that was not sent says.</summary>
+    public RequestFailure Unsent => new(EncodingErrorKind, RequestFailure.UnsentCode, EncodingError ?? "");
+
     /// <summary>Open Inference: the line's own request <c>id</c>, kept in its output line; null when it has none.</summary>
     public string? LineId { get; set; }
 

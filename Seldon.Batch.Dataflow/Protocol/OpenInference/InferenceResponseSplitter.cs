@@ -11,7 +11,7 @@ namespace Seldon.Batch.Dataflow;
 internal sealed class InferenceResponseSplitter(string batchId)
 {
     /// <summary>Code of a line that was never sent because it could not be encoded.</summary>
-    public const int UnsentCode = 400;
+    public const int UnsentCode = RequestFailure.UnsentCode;
 
     /// <summary>Code of an answer that came but cannot be used.</summary>
     public const int UnusableCode = 502;
@@ -60,13 +60,11 @@ internal sealed class InferenceResponseSplitter(string batchId)
         for (var i = 0; i < all.Length; i++)
         {
             var m = batch.Members[i];
-            all[i] = m.IsSent ? ErrorRecord(m, failure ?? OutputComposer.NotSent) : ErrorRecord(m, Unsent(m));
+            all[i] = m.IsSent ? ErrorRecord(m, failure ?? RequestFailure.NotSent) : ErrorRecord(m, m.Unsent);
         }
 
         return all;
     }
-
-    private static RequestFailure Unsent(BatchMember member) => new(member.EncodingErrorKind, UnsentCode, member.EncodingError!);
 
     /// <summary>An error record: the line's id, the batch tags, and what happened (the failure's category as status, the
     /// code, the reason).</summary>
@@ -186,7 +184,7 @@ internal sealed class InferenceResponseSplitter(string batchId)
             var m = batch.Members[i];
             if (!m.IsSent)
             {
-                results[i] = ErrorRecord(m, Unsent(m));
+                results[i] = ErrorRecord(m, m.Unsent);
                 continue;
             }
 

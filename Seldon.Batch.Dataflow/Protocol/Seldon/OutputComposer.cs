@@ -13,14 +13,10 @@ namespace Seldon.Batch.Dataflow;
 internal sealed class OutputComposer
 {
     /// <summary>Code of a line that was never sent because it could not be encoded.</summary>
-    public const int UnsentCode = 400;
+    public const int UnsentCode = RequestFailure.UnsentCode;
 
     /// <summary>Code of an answer that came but cannot be used.</summary>
     public const int UnusableCode = 502;
-
-    /// <summary>The failure of a line that is part of a request that was never sent (none is: a request without a body
-    /// has no line to send).</summary>
-    internal static readonly RequestFailure NotSent = new(LineFailureKind.NotSent, UnsentCode, "the request was not sent");
 
 
     private static readonly string[] MessageFieldOrder = ["status", "meta", "data", "binData", "strData", "jsonData", "customData"];
@@ -68,8 +64,8 @@ internal sealed class OutputComposer
         {
             var m = batch.Members[i];
             all[i] = m.IsSent
-                ? ErrorRecord(m, failure ?? NotSent)
-                : ErrorRecord(m, new RequestFailure(m.EncodingErrorKind, UnsentCode, m.EncodingError!));
+                ? ErrorRecord(m, failure ?? RequestFailure.NotSent)
+                : ErrorRecord(m, m.Unsent);
         }
 
         return all;
@@ -215,7 +211,7 @@ internal sealed class OutputComposer
             var m = batch.Members[i];
             if (!m.IsSent)
             {
-                results[i] = ErrorRecord(m, new RequestFailure(m.EncodingErrorKind, UnsentCode, m.EncodingError!));
+                results[i] = ErrorRecord(m, m.Unsent);
                 continue;
             }
 
