@@ -41,7 +41,7 @@ public class CodecBenchmarks
             : "\"ndarray\":[" + string.Join(",", rows) + "]";
         _answer = "{\"data\":{\"names\":[\"t:0\",\"t:1\",\"t:2\",\"t:3\"]," + payload
             + "},\"meta\":{\"tags\":{\"batch_id\":\"" + batchId + "\",\"batch_index\":0.0,\"batch_instance_id\":\"x\",\"model\":\"demo\"}}}";
-        if (_composer.Compose(_encoded, _answer, 0, null).Any(r => !r.Succeeded))
+        if (_composer.Compose(_encoded, _answer, null).Any(r => !r.Succeeded))
         {
             throw new InvalidOperationException("the benchmark's answer does not split: fix the benchmark");
         }
@@ -69,7 +69,7 @@ public class CodecBenchmarks
 
     /// <summary>One answer body to one output line per input line.</summary>
     [Benchmark]
-    public InstanceResult[] Split() => _composer.Compose(_encoded, _answer, 0, null);
+    public InstanceResult[] Split() => _composer.Compose(_encoded, _answer, null);
 
     /// <summary>gRPC edge, the direct path: the request body to protobuf bytes.</summary>
     [Benchmark]

@@ -40,7 +40,7 @@ public class OpenInferenceCodecBenchmarks
         var data = string.Join(",", Enumerable.Range(0, BatchSize).Select(i => (0.5 * i).ToString("0.0", CultureInfo.InvariantCulture)));
         _answer = "{\"model_name\":\"b" + BatchSize + "\",\"model_version\":\"1\",\"id\":\"x\",\"outputs\":[{\"name\":\"output-0\",\"shape\":["
             + BatchSize + ",1],\"datatype\":\"FP64\",\"data\":[" + data + "]}]}";
-        if (_splitter.Compose(_encoded, _answer, 0, null).Any(r => !r.Succeeded))
+        if (_splitter.Compose(_encoded, _answer, null).Any(r => !r.Succeeded))
         {
             throw new InvalidOperationException("the benchmark's answer does not split: fix the benchmark");
         }
@@ -62,11 +62,11 @@ public class OpenInferenceCodecBenchmarks
 
     /// <summary>One answer body to one output line per input line.</summary>
     [Benchmark]
-    public InstanceResult[] Split() => _splitter.Compose(_encoded, _answer, 0, null);
+    public InstanceResult[] Split() => _splitter.Compose(_encoded, _answer, null);
 
     /// <summary>The same split with every line written by the line writer, the path the answer's template shortcuts.</summary>
     [Benchmark]
-    public InstanceResult[] SplitByLineWriter() => _splitter.ComposeWithoutTemplates(_encoded, _answer, 0, null);
+    public InstanceResult[] SplitByLineWriter() => _splitter.ComposeWithoutTemplates(_encoded, _answer, null);
 
     /// <summary>gRPC edge, the direct path: the request body to ModelInferRequest bytes.</summary>
     [Benchmark]

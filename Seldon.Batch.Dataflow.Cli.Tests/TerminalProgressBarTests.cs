@@ -9,7 +9,7 @@ public sealed class TerminalProgressBarTests
 {
     private const string ClearLine = "\r\u001b[K";
 
-    private static RunProgress Halfway => new(500, 3, 0.5, TimeSpan.FromSeconds(10), 50);
+    private static RunProgress Halfway => BatchModelFactory.RunProgress(500, 3, 0.5, TimeSpan.FromSeconds(10), 50);
 
     [Fact]
     public void A_log_line_clears_the_bar_is_written_whole_and_the_bar_comes_back_below_it()
@@ -55,7 +55,7 @@ public sealed class TerminalProgressBarTests
     [Fact]
     public void A_completed_run_shows_100_percent_and_no_time_left()
     {
-        var done = TerminalProgressBar.Render(new RunProgress(1000, 0, 1, TimeSpan.FromSeconds(20), 0));
+        var done = TerminalProgressBar.Render(BatchModelFactory.RunProgress(1000, 0, 1, TimeSpan.FromSeconds(20), 0));
 
         Assert.StartsWith("[" + new string('#', 30) + "] 100.0%", done);
         Assert.Contains("ETA 0:00", done);
@@ -64,7 +64,7 @@ public sealed class TerminalProgressBarTests
     [Fact]
     public void Nearly_done_is_not_shown_as_done()
     {
-        var nearly = TerminalProgressBar.Render(new RunProgress(9996, 0, 0.9996, TimeSpan.FromSeconds(20), 100));
+        var nearly = TerminalProgressBar.Render(BatchModelFactory.RunProgress(9996, 0, 0.9996, TimeSpan.FromSeconds(20), 100));
 
         Assert.Contains(" 99.9%", nearly);
         Assert.Contains("-]", nearly);
@@ -73,7 +73,7 @@ public sealed class TerminalProgressBarTests
     [Fact]
     public void There_is_no_eta_without_a_rate()
     {
-        var stalled = TerminalProgressBar.Render(new RunProgress(400, 0, 0.4, TimeSpan.FromMinutes(3), 0));
+        var stalled = TerminalProgressBar.Render(BatchModelFactory.RunProgress(400, 0, 0.4, TimeSpan.FromMinutes(3), 0));
 
         Assert.Contains("0/s", stalled);
         Assert.Contains("ETA --:--", stalled);
@@ -84,6 +84,6 @@ public sealed class TerminalProgressBarTests
     {
         // 500 of 1,000 lines written, 50 lines/s now: 10 s left, whatever the average since the start was.
         Assert.Contains("ETA 0:10", TerminalProgressBar.Render(Halfway));
-        Assert.Contains("ETA 1:23:20", TerminalProgressBar.Render(Halfway with { LinesPerSecond = 0.1 }));
+        Assert.Contains("ETA 1:23:20", TerminalProgressBar.Render(BatchModelFactory.RunProgress(500, 3, 0.5, TimeSpan.FromSeconds(10), linesPerSecond: 0.1)));
     }
 }

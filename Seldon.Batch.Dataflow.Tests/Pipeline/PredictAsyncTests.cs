@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text;
 using Seldon.Batch.Dataflow;
 using Seldon.Batch.Dataflow.Server;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
@@ -51,9 +52,12 @@ public sealed class PredictAsyncTests : IClassFixture<DemoServerFixture>
         }
 
         Assert.Equal(Enumerable.Range(0, count).Select(i => (long)i), results.Select(r => r.Index));
-        Assert.All(results, r => Assert.True(r.Succeeded, r.Failure));
+        Assert.All(results, r => Assert.True(r.Succeeded, r.Failure?.Reason));
         // Applications get their lines as text, made once, not the split's UTF-8 (decoded at each read of Line).
         Assert.All(results, r => Assert.Null(r.Utf8));
+        // Their predictions stay the slices of the bytes the split wrote: each line's data.
+        Assert.All(results, r => Assert.Equal(
+            System.Text.Json.JsonDocument.Parse(r.Line).RootElement.GetProperty("data").GetRawText(), Encoding.UTF8.GetString(r.Prediction.Span)));
         // The block's bounded stages hold about its window of 1024 lines: the stream is never read much further ahead.
         Assert.InRange(mostAhead, 1, 2000);
     }

@@ -86,15 +86,19 @@ public sealed class PredictionBlockEchoTests
             {
                 Assert.False(results[i].Succeeded);
                 Assert.Equal(400, line["status"]!["code"]!.GetValue<int>());
+                Assert.Equal((i, LineFailureKind.InvalidLine, 400), (results[i].Failure!.Index, results[i].Failure!.Kind, results[i].Failure!.Status));
+                Assert.True(results[i].Prediction.IsEmpty);
             }
             else
             {
-                Assert.True(results[i].Succeeded, results[i].Failure);
+                Assert.True(results[i].Succeeded, results[i].Failure?.Reason);
                 Assert.Equal(JsonNode.Parse(lines[i])!.ToJsonString(), line["data"]!["ndarray"]!.ToJsonString());
+                Assert.Equal(line["data"]!.ToJsonString(), System.Text.Encoding.UTF8.GetString(results[i].Prediction.Span));
             }
         }
 
         var bad = lines.Count(l => l is "not json" or "");
+        Assert.Equal(["blank line", "invalid JSON"], statistics.FailuresByKind.Keys);
         Assert.Equal(40, statistics.Instances);
         Assert.Equal(bad, statistics.Failed);
         Assert.Equal(40 - bad, statistics.Succeeded);
@@ -127,6 +131,7 @@ public sealed class PredictionBlockEchoTests
         var status = Parse(results[2])["status"]!;
         Assert.Equal(400, status["code"]!.GetValue<int>());
         Assert.Equal("HTTP 400: refused", status["reason"]!.GetValue<string>());
+        Assert.Equal(BatchModelFactory.LineFailure(2, LineFailureKind.Refused, 400, "HTTP 400: refused"), results[2].Failure);
     }
 
     [Fact]
@@ -139,7 +144,9 @@ public sealed class PredictionBlockEchoTests
         var results = await RunAsync(Options, client, Lines(3));
 
         Assert.Equal([true, false, true], results.Select(r => r.Succeeded));
-        Assert.Contains("boom", results[1].Failure);
+        Assert.Contains("boom", results[1].Failure!.Reason);
+        // The client's defect is judged like a refusal: the lines are sent again one by one, not retried.
+        Assert.Equal(LineFailureKind.Refused, results[1].Failure!.Kind);
     }
 
     [Fact]
@@ -152,6 +159,7 @@ public sealed class PredictionBlockEchoTests
         var results = await RunAsync(Options, client, Lines(3));
 
         Assert.Equal([true, false, true], results.Select(r => r.Succeeded));
+        Assert.Equal((LineFailureKind.UnusableAnswer, 502, "unusable answer"), (results[1].Failure!.Kind, results[1].Failure!.Status, results[1].Failure!.Category));
     }
 
     [Fact]
@@ -205,7 +213,7 @@ public sealed class PredictionBlockEchoTests
         var results = await RunAsync(Options with { BatchSize = 4 }, client, Lines(12));
 
         Assert.Equal(Enumerable.Range(0, 12).Select(i => i != 6), results.Select(r => r.Succeeded));
-        Assert.Equal("HTTP 400 Bad Request: row 6 is bad", results[6].Failure);
+        Assert.Equal("HTTP 400 Bad Request: row 6 is bad", results[6].Failure!.Reason);
         Assert.Equal(3 + 4, client.Requests.Count); // three micro-batches, then the refused one's four lines alone
     }
 

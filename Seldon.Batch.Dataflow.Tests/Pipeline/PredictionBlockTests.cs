@@ -42,7 +42,7 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
 
         Assert.Equal(Enumerable.Range(0, 100).Select(i => (long)i), received.Select(r => r.Index));
         Assert.Equal(90, received.Count(r => r.Succeeded));
-        Assert.All(received.Where(r => r.Index % 10 == 9), r => Assert.StartsWith("invalid JSON", r.Failure));
+        Assert.All(received.Where(r => r.Index % 10 == 9), r => Assert.StartsWith("invalid JSON", r.Failure!.Reason));
         Assert.Contains(transport == "grpc" ? "[[84.0]]" : "[[84]]", received[42].Line); // gRPC carries doubles (docs/formats.md)
         Assert.Equal(100, stats.Instances);
         Assert.Equal(10, stats.Failed);
@@ -225,7 +225,7 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
         Assert.Contains("more than --max-outage 1 s", error.FormatMessage(setting => setting == "MaxOutage" ? "--max-outage" : setting));
         Assert.True(accepted < 5000, "the block kept taking lines after its endpoint failed");
         Assert.InRange(received.Count, 1, 29);
-        Assert.All(received, r => Assert.True(r.Succeeded, r.Failure));
+        Assert.All(received, r => Assert.True(r.Succeeded, r.Failure?.Reason));
         ResultAssert.OrderedPrefix(received);
     }
 

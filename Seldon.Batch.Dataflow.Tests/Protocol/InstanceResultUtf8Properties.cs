@@ -15,9 +15,10 @@ public sealed class InstanceResultUtf8Properties
         from parts in Gen.ArrayOf(Gen.Elements("{", "\"a\":", "1", "é", "中", "😀", "\\\"", " ", "}", "[2.5e3]"))
         select "{" + string.Concat(parts) + "}";
 
-    private static readonly Gen<string?> Failures = Gen.Elements<string?>(null, "invalid JSON: x", "gRPC Unavailable");
+    private static readonly Gen<LineFailure?> Failures = Gen.Elements<LineFailure?>(
+        null, BatchModelFactory.LineFailure(3, LineFailureKind.InvalidLine, 400, "invalid JSON: x"), BatchModelFactory.LineFailure(3, LineFailureKind.RetriesExhausted, 14, "gRPC Unavailable"));
 
-    private static readonly Gen<(long Index, string Line, string? Failure)> Results =
+    private static readonly Gen<(long Index, string Line, LineFailure? Failure)> Results =
         from index in Gen.Choose(0, 1000)
         from line in Lines
         from failure in Failures
@@ -51,7 +52,7 @@ public sealed class InstanceResultUtf8Properties
         Assert.NotEqual(bytes, new InstanceResult(1, Utf8Of("{\"a\":2}"), null));
         Assert.NotEqual(bytes, new InstanceResult(1, "{\"a\":2}", null));
         Assert.NotEqual(bytes, new InstanceResult(2, "{\"a\":1}", null));
-        Assert.NotEqual(bytes, new InstanceResult(1, "{\"a\":1}", "no answer"));
+        Assert.NotEqual(bytes, new InstanceResult(1, "{\"a\":1}", BatchModelFactory.LineFailure(1, LineFailureKind.TimedOut, 0, "no answer")));
         Assert.Equal("{\"b\":1}", (bytes with { Line = "{\"b\":1}" }).Line);
         Assert.Null((bytes with { Line = "{\"b\":1}" }).Utf8);
     }
@@ -80,7 +81,7 @@ public sealed class InstanceResultUtf8Properties
             [new BatchMember(0, "i0") { Rows = 1 }, new BatchMember(1, "i1") { Rows = 2 }, new BatchMember(2, "i2") { EncodingError = "invalid JSON: x" }],
             "{}", "req") { IsSplit = true };
 
-        var results = composer.Compose(batch, """{"data":{"names":["\u00e9"],"ndarray":[[1],[2],[3]]},"meta":{"tags":{"m":"\ud83d\ude00"}}}""", 0, null);
+        var results = composer.Compose(batch, """{"data":{"names":["\u00e9"],"ndarray":[[1],[2],[3]]},"meta":{"tags":{"m":"\ud83d\ude00"}}}""", null);
 
         Assert.NotNull(results[0].Utf8);
         Assert.NotNull(results[1].Utf8);

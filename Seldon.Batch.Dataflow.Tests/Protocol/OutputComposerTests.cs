@@ -35,7 +35,7 @@ public sealed class OutputComposerTests
     {
         Assert.Equal(index, result.Index);
         Assert.False(result.Succeeded);
-        Assert.False(string.IsNullOrWhiteSpace(result.Failure));
+        Assert.False(string.IsNullOrWhiteSpace(result.Failure?.Reason));
         var line = Parse(result);
         Assert.Equal(["status", "meta"], Keys(line));
         var status = line["status"]!;
@@ -45,7 +45,10 @@ public sealed class OutputComposerTests
         Assert.Equal("1", status["status"]!.ToJsonString());
         var reason = status["reason"]!.GetValue<string>();
         Assert.False(string.IsNullOrWhiteSpace(reason));
-        Assert.Equal(result.Failure, reason);
+        Assert.Equal(result.Failure!.Reason, reason);
+        Assert.Equal(code, result.Failure.Status);
+        Assert.Equal(index, result.Failure.Index);
+        Assert.True(result.Prediction.IsEmpty);
         if (reasonContains is not null)
         {
             Assert.Contains(reasonContains, reason);
@@ -61,7 +64,7 @@ public sealed class OutputComposerTests
         var member = Sent(5, userTags: """{"u":"user","shared":"from-user","batch_id":"user-bid","batch_index":99}""");
         const string answer = """{"data":{"names":["t:0"],"ndarray":[[0.9]]},"meta":{"puid":"p1","tags":{"shared":"from-model","m":"model","batch_index":0.0,"batch_id":"model-bid","batch_instance_id":"x"},"routing":{"r":1}},"status":{"code":200,"status":"SUCCESS"}}""";
 
-        var result = Assert.Single(_composer.Compose(Single(member), answer, 0, null));
+        var result = Assert.Single(_composer.Compose(Single(member), answer, null));
 
         Assert.True(result.Succeeded);
         Assert.Null(result.Failure);
@@ -86,7 +89,7 @@ public sealed class OutputComposerTests
     {
         const string answer = """{"data":{"ndarray":[[1]]},"meta":{"tags":{"batch_id":"run-1","batch_index":0.0,"batch_instance_id":"i0"}}}""";
 
-        var result = Assert.Single(_composer.Compose(Single(Sent(0)), answer, 0, null));
+        var result = Assert.Single(_composer.Compose(Single(Sent(0)), answer, null));
 
         Assert.Equal(
             """{"meta":{"tags":{"batch_id":"run-1","batch_index":0,"batch_instance_id":"i0"}},"data":{"ndarray":[[1]]}}""",
@@ -98,7 +101,7 @@ public sealed class OutputComposerTests
     {
         var member = Sent(3, userTags: """{"k":"v"}""");
 
-        var result = Assert.Single(_composer.Compose(Single(member), """{"jsonData":{"x":1}}""", 0, null));
+        var result = Assert.Single(_composer.Compose(Single(member), """{"jsonData":{"x":1}}""", null));
 
         Assert.Equal(
             """{"meta":{"tags":{"k":"v","batch_id":"run-1","batch_index":3,"batch_instance_id":"i3"}},"jsonData":{"x":1}}""",
@@ -108,7 +111,7 @@ public sealed class OutputComposerTests
     [Fact]
     public void Answer_with_null_meta_gets_a_single_meta()
     {
-        var result = Assert.Single(_composer.Compose(Single(Sent(1)), """{"data":{"ndarray":[[1]]},"meta":null}""", 0, null));
+        var result = Assert.Single(_composer.Compose(Single(Sent(1)), """{"data":{"ndarray":[[1]]},"meta":null}""", null));
 
         using var document = JsonDocument.Parse(result.Line);
         Assert.Equal(1, document.RootElement.EnumerateObject().Count(p => p.Name == "meta"));
@@ -121,7 +124,7 @@ public sealed class OutputComposerTests
         var batch = Split(Sent(10), Sent(11, rows: 2), Unsent(12, "invalid JSON: oops"), Sent(13));
         const string answer = """{"data":{"names":["t:0"],"ndarray":[[1],[2],[3],[4]]},"meta":{"puid":"req","tags":{"m":1}}}""";
 
-        var results = _composer.Compose(batch, answer, 0, null);
+        var results = _composer.Compose(batch, answer, null);
 
         Assert.Equal([10L, 11L, 12L, 13L], results.Select(r => r.Index).ToArray());
         Assert.Equal("""{"names":["t:0"],"ndarray":[[1]]}""", Parse(results[0])["data"]!.ToJsonString());
@@ -146,13 +149,13 @@ public sealed class OutputComposerTests
         // A split answer writes what its lines share once and copies it into each line: the bytes must be those the
         // line writer makes from the document, escapes and order included.
         var batch = Split(Sent(0), Sent(1, userTags: """{"u":"\u00e9","m":"user"}"""), Sent(2));
-        var split = _composer.Compose(batch, template.Replace("%ROWS%", "[1],[2.50],[\"x\\u00e9\"]"), 0, null);
+        var split = _composer.Compose(batch, template.Replace("%ROWS%", "[1],[2.50],[\"x\\u00e9\"]"), null);
 
         string[] rows = ["[1]", "[2.50]", "[\"x\\u00e9\"]"];
         for (var i = 0; i < rows.Length; i++)
         {
-            var alone = _composer.Compose(Single(batch.Members[i]), template.Replace("%ROWS%", rows[i]), 0, null);
-            Assert.True(split[i].Succeeded, split[i].Failure);
+            var alone = _composer.Compose(Single(batch.Members[i]), template.Replace("%ROWS%", rows[i]), null);
+            Assert.True(split[i].Succeeded, split[i].Failure?.Reason);
             Assert.Equal(Assert.Single(alone).Line, split[i].Line);
         }
     }
@@ -167,12 +170,12 @@ public sealed class OutputComposerTests
         // from the document: either way a line holds what the one-line answer of its row would.
         var batch = Split(Sent(0), Sent(1), Sent(2));
         string[] rows = [first, second, third];
-        var split = _composer.Compose(batch, "{\"data\":{\"ndarray\":[" + string.Join(',', rows) + "]}}", 0, null);
+        var split = _composer.Compose(batch, "{\"data\":{\"ndarray\":[" + string.Join(',', rows) + "]}}", null);
 
         for (var i = 0; i < rows.Length; i++)
         {
-            var alone = _composer.Compose(Single(batch.Members[i]), "{\"data\":{\"ndarray\":[" + rows[i] + "]}}", 0, null);
-            Assert.True(split[i].Succeeded, split[i].Failure);
+            var alone = _composer.Compose(Single(batch.Members[i]), "{\"data\":{\"ndarray\":[" + rows[i] + "]}}", null);
+            Assert.True(split[i].Succeeded, split[i].Failure?.Reason);
             Assert.Equal(Assert.Single(alone).Line, split[i].Line);
         }
     }
@@ -202,19 +205,19 @@ public sealed class OutputComposerTests
         ];
         string[] rows = ["[1]", "[2,3.50],[-1E+2]", "[4]", "[5]", "[6]", "[\"s\"]", "[[7,8]],[9],[0]", "[10]", "[11]"];
         var batch = new EncodedBatch(members, "{}", "r") { IsSplit = true };
-        var split = _composer.Compose(batch, answer.Replace("%ROWS%", string.Join(',', rows)), 0, null);
+        var split = _composer.Compose(batch, answer.Replace("%ROWS%", string.Join(',', rows)), null);
 
         var sent = 0;
         for (var i = 0; i < members.Length; i++)
         {
             if (!members[i].IsSent)
             {
-                Assert.Equal(_composer.ErrorRecord(members[i], OutputComposer.UnsentCode, "invalid JSON: x"), split[i]);
+                Assert.Equal(_composer.ErrorRecord(members[i], new RequestFailure(LineFailureKind.InvalidLine, OutputComposer.UnsentCode, "invalid JSON: x")), split[i]);
                 continue;
             }
 
-            var alone = _composer.Compose(Single(members[i]), answer.Replace("%ROWS%", rows[sent++]), 0, null);
-            Assert.True(split[i].Succeeded, split[i].Failure);
+            var alone = _composer.Compose(Single(members[i]), answer.Replace("%ROWS%", rows[sent++]), null);
+            Assert.True(split[i].Succeeded, split[i].Failure?.Reason);
             Assert.Equal(members[i].Index, split[i].Index);
             Assert.Equal(Assert.Single(alone).Line, split[i].Line);
         }
@@ -233,7 +236,7 @@ public sealed class OutputComposerTests
         var batch = Split(Sent(0, userTags: """{"u":"a","m":"user"}"""), Sent(1, userTags: """{"u":"b"}"""));
         const string answer = """{"data":{"ndarray":[[1],[2]]},"meta":{"tags":{"m":"model"}}}""";
 
-        var results = _composer.Compose(batch, answer, 0, null);
+        var results = _composer.Compose(batch, answer, null);
 
         var first = Parse(results[0])["meta"]!["tags"]!;
         var second = Parse(results[1])["meta"]!["tags"]!;
@@ -250,7 +253,7 @@ public sealed class OutputComposerTests
         var batch = Split(Sent(0), Sent(1, rows: 2));
         const string answer = """{"data":{"names":["a","b"],"tensor":{"shape":[3,2],"values":[1,2,3,4,5.5,6]}}}""";
 
-        var results = _composer.Compose(batch, answer, 0, null);
+        var results = _composer.Compose(batch, answer, null);
 
         Assert.All(results, r => Assert.True(r.Succeeded));
         Assert.Equal("""{"names":["a","b"],"tensor":{"shape":[1,2],"values":[1,2]}}""", Parse(results[0])["data"]!.ToJsonString());
@@ -264,7 +267,7 @@ public sealed class OutputComposerTests
         var batch = Split(Sent(0), Sent(1));
         const string answer = """{"data":{"tensor":{"shape":[2,1,2],"values":[1,2,3,4]}}}""";
 
-        var results = _composer.Compose(batch, answer, 0, null);
+        var results = _composer.Compose(batch, answer, null);
 
         Assert.Equal("""{"tensor":{"shape":[1,1,2],"values":[1,2]}}""", Parse(results[0])["data"]!.ToJsonString());
         Assert.Equal("""{"tensor":{"shape":[1,1,2],"values":[3,4]}}""", Parse(results[1])["data"]!.ToJsonString());
@@ -275,14 +278,14 @@ public sealed class OutputComposerTests
     {
         var batch = Split(Sent(0), Sent(1, rows: 2), Unsent(2, "blank line: there is no instance to send"), Sent(3));
 
-        var results = _composer.Compose(batch, """{"data":{"ndarray":[[1],[2],[3]]}}""", 0, null);
+        var results = _composer.Compose(batch, """{"data":{"ndarray":[[1],[2],[3]]}}""", null);
 
         Assert.Equal(4, results.Length);
         foreach (var i in new[] { 0, 1, 3 })
         {
             AssertErrorRecord(results[i], i, 502);
-            Assert.Contains("3", results[i].Failure);
-            Assert.Contains("4", results[i].Failure);
+            Assert.Contains("3", results[i].Failure!.Reason);
+            Assert.Contains("4", results[i].Failure!.Reason);
         }
 
         AssertErrorRecord(results[2], 2, OutputComposer.UnsentCode, "blank line");
@@ -293,7 +296,7 @@ public sealed class OutputComposerTests
     {
         var batch = Split(Sent(0), Sent(1));
 
-        var results = _composer.Compose(batch, """{"data":{"tensor":{"shape":[3,1],"values":[1,2,3]}}}""", 0, null);
+        var results = _composer.Compose(batch, """{"data":{"tensor":{"shape":[3,1],"values":[1,2,3]}}}""", null);
 
         AssertErrorRecord(results[0], 0, 502, "[3,1]");
         AssertErrorRecord(results[1], 1, 502, "2 rows");
@@ -306,7 +309,7 @@ public sealed class OutputComposerTests
     [InlineData("""{"data":{"tensor":{"shape":[2]}}}""")]
     public void Micro_batch_answer_that_cannot_be_split_makes_error_records(string answer)
     {
-        var results = _composer.Compose(Split(Sent(0), Sent(1)), answer, 0, null);
+        var results = _composer.Compose(Split(Sent(0), Sent(1)), answer, null);
 
         AssertErrorRecord(results[0], 0, 502);
         AssertErrorRecord(results[1], 1, 502);
@@ -319,14 +322,15 @@ public sealed class OutputComposerTests
     [InlineData("""{"status":{"status":"FAILURE"}}""", 500, "the model reported a failure without a reason")]
     public void Failure_status_makes_error_records_with_its_code_and_reason(string answer, int code, string reason)
     {
-        var single = Assert.Single(_composer.Compose(Single(Sent(4, userTags: """{"k":1}""")), answer, 0, null));
+        var single = Assert.Single(_composer.Compose(Single(Sent(4, userTags: """{"k":1}""")), answer, null));
         AssertErrorRecord(single, 4, code);
-        Assert.Equal(reason, single.Failure);
+        Assert.Equal(reason, single.Failure!.Reason);
+        Assert.Equal(LineFailureKind.Refused, single.Failure.Kind);
         Assert.Equal("1", Parse(single)["meta"]!["tags"]!["k"]!.ToJsonString());
 
-        var split = _composer.Compose(Split(Sent(0), Unsent(1, "invalid JSON: x"), Sent(2)), answer, 0, null);
+        var split = _composer.Compose(Split(Sent(0), Unsent(1, "invalid JSON: x"), Sent(2)), answer, null);
         AssertErrorRecord(split[0], 0, code);
-        Assert.Equal(reason, split[0].Failure);
+        Assert.Equal(reason, split[0].Failure!.Reason);
         AssertErrorRecord(split[1], 1, OutputComposer.UnsentCode, "invalid JSON: x");
         AssertErrorRecord(split[2], 2, code);
     }
@@ -334,7 +338,7 @@ public sealed class OutputComposerTests
     [Fact]
     public void Success_status_is_an_answer()
     {
-        var result = Assert.Single(_composer.Compose(Single(Sent(0)), """{"status":{"code":0,"status":0},"strData":"ok"}""", 0, null));
+        var result = Assert.Single(_composer.Compose(Single(Sent(0)), """{"status":{"code":0,"status":0},"strData":"ok"}""", null));
 
         Assert.True(result.Succeeded);
         Assert.Equal("ok", Parse(result)["strData"]!.GetValue<string>());
@@ -350,10 +354,10 @@ public sealed class OutputComposerTests
     [InlineData(null)]
     public void Answer_that_is_not_a_json_object_makes_error_records(string? answer)
     {
-        var single = Assert.Single(_composer.Compose(Single(Sent(7)), answer, 0, null));
+        var single = Assert.Single(_composer.Compose(Single(Sent(7)), answer, null));
         AssertErrorRecord(single, 7, 502);
 
-        var split = _composer.Compose(Split(Sent(0), Sent(1)), answer, 0, null);
+        var split = _composer.Compose(Split(Sent(0), Sent(1)), answer, null);
         AssertErrorRecord(split[0], 0, 502);
         AssertErrorRecord(split[1], 1, 502);
     }
@@ -361,14 +365,16 @@ public sealed class OutputComposerTests
     [Fact]
     public void Transport_failure_makes_error_records_with_its_code_and_reason()
     {
-        var single = Assert.Single(_composer.Compose(Single(Sent(2)), null, 503, "HTTP 503: upstream connect error"));
+        var single = Assert.Single(_composer.Compose(Single(Sent(2)), null, new RequestFailure(LineFailureKind.RetriesExhausted, 503, "HTTP 503: upstream connect error")));
         AssertErrorRecord(single, 2, 503);
-        Assert.Equal("HTTP 503: upstream connect error", single.Failure);
+        Assert.Equal("HTTP 503: upstream connect error", single.Failure!.Reason);
+        Assert.Equal(LineFailureKind.RetriesExhausted, single.Failure.Kind);
 
-        var split = _composer.Compose(Split(Sent(0), Unsent(1, "wrong shape: x"), Sent(2)), """{"data":{"ndarray":[[1],[2]]}}""", 14, "deadline exceeded");
+        var split = _composer.Compose(Split(Sent(0), Unsent(1, "wrong shape: x"), Sent(2)), """{"data":{"ndarray":[[1],[2]]}}""", new RequestFailure(LineFailureKind.TimedOut, 14, "deadline exceeded"));
         AssertErrorRecord(split[0], 0, 14, "deadline exceeded");
         AssertErrorRecord(split[1], 1, OutputComposer.UnsentCode, "wrong shape: x");
         AssertErrorRecord(split[2], 2, 14, "deadline exceeded");
+        Assert.Equal([LineFailureKind.TimedOut, LineFailureKind.InvalidLine, LineFailureKind.TimedOut], split.Select(r => r.Failure!.Kind));
     }
 
     [Fact]
@@ -376,12 +382,12 @@ public sealed class OutputComposerTests
     {
         var member = Sent(4, userTags: """{"u":1,"name":"n"}""");
 
-        var result = Assert.Single(_composer.Compose(Single(member), null, 503, "down"));
+        var result = Assert.Single(_composer.Compose(Single(member), null, new RequestFailure(LineFailureKind.Refused, 503, "down")));
 
         Assert.Equal(
             """{"status":{"code":503,"info":"FAILURE","reason":"down","status":1},"meta":{"tags":{"u":1,"name":"n","batch_id":"run-1","batch_index":4,"batch_instance_id":"i4"}}}""",
             result.Line);
-        Assert.Equal("down", result.Failure);
+        Assert.Equal(BatchModelFactory.LineFailure(4, LineFailureKind.Refused, 503, "down"), result.Failure);
     }
 
     [Fact]
@@ -389,7 +395,7 @@ public sealed class OutputComposerTests
     {
         var batch = new EncodedBatch([Unsent(9, "blank line: there is no instance to send")], null, "i9");
 
-        var result = Assert.Single(_composer.Compose(batch, null, 0, null));
+        var result = Assert.Single(_composer.Compose(batch, null, null));
 
         Assert.Equal(
             """{"status":{"code":400,"info":"FAILURE","reason":"blank line: there is no instance to send","status":1},"meta":{"tags":{"batch_id":"run-1","batch_index":9,"batch_instance_id":"i9"}}}""",
@@ -401,7 +407,7 @@ public sealed class OutputComposerTests
     {
         var batch = new EncodedBatch([Unsent(0, "invalid JSON: a"), Unsent(1, "wrong shape: b")], null, "req") { IsSplit = true };
 
-        var results = _composer.Compose(batch, null, 0, null);
+        var results = _composer.Compose(batch, null, null);
 
         AssertErrorRecord(results[0], 0, 400, "invalid JSON: a");
         AssertErrorRecord(results[1], 1, 400, "wrong shape: b");
@@ -412,17 +418,17 @@ public sealed class OutputComposerTests
     [InlineData("   ")]
     public void Reason_is_never_empty(string reason)
     {
-        var fromCompose = Assert.Single(_composer.Compose(Single(Sent(0)), null, 500, reason));
+        var fromCompose = Assert.Single(_composer.Compose(Single(Sent(0)), null, new RequestFailure(LineFailureKind.Refused, 500, reason)));
         AssertErrorRecord(fromCompose, 0, 500);
 
-        var direct = _composer.ErrorRecord(Sent(1), 500, reason);
+        var direct = _composer.ErrorRecord(Sent(1), new RequestFailure(LineFailureKind.Refused, 500, reason));
         AssertErrorRecord(direct, 1, 500);
     }
 
     [Fact]
     public void Member_with_an_empty_encoding_error_still_gets_a_reason()
     {
-        var results = _composer.Compose(Split(Sent(0), Unsent(1, "")), """{"data":{"ndarray":[[1]]}}""", 0, null);
+        var results = _composer.Compose(Split(Sent(0), Unsent(1, "")), """{"data":{"ndarray":[[1]]}}""", null);
 
         Assert.True(results[0].Succeeded);
         AssertErrorRecord(results[1], 1, 400);
@@ -434,10 +440,10 @@ public sealed class OutputComposerTests
     [InlineData("""{"data":{"ndarray":[[1]]},"meta":{"tags":{"a":1,"a":2}}}""")]
     public void Answer_with_a_duplicate_property_makes_error_records(string answer)
     {
-        var single = Assert.Single(_composer.Compose(Single(Sent(0)), answer, 0, null));
+        var single = Assert.Single(_composer.Compose(Single(Sent(0)), answer, null));
         AssertErrorRecord(single, 0, 502);
 
-        var split = _composer.Compose(Split(Sent(0), Sent(1)), answer, 0, null);
+        var split = _composer.Compose(Split(Sent(0), Sent(1)), answer, null);
         AssertErrorRecord(split[0], 0, 502);
         AssertErrorRecord(split[1], 1, 502);
     }

@@ -43,7 +43,7 @@ public sealed class RunStatistics
     /// block these counters were last given to.</summary>
     public PredictionFailure? EndpointFailure => Volatile.Read(ref _stop)?.EndpointFailure;
 
-    /// <summary>Error records by <see cref="InstanceResult.FailureKind"/>.</summary>
+    /// <summary>Error records by <see cref="LineFailure.Category"/>.</summary>
     public IReadOnlyDictionary<string, long> FailuresByKind => new SortedDictionary<string, long>(_failuresByKind, StringComparer.Ordinal);
 
     internal void AddRequest(PredictionResponse response, TimeSpan latency)
@@ -75,7 +75,7 @@ public sealed class RunStatistics
         else
         {
             Interlocked.Increment(ref _failed);
-            _failuresByKind.AddOrUpdate(result.FailureKind!, 1, (_, n) => n + 1);
+            _failuresByKind.AddOrUpdate(result.Failure!.Category, 1, (_, n) => n + 1);
         }
     }
 

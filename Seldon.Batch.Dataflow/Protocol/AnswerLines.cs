@@ -17,7 +17,8 @@ internal sealed class AnswerLines
 
     private readonly ArrayBufferWriter<byte> _buffer = new(8192);
     private readonly Utf8JsonWriter _writer;
-    private readonly List<(int Slot, long Index, int Start, int End)> _lines = [];
+    private readonly List<(int Slot, long Index, int Start, int End, int AnswerStart, int AnswerEnd)> _lines = [];
+    private readonly AnswerSpan _answer = new();
 
     private AnswerLines() => _writer = new Utf8JsonWriter(_buffer, SeldonJson.WriterOptions);
 
@@ -30,16 +31,18 @@ internal sealed class AnswerLines
         return lines;
     }
 
-    /// <summary>Writes the JSON object of the line for input line <paramref name="index"/>, to go to <c>results[slot]</c>.</summary>
-    public void Write<TState>(int slot, long index, TState state, Action<Utf8JsonWriter, TState> body)
+    /// <summary>Writes the JSON object of the line for input line <paramref name="index"/>, to go to <c>results[slot]</c>;
+    /// <paramref name="body"/> marks the model's answer in it on the <see cref="AnswerSpan"/> it is given.</summary>
+    public void Write<TState>(int slot, long index, TState state, Action<Utf8JsonWriter, AnswerSpan, TState> body)
     {
         var start = _buffer.WrittenCount;
         _writer.Reset(_buffer);
+        _answer.Clear();
         _writer.WriteStartObject();
-        body(_writer, state);
+        body(_writer, _answer, state);
         _writer.WriteEndObject();
         _writer.Flush();
-        _lines.Add((slot, index, start, _buffer.WrittenCount));
+        _lines.Add((slot, index, start, _buffer.WrittenCount, _answer.Start, _answer.End));
     }
 
     /// <summary>Writes the line for input line <paramref name="index"/> from the answer's <paramref name="template"/>, to
@@ -53,19 +56,22 @@ internal sealed class AnswerLines
         where TFiller : LineTemplate.IFiller, allows ref struct
     {
         var start = _buffer.WrittenCount;
-        template.Write(_buffer, index, id, item, filler);
-        _lines.Add((slot, index, start, _buffer.WrittenCount));
+        var (answerStart, answerEnd) = template.Write(_buffer, index, id, item, filler);
+        _lines.Add((slot, index, start, _buffer.WrittenCount, answerStart, answerEnd));
     }
 
-    /// <summary>Puts each line written into its slot of <paramref name="results"/>, as a slice of one array.</summary>
+    /// <summary>Puts each line written into its slot of <paramref name="results"/>, as a slice of one array, its
+    /// prediction a slice of its line.</summary>
     public void Finish(InstanceResult[] results)
     {
         // Every byte is copied over at once: no need to clear the array first.
         var all = GC.AllocateUninitializedArray<byte>(_buffer.WrittenCount);
         _buffer.WrittenSpan.CopyTo(all);
-        foreach (var (slot, index, start, end) in _lines)
+        foreach (var (slot, index, start, end, answerStart, answerEnd) in _lines)
         {
-            results[slot] = new InstanceResult(index, new ReadOnlyMemory<byte>(all, start, end - start), null);
+            var answered = answerStart >= 0 && answerEnd >= answerStart;
+            results[slot] = new InstanceResult(
+                index, new ReadOnlyMemory<byte>(all, start, end - start), null, answered ? answerStart : 0, answered ? answerEnd - answerStart : 0);
         }
 
         _lines.Clear();

@@ -43,7 +43,14 @@ internal sealed class BatchMember
     /// <summary>Why the line could not be sent; null when it is part of the request.</summary>
     public string? EncodingError { get; set; }
 
+    /// <summary>What <see cref="EncodingError"/> is about: a line the encoder judged invalid, unless the block could not
+    /// encode the lines at all (<see cref="LineFailureKind.NotSent"/>).</summary>
+    public LineFailureKind EncodingErrorKind { get; init; } = LineFailureKind.InvalidLine;
+
     public bool IsSent => EncodingError is null;
+
+    /// <summary>What the error record of a line that was not sent says.</summary>
+    public RequestFailure Unsent => new(EncodingErrorKind, RequestFailure.UnsentCode, EncodingError ?? "");
 
     /// <summary>Open Inference: the line's own request <c>id</c>, kept in its output line; null when it has none.</summary>
     public string? LineId { get; set; }

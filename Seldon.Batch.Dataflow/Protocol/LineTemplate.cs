@@ -56,6 +56,10 @@ internal sealed class LineTemplate
     {
     }
 
+    /// <summary>Where the model's answer lies in the template, marked by the line writer as in any line; each line
+    /// written from the template has it at the same place, moved by what its holes before it hold.</summary>
+    public AnswerSpan Answer { get; } = new();
+
     /// <summary>Writes the template with <paramref name="body"/>, which marks each hole with <see cref="Hole"/>. The
     /// caller checks with <see cref="Count"/> that it got the holes it needs (a line of another shape is written by the
     /// line writer).</summary>
@@ -120,14 +124,20 @@ internal sealed class LineTemplate
 
     /// <summary>Writes one line, its instance id being <paramref name="id"/> or, for an <paramref name="item"/> of 0 or more,
     /// <c>&lt;id&gt;-item-&lt;item&gt;</c>, its other holes filled by <paramref name="filler"/>. The caller has checked that
-    /// <paramref name="id"/> is plain and that what the filler writes is what the line writer would write.</summary>
-    public void Write<TFiller>(IBufferWriter<byte> output, long index, string id, int item, TFiller filler)
+    /// <paramref name="id"/> is plain and that what the filler writes is what the line writer would write. Returns where
+    /// the model's answer lies in the line written (offsets from its start; -1 when the template marks none).</summary>
+    public (int AnswerStart, int AnswerEnd) Write<TFiller>(ArrayBufferWriter<byte> output, long index, string id, int item, TFiller filler)
         where TFiller : IFiller, allows ref struct
     {
         var bytes = _bytes.WrittenSpan;
+        var origin = output.WrittenCount;
+        var (answerStart, answerEnd) = (-1, -1);
         var at = 0;
         foreach (var (part, number, start, end) in CollectionsMarshal.AsSpan(_holes))
         {
+            // The answer's marks lie between holes, never inside one: found in the bytes copied, moved by the holes before.
+            Locate(Answer.Start, at, start, output.WrittenCount - origin, ref answerStart);
+            Locate(Answer.End, at, start, output.WrittenCount - origin, ref answerEnd);
             output.Write(bytes[at..start]);
             switch (part)
             {
@@ -155,7 +165,21 @@ internal sealed class LineTemplate
             at = end;
         }
 
+        Locate(Answer.Start, at, bytes.Length, output.WrittenCount - origin, ref answerStart);
+        Locate(Answer.End, at, bytes.Length, output.WrittenCount - origin, ref answerEnd);
         output.Write(bytes[at..]);
+        return (answerStart, answerEnd);
+    }
+
+    /// <summary>Where <paramref name="mark"/>, a place in the template, lies in the line, when it falls within the bytes
+    /// [<paramref name="from"/>, <paramref name="to"/>] of the template copied to the line from offset
+    /// <paramref name="written"/>; the first place found is kept.</summary>
+    private static void Locate(int mark, int from, int to, int written, ref int found)
+    {
+        if (found < 0 && mark >= from && mark <= to)
+        {
+            found = written + (mark - from);
+        }
     }
 
     /// <summary>Writes <paramref name="value"/> as <see cref="Utf8JsonWriter.WriteNumberValue(long)"/> does.</summary>

@@ -94,7 +94,7 @@ internal static class PartialOutput
                 using var doc = JsonDocument.Parse(line);
                 if (doc.RootElement.ValueKind == JsonValueKind.Object && Prefix.FailureOf(doc.RootElement) is { } reason)
                 {
-                    var kind = InstanceResult.KindOf(reason);
+                    var kind = LineFailure.CategoryOf(reason);
                     byKind[kind] = byKind.GetValueOrDefault(kind) + 1;
                 }
             }
@@ -133,7 +133,7 @@ internal static class PartialOutput
                 if (FailureOf(doc.RootElement) is { } reason)
                 {
                     _failedLines.Add(_lines);
-                    var kind = InstanceResult.KindOf(reason);
+                    var kind = LineFailure.CategoryOf(reason);
                     _failuresByKind[kind] = _failuresByKind.GetValueOrDefault(kind) + 1;
                 }
 

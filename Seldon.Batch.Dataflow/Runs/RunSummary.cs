@@ -4,64 +4,70 @@ using System.Text.Json.Nodes;
 
 namespace Seldon.Batch.Dataflow;
 
-/// <summary>What a file run did: the result of a <see cref="BatchRun"/>.</summary>
+/// <summary>What a file run did: the result of a <see cref="BatchRun"/>. Made by the run; tests make one with
+/// <see cref="BatchModelFactory.RunSummary"/>.</summary>
 public sealed record RunSummary
 {
+    internal RunSummary()
+    {
+    }
+
     /// <summary>How the run ended.</summary>
-    public RunOutcome Outcome { get; init; } = RunOutcome.Completed;
+    public RunOutcome Outcome { get; internal init; } = RunOutcome.Completed;
 
     /// <summary>Why the run stopped early (<see cref="RunOutcome.Stopped"/>) or was interrupted; null when it completed.</summary>
-    public string? StopReason { get; init; }
+    public string? StopReason { get; internal init; }
 
     /// <summary>Input lines this run processed (each has its output line).</summary>
-    public long Instances { get; init; }
+    public long Instances { get; internal init; }
 
     /// <summary>Lines already in the output from an earlier, interrupted run this one continued, not processed again.</summary>
-    public long ResumedLines { get; init; }
+    public long ResumedLines { get; internal init; }
 
     /// <summary>Predictions in the output: those of this run and those it kept (a resumed prefix, the lines a retry
     /// did not send again).</summary>
-    public long Succeeded { get; init; }
+    public long Succeeded { get; internal init; }
 
     /// <summary>Error records in the output, those of a resumed prefix included.</summary>
-    public long Failed { get; init; }
+    public long Failed { get; internal init; }
 
     /// <summary>With <c>--retry-failed</c>: error records sent again (as many as <see cref="Instances"/>).</summary>
-    public long RetriedLines { get; init; }
+    public long RetriedLines { get; internal init; }
 
     /// <summary>With <c>--retry-failed</c>: lines sent again that are now predictions.</summary>
-    public long FixedLines { get; init; }
+    public long FixedLines { get; internal init; }
 
     /// <summary>Error records by kind of failure ("invalid JSON", "HTTP 503 Service Unavailable", …), those of a
     /// resumed prefix included.</summary>
-    public IReadOnlyDictionary<string, long> FailuresByKind { get; init; } = new Dictionary<string, long>();
+    public IReadOnlyDictionary<string, long> FailuresByKind { get; internal init; } = new Dictionary<string, long>();
 
     /// <summary>Attempts beyond the first, over all requests.</summary>
-    public long Retries { get; init; }
+    public long Retries { get; internal init; }
 
     /// <summary>Requests sent (attempts not counted).</summary>
-    public long Requests { get; init; }
+    public long Requests { get; internal init; }
 
     /// <summary>Wall-clock time of the run.</summary>
-    public TimeSpan Elapsed { get; init; }
+    public TimeSpan Elapsed { get; internal init; }
 
     /// <summary>Median time of a request, retries included.</summary>
-    public TimeSpan LatencyP50 { get; init; }
+    public TimeSpan LatencyP50 { get; internal init; }
 
     /// <summary>95th percentile of the request time.</summary>
-    public TimeSpan LatencyP95 { get; init; }
+    public TimeSpan LatencyP95 { get; internal init; }
 
     /// <summary>99th percentile of the request time.</summary>
-    public TimeSpan LatencyP99 { get; init; }
+    public TimeSpan LatencyP99 { get; internal init; }
 
     /// <summary>Where the output was written (or, when the run did not complete, the side file holding its prefix); null
     /// when the run left nothing (it stopped before it wrote a line).</summary>
-    public string? OutputPath { get; init; }
+    public string? OutputPath { get; internal init; }
 
     /// <summary>Instances per second over the run.</summary>
     public double InstancesPerSecond => Elapsed > TimeSpan.Zero ? Instances / Elapsed.TotalSeconds : 0;
 
-    /// <summary>The summary as JSON (what <c>--summary-path</c> writes).</summary>
+    /// <summary>The summary as indented JSON, snake_case names, failures under <c>failed_by_reason</c> (what
+    /// <c>--summary-path</c> writes).</summary>
     public string ToJson()
     {
         var failures = new JsonObject();
@@ -96,7 +102,8 @@ public sealed record RunSummary
         return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
-    /// <summary>The summary for people, one figure per line (what <c>-b</c> prints).</summary>
+    /// <summary>The summary for people, one figure per line (what <c>-b</c> prints), lines separated by
+    /// <see cref="Environment.NewLine"/>.</summary>
     public string ToText()
     {
         var c = CultureInfo.InvariantCulture;

@@ -52,7 +52,7 @@ internal sealed class WriteStage
 
             if (_failuresLogged++ < FailuresLogged)
             {
-                _logger.LogWarning("Line {Index} failed: {Reason}", result.Index, result.Failure);
+                _logger.LogWarning("Line {Index} failed: {Reason}", result.Index, result.Failure!.Reason);
             }
 
             _stop.LineWritten(result, _stats);

@@ -52,7 +52,7 @@ public sealed class OpenInferenceCodecTests
         Assert.False(batch.HasRequest);
         var member = Assert.Single(batch.Members);
         Assert.Contains(reason, member.EncodingError);
-        var record = Parse(Assert.Single(codec.Compose(batch, null, 0, null)));
+        var record = Parse(Assert.Single(codec.Compose(batch, null, null)));
         Assert.Equal(10, record["parameters"]!["batch_index"]!.GetValue<long>());
         Assert.Equal(400, record["error"]!["code"]!.GetValue<int>());
         Assert.Contains(reason, record["error"]!["msg"]!.GetValue<string>());
@@ -148,7 +148,7 @@ public sealed class OpenInferenceCodecTests
         var batch = Assert.Single(Encode(codec, x, y));
         var answer = """{"model_name":"m","model_version":"1","id":"id1","parameters":{"rows":3,"batch_index":99},"outputs":[{"name":"y","shape":[3,2],"datatype":"FP64","parameters":{"content_type":"np"},"data":[2,4,6,8,10,12]},{"name":"z","shape":[3],"datatype":"INT64","data":[0,1,2]}],"extra":true}""";
 
-        var results = codec.Compose(batch, answer, 200, null);
+        var results = codec.Compose(batch, answer, null);
 
         Assert.Equal(
             """{"model_name":"m","model_version":"1","id":"a","parameters":{"rows":3,"batch_id":"run-1","batch_index":10,"batch_instance_id":"id1-item-0","inference_id":"id1"},"outputs":[{"name":"y","shape":[1,2],"datatype":"FP64","parameters":{"content_type":"np"},"data":[2,4]},{"name":"z","shape":[1],"datatype":"INT64","data":[0]}],"extra":true}""",
@@ -173,12 +173,12 @@ public sealed class OpenInferenceCodecTests
         string[] rows = ["1", "2.50", "-3e2"];
         var batch = new EncodedBatch([Member(0), Member(1), Member(2)], "{}", "id1") { IsSplit = true };
 
-        var split = splitter.Compose(batch, template.Replace("%N%", "3").Replace("%ROWS%", string.Join(',', rows)), 200, null);
+        var split = splitter.Compose(batch, template.Replace("%N%", "3").Replace("%ROWS%", string.Join(',', rows)), null);
 
         for (var i = 0; i < rows.Length; i++)
         {
-            var alone = splitter.Compose(new EncodedBatch([Member(i)], "{}", "id1"), template.Replace("%N%", "1").Replace("%ROWS%", rows[i]), 200, null);
-            Assert.True(split[i].Succeeded, split[i].Failure);
+            var alone = splitter.Compose(new EncodedBatch([Member(i)], "{}", "id1"), template.Replace("%N%", "1").Replace("%ROWS%", rows[i]), null);
+            Assert.True(split[i].Succeeded, split[i].Failure?.Reason);
             Assert.Equal(Assert.Single(alone).Line, split[i].Line);
         }
     }
@@ -190,7 +190,7 @@ public sealed class OpenInferenceCodecTests
         var batch = Assert.Single(Encode(codec, "[[1]]", "[[2]]"));
         var answer = """{"outputs":[{"name":"sum","shape":[1],"datatype":"FP64","data":[3]}]}""";
 
-        var results = codec.Compose(batch, answer, 200, null);
+        var results = codec.Compose(batch, answer, null);
 
         Assert.All(results, r =>
         {
@@ -212,9 +212,11 @@ public sealed class OpenInferenceCodecTests
         var codec = Codec(DataType.Data);
         var batch = Assert.Single(Encode(codec, "[[1]]"));
 
-        var record = Assert.Single(codec.Compose(batch, answer, 200, null));
+        var record = Assert.Single(codec.Compose(batch, answer, null));
 
-        Assert.Contains(reason, record.Failure);
+        Assert.Contains(reason, record.Failure!.Reason);
+        Assert.Equal(LineFailureKind.UnusableAnswer, record.Failure.Kind);
+        Assert.Equal(502, record.Failure.Status);
     }
 
     [Fact]
@@ -223,11 +225,12 @@ public sealed class OpenInferenceCodecTests
         var codec = Codec(DataType.Raw);
         var batch = Assert.Single(Encode(codec, """{"id":"q","inputs":[{"name":"x","shape":[1],"datatype":"FP64","data":[1]}]}"""));
 
-        var record = Assert.Single(codec.Compose(batch, null, 404, "HTTP 404 Not Found from http://h/v2/models/m/infer: Model m not found"));
+        var record = Assert.Single(codec.Compose(batch, null, new RequestFailure(LineFailureKind.Refused, 404, "HTTP 404 Not Found from http://h/v2/models/m/infer: Model m not found")));
 
         Assert.Equal(
             """{"id":"q","parameters":{"batch_id":"run-1","batch_index":10,"batch_instance_id":"id1","inference_id":"id1"},"error":{"status":"HTTP 404 Not Found","code":404,"msg":"HTTP 404 Not Found from http://h/v2/models/m/infer: Model m not found"}}""",
             record.Line);
-        Assert.Contains("unknown failure", codec.ErrorRecord(batch.Members[0], 500, " ").Line);
+        Assert.Equal("HTTP 404 Not Found", record.Failure!.Category);
+        Assert.Contains("unknown failure", codec.ErrorRecord(batch.Members[0], new RequestFailure(LineFailureKind.Refused, 500, " ")).Line);
     }
 }

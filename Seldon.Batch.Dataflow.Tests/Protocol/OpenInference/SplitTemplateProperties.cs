@@ -70,7 +70,7 @@ public sealed class SplitTemplateProperties
         from order in Shuffled(fields)
         select "{" + string.Join("," + space, order) + "}";
 
-    private sealed record Line(int Rows, bool Sent, string? LineId, bool Whole, string? InferenceId);
+    internal sealed record Line(int Rows, bool Sent, string? LineId, bool Whole, string? InferenceId);
 
     private static readonly Gen<Line> Lines =
         from rows in Gen.Frequency((1, Gen.Constant(0)), (6, Gen.Constant(1)), (2, Gen.Choose(2, 3)))
@@ -80,7 +80,8 @@ public sealed class SplitTemplateProperties
         from inferenceId in Gen.Frequency((8, Gen.Constant<string?>("id1")), (1, Gen.Elements<string?>("other", null)))
         select new Line(rows, sent, lineId, whole, inferenceId);
 
-    private static readonly Gen<(Line[] Lines, string Answer, string RequestId)> Cases =
+    /// <summary>Lines of a request and an answer for their rows (see <see cref="Compose"/>).</summary>
+    internal static readonly Gen<(Line[] Lines, string Answer, string RequestId)> Cases =
         from lineCount in Gen.Choose(1, 5)
         from lines in Gen.ArrayOf(Lines, lineCount)
         from requestId in Gen.Elements("id1", "r\u00e9q", "8f0c3a52-5d4e-4a8e-9a57-3f2b7c1d9e60")
@@ -122,7 +123,11 @@ public sealed class SplitTemplateProperties
 
     private static string[] Split(Line[] lines, string answer, string requestId, bool templates) => Split(lines, answer, requestId, templates, out _);
 
-    private static string[] Split(Line[] lines, string answer, string requestId, bool templates, out List<BatchMember> members)
+    private static string[] Split(Line[] lines, string answer, string requestId, bool templates, out List<BatchMember> members) =>
+        [.. Compose(lines, answer, requestId, templates, out members).Select(r => $"{r.Index} {r.Failure} {r.Line}")];
+
+    /// <summary>The results of <paramref name="answer"/> to a request of <paramref name="lines"/>, lines 10, 11…</summary>
+    internal static InstanceResult[] Compose(Line[] lines, string answer, string requestId, bool templates, out List<BatchMember> members)
     {
         members = [.. lines.Select((l, k) => l.Whole
             ? new BatchMember(k + 10, $"{requestId}-whole-{k}")
@@ -135,7 +140,7 @@ public sealed class SplitTemplateProperties
 
         var splitter = new InferenceResponseSplitter("run-1");
         var batch = new EncodedBatch(members, "{}", requestId) { IsSplit = lines.Count(l => l.Sent) > 1 };
-        var results = templates ? splitter.Compose(batch, answer, 200, null) : splitter.ComposeWithoutTemplates(batch, answer, 200, null);
-        return [.. results.Select(r => $"{r.Index} {r.Failure} {r.Line}")];
+        var results = templates ? splitter.Compose(batch, answer, null) : splitter.ComposeWithoutTemplates(batch, answer, null);
+        return results;
     }
 }

@@ -27,13 +27,24 @@ internal sealed class SplitStage(IBatchCodec codec, Func<string, string>? settin
     {
         try
         {
-            return codec.Compose(encoded, r?.Body, r?.Code ?? 0, settingName is { } name ? r?.Failure?.FormatDetail(name) : r?.Failure?.Detail);
+            return codec.Compose(encoded, r?.Body, FailureOf(r, settingName));
         }
         catch (Exception ex)
         {
             logger.LogError(ex, "Writing the answer of request {Puid} failed", encoded.Puid);
             var reason = $"unusable answer: it could not be written: {ex.GetType().Name}: {ex.Message}";
-            return [.. encoded.Members.Select(m => codec.ErrorRecord(m, 502, reason))];
+            return [.. encoded.Members.Select(m => codec.ErrorRecord(m, new RequestFailure(LineFailureKind.UnusableAnswer, 502, reason)))];
         }
     }
+
+    /// <summary>What the error records of a failed request's lines say: the kind of line failure the transport's failure
+    /// is, and its detail worded with the front end's names for settings; null for an answer.</summary>
+    internal static RequestFailure? FailureOf(PredictionResponse? response, Func<string, string>? settingName) =>
+        response?.Failure is not { } failure ? null
+        : new RequestFailure(
+            failure.Kind == PredictionFailureKind.Line ? LineFailureKind.Refused
+            : RequestDispatcher.IsTimeout(failure) ? LineFailureKind.TimedOut
+            : LineFailureKind.RetriesExhausted,
+            response.Code,
+            settingName is null ? failure.Detail : failure.FormatDetail(settingName));
 }

@@ -71,11 +71,12 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings, Fu
         }
     }
 
-    /// <summary>A group none of whose lines can be sent, each with <paramref name="reason"/>.</summary>
+    /// <summary>A group none of whose lines can be sent, each with <paramref name="reason"/>: the block could not encode
+    /// them (<see cref="LineFailureKind.NotSent"/>).</summary>
     public EncodedBatch Unsendable(IReadOnlyList<InputLine> lines, string reason)
     {
         var id = _newId();
-        var members = lines.Select((line, n) => new BatchMember(line.Index, lines.Count == 1 ? id : $"{id}-item-{n}") { EncodingError = reason }).ToList();
+        var members = lines.Select((line, n) => new BatchMember(line.Index, lines.Count == 1 ? id : $"{id}-item-{n}") { EncodingError = reason, EncodingErrorKind = LineFailureKind.NotSent }).ToList();
         return new EncodedBatch(members, null, id) { IsSplit = lines.Count > 1 };
     }
 

@@ -11,7 +11,7 @@ namespace Seldon.Batch.Dataflow;
 internal sealed class InferenceResponseSplitter(string batchId)
 {
     /// <summary>Code of a line that was never sent because it could not be encoded.</summary>
-    public const int UnsentCode = 400;
+    public const int UnsentCode = RequestFailure.UnsentCode;
 
     /// <summary>Code of an answer that came but cannot be used.</summary>
     public const int UnusableCode = 502;
@@ -23,59 +23,66 @@ internal sealed class InferenceResponseSplitter(string batchId)
 
     /// <summary>The output lines of a request: the answer's lines, or an error record per line. The lines of a split
     /// answer are filled into its <see cref="LineTemplate"/> where they can be.</summary>
-    public InstanceResult[] Compose(EncodedBatch batch, string? answer, int failureCode, string? failure) =>
-        Compose(batch, answer, failureCode, failure, fillTemplates: true);
+    /// <param name="batch">The encoded request.</param>
+    /// <param name="answer">The model's answer body, when it answered with success.</param>
+    /// <param name="failure">Why the request failed; null when it succeeded.</param>
+    public InstanceResult[] Compose(EncodedBatch batch, string? answer, RequestFailure? failure) =>
+        Compose(batch, answer, failure, fillTemplates: true);
 
-    /// <summary>The general path <see cref="Compose(EncodedBatch, string?, int, string?)"/> shortcuts: every line written
+    /// <summary>The general path <see cref="Compose(EncodedBatch, string?, RequestFailure?)"/> shortcuts: every line written
     /// by the line writer. Tests hold the templates to it byte for byte (SplitTemplateProperties).</summary>
-    internal InstanceResult[] ComposeWithoutTemplates(EncodedBatch batch, string? answer, int failureCode, string? failure) =>
-        Compose(batch, answer, failureCode, failure, fillTemplates: false);
+    internal InstanceResult[] ComposeWithoutTemplates(EncodedBatch batch, string? answer, RequestFailure? failure) =>
+        Compose(batch, answer, failure, fillTemplates: false);
 
-    private InstanceResult[] Compose(EncodedBatch batch, string? answer, int failureCode, string? failure, bool fillTemplates)
+    private InstanceResult[] Compose(EncodedBatch batch, string? answer, RequestFailure? failure, bool fillTemplates)
     {
         if (failure is null && batch.HasRequest)
         {
             JsonDocument? document = null;
+            string? unusable;
             try
             {
                 document = string.IsNullOrWhiteSpace(answer) ? null : JsonDocument.Parse(answer, SeldonJson.DocumentOptions);
-                failure = Split(batch, document?.RootElement ?? default, fillTemplates, out var results);
-                if (failure is null)
+                unusable = Split(batch, document?.RootElement ?? default, fillTemplates, out var results);
+                if (unusable is null)
                 {
                     return results!;
                 }
             }
             catch (JsonException ex)
             {
-                failure = $"unusable answer: the model's answer is not JSON: {ex.Message}";
+                unusable = $"unusable answer: the model's answer is not JSON: {ex.Message}";
             }
             finally
             {
                 document?.Dispose();
             }
 
-            failureCode = UnusableCode;
+            failure = new RequestFailure(LineFailureKind.UnusableAnswer, UnusableCode, unusable);
         }
 
         var all = new InstanceResult[batch.Members.Count];
         for (var i = 0; i < all.Length; i++)
         {
             var m = batch.Members[i];
-            all[i] = m.IsSent ? ErrorRecord(m, failureCode, failure ?? "the request was not sent") : ErrorRecord(m, UnsentCode, m.EncodingError!);
+            all[i] = m.IsSent ? ErrorRecord(m, failure ?? RequestFailure.NotSent) : ErrorRecord(m, m.Unsent);
         }
 
         return all;
     }
 
-    /// <summary>An error record: the line's id, the batch tags, and what happened (the kind as status, the code, the reason).</summary>
-    public InstanceResult ErrorRecord(BatchMember member, int code, string reason)
+    /// <summary>An error record: the line's id, the batch tags, and what happened (the failure's category as status, the
+    /// code, the reason).</summary>
+    public InstanceResult ErrorRecord(BatchMember member, RequestFailure failure)
     {
+        var (kind, code, reason) = failure;
         if (string.IsNullOrWhiteSpace(reason))
         {
             reason = "unknown failure";
         }
 
-        var line = SeldonJson.WriteObject((this, member, code, reason), static (w, s) =>
+        var lineFailure = new LineFailure(member.Index, kind, code, reason);
+        var line = SeldonJson.WriteObject((this, member, lineFailure), static (w, s) =>
         {
             if (s.member.LineId is not null)
             {
@@ -86,12 +93,12 @@ internal sealed class InferenceResponseSplitter(string batchId)
             s.Item1.WriteTags(w, s.member);
             w.WriteEndObject();
             w.WriteStartObject("error");
-            w.WriteString("status", InstanceResult.KindOf(s.reason));
-            w.WriteNumber("code", s.code);
-            w.WriteString("msg", s.reason);
+            w.WriteString("status", s.lineFailure.Category);
+            w.WriteNumber("code", s.lineFailure.Status);
+            w.WriteString("msg", s.lineFailure.Reason);
             w.WriteEndObject();
         });
-        return new InstanceResult(member.Index, line, reason);
+        return new InstanceResult(member.Index, line, lineFailure);
     }
 
     /// <summary>Writes the batch tags; into a <paramref name="template"/>, the index and the instance id are holes.</summary>
@@ -202,7 +209,7 @@ internal sealed class InferenceResponseSplitter(string batchId)
             var m = batch.Members[i];
             if (!m.IsSent)
             {
-                results[i] = ErrorRecord(m, UnsentCode, m.EncodingError!);
+                results[i] = ErrorRecord(m, m.Unsent);
                 continue;
             }
 
@@ -213,8 +220,8 @@ internal sealed class InferenceResponseSplitter(string batchId)
             }
             else
             {
-                lines.Write(i, m.Index, (this, shared, outputs, m, offset, batch.IsSplit), static (w, s) =>
-                    s.Item1.WriteAnswer(w, s.shared, s.outputs, s.m, s.IsSplit ? s.offset : -1));
+                lines.Write(i, m.Index, (this, shared, outputs, m, offset, batch.IsSplit), static (w, answer, s) =>
+                    s.Item1.WriteAnswer(w, answer, s.shared, s.outputs, s.m, s.IsSplit ? s.offset : -1));
             }
 
             offset += m.Rows;
@@ -223,9 +230,10 @@ internal sealed class InferenceResponseSplitter(string batchId)
         lines.Finish(results);
     }
 
-    /// <summary>One line's answer; <paramref name="offset"/> is its first row, or -1 for the whole answer. Into a
-    /// <paramref name="template"/>, the line's index, instance id, id and rows are holes.</summary>
-    private void WriteAnswer(Utf8JsonWriter w, SharedFields shared, List<AnswerTensor> outputs, BatchMember member, long offset, LineTemplate? template = null)
+    /// <summary>One line's answer, its <c>outputs</c> marked on <paramref name="answer"/>; <paramref name="offset"/> is its
+    /// first row, or -1 for the whole answer. Into a <paramref name="template"/>, the line's index, instance id, id and rows
+    /// are holes.</summary>
+    private void WriteAnswer(Utf8JsonWriter w, AnswerSpan answer, SharedFields shared, List<AnswerTensor> outputs, BatchMember member, long offset, LineTemplate? template = null)
     {
         shared.Head.WriteTo(w);
         if (member.LineId is not null)
@@ -245,13 +253,16 @@ internal sealed class InferenceResponseSplitter(string batchId)
         shared.Parameters.WriteTo(w);
         WriteTags(w, member, template);
         w.WriteEndObject();
-        w.WriteStartArray("outputs"u8);
+        w.WritePropertyName("outputs"u8);
+        answer.Open(w);
+        w.WriteStartArray();
         for (var k = 0; k < outputs.Count; k++)
         {
             outputs[k].WriteRows(w, offset, member.Rows, template, k);
         }
 
         w.WriteEndArray();
+        answer.Close(w);
         shared.Others.WriteTo(w);
     }
 
@@ -354,7 +365,7 @@ internal sealed class InferenceResponseSplitter(string batchId)
         {
             var standIn = new BatchMember(0, string.Empty) { InferenceId = _inferenceId, LineId = withId ? string.Empty : null };
             var template = LineTemplate.Record((splitter, shared, outputs, standIn), static (w, t, s) =>
-                s.splitter.WriteAnswer(w, s.shared, s.outputs, s.standIn, 0, t));
+                s.splitter.WriteAnswer(w, t.Answer, s.shared, s.outputs, s.standIn, 0, t));
 
             // Each output must have given exactly one hole for its row count and one for its values (one without "data"
             // gives none, and its lines take the line writer).

@@ -12,8 +12,7 @@ internal sealed class OpenInferenceCodec(OpenInferenceSettings settings, Func<st
 
     public EncodedBatch Unsendable(IReadOnlyList<InputLine> lines, string reason) => _encoder.Unsendable(lines, reason);
 
-    public InstanceResult[] Compose(EncodedBatch batch, string? answer, int failureCode, string? failure) =>
-        _splitter.Compose(batch, answer, failureCode, failure);
+    public InstanceResult[] Compose(EncodedBatch batch, string? answer, RequestFailure? failure) => _splitter.Compose(batch, answer, failure);
 
-    public InstanceResult ErrorRecord(BatchMember member, int code, string reason) => _splitter.ErrorRecord(member, code, reason);
+    public InstanceResult ErrorRecord(BatchMember member, RequestFailure failure) => _splitter.ErrorRecord(member, failure);
 }

@@ -26,11 +26,12 @@ internal sealed partial class MicroBatchEncoder
     public IReadOnlyList<EncodedBatch> Encode(IReadOnlyList<InputLine> lines) =>
         _settings.IsMicroBatching ? EncodeMerged(lines) : [EncodeEach(lines, _newId())];
 
-    /// <summary>A group none of whose lines can be sent, each with <paramref name="reason"/>.</summary>
+    /// <summary>A group none of whose lines can be sent, each with <paramref name="reason"/>: the block could not encode
+    /// them (<see cref="LineFailureKind.NotSent"/>).</summary>
     public EncodedBatch Unsendable(IReadOnlyList<InputLine> lines, string reason)
     {
         var requestId = _newId();
-        var members = lines.Select((line, n) => new BatchMember(line.Index, lines.Count == 1 ? requestId : $"{requestId}-item-{n}") { EncodingError = reason }).ToList();
+        var members = lines.Select((line, n) => new BatchMember(line.Index, lines.Count == 1 ? requestId : $"{requestId}-item-{n}") { EncodingError = reason, EncodingErrorKind = LineFailureKind.NotSent }).ToList();
         return new EncodedBatch(members, null, requestId) { IsSplit = _settings.IsMicroBatching };
     }
 

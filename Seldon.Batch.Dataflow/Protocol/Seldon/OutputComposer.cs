@@ -13,10 +13,16 @@ namespace Seldon.Batch.Dataflow;
 internal sealed class OutputComposer
 {
     /// <summary>Code of a line that was never sent because it could not be encoded.</summary>
-    public const int UnsentCode = 400;
+    public const int UnsentCode = RequestFailure.UnsentCode;
+
+    /// <summary>Code of an answer that came but cannot be used.</summary>
+    public const int UnusableCode = 502;
 
 
     private static readonly string[] MessageFieldOrder = ["status", "meta", "data", "binData", "strData", "jsonData", "customData"];
+
+    /// <summary>The SeldonMessage fields of its payload oneof: the model's answer.</summary>
+    private static readonly string[] PayloadFields = ["data", "binData", "strData", "jsonData", "customData"];
 
     private static readonly byte[][] MessageFieldNames = [.. MessageFieldOrder.Select(System.Text.Encoding.UTF8.GetBytes)];
 
@@ -29,27 +35,26 @@ internal sealed class OutputComposer
     /// <summary>One result per member, in member order.</summary>
     /// <param name="batch">The encoded micro-batch.</param>
     /// <param name="answer">The model's answer body, when it answered with success.</param>
-    /// <param name="failureCode">The HTTP or gRPC code of a failed request.</param>
     /// <param name="failure">Why the request failed; null when it succeeded.</param>
-    public InstanceResult[] Compose(EncodedBatch batch, string? answer, int failureCode, string? failure)
+    public InstanceResult[] Compose(EncodedBatch batch, string? answer, RequestFailure? failure)
     {
         if (failure is null && batch.HasRequest)
         {
             // The answer is read once as a document and written out by parts: no tree of nodes, no copies.
-            (failureCode, failure, var document) = TryReadAnswer(answer);
+            (failure, var document) = TryReadAnswer(answer);
             using (document)
             {
                 if (failure is null)
                 {
                     var message = document!.RootElement;
                     InstanceResult[]? results = null;
-                    failure = batch.IsSplit ? SplitAnswer(batch, message, out results) : null;
-                    if (failure is null)
+                    var unusable = batch.IsSplit ? SplitAnswer(batch, message, out results) : null;
+                    if (unusable is null)
                     {
                         return batch.IsSplit ? results! : Answer(batch.Members[0], new AnswerLayout(message), new Part(message.TryGetProperty("data", out var data) ? data : default));
                     }
 
-                    failureCode = 502;
+                    failure = new RequestFailure(LineFailureKind.UnusableAnswer, UnusableCode, unusable);
                 }
             }
         }
@@ -59,16 +64,17 @@ internal sealed class OutputComposer
         {
             var m = batch.Members[i];
             all[i] = m.IsSent
-                ? ErrorRecord(m, failureCode, failure ?? "the request was not sent")
-                : ErrorRecord(m, UnsentCode, m.EncodingError!);
+                ? ErrorRecord(m, failure ?? RequestFailure.NotSent)
+                : ErrorRecord(m, m.Unsent);
         }
 
         return all;
     }
 
     /// <summary>An error record: the shape of a Seldon failure, with the user's tags and the batch tags.</summary>
-    public InstanceResult ErrorRecord(BatchMember member, int code, string reason)
+    public InstanceResult ErrorRecord(BatchMember member, RequestFailure failure)
     {
+        var (kind, code, reason) = failure;
         if (string.IsNullOrWhiteSpace(reason))
         {
             reason = "unknown failure";
@@ -88,10 +94,10 @@ internal sealed class OutputComposer
             WriteTags(w, member, null, null);
             w.WriteEndObject();
         });
-        return new InstanceResult(member.Index, line, reason);
+        return new InstanceResult(member.Index, line, new LineFailure(member.Index, kind, code, reason));
     }
 
-    private static (int Code, string? Failure, JsonDocument? Document) TryReadAnswer(string? answer)
+    private static (RequestFailure? Failure, JsonDocument? Document) TryReadAnswer(string? answer)
     {
         JsonDocument? document = null;
         try
@@ -100,14 +106,14 @@ internal sealed class OutputComposer
         }
         catch (JsonException ex)
         {
-            return (502, $"unusable answer: the model's answer is not JSON: {ex.Message}", null);
+            return (new RequestFailure(LineFailureKind.UnusableAnswer, UnusableCode, $"unusable answer: the model's answer is not JSON: {ex.Message}"), null);
         }
 
         if (document is null || document.RootElement.ValueKind != JsonValueKind.Object)
         {
             var found = document is null ? "null" : SeldonJson.Describe(document.RootElement);
             document?.Dispose();
-            return (502, $"unusable answer: the model's answer is not a JSON object but {found}", null);
+            return (new RequestFailure(LineFailureKind.UnusableAnswer, UnusableCode, $"unusable answer: the model's answer is not a JSON object but {found}"), null);
         }
 
         var message = document.RootElement;
@@ -117,10 +123,11 @@ internal sealed class OutputComposer
             var code = status.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.Number && c.TryGetDouble(out var d) ? (int)d : 500;
             var reason = SeldonStatus.Describe(JsonObject.Create(status)!);
             document.Dispose();
-            return (code, reason, null);
+            // The model answered, and its answer says it refused the request.
+            return (new RequestFailure(LineFailureKind.Refused, code, reason), null);
         }
 
-        return (0, null, document);
+        return (null, document);
     }
 
     private static bool IsFailure(JsonElement flag) => flag.ValueKind switch
@@ -189,7 +196,7 @@ internal sealed class OutputComposer
             var shared = new SharedJson();
             layout.Prerender(shared);
             part.Prerender(shared);
-            template = LineTemplate.Record((this, layout, part), static (w, t, s) => s.Item1.WriteLine(w, TemplateMember, s.layout, s.part, t));
+            template = LineTemplate.Record((this, layout, part), static (w, t, s) => s.Item1.WriteLine(w, t.Answer, TemplateMember, s.layout, s.part, t));
             if (!template.HasOneOfEach(LineTemplate.Part.Index, LineTemplate.Part.InstanceId, LineTemplate.Part.Rows))
             {
                 template = null;
@@ -204,7 +211,7 @@ internal sealed class OutputComposer
             var m = batch.Members[i];
             if (!m.IsSent)
             {
-                results[i] = ErrorRecord(m, UnsentCode, m.EncodingError!);
+                results[i] = ErrorRecord(m, m.Unsent);
                 continue;
             }
 
@@ -417,6 +424,7 @@ internal sealed class OutputComposer
             }
 
             Fields = [.. fields];
+            Payload = fields.FindIndex(f => f.Name is { } name && PayloadFields.Contains(name));
             Others = [.. message.EnumerateObject().Where(p => !IsMessageField(p))];
             if (message.TryGetProperty("meta", out var meta) && meta.ValueKind == JsonValueKind.Object)
             {
@@ -432,6 +440,10 @@ internal sealed class OutputComposer
 
         /// <summary>The SeldonMessage fields present, in proto order; a null name stands for meta.</summary>
         public (string? Name, JsonElement Value)[] Fields { get; }
+
+        /// <summary>The place in <see cref="Fields"/> of the model's answer, the message's payload (<c>data</c>,
+        /// <c>binData</c>, <c>strData</c>, <c>jsonData</c> or <c>customData</c>, one of a oneof); -1 when it has none.</summary>
+        public int Payload { get; }
 
         /// <summary>Fields that are not SeldonMessage fields, in the model's order.</summary>
         public JsonProperty[] Others { get; }
@@ -475,11 +487,12 @@ internal sealed class OutputComposer
 
     private void WriteAnswer(AnswerLines lines, int slot, BatchMember member, AnswerLayout layout, Part data)
     {
-        lines.Write(slot, member.Index, (this, member, layout, data), static (w, s) => s.Item1.WriteLine(w, s.member, s.layout, s.data, null));
+        lines.Write(slot, member.Index, (this, member, layout, data), static (w, answer, s) => s.Item1.WriteLine(w, answer, s.member, s.layout, s.data, null));
     }
 
-    /// <summary>Writes the fields of one line's answer; into a template, the line's own parts are holes.</summary>
-    private void WriteLine(Utf8JsonWriter w, BatchMember member, AnswerLayout layout, Part data, LineTemplate? template)
+    /// <summary>Writes the fields of one line's answer, marking the model's answer (its payload's value) on
+    /// <paramref name="answer"/>; into a template, the line's own parts are holes.</summary>
+    private void WriteLine(Utf8JsonWriter w, AnswerSpan answer, BatchMember member, AnswerLayout layout, Part data, LineTemplate? template)
     {
         for (var f = 0; f < layout.Fields.Length; f++)
         {
@@ -495,6 +508,11 @@ internal sealed class OutputComposer
             }
 
             w.WritePropertyName(name);
+            if (f == layout.Payload)
+            {
+                answer.Open(w);
+            }
+
             if (name == "data")
             {
                 data.WriteTo(w, template);
@@ -506,6 +524,11 @@ internal sealed class OutputComposer
             else
             {
                 value.WriteTo(w);
+            }
+
+            if (f == layout.Payload)
+            {
+                answer.Close(w);
             }
         }
 
