@@ -151,90 +151,121 @@ internal sealed class BatchCommandLine
     public CliRun Bind(ParseResult parse, Func<string, string?> environment)
     {
         string? Get(CliSetting s) => s.Resolve(parse, environment);
-        // Read in the order of the flags' table, so that the first value that cannot be read is the one reported.
-        var deploymentName = Get(DeploymentName) ?? "";
-        var gateway = Choice<GatewayType>(GatewayType, Get(GatewayType));
-        var @namespace = Get(Namespace) ?? "default";
-        var host = Get(Host) ?? "";
-        var transport = Choice<TransportType>(Transport, Get(Transport));
-        var dataType = Choice<DataType>(DataType, Get(DataType));
-        var payloadType = Choice<PayloadType>(PayloadType, Get(PayloadType));
-        var workers = Integer(Workers, Get(Workers));
-        var retries = Integer(Retries, Get(Retries));
-        var inputDataPath = Get(InputDataPath) ?? "";
-        var outputDataPath = Get(OutputDataPath) ?? "";
-        var method = Choice<PredictionMethod>(Method, Get(Method));
-        var batchId = Get(BatchId) ?? "";
-        var batchSize = Integer(BatchSize, Get(BatchSize));
-        var batchInterval = Seconds(BatchInterval, Get(BatchInterval), allowZero: true);
-        var useSsl = Boolean(UseSsl, Get(UseSsl));
-        var token = Get(Token) ?? "";
-        var sslVerify = Boolean(SslVerify, Get(SslVerify));
-        var timeout = Seconds(Timeout, Get(Timeout), allowZero: false);
-        var maxMessageBytes = Integer(GrpcMaxMessageSize, Get(GrpcMaxMessageSize));
-        var shutdownTimeout = Seconds(ShutdownTimeout, Get(ShutdownTimeout), allowZero: true);
-        var maxFailures = FailureLimit.TryParse(Get(MaxFailures), out var limit)
-            ? limit
-            : throw new InvalidBatchOptionsException($"--max-failures: '{Get(MaxFailures)}' is neither a count (100) nor a percentage (5%)");
-        var maxOutage = Seconds(MaxOutage, Get(MaxOutage), allowZero: false);
-        var waitReady = Seconds(WaitReady, Get(WaitReady), allowZero: true);
-        var summaryPath = Get(SummaryPath) ?? "";
-        var resume = Flag(parse, Resume, environment("SELDON_BATCH_RESUME"));
-        var restart = Flag(parse, Restart, environment("SELDON_BATCH_RESTART"));
-        var s3Endpoint = Endpoint(parse, environment);
-        var s3PartSize = Integer(S3PartSize, Get(S3PartSize));
-        var inputCompression = Choice<InputCompression>(InputCompression, Get(InputCompression));
-        var protocol = Choice<InferenceProtocol>(Protocol, Get(Protocol));
-        var options = new BatchOptions
+        // Each step reads the next run of the flags' table, in the table's order, so that the first value that cannot
+        // be read is the one reported; the table mixes endpoint, block and run settings, hence steps by run, not by type.
+        var options = BindTarget(Get);
+        options = BindRequests(options, Get);
+        options = BindConnection(options, Get);
+        options = BindLimits(options, parse, environment, Get);
+        options = BindProtocol(options, parse, environment, Get);
+        options = BindShard(options, environment, Get);
+        var level = CliLogging.ParseLevel(Get(LogLevel)) ?? throw Invalid(LogLevel, Get(LogLevel), "debug, info, warning, error");
+        var benchmark = Flag(parse, Benchmark, environment("SELDON_BATCH_BENCHMARK"));
+        return new CliRun(options, level, benchmark);
+    }
+
+    /// <summary>Which model, through which gateway and host, over which transport.</summary>
+    private BatchOptions BindTarget(Func<CliSetting, string?> get) => new()
+    {
+        Endpoint = new EndpointSettings
         {
-            Endpoint = new EndpointSettings
-            {
-                DeploymentName = deploymentName,
-                Gateway = gateway,
-                Namespace = @namespace,
-                Host = host,
-                Transport = transport,
-                UseSsl = useSsl,
-                Token = token,
-                SslVerify = sslVerify,
-                Timeout = timeout,
-                MaxMessageBytes = maxMessageBytes,
-                Protocol = protocol,
-                ModelName = Get(ModelName) ?? "",
-                ModelVersion = Get(ModelVersion) ?? "",
-                Headers = Headers.Resolve(parse, environment),
-            },
-            Block = new PredictionBlockOptions
+            DeploymentName = get(DeploymentName) ?? "",
+            Gateway = Choice<GatewayType>(GatewayType, get(GatewayType)),
+            Namespace = get(Namespace) ?? "default",
+            Host = get(Host) ?? "",
+            Transport = Choice<TransportType>(Transport, get(Transport)),
+        },
+    };
+
+    /// <summary>What each request holds, how many go at once, and the input and output.</summary>
+    private BatchOptions BindRequests(BatchOptions options, Func<CliSetting, string?> get)
+    {
+        var dataType = Choice<DataType>(DataType, get(DataType));
+        var payloadType = Choice<PayloadType>(PayloadType, get(PayloadType));
+        var workers = Integer(Workers, get(Workers));
+        var retries = Integer(Retries, get(Retries));
+        var inputDataPath = get(InputDataPath) ?? "";
+        var outputDataPath = get(OutputDataPath) ?? "";
+        var method = Choice<PredictionMethod>(Method, get(Method));
+        return options with
+        {
+            Block = options.Block with
             {
                 DataType = dataType,
                 PayloadType = payloadType,
                 Workers = workers,
                 MaxAttempts = retries,
                 Method = method,
-                BatchId = batchId,
-                BatchSize = batchSize,
-                BatchInterval = batchInterval,
-                MaxOutage = maxOutage,
-                WaitReady = waitReady,
-                InputName = Get(InputName) ?? "",
-                InputDatatype = Get(Datatype)?.Trim().ToUpperInvariant() ?? "",
+                BatchId = get(BatchId) ?? "",
+                BatchSize = Integer(BatchSize, get(BatchSize)),
+                BatchInterval = Seconds(BatchInterval, get(BatchInterval), allowZero: true),
             },
             InputDataPath = inputDataPath,
             OutputDataPath = outputDataPath,
+        };
+    }
+
+    /// <summary>TLS, credentials, the time allowed per attempt and the largest gRPC message.</summary>
+    private BatchOptions BindConnection(BatchOptions options, Func<CliSetting, string?> get) => options with
+    {
+        Endpoint = options.Endpoint with
+        {
+            UseSsl = Boolean(UseSsl, get(UseSsl)),
+            Token = get(Token) ?? "",
+            SslVerify = Boolean(SslVerify, get(SslVerify)),
+            Timeout = Seconds(Timeout, get(Timeout), allowZero: false),
+            MaxMessageBytes = Integer(GrpcMaxMessageSize, get(GrpcMaxMessageSize)),
+        },
+    };
+
+    /// <summary>When the run stops, what it keeps of an earlier run, and the storage settings.</summary>
+    private BatchOptions BindLimits(BatchOptions options, ParseResult parse, Func<string, string?> environment, Func<CliSetting, string?> get)
+    {
+        var shutdownTimeout = Seconds(ShutdownTimeout, get(ShutdownTimeout), allowZero: true);
+        var maxFailures = FailureLimit.TryParse(get(MaxFailures), out var limit)
+            ? limit
+            : throw new InvalidBatchOptionsException($"--max-failures: '{get(MaxFailures)}' is neither a count (100) nor a percentage (5%)");
+        var maxOutage = Seconds(MaxOutage, get(MaxOutage), allowZero: false);
+        var waitReady = Seconds(WaitReady, get(WaitReady), allowZero: true);
+        return options with
+        {
+            Block = options.Block with { MaxOutage = maxOutage, WaitReady = waitReady },
             ShutdownTimeout = shutdownTimeout,
             MaxFailures = maxFailures,
-            SummaryPath = summaryPath,
-            Resume = resume,
-            Restart = restart,
-            S3Endpoint = s3Endpoint,
-            S3PartSize = s3PartSize,
-            InputCompression = inputCompression,
-            RetryFailed = Flag(parse, RetryFailed, environment("SELDON_BATCH_RETRY_FAILED")),
+            SummaryPath = get(SummaryPath) ?? "",
+            Resume = Flag(parse, Resume, environment("SELDON_BATCH_RESUME")),
+            Restart = Flag(parse, Restart, environment("SELDON_BATCH_RESTART")),
+            S3Endpoint = Endpoint(parse, environment),
+            S3PartSize = Integer(S3PartSize, get(S3PartSize)),
+            InputCompression = Choice<InputCompression>(InputCompression, get(InputCompression)),
         };
+    }
+
+    /// <summary>The protocol and what it names (model, version, headers, input), and whether to retry failed lines.</summary>
+    private BatchOptions BindProtocol(BatchOptions options, ParseResult parse, Func<string, string?> environment, Func<CliSetting, string?> get) => options with
+    {
+        Endpoint = options.Endpoint with
+        {
+            Protocol = Choice<InferenceProtocol>(Protocol, get(Protocol)),
+            ModelName = get(ModelName) ?? "",
+            ModelVersion = get(ModelVersion) ?? "",
+            Headers = Headers.Resolve(parse, environment),
+        },
+        Block = options.Block with
+        {
+            InputName = get(InputName) ?? "",
+            InputDatatype = get(Datatype)?.Trim().ToUpperInvariant() ?? "",
+        },
+        RetryFailed = Flag(parse, RetryFailed, environment("SELDON_BATCH_RETRY_FAILED")),
+    };
+
+    /// <summary>The shard of the input this run processes.</summary>
+    private BatchOptions BindShard(BatchOptions options, Func<string, string?> environment, Func<CliSetting, string?> get)
+    {
         // An Indexed Job gives each pod its index in JOB_COMPLETION_INDEX: no wrapper script needed. An Indexed Job
         // that does not shard (one shard) keeps working whatever its index.
-        var shardCount = Integer(ShardCount, Get(ShardCount));
-        var shardIndex = Get(ShardIndex) ?? (shardCount > 1 ? NonEmpty(environment("JOB_COMPLETION_INDEX")) : null);
+        var shardCount = Integer(ShardCount, get(ShardCount));
+        var shardIndex = get(ShardIndex) ?? (shardCount > 1 ? NonEmpty(environment("JOB_COMPLETION_INDEX")) : null);
         if (shardIndex is null && shardCount > 1)
         {
             // Running shard 0 by default would leave the other shards to nobody, and merge would wait for them.
@@ -243,10 +274,7 @@ internal sealed class BatchCommandLine
                 "(an Indexed Job's pods get theirs from JOB_COMPLETION_INDEX)");
         }
 
-        options = options with { ShardCount = shardCount, ShardIndex = Integer(ShardIndex, shardIndex ?? "0") };
-        var level = CliLogging.ParseLevel(Get(LogLevel)) ?? throw Invalid(LogLevel, Get(LogLevel), "debug, info, warning, error");
-        var benchmark = Flag(parse, Benchmark, environment("SELDON_BATCH_BENCHMARK"));
-        return new CliRun(options, level, benchmark);
+        return options with { ShardCount = shardCount, ShardIndex = Integer(ShardIndex, shardIndex ?? "0") };
     }
 
     /// <summary>The S3 endpoint: the flag or SELDON_BATCH_S3_ENDPOINT, else the AWS SDK's own variables (read here so

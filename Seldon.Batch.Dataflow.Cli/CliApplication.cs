@@ -94,13 +94,7 @@ public static class CliApplication
         var bar = TerminalProgressBar.IsTerminal(stderr) ? new TerminalProgressBar(stderr) : null;
         using var loggers = CliLogging.Create(run.LogLevel, bar);
         var logger = loggers.CreateLogger(ProgramName);
-        // The first signal asks for a graceful stop (the run's token), the second for a stop at once (the block's).
-        var options = run.Options with
-        {
-            SettingName = batch.NameOf,
-            Block = run.Options.Block with { LoggerFactory = loggers, CancellationToken = signals.StopNowToken },
-        };
-        options = bar is null ? options : options with { ProgressInterval = TimeSpan.Zero };
+        var options = RunOptions(batch, run, loggers, signals, progressBar: bar is not null);
         try
         {
             var summary = await BatchRun.RunAsync(options, bar, signals.Token).ConfigureAwait(false);
@@ -110,12 +104,7 @@ public static class CliApplication
                 await stdout.WriteLineAsync(summary.ToText()).ConfigureAwait(false);
             }
 
-            return summary.Outcome switch
-            {
-                RunOutcome.Completed => ExitCodes.Success,
-                RunOutcome.Stopped => ExitCodes.Stopped,
-                _ => signals.Signal == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted,
-            };
+            return ExitCodeOf(summary.Outcome, signals);
         }
         catch (InvalidBatchOptionsException ex)
         {
@@ -137,4 +126,23 @@ public static class CliApplication
             return ExitCodes.Unexpected;
         }
     }
+
+    /// <summary>The bound options with what only the command knows: its flags' names, its loggers and its signals.</summary>
+    private static BatchOptions RunOptions(BatchCommandLine batch, CliRun run, ILoggerFactory loggers, SignalCancellation signals, bool progressBar)
+    {
+        // The first signal asks for a graceful stop (the run's token), the second for a stop at once (the block's).
+        var options = run.Options with
+        {
+            SettingName = batch.NameOf,
+            Block = run.Options.Block with { LoggerFactory = loggers, CancellationToken = signals.StopNowToken },
+        };
+        return progressBar ? options with { ProgressInterval = TimeSpan.Zero } : options;
+    }
+
+    private static int ExitCodeOf(RunOutcome outcome, SignalCancellation signals) => outcome switch
+    {
+        RunOutcome.Completed => ExitCodes.Success,
+        RunOutcome.Stopped => ExitCodes.Stopped,
+        _ => signals.Signal == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted,
+    };
 }

@@ -18,69 +18,9 @@ internal sealed partial class DemoModel
 
     private static void WriteDoubledTensor(JsonElement tensor, Utf8JsonWriter answer, bool answerPosition)
     {
-        if (tensor.ValueKind != JsonValueKind.Object)
-        {
-            throw new BadDataException(
-                $"data.tensor must be an object with shape and values, not {SeldonJsonNumbers.Describe(tensor.ValueKind)}.");
-        }
-
-        JsonElement shape = default;
-        JsonElement values = default;
-        foreach (JsonProperty property in tensor.EnumerateObject())
-        {
-            if (property.NameEquals("shape"))
-            {
-                shape = property.Value;
-            }
-            else if (property.NameEquals("values"))
-            {
-                values = property.Value;
-            }
-            else
-            {
-                throw new BadDataException($"data.tensor has an unknown field '{property.Name}'; a Tensor has shape and values.");
-            }
-        }
-
-        RequireArrayOrAbsent(shape, "data.tensor.shape");
-        RequireArrayOrAbsent(values, "data.tensor.values");
-
-        long size = 1;
-        int rank = 0;
-        int lastDimension = 1;
-        int rows = 1;
-        if (shape.ValueKind == JsonValueKind.Array)
-        {
-            foreach (JsonElement dimension in shape.EnumerateArray())
-            {
-                if (!SeldonJsonNumbers.TryReadInt32(dimension, out int length) || length < 0)
-                {
-                    throw new BadDataException(
-                        $"data.tensor.shape[{rank}] must be a non-negative 32-bit integer, not {dimension.GetRawText()}.");
-                }
-
-                size = Math.Min(size * length, int.MaxValue + 1L);
-                lastDimension = length;
-                rows = rank == 0 ? length : rows;
-                rank++;
-            }
-        }
-
-        int count = 0;
-        if (values.ValueKind == JsonValueKind.Array)
-        {
-            foreach (JsonElement value in values.EnumerateArray())
-            {
-                if (!SeldonJsonNumbers.TryReadDouble(value, out _))
-                {
-                    throw new BadDataException(
-                        $"data.tensor.values[{count}] must be a number, not {SeldonJsonNumbers.Describe(value.ValueKind)}.");
-                }
-
-                count++;
-            }
-        }
-
+        (JsonElement shape, JsonElement values) = ReadTensorFields(tensor);
+        long size = ReadTensorShape(shape, out int lastDimension, out int rows);
+        int count = CountTensorValues(values);
         if (count != size)
         {
             throw new BadDataException(
@@ -118,7 +58,113 @@ internal sealed partial class DemoModel
         answer.WriteEndObject();
     }
 
+    /// <summary>The shape and values of a Seldon tensor, each an array or absent (default); any other field is bad data.</summary>
+    private static (JsonElement Shape, JsonElement Values) ReadTensorFields(JsonElement tensor)
+    {
+        if (tensor.ValueKind != JsonValueKind.Object)
+        {
+            throw new BadDataException(
+                $"data.tensor must be an object with shape and values, not {SeldonJsonNumbers.Describe(tensor.ValueKind)}.");
+        }
+
+        JsonElement shape = default;
+        JsonElement values = default;
+        foreach (JsonProperty property in tensor.EnumerateObject())
+        {
+            if (property.NameEquals("shape"))
+            {
+                shape = property.Value;
+            }
+            else if (property.NameEquals("values"))
+            {
+                values = property.Value;
+            }
+            else
+            {
+                throw new BadDataException($"data.tensor has an unknown field '{property.Name}'; a Tensor has shape and values.");
+            }
+        }
+
+        RequireArrayOrAbsent(shape, "data.tensor.shape");
+        RequireArrayOrAbsent(values, "data.tensor.values");
+        return (shape, values);
+    }
+
+    /// <summary>The number of values <paramref name="shape"/> holds (capped just above <see cref="int.MaxValue"/>), its
+    /// last dimension (the columns) and its first (the rows); 1 for an absent shape.</summary>
+    private static long ReadTensorShape(JsonElement shape, out int lastDimension, out int rows)
+    {
+        long size = 1;
+        int rank = 0;
+        lastDimension = 1;
+        rows = 1;
+        if (shape.ValueKind == JsonValueKind.Array)
+        {
+            foreach (JsonElement dimension in shape.EnumerateArray())
+            {
+                if (!SeldonJsonNumbers.TryReadInt32(dimension, out int length) || length < 0)
+                {
+                    throw new BadDataException(
+                        $"data.tensor.shape[{rank}] must be a non-negative 32-bit integer, not {dimension.GetRawText()}.");
+                }
+
+                size = Math.Min(size * length, int.MaxValue + 1L);
+                lastDimension = length;
+                rows = rank == 0 ? length : rows;
+                rank++;
+            }
+        }
+
+        return size;
+    }
+
+    /// <summary>The number of values, each checked to be a number.</summary>
+    private static int CountTensorValues(JsonElement values)
+    {
+        int count = 0;
+        if (values.ValueKind == JsonValueKind.Array)
+        {
+            foreach (JsonElement value in values.EnumerateArray())
+            {
+                if (!SeldonJsonNumbers.TryReadDouble(value, out _))
+                {
+                    throw new BadDataException(
+                        $"data.tensor.values[{count}] must be a number, not {SeldonJsonNumbers.Describe(value.ValueKind)}.");
+                }
+
+                count++;
+            }
+        }
+
+        return count;
+    }
+
     private static void WriteDoubledTfTensor(JsonElement tensor, Utf8JsonWriter answer)
+    {
+        TfTensor parts = ReadTfTensor(tensor);
+        var (size, lastDimension) = ReadTfShape(parts.Shape);
+        ValidateTfValues(parts, size);
+        WriteColumnNames(answer, lastDimension);
+        answer.WriteStartObject("tftensor");
+        if (parts.Dtype.ValueKind is JsonValueKind.String or JsonValueKind.Number)
+        {
+            answer.WritePropertyName("dtype");
+            parts.Dtype.WriteTo(answer);
+        }
+
+        WriteTfShape(parts.Shape, answer);
+        if (parts.ValueField is not null)
+        {
+            answer.WriteStartArray(parts.ValueField);
+            WriteDoubledTensorValues(parts.Values, parts.ValueType, parts.ValueField, answer);
+            answer.WriteEndArray();
+        }
+
+        answer.WriteEndObject();
+    }
+
+    /// <summary>The fields of a TensorProto, each checked; at most one repeated value field may hold values.</summary>
+    private static TfTensor ReadTfTensor(JsonElement tensor)
     {
         if (tensor.ValueKind != JsonValueKind.Object)
         {
@@ -126,99 +172,121 @@ internal sealed partial class DemoModel
                 $"data.tftensor must be an object (a TensorProto), not {SeldonJsonNumbers.Describe(tensor.ValueKind)}.");
         }
 
-        JsonElement dtype = default;
-        JsonElement shape = default;
-        JsonElement values = default;
-        string? valueField = null;
-        TensorValueType valueType = TensorValueType.NotNumeric;
-        bool hasContent = false;
+        var parts = new TfTensor();
         foreach (JsonProperty property in tensor.EnumerateObject())
         {
-            JsonElement value = property.Value;
-            (string Name, TensorValueType Type)? valueProperty = null;
-            if (property.NameEquals("dtype"))
+            if (TfValueField(property) is { } field)
             {
-                ValidateDataType(value);
-                dtype = value;
-            }
-            else if (property.NameEquals("tensorShape") || property.NameEquals("tensor_shape"))
-            {
-                shape = value;
-            }
-            else if (property.NameEquals("versionNumber") || property.NameEquals("version_number"))
-            {
-                if (value.ValueKind != JsonValueKind.Null && !SeldonJsonNumbers.TryReadInt32(value, out _))
-                {
-                    throw new BadDataException($"data.tftensor.versionNumber must be an integer, not {value.GetRawText()}.");
-                }
-            }
-            else if (property.NameEquals("tensorContent") || property.NameEquals("tensor_content"))
-            {
-                if (value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
-                {
-                    throw new BadDataException(
-                        $"data.tftensor.tensorContent must be a base64 string, not {SeldonJsonNumbers.Describe(value.ValueKind)}.");
-                }
-
-                hasContent = value.ValueKind == JsonValueKind.String && value.GetString()!.Length > 0;
-            }
-            else if (property.NameEquals("doubleVal") || property.NameEquals("double_val"))
-            {
-                valueProperty = ("doubleVal", TensorValueType.Double);
-            }
-            else if (property.NameEquals("floatVal") || property.NameEquals("float_val"))
-            {
-                valueProperty = ("floatVal", TensorValueType.Float);
-            }
-            else if (property.NameEquals("intVal") || property.NameEquals("int_val"))
-            {
-                valueProperty = ("intVal", TensorValueType.Int32);
-            }
-            else if (property.NameEquals("int64Val") || property.NameEquals("int64_val"))
-            {
-                valueProperty = ("int64Val", TensorValueType.Int64);
-            }
-            else if (property.NameEquals("stringVal") || property.NameEquals("string_val"))
-            {
-                valueProperty = ("stringVal", TensorValueType.NotNumeric);
-            }
-            else if (property.NameEquals("boolVal") || property.NameEquals("bool_val"))
-            {
-                valueProperty = ("boolVal", TensorValueType.NotNumeric);
+                ReadTfValues(parts, field, property.Value);
             }
             else
             {
-                throw new BadDataException(
-                    $"data.tftensor has an unknown field '{property.Name}'; the TensorProto fields understood are dtype, " +
-                    "tensorShape, versionNumber, tensorContent, floatVal, doubleVal, intVal, stringVal, int64Val and boolVal.");
+                ReadTfOtherField(parts, property);
             }
-
-            if (valueProperty is not { } field)
-            {
-                continue;
-            }
-
-            RequireArrayOrAbsent(value, $"data.tftensor.{field.Name}");
-
-            // An empty repeated field is, in protobuf, the same as an absent one.
-            if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() == 0)
-            {
-                continue;
-            }
-
-            if (valueField is not null)
-            {
-                throw new BadDataException($"data.tftensor has values in both {valueField} and {field.Name}; it needs one.");
-            }
-
-            valueField = field.Name;
-            valueType = field.Type;
-            values = value;
         }
 
-        var (size, lastDimension) = ReadTfShape(shape);
-        int count = values.ValueKind == JsonValueKind.Array ? values.GetArrayLength() : 0;
-        if (valueField is null && hasContent)
+        return parts;
+    }
+
+    /// <summary>The name (in camelCase) and type of a repeated value field, or null for any other field.</summary>
+    private static (string Name, TensorValueType Type)? TfValueField(JsonProperty property)
+    {
+        if (property.NameEquals("doubleVal") || property.NameEquals("double_val"))
+        {
+            return ("doubleVal", TensorValueType.Double);
+        }
+
+        if (property.NameEquals("floatVal") || property.NameEquals("float_val"))
+        {
+            return ("floatVal", TensorValueType.Float);
+        }
+
+        if (property.NameEquals("intVal") || property.NameEquals("int_val"))
+        {
+            return ("intVal", TensorValueType.Int32);
+        }
+
+        if (property.NameEquals("int64Val") || property.NameEquals("int64_val"))
+        {
+            return ("int64Val", TensorValueType.Int64);
+        }
+
+        if (property.NameEquals("stringVal") || property.NameEquals("string_val"))
+        {
+            return ("stringVal", TensorValueType.NotNumeric);
+        }
+
+        if (property.NameEquals("boolVal") || property.NameEquals("bool_val"))
+        {
+            return ("boolVal", TensorValueType.NotNumeric);
+        }
+
+        return null;
+    }
+
+    private static void ReadTfValues(TfTensor parts, (string Name, TensorValueType Type) field, JsonElement value)
+    {
+        RequireArrayOrAbsent(value, $"data.tftensor.{field.Name}");
+
+        // An empty repeated field is, in protobuf, the same as an absent one.
+        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() == 0)
+        {
+            return;
+        }
+
+        if (parts.ValueField is not null)
+        {
+            throw new BadDataException($"data.tftensor has values in both {parts.ValueField} and {field.Name}; it needs one.");
+        }
+
+        parts.ValueField = field.Name;
+        parts.ValueType = field.Type;
+        parts.Values = value;
+    }
+
+    /// <summary>dtype, tensorShape, versionNumber or tensorContent; any other field is bad data.</summary>
+    private static void ReadTfOtherField(TfTensor parts, JsonProperty property)
+    {
+        JsonElement value = property.Value;
+        if (property.NameEquals("dtype"))
+        {
+            ValidateDataType(value);
+            parts.Dtype = value;
+        }
+        else if (property.NameEquals("tensorShape") || property.NameEquals("tensor_shape"))
+        {
+            parts.Shape = value;
+        }
+        else if (property.NameEquals("versionNumber") || property.NameEquals("version_number"))
+        {
+            if (value.ValueKind != JsonValueKind.Null && !SeldonJsonNumbers.TryReadInt32(value, out _))
+            {
+                throw new BadDataException($"data.tftensor.versionNumber must be an integer, not {value.GetRawText()}.");
+            }
+        }
+        else if (property.NameEquals("tensorContent") || property.NameEquals("tensor_content"))
+        {
+            if (value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+            {
+                throw new BadDataException(
+                    $"data.tftensor.tensorContent must be a base64 string, not {SeldonJsonNumbers.Describe(value.ValueKind)}.");
+            }
+
+            parts.HasContent = value.ValueKind == JsonValueKind.String && value.GetString()!.Length > 0;
+        }
+        else
+        {
+            throw new BadDataException(
+                $"data.tftensor has an unknown field '{property.Name}'; the TensorProto fields understood are dtype, " +
+                "tensorShape, versionNumber, tensorContent, floatVal, doubleVal, intVal, stringVal, int64Val and boolVal.");
+        }
+    }
+
+    /// <summary>Checks that the values fill the shape and are numbers the demo model can double.</summary>
+    private static void ValidateTfValues(TfTensor parts, long size)
+    {
+        int count = parts.Values.ValueKind == JsonValueKind.Array ? parts.Values.GetArrayLength() : 0;
+        if (parts.ValueField is null && parts.HasContent)
         {
             throw new ModelFailureException(
                 "data.tftensor carries its values as tensorContent bytes, which the demo model does not decode; " +
@@ -230,33 +298,15 @@ internal sealed partial class DemoModel
             throw new BadDataException($"data.tftensor has {count} values but its tensorShape holds {size}.");
         }
 
-        if (valueType != TensorValueType.NotNumeric)
+        if (parts.ValueType != TensorValueType.NotNumeric)
         {
-            ValidateTensorValues(values, valueType, valueField!);
+            ValidateTensorValues(parts.Values, parts.ValueType, parts.ValueField!);
         }
-        else if (valueField is not null)
+        else if (parts.ValueField is not null)
         {
             throw new ModelFailureException(
-                $"data.tftensor holds {valueField}, not numbers: the demo model multiplies numbers by 2 and cannot use anything else.");
+                $"data.tftensor holds {parts.ValueField}, not numbers: the demo model multiplies numbers by 2 and cannot use anything else.");
         }
-
-        WriteColumnNames(answer, lastDimension);
-        answer.WriteStartObject("tftensor");
-        if (dtype.ValueKind is JsonValueKind.String or JsonValueKind.Number)
-        {
-            answer.WritePropertyName("dtype");
-            dtype.WriteTo(answer);
-        }
-
-        WriteTfShape(shape, answer);
-        if (valueField is not null)
-        {
-            answer.WriteStartArray(valueField);
-            WriteDoubledTensorValues(values, valueType, valueField, answer);
-            answer.WriteEndArray();
-        }
-
-        answer.WriteEndObject();
     }
 
     private static void ValidateDataType(JsonElement dtype)
@@ -469,4 +519,20 @@ internal sealed partial class DemoModel
 
     private static string FormatShape(JsonElement shape) =>
         shape.ValueKind == JsonValueKind.Array ? shape.GetRawText() : "[]";
+
+    /// <summary>The fields of a TensorProto as read: the values are those of the one repeated field that holds any.</summary>
+    private sealed class TfTensor
+    {
+        public JsonElement Dtype { get; set; }
+
+        public JsonElement Shape { get; set; }
+
+        public JsonElement Values { get; set; }
+
+        public string? ValueField { get; set; }
+
+        public TensorValueType ValueType { get; set; } = TensorValueType.NotNumeric;
+
+        public bool HasContent { get; set; }
+    }
 }

@@ -21,7 +21,6 @@ internal sealed partial class DemoModel
         string? field = null;
         foreach (JsonProperty property in message.EnumerateObject())
         {
-            string oneOf;
             if (property.NameEquals("meta"))
             {
                 meta = property.Value;
@@ -34,32 +33,7 @@ internal sealed partial class DemoModel
                 continue;
             }
 
-            if (property.NameEquals(Data))
-            {
-                oneOf = Data;
-            }
-            else if (property.NameEquals(StrData))
-            {
-                oneOf = StrData;
-            }
-            else if (property.NameEquals(JsonData))
-            {
-                oneOf = JsonData;
-            }
-            else if (property.NameEquals(BinData))
-            {
-                oneOf = BinData;
-            }
-            else if (property.NameEquals(CustomData))
-            {
-                oneOf = CustomData;
-            }
-            else
-            {
-                throw new BadDataException(
-                    $"{what} has an unknown field '{property.Name}'; a SeldonMessage has status, meta, data, binData, " +
-                    "strData, jsonData and customData.");
-            }
+            string oneOf = PayloadField(property, what);
 
             // proto3 JSON: null leaves a field unset, except for a google.protobuf.Value, where null is a value.
             if (property.Value.ValueKind == JsonValueKind.Null && oneOf != JsonData)
@@ -78,6 +52,22 @@ internal sealed partial class DemoModel
 
         ValidateMeta(meta, what);
         return (meta, payload, field);
+    }
+
+    /// <summary>The payload field of the oneof that <paramref name="property"/> is; any other field is bad data.</summary>
+    private static string PayloadField(JsonProperty property, string what)
+    {
+        foreach (string oneOf in (ReadOnlySpan<string>)[Data, StrData, JsonData, BinData, CustomData])
+        {
+            if (property.NameEquals(oneOf))
+            {
+                return oneOf;
+            }
+        }
+
+        throw new BadDataException(
+            $"{what} has an unknown field '{property.Name}'; a SeldonMessage has status, meta, data, binData, " +
+            "strData, jsonData and customData.");
     }
 
     private static void ValidateMeta(JsonElement meta, string what)

@@ -144,6 +144,29 @@ internal sealed partial class DemoModel(bool answerPosition = false)
 
     private static void WriteDoubledData(JsonElement data, Utf8JsonWriter answer, bool answerPosition)
     {
+        var (kind, payload) = ReadDataPayload(data);
+        answer.WriteStartObject(Data);
+        switch (kind)
+        {
+            case "ndarray":
+                WriteDoubledNdarray(payload, answer, answerPosition);
+                break;
+            case "tensor":
+                WriteDoubledTensor(payload, answer, answerPosition);
+                break;
+            case "tftensor":
+                WriteDoubledTfTensor(payload, answer);
+                break;
+            default:
+                throw new BadDataException("data holds no payload: it needs one of tensor, ndarray or tftensor.");
+        }
+
+        answer.WriteEndObject();
+    }
+
+    /// <summary>The payload of a DefaultData and its kind (ndarray, tensor or tftensor; null if none), its names checked.</summary>
+    private static (string? Kind, JsonElement Payload) ReadDataPayload(JsonElement data)
+    {
         if (data.ValueKind != JsonValueKind.Object)
         {
             throw new BadDataException(
@@ -194,23 +217,7 @@ internal sealed partial class DemoModel(bool answerPosition = false)
             payload = property.Value;
         }
 
-        answer.WriteStartObject(Data);
-        switch (kind)
-        {
-            case "ndarray":
-                WriteDoubledNdarray(payload, answer, answerPosition);
-                break;
-            case "tensor":
-                WriteDoubledTensor(payload, answer, answerPosition);
-                break;
-            case "tftensor":
-                WriteDoubledTfTensor(payload, answer);
-                break;
-            default:
-                throw new BadDataException("data holds no payload: it needs one of tensor, ndarray or tftensor.");
-        }
-
-        answer.WriteEndObject();
+        return (kind, payload);
     }
 
     private static void WriteDoubledNdarray(JsonElement ndarray, Utf8JsonWriter answer, bool answerPosition)

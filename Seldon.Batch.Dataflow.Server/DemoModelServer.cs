@@ -116,6 +116,34 @@ public sealed partial class DemoModelServer : IAsyncDisposable
         var grpc = new SeldonGrpcService(runner, faults, pool, statistics);
         IPAddress address = ParseAddress(options.Host);
 
+        WebApplicationBuilder builder = CreateBuilder(loggerFactory);
+        Listeners listeners = Listen(builder, address, options);
+        AddGrpcServices(builder, grpc, options, fixedAnswers);
+
+        WebApplication application = builder.Build();
+        UseGatewayFilters(application, faults, statistics, options);
+        MapEndpoints(application, rest, faults, statistics, options, fixedAnswers);
+
+        try
+        {
+            await application.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await application.DisposeAsync();
+            throw;
+        }
+
+        int restPort = BoundPort(listeners.Rest);
+        int grpcPort = listeners.Grpc is null ? -1 : BoundPort(listeners.Grpc);
+        ILogger logger = loggerFactory.CreateLogger<DemoModelServer>();
+        var server = new DemoModelServer(application, logger, statistics, address, restPort, grpcPort, options.UseTls);
+        LogStarted(logger, server.RestBaseAddress, grpcPort > 0 ? server.GrpcAddress : "disabled");
+        return server;
+    }
+
+    private static WebApplicationBuilder CreateBuilder(ILoggerFactory loggerFactory)
+    {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             // The endpoints are the options' alone. Addresses from the environment (ASPNETCORE_URLS, or the
@@ -128,10 +156,14 @@ public sealed partial class DemoModelServer : IAsyncDisposable
         ConfigureLogging(builder.Logging, loggerFactory);
         builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
+        return builder;
+    }
 
+    /// <summary>Listens on the REST port (HTTP/1.1) and, unless disabled, the gRPC port (HTTP/2), with TLS when asked.</summary>
+    private static Listeners Listen(WebApplicationBuilder builder, IPAddress address, ServeOptions options)
+    {
         // Kestrel writes the port it actually bound into these options, which is how ephemeral ports are learnt.
-        ListenOptions? restListener = null;
-        ListenOptions? grpcListener = null;
+        var listeners = new Listeners();
         X509Certificate2? certificate = options.UseTls ? SelfSignedCertificate.Create() : null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -144,7 +176,7 @@ public sealed partial class DemoModelServer : IAsyncDisposable
                     listen.UseHttps(certificate);
                 }
 
-                restListener = listen;
+                listeners.Rest = listen;
             });
             if (options.GrpcPort >= 0)
             {
@@ -157,10 +189,15 @@ public sealed partial class DemoModelServer : IAsyncDisposable
                         listen.UseHttps(certificate);
                     }
 
-                    grpcListener = listen;
+                    listeners.Grpc = listen;
                 });
             }
         });
+        return listeners;
+    }
+
+    private static void AddGrpcServices(WebApplicationBuilder builder, SeldonGrpcService grpc, ServeOptions options, FixedAnswers? fixedAnswers)
+    {
         builder.Services.AddGrpc(grpcOptions =>
         {
             grpcOptions.MaxReceiveMessageSize = MaxGrpcMessageSize;
@@ -173,8 +210,11 @@ public sealed partial class DemoModelServer : IAsyncDisposable
             builder.Services.AddSingleton(new FixedAnswerGrpcService(grpc, fixedAnswers));
             builder.Services.AddSingleton<IServiceMethodProvider<FixedAnswerGrpcService>, FixedAnswerGrpcService.MethodProvider>();
         }
+    }
 
-        WebApplication application = builder.Build();
+    /// <summary>The middleware that answers before any route: a gateway's fixed answer, and 404 for other deployments.</summary>
+    private static void UseGatewayFilters(WebApplication application, FaultInjector faults, ServerStatistics statistics, ServeOptions options)
+    {
         if (faults.AnswerStatus != 0)
         {
             // Before any route, on both ports: a gateway that answers every request itself.
@@ -203,7 +243,12 @@ public sealed partial class DemoModelServer : IAsyncDisposable
                 return next(context);
             });
         }
+    }
 
+    private static void MapEndpoints(
+        WebApplication application, RestPredictionEndpoint rest, FaultInjector faults, ServerStatistics statistics, ServeOptions options,
+        FixedAnswers? fixedAnswers)
+    {
         MapRoutes(application, rest);
         new OpenInferenceRestEndpoint(faults, statistics, options.FixedAnswer, options.AnswerPosition).Map(application);
         application.MapGrpcService<OpenInferenceGrpcService>();
@@ -215,23 +260,6 @@ public sealed partial class DemoModelServer : IAsyncDisposable
         {
             application.MapGrpcService<SeldonGrpcService>();
         }
-
-        try
-        {
-            await application.StartAsync(cancellationToken);
-        }
-        catch
-        {
-            await application.DisposeAsync();
-            throw;
-        }
-
-        int restPort = BoundPort(restListener);
-        int grpcPort = grpcListener is null ? -1 : BoundPort(grpcListener);
-        ILogger logger = loggerFactory.CreateLogger<DemoModelServer>();
-        var server = new DemoModelServer(application, logger, statistics, address, restPort, grpcPort, options.UseTls);
-        LogStarted(logger, server.RestBaseAddress, grpcPort > 0 ? server.GrpcAddress : "disabled");
-        return server;
     }
 
     /// <summary>
@@ -332,4 +360,13 @@ public sealed partial class DemoModelServer : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Demo model server stopped after {Requests} requests")]
     private static partial void LogStopped(ILogger logger, long requests);
+
+    /// <summary>The listeners Kestrel configured; it writes the port it actually bound into them, which is how ephemeral
+    /// ports are learnt.</summary>
+    private sealed class Listeners
+    {
+        public ListenOptions? Rest { get; set; }
+
+        public ListenOptions? Grpc { get; set; }
+    }
 }

@@ -98,44 +98,50 @@ internal sealed class RestPredictionEndpoint
                 await Task.Delay(decision.Delay, cancellation);
             }
 
-            RequestBuffers buffers = _pool.Get();
-            try
-            {
-                await ReadBodyAsync(context.Request.BodyReader, buffers.Body, cancellation);
-                if (_faults.Slows(buffers.Body.WrittenSpan))
-                {
-                    await Task.Delay(_faults.SlowDelay, cancellation);
-                }
-
-                if (_faults.Refuses(buffers.Body.WrittenSpan))
-                {
-                    await WriteJsonAsync(context.Response, _faults.RefuseStatus, _refusedBody, cancellation);
-                    return;
-                }
-
-                if (_fixedAnswers is not null && method == SeldonMethod.Predict)
-                {
-                    await WriteJsonAsync(context.Response, StatusCodes.Status200OK, _fixedAnswers.Answer(buffers.Body.WrittenSpan), cancellation);
-                    return;
-                }
-
-                ModelOutcome outcome = _runner.Run(method, buffers.Body.WrittenMemory, buffers, out _);
-                int status = outcome switch
-                {
-                    ModelOutcome.Answered => StatusCodes.Status200OK,
-                    ModelOutcome.BadData => StatusCodes.Status400BadRequest,
-                    _ => StatusCodes.Status500InternalServerError,
-                };
-                await WriteJsonAsync(context.Response, status, buffers.Answer.WrittenMemory, cancellation);
-            }
-            finally
-            {
-                _pool.Return(buffers);
-            }
+            await AnswerBodyAsync(context, method, cancellation);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
             // The client went away (or the server is stopping): there is nobody left to answer.
+        }
+    }
+
+    /// <summary>Reads the body and answers it: slowed or refused as the faults say, else a fixed answer or the model's.</summary>
+    private async Task AnswerBodyAsync(HttpContext context, SeldonMethod method, CancellationToken cancellation)
+    {
+        RequestBuffers buffers = _pool.Get();
+        try
+        {
+            await ReadBodyAsync(context.Request.BodyReader, buffers.Body, cancellation);
+            if (_faults.Slows(buffers.Body.WrittenSpan))
+            {
+                await Task.Delay(_faults.SlowDelay, cancellation);
+            }
+
+            if (_faults.Refuses(buffers.Body.WrittenSpan))
+            {
+                await WriteJsonAsync(context.Response, _faults.RefuseStatus, _refusedBody, cancellation);
+                return;
+            }
+
+            if (_fixedAnswers is not null && method == SeldonMethod.Predict)
+            {
+                await WriteJsonAsync(context.Response, StatusCodes.Status200OK, _fixedAnswers.Answer(buffers.Body.WrittenSpan), cancellation);
+                return;
+            }
+
+            ModelOutcome outcome = _runner.Run(method, buffers.Body.WrittenMemory, buffers, out _);
+            int status = outcome switch
+            {
+                ModelOutcome.Answered => StatusCodes.Status200OK,
+                ModelOutcome.BadData => StatusCodes.Status400BadRequest,
+                _ => StatusCodes.Status500InternalServerError,
+            };
+            await WriteJsonAsync(context.Response, status, buffers.Answer.WrittenMemory, cancellation);
+        }
+        finally
+        {
+            _pool.Return(buffers);
         }
     }
 

@@ -149,6 +149,14 @@ public sealed class ServeOptions
     /// <exception cref="ArgumentException">A setting is out of range; the message says which and why.</exception>
     public void Validate()
     {
+        ValidateAddresses();
+        ValidateFaults();
+        ValidateAnswers();
+    }
+
+    /// <summary>The host and the two ports.</summary>
+    private void ValidateAddresses()
+    {
         if (string.IsNullOrWhiteSpace(Host))
         {
             throw new ArgumentException("The host must be an IP address or 'localhost'; it is empty.", nameof(Host));
@@ -178,7 +186,11 @@ public sealed class ServeOptions
             throw new ArgumentException(
                 $"The REST and gRPC ports must differ; both are {RestPort}.", nameof(GrpcPort));
         }
+    }
 
+    /// <summary>The injected failures, drops and delays, the gateway's fixed answer and the outage.</summary>
+    private void ValidateFaults()
+    {
         RequireNotNegative(FailFirst, nameof(FailFirst), "the number of first requests that fail");
         RequireNotNegative(FailEvery, nameof(FailEvery), "the period of failing requests (0 = never)");
         RequireNotNegative(DropEvery, nameof(DropEvery), "the period of dropped connections (0 = never)");
@@ -205,7 +217,11 @@ public sealed class ServeOptions
             throw new ArgumentException(
                 $"The outage lasts from 0 to 86400 seconds; it is {OutageSeconds}.", nameof(OutageSeconds));
         }
+    }
 
+    /// <summary>The statuses of refused requests and injected failures, and the answer modes that exclude each other.</summary>
+    private void ValidateAnswers()
+    {
         if (RefuseStatus is not (400 or 500))
         {
             throw new ArgumentException(

@@ -137,6 +137,8 @@ internal sealed class OutputComposer
         _ => false,
     };
 
+    // Measured hot path, kept whole on purpose (runs once per split batch, inside the per-line writer loop): splitting
+    // it into steps moved its locals out of registers, as the RowWriter struct did in NdarrayScanner (commit 035912e).
     private string? SplitAnswer(EncodedBatch batch, JsonElement message, out InstanceResult[]? results)
     {
         results = null;
@@ -285,6 +287,8 @@ internal sealed class OutputComposer
             return true;
         }
 
+        // Measured hot path, kept whole on purpose (called for every output line by the per-line writer loop): splitting
+        // it into steps moved its state out of registers, as the RowWriter struct did in NdarrayScanner (commit 035912e).
         /// <summary>Writes the part; into a template, the rows of a shared ndarray are a hole.</summary>
         public void WriteTo(Utf8JsonWriter w, LineTemplate? template)
         {
