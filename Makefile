@@ -1,10 +1,11 @@
 # Each target is one step a newcomer can read. `make run` and `make test` are all a fresh clone needs.
 SLN := Seldon.Batch.Dataflow.sln
+FORMAT_EXCLUDE := --exclude '**/obj/**' '**/bin/**'
 CONFIG := Release
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: build test test-unit run serve pack publish bench microbench clean
+.PHONY: build test test-unit format format-check run serve pack publish bench microbench clean
 
 build:            ## compile the library, the executable and the tests
 	dotnet build $(SLN) -c $(CONFIG)
@@ -16,6 +17,12 @@ test: build       ## the whole test suite (unit, integration over real sockets, 
 
 test-unit: build  ## the unit tests of every test project, in seconds: none that starts a server, moto_server or a process ([Trait("Category", "Integration")] marks those)
 	dotnet test $(SLN) -c $(CONFIG) --no-build --filter "Category!=Integration"
+
+format:           ## lay out the code's whitespace as .editorconfig says (style and analyzer rules are build errors already)
+	dotnet format whitespace --folder $(FORMAT_EXCLUDE)
+
+format-check:     ## fail, listing each place, where the whitespace is not as .editorconfig says (CI runs it)
+	dotnet format whitespace --folder --verify-no-changes $(FORMAT_EXCLUDE)
 
 run: build        ## the sample batch on the built-in model (or on $$SELDON_BATCH_HOST when set)
 	bash samples/run.sh

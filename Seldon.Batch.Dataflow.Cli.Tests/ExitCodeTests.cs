@@ -154,7 +154,10 @@ public sealed class ExitCodeTests : IClassFixture<DemoServerFixture>, IClassFixt
         var closed = $"http://127.0.0.1:{Seldon.Batch.Dataflow.Tests.Fixtures.LoopbackPort.Free()}";
         var environment = new Dictionary<string, string>
         {
-            ["AWS_ENDPOINT_URL_S3"] = closed, ["AWS_ACCESS_KEY_ID"] = "testing", ["AWS_SECRET_ACCESS_KEY"] = "testing", ["AWS_REGION"] = "us-east-1",
+            ["AWS_ENDPOINT_URL_S3"] = closed,
+            ["AWS_ACCESS_KEY_ID"] = "testing",
+            ["AWS_SECRET_ACCESS_KEY"] = "testing",
+            ["AWS_REGION"] = "us-east-1",
         };
 
         var reading = await RunAsync([.. Model, "-i", "s3://bucket-gone/in.txt", "-o", PathOf("out.txt")], environment);
@@ -177,10 +180,18 @@ public sealed class ExitCodeTests : IClassFixture<DemoServerFixture>, IClassFixt
         // Nothing in the SDK's chain: no variables, no profile files, no instance metadata.
         var environment = new Dictionary<string, string>
         {
-            ["AWS_ENDPOINT_URL_S3"] = _s3.Endpoint, ["AWS_ACCESS_KEY_ID"] = "", ["AWS_SECRET_ACCESS_KEY"] = "", ["AWS_SESSION_TOKEN"] = "",
-            ["AWS_PROFILE"] = "", ["AWS_SHARED_CREDENTIALS_FILE"] = PathOf("no-credentials"), ["AWS_CONFIG_FILE"] = PathOf("no-config"),
-            ["AWS_EC2_METADATA_DISABLED"] = "true", ["AWS_WEB_IDENTITY_TOKEN_FILE"] = "", ["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "",
-            ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] = "", ["AWS_REGION"] = "us-east-1",
+            ["AWS_ENDPOINT_URL_S3"] = _s3.Endpoint,
+            ["AWS_ACCESS_KEY_ID"] = "",
+            ["AWS_SECRET_ACCESS_KEY"] = "",
+            ["AWS_SESSION_TOKEN"] = "",
+            ["AWS_PROFILE"] = "",
+            ["AWS_SHARED_CREDENTIALS_FILE"] = PathOf("no-credentials"),
+            ["AWS_CONFIG_FILE"] = PathOf("no-config"),
+            ["AWS_EC2_METADATA_DISABLED"] = "true",
+            ["AWS_WEB_IDENTITY_TOKEN_FILE"] = "",
+            ["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "",
+            ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] = "",
+            ["AWS_REGION"] = "us-east-1",
         };
 
         var (code, _, stderr) = await RunAsync([.. Model, "-i", $"s3://{bucket}/in.txt", "-o", PathOf("out.txt")], environment);
@@ -197,7 +208,10 @@ public sealed class ExitCodeTests : IClassFixture<DemoServerFixture>, IClassFixt
         var input = await InputAsync();
         var environment = new Dictionary<string, string>
         {
-            ["AWS_ENDPOINT_URL_S3"] = _s3.Endpoint, ["AWS_ACCESS_KEY_ID"] = "testing", ["AWS_SECRET_ACCESS_KEY"] = "testing", ["AWS_REGION"] = "us-east-1",
+            ["AWS_ENDPOINT_URL_S3"] = _s3.Endpoint,
+            ["AWS_ACCESS_KEY_ID"] = "testing",
+            ["AWS_SECRET_ACCESS_KEY"] = "testing",
+            ["AWS_REGION"] = "us-east-1",
         };
 
         var (code, _, stderr) = await RunAsync([.. Model, "-i", input, "-o", "s3://no-such-bucket-here/out.txt"], environment);

@@ -111,7 +111,10 @@ public sealed class AnswerPositionTests : IAsyncLifetime
         var request = new ModelInferRequest { ModelName = "demo", Outputs = { new ModelInferRequest.Types.InferRequestedOutputTensor { Name = "position" } } };
         request.Inputs.Add(new ModelInferRequest.Types.InferInputTensor
         {
-            Name = "x", Datatype = "INT64", Shape = { 2, 1 }, Contents = new InferTensorContents { Int64Contents = { 5, 6 } },
+            Name = "x",
+            Datatype = "INT64",
+            Shape = { 2, 1 },
+            Contents = new InferTensorContents { Int64Contents = { 5, 6 } },
         });
 
         var answer = await new GRPCInferenceService.GRPCInferenceServiceClient(_channel).ModelInferAsync(request);

@@ -98,7 +98,10 @@ public sealed class OpenInferenceServerTests(DemoServerFixture fixture) : IClass
         var typed = new ModelInferRequest { ModelName = "demo", Id = "g-1" };
         typed.Inputs.Add(new ModelInferRequest.Types.InferInputTensor
         {
-            Name = "x", Datatype = "FP64", Shape = { 2 }, Contents = new InferTensorContents { Fp64Contents = { 1.5, 2 } },
+            Name = "x",
+            Datatype = "FP64",
+            Shape = { 2 },
+            Contents = new InferTensorContents { Fp64Contents = { 1.5, 2 } },
         });
         var raw = new ModelInferRequest { ModelName = "demo" };
         raw.Inputs.Add(new ModelInferRequest.Types.InferInputTensor { Name = "x", Datatype = "FP64", Shape = { 2 } });

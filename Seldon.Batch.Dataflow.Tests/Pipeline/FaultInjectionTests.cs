@@ -175,7 +175,11 @@ public sealed class FaultInjectionTests
     {
         await using var server = await DemoModelServer.StartAsync(new ServeOptions
         {
-            FailRate = 0.2, FailStatus = 503, DropEvery = 7, MaxRandomDelayMs = 20, Seed = 5,
+            FailRate = 0.2,
+            FailStatus = 503,
+            DropEvery = 7,
+            MaxRandomDelayMs = 20,
+            Seed = 5,
         });
         const int count = 60;
         var result = await RunFileAsync(Options(server, transport).WithBlock(b => b with { Workers = 6, BatchSize = 3, MaxAttempts = 3 }), NumberedInput(count));

@@ -58,7 +58,7 @@ public sealed partial class MicroBatchBoundaryProperties(PositionServerFixture f
         from count in Gen.Choose(1, 40)
         from lines in Gen.ArrayOf(Line(width), count)
         from sendable in Line(width).Where(l => l != "oops")
-        // At least one line is sent, so the run writes its record before its first request.
+            // At least one line is sent, so the run writes its record before its first request.
         select new Setting(transport, model, batchSize, workers, lines.All(l => l == "oops") ? [sendable, .. lines[1..]] : lines);
 
     private static readonly Gen<ResumeCase> ResumeCases =

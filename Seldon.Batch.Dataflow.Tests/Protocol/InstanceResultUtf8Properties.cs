@@ -79,7 +79,8 @@ public sealed class InstanceResultUtf8Properties
         var composer = new OutputComposer("run-1");
         var batch = new EncodedBatch(
             [new BatchMember(0, "i0") { Rows = 1 }, new BatchMember(1, "i1") { Rows = 2 }, new BatchMember(2, "i2") { EncodingError = "invalid JSON: x" }],
-            "{}", "req") { IsSplit = true };
+            "{}", "req")
+        { IsSplit = true };
 
         var results = composer.Compose(batch, """{"data":{"names":["\u00e9"],"ndarray":[[1],[2],[3]]},"meta":{"tags":{"m":"\ud83d\ude00"}}}""", null);
 

@@ -35,11 +35,17 @@ public sealed class OpenInferenceProtoJsonTests
         var typed = new ModelInferResponse { ModelName = "m", Id = "r" };
         typed.Outputs.Add(new ModelInferResponse.Types.InferOutputTensor
         {
-            Name = "y", Datatype = "FP64", Shape = { 2 }, Contents = new InferTensorContents { Fp64Contents = { 1.25, double.NaN } },
+            Name = "y",
+            Datatype = "FP64",
+            Shape = { 2 },
+            Contents = new InferTensorContents { Fp64Contents = { 1.25, double.NaN } },
         });
         typed.Outputs.Add(new ModelInferResponse.Types.InferOutputTensor
         {
-            Name = "s", Datatype = "BYTES", Shape = { 1 }, Contents = new InferTensorContents { BytesContents = { ByteString.CopyFromUtf8("ÄB") } },
+            Name = "s",
+            Datatype = "BYTES",
+            Shape = { 1 },
+            Contents = new InferTensorContents { BytesContents = { ByteString.CopyFromUtf8("ÄB") } },
         });
         var raw = new ModelInferResponse { ModelName = "m", Id = "r" };
         raw.Outputs.Add(new ModelInferResponse.Types.InferOutputTensor { Name = "y", Datatype = "FP64", Shape = { 2 } });

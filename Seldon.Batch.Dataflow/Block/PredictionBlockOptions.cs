@@ -205,6 +205,10 @@ public sealed record PredictionBlockOptions
     /// <summary>The retry, pacing and worker settings of the block's dispatcher.</summary>
     internal RetrySettings ToRetry() => new()
     {
-        Attempts = MaxAttempts, Interval = BatchInterval, Workers = Workers, MaxOutage = MaxOutage, WaitReady = WaitReady,
+        Attempts = MaxAttempts,
+        Interval = BatchInterval,
+        Workers = Workers,
+        MaxOutage = MaxOutage,
+        WaitReady = WaitReady,
     };
 }

@@ -333,7 +333,8 @@ public static partial class BatchRun
 
         logger.LogError("Stopping the run: {Reason}", reason);
         var summary = (run.Stats?.ToSummary(run.Time.GetElapsedTime(run.Started), run.Plan?.UnfinishedPath) ?? new RunSummary())
-            with { Outcome = RunOutcome.Stopped, StopReason = reason, OutputPath = run.Plan?.UnfinishedPath };
+            with
+        { Outcome = RunOutcome.Stopped, StopReason = reason, OutputPath = run.Plan?.UnfinishedPath };
         if (run.Plan is { } unfinished)
         {
             if (empty)
