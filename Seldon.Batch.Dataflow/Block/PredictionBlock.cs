@@ -1,5 +1,4 @@
 using System.Threading.Tasks.Dataflow;
-using Microsoft.Extensions.Logging;
 
 namespace Seldon.Batch.Dataflow;
 
