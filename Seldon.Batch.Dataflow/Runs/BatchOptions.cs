@@ -55,6 +55,24 @@ public sealed partial record BatchOptions
     /// <summary>Whether the input is gzip (by default when its name ends in <c>.gz</c>).</summary>
     public InputCompression InputCompression { get; init; } = InputCompression.Auto;
 
+    /// <summary>How the input is read: by its name (<see cref="TableFormat.Auto"/>), as JSON lines, CSV or Parquet. A table
+    /// (CSV or Parquet) row becomes the model's input row from <see cref="Columns"/>.</summary>
+    public TableFormat InputFormat { get; init; } = TableFormat.Auto;
+
+    /// <summary>How the output is written: by its name (<see cref="TableFormat.Auto"/>), as JSON lines (one answer or error
+    /// record per input row), CSV or Parquet (the kept input columns, the prediction columns and an <c>error</c> column).</summary>
+    public TableFormat OutputFormat { get; init; } = TableFormat.Auto;
+
+    /// <summary>The columns of a table input that make the model's input row, in this order; null: every column.</summary>
+    public IReadOnlyList<string>? Columns { get; init; }
+
+    /// <summary>The input columns copied into each row of a table output ahead of the prediction columns; null: every
+    /// input column (of a table input); empty: none.</summary>
+    public IReadOnlyList<string>? KeepColumns { get; init; }
+
+    /// <summary>How a table row becomes an Open Inference request: one input per column (the default) or one tensor.</summary>
+    public V2InputLayout V2Inputs { get; init; } = V2InputLayout.Columns;
+
     /// <summary>Shards the input is split into; each run processes one and writes its part next to the output.</summary>
     public int ShardCount { get; init; } = 1;
 
