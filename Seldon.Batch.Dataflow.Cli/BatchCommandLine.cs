@@ -43,6 +43,13 @@ internal sealed class BatchCommandLine
     public readonly CliSetting ShardCount = new("--shard-count", null, "SELDON_BATCH_SHARD_COUNT", "1", "Split the input into N shards; this run processes one and writes <output>.parts/part-0000K-of-0000N (join them with merge)", "N");
     public readonly CliSetting ShardIndex = new("--shard-index", null, "SELDON_BATCH_SHARD_INDEX", null, "The shard this run processes, 0 to N-1; by default JOB_COMPLETION_INDEX when --shard-count is above 1, else 0", "K");
 
+    // Tables: CSV and Parquet inputs and outputs.
+    public readonly CliSetting InputFormat = new("--input-format", null, "SELDON_BATCH_INPUT_FORMAT", "auto", "How the input is read (auto: .parquet/.pq Parquet; .csv, .tsv, either with .gz, CSV; else JSON lines)", "auto|jsonl|csv|parquet");
+    public readonly CliSetting OutputFormat = new("--output-format", null, "SELDON_BATCH_OUTPUT_FORMAT", "auto", "How the output is written (auto: by its name, as for the input); a CSV or Parquet output holds the kept input columns, the prediction columns and error", "auto|jsonl|csv|parquet");
+    public readonly CliSetting Columns = new("--columns", null, "SELDON_BATCH_COLUMNS", null, "Table input: the columns that make the model's input row, in this order [default: every column]", "A,B,C");
+    public readonly CliSetting KeepColumns = new("--keep-columns", null, "SELDON_BATCH_KEEP_COLUMNS", null, "Table output: the input columns copied into each output row ahead of the predictions; '' keeps none [default: every input column]", "A,B");
+    public readonly CliSetting V2Inputs = new("--v2-inputs", null, "SELDON_BATCH_V2_INPUTS", "columns", "v2, table input: one input per column (pandas content type) or one [n, k] tensor named by --input-name", "columns|tensor");
+
     // The protocol choice (Open Inference Protocol, V2) and request headers.
     public readonly CliSetting Protocol = new("--protocol", null, "SELDON_BATCH_PROTOCOL", "seldon", "The protocol the model speaks: seldon (Seldon Core 1) or v2 (Open Inference Protocol: MLServer, Seldon Core 2, KServe, Triton)", "seldon|v2");
     public readonly CliSetting ModelName = new("--model-name", null, "SELDON_BATCH_MODEL_NAME", null, "v2: the model to call [default: the deployment name]", "TEXT");
@@ -77,6 +84,7 @@ internal sealed class BatchCommandLine
         InputDataPath, OutputDataPath, Method, LogLevel, BatchId, BatchSize, BatchInterval, UseSsl, Token, SslVerify,
         Timeout, GrpcMaxMessageSize, ShutdownTimeout, MaxFailures, MaxOutage, WaitReady, SummaryPath,
         Protocol, ModelName, ModelVersion, InputName, Datatype, S3Endpoint, S3PartSize, InputCompression, ShardCount, ShardIndex,
+        InputFormat, OutputFormat, Columns, KeepColumns, V2Inputs,
     ];
 
     /// <summary>The option of each property of <see cref="BatchOptions"/>, <see cref="EndpointSettings"/> and
@@ -114,6 +122,11 @@ internal sealed class BatchCommandLine
         [nameof(BatchOptions.InputCompression)] = InputCompression.Name,
         [nameof(BatchOptions.ShardCount)] = ShardCount.Name,
         [nameof(BatchOptions.ShardIndex)] = ShardIndex.Name,
+        [nameof(BatchOptions.InputFormat)] = InputFormat.Name,
+        [nameof(BatchOptions.OutputFormat)] = OutputFormat.Name,
+        [nameof(BatchOptions.Columns)] = Columns.Name,
+        [nameof(BatchOptions.KeepColumns)] = KeepColumns.Name,
+        [nameof(BatchOptions.V2Inputs)] = V2Inputs.Name,
         [nameof(EndpointSettings.Protocol)] = Protocol.Name,
         [nameof(EndpointSettings.ModelName)] = ModelName.Name,
         [nameof(EndpointSettings.ModelVersion)] = ModelVersion.Name,
@@ -159,6 +172,7 @@ internal sealed class BatchCommandLine
         options = BindLimits(options, parse, environment, Get);
         options = BindProtocol(options, parse, environment, Get);
         options = BindShard(options, environment, Get);
+        options = BindTables(options, Get);
         var level = CliLogging.ParseLevel(Get(LogLevel)) ?? throw Invalid(LogLevel, Get(LogLevel), "debug, info, warning, error");
         var benchmark = Flag(parse, Benchmark, environment("SELDON_BATCH_BENCHMARK"));
         return new CliRun(options, level, benchmark);
@@ -276,6 +290,33 @@ internal sealed class BatchCommandLine
 
         return options with { ShardCount = shardCount, ShardIndex = Integer(ShardIndex, shardIndex ?? "0") };
     }
+
+    /// <summary>The formats of the input and output and the columns of a table.</summary>
+    private BatchOptions BindTables(BatchOptions options, Func<CliSetting, string?> get) => options with
+    {
+        InputFormat = Format(InputFormat, get(InputFormat)),
+        OutputFormat = Format(OutputFormat, get(OutputFormat)),
+        Columns = ColumnList(get(Columns)),
+        KeepColumns = ColumnList(get(KeepColumns)),
+        V2Inputs = Choice<V2InputLayout>(V2Inputs, get(V2Inputs)),
+    };
+
+    /// <summary>A format by the word users know (<c>jsonl</c> for <see cref="TableFormat.JsonLines"/>).</summary>
+    internal static TableFormat Format(CliSetting setting, string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        "auto" => TableFormat.Auto,
+        "jsonl" or "jsonlines" or "json" => TableFormat.JsonLines,
+        "csv" => TableFormat.Csv,
+        "parquet" => TableFormat.Parquet,
+        _ => throw Invalid(setting, value, "auto, jsonl, csv, parquet"),
+    };
+
+    /// <summary>Comma-separated column names, each trimmed (null when not given; '' is no column). The library refuses an
+    /// empty or repeated name, naming the setting.</summary>
+    internal static IReadOnlyList<string>? ColumnList(string? value) =>
+        value is null ? null
+        : value.Trim().Length == 0 ? []
+        : [.. value.Split(',').Select(name => name.Trim())];
 
     /// <summary>The S3 endpoint: the flag or SELDON_BATCH_S3_ENDPOINT, else the AWS SDK's own variables (read here so
     /// that a custom endpoint also turns on path-style addressing).</summary>
