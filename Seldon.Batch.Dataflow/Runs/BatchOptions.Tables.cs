@@ -50,12 +50,6 @@ public sealed partial record BatchOptions
                 $"{name(nameof(PredictionBlockOptions.DataType))} {Name(block.DataType)} does not go with a table input ({InputDataPath}): each row makes the whole request from its columns; leave {name(nameof(PredictionBlockOptions.DataType))} data");
         }
 
-        if (block.Method == PredictionMethod.Feedback)
-        {
-            throw InvalidBatchOptionsException.About([nameof(PredictionBlockOptions.Method), nameof(InputFormat)], name =>
-                $"{name(nameof(PredictionBlockOptions.Method))} feedback does not go with a table input ({InputDataPath}): a row is a prediction request, not a Feedback message");
-        }
-
         if (protocol == InferenceProtocol.Seldon)
         {
             if (block.PayloadType is not (PayloadType.Ndarray or PayloadType.Tensor))
