@@ -29,6 +29,8 @@ internal sealed class CsvTableReader : ITableReader
 
     public static Task<CsvLayout> DescribeAsync(Stream decodedFromStart, char delimiter, CancellationToken ct) => throw Pending();
 
+    public static Task<CsvLayout> DescribeAsync(Stream decodedFromStart, char delimiter, string source, CancellationToken ct) => throw Pending();
+
     public static CsvTableReader Open(Stream decoded, char delimiter, CsvLayout layout, bool atFileStart) => throw Pending();
 
     public static Task<long> CountRowsAsync(Stream decoded, char delimiter, CancellationToken ct) => throw Pending();

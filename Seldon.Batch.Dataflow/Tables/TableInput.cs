@@ -85,7 +85,7 @@ internal sealed class TableInput
         var reading = await input.OpenAsync(version, 0, null, ct).ConfigureAwait(false);
         await using (reading.ConfigureAwait(false))
         {
-            var layout = await CsvTableReader.DescribeAsync(reading.Decoded, delimiter, ct).ConfigureAwait(false);
+            var layout = await CsvTableReader.DescribeAsync(reading.Decoded, delimiter, input.Location.ToString(), ct).ConfigureAwait(false);
             return new TableInput(input, version, TableFormat.Csv, layout.Columns, delimiter, layout, -1);
         }
     }
