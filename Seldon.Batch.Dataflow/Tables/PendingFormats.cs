@@ -1,6 +1,8 @@
 // STAND-INS, to be deleted at the merge: the signatures of tables20.md that the branches tpq (ParquetTableReader,
 // InputSource.OpenSeekableAsync) and tcsv (CsvLayout, CsvTableReader, CsvShards) implement, so that branch tin compiles
-// before they are merged. Each merged branch brings the real type; delete this file then (the types would be defined twice).
+// before they are merged. Each merged branch brings the real type; delete this file then (the types would be defined twice),
+// and rename Seldon.Batch.Dataflow.Tests/Tables/TableRunTests.cs.after-merge to TableRunTests.cs: the runs of real CSV and
+// Parquet files (DuckDB's, tcsv's harness) that need the readers.
 #pragma warning disable CA1822, IDE0060, S1172, RCS1163
 namespace Seldon.Batch.Dataflow;
 
