@@ -105,6 +105,7 @@ public sealed partial record BatchOptions
         }
 
         ValidateModes();
+        ValidateTables(endpoint.Protocol);
         if (S3PartSize < minimumPartBytes || S3PartSize > 1 << 30)
         {
             Fail(nameof(S3PartSize), $" must be from {minimumPartBytes} (S3's smallest part) to {1 << 30} bytes, not {S3PartSize}");

@@ -161,10 +161,11 @@ public static partial class BatchRun
         var (storage, plan, stats, time, stop) = (run.Storage!, run.Plan!, run.Stats!, run.Time, stops.Policy);
         // An object output's lease taken over by another run: stop at once, and publish nothing.
         using var leaseLost = storage.Lock.Lost.Register(() => stop.Stop(storage.Lock.LostReason!));
-        var block = PredictionBlock.CreateNumbered(blockOptions, client, stats, stop);
-        var position = new LineReader.ReadPosition();
+        // A table's row is made into the model's whole message, which the block sends as a raw line.
+        var rows = storage.Table is { } table ? RowLines.Create(table.ChosenColumns, options.Endpoint.Protocol, blockOptions, options.V2Inputs) : null;
+        var block = PredictionBlock.CreateNumbered(rows is null ? blockOptions : blockOptions with { DataType = DataType.Raw }, client, stats, stop);
         // Opened whatever a stop asks meanwhile: the reading loop below hears of it at once.
-        await using var input = await storage.Input.OpenAsync(storage.Version, storage.Range.Start, storage.Range.End, CancellationToken.None).ConfigureAwait(false);
+        await using var input = await RunInput.OpenAsync(storage, plan, rows, CancellationToken.None).ConfigureAwait(false);
         var output = run.Output = new SideFileWriter(await plan.OpenOutputAsync(blockOptions.BatchId, CancellationToken.None).ConfigureAwait(false), time);
         var writer = WriteStage.Create(output, blockOptions.BatchSize, plan.FirstUnwritten, stop, stats, logger);
         block.LinkTo(writer, new DataflowLinkOptions { PropagateCompletion = true });
@@ -173,10 +174,10 @@ public static partial class BatchRun
         _ = writer.Completion.ContinueWith(_ => stops.WriterFailed(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         using var reporting = new CancellationTokenSource();
         var reporter = new ProgressReporter(
-            () => (plan.LinesWritten(output.Lines), plan.Failed(stats.Failed), plan.Fraction(output.Lines, position.Lines, input.StoredBytesOf(position.Bytes), input.Length)),
+            () => (plan.LinesWritten(output.Lines), plan.Failed(stats.Failed), plan.Fraction(output.Lines, input.ShareOf)),
             stats, options.ProgressInterval, logger, progress, time).RunAsync(reporting.Token);
 
-        var readFailure = await SendAsync(plan.LinesToSendAsync(input.Decoded, position, stops.Reading), block, stops.Reading).ConfigureAwait(false);
+        var readFailure = await SendAsync(plan.LinesToSendAsync(input.LinesFrom, stops.Reading), block, stops.Reading).ConfigureAwait(false);
         try
         {
             await writer.Completion.ConfigureAwait(false);

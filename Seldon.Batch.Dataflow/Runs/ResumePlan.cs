@@ -320,27 +320,28 @@ internal sealed partial class ResumePlan
         return await _storage.Output.OpenAsync(start, batchId, PartialOutput.FailuresIn, ct).ConfigureAwait(false);
     }
 
-    /// <summary>The input lines this run sends, numbered by their global position in the input (a shard's first
-    /// line is its range's), read from <paramref name="input"/>: the decoded bytes of this run's range.</summary>
-    public async IAsyncEnumerable<InputLine> LinesToSendAsync(Stream input, LineReader.ReadPosition position, [EnumeratorCancellation] CancellationToken ct)
+    /// <summary>The input lines this run sends, numbered by their global position in the input (a shard's first line is
+    /// its range's), from <paramref name="lines"/>: given how many lines of this run's range to skip, it yields the range's
+    /// lines after them, numbered so (a JSON-lines input reads past them; a table skips them unread where it can).</summary>
+    public async IAsyncEnumerable<InputLine> LinesToSendAsync(Func<long, CancellationToken, IAsyncEnumerable<InputLine>> lines, [EnumeratorCancellation] CancellationToken ct)
     {
         var wanted = _mode == Mode.RetryFailed ? _kept!.FailedLines : null;
         var first = _storage.Range.FirstLine;
         var next = 0;
-        long k = 0;
-        await foreach (var text in LineReader.ReadLinesAsync(input, position, _storage.Range.Start == 0, ct).ConfigureAwait(false))
+        var skip = wanted is null ? FirstSent : wanted.Count > 0 ? wanted[0] : 0;
+        await foreach (var line in lines(skip, ct).ConfigureAwait(false))
         {
-            var at = k++;
+            var at = line.Index - first;
             if (wanted is null)
             {
                 if (at >= FirstSent)
                 {
-                    yield return new InputLine(first + at, text);
+                    yield return line;
                 }
             }
             else if (wanted[next] == at)
             {
-                yield return new InputLine(first + at, text);
+                yield return line;
                 if (++next == wanted.Count)
                 {
                     yield break;
@@ -349,19 +350,23 @@ internal sealed partial class ResumePlan
         }
     }
 
-    /// <summary>The share of the work done once <paramref name="written"/> lines are written by this run: of the
-    /// failed lines for a retry; else of the input's lines, whose count is told from the stored bytes of the lines read
-    /// (<paramref name="bytesRead"/>, not what was read ahead of them) per line read (exactly 1 when every line is read
-    /// and written).</summary>
-    public double Fraction(long written, long linesRead, long bytesRead, long inputLength)
+    /// <summary>The lines of a JSON-lines input: <paramref name="input"/>, the decoded bytes of this run's range, read
+    /// from their start (lines cannot be skipped unread), numbered from the range's first line.</summary>
+    public async IAsyncEnumerable<InputLine> JsonLinesAsync(Stream input, LineReader.ReadPosition position, [EnumeratorCancellation] CancellationToken ct)
     {
-        if (_mode == Mode.RetryFailed)
+        var first = _storage.Range.FirstLine;
+        long k = 0;
+        await foreach (var text in LineReader.ReadLinesAsync(input, position, _storage.Range.Start == 0, ct).ConfigureAwait(false))
         {
-            return Math.Min(1, (double)written / _kept!.Failed);
+            yield return new InputLine(first + k++, text);
         }
-
-        return ProgressReporter.ShareOfInput(ResumedLines + written, linesRead, bytesRead, inputLength);
     }
+
+    /// <summary>The share of the work done once <paramref name="written"/> lines are written by this run: of the
+    /// failed lines for a retry; else of the input's lines, as <paramref name="shareOfInput"/> tells it from the lines in
+    /// place (a resumed prefix's too).</summary>
+    public double Fraction(long written, Func<long, double> shareOfInput) =>
+        _mode == Mode.RetryFailed ? Math.Min(1, (double)written / _kept!.Failed) : shareOfInput(ResumedLines + written);
 
     /// <summary>Error records in the output once this run wrote <paramref name="failed"/>: a resumed prefix's count too.</summary>
     public long Failed(long failed) => _mode == Mode.Resume ? _kept!.Failed + failed : failed;

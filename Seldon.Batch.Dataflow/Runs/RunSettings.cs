@@ -11,7 +11,7 @@ internal sealed class RunSettings
 {
     /// <summary>Each setting: its property, its name in the record, its value in a run's options, and whether it is
     /// free text (quoted in messages) rather than a choice or a number.</summary>
-    private static readonly (string Property, string Name, Func<BatchOptions, JsonValue> Of, bool Text)[] Table =
+    private static readonly (string Property, string Name, Func<BatchOptions, JsonNode> Of, bool Text)[] Table =
     [
         (nameof(EndpointSettings.Protocol), "protocol", o => JsonValue.Create(BatchOptions.Name(o.Endpoint.Protocol)), false),
         (nameof(PredictionBlockOptions.DataType), "data_type", o => JsonValue.Create(BatchOptions.Name(o.Block.DataType)), false),
@@ -23,6 +23,11 @@ internal sealed class RunSettings
         (nameof(EndpointSettings.ModelVersion), "model_version", o => JsonValue.Create(o.Endpoint.ModelVersion), true),
         (nameof(PredictionBlockOptions.InputName), "input_name", o => JsonValue.Create(o.Block.InputName), true),
         (nameof(PredictionBlockOptions.InputDatatype), "datatype", o => JsonValue.Create(o.Block.InputDatatype), true),
+        // What a table's row becomes: read as which format, from which columns, in which V2 layout. Every column (null) is
+        // recorded as "all", not as JSON null, which a record's reader takes for a setting it does not hold.
+        (nameof(BatchOptions.InputFormat), "input_format", o => JsonValue.Create(BatchOptions.FormatName(o.ResolvedInputFormat)), false),
+        (nameof(BatchOptions.Columns), "columns", o => o.Columns is { } columns ? new JsonArray([.. columns.Select(c => JsonValue.Create(c))]) : JsonValue.Create("all"), false),
+        (nameof(BatchOptions.V2Inputs), "v2_inputs", o => JsonValue.Create(BatchOptions.Name(o.V2Inputs)), false),
     ];
 
     /// <summary>The values by their name in the record, as JSON text.</summary>
@@ -66,9 +71,13 @@ internal sealed class RunSettings
         try
         {
             using var value = JsonDocument.Parse(json);
-            return value.RootElement.ValueKind == JsonValueKind.String
-                ? text ? $"'{value.RootElement.GetString()}'" : value.RootElement.GetString()!
-                : json;
+            return value.RootElement.ValueKind switch
+            {
+                JsonValueKind.String => text ? $"'{value.RootElement.GetString()}'" : value.RootElement.GetString()!,
+                // A list of names (the columns), as it is given: a,b,c.
+                JsonValueKind.Array => string.Join(',', value.RootElement.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : e.GetRawText())),
+                _ => json,
+            };
         }
         catch (JsonException)
         {

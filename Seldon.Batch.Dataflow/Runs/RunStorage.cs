@@ -15,11 +15,12 @@ internal sealed class RunStorage : IAsyncDisposable
     private long? _inputLines;
 
     private RunStorage(
-        ObjectStore store, InputSource input, InputVersion version, ShardRange range, OutputTarget output, ShardPlan? plan, StorageLocation outputLocation, OutputLock held)
+        ObjectStore store, InputSource input, InputVersion version, ShardRange range, OutputTarget output, ShardPlan? plan, StorageLocation outputLocation, OutputLock held, TableInput? table)
     {
         Store = store;
         Input = input;
         Version = version;
+        Table = table;
         Range = range;
         Output = output;
         Plan = plan;
@@ -33,7 +34,10 @@ internal sealed class RunStorage : IAsyncDisposable
 
     public InputVersion Version { get; }
 
-    /// <summary>The decoded bytes this run reads and the global number of their first line.</summary>
+    /// <summary>The input read as a table (CSV or Parquet); null for JSON lines.</summary>
+    public TableInput? Table { get; }
+
+    /// <summary>The decoded bytes this run reads and the global number of their first line; for a Parquet input, the rows.</summary>
     public ShardRange Range { get; }
 
     public OutputTarget Output { get; }
@@ -59,6 +63,15 @@ internal sealed class RunStorage : IAsyncDisposable
         {
             var input = InputSource.Create(StorageLocation.Parse(options.InputDataPath), options.InputCompression, store);
             var version = await input.DescribeAsync(ct).ConfigureAwait(false);
+            // A table's columns are checked before anything next to the output is looked at: a wrong column is a setting.
+            var table = options.ResolvedInputFormat.IsTable() ? await TableInput.DescribeAsync(input, version, options, ct).ConfigureAwait(false) : null;
+            if (table is not null)
+            {
+                logger.LogInformation(
+                    "Reading {Input} as {Format}: each row's {Columns} make the model's input", input.Location, BatchOptions.FormatName(table.Format),
+                    string.Join(", ", table.ChosenColumns.Select(c => c.Name)));
+            }
+
             var outputLocation = StorageLocation.Parse(options.OutputDataPath);
             var sharded = options.ShardCount > 1;
             var target = OutputTarget.Create(sharded ? ShardPlan.PartOf(outputLocation, options.ShardIndex, options.ShardCount) : outputLocation, store);
@@ -68,15 +81,18 @@ internal sealed class RunStorage : IAsyncDisposable
             target.Lock = held;
             if (!sharded)
             {
-                return new RunStorage(store, input, version, new ShardRange(0, input.IsGzip ? long.MaxValue : version.Length, 0, -1), target, null, outputLocation, held);
+                var whole = table?.WholeRange ?? new ShardRange(0, input.IsGzip ? long.MaxValue : version.Length, 0, -1);
+                return new RunStorage(store, input, version, whole, target, null, outputLocation, held, table);
             }
 
-            var plan = await ShardPlanner.PlanAsync(input, version, outputLocation, options.ShardCount, options.Block.BatchSize, options.Block.BatchId, store, ct).ConfigureAwait(false);
+            var plan = await ShardPlanner.PlanAsync(input, version, outputLocation, options.ShardCount, options.Block.BatchSize, options.Block.BatchId, store, ct,
+                table is null ? null : (length, token) => table.CutAsync(options.ShardCount, options.Block.BatchSize, length, token)).ConfigureAwait(false);
             var range = plan.Ranges[options.ShardIndex];
             logger.LogInformation(
-                "Shard {Index} of {Count}: lines {First} to {Last} of {Lines} (bytes {Start} to {End}), part {Part}",
-                options.ShardIndex, options.ShardCount, range.FirstLine, range.FirstLine + range.Lines - 1, plan.Lines, range.Start, range.End, target.Location);
-            return new RunStorage(store, input, version, range, target, plan, outputLocation, held);
+                "Shard {Index} of {Count}: lines {First} to {Last} of {Lines} ({Unit} {Start} to {End}), part {Part}",
+                options.ShardIndex, options.ShardCount, range.FirstLine, range.FirstLine + range.Lines - 1, plan.Lines,
+                table?.Format == TableFormat.Parquet ? "rows" : "bytes", range.Start, range.End, target.Location);
+            return new RunStorage(store, input, version, range, target, plan, outputLocation, held, table);
         }
         catch (StorageException ex) when (ex.IsSettingsProblem)
         {
@@ -122,7 +138,9 @@ internal sealed class RunStorage : IAsyncDisposable
         {
             if (countLines && Plan is null)
             {
-                _inputLines = await LineReader.CountLinesAsync(reading.Decoded, ct).ConfigureAwait(false);
+                _inputLines = Table is null
+                    ? await LineReader.CountLinesAsync(reading.Decoded, ct).ConfigureAwait(false)
+                    : await Table.CountRowsAsync(reading.Decoded, ct).ConfigureAwait(false);
             }
 
             await reading.ReadStoredToEndAsync(ct).ConfigureAwait(false);
@@ -135,13 +153,18 @@ internal sealed class RunStorage : IAsyncDisposable
         return _fingerprint;
     }
 
-    /// <summary>The input lines this run covers: a shard's from its plan, else counted by reading the input once
-    /// (decoded, for gzip), unless the fingerprint's pass counted them.</summary>
+    /// <summary>The input lines (a table's rows) this run covers: a shard's from its plan, a Parquet file's from its
+    /// footer, else counted by reading the input once (decoded, for gzip), unless the fingerprint's pass counted them.</summary>
     public async Task<long> CountInputLinesAsync(CancellationToken ct)
     {
         if (Plan is not null)
         {
             return Range.Lines;
+        }
+
+        if (_inputLines is null && Table is not null)
+        {
+            _inputLines = await Table.CountRowsAsync(ct).ConfigureAwait(false);
         }
 
         if (_inputLines is null)

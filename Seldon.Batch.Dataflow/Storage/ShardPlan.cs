@@ -9,7 +9,9 @@ namespace Seldon.Batch.Dataflow;
 /// <param name="InputTag">The input's version when planned (ETag, or size and modification time).</param>
 /// <param name="InputLength">Decoded bytes of the input.</param>
 /// <param name="BatchId">The <c>batch_id</c> every shard uses.</param>
-/// <param name="Ranges">One range per shard, in order, joining into the whole input.</param>
+/// <param name="Ranges">One range per shard, in order, joining into the whole input: decoded bytes cut at the starts of
+/// lines (of records, for CSV); for a Parquet input, rows (a range's <see cref="ShardRange.Start"/> and
+/// <see cref="ShardRange.End"/> are row numbers, as its first line and line count are).</param>
 /// <param name="BatchSize">The <c>--batch-size</c> the ranges were cut for: each starts on a multiple of it, so that the
 /// shards send the micro-batches one process would send. 0 in a plan of an older version, which cut anywhere.</param>
 internal sealed record ShardPlan(string InputTag, long InputLength, string BatchId, IReadOnlyList<ShardRange> Ranges, int BatchSize)

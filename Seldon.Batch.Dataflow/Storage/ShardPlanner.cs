@@ -4,13 +4,17 @@ namespace Seldon.Batch.Dataflow;
 /// missing publishes it (atomically, without overwriting), the others read the one that won.</summary>
 internal static class ShardPlanner
 {
+    /// <summary>The plan of <paramref name="count"/> shards next to <paramref name="output"/>, published or computed (a
+    /// table input is cut by <paramref name="cut"/>, given its decoded length, which only its format knows how to do; JSON
+    /// lines, when it is null, are cut at the starts of lines).</summary>
     public static async Task<ShardPlan> PlanAsync(
-        InputSource input, InputVersion version, StorageLocation output, int count, int batchSize, string? batchId, ObjectStore store, CancellationToken ct)
+        InputSource input, InputVersion version, StorageLocation output, int count, int batchSize, string? batchId, ObjectStore store, CancellationToken ct,
+        Func<long, CancellationToken, Task<IReadOnlyList<ShardRange>>>? cut = null)
     {
         var location = ShardPlan.LocationOf(output, count);
         if (await SmallObjects.ReadAsync(store, location, ct).ConfigureAwait(false) is not { } published)
         {
-            var plan = await ComputeAsync(input, version, count, batchSize, batchId, ct).ConfigureAwait(false);
+            var plan = await ComputeAsync(input, version, count, batchSize, batchId, ct, cut).ConfigureAwait(false);
             if (await SmallObjects.TryCreateAsync(store, location, plan.ToJson(), ct).ConfigureAwait(false))
             {
                 return plan;
@@ -51,11 +55,21 @@ internal static class ShardPlanner
         return found;
     }
 
-    public static async Task<ShardPlan> ComputeAsync(InputSource input, InputVersion version, int count, int batchSize, string? batchId, CancellationToken ct)
+    public static async Task<ShardPlan> ComputeAsync(InputSource input, InputVersion version, int count, int batchSize, string? batchId, CancellationToken ct,
+        Func<long, CancellationToken, Task<IReadOnlyList<ShardRange>>>? cut = null)
     {
         var decodedLength = input.IsGzip ? await DecodedLengthAsync(input, version, ct).ConfigureAwait(false) : version.Length;
-        await using var reading = await input.OpenAsync(version, 0, null, ct).ConfigureAwait(false);
-        var ranges = await ShardPlan.CutAsync(reading.Decoded, decodedLength, count, batchSize, ct).ConfigureAwait(false);
+        IReadOnlyList<ShardRange> ranges;
+        if (cut is not null)
+        {
+            ranges = await cut(decodedLength, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            await using var reading = await input.OpenAsync(version, 0, null, ct).ConfigureAwait(false);
+            ranges = await ShardPlan.CutAsync(reading.Decoded, decodedLength, count, batchSize, ct).ConfigureAwait(false);
+        }
+
         return new ShardPlan(
             version.Tag, decodedLength, string.IsNullOrEmpty(batchId) ? ShardPlan.DeriveBatchId(version.Tag, decodedLength, count) : batchId, ranges, batchSize);
     }

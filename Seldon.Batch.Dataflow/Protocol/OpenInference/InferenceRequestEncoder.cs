@@ -160,7 +160,12 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings, Fu
     /// <summary>Reads one line as the data type says; null with <paramref name="error"/> when it cannot be sent.</summary>
     private LineRequest? Read(InputLine line, List<IDisposable> documents, ScannedValues? scanned, out string? error)
     {
-        error = null;
+        error = line.Failure;
+        if (error is not null)
+        {
+            return null;
+        }
+
         try
         {
             return settings.DataType switch

@@ -158,6 +158,11 @@ internal sealed partial class MicroBatchEncoder
 
     private ReadLine Read(InputLine line)
     {
+        if (line.Failure is { } failure)
+        {
+            return new ReadLine(line, null, failure, null, null);
+        }
+
         if (string.IsNullOrWhiteSpace(line.Text))
         {
             return new ReadLine(line, null, "blank line: there is no instance to send", null, null);

@@ -33,6 +33,12 @@ internal sealed partial class MicroBatchEncoder
 
     private string? EncodeSingle(InputLine line, BatchMember member)
     {
+        if (line.Failure is { } failure)
+        {
+            member.EncodingError = failure;
+            return null;
+        }
+
         if (string.IsNullOrWhiteSpace(line.Text))
         {
             member.EncodingError = "blank line: there is no instance to send";

@@ -1,0 +1,401 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Seldon.Batch.Dataflow;
+
+/// <summary>Makes a table row (the values of the model-input columns, in order) into the model's line, which the block
+/// sends as a <see cref="DataType.Raw"/> line: the micro-batch encoders merge consecutive rows into one request (Seldon:
+/// the ndarray rows or the tensor's first dimension; V2: each input concatenated along its first dimension) and split the
+/// answer back one record per row. A value the line cannot carry (a null, NaN or an infinity; in a CSV column a text that
+/// is not of the column's type) fails that row only: its line carries the failure, which the codec writes as its error
+/// record, and its neighbours are sent. One instance serves one reading loop (it reuses its buffer).</summary>
+internal sealed class RowLines
+{
+    private const string Uint64 = "UINT64";
+
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+    private static readonly JsonEncodedText Data = JsonEncodedText.Encode("data");
+    private static readonly JsonEncodedText Names = JsonEncodedText.Encode("names");
+    private static readonly JsonEncodedText Ndarray = JsonEncodedText.Encode("ndarray");
+    private static readonly JsonEncodedText Tensor = JsonEncodedText.Encode("tensor");
+    private static readonly JsonEncodedText Shape = JsonEncodedText.Encode("shape");
+    private static readonly JsonEncodedText Values = JsonEncodedText.Encode("values");
+    private static readonly JsonEncodedText Inputs = JsonEncodedText.Encode("inputs");
+    private static readonly JsonEncodedText Name = JsonEncodedText.Encode("name");
+    private static readonly JsonEncodedText Datatype = JsonEncodedText.Encode("datatype");
+    private static readonly JsonEncodedText Parameters = JsonEncodedText.Encode("parameters");
+    private static readonly JsonEncodedText ContentType = JsonEncodedText.Encode("content_type");
+
+    private readonly Layout _layout;
+    private readonly TableColumn[] _columns;
+    private readonly ValueKind[] _kinds;
+    private readonly JsonEncodedText[] _names;
+
+    /// <summary>V2 columns: each column's datatype; V2 tensor: the one datatype, first.</summary>
+    private readonly JsonEncodedText[] _datatypes;
+
+    /// <summary>V2: whether an input is text (<c>BYTES</c>), which gets the content type MLServer's string codec reads.</summary>
+    private readonly bool[] _text;
+
+    private readonly JsonEncodedText _inputName;
+    private readonly ArrayBufferWriter<byte> _buffer = new(256);
+    private readonly Utf8JsonWriter _writer;
+
+    private RowLines(Layout layout, IReadOnlyList<TableColumn> columns, string inputName, string tensorDatatype)
+    {
+        _layout = layout;
+        _columns = [.. columns];
+        _kinds = [.. _columns.Select(c => KindOf(c.ValueType))];
+        _names = [.. _columns.Select(c => JsonEncodedText.Encode(c.Name, JavaScriptEncoder.UnsafeRelaxedJsonEscaping))];
+        _datatypes = layout == Layout.V2Tensor
+            ? [JsonEncodedText.Encode(tensorDatatype)]
+            : [.. _kinds.Select(k => JsonEncodedText.Encode(DatatypeOf(k)))];
+        _text = layout == Layout.V2Tensor ? [tensorDatatype == TensorDatatype.Bytes] : [.. _kinds.Select(k => DatatypeOf(k) == TensorDatatype.Bytes)];
+        _inputName = JsonEncodedText.Encode(inputName, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+        _writer = new Utf8JsonWriter(_buffer, WriterOptions);
+    }
+
+    /// <summary>What a line looks like.</summary>
+    private enum Layout
+    {
+        /// <summary><c>{"data":{"names":[…],"ndarray":[[…]]}}</c>.</summary>
+        SeldonNdarray,
+
+        /// <summary><c>{"data":{"names":[…],"tensor":{"shape":[1,k],"values":[…]}}}</c>.</summary>
+        SeldonTensor,
+
+        /// <summary><c>{"inputs":[{"name":"a","shape":[1],"datatype":"INT64","data":[1]},…],"parameters":{"content_type":"pd"}}</c>.</summary>
+        V2Columns,
+
+        /// <summary><c>{"inputs":[{"name":"input-0","shape":[1,k],"datatype":"FP64","data":[…]}]}</c>.</summary>
+        V2Tensor,
+    }
+
+    /// <summary>What a column's values are, as far as the model's line is concerned.</summary>
+    private enum ValueKind
+    {
+        /// <summary>A type no line can carry (binary, a list, a nested value, a duration).</summary>
+        Unsupported,
+        Integer,
+        Unsigned,
+        Floating,
+        Decimal,
+        Boolean,
+        Text,
+        Date,
+        Timestamp,
+    }
+
+    /// <summary>The lines of the <paramref name="columns"/> chosen as the model's input (<see cref="BatchOptions.Columns"/>),
+    /// for the block's settled settings (an Open Inference input's name and datatype may come from the model's metadata).
+    /// The columns were checked by <see cref="Refusal"/>.</summary>
+    public static RowLines Create(IReadOnlyList<TableColumn> columns, InferenceProtocol protocol, PredictionBlockOptions block, V2InputLayout v2Inputs)
+    {
+        if (protocol == InferenceProtocol.Seldon)
+        {
+            return new RowLines(block.PayloadType == PayloadType.Tensor ? Layout.SeldonTensor : Layout.SeldonNdarray, columns, "", "");
+        }
+
+        if (v2Inputs == V2InputLayout.Columns)
+        {
+            return new RowLines(Layout.V2Columns, columns, "", "");
+        }
+
+        var datatype = block.InputDatatype.Length > 0 ? block.InputDatatype : TensorDatatypeOf(columns) ?? TensorDatatype.Fp64;
+        return new RowLines(Layout.V2Tensor, columns, block.InputName.Length > 0 ? block.InputName : "input-0", datatype);
+    }
+
+    /// <summary>Why <paramref name="columns"/> (the chosen ones) cannot make the model's input under these settings; null
+    /// when they can. Said at the start of the run, before any request: a binary, list, nested or duration column; with the
+    /// Seldon protocol's tensor, a column that is not numeric; with one V2 tensor and no datatype set, columns of text and
+    /// numbers together.</summary>
+    public static string? Refusal(IReadOnlyList<TableColumn> columns, InferenceProtocol protocol, PredictionBlockOptions block, V2InputLayout v2Inputs)
+    {
+        if (columns.Count == 0)
+        {
+            return "the table has no columns to send";
+        }
+
+        foreach (var column in columns)
+        {
+            if (KindOf(column.ValueType) == ValueKind.Unsupported)
+            {
+                return $"column '{column.Name}' holds {Describe(column.ValueType)}, which cannot be a model input (only numbers, booleans, text, dates and timestamps can)";
+            }
+        }
+
+        if (protocol == InferenceProtocol.Seldon && block.PayloadType == PayloadType.Tensor)
+        {
+            var other = columns.FirstOrDefault(c => KindOf(c.ValueType) is not (ValueKind.Integer or ValueKind.Unsigned or ValueKind.Floating or ValueKind.Decimal));
+            return other is null ? null
+                : $"column '{other.Name}' holds {Describe(other.ValueType)}, but a Seldon tensor holds numbers only: choose numeric columns, or the ndarray payload";
+        }
+
+        if (protocol == InferenceProtocol.V2 && v2Inputs == V2InputLayout.Tensor && block.InputDatatype.Length == 0 && TensorDatatypeOf(columns) is null)
+        {
+            return $"one tensor has one datatype, but the columns are of several kinds ({string.Join(", ", columns.Select(c => $"'{c.Name}' {DatatypeOf(KindOf(c.ValueType))}"))}): " +
+                "choose columns of one kind, set the tensor's datatype, or send one input per column";
+        }
+
+        return null;
+    }
+
+    /// <summary>The model's line of row <paramref name="index"/> (its global number, <c>batch_index</c>), or a line that
+    /// carries why the row cannot be sent.</summary>
+    /// <param name="index">The row's number in the whole table, from 0.</param>
+    /// <param name="row">The values of the chosen columns, in their order (the array may be reused after the call).</param>
+    public InputLine Line(long index, object?[] row)
+    {
+        for (var c = 0; c < _columns.Length; c++)
+        {
+            if (Problem(row[c], c) is { } problem)
+            {
+                return new InputLine(index, "", $"invalid row: column '{_columns[c].Name}' of row {index} {problem}");
+            }
+        }
+
+        _buffer.ResetWrittenCount();
+        _writer.Reset();
+        switch (_layout)
+        {
+            case Layout.SeldonNdarray:
+            case Layout.SeldonTensor:
+                WriteSeldon(row);
+                break;
+            case Layout.V2Columns:
+                WriteColumns(row);
+                break;
+            default:
+                WriteTensor(row);
+                break;
+        }
+
+        _writer.Flush();
+        return new InputLine(index, Encoding.UTF8.GetString(_buffer.WrittenSpan));
+    }
+
+    private void WriteSeldon(object?[] row)
+    {
+        var w = _writer;
+        w.WriteStartObject();
+        w.WriteStartObject(Data);
+        w.WriteStartArray(Names);
+        foreach (var name in _names)
+        {
+            w.WriteStringValue(name);
+        }
+
+        w.WriteEndArray();
+        if (_layout == Layout.SeldonTensor)
+        {
+            w.WriteStartObject(Tensor);
+            w.WriteStartArray(Shape);
+            w.WriteNumberValue(1);
+            w.WriteNumberValue(_columns.Length);
+            w.WriteEndArray();
+            w.WriteStartArray(Values);
+            WriteValues(row);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteStartArray(Ndarray);
+            w.WriteStartArray();
+            WriteValues(row);
+            w.WriteEndArray();
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private void WriteColumns(object?[] row)
+    {
+        var w = _writer;
+        w.WriteStartObject();
+        w.WriteStartArray(Inputs);
+        for (var c = 0; c < _columns.Length; c++)
+        {
+            w.WriteStartObject();
+            w.WriteString(Name, _names[c]);
+            w.WriteStartArray(Shape);
+            w.WriteNumberValue(1);
+            w.WriteEndArray();
+            w.WriteString(Datatype, _datatypes[c]);
+            WriteTextParameters(_text[c]);
+            w.WriteStartArray(Data);
+            WriteValue(row[c]!);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        // MLServer's pandas codec reads the request as a data frame of one column per input.
+        w.WriteStartObject(Parameters);
+        w.WriteString(ContentType, "pd");
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private void WriteTensor(object?[] row)
+    {
+        var w = _writer;
+        w.WriteStartObject();
+        w.WriteStartArray(Inputs);
+        w.WriteStartObject();
+        w.WriteString(Name, _inputName);
+        w.WriteStartArray(Shape);
+        w.WriteNumberValue(1);
+        w.WriteNumberValue(_columns.Length);
+        w.WriteEndArray();
+        w.WriteString(Datatype, _datatypes[0]);
+        WriteTextParameters(_text[0]);
+        w.WriteStartArray(Data);
+        WriteValues(row);
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary>A text input says so, as MLServer's own encoders do, so that its string codec gives the model text, not bytes.</summary>
+    private void WriteTextParameters(bool text)
+    {
+        if (text)
+        {
+            _writer.WriteStartObject(Parameters);
+            _writer.WriteString(ContentType, "str");
+            _writer.WriteEndObject();
+        }
+    }
+
+    private void WriteValues(object?[] row)
+    {
+        for (var c = 0; c < _columns.Length; c++)
+        {
+            WriteValue(row[c]!);
+        }
+    }
+
+    /// <summary>Writes a value <see cref="Problem"/> accepted: integers as integers, doubles as Python writes them (the
+    /// shortest digits that read back as the same double, <c>.0</c> after an integral one), a float as the shortest digits
+    /// that read back as the same float, decimals exactly as they are, dates and timestamps as ISO-8601 text.</summary>
+    private void WriteValue(object value)
+    {
+        var w = _writer;
+        switch (value)
+        {
+            case long v: w.WriteNumberValue(v); break;
+            case int v: w.WriteNumberValue(v); break;
+            case short v: w.WriteNumberValue(v); break;
+            case sbyte v: w.WriteNumberValue(v); break;
+            case ulong v: w.WriteNumberValue(v); break;
+            case uint v: w.WriteNumberValue(v); break;
+            case ushort v: w.WriteNumberValue(v); break;
+            case byte v: w.WriteNumberValue(v); break;
+            case double v: PythonFloatText.Write(w, v); break;
+            case float v: PythonFloatText.Write(w, double.Parse(v.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture)); break;
+            case decimal v: w.WriteNumberValue(v); break;
+            case bool v: w.WriteBooleanValue(v); break;
+            case string v: w.WriteStringValue(v); break;
+            case DateOnly v: w.WriteStringValue(v.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)); break;
+            case DateTime v: w.WriteStringValue(TimestampText(v)); break;
+            case DateTimeOffset v: w.WriteStringValue(v.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture)); break;
+            default: throw new InvalidOperationException($"{value.GetType()} passed the row's check");
+        }
+    }
+
+    /// <summary>ISO-8601 without trailing zeros in the fraction (none when it is whole seconds); <c>Z</c> for UTC.</summary>
+    internal static string TimestampText(DateTime value) =>
+        value.Kind == DateTimeKind.Local
+            ? value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture)
+            : value.ToString(value.Kind == DateTimeKind.Utc ? "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'" : "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
+
+    /// <summary>Why the value of column <paramref name="c"/> cannot go in the line (the rest of the sentence after
+    /// "column 'x' of row n"); null when it can.</summary>
+    private string? Problem(object? value, int c)
+    {
+        switch (value)
+        {
+            case null:
+                return "is null: a model input needs a value";
+            case double d when !double.IsFinite(d):
+                return $"is {NonFinite(d)}, which JSON cannot carry";
+            case float f when !float.IsFinite(f):
+                return $"is {NonFinite(f)}, which JSON cannot carry";
+        }
+
+        var kind = KindOf(value.GetType());
+        if (kind == _kinds[c] || (IsWhole(kind) && IsWhole(_kinds[c])))
+        {
+            return null;
+        }
+
+        // A CSV value that does not fit the type read from the column's first rows comes as its text.
+        return kind == ValueKind.Unsupported
+            ? $"holds {Describe(value.GetType())}, which cannot be a model input"
+            : $"is {Quote(value)}, not {Describe(_columns[c].ValueType)} as the column's values are";
+    }
+
+    private static bool IsWhole(ValueKind kind) => kind is ValueKind.Integer or ValueKind.Unsigned;
+
+    private static string NonFinite(double value) => double.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
+
+    private static string Quote(object value)
+    {
+        var text = value is string s ? s : Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
+        return $"'{(text.Length > 40 ? text[..40] + "…" : text)}'";
+    }
+
+    private static ValueKind KindOf(Type type) =>
+        type == typeof(long) || type == typeof(int) || type == typeof(short) || type == typeof(sbyte)
+            || type == typeof(uint) || type == typeof(ushort) || type == typeof(byte) ? ValueKind.Integer
+        : type == typeof(ulong) ? ValueKind.Unsigned
+        : type == typeof(double) || type == typeof(float) ? ValueKind.Floating
+        : type == typeof(decimal) ? ValueKind.Decimal
+        : type == typeof(bool) ? ValueKind.Boolean
+        : type == typeof(string) ? ValueKind.Text
+        : type == typeof(DateOnly) ? ValueKind.Date
+        : type == typeof(DateTime) || type == typeof(DateTimeOffset) ? ValueKind.Timestamp
+        : ValueKind.Unsupported;
+
+    /// <summary>A column's type in a message.</summary>
+    private static string Describe(Type type) => KindOf(type) switch
+    {
+        ValueKind.Integer or ValueKind.Unsigned => "an integer",
+        ValueKind.Floating or ValueKind.Decimal => "a number",
+        ValueKind.Boolean => "a boolean",
+        ValueKind.Text => "text",
+        ValueKind.Date => "a date",
+        ValueKind.Timestamp => "a timestamp",
+        _ when type == typeof(byte[]) => "binary data",
+        _ when type == typeof(object[]) => "a list",
+        _ when type == typeof(TimeSpan) => "a duration",
+        _ => $"a nested value ({type.Name})",
+    };
+
+    /// <summary>The V2 datatype of a column of <paramref name="kind"/>.</summary>
+    private static string DatatypeOf(ValueKind kind) => kind switch
+    {
+        ValueKind.Integer => TensorDatatype.Int64,
+        ValueKind.Unsigned => Uint64,
+        ValueKind.Floating or ValueKind.Decimal => TensorDatatype.Fp64,
+        ValueKind.Boolean => TensorDatatype.Bool,
+        _ => TensorDatatype.Bytes,
+    };
+
+    /// <summary>The one datatype of a tensor of <paramref name="columns"/>: theirs when they agree, FP64 for numbers of
+    /// several kinds; null when text or booleans are mixed with anything else.</summary>
+    private static string? TensorDatatypeOf(IReadOnlyList<TableColumn> columns)
+    {
+        var datatypes = columns.Select(c => DatatypeOf(KindOf(c.ValueType))).Distinct().ToList();
+        return datatypes.Count == 1 ? datatypes[0]
+            : datatypes.All(d => d is TensorDatatype.Int64 or Uint64 or TensorDatatype.Fp64) ? TensorDatatype.Fp64
+            : null;
+    }
+}
