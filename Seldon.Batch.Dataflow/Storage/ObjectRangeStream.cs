@@ -76,18 +76,21 @@ internal sealed class ObjectRangeStream : Stream, IPrefetchableStream
         _announcedStart = start;
         _announcedEnd = end;
         var fetchEnd = Math.Min(end, start + _requestBytes);
-
-        // A range that begins inside one already held (the footer's, the previous row group's) fetches only the rest.
-        var held = Find(start);
-        if (held is not null)
+        if (start == fetchEnd || Find(start) is { } whole && whole.End >= fetchEnd)
         {
-            start = Math.Min(held.End, fetchEnd);
+            return;
         }
 
-        if (start < fetchEnd)
+        // A range that begins inside ones already held (the head's, the footer's, the previous row group's) fetches only
+        // the rest; the part held is copied into the new range, so the range is whole in one place and the fetch cannot
+        // evict what it relies on.
+        var from = start;
+        for (var held = Find(from); held is not null && from < fetchEnd; held = Find(from))
         {
-            await FetchAsync(start, fetchEnd, ct).ConfigureAwait(false);
+            from = Math.Min(held.End, fetchEnd);
         }
+
+        await FetchAsync(start, fetchEnd, from, ct).ConfigureAwait(false);
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
@@ -103,7 +106,7 @@ internal sealed class ObjectRangeStream : Stream, IPrefetchableStream
         {
             // Parquet.Net reads pages synchronously: a read nothing announced blocks on its GET.
             var (start, end) = MissRange(buffer.Length);
-            FetchAsync(start, end, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            FetchAsync(start, end, start, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         }
 
         return CopyFrom(Find(_position)!, buffer);
@@ -122,7 +125,7 @@ internal sealed class ObjectRangeStream : Stream, IPrefetchableStream
         if (Find(_position) is null)
         {
             var (start, end) = MissRange(buffer.Length);
-            await FetchAsync(start, end, cancellationToken).ConfigureAwait(false);
+            await FetchAsync(start, end, start, cancellationToken).ConfigureAwait(false);
         }
 
         return CopyFrom(Find(_position)!, buffer.Span);
@@ -169,27 +172,47 @@ internal sealed class ObjectRangeStream : Stream, IPrefetchableStream
         return null;
     }
 
-    /// <summary>Fetches <c>[start, end)</c> into the range held longest unused.</summary>
-    private async ValueTask FetchAsync(long start, long end, CancellationToken ct)
+    /// <summary>Makes <c>[start, end)</c> a held range, in place of the one held longest unused: its bytes up to
+    /// <paramref name="from"/> copied from the ranges that hold them, the rest fetched by one GET.</summary>
+    private async ValueTask FetchAsync(long start, long end, long from, CancellationToken ct)
     {
         var region = _regions[0].LastUse <= _regions[1].LastUse ? _regions[0] : _regions[1];
         var length = checked((int)(end - start));
-        if (region.Bytes.Length < length)
+        var bytes = region.Bytes.Length >= length && from == start ? region.Bytes : new byte[length];
+        for (var at = start; at < from;)
         {
-            region.Bytes = new byte[length];
+            var held = Find(at)!;
+            var n = (int)(Math.Min(held.End, from) - at);
+            held.Bytes.AsSpan((int)(at - held.Start), n).CopyTo(bytes.AsSpan((int)(at - start)));
+            at += n;
         }
 
         // Empty until filled: a failed GET leaves nothing half read behind.
         region.Length = 0;
+        region.Bytes = bytes;
+        if (from < end)
+        {
+            await GetAsync(from, bytes.AsMemory((int)(from - start), (int)(end - from)), ct).ConfigureAwait(false);
+        }
+
+        region.Start = start;
+        region.Length = length;
+        region.LastUse = ++_clock;
+    }
+
+    /// <summary>One ranged GET of the object's bytes from <paramref name="from"/> into <paramref name="into"/>, required
+    /// to be of the version the run described.</summary>
+    private async Task GetAsync(long from, Memory<byte> into, CancellationToken ct)
+    {
         try
         {
             using var response = await _store.Client.GetObjectAsync(
-                new GetObjectRequest { BucketName = Location.Bucket, Key = Location.Key, ByteRange = new ByteRange(start, end - 1), EtagToMatch = _version.Tag },
+                new GetObjectRequest { BucketName = Location.Bucket, Key = Location.Key, ByteRange = new ByteRange(from, from + into.Length - 1), EtagToMatch = _version.Tag },
                 ct).ConfigureAwait(false);
-            var read = await response.ResponseStream.ReadAtLeastAsync(region.Bytes.AsMemory(0, length), length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
-            if (read < length)
+            var read = await response.ResponseStream.ReadAtLeastAsync(into, into.Length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+            if (read < into.Length)
             {
-                throw StorageException.Failure($"{Location}: the connection ended at byte {start + read}, before the end of the range it asked for");
+                throw StorageException.Failure($"{Location}: the connection ended at byte {from + read}, before the end of the range it asked for");
             }
         }
         catch (Exception ex) when (ObjectStore.IsPreconditionFailed(ex))
@@ -201,10 +224,6 @@ internal sealed class ObjectRangeStream : Stream, IPrefetchableStream
         {
             throw ObjectStore.Explain(ex, Location, "reading the input");
         }
-
-        region.Start = start;
-        region.Length = length;
-        region.LastUse = ++_clock;
     }
 
     public override void Flush()

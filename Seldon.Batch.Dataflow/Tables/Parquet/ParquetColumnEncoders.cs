@@ -6,7 +6,8 @@ using Parquet.Schema;
 namespace Seldon.Batch.Dataflow;
 
 /// <summary>The Parquet type a table column is written as. A column read from Parquet (its <see cref="TableColumn.Native"/>
-/// a Parquet.Net field) keeps its exact type: a copy of its field. Any other gets one from its
+/// a Parquet.Net field) keeps its exact type: a copy of its field (but for JSON, written as STRING, and a half-precision
+/// float, written as FLOAT: Parquet.Net does not write those). Any other gets one from its
 /// <see cref="TableColumn.ValueType"/>, nullable: double → DOUBLE, long → INT64, bool → BOOLEAN, string → STRING, a
 /// timestamp → TIMESTAMP(MICROS) as written, a date → DATE, a time → TIME(MICROS), decimal → DECIMAL(38,18), and a
 /// list → a list of DOUBLE, BOOLEAN or STRING, by the first element found in the rows of the first row group (DOUBLE
@@ -31,13 +32,13 @@ internal static class ParquetColumnEncoders
     {
         switch (column.Native)
         {
-            case DataField native when native.Name == column.Name && native.MaxRepetitionLevel == 0 && Writable(native.ClrType):
+            case DataField native when native.Name == column.Name && native.MaxRepetitionLevel == 0 && KeepsExactly(native):
                 {
                     var field = (DataField)native.Clone();
                     return Encoder(field, list: null);
                 }
 
-            case ListField { Item: DataField { IsArray: false } item } native when native.Name == column.Name && Writable(item.ClrType):
+            case ListField { Item: DataField { IsArray: false } item } native when native.Name == column.Name && KeepsExactly(item):
                 {
                     var element = (DataField)item.Clone();
                     var list = new ListField(native.Name, element, item.Path.Length == 3 ? item.Path[1] : ListField.DefaultContainerName);
@@ -49,9 +50,12 @@ internal static class ParquetColumnEncoders
         }
     }
 
-    /// <summary>Whether Parquet.Net writes fields of this CLR type (it reads half-precision floats and intervals, but
-    /// does not write them).</summary>
-    private static bool Writable(System.Type type) => type != typeof(Half) && type != typeof(Parquet.File.Values.Primitives.Interval);
+    /// <summary>Whether Parquet.Net writes the field as it read it. It reads half-precision floats and intervals but
+    /// does not write them, and writes a JSON column as bare bytes: those are written by their value type instead (a
+    /// float, a string).</summary>
+    private static bool KeepsExactly(DataField field) =>
+        field.ClrType != typeof(Half) && field.ClrType != typeof(Parquet.File.Values.Primitives.Interval)
+        && field.SchemaElement?.LogicalType?.JSON is null && field.SchemaElement?.ConvertedType != Parquet.Meta.ConvertedType.JSON;
 
     private static ColumnEncoder ByValueType(TableColumn column, ReadOnlySpan<object?> firstRows)
     {

@@ -28,16 +28,16 @@ internal static class ParquetColumnTypes
             case PhysicalType.DOUBLE:
                 return Typed<double>(leaf, listDefinedLevel, typeof(double), v => v);
             case PhysicalType.INT32:
-                return Physical(leaf, top, listDefinedLevel, Int32Value(logical, converted, element), ref unsupported);
+                return Int32(leaf, top, listDefinedLevel, Int32Value(logical, converted, element!), ref unsupported);
             case PhysicalType.INT64:
-                return Physical(leaf, top, listDefinedLevel, Int64Value(logical, converted, element), ref unsupported);
+                return Physical(leaf, top, listDefinedLevel, Int64Value(logical, converted, element!), ref unsupported);
             case PhysicalType.INT96:
                 // Impala's and old Spark's timestamps: nanoseconds of a day and a Julian day, with no zone (as DuckDB reads them).
                 return leaf.ClrType == typeof(DateTime)
                     ? Typed<DateTime>(leaf, listDefinedLevel, typeof(DateTime), v => DateTime.SpecifyKind(v, DateTimeKind.Unspecified))
                     : Unsupported("an INT96 that is not a timestamp", out unsupported);
             case PhysicalType.BYTE_ARRAY or PhysicalType.FIXED_LEN_BYTE_ARRAY:
-                return Bytes(leaf, listDefinedLevel, logical, converted, out unsupported);
+                return Bytes(leaf, top, listDefinedLevel, element!, out unsupported);
             default:
                 return Unsupported($"of the physical type {element?.Type}", out unsupported);
         }
@@ -114,19 +114,32 @@ internal static class ParquetColumnTypes
 
     private static Unit UnitOf(TimeUnit unit) => unit.MILLIS is not null ? Unit.Millis : unit.MICROS is not null ? Unit.Micros : Unit.Nanos;
 
+    /// <summary>An INT32 column, read as <c>long</c> where its pages are delta-encoded (<see cref="DeltaInt32Decoder"/>).</summary>
+    private static LeafDecoder? Int32(DataField leaf, Field top, int? listDefinedLevel, (System.Type Type, Func<int, object> Convert) value, ref string? unsupported)
+    {
+        var asInt = Physical(leaf, top, listDefinedLevel, value, ref unsupported);
+        var convert = value.Convert;
+        var asLong = Physical<long>(leaf, top, listDefinedLevel, (value.Type, v => convert(unchecked((int)v))), ref unsupported);
+        return asInt is null || asLong is null ? null : new DeltaInt32Decoder(asInt, asLong, leaf);
+    }
+
     /// <summary>A byte array: text (STRING, ENUM, JSON), a decimal, a UUID, a half-precision float, or binary.</summary>
-    private static LeafDecoder? Bytes(DataField leaf, int? listDefinedLevel, LogicalType? logical, ConvertedType? converted, out string? unsupported)
+    private static LeafDecoder? Bytes(DataField leaf, Field top, int? listDefinedLevel, SchemaElement element, out string? unsupported)
     {
         unsupported = null;
+        var logical = element.LogicalType;
+        var converted = element.ConvertedType;
         // Parquet.Net types text and binary as ReadOnlyMemory (its "untyped" strings and byte arrays), or as string and byte[].
         if (leaf.ClrType == typeof(ReadOnlyMemory<char>) || leaf.ClrType == typeof(string))
         {
             return Typed<ReadOnlyMemory<char>>(leaf, listDefinedLevel, typeof(string), v => v.ToString());
         }
 
-        if (leaf.ClrType == typeof(decimal))
+        if (logical?.DECIMAL is not null || converted == ConvertedType.DECIMAL)
         {
-            return Typed<decimal>(leaf, listDefinedLevel, typeof(decimal), v => v);
+            // Decoded here: Parquet.Net drops the scale of some values (-1.0000000000 becomes -1).
+            var scale = logical?.DECIMAL?.Scale ?? element.Scale ?? 0;
+            return Physical<ReadOnlyMemory<byte>>(leaf, top, listDefinedLevel, (typeof(decimal), v => ParquetValueConversions.Decimal(v.Span, scale)), ref unsupported);
         }
 
         if (leaf.ClrType == typeof(Guid))
@@ -177,7 +190,9 @@ internal static class ParquetColumnTypes
             return leaf;
         }
 
-        var twin = new DataField(leaf.Name, physical, isNullable: leaf.IsNullable, isArray: leaf.IsArray);
+        // Parquet.Net declares binary as byte[] and stores it as ReadOnlyMemory<byte>.
+        var declared = physical == typeof(ReadOnlyMemory<byte>) ? typeof(byte[]) : physical;
+        var twin = new DataField(leaf.Name, declared, isNullable: leaf.IsNullable, isArray: leaf.IsArray);
         Field? root = ReferenceEquals(top, leaf) ? twin
             : top is ListField list && ReferenceEquals(list.Item, leaf) && leaf.Path.Length == 3 ? new ListField(list.Name, twin, leaf.Path[1])
             : null;

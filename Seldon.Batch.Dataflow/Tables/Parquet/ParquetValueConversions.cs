@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 
 namespace Seldon.Batch.Dataflow;
 
@@ -62,6 +63,32 @@ internal static class ParquetValueConversions
         {
             return null;
         }
+    }
+
+    /// <summary>A decimal from its unscaled integer in big-endian two's complement (a FIXED_LEN_BYTE_ARRAY or
+    /// BYTE_ARRAY decimal), exactly when <see cref="decimal"/> holds it (96 bits of digits, a scale up to 28); a value
+    /// with more digits keeps its 28 or 29 most significant ones, rounded half away from zero.</summary>
+    public static object Decimal(ReadOnlySpan<byte> bigEndian, int scale)
+    {
+        var unscaled = new BigInteger(bigEndian, isUnsigned: false, isBigEndian: true);
+        while (BigInteger.Abs(unscaled) >> 96 != BigInteger.Zero || scale > 28)
+        {
+            if (scale == 0)
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"the decimal {unscaled} is too large for .NET's decimal"));
+            }
+
+            unscaled = (unscaled + (unscaled.Sign * 5)) / 10;
+            scale--;
+        }
+
+        var magnitude = BigInteger.Abs(unscaled);
+        return new decimal(
+            (int)(uint)(magnitude & uint.MaxValue),
+            (int)(uint)((magnitude >> 32) & uint.MaxValue),
+            (int)(uint)(magnitude >> 64),
+            unscaled.Sign < 0,
+            (byte)scale);
     }
 
     /// <summary>A decimal of <paramref name="scale"/> digits after the point from its unscaled integer, exactly (the

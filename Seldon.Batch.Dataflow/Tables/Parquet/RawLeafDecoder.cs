@@ -33,8 +33,9 @@ internal sealed class RawLeafDecoder<T>(DataField field, int? listDefinedLevel, 
         await rowGroup.ReadRawAsync(
             field,
             values.AsMemory(),
-            definitionLevels is null ? null : definitionLevels.AsMemory(),
-            repetitionLevels is null ? null : repetitionLevels.AsMemory(),
+            // Typed: an untyped null would become an empty Memory (from a null array), not "no levels".
+            definitionLevels is null ? (Memory<int>?)null : definitionLevels.AsMemory(),
+            repetitionLevels is null ? (Memory<int>?)null : repetitionLevels.AsMemory(),
             ct).ConfigureAwait(false);
 
         return listDefinedLevel is { } defined

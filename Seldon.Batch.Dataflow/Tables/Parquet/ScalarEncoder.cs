@@ -45,7 +45,7 @@ internal sealed class ScalarEncoder<T>(DataField leaf, Func<object, T> convert) 
         await rowGroup.WriteAllPartsAsync<T>(
             leaf,
             _values.AsMemory(0, present),
-            max == 0 ? null : _definitionLevels.AsMemory(0, rows),
+            max == 0 ? (ReadOnlyMemory<int>?)null : _definitionLevels.AsMemory(0, rows),
             null,
             ct).ConfigureAwait(false);
     }
