@@ -28,6 +28,22 @@ internal abstract class InputSource
     /// longer <paramref name="version"/>, where the store can tell.</summary>
     protected abstract Task<Stream> OpenStoredAsync(InputVersion version, long start, CancellationToken ct);
 
+    /// <summary>Opens the stored bytes of <paramref name="version"/> for reading in any order, as a Parquet reader needs:
+    /// a file as it is, an object by ranged GETs that each require the version's ETag. A gzip input cannot be read so
+    /// (a settings <see cref="StorageException"/>): Parquet compresses inside the file.</summary>
+    public Task<Stream> OpenSeekableAsync(InputVersion version, CancellationToken ct)
+    {
+        if (IsGzip)
+        {
+            throw StorageException.Settings($"{Location}: a Parquet input cannot be gzip (Parquet compresses inside the file): give the .parquet file");
+        }
+
+        return OpenSeekableStoredAsync(version, ct);
+    }
+
+    /// <summary>Opens the stored bytes of <paramref name="version"/>, seekable.</summary>
+    protected abstract Task<Stream> OpenSeekableStoredAsync(InputVersion version, CancellationToken ct);
+
     /// <summary>Opens the decoded bytes <c>[start, end)</c> of <paramref name="version"/> (<paramref name="end"/> null: to the end).</summary>
     public Task<InputReading> OpenAsync(InputVersion version, long start = 0, long? end = null, CancellationToken ct = default) =>
         OpenAsync(version, start, end, observeStored: null, ct);

@@ -19,6 +19,9 @@ internal sealed class S3InputSource(StorageLocation location, InputCompression c
         }
     }
 
+    protected override Task<Stream> OpenSeekableStoredAsync(InputVersion version, CancellationToken ct) =>
+        Task.FromResult<Stream>(new ObjectRangeStream(store, Location, version));
+
     protected override Task<Stream> OpenStoredAsync(InputVersion version, long start, CancellationToken ct) =>
         Task.FromResult<Stream>(new ObjectReadStream(store, Location, version, start));
 
