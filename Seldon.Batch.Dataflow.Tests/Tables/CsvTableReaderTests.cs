@@ -276,6 +276,57 @@ public sealed class CsvTableReaderTests : IDisposable
         Assert.Equal([7L, "a\n\nb"], rows[7]);
     }
 
+    [Fact]
+    public async Task A_quote_never_closed_stops_the_reading_naming_the_file_instead_of_holding_the_rest_in_memory()
+    {
+        // The header, one row, then a quote that is never closed and 80 MiB after it, made as it is read.
+        var head = "id,s\n1,ok\n2,\"never closed\n"u8.ToArray();
+        var layout = await CsvTableReader.DescribeAsync(new ForwardOnlyStream(head), ',', "s3://bucket/broken.csv", CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<StorageException>(() => CsvFiles.ReadRowsAsync(new EndlessText(head, 80 << 20), ',', layout, atFileStart: true));
+
+        Assert.True(error.IsSettingsProblem);
+        Assert.Contains("s3://bucket/broken.csv", error.Message, StringComparison.Ordinal);
+        Assert.Contains("quote that is never closed", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary><paramref name="head"/> then <paramref name="length"/> bytes of 'x' and line feeds, never all in memory.</summary>
+    private sealed class EndlessText(byte[] head, long length) : Stream
+    {
+        private long _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = (int)Math.Min(count, head.Length + length - _position);
+            for (var i = 0; i < n; i++, _position++)
+            {
+                buffer[offset + i] = _position < head.Length ? head[_position] : _position % 80 == 0 ? (byte)'\n' : (byte)'x';
+            }
+
+            return n;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+    }
+
     /// <summary>A stream that can only be read forward, as an object's body or a gzip stream: no length, no position.</summary>
     private sealed class ForwardOnlyStream(byte[] bytes) : Stream
     {

@@ -7,4 +7,8 @@ namespace Seldon.Batch.Dataflow;
 /// <param name="HeaderBytes">Decoded bytes before the first row: a byte-order mark, the header record and its line end
 /// (and any blank lines after it that are not rows); the first shard's range starts here. The file's length when it
 /// has no rows.</param>
-internal sealed record CsvLayout(IReadOnlyList<TableColumn> Columns, long HeaderBytes);
+internal sealed record CsvLayout(IReadOnlyList<TableColumn> Columns, long HeaderBytes)
+{
+    /// <summary>How messages name the file (its path or URL), as <see cref="CsvTableReader.DescribeAsync(Stream, char, string, CancellationToken)"/> was told.</summary>
+    public string Source { get; init; } = CsvRecords.UnnamedSource;
+}

@@ -10,10 +10,18 @@ namespace Seldon.Batch.Dataflow;
 /// is passed over. A field's value is null when it is empty and unquoted, "" when it is a quoted empty field.</summary>
 internal sealed class CsvRecords : IAsyncDisposable
 {
+    /// <summary>How messages name a file they were not told the name of.</summary>
+    public const string UnnamedSource = "the CSV input";
+
+    /// <summary>The longest record read: a quote that is never closed would otherwise make the rest of the file one
+    /// record held in memory.</summary>
+    public const int MaxRecordBytes = 64 << 20;
+
     private readonly CsvReader _reader;
+    private readonly string _source;
     private int _width;
 
-    private CsvRecords(Stream decoded, char delimiter, int width)
+    private CsvRecords(Stream decoded, char delimiter, int width, string source)
     {
         // The header is read as a record (HasHeader false) so that blank lines before it are passed over as after it.
         // Empty lines are not skipped by the parser: a blank line of a one-column table is a row. Nothing is guessed:
@@ -29,17 +37,20 @@ internal sealed class CsvRecords : IAsyncDisposable
             CommentPrefix = null,
             TrimWhitespace = false,
             IncludeValuesInExceptions = false,
+            MaxRecordSize = MaxRecordBytes,
         };
         _reader = CsvReader.Create(decoded, options, leaveOpen: true);
         _width = width;
+        _source = source;
     }
 
-    /// <summary>Records of <paramref name="decoded"/> (left open) from its start, whose first is the header.</summary>
-    public static CsvRecords FromFileStart(Stream decoded, char delimiter) => new(decoded, delimiter, width: 0);
+    /// <summary>Records of <paramref name="decoded"/> (left open) from its start, whose first is the header;
+    /// <paramref name="source"/> names the file in messages.</summary>
+    public static CsvRecords FromFileStart(Stream decoded, char delimiter, string source = UnnamedSource) => new(decoded, delimiter, width: 0, source);
 
     /// <summary>Records of <paramref name="decoded"/> (left open) that starts at a row of a table of
     /// <paramref name="width"/> columns (a shard's range): every record is a row.</summary>
-    public static CsvRecords FromRow(Stream decoded, char delimiter, int width) => new(decoded, delimiter, width);
+    public static CsvRecords FromRow(Stream decoded, char delimiter, int width, string source = UnnamedSource) => new(decoded, delimiter, width, source);
 
     /// <summary>The parser, on the current record.</summary>
     public CsvReader Reader => _reader;
@@ -51,7 +62,7 @@ internal sealed class CsvRecords : IAsyncDisposable
     /// none (an empty file, or one of blank lines or a byte-order mark only). Called first, on a file's start only.</summary>
     public async ValueTask<string[]?> ReadHeaderAsync(CancellationToken ct)
     {
-        while (await _reader.ReadAsync(ct).ConfigureAwait(false))
+        while (await ReadRecordAsync(ct).ConfigureAwait(false))
         {
             if (IsBlankLine())
             {
@@ -74,7 +85,7 @@ internal sealed class CsvRecords : IAsyncDisposable
     /// <summary>Moves to the next row; false at the end.</summary>
     public async ValueTask<bool> NextRowAsync(CancellationToken ct)
     {
-        while (await _reader.ReadAsync(ct).ConfigureAwait(false))
+        while (await ReadRecordAsync(ct).ConfigureAwait(false))
         {
             if (_width > 1 && IsBlankLine())
             {
@@ -90,6 +101,20 @@ internal sealed class CsvRecords : IAsyncDisposable
     /// <summary>Whether field <paramref name="index"/> of the current row is null: empty and unquoted, or missing from a
     /// short row.</summary>
     public bool IsNull(int index) => index >= _reader.FieldCount || (_reader.IsEmpty(index) && _reader.GetRawSpan(index).IsEmpty);
+
+    private async ValueTask<bool> ReadRecordAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await _reader.ReadAsync(ct).ConfigureAwait(false);
+        }
+        catch (CsvFormatException ex)
+        {
+            // Malformed quoting is read as well as it can be; what is left is a record past the limit.
+            throw StorageException.Settings(
+                $"{_source} cannot be read as CSV near byte {ex.ByteOffset} ({ex.Message.TrimEnd('.')}): a record longer than {MaxRecordBytes >> 20} MiB is most likely a quote that is never closed", ex);
+        }
+    }
 
     private bool IsBlankLine() => _reader.FieldCount <= 1 && _reader.RawRecord.IsEmpty;
 

@@ -29,7 +29,7 @@ internal static class CsvShards
         var next = 1;
         long rows = 0;
         var counted = new CountingStream(decoded);
-        await using (var records = CsvRecords.FromFileStart(counted, delimiter))
+        await using (var records = CsvRecords.FromFileStart(counted, delimiter, layout.Source))
         {
             if (await records.ReadHeaderAsync(ct).ConfigureAwait(false) is not null)
             {

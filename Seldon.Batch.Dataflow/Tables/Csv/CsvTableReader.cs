@@ -7,7 +7,9 @@ namespace Seldon.Batch.Dataflow;
 /// field and "" a quoted empty one). A value is of its column's type from the <see cref="CsvLayout"/>; a value that does
 /// not fit it (text in a column whose first rows were all integers) is given as its text, a <see cref="string"/>, which
 /// fails that row alone when it is a model input. A row with fewer fields than the header has nulls for the rest; fields
-/// past the header's are ignored.</summary>
+/// past the header's are ignored. A record longer than <see cref="CsvRecords.MaxRecordBytes"/> (most likely a quote that
+/// is never closed) stops the reading with a settings <see cref="StorageException"/> naming the file, rather than
+/// holding the rest of the file in memory.</summary>
 internal sealed class CsvTableReader : ITableReader
 {
     /// <summary>How many rows after the header the column types are guessed from.</summary>
@@ -38,7 +40,7 @@ internal sealed class CsvTableReader : ITableReader
     /// <param name="delimiter">The field separator (',' or '\t').</param>
     /// <param name="ct">Cancels the reading.</param>
     public static Task<CsvLayout> DescribeAsync(Stream decodedFromStart, char delimiter, CancellationToken ct) =>
-        DescribeAsync(decodedFromStart, delimiter, "the CSV input", ct);
+        DescribeAsync(decodedFromStart, delimiter, CsvRecords.UnnamedSource, ct);
 
     /// <summary>The same, <paramref name="source"/> (the input's path or URL) named by the error of a file without a header.</summary>
     public static async Task<CsvLayout> DescribeAsync(Stream decodedFromStart, char delimiter, string source, CancellationToken ct)
@@ -46,7 +48,7 @@ internal sealed class CsvTableReader : ITableReader
         // Counted so that a file without rows knows where its header ends (the parser's offsets count a missing final
         // line end as a byte).
         var counted = new CountingStream(decodedFromStart);
-        await using var records = CsvRecords.FromFileStart(counted, delimiter);
+        await using var records = CsvRecords.FromFileStart(counted, delimiter, source);
         var header = await records.ReadHeaderAsync(ct).ConfigureAwait(false)
             ?? throw StorageException.Settings($"{source} is empty: a CSV input needs a header row naming its columns");
         var guesses = new CsvValues.Guess[header.Length];
@@ -65,19 +67,23 @@ internal sealed class CsvTableReader : ITableReader
 
         var names = UniqueNames(header);
         var columns = names.Select((name, i) => new TableColumn(name, guesses[i].Type)).ToArray();
-        return new CsvLayout(columns, firstRow ?? counted.BytesRead);
+        return new CsvLayout(columns, firstRow ?? counted.BytesRead) { Source = source };
     }
 
     /// <summary>A reader of the rows of <paramref name="decoded"/> (not disposed by the reader): from the file's start
     /// (<paramref name="atFileStart"/>: its header is passed over) or from a row start (a shard's range, which has no header).</summary>
     public static CsvTableReader Open(Stream decoded, char delimiter, CsvLayout layout, bool atFileStart) =>
-        new(atFileStart ? CsvRecords.FromFileStart(decoded, delimiter) : CsvRecords.FromRow(decoded, delimiter, layout.Columns.Count), layout, atFileStart);
+        new(atFileStart ? CsvRecords.FromFileStart(decoded, delimiter, layout.Source) : CsvRecords.FromRow(decoded, delimiter, layout.Columns.Count, layout.Source), layout, atFileStart);
 
     /// <summary>Counts the rows of a CSV file as <see cref="ReadAsync"/> reads them (the header aside), reading
     /// <paramref name="decoded"/> from the file's start to its end (not disposed). An empty file has none.</summary>
-    public static async Task<long> CountRowsAsync(Stream decoded, char delimiter, CancellationToken ct)
+    public static Task<long> CountRowsAsync(Stream decoded, char delimiter, CancellationToken ct) =>
+        CountRowsAsync(decoded, delimiter, CsvRecords.UnnamedSource, ct);
+
+    /// <summary>The same, <paramref name="source"/> (the input's path or URL) named by the error of a file that cannot be read.</summary>
+    public static async Task<long> CountRowsAsync(Stream decoded, char delimiter, string source, CancellationToken ct)
     {
-        await using var records = CsvRecords.FromFileStart(decoded, delimiter);
+        await using var records = CsvRecords.FromFileStart(decoded, delimiter, source);
         if (await records.ReadHeaderAsync(ct).ConfigureAwait(false) is null)
         {
             return 0;
