@@ -10,9 +10,9 @@ export DOTNET_NOLOGO := 1
 build:            ## compile the library, the executable and the tests
 	dotnet build $(SLN) -c $(CONFIG)
 
-test: build       ## the whole test suite (unit, integration over real sockets, the real executable); results in out/test-results/*.trx, then each skipped test and why
+test: build       ## the whole test suite (unit, integration over real sockets, the real executable, tables checked by DuckDB); results in out/test-results/*.trx, then each skipped test and why
 	rm -rf out/test-results
-	moto="$$(bash deploy/moto.sh)" && PATH="$$moto:$$PATH" dotnet test $(SLN) -c $(CONFIG) --no-build --logger trx --results-directory out/test-results; \
+	moto="$$(bash deploy/moto.sh)" && duckdb="$$(bash deploy/duckdb.sh)" && PATH="$$moto:$$PATH" SELDON_DUCKDB="$$duckdb" dotnet test $(SLN) -c $(CONFIG) --no-build --logger trx --results-directory out/test-results; \
 	status=$$?; bash deploy/skipped-tests.sh out/test-results; exit $$status
 
 test-unit: build  ## the unit tests of every test project, in seconds: none that starts a server, moto_server or a process ([Trait("Category", "Integration")] marks those)

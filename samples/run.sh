@@ -2,11 +2,27 @@
 # `make run`: processes samples/input-data.txt against the built-in demo model, which this script starts on
 # free loopback ports and stops afterwards. When SELDON_BATCH_HOST is set it runs against that deployment
 # instead. Every SELDON_BATCH_* variable works as it does for the CLI; arguments are passed to the CLI.
+# SELDON_BATCH_INPUT is a short name for SELDON_BATCH_INPUT_DATA_PATH: `make run SELDON_BATCH_INPUT=samples/table.parquet`
+# scores a table (CSV or Parquet, by its name) into a table of the same format next to the other outputs,
+# out/table-scored.parquet, with the input's columns and the predictions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cli=(dotnet Seldon.Batch.Dataflow.Cli/bin/Release/net10.0/seldon-batch-processor.dll)
-export SELDON_BATCH_INPUT_DATA_PATH="${SELDON_BATCH_INPUT_DATA_PATH:-samples/input-data.txt}"
+export SELDON_BATCH_INPUT_DATA_PATH="${SELDON_BATCH_INPUT:-${SELDON_BATCH_INPUT_DATA_PATH:-samples/input-data.txt}}"
+input="$SELDON_BATCH_INPUT_DATA_PATH"
+case "$input" in
+  *.parquet|*.pq|*.csv|*.tsv|*.csv.gz|*.tsv.gz)
+    # A table in, a table of the same format out: samples/table.parquet gives out/table-scored.parquet.
+    name="$(basename "$input")"; ext="${name#*.}"; stem="${name%%.*}"
+    export SELDON_BATCH_OUTPUT_DATA_PATH="${SELDON_BATCH_OUTPUT_DATA_PATH:-out/$stem-scored.$ext}"
+    # The sample tables' numeric features are the model's inputs (the demo model doubles numbers and cannot take
+    # text), unless columns are chosen already.
+    if [[ "$input" == samples/table.* && -z "${SELDON_BATCH_COLUMNS:-}" && " $* " != *" --columns "* ]]; then
+      set -- --columns tenure_months,monthly_spend,support_calls,discount_rate "$@"
+    fi
+    ;;
+esac
 export SELDON_BATCH_OUTPUT_DATA_PATH="${SELDON_BATCH_OUTPUT_DATA_PATH:-out/output-data.txt}"
 mkdir -p "$(dirname "$SELDON_BATCH_OUTPUT_DATA_PATH")"
 
