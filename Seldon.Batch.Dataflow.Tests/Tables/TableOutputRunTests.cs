@@ -100,6 +100,28 @@ public sealed class TableOutputRunTests : IClassFixture<DemoServerFixture>, IDis
     }
 
     [Fact]
+    public async Task The_log_names_the_records_where_the_lines_are_and_the_table_where_the_rows_are()
+    {
+        await _runs.WriteInputAsync(Lines().Select((line, i) => i == 9 ? "{not json" : line));
+        var files = FakeTables.Files(FakeTables.Cities(Rows));
+        using var logs = new RecordingLoggerFactory();
+
+        await _runs.RunAsync((OptionsFor(_fixture.Server) with { MaxFailures = FailureLimit.OfCount(0) }).LoggingTo(logs), files);
+        await _runs.RunAsync(OptionsFor(_fixture.Server).LoggingTo(logs), files);
+        File.Delete(_runs.Table);
+        await _runs.RunAsync((OptionsFor(_fixture.Server) with { Resume = true }).LoggingTo(logs), files);
+
+        var said = logs.Messages.Select(m => m.Message).ToList();
+        Assert.Contains($"The records of {_runs.Table} go to {_runs.Records}; the table is written from them once they are complete", said);
+        Assert.Contains(said, m => m.StartsWith($"Processing {_runs.Input} to {_runs.Table}:", StringComparison.Ordinal));
+        Assert.Contains(said, m => m.Contains($"lines are in {_runs.Records}.partial; run again with the same settings", StringComparison.Ordinal));
+        Assert.Contains(said, m => m.StartsWith($"Continuing the partial output {_runs.Records}.partial of batch tables", StringComparison.Ordinal));
+        Assert.Contains($"Nothing to resume: {_runs.Records} is complete, {Rows} lines for the {Rows} lines of the input", said);
+        Assert.Equal(2, said.Count(m => m == $"Writing the table {_runs.Table} from its complete records {_runs.Records}"));
+        Assert.Equal(2, said.Count(m => m == $"Wrote the table {_runs.Table}: {Rows} rows"));
+    }
+
+    [Fact]
     public async Task A_second_run_is_refused_by_the_lock_on_the_records()
     {
         await _runs.WriteInputAsync(Lines());
