@@ -16,15 +16,16 @@ public static partial class BatchRun
     /// its planned lines (its shard must run, or run again).</exception>
     /// <exception cref="OutputInUseException">Another run or merge is writing the output; nothing was changed.</exception>
     public static Task<RunSummary> MergeAsync(MergeOptions options, CancellationToken cancellationToken = default) =>
-        MergeAsync(options, StorageTuning.Default, cancellationToken);
+        MergeAsync(options, StorageTuning.Default, cancellationToken: cancellationToken);
 
-    /// <summary>The public merge on a store of other sizes (tests of a local store lower S3's).</summary>
-    internal static async Task<RunSummary> MergeAsync(MergeOptions options, StorageTuning tuning, CancellationToken cancellationToken = default)
+    /// <summary>The public merge on a store of other sizes (tests of a local store lower S3's), a table output written by
+    /// <paramref name="tables"/> (by default <see cref="TableFiles.Default"/>).</summary>
+    internal static async Task<RunSummary> MergeAsync(MergeOptions options, StorageTuning tuning, TableFiles? tables = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         try
         {
-            return await ShardMerge.MergeAsync(options, tuning, cancellationToken).ConfigureAwait(false);
+            return await ShardMerge.MergeAsync(options, tuning, tables, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (StorageException.From(ex) is { } failure)
         {

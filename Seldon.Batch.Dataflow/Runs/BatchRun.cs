@@ -29,28 +29,31 @@ public static partial class BatchRun
     /// <exception cref="OutputInUseException">Another run is writing the same output (or shard's part); nothing
     /// was changed or sent.</exception>
     public static Task<RunSummary> RunAsync(BatchOptions options, IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        RunAsync(options, StorageTuning.Default, progress, cancellationToken);
+        RunAsync(options, StorageTuning.Default, progress, cancellationToken: cancellationToken);
 
     /// <summary>The public run on a store of other sizes (tests of a local store lower S3's).</summary>
-    internal static async Task<RunSummary> RunAsync(BatchOptions options, StorageTuning tuning, IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default)
+    internal static async Task<RunSummary> RunAsync(
+        BatchOptions options, StorageTuning tuning, IProgress<RunProgress>? progress = null, TableFiles? tables = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate(checkFiles: true, tuning.MinimumPartBytes);
         // The client sends each request once: the block applies the options' retries, breaker and worker bound to it.
         using var client = PredictionClients.CreateInspector(options.Endpoint);
-        return await RunAsync(options, client, client, tuning, progress, cancellationToken).ConfigureAwait(false);
+        return await RunAsync(options, client, client, tuning, progress, tables, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs the batch through the given <paramref name="client"/> (not disposed here). <paramref name="inspector"/>
     /// (the run's own client) asks an Open Inference model's readiness and metadata before the first line; none is asked
     /// without it. The store has S3's sizes unless <paramref name="tuning"/> says otherwise. The other parameters are
-    /// the public overload's.</summary>
+    /// the public overload's; a table output's formats are read and written by <paramref name="tables"/> (by default
+    /// <see cref="TableFiles.Default"/>).</summary>
     internal static async Task<RunSummary> RunAsync(
         BatchOptions options,
         IPredictionClient client,
         IModelInspector? inspector = null,
         StorageTuning? tuning = null,
         IProgress<RunProgress>? progress = null,
+        TableFiles? tables = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -63,7 +66,7 @@ public static partial class BatchRun
         }
 
         var logger = (options.Block.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger(typeof(BatchRun).FullName!);
-        var run = new UnfinishedRun(options.Block.TimeProvider);
+        var run = new UnfinishedRun(options.Block.TimeProvider) { Table = TableOutput.Of(options, tables ?? TableFiles.Default) };
         try
         {
             return await RunToEndAsync(options, client, tuning, logger, progress, inspector, run, cancellationToken).ConfigureAwait(false);
@@ -97,7 +100,7 @@ public static partial class BatchRun
         CancellationToken cancellationToken)
     {
         // Storage says where the bytes come from and go to; the plan says which of them this run keeps and sends.
-        if (await PrepareAsync(options, tuning, logger, cancellationToken).ConfigureAwait(false) is not { } prepared)
+        if (await PrepareAsync(options, tuning, run.Table, logger, cancellationToken).ConfigureAwait(false) is not { } prepared)
         {
             // Stopped while the storage or a large side file or output was being checked: nothing was changed or sent.
             return await FinishAsync(options, new RunSummary { Outcome = RunOutcome.Interrupted, StopReason = "interrupted" }, logger, null).ConfigureAwait(false);
@@ -109,11 +112,14 @@ public static partial class BatchRun
 
         if (plan.NothingToDo)
         {
-            return await FinishAsync(options, new RunSummary { OutputPath = storage.Output.Location.ToString() }, logger, storage).ConfigureAwait(false);
+            var done = new RunSummary { OutputPath = storage.Output.Location.ToString() };
+            return await FinishAsync(options, await PublishTableAsync(done, options, storage, run.Table, onlyIfStale: true, logger, cancellationToken).ConfigureAwait(false), logger, storage)
+                .ConfigureAwait(false);
         }
 
         // Open Inference: the model's readiness and metadata before the first line (an unknown model stops the run here).
-        var (blockOptions, modelProblem) = await ModelCheck.PrepareAsync(options.Block, options.Endpoint, inspector, logger, cancellationToken).ConfigureAwait(false);
+        var (blockOptions, modelProblem) = await ModelCheck.PrepareAsync(
+            options.Block, options.Endpoint, inspector, logger, cancellationToken, run.Table is { } table ? table.CheckModelOutputs : null).ConfigureAwait(false);
         if (modelProblem is not null)
         {
             modelProblem = options.Describe(modelProblem);
@@ -128,6 +134,17 @@ public static partial class BatchRun
             blockOptions with { BatchId = batchId, SettingName = options.NameOf, CancellationToken = stops.Abort, TimeProvider = run.Time },
             options, client, logger, progress, stops, run).ConfigureAwait(false);
         var summary = await ConcludeAsync(stats.ToSummary(run.Time.GetElapsedTime(run.Started), plan.UnfinishedPath), stops, plan, storage, batchId, written, stats, logger).ConfigureAwait(false);
+        if (run.Table?.Clash is { } clash)
+        {
+            // Its records so far are kept: a run with other columns to keep continues them.
+            throw clash;
+        }
+
+        if (plan.Completed)
+        {
+            summary = await PublishTableAsync(summary, options, storage, run.Table, onlyIfStale: false, logger, cancellationToken).ConfigureAwait(false);
+        }
+
         return await FinishAsync(options, plan.Account(summary), logger, storage).ConfigureAwait(false);
     }
 
@@ -167,7 +184,7 @@ public static partial class BatchRun
         // Opened whatever a stop asks meanwhile: the reading loop below hears of it at once.
         await using var input = await RunInput.OpenAsync(storage, plan, rows, CancellationToken.None).ConfigureAwait(false);
         var output = run.Output = new SideFileWriter(await plan.OpenOutputAsync(blockOptions.BatchId, CancellationToken.None).ConfigureAwait(false), time);
-        var writer = WriteStage.Create(output, blockOptions.BatchSize, plan.FirstUnwritten, stop, stats, logger);
+        var writer = WriteStage.Create(output, blockOptions.BatchSize, plan.FirstUnwritten, stop, stats, logger, run.Table is { } table ? table.InspectFirstPrediction : null);
         block.LinkTo(writer, new DataflowLinkOptions { PropagateCompletion = true });
         // If the writer fails (disk full, say), nothing drains the network and nothing more can be kept: stop reading and
         // abandon the requests in flight instead of waiting for them.
@@ -193,13 +210,28 @@ public static partial class BatchRun
         return output.Lines;
     }
 
-    /// <summary>The run's storage and plan, or null when a graceful stop came while they were being prepared.</summary>
-    private static async Task<(RunStorage Storage, ResumePlan Plan)?> PrepareAsync(BatchOptions options, StorageTuning tuning, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>The run's storage and plan, or null when a graceful stop came while they were being prepared. A table
+    /// output's kept columns are checked against the input's before the plan keeps or discards anything.</summary>
+    private static async Task<(RunStorage Storage, ResumePlan Plan)?> PrepareAsync(
+        BatchOptions options, StorageTuning tuning, TableOutput? table, ILogger logger, CancellationToken cancellationToken)
     {
         RunStorage? storage = null;
         try
         {
             storage = await RunStorage.PrepareAsync(options, tuning, logger, cancellationToken).ConfigureAwait(false);
+            if (table is not null)
+            {
+                await table.CheckInputAsync(storage.Input, storage.Version, cancellationToken).ConfigureAwait(false);
+                if (storage.Plan is null)
+                {
+                    logger.LogInformation("The records of {Table} go to {Records}; the table is written from them once they are complete", table.Table, storage.Output.Location);
+                }
+                else
+                {
+                    logger.LogInformation("The records of {Table} go to the part {Part}; merge joins the parts and writes the table", table.Table, storage.Output.Location);
+                }
+            }
+
             return (storage, await ResumePlan.PrepareAsync(options, storage, logger, cancellationToken).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -412,5 +444,8 @@ public static partial class BatchRun
         public RunStatistics? Stats { get; set; }
 
         public SideFileWriter? Output { get; set; }
+
+        /// <summary>The table output; null for a JSON-lines output.</summary>
+        public TableOutput? Table { get; init; }
     }
 }

@@ -14,8 +14,11 @@ internal static class ModelCheck
     /// <param name="inspector">The run's own client, which can ask; null when the run was given a client.</param>
     /// <param name="logger">Where the model's state is logged.</param>
     /// <param name="ct">Stops asking.</param>
+    /// <param name="outputsDeclared">Told the names of the outputs a ready model's metadata declares (a table output
+    /// checks its kept columns against them); it may throw to refuse the run.</param>
     public static async Task<(PredictionBlockOptions Options, string? StopReason)> PrepareAsync(
-        PredictionBlockOptions options, EndpointSettings endpoint, IModelInspector? inspector, ILogger logger, CancellationToken ct)
+        PredictionBlockOptions options, EndpointSettings endpoint, IModelInspector? inspector, ILogger logger, CancellationToken ct,
+        Action<IReadOnlyList<string>>? outputsDeclared = null)
     {
         if (endpoint.Protocol != InferenceProtocol.V2 || inspector is null)
         {
@@ -48,6 +51,7 @@ internal static class ModelCheck
                 return (options, null);
         }
 
+        outputsDeclared?.Invoke(inspection.Outputs ?? []);
         var input = inspection.Inputs.FirstOrDefault(i => options.InputName.Length == 0 || i.Name == options.InputName);
         if (input.Name is null)
         {

@@ -74,11 +74,11 @@ internal sealed partial class ResumePlan
     }
 
     /// <summary>What holds the run's work if it does not complete: the partial output; for a retry the output, unchanged.</summary>
-    public string UnfinishedPath => _mode == Mode.RetryFailed ? _options.OutputDataPath : _storage.Output.PartialName;
+    public string UnfinishedPath => _mode == Mode.RetryFailed ? Output.ToString() : _storage.Output.PartialName;
 
     private StorageLocation Output => _storage.Output.Location;
 
-    private string RetryPath => _options.OutputDataPath + ".retry";
+    private string RetryPath => Output.Path + ".retry";
 
     /// <summary>Decides where the run of <paramref name="options"/> over <paramref name="storage"/> starts: it continues a
     /// partial output of this input and settings, and replaces a complete output unless <see cref="BatchOptions.Resume"/>
@@ -225,7 +225,7 @@ internal sealed partial class ResumePlan
                 "copy the object to a file (or merge the shards first) and retry the failed lines of that file");
         }
 
-        var output = options.OutputDataPath;
+        var output = storage.Output.Location.Path!;
         if (await storage.Output.HasPartialAsync(ct).ConfigureAwait(false))
         {
             throw InvalidBatchOptionsException.About([nameof(options.RetryFailed), nameof(options.Resume)], name =>
@@ -302,7 +302,7 @@ internal sealed partial class ResumePlan
     {
         if (_mode == Mode.Fresh || _rewriteRecord)
         {
-            await new RunRecord(batchId, _options.InputDataPath, _input, null, RunSettings.Of(_options)).WriteAsync(_storage.Store, RunRecord.PartialPathOf(Output), ct).ConfigureAwait(false);
+            await new RunRecord(batchId, _options.InputDataPath, _input, null, RunSettings.Of(_options), TableSettings.Of(_options)).WriteAsync(_storage.Store, RunRecord.PartialPathOf(Output), ct).ConfigureAwait(false);
         }
     }
 
@@ -384,7 +384,7 @@ internal sealed partial class ResumePlan
         _completed = true;
         if (_mode == Mode.RetryFailed)
         {
-            var output = _options.OutputDataPath;
+            var output = Output.Path!;
             var merged = output + ".retry.tmp";
             Merge(output, RetryPath, merged, _kept!.FailedLines);
             File.Move(merged, output, overwrite: true);
@@ -394,7 +394,8 @@ internal sealed partial class ResumePlan
 
         // The complete record first: a crash before the publish leaves a partial output --resume completes, one after
         // it an output whose record is already right.
-        await new RunRecord(batchId, _options.InputDataPath, _input, ResumedLines + written, RunSettings.Of(_options)).WriteAsync(_storage.Store, RunRecord.CompletePathOf(Output), ct).ConfigureAwait(false);
+        await new RunRecord(batchId, _options.InputDataPath, _input, ResumedLines + written, RunSettings.Of(_options), TableSettings.Of(_options))
+            .WriteAsync(_storage.Store, RunRecord.CompletePathOf(Output), ct).ConfigureAwait(false);
         await _storage.Output.PublishAsync(exclusive: _storage.Plan is not null, ct).ConfigureAwait(false);
         await SmallObjects.DeleteAsync(_storage.Store, RunRecord.PartialPathOf(Output), ct).ConfigureAwait(false);
     }
@@ -426,7 +427,7 @@ internal sealed partial class ResumePlan
         if (_mode == Mode.RetryFailed)
         {
             File.Delete(RetryPath);
-            logger.LogWarning("{Output} is unchanged; retry its failed lines again to send them", _options.OutputDataPath);
+            logger.LogWarning("{Output} is unchanged; retry its failed lines again to send them", Output);
             return;
         }
 
@@ -468,6 +469,9 @@ internal sealed partial class ResumePlan
 
     /// <summary>Whether this run sends the failed lines of a complete output again (it has no partial output of its own).</summary>
     public bool IsRetry => _mode == Mode.RetryFailed;
+
+    /// <summary>Whether this run put its complete output in place (<see cref="CompleteAsync"/>).</summary>
+    public bool Completed => _completed;
 
     /// <summary>Drops the partial output and its record when they hold nothing (no line kept, none of this run's on
     /// disk or uploaded): a run that stopped before its first line leaves no empty side file or upload that would only

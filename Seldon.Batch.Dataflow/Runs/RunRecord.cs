@@ -14,7 +14,8 @@ namespace Seldon.Batch.Dataflow;
 /// <param name="Input">The input's fingerprint.</param>
 /// <param name="Lines">Lines of the complete output; null while it is unfinished.</param>
 /// <param name="Settings">The settings that decide what the output holds; null in a record of an older version.</param>
-internal sealed record RunRecord(string BatchId, string InputPath, InputFingerprint Input, long? Lines, RunSettings? Settings = null)
+/// <param name="Table">How the table is written from these records, when the output is a table; null otherwise.</param>
+internal sealed record RunRecord(string BatchId, string InputPath, InputFingerprint Input, long? Lines, RunSettings? Settings = null, TableSettings? Table = null)
 {
     /// <summary>The record of the unfinished output <paramref name="output"/>.</summary>
     public static StorageLocation PartialPathOf(StorageLocation output) => output.Append(".partial.json");
@@ -45,7 +46,8 @@ internal sealed record RunRecord(string BatchId, string InputPath, InputFingerpr
                 && input["path"] is JsonValue inputPath && inputPath.TryGetValue<string>(out var p)
                 && input["size"] is JsonValue inputSize && inputSize.TryGetValue<long>(out var size)
                 && FingerprintOf(input, size) is { } fingerprint
-                ? new RunRecord(id, p, fingerprint, json["lines"] is JsonValue lines && lines.TryGetValue<long>(out var n) ? n : null, RunSettings.FromJson(json["settings"]))
+                ? new RunRecord(
+                    id, p, fingerprint, json["lines"] is JsonValue lines && lines.TryGetValue<long>(out var n) ? n : null, RunSettings.FromJson(json["settings"]), TableSettings.FromJson(json["table"]))
                 : null;
         }
         catch (JsonException)
@@ -69,6 +71,11 @@ internal sealed record RunRecord(string BatchId, string InputPath, InputFingerpr
         if (Settings is not null)
         {
             json["settings"] = Settings.ToJson();
+        }
+
+        if (Table is not null)
+        {
+            json["table"] = Table.ToJson();
         }
 
         var text = json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";

@@ -5,7 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace Seldon.Batch.Dataflow;
 
 /// <summary>Where one run reads and writes: its input (file or object, plain or gzip) and the range of it this run
-/// covers, and its output (the whole output, or this shard's part). Made before the run starts, so a missing input
+/// covers, and its output (the whole output, its records <c>&lt;output&gt;.records.jsonl</c> for a table output, or this
+/// shard's part). Made before the run starts, so a missing input
 /// or bucket, or an input that changed under a shard plan, is a settings problem (exit code 2) found before any request.
 /// It holds the output (a shard: its part) for the run's whole life, from before anything next to it is touched until
 /// it is disposed: a second run on the same output is refused with <see cref="OutputInUseException"/>.</summary>
@@ -74,7 +75,9 @@ internal sealed class RunStorage : IAsyncDisposable
 
             var outputLocation = StorageLocation.Parse(options.OutputDataPath);
             var sharded = options.ShardCount > 1;
-            var target = OutputTarget.Create(sharded ? ShardPlan.PartOf(outputLocation, options.ShardIndex, options.ShardCount) : outputLocation, store);
+            // A table output's run writes its records next to it; a shard's part sits next to the output, as ever.
+            var target = OutputTarget.Create(
+                sharded ? ShardPlan.PartOf(outputLocation, options.ShardIndex, options.ShardCount) : TableOutput.RecordsLocation(options, outputLocation), store);
             await target.CheckAsync(ct).ConfigureAwait(false);
             // Before the shard plan and the resume plan look at, write or discard anything next to the output.
             held = await OutputLock.AcquireAsync(target.Location, store, options.Block.BatchId, options.Block.TimeProvider, logger, ct, makeFolder: sharded).ConfigureAwait(false);

@@ -13,13 +13,14 @@ internal static class ShardMerge
     /// <summary>Checks and joins the parts; returns the shards' summaries added up (latencies: the worst shard's).</summary>
     /// <param name="options">Which output and how many shards.</param>
     /// <param name="tuning">The store's sizes: S3's, or a test's.</param>
+    /// <param name="tables">The formats a table output is written with; <see cref="TableFiles.Default"/> when null.</param>
     /// <param name="cancellationToken">Cancels the merge; the output then does not appear.</param>
     /// <exception cref="InvalidBatchOptionsException">The merge cannot be done as asked: a malformed URL, no shard plan
     /// (or several, with no <see cref="MergeOptions.ShardCount"/> to choose), no bucket, a part missing or not holding
     /// its planned lines (its shard must run, or run again).</exception>
     /// <exception cref="IOException">The store failed.</exception>
     /// <exception cref="OutputInUseException">Another run or merge is writing the output; nothing was changed.</exception>
-    public static async Task<RunSummary> MergeAsync(MergeOptions options, StorageTuning tuning, CancellationToken cancellationToken)
+    public static async Task<RunSummary> MergeAsync(MergeOptions options, StorageTuning tuning, TableFiles? tables, CancellationToken cancellationToken)
     {
         if (options.ShardCount < 0)
         {
@@ -31,9 +32,19 @@ internal static class ShardMerge
         try
         {
             var output = StorageLocation.Parse(options.OutputDataPath);
+            var shardCount = options.ShardCount == 0 ? await CountShardsAsync(output, store, cancellationToken).ConfigureAwait(false) : options.ShardCount;
+            // The shards of a table output wrote records: the parts are joined into the table's records, and the table
+            // is written from them, as a whole run writes it.
+            var table = await TableOfPartsAsync(output, shardCount, store, tables ?? TableFiles.Default, options.SettingName, cancellationToken).ConfigureAwait(false);
+            var joined = table?.Output.Records ?? output;
             // The merged output is written like a run's: one writer at a time, held until it is published.
-            await using var held = await OutputLock.AcquireAsync(output, store, null, TimeProvider.System, logger, cancellationToken).ConfigureAwait(false);
-            var summary = await MergePartsAsync(output, options.ShardCount, store, logger, cancellationToken).ConfigureAwait(false);
+            await using var held = await OutputLock.AcquireAsync(joined, store, null, TimeProvider.System, logger, cancellationToken).ConfigureAwait(false);
+            var summary = await MergePartsAsync(output, joined, shardCount, store, logger, cancellationToken).ConfigureAwait(false);
+            if (table is { } written && summary.OutputPath == joined.ToString())
+            {
+                summary = summary with { OutputPath = await WriteTableAsync(written.Output, written.Record, shardCount, output, store, held, logger, cancellationToken).ConfigureAwait(false) };
+            }
+
             if (!string.IsNullOrWhiteSpace(options.SummaryPath))
             {
                 await File.WriteAllTextAsync(options.SummaryPath, summary.ToJson() + "\n", Encoding.UTF8, cancellationToken).ConfigureAwait(false);
@@ -47,21 +58,21 @@ internal static class ShardMerge
         }
     }
 
-    private static async Task<RunSummary> MergePartsAsync(StorageLocation output, int shardCount, ObjectStore store, ILogger logger, CancellationToken ct)
+    /// <summary>Joins the parts next to <paramref name="output"/> into <paramref name="joined"/> (the output, or a table
+    /// output's records); the summary names <paramref name="joined"/>, or the output when one shard wrote it itself.</summary>
+    private static async Task<RunSummary> MergePartsAsync(StorageLocation output, StorageLocation joined, int shardCount, ObjectStore store, ILogger logger, CancellationToken ct)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
-        if (shardCount == 0)
-        {
-            // Not given: the shards' plan next to the output says how many there were.
-            shardCount = await CountShardsAsync(output, store, ct).ConfigureAwait(false);
-        }
-
         var planLocation = ShardPlan.LocationOf(output, shardCount);
         var published = await SmallObjects.ReadAsync(store, planLocation, ct).ConfigureAwait(false);
         if (published is null && shardCount == 1)
         {
-            // One shard is a plain run: it wrote the output itself and there is nothing to join.
-            var lines = await CountLinesAsync(output, store, ct).ConfigureAwait(false);
+            // One shard is a plain run: it wrote the output itself (a table: its records and the table) and there is
+            // nothing to join.
+            var records = TableFormats.Resolve(TableFormat.Auto, output.ToString()).IsTable() && await ExistsAsync(TableOutput.RecordsOf(output), store, ct).ConfigureAwait(false)
+                ? TableOutput.RecordsOf(output)
+                : output;
+            var lines = await CountLinesAsync(records, store, ct).ConfigureAwait(false);
             logger.LogInformation("One shard wrote {Output} itself ({Lines} lines): nothing to merge", output, lines);
             return new RunSummary { OutputPath = output.ToString(), Instances = lines, Elapsed = started.Elapsed };
         }
@@ -89,11 +100,64 @@ internal static class ShardMerge
             }
         }
 
-        var copied = await PartJoiner.JoinAsync(store, parts, output, ct).ConfigureAwait(false);
+        var copied = await PartJoiner.JoinAsync(store, parts, joined, ct).ConfigureAwait(false);
         logger.LogInformation(
-            "Merged {Count} parts ({Lines} lines) into {Output}{How}", shardCount, plan.Lines, output, copied ? " by server-side copy" : "");
-        return Combine(summaries, output.ToString(), started.Elapsed);
+            "Merged {Count} parts ({Lines} lines) into {Output}{How}", shardCount, plan.Lines, joined, copied ? " by server-side copy" : "");
+        return Combine(summaries, joined.ToString(), started.Elapsed);
     }
+
+    /// <summary>The table output the shards wrote the records of, as the record of the first part describes it (its
+    /// input, the table's format and kept columns); null when they wrote a JSON-lines output. Without a record (deleted,
+    /// or none was published yet) a table output is told by its name, and refused: the table needs the input.</summary>
+    private static async Task<(TableOutput Output, RunRecord Record)?> TableOfPartsAsync(
+        StorageLocation output, int shardCount, ObjectStore store, TableFiles tables, Func<string, string>? name, CancellationToken ct)
+    {
+        var recordAt = RunRecord.CompletePathOf(ShardPlan.PartOf(output, 0, shardCount));
+        if (await RunRecord.ReadAsync(store, recordAt, ct).ConfigureAwait(false) is { } record)
+        {
+            return record.Table is { } settings ? (TableOutput.Of(output, settings, tables, name), record) : null;
+        }
+
+        var byName = TableFormats.Resolve(TableFormat.Auto, output.ToString());
+        if (!byName.IsTable() || (shardCount == 1 && await SmallObjects.ReadAsync(store, ShardPlan.LocationOf(output, 1), ct).ConfigureAwait(false) is null))
+        {
+            return null;
+        }
+
+        throw InvalidBatchOptionsException.About([nameof(BatchOptions.ShardIndex)], setting =>
+            $"{recordAt} is missing: shard 0 has not completed, and the {byName} table {output} is written from the input its record names; run it ({setting(nameof(BatchOptions.ShardIndex))} 0), then merge again");
+    }
+
+    /// <summary>Writes the table from the joined records and the input the shards read (the version they planned on);
+    /// returns where it is.</summary>
+    private static async Task<string> WriteTableAsync(
+        TableOutput table, RunRecord record, int shardCount, StorageLocation output, ObjectStore store, OutputLock held, ILogger logger, CancellationToken ct)
+    {
+        var input = InputSource.Create(StorageLocation.Parse(record.InputPath), table.Settings.InputGzip ? InputCompression.Gzip : InputCompression.None, store);
+        var version = await input.DescribeAsync(ct).ConfigureAwait(false);
+        var planLocation = ShardPlan.LocationOf(output, shardCount);
+        if (await SmallObjects.ReadAsync(store, planLocation, ct).ConfigureAwait(false) is { } published && ShardPlan.Parse(published, planLocation).InputTag is var planned && planned != version.Tag)
+        {
+            throw StorageException.Settings(
+                $"{input.Location} changed since the shards read it (version {planned}, now {version.Tag}): its rows would not match their predictions in {table.Records}, so the table {table.Table} is not written; run every shard again");
+        }
+
+        try
+        {
+            logger.LogInformation("Writing the table {Table} from its records {Records} and the input {Input}", table.Table, table.Records, input.Location);
+            var rows = await table.PublishAsync(store, input, version, held, ct).ConfigureAwait(false);
+            logger.LogInformation("Wrote the table {Table}: {Rows} rows", table.Table, rows);
+            return table.Table.ToString();
+        }
+        catch (Exception ex) when (StorageException.From(ex) is { } failure)
+        {
+            var message = $"the table {table.Table} could not be written: {failure.Message}; the parts are joined in {table.Records}: merge again once the cause is fixed";
+            throw failure.IsSettingsProblem ? StorageException.Settings(message, ex) : StorageException.Failure(message, ex);
+        }
+    }
+
+    private static async Task<bool> ExistsAsync(StorageLocation location, ObjectStore store, CancellationToken ct) =>
+        location.IsObject ? await S3Objects.ExistsAsync(store, location, ct).ConfigureAwait(false) : File.Exists(location.Path);
 
     /// <summary>How many shards wrote parts next to <paramref name="output"/>, from the plan they published there; 1 when
     /// there is none but the output exists (a run of one shard wrote it itself). Asks for the count when the plans do

@@ -16,23 +16,27 @@ internal sealed class WriteStage
     private readonly StopPolicy _stop;
     private readonly RunStatistics _stats;
     private readonly ILogger _logger;
+    private Func<InstanceResult, string?>? _inspectFirstPrediction;
     private int _failuresLogged;
 
-    private WriteStage(SideFileWriter output, AnsweredPrefix prefix, StopPolicy stop, RunStatistics stats, ILogger logger)
+    private WriteStage(SideFileWriter output, AnsweredPrefix prefix, StopPolicy stop, RunStatistics stats, ILogger logger, Func<InstanceResult, string?>? inspectFirstPrediction)
     {
         _output = output;
         _prefix = prefix;
         _stop = stop;
         _stats = stats;
         _logger = logger;
+        _inspectFirstPrediction = inspectFirstPrediction;
     }
 
     /// <summary>The stage, writing to <paramref name="output"/> the results of lines from <paramref name="firstUnwritten"/>
-    /// on (a resumed run sends the micro-batch of its first line whole).</summary>
-    public static ActionBlock<PredictedGroup> Create(SideFileWriter output, int batchSize, long firstUnwritten, StopPolicy stop, RunStatistics stats, ILogger logger)
+    /// on (a resumed run sends the micro-batch of its first line whole). <paramref name="inspectFirstPrediction"/>, when
+    /// given, sees the first prediction written and may return why the run must stop (a table output's column clash).</summary>
+    public static ActionBlock<PredictedGroup> Create(
+        SideFileWriter output, int batchSize, long firstUnwritten, StopPolicy stop, RunStatistics stats, ILogger logger, Func<InstanceResult, string?>? inspectFirstPrediction = null)
     {
         // The writer sees the groups in input order, so it is where the output ends before the first one not answered.
-        var stage = new WriteStage(output, new AnsweredPrefix(stats, firstUnwritten), stop, stats, logger);
+        var stage = new WriteStage(output, new AnsweredPrefix(stats, firstUnwritten), stop, stats, logger, inspectFirstPrediction);
         // The results of a request at a time, in input order; about 1024 lines waiting, as when they came one by one.
         return new ActionBlock<PredictedGroup>(
             stage.Write,
@@ -47,6 +51,15 @@ internal sealed class WriteStage
         {
             if (result.Succeeded)
             {
+                if (_inspectFirstPrediction is { } inspect)
+                {
+                    _inspectFirstPrediction = null;
+                    if (inspect(result) is { } reason)
+                    {
+                        _stop.Stop(reason);
+                    }
+                }
+
                 continue;
             }
 

@@ -7,7 +7,9 @@ namespace Seldon.Batch.Dataflow;
 /// <param name="partBytes">Size of the first parts.</param>
 /// <param name="partsSoFar">Parts already uploaded (a resumed upload).</param>
 /// <param name="uploadPart">Uploads one part: its bytes and the lines they hold.</param>
-internal sealed class MultipartWriteStream(int partBytes, int partsSoFar, Func<byte[], long, CancellationToken, Task> uploadPart) : Stream
+/// <param name="wholeLines">Whether parts end after a newline (lines, whose parts a resumed run keeps); false for bytes
+/// that are not lines (a table), cut at the part size exactly.</param>
+internal sealed class MultipartWriteStream(int partBytes, int partsSoFar, Func<byte[], long, CancellationToken, Task> uploadPart, bool wholeLines = true) : Stream
 {
     /// <summary>Parts after which the part size doubles: S3 takes at most 10,000 parts, which at a fixed 8 MiB would
     /// end outputs at 80 GB; doubling every 1,000 parts up to 1 GiB (a part is held in memory) takes them to about 4 TB.</summary>
@@ -64,14 +66,14 @@ internal sealed class MultipartWriteStream(int partBytes, int partsSoFar, Func<b
     private async Task CutPartAsync()
     {
         var bytes = _filling.GetBuffer().AsMemory(0, (int)_filling.Length);
-        var end = bytes.Span.LastIndexOf((byte)'\n') + 1;
+        var end = wholeLines ? bytes.Span.LastIndexOf((byte)'\n') + 1 : bytes.Length;
         if (end == 0)
         {
             return;
         }
 
         var part = bytes[..end].ToArray();
-        var lines = part.AsSpan().Count((byte)'\n');
+        var lines = wholeLines ? part.AsSpan().Count((byte)'\n') : 0;
         _parts++;
         var rest = new MemoryStream(PartSize(partBytes, _parts) + (1 << 17));
         rest.Write(bytes.Span[end..]);

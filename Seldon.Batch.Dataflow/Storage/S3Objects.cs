@@ -37,6 +37,25 @@ internal static class S3Objects
         }
     }
 
+    /// <summary>When the object was last written (UTC), or null when there is no such object.</summary>
+    public static async Task<DateTime?> LastModifiedAsync(ObjectStore store, StorageLocation location, CancellationToken ct)
+    {
+        try
+        {
+            var head = await store.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = location.Bucket, Key = location.Key }, ct).ConfigureAwait(false);
+            DateTime? written = head.LastModified;
+            return written?.ToUniversalTime();
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket")
+        {
+            return null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw ObjectStore.Explain(ex, location, "looking for the object");
+        }
+    }
+
     /// <summary>The object's bytes, or null when there is no such object.</summary>
     public static async Task<byte[]?> ReadAllAsync(ObjectStore store, StorageLocation location, CancellationToken ct)
     {

@@ -9,4 +9,7 @@ namespace Seldon.Batch.Dataflow;
 /// <c>object?[]</c> for a list; any value may be null.</param>
 /// <param name="Native">The format's own description of the column (for Parquet its field), which a writer of the same
 /// format uses to keep the column's exact type; null when there is none (CSV, or a prediction column).</param>
-internal sealed record TableColumn(string Name, Type ValueType, object? Native = null);
+/// <param name="ElementType">For a list column (<c>object?[]</c> values) whose elements are all of one type (a prediction
+/// column's: <see cref="double"/>, <see cref="bool"/> or <see cref="string"/>, null aside), that type, so a writer knows
+/// the list's element type before the first row; null otherwise.</param>
+internal sealed record TableColumn(string Name, Type ValueType, object? Native = null, Type? ElementType = null);

@@ -33,4 +33,31 @@ internal static class ModelMetadata
 
         return inputs;
     }
+
+    /// <summary>The declared outputs' names; empty when the metadata declares none or is not readable.</summary>
+    public static IReadOnlyList<string> Outputs(string? json)
+    {
+        var outputs = new List<string>();
+        try
+        {
+            using var document = JsonDocument.Parse(string.IsNullOrWhiteSpace(json) ? "{}" : json);
+            if (document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("outputs", out var list) && list.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var output in list.EnumerateArray())
+                {
+                    if (output.ValueKind == JsonValueKind.Object && output.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String)
+                    {
+                        outputs.Add(name.GetString()!);
+                    }
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Metadata that cannot be read declares nothing: the answers' outputs are checked as they come.
+        }
+
+        return outputs;
+    }
 }

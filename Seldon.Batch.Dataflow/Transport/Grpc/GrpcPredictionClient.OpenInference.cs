@@ -86,7 +86,7 @@ internal sealed partial class GrpcPredictionClient
             var metadata = await _inference.ModelMetadataAsync(
                 new ModelMetadataRequest { Name = _settings.Model, Version = _settings.ModelVersion },
                 V2CallOptions(RequestIds.Next(), cancellationToken)).ResponseAsync.ConfigureAwait(false);
-            return new ModelInspection(ModelState.Ready, "", [.. metadata.Inputs.Select(i => (i.Name, i.Datatype))]);
+            return new ModelInspection(ModelState.Ready, "", [.. metadata.Inputs.Select(i => (i.Name, i.Datatype))], [.. metadata.Outputs.Select(o => o.Name)]);
         }
         catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
         {

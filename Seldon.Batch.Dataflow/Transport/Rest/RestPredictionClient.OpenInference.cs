@@ -67,7 +67,7 @@ internal sealed partial class RestPredictionClient
             return ModelInspection.Failed(ModelState.Unanswered, failure?.Detail ?? $"{url} answered HTTP {code}: {OpenInferenceError.DescribeBody(body)}");
         }
 
-        return new ModelInspection(ModelState.Ready, "", ModelMetadata.Inputs(body));
+        return new ModelInspection(ModelState.Ready, "", ModelMetadata.Inputs(body), ModelMetadata.Outputs(body));
     }
 
     /// <summary>A GET of the model's own resources: the status and body, or why there is none (and, when waiting will

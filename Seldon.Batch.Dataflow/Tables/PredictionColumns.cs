@@ -1,0 +1,124 @@
+using System.Globalization;
+
+namespace Seldon.Batch.Dataflow;
+
+/// <summary>The prediction columns of a table output, learned from every record before the first row is written (a
+/// Parquet schema is fixed before its first row): each name in the order it first appears, and its type: a column whose
+/// values are all numbers is <see cref="double"/>, all booleans <see cref="bool"/>, anything else (text, or a mix)
+/// <see cref="string"/>; a column that held a list in any row is a list (<c>object?[]</c>) of that element type, its
+/// single values then lists of one. A column whose every value is null is a string column. Then it fills each row with
+/// its record's values in those types.</summary>
+internal sealed class PredictionColumns
+{
+    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private readonly List<Column> _columns = [];
+
+    /// <summary>What a column holds, learned from its values: nothing yet, then one kind; two kinds make it text.</summary>
+    private enum Kind
+    {
+        None,
+        Number,
+        Bool,
+        Text,
+    }
+
+    /// <summary>The columns' names, in the order they first appeared.</summary>
+    public IEnumerable<string> Names => _columns.Select(static c => c.Name);
+
+    public int Count => _columns.Count;
+
+    /// <summary>Learns the columns and types of one record's cells.</summary>
+    public void Learn(IReadOnlyList<PredictionCell> cells)
+    {
+        foreach (var (name, value) in cells)
+        {
+            if (!_index.TryGetValue(name, out var at))
+            {
+                _index[name] = at = _columns.Count;
+                _columns.Add(new Column(name));
+            }
+
+            var column = _columns[at];
+            if (value is object?[] list)
+            {
+                column.IsList = true;
+                foreach (var element in list)
+                {
+                    column.Kind = Merge(column.Kind, KindOf(element));
+                }
+            }
+            else
+            {
+                column.Kind = Merge(column.Kind, KindOf(value));
+            }
+        }
+    }
+
+    /// <summary>The columns as a table writer takes them.</summary>
+    public IReadOnlyList<TableColumn> ToTableColumns() =>
+        [.. _columns.Select(static c => c.IsList
+            ? new TableColumn(c.Name, typeof(object?[]), ElementType: TypeOf(c.Kind))
+            : new TableColumn(c.Name, TypeOf(c.Kind)))];
+
+    /// <summary>Writes a record's values into <paramref name="row"/> from <paramref name="offset"/> on, in the learned
+    /// order and types; the columns the record has no value for are null.</summary>
+    public void Fill(IReadOnlyList<PredictionCell> cells, object?[] row, int offset)
+    {
+        Array.Clear(row, offset, _columns.Count);
+        foreach (var (name, value) in cells)
+        {
+            // A name met again in the same record (an answer naming two columns alike) keeps its first value.
+            var at = _index[name];
+            if (row[offset + at] is not null)
+            {
+                continue;
+            }
+
+            var column = _columns[at];
+            row[offset + at] = value switch
+            {
+                null => null,
+                object?[] list => Array.ConvertAll(list, element => As(element, column.Kind)),
+                _ when column.IsList => new[] { As(value, column.Kind) },
+                _ => As(value, column.Kind),
+            };
+        }
+    }
+
+    private static Kind KindOf(object? value) => value switch
+    {
+        null => Kind.None,
+        double => Kind.Number,
+        bool => Kind.Bool,
+        _ => Kind.Text,
+    };
+
+    private static Kind Merge(Kind learned, Kind seen) =>
+        seen == Kind.None || seen == learned ? learned
+        : learned == Kind.None ? seen
+        : Kind.Text;
+
+    private static Type TypeOf(Kind kind) => kind switch
+    {
+        Kind.Number => typeof(double),
+        Kind.Bool => typeof(bool),
+        _ => typeof(string),
+    };
+
+    /// <summary>A value in its column's type: the same value, or for a text column its text.</summary>
+    private static object? As(object? value, Kind kind) => kind != Kind.Text || value is null or string ? value : value switch
+    {
+        double number => number.ToString("R", CultureInfo.InvariantCulture),
+        bool flag => flag ? "true" : "false",
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture),
+    };
+
+    private sealed class Column(string name)
+    {
+        public string Name { get; } = name;
+
+        public Kind Kind { get; set; }
+
+        public bool IsList { get; set; }
+    }
+}

@@ -1,0 +1,418 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Seldon.Batch.Dataflow;
+
+/// <summary>Reads one record of a run (an output line: a prediction or an error record, Seldon or Open Inference) into
+/// the prediction columns of its table row. Seldon: one column per name in the answer's <c>data.names</c> (without names,
+/// or with as many names as values, <c>prediction</c> for one value, else <c>prediction_0</c>, <c>prediction_1</c>…)
+/// holding the row's value of <c>data.ndarray</c> or <c>data.tensor</c>; a <c>strData</c>, <c>binData</c>,
+/// <c>jsonData</c>, <c>customData</c> or <c>tftensor</c> answer gives one <c>prediction</c> column holding its text (the
+/// JSON text of a JSON value). Open Inference: one column per output, named after it, a scalar when the row's slice holds
+/// one element, else a list. Numbers are read as doubles, booleans as booleans, text as strings. An error record gives
+/// no column but its reason (Seldon <c>status.reason</c>, Open Inference <c>error.msg</c>). Read with
+/// <see cref="Utf8JsonReader"/> straight from the record's bytes: a table output reads every record twice.</summary>
+internal static class PredictionRecord
+{
+    /// <summary>The column of an answer that has one value, or no names.</summary>
+    public const string Unnamed = "prediction";
+
+    private const string UnknownFailure = "unknown failure";
+
+    /// <summary>Reads <paramref name="record"/> into <paramref name="cells"/> (cleared first) and returns the reason of an
+    /// error record (its cells are then empty), or null for a prediction.</summary>
+    /// <exception cref="InvalidDataException">The record is not a JSON object.</exception>
+    public static string? Read(ReadOnlySpan<byte> record, List<PredictionCell> cells)
+    {
+        cells.Clear();
+        try
+        {
+            var reader = new Utf8JsonReader(record, new JsonReaderOptions { MaxDepth = 256 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new InvalidDataException("the record is not a JSON object");
+            }
+
+            string? error = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.ValueSpan;
+                reader.Read();
+                if (name.SequenceEqual("status"u8))
+                {
+                    error ??= SeldonFailure(ref reader);
+                }
+                else if (name.SequenceEqual("error"u8))
+                {
+                    error ??= OpenInferenceFailure(ref reader);
+                }
+                else if (name.SequenceEqual("data"u8))
+                {
+                    ReadSeldonData(ref reader, cells);
+                }
+                else if (name.SequenceEqual("outputs"u8))
+                {
+                    ReadOutputs(ref reader, cells);
+                }
+                else if (name.SequenceEqual("strData"u8) || name.SequenceEqual("binData"u8))
+                {
+                    cells.Add(new PredictionCell(Unnamed, reader.TokenType == JsonTokenType.String ? reader.GetString() : RawText(ref reader)));
+                }
+                else if (name.SequenceEqual("jsonData"u8) || name.SequenceEqual("customData"u8))
+                {
+                    cells.Add(new PredictionCell(Unnamed, RawText(ref reader)));
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            if (error is not null)
+            {
+                cells.Clear();
+            }
+
+            return error;
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"the record is not JSON ({ex.Message})", ex);
+        }
+    }
+
+    /// <summary>The reason of a Seldon error record (<c>status.status</c> 1); null for any other status.</summary>
+    private static string? SeldonFailure(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+
+        var failed = false;
+        string? reason = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.ValueSpan;
+            reader.Read();
+            if (name.SequenceEqual("status"u8) && reader.TokenType == JsonTokenType.Number)
+            {
+                failed = reader.TryGetInt32(out var status) && status == 1;
+            }
+            else if (name.SequenceEqual("reason"u8) && reader.TokenType == JsonTokenType.String)
+            {
+                reason = reader.GetString();
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return failed ? (string.IsNullOrEmpty(reason) ? UnknownFailure : reason) : null;
+    }
+
+    /// <summary>The message of an Open Inference error record (<c>error.msg</c>).</summary>
+    private static string? OpenInferenceFailure(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+
+        string? message = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.ValueSpan;
+            reader.Read();
+            if (name.SequenceEqual("msg"u8) && reader.TokenType == JsonTokenType.String)
+            {
+                message = reader.GetString();
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return string.IsNullOrEmpty(message) ? UnknownFailure : message;
+    }
+
+    /// <summary>A Seldon answer's <c>data</c>: its names and its ndarray or tensor (a tftensor as its JSON text).</summary>
+    private static void ReadSeldonData(ref Utf8JsonReader reader, List<PredictionCell> cells)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return;
+        }
+
+        List<string>? names = null;
+        List<object?>? ndarray = null;
+        (List<int> Shape, List<object?> Values)? tensor = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.ValueSpan;
+            reader.Read();
+            if (name.SequenceEqual("names"u8) && reader.TokenType == JsonTokenType.StartArray)
+            {
+                names = ReadNames(ref reader);
+            }
+            else if (name.SequenceEqual("ndarray"u8) && reader.TokenType == JsonTokenType.StartArray)
+            {
+                ndarray = ReadArray(ref reader);
+            }
+            else if (name.SequenceEqual("tensor"u8) && reader.TokenType == JsonTokenType.StartObject)
+            {
+                tensor = ReadTensor(ref reader);
+            }
+            else if (name.SequenceEqual("tftensor"u8))
+            {
+                cells.Add(new PredictionCell(Unnamed, RawText(ref reader)));
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        var values = ndarray is not null ? RowOfArray(ndarray) : tensor is { } t ? RowOfTensor(t.Shape, t.Values) : null;
+        if (values is null)
+        {
+            return;
+        }
+
+        for (var j = 0; j < values.Count; j++)
+        {
+            cells.Add(new PredictionCell(names is not null && names.Count == values.Count ? names[j] : UnnamedColumn(j, values.Count), values[j]));
+        }
+    }
+
+    /// <summary>The name of value <paramref name="j"/> of <paramref name="count"/> of an answer without names.</summary>
+    public static string UnnamedColumn(int j, int count) =>
+        count == 1 ? Unnamed : string.Create(CultureInfo.InvariantCulture, $"{Unnamed}_{j}");
+
+    private static List<string> ReadNames(ref Utf8JsonReader reader)
+    {
+        var names = new List<string>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            names.Add(reader.TokenType == JsonTokenType.String ? reader.GetString()! : RawText(ref reader));
+        }
+
+        return names;
+    }
+
+    /// <summary>The row's values of an ndarray slice: a flat array is one row of values; an array of one row is that row
+    /// (a value that is itself an array is a list); several rows give each column the list of its values down the rows.</summary>
+    private static List<object?> RowOfArray(List<object?> ndarray)
+    {
+        if (!ndarray.Exists(static item => item is List<object?>))
+        {
+            return ndarray;
+        }
+
+        if (ndarray.Count == 1)
+        {
+            var row = (List<object?>)ndarray[0]!;
+            return row.ConvertAll(static value => value is List<object?> nested ? Flatten(nested) : value);
+        }
+
+        var columns = ndarray.Max(static row => row is List<object?> values ? values.Count : 1);
+        var result = new List<object?>(columns);
+        for (var j = 0; j < columns; j++)
+        {
+            var down = new List<object?>();
+            foreach (var row in ndarray)
+            {
+                var value = row is List<object?> values ? (j < values.Count ? values[j] : null) : (j == 0 ? row : null);
+                AddFlat(value, down);
+            }
+
+            result.Add(down.ToArray());
+        }
+
+        return result;
+    }
+
+    /// <summary>The row's values of a tensor slice: shape [n] is one row of n values; [r, c, …] is c columns, each value
+    /// the elements under it (a list when there are several, or when r rows share the slice).</summary>
+    private static List<object?> RowOfTensor(List<int> shape, List<object?> values)
+    {
+        if (shape.Count <= 1)
+        {
+            return values;
+        }
+
+        long rows = shape[0], columns = shape[1], cell = 1;
+        foreach (var dimension in shape.Skip(2))
+        {
+            cell *= dimension;
+        }
+
+        if (rows * columns * cell != values.Count || rows == 0)
+        {
+            // A shape that does not describe its values: the values as one row, as they come.
+            return values;
+        }
+
+        var result = new List<object?>((int)columns);
+        for (var j = 0; j < columns; j++)
+        {
+            if (rows == 1 && cell == 1)
+            {
+                result.Add(values[j]);
+                continue;
+            }
+
+            var elements = new object?[rows * cell];
+            for (var i = 0; i < rows; i++)
+            {
+                values.CopyTo((int)(((i * columns) + j) * cell), elements, (int)(i * cell), (int)cell);
+            }
+
+            result.Add(elements);
+        }
+
+        return result;
+    }
+
+    private static (List<int> Shape, List<object?> Values) ReadTensor(ref Utf8JsonReader reader)
+    {
+        var shape = new List<int>();
+        var values = new List<object?>();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.ValueSpan;
+            reader.Read();
+            if (name.SequenceEqual("shape"u8) && reader.TokenType == JsonTokenType.StartArray)
+            {
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    shape.Add(reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var n) ? n : -1);
+                }
+            }
+            else if (name.SequenceEqual("values"u8) && reader.TokenType == JsonTokenType.StartArray)
+            {
+                AddFlat(ReadArray(ref reader), values);
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return (shape, values);
+    }
+
+    /// <summary>An Open Inference answer's outputs, each the row's slice of one output tensor.</summary>
+    private static void ReadOutputs(ref Utf8JsonReader reader, List<PredictionCell> cells)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            reader.Skip();
+            return;
+        }
+
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            string? name = null;
+            string? datatype = null;
+            var data = new List<object?>();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var property = reader.ValueSpan;
+                reader.Read();
+                if (property.SequenceEqual("name"u8) && reader.TokenType == JsonTokenType.String)
+                {
+                    name = reader.GetString();
+                }
+                else if (property.SequenceEqual("datatype"u8) && reader.TokenType == JsonTokenType.String)
+                {
+                    datatype = reader.GetString();
+                }
+                else if (property.SequenceEqual("data"u8) && reader.TokenType == JsonTokenType.StartArray)
+                {
+                    AddFlat(ReadArray(ref reader), data);
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            if (datatype == "BYTES")
+            {
+                // Text: a number among it (a server that wrote one) stays text.
+                data = data.ConvertAll(static value => value is double d ? d.ToString("R", CultureInfo.InvariantCulture) : value);
+            }
+
+            cells.Add(new PredictionCell(string.IsNullOrEmpty(name) ? Unnamed : name, data.Count == 1 ? data[0] : data.ToArray()));
+        }
+    }
+
+    /// <summary>An array read as a tree: scalars, and a <see cref="List{T}"/> for each nested array; an object inside it
+    /// as its JSON text.</summary>
+    private static List<object?> ReadArray(ref Utf8JsonReader reader)
+    {
+        var items = new List<object?>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            items.Add(reader.TokenType == JsonTokenType.StartArray ? ReadArray(ref reader) : Scalar(ref reader));
+        }
+
+        return items;
+    }
+
+    /// <summary>A value: a number as a double (the <c>"NaN"</c>, <c>"Infinity"</c> and <c>"-Infinity"</c> that proto3 JSON
+    /// writes for non-finite numbers too), a boolean, a string, null; an object as its JSON text.</summary>
+    private static object? Scalar(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.Number => reader.TryGetDouble(out var number) ? number : double.Parse(reader.ValueSpan, CultureInfo.InvariantCulture),
+        JsonTokenType.True => true,
+        JsonTokenType.False => false,
+        JsonTokenType.Null => null,
+        JsonTokenType.String when reader.ValueTextEquals("NaN"u8) => double.NaN,
+        JsonTokenType.String when reader.ValueTextEquals("Infinity"u8) => double.PositiveInfinity,
+        JsonTokenType.String when reader.ValueTextEquals("-Infinity"u8) => double.NegativeInfinity,
+        JsonTokenType.String => reader.GetString(),
+        _ => RawText(ref reader),
+    };
+
+    private static object?[] Flatten(List<object?> nested)
+    {
+        var flat = new List<object?>();
+        AddFlat(nested, flat);
+        return flat.ToArray();
+    }
+
+    private static void AddFlat(object? value, List<object?> into)
+    {
+        if (value is List<object?> nested)
+        {
+            foreach (var item in nested)
+            {
+                AddFlat(item, into);
+            }
+        }
+        else
+        {
+            into.Add(value);
+        }
+    }
+
+    /// <summary>The JSON text of the value at the reader (read past it).</summary>
+    private static string RawText(ref Utf8JsonReader reader)
+    {
+        using var value = JsonDocument.ParseValue(ref reader);
+        return value.RootElement.GetRawText();
+    }
+}
