@@ -46,30 +46,6 @@ internal sealed record TextTable(IReadOnlyList<(string Name, string Type)> Colum
     public string TypeOf(string column) => Columns.Single(c => c.Name == column).Type;
 }
 
-/// <summary>An input table in memory; read once, as a reader of a file is.</summary>
-internal sealed class MemoryTable(IReadOnlyList<TableColumn> columns, IReadOnlyList<object?[]> rows) : ITableReader
-{
-    public IReadOnlyList<TableColumn> Columns => columns;
-
-    public async IAsyncEnumerable<object?[]> ReadAsync(IReadOnlyList<int> wanted, long skip, [EnumeratorCancellation] CancellationToken ct)
-    {
-        // One array for every row, as a reader of a file may do: the caller copies what it keeps.
-        var row = new object?[wanted.Count];
-        foreach (var values in rows.Skip((int)skip))
-        {
-            await Task.Yield();
-            for (var i = 0; i < wanted.Count; i++)
-            {
-                row[i] = values[wanted[i]];
-            }
-
-            yield return row;
-        }
-    }
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-}
-
 /// <summary>Writes a table as text: its columns as a JSON array, then a JSON array per row.</summary>
 internal sealed class TextTableWriter : ITableWriter
 {

@@ -179,12 +179,12 @@ public static partial class BatchRun
         // An object output's lease taken over by another run: stop at once, and publish nothing.
         using var leaseLost = storage.Lock.Lost.Register(() => stop.Stop(storage.Lock.LostReason!));
         // A table's row is made into the model's whole message, which the block sends as a raw line.
-        var rows = storage.Table is { } table ? RowLines.Create(table.ChosenColumns, options.Endpoint.Protocol, blockOptions, options.V2Inputs) : null;
+        var rows = storage.Table is { } tableInput ? RowLines.Create(tableInput.ChosenColumns, options.Endpoint.Protocol, blockOptions, options.V2Inputs) : null;
         var block = PredictionBlock.CreateNumbered(rows is null ? blockOptions : blockOptions with { DataType = DataType.Raw }, client, stats, stop);
         // Opened whatever a stop asks meanwhile: the reading loop below hears of it at once.
         await using var input = await RunInput.OpenAsync(storage, plan, rows, CancellationToken.None).ConfigureAwait(false);
         var output = run.Output = new SideFileWriter(await plan.OpenOutputAsync(blockOptions.BatchId, CancellationToken.None).ConfigureAwait(false), time);
-        var writer = WriteStage.Create(output, blockOptions.BatchSize, plan.FirstUnwritten, stop, stats, logger, run.Table is { } table ? table.InspectFirstPrediction : null);
+        var writer = WriteStage.Create(output, blockOptions.BatchSize, plan.FirstUnwritten, stop, stats, logger, run.Table is { } tableOutput ? tableOutput.InspectFirstPrediction : null);
         block.LinkTo(writer, new DataflowLinkOptions { PropagateCompletion = true });
         // If the writer fails (disk full, say), nothing drains the network and nothing more can be kept: stop reading and
         // abandon the requests in flight instead of waiting for them.
