@@ -69,7 +69,8 @@ public sealed class ColumnClashTests : IClassFixture<DemoServerFixture>, IDispos
         Assert.Contains("(its columns: id, city)", unknown.Message, StringComparison.Ordinal);
 
         var twice = await RefusedAsync(Seldon with { KeepColumns = ["id", "id"] }, Table("id", "city"));
-        Assert.Contains("names the column 'id' twice", twice.Message, StringComparison.Ordinal);
+        // Said by the options' own validation, before the input is opened.
+        Assert.Contains("KeepColumns: column 'id' is named twice", twice.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -6,10 +6,17 @@ namespace Seldon.Batch.Dataflow;
 /// <summary>The caller's items of <see cref="PredictionBlock.Create{TItem}"/>: numbered on the way in (each item's line
 /// is what the network carries), and paired with their results on the way out by a last stage. Results come out in
 /// input order, one per line, so the items wait in a queue in that order.</summary>
-/// <param name="line">The JSON line of an item; called once per item, in order.</param>
+/// <param name="line">The numbered line of an item (its <c>batch_index</c> given); called once per item, in order, from one
+/// thread at a time.</param>
 /// <param name="firstIndex">The <c>batch_index</c> of the first item.</param>
-internal sealed class ItemStage<TItem>(Func<TItem, string> line, long firstIndex)
+internal sealed class ItemStage<TItem>(Func<TItem, long, InputLine> line, long firstIndex)
 {
+    /// <summary>Items whose line is the JSON text <paramref name="text"/> makes of them.</summary>
+    public ItemStage(Func<TItem, string> text, long firstIndex)
+        : this((item, index) => new InputLine(index, text(item)), firstIndex)
+    {
+    }
+
     private readonly ConcurrentQueue<(long Index, TItem Item)> _items = new();
     private long _next = firstIndex;
 
@@ -19,7 +26,7 @@ internal sealed class ItemStage<TItem>(Func<TItem, string> line, long firstIndex
         var lines = new InputLine[group.Length];
         for (var i = 0; i < group.Length; i++)
         {
-            lines[i] = new InputLine(_next, line(group[i]));
+            lines[i] = line(group[i], _next);
             _items.Enqueue((_next++, group[i]));
         }
 
