@@ -73,6 +73,8 @@ public sealed class ParquetTableWriterTests : IDisposable
         Assert.Equal(Parquet.Meta.ConvertedType.UTF8, Assert.IsType<DataField>(fields["string"]).SchemaElement!.ConvertedType);
         var timestamp = Assert.IsType<DateTimeDataField>(fields["timestamp"]);
         Assert.Equal((DateTimeFormat.Timestamp, false, DateTimeTimeUnit.Micros), (timestamp.DateTimeFormat, timestamp.IsAdjustedToUTC, timestamp.Unit));
+        // A time of day, no zone (DuckDB reads TIME, not TIME WITH TIME ZONE).
+        Assert.False(Assert.IsType<TimeDataField>(fields["time"]).IsAdjustedToUtc);
         Assert.Equal(typeof(double), Assert.IsType<DataField>(Assert.IsType<ListField>(fields["doubles"]).Item).ClrType);
         Assert.Equal(typeof(bool), Assert.IsType<DataField>(Assert.IsType<ListField>(fields["bools"]).Item).ClrType);
         Assert.All(reader.Columns, c => Assert.True(c.Native is ListField || ((DataField)c.Native!).IsNullable, $"{c.Name} is nullable"));
@@ -176,6 +178,20 @@ public sealed class ParquetTableWriterTests : IDisposable
         await File.WriteAllBytesAsync(path, [.. parts.SelectMany(p => p)]);
         await using var reader = await ParquetTableReader.OpenAsync(Open(path), 0, null, default);
         TableValues.SameRows(rows, await RowsAsync(reader), [.. EveryType.Select(c => c.Name)]);
+    }
+
+    [Fact]
+    public async Task A_row_group_of_large_values_is_written_before_it_has_its_rows()
+    {
+        var path = Path.Combine(_dir.FullName, "large.parquet");
+        var text = new string('x', 100_000);
+        await WriteAsync(path, [new("id", typeof(long)), new("text", typeof(string))], Enumerable.Range(0, 200).Select(i => new object?[] { (long)i, text }));
+
+        await using var reader = await ParquetTableReader.OpenAsync(Open(path), 0, null, default);
+        // About 16 MiB of text (200 KB a row) per row group, far fewer than its 16 Ki rows.
+        Assert.True(reader.RowGroupRows.Count >= 2 && reader.RowGroupRows.All(rows => rows <= 100), string.Join(", ", reader.RowGroupRows));
+        Assert.Equal(200, reader.RowCount);
+        Assert.All(await RowsAsync(reader), row => Assert.Equal(text, row[1]));
     }
 
     [Fact]

@@ -69,7 +69,7 @@ internal static class ParquetColumnEncoders
 
         DataField field = type == typeof(decimal) ? new DecimalDataField(column.Name, 38, 18, isNullable: true)
             : type == typeof(DateTime) ? new DateTimeDataField(column.Name, DateTimeFormat.Timestamp, isAdjustedToUTC: false, DateTimeTimeUnit.Micros, isNullable: true)
-            : type == typeof(TimeSpan) ? new TimeDataField(column.Name, TimeUnitPrecision.Micros, isNullable: true)
+            : type == typeof(TimeSpan) ? new TimeDataField(column.Name, TimeUnitPrecision.Micros, isNullable: true) { IsAdjustedToUtc = false }
             : type == typeof(object) ? throw new InvalidOperationException($"the column '{column.Name}' is {Unwritable(column)}")
             : new DataField(column.Name, type, isNullable: true);
         return Encoder(field, list: null);

@@ -16,6 +16,14 @@ namespace Seldon.Batch.Dataflow;
 internal sealed class RawLeafDecoder<T>(DataField field, int? listDefinedLevel, Type valueType, Func<T, object> convert) : LeafDecoder
     where T : struct
 {
+    // Reused from one row group to the next (a row group's values are read before the next is): arrays of a row
+    // group's size are large objects, and allocating new ones per row group made the process hold several times the
+    // memory it uses.
+    private T[] _values = [];
+    private int[] _definitionLevels = [];
+    private int[] _repetitionLevels = [];
+    private object?[] _lists = [];
+
     public override Type ValueType => valueType;
 
     public override async ValueTask<ColumnValues> ReadAsync(ParquetRowGroupReader rowGroup, int rows, CancellationToken ct)
@@ -27,60 +35,73 @@ internal sealed class RawLeafDecoder<T>(DataField field, int? listDefinedLevel, 
             throw new InvalidDataException($"the column's chunk holds {count} values for {rows} rows");
         }
 
-        var values = new T[count];
-        var definitionLevels = field.MaxDefinitionLevel > 0 ? new int[count] : null;
-        var repetitionLevels = field.MaxRepetitionLevel > 0 ? new int[count] : null;
+        var values = Reuse(ref _values, count);
+        var definitionLevels = field.MaxDefinitionLevel > 0 ? Reuse(ref _definitionLevels, count) : null;
+        var repetitionLevels = field.MaxRepetitionLevel > 0 ? Reuse(ref _repetitionLevels, count) : null;
         await rowGroup.ReadRawAsync(
             field,
-            values.AsMemory(),
+            values.AsMemory(0, count),
             // Typed: an untyped null would become an empty Memory (from a null array), not "no levels".
-            definitionLevels is null ? (Memory<int>?)null : definitionLevels.AsMemory(),
-            repetitionLevels is null ? (Memory<int>?)null : repetitionLevels.AsMemory(),
+            definitionLevels is null ? (Memory<int>?)null : definitionLevels.AsMemory(0, count),
+            repetitionLevels is null ? (Memory<int>?)null : repetitionLevels.AsMemory(0, count),
             ct).ConfigureAwait(false);
 
-        return listDefinedLevel is { } defined
-            ? new ListValues(Lists(values, definitionLevels!, repetitionLevels!, defined, rows))
-            : new ScalarValues<T>(Spread(values, definitionLevels), definitionLevels, field.MaxDefinitionLevel, convert);
+        if (listDefinedLevel is { } defined)
+        {
+            var lists = Reuse(ref _lists, rows);
+            Lists(values, definitionLevels!, repetitionLevels!, count, defined, lists, rows);
+            return new ListValues(lists);
+        }
+
+        Spread(values, definitionLevels, count);
+        return new ScalarValues<T>(values, definitionLevels, field.MaxDefinitionLevel, convert);
+    }
+
+    private static TItem[] Reuse<TItem>(ref TItem[] array, int length)
+    {
+        if (array.Length < length)
+        {
+            array = new TItem[length];
+        }
+
+        return array;
     }
 
     /// <summary>Moves the values, which come packed (only the rows that have one), each to its row, in place.</summary>
-    private T[] Spread(T[] values, int[]? definitionLevels)
+    private void Spread(T[] values, int[]? definitionLevels, int rows)
     {
         if (definitionLevels is null)
         {
-            return values;
+            return;
         }
 
         var max = field.MaxDefinitionLevel;
         var present = 0;
-        foreach (var level in definitionLevels)
+        for (var row = 0; row < rows; row++)
         {
-            present += level == max ? 1 : 0;
+            present += definitionLevels[row] == max ? 1 : 0;
         }
 
         // From the end: a value's row is never before its packed place, so nothing is overwritten before it moves.
-        for (var row = definitionLevels.Length - 1; row >= 0 && present > 0; row--)
+        for (var row = rows - 1; row >= 0 && present > 0; row--)
         {
             if (definitionLevels[row] == max)
             {
                 values[row] = values[--present];
             }
         }
-
-        return values;
     }
 
     /// <summary>Each row's list, from the levels: repetition level 0 starts a row; below <paramref name="defined"/> the
     /// row's list is null, at it empty; above it an element, null below the maximum level.</summary>
-    private object?[] Lists(T[] values, int[] definitionLevels, int[] repetitionLevels, int defined, int rows)
+    private void Lists(T[] values, int[] definitionLevels, int[] repetitionLevels, int count, int defined, object?[] lists, int rows)
     {
         var max = field.MaxDefinitionLevel;
-        var lists = new object?[rows];
         var elements = new List<object?>();
         var row = -1;
         var isNull = true;
         var next = 0;
-        for (var i = 0; i < definitionLevels.Length; i++)
+        for (var i = 0; i < count; i++)
         {
             var level = definitionLevels[i];
             if (repetitionLevels[i] == 0)
@@ -110,6 +131,9 @@ internal sealed class RawLeafDecoder<T>(DataField field, int? listDefinedLevel, 
             lists[row] = isNull ? null : elements.ToArray();
         }
 
-        return row + 1 == rows ? lists : throw new InvalidDataException($"the column's chunk holds {row + 1} rows, not {rows}");
+        if (row + 1 != rows)
+        {
+            throw new InvalidDataException($"the column's chunk holds {row + 1} rows, not {rows}");
+        }
     }
 }
