@@ -30,6 +30,28 @@ public sealed class RowLinesTests
     internal static RowLines V2(IReadOnlyList<TableColumn> columns, V2InputLayout layout, string inputName = "", string datatype = "") =>
         RowLines.Create(columns, InferenceProtocol.V2, new PredictionBlockOptions { InputName = inputName, InputDatatype = datatype }, layout);
 
+    /// <summary>What the Seldon codec sends for <paramref name="line"/> alone, its meta (the batch tags) aside.</summary>
+    internal static string SeldonBody(InputLine line)
+    {
+        var body = Body(line, InferenceProtocol.Seldon);
+        return body[..body.IndexOf(",\"meta\":", StringComparison.Ordinal)] + "}";
+    }
+
+    /// <summary>What the Open Inference codec sends for <paramref name="line"/> alone, its request id aside.</summary>
+    internal static string V2Body(InputLine line)
+    {
+        var body = Body(line, InferenceProtocol.V2);
+        Assert.StartsWith("{\"id\":", body);
+        return "{" + body[(body.IndexOf(',', StringComparison.Ordinal) + 1)..];
+    }
+
+    private static string Body(InputLine line, InferenceProtocol protocol)
+    {
+        Assert.Null(line.Failure);
+        var codec = BatchCodecs.For(new PredictionBlockOptions { DataType = DataType.Raw }, protocol, "b");
+        return Assert.Single(codec.Encode([line])).RequestBody!;
+    }
+
     [Fact]
     public void Seldon_ndarray_line_holds_the_names_and_one_row_of_every_type()
     {
@@ -39,7 +61,7 @@ public sealed class RowLinesTests
         Assert.Equal(7, line.Index);
         Assert.Equal(
             """{"data":{"names":["a","b","s","t","d","day","at"],"ndarray":[[3,0.5,"x\"y é",true,1.50,"2024-02-29","2024-01-02T03:04:05.123Z"]]}}""",
-            line.Text);
+            SeldonBody(line));
     }
 
     [Fact]
@@ -47,7 +69,7 @@ public sealed class RowLinesTests
     {
         var line = Seldon(Numbers, PayloadType.Tensor).Line(0, [-4L, 2.0, 9]);
 
-        Assert.Equal("""{"data":{"names":["a","b","c"],"tensor":{"shape":[1,3],"values":[-4,2.0,9]}}}""", line.Text);
+        Assert.Equal("""{"data":{"names":["a","b","c"],"tensor":{"shape":[1,3],"values":[-4,2.0,9]}}}""", SeldonBody(line));
     }
 
     [Fact]
@@ -56,7 +78,7 @@ public sealed class RowLinesTests
         var line = V2(Mixed, V2InputLayout.Columns).Line(0, MixedRow);
 
         Assert.Equal(
-            """{"inputs":[""" +
+            """{"parameters":{"content_type":"pd"},"inputs":[""" +
             """{"name":"a","shape":[1],"datatype":"INT64","data":[3]},""" +
             """{"name":"b","shape":[1],"datatype":"FP64","data":[0.5]},""" +
             """{"name":"s","shape":[1],"datatype":"BYTES","parameters":{"content_type":"str"},"data":["x\"y é"]},""" +
@@ -64,8 +86,8 @@ public sealed class RowLinesTests
             """{"name":"d","shape":[1],"datatype":"FP64","data":[1.50]},""" +
             """{"name":"day","shape":[1],"datatype":"BYTES","parameters":{"content_type":"str"},"data":["2024-02-29"]},""" +
             """{"name":"at","shape":[1],"datatype":"BYTES","parameters":{"content_type":"str"},"data":["2024-01-02T03:04:05.123Z"]}""" +
-            """],"parameters":{"content_type":"pd"}}""",
-            line.Text);
+            """]}""",
+            V2Body(line));
     }
 
     [Fact]
@@ -73,15 +95,15 @@ public sealed class RowLinesTests
     {
         Assert.Equal(
             """{"inputs":[{"name":"input-0","shape":[1,3],"datatype":"FP64","data":[1,2.5,3]}]}""",
-            V2(Numbers, V2InputLayout.Tensor).Line(0, [1L, 2.5, 3]).Text);
+            V2Body(V2(Numbers, V2InputLayout.Tensor).Line(0, [1L, 2.5, 3])));
         Assert.Equal(
             """{"inputs":[{"name":"features","shape":[1,2],"datatype":"INT64","data":[1,2]}]}""",
-            V2([new("a", typeof(long)), new("b", typeof(int))], V2InputLayout.Tensor, "features").Line(0, [1L, 2]).Text);
+            V2Body(V2([new("a", typeof(long)), new("b", typeof(int))], V2InputLayout.Tensor, "features").Line(0, [1L, 2])));
         Assert.Equal(
             """{"inputs":[{"name":"x","shape":[1,2],"datatype":"BYTES","parameters":{"content_type":"str"},"data":["p","q"]}]}""",
-            V2([new("a", typeof(string)), new("b", typeof(string))], V2InputLayout.Tensor, "x").Line(0, ["p", "q"]).Text);
+            V2Body(V2([new("a", typeof(string)), new("b", typeof(string))], V2InputLayout.Tensor, "x").Line(0, ["p", "q"])));
         // A datatype given (or read from the model's metadata) is the tensor's.
-        Assert.Contains("\"datatype\":\"FP32\"", V2(Numbers, V2InputLayout.Tensor, "x", "FP32").Line(0, [1L, 2.5, 3]).Text);
+        Assert.Contains("\"datatype\":\"FP32\"", V2Body(V2(Numbers, V2InputLayout.Tensor, "x", "FP32").Line(0, [1L, 2.5, 3])));
     }
 
     [Theory]
@@ -101,7 +123,7 @@ public sealed class RowLinesTests
     {
         var value = type == typeof(string) ? "v" : type == typeof(DateOnly) ? new DateOnly(2020, 1, 1) : type == typeof(DateTime) ? new DateTime(2020, 1, 1)
             : type == typeof(bool) ? true : Convert.ChangeType(7, type, CultureInfo.InvariantCulture);
-        using var line = JsonDocument.Parse(V2([new("c", type)], V2InputLayout.Columns).Line(0, [value]).Text);
+        using var line = JsonDocument.Parse(V2Body(V2([new("c", type)], V2InputLayout.Columns).Line(0, [value])));
 
         Assert.Equal(datatype, line.RootElement.GetProperty("inputs")[0].GetProperty("datatype").GetString());
     }
@@ -116,7 +138,7 @@ public sealed class RowLinesTests
     [InlineData(5e-324, "5e-324")]
     public void Doubles_are_written_as_Python_writes_them(double value, string text)
     {
-        Assert.Equal("{\"data\":{\"names\":[\"b\"],\"ndarray\":[[" + text + "]]}}", Seldon([new("b", typeof(double))]).Line(0, [value]).Text);
+        Assert.Equal("{\"data\":{\"names\":[\"b\"],\"ndarray\":[[" + text + "]]}}", SeldonBody(Seldon([new("b", typeof(double))]).Line(0, [value])));
     }
 
     [Fact]
@@ -127,7 +149,7 @@ public sealed class RowLinesTests
 
         // A float as the shortest digits that read back as that float (not its widened double 0.10000000149011612); a
         // decimal digit for digit; a timestamp without a zone as it is, whole seconds without a fraction.
-        Assert.Equal("""{"data":{"names":["f","m","local","naive","u"],"ndarray":[[0.1,1234567890.0123456789,"2024-05-06T07:08:09","2024-05-06T00:00:00",18446744073709551615]]}}""", line.Text);
+        Assert.Equal("""{"data":{"names":["f","m","local","naive","u"],"ndarray":[[0.1,1234567890.0123456789,"2024-05-06T07:08:09","2024-05-06T00:00:00",18446744073709551615]]}}""", SeldonBody(line));
     }
 
     [Theory]
@@ -143,11 +165,20 @@ public sealed class RowLinesTests
             var line = lines.Line(41, [1L, value, 3]);
 
             Assert.Equal(41, line.Index);
-            Assert.Equal("", line.Text);
+            Assert.Null(line.Row);
             Assert.StartsWith("invalid row: column 'b' of row 41 " + problem, line.Failure);
             // The next row is made as if nothing happened (the writer is reused).
             Assert.Null(lines.Line(42, [1L, 2.0, 3]).Failure);
         }
+    }
+
+    [Fact]
+    public void A_value_that_does_not_fit_a_given_tensor_datatype_fails_the_row()
+    {
+        var lines = V2([new("a", typeof(long)), new("b", typeof(long))], V2InputLayout.Tensor, "x", "INT8");
+
+        Assert.StartsWith("invalid row: column 'b' of row 4 does not fit the tensor's datatype: ", lines.Line(4, [1L, 300L]).Failure);
+        Assert.Equal("""{"inputs":[{"name":"x","shape":[1,2],"datatype":"INT8","data":[1,-3]}]}""", V2Body(lines.Line(5, [1L, -3L])));
     }
 
     [Fact]
@@ -164,7 +195,7 @@ public sealed class RowLinesTests
     [Fact]
     public void Text_that_is_not_Unicode_is_sent_with_the_replacement_character_as_invalid_UTF_8_lines_are()
     {
-        Assert.Equal("""{"data":{"names":["s"],"ndarray":[["\uFFFD alone"]]}}""", Seldon([new("s", typeof(string))]).Line(3, ["\ud800 alone"]).Text);
+        Assert.Equal("""{"data":{"names":["s"],"ndarray":[["\uFFFD alone"]]}}""", SeldonBody(Seldon([new("s", typeof(string))]).Line(3, ["\ud800 alone"])));
     }
 
     [Theory]
@@ -212,11 +243,11 @@ public sealed class RowLinesTests
     [FsCheck.Xunit.Property(MaxTest = 300)]
     public Property Every_line_reads_back_as_its_row() => Prop.ForAll(Rows.ToArbitrary(), row =>
     {
-        using var seldon = JsonDocument.Parse(Seldon(Typical).Line(0, row).Text);
+        using var seldon = JsonDocument.Parse(SeldonBody(Seldon(Typical).Line(0, row)));
         var values = seldon.RootElement.GetProperty("data").GetProperty("ndarray")[0].EnumerateArray().ToArray();
         AssertRow(row, values);
 
-        using var v2 = JsonDocument.Parse(V2(Typical, V2InputLayout.Columns).Line(0, row).Text);
+        using var v2 = JsonDocument.Parse(V2Body(V2(Typical, V2InputLayout.Columns).Line(0, row)));
         AssertRow(row, [.. v2.RootElement.GetProperty("inputs").EnumerateArray().Select(i => i.GetProperty("data")[0])]);
     });
 

@@ -24,7 +24,7 @@ public sealed class TableRowsTests
         }
 
         Assert.Equal([1006L, 1007, 1008, 1009], lines.Select(l => l.Index));
-        Assert.Equal("""{"data":{"names":["b","a"],"ndarray":[[3.0,6]]}}""", lines[0].Text);
+        Assert.Equal("""{"data":{"names":["b","a"],"ndarray":[[3.0,6]]}}""", RowLinesTests.SeldonBody(lines[0]));
         Assert.Equal(4, table.RowsRead);
         Assert.True(table.Disposed);
     }

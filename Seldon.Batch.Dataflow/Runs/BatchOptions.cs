@@ -16,7 +16,8 @@ public sealed partial record BatchOptions
     /// (<see cref="PredictionBlockOptions.FirstIndex"/> is not used).</summary>
     public PredictionBlockOptions Block { get; init; } = new();
 
-    /// <summary>The input: a file or an object <c>s3://bucket/key</c>, one JSON document per line.</summary>
+    /// <summary>The input: a file or an object <c>s3://bucket/key</c>, one JSON document per line, or a table (CSV or
+    /// Parquet: <see cref="InputFormat"/>) whose rows are the instances.</summary>
     public string InputDataPath { get; init; } = "/assets/input-data.txt";
 
     /// <summary>The output: a file or an object <c>s3://bucket/key</c>, one line per input line, in input order.</summary>
@@ -63,7 +64,9 @@ public sealed partial record BatchOptions
     /// record per input row), CSV or Parquet (the kept input columns, the prediction columns and an <c>error</c> column).</summary>
     public TableFormat OutputFormat { get; init; } = TableFormat.Auto;
 
-    /// <summary>The columns of a table input that make the model's input row, in this order; null: every column.</summary>
+    /// <summary>The columns of a table input that make the model's input row, in this order; null: every column. A column
+    /// the table lacks, or of a type no model input can be (binary, a list, a nested value, a duration), is refused before
+    /// any request.</summary>
     public IReadOnlyList<string>? Columns { get; init; }
 
     /// <summary>The input columns copied into each row of a table output ahead of the prediction columns; null: every

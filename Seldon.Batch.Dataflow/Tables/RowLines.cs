@@ -1,77 +1,42 @@
 using System.Buffers;
 using System.Globalization;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Seldon.Batch.Dataflow;
 
-/// <summary>Makes a table row (the values of the model-input columns, in order) into the model's line, which the block
-/// sends as a <see cref="DataType.Raw"/> line: the micro-batch encoders merge consecutive rows into one request (Seldon:
-/// the ndarray rows or the tensor's first dimension; V2: each input concatenated along its first dimension) and split the
-/// answer back one record per row. A value the line cannot carry (a null, NaN or an infinity; in a CSV column a text that
-/// is not of the column's type) fails that row only: its line carries the failure, which the codec writes as its error
+/// <summary>Makes a table row (the values of the model-input columns, in order) into the line the block sends: a
+/// <see cref="TableRow"/>, the values' JSON written once, which the codecs lay out as the model's request without parsing
+/// it (Seldon: <c>{"data":{"names":[…],"ndarray":[[…],…]}}</c> or a tensor of shape [rows, columns]; V2: one input per column
+/// of shape [rows] with <c>parameters.content_type</c> <c>pd</c>, or one input of shape [rows, columns]), the rows of a
+/// micro-batch merged into one request and the answer split back one record per row. A value the line cannot carry (a
+/// null, NaN or an infinity; in a CSV column a text that is not of the column's type; for a V2 tensor of a given datatype,
+/// a value that does not fit it) fails that row only: its line carries the failure, which the codec writes as its error
 /// record, and its neighbours are sent. One instance serves one reading loop (it reuses its buffer).</summary>
 internal sealed class RowLines
 {
     private const string Uint64 = "UINT64";
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
-    private static readonly JsonEncodedText Data = JsonEncodedText.Encode("data");
-    private static readonly JsonEncodedText Names = JsonEncodedText.Encode("names");
-    private static readonly JsonEncodedText Ndarray = JsonEncodedText.Encode("ndarray");
-    private static readonly JsonEncodedText Tensor = JsonEncodedText.Encode("tensor");
-    private static readonly JsonEncodedText Shape = JsonEncodedText.Encode("shape");
-    private static readonly JsonEncodedText Values = JsonEncodedText.Encode("values");
-    private static readonly JsonEncodedText Inputs = JsonEncodedText.Encode("inputs");
-    private static readonly JsonEncodedText Name = JsonEncodedText.Encode("name");
-    private static readonly JsonEncodedText Datatype = JsonEncodedText.Encode("datatype");
-    private static readonly JsonEncodedText Parameters = JsonEncodedText.Encode("parameters");
-    private static readonly JsonEncodedText ContentType = JsonEncodedText.Encode("content_type");
 
-    private readonly Layout _layout;
     private readonly TableColumn[] _columns;
     private readonly ValueKind[] _kinds;
-    private readonly JsonEncodedText[] _names;
+    private readonly RowLayout _layout;
 
-    /// <summary>V2 columns: each column's datatype; V2 tensor: the one datatype, first.</summary>
-    private readonly JsonEncodedText[] _datatypes;
+    /// <summary>The V2 tensor's datatype when it was given (or read from the model's metadata) rather than read from the
+    /// columns: each value is checked against it; null when the columns' types decide it.</summary>
+    private readonly string? _checkedDatatype;
 
-    /// <summary>V2: whether an input is text (<c>BYTES</c>), which gets the content type MLServer's string codec reads.</summary>
-    private readonly bool[] _text;
-
-    private readonly JsonEncodedText _inputName;
     private readonly ArrayBufferWriter<byte> _buffer = new(256);
     private readonly Utf8JsonWriter _writer;
 
-    private RowLines(Layout layout, IReadOnlyList<TableColumn> columns, string inputName, string tensorDatatype)
+    private RowLines(IReadOnlyList<TableColumn> columns, bool isTensor, IReadOnlyList<string> datatypes, string inputName, string? checkedDatatype)
     {
-        _layout = layout;
         _columns = [.. columns];
         _kinds = [.. _columns.Select(c => KindOf(c.ValueType))];
-        _names = [.. _columns.Select(c => JsonEncodedText.Encode(c.Name, JavaScriptEncoder.UnsafeRelaxedJsonEscaping))];
-        _datatypes = layout == Layout.V2Tensor
-            ? [JsonEncodedText.Encode(tensorDatatype)]
-            : [.. _kinds.Select(k => JsonEncodedText.Encode(DatatypeOf(k)))];
-        _text = layout == Layout.V2Tensor ? [tensorDatatype == TensorDatatype.Bytes] : [.. _kinds.Select(k => DatatypeOf(k) == TensorDatatype.Bytes)];
-        _inputName = JsonEncodedText.Encode(inputName, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+        _layout = new RowLayout([.. _columns.Select(c => c.Name)], isTensor, datatypes, inputName);
+        _checkedDatatype = checkedDatatype;
         _writer = new Utf8JsonWriter(_buffer, WriterOptions);
-    }
-
-    /// <summary>What a line looks like.</summary>
-    private enum Layout
-    {
-        /// <summary><c>{"data":{"names":[…],"ndarray":[[…]]}}</c>.</summary>
-        SeldonNdarray,
-
-        /// <summary><c>{"data":{"names":[…],"tensor":{"shape":[1,k],"values":[…]}}}</c>.</summary>
-        SeldonTensor,
-
-        /// <summary><c>{"inputs":[{"name":"a","shape":[1],"datatype":"INT64","data":[1]},…],"parameters":{"content_type":"pd"}}</c>.</summary>
-        V2Columns,
-
-        /// <summary><c>{"inputs":[{"name":"input-0","shape":[1,k],"datatype":"FP64","data":[…]}]}</c>.</summary>
-        V2Tensor,
     }
 
     /// <summary>What a column's values are, as far as the model's line is concerned.</summary>
@@ -96,16 +61,18 @@ internal sealed class RowLines
     {
         if (protocol == InferenceProtocol.Seldon)
         {
-            return new RowLines(block.PayloadType == PayloadType.Tensor ? Layout.SeldonTensor : Layout.SeldonNdarray, columns, "", "");
+            return new RowLines(columns, block.PayloadType == PayloadType.Tensor, [], "", null);
         }
 
         if (v2Inputs == V2InputLayout.Columns)
         {
-            return new RowLines(Layout.V2Columns, columns, "", "");
+            return new RowLines(columns, false, [.. columns.Select(c => DatatypeOf(KindOf(c.ValueType)))], "", null);
         }
 
-        var datatype = block.InputDatatype.Length > 0 ? block.InputDatatype : TensorDatatypeOf(columns) ?? TensorDatatype.Fp64;
-        return new RowLines(Layout.V2Tensor, columns, block.InputName.Length > 0 ? block.InputName : "input-0", datatype);
+        var inferred = TensorDatatypeOf(columns);
+        var datatype = block.InputDatatype.Length > 0 ? block.InputDatatype : inferred ?? TensorDatatype.Fp64;
+        return new RowLines(
+            columns, true, [datatype], block.InputName.Length > 0 ? block.InputName : OpenInferenceSettings.DefaultInputName, datatype == inferred ? null : datatype);
     }
 
     /// <summary>Why <paramref name="columns"/> (the chosen ones) cannot make the model's input under these settings; null
@@ -143,8 +110,8 @@ internal sealed class RowLines
         return null;
     }
 
-    /// <summary>The model's line of row <paramref name="index"/> (its global number, <c>batch_index</c>), or a line that
-    /// carries why the row cannot be sent.</summary>
+    /// <summary>The line of row <paramref name="index"/> (its global number, <c>batch_index</c>): its values, or why
+    /// the row cannot be sent.</summary>
     /// <param name="index">The row's number in the whole table, from 0.</param>
     /// <param name="row">The values of the chosen columns, in their order (the array may be reused after the call).</param>
     public InputLine Line(long index, object?[] row)
@@ -153,133 +120,48 @@ internal sealed class RowLines
         {
             if (Problem(row[c], c) is { } problem)
             {
-                return new InputLine(index, "", $"invalid row: column '{_columns[c].Name}' of row {index} {problem}");
+                return Failed(index, c, problem);
             }
         }
 
         _buffer.ResetWrittenCount();
         _writer.Reset();
-        switch (_layout)
+        var ends = new int[_columns.Length];
+        _writer.WriteStartArray();
+        for (var c = 0; c < _columns.Length; c++)
         {
-            case Layout.SeldonNdarray:
-            case Layout.SeldonTensor:
-                WriteSeldon(row);
-                break;
-            case Layout.V2Columns:
-                WriteColumns(row);
-                break;
-            default:
-                WriteTensor(row);
-                break;
+            WriteValue(row[c]!);
+            ends[c] = (int)(_writer.BytesCommitted + _writer.BytesPending);
         }
 
+        _writer.WriteEndArray();
         _writer.Flush();
-        return new InputLine(index, Encoding.UTF8.GetString(_buffer.WrittenSpan));
-    }
-
-    private void WriteSeldon(object?[] row)
-    {
-        var w = _writer;
-        w.WriteStartObject();
-        w.WriteStartObject(Data);
-        w.WriteStartArray(Names);
-        foreach (var name in _names)
+        var values = new TableRow(_layout, _buffer.WrittenSpan.ToArray(), ends);
+        if (_checkedDatatype is not null && Unfit(values) is var (column, refusal))
         {
-            w.WriteStringValue(name);
+            return Failed(index, column, refusal);
         }
 
-        w.WriteEndArray();
-        if (_layout == Layout.SeldonTensor)
-        {
-            w.WriteStartObject(Tensor);
-            w.WriteStartArray(Shape);
-            w.WriteNumberValue(1);
-            w.WriteNumberValue(_columns.Length);
-            w.WriteEndArray();
-            w.WriteStartArray(Values);
-            WriteValues(row);
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        else
-        {
-            w.WriteStartArray(Ndarray);
-            w.WriteStartArray();
-            WriteValues(row);
-            w.WriteEndArray();
-            w.WriteEndArray();
-        }
-
-        w.WriteEndObject();
-        w.WriteEndObject();
+        return new InputLine(index, "", null, values);
     }
 
-    private void WriteColumns(object?[] row)
-    {
-        var w = _writer;
-        w.WriteStartObject();
-        w.WriteStartArray(Inputs);
-        for (var c = 0; c < _columns.Length; c++)
-        {
-            w.WriteStartObject();
-            w.WriteString(Name, _names[c]);
-            w.WriteStartArray(Shape);
-            w.WriteNumberValue(1);
-            w.WriteEndArray();
-            w.WriteString(Datatype, _datatypes[c]);
-            WriteTextParameters(_text[c]);
-            w.WriteStartArray(Data);
-            WriteValue(row[c]!);
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
+    private InputLine Failed(long index, int column, string problem) =>
+        new(index, "", $"invalid row: column '{_columns[column].Name}' of row {index} {problem}");
 
-        w.WriteEndArray();
-        // MLServer's pandas codec reads the request as a data frame of one column per input.
-        w.WriteStartObject(Parameters);
-        w.WriteString(ContentType, "pd");
-        w.WriteEndObject();
-        w.WriteEndObject();
-    }
-
-    private void WriteTensor(object?[] row)
-    {
-        var w = _writer;
-        w.WriteStartObject();
-        w.WriteStartArray(Inputs);
-        w.WriteStartObject();
-        w.WriteString(Name, _inputName);
-        w.WriteStartArray(Shape);
-        w.WriteNumberValue(1);
-        w.WriteNumberValue(_columns.Length);
-        w.WriteEndArray();
-        w.WriteString(Datatype, _datatypes[0]);
-        WriteTextParameters(_text[0]);
-        w.WriteStartArray(Data);
-        WriteValues(row);
-        w.WriteEndArray();
-        w.WriteEndObject();
-        w.WriteEndArray();
-        w.WriteEndObject();
-    }
-
-    /// <summary>A text input says so, as MLServer's own encoders do, so that its string codec gives the model text, not bytes.</summary>
-    private void WriteTextParameters(bool text)
-    {
-        if (text)
-        {
-            _writer.WriteStartObject(Parameters);
-            _writer.WriteString(ContentType, "str");
-            _writer.WriteEndObject();
-        }
-    }
-
-    private void WriteValues(object?[] row)
+    /// <summary>The first value that does not fit the tensor's given datatype (an INT8 of 300, a text in FP64), as the
+    /// codec checks a line of data: the row is refused before it is sent.</summary>
+    private (int Column, string Refusal)? Unfit(TableRow values)
     {
         for (var c = 0; c < _columns.Length; c++)
         {
-            WriteValue(row[c]!);
+            var reader = new Utf8JsonReader(values.Value(c));
+            if (TensorDatatype.Refuse(_checkedDatatype!, JsonElement.ParseValue(ref reader)) is { } refusal)
+            {
+                return (c, $"does not fit the tensor's datatype: {refusal}");
+            }
         }
+
+        return null;
     }
 
     /// <summary>Writes a value <see cref="Problem"/> accepted: integers as integers, doubles as Python writes them (the

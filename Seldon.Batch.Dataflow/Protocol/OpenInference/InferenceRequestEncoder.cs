@@ -6,7 +6,8 @@ namespace Seldon.Batch.Dataflow;
 /// <summary>Turns a group of input lines into Open Inference requests. Consecutive lines that agree on input names,
 /// datatypes, inner shapes and parameters are concatenated along the first dimension into one request; a line that
 /// does not fit starts the next request, so every request holds a run of lines in input order and none is lost. A line
-/// that cannot be read is a member with an encoding error, placed where it stands.</summary>
+/// that cannot be read is a member with an encoding error, placed where it stands. Table rows go in one request of their
+/// own (<see cref="InferenceRowRequest"/>).</summary>
 /// <param name="settings">What the run's lines are and how they are grouped.</param>
 /// <param name="newId">Where request ids come from: <see cref="RequestIds.Next"/> when null (tests pass a counter, for
 /// stable ids).</param>
@@ -20,7 +21,7 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings, Fu
     /// <summary>The requests of a group, members in line order across them. Data lines of numbers are scanned without a
     /// document where the scan can tell everything (the document path reads the rest).</summary>
     public IReadOnlyList<EncodedBatch> Encode(IReadOnlyList<InputLine> lines) =>
-        Encode(lines, settings.DataType == DataType.Data ? ScannedValues.Start() : null);
+        TableRow.AnyIn(lines) ? [InferenceRowRequest.Encode(lines, _newId())] : Encode(lines, settings.DataType == DataType.Data ? ScannedValues.Start() : null);
 
     /// <summary>The general path <see cref="Encode(IReadOnlyList{InputLine})"/> shortcuts: every line read through a
     /// document. Tests hold the scan to it byte for byte (DataLineScanProperties).</summary>

@@ -7,7 +7,8 @@ namespace Seldon.Batch.Dataflow;
 /// be encoded becomes a member with an <see cref="BatchMember.EncodingError"/> and the rest of the group is still sent.
 /// The encoder forks once, on the batch size: one line per request (<c>MicroBatchEncoder.OneLine.cs</c>) or the rows of a
 /// group merged (<c>MicroBatchEncoder.Merged.cs</c>), where a line that cannot join the lines before it starts the next
-/// request instead of failing; this file holds what both use.</summary>
+/// request instead of failing; table rows have a path of their own (<c>MicroBatchEncoder.Rows.cs</c>); this file holds
+/// what they use.</summary>
 internal sealed partial class MicroBatchEncoder
 {
     private readonly EncoderSettings _settings;
@@ -22,9 +23,10 @@ internal sealed partial class MicroBatchEncoder
         _newId = newId ?? RequestIds.Next;
     }
 
-    /// <summary>The requests of a group, members in line order across them.</summary>
+    /// <summary>The requests of a group, members in line order across them; table rows in one request of their own
+    /// (<c>MicroBatchEncoder.Rows.cs</c>).</summary>
     public IReadOnlyList<EncodedBatch> Encode(IReadOnlyList<InputLine> lines) =>
-        _settings.IsMicroBatching ? EncodeMerged(lines) : [EncodeEach(lines, _newId())];
+        TableRow.AnyIn(lines) ? [EncodeRows(lines)] : _settings.IsMicroBatching ? EncodeMerged(lines) : [EncodeEach(lines, _newId())];
 
     /// <summary>A group none of whose lines can be sent, each with <paramref name="reason"/>: the block could not encode
     /// them (<see cref="LineFailureKind.NotSent"/>).</summary>
