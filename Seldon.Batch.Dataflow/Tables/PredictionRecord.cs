@@ -11,18 +11,36 @@ namespace Seldon.Batch.Dataflow;
 /// JSON text of a JSON value). Open Inference: one column per output, named after it, a scalar when the row's slice holds
 /// one element, else a list. Numbers are read as doubles, booleans as booleans, text as strings. An error record gives
 /// no column but its reason (Seldon <c>status.reason</c>, Open Inference <c>error.msg</c>). Read with
-/// <see cref="Utf8JsonReader"/> straight from the record's bytes: a table output reads every record twice.</summary>
-internal static class PredictionRecord
+/// <see cref="Utf8JsonReader"/> straight from the record's bytes, and made for reading many records of one run in a row
+/// (a table output reads every record twice): the column names of the record before are reused when a record repeats
+/// them, and a reader that needs only the columns' types (<c>withValues</c> false) reads no value, giving a
+/// placeholder of the value's type instead.</summary>
+/// <param name="withValues">Whether the cells hold the values (else a placeholder of each value's type: 0, true, "").</param>
+internal sealed class PredictionRecord(bool withValues = true)
 {
     /// <summary>The column of an answer that has one value, or no names.</summary>
     public const string Unnamed = "prediction";
 
     private const string UnknownFailure = "unknown failure";
 
+    /// <summary>What a number, a boolean and a text are read as when only the columns' types are wanted.</summary>
+    private static readonly object NumberSeen = 0.0, BoolSeen = true;
+    private const string TextSeen = "";
+
+    /// <summary>The names of the columns of answers without names, made once.</summary>
+    private static readonly string[] UnnamedColumns = [.. Enumerable.Range(0, 64).Select(j => string.Create(CultureInfo.InvariantCulture, $"{Unnamed}_{j}"))];
+
+    /// <summary>The <c>data.names</c> of the last Seldon answer read, as its JSON bytes and as names.</summary>
+    private byte[] _namesJson = [];
+    private List<string> _names = [];
+
+    /// <summary>The output names of the last Open Inference answer read, by position.</summary>
+    private readonly List<(byte[] Utf8, string Name)> _outputNames = [];
+
     /// <summary>Reads <paramref name="record"/> into <paramref name="cells"/> (cleared first) and returns the reason of an
     /// error record (its cells are then empty), or null for a prediction.</summary>
     /// <exception cref="InvalidDataException">The record is not a JSON object.</exception>
-    public static string? Read(ReadOnlySpan<byte> record, List<PredictionCell> cells)
+    public string? Read(ReadOnlySpan<byte> record, List<PredictionCell> cells)
     {
         cells.Clear();
         try
@@ -48,7 +66,7 @@ internal static class PredictionRecord
                 }
                 else if (name.SequenceEqual("data"u8))
                 {
-                    ReadSeldonData(ref reader, cells);
+                    ReadSeldonData(ref reader, record, cells);
                 }
                 else if (name.SequenceEqual("outputs"u8))
                 {
@@ -56,11 +74,11 @@ internal static class PredictionRecord
                 }
                 else if (name.SequenceEqual("strData"u8) || name.SequenceEqual("binData"u8))
                 {
-                    cells.Add(new PredictionCell(Unnamed, reader.TokenType == JsonTokenType.String ? reader.GetString() : RawText(ref reader)));
+                    cells.Add(new PredictionCell(Unnamed, reader.TokenType == JsonTokenType.String && withValues ? reader.GetString() : Text(ref reader)));
                 }
                 else if (name.SequenceEqual("jsonData"u8) || name.SequenceEqual("customData"u8))
                 {
-                    cells.Add(new PredictionCell(Unnamed, RawText(ref reader)));
+                    cells.Add(new PredictionCell(Unnamed, Text(ref reader)));
                 }
                 else
                 {
@@ -141,7 +159,7 @@ internal static class PredictionRecord
     }
 
     /// <summary>A Seldon answer's <c>data</c>: its names and its ndarray or tensor (a tftensor as its JSON text).</summary>
-    private static void ReadSeldonData(ref Utf8JsonReader reader, List<PredictionCell> cells)
+    private void ReadSeldonData(ref Utf8JsonReader reader, ReadOnlySpan<byte> record, List<PredictionCell> cells)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -158,7 +176,7 @@ internal static class PredictionRecord
             reader.Read();
             if (name.SequenceEqual("names"u8) && reader.TokenType == JsonTokenType.StartArray)
             {
-                names = ReadNames(ref reader);
+                names = ReadNames(ref reader, record);
             }
             else if (name.SequenceEqual("ndarray"u8) && reader.TokenType == JsonTokenType.StartArray)
             {
@@ -170,7 +188,7 @@ internal static class PredictionRecord
             }
             else if (name.SequenceEqual("tftensor"u8))
             {
-                cells.Add(new PredictionCell(Unnamed, RawText(ref reader)));
+                cells.Add(new PredictionCell(Unnamed, Text(ref reader)));
             }
             else
             {
@@ -192,16 +210,29 @@ internal static class PredictionRecord
 
     /// <summary>The name of value <paramref name="j"/> of <paramref name="count"/> of an answer without names.</summary>
     public static string UnnamedColumn(int j, int count) =>
-        count == 1 ? Unnamed : string.Create(CultureInfo.InvariantCulture, $"{Unnamed}_{j}");
+        count == 1 ? Unnamed : j < UnnamedColumns.Length ? UnnamedColumns[j] : string.Create(CultureInfo.InvariantCulture, $"{Unnamed}_{j}");
 
-    private static List<string> ReadNames(ref Utf8JsonReader reader)
+    /// <summary>The names of <c>data.names</c>: those of the answer before when its JSON is the same (it nearly always
+    /// is), so that a run's records do not make their names anew each.</summary>
+    private List<string> ReadNames(ref Utf8JsonReader reader, ReadOnlySpan<byte> record)
     {
-        var names = new List<string>();
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        var start = (int)reader.TokenStartIndex;
+        reader.Skip();
+        var json = record[start..(int)reader.BytesConsumed];
+        if (json.SequenceEqual(_namesJson))
         {
-            names.Add(reader.TokenType == JsonTokenType.String ? reader.GetString()! : RawText(ref reader));
+            return _names;
         }
 
+        var names = new List<string>();
+        var array = new Utf8JsonReader(json);
+        array.Read();
+        while (array.Read() && array.TokenType != JsonTokenType.EndArray)
+        {
+            names.Add(array.TokenType == JsonTokenType.String ? array.GetString()! : RawText(ref array));
+        }
+
+        (_namesJson, _names) = (json.ToArray(), names);
         return names;
     }
 
@@ -279,7 +310,7 @@ internal static class PredictionRecord
         return result;
     }
 
-    private static (List<int> Shape, List<object?> Values) ReadTensor(ref Utf8JsonReader reader)
+    private (List<int> Shape, List<object?> Values) ReadTensor(ref Utf8JsonReader reader)
     {
         var shape = new List<int>();
         var values = new List<object?>();
@@ -308,7 +339,7 @@ internal static class PredictionRecord
     }
 
     /// <summary>An Open Inference answer's outputs, each the row's slice of one output tensor.</summary>
-    private static void ReadOutputs(ref Utf8JsonReader reader, List<PredictionCell> cells)
+    private void ReadOutputs(ref Utf8JsonReader reader, List<PredictionCell> cells)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -316,6 +347,7 @@ internal static class PredictionRecord
             return;
         }
 
+        var position = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.StartObject)
@@ -333,7 +365,7 @@ internal static class PredictionRecord
                 reader.Read();
                 if (property.SequenceEqual("name"u8) && reader.TokenType == JsonTokenType.String)
                 {
-                    name = reader.GetString();
+                    name = OutputName(ref reader, position);
                 }
                 else if (property.SequenceEqual("datatype"u8) && reader.TokenType == JsonTokenType.String)
                 {
@@ -356,12 +388,35 @@ internal static class PredictionRecord
             }
 
             cells.Add(new PredictionCell(string.IsNullOrEmpty(name) ? Unnamed : name, data.Count == 1 ? data[0] : data.ToArray()));
+            position++;
         }
+    }
+
+    /// <summary>The name of the output at <paramref name="position"/>: the one of the answer before when it is the same.</summary>
+    private string OutputName(ref Utf8JsonReader reader, int position)
+    {
+        if (position < _outputNames.Count && !reader.ValueIsEscaped && reader.ValueSpan.SequenceEqual(_outputNames[position].Utf8))
+        {
+            return _outputNames[position].Name;
+        }
+
+        var name = reader.GetString()!;
+        var entry = (reader.ValueIsEscaped ? [] : reader.ValueSpan.ToArray(), name);
+        if (position < _outputNames.Count)
+        {
+            _outputNames[position] = entry;
+        }
+        else if (position == _outputNames.Count)
+        {
+            _outputNames.Add(entry);
+        }
+
+        return name;
     }
 
     /// <summary>An array read as a tree: scalars, and a <see cref="List{T}"/> for each nested array; an object inside it
     /// as its JSON text.</summary>
-    private static List<object?> ReadArray(ref Utf8JsonReader reader)
+    private List<object?> ReadArray(ref Utf8JsonReader reader)
     {
         var items = new List<object?>();
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
@@ -374,7 +429,7 @@ internal static class PredictionRecord
 
     /// <summary>A value: a number as a double (the <c>"NaN"</c>, <c>"Infinity"</c> and <c>"-Infinity"</c> that proto3 JSON
     /// writes for non-finite numbers too), a boolean, a string, null; an object as its JSON text.</summary>
-    private static object? Scalar(ref Utf8JsonReader reader) => reader.TokenType switch
+    private object? Scalar(ref Utf8JsonReader reader) => !withValues ? Seen(ref reader) : reader.TokenType switch
     {
         JsonTokenType.Number => reader.TryGetDouble(out var number) ? number : double.Parse(reader.ValueSpan, CultureInfo.InvariantCulture),
         JsonTokenType.True => true,
@@ -386,6 +441,36 @@ internal static class PredictionRecord
         JsonTokenType.String => reader.GetString(),
         _ => RawText(ref reader),
     };
+
+    /// <summary>The placeholder of the value at the reader, by its type (read past it).</summary>
+    private static object? Seen(ref Utf8JsonReader reader)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Number:
+            case JsonTokenType.String when reader.ValueTextEquals("NaN"u8) || reader.ValueTextEquals("Infinity"u8) || reader.ValueTextEquals("-Infinity"u8):
+                return NumberSeen;
+            case JsonTokenType.True or JsonTokenType.False:
+                return BoolSeen;
+            case JsonTokenType.Null:
+                return null;
+            default:
+                reader.Skip();
+                return TextSeen;
+        }
+    }
+
+    /// <summary>The JSON text of the value at the reader, or its placeholder when values are not wanted.</summary>
+    private string Text(ref Utf8JsonReader reader)
+    {
+        if (withValues)
+        {
+            return RawText(ref reader);
+        }
+
+        reader.Skip();
+        return TextSeen;
+    }
 
     private static object?[] Flatten(List<object?> nested)
     {

@@ -90,7 +90,7 @@ internal sealed class TableOutput
         var cells = new List<PredictionCell>();
         try
         {
-            PredictionRecord.Read(result.Utf8 is { } utf8 ? utf8.Span : Encoding.UTF8.GetBytes(result.Line), cells);
+            new PredictionRecord(withValues: false).Read(result.Utf8 is { } utf8 ? utf8.Span : Encoding.UTF8.GetBytes(result.Line), cells);
             KeptColumns.CheckClash(_kept, cells.Select(c => c.Name), Settings.KeepColumns is not null, "the model's answers");
             return null;
         }

@@ -40,11 +40,12 @@ internal static class TablePublisher
     private static async Task<long> LearnAsync(TablePublication publication, PredictionColumns predictions, CancellationToken ct)
     {
         var cells = new List<PredictionCell>();
+        var reader = new PredictionRecord(withValues: false);
         long records = 0;
         await using var stream = await publication.OpenRecords(ct).ConfigureAwait(false);
         await foreach (var line in RecordLines.ReadAsync(stream, ct).ConfigureAwait(false))
         {
-            Read(publication, line, records, cells);
+            Read(publication, reader, line, records, cells);
             predictions.Learn(cells);
             records++;
         }
@@ -57,6 +58,7 @@ internal static class TablePublisher
         TablePublication publication, IAsyncEnumerable<object?[]> inputRows, int kept, PredictionColumns predictions, long records, ITableWriter writer, int width, CancellationToken ct)
     {
         var cells = new List<PredictionCell>();
+        var reader = new PredictionRecord();
         var row = new object?[width];
         await using var rows = inputRows.GetAsyncEnumerator(ct);
         await using var stream = await publication.OpenRecords(ct).ConfigureAwait(false);
@@ -69,7 +71,7 @@ internal static class TablePublisher
             }
 
             Array.Copy(rows.Current, row, kept);
-            row[^1] = Read(publication, line, k, cells);
+            row[^1] = Read(publication, reader, line, k, cells);
             predictions.Fill(cells, row, kept);
             await writer.WriteAsync(row, ct).ConfigureAwait(false);
             k++;
@@ -87,11 +89,11 @@ internal static class TablePublisher
     }
 
     /// <summary>Reads record <paramref name="index"/> into <paramref name="cells"/>; returns its failure's reason.</summary>
-    private static string? Read(TablePublication publication, ReadOnlyMemory<byte> line, long index, List<PredictionCell> cells)
+    private static string? Read(TablePublication publication, PredictionRecord reader, ReadOnlyMemory<byte> line, long index, List<PredictionCell> cells)
     {
         try
         {
-            return PredictionRecord.Read(line.Span, cells);
+            return reader.Read(line.Span, cells);
         }
         catch (InvalidDataException ex)
         {
