@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Time.Testing;
 using Seldon.Batch.Dataflow;
 
-namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+namespace Seldon.Batch.Dataflow.Tests.Runs;
 
 /// <summary>The prediction block of a file run waits on the run's clock: its breaker's breaks, its retries' delays and
 /// its outage budget, so a wait of minutes takes no time with a fake clock.</summary>

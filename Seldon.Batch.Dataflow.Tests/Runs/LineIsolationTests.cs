@@ -4,7 +4,7 @@ using Seldon.Batch.Dataflow.Server;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.RawBatch;
 
-namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+namespace Seldon.Batch.Dataflow.Tests.Runs;
 
 /// <summary>Every line is judged on its own, over REST and gRPC against the built-in server: a line of another row shape
 /// in a micro-batch is sent in a request of its own instead of failing its neighbours, and a line that makes the model
