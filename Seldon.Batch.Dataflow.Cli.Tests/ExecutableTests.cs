@@ -259,15 +259,15 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
     [InlineData(15, 143)] // SIGTERM twice
     public async Task A_second_signal_ends_at_once_leaving_a_prefix_that_resume_completes(int signal, int exitCode)
     {
-        // Ten lines that fail without a request, then lines the model answers only after a minute.
+        // Ten lines that fail without a request, then lines the model answers only after ten minutes.
         var input = Path.Combine(_dir.FullName, "in.txt");
         var output = Path.Combine(_dir.FullName, "out.txt");
         await File.WriteAllLinesAsync(input, Enumerable.Range(0, 40).Select(i => i < 10 ? "not json" : $"[[{i}]]"));
         var (referenceCode, _, referenceErr) = await RunAsync(Args(_fixture.Server.RestPort, input, Path.Combine(_dir.FullName, "reference.txt")));
         Assert.True(referenceCode == 0, referenceErr);
-        await using var stalled = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 60_000, GrpcPort = -1 });
+        await using var stalled = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 600_000, GrpcPort = -1 });
 
-        using var process = Start(Args(stalled.RestPort, input, output, "--shutdown-timeout", "300"));
+        using var process = Start(Args(stalled.RestPort, input, output, "--shutdown-timeout", "600"));
         var stderr = new StringBuilder();
         var stopping = new TaskCompletionSource();
         process.ErrorDataReceived += (_, e) =>
@@ -277,25 +277,30 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
                 stderr.AppendLine(e.Data);
             }
 
-            if (e.Data?.Contains("Stopping", StringComparison.OrdinalIgnoreCase) == true)
+            if (e.Data?.Contains("Stopping: no more lines are read", StringComparison.Ordinal) == true)
             {
                 stopping.TrySetResult();
             }
         };
         process.BeginErrorReadLine();
+        // Signalled once both workers wait on the model and the ten error records are in the side file (they are written
+        // and flushed before any answer): on a loaded machine that can take a while, and signalling earlier would test
+        // another thing.
         var side = output + ".partial";
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while ((stalled.Statistics.Requests < 2 || !File.Exists(side) || (await File.ReadAllLinesAsync(side)).Length < 10) && DateTime.UtcNow < deadline && !process.HasExited)
+        var patience = Stopwatch.StartNew();
+        while (stalled.Statistics.Requests < 2 || !File.Exists(side) || (await File.ReadAllLinesAsync(side)).Length < 10)
         {
+            Assert.False(process.HasExited, "the run ended before it was signalled");
+            Assert.True(patience.Elapsed < TimeSpan.FromMinutes(2), "the run never had both workers waiting on the model and ten error records written");
             await Task.Delay(20);
         }
 
         Assert.Equal(0, CliProcess.Kill(process.Id, signal));
-        await stopping.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await stopping.Task.WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(0, CliProcess.Kill(process.Id, signal));
-        // The requests in flight would take a minute, and the graceful stop would give them five: only the second
-        // signal explains an end within 40 s.
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(40));
+        // The requests in flight would take ten minutes, and the graceful stop would give them ten more: only the
+        // second signal explains an end within two.
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
 
         string log;
         lock (stderr)

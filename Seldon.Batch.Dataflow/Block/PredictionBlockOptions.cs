@@ -123,7 +123,7 @@ public sealed record PredictionBlockOptions
         if (Method == PredictionMethod.Feedback && DataType != DataType.Raw)
         {
             throw InvalidBatchOptionsException.About([nameof(Method), nameof(DataType)], name =>
-                $"{name(nameof(Method))} feedback needs {name(nameof(DataType))} raw (each line a Feedback message), not {name(nameof(DataType))} {BatchOptions.Name(DataType)}");
+                $"{name(nameof(Method))} feedback needs {name(nameof(DataType))} raw (each line a Feedback message), not {name(nameof(DataType))} {SettingNames.ValueOf(DataType)}");
         }
 
         ValidateProtocol(protocol);
@@ -192,7 +192,7 @@ public sealed record PredictionBlockOptions
         if (DataType is DataType.Json or DataType.Str)
         {
             throw InvalidBatchOptionsException.About([nameof(BatchSize), nameof(DataType)], name =>
-                $"{name(nameof(BatchSize))} {BatchSize} needs {name(nameof(DataType))} data or raw: {BatchOptions.Name(DataType)} lines cannot be merged into one request");
+                $"{name(nameof(BatchSize))} {BatchSize} needs {name(nameof(DataType))} data or raw: {SettingNames.ValueOf(DataType)} lines cannot be merged into one request");
         }
 
         if (DataType == DataType.Data && PayloadType == PayloadType.Tftensor)

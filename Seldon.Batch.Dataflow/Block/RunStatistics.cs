@@ -79,19 +79,6 @@ public sealed class RunStatistics
         }
     }
 
-    /// <summary>A summary of the counters now.</summary>
-    internal RunSummary ToSummary(TimeSpan elapsed, string? outputPath = null) => new()
-    {
-        Instances = Instances,
-        Succeeded = Succeeded,
-        Failed = Failed,
-        FailuresByKind = FailuresByKind,
-        Retries = Retries,
-        Requests = Requests,
-        Elapsed = elapsed,
-        OutputPath = outputPath,
-        LatencyP50 = _latency.Percentile(0.50),
-        LatencyP95 = _latency.Percentile(0.95),
-        LatencyP99 = _latency.Percentile(0.99),
-    };
+    /// <summary>The latency under which <paramref name="quantile"/> of the requests so far were answered.</summary>
+    internal TimeSpan LatencyPercentile(double quantile) => _latency.Percentile(quantile);
 }

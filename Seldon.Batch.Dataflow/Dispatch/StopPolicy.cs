@@ -52,18 +52,21 @@ internal sealed class StopPolicy : IDisposable
     }
 
     /// <summary>A line was written: stops the run when failures passed <c>--max-failures</c>.</summary>
-    public void LineWritten(InstanceResult result, RunStatistics stats)
+    /// <param name="result">The line.</param>
+    /// <param name="failed">Error records written so far, this one included.</param>
+    /// <param name="instances">Lines written so far, this one included.</param>
+    public void LineWritten(InstanceResult result, long failed, long instances)
     {
-        if (!result.Succeeded && _maxFailures.IsExceeded(stats.Failed, stats.Instances, final: false))
+        if (!result.Succeeded && _maxFailures.IsExceeded(failed, instances, final: false))
         {
-            Stop(TooManyFailures(stats));
+            Stop(TooManyFailures(failed, instances));
         }
     }
 
     /// <summary>The reason a completed run still fails <c>--max-failures</c> (a share is judged at the end however few
     /// lines there were); null when it passes.</summary>
-    public string? FinalCheck(RunStatistics stats) =>
-        _maxFailures.IsExceeded(stats.Failed, stats.Instances, final: true) ? TooManyFailures(stats) : null;
+    public string? FinalCheck(long failed, long instances) =>
+        _maxFailures.IsExceeded(failed, instances, final: true) ? TooManyFailures(failed, instances) : null;
 
     /// <summary>Stops the run for <paramref name="reason"/> unless it is already stopping for another.</summary>
     public void Stop(string reason)
@@ -77,6 +80,6 @@ internal sealed class StopPolicy : IDisposable
 
     public void Dispose() => _dispatch.Dispose();
 
-    private string TooManyFailures(RunStatistics stats) =>
-        $"{stats.Failed} of {stats.Instances} lines failed, more than {_name(nameof(BatchOptions.MaxFailures))} {_maxFailures}";
+    private string TooManyFailures(long failed, long instances) =>
+        SettingNames.Format($"{failed} of {instances} lines failed, more than {SettingNames.MaxFailures} {_maxFailures}", _name);
 }

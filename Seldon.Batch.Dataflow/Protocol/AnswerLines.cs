@@ -5,16 +5,9 @@ namespace Seldon.Batch.Dataflow;
 
 /// <summary>Writes the output lines split from one answer into one buffer, then hands each its slice of a single
 /// array: one allocation per answer instead of one per line (the file run writes the slices as they are). One per
-/// thread, reused, as <see cref="SeldonJson"/>'s line buffer is; a splitter takes it, writes the answer's lines and
-/// finishes before it returns.</summary>
-internal sealed class AnswerLines
+/// thread (<see cref="ThreadBuffer{T}"/>); a splitter takes it, writes the answer's lines and finishes before it returns.</summary>
+internal sealed class AnswerLines : IThreadBuffer<AnswerLines>
 {
-    [ThreadStatic]
-    private static AnswerLines? t_lines;
-
-    // A buffer grown by one huge answer is let go rather than kept for the rest of the run.
-    private const int MaxRetainedBuffer = 1 << 20;
-
     private readonly ArrayBufferWriter<byte> _buffer = new(8192);
     private readonly Utf8JsonWriter _writer;
     private readonly List<(int Slot, long Index, int Start, int End, int AnswerStart, int AnswerEnd)> _lines = [];
@@ -22,13 +15,17 @@ internal sealed class AnswerLines
 
     private AnswerLines() => _writer = new Utf8JsonWriter(_buffer, SeldonJson.WriterOptions);
 
+    int IThreadBuffer<AnswerLines>.Capacity => _buffer.Capacity;
+
     /// <summary>This thread's writer, emptied.</summary>
-    public static AnswerLines Start()
+    public static AnswerLines Start() => ThreadBuffer<AnswerLines>.Take();
+
+    static AnswerLines IThreadBuffer<AnswerLines>.Create() => new();
+
+    void IThreadBuffer<AnswerLines>.Clear()
     {
-        var lines = t_lines ??= new AnswerLines();
-        lines._buffer.ResetWrittenCount();
-        lines._lines.Clear();
-        return lines;
+        _buffer.ResetWrittenCount();
+        _lines.Clear();
     }
 
     /// <summary>Writes the JSON object of the line for input line <paramref name="index"/>, to go to <c>results[slot]</c>;
@@ -75,9 +72,6 @@ internal sealed class AnswerLines
         }
 
         _lines.Clear();
-        if (_buffer.Capacity > MaxRetainedBuffer)
-        {
-            t_lines = null;
-        }
+        ThreadBuffer<AnswerLines>.Finished(this);
     }
 }

@@ -28,6 +28,9 @@ internal sealed class BatchMember
     // Made at most once; two threads that make it at once make equal strings.
     public string InstanceId => _instanceId ??= $"{RequestId}-item-{Item}";
 
+    /// <summary>The instance id as a template writes it: the request id and <see cref="Item"/>, or the whole id and -1.</summary>
+    public (string Id, int Item) TemplateId => RequestId is { } requestId ? (requestId, Item) : (InstanceId, -1);
+
     /// <summary>The request id the instance id is made of; null when the member was given its whole id.</summary>
     public string? RequestId { get; }
 

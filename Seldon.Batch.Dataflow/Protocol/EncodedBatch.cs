@@ -20,6 +20,21 @@ internal sealed class EncodedBatch
 
     public bool HasRequest => RequestBody is not null;
 
+    /// <summary>The rows of the request: those of the members that were sent.</summary>
+    public int SentRows
+    {
+        get
+        {
+            var rows = 0;
+            foreach (var m in Members)
+            {
+                rows += m.IsSent ? m.Rows : 0;
+            }
+
+            return rows;
+        }
+    }
+
     /// <summary>Whether the answer has to be split back into rows (more than one line in the request).</summary>
     public bool IsSplit { get; init; }
 }

@@ -16,6 +16,13 @@ public sealed record LineFailure
         Category = CategoryOf(reason);
     }
 
+    /// <summary>The failure an error record says for line <paramref name="index"/>: <paramref name="failure"/>'s, "unknown
+    /// failure" where it gives no reason.</summary>
+    internal LineFailure(long index, RequestFailure failure)
+        : this(index, failure.Kind, failure.Code, string.IsNullOrWhiteSpace(failure.Reason) ? "unknown failure" : failure.Reason)
+    {
+    }
+
     /// <summary>The input line's 0-based position.</summary>
     public long Index { get; }
 

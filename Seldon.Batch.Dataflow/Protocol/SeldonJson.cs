@@ -99,17 +99,6 @@ internal static class SeldonJson
 
     public static readonly JsonWriterOptions WriterOptions = new() { Encoder = WriteOptions.Encoder };
 
-    // One buffer and writer per thread, reused: a run writes one or two small JSON texts per line, and fresh
-    // buffers for each made the garbage collector a large share of the run's time.
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_buffer;
-
-    [ThreadStatic]
-    private static Utf8JsonWriter? t_writer;
-
-    // A buffer grown by one huge message is let go rather than kept for the rest of the run.
-    private const int MaxRetainedBuffer = 1 << 20;
-
     /// <summary>Writes one JSON object with <paramref name="body"/> and returns it as text.</summary>
     public static string WriteObject(Action<Utf8JsonWriter> body) => WriteObject(body, static (w, b) => b(w));
 
@@ -117,25 +106,40 @@ internal static class SeldonJson
     /// lets hot paths use static lambdas.</summary>
     public static string WriteObject<TState>(TState state, Action<Utf8JsonWriter, TState> body)
     {
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
-        var w = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
-        buffer.ResetWrittenCount();
-        w.Reset(buffer);
+        // A run writes one or two small JSON texts per line: into this thread's buffer, not a fresh one each.
+        var text = ThreadBuffer<ObjectText>.Take();
+        var w = text.Writer;
         try
         {
             w.WriteStartObject();
             body(w, state);
             w.WriteEndObject();
             w.Flush();
-            return Encoding.UTF8.GetString(buffer.WrittenSpan);
+            return Encoding.UTF8.GetString(text.Buffer.WrittenSpan);
         }
         finally
         {
-            if (buffer.Capacity > MaxRetainedBuffer)
-            {
-                t_buffer = null;
-                t_writer = null;
-            }
+            ThreadBuffer<ObjectText>.Finished(text);
+        }
+    }
+
+    /// <summary>The buffer and writer of <see cref="WriteObject{TState}"/>, one per thread.</summary>
+    private sealed class ObjectText : IThreadBuffer<ObjectText>
+    {
+        private ObjectText() => Writer = new Utf8JsonWriter(Buffer, WriterOptions);
+
+        public ArrayBufferWriter<byte> Buffer { get; } = new(1024);
+
+        public Utf8JsonWriter Writer { get; }
+
+        public int Capacity => Buffer.Capacity;
+
+        public static ObjectText Create() => new();
+
+        public void Clear()
+        {
+            Buffer.ResetWrittenCount();
+            Writer.Reset(Buffer);
         }
     }
 

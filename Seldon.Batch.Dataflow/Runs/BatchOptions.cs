@@ -247,7 +247,7 @@ public sealed partial record BatchOptions
         }
     }
 
-    internal static string Name<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+    internal static string Name<T>(T value) where T : struct, Enum => SettingNames.ValueOf(value);
 
     /// <summary>Fails the rule of one <paramref name="property"/>: the message is its name followed by <paramref name="rest"/>.</summary>
     private static void Fail(string property, string rest) => throw InvalidBatchOptionsException.About(property, rest);

@@ -311,7 +311,7 @@ public static partial class BatchRun
 
         await plan.CompleteAsync(batchId, written, CancellationToken.None).ConfigureAwait(false);
         summary = summary with { OutputPath = storage.Output.Location.ToString() };
-        if (stops.Policy.FinalCheck(stats) is { } tooMany)
+        if (stops.Policy.FinalCheck(stats.Failed, stats.Instances) is { } tooMany)
         {
             summary = summary with { Outcome = RunOutcome.Stopped, StopReason = tooMany };
             logger.LogError("The run completed but {Reason}", summary.StopReason);

@@ -68,7 +68,7 @@ internal sealed class WriteStage
                 _logger.LogWarning("Line {Index} failed: {Reason}", result.Index, result.Failure!.Reason);
             }
 
-            _stop.LineWritten(result, _stats);
+            _stop.LineWritten(result, _stats.Failed, _stats.Instances);
         }
     }
 }

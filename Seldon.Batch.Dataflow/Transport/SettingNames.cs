@@ -24,6 +24,12 @@ internal static partial class SettingNames
     public const string MaxOutage = "PredictionBlockOptions.MaxOutage";
     public const string WaitReady = "PredictionBlockOptions.WaitReady";
 
+    public const string MaxFailures = "BatchOptions.MaxFailures";
+
+    /// <summary>How the messages write a setting's value of an enum (<c>DataType.Ndarray</c> → <c>ndarray</c>): the word a
+    /// command line takes for it. Here, below the option types, so that the block and the run word values alike.</summary>
+    public static string ValueOf<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+
     /// <summary><paramref name="text"/> with every setting it names written as <paramref name="name"/> returns it for the
     /// setting's bare property name (<c>EndpointSettings.Host</c> → <c>name("Host")</c>).</summary>
     public static string Format(string text, Func<string, string> name) =>

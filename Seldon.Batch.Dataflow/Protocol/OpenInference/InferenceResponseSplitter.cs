@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 
@@ -8,7 +9,7 @@ namespace Seldon.Batch.Dataflow;
 /// has the request's rows as its first dimension), with <c>batch_id</c>, <c>batch_index</c>, <c>batch_instance_id</c>
 /// and <c>inference_id</c> in <c>parameters</c> and the line's own <c>id</c> kept; and error records in the shape of
 /// <c>mlserver infer</c>'s (<c>parameters</c> and <c>error</c>).</summary>
-internal sealed class InferenceResponseSplitter(string batchId)
+internal sealed class InferenceResponseSplitter(string batchId) : IErrorRecords
 {
     /// <summary>Code of a line that was never sent because it could not be encoded.</summary>
     public const int UnsentCode = RequestFailure.UnsentCode;
@@ -61,27 +62,14 @@ internal sealed class InferenceResponseSplitter(string batchId)
             failure = new RequestFailure(LineFailureKind.UnusableAnswer, UnusableCode, unusable);
         }
 
-        var all = new InstanceResult[batch.Members.Count];
-        for (var i = 0; i < all.Length; i++)
-        {
-            var m = batch.Members[i];
-            all[i] = m.IsSent ? ErrorRecord(m, failure ?? RequestFailure.NotSent) : ErrorRecord(m, m.Unsent);
-        }
-
-        return all;
+        return MemberLines.ErrorRecords(this, batch, failure);
     }
 
     /// <summary>An error record: the line's id, the batch tags, and what happened (the failure's category as status, the
     /// code, the reason).</summary>
     public InstanceResult ErrorRecord(BatchMember member, RequestFailure failure)
     {
-        var (kind, code, reason) = failure;
-        if (string.IsNullOrWhiteSpace(reason))
-        {
-            reason = "unknown failure";
-        }
-
-        var lineFailure = new LineFailure(member.Index, kind, code, reason);
+        var lineFailure = new LineFailure(member.Index, failure);
         var line = SeldonJson.WriteObject((this, member, lineFailure), static (w, s) =>
         {
             if (s.member.LineId is not null)
@@ -146,7 +134,6 @@ internal sealed class InferenceResponseSplitter(string batchId)
             return problem;
         }
 
-        results = new InstanceResult[batch.Members.Count];
         var shared = new SharedFields(response, batch.Members.Count > 1 ? new SharedJson() : null);
         if (shared.Json is { } json)
         {
@@ -159,7 +146,7 @@ internal sealed class InferenceResponseSplitter(string batchId)
         // Where the lines differ only in their index, instance id, id and rows, the whole line is written once, as a
         // template (one for the lines without an id, one for those with one), and each line fills its holes.
         var templates = shared.Json is not null && batch.IsSplit && fillTemplates ? new Templates(this, shared, outputs, batch) : null;
-        WriteLines(batch, shared, outputs, templates, results);
+        results = MemberLines.Split(this, batch, new SplitLine(this, shared, outputs, templates, batch.IsSplit));
         return null;
     }
 
@@ -167,11 +154,7 @@ internal sealed class InferenceResponseSplitter(string batchId)
     /// as its first dimension and as many values as its shape says.</summary>
     private static string? ReadOutputs(EncodedBatch batch, JsonElement outputsElement, out List<AnswerTensor> outputs)
     {
-        long total = 0;
-        foreach (var m in batch.Members)
-        {
-            total += m.IsSent ? m.Rows : 0;
-        }
+        long total = batch.SentRows;
 
         outputs = [];
         foreach (var output in outputsElement.EnumerateArray())
@@ -198,36 +181,25 @@ internal sealed class InferenceResponseSplitter(string batchId)
         return null;
     }
 
-    /// <summary>Each member's line into <paramref name="results"/>: its rows of the answer, filled into a template where
-    /// one fits, else written by the line writer; an unsent member's error record.</summary>
-    private void WriteLines(EncodedBatch batch, SharedFields shared, List<AnswerTensor> outputs, Templates? templates, InstanceResult[] results)
+    /// <summary>The line of one sent member: its rows of the answer, filled into a template where one fits, else written
+    /// by the line writer.</summary>
+    private readonly struct SplitLine(InferenceResponseSplitter splitter, SharedFields shared, List<AnswerTensor> outputs, Templates? templates, bool isSplit) : IMemberLine
     {
-        var lines = AnswerLines.Start();
-        long offset = 0;
-        for (var i = 0; i < results.Length; i++)
+        // Inlined into the loop compiled for this struct, its fields stay in registers as the loop's own locals did.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Write(AnswerLines lines, int slot, BatchMember member, int offset)
         {
-            var m = batch.Members[i];
-            if (!m.IsSent)
+            if (templates?.For(member, offset) is { } template)
             {
-                results[i] = ErrorRecord(m, m.Unsent);
-                continue;
-            }
-
-            if (templates?.For(m, offset) is { } template)
-            {
-                var (id, item) = m.RequestId is { } requestId ? (requestId, m.Item) : (m.InstanceId, -1);
-                lines.Write(i, m.Index, template, id, item, new LineFiller(outputs, offset, m.Rows, m.LineId));
+                var (id, item) = member.TemplateId;
+                lines.Write(slot, member.Index, template, id, item, new LineFiller(outputs, offset, member.Rows, member.LineId));
             }
             else
             {
-                lines.Write(i, m.Index, (this, shared, outputs, m, offset, batch.IsSplit), static (w, answer, s) =>
-                    s.Item1.WriteAnswer(w, answer, s.shared, s.outputs, s.m, s.IsSplit ? s.offset : -1));
+                lines.Write(slot, member.Index, (splitter, shared, outputs, member, offset: isSplit ? offset : -1L), static (w, answer, s) =>
+                    s.splitter.WriteAnswer(w, answer, s.shared, s.outputs, s.member, s.offset));
             }
-
-            offset += m.Rows;
         }
-
-        lines.Finish(results);
     }
 
     /// <summary>One line's answer, its <c>outputs</c> marked on <paramref name="answer"/>; <paramref name="offset"/> is its

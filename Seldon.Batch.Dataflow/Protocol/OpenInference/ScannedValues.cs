@@ -5,34 +5,25 @@ namespace Seldon.Batch.Dataflow;
 
 /// <summary>The values of the data lines one encoding scans without a document (<see cref="NdarrayScanner"/>), each line's
 /// written at once, comma-separated, as the document's elements would write them (row-major order, no whitespace), into
-/// one buffer: a line's values then go into the request as one raw run of bytes. One per thread, reused, emptied by
-/// <see cref="Start"/> when an encoding starts (a line's values are read before that encoding returns).</summary>
-internal sealed class ScannedValues
+/// one buffer: a line's values then go into the request as one raw run of bytes. One per thread
+/// (<see cref="ThreadBuffer{T}"/>), emptied by <see cref="Start"/> when an encoding starts (a line's values are read
+/// before that encoding returns).</summary>
+internal sealed class ScannedValues : IThreadBuffer<ScannedValues>
 {
-    [ThreadStatic]
-    private static ScannedValues? t_values;
-
-    // A buffer grown by one huge group of lines is let go rather than kept for the rest of the run.
-    private const int MaxRetainedBuffer = 1 << 20;
-
     private readonly ArrayBufferWriter<byte> _bytes = new(4096);
 
     private ScannedValues()
     {
     }
 
-    /// <summary>This thread's buffer, emptied.</summary>
-    public static ScannedValues Start()
-    {
-        if (t_values is { } kept && kept._bytes.Capacity > MaxRetainedBuffer)
-        {
-            t_values = null;
-        }
+    int IThreadBuffer<ScannedValues>.Capacity => _bytes.Capacity;
 
-        var values = t_values ??= new ScannedValues();
-        values._bytes.ResetWrittenCount();
-        return values;
-    }
+    /// <summary>This thread's buffer, emptied.</summary>
+    public static ScannedValues Start() => ThreadBuffer<ScannedValues>.Take();
+
+    static ScannedValues IThreadBuffer<ScannedValues>.Create() => new();
+
+    void IThreadBuffer<ScannedValues>.Clear() => _bytes.ResetWrittenCount();
 
     /// <summary>Adds the values of <paramref name="scanned"/> found at <paramref name="bounds"/> (start and end of each, at
     /// least one value); returns where they are.</summary>

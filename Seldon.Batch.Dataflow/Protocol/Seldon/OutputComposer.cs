@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -10,7 +11,7 @@ namespace Seldon.Batch.Dataflow;
 /// <summary>Builds the output lines of a micro-batch from the model's answer: splits merged answers back
 /// into one answer per line, merges tags (user, then model, then batch tags) and writes error records
 /// that keep the shape of an answer.</summary>
-internal sealed class OutputComposer
+internal sealed class OutputComposer : IErrorRecords
 {
     /// <summary>Code of a line that was never sent because it could not be encoded.</summary>
     public const int UnsentCode = RequestFailure.UnsentCode;
@@ -59,34 +60,20 @@ internal sealed class OutputComposer
             }
         }
 
-        var all = new InstanceResult[batch.Members.Count];
-        for (var i = 0; i < all.Length; i++)
-        {
-            var m = batch.Members[i];
-            all[i] = m.IsSent
-                ? ErrorRecord(m, failure ?? RequestFailure.NotSent)
-                : ErrorRecord(m, m.Unsent);
-        }
-
-        return all;
+        return MemberLines.ErrorRecords(this, batch, failure);
     }
 
     /// <summary>An error record: the shape of a Seldon failure, with the user's tags and the batch tags.</summary>
     public InstanceResult ErrorRecord(BatchMember member, RequestFailure failure)
     {
-        var (kind, code, reason) = failure;
-        if (string.IsNullOrWhiteSpace(reason))
-        {
-            reason = "unknown failure";
-        }
-
+        var lineFailure = new LineFailure(member.Index, failure);
         var line = SeldonJson.WriteObject(w =>
         {
             w.WritePropertyName("status");
             w.WriteStartObject();
-            w.WriteNumber("code", code);
+            w.WriteNumber("code", lineFailure.Status);
             w.WriteString("info", "FAILURE");
-            w.WriteString("reason", reason);
+            w.WriteString("reason", lineFailure.Reason);
             w.WriteNumber("status", 1);
             w.WriteEndObject();
             w.WritePropertyName("meta");
@@ -94,7 +81,7 @@ internal sealed class OutputComposer
             WriteTags(w, member, null, null);
             w.WriteEndObject();
         });
-        return new InstanceResult(member.Index, line, new LineFailure(member.Index, kind, code, reason));
+        return new InstanceResult(member.Index, line, lineFailure);
     }
 
     private static (RequestFailure? Failure, JsonDocument? Document) TryReadAnswer(string? answer)
@@ -137,16 +124,13 @@ internal sealed class OutputComposer
         _ => false,
     };
 
-    // Measured hot path, kept whole on purpose (runs once per split batch, inside the per-line writer loop): splitting
-    // it into steps moved its locals out of registers, as the RowWriter struct did in NdarrayScanner (commit 035912e).
+    // Measured hot path, kept whole on purpose (runs once per split batch; its per-line loop is MemberLines.Split, with
+    // SplitLine.Write inlined into it): splitting it into steps moved its locals out of registers, as the RowWriter
+    // struct did in NdarrayScanner (commit 035912e).
     private string? SplitAnswer(EncodedBatch batch, JsonElement message, out InstanceResult[]? results)
     {
         results = null;
-        var total = 0;
-        foreach (var m in batch.Members)
-        {
-            total += m.IsSent ? m.Rows : 0;
-        }
+        var total = batch.SentRows;
 
         if (!message.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
         {
@@ -205,36 +189,31 @@ internal sealed class OutputComposer
             }
         }
 
-        results = new InstanceResult[batch.Members.Count];
-        var lines = AnswerLines.Start();
-        var offset = 0;
-        for (var i = 0; i < results.Length; i++)
-        {
-            var m = batch.Members[i];
-            if (!m.IsSent)
-            {
-                results[i] = ErrorRecord(m, m.Unsent);
-                continue;
-            }
+        results = MemberLines.Split(this, batch, new SplitLine(this, layout, part, template));
+        return null;
+    }
 
+    /// <summary>The line of one sent member of a split answer: filled into the answer's template where the line differs
+    /// from it only in its index, instance id and rows; else written whole.</summary>
+    private readonly struct SplitLine(OutputComposer composer, AnswerLayout layout, Part part, LineTemplate? template) : IMemberLine
+    {
+        // Inlined into the loop compiled for this struct, its fields stay in registers as the loop's own locals did.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Write(AnswerLines lines, int slot, BatchMember member, int offset)
+        {
             part.Offset = offset;
-            part.Rows = m.Rows;
+            part.Rows = member.Rows;
             // An id made of a plain request id and "-item-<n>" is plain too (and written from its parts, never made).
-            var (id, item) = m.RequestId is { } requestId ? (requestId, m.Item) : (m.InstanceId, -1);
-            if (template is not null && m.UserTags is null && SeldonJson.IsPlain(id) && part.IsVerbatim(offset, m.Rows))
+            var (id, item) = member.TemplateId;
+            if (template is not null && member.UserTags is null && SeldonJson.IsPlain(id) && part.IsVerbatim(offset, member.Rows))
             {
-                lines.Write(i, m.Index, template, id, item, part.Items.AsSpan(offset, m.Rows));
+                lines.Write(slot, member.Index, template, id, item, part.Items.AsSpan(offset, member.Rows));
             }
             else
             {
-                WriteAnswer(lines, i, m, layout, part);
+                composer.WriteAnswer(lines, slot, member, layout, part);
             }
-
-            offset += m.Rows;
         }
-
-        lines.Finish(results);
-        return null;
     }
 
     /// <summary>The <c>data</c> of one line's answer: the whole of the answer's <c>data</c> (<see cref="Array"/> undefined),

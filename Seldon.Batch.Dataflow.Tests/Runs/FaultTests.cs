@@ -5,7 +5,7 @@ using Seldon.Batch.Dataflow;
 using Seldon.Batch.Dataflow.Server;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
-namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+namespace Seldon.Batch.Dataflow.Tests.Runs;
 
 /// <summary>Faults injected by the built-in server: retries, what is not retried, order under delays, a dead server.</summary>
 [Trait("Category", "Integration")]

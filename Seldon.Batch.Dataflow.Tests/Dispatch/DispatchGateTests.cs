@@ -1,6 +1,6 @@
 using Seldon.Batch.Dataflow;
 
-namespace Seldon.Batch.Dataflow.Tests.Transport;
+namespace Seldon.Batch.Dataflow.Tests.Dispatch;
 
 public sealed class DispatchGateTests
 {

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 using Polly.CircuitBreaker;
 using Seldon.Batch.Dataflow;
 
-namespace Seldon.Batch.Dataflow.Tests.Transport;
+namespace Seldon.Batch.Dataflow.Tests.Dispatch;
 
 /// <summary>The outage budget, the <c>--wait-ready</c> window and the circuit's breaks count on the breaker's clock:
 /// a fake one moves only when told, so minutes of outage take no time here.</summary>

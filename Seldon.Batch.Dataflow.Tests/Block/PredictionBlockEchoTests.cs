@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using System.Threading.Tasks.Dataflow;
 using Seldon.Batch.Dataflow;
 
-namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+namespace Seldon.Batch.Dataflow.Tests.Block;
 
 public sealed class PredictionBlockEchoTests
 {

@@ -1,6 +1,6 @@
 using Seldon.Batch.Dataflow;
 
-namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+namespace Seldon.Batch.Dataflow.Tests.Block;
 
 /// <summary>Typed line failures: the kind each failure of a request gives its lines, the category a run counts them by,
 /// and the kind of lines never sent, set where the error record is written.</summary>

@@ -6,7 +6,7 @@ using Seldon.Batch.Dataflow.Server;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.RawBatch;
 
-namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+namespace Seldon.Batch.Dataflow.Tests.Runs;
 
 /// <summary>Fail loudly or finish fully, over REST and gRPC against the built-in server: a misconfigured endpoint stops
 /// the run at once with no error records, an outage is waited out (within --max-outage) and the lines sent again, a

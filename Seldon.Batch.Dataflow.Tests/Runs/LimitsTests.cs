@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Seldon.Batch.Dataflow;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
-namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+namespace Seldon.Batch.Dataflow.Tests.Runs;
 
 /// <summary>The gRPC message size limit and the batch interval.</summary>
 [Trait("Category", "Integration")]

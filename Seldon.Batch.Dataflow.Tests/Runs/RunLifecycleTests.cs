@@ -3,7 +3,7 @@ using Seldon.Batch.Dataflow;
 using Seldon.Batch.Dataflow.Server;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
-namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+namespace Seldon.Batch.Dataflow.Tests.Runs;
 
 /// <summary>Atomic output, graceful stop, resume, the failure policy and the JSON summary, through real runs.</summary>
 [Trait("Category", "Integration")]

@@ -5,7 +5,7 @@ using Seldon.Batch.Dataflow;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.RawBatch;
 
-namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+namespace Seldon.Batch.Dataflow.Tests.Runs;
 
 /// <summary>Property: whatever the input file holds, the output has one line per input line, line k tagged with
 /// batch_index k, every error record has a reason, and lines that cannot be sent are always error records.</summary>

@@ -3,7 +3,7 @@ using Seldon.Batch.Dataflow;
 using Seldon.Batch.Dataflow.Server;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
-namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+namespace Seldon.Batch.Dataflow.Tests.Block;
 
 /// <summary>The library use: the block linked between two blocks of an application's own network.</summary>
 [Trait("Category", "Integration")]

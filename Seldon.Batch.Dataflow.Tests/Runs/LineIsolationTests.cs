@@ -4,7 +4,7 @@ using Seldon.Batch.Dataflow.Server;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.RawBatch;
 
-namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+namespace Seldon.Batch.Dataflow.Tests.Runs;
 
 /// <summary>Every line is judged on its own, over REST and gRPC against the built-in server: a line of another row shape
 /// in a micro-batch is sent in a request of its own instead of failing its neighbours, and a line that makes the model
@@ -101,7 +101,11 @@ public sealed class LineIsolationTests
         // The micro-batch took its two attempts; then its four lines went alone, the slow one once: it cost one timeout
         // more, not --retries more.
         Assert.Equal(3, server.Statistics.SlowRequests);
-        Assert.Equal(10 + 1 + 4, server.Statistics.PredictRequests);
+        // Ten micro-batches, the slow one's second attempt, its four lines alone. On a loaded machine another request can
+        // outlast the timeout too (the first ones, while the connection and the code paths warm up): it is sent again,
+        // which the summary counts as a retry, so the server sees at most one request more per retry beyond the slow one's
+        // (one that timed out before it was sent is not seen at all).
+        Assert.InRange(server.Statistics.PredictRequests, 10 + 1 + 4, 10 + 4 + result.Summary.Retries);
     }
 
     [Theory]

@@ -3,7 +3,7 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Seldon.Batch.Dataflow;
 
-namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+namespace Seldon.Batch.Dataflow.Tests.Block;
 
 /// <summary>The prefix a file run's writer (and the application block's cut stage) keeps: the results of the groups in
 /// input order up to the first group not answered, that group's answered part included, nothing after it.</summary>

@@ -1,7 +1,7 @@
 using System.Text;
 using Seldon.Batch.Dataflow;
 
-namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+namespace Seldon.Batch.Dataflow.Tests.Runs;
 
 public sealed class LineReaderTests : IDisposable
 {

@@ -4,7 +4,7 @@ using FsCheck.Xunit;
 using Microsoft.Extensions.Logging.Abstractions;
 using Seldon.Batch.Dataflow;
 
-namespace Seldon.Batch.Dataflow.Tests.Transport;
+namespace Seldon.Batch.Dataflow.Tests.Dispatch;
 
 /// <summary>The dispatcher sends a request's first attempt before Polly's retry pipeline and enters the pipeline only
 /// with a failure: for any sequence of answers, what comes back (answer, failure, retries) and how many times the

@@ -5,7 +5,7 @@ using Seldon.Batch.Dataflow.Server;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.RawBatch;
 
-namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+namespace Seldon.Batch.Dataflow.Tests.Runs;
 
 /// <summary>Faults of the model server over real sockets (failures, resets, hangs, slow answers, a restart in the
 /// middle of a run): every line still ends as a prediction or an error record, in input order.</summary>

@@ -1,6 +1,6 @@
 using Seldon.Batch.Dataflow;
 
-namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+namespace Seldon.Batch.Dataflow.Tests.Block;
 
 /// <summary>What every output of the block must be, whole or cut short.</summary>
 internal static class ResultAssert

@@ -4,7 +4,7 @@ using Seldon.Batch.Dataflow;
 using Seldon.Batch.Dataflow.Server;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
-namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+namespace Seldon.Batch.Dataflow.Tests.Block;
 
 /// <summary>The stream convenience for applications without a Dataflow network, against the built-in server.</summary>
 [Trait("Category", "Integration")]

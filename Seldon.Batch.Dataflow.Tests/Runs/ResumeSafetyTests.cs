@@ -5,7 +5,7 @@ using Seldon.Batch.Dataflow;
 using Seldon.Batch.Dataflow.Server;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
-namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+namespace Seldon.Batch.Dataflow.Tests.Runs;
 
 /// <summary>A rerun continues only a partial output of this input and these settings (refusing and keeping any other,
 /// which --restart discards), --resume and --retry-failed keep only a complete output of this input, they count what

@@ -4,7 +4,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using Seldon.Batch.Dataflow;
 
-namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+namespace Seldon.Batch.Dataflow.Tests.Runs;
 
 /// <summary>Properties: micro-batch k holds lines [k·s, (k+1)·s) of the input in every run, so against a model whose
 /// answer depends on a row's position in its request, a run interrupted anywhere (a side file cut at a random line or

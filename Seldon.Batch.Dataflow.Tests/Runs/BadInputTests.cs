@@ -2,7 +2,7 @@ using Seldon.Batch.Dataflow;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.RawBatch;
 
-namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+namespace Seldon.Batch.Dataflow.Tests.Runs;
 
 /// <summary>Bad input files, written byte for byte: the run never crashes, and output line k always answers input
 /// line k, as a prediction or as an error record that says why.</summary>

@@ -1,7 +1,7 @@
 using System.Reflection;
 using Seldon.Batch.Dataflow;
 
-namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+namespace Seldon.Batch.Dataflow.Tests.Block;
 
 /// <summary>The block's options apart from the file run's, and validation that names properties, not flags.</summary>
 public sealed class PredictionBlockOptionsTests

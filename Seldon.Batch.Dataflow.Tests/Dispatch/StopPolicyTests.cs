@@ -1,6 +1,6 @@
 using Seldon.Batch.Dataflow;
 
-namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+namespace Seldon.Batch.Dataflow.Tests.Dispatch;
 
 /// <summary>The stop policy is the one record of a failure about the endpoint: it keeps the first one, stops
 /// dispatching, and is what a block's completion, its statistics and a run's stop reason read.</summary>

@@ -1,6 +1,6 @@
 using Seldon.Batch.Dataflow;
 
-namespace Seldon.Batch.Dataflow.Tests.Pipeline;
+namespace Seldon.Batch.Dataflow.Tests.Runs;
 
 public sealed class BatchOptionsTests : IDisposable
 {
