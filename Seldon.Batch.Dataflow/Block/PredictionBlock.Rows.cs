@@ -44,9 +44,11 @@ public static partial class PredictionBlock
         var items = new ItemStage<TRow>((row, index) => lines.Line(index, values(row)), raw!.FirstIndex);
         return Linkable<TRow, RowPrediction<TRow>>(client, raw, items.Number, results =>
         {
-            // One more stage than Create<TItem>: the row's record read into its prediction columns, in order.
+            // One more stage than Create<TItem>: the row's record read into its prediction columns, in order (one
+            // reader, which keeps the names of the answer before: the stage runs one result at a time).
+            var reader = new PredictionRecord();
             var predictions = new TransformBlock<PredictionResult<TRow>, RowPrediction<TRow>>(
-                result => new RowPrediction<TRow>(result.Item, result.Result, PredictionsOf(result.Result)),
+                result => new RowPrediction<TRow>(result.Item, result.Result, PredictionsOf(reader, result.Result)),
                 StageOptions.Sequential(raw.BatchSize * 4, CancellationToken.None));
             items.Attach(results, raw.BatchSize).LinkTo(predictions, StageOptions.Propagate);
             return predictions;
@@ -54,7 +56,7 @@ public static partial class PredictionBlock
     }
 
     /// <summary>The prediction columns of a row's record (none for an error record).</summary>
-    private static KeyValuePair<string, object?>[] PredictionsOf(InstanceResult result)
+    private static KeyValuePair<string, object?>[] PredictionsOf(PredictionRecord reader, InstanceResult result)
     {
         if (result.Failure is not null)
         {
@@ -62,7 +64,7 @@ public static partial class PredictionBlock
         }
 
         var cells = new List<PredictionCell>();
-        PredictionRecord.Read(Encoding.UTF8.GetBytes(result.Line), cells);
+        reader.Read(Encoding.UTF8.GetBytes(result.Line), cells);
         return [.. cells.Select(c => new KeyValuePair<string, object?>(c.Name, c.Value))];
     }
 }
