@@ -105,7 +105,7 @@ public sealed class TablesExecutableTests : IClassFixture<DemoServerFixture>, ID
 
         Assert.False(File.Exists(output), "a killed run left a table");
         var kept = LineCount(side);
-        var rerun = await RunAsync(Command(output));
+        var rerun = await RunAsync([.. Command(output), "-b"]);
 
         Assert.True(rerun.Code == 0, rerun.Stderr);
         Assert.Contains($"resumed lines: {kept}", rerun.Stdout);
