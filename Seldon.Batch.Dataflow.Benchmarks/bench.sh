@@ -9,8 +9,8 @@
 # medians, the ratios and PASS/FAIL against the targets of issue 13 (docs/performance.md). The table case (issue 20)
 # runs the JSON-lines batch-size-32 rows again as a Parquet file written by DuckDB (tools/duckdb, an independent
 # writer, installed by deploy/duckdb.sh as for the tests), one INT64 column per ndarray element, into a Parquet output,
-# against the same nginx answer; its rows/s is compared with the JSON-lines case's and its peak memory with 200 MiB. Next to the processor at
-# batch size 1 it runs the floor: a bare loop of the same requests through RestSharp (as the processor's REST client
+# against the same nginx answer; its rows/s is compared with the JSON-lines case's and its peak memory with 200 MiB.
+# Next to the processor at batch size 1 it runs the floor: a bare loop of the same requests through RestSharp (as the processor's REST client
 # uses it) and through HttpClient alone (RestLoop/, Native AOT), printed against wrk. Server and client share the
 # machine's cores, as they do on CI. Figures are noisy on a busy machine: run it twice before believing a FAIL.
 #
