@@ -6,8 +6,11 @@
 # (out/publish, built by `make publish` when missing or older than the sources) runs REST at batch sizes 1 and 32
 # with 16 workers. gRPC has no fixed-answer nginx, so the built-in server (`serve --fixed-answer`) answers it, and
 # REST is run against that server too, so the two transports are compared on one server. It prints every run, the
-# medians, the ratios and PASS/FAIL against the targets of issue 13 (docs/performance.md). Next to the processor at
-# batch size 1 it runs the floor: a bare loop of the same requests through RestSharp (as the processor's REST client
+# medians, the ratios and PASS/FAIL against the targets of issue 13 (docs/performance.md). The table case (issue 20)
+# runs the JSON-lines batch-size-32 rows again as a Parquet file written by DuckDB (tools/duckdb, an independent
+# writer, installed by deploy/duckdb.sh as for the tests), one INT64 column per ndarray element, into a Parquet output,
+# against the same nginx answer; its rows/s is compared with the JSON-lines case's and its peak memory with 200 MiB.
+# Next to the processor at batch size 1 it runs the floor: a bare loop of the same requests through RestSharp (as the processor's REST client
 # uses it) and through HttpClient alone (RestLoop/, Native AOT), printed against wrk. Server and client share the
 # machine's cores, as they do on CI. Figures are noisy on a busy machine: run it twice before believing a FAIL.
 #
@@ -78,6 +81,14 @@ head -n "$rows_b32" "$work/all.txt" > "$work/b32.txt"
 head -n 100000 "$work/all.txt" > "$work/100k.txt"
 head -n 1000000 "$work/all.txt" > "$work/1m.txt"
 head -n 1 "$work/all.txt" > "$work/one.txt"
+
+# --- the table case's input: b32.txt's rows as a Parquet file with one BIGINT column per element (f0..f3), written
+# by DuckDB from a CSV of the same numbers, in the same order ---
+duck="$(bash deploy/duckdb.sh)"
+{ echo f0,f1,f2,f3; sed 's/^\[\[//; s/\]\]$//; s/, /,/g' "$work/b32.txt"; } > "$work/b32.csv"
+node "$duck" "COPY (SELECT * FROM read_csv('$work/b32.csv', header = true, columns = {'f0': 'BIGINT', 'f1': 'BIGINT',
+  'f2': 'BIGINT', 'f3': 'BIGINT'})) TO '$work/b32.parquet' (FORMAT parquet)" >/dev/null
+rm -f "$work/b32.csv"
 
 # --- nginx: fixed answers by path. `-g istio -d b1` (and b32) make distinct paths; V2 paths carry the model name
 # (the deployment's by default), and the client asks the model's ready and metadata resources before it starts. ---
@@ -172,7 +183,9 @@ ceiling() { wrk_runs+=("$(wrk -t1 -c16 -d5s -s "$work/post.lua" "$ceiling_url" |
 # --- the processor: prints "rows/s peak-RSS-KiB wall-ms"; rows/s is over the process's whole life (start-up and
 # warm-up included); fails the bench when a line is missing or failed ---
 run() { # binary(native|jit|restsharp|httpclient) server(nginx|kestrel) transport protocol batch-size input
-  local command out="$work/out.txt" loop=0
+  local command out="$work/out.txt" loop=0 table=0
+  # A Parquet input (the table case) is written to a Parquet output, both formats known by their names.
+  if [[ "$6" == *.parquet ]]; then table=1; out="$work/out.parquet"; fi
   if [ "$1" = restsharp ] || [ "$1" = httpclient ]; then # the request loop, against nginx's one-row path
     loop=1
     command=("$restloop" "$1" "http://127.0.0.1:$nginx_port/seldon/default/b1/api/v1.0/predictions" "$6" "$workers")
@@ -189,16 +202,20 @@ run() { # binary(native|jit|restsharp|httpclient) server(nginx|kestrel) transpor
   local start end
   # The last run's output (a 1M-line run leaves 200 MB in the page cache) is removed before the clock starts, so no
   # run pays for freeing the one before it.
-  rm -f "$out"
+  rm -f "$out" "$out.records.jsonl"
   start=$(date +%s%N)
   /usr/bin/time -f '%M %U %S' -o "$work/rss" "${command[@]}" > "$work/summary" 2> "$work/stderr" \
     || { say "bench: the run $* failed:"; cat "$work/stderr" >&2; exit 1; }
   end=$(date +%s%N)
   local failed lines expected
-  expected="$(wc -l < "$6")"
+  if [ "$table" = 1 ]; then expected="$(wc -l < "${6%.parquet}.txt")"; else expected="$(wc -l < "$6")"; fi
   if [ "$loop" = 0 ]; then # the loop checks its own answers (its exit code)
     failed="$(awk -F': ' '$1 == "failed" { print $2 }' "$work/summary")"
-    lines="$(wc -l < "$out")"
+    if [ "$table" = 1 ]; then # the output table's rows without an error, counted by DuckDB (after the clock)
+      lines="$(node "$duck" "SELECT count(*) - count(error) AS n FROM read_parquet('$out')" | sed 's/[^0-9]//g')"
+    else
+      lines="$(wc -l < "$out")"
+    fi
     if [ "$failed" != "0" ] || [ "$lines" != "$expected" ]; then
       say "bench: the run $* wrote $lines lines for $expected, $failed failed"; cat "$work/stderr" >&2; exit 1
     fi
@@ -215,6 +232,7 @@ cases=(
   "loop-restsharp restsharp nginx rest seldon"
   "loop-httpclient httpclient nginx rest seldon"
   "rest-v2-nginx native nginx rest v2"
+  "parquet-seldon-nginx native nginx rest seldon"
   "rest-seldon-kestrel native kestrel rest seldon"
   "grpc-seldon-kestrel native kestrel grpc seldon"
   "grpc-v2-kestrel native kestrel grpc v2"
@@ -224,7 +242,7 @@ selected="${BENCH_CASES:-}"
 rounds="${BENCH_RUNS:-3}"
 [ -n "$selected" ] || rounds=3
 say "bench: ${#cases[@]} cases at batch size 1 ($rows_b1 rows) and 32 ($rows_b32 rows), $workers workers, $rounds runs each${selected:+ (only $selected)}"
-declare -A runs=() cpu=()
+declare -A runs=() cpu=() rss=()
 # The built-in server is a framework-dependent program (JIT, tiered compilation), so it is warmed up, as nginx is by
 # wrk, before its runs are measured: one short run of each of its cases at each batch size, not counted.
 cp "$work/b1.txt" "$work/warm1.txt"
@@ -246,23 +264,37 @@ for _ in $(seq 1 "$rounds"); do
       read -r name bin srv transport protocol <<< "$case"
       [ -z "$selected" ] || [[ " $selected " == *" $name/$size "* ]] || continue
       [[ "$name" != loop-* ]] || [ "$size" = 1 ] || continue # the loops are the floor at batch size 1 only
+      [[ "$name" != parquet-* ]] || [ "$size" = 32 ] || continue # the table case is compared at batch size 32 only
       input="$work/b1.txt"; [ "$size" = 32 ] && input="$work/b32.txt"
-      read -r rate _ _ ms < <(run "$bin" "$srv" "$transport" "$protocol" "$size" "$input")
+      [[ "$name" != parquet-* ]] || input="$work/b32.parquet"
+      read -r rate kib _ ms < <(run "$bin" "$srv" "$transport" "$protocol" "$size" "$input")
       runs[$name/$size]+="$rate "
       cpu[$name/$size]+="$ms "
+      rss[$name/$size]+="$kib "
     done
   done
 done
 wrk_rps="$(printf '%s\n' "${wrk_runs[@]}" | median)"
 of() { printf '%s\n' ${runs[$1]} | median; }
+peak() { printf '%s\n' ${rss[$1]} | sort -g | tail -n 1; } # the highest peak RSS (KiB) of a case's runs
+# The table case's targets (issue 20), printed when both its case and the JSON-lines case it is compared with ran.
+table_verdict() {
+  [ -n "${runs[parquet-seldon-nginx/32]:-}" ] && [ -n "${runs[rest-seldon-nginx/32]:-}" ] || return 0
+  awk -v p="$(of parquet-seldon-nginx/32)" -v j="$(of rest-seldon-nginx/32)" -v m="$(peak parquet-seldon-nginx/32)" -v n="$rows_b32" '
+  BEGIN {
+    printf "%-44s %9.3f  %-10s %s\n", "Parquet b32 rows/s / JSON lines b32 rows/s", p / j, ">= 0.80", (p / j >= 0.80) ? "PASS" : "FAIL"
+    printf "%-44s %5.1f MiB  %-10s %s\n", "Parquet b32 peak memory (" n " rows)", m / 1024, "<= 200 MiB", (m / 1024 <= 200) ? "PASS" : "FAIL"
+  }'
+}
 
 if [ -n "$selected" ]; then
   printf '\n%-44s %9.0f req/s    (runs: %s)\n' "ceiling: wrk -t1 -c16 -d5s, nginx, Seldon b1" "$wrk_rps" "${wrk_runs[*]}"
   for key in $selected; do
-    [ -n "${runs[$key]:-}" ] || { say "bench: no case $key (names: rest-seldon-nginx rest-v2-nginx rest-seldon-kestrel grpc-seldon-kestrel grpc-v2-kestrel, /1 or /32; loop-restsharp loop-httpclient, /1)"; exit 2; }
-    printf '%-32s %9.0f rows/s (runs: %s)  client CPU %6.0f ms (runs: %s)\n' \
-      "$key" "$(of "$key")" "${runs[$key]% }" "$(printf '%s\n' ${cpu[$key]} | median)" "${cpu[$key]% }"
+    [ -n "${runs[$key]:-}" ] || { say "bench: no case $key (names: rest-seldon-nginx rest-v2-nginx rest-seldon-kestrel grpc-seldon-kestrel grpc-v2-kestrel, /1 or /32; loop-restsharp loop-httpclient, /1; parquet-seldon-nginx, /32)"; exit 2; }
+    printf '%-32s %9.0f rows/s (runs: %s)  client CPU %6.0f ms (runs: %s)  peak RSS %6.1f MiB\n' \
+      "$key" "$(of "$key")" "${runs[$key]% }" "$(printf '%s\n' ${cpu[$key]} | median)" "${cpu[$key]% }" "$(peak "$key" | awk '{ print $1 / 1024 }')"
   done
+  table_verdict
   exit 0
 fi
 
@@ -288,6 +320,8 @@ line() { # label name size
     n="$rows_b1"; [ "$size" = 32 ] && n="$rows_b32"
     line "REST seldon b$size, nginx ($n rows)" rest-seldon-nginx "$size"
     line "REST v2     b$size, nginx" rest-v2-nginx "$size"
+    [ "$size" = 32 ] && line "REST seldon b32, nginx, Parquet -> Parquet" parquet-seldon-nginx 32 \
+      && awk -v m="$(peak parquet-seldon-nginx/32)" 'BEGIN { printf "%-44s %9.1f MiB peak RSS\n", "", m / 1024 }'
     line "REST seldon b$size, built-in server" rest-seldon-kestrel "$size"
     line "gRPC seldon b$size, built-in server" grpc-seldon-kestrel "$size"
     line "gRPC v2     b$size, built-in server" grpc-v2-kestrel "$size"
@@ -330,3 +364,4 @@ BEGIN {
   printf "%-44s %9.3f  %-10s %s\n", "(for information) HttpClient loop / wrk", lhc / wrk, "", ""
   printf "%-44s %9.3f  %-10s %s\n", "(for information) REST b1 / RestSharp loop", rb1 / lrs, "", ""
 }'
+table_verdict
