@@ -93,9 +93,9 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
         var input = Path.Combine(_dir.FullName, "in.txt");
         var output = Path.Combine(_dir.FullName, "out.txt");
         await File.WriteAllLinesAsync(input, Enumerable.Range(0, 600).Select(i => $"[[{i}]]"));
-        string[] args = ["-d", "demo", "-g", "seldon", "-h", $"127.0.0.1:{slow.RestPort}", "-w", "4", "-u", "sig", "-i", input, "-o", output, "--shutdown-timeout", "5"];
+        string[] Command(int port) => ["-d", "demo", "-g", "seldon", "-h", $"127.0.0.1:{port}", "-w", "4", "-u", "sig", "-i", input, "-o", output, "--shutdown-timeout", "5"];
 
-        using (var process = Start(args))
+        using (var process = Start(Command(slow.RestPort)))
         {
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (slow.Statistics.Requests < 40 && DateTime.UtcNow < deadline && !process.HasExited)
@@ -113,7 +113,8 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
         var prefix = await File.ReadAllLinesAsync(output + ".partial");
         Assert.InRange(prefix.Length, 1, 599);
 
-        var (resumeCode, _, resumeErr) = await RunAsync([.. args, "--resume"]);
+        // Resumed against the same model without the delay (the host is not a setting a partial output records).
+        var (resumeCode, _, resumeErr) = await RunAsync([.. Command(_fixture.Server.RestPort), "--resume"]);
 
         Assert.True(resumeCode == 0, resumeErr);
         var lines = await File.ReadAllLinesAsync(output);
@@ -327,17 +328,19 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
     public async Task A_run_killed_with_sigkill_is_continued_by_a_plain_rerun_to_the_lines_of_one_clean_run(string transport)
     {
         // 1200 lines in requests of 3 lines answered in 50 ms by two workers: about ten seconds, time enough to kill it.
+        // The reference and the rerun go to the same model without the delay (the host is not a setting a partial output
+        // records): the same lines, without the wait.
         await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 50 });
-        var port = transport == "grpc" ? slow.GrpcPort : slow.RestPort;
         var input = Path.Combine(_dir.FullName, "in.txt");
         var output = Path.Combine(_dir.FullName, "out.txt");
         var side = output + ".partial";
         await File.WriteAllLinesAsync(input, Enumerable.Range(0, 1200).Select(i => i % 97 == 13 ? "not json" : $"[[{i}, {i % 7}]]"));
-        string[] Command(string to) => ["-d", "demo", "-g", "seldon", "-t", transport, "-h", $"127.0.0.1:{port}", "-w", "2", "-s", "3", "-u", "killed", "-i", input, "-o", to];
-        var (referenceCode, _, referenceErr) = await RunAsync(Command(Path.Combine(_dir.FullName, "reference.txt")));
+        string[] Command(DemoModelServer server, string to) =>
+            ["-d", "demo", "-g", "seldon", "-t", transport, "-h", $"127.0.0.1:{(transport == "grpc" ? server.GrpcPort : server.RestPort)}", "-w", "2", "-s", "3", "-u", "killed", "-i", input, "-o", to];
+        var (referenceCode, _, referenceErr) = await RunAsync(Command(_fixture.Server, Path.Combine(_dir.FullName, "reference.txt")));
         Assert.True(referenceCode == 0, referenceErr);
 
-        using (var process = Start(Command(output)))
+        using (var process = Start(Command(slow, output)))
         {
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while ((!File.Exists(side) || (await File.ReadAllLinesAsync(side)).Length < 60) && DateTime.UtcNow < deadline && !process.HasExited)
@@ -354,7 +357,7 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
         var written = (await File.ReadAllLinesAsync(side)).Length;
         Assert.InRange(written, 60, 1199);
 
-        var (code, _, stderr) = await RunAsync(Command(output));
+        var (code, _, stderr) = await RunAsync(Command(_fixture.Server, output));
 
         Assert.True(code == 0, stderr);
         Assert.Contains($"Continuing the partial output {side} of batch killed: ", stderr);

@@ -70,23 +70,25 @@ public sealed class ShardedExecutableTests : IClassFixture<DemoServerFixture>, I
         // Slow enough that the killed shard (600 lines, 2 workers) runs for seconds: its side file is flushed once a second,
         // and whenever 64 KiB of lines are buffered, so it may end inside a micro-batch. The model answers a row by its
         // position in the request: the resumed shard must send the micro-batches one process sends.
+        // Only the killed shard goes to the slow model; the other runs to the same model without the delay.
+        await using var positional = await DemoModelServer.StartAsync(new ServeOptions { AnswerPosition = true });
         await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 60, AnswerPosition = true });
         var input = await InputAsync(1200);
-        var reference = await RunAsync([.. Common(slow.RestPort, workers: 8), "-s", "7", "-i", input, "-o", PathOf("reference.txt")]);
+        var reference = await RunAsync([.. Common(positional.RestPort, workers: 8), "-s", "7", "-i", input, "-o", PathOf("reference.txt")]);
         Assert.True(reference.Code == 0, reference.Stderr);
-        string[] Shard(int k) => [.. Common(slow.RestPort), "-s", "7", "-i", input, "-o", PathOf("out.txt"), "--shard-count", "2", "--shard-index", $"{k}"];
-        var first = await RunAsync(Shard(0));
+        string[] Shard(int port, int k) => [.. Common(port), "-s", "7", "-i", input, "-o", PathOf("out.txt"), "--shard-count", "2", "--shard-index", $"{k}"];
+        var first = await RunAsync(Shard(positional.RestPort, 0));
         Assert.True(first.Code == 0, first.Stderr);
 
         var side = PathOf("out.txt.parts/part-00001-of-00002.partial");
-        using (var doomed = Start(Shard(1)))
+        using (var doomed = Start(Shard(slow.RestPort, 1)))
         {
             // The side file reaches the disk about once a second: wait for a real prefix, then kill without warning.
             await KillWhenAsync(doomed, () => Task.FromResult(File.Exists(side) && LineCount(side) >= 20));
         }
 
         Assert.False(File.Exists(PathOf("out.txt.parts/part-00001-of-00002")));
-        var resumed = await RunAsync([.. Shard(1), "--resume", "-b"]);
+        var resumed = await RunAsync([.. Shard(positional.RestPort, 1), "--resume", "-b"]);
         var merge = await RunAsync(["merge", "-o", PathOf("out.txt"), "--shard-count", "2"]);
 
         Assert.True(resumed.Code == 0, resumed.Stderr);

@@ -1,4 +1,5 @@
 using System.Threading.Tasks.Dataflow;
+using Microsoft.Extensions.Time.Testing;
 using Seldon.Batch.Dataflow;
 using Seldon.Batch.Dataflow.Server;
 using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
@@ -196,12 +197,15 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
     {
         await using var server = await DemoModelServer.StartAsync(
             new ServeOptions { OutageAfter = 30, OutageSeconds = 3600, OutageMode = ServerOutageMode.Unavailable });
-        var options = BlockOptions with { Workers = 2, MaxOutage = TimeSpan.FromSeconds(1) };
+        // The outage budget and the breaker's breaks pass on the block's clock, moved on while the block runs.
+        var clock = new FakeTimeProvider();
+        var options = BlockOptions with { Workers = 2, MaxOutage = TimeSpan.FromSeconds(1), TimeProvider = clock };
         using var client = Client(server, transport);
         var predict = PredictionBlock.Create(client, options);
         var received = new List<InstanceResult>();
         var sink = new ActionBlock<InstanceResult>(received.Add);
         predict.LinkTo(sink);
+        var time = FakeClock.AdvanceUntilDoneAsync(clock, predict.Completion, TimeSpan.FromMilliseconds(100));
 
         var accepted = 0;
         for (var i = 0; i < 5000; i++)
@@ -215,6 +219,7 @@ public sealed class PredictionBlockTests : IClassFixture<DemoServerFixture>
         }
 
         var error = await Assert.ThrowsAsync<EndpointFailureException>(() => predict.Completion.WaitAsync(TimeSpan.FromSeconds(60)));
+        await time;
         sink.Complete();
         await sink.Completion;
 
