@@ -37,14 +37,14 @@ public sealed class EndToEndTableTests : IClassFixture<DemoServerFixture>, IClas
             .WithEndpoint(e => e with { Protocol = v2 ? InferenceProtocol.V2 : InferenceProtocol.Seldon })
             .WithBlock(b => b with { BatchSize = 8, BatchId = "e2e", PayloadType = layout == "tensor" ? PayloadType.Tensor : PayloadType.Ndarray })
             with
-            {
-                InputDataPath = input,
-                OutputDataPath = output,
-                Columns = Inputs,
-                // A JSON-lines output holds the records alone: it keeps no column (and refuses KeepColumns).
-                KeepColumns = output.EndsWith(".jsonl", StringComparison.Ordinal) ? null : Kept,
-                V2Inputs = layout == "v2-tensor" ? V2InputLayout.Tensor : V2InputLayout.Columns,
-            };
+        {
+            InputDataPath = input,
+            OutputDataPath = output,
+            Columns = Inputs,
+            // A JSON-lines output holds the records alone: it keeps no column (and refuses KeepColumns).
+            KeepColumns = output.EndsWith(".jsonl", StringComparison.Ordinal) ? null : Kept,
+            V2Inputs = layout == "v2-tensor" ? V2InputLayout.Tensor : V2InputLayout.Columns,
+        };
     }
 
     /// <summary>Each transport with each output format, each protocol with each output format, each input format at

@@ -40,7 +40,8 @@ public sealed class TableBlockTests(DemoServerFixture fixture) : IClassFixture<D
     {
         var v2 = layout.StartsWith("v2", StringComparison.Ordinal);
         var endpoint = BatchHarness.Endpoint(transport == "grpc" ? fixture.Server.GrpcPort : fixture.Server.RestPort, transport)
-            with { Protocol = v2 ? InferenceProtocol.V2 : InferenceProtocol.Seldon };
+            with
+        { Protocol = v2 ? InferenceProtocol.V2 : InferenceProtocol.Seldon };
         var block = BatchHarness.BlockOptions with { BatchSize = 4, PayloadType = layout == "tensor" ? PayloadType.Tensor : PayloadType.Ndarray };
         var lines = RowLines.Create(Columns[1..], endpoint.Protocol, block, layout == "v2-tensor" ? V2InputLayout.Tensor : V2InputLayout.Columns);
         var table = Table();

@@ -42,7 +42,8 @@ public sealed class TableRunTests : IClassFixture<DemoServerFixture>, IClassFixt
 
     private BatchOptions Run(string input, string transport = "rest", InferenceProtocol protocol = InferenceProtocol.Seldon) =>
         Options(_model.Server, transport).WithEndpoint(e => e with { Protocol = protocol }).WithBlock(b => b with { BatchSize = 32 })
-            with { InputDataPath = input, OutputDataPath = PathOf("out.jsonl"), Columns = ["a", "b"] };
+            with
+        { InputDataPath = input, OutputDataPath = PathOf("out.jsonl"), Columns = ["a", "b"] };
 
     public static TheoryData<string, string> Layouts() => new()
     {
@@ -57,7 +58,8 @@ public sealed class TableRunTests : IClassFixture<DemoServerFixture>, IClassFixt
         var v2 = layout.StartsWith("v2", StringComparison.Ordinal);
         var options = Run(await ParquetAsync(), transport, v2 ? InferenceProtocol.V2 : InferenceProtocol.Seldon)
             .WithBlock(b => b with { PayloadType = layout == "tensor" ? PayloadType.Tensor : PayloadType.Ndarray })
-            with { V2Inputs = layout == "v2-tensor" ? V2InputLayout.Tensor : V2InputLayout.Columns };
+            with
+        { V2Inputs = layout == "v2-tensor" ? V2InputLayout.Tensor : V2InputLayout.Columns };
 
         var summary = await BatchRun.RunAsync(options);
 
