@@ -4,7 +4,8 @@ using System.Runtime.InteropServices;
 namespace Seldon.Batch.Dataflow.Cli.Tests;
 
 /// <summary>Starts the built executable the way users and `make run` do (<c>dotnet seldon-batch-processor.dll</c>),
-/// with no <c>SELDON_BATCH_*</c> variable inherited from the machine running the tests.</summary>
+/// with no <c>SELDON_BATCH_*</c> variable inherited from the machine running the tests, and SIGINT handled as from a
+/// terminal.</summary>
 internal static class CliProcess
 {
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
@@ -13,7 +14,13 @@ internal static class CliProcess
     internal static Process Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {
         var dll = typeof(CliApplication).Assembly.Location;
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        // A test host started in the background (a shell's `&` without job control, nohup, some CI runners) is given
+        // SIGINT ignored, and passes that on: the runtime keeps a signal ignored that it was started with, so the
+        // executable would never see the tests' Ctrl-C. GNU env puts it back to its default, as a terminal has it, and
+        // then execs dotnet in its place (the same process id).
+        var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(dll);
         foreach (var a in args)
         {

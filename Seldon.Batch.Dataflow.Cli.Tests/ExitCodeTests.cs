@@ -151,7 +151,8 @@ public sealed class ExitCodeTests : IClassFixture<DemoServerFixture>, IClassFixt
     public async Task An_object_store_on_a_closed_port_exits_3_naming_the_object_and_the_endpoint_setting_once()
     {
         var input = await InputAsync();
-        var closed = $"http://127.0.0.1:{Seldon.Batch.Dataflow.Tests.Fixtures.LoopbackPort.Free()}";
+        using var port = new Seldon.Batch.Dataflow.Tests.Fixtures.ClosedPort();
+        var closed = $"http://127.0.0.1:{port.Port}";
         var environment = new Dictionary<string, string>
         {
             ["AWS_ENDPOINT_URL_S3"] = closed,

@@ -18,7 +18,8 @@ public sealed class RunClockTests
         var dir = Directory.CreateTempSubdirectory("sbd-clock-");
         var clock = new FakeTimeProvider();
         // Nothing listens on the port: every attempt is refused, an outage the block waits out for --wait-ready.
-        var options = BatchHarness.Options(RawBatch.FreePort(), transport).WithBlock(b => b with { WaitReady = TimeSpan.FromMinutes(10) }) with
+        using var closed = new ClosedPort();
+        var options = BatchHarness.Options(closed.Port, transport).WithBlock(b => b with { WaitReady = TimeSpan.FromMinutes(10) }) with
         {
             InputDataPath = Path.Combine(dir.FullName, "in.txt"),
             OutputDataPath = Path.Combine(dir.FullName, "out.txt"),
