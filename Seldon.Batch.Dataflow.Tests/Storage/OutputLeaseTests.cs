@@ -131,7 +131,12 @@ public sealed class OutputLeaseTests : IClassFixture<MotoServerFixture>, IClassF
         using var client = PredictionClients.Create(options.Endpoint);
 
         var run = BatchRun.RunAsync(options.On(clock).LoggingTo(logs), client, tuning: Moto);
-        await AdvanceUntilAsync(clock, run, () => !gate.FirstConnection.IsCompleted);
+        // The clock moves on until the run has taken the lease over, and no further: from then on the run's own lease
+        // runs on it, and a clock racing ahead of a loaded machine's renewals (each a request to moto_server) would let
+        // that lease lapse and stop the run.
+        await AdvanceUntilAsync(clock, run, () =>
+            LockHolder.Parse(_s3.GetAsync(bucket, "out.txt.lease.json").GetAwaiter().GetResult())?.ProcessId != Environment.ProcessId);
+        await gate.FirstConnection.WaitAsync(Patience);
         // Held at the gate: the lease is as the run wrote it when it took it over.
         var taken = LockHolder.Parse(await _s3.GetAsync(bucket, "out.txt.lease.json"))!;
         gate.Open();
