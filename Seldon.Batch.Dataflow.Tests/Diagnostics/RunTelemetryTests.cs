@@ -92,6 +92,25 @@ public sealed class RunTelemetryTests
         Assert.All(http, s => Assert.DoesNotContain(s.Id!, server.Statistics.TraceParents));
     }
 
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task An_open_inference_request_carries_its_spans_context_too(string transport)
+    {
+        await using var server = await DemoModelServer.StartAsync(new ServeOptions());
+        using var telemetry = new TelemetryCapture("System.Net.Http", "Grpc.Net.Client");
+
+        var result = await RunFileAsync(
+            Options(server, transport).WithEndpoint(e => e with { Protocol = InferenceProtocol.V2 }).WithBlock(b => b with { BatchSize = 3 }), NumberedInput(12));
+
+        Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);
+        Assert.Equal(4, telemetry.Sum("seldon.batch.requests", ("protocol", "v2"), ("transport", transport), ("outcome", "ok")));
+        var run = Assert.Single(telemetry.Library("seldon.batch.run"));
+        var requests = telemetry.Library("seldon.batch.request");
+        Assert.Equal(4, requests.Count);
+        Assert.All(requests, s => Assert.Equal(run.SpanId, s.ParentSpanId));
+        Assert.Equal(requests.Select(s => s.Id!).Order(), server.Statistics.TraceParents.Order());
+    }
+
     /// <summary>Requests whose final answer was a failure: the micro-batches holding a refused line, and those lines alone.</summary>
     private static long FailedRequests(RunSummary summary) => 2 * summary.Failed;
 
