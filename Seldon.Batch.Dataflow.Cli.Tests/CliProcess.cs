@@ -32,6 +32,11 @@ internal static class CliProcess
             start.Environment.Remove(key);
         }
 
+        // The executable's runtimeconfig starts counting calls towards the optimised tier at once (CallCountingDelayMs
+        // 0), which pays off over a run of minutes. A test's run lasts a second or two, mostly start-up, in which that
+        // setting compiles hundreds of start-up methods a second time: the runtime's default delay (100 ms, taken from
+        // this variable over the runtimeconfig) cuts the CPU of a short run by about a third, with the same behaviour.
+        start.Environment["DOTNET_TC_CallCountingDelayMs"] = "100";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;

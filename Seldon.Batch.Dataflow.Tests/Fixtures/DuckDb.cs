@@ -1,13 +1,12 @@
-using System.ComponentModel;
-using System.Diagnostics;
-using System.Text;
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 
 namespace Seldon.Batch.Dataflow.Tests.Fixtures;
 
 /// <summary>DuckDB, an implementation of CSV and Parquet independent of the library under test: it writes the tables
-/// the tests read and reads back those the library writes. Each call runs <c>tools/duckdb/duck.mjs</c> under node with
-/// the SQL on its standard input, in a fresh in-memory database (state does not carry between calls: refer to files).
+/// the tests read and reads back those the library writes. Each call runs its SQL in <c>tools/duckdb/duck.mjs</c> under
+/// node (a few kept running: <see cref="DuckDbWorker"/>), in a fresh in-memory database (state does not carry between
+/// calls: refer to files).
 /// <c>make test</c> installs it (deploy/duckdb.sh) and names it in <c>SELDON_DUCKDB</c>; without the variable it is
 /// looked for in the repository. When it cannot run, the test fails saying to run <c>make test</c>: a table test that
 /// skipped silently would check nothing.</summary>
@@ -16,6 +15,7 @@ public static class DuckDb
     private const string Variable = "SELDON_DUCKDB";
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
     private static readonly Lazy<string> Script = new(FindScript);
+    private static readonly ConcurrentBag<DuckDbWorker> IdleWorkers = [];
 
     /// <summary>Runs <paramref name="sql"/> (one or more statements separated by ';'), ignoring any rows.</summary>
     public static async Task ExecAsync(string sql) => await RunAsync(sql);
@@ -34,52 +34,29 @@ public static class DuckDb
 
     private static async Task<string> RunAsync(string sql)
     {
-        var start = new ProcessStartInfo("node")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardInputEncoding = new UTF8Encoding(false),
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        start.ArgumentList.Add(Script.Value);
-        Process process;
+        // Starting node and loading DuckDB costs about 0.4 s of CPU, more than most queries: a caller takes an idle
+        // worker (`duck.mjs --serve`) or starts one, and gives it back after a reply. Each script still runs in a fresh
+        // in-memory database, so reuse carries no state from one call to the next.
+        var worker = IdleWorkers.TryTake(out var idle) ? idle : DuckDbWorker.Start(Script.Value);
+        (string Output, string? Error) reply;
         try
         {
-            process = Process.Start(start)!;
+            reply = await worker.RunAsync(sql, Timeout);
         }
-        catch (Win32Exception ex)
+        catch (TimeoutException)
         {
-            throw new InvalidOperationException(
-                "node is not installed or not on PATH: the table tests check their files with DuckDB under node; run `make test` (deploy/duckdb.sh installs node, npm and DuckDB)", ex);
+            worker.Dispose();
+            throw new TimeoutException($"DuckDB did not finish within {Timeout.TotalMinutes} minutes: {Shorten(sql)}");
         }
-
-        using (process)
+        catch
         {
-            using var timeout = new CancellationTokenSource(Timeout);
-            var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-            var errors = process.StandardError.ReadToEndAsync(timeout.Token);
-            await process.StandardInput.WriteAsync(sql);
-            process.StandardInput.Close();
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"DuckDB did not finish within {Timeout.TotalMinutes} minutes: {Shorten(sql)}");
-            }
-
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"DuckDB failed (exit code {process.ExitCode}): {(await errors).Trim()}\nSQL: {Shorten(sql)}");
-            }
-
-            return await output;
+            worker.Dispose();
+            throw;
         }
+
+        // A script DuckDB refused leaves the worker ready for the next one.
+        IdleWorkers.Add(worker);
+        return reply.Error is null ? reply.Output : throw new InvalidOperationException($"DuckDB failed: {reply.Error}\nSQL: {Shorten(sql)}");
     }
 
     private static string Shorten(string sql) => sql.Length <= 2000 ? sql : sql[..2000] + "…";
