@@ -41,8 +41,9 @@ internal sealed class StreamInputSource(StorageLocation location, InputCompressi
 
     private static string Name => "the standard input (-)";
 
-    private static StorageException Twice() =>
-        StorageException.Settings($"{Name} is read once, as it comes, and this run would have to read it again: give the input as a file");
+    private StorageException Twice() => StorageException.Settings(_limit == 0
+        ? $"{Name} is read once, as it comes, and this run would have to read it again: give the input as a file"
+        : $"{Name} is read once, as it comes, and only its first {_limit >> 20} MiB are kept to be read again, which the table's first rows (read to learn its columns) exceed: give the input as a file");
 
     /// <summary>Reads into <paramref name="buffer"/> from <paramref name="position"/>: what was kept, then the stream.</summary>
     private async ValueTask<int> ReadAsync(long position, Memory<byte> buffer, CancellationToken ct)
