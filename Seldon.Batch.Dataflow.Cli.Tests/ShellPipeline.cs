@@ -17,7 +17,10 @@ internal static class ShellPipeline
         var dll = typeof(CliApplication).Assembly.Location;
         var start = new ProcessStartInfo("bash")
         {
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = folder ?? "",
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            WorkingDirectory = folder ?? "",
         };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(pipeline);
