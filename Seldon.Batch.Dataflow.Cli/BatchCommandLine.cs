@@ -18,8 +18,8 @@ internal sealed class BatchCommandLine
     public readonly CliSetting PayloadType = new("--payload-type", "-p", "SELDON_BATCH_PAYLOAD_TYPE", "ndarray", "The payload kind of data requests", "ndarray|tensor|tftensor");
     public readonly CliSetting Workers = new("--workers", "-w", "SELDON_BATCH_WORKERS", "1", "Requests in flight at once (parallel workers)", "INTEGER");
     public readonly CliSetting Retries = new("--retries", "-r", "SELDON_BATCH_RETRIES", "3", "Attempts per request for transient failures (429, 408, timeouts) before its lines become error records (3 = up to 3 tries)", "INTEGER");
-    public readonly CliSetting InputDataPath = new("--input-data-path", "-i", "SELDON_BATCH_INPUT_DATA_PATH", "/assets/input-data.txt", "The input file or object (s3://bucket/key), one JSON document per line", "PATH|URL");
-    public readonly CliSetting OutputDataPath = new("--output-data-path", "-o", "SELDON_BATCH_OUTPUT_DATA_PATH", "/assets/output-data.txt", "The output file or object (s3://bucket/key), one line per input line in input order", "PATH|URL");
+    public readonly CliSetting InputDataPath = new("--input-data-path", "-i", "SELDON_BATCH_INPUT_DATA_PATH", "/assets/input-data.txt", "The input file or object (s3://bucket/key), one JSON document per line; - reads the standard input", "PATH|URL|-");
+    public readonly CliSetting OutputDataPath = new("--output-data-path", "-o", "SELDON_BATCH_OUTPUT_DATA_PATH", "/assets/output-data.txt", "The output file or object (s3://bucket/key), one line per input line in input order; - writes the standard output", "PATH|URL|-");
     public readonly CliSetting Method = new("--method", "-m", "SELDON_BATCH_METHOD", "predict", "The model endpoint: predictions, or feedback (with --data-type raw)", "predict|feedback");
     public readonly CliSetting LogLevel = new("--log-level", "-l", "SELDON_BATCH_LOG_LEVEL", "info", "The log level (logs go to stderr)", "debug|info|warning|error");
     public readonly CliSetting BatchId = new("--batch-id", "-u", "SELDON_BATCH_ID", null, "The batch_id tag of every request and output; a new unique id when not given", "TEXT");
@@ -75,7 +75,7 @@ internal sealed class BatchCommandLine
 
     public readonly Option<bool> Benchmark = new("--benchmark", "-b")
     {
-        Description = "Print a summary of the run on stdout: instances, succeeded, failed, retries, elapsed, instances per second [env: SELDON_BATCH_BENCHMARK]",
+        Description = "Print a summary of the run on stdout (on stderr with -o -): instances, succeeded, failed, retries, elapsed, instances per second [env: SELDON_BATCH_BENCHMARK]",
     };
 
     public IEnumerable<CliSetting> Settings =>

@@ -101,7 +101,8 @@ public static class CliApplication
             bar?.Finish();
             if (run.Benchmark)
             {
-                await stdout.WriteLineAsync(summary.ToText()).ConfigureAwait(false);
+                // With -o - the output lines are on stdout: the summary must not mix into them.
+                await (options.OutputDataPath == "-" ? stderr : stdout).WriteLineAsync(summary.ToText()).ConfigureAwait(false);
             }
 
             return ExitCodeOf(summary.Outcome, signals);
@@ -143,6 +144,7 @@ public static class CliApplication
     {
         RunOutcome.Completed => ExitCodes.Success,
         RunOutcome.Stopped => ExitCodes.Stopped,
+        RunOutcome.OutputClosed => ExitCodes.OutputClosed,
         _ => signals.Signal == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted,
     };
 }

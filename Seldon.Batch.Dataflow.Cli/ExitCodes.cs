@@ -26,4 +26,8 @@ public static class ExitCodes
 
     /// <summary>Stopped by SIGTERM.</summary>
     public const int Terminated = 143;
+
+    /// <summary>The reader of the standard output (<c>-o -</c>) closed it (a broken pipe, as after <c>| head -1</c>): the
+    /// run stopped sending; 128 + SIGPIPE, what a Unix tool the pipe ended would exit with.</summary>
+    public const int OutputClosed = 141;
 }

@@ -16,11 +16,13 @@ public sealed partial record BatchOptions
     /// (<see cref="PredictionBlockOptions.FirstIndex"/> is not used).</summary>
     public PredictionBlockOptions Block { get; init; } = new();
 
-    /// <summary>The input: a file or an object <c>s3://bucket/key</c>, one JSON document per line, or a table (CSV or
-    /// Parquet: <see cref="InputFormat"/>) whose rows are the instances.</summary>
+    /// <summary>The input: a file, an object <c>s3://bucket/key</c> or <c>-</c> (the standard input, read once: JSON lines,
+    /// or CSV with <see cref="InputFormat"/>), one JSON document per line, or a table (CSV or Parquet:
+    /// <see cref="InputFormat"/>) whose rows are the instances.</summary>
     public string InputDataPath { get; init; } = "/assets/input-data.txt";
 
-    /// <summary>The output: a file or an object <c>s3://bucket/key</c>, one line per input line, in input order.</summary>
+    /// <summary>The output: a file, an object <c>s3://bucket/key</c> or <c>-</c> (the standard output, written as lines
+    /// complete: JSON lines only), one line per input line, in input order.</summary>
     public string OutputDataPath { get; init; } = "/assets/output-data.txt";
 
     /// <summary>Keep a complete output of this input instead of replacing it: the run has nothing to do. A partial output
@@ -109,6 +111,7 @@ public sealed partial record BatchOptions
 
         ValidateModes();
         ValidateTables(endpoint.Protocol);
+        ValidateStreams();
         if (S3PartSize < minimumPartBytes || S3PartSize > 1 << 30)
         {
             Fail(nameof(S3PartSize), $" must be from {minimumPartBytes} (S3's smallest part) to {1 << 30} bytes, not {S3PartSize}");
@@ -159,13 +162,14 @@ public sealed partial record BatchOptions
             Fail(nameof(OutputDataPath), $": '{OutputDataPath}' is the input object; it would be overwritten");
         }
 
-        // Objects are checked by the run itself, before its first request (it needs the store for that).
-        if (!input.IsObject)
+        // Objects are checked by the run itself, before its first request (it needs the store for that); a stream (-)
+        // has nothing to check.
+        if (!input.IsObject && !input.IsStream)
         {
             CheckInputFile();
         }
 
-        if (!output.IsObject)
+        if (!output.IsObject && !output.IsStream)
         {
             CheckOutputFile(input);
         }
@@ -219,7 +223,7 @@ public sealed partial record BatchOptions
         }
 
         var full = Path.GetFullPath(OutputDataPath);
-        if (!input.IsObject && full == Path.GetFullPath(InputDataPath))
+        if (!input.IsObject && !input.IsStream && full == Path.GetFullPath(InputDataPath))
         {
             Fail(nameof(OutputDataPath), $": '{OutputDataPath}' is the input file; it would be overwritten");
         }

@@ -73,6 +73,11 @@ public static partial class BatchRun
             RunSpan.End(run.Span, summary);
             return summary;
         }
+        catch (OutputClosedException)
+        {
+            // The reader of the standard output left (| head): not a failure, and nothing more can be written.
+            return await OutputClosedAsync(options, run, logger).ConfigureAwait(false);
+        }
         catch (Exception ex) when (StorageException.From(ex) is { } failure)
         {
             // The file system or the store failed (a full disk, a store that cannot be reached) or refused what the
@@ -195,7 +200,7 @@ public static partial class BatchRun
         var block = PredictionBlock.CreateNumbered(rows is null ? blockOptions : blockOptions with { DataType = DataType.Raw }, client, stats, stop);
         // Opened whatever a stop asks meanwhile: the reading loop below hears of it at once.
         await using var input = await RunInput.OpenAsync(storage, plan, rows, CancellationToken.None).ConfigureAwait(false);
-        var output = run.Output = new SideFileWriter(await plan.OpenOutputAsync(blockOptions.BatchId, CancellationToken.None).ConfigureAwait(false), time);
+        var output = run.Output = new SideFileWriter(await plan.OpenOutputAsync(blockOptions.BatchId, CancellationToken.None).ConfigureAwait(false), time, storage.Output.FlushesEachWrite);
         var writer = WriteStage.Create(output, blockOptions.BatchSize, plan.FirstUnwritten, stop, stats, logger, run.Table is { } tableOutput ? tableOutput.InspectFirstPrediction : null);
         block.LinkTo(writer, new DataflowLinkOptions { PropagateCompletion = true });
         // If the writer fails (disk full, say), nothing drains the network and nothing more can be kept: stop reading and
@@ -387,7 +392,7 @@ public static partial class BatchRun
                 logger.LogWarning("Nothing was written, so no partial output is left: once the cause is fixed, run it again");
                 summary = summary with { OutputPath = null };
             }
-            else if (unfinished.IsRetry)
+            else if (unfinished.IsRetry || unfinished.FromStream)
             {
                 unfinished.Abandon(logger, summary);
             }

@@ -99,10 +99,11 @@ internal sealed class ProgressReporter
     /// lines are written, when <paramref name="linesRead"/> lines of <paramref name="bytesRead"/> bytes are read: the
     /// input's line count is told from the bytes per line read so far. <paramref name="bytesRead"/> must be the bytes of
     /// those lines, not of what the reader fetched ahead of them (a small file is fetched whole at once). Exactly 1 once
-    /// every line is read and written.</summary>
+    /// every line is read and written. A stream's length is not known (<see cref="long.MaxValue"/>): its share is 0, and
+    /// no time left is told.</summary>
     internal static double ShareOfInput(long written, long linesRead, long bytesRead, long inputLength) =>
         inputLength == 0 ? 1
-        : linesRead == 0 ? 0
+        : linesRead == 0 || inputLength == long.MaxValue ? 0
         : Math.Min(1, (double)written / linesRead * ((double)bytesRead / inputLength));
 
     private void Log(RunProgress now) => _logger.LogInformation(

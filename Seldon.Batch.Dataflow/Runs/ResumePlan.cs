@@ -87,6 +87,11 @@ internal sealed partial class ResumePlan
     public static async Task<ResumePlan> PrepareAsync(BatchOptions options, RunStorage storage, ILogger logger, CancellationToken ct)
     {
         var target = storage.Output;
+        if (storage.Input.Location.IsStream || target.Location.IsStream)
+        {
+            return await PrepareStreamAsync(options, storage, logger, ct).ConfigureAwait(false);
+        }
+
         if (options.RetryFailed)
         {
             return await RetryFailedAsync(options, storage, await storage.FingerprintAsync(countLines: true, logger, ct).ConfigureAwait(false), logger, ct).ConfigureAwait(false);
@@ -300,7 +305,7 @@ internal sealed partial class ResumePlan
     /// <summary>Records what the partial output is made from, before its first line is written.</summary>
     public async Task StartAsync(string batchId, CancellationToken ct)
     {
-        if (_mode == Mode.Fresh || _rewriteRecord)
+        if ((_mode == Mode.Fresh || _rewriteRecord) && !ToStream)
         {
             await new RunRecord(batchId, _options.InputDataPath, _input, null, RunSettings.Of(_options), TableSettings.Of(_options)).WriteAsync(_storage.Store, RunRecord.PartialPathOf(Output), ct).ConfigureAwait(false);
         }
@@ -392,6 +397,12 @@ internal sealed partial class ResumePlan
             return;
         }
 
+        if (ToStream)
+        {
+            // Every line is out already: nothing to record or publish.
+            return;
+        }
+
         // The complete record first: a crash before the publish leaves a partial output --resume completes, one after
         // it an output whose record is already right.
         await new RunRecord(batchId, _options.InputDataPath, _input, ResumedLines + written, RunSettings.Of(_options), TableSettings.Of(_options))
@@ -428,6 +439,12 @@ internal sealed partial class ResumePlan
         {
             File.Delete(RetryPath);
             logger.LogWarning("{Output} is unchanged; retry its failed lines again to send them", Output);
+            return;
+        }
+
+        if (FromStream || ToStream)
+        {
+            AbandonStream(logger, summary);
             return;
         }
 
@@ -479,7 +496,7 @@ internal sealed partial class ResumePlan
     /// <param name="ct">Cancels the removal.</param>
     public async Task<bool> DiscardIfEmptyAsync(CancellationToken ct)
     {
-        if (_mode is not (Mode.Fresh or Mode.Resume) || _completed || ResumedLines > 0 || !_storage.Output.PartialHoldsNothing)
+        if (_mode is not (Mode.Fresh or Mode.Resume) || _completed || ResumedLines > 0 || ToStream || !_storage.Output.PartialHoldsNothing)
         {
             return false;
         }

@@ -12,4 +12,8 @@ public enum RunOutcome
     /// <summary>Stopped by a failure about the endpoint (a misconfiguration, an outage past <c>--max-outage</c>, a model
     /// that never answered) or by <c>--max-failures</c>; the side file holds the prefix, up to the first line not answered.</summary>
     Stopped,
+
+    /// <summary>The reader of a stream output (<c>-o -</c>, the standard output) closed it, as <c>| head -1</c> does once
+    /// it has its lines: the lines written before are out, the rest were not sent. Nothing is kept to continue.</summary>
+    OutputClosed,
 }

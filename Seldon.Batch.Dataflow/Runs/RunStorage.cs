@@ -62,7 +62,7 @@ internal sealed class RunStorage : IAsyncDisposable
         OutputLock? held = null;
         try
         {
-            var input = InputSource.Create(StorageLocation.Parse(options.InputDataPath), options.InputCompression, store);
+            var input = InputSource.Create(StorageLocation.Parse(options.InputDataPath), options.InputCompression, store, tuning.Streams, replayable: options.ResolvedInputFormat.IsTable());
             var version = await input.DescribeAsync(ct).ConfigureAwait(false);
             // A table's columns are checked before anything next to the output is looked at: a wrong column is a setting.
             var table = options.ResolvedInputFormat.IsTable() ? await TableInput.DescribeAsync(input, version, options, ct).ConfigureAwait(false) : null;
@@ -77,10 +77,13 @@ internal sealed class RunStorage : IAsyncDisposable
             var sharded = options.ShardCount > 1;
             // A table output's run writes its records next to it; a shard's part sits next to the output, as ever.
             var target = OutputTarget.Create(
-                sharded ? ShardPlan.PartOf(outputLocation, options.ShardIndex, options.ShardCount) : TableOutput.RecordsLocation(options, outputLocation), store);
+                sharded ? ShardPlan.PartOf(outputLocation, options.ShardIndex, options.ShardCount) : TableOutput.RecordsLocation(options, outputLocation), store, tuning.Streams);
             await target.CheckAsync(ct).ConfigureAwait(false);
             // Before the shard plan and the resume plan look at, write or discard anything next to the output.
-            held = await OutputLock.AcquireAsync(target.Location, store, options.Block.BatchId, options.Block.TimeProvider, logger, ct, makeFolder: sharded).ConfigureAwait(false);
+            // A stream output keeps nothing next to it and is each process's own: there is nothing to hold.
+            held = target.Location.IsStream
+                ? new StreamOutputLock(target.Location)
+                : await OutputLock.AcquireAsync(target.Location, store, options.Block.BatchId, options.Block.TimeProvider, logger, ct, makeFolder: sharded).ConfigureAwait(false);
             target.Lock = held;
             if (!sharded)
             {
@@ -133,6 +136,12 @@ internal sealed class RunStorage : IAsyncDisposable
         if (Input.Location.IsObject)
         {
             return _fingerprint = InputFingerprint.OfObject(Version.Length, Version.Tag);
+        }
+
+        if (Input.Location.IsStream)
+        {
+            // Read once, by the run: nothing is read ahead to hash it.
+            return _fingerprint = InputFingerprint.OfStream();
         }
 
         var started = Stopwatch.GetTimestamp();

@@ -22,6 +22,12 @@ internal static class ShardMerge
     /// <exception cref="OutputInUseException">Another run or merge is writing the output; nothing was changed.</exception>
     public static async Task<RunSummary> MergeAsync(MergeOptions options, StorageTuning tuning, TableFiles? tables, CancellationToken cancellationToken)
     {
+        if (StorageLocation.IsStreamName(options.OutputDataPath))
+        {
+            throw InvalidBatchOptionsException.About(nameof(options.OutputDataPath),
+                " -: a stream cannot be merged into: merge joins the parts a sharded run wrote next to its output (<output>.parts/), and the standard output has none; give the output the shards were given");
+        }
+
         if (options.ShardCount < 0)
         {
             throw InvalidBatchOptionsException.About(nameof(options.ShardCount), $" must be at least 1, not {options.ShardCount}");

@@ -12,13 +12,16 @@ internal sealed class SideFileWriter : IAsyncDisposable
     private readonly BufferedStream _output;
     private readonly Lock _lock = new();
     private readonly ITimer _flush;
+    private readonly bool _flushEachWrite;
     private long _lines;
     private bool _dirty;
 
     /// <param name="output">Where the lines go, positioned after any lines kept (disposed with the writer).</param>
     /// <param name="time">The clock of the flush timer.</param>
-    public SideFileWriter(Stream output, TimeProvider time)
+    /// <param name="flushEachWrite">Whether each call's lines are flushed at once, for a reader downstream (a stream output).</param>
+    public SideFileWriter(Stream output, TimeProvider time, bool flushEachWrite = false)
     {
+        _flushEachWrite = flushEachWrite;
         // Bytes, not text: the lines mostly come as the UTF-8 the splitter wrote, copied as they are.
         _output = new BufferedStream(output, 1 << 16);
         _flush = time.CreateTimer(_ => FlushQuietly(), null, FlushPeriod, FlushPeriod);
@@ -49,6 +52,11 @@ internal sealed class SideFileWriter : IAsyncDisposable
             }
 
             _dirty = true;
+            if (_flushEachWrite)
+            {
+                _output.Flush();
+                _dirty = false;
+            }
         }
 
         Interlocked.Add(ref _lines, results.Length);

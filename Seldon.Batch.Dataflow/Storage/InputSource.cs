@@ -18,8 +18,11 @@ internal abstract class InputSource
     /// <summary>Whether the stored bytes are gzip, decoded while read.</summary>
     public bool IsGzip { get; }
 
-    public static InputSource Create(StorageLocation location, InputCompression compression, ObjectStore store) =>
-        location.IsObject ? new S3InputSource(location, compression, store) : new LocalInputSource(location, compression);
+    /// <summary>The input at <paramref name="location"/>; <c>-</c> is <paramref name="streams"/>' input (by default the
+    /// process's), whose first bytes are kept for a second opening when <paramref name="replayable"/> (a CSV table's).</summary>
+    public static InputSource Create(StorageLocation location, InputCompression compression, ObjectStore store, StandardStreams? streams = null, bool replayable = false) =>
+        location.IsStream ? new StreamInputSource(location, compression, (streams ?? StandardStreams.Process).OpenInput, replayable)
+        : location.IsObject ? new S3InputSource(location, compression, store) : new LocalInputSource(location, compression);
 
     /// <summary>The version read now; throws a settings <see cref="StorageException"/> when the input does not exist.</summary>
     public abstract Task<InputVersion> DescribeAsync(CancellationToken ct);

@@ -15,8 +15,14 @@ internal abstract class OutputTarget
     /// <summary>Where an unfinished run's lines are, for messages.</summary>
     public abstract string PartialName { get; }
 
-    public static OutputTarget Create(StorageLocation location, ObjectStore store) =>
-        location.IsObject ? new S3OutputTarget(location, store) : new LocalOutputTarget(location);
+    /// <summary>Whether each chunk of lines is flushed as it is written, for a reader downstream (a stream output), rather
+    /// than at least once a second.</summary>
+    public virtual bool FlushesEachWrite => false;
+
+    /// <summary>The target at <paramref name="location"/>; <c>-</c> is <paramref name="streams"/>' output (by default the process's).</summary>
+    public static OutputTarget Create(StorageLocation location, ObjectStore store, StandardStreams? streams = null) =>
+        location.IsStream ? new StreamOutputTarget(location, (streams ?? StandardStreams.Process).OpenOutput)
+        : location.IsObject ? new S3OutputTarget(location, store) : new LocalOutputTarget(location);
 
     /// <summary>Throws a settings <see cref="StorageException"/> when the output cannot be written there (no bucket).</summary>
     public abstract Task CheckAsync(CancellationToken ct);

@@ -1,9 +1,15 @@
 namespace Seldon.Batch.Dataflow;
 
-/// <summary>Where an input or output lives: a local path, or an object <c>s3://bucket/key</c> in an S3-compatible store.</summary>
+/// <summary>Where an input or output lives: a local path, an object <c>s3://bucket/key</c> in an S3-compatible store, or
+/// the process's standard input or output (<c>-</c>, <see cref="IsStream"/>).</summary>
 internal sealed record StorageLocation
 {
+    /// <summary>How a path names the standard input (as the input) or output (as the output), as Unix tools do.</summary>
+    public const string StreamName = "-";
+
     private const string S3Scheme = "s3://";
+
+    private static readonly StorageLocation Standard = new(null, null, null);
 
     private StorageLocation(string? path, string? bucket, string? key)
     {
@@ -23,6 +29,12 @@ internal sealed record StorageLocation
 
     public bool IsObject => Bucket is not null;
 
+    /// <summary>Whether this is the standard input or output (<c>-</c>): read or written once, as it comes, never reopened.</summary>
+    public bool IsStream => Path is null && Bucket is null;
+
+    /// <summary>True when <paramref name="text"/> names the standard input or output (<c>-</c>).</summary>
+    public static bool IsStreamName(string? text) => text == StreamName;
+
     /// <summary>True when <paramref name="text"/> names an object (starts with <c>s3://</c>).</summary>
     public static bool IsObjectUrl(string text) => text.StartsWith(S3Scheme, StringComparison.OrdinalIgnoreCase);
 
@@ -30,6 +42,11 @@ internal sealed record StorageLocation
     /// naming what is wrong with a malformed URL.</summary>
     public static StorageLocation Parse(string text)
     {
+        if (IsStreamName(text))
+        {
+            return Standard;
+        }
+
         if (!IsObjectUrl(text))
         {
             return new StorageLocation(text, null, null);
@@ -61,8 +78,9 @@ internal sealed record StorageLocation
 
     /// <summary>The location whose path or key is this one's followed by <paramref name="suffix"/>.</summary>
     public StorageLocation Append(string suffix) =>
-        IsObject ? new StorageLocation(null, Bucket, Key + suffix) : new StorageLocation(Path + suffix, null, null);
+        IsStream ? throw new InvalidOperationException("a stream has nothing next to it")
+        : IsObject ? new StorageLocation(null, Bucket, Key + suffix) : new StorageLocation(Path + suffix, null, null);
 
     /// <inheritdoc />
-    public override string ToString() => IsObject ? $"{S3Scheme}{Bucket}/{Key}" : Path!;
+    public override string ToString() => IsStream ? StreamName : IsObject ? $"{S3Scheme}{Bucket}/{Key}" : Path!;
 }

@@ -19,4 +19,7 @@ internal sealed record StorageTuning
 
     /// <summary>Part size of a merge that streams the parts into an S3 output.</summary>
     public int MergePartBytes { get; init; } = ObjectStore.DefaultPartBytes;
+
+    /// <summary>What <c>-i -</c> and <c>-o -</c> read and write: the process's standard input and output; a test's own streams.</summary>
+    public StandardStreams Streams { get; init; } = StandardStreams.Process;
 }
