@@ -248,7 +248,7 @@ internal sealed class PredictionRecord(bool withValues = true)
         if (ndarray.Count == 1)
         {
             var row = (List<object?>)ndarray[0]!;
-            return row.ConvertAll(static value => value is List<object?> nested ? Flatten(nested) : value);
+            return row.Exists(static value => value is List<object?>) ? row.ConvertAll(static value => value is List<object?> nested ? Flatten(nested) : value) : row;
         }
 
         var columns = ndarray.Max(static row => row is List<object?> values ? values.Count : 1);
