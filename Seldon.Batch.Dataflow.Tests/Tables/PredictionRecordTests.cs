@@ -34,6 +34,9 @@ public sealed class PredictionRecordTests
     // Open Inference: nested data flattened; text stays text; NaN is null.
     [InlineData("""{"outputs":[{"name":"m","shape":[1,2,2],"datatype":"FP32","data":[[[1,2],[3,4]]]}]}""", """[["m",[1,2,3,4]]]""")]
     [InlineData("""{"outputs":[{"name":"s","shape":[1],"datatype":"BYTES","data":[7]},{"name":"n","shape":[1],"datatype":"FP64","data":[null]}]}""", """[["s","7"],["n",null]]""")]
+    // A run's records start with their meta, passed over by its braces: braces and escaped quotes in its strings do not end it.
+    [InlineData("""{"meta":{"tags":{"batch_id":"a}\"{b","n":[1,{"x":"}"}]}},"data":{"names":["a"],"ndarray":[[1]]}}""", """[["a",1]]""")]
+    [InlineData("""{"meta":{},"data":{"ndarray":[[1]]}}""", """[["prediction",1]]""")]
     public void A_record_gives_its_cells(string record, string cells) =>
         Assert.Equal($$"""{"cells":{{cells}},"error":null}""", Cells(record));
 
@@ -76,6 +79,8 @@ public sealed class PredictionRecordTests
     {
         Assert.Throws<InvalidDataException>(() => Cells("[1]"));
         Assert.Throws<InvalidDataException>(() => Cells("{\"data\":"));
+        Assert.Throws<InvalidDataException>(() => Cells("{\"meta\":{\"tags\":{\"a\":\"}"));
+        Assert.Throws<InvalidDataException>(() => Cells("{\"meta\":{},\"data\":"));
     }
 
     [Fact]

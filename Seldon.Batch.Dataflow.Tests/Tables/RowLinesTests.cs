@@ -11,7 +11,7 @@ namespace Seldon.Batch.Dataflow.Tests.Tables;
 /// cannot carry fails the row only, naming the column and the row; columns no model input can be are refused.</summary>
 public sealed class RowLinesTests
 {
-    private static readonly TableColumn[] Mixed =
+    private static readonly RowColumn[] Mixed =
     [
         new("a", typeof(long)), new("b", typeof(double)), new("s", typeof(string)), new("t", typeof(bool)),
         new("d", typeof(decimal)), new("day", typeof(DateOnly)), new("at", typeof(DateTime)),
@@ -22,13 +22,17 @@ public sealed class RowLinesTests
         3L, 0.5, "x\"y é", true, 1.50m, new DateOnly(2024, 2, 29), new DateTime(2024, 1, 2, 3, 4, 5, 123, DateTimeKind.Utc),
     ];
 
-    private static readonly TableColumn[] Numbers = [new("a", typeof(long)), new("b", typeof(double)), new("c", typeof(int))];
+    private static readonly RowColumn[] Numbers = [new("a", typeof(long)), new("b", typeof(double)), new("c", typeof(int))];
 
-    internal static RowLines Seldon(IReadOnlyList<TableColumn> columns, PayloadType payload = PayloadType.Ndarray) =>
-        RowLines.Create(columns, InferenceProtocol.Seldon, new PredictionBlockOptions { PayloadType = payload }, V2InputLayout.Columns);
+    internal static RowLines Seldon(IReadOnlyList<RowColumn> columns, PayloadType payload = PayloadType.Ndarray) =>
+        RowLines.Create(columns, EncodingOf(InferenceProtocol.Seldon, payload: payload));
 
-    internal static RowLines V2(IReadOnlyList<TableColumn> columns, V2InputLayout layout, string inputName = "", string datatype = "") =>
-        RowLines.Create(columns, InferenceProtocol.V2, new PredictionBlockOptions { InputName = inputName, InputDatatype = datatype }, layout);
+    internal static RowLines V2(IReadOnlyList<RowColumn> columns, V2InputLayout layout, string inputName = "", string datatype = "") =>
+        RowLines.Create(columns, EncodingOf(InferenceProtocol.V2, layout, inputName: inputName, datatype: datatype));
+
+    private static RowEncoding EncodingOf(
+        InferenceProtocol protocol, V2InputLayout layout = V2InputLayout.Columns, PayloadType payload = PayloadType.Ndarray, string inputName = "", string datatype = "") =>
+        new(protocol, payload, inputName, datatype, layout);
 
     /// <summary>What the Seldon codec sends for <paramref name="line"/> alone, its meta (the batch tags) aside.</summary>
     internal static string SeldonBody(InputLine line)
@@ -144,7 +148,7 @@ public sealed class RowLinesTests
     [Fact]
     public void Floats_decimals_and_timestamps_keep_what_they_hold()
     {
-        var columns = new TableColumn[] { new("f", typeof(float)), new("m", typeof(decimal)), new("local", typeof(DateTime)), new("naive", typeof(DateTime)), new("u", typeof(ulong)) };
+        var columns = new RowColumn[] { new("f", typeof(float)), new("m", typeof(decimal)), new("local", typeof(DateTime)), new("naive", typeof(DateTime)), new("u", typeof(ulong)) };
         var line = Seldon(columns).Line(0, [0.1f, 1234567890.0123456789m, new DateTime(2024, 5, 6, 7, 8, 9, DateTimeKind.Unspecified), new DateTime(2024, 5, 6), ulong.MaxValue]);
 
         // A float as the shortest digits that read back as that float (not its widened double 0.10000000149011612); a
@@ -205,7 +209,7 @@ public sealed class RowLinesTests
     [InlineData(typeof(Dictionary<string, object>), "a nested value")]
     public void Columns_no_model_input_can_be_are_refused(Type type, string what)
     {
-        var refusal = RowLines.Refusal([new("ok", typeof(long)), new("bad", type)], InferenceProtocol.Seldon, new PredictionBlockOptions(), V2InputLayout.Columns);
+        var refusal = RowLines.Refusal([new("ok", typeof(long)), new("bad", type)], EncodingOf(InferenceProtocol.Seldon));
 
         Assert.StartsWith($"column 'bad' holds {what}", refusal);
         Assert.Contains("which cannot be a model input (only numbers, booleans, text, dates and timestamps can)", refusal);
@@ -214,18 +218,18 @@ public sealed class RowLinesTests
     [Fact]
     public void Seldon_tensors_take_numbers_only_and_one_V2_tensor_one_kind()
     {
-        TableColumn[] columns = [new("n", typeof(long)), new("s", typeof(string))];
+        RowColumn[] columns = [new("n", typeof(long)), new("s", typeof(string))];
 
-        Assert.Null(RowLines.Refusal(columns, InferenceProtocol.Seldon, new PredictionBlockOptions(), V2InputLayout.Columns));
+        Assert.Null(RowLines.Refusal(columns, EncodingOf(InferenceProtocol.Seldon)));
         Assert.StartsWith("column 's' holds text, but a Seldon tensor holds numbers only",
-            RowLines.Refusal(columns, InferenceProtocol.Seldon, new PredictionBlockOptions { PayloadType = PayloadType.Tensor }, V2InputLayout.Columns));
-        Assert.Null(RowLines.Refusal(columns, InferenceProtocol.V2, new PredictionBlockOptions(), V2InputLayout.Columns));
+            RowLines.Refusal(columns, EncodingOf(InferenceProtocol.Seldon, payload: PayloadType.Tensor)));
+        Assert.Null(RowLines.Refusal(columns, EncodingOf(InferenceProtocol.V2)));
         Assert.StartsWith("one tensor has one datatype, but the columns are of several kinds ('n' INT64, 's' BYTES)",
-            RowLines.Refusal(columns, InferenceProtocol.V2, new PredictionBlockOptions(), V2InputLayout.Tensor));
+            RowLines.Refusal(columns, EncodingOf(InferenceProtocol.V2, V2InputLayout.Tensor)));
         // With its datatype given, the values are checked row by row instead.
-        Assert.Null(RowLines.Refusal(columns, InferenceProtocol.V2, new PredictionBlockOptions { InputDatatype = "BYTES" }, V2InputLayout.Tensor));
-        Assert.Null(RowLines.Refusal(Numbers, InferenceProtocol.V2, new PredictionBlockOptions(), V2InputLayout.Tensor));
-        Assert.Equal("the table has no columns to send", RowLines.Refusal([], InferenceProtocol.Seldon, new PredictionBlockOptions(), V2InputLayout.Columns));
+        Assert.Null(RowLines.Refusal(columns, EncodingOf(InferenceProtocol.V2, V2InputLayout.Tensor, datatype: "BYTES")));
+        Assert.Null(RowLines.Refusal(Numbers, EncodingOf(InferenceProtocol.V2, V2InputLayout.Tensor)));
+        Assert.Equal("the table has no columns to send", RowLines.Refusal([], EncodingOf(InferenceProtocol.Seldon)));
     }
 
     /// <summary>A row of typical columns: integers, doubles (any finite one), text (any), booleans, decimals.</summary>
@@ -237,7 +241,7 @@ public sealed class RowLinesTests
         from d in ArbMap.Default.GeneratorFor<decimal>()
         select new object?[] { a, b, s, t, d };
 
-    private static readonly TableColumn[] Typical =
+    private static readonly RowColumn[] Typical =
         [new("a", typeof(long)), new("b", typeof(double)), new("s", typeof(string)), new("t", typeof(bool)), new("d", typeof(decimal))];
 
     [FsCheck.Xunit.Property(MaxTest = 300)]

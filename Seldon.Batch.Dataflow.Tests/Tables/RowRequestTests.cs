@@ -8,7 +8,7 @@ namespace Seldon.Batch.Dataflow.Tests.Tables;
 /// failure is a member of that request, not sent, and its neighbours are.</summary>
 public sealed class RowRequestTests
 {
-    private static readonly TableColumn[] Columns = [new("a", typeof(long)), new("s", typeof(string))];
+    private static readonly RowColumn[] Columns = [new("a", typeof(long)), new("s", typeof(string))];
 
     private static InputLine[] Rows(RowLines lines) =>
         [lines.Line(0, [1L, "p"]), lines.Line(1, [2L, null]), lines.Line(2, [3L, "q"]), lines.Line(3, [4L, "r"])];

@@ -18,6 +18,8 @@ public sealed class TableBlockTests(DemoServerFixture fixture) : IClassFixture<D
     private static readonly TableColumn[] Columns = [new("id", typeof(string)), new("a", typeof(long)), new("b", typeof(double))];
 
     /// <summary>Row r: id "r-r", a = r, b = r + 0.5; row 5's b is null.</summary>
+    private static RowColumn[] ModelColumns(IEnumerable<TableColumn> columns) => [.. columns.Select(c => new RowColumn(c.Name, c.ValueType))];
+
     private static MemoryTable Table() => new(Columns, [.. Enumerable.Range(0, RowCount).Select(r => new object?[] { $"r-{r}", (long)r, r == NullRow ? null : r + 0.5 })]);
 
     public static TheoryData<string, string> Layouts()
@@ -43,7 +45,7 @@ public sealed class TableBlockTests(DemoServerFixture fixture) : IClassFixture<D
             with
         { Protocol = v2 ? InferenceProtocol.V2 : InferenceProtocol.Seldon };
         var block = BatchHarness.BlockOptions with { BatchSize = 4, PayloadType = layout == "tensor" ? PayloadType.Tensor : PayloadType.Ndarray };
-        var lines = RowLines.Create(Columns[1..], endpoint.Protocol, block, layout == "v2-tensor" ? V2InputLayout.Tensor : V2InputLayout.Columns);
+        var lines = RowLines.Create(ModelColumns(Columns[1..]), PredictionBlock.EncodingOfRows(endpoint.Protocol, block, layout == "v2-tensor" ? V2InputLayout.Tensor : V2InputLayout.Columns));
         var table = Table();
 
         var (results, stats) = await PredictAsync(endpoint, block, lines, table, chosen: [1, 2]);
@@ -104,7 +106,7 @@ public sealed class TableBlockTests(DemoServerFixture fixture) : IClassFixture<D
     {
         var endpoint = BatchHarness.Endpoint(transport == "grpc" ? fixture.Server.GrpcPort : fixture.Server.RestPort, transport) with { Protocol = InferenceProtocol.V2 };
         var block = BatchHarness.BlockOptions with { BatchSize = 3 };
-        var lines = RowLines.Create(Columns, endpoint.Protocol, block, V2InputLayout.Columns);
+        var lines = RowLines.Create(ModelColumns(Columns), PredictionBlock.EncodingOfRows(endpoint.Protocol, block, V2InputLayout.Columns));
 
         var (results, stats) = await PredictAsync(endpoint, block, lines, Table(), chosen: [0, 1, 2]);
 

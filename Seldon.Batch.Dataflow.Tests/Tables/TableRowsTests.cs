@@ -17,7 +17,7 @@ public sealed class TableRowsTests
         var lines = new List<InputLine>();
         await using (var rows = TableRows.OfRows(table, [1, 0], 10, table))
         {
-            await foreach (var line in rows.LinesAsync(RowLinesTests.Seldon([Columns[1], Columns[0]]), first: 1000, skip: 6, CancellationToken.None))
+            await foreach (var line in rows.LinesAsync(RowLinesTests.Seldon([new RowColumn("b", typeof(double)), new RowColumn("a", typeof(long))]), first: 1000, skip: 6, CancellationToken.None))
             {
                 lines.Add(line);
             }

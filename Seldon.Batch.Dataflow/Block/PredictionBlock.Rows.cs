@@ -34,13 +34,13 @@ public static partial class PredictionBlock
         ArgumentNullException.ThrowIfNull(values);
         var raw = options is null ? null : options with { DataType = DataType.Raw };
         Check(client, raw!);
-        var tableColumns = columns.Select(c => new TableColumn(c.Name, c.ValueType)).ToArray();
-        if (RowLines.Refusal(tableColumns, client.Protocol, raw!, v2Inputs) is { } refusal)
+        var encoding = EncodingOfRows(client.Protocol, raw!, v2Inputs);
+        if (RowLines.Refusal(columns, encoding) is { } refusal)
         {
             throw InvalidBatchOptionsException.About("columns", $": {refusal}");
         }
 
-        var lines = RowLines.Create(tableColumns, client.Protocol, raw!, v2Inputs);
+        var lines = RowLines.Create(columns, encoding);
         var items = new ItemStage<TRow>((row, index) => lines.Line(index, values(row)), raw!.FirstIndex);
         return Linkable<TRow, RowPrediction<TRow>>(client, raw, items.Number, results =>
         {
@@ -54,6 +54,10 @@ public static partial class PredictionBlock
             return predictions;
         });
     }
+
+    /// <summary>How a block of <paramref name="options"/> over <paramref name="protocol"/> makes table rows into requests.</summary>
+    internal static RowEncoding EncodingOfRows(InferenceProtocol protocol, PredictionBlockOptions options, V2InputLayout v2Inputs) =>
+        new(protocol, options.PayloadType, options.InputName, options.InputDatatype, v2Inputs);
 
     /// <summary>The prediction columns of a row's record (none for an error record).</summary>
     private static KeyValuePair<string, object?>[] PredictionsOf(PredictionRecord reader, InstanceResult result)

@@ -196,7 +196,7 @@ public static partial class BatchRun
         // An object output's lease taken over by another run: stop at once, and publish nothing.
         using var leaseLost = storage.Lock.Lost.Register(() => stop.Stop(storage.Lock.LostReason!));
         // A table's row is made into the model's whole message, which the block sends as a raw line.
-        var rows = storage.Table is { } tableInput ? RowLines.Create(tableInput.ChosenColumns, options.Endpoint.Protocol, blockOptions, options.V2Inputs) : null;
+        var rows = storage.Table is { } tableInput ? RowLines.Create(tableInput.ModelColumns, PredictionBlock.EncodingOfRows(options.Endpoint.Protocol, blockOptions, options.V2Inputs)) : null;
         var block = PredictionBlock.CreateNumbered(rows is null ? blockOptions : blockOptions with { DataType = DataType.Raw }, client, stats, stop);
         // Opened whatever a stop asks meanwhile: the reading loop below hears of it at once.
         await using var input = await RunInput.OpenAsync(storage, plan, rows, CancellationToken.None).ConfigureAwait(false);

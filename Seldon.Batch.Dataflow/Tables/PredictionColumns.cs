@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Seldon.Batch.Dataflow;
 
-/// <summary>The prediction columns of a table output, learned from every record before the first row is written (a
+/// <summary>The prediction columns of a table output, learned from the records before the first row is written (a
 /// Parquet schema is fixed before its first row): each name in the order it first appears, and its type: a column whose
 /// values are all numbers is <see cref="double"/>, all booleans <see cref="bool"/>, anything else (text, or a mix)
 /// <see cref="string"/>; a column that held a list in any row is a list (<c>object?[]</c>) of that element type, its
@@ -27,31 +27,41 @@ internal sealed class PredictionColumns
 
     public int Count => _columns.Count;
 
-    /// <summary>Learns the columns and types of one record's cells.</summary>
-    public void Learn(IReadOnlyList<PredictionCell> cells)
+    /// <summary>Learns the columns and types of one record's cells. Returns whether they changed what was learned (a
+    /// column new, or of another type than the records before made it).</summary>
+    public bool Learn(IReadOnlyList<PredictionCell> cells)
     {
+        var changed = false;
         foreach (var (name, value) in cells)
         {
             if (!_index.TryGetValue(name, out var at))
             {
                 _index[name] = at = _columns.Count;
                 _columns.Add(new Column(name));
+                changed = true;
             }
 
             var column = _columns[at];
+            var kind = column.Kind;
             if (value is object?[] list)
             {
+                changed |= !column.IsList;
                 column.IsList = true;
                 foreach (var element in list)
                 {
-                    column.Kind = Merge(column.Kind, KindOf(element));
+                    kind = Merge(kind, KindOf(element));
                 }
             }
             else
             {
-                column.Kind = Merge(column.Kind, KindOf(value));
+                kind = Merge(kind, KindOf(value));
             }
+
+            changed |= kind != column.Kind;
+            column.Kind = kind;
         }
+
+        return changed;
     }
 
     /// <summary>The columns as a table writer takes them.</summary>

@@ -4,8 +4,8 @@ using System.Runtime.CompilerServices;
 
 namespace Seldon.Batch.Dataflow;
 
-/// <summary>Streams the lines of a run's records as UTF-8 bytes, without decoding them: a table output reads every
-/// record twice, and parses it straight from its bytes.</summary>
+/// <summary>Streams the lines of a run's records as UTF-8 bytes, without decoding them: a table output parses each
+/// record straight from its bytes.</summary>
 internal static class RecordLines
 {
     /// <summary>The lines of <paramref name="records"/> (not disposed here), each without its line end. A line's memory is
@@ -20,6 +20,21 @@ internal static class RecordLines
             {
                 var read = await reader.ReadAsync(ct).ConfigureAwait(false);
                 var buffer = read.Buffer;
+                if (buffer.IsSingleSegment)
+                {
+                    // Nearly always: the lines are cut from one piece of memory, without a sequence's positions.
+                    var memory = buffer.First;
+                    var consumed = 0;
+                    int at;
+                    while ((at = memory.Span[consumed..].IndexOf((byte)'\n')) >= 0)
+                    {
+                        yield return memory.Slice(consumed, at);
+                        consumed += at + 1;
+                    }
+
+                    buffer = buffer.Slice(consumed);
+                }
+
                 while (buffer.PositionOf((byte)'\n') is { } end)
                 {
                     yield return Contiguous(buffer.Slice(0, end), joined);

@@ -37,6 +37,12 @@ internal sealed class TableInput
     /// <summary>The columns that make the model's input, in the model's order.</summary>
     public IReadOnlyList<TableColumn> ChosenColumns => [.. Chosen.Select(c => Columns[c])];
 
+    /// <summary>The columns that make the model's input, in the model's order, as the rows' encoding takes them.</summary>
+    public IReadOnlyList<RowColumn> ModelColumns => ModelColumnsOf(Columns, Chosen);
+
+    private static RowColumn[] ModelColumnsOf(IReadOnlyList<TableColumn> columns, IReadOnlyList<int> chosen) =>
+        [.. chosen.Select(c => new RowColumn(columns[c].Name, columns[c].ValueType))];
+
     /// <summary>The range of a whole run: every row of a Parquet file (their count known from its footer); every decoded
     /// byte of a CSV file (its rows counted only when a resume needs them).</summary>
     public ShardRange WholeRange => Format == TableFormat.Parquet
@@ -113,7 +119,7 @@ internal sealed class TableInput
             chosen = [.. Enumerable.Range(0, columns.Count)];
         }
 
-        var refusal = RowLines.Refusal([.. chosen.Select(c => columns[c])], options.Endpoint.Protocol, options.Block, options.V2Inputs);
+        var refusal = RowLines.Refusal(ModelColumnsOf(columns, chosen), PredictionBlock.EncodingOfRows(options.Endpoint.Protocol, options.Block, options.V2Inputs));
         if (refusal is not null)
         {
             throw Refuse(options, columns, options.Columns is null ? $"{refusal} (every column is sent when none are named)" : refusal);

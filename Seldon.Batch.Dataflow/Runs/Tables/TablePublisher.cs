@@ -1,13 +1,20 @@
 namespace Seldon.Batch.Dataflow;
 
 /// <summary>Writes a table output from a run's complete records: row k holds the kept columns of input row k, the
-/// prediction columns read from record k (<see cref="PredictionRecord"/>) and <see cref="KeptColumns.Error"/>. The records
-/// are read twice: once to learn the prediction columns and their types (a Parquet schema is fixed before its first row),
-/// once to write; the input is read once, alongside the second pass. Both are streamed, so memory does not grow with the
-/// table. The table appears whole or not at all (<see cref="StagedOutput"/>); an input whose rows and the records do not
-/// agree in number leaves no table.</summary>
+/// prediction columns read from record k (<see cref="PredictionRecord"/>) and <see cref="KeptColumns.Error"/>. A Parquet
+/// schema is fixed before its first row, so the prediction columns and their types are known before any row is written:
+/// they are learned from the first <see cref="LearnAhead"/> records, then one pass writes every row while checking each
+/// record against them. A run's answers nearly always have the same columns and types throughout, so the records are
+/// read once (and their first records twice); a record that brings a new column or type abandons that table, and it is
+/// written again after a pass that learns from every record. The input is read once per table written. Both are
+/// streamed, so memory does not grow with the table. The table appears whole or not at all (<see cref="StagedOutput"/>);
+/// an input whose rows and the records do not agree in number leaves no table.</summary>
 internal static class TablePublisher
 {
+    /// <summary>The records the prediction columns are learned from before the table is written (all of them when they
+    /// are fewer).</summary>
+    internal const int LearnAhead = 1024;
+
     /// <summary>Writes the table and returns its rows.</summary>
     /// <exception cref="InvalidBatchOptionsException">A kept column is not in the input, or clashes with a prediction
     /// column (<see cref="KeptColumns"/>).</exception>
@@ -15,29 +22,22 @@ internal static class TablePublisher
     /// the store failed.</exception>
     public static async Task<long> PublishAsync(TablePublication publication, CancellationToken ct)
     {
-        await using var input = await publication.OpenInput(ct).ConfigureAwait(false);
-        var kept = KeptColumns.Resolve(input.Columns, publication.KeepColumns, publication.Input);
-        var keptNames = kept.Select(i => input.Columns[i].Name).ToArray();
         var predictions = new PredictionColumns();
-        var records = await LearnAsync(publication, predictions, ct).ConfigureAwait(false);
-        KeptColumns.CheckClash(keptNames, predictions.Names, publication.KeepColumns is not null, $"the model's answers in {publication.Records}");
-
-        IReadOnlyList<TableColumn> columns =
-            [.. kept.Select(i => input.Columns[i]), .. predictions.ToTableColumns(), new TableColumn(KeptColumns.Error, typeof(string))];
-        await using var staged = await StagedOutput.OpenAsync(publication.Table, publication.Store, publication.Held, ct).ConfigureAwait(false);
-        var writer = await publication.Files.CreateWriter(publication.Format, publication.Table, staged.Stream, columns, ct).ConfigureAwait(false);
-        await using (writer.ConfigureAwait(false))
+        var learnedAll = await LearnAsync(publication, predictions, LearnAhead, ct).ConfigureAwait(false) < LearnAhead;
+        if (await TryWriteAsync(publication, predictions, learnedAll, ct).ConfigureAwait(false) is { } rows)
         {
-            await WriteRowsAsync(publication, input.ReadAsync(kept, 0, ct), kept.Length, predictions, records, writer, columns.Count, ct).ConfigureAwait(false);
-            await writer.CompleteAsync(ct).ConfigureAwait(false);
+            return rows;
         }
 
-        await staged.CommitAsync(ct).ConfigureAwait(false);
-        return records;
+        // A record after the first ones had a column or a type they did not: learn from every record, then write.
+        predictions = new PredictionColumns();
+        await LearnAsync(publication, predictions, long.MaxValue, ct).ConfigureAwait(false);
+        return await TryWriteAsync(publication, predictions, learnedAll: true, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("the prediction columns learned from every record changed while the table was written");
     }
 
-    /// <summary>The first pass: learns the prediction columns from every record and counts the records.</summary>
-    private static async Task<long> LearnAsync(TablePublication publication, PredictionColumns predictions, CancellationToken ct)
+    /// <summary>Learns the prediction columns from the first <paramref name="limit"/> records; returns how many were read.</summary>
+    private static async Task<long> LearnAsync(TablePublication publication, PredictionColumns predictions, long limit, CancellationToken ct)
     {
         var cells = new List<PredictionCell>();
         var reader = new PredictionRecord(withValues: false);
@@ -45,6 +45,11 @@ internal static class TablePublisher
         await using var stream = await publication.OpenRecords(ct).ConfigureAwait(false);
         await foreach (var line in RecordLines.ReadAsync(stream, ct).ConfigureAwait(false))
         {
+            if (records == limit)
+            {
+                break;
+            }
+
             Read(publication, reader, line, records, cells);
             predictions.Learn(cells);
             records++;
@@ -53,39 +58,85 @@ internal static class TablePublisher
         return records;
     }
 
-    /// <summary>The second pass: record k beside input row k, written as one row.</summary>
-    private static async Task WriteRowsAsync(
-        TablePublication publication, IAsyncEnumerable<object?[]> inputRows, int kept, PredictionColumns predictions, long records, ITableWriter writer, int width, CancellationToken ct)
+    /// <summary>Writes the table with the columns learned; returns its rows, or null (nothing published) when a record
+    /// does not fit them and <paramref name="learnedAll"/> is false.</summary>
+    private static async Task<long?> TryWriteAsync(TablePublication publication, PredictionColumns predictions, bool learnedAll, CancellationToken ct)
+    {
+        await using var input = await publication.OpenInput(ct).ConfigureAwait(false);
+        var kept = KeptColumns.Resolve(input.Columns, publication.KeepColumns, publication.Input);
+        var keptNames = kept.Select(i => input.Columns[i].Name).ToArray();
+        KeptColumns.CheckClash(keptNames, predictions.Names, publication.KeepColumns is not null, $"the model's answers in {publication.Records}");
+
+        IReadOnlyList<TableColumn> columns =
+            [.. kept.Select(i => input.Columns[i]), .. predictions.ToTableColumns(), new TableColumn(KeptColumns.Error, typeof(string))];
+        await using var staged = await StagedOutput.OpenAsync(publication.Table, publication.Store, publication.Held, ct).ConfigureAwait(false);
+        var writer = await publication.Files.CreateWriter(publication.Format, publication.Table, staged.Stream, columns, ct).ConfigureAwait(false);
+        long rows;
+        await using (writer.ConfigureAwait(false))
+        {
+            if (await WriteRowsAsync(publication, input.ReadAsync(kept, 0, ct), kept.Length, predictions, learnedAll, writer, columns.Count, ct).ConfigureAwait(false) is not { } written)
+            {
+                return null;
+            }
+
+            rows = written;
+            await writer.CompleteAsync(ct).ConfigureAwait(false);
+        }
+
+        await staged.CommitAsync(ct).ConfigureAwait(false);
+        return rows;
+    }
+
+    /// <summary>Record k beside input row k, written as one row; returns the rows, or null when a record does not fit the
+    /// columns learned and <paramref name="learnedAll"/> is false.</summary>
+    private static async Task<long?> WriteRowsAsync(
+        TablePublication publication, IAsyncEnumerable<object?[]> inputRows, int kept, PredictionColumns predictions, bool learnedAll, ITableWriter writer, int width, CancellationToken ct)
     {
         var cells = new List<PredictionCell>();
         var reader = new PredictionRecord();
         var row = new object?[width];
         await using var rows = inputRows.GetAsyncEnumerator(ct);
         await using var stream = await publication.OpenRecords(ct).ConfigureAwait(false);
+        await using var lines = RecordLines.ReadAsync(stream, ct).GetAsyncEnumerator(ct);
         long k = 0;
-        await foreach (var line in RecordLines.ReadAsync(stream, ct).ConfigureAwait(false))
+        while (await lines.MoveNextAsync().ConfigureAwait(false))
         {
+            var error = Read(publication, reader, lines.Current, k, cells);
+            if (predictions.Learn(cells))
+            {
+                if (!learnedAll)
+                {
+                    return null;
+                }
+
+                throw StorageException.Failure($"{publication.Records} changed while the table {publication.Table} was written from it (record {k} has columns its records did not have before); the table is not written");
+            }
+
             if (!await rows.MoveNextAsync().ConfigureAwait(false))
             {
+                // The records' count, for the message.
+                var records = k + 1;
+                while (await lines.MoveNextAsync().ConfigureAwait(false))
+                {
+                    records++;
+                }
+
                 throw Misaligned(publication, $"has {k} rows", records);
             }
 
             Array.Copy(rows.Current, row, kept);
-            row[^1] = Read(publication, reader, line, k, cells);
+            row[^1] = error;
             predictions.Fill(cells, row, kept);
             await writer.WriteAsync(row, ct).ConfigureAwait(false);
             k++;
         }
 
-        if (k != records)
-        {
-            throw StorageException.Failure($"{publication.Records} changed while the table {publication.Table} was written from it ({records} records, then {k}); the table is not written");
-        }
-
         if (await rows.MoveNextAsync().ConfigureAwait(false))
         {
-            throw Misaligned(publication, $"has more than {records} rows", records);
+            throw Misaligned(publication, $"has more than {k} rows", k);
         }
+
+        return k;
     }
 
     /// <summary>Reads record <paramref name="index"/> into <paramref name="cells"/>; returns its failure's reason.</summary>

@@ -115,11 +115,13 @@ internal static class ParquetColumnEncoders
                 : Make(leaf, list, v => v is TimeSpan span ? TimeOf(span, time.Precision) : Convert.ToInt64(v, Invariant));
         }
 
-        return t == typeof(bool) ? Make(leaf, list, v => Convert.ToBoolean(v, Invariant))
-            : t == typeof(double) ? Make(leaf, list, v => Convert.ToDouble(v, Invariant))
+        // The value is nearly always of the field's type already: unboxed at once, converted (through IConvertible, which
+        // costs a cast per value) only when not.
+        return t == typeof(bool) ? Make(leaf, list, v => v is bool b ? b : Convert.ToBoolean(v, Invariant))
+            : t == typeof(double) ? Make(leaf, list, v => v is double d ? d : Convert.ToDouble(v, Invariant))
             : t == typeof(float) ? Make(leaf, list, v => Convert.ToSingle(v, Invariant))
-            : t == typeof(long) ? Make(leaf, list, v => Convert.ToInt64(v, Invariant))
-            : t == typeof(int) ? Make(leaf, list, v => Convert.ToInt32(v, Invariant))
+            : t == typeof(long) ? Make(leaf, list, v => v is long l ? l : Convert.ToInt64(v, Invariant))
+            : t == typeof(int) ? Make(leaf, list, v => v is int i ? i : Convert.ToInt32(v, Invariant))
             : t == typeof(short) ? Make(leaf, list, v => Convert.ToInt16(v, Invariant))
             : t == typeof(sbyte) ? Make(leaf, list, v => Convert.ToSByte(v, Invariant))
             : t == typeof(ulong) ? Make(leaf, list, v => Convert.ToUInt64(v, Invariant))

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 
@@ -30,6 +31,15 @@ internal sealed class PredictionRecord(bool withValues = true)
     /// <summary>The names of the columns of answers without names, made once.</summary>
     private static readonly string[] UnnamedColumns = [.. Enumerable.Range(0, 64).Select(j => string.Create(CultureInfo.InvariantCulture, $"{Unnamed}_{j}"))];
 
+    /// <summary>How a Seldon run's record starts: with its answer's meta.</summary>
+    private static ReadOnlySpan<byte> MetaFirst => "{\"meta\":{"u8;
+
+    /// <summary>What ends an object, opens one or starts a string; and what ends a string or escapes a character.</summary>
+    private static readonly SearchValues<byte> Braces = SearchValues.Create("{}\""u8), StringEnds = SearchValues.Create("\"\\"u8);
+
+    /// <summary>A record without its meta, reused from record to record.</summary>
+    private byte[] _withoutMeta = new byte[256];
+
     /// <summary>The <c>data.names</c> of the last Seldon answer read, as its JSON bytes and as names.</summary>
     private byte[] _namesJson = [];
     private List<string> _names = [];
@@ -43,6 +53,7 @@ internal sealed class PredictionRecord(bool withValues = true)
     public string? Read(ReadOnlySpan<byte> record, List<PredictionCell> cells)
     {
         cells.Clear();
+        record = WithoutMeta(record);
         try
         {
             var reader = new Utf8JsonReader(record, new JsonReaderOptions { MaxDepth = 256 });
@@ -97,6 +108,82 @@ internal sealed class PredictionRecord(bool withValues = true)
         {
             throw new InvalidDataException($"the record is not JSON ({ex.Message})", ex);
         }
+    }
+
+    /// <summary>The record without a leading <c>meta</c>: a Seldon run's records start with their answer's meta (the batch's
+    /// tags, most of a record's bytes), which no column comes from, so it is passed over by matching its braces (strings
+    /// respected) rather than read token by token, and the rest is read as a record of its own. A record of another
+    /// shape, or whose meta does not close, is read as it is.</summary>
+    private ReadOnlySpan<byte> WithoutMeta(ReadOnlySpan<byte> record)
+    {
+        if (!record.StartsWith(MetaFirst) || EndOfObject(record, MetaFirst.Length - 1) is not (>= 0 and var end) || end >= record.Length || record[end] != (byte)',')
+        {
+            return record;
+        }
+
+        var rest = record[(end + 1)..];
+        if (_withoutMeta.Length <= rest.Length)
+        {
+            _withoutMeta = new byte[Math.Max(rest.Length + 1, _withoutMeta.Length * 2)];
+        }
+
+        _withoutMeta[0] = (byte)'{';
+        rest.CopyTo(_withoutMeta.AsSpan(1));
+        return _withoutMeta.AsSpan(0, rest.Length + 1);
+    }
+
+    /// <summary>Where the object that opens at <paramref name="start"/> ends (the index after its closing brace); -1 when it
+    /// does not close.</summary>
+    private static int EndOfObject(ReadOnlySpan<byte> json, int start)
+    {
+        var depth = 0;
+        var i = start;
+        while (i < json.Length)
+        {
+            var next = json[i..].IndexOfAny(Braces);
+            if (next < 0)
+            {
+                return -1;
+            }
+
+            i += next;
+            switch (json[i++])
+            {
+                case (byte)'{':
+                    depth++;
+                    break;
+                case (byte)'}':
+                    if (--depth == 0)
+                    {
+                        return i;
+                    }
+
+                    break;
+                default:
+                    // A string: to its closing quote, past escaped characters.
+                    while (true)
+                    {
+                        var end = i < json.Length ? json[i..].IndexOfAny(StringEnds) : -1;
+                        if (end < 0)
+                        {
+                            return -1;
+                        }
+
+                        i += end;
+                        if (json[i] == (byte)'"')
+                        {
+                            i++;
+                            break;
+                        }
+
+                        i += 2;
+                    }
+
+                    break;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>The reason of a Seldon error record (<c>status.status</c> 1); null for any other status.</summary>
@@ -248,7 +335,7 @@ internal sealed class PredictionRecord(bool withValues = true)
         if (ndarray.Count == 1)
         {
             var row = (List<object?>)ndarray[0]!;
-            return row.ConvertAll(static value => value is List<object?> nested ? Flatten(nested) : value);
+            return row.Exists(static value => value is List<object?>) ? row.ConvertAll(static value => value is List<object?> nested ? Flatten(nested) : value) : row;
         }
 
         var columns = ndarray.Max(static row => row is List<object?> values ? values.Count : 1);

@@ -19,7 +19,7 @@ internal sealed class RowLines
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
-    private readonly TableColumn[] _columns;
+    private readonly RowColumn[] _columns;
     private readonly ValueKind[] _kinds;
     private readonly RowLayout _layout;
 
@@ -30,7 +30,7 @@ internal sealed class RowLines
     private readonly ArrayBufferWriter<byte> _buffer = new(256);
     private readonly Utf8JsonWriter _writer;
 
-    private RowLines(IReadOnlyList<TableColumn> columns, bool isTensor, IReadOnlyList<string> datatypes, string inputName, string? checkedDatatype)
+    private RowLines(IReadOnlyList<RowColumn> columns, bool isTensor, IReadOnlyList<string> datatypes, string inputName, string? checkedDatatype)
     {
         _columns = [.. columns];
         _kinds = [.. _columns.Select(c => KindOf(c.ValueType))];
@@ -55,31 +55,31 @@ internal sealed class RowLines
     }
 
     /// <summary>The lines of the <paramref name="columns"/> chosen as the model's input (<see cref="BatchOptions.Columns"/>),
-    /// for the block's settled settings (an Open Inference input's name and datatype may come from the model's metadata).
-    /// The columns were checked by <see cref="Refusal"/>.</summary>
-    public static RowLines Create(IReadOnlyList<TableColumn> columns, InferenceProtocol protocol, PredictionBlockOptions block, V2InputLayout v2Inputs)
+    /// encoded as <paramref name="encoding"/> says (an Open Inference input's name and datatype may come from the model's
+    /// metadata). The columns were checked by <see cref="Refusal"/>.</summary>
+    public static RowLines Create(IReadOnlyList<RowColumn> columns, RowEncoding encoding)
     {
-        if (protocol == InferenceProtocol.Seldon)
+        if (encoding.Protocol == InferenceProtocol.Seldon)
         {
-            return new RowLines(columns, block.PayloadType == PayloadType.Tensor, [], "", null);
+            return new RowLines(columns, encoding.PayloadType == PayloadType.Tensor, [], "", null);
         }
 
-        if (v2Inputs == V2InputLayout.Columns)
+        if (encoding.V2Inputs == V2InputLayout.Columns)
         {
             return new RowLines(columns, false, [.. columns.Select(c => DatatypeOf(KindOf(c.ValueType)))], "", null);
         }
 
         var inferred = TensorDatatypeOf(columns);
-        var datatype = block.InputDatatype.Length > 0 ? block.InputDatatype : inferred ?? TensorDatatype.Fp64;
+        var datatype = encoding.InputDatatype.Length > 0 ? encoding.InputDatatype : inferred ?? TensorDatatype.Fp64;
         return new RowLines(
-            columns, true, [datatype], block.InputName.Length > 0 ? block.InputName : OpenInferenceSettings.DefaultInputName, datatype == inferred ? null : datatype);
+            columns, true, [datatype], encoding.InputName.Length > 0 ? encoding.InputName : OpenInferenceSettings.DefaultInputName, datatype == inferred ? null : datatype);
     }
 
     /// <summary>Why <paramref name="columns"/> (the chosen ones) cannot make the model's input under these settings; null
     /// when they can. Said at the start of the run, before any request: a binary, list, nested or duration column; with the
     /// Seldon protocol's tensor, a column that is not numeric; with one V2 tensor and no datatype set, columns of text and
     /// numbers together.</summary>
-    public static string? Refusal(IReadOnlyList<TableColumn> columns, InferenceProtocol protocol, PredictionBlockOptions block, V2InputLayout v2Inputs)
+    public static string? Refusal(IReadOnlyList<RowColumn> columns, RowEncoding encoding)
     {
         if (columns.Count == 0)
         {
@@ -94,14 +94,14 @@ internal sealed class RowLines
             }
         }
 
-        if (protocol == InferenceProtocol.Seldon && block.PayloadType == PayloadType.Tensor)
+        if (encoding.Protocol == InferenceProtocol.Seldon && encoding.PayloadType == PayloadType.Tensor)
         {
             var other = columns.FirstOrDefault(c => KindOf(c.ValueType) is not (ValueKind.Integer or ValueKind.Unsigned or ValueKind.Floating or ValueKind.Decimal));
             return other is null ? null
                 : $"column '{other.Name}' holds {Describe(other.ValueType)}, but a Seldon tensor holds numbers only: choose numeric columns, or the ndarray payload";
         }
 
-        if (protocol == InferenceProtocol.V2 && v2Inputs == V2InputLayout.Tensor && block.InputDatatype.Length == 0 && TensorDatatypeOf(columns) is null)
+        if (encoding.Protocol == InferenceProtocol.V2 && encoding.V2Inputs == V2InputLayout.Tensor && encoding.InputDatatype.Length == 0 && TensorDatatypeOf(columns) is null)
         {
             return $"one tensor has one datatype, but the columns are of several kinds ({string.Join(", ", columns.Select(c => $"'{c.Name}' {DatatypeOf(KindOf(c.ValueType))}"))}): " +
                 "choose columns of one kind, set the tensor's datatype, or send one input per column";
@@ -273,7 +273,7 @@ internal sealed class RowLines
 
     /// <summary>The one datatype of a tensor of <paramref name="columns"/>: theirs when they agree, FP64 for numbers of
     /// several kinds; null when text or booleans are mixed with anything else.</summary>
-    private static string? TensorDatatypeOf(IReadOnlyList<TableColumn> columns)
+    private static string? TensorDatatypeOf(IReadOnlyList<RowColumn> columns)
     {
         var datatypes = columns.Select(c => DatatypeOf(KindOf(c.ValueType))).Distinct().ToList();
         return datatypes.Count == 1 ? datatypes[0]
