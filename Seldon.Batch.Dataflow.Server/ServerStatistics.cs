@@ -51,7 +51,8 @@ public sealed class ServerStatistics
 
     /// <summary>
     /// The Seldon headers of the last request (REST headers or gRPC metadata, names in lower case):
-    /// <c>seldon-puid</c>, <c>seldon</c>, <c>namespace</c>, <c>x-auth-token</c>, <c>content-type</c>, when present.
+    /// <c>seldon-puid</c>, <c>seldon</c>, <c>namespace</c>, <c>x-auth-token</c>, <c>content-type</c>, <c>traceparent</c>,
+    /// <c>tracestate</c>…, when present.
     /// </summary>
     public IReadOnlyDictionary<string, string> LastHeaders => Volatile.Read(ref _lastHeaders);
 
@@ -116,9 +117,33 @@ public sealed class ServerStatistics
     private int _concurrentGrpcCalls;
     private int _maxConcurrentGrpcCalls;
 
+    /// <summary>How many <see cref="TraceParents"/> are kept.</summary>
+    public const int TraceParentsKept = 4096;
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _traceParents = new();
+    private long _tracedRequests;
+
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the last <see cref="TraceParentsKept"/> requests that carried one (REST header or gRPC
+    /// metadata, Seldon and Open Inference), in the order they arrived: what a client that traces tells its model server.
+    /// </summary>
+    public IReadOnlyList<string> TraceParents => [.. _traceParents];
+
+    /// <summary>Prediction and feedback requests that carried a <c>traceparent</c>.</summary>
+    public long TracedRequests => Interlocked.Read(ref _tracedRequests);
+
     /// <summary>Keeps the headers a client is expected to send, read through <paramref name="header"/>.</summary>
     internal void RecordHeaders(Func<string, string?> header)
     {
+        if (header("traceparent") is { Length: > 0 } traceParent)
+        {
+            Interlocked.Increment(ref _tracedRequests);
+            _traceParents.Enqueue(traceParent);
+            while (_traceParents.Count > TraceParentsKept && _traceParents.TryDequeue(out _))
+            {
+            }
+        }
+
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in WatchedHeaders)
         {
@@ -131,5 +156,5 @@ public sealed class ServerStatistics
         Volatile.Write(ref _lastHeaders, seen);
     }
 
-    private static readonly string[] WatchedHeaders = ["seldon-puid", "seldon", "namespace", "x-auth-token", "content-type", "x-request-id", "seldon-model", "host"];
+    private static readonly string[] WatchedHeaders = ["seldon-puid", "seldon", "namespace", "x-auth-token", "content-type", "x-request-id", "seldon-model", "host", "traceparent", "tracestate"];
 }

@@ -20,6 +20,7 @@ internal sealed partial class EndpointBreaker
     private static readonly TimeSpan LongestBreak = TimeSpan.FromSeconds(5);
 
     private readonly ResiliencePipeline<PredictionResponse> _pipeline;
+    private readonly CircuitBreakerStateProvider _state = new();
     private readonly ILogger _logger;
     private readonly TimeSpan _maxOutage;
     private readonly TimeSpan _waitReady;
@@ -50,6 +51,7 @@ internal sealed partial class EndpointBreaker
                 FailureRatio = 0.5,
                 // As many requests as there are workers: with everything refused, one round of them opens the circuit.
                 MinimumThroughput = Math.Clamp(settings.Workers, 2, 10),
+                StateProvider = _state,
                 SamplingDuration = TimeSpan.FromSeconds(0.5), // the shortest Polly allows: a busy run opens it quickly too
                 BreakDurationGenerator = args => ValueTask.FromResult(
                     TimeSpan.FromTicks(Math.Min(LongestBreak.Ticks, FirstBreak.Ticks << Math.Min(args.HalfOpenAttempts, 4)))),
@@ -85,6 +87,15 @@ internal sealed partial class EndpointBreaker
 
     /// <summary>The last outage failure, for the reason of a run that gave up waiting.</summary>
     public PredictionFailure? LastOutage => Volatile.Read(ref _lastOutage);
+
+    /// <summary>The circuit's state as the <c>seldon.batch.breaker.state</c> gauge tells it: 0 closed, 1 half-open (a probe
+    /// may go), 2 open (sending paused).</summary>
+    public int ReadState() => _state.CircuitState switch
+    {
+        CircuitState.Closed => 0,
+        CircuitState.HalfOpen => 1,
+        _ => 2,
+    };
 
     /// <summary>Whether a failure is waited out rather than retried a bounded number of times.</summary>
     public bool CountsAsOutage(PredictionFailure failure) =>

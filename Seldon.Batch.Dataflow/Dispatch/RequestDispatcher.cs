@@ -24,6 +24,10 @@ internal sealed partial class RequestDispatcher : IDisposable
     private readonly ResiliencePipeline<PredictionResponse> _retry;
     private readonly ILogger _logger;
 
+    // The span current when the block was made (a file run's): the parent of every attempt's span, carried here because
+    // the workers' pool threads do not carry it themselves.
+    private readonly ActivityContext _traceParent = Activity.Current?.Context ?? default;
+
     /// <param name="inner">The client requests go through; not disposed here (it belongs to the block's caller).</param>
     /// <param name="settings">Retries, pacing, worker bound and outage budget.</param>
     /// <param name="logger">Where retries and the breaker's state are logged.</param>
@@ -39,6 +43,7 @@ internal sealed partial class RequestDispatcher : IDisposable
         _gate = new DispatchGate(settings.Workers);
         time ??= TimeProvider.System;
         Breaker = new EndpointBreaker(settings, logger, time);
+        RunInstruments.Breakers.Add(Breaker, Breaker.ReadState);
         if (settings.Interval > TimeSpan.Zero)
         {
             // Each worker may send once per interval: a bucket of one token per worker, refilled every interval.
@@ -75,6 +80,9 @@ internal sealed partial class RequestDispatcher : IDisposable
     /// <summary>The breaker shared by every request of this dispatcher.</summary>
     public EndpointBreaker Breaker { get; }
 
+    /// <summary>The batch id the spans of the attempts carry.</summary>
+    public string BatchId { get; init; } = "";
+
     /// <summary>Sends <paramref name="request"/> until it has an answer that is final.</summary>
     /// <param name="request">The request.</param>
     /// <param name="order">Where its lines are in the input: the earliest waiting request gets the next free slot.</param>
@@ -84,11 +92,12 @@ internal sealed partial class RequestDispatcher : IDisposable
     /// <param name="retryTimeouts">False to give up on the first timeout (once the model has answered): a line sent alone
     /// after its micro-batch timed out on every attempt is judged by one more attempt, not by <c>--retries</c> again.
     /// Other failures are retried as always.</param>
+    /// <param name="lines">The lines the request carries, for the spans of its attempts.</param>
     /// <returns>The answer; a failure about the endpoint (outage, misconfiguration) means the request was not answered and
     /// waiting longer is not allowed.</returns>
-    public async Task<PredictionResponse> SendAsync(PredictionRequest request, long order, CancellationToken dispatch, CancellationToken abort, bool retryTimeouts = true)
+    public async Task<PredictionResponse> SendAsync(PredictionRequest request, long order, CancellationToken dispatch, CancellationToken abort, bool retryTimeouts = true, int lines = 1)
     {
-        var attempt = new Attempt(this, request, order, retryTimeouts, abort);
+        var attempt = new Attempt(this, request, order, retryTimeouts, abort) { Lines = lines };
 
         // The first send goes straight to the breaker: an answer the retry pipeline would hand back as it is (a
         // prediction, or a refused line) skips Polly's retry strategy, its context and its state per request. Another
@@ -186,7 +195,11 @@ internal sealed partial class RequestDispatcher : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _pacer?.Dispose();
+    public void Dispose()
+    {
+        RunInstruments.Breakers.Remove(Breaker);
+        _pacer?.Dispose();
+    }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Request {Puid}: trying again in {Delay:0} ms after: {Reason}")]
     private static partial void LogRetry(ILogger logger, string puid, double delay, string reason);
@@ -199,8 +212,14 @@ internal sealed partial class RequestDispatcher : IDisposable
         private long _failingSince = -1;
         private TimeSpan _breakLeft = TimeSpan.FromSeconds(1);
         private Outcome<PredictionResponse>? _replay;
+        private int _onWire;
+        private Activity? _span;
+        private bool _inFlight;
 
         public PredictionRequest Request => request;
+
+        /// <summary>The lines the request carries.</summary>
+        public int Lines { get; init; } = 1;
 
         /// <summary>Requests sent beyond the first.</summary>
         public int Retries { get; private set; }
@@ -247,10 +266,73 @@ internal sealed partial class RequestDispatcher : IDisposable
 
             // On the wire only the abort token counts: a stop lets the requests in flight finish.
             var started = Stopwatch.GetTimestamp();
+            if (RunInstruments.InFlight.Enabled || BatchSpans.Enabled)
+            {
+                return await SendObservedAsync(breaker, started).ConfigureAwait(false);
+            }
+
             var response = await breaker.ExecuteAsync(
                 static (s, ct) => new ValueTask<PredictionResponse>(s.Client.SendAsync(s.Request, ct)), (Client: owner._inner, Request: request), abort).ConfigureAwait(false);
             breaker.Observe(response);
             return response with { Latency = Stopwatch.GetElapsedTime(started) };
+        }
+
+        /// <summary>The send of <see cref="SendOnceAsync"/> while something listens: counted on the wire and in a span of
+        /// its own (whose trace context the transport sends), from when the breaker lets it through to its answer.</summary>
+        private async ValueTask<PredictionResponse> SendObservedAsync(EndpointBreaker breaker, long started)
+        {
+            PredictionResponse response;
+            try
+            {
+                response = await breaker.ExecuteAsync(static (a, ct) => new ValueTask<PredictionResponse>(a.GoOnWire(ct)), this, abort).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                EndCall(null, ex);
+                throw;
+            }
+
+            EndCall(response, null);
+            breaker.Observe(response);
+            return response with { Latency = Stopwatch.GetElapsedTime(started) };
+        }
+
+        /// <summary>The attempt, let through by the breaker: on the wire now.</summary>
+        private Task<PredictionResponse> GoOnWire(CancellationToken ct)
+        {
+            _onWire++;
+            _span = BatchSpans.Enabled ? BatchSpans.StartRequest(owner._traceParent, owner.BatchId, request.Puid, order, Lines, _onWire) : null;
+            _inFlight = RunInstruments.InFlight.Enabled;
+            if (_inFlight)
+            {
+                RunInstruments.InFlight.Add(1);
+            }
+
+            // The span is current here, so it flows into the client's call, whose transport sends its trace context.
+            return owner._inner.SendAsync(request, ct);
+        }
+
+        /// <summary>Ends what <see cref="GoOnWire"/> began, if the breaker let the attempt through.</summary>
+        private void EndCall(PredictionResponse? response, Exception? error)
+        {
+            if (_inFlight)
+            {
+                _inFlight = false;
+                RunInstruments.InFlight.Add(-1);
+            }
+
+            if (_span is { } span)
+            {
+                _span = null;
+                if (response is not null)
+                {
+                    BatchSpans.StopRequest(span, response.Code, response.Failure is { } failure ? SettingNames.ValueOf(failure.Kind) : null, response.Failure?.Detail);
+                }
+                else
+                {
+                    BatchSpans.StopRequest(span, error!);
+                }
+            }
         }
 
         public bool ShouldTryAgain(Outcome<PredictionResponse> outcome)

@@ -66,16 +66,25 @@ public static partial class BatchRun
         }
 
         var logger = (options.Block.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger(typeof(BatchRun).FullName!);
-        var run = new UnfinishedRun(options.Block.TimeProvider) { Table = TableOutput.Of(options, tables ?? TableFiles.Default) };
+        var run = new UnfinishedRun(options.Block.TimeProvider) { Table = TableOutput.Of(options, tables ?? TableFiles.Default), Span = RunSpan.Start(options) };
         try
         {
-            return await RunToEndAsync(options, client, tuning, logger, progress, inspector, run, cancellationToken).ConfigureAwait(false);
+            var summary = await RunToEndAsync(options, client, tuning, logger, progress, inspector, run, cancellationToken).ConfigureAwait(false);
+            RunSpan.End(run.Span, summary);
+            return summary;
         }
         catch (Exception ex) when (StorageException.From(ex) is { } failure)
         {
             // The file system or the store failed (a full disk, a store that cannot be reached) or refused what the
             // settings ask of it (no permission, no credentials): not a defect, and said once, with what to do.
-            return await StoppedByStorageAsync(options, failure, run, logger).ConfigureAwait(false);
+            var summary = await StoppedByStorageAsync(options, failure, run, logger).ConfigureAwait(false);
+            RunSpan.End(run.Span, summary);
+            return summary;
+        }
+        catch (Exception ex) when (run.Span is not null)
+        {
+            RunSpan.End(run.Span, ex);
+            throw;
         }
         finally
         {
@@ -84,6 +93,8 @@ public static partial class BatchRun
             {
                 await storage.DisposeAsync().ConfigureAwait(false);
             }
+
+            RunSpan.EndIfOpen(run.Span);
         }
     }
 
@@ -128,6 +139,7 @@ public static partial class BatchRun
         }
 
         var batchId = await StartAsync(options, blockOptions, plan, storage, logger).ConfigureAwait(false);
+        RunSpan.Started(run.Span, batchId);
         // Every message from here on names its batch, for a log store that indexes fields (the CLI's JSON logs).
         using var batchScope = logger.BeginScope(new KeyValuePair<string, object?>[] { new("batch_id", batchId) });
         var stats = run.Stats = blockOptions.Statistics ?? new RunStatistics();
@@ -449,5 +461,8 @@ public static partial class BatchRun
 
         /// <summary>The table output; null for a JSON-lines output.</summary>
         public TableOutput? Table { get; init; }
+
+        /// <summary>The run's span; null when nothing listens.</summary>
+        public System.Diagnostics.Activity? Span { get; init; }
     }
 }

@@ -21,6 +21,7 @@ internal sealed class ProgressReporter
     private readonly long _started;
     private readonly long _initial;
     private bool _measuring;
+    private double _lastRate;
 
     /// <param name="measure">Lines written, error records among them and the share of the work done, now.</param>
     /// <param name="stats">The run's counters (for retries).</param>
@@ -59,6 +60,7 @@ internal sealed class ProgressReporter
             _measuring = true;
         }
 
+        Volatile.Write(ref _lastRate, rate);
         return new RunProgress(written, failed, fraction, elapsed, rate);
     }
 
@@ -67,6 +69,8 @@ internal sealed class ProgressReporter
     {
         using var timer = new PeriodicTimer(Tick, _time);
         var nextLog = _logInterval;
+        // The seldon.batch.lines.rate gauge reads the last rate measured while the run lasts.
+        RunInstruments.LineRates.Add(this, () => Volatile.Read(ref _lastRate));
         try
         {
             while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
@@ -84,6 +88,10 @@ internal sealed class ProgressReporter
         {
             // The run is over: its last state, which for a completed run is 100%.
             _progress?.Report(Sample());
+        }
+        finally
+        {
+            RunInstruments.LineRates.Remove(this);
         }
     }
 

@@ -9,6 +9,9 @@ namespace Seldon.Batch.Dataflow;
 /// of its first line whole, and the results of the lines before it are already written.</param>
 internal sealed class AnsweredPrefix(RunStatistics stats, long firstUnwritten = 0)
 {
+    /// <summary>The kinds of failure as the <c>failure.kind</c> tag says them, made once.</summary>
+    private static readonly string[] KindNames = [.. Enum.GetValues<LineFailureKind>().Select(SettingNames.ValueOf)];
+
     private bool _answered = true;
 
     /// <summary>The results of <paramref name="group"/> that belong to the output, counted; empty past the first group
@@ -33,6 +36,33 @@ internal sealed class AnsweredPrefix(RunStatistics stats, long firstUnwritten = 
             stats.AddResult(result);
         }
 
+        if (RunInstruments.LinesPredicted.Enabled || RunInstruments.LinesFailed.Enabled)
+        {
+            Record(results);
+        }
+
         return results;
+    }
+
+    /// <summary>Records the results passed on in the library's instruments, as the statistics count them.</summary>
+    private static void Record(InstanceResult[] results)
+    {
+        long predicted = 0;
+        foreach (var result in results)
+        {
+            if (result.Failure is { } failure)
+            {
+                RunInstruments.LinesFailed.Add(1, new KeyValuePair<string, object?>(RunInstruments.FailureKindTag, KindNames[(int)failure.Kind]));
+            }
+            else
+            {
+                predicted++;
+            }
+        }
+
+        if (predicted > 0)
+        {
+            RunInstruments.LinesPredicted.Add(predicted);
+        }
     }
 }

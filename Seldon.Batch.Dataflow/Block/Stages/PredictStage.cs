@@ -40,11 +40,11 @@ internal sealed class PredictStage
         var batchId = string.IsNullOrEmpty(options.BatchId) ? Guid.NewGuid().ToString() : options.BatchId;
         var codec = BatchCodecs.For(options, client.Protocol, batchId);
         var window = Math.Max(8 * options.Workers, (options.WindowLines + options.BatchSize - 1) / options.BatchSize);
-        var dispatcher = new RequestDispatcher(client, options.ToRetry(), loggerFactory.CreateLogger(typeof(RequestDispatcher).FullName!), time);
+        var dispatcher = new RequestDispatcher(client, options.ToRetry(), loggerFactory.CreateLogger(typeof(RequestDispatcher).FullName!), time) { BatchId = batchId };
         stats.ReadEndpointFailureFrom(stop);
 
         var encode = new EncodeStage(codec, logger);
-        var send = new SendStage(dispatcher, options.Method, stop, stats, logger, cancellationToken);
+        var send = new SendStage(dispatcher, options.Method, stop, stats, new RequestMeter(client), logger, cancellationToken);
         var stage = new PredictStage(encode, send, new IsolateStage(encode, send, logger), new SplitStage(codec, options.SettingName, logger));
         var predict = new TransformBlock<InputLine[], PredictedGroup>(
             stage.PredictAsync,
@@ -59,13 +59,21 @@ internal sealed class PredictStage
                 SingleProducerConstrained = true,
                 CancellationToken = cancellationToken,
             });
-        _ = predict.Completion.ContinueWith(_ => dispatcher.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        // At once, before the stages after it hear of the completion: a finished block's breaker is no longer a gauge's.
+        _ = predict.Completion.ContinueWith(_ => dispatcher.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return predict;
     }
 
     /// <summary>A group's results, with whether all of its requests were answered.</summary>
-    private async Task<PredictedGroup> PredictAsync(InputLine[] lines) =>
-        _split.Split(await SendGroupAsync(lines).ConfigureAwait(false));
+    private async Task<PredictedGroup> PredictAsync(InputLine[] lines)
+    {
+        if (RunInstruments.LinesRead.Enabled)
+        {
+            RunInstruments.LinesRead.Add(lines.Length);
+        }
+
+        return _split.Split(await SendGroupAsync(lines).ConfigureAwait(false));
+    }
 
     private async Task<PredictedBatch> SendGroupAsync(InputLine[] lines)
     {

@@ -10,9 +10,10 @@ namespace Seldon.Batch.Dataflow;
 /// <param name="method">The route of every request.</param>
 /// <param name="stop">Says when nothing more may be sent; told the failures about the endpoint.</param>
 /// <param name="stats">Counts the requests and their retries.</param>
+/// <param name="meter">Records them in the library's instruments.</param>
 /// <param name="logger">Where a failed request is logged (at debug level: its lines' error records say why).</param>
 /// <param name="abort">Cancels the requests on the wire.</param>
-internal sealed class SendStage(RequestDispatcher dispatcher, PredictionMethod method, StopPolicy stop, RunStatistics stats, ILogger logger, CancellationToken abort)
+internal sealed class SendStage(RequestDispatcher dispatcher, PredictionMethod method, StopPolicy stop, RunStatistics stats, RequestMeter meter, ILogger logger, CancellationToken abort)
 {
     /// <summary>The answer of <paramref name="encoded"/>'s request (a success, or a failure of its lines); null when it
     /// was not answered: stopped before it was sent, dropped on abort, or failed about the endpoint, which
@@ -30,7 +31,7 @@ internal sealed class SendStage(RequestDispatcher dispatcher, PredictionMethod m
         PredictionResponse response;
         try
         {
-            response = await dispatcher.SendAsync(request, encoded.Members[0].Index, stop.Dispatch, abort, retryTimeouts).ConfigureAwait(false);
+            response = await dispatcher.SendAsync(request, encoded.Members[0].Index, stop.Dispatch, abort, retryTimeouts, encoded.Members.Count).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -43,6 +44,7 @@ internal sealed class SendStage(RequestDispatcher dispatcher, PredictionMethod m
         }
 
         stats.AddRequest(response, response.Latency);
+        meter.Record(response);
         if (response.Failure is { IsAboutEndpoint: true } endpoint)
         {
             stop.EndpointFailed(endpoint);

@@ -17,7 +17,8 @@ internal sealed partial class GrpcPredictionClient
 
     private readonly GRPCInferenceService.GRPCInferenceServiceClient _inference;
 
-    /// <summary>The token and the user's headers; names are lower-cased, as gRPC metadata requires.</summary>
+    /// <summary>The token, the user's headers and the W3C trace context of the attempt's span when there is one; names are
+    /// lower-cased, as gRPC metadata requires.</summary>
     private void AddHeaders(Metadata headers)
     {
         if (_settings.Token.Length > 0)
@@ -28,6 +29,22 @@ internal sealed partial class GrpcPredictionClient
         foreach (var (name, value) in _settings.Headers)
         {
             headers.Add(name.ToLowerInvariant(), value);
+        }
+
+        if (BatchSpans.CurrentRequest is { } span)
+        {
+            BatchSpans.Inject(span, headers, static (carrier, name, value) =>
+            {
+                // The span's context replaces one the user's headers set.
+                var metadata = (Metadata)carrier!;
+                name = name.ToLowerInvariant();
+                if (metadata.Get(name) is { } set)
+                {
+                    metadata.Remove(set);
+                }
+
+                metadata.Add(name, value);
+            });
         }
     }
 

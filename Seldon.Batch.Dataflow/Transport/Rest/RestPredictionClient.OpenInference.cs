@@ -5,7 +5,8 @@ namespace Seldon.Batch.Dataflow;
 // Request headers of both protocols, and the Open Inference model checks over REST.
 internal sealed partial class RestPredictionClient
 {
-    /// <summary>The token, the user's headers and, for V2, <c>x-request-id</c> (which MLServer hands to the model).</summary>
+    /// <summary>The token, the user's headers, for V2 <c>x-request-id</c> (which MLServer hands to the model), and the W3C
+    /// trace context of the attempt's span when there is one.</summary>
     private void AddHeaders(RestRequest rest, string puid)
     {
         if (_settings.Token.Length > 0)
@@ -21,6 +22,13 @@ internal sealed partial class RestPredictionClient
         foreach (var (name, value) in _settings.Headers)
         {
             rest.AddOrUpdateHeader(name, value);
+        }
+
+        // Set here, so HttpClient (which adds the current span's only when the request has none) sends this span's, not
+        // one of its own: the model server's spans are children of the attempt.
+        if (BatchSpans.CurrentRequest is { } span)
+        {
+            BatchSpans.Inject(span, rest, static (carrier, name, value) => ((RestRequest)carrier!).AddOrUpdateHeader(name, value));
         }
     }
 
