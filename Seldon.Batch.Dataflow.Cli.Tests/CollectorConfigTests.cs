@@ -28,7 +28,7 @@ public sealed class CollectorConfigTests
             {
                 var named = ((YamlSequenceNode)((YamlMappingNode)pipeline)[section]).Children.Select(n => ((YamlScalarNode)n).Value!).ToList();
                 Assert.NotEmpty(named);
-                Assert.Subset(Defined(section), [.. named]);
+                Assert.Subset(Defined(section), named.ToHashSet());
             }
 
             Assert.Contains("otlp", ((YamlSequenceNode)((YamlMappingNode)pipeline)["receivers"]).Children.Select(n => ((YamlScalarNode)n).Value));

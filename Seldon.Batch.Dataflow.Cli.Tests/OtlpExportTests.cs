@@ -39,7 +39,7 @@ public sealed class OtlpExportTests : IClassFixture<DemoServerFixture>, IDisposa
         foreach (var name in new[]
         {
             "seldon.batch.lines.read", "seldon.batch.lines.predicted", "seldon.batch.lines.failed", "seldon.batch.requests",
-            "seldon.batch.requests.in_flight", "seldon.batch.request.duration", "seldon.batch.breaker.state", "seldon.batch.lines.rate",
+            "seldon.batch.requests.in_flight", "seldon.batch.request.duration",
         })
         {
             Assert.True(names.Contains(name), $"{name} was not exported; got {string.Join(", ", names.Order())}");
@@ -53,8 +53,12 @@ public sealed class OtlpExportTests : IClassFixture<DemoServerFixture>, IDisposa
         Assert.Equal(0, receiver.Total("seldon.batch.requests.in_flight"));
         var durations = receiver.Last("seldon.batch.request.duration")!.Histogram.DataPoints;
         Assert.Equal((ulong)summary["requests"]!.GetValue<long>(), durations.Aggregate(0UL, (total, p) => total + p.Count));
-        // Buckets in seconds, not the SDK's millisecond defaults.
-        Assert.All(durations, p => Assert.Equal(CliTelemetry.DurationBuckets, p.ExplicitBounds));
+        // The library's buckets (its instrument's advice) reach the exporter: seconds, not the SDK's millisecond defaults.
+        Assert.All(durations, p =>
+        {
+            Assert.Contains(0.001, p.ExplicitBounds);
+            Assert.Equal(60, p.ExplicitBounds[^1]);
+        });
         // Lines that are not JSON are the kind InvalidLine, however olib spells it in lower case.
         Assert.All(receiver.Last("seldon.batch.lines.failed")!.Sum.DataPoints, p => Assert.StartsWith("invalid", Attribute(p.Attributes, "failure.kind")));
 
@@ -77,26 +81,61 @@ public sealed class OtlpExportTests : IClassFixture<DemoServerFixture>, IDisposa
         });
     }
 
-    [Fact]
-    public async Task The_traceparent_a_request_carried_is_an_exported_request_span()
+    [Theory]
+    [InlineData("rest")]
+    [InlineData("grpc")]
+    public async Task The_traceparent_each_request_carried_is_an_exported_request_span(string transport)
     {
         await using var receiver = await OtlpReceiver.StartAsync();
-        var (input, output, _) = await FilesAsync(5, bad: 0);
+        // A model of this test's own: what it saw is this run's requests only.
+        await using var model = await DemoModelServer.StartAsync(new ServeOptions());
+        var (input, output, _) = await FilesAsync(12, bad: 0);
 
-        // One worker, one line per request: the model's last request is the run's last request span.
         var (code, _, stderr) = await RunAsync(
-            ["-d", "demo", "-g", "seldon", "-h", $"127.0.0.1:{_fixture.Server.RestPort}", "-w", "1", "-i", input, "-o", output],
+            ["-d", "demo", "-g", "seldon", "-t", transport, "-h", $"127.0.0.1:{(transport == "rest" ? model.RestPort : model.GrpcPort)}", "-w", "2", "-s", "3", "-i", input, "-o", output],
             receiver.Environment());
 
         Assert.True(code == 0, stderr);
-        Assert.True(_fixture.Server.Statistics.LastHeaders.TryGetValue("traceparent", out var traceparent), "the model saw no traceparent");
-        // 00-<trace id>-<span id>-<flags>: the request's own span, in the run's trace.
-        var parts = traceparent.Split('-');
-        Assert.Equal(4, parts.Length);
-        var sent = Assert.Single(receiver.Spans(), s => s.Span.Name == RequestSpan && Hex(s.Span.SpanId) == parts[2]).Span;
-        Assert.Equal(parts[1], Hex(sent.TraceId));
         var run = Assert.Single(receiver.Spans(), s => s.Span.Name == RunSpan).Span;
-        Assert.Equal(run.SpanId, sent.ParentSpanId);
+        var requests = receiver.Spans().Where(s => s.Span.Name == RequestSpan).ToDictionary(s => Hex(s.Span.SpanId), s => s.Span);
+        Assert.Equal(4, model.Statistics.TraceParents.Count);
+        foreach (var traceparent in model.Statistics.TraceParents)
+        {
+            // 00-<trace id>-<span id>-<flags>: the request's own exported span, in the run's trace.
+            var parts = traceparent.Split('-');
+            Assert.Equal(4, parts.Length);
+            Assert.True(requests.TryGetValue(parts[2], out var sent), $"{traceparent} is no exported request span");
+            Assert.Equal(parts[1], Hex(sent.TraceId));
+            Assert.Equal(run.SpanId, sent.ParentSpanId);
+        }
+    }
+
+    [Fact]
+    public async Task While_a_run_goes_its_gauges_are_exported_every_interval()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 20, GrpcPort = -1 });
+        var (input, output, _) = await FilesAsync(100_000, bad: 0);
+        var environment = receiver.Environment();
+        environment["OTEL_METRIC_EXPORT_INTERVAL"] = "200";
+
+        using var process = Start(["-d", "demo", "-g", "seldon", "-h", $"127.0.0.1:{slow.RestPort}", "-w", "4", "-i", input, "-o", output], environment);
+        try
+        {
+            // The gauges are observed only while a run lives (the last export, after it, has none): these come from the
+            // periodic exports. The rate needs two seconds of lines written before it has a value above 0.
+            await receiver.WaitForAsync(
+                r => r.Last("seldon.batch.breaker.state") is not null
+                    && r.Last("seldon.batch.lines.rate")?.Gauge.DataPoints.Any(p => p.AsDouble > 0) == true,
+                TimeSpan.FromMinutes(1));
+        }
+        finally
+        {
+            Assert.Equal(0, Kill(process.Id, 15));
+            await WaitAsync(process);
+        }
+
+        Assert.Equal(0, receiver.Last("seldon.batch.breaker.state")!.Gauge.DataPoints.Single().AsInt);
     }
 
     [Fact]

@@ -27,12 +27,6 @@ internal sealed class CliTelemetry : IDisposable
     /// <summary>How often metrics are exported unless <c>OTEL_METRIC_EXPORT_INTERVAL</c> says otherwise.</summary>
     public static readonly TimeSpan DefaultExportInterval = TimeSpan.FromSeconds(15);
 
-    /// <summary>The bucket bounds of the request duration histogram, in seconds: from a millisecond (a model on the same
-    /// node) to a minute (the default <c>--timeout</c>).</summary>
-    internal static readonly double[] DurationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60];
-
-    private const string RequestDuration = "seldon.batch.request.duration";
-
     private readonly TracerProvider? _traces;
     private readonly MeterProvider? _metrics;
 
@@ -129,9 +123,6 @@ internal sealed class CliTelemetry : IDisposable
             : Sdk.CreateMeterProviderBuilder()
                 .ConfigureResource(Describe)
                 .AddMeter(BatchDiagnostics.MeterName)
-                // The SDK's default buckets are for milliseconds (0 to 10,000): a duration in seconds would fall into the
-                // first one and a p95 read from them would say nothing.
-                .AddView(RequestDuration, new ExplicitBucketHistogramConfiguration { Boundaries = DurationBuckets })
                 .AddOtlpExporter((_, reader) =>
                 {
                     if (interval is { } every)
