@@ -173,6 +173,29 @@ public sealed class OtlpExportTests : IClassFixture<DemoServerFixture>, IDisposa
     }
 
     [Fact]
+    public async Task A_collector_that_never_answers_does_not_hold_the_exit()
+    {
+        // Connections complete in the listener's backlog and nothing ever answers them; an export would wait its
+        // timeout of ten minutes, but the exit waits only a few seconds per signal for it.
+        using var blackHole = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        blackHole.Start();
+        var (input, output, _) = await FilesAsync(5, bad: 0);
+
+        var (code, _, stderr) = await RunAsync(
+            ["-d", "demo", "-g", "seldon", "-h", $"127.0.0.1:{_fixture.Server.RestPort}", "-i", input, "-o", output],
+            new Dictionary<string, string>
+            {
+                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{((System.Net.IPEndPoint)blackHole.LocalEndpoint).Port}",
+                ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+                ["OTEL_EXPORTER_OTLP_TIMEOUT"] = "600000",
+            });
+
+        // RunAsync gives the process two minutes.
+        Assert.True(code == 0, stderr);
+        Assert.Equal(5, (await File.ReadAllLinesAsync(output)).Length);
+    }
+
+    [Fact]
     public async Task Without_an_endpoint_nothing_is_built_and_nothing_is_sent()
     {
         await using var receiver = await OtlpReceiver.StartAsync();
