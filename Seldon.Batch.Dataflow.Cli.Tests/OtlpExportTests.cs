@@ -247,6 +247,22 @@ public sealed class OtlpExportTests : IClassFixture<DemoServerFixture>, IDisposa
         Assert.Equal(buildsMetrics, telemetry?.ExportsMetrics ?? false);
     }
 
+    [Theory]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "not a url")]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317")]
+    [InlineData("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "ftp://collector/v1/traces")]
+    public void An_endpoint_that_is_not_an_http_url_is_a_warning_naming_the_variable_and_nothing_is_built(string variable, string value)
+    {
+        var messages = new List<string>();
+        using var loggers = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(new ListLoggerProvider(messages)));
+
+        using var telemetry = CliTelemetry.StartOrWarn(name => name == variable ? value : null, "run", null, loggers.CreateLogger("test"));
+
+        Assert.Null(telemetry);
+        var warning = Assert.Single(messages);
+        Assert.Contains($"{variable} '{value}' is not an http:// or https:// URL", warning);
+    }
+
     internal static string? Attribute(RepeatedField<KeyValue> attributes, string key) =>
         attributes.FirstOrDefault(a => a.Key == key)?.Value is { } value
             ? value.ValueCase switch
@@ -267,5 +283,31 @@ public sealed class OtlpExportTests : IClassFixture<DemoServerFixture>, IDisposa
         var input = Path.Combine(_dir.FullName, "in.txt");
         await File.WriteAllLinesAsync(input, Enumerable.Range(0, lines).Select(i => i < bad ? "not json" : $"[[{i}]]"));
         return (input, Path.Combine(_dir.FullName, "out.txt"), Path.Combine(_dir.FullName, "summary.json"));
+    }
+
+    /// <summary>Keeps each message logged, rendered.</summary>
+    private sealed class ListLoggerProvider(List<string> messages) : Microsoft.Extensions.Logging.ILoggerProvider
+    {
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new ListLogger(messages);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class ListLogger(List<string> messages) : Microsoft.Extensions.Logging.ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+            public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                lock (messages)
+                {
+                    messages.Add(formatter(state, exception));
+                }
+            }
+        }
     }
 }

@@ -66,9 +66,7 @@ internal sealed class CliTelemetry : IDisposable
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or NotSupportedException)
         {
-            logger.LogWarning(
-                "Not exporting metrics and traces: the OTEL_EXPORTER_OTLP_* settings were refused ({Reason}); check OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_EXPORTER_OTLP_PROTOCOL",
-                ex.Message);
+            logger.LogWarning("Not exporting metrics and traces: {Reason}", ex.Message);
             return null;
         }
     }
@@ -156,6 +154,7 @@ internal sealed class CliTelemetry : IDisposable
     private static string? Version => typeof(CliTelemetry).Assembly.GetName().Version?.ToString();
 
     /// <summary>The endpoint of one signal: its own variable, else the common one; none when its exporter is <c>none</c>.</summary>
+    /// <exception cref="ArgumentException">The endpoint is not an http(s) URL (the SDK would quietly send elsewhere).</exception>
     private static string? SignalEndpoint(Func<string, string?> environment, string? common, string own, string exporter)
     {
         if (string.Equals(environment(exporter)?.Trim(), "none", StringComparison.OrdinalIgnoreCase))
@@ -163,8 +162,15 @@ internal sealed class CliTelemetry : IDisposable
             return null;
         }
 
-        var endpoint = environment(own);
-        return string.IsNullOrWhiteSpace(endpoint) ? (string.IsNullOrWhiteSpace(common) ? null : common) : endpoint;
+        var (variable, endpoint) = string.IsNullOrWhiteSpace(environment(own)) ? ("OTEL_EXPORTER_OTLP_ENDPOINT", common) : (own, environment(own));
+        if (string.IsNullOrWhiteSpace(endpoint))
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(endpoint.Trim(), UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? endpoint.Trim()
+            : throw new ArgumentException($"{variable} '{endpoint}' is not an http:// or https:// URL (e.g. http://otel-collector:4317); correct it or unset it");
     }
 
     private static bool IsTrue(string? value) => string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
