@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Google.Protobuf.Collections;
+using Microsoft.Extensions.Logging;
 using Seldon.Batch.Dataflow.Cli.Tests.Otlp;
 using Seldon.Batch.Dataflow.Server;
 using static Seldon.Batch.Dataflow.Cli.Tests.CliProcess;
