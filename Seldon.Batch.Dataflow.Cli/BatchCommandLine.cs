@@ -22,6 +22,7 @@ internal sealed class BatchCommandLine
     public readonly CliSetting OutputDataPath = new("--output-data-path", "-o", "SELDON_BATCH_OUTPUT_DATA_PATH", "/assets/output-data.txt", "The output file or object (s3://bucket/key), one line per input line in input order; - writes the standard output", "PATH|URL|-");
     public readonly CliSetting Method = new("--method", "-m", "SELDON_BATCH_METHOD", "predict", "The model endpoint: predictions, or feedback (with --data-type raw)", "predict|feedback");
     public readonly CliSetting LogLevel = new("--log-level", "-l", "SELDON_BATCH_LOG_LEVEL", "info", "The log level (logs go to stderr)", "debug|info|warning|error");
+    public readonly CliSetting LogFormat = new("--log-format", null, "SELDON_BATCH_LOG_FORMAT", "text", "How logs are written on stderr: text lines, or one JSON object per line (time, level, message, run_id, batch_id, the message's fields, trace_id) for a log store; json draws no progress bar", "text|json");
     public readonly CliSetting BatchId = new("--batch-id", "-u", "SELDON_BATCH_ID", null, "The batch_id tag of every request and output; a new unique id when not given", "TEXT");
     public readonly CliSetting BatchSize = new("--batch-size", "-s", "SELDON_BATCH_SIZE", "1", "Lines per request: above 1 the rows of several lines go in one request (data ndarray/tensor, raw) and the answer is split back", "INTEGER");
     public readonly CliSetting BatchInterval = new("--batch-interval", null, "SELDON_BATCH_MIN_INTERVAL", "0", "Minimum time in seconds between two requests of one worker", "FLOAT");
@@ -81,7 +82,7 @@ internal sealed class BatchCommandLine
     public IEnumerable<CliSetting> Settings =>
     [
         DeploymentName, GatewayType, Namespace, Host, Transport, DataType, PayloadType, Workers, Retries,
-        InputDataPath, OutputDataPath, Method, LogLevel, BatchId, BatchSize, BatchInterval, UseSsl, Token, SslVerify,
+        InputDataPath, OutputDataPath, Method, LogLevel, LogFormat, BatchId, BatchSize, BatchInterval, UseSsl, Token, SslVerify,
         Timeout, GrpcMaxMessageSize, ShutdownTimeout, MaxFailures, MaxOutage, WaitReady, SummaryPath,
         Protocol, ModelName, ModelVersion, InputName, Datatype, S3Endpoint, S3PartSize, InputCompression, ShardCount, ShardIndex,
         InputFormat, OutputFormat, Columns, KeepColumns, V2Inputs,
@@ -174,8 +175,9 @@ internal sealed class BatchCommandLine
         options = BindShard(options, environment, Get);
         options = BindTables(options, Get);
         var level = CliLogging.ParseLevel(Get(LogLevel)) ?? throw Invalid(LogLevel, Get(LogLevel), "debug, info, warning, error");
+        var format = CliLogging.ParseFormat(Get(LogFormat)) ?? throw Invalid(LogFormat, Get(LogFormat), "text, json");
         var benchmark = Flag(parse, Benchmark, environment("SELDON_BATCH_BENCHMARK"));
-        return new CliRun(options, level, benchmark);
+        return new CliRun(options, level, benchmark, format);
     }
 
     /// <summary>Which model, through which gateway and host, over which transport.</summary>

@@ -91,9 +91,14 @@ public static class CliApplication
 
         // On a terminal a progress bar replaces the periodic progress lines of the log. The run's messages name settings
         // by this command's flags.
-        var bar = TerminalProgressBar.IsTerminal(stderr) ? new TerminalProgressBar(stderr) : null;
-        using var loggers = CliLogging.Create(run.LogLevel, bar);
+        // JSON logs are for a log store: no bar drawn between them.
+        var bar = run.LogFormat == CliLogFormat.Text && TerminalProgressBar.IsTerminal(stderr) ? new TerminalProgressBar(stderr) : null;
+        var runId = Guid.NewGuid().ToString("N");
+        using var loggers = CliLogging.Create(run.LogLevel, bar, run.LogFormat, runId);
         var logger = loggers.CreateLogger(ProgramName);
+        // Disposed before the loggers, on every way out of this method (a signal ends the run, which returns here):
+        // the last metrics and spans are exported before the process exits.
+        using var telemetry = CliTelemetry.StartOrWarn(environment, runId, run.Options.Block.BatchId, logger);
         var options = RunOptions(batch, run, loggers, signals, progressBar: bar is not null);
         try
         {

@@ -145,6 +145,8 @@ public static partial class BatchRun
 
         var batchId = await StartAsync(options, blockOptions, plan, storage, logger).ConfigureAwait(false);
         RunSpan.Started(run.Span, batchId);
+        // Every message from here on names its batch, for a log store that indexes fields (the CLI's JSON logs).
+        using var batchScope = logger.BeginScope(new KeyValuePair<string, object?>[] { new("batch_id", batchId) });
         var stats = run.Stats = blockOptions.Statistics ?? new RunStatistics();
         using var stops = new RunStops(options, logger, cancellationToken);
         var written = await PredictAllAsync(
