@@ -30,7 +30,7 @@ internal sealed class SendStage(RequestDispatcher dispatcher, PredictionMethod m
         PredictionResponse response;
         try
         {
-            response = await dispatcher.SendAsync(request, encoded.Members[0].Index, stop.Dispatch, abort, retryTimeouts).ConfigureAwait(false);
+            response = await dispatcher.SendAsync(request, encoded.Members[0].Index, stop.Dispatch, abort, retryTimeouts, encoded.Members.Count).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
