@@ -26,9 +26,9 @@ internal sealed partial class AdaptiveLimit
     /// <summary>The fewest answers a window is judged on: fewer make the median noise.</summary>
     internal const int MinWindow = 16;
 
-    /// <summary>How much slower than the baseline a window's median may be before the limit backs off: 1.2 keeps the
-    /// server's queue under a fifth of its service time, so its p95 stays inside 1.5 × the unloaded latency (issue 21).</summary>
-    internal const double Tolerance = 1.2;
+    /// <summary>How much slower than the baseline a window's median may be before the limit backs off: 1.15 keeps the
+    /// server's queue near a sixth of its service time, so its p95 can stay inside 1.5 × the unloaded latency (issue 21).</summary>
+    internal const double Tolerance = 1.15;
 
     /// <summary>How long a baseline measurement counts (it is kept one to two periods).</summary>
     internal static readonly TimeSpan BaselinePeriod = TimeSpan.FromSeconds(30);
