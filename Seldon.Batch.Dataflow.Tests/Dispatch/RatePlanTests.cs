@@ -6,20 +6,21 @@ namespace Seldon.Batch.Dataflow.Tests.Dispatch;
 public sealed class RatePlanTests
 {
     [Theory]
-    [InlineData(7.5, 1, 133.3333)]
-    [InlineData(200, 2, 10)]
-    [InlineData(20000, 200, 10)]
-    [InlineData(0.5, 1, 2000)]
-    [InlineData(150, 2, 13.3333)]
-    [InlineData(1234.5, 13, 10.5306)]
-    public void The_period_is_chosen_from_the_rate_with_whole_tokens(double rate, int tokens, double periodMs)
+    [InlineData(7.5, 1, 133.3333, 2)]
+    [InlineData(200, 2, 10, 50)]
+    [InlineData(20000, 200, 10, 5000)]
+    [InlineData(0.5, 1, 2000, 1)]
+    [InlineData(150, 2, 13.3333, 38)]
+    [InlineData(1234.5, 13, 10.5306, 309)]
+    public void The_period_is_chosen_from_the_rate_with_whole_tokens(double rate, int tokens, double periodMs, int limit)
     {
         var plan = RatePlan.For(RequestRate.RequestsPerSecond(rate), largestRequest: 32);
 
         Assert.Equal(tokens, plan.TokensPerPeriod);
         Assert.Equal(periodMs, plan.Period.TotalMilliseconds, 0.001);
         Assert.True(plan.Period >= RatePlan.ShortestPeriod || plan.TokensPerPeriod == 1);
-        Assert.Equal(tokens, plan.TokenLimit); // a burst of one period's worth, whatever the requests' size
+        // A quarter second of the rate, so a timer firing late is caught up; a request's size does not count.
+        Assert.Equal(limit, plan.TokenLimit);
     }
 
     [Theory]
@@ -40,9 +41,10 @@ public sealed class RatePlanTests
     [Fact]
     public void A_rate_in_lines_holds_at_least_one_request_of_lines()
     {
-        var plan = RatePlan.For(RequestRate.RowsPerSecond(200), largestRequest: 32);
+        var plan = RatePlan.For(RequestRate.RowsPerSecond(40), largestRequest: 32);
 
-        Assert.Equal(2, plan.TokensPerPeriod);
+        Assert.Equal(1, plan.TokensPerPeriod);
+        Assert.Equal(25, plan.Period.TotalMilliseconds);
         Assert.Equal(32, plan.TokenLimit);
         using var limiter = plan.CreateLimiter();
         Assert.Equal(32, limiter.GetStatistics()!.CurrentAvailablePermits);
