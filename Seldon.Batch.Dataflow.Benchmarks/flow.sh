@@ -7,10 +7,10 @@
 #   flow-capacity  serve --capacity 8 --delay-ms 20: fixed -w 1,2,4,8,16,32 and auto, each run for ~BENCH_FLOW_SECONDS
 #                  (default 10) at its expected rate; rows/s (the summary's) and the server's latency p50/p95 (queue +
 #                  service, GET /stats) per run; auto ÷ the best fixed rows/s (target >= 0.90) and auto's p95 ÷ the
-#                  unloaded latency (the server's p50 at -w 1; target <= 1.5).
+#                  unloaded latency (the server's p50 at -w 1; target <= 1.5), and ÷ the server's p95 at -w 1.
 #   flow-reject    serve --reject-above 4 --delay-ms 20: auto over BENCH_FLOW_REJECT_ROWS (default 3000) lines; the
 #                  server's 429s and the run's error records (target: 0).
-#   flow-rate      --max-rate 200 -w 8 against fixed answers over BENCH_RATE_SECONDS (default 60) of lines: the measured
+#   flow-rate      --max-rate 200 -w 32 against fixed answers over BENCH_RATE_SECONDS (default 60) of lines: the measured
 #                  requests/s ÷ 200 (target within 5 %), from the server's own count and the run's elapsed time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,7 +55,7 @@ printf '\nflow-control cases (issue 21), load average: %s\n' "$(cut -d' ' -f1-3 
 if [[ " $selected " == *" flow-capacity "* ]]; then
   serve --capacity 8 --delay-ms 20
   lines 200 "$work/warm.txt"; run 8 "$work/warm.txt" >/dev/null; stats >/dev/null # JIT warm-up, not counted
-  best=0; best_w=""; best_p95=""; unloaded=""; auto_rate=""; auto_p95=""
+  best=0; best_w=""; best_p95=""; unloaded=""; unloaded_p95=""; auto_rate=""; auto_p95=""
   printf '%-8s %10s %10s %10s %8s\n' "workers" "rows/s" "p50 ms" "p95 ms" "rows"
   for w in 1 2 4 8 16 32 auto; do
     if [ "$w" = auto ] || [ "$w" -gt 8 ]; then per=8; else per="$w"; fi # the rate it can reach: capacity 8
@@ -64,14 +64,15 @@ if [[ " $selected " == *" flow-capacity "* ]]; then
     rate="$(run "$w" "$work/in.txt" | summary "instances per second")"
     s="$(stats)"; p50="$(field p50 <<< "$s")"; p95="$(field p95 <<< "$s")"
     printf '%-8s %10.1f %10.1f %10.1f %8d\n' "$w" "$rate" "$p50" "$p95" "$n"
-    [ "$w" = 1 ] && unloaded="$p50"
+    if [ "$w" = 1 ]; then unloaded="$p50"; unloaded_p95="$p95"; fi
     if [ "$w" = auto ]; then auto_rate="$rate"; auto_p95="$p95"
     elif awk -v r="$rate" -v b="$best" 'BEGIN { exit !(r > b) }'; then best="$rate"; best_w="$w"; best_p95="$p95"; fi
   done
   stop_server
-  awk -v a="$auto_rate" -v b="$best" -v bw="$best_w" -v p="$auto_p95" -v u="$unloaded" -v bp="$best_p95" 'BEGIN {
+  awk -v a="$auto_rate" -v b="$best" -v bw="$best_w" -v p="$auto_p95" -v u="$unloaded" -v bp="$best_p95" -v up="$unloaded_p95" 'BEGIN {
     printf "%-52s %7.3f  %-8s %s\n", "auto rows/s / best fixed (-w " bw ") rows/s", a / b, ">= 0.90", (a / b >= 0.90) ? "PASS" : "FAIL"
     printf "%-52s %7.3f  %-8s %s\n", "auto server p95 / unloaded latency (p50 at -w 1)", p / u, "<= 1.5", (p / u <= 1.5) ? "PASS" : "FAIL"
+    printf "%-52s %7.3f  %-8s %s\n", "auto server p95 / unloaded p95 (p95 at -w 1)", p / up, "<= 1.5", (p / up <= 1.5) ? "PASS" : "FAIL"
     printf "%-52s %7.3f  %-8s %s\n", "(for information) -w " bw " server p95 / unloaded latency", bp / u, "", ""
   }'
 fi
@@ -92,7 +93,7 @@ if [[ " $selected " == *" flow-rate "* ]]; then
   serve
   lines $(( 200 * rate_seconds )) "$work/in.txt"
   lines 50 "$work/warm.txt"; run 8 "$work/warm.txt" >/dev/null; stats >/dev/null
-  out="$(run 8 "$work/in.txt" --max-rate 200)"
+  out="$(run 32 "$work/in.txt" --max-rate 200)" # workers to spare: the rate, not the latency, must be the limit
   elapsed="$(summary elapsed <<< "$out" | sed 's/ s$//')"
   stop_server
   awk -v n="$(( 200 * rate_seconds ))" -v e="$elapsed" -v s="$rate_seconds" 'BEGIN {

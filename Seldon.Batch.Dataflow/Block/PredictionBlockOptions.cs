@@ -239,7 +239,6 @@ public sealed record PredictionBlockOptions
         Workers = MaxWorkers,
         Adaptive = AdaptiveConcurrency,
         MaxRate = MaxRate,
-        BatchSize = BatchSize,
         MaxOutage = MaxOutage,
         WaitReady = WaitReady,
     };

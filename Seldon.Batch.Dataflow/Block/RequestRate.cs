@@ -4,8 +4,8 @@ namespace Seldon.Batch.Dataflow;
 
 /// <summary>The most a block may send per second (<see cref="PredictionBlockOptions.MaxRate"/>): requests per second, or
 /// lines (rows) per second, shared by all of its workers, retries included (they reach the server too).</summary>
-/// <remarks>Paced by a token bucket (System.Threading.RateLimiting) with a burst of about one request's worth, so the
-/// requests go out evenly rather than in bursts once a second. Written <c>7.5</c> (requests per second) or
+/// <remarks>Paced on a schedule spaced 1/rate apart with a burst of 10 ms of the rate (or one request), so the requests
+/// go out evenly rather than in bursts once a second, and the rate over a minute is exact on a busy machine too. Written <c>7.5</c> (requests per second) or
 /// <c>20000/rows</c> (lines per second); see <see cref="TryParse"/>.</remarks>
 public sealed record RequestRate
 {

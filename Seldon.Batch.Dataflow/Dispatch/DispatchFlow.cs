@@ -1,21 +1,19 @@
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Logging;
 
 namespace Seldon.Batch.Dataflow;
 
 /// <summary>What lets a request onto the wire: the <see cref="DispatchGate"/> (at most the limit in flight, earliest line
 /// first), whose limit is fixed (<c>--workers N</c>) or moved by an <see cref="AdaptiveLimit"/> (<c>--workers auto</c>), and
-/// the <c>--max-rate</c> token bucket shared by every attempt of the block (retries reach the server too).</summary>
+/// the <c>--max-rate</c> pacing shared by every attempt of the block (retries reach the server too).</summary>
 internal sealed class DispatchFlow : IDisposable
 {
     private readonly DispatchGate _gate;
-    private readonly RateLimiter? _rate;
-    private readonly bool _countsRows;
+    private readonly RatePacer? _rate;
     private readonly IDisposable _gauges;
 
     /// <param name="settings">The worker bound, the adaptive limit and the rate.</param>
     /// <param name="logger">Where the adaptive limit's changes are logged.</param>
-    /// <param name="time">The adaptive limit's clock.</param>
+    /// <param name="time">The clock of the adaptive limit and of the rate's waits.</param>
     public DispatchFlow(RetrySettings settings, ILogger logger, TimeProvider time)
     {
         if (settings.Adaptive is { } adaptive)
@@ -30,8 +28,7 @@ internal sealed class DispatchFlow : IDisposable
 
         if (settings.MaxRate is { } rate)
         {
-            _rate = RatePlan.For(rate, settings.BatchSize).CreateLimiter();
-            _countsRows = rate.CountsRows;
+            _rate = new RatePacer(rate, time);
         }
 
         var fixedLimit = settings.Workers;
@@ -45,13 +42,8 @@ internal sealed class DispatchFlow : IDisposable
     public ValueTask<DispatchGate.Slot> EnterAsync(long order, CancellationToken cancellationToken) => _gate.EnterAsync(order, cancellationToken);
 
     /// <summary>Waits until the rate allows a request of <paramref name="lines"/> lines; at once without a rate.</summary>
-    public async ValueTask PaceAsync(int lines, CancellationToken cancellationToken)
-    {
-        if (_rate is not null)
-        {
-            using var lease = await _rate.AcquireAsync(_countsRows ? Math.Max(1, lines) : 1, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public ValueTask PaceAsync(int lines, CancellationToken cancellationToken) =>
+        _rate is null ? ValueTask.CompletedTask : _rate.WaitAsync(lines, cancellationToken);
 
     /// <summary>Notes a request going on the wire; its epoch for <see cref="Answered"/> (0 without an adaptive limit).</summary>
     public int Sent() => Adaptive?.Sent(_gate.InUse) ?? 0;
@@ -61,9 +53,5 @@ internal sealed class DispatchFlow : IDisposable
         Adaptive?.Answered(epoch, latency, response.Failure);
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        _rate?.Dispose();
-        _gauges.Dispose();
-    }
+    public void Dispose() => _gauges.Dispose();
 }

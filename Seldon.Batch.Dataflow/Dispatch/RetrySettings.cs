@@ -25,9 +25,6 @@ internal sealed record RetrySettings
     /// <summary>The most requests (or lines) per second (<c>--max-rate</c>); null for no limit.</summary>
     public RequestRate? MaxRate { get; init; }
 
-    /// <summary>Lines per request at most: the token bucket of a rate in lines holds at least that many.</summary>
-    public int BatchSize { get; init; } = 1;
-
     /// <summary>How long an outage of a model that has answered before is waited out (<c>--max-outage</c>) before the
     /// request is given up as not answered.</summary>
     public TimeSpan MaxOutage { get; init; } = TimeSpan.FromSeconds(300);
