@@ -21,8 +21,17 @@
 # /batch size), BENCH_RUNS times each (default 3), and prints their runs with the client's CPU time, without start-up,
 # memory and targets; BENCH_SERVE=1 starts nginx and the built-in server, prints their ports and waits (Ctrl-C stops
 # them), so a processor can be run against them by hand (e.g. under perf stat).
+# The flow-control cases of issue 21 (flow-capacity, flow-reject, flow-rate: --workers auto and --max-rate against the
+# built-in server's capacity) are flow.sh's; they run after the others, or alone when BENCH_CASES names only them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+flow_cases=""; other_cases=""
+for c in ${BENCH_CASES:-}; do
+  if [[ "$c" == flow-* ]]; then flow_cases+="$c "; else other_cases+="$c "; fi
+done
+if [ -n "$flow_cases" ] && [ -z "$other_cases" ]; then exec bash "$(dirname "$0")/flow.sh" "$flow_cases"; fi
+[ -z "${BENCH_CASES:-}" ] || BENCH_CASES="$other_cases"
 
 rows_b1="${BENCH_ROWS_B1:-50000}"
 rows_b32="${BENCH_ROWS_B32:-1000000}"
@@ -295,6 +304,7 @@ if [ -n "$selected" ]; then
       "$key" "$(of "$key")" "${runs[$key]% }" "$(printf '%s\n' ${cpu[$key]} | median)" "${cpu[$key]% }" "$(peak "$key" | awk '{ print $1 / 1024 }')"
   done
   table_verdict
+  [ -z "$flow_cases" ] || bash Seldon.Batch.Dataflow.Benchmarks/flow.sh "$flow_cases"
   exit 0
 fi
 
@@ -365,3 +375,4 @@ BEGIN {
   printf "%-44s %9.3f  %-10s %s\n", "(for information) REST b1 / RestSharp loop", rb1 / lrs, "", ""
 }'
 table_verdict
+bash Seldon.Batch.Dataflow.Benchmarks/flow.sh

@@ -16,7 +16,7 @@ internal sealed class BatchCommandLine
     public readonly CliSetting Transport = new("--transport", "-t", "SELDON_BATCH_TRANSPORT", "rest", "The transport: REST or gRPC", "rest|grpc");
     public readonly CliSetting DataType = new("--data-type", "-a", "SELDON_BATCH_DATA_TYPE", "data", "How each line is sent: data (array), json (jsonData), str (strData), raw (a whole Seldon message)", "data|json|str|raw");
     public readonly CliSetting PayloadType = new("--payload-type", "-p", "SELDON_BATCH_PAYLOAD_TYPE", "ndarray", "The payload kind of data requests", "ndarray|tensor|tftensor");
-    public readonly CliSetting Workers = new("--workers", "-w", "SELDON_BATCH_WORKERS", "1", "Requests in flight at once (parallel workers)", "INTEGER");
+    public readonly CliSetting Workers = new("--workers", "-w", "SELDON_BATCH_WORKERS", "1", "Requests in flight at once (parallel workers); auto finds it from the model's latency and 429/503 answers, up to 64 (auto:MAX up to MAX)", "INTEGER|auto[:MAX]");
     public readonly CliSetting Retries = new("--retries", "-r", "SELDON_BATCH_RETRIES", "3", "Attempts per request for transient failures (429, 408, timeouts) before its lines become error records (3 = up to 3 tries)", "INTEGER");
     public readonly CliSetting InputDataPath = new("--input-data-path", "-i", "SELDON_BATCH_INPUT_DATA_PATH", "/assets/input-data.txt", "The input file or object (s3://bucket/key), one JSON document per line; - reads the standard input", "PATH|URL|-");
     public readonly CliSetting OutputDataPath = new("--output-data-path", "-o", "SELDON_BATCH_OUTPUT_DATA_PATH", "/assets/output-data.txt", "The output file or object (s3://bucket/key), one line per input line in input order; - writes the standard output", "PATH|URL|-");
@@ -30,6 +30,7 @@ internal sealed class BatchCommandLine
     public readonly CliSetting Token = new("--call-credentials-token", null, "SELDON_BATCH_CALL_CREDENTIALS_TOKEN", "", "Auth token sent as X-Auth-Token; implies https as in the original", "TEXT");
     public readonly CliSetting SslVerify = new("--ssl-verify", null, "SELDON_BATCH_SSL_VERIFY", "true", "false accepts any server certificate", "BOOLEAN");
     public readonly CliSetting Timeout = new("--timeout", null, "SELDON_BATCH_TIMEOUT", "60", "Seconds allowed for one attempt of one request", "FLOAT");
+    public readonly CliSetting MaxRate = new("--max-rate", null, "SELDON_BATCH_MAX_RATE", null, "At most N requests per second (N/rows: lines per second), all workers and retries together, evenly spaced", "N|N/rows");
     public readonly CliSetting GrpcMaxMessageSize = new("--grpc-max-message-size", null, "SELDON_BATCH_GRPC_MAX_MESSAGE_SIZE", "4194304", "Largest gRPC message sent or received, in bytes", "BYTES");
 
     public readonly CliSetting ShutdownTimeout = new("--shutdown-timeout", null, "SELDON_BATCH_SHUTDOWN_TIMEOUT", "30", "After Ctrl-C or SIGTERM, seconds that requests in flight may take to finish", "FLOAT");
@@ -83,7 +84,7 @@ internal sealed class BatchCommandLine
     [
         DeploymentName, GatewayType, Namespace, Host, Transport, DataType, PayloadType, Workers, Retries,
         InputDataPath, OutputDataPath, Method, LogLevel, LogFormat, BatchId, BatchSize, BatchInterval, UseSsl, Token, SslVerify,
-        Timeout, GrpcMaxMessageSize, ShutdownTimeout, MaxFailures, MaxOutage, WaitReady, SummaryPath,
+        Timeout, MaxRate, GrpcMaxMessageSize, ShutdownTimeout, MaxFailures, MaxOutage, WaitReady, SummaryPath,
         Protocol, ModelName, ModelVersion, InputName, Datatype, S3Endpoint, S3PartSize, InputCompression, ShardCount, ShardIndex,
         InputFormat, OutputFormat, Columns, KeepColumns, V2Inputs,
     ];
@@ -101,6 +102,8 @@ internal sealed class BatchCommandLine
         [nameof(PredictionBlockOptions.DataType)] = DataType.Name,
         [nameof(PredictionBlockOptions.PayloadType)] = PayloadType.Name,
         [nameof(PredictionBlockOptions.Workers)] = Workers.Name,
+        [nameof(PredictionBlockOptions.AdaptiveConcurrency)] = Workers.Name,
+        [nameof(PredictionBlockOptions.MaxRate)] = MaxRate.Name,
         [nameof(PredictionBlockOptions.MaxAttempts)] = Retries.Name,
         [nameof(BatchOptions.InputDataPath)] = InputDataPath.Name,
         [nameof(BatchOptions.OutputDataPath)] = OutputDataPath.Name,
@@ -198,7 +201,7 @@ internal sealed class BatchCommandLine
     {
         var dataType = Choice<DataType>(DataType, get(DataType));
         var payloadType = Choice<PayloadType>(PayloadType, get(PayloadType));
-        var workers = Integer(Workers, get(Workers));
+        var (workers, adaptive) = WorkersOf(get(Workers));
         var retries = Integer(Retries, get(Retries));
         var inputDataPath = get(InputDataPath) ?? "";
         var outputDataPath = get(OutputDataPath) ?? "";
@@ -210,6 +213,8 @@ internal sealed class BatchCommandLine
                 DataType = dataType,
                 PayloadType = payloadType,
                 Workers = workers,
+                AdaptiveConcurrency = adaptive,
+                MaxRate = Rate(get(MaxRate)),
                 MaxAttempts = retries,
                 Method = method,
                 BatchId = get(BatchId) ?? "",
@@ -341,6 +346,33 @@ internal sealed class BatchCommandLine
 
         throw Invalid(setting, value, string.Join(", ", names));
     }
+
+    /// <summary><c>--workers</c>: a whole number, or <c>auto</c> / <c>auto:MAX</c> for the adaptive limit.</summary>
+    private (int Workers, AdaptiveConcurrency? Adaptive) WorkersOf(string? value)
+    {
+        var text = value?.Trim() ?? "";
+        if (!text.StartsWith("auto", StringComparison.OrdinalIgnoreCase))
+        {
+            return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
+                ? (n, null)
+                : throw new InvalidBatchOptionsException($"{Workers.Name}: '{value}' is neither a whole number nor auto or auto:MAX");
+        }
+
+        if (text.Length == 4)
+        {
+            return (1, new AdaptiveConcurrency());
+        }
+
+        return text[4] == ':' && int.TryParse(text[5..], NumberStyles.None, CultureInfo.InvariantCulture, out var max) && max >= 1
+            ? (1, new AdaptiveConcurrency { Maximum = max })
+            : throw new InvalidBatchOptionsException($"{Workers.Name}: '{value}' is not auto:MAX with MAX a whole number of at least 1 (auto:16)");
+    }
+
+    /// <summary><c>--max-rate</c>: none when not given.</summary>
+    private RequestRate? Rate(string? value) =>
+        value is null ? null
+        : RequestRate.TryParse(value, out var rate) ? rate
+        : throw new InvalidBatchOptionsException($"{MaxRate.Name} must be a positive number of requests per second, or N/rows; not '{value}'");
 
     internal static int Integer(CliSetting setting, string? value) =>
         int.TryParse(value?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)

@@ -60,6 +60,12 @@ internal static class ServeCommand
         }
 
         await server.StopAsync().ConfigureAwait(false);
+        if (options.Capacity > 0 || options.RejectAbove > 0)
+        {
+            // What a benchmark of the capacity reads at the end (GET /stats reads it while serving).
+            await stdout.WriteLineAsync($"served: {server.Statistics}").ConfigureAwait(false);
+        }
+
         return ExitCodes.Success;
     }
 

@@ -32,6 +32,8 @@ internal sealed class ServeFlags
     private readonly Option<string> _refuseStatus = Text("--refuse-status", "Status of a refused request: 400 (bad data, gRPC InvalidArgument) or 500 (model error, gRPC Internal)", "400");
     private readonly Option<string> _slowValue = Text("--slow-value", "Answer a request only after --slow-ms when any of its rows holds this value (a model slow on one input)", "");
     private readonly Option<string> _slowMs = Text("--slow-ms", "Milliseconds a request holding --slow-value waits before its answer", "10000");
+    private readonly Option<string> _capacity = Text("--capacity", "At most N prediction requests processed at once (each for --delay-ms), the rest queue; 0: no limit. GET /stats reads the latency (queue + service) p50/p95", "0");
+    private readonly Option<string> _rejectAbove = Text("--reject-above", "Answer 429 (gRPC ResourceExhausted) to a prediction request arriving when N are already in the server; 0: never", "0");
 
     private readonly Option<bool> _fixedAnswer = new("--fixed-answer")
     {
@@ -54,7 +56,7 @@ internal sealed class ServeFlags
         {
             _host, _port, _grpcPort, _failFirst, _failEvery, _failRate, _failStatus, _delay, _randomDelay, _dropEvery, _seed, ReadyFile, _logLevel,
             _token, _answerStatus, _answerBody, _deployment, _outageAfter, _outageSeconds, _outageMode, _refuseValue, _refuseStatus,
-            _slowValue, _slowMs,
+            _slowValue, _slowMs, _capacity, _rejectAbove,
         })
         {
             command.Options.Add(o);
@@ -99,6 +101,8 @@ internal sealed class ServeFlags
         RefuseStatus = Parse<int>(_refuseStatus, parse),
         SlowValue = parse.GetValue(_slowValue) ?? "",
         SlowDelayMs = Parse<int>(_slowMs, parse),
+        Capacity = Parse<int>(_capacity, parse),
+        RejectAbove = Parse<int>(_rejectAbove, parse),
     };
 
     /// <summary>The level of <c>--log-level</c>; throws <see cref="ArgumentException"/> for a name it does not know.</summary>

@@ -122,6 +122,12 @@ public sealed partial class DemoModelServer : IAsyncDisposable
 
         WebApplication application = builder.Build();
         UseGatewayFilters(application, faults, statistics, options);
+        if (options.Capacity > 0 || options.RejectAbove > 0)
+        {
+            // Only then: a fixed-answer benchmark server keeps its requests free of the middleware and its lock.
+            application.Use(new ServerCapacity(options, statistics).InvokeAsync);
+        }
+
         MapEndpoints(application, rest, faults, statistics, options, fixedAnswers);
 
         try
@@ -250,6 +256,7 @@ public sealed partial class DemoModelServer : IAsyncDisposable
         FixedAnswers? fixedAnswers)
     {
         MapRoutes(application, rest);
+        application.MapGet("/stats", (HttpContext context) => ServerCapacity.StatsAsync(context, statistics));
         new OpenInferenceRestEndpoint(faults, statistics, options.FixedAnswer, options.AnswerPosition).Map(application);
         application.MapGrpcService<OpenInferenceGrpcService>();
         if (fixedAnswers is not null)
@@ -334,6 +341,7 @@ public sealed partial class DemoModelServer : IAsyncDisposable
         application.MapPost("/seldon/{namespace}/{deployment}/api/v1.0/predictions", predict);
         application.MapPost("/seldon/{namespace}/{deployment}/api/v1.0/feedback", feedback);
         application.MapGet("/health/ping", ping);
+
     }
 
     /// <summary>Whether a request names a deployment other than <paramref name="deployment"/>: in a gateway path, or

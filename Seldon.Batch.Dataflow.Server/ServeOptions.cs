@@ -145,6 +145,19 @@ public sealed class ServeOptions
     /// <summary>How long a request holding <see cref="SlowValue"/> waits before its answer, in milliseconds. Default 10000.</summary>
     public int SlowDelayMs { get; set; } = 10000;
 
+    /// <summary>
+    /// When not 0, at most this many prediction requests are processed at once (each for its <see cref="DelayMs"/>); the
+    /// others wait in the server's queue, as a model with a hidden capacity (its replicas and threads) makes them wait.
+    /// Default 0 (no limit).
+    /// </summary>
+    public int Capacity { get; set; }
+
+    /// <summary>
+    /// When not 0, a prediction request that arrives when this many are already in the server (queued or processed) is
+    /// answered 429 at once (gRPC ResourceExhausted), as an overloaded server or its gateway sheds load. Default 0 (never).
+    /// </summary>
+    public int RejectAbove { get; set; }
+
     /// <summary>Checks every setting.</summary>
     /// <exception cref="ArgumentException">A setting is out of range; the message says which and why.</exception>
     public void Validate()
@@ -197,6 +210,8 @@ public sealed class ServeOptions
         RequireNotNegative(DelayMs, nameof(DelayMs), "the fixed delay in milliseconds");
         RequireNotNegative(MaxRandomDelayMs, nameof(MaxRandomDelayMs), "the maximum random delay in milliseconds");
         RequireNotNegative(SlowDelayMs, nameof(SlowDelayMs), "the delay of a request holding the slow value, in milliseconds");
+        RequireNotNegative(Capacity, nameof(Capacity), "the number of requests processed at once (0 = no limit)");
+        RequireNotNegative(RejectAbove, nameof(RejectAbove), "the number of requests in the server above which a request is refused with 429 (0 = never)");
 
         // Written as a negation so that NaN is rejected too.
         if (!(FailRate >= 0 && FailRate <= 1))

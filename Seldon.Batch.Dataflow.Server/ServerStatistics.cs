@@ -20,6 +20,10 @@ public sealed class ServerStatistics
     private long _unknownRoutes;
     private long _gzipAnswers;
     private long _slowRequests;
+    private long _rejected;
+    private int _maxInServer;
+    private readonly object _latencyLock = new();
+    private List<double> _latencies = [];
     private IReadOnlyDictionary<string, string> _lastHeaders = new Dictionary<string, string>();
 
     /// <summary>All prediction and feedback requests received, REST and gRPC.</summary>
@@ -65,10 +69,79 @@ public sealed class ServerStatistics
     /// <summary>The most gRPC calls in the server at once (from arrival to answer).</summary>
     public int MaxConcurrentGrpcCalls => Volatile.Read(ref _maxConcurrentGrpcCalls);
 
+    /// <summary>Requests answered 429 (gRPC ResourceExhausted) because <see cref="ServeOptions.RejectAbove"/> were in the server.</summary>
+    public long Rejected => Interlocked.Read(ref _rejected);
+
+    /// <summary>The most prediction requests in the server at once (queued and processed), rejected ones included.</summary>
+    public int MaxInServer => Volatile.Read(ref _maxInServer);
+
+    /// <summary>The time answered prediction requests spent in the server (queue and service, in milliseconds) since the
+    /// start or the last reset: the count, the median and the 95th percentile (0 when none).</summary>
+    public (long Count, double P50, double P95) Latency(bool reset = false)
+    {
+        List<double> taken;
+        lock (_latencyLock)
+        {
+            taken = reset ? _latencies : [.. _latencies];
+            if (reset)
+            {
+                _latencies = [];
+            }
+        }
+
+        if (taken.Count == 0)
+        {
+            return (0, 0, 0);
+        }
+
+        taken.Sort();
+        return (taken.Count, taken[(int)Math.Ceiling(0.5 * taken.Count) - 1], taken[(int)Math.Ceiling(0.95 * taken.Count) - 1]);
+    }
+
     /// <inheritdoc />
-    public override string ToString() =>
-        $"requests={Requests} predict={PredictRequests} feedback={FeedbackRequests} injectedFailures={InjectedFailures} " +
-        $"dropped={DroppedConnections} badRequests={BadRequests}";
+    public override string ToString()
+    {
+        var (count, p50, p95) = Latency();
+        return $"requests={Requests} predict={PredictRequests} feedback={FeedbackRequests} injectedFailures={InjectedFailures} " +
+            $"dropped={DroppedConnections} badRequests={BadRequests} rejected={Rejected} maxInServer={MaxInServer} " +
+            $"latency: answered={count} p50={p50.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)}ms " +
+            $"p95={p95.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)}ms";
+    }
+
+    /// <summary>The statistics as one JSON object (<c>GET /stats</c>); <paramref name="reset"/> starts the latency over.</summary>
+    internal string ToJson(bool reset)
+    {
+        var (count, p50, p95) = Latency(reset);
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        return string.Create(c, $"{{\"requests\":{Requests},\"rejected\":{Rejected},\"injected_failures\":{InjectedFailures},\"max_in_server\":{MaxInServer}," +
+            $"\"latency_ms\":{{\"count\":{count},\"p50\":{p50:0.###},\"p95\":{p95:0.###}}}}}");
+    }
+
+    internal void CountRejected() => Interlocked.Increment(ref _rejected);
+
+    /// <summary>Notes <paramref name="inServer"/> prediction requests in the server now.</summary>
+    internal void NoteInServer(int inServer)
+    {
+        for (var max = Volatile.Read(ref _maxInServer); inServer > max; max = Volatile.Read(ref _maxInServer))
+        {
+            if (Interlocked.CompareExchange(ref _maxInServer, inServer, max) == max)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>Records the time an answered prediction request spent in the server.</summary>
+    internal void RecordLatency(TimeSpan latency)
+    {
+        lock (_latencyLock)
+        {
+            if (_latencies.Count < 10_000_000)
+            {
+                _latencies.Add(latency.TotalMilliseconds);
+            }
+        }
+    }
 
     /// <summary>Counts an arriving request and returns its number, starting at 1.</summary>
     internal long CountRequest(SeldonMethod method)

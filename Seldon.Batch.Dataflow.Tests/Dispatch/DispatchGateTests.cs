@@ -80,6 +80,49 @@ public sealed class DispatchGateTests
         (await waiting).Dispose();
     }
 
+    [Fact]
+    public async Task A_raised_limit_lets_the_earliest_waiters_in_at_once()
+    {
+        var gate = new DispatchGate(1);
+        var held = await gate.EnterAsync(0, CancellationToken.None);
+        var late = gate.EnterAsync(9, CancellationToken.None).AsTask();
+        var early = gate.EnterAsync(2, CancellationToken.None).AsTask();
+        var middle = gate.EnterAsync(5, CancellationToken.None).AsTask();
+
+        gate.SetLimit(3);
+
+        await Task.WhenAll(early, middle);
+        Assert.False(late.IsCompleted);
+        Assert.Equal(3, gate.InUse);
+        held.Dispose();
+        (await late).Dispose();
+        (await early).Dispose();
+        (await middle).Dispose();
+        Assert.Equal(0, gate.InUse);
+    }
+
+    [Fact]
+    public async Task A_lowered_limit_takes_effect_as_slots_come_back()
+    {
+        var gate = new DispatchGate(3);
+        var held = new[] { await gate.EnterAsync(0, CancellationToken.None), await gate.EnterAsync(1, CancellationToken.None), await gate.EnterAsync(2, CancellationToken.None) };
+        gate.SetLimit(1);
+        var waiting = gate.EnterAsync(3, CancellationToken.None).AsTask();
+
+        held[0].Dispose();
+        held[1].Dispose();
+        Assert.False(waiting.IsCompleted); // two slots vanished as they came back: the one left is still taken
+        held[2].Dispose();
+        (await waiting).Dispose();
+
+        var next = gate.EnterAsync(4, CancellationToken.None).AsTask();
+        Assert.True(next.IsCompletedSuccessfully); // a free slot is taken without waiting
+        var over = gate.EnterAsync(5, CancellationToken.None).AsTask();
+        Assert.False(over.IsCompleted);
+        (await next).Dispose();
+        (await over).Dispose();
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         for (var current = Volatile.Read(ref target); value > current; current = Volatile.Read(ref target))

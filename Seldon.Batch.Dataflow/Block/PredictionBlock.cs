@@ -94,8 +94,8 @@ public static partial class PredictionBlock
         var stop = new StopPolicy(FailureLimit.None, host: null, cancellationToken, onStop: _ => batch.Complete());
         var number = NumberStage.Create(numbering, cancellationToken);
         var predict = PredictStage.Create(options, client, stats, stop);
-        var cut = CutStage.Create(stats, options.Workers, cancellationToken);
-        var text = TextStage.Create(options.Workers);
+        var cut = CutStage.Create(stats, options.MaxWorkers, cancellationToken);
+        var text = TextStage.Create(options.MaxWorkers);
         batch.LinkTo(number, StageOptions.Propagate);
         number.LinkTo(predict, StageOptions.Propagate);
         predict.LinkTo(cut, StageOptions.Propagate);

@@ -38,6 +38,18 @@ public sealed record PredictionBlockOptions
     /// <summary>Minimum time between two requests of one worker; zero for none.</summary>
     public TimeSpan BatchInterval { get; init; } = TimeSpan.Zero;
 
+    /// <summary>When set, the block finds how many requests to keep on the wire (from 1 to its maximum) by the model's
+    /// latency and overload answers, and <see cref="Workers"/> is not used; null (the default) keeps
+    /// <see cref="Workers"/> on the wire.</summary>
+    public AdaptiveConcurrency? AdaptiveConcurrency { get; init; }
+
+    /// <summary>The most requests (or lines) per second the block sends, all workers and retries together; null (the
+    /// default) for no limit.</summary>
+    public RequestRate? MaxRate { get; init; }
+
+    /// <summary>The most requests on the wire at once: <see cref="Workers"/>, or the adaptive maximum.</summary>
+    internal int MaxWorkers => AdaptiveConcurrency?.Maximum ?? Workers;
+
     /// <summary>Attempts per request for transient failures (429, 408, timeouts), the first included: 1 never retries.</summary>
     public int MaxAttempts { get; init; } = 3;
 
@@ -94,6 +106,7 @@ public sealed record PredictionBlockOptions
             throw InvalidBatchOptionsException.About(nameof(Workers), $" must be at least 1, not {Workers}");
         }
 
+        ValidateFlow();
         if (MaxAttempts < 1)
         {
             throw InvalidBatchOptionsException.About(nameof(MaxAttempts), $" is the number of attempts per request and must be at least 1, not {MaxAttempts}");
@@ -130,6 +143,22 @@ public sealed record PredictionBlockOptions
         if (BatchSize > 1 && protocol == InferenceProtocol.Seldon)
         {
             ValidateMicroBatches();
+        }
+    }
+
+    /// <summary>The adaptive concurrency and the rate.</summary>
+    private void ValidateFlow()
+    {
+        if (AdaptiveConcurrency is { } adaptive && (adaptive.Maximum < 1 || adaptive.Initial < 1))
+        {
+            throw InvalidBatchOptionsException.About(nameof(AdaptiveConcurrency),
+                $"'s Maximum and Initial must be at least 1, not {adaptive.Maximum} and {adaptive.Initial}");
+        }
+
+        if (MaxRate is { } rate && !RequestRate.IsPositive(rate.PerSecond))
+        {
+            throw InvalidBatchOptionsException.About(nameof(MaxRate),
+                $" must be a positive number of requests per second, or N/rows; not '{rate}'");
         }
     }
 
@@ -207,7 +236,9 @@ public sealed record PredictionBlockOptions
     {
         Attempts = MaxAttempts,
         Interval = BatchInterval,
-        Workers = Workers,
+        Workers = MaxWorkers,
+        Adaptive = AdaptiveConcurrency,
+        MaxRate = MaxRate,
         MaxOutage = MaxOutage,
         WaitReady = WaitReady,
     };

@@ -5,18 +5,54 @@ namespace Seldon.Batch.Dataflow;
 /// <remarks>System.Threading.RateLimiting's <c>ConcurrencyLimiter</c> serves waiters only in arrival order. Here a
 /// request that comes back from its retry delay would queue behind the thousands of later lines of the ordered window,
 /// and the output, which cannot move past it, would stall for that long; serving the earliest line first lets it through
-/// at once.</remarks>
+/// at once. The number of slots may move (<see cref="SetLimit"/>, <c>--workers auto</c>): a lower limit takes effect as
+/// slots are given back, a higher one at once.</remarks>
 internal sealed class DispatchGate
 {
     private readonly object _lock = new();
     private readonly PriorityQueue<TaskCompletionSource, (long Order, long Arrival)> _waiting = new();
-    private int _free;
+    private int _free; // below 0 after the limit was lowered while its slots were taken: they vanish as they come back
+    private int _limit;
     private long _arrivals;
 
     public DispatchGate(int slots)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
         _free = slots;
+        _limit = slots;
+    }
+
+    /// <summary>Slots taken now.</summary>
+    public int InUse
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _limit - _free;
+            }
+        }
+    }
+
+    /// <summary>Moves the number of slots to <paramref name="slots"/>; waiters get the slots it adds at once.</summary>
+    public void SetLimit(int slots)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
+        int handed;
+        lock (_lock)
+        {
+            var added = slots - _limit;
+            _limit = slots;
+            _free += added;
+            handed = Math.Clamp(Math.Min(added, _free), 0, int.MaxValue);
+            _free -= handed;
+        }
+
+        // Each slot really freed goes through Release's hand-over: to the earliest waiter, or free again.
+        for (; handed > 0; handed--)
+        {
+            Release();
+        }
     }
 
     /// <summary>Waits for a slot; dispose the result to give it back.</summary>
@@ -56,7 +92,7 @@ internal sealed class DispatchGate
             TaskCompletionSource? next;
             lock (_lock)
             {
-                if (!_waiting.TryDequeue(out next, out _))
+                if (_free < 0 || !_waiting.TryDequeue(out next, out _))
                 {
                     _free++;
                     return;

@@ -16,10 +16,11 @@ internal sealed partial class RequestDispatcher : IDisposable
     private static readonly ResiliencePropertyKey<Attempt> AttemptKey = new("seldon-batch.attempt");
     private static readonly TimeSpan OutageFirstDelay = TimeSpan.FromMilliseconds(25);
     private static readonly TimeSpan OutageLongestDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan OverloadFirstDelay = TimeSpan.FromMilliseconds(50);
 
     private readonly IPredictionClient _inner;
     private readonly RetrySettings _settings;
-    private readonly DispatchGate _gate;
+    private readonly DispatchFlow _flow;
     private readonly RateLimiter? _pacer;
     private readonly ResiliencePipeline<PredictionResponse> _retry;
     private readonly ILogger _logger;
@@ -40,7 +41,7 @@ internal sealed partial class RequestDispatcher : IDisposable
         _inner = inner;
         _settings = settings;
         _logger = logger;
-        _gate = new DispatchGate(settings.Workers);
+        _flow = new DispatchFlow(settings, logger, time ?? TimeProvider.System);
         time ??= TimeProvider.System;
         Breaker = new EndpointBreaker(settings, logger, time);
         RunInstruments.Breakers.Add(Breaker, Breaker.ReadState);
@@ -92,12 +93,12 @@ internal sealed partial class RequestDispatcher : IDisposable
     /// <param name="retryTimeouts">False to give up on the first timeout (once the model has answered): a line sent alone
     /// after its micro-batch timed out on every attempt is judged by one more attempt, not by <c>--retries</c> again.
     /// Other failures are retried as always.</param>
-    /// <param name="lines">The lines the request carries, for the spans of its attempts.</param>
+    /// <param name="lines">The lines the request carries: what it costs against a rate in lines, and a tag of its attempts' spans.</param>
     /// <returns>The answer; a failure about the endpoint (outage, misconfiguration) means the request was not answered and
     /// waiting longer is not allowed.</returns>
     public async Task<PredictionResponse> SendAsync(PredictionRequest request, long order, CancellationToken dispatch, CancellationToken abort, bool retryTimeouts = true, int lines = 1)
     {
-        var attempt = new Attempt(this, request, order, retryTimeouts, abort) { Lines = lines };
+        var attempt = new Attempt(this, request, order, retryTimeouts, lines, abort);
 
         // The first send goes straight to the breaker: an answer the retry pipeline would hand back as it is (a
         // prediction, or a refused line) skips Polly's retry strategy, its context and its state per request. Another
@@ -124,7 +125,7 @@ internal sealed partial class RequestDispatcher : IDisposable
     /// <summary>The general path <see cref="SendAsync"/> shortcuts: every attempt, the first too, made by the retry
     /// pipeline. Tests hold the shortcut to it (RequestDispatcherFirstSendTests).</summary>
     internal Task<PredictionResponse> SendThroughRetryAsync(PredictionRequest request, long order, CancellationToken dispatch, CancellationToken abort, bool retryTimeouts = true) =>
-        RetryAsync(new Attempt(this, request, order, retryTimeouts, abort), dispatch);
+        RetryAsync(new Attempt(this, request, order, retryTimeouts, 1, abort), dispatch);
 
     /// <summary>Sends <paramref name="attempt"/> through the retry pipeline until its answer is final; a first outcome
     /// it was given (<see cref="Attempt.Replay"/>) is the pipeline's first attempt.</summary>
@@ -199,16 +200,18 @@ internal sealed partial class RequestDispatcher : IDisposable
     {
         RunInstruments.Breakers.Remove(Breaker);
         _pacer?.Dispose();
+        _flow.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Request {Puid}: trying again in {Delay:0} ms after: {Reason}")]
     private static partial void LogRetry(ILogger logger, string puid, double delay, string reason);
 
     /// <summary>One request's way through retries and outages.</summary>
-    private sealed class Attempt(RequestDispatcher owner, PredictionRequest request, long order, bool retryTimeouts, CancellationToken abort)
+    private sealed class Attempt(RequestDispatcher owner, PredictionRequest request, long order, bool retryTimeouts, int lines, CancellationToken abort)
     {
         private int _transientRetries;
         private int _outageRetries;
+        private int _overloadRetries;
         private long _failingSince = -1;
         private TimeSpan _breakLeft = TimeSpan.FromSeconds(1);
         private Outcome<PredictionResponse>? _replay;
@@ -219,7 +222,7 @@ internal sealed partial class RequestDispatcher : IDisposable
         public PredictionRequest Request => request;
 
         /// <summary>The lines the request carries.</summary>
-        public int Lines { get; init; } = 1;
+        public int Lines => lines;
 
         /// <summary>Requests sent beyond the first.</summary>
         public int Retries { get; private set; }
@@ -257,12 +260,15 @@ internal sealed partial class RequestDispatcher : IDisposable
         {
             var breaker = owner.Breaker;
             await breaker.WaitWhileOpenAsync(_breakLeft, dispatch).ConfigureAwait(false);
-            using var slot = await owner._gate.EnterAsync(order, dispatch).ConfigureAwait(false);
+            using var slot = await owner._flow.EnterAsync(order, dispatch).ConfigureAwait(false);
             dispatch.ThrowIfCancellationRequested(); // a stop decided while this request waited: it is not sent
             if (owner._pacer is not null)
             {
                 using var lease = await owner._pacer.AcquireAsync(1, dispatch).ConfigureAwait(false);
             }
+
+            await owner._flow.PaceAsync(lines, dispatch).ConfigureAwait(false); // --max-rate, every attempt
+            var epoch = owner._flow.Sent();
 
             // On the wire only the abort token counts: a stop lets the requests in flight finish.
             var started = Stopwatch.GetTimestamp();
@@ -274,7 +280,9 @@ internal sealed partial class RequestDispatcher : IDisposable
             var response = await breaker.ExecuteAsync(
                 static (s, ct) => new ValueTask<PredictionResponse>(s.Client.SendAsync(s.Request, ct)), (Client: owner._inner, Request: request), abort).ConfigureAwait(false);
             breaker.Observe(response);
-            return response with { Latency = Stopwatch.GetElapsedTime(started) };
+            var latency = Stopwatch.GetElapsedTime(started);
+            owner._flow.Answered(epoch, latency, response);
+            return response with { Latency = latency };
         }
 
         /// <summary>The send of <see cref="SendOnceAsync"/> while something listens: counted on the wire and in a span of
@@ -352,7 +360,7 @@ internal sealed partial class RequestDispatcher : IDisposable
             }
 
             bool again;
-            if (breaker.CountsAsOutage(failure))
+            if (breaker.CountsAsOutage(failure) || IsWaitedOverload(failure))
             {
                 again = KeepWaiting(breaker);
             }
@@ -391,6 +399,12 @@ internal sealed partial class RequestDispatcher : IDisposable
                 return TimeSpan.Zero; // the breaker's gate does the waiting
             }
 
+            if (outcome.Result?.Failure is { } overload && IsWaitedOverload(overload))
+            {
+                // The adaptive limit has just backed off: try again after a short, growing pause, not a --retries one.
+                return Backoff(OverloadFirstDelay, ++_overloadRetries, OutageLongestDelay);
+            }
+
             if (outcome.Result?.Failure is { } failure && owner.Breaker.CountsAsOutage(failure))
             {
                 // A lone 503 or reset is usually gone at once, and the lines after this one wait for it: sent again at
@@ -400,6 +414,12 @@ internal sealed partial class RequestDispatcher : IDisposable
 
             return Backoff(owner._settings.BaseDelay, _transientRetries, owner._settings.MaxDelay);
         }
+
+        /// <summary>Whether <paramref name="failure"/> is a 429 (gRPC ResourceExhausted) that <c>--workers auto</c> answers
+        /// by backing off: retried without spending <c>--retries</c>, as long as the outage budget lasts, since the
+        /// lower limit is what lets it through (a line must not fail because the limiter was probing).</summary>
+        private bool IsWaitedOverload(PredictionFailure failure) =>
+            owner._flow.Adaptive is not null && failure.Kind == PredictionFailureKind.Transient && !IsTimeout(failure) && AdaptiveLimit.IsOverload(failure);
 
         /// <summary>Exponential backoff with jitter: first × 2^(n-1), ±25 %, at most <paramref name="longest"/>.</summary>
         private static TimeSpan Backoff(TimeSpan first, int retry, TimeSpan longest)

@@ -19,6 +19,12 @@ internal sealed record RetrySettings
     /// <summary>Requests in flight at once (<c>--workers</c>); also the pacing's share per interval.</summary>
     public int Workers { get; init; } = 1;
 
+    /// <summary>The moving limit of <c>--workers auto</c> in place of <see cref="Workers"/>; null for a fixed one.</summary>
+    public AdaptiveConcurrency? Adaptive { get; init; }
+
+    /// <summary>The most requests (or lines) per second (<c>--max-rate</c>); null for no limit.</summary>
+    public RequestRate? MaxRate { get; init; }
+
     /// <summary>How long an outage of a model that has answered before is waited out (<c>--max-outage</c>) before the
     /// request is given up as not answered.</summary>
     public TimeSpan MaxOutage { get; init; } = TimeSpan.FromSeconds(300);

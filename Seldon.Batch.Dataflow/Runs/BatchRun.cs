@@ -177,7 +177,7 @@ public static partial class BatchRun
         logger.LogInformation(
             "Processing {Input} to {Output}: {Protocol} over {Transport} to {Host} ({Gateway}), {DataType}/{PayloadType}, {Method}, {Workers} worker(s), batch size {BatchSize}, batch id {BatchId}",
             options.InputDataPath, options.OutputDataPath, BatchOptions.Name(endpoint.Protocol), BatchOptions.Name(endpoint.Transport), endpoint.Host, BatchOptions.Name(endpoint.Gateway),
-            BatchOptions.Name(blockOptions.DataType), BatchOptions.Name(blockOptions.PayloadType), BatchOptions.Name(blockOptions.Method), blockOptions.Workers, blockOptions.BatchSize, batchId);
+            BatchOptions.Name(blockOptions.DataType), BatchOptions.Name(blockOptions.PayloadType), BatchOptions.Name(blockOptions.Method), blockOptions.AdaptiveConcurrency is { } auto ? $"auto (1 to {auto.Maximum})" : blockOptions.Workers, blockOptions.BatchSize, batchId);
         return batchId;
     }
 

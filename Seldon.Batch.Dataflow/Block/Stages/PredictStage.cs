@@ -39,7 +39,7 @@ internal sealed class PredictStage
         var logger = loggerFactory.CreateLogger(typeof(PredictionBlock).FullName!);
         var batchId = string.IsNullOrEmpty(options.BatchId) ? Guid.NewGuid().ToString() : options.BatchId;
         var codec = BatchCodecs.For(options, client.Protocol, batchId);
-        var window = Math.Max(8 * options.Workers, (options.WindowLines + options.BatchSize - 1) / options.BatchSize);
+        var window = Math.Max(8 * options.MaxWorkers, (options.WindowLines + options.BatchSize - 1) / options.BatchSize);
         var dispatcher = new RequestDispatcher(client, options.ToRetry(), loggerFactory.CreateLogger(typeof(RequestDispatcher).FullName!), time) { BatchId = batchId };
         stats.ReadEndpointFailureFrom(stop);
 
@@ -54,7 +54,7 @@ internal sealed class PredictStage
                 // slot, so a few requests in backoff do not idle the workers. Answers that arrive before the lines ahead
                 // of them wait in the block's ordered output, up to the window: a slow line does not stop the others.
                 BoundedCapacity = window,
-                MaxDegreeOfParallelism = options.Workers * 2,
+                MaxDegreeOfParallelism = options.MaxWorkers * 2,
                 EnsureOrdered = true,
                 SingleProducerConstrained = true,
                 CancellationToken = cancellationToken,

@@ -1,0 +1,200 @@
+using Microsoft.Extensions.Logging;
+
+namespace Seldon.Batch.Dataflow;
+
+/// <summary>The moving limit of <c>--workers auto</c>: AIMD (additive increase, multiplicative decrease) on the model's
+/// latency and its overload answers, with a slow start. docs/operations.md ("Sharing a model") says why this one.</summary>
+/// <remarks>
+/// <para>Answers are judged in windows of at least <see cref="MinWindow"/> answers and twice the limit (about two
+/// round trips' worth), made only of requests sent under the current limit (its epoch), so a change is judged by what it
+/// caused. At the end of a window its median latency is compared with the baseline, the lowest window median of the
+/// last one to two <see cref="BaselinePeriod"/>s (old enough to forget a model that became slower for good, recent
+/// enough to hold the unloaded latency while the limit sits near the server's capacity):</para>
+/// <list type="bullet">
+/// <item>above <see cref="Tolerance"/> × baseline: the server queues, the limit × 0.9 (at least one less);</item>
+/// <item>within it, and the window filled the limit (requests waited for a slot): until the first back-off the limit
+/// doubles (slow start), then grows by one;</item>
+/// <item>an overload answer (429, 503, gRPC ResourceExhausted or Unavailable from the server, a timeout) of the current
+/// epoch halves it at once; later overloads of requests sent before that halving do not halve it again.</item>
+/// </list>
+/// <para>Always from 1 to the maximum. Each change is one debug line (old → new, why) and the gauge
+/// <c>seldon.batch.concurrency.limit</c> reads <see cref="Limit"/>. Time (the baseline's periods) comes from the run's
+/// clock, so tests drive it with a fake one.</para>
+/// </remarks>
+internal sealed partial class AdaptiveLimit
+{
+    /// <summary>The fewest answers a window is judged on: fewer make the median noise.</summary>
+    internal const int MinWindow = 16;
+
+    /// <summary>How much slower than the baseline a window's median may be before the limit backs off: 1.15 keeps the
+    /// server's queue near a sixth of its service time, so its p95 can stay inside 1.5 × the unloaded latency (issue 21).</summary>
+    internal const double Tolerance = 1.15;
+
+    /// <summary>How long a baseline measurement counts (it is kept one to two periods).</summary>
+    internal static readonly TimeSpan BaselinePeriod = TimeSpan.FromSeconds(30);
+
+    private readonly object _lock = new();
+    private readonly int _maximum;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Action<int> _onChange;
+    private readonly List<double> _window = new(MinWindow * 2);
+    private int _limit;
+    private int _epoch;
+    private bool _slowStart = true;
+    private bool _filled;
+    private double _baselineNow = double.PositiveInfinity;
+    private double _baselineBefore = double.PositiveInfinity;
+    private long _periodStarted;
+
+    /// <param name="settings">The maximum and the first limit.</param>
+    /// <param name="time">The clock of the baseline's periods.</param>
+    /// <param name="logger">Told each change at debug level.</param>
+    /// <param name="onChange">Given each new limit (the dispatch gate's).</param>
+    public AdaptiveLimit(AdaptiveConcurrency settings, TimeProvider time, ILogger logger, Action<int> onChange)
+    {
+        _maximum = Math.Max(1, settings.Maximum);
+        _limit = Math.Clamp(settings.Initial, 1, _maximum);
+        _time = time;
+        _logger = logger;
+        _onChange = onChange;
+        _periodStarted = time.GetTimestamp();
+    }
+
+    /// <summary>The current limit.</summary>
+    public int Limit => Volatile.Read(ref _limit);
+
+    /// <summary>The most the limit may be.</summary>
+    public int Maximum => _maximum;
+
+    /// <summary>The lowest recent window median, in milliseconds (infinite until a window was judged).</summary>
+    internal double Baseline
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return Math.Min(_baselineNow, _baselineBefore);
+            }
+        }
+    }
+
+    /// <summary>Notes a request going on the wire with <paramref name="inFlight"/> requests (itself included) there;
+    /// returns the epoch to give back with its answer.</summary>
+    public int Sent(int inFlight)
+    {
+        lock (_lock)
+        {
+            if (inFlight >= _limit)
+            {
+                _filled = true;
+            }
+
+            return _epoch;
+        }
+    }
+
+    /// <summary>Takes an answer into account.</summary>
+    /// <param name="epoch">What <see cref="Sent"/> returned for its request.</param>
+    /// <param name="latency">The time on the wire.</param>
+    /// <param name="failure">Its failure, if any: an overload halves the limit, other failures are not a latency.</param>
+    public void Answered(int epoch, TimeSpan latency, PredictionFailure? failure)
+    {
+        var overload = failure is not null && IsOverload(failure);
+        if (failure is not null && !overload && failure.Kind != PredictionFailureKind.Line)
+        {
+            return; // an outage or a misconfiguration is the breaker's, not a measure of load
+        }
+
+        int old, changed;
+        string why;
+        lock (_lock)
+        {
+            if (epoch != _epoch)
+            {
+                return; // sent under another limit: the change it led to was already made
+            }
+
+            old = _limit;
+            if (overload)
+            {
+                changed = Math.Max(1, old / 2);
+                why = $"the server is overloaded ({failure!.Status switch { 0 => "a timeout", var s => $"status {s}" }})";
+                _slowStart = false;
+            }
+            else
+            {
+                _window.Add(latency.TotalMilliseconds);
+                if (_window.Count < Math.Max(MinWindow, 2 * old))
+                {
+                    return;
+                }
+
+                (changed, why) = Judge(old);
+            }
+
+            Next(changed);
+        }
+
+        if (changed != old)
+        {
+            LogChange(_logger, old, changed, why);
+            _onChange(changed);
+        }
+    }
+
+    /// <summary>Whether a failure says the server has too much to do: 429, 503, gRPC ResourceExhausted (8) or Unavailable
+    /// (14) answered by the server, or no answer in time.</summary>
+    internal static bool IsOverload(PredictionFailure failure) => failure.Kind switch
+    {
+        PredictionFailureKind.Transient => failure.Status is 429 or 8 || RequestDispatcher.IsTimeout(failure),
+        PredictionFailureKind.Outage => failure.ReachedServer && failure.Status is 503 or 14,
+        _ => false,
+    };
+
+    /// <summary>The limit after a full window: the median against the baseline, and whether the limit was used.</summary>
+    private (int Limit, string Why) Judge(int old)
+    {
+        _window.Sort();
+        var median = _window[_window.Count / 2];
+        var now = _time.GetTimestamp();
+        if (_time.GetElapsedTime(_periodStarted, now) >= BaselinePeriod)
+        {
+            _baselineBefore = _baselineNow;
+            _baselineNow = double.PositiveInfinity;
+            _periodStarted = now;
+        }
+
+        var baseline = Math.Min(Math.Min(_baselineNow, _baselineBefore), median);
+        _baselineNow = Math.Min(_baselineNow, median);
+        if (median > Tolerance * baseline)
+        {
+            _slowStart = false;
+            return (Math.Max(1, Math.Min(old - 1, (int)(old * 0.9))), $"latency rose: median {median:0.#} ms against {baseline:0.#} ms unloaded");
+        }
+
+        if (!_filled)
+        {
+            return (old, "");
+        }
+
+        var grown = Math.Min(_maximum, _slowStart ? old * 2 : old + 1);
+        return (grown, $"latency holds: median {median:0.#} ms against {baseline:0.#} ms unloaded");
+    }
+
+    /// <summary>Starts the next window (and epoch, when the limit changed).</summary>
+    private void Next(int limit)
+    {
+        if (limit != _limit)
+        {
+            _epoch++;
+            Volatile.Write(ref _limit, limit);
+        }
+
+        _window.Clear();
+        _filled = false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Concurrency limit {Old} -> {New}: {Why}")]
+    private static partial void LogChange(ILogger logger, int old, int @new, string why);
+}
