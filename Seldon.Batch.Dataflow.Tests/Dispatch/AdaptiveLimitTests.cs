@@ -48,9 +48,80 @@ public sealed class AdaptiveLimitTests
         Window(limit, 20); // the baseline, and a slow-start step to 40
         Window(limit, 20 * AdaptiveLimit.Tolerance * 1.1);
 
-        Assert.Equal([40, 36], _changes);
+        var backedOff = (int)(40 / (AdaptiveLimit.Tolerance * 1.1)); // down by as much as the median rose: 31
+        Assert.Equal([40, backedOff], _changes);
+        for (var i = 0; i < AdaptiveLimit.HoldWindows; i++)
+        {
+            Window(limit, 20 * AdaptiveLimit.Tolerance * 0.95); // held after a back-off on latency
+        }
+
+        Assert.Equal(backedOff, limit.Limit);
         Window(limit, 20 * AdaptiveLimit.Tolerance * 0.95); // within the tolerance: grows again, by one now
-        Assert.Equal(37, limit.Limit);
+        Assert.Equal(backedOff + 1, limit.Limit);
+    }
+
+    [Fact]
+    public void A_limit_twice_the_servers_capacity_is_halved_in_one_step()
+    {
+        var limit = Limit(initial: 8);
+        Window(limit, 20); // 8 → 16 (slow start)
+        Window(limit, 40); // every request queued a whole service time
+        Assert.Equal([16, 8], _changes);
+    }
+
+    [Fact]
+    public void One_probe_above_the_servers_capacity_doubles_the_tail_and_is_undone_then_held()
+    {
+        // A server of capacity 8 and 20 ms: at 9 in flight one request in nine waits a whole service time. The median
+        // stays at 20 ms, so only the tail shows it.
+        var limit = Limit(initial: 8);
+        Window(limit, 20, filled: false); // the baselines, unloaded: no growth, the limit was not used
+        limit.Answered(limit.Sent(8), TimeSpan.FromMilliseconds(5), TooMany); // leaves slow start: 4
+        while (limit.Limit < 8)
+        {
+            Window(limit, 20);
+        }
+
+        Window(limit, 20); // 8 → 9
+        Assert.Equal(9, limit.Limit);
+
+        QueuedWindow(limit, 20, queuedOneIn: 9);
+        Assert.Equal(8, limit.Limit);
+        for (var i = 0; i < AdaptiveLimit.HoldWindows; i++)
+        {
+            Window(limit, 20);
+        }
+
+        Assert.Equal(8, limit.Limit);
+        Window(limit, 20);
+        Assert.Equal(9, limit.Limit);
+    }
+
+    [Fact]
+    public void One_window_measured_fast_by_chance_does_not_become_the_baseline()
+    {
+        var limit = Limit(initial: 8);
+        Window(limit, 20, filled: false);
+        Window(limit, 20, filled: false);
+        Window(limit, 20, filled: false);
+        Window(limit, 18, filled: false); // faster than the model can be: noise
+        Assert.Equal(20, limit.Baseline);
+
+        // 21 ms is within the tolerance of 20 ms, though not of 18 ms: the limit stays where it was.
+        Window(limit, 21, filled: false);
+        Window(limit, 21, filled: false);
+        Assert.Empty(_changes);
+    }
+
+    /// <summary>A full window in which one request in <paramref name="queuedOneIn"/> waited a whole service time more.</summary>
+    private static void QueuedWindow(AdaptiveLimit limit, double milliseconds, int queuedOneIn)
+    {
+        var size = Math.Max(AdaptiveLimit.MinWindow, 2 * limit.Limit);
+        for (var i = 0; i < size; i++)
+        {
+            var epoch = limit.Sent(limit.Limit);
+            limit.Answered(epoch, TimeSpan.FromMilliseconds(i % queuedOneIn == queuedOneIn - 1 ? 2 * milliseconds : milliseconds), null);
+        }
     }
 
     [Fact]

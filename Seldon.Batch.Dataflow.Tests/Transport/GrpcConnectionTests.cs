@@ -30,7 +30,9 @@ public sealed class GrpcConnectionTests
         var result = await RunAsync(Options(server, "grpc").WithBlock(b => b with { Workers = 8 }), Enumerable.Repeat("[[1, 2]]", 64));
 
         AssertOrdered(result, 64);
-        Assert.Equal(1, server.Statistics.GrpcConnections);
+        // Eight workers do not open eight connections. One is the rule; a second was seen once, in a CI run on a loaded
+        // machine, when the first calls started together while the first connection was still being set up.
+        Assert.InRange(server.Statistics.GrpcConnections, 1, 2);
         Assert.InRange(server.Statistics.MaxConcurrentGrpcCalls, 2, 8);
     }
 }

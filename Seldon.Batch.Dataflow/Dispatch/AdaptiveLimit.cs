@@ -7,13 +7,18 @@ namespace Seldon.Batch.Dataflow;
 /// <remarks>
 /// <para>Answers are judged in windows of at least <see cref="MinWindow"/> answers and twice the limit (about two
 /// round trips' worth), made only of requests sent under the current limit (its epoch), so a change is judged by what it
-/// caused. At the end of a window its median latency is compared with the baseline, the lowest window median of the
-/// last one to two <see cref="BaselinePeriod"/>s (old enough to forget a model that became slower for good, recent
-/// enough to hold the unloaded latency while the limit sits near the server's capacity):</para>
+/// caused. At the end of a window its median and its 90th percentile are compared with their baselines, the third
+/// lowest window median and window 90th percentile of the last one to two <see cref="BaselinePeriod"/>s
+/// (<see cref="RecentLows"/>: one window measured fast by chance does not set it; old enough to forget a model that
+/// became slower for good, recent enough to hold the unloaded latency while the limit sits near the server's
+/// capacity):</para>
 /// <list type="bullet">
-/// <item>above <see cref="Tolerance"/> × baseline: the server queues, the limit × 0.9 (at least one less);</item>
-/// <item>within it, and the window filled the limit (requests waited for a slot): until the first back-off the limit
-/// doubles (slow start), then grows by one;</item>
+/// <item>the median above <see cref="Tolerance"/> × its baseline, or the 90th percentile above <see cref="TailTolerance"/>
+/// × its own: the server queues, the limit × unloaded ÷ window median, between 0.5 and 0.9 (at least one less), and it holds for the next <see cref="HoldWindows"/>
+/// windows. The tail sees what the median cannot: one request more than the server's capacity queues about one request
+/// in every limit for a whole service time, which leaves the median where it was and doubles the tail;</item>
+/// <item>within both, and the window filled the limit (requests waited for a slot), and no hold: until the first back-off
+/// the limit doubles (slow start), then grows by one;</item>
 /// <item>an overload answer (429, 503, gRPC ResourceExhausted or Unavailable from the server, a timeout) of the current
 /// epoch halves it at once; later overloads of requests sent before that halving do not halve it again.</item>
 /// </list>
@@ -30,6 +35,15 @@ internal sealed partial class AdaptiveLimit
     /// server's queue near a sixth of its service time, so its p95 can stay inside 1.5 × the unloaded latency (issue 21).</summary>
     internal const double Tolerance = 1.15;
 
+    /// <summary>How much slower than its baseline a window's 90th percentile may be: the issue's bound on the server's p95
+    /// (1.5 × unloaded). A probe one above the server's capacity doubles it, so the probe is undone one window later.</summary>
+    internal const double TailTolerance = 1.5;
+
+    /// <summary>Windows after a back-off on latency in which the limit does not grow: a probe above the server's capacity
+    /// then happens one window in <c>HoldWindows + 2</c>, so the requests it queues stay a few percent of all, below the
+    /// server's p95.</summary>
+    internal const int HoldWindows = 8;
+
     /// <summary>How long a baseline measurement counts (it is kept one to two periods).</summary>
     internal static readonly TimeSpan BaselinePeriod = TimeSpan.FromSeconds(30);
 
@@ -43,8 +57,9 @@ internal sealed partial class AdaptiveLimit
     private int _epoch;
     private bool _slowStart = true;
     private bool _filled;
-    private double _baselineNow = double.PositiveInfinity;
-    private double _baselineBefore = double.PositiveInfinity;
+    private readonly RecentLows _medians = new();
+    private readonly RecentLows _tails = new();
+    private int _hold;
     private long _periodStarted;
 
     /// <param name="settings">The maximum and the first limit.</param>
@@ -67,14 +82,15 @@ internal sealed partial class AdaptiveLimit
     /// <summary>The most the limit may be.</summary>
     public int Maximum => _maximum;
 
-    /// <summary>The lowest recent window median, in milliseconds (infinite until a window was judged).</summary>
+    /// <summary>The unloaded median, in milliseconds, from the recent windows' medians (<see cref="RecentLows"/>; infinite
+    /// until a window was judged).</summary>
     internal double Baseline
     {
         get
         {
             lock (_lock)
             {
-                return Math.Min(_baselineNow, _baselineBefore);
+                return _medians.Value;
             }
         }
     }
@@ -157,20 +173,34 @@ internal sealed partial class AdaptiveLimit
     {
         _window.Sort();
         var median = _window[_window.Count / 2];
+        var tail = _window[_window.Count * 9 / 10];
         var now = _time.GetTimestamp();
         if (_time.GetElapsedTime(_periodStarted, now) >= BaselinePeriod)
         {
-            _baselineBefore = _baselineNow;
-            _baselineNow = double.PositiveInfinity;
+            _medians.NextPeriod();
+            _tails.NextPeriod();
             _periodStarted = now;
         }
 
-        var baseline = Math.Min(Math.Min(_baselineNow, _baselineBefore), median);
-        _baselineNow = Math.Min(_baselineNow, median);
-        if (median > Tolerance * baseline)
+        _medians.Add(median);
+        _tails.Add(tail);
+        var baseline = _medians.Value;
+        var tailBaseline = _tails.Value;
+        if (median > Tolerance * baseline || tail > TailTolerance * tailBaseline)
         {
             _slowStart = false;
-            return (Math.Max(1, Math.Min(old - 1, (int)(old * 0.9))), $"latency rose: median {median:0.#} ms against {baseline:0.#} ms unloaded");
+            _hold = HoldWindows;
+            // Down by as much as the window is slower (a limit twice the server's capacity doubles the median: halved
+            // at once, not in six steps that each queue a window), between × 0.5 and × 0.9, at least one less.
+            var factor = Math.Clamp(baseline / median, 0.5, 0.9);
+            return (Math.Max(1, Math.Min(old - 1, (int)(old * factor))),
+                $"latency rose: median {median:0.#} ms against {baseline:0.#} ms unloaded, 90th percentile {tail:0.#} ms against {tailBaseline:0.#} ms");
+        }
+
+        if (_hold > 0)
+        {
+            _hold--;
+            return (old, "");
         }
 
         if (!_filled)
