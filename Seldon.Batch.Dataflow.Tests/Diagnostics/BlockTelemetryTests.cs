@@ -59,6 +59,21 @@ public sealed class BlockTelemetryTests
         Assert.Equal(16, telemetry.Sum("seldon.batch.lines.predicted"));
     }
 
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task An_adaptive_limit_grows_while_its_requests_are_observed(string transport)
+    {
+        // Room for 64 at once and nothing refused: a limit that learns from its answers grows past where it started.
+        await using var server = await DemoModelServer.StartAsync(new ServeOptions { Capacity = 64, DelayMs = 10 });
+        using var telemetry = new TelemetryCapture();
+
+        var lines = Enumerable.Range(0, 400).Select(i => $"[[{i}]]").ToArray();
+        var result = await RunAsync(Options(server, transport).WithBlock(b => b with { AdaptiveConcurrency = new AdaptiveConcurrency { Maximum = 16, Initial = 2 } }), lines);
+
+        Assert.Equal(0, result.Summary.Failed);
+        Assert.True(server.Statistics.MaxInServer > 2, $"the limit never grew past its start: at most {server.Statistics.MaxInServer} requests in the server");
+    }
+
     private static async Task DrainAsync(IPropagatorBlock<string, InstanceResult> block, int lines)
     {
         for (var i = 0; i < lines; i++)

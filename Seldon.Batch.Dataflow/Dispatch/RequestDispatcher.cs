@@ -272,13 +272,10 @@ internal sealed partial class RequestDispatcher : IDisposable
 
             // On the wire only the abort token counts: a stop lets the requests in flight finish.
             var started = Stopwatch.GetTimestamp();
-            if (RunInstruments.InFlight.Enabled || BatchSpans.Enabled)
-            {
-                return await SendObservedAsync(breaker, started).ConfigureAwait(false);
-            }
-
-            var response = await breaker.ExecuteAsync(
-                static (s, ct) => new ValueTask<PredictionResponse>(s.Client.SendAsync(s.Request, ct)), (Client: owner._inner, Request: request), abort).ConfigureAwait(false);
+            var response = RunInstruments.InFlight.Enabled || BatchSpans.Enabled
+                ? await SendObservedAsync(breaker).ConfigureAwait(false)
+                : await breaker.ExecuteAsync(
+                    static (s, ct) => new ValueTask<PredictionResponse>(s.Client.SendAsync(s.Request, ct)), (Client: owner._inner, Request: request), abort).ConfigureAwait(false);
             breaker.Observe(response);
             var latency = Stopwatch.GetElapsedTime(started);
             owner._flow.Answered(epoch, latency, response);
@@ -287,7 +284,7 @@ internal sealed partial class RequestDispatcher : IDisposable
 
         /// <summary>The send of <see cref="SendOnceAsync"/> while something listens: counted on the wire and in a span of
         /// its own (whose trace context the transport sends), from when the breaker lets it through to its answer.</summary>
-        private async ValueTask<PredictionResponse> SendObservedAsync(EndpointBreaker breaker, long started)
+        private async ValueTask<PredictionResponse> SendObservedAsync(EndpointBreaker breaker)
         {
             PredictionResponse response;
             try
@@ -301,8 +298,7 @@ internal sealed partial class RequestDispatcher : IDisposable
             }
 
             EndCall(response, null);
-            breaker.Observe(response);
-            return response with { Latency = Stopwatch.GetElapsedTime(started) };
+            return response;
         }
 
         /// <summary>The attempt, let through by the breaker: on the wire now.</summary>
