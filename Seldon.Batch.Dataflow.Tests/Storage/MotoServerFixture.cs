@@ -25,7 +25,35 @@ public sealed class MotoServerFixture : IAsyncLifetime
         Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "testing");
         Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "testing");
         Environment.SetEnvironmentVariable("AWS_REGION", "us-east-1");
-        var port = Fixtures.LoopbackPort.Free();
+
+        // The free port is found before moto binds it, so a server of a test running alongside can take it first (a CI
+        // run saw moto exit at start): another port is tried then.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartOnAsync(Fixtures.LoopbackPort.Free());
+                break;
+            }
+            catch (MotoExitedException) when (attempt < 3)
+            {
+            }
+        }
+
+        Client = new AmazonS3Client(
+            new BasicAWSCredentials("testing", "testing"),
+            new AmazonS3Config
+            {
+                ServiceURL = Endpoint,
+                ForcePathStyle = true,
+                AuthenticationRegion = "us-east-1",
+                RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+                ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+            });
+    }
+
+    private async Task StartOnAsync(int port)
+    {
         var start = new ProcessStartInfo("moto_server") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "-H", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
@@ -49,16 +77,6 @@ public sealed class MotoServerFixture : IAsyncLifetime
         _process.BeginErrorReadLine();
         Endpoint = $"http://127.0.0.1:{port}";
         await WaitUntilAnsweringAsync();
-        Client = new AmazonS3Client(
-            new BasicAWSCredentials("testing", "testing"),
-            new AmazonS3Config
-            {
-                ServiceURL = Endpoint,
-                ForcePathStyle = true,
-                AuthenticationRegion = "us-east-1",
-                RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-                ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-            });
     }
 
     private async Task WaitUntilAnsweringAsync()
@@ -69,7 +87,7 @@ public sealed class MotoServerFixture : IAsyncLifetime
         {
             if (_process!.HasExited)
             {
-                throw new InvalidOperationException($"moto_server exited at start with code {_process.ExitCode}");
+                throw new MotoExitedException($"moto_server exited at start with code {_process.ExitCode}");
             }
 
             try
@@ -135,3 +153,6 @@ public sealed class MotoServerFixture : IAsyncLifetime
         return Task.CompletedTask;
     }
 }
+
+/// <summary>moto_server ended before it answered (its port taken, most likely).</summary>
+internal sealed class MotoExitedException(string message) : InvalidOperationException(message);
