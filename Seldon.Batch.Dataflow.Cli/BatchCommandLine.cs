@@ -37,7 +37,7 @@ internal sealed class BatchCommandLine
     public readonly CliSetting MaxFailures = new("--max-failures", null, "SELDON_BATCH_MAX_FAILURES", null, "Stop the run (exit code 3) when more lines than N, or than N% of the lines done, failed; by default failures are only error records", "N|N%");
     public readonly CliSetting MaxOutage = new("--max-outage", null, "SELDON_BATCH_MAX_OUTAGE", "300", "Seconds to wait for a model that stopped answering (refused, 502/503/504, gRPC Unavailable) before stopping the run (exit code 3, resumable)", "FLOAT");
     public readonly CliSetting WaitReady = new("--wait-ready", null, "SELDON_BATCH_WAIT_READY", "0", "Seconds the model may take to answer the first request (a deployment still starting); 0 stops within seconds when nothing answers", "FLOAT");
-    public readonly CliSetting SummaryPath = new("--summary-path", null, "SELDON_BATCH_SUMMARY_PATH", null, "Write the run's summary as JSON to this file", "PATH");
+    public readonly CliSetting SummaryPath = new("--summary-path", null, "SELDON_BATCH_SUMMARY_PATH", null, "Write the run's summary as JSON to this file (- for the standard output)", "PATH");
 
     public readonly CliSetting S3Endpoint = new("--s3-endpoint", null, "SELDON_BATCH_S3_ENDPOINT", null, "Endpoint of an S3-compatible store (MinIO, Ceph…) for s3:// paths; turns on path-style addressing. Default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS. Credentials: the AWS SDK's usual chain", "URL");
     public readonly CliSetting S3PartSize = new("--s3-part-size", null, "SELDON_BATCH_S3_PART_SIZE", "8388608", "Bytes of the first parts of an s3:// output's multipart upload (at least 5 MiB; doubles every 1,000 parts): at most this much output is predicted again after a SIGKILL", "BYTES");
@@ -163,6 +163,21 @@ internal sealed class BatchCommandLine
         options.Validate();
     }
 
+    /// <summary>True when <paramref name="summaryPath"/> is <c>-</c>, the standard output, as for <c>-i</c> and <c>-o</c>;
+    /// refused when the output lines go there too (<c>-o -</c>): a reader of them would get a JSON summary as a last line.</summary>
+    internal static bool IsStandardOutput(CliSetting setting, string summaryPath, string outputPath)
+    {
+        if (summaryPath != "-")
+        {
+            return false;
+        }
+
+        return outputPath != "-"
+            ? true
+            : throw new InvalidBatchOptionsException(
+                $"{setting.Name} -: the standard output already carries the output lines (-o -); give the summary a file, or write the output to a file");
+    }
+
     /// <summary>Reads the options of the batch command; throws <see cref="InvalidBatchOptionsException"/> with the
     /// first invalid value.</summary>
     public CliRun Bind(ParseResult parse, Func<string, string?> environment)
@@ -180,7 +195,8 @@ internal sealed class BatchCommandLine
         var level = CliLogging.ParseLevel(Get(LogLevel)) ?? throw Invalid(LogLevel, Get(LogLevel), "debug, info, warning, error");
         var format = CliLogging.ParseFormat(Get(LogFormat)) ?? throw Invalid(LogFormat, Get(LogFormat), "text, json");
         var benchmark = Flag(parse, Benchmark, environment("SELDON_BATCH_BENCHMARK"));
-        return new CliRun(options, level, benchmark, format);
+        var summaryToStdout = IsStandardOutput(SummaryPath, options.SummaryPath, options.OutputDataPath);
+        return new CliRun(summaryToStdout ? options with { SummaryPath = "" } : options, level, benchmark, format, summaryToStdout);
     }
 
     /// <summary>Which model, through which gateway and host, over which transport.</summary>

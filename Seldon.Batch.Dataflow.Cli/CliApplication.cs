@@ -104,6 +104,11 @@ public static class CliApplication
         {
             var summary = await BatchRun.RunAsync(options, bar, signals.Token).ConfigureAwait(false);
             bar?.Finish();
+            if (run.SummaryToStandardOutput)
+            {
+                await stdout.WriteLineAsync(summary.ToJson()).ConfigureAwait(false);
+            }
+
             if (run.Benchmark)
             {
                 // With -o - the output lines are on stdout: the summary must not mix into them.

@@ -41,13 +41,21 @@ internal static class MergeCommand
         var logger = loggers.CreateLogger("seldon-batch-processor");
         try
         {
-            var summary = await BatchRun.MergeAsync(options with { LoggerFactory = loggers }, signals.Token).ConfigureAwait(false);
+            // --summary-path - : the library writes files only, the command the standard output.
+            var summaryToStdout = BatchCommandLine.IsStandardOutput(settings.SummaryPath, options.SummaryPath, options.OutputDataPath);
+            var summary = await BatchRun.MergeAsync(options with { LoggerFactory = loggers, SummaryPath = summaryToStdout ? "" : options.SummaryPath }, signals.Token)
+                .ConfigureAwait(false);
             if (summary.Outcome == RunOutcome.Stopped)
             {
                 // The store failed (a full disk, a store that cannot be reached): the output did not appear; merging
                 // again once it is fixed is safe.
                 logger.LogError("The merge stopped: {Reason}; the output was not written: merge again once the cause is fixed", summary.StopReason);
                 return ExitCodes.Stopped;
+            }
+
+            if (summaryToStdout)
+            {
+                await stdout.WriteLineAsync(summary.ToJson()).ConfigureAwait(false);
             }
 
             if (parse.GetValue(settings.Benchmark))
