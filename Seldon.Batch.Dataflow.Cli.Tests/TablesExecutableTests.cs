@@ -65,6 +65,24 @@ public sealed class TablesExecutableTests : IClassFixture<DemoServerFixture>, ID
     }
 
     [Fact]
+    public async Task A_shard_reading_the_input_in_another_format_than_its_plan_exits_2_saying_which()
+    {
+        var input = PathOf("in.csv");
+        await File.WriteAllLinesAsync(input, ["id,x", .. Enumerable.Range(0, 40).Select(i => $"{i},{i}.5")]);
+        string[] Shard(int k) => [.. Target(_model), "-i", input, "-o", PathOf("out.jsonl"), "--shard-count", "2", "--shard-index", $"{k}"];
+        var first = await RunAsync([.. Shard(0), "--columns", "x"]);
+        Assert.True(first.Code == 0, first.Stderr);
+
+        var (code, _, stderr) = await RunAsync([.. Shard(1), "--input-format", "jsonl"]);
+
+        Assert.Equal(2, code);
+        Assert.Contains(
+            $"cuts {input} read as csv, but this shard reads it as jsonl (--input-format): run every shard with --input-format csv, or delete the .parts folder and run every shard again",
+            stderr);
+        Assert.False(File.Exists(PathOf("out.jsonl.parts/part-00001-of-00002")));
+    }
+
+    [Fact]
     public async Task A_file_named_parquet_that_is_not_parquet_exits_2_naming_it()
     {
         var input = PathOf("in.parquet");

@@ -272,4 +272,55 @@ public sealed class TableOutputRunTests : IClassFixture<DemoServerFixture>, IDis
         await AssertTableAsync();
         Assert.DoesNotContain("out.parquet.records.jsonl.retry", _runs.Files());
     }
+
+    [Fact]
+    public async Task A_table_written_as_the_run_goes_is_the_table_its_records_make_after_the_run()
+    {
+        // More rows than the columns are learned from, and a failed row among them.
+        const int rows = TablePublisher.LearnAhead * 3;
+        await _runs.WriteInputAsync(Lines(rows).Select((line, i) => i == 1500 ? "{not json" : line));
+        var files = FakeTables.Files(FakeTables.Cities(rows));
+        using var logs = new RecordingLoggerFactory();
+
+        var summary = await _runs.RunAsync(OptionsFor(_fixture.Server).LoggingTo(logs), files);
+        var asTheRunWent = await File.ReadAllBytesAsync(_runs.Table);
+        File.Delete(_runs.Table);
+        var fromTheRecords = await _runs.RunAsync((OptionsFor(_fixture.Server) with { Resume = true }).LoggingTo(logs), files);
+
+        Assert.Equal(RunOutcome.Completed, summary.Outcome);
+        Assert.Equal(_runs.Table, summary.OutputPath);
+        Assert.Equal(RunOutcome.Completed, fromTheRecords.Outcome);
+        var said = logs.Messages.Select(m => m.Message).ToList();
+        Assert.Equal([$"Wrote the table {_runs.Table} as the run went: {rows} rows"], said.Where(m => m.Contains("as the run went", StringComparison.Ordinal)));
+        Assert.Equal([$"Writing the table {_runs.Table} from its complete records {_runs.Records}"], said.Where(m => m.StartsWith("Writing the table", StringComparison.Ordinal)));
+        Assert.Equal(asTheRunWent, await File.ReadAllBytesAsync(_runs.Table));
+        await AssertTableAsync(rows, failed: i => i == 1500);
+        Assert.DoesNotContain("out.parquet.tmp", _runs.Files());
+    }
+
+    [Fact]
+    public async Task A_record_after_the_first_ones_with_a_new_column_leaves_the_table_to_be_written_from_the_records()
+    {
+        const int rows = TablePublisher.LearnAhead * 2;
+        const int late = TablePublisher.LearnAhead + 100;
+        // Two values in one line: its answer has a second column, t:1, which the first records did not have.
+        await _runs.WriteInputAsync(Lines(rows).Select((line, i) => i == late ? """{"data":{"names":["v","w"],"ndarray":[[1, 2]]}}""" : line));
+        using var logs = new RecordingLoggerFactory();
+
+        var summary = await _runs.RunAsync(OptionsFor(_fixture.Server).LoggingTo(logs), FakeTables.Files(FakeTables.Cities(rows)));
+
+        Assert.Equal(RunOutcome.Completed, summary.Outcome);
+        var said = logs.Messages.Select(m => m.Message).ToList();
+        Assert.Contains(
+            $"The table {_runs.Table} is written from its records once they are complete, not as the run goes: record {late} has a column or a type the first records did not have",
+            said);
+        Assert.Contains($"Writing the table {_runs.Table} from its complete records {_runs.Records}", said);
+        var table = await FakeTables.ReadAsync(_runs.Table);
+        Assert.Equal(["id", "city", "t:0", "t:1", "error"], table.Names);
+        Assert.Equal(rows, table.Rows.Count);
+        Assert.Equal((2.0, 4.0), (table[late, "t:0"]!.GetValue<double>(), table[late, "t:1"]!.GetValue<double>()));
+        Assert.Null(table[late + 1, "t:1"]);
+        Assert.Equal(2.0 * (late + 1), table[late + 1, "t:0"]!.GetValue<double>());
+        Assert.DoesNotContain("out.parquet.tmp", _runs.Files());
+    }
 }

@@ -288,6 +288,42 @@ public sealed class TableRunTests : IClassFixture<DemoServerFixture>, IClassFixt
     }
 
     [Fact]
+    public async Task A_shard_or_merge_reading_the_input_in_another_format_than_its_plan_is_refused_and_a_plan_without_one_still_serves()
+    {
+        var options = Run(await CsvAsync()).WithBlock(b => b with { BatchId = "csv-format" });
+        var plan = PathOf("out.jsonl.parts/plan-of-00002.json");
+        Assert.Equal(RunOutcome.Completed, (await BatchRun.RunAsync(options with { ShardCount = 2, ShardIndex = 0 })).Outcome);
+        Assert.Equal("csv", JsonNode.Parse(await File.ReadAllTextAsync(plan))!["input_format"]!.GetValue<string>());
+
+        // The same file read as JSON lines: its byte ranges would be cut at lines, not at the CSV's records.
+        var asLines = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() =>
+            BatchRun.RunAsync(options with { InputFormat = TableFormat.JsonLines, Columns = null, ShardCount = 2, ShardIndex = 1 }));
+
+        Assert.Equal(
+            $"{plan} cuts {options.InputDataPath} read as csv, but this shard reads it as jsonl (InputFormat): run every shard with InputFormat csv, or delete the .parts folder and run every shard again",
+            asLines.Message);
+        Assert.False(File.Exists(PathOf("out.jsonl.parts/part-00001-of-00002")));
+        Assert.False(File.Exists(PathOf("out.jsonl.parts/part-00001-of-00002.partial")));
+
+        // A plan of an older version does not say: any format is taken to match it.
+        var json = JsonNode.Parse(await File.ReadAllTextAsync(plan))!.AsObject();
+        json.Remove("input_format");
+        await File.WriteAllTextAsync(plan, json.ToJsonString());
+        Assert.Equal(RunOutcome.Completed, (await BatchRun.RunAsync(options with { ShardCount = 2, ShardIndex = 1 })).Outcome);
+        Assert.Equal(RunOutcome.Completed, (await BatchRun.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 2 })).Outcome);
+
+        // Parts whose records say they read the input otherwise than the plan cuts it are not merged.
+        json["input_format"] = "parquet";
+        await File.WriteAllTextAsync(plan, json.ToJsonString());
+        var merge = await Assert.ThrowsAsync<InvalidBatchOptionsException>(() => BatchRun.MergeAsync(new MergeOptions { OutputDataPath = options.OutputDataPath, ShardCount = 2 }));
+
+        Assert.Equal(
+            $"{PathOf("out.jsonl.parts/part-00000-of-00002")} was written from {options.InputDataPath} read as csv, but the shard plan {plan} cuts it read as parquet: " +
+            "the part does not hold the rows the plan gives shard 0; delete the .parts folder and run every shard again with one InputFormat",
+            merge.Message);
+    }
+
+    [Fact]
     public async Task A_CSV_object_is_read_from_s3()
     {
         var bucket = await _s3.NewBucketAsync();

@@ -9,9 +9,11 @@ public static partial class BatchRun
     /// run with nothing to do finds the table missing or older than them: <paramref name="onlyIfStale"/>), and makes it
     /// the summary's output. A failure of storage leaves the records complete and no table (or the one before): the
     /// summary says <see cref="RunOutcome.Stopped"/>, and a run with <see cref="BatchOptions.Resume"/> writes the table
-    /// without sending anything. Nothing to do for a JSON-lines output, or a shard's part (merge writes the table).</summary>
+    /// without sending anything. Nothing to do for a JSON-lines output, or a shard's part (merge writes the table). A table
+    /// written as the run went (<paramref name="live"/>, <see cref="StartLiveTable"/>) is put in place instead, unless it
+    /// was abandoned or does not hold the <paramref name="written"/> records the run wrote.</summary>
     private static async Task<RunSummary> PublishTableAsync(
-        RunSummary summary, BatchOptions options, RunStorage storage, TableOutput? table, bool onlyIfStale, ILogger logger, CancellationToken cancellationToken)
+        RunSummary summary, BatchOptions options, RunStorage storage, TableOutput? table, LiveTable? live, bool onlyIfStale, ILogger logger, CancellationToken cancellationToken, long written = 0)
     {
         if (table is null || storage.Plan is not null)
         {
@@ -27,6 +29,12 @@ public static partial class BatchRun
         var resume = $"run again with {options.NameOf(nameof(BatchOptions.Resume))} to write the table without sending anything";
         try
         {
+            if (live is not null && await live.CompleteAsync(written, cancellationToken).ConfigureAwait(false) is { } done)
+            {
+                logger.LogInformation("Wrote the table {Table} as the run went: {Rows} rows", table.Table, done);
+                return summary with { OutputPath = table.Table.ToString() };
+            }
+
             logger.LogInformation("Writing the table {Table} from its complete records {Records}", table.Table, table.Records);
             var rows = await table.PublishAsync(storage.Store, storage.Input, storage.Version, storage.Lock, cancellationToken).ConfigureAwait(false);
             logger.LogInformation("Wrote the table {Table}: {Rows} rows", table.Table, rows);
@@ -54,4 +62,12 @@ public static partial class BatchRun
             };
         }
     }
+
+    /// <summary>Starts writing the table as the run goes (<see cref="LiveTable"/>) when this run writes every record of it
+    /// itself: a table output of a whole input, neither resumed after lines kept, nor a retry of failed lines, nor read from
+    /// a stream. Null otherwise: the table is then written from the records after the run.</summary>
+    private static LiveTable? StartLiveTable(TableOutput? table, RunStorage storage, ResumePlan plan, int batchSize, ILogger logger) =>
+        table is null || storage.Plan is not null || plan.IsRetry || plan.ResumedLines > 0 || plan.FromStream
+            ? null
+            : LiveTable.Start(table.PublicationOf(storage.Store, storage.Input, storage.Version, storage.Lock), batchSize, logger);
 }

@@ -93,6 +93,12 @@ public static partial class BatchRun
         }
         finally
         {
+            // A table the run was writing as it went and did not put in place leaves nothing.
+            if (run.Live is { } live)
+            {
+                await live.DisposeAsync().ConfigureAwait(false);
+            }
+
             // The output stays held until the run is over, cleanup after a failure of storage included.
             if (run.Storage is { } storage)
             {
@@ -129,7 +135,7 @@ public static partial class BatchRun
         if (plan.NothingToDo)
         {
             var done = new RunSummary { OutputPath = storage.Output.Location.ToString() };
-            return await FinishAsync(options, await PublishTableAsync(done, options, storage, run.Table, onlyIfStale: true, logger, cancellationToken).ConfigureAwait(false), logger, storage)
+            return await FinishAsync(options, await PublishTableAsync(done, options, storage, run.Table, null, onlyIfStale: true, logger, cancellationToken).ConfigureAwait(false), logger, storage)
                 .ConfigureAwait(false);
         }
 
@@ -161,7 +167,7 @@ public static partial class BatchRun
 
         if (plan.Completed)
         {
-            summary = await PublishTableAsync(summary, options, storage, run.Table, onlyIfStale: false, logger, cancellationToken).ConfigureAwait(false);
+            summary = await PublishTableAsync(summary, options, storage, run.Table, run.Live, onlyIfStale: false, logger, cancellationToken, written).ConfigureAwait(false);
         }
 
         return await FinishAsync(options, plan.Account(summary), logger, storage).ConfigureAwait(false);
@@ -203,7 +209,9 @@ public static partial class BatchRun
         // Opened whatever a stop asks meanwhile: the reading loop below hears of it at once.
         await using var input = await RunInput.OpenAsync(storage, plan, rows, CancellationToken.None).ConfigureAwait(false);
         var output = run.Output = new SideFileWriter(await plan.OpenOutputAsync(blockOptions.BatchId, CancellationToken.None).ConfigureAwait(false), time, storage.Output.FlushesEachWrite);
-        var writer = WriteStage.Create(output, blockOptions.BatchSize, plan.FirstUnwritten, stop, stats, logger, run.Table is { } tableOutput ? tableOutput.InspectFirstPrediction : null);
+        run.Live = StartLiveTable(run.Table, storage, plan, blockOptions.BatchSize, logger);
+        var writer = WriteStage.Create(
+            output, blockOptions.BatchSize, plan.FirstUnwritten, stop, stats, logger, run.Table is { } tableOutput ? tableOutput.InspectFirstPrediction : null, run.Live is { } live ? live.WriteAsync : null);
         block.LinkTo(writer, new DataflowLinkOptions { PropagateCompletion = true });
         // If the writer fails (disk full, say), nothing drains the network and nothing more can be kept: stop reading and
         // abandon the requests in flight instead of waiting for them.
@@ -466,6 +474,9 @@ public static partial class BatchRun
 
         /// <summary>The table output; null for a JSON-lines output.</summary>
         public TableOutput? Table { get; init; }
+
+        /// <summary>The table output written as the run goes; null when it is written after the run, or is none.</summary>
+        public LiveTable? Live { get; set; }
 
         /// <summary>The run's span; null when nothing listens.</summary>
         public System.Diagnostics.Activity? Span { get; init; }

@@ -46,6 +46,11 @@ internal sealed class RunSettings
             ? new(settings.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value!.ToJsonString(), StringComparer.Ordinal))
             : null;
 
+    /// <summary>How the run read its input (<c>jsonl</c>, <c>csv</c>, <c>parquet</c>), as recorded; null when the record
+    /// does not say (an older version's).</summary>
+    public string? InputFormat =>
+        _values.TryGetValue("input_format", out var text) && JsonNode.Parse(text) is JsonValue value && value.TryGetValue<string>(out var format) ? format : null;
+
     /// <summary>The settings as the record's JSON object.</summary>
     public JsonObject ToJson()
     {

@@ -91,7 +91,8 @@ internal sealed class RunStorage : IAsyncDisposable
                 return new RunStorage(store, input, version, whole, target, null, outputLocation, held, table);
             }
 
-            var plan = await ShardPlanner.PlanAsync(input, version, outputLocation, options.ShardCount, options.Block.BatchSize, options.Block.BatchId, store, ct,
+            var plan = await ShardPlanner.PlanAsync(input, version, outputLocation, options.ShardCount, options.Block.BatchSize, options.Block.BatchId,
+                BatchOptions.FormatName(options.ResolvedInputFormat), store, ct,
                 table is null ? null : (length, token) => table.CutAsync(options.ShardCount, options.Block.BatchSize, length, token)).ConfigureAwait(false);
             var range = plan.Ranges[options.ShardIndex];
             logger.LogInformation(

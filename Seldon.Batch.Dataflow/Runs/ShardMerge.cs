@@ -95,6 +95,7 @@ internal static class ShardMerge
             var range = plan.Ranges[k];
             var part = ShardPlan.PartOf(output, k, shardCount);
             var bytes = await CheckPartAsync(part, k, range, plan.BatchId, store, ct).ConfigureAwait(false);
+            await CheckInputFormatAsync(part, k, plan, planLocation, store, ct).ConfigureAwait(false);
             parts.Add((part, bytes));
             if (await SmallObjects.ReadAsync(store, ShardPlan.SummaryOf(output, k, shardCount), ct).ConfigureAwait(false) is { } summary)
             {
@@ -243,6 +244,23 @@ internal static class ShardMerge
         }
 
         return bytes;
+    }
+
+    /// <summary>A part's record must say it read the input as the plan cut it (<see cref="ShardPlan.InputFormat"/>): a part
+    /// whose shard read it otherwise holds other rows than the plan gives it. A plan or record of an older version, which
+    /// does not say, is taken to match.</summary>
+    private static async Task CheckInputFormatAsync(StorageLocation part, int index, ShardPlan plan, StorageLocation planLocation, ObjectStore store, CancellationToken ct)
+    {
+        if (plan.InputFormat is not { } planned
+            || await RunRecord.ReadAsync(store, RunRecord.CompletePathOf(part), ct).ConfigureAwait(false) is not { Settings.InputFormat: { } read } record
+            || read == planned)
+        {
+            return;
+        }
+
+        throw InvalidBatchOptionsException.About([nameof(BatchOptions.InputFormat)], name =>
+            $"{part} was written from {record.InputPath} read as {read}, but the shard plan {planLocation} cuts it read as {planned}: the part does not hold the rows the plan gives shard {index}; " +
+            $"delete the .parts folder and run every shard again with one {name(nameof(BatchOptions.InputFormat))}");
     }
 
     private static void CheckTags(StorageLocation part, int index, string line, long expected, string batchId, string which)

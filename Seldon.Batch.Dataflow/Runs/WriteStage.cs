@@ -31,19 +31,24 @@ internal sealed class WriteStage
 
     /// <summary>The stage, writing to <paramref name="output"/> the results of lines from <paramref name="firstUnwritten"/>
     /// on (a resumed run sends the micro-batch of its first line whole). <paramref name="inspectFirstPrediction"/>, when
-    /// given, sees the first prediction written and may return why the run must stop (a table output's column clash).</summary>
+    /// given, sees the first prediction written and may return why the run must stop (a table output's column clash).
+    /// <paramref name="written"/>, when given, is handed each group's results once they are written (a table written as
+    /// the run goes, <see cref="LiveTable"/>), and the stage waits for what it returns.</summary>
     public static ActionBlock<PredictedGroup> Create(
-        SideFileWriter output, int batchSize, long firstUnwritten, StopPolicy stop, RunStatistics stats, ILogger logger, Func<InstanceResult, string?>? inspectFirstPrediction = null)
+        SideFileWriter output, int batchSize, long firstUnwritten, StopPolicy stop, RunStatistics stats, ILogger logger, Func<InstanceResult, string?>? inspectFirstPrediction = null,
+        Func<InstanceResult[], ValueTask>? written = null)
     {
         // The writer sees the groups in input order, so it is where the output ends before the first one not answered.
         var stage = new WriteStage(output, new AnsweredPrefix(stats, firstUnwritten), stop, stats, logger, inspectFirstPrediction);
         // The results of a request at a time, in input order; about 1024 lines waiting, as when they came one by one.
-        return new ActionBlock<PredictedGroup>(
-            stage.Write,
-            new ExecutionDataflowBlockOptions { BoundedCapacity = Math.Max(16, 1024 / batchSize), MaxDegreeOfParallelism = 1 });
+        var options = new ExecutionDataflowBlockOptions { BoundedCapacity = Math.Max(16, 1024 / batchSize), MaxDegreeOfParallelism = 1 };
+        return written is null
+            ? new ActionBlock<PredictedGroup>(group => { stage.Write(group); }, options)
+            : new ActionBlock<PredictedGroup>(group => written(stage.Write(group)).AsTask(), options);
     }
 
-    private void Write(PredictedGroup group)
+    /// <summary>Writes the group's results that belong to the output, and returns them.</summary>
+    private InstanceResult[] Write(PredictedGroup group)
     {
         var results = _prefix.Take(group);
         _output.WriteLines(results);
@@ -70,5 +75,7 @@ internal sealed class WriteStage
 
             _stop.LineWritten(result, _stats.Failed, _stats.Instances);
         }
+
+        return results;
     }
 }

@@ -14,7 +14,9 @@ namespace Seldon.Batch.Dataflow;
 /// <see cref="ShardRange.End"/> are row numbers, as its first line and line count are).</param>
 /// <param name="BatchSize">The <c>--batch-size</c> the ranges were cut for: each starts on a multiple of it, so that the
 /// shards send the micro-batches one process would send. 0 in a plan of an older version, which cut anywhere.</param>
-internal sealed record ShardPlan(string InputTag, long InputLength, string BatchId, IReadOnlyList<ShardRange> Ranges, int BatchSize)
+/// <param name="InputFormat">How the shards read the input (<c>jsonl</c>, <c>csv</c>, <c>parquet</c>), which decides what
+/// the ranges count (bytes cut at lines or at records, or rows); null in a plan of an older version, which did not say.</param>
+internal sealed record ShardPlan(string InputTag, long InputLength, string BatchId, IReadOnlyList<ShardRange> Ranges, int BatchSize, string? InputFormat = null)
 {
     public int Count => Ranges.Count;
 
@@ -117,6 +119,11 @@ internal sealed record ShardPlan(string InputTag, long InputLength, string Batch
         json.WriteNumber("input_length", InputLength);
         json.WriteString("batch_id", BatchId);
         json.WriteNumber("batch_size", BatchSize);
+        if (InputFormat is not null)
+        {
+            json.WriteString("input_format", InputFormat);
+        }
+
         json.WriteNumber("lines", Lines);
         json.WriteStartArray("ranges");
         foreach (var range in Ranges)
@@ -144,7 +151,10 @@ internal sealed record ShardPlan(string InputTag, long InputLength, string Batch
                 .ToList();
             // A plan of an older version has no batch size: 0, which no run's batch size matches.
             var batchSize = root.TryGetProperty("batch_size", out var size) ? size.GetInt32() : 0;
-            return new ShardPlan(root.GetProperty("input_tag").GetString()!, root.GetProperty("input_length").GetInt64(), root.GetProperty("batch_id").GetString()!, ranges, batchSize);
+            // Nor an input format: null, which any run's format is taken to match (as before the plan recorded it).
+            var inputFormat = root.TryGetProperty("input_format", out var format) ? format.GetString() : null;
+            return new ShardPlan(
+                root.GetProperty("input_tag").GetString()!, root.GetProperty("input_length").GetInt64(), root.GetProperty("batch_id").GetString()!, ranges, batchSize, inputFormat);
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {

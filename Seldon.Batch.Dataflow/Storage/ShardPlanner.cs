@@ -6,15 +6,16 @@ internal static class ShardPlanner
 {
     /// <summary>The plan of <paramref name="count"/> shards next to <paramref name="output"/>, published or computed (a
     /// table input is cut by <paramref name="cut"/>, given its decoded length, which only its format knows how to do; JSON
-    /// lines, when it is null, are cut at the starts of lines).</summary>
+    /// lines, when it is null, are cut at the starts of lines). <paramref name="inputFormat"/> is how this run reads the
+    /// input (<c>jsonl</c>, <c>csv</c>, <c>parquet</c>): recorded in a new plan, and checked against a published one's.</summary>
     public static async Task<ShardPlan> PlanAsync(
-        InputSource input, InputVersion version, StorageLocation output, int count, int batchSize, string? batchId, ObjectStore store, CancellationToken ct,
+        InputSource input, InputVersion version, StorageLocation output, int count, int batchSize, string? batchId, string inputFormat, ObjectStore store, CancellationToken ct,
         Func<long, CancellationToken, Task<IReadOnlyList<ShardRange>>>? cut = null)
     {
         var location = ShardPlan.LocationOf(output, count);
         if (await SmallObjects.ReadAsync(store, location, ct).ConfigureAwait(false) is not { } published)
         {
-            var plan = await ComputeAsync(input, version, count, batchSize, batchId, ct, cut).ConfigureAwait(false);
+            var plan = await ComputeAsync(input, version, count, batchSize, batchId, ct, cut).ConfigureAwait(false) with { InputFormat = inputFormat };
             if (await SmallObjects.TryCreateAsync(store, location, plan.ToJson(), ct).ConfigureAwait(false))
             {
                 return plan;
@@ -45,6 +46,15 @@ internal static class ShardPlanner
                 ? $"{location} was made by an older version, whose shards do not start on whole micro-batches: delete the .parts folder and run every shard again"
                 : $"{location} cuts the input for PredictionBlockOptions.BatchSize {found.BatchSize}, not {batchSize}: run every shard with PredictionBlockOptions.BatchSize {found.BatchSize}, " +
                   "or delete the .parts folder and run every shard again");
+        }
+
+        // The ranges count what the plan's format cuts (a CSV file's records, a Parquet file's rows): a shard that reads the
+        // input otherwise would take another shard's rows for its own, or cut a row in two.
+        if (found.InputFormat is { } planned && planned != inputFormat)
+        {
+            throw StorageException.Settings(
+                $"{location} cuts {input.Location} read as {planned}, but this shard reads it as {inputFormat} (BatchOptions.InputFormat): run every shard with BatchOptions.InputFormat {planned}, " +
+                "or delete the .parts folder and run every shard again");
         }
 
         if (!string.IsNullOrEmpty(batchId) && found.BatchId != batchId)

@@ -125,22 +125,24 @@ internal sealed class TableOutput
     /// <param name="held">The run's hold on its records (and so on the table), checked before an object table is completed.</param>
     /// <param name="ct">Cancels the writing; the table then does not appear.</param>
     public Task<long> PublishAsync(ObjectStore store, InputSource input, InputVersion version, OutputLock? held, CancellationToken ct) =>
-        TablePublisher.PublishAsync(
-            new TablePublication(
-                async token =>
-                {
-                    var records = InputSource.Create(Records, InputCompression.None, store);
-                    var reading = await records.OpenAsync(await records.DescribeAsync(token).ConfigureAwait(false), 0, null, token).ConfigureAwait(false);
-                    return reading.Decoded;
-                },
-                Records,
-                token => Files.OpenInput(input, version, Settings.InputFormat, token),
-                input.Location.ToString(),
-                Settings.KeepColumns,
-                Table,
-                Settings.Format,
-                store,
-                held,
-                Files),
-            ct);
+        TablePublisher.PublishAsync(PublicationOf(store, input, version, held), ct);
+
+    /// <summary>What the table is written from and where it goes, for <see cref="TablePublisher"/> or a <see cref="LiveTable"/>.</summary>
+    public TablePublication PublicationOf(ObjectStore store, InputSource input, InputVersion version, OutputLock? held) =>
+        new(
+            async token =>
+            {
+                var records = InputSource.Create(Records, InputCompression.None, store);
+                var reading = await records.OpenAsync(await records.DescribeAsync(token).ConfigureAwait(false), 0, null, token).ConfigureAwait(false);
+                return reading.Decoded;
+            },
+            Records,
+            token => Files.OpenInput(input, version, Settings.InputFormat, token),
+            input.Location.ToString(),
+            Settings.KeepColumns,
+            Table,
+            Settings.Format,
+            store,
+            held,
+            Files);
 }

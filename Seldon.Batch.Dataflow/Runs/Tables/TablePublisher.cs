@@ -59,84 +59,35 @@ internal static class TablePublisher
     }
 
     /// <summary>Writes the table with the columns learned; returns its rows, or null (nothing published) when a record
-    /// does not fit them and <paramref name="learnedAll"/> is false.</summary>
+    /// does not fit them and <paramref name="learnedAll"/> is false. Record k beside input row k, written as one row.</summary>
     private static async Task<long?> TryWriteAsync(TablePublication publication, PredictionColumns predictions, bool learnedAll, CancellationToken ct)
     {
-        await using var input = await publication.OpenInput(ct).ConfigureAwait(false);
-        var kept = KeptColumns.Resolve(input.Columns, publication.KeepColumns, publication.Input);
-        var keptNames = kept.Select(i => input.Columns[i].Name).ToArray();
-        KeptColumns.CheckClash(keptNames, predictions.Names, publication.KeepColumns is not null, $"the model's answers in {publication.Records}");
-
-        IReadOnlyList<TableColumn> columns =
-            [.. kept.Select(i => input.Columns[i]), .. predictions.ToTableColumns(), new TableColumn(KeptColumns.Error, typeof(string))];
-        await using var staged = await StagedOutput.OpenAsync(publication.Table, publication.Store, publication.Held, ct).ConfigureAwait(false);
-        var writer = await publication.Files.CreateWriter(publication.Format, publication.Table, staged.Stream, columns, ct).ConfigureAwait(false);
-        long rows;
-        await using (writer.ConfigureAwait(false))
-        {
-            if (await WriteRowsAsync(publication, input.ReadAsync(kept, 0, ct), kept.Length, predictions, learnedAll, writer, columns.Count, ct).ConfigureAwait(false) is not { } written)
-            {
-                return null;
-            }
-
-            rows = written;
-            await writer.CompleteAsync(ct).ConfigureAwait(false);
-        }
-
-        await staged.CommitAsync(ct).ConfigureAwait(false);
-        return rows;
-    }
-
-    /// <summary>Record k beside input row k, written as one row; returns the rows, or null when a record does not fit the
-    /// columns learned and <paramref name="learnedAll"/> is false.</summary>
-    private static async Task<long?> WriteRowsAsync(
-        TablePublication publication, IAsyncEnumerable<object?[]> inputRows, int kept, PredictionColumns predictions, bool learnedAll, ITableWriter writer, int width, CancellationToken ct)
-    {
-        var cells = new List<PredictionCell>();
-        var reader = new PredictionRecord();
-        var row = new object?[width];
-        await using var rows = inputRows.GetAsyncEnumerator(ct);
+        await using var maker = await TableRowMaker.OpenAsync(publication, predictions, ct).ConfigureAwait(false);
         await using var stream = await publication.OpenRecords(ct).ConfigureAwait(false);
         await using var lines = RecordLines.ReadAsync(stream, ct).GetAsyncEnumerator(ct);
-        long k = 0;
         while (await lines.MoveNextAsync().ConfigureAwait(false))
         {
-            var error = Read(publication, reader, lines.Current, k, cells);
-            if (predictions.Learn(cells))
+            switch (await maker.WriteAsync(lines.Current, ct).ConfigureAwait(false))
             {
-                if (!learnedAll)
-                {
+                case TableRowMaker.Outcome.Written:
+                    break;
+                case TableRowMaker.Outcome.NewColumns when !learnedAll:
                     return null;
-                }
+                case TableRowMaker.Outcome.NewColumns:
+                    throw StorageException.Failure($"{publication.Records} changed while the table {publication.Table} was written from it (record {maker.Rows} has columns its records did not have before); the table is not written");
+                default:
+                    // The records' count, for the message.
+                    var records = maker.Rows + 1;
+                    while (await lines.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        records++;
+                    }
 
-                throw StorageException.Failure($"{publication.Records} changed while the table {publication.Table} was written from it (record {k} has columns its records did not have before); the table is not written");
+                    throw maker.Misaligned($"has {maker.Rows} rows", records);
             }
-
-            if (!await rows.MoveNextAsync().ConfigureAwait(false))
-            {
-                // The records' count, for the message.
-                var records = k + 1;
-                while (await lines.MoveNextAsync().ConfigureAwait(false))
-                {
-                    records++;
-                }
-
-                throw Misaligned(publication, $"has {k} rows", records);
-            }
-
-            Array.Copy(rows.Current, row, kept);
-            row[^1] = error;
-            predictions.Fill(cells, row, kept);
-            await writer.WriteAsync(row, ct).ConfigureAwait(false);
-            k++;
         }
 
-        if (await rows.MoveNextAsync().ConfigureAwait(false))
-        {
-            throw Misaligned(publication, $"has more than {k} rows", k);
-        }
-
-        return k;
+        return await maker.CompleteAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>Reads record <paramref name="index"/> into <paramref name="cells"/>; returns its failure's reason.</summary>
@@ -152,9 +103,4 @@ internal static class TablePublisher
                 $"record {index} of {publication.Records} cannot be read ({ex.Message}); the table {publication.Table} is not written: run again without resuming, to predict the input anew", ex);
         }
     }
-
-    private static StorageException Misaligned(TablePublication publication, string inputRows, long records) =>
-        StorageException.Failure(
-            $"the input {publication.Input} {inputRows} but {publication.Records} holds {records} records, one per row of the input the run read: " +
-            $"the input changed since, and the table {publication.Table} is not written (its rows would not match their predictions); run again without resuming, to predict the input anew");
 }
