@@ -77,7 +77,13 @@ host_run() { # command...: runs it on the host; in the quota group when there is
   fi
 }
 
-host_describe() { printf '%s; load average %s' "$host_note" "$(cut -d' ' -f1-3 /proc/loadavg)"; }
+host_describe() { # the host, the load, and for a quota how often the group was throttled so far (the limit did bite)
+  local throttled=""
+  if [ -n "$host_group" ] && [ -r "$host_group/cpu.stat" ]; then
+    throttled="$(awk '$1 == "nr_periods" { p = $2 } $1 == "nr_throttled" { t = $2 } END { if (p) printf "; throttled in %d of %d periods", t, p }' "$host_group/cpu.stat")"
+  fi
+  printf '%s%s; load average %s' "$host_note" "$throttled" "$(cut -d' ' -f1-3 /proc/loadavg)"
+}
 
 host_cleanup() {
   if [ -n "$host_burner" ]; then kill "$host_burner" 2>/dev/null || true; wait "$host_burner" 2>/dev/null || true; host_burner=""; fi
