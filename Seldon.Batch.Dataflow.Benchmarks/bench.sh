@@ -28,10 +28,11 @@
 # (BENCH_HOST="quiet quota1.5 quota1.0 noisy") runs the whole bench once per host type, one after the other. Every run
 # prints, with its rows/s, the client's CPU per row and its context switches (voluntary + involuntary) per request.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+bench_dir="$(cd "$(dirname "$0")" && pwd)"
+cd "$bench_dir/.."
 
 if [ "$(wc -w <<< "${BENCH_HOST:-quiet}")" -gt 1 ]; then
-  for h in $BENCH_HOST; do BENCH_HOST="$h" bash "$0" || exit; done
+  for h in $BENCH_HOST; do BENCH_HOST="$h" bash "$bench_dir/bench.sh" || exit; done
   exit 0
 fi
 
@@ -49,7 +50,8 @@ jit=(dotnet Seldon.Batch.Dataflow.Cli/bin/Release/net10.0/seldon-batch-processor
 native="${BENCH_BINARY:-out/publish/seldon-batch-processor}"
 
 say() { printf '%s\n' "$*" >&2; }
-. "$(dirname "$0")/host.sh"
+. "$bench_dir/host.sh"
+host_check
 if (( rows_b32 % 32 != 0 )); then
   say "bench: BENCH_ROWS_B32=$rows_b32 is not a multiple of 32 (the fixed 32-row answers must split cleanly)"; exit 2
 fi

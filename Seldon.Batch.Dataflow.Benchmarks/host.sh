@@ -17,13 +17,20 @@
 # parent's cgroup.subtree_control. A process is put into the group by host_run, a wrapper that writes its own pid to
 # the group's cgroup.procs and then execs the command, so the command and every thread it starts are limited.
 #
-# Functions: host_setup (once, before the inputs are made), host_run COMMAND... (runs a client command on the host),
-# host_describe (one line for the report), host_cleanup (from the EXIT trap).
+# Functions: host_check (before the builds), host_setup (once, before the inputs are made), host_run COMMAND... (runs
+# a client command on the host), host_describe (one line for the report), host_cleanup (from the EXIT trap).
 
 host="${BENCH_HOST:-quiet}"
 host_group=""     # the cgroup directory of the quota hosts
 host_burner=""    # the noisy host's busy process
 host_note=""
+
+host_check() { # before the builds: a host type that is not one stops the bench at once
+  case "$host" in
+    quiet | quota1.5 | quota1.0 | noisy) ;;
+    *) say "bench: BENCH_HOST=$host is not a host type: use quiet, quota1.5, quota1.0 or noisy (or a list of them)"; exit 2 ;;
+  esac
+}
 
 host_setup() {
   case "$host" in
