@@ -54,19 +54,24 @@ host_quota() { # cores, e.g. 1.5
     host_group="/sys/fs/cgroup/$name"
     grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null \
       || echo +cpu > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
-    if ! mkdir "$host_group" 2>/dev/null || ! echo "$quota $period" > "$host_group/cpu.max" 2>/dev/null; then
+    # The weight Kubernetes gives a Guaranteed pod of that many cores (its shares, 1024 a core, mapped to cpu.weight).
+    if ! mkdir "$host_group" 2>/dev/null || ! echo "$quota $period" > "$host_group/cpu.max" 2>/dev/null \
+        || ! echo $(( 1 + (quota * 1024 / period - 2) * 9999 / 262142 )) > "$host_group/cpu.weight" 2>/dev/null; then
       host_refuse "cgroup v2: could not create $host_group with a cpu.max of \"$quota $period\" (the cpu controller must be enabled in /sys/fs/cgroup/cgroup.subtree_control and the directory writable)"
     fi
   elif [ -e /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then # cgroup v1
     host_group="/sys/fs/cgroup/cpu/$name"
+    # The group's weight as Kubernetes sets a Guaranteed pod's (1024 per core of its request, here its limit): beside
+    # other runnable processes the group competes as one entity, and the default 1024 would weigh it as one thread.
     if ! mkdir "$host_group" 2>/dev/null || ! echo "$period" > "$host_group/cpu.cfs_period_us" 2>/dev/null \
-        || ! echo "$quota" > "$host_group/cpu.cfs_quota_us" 2>/dev/null; then
+        || ! echo "$quota" > "$host_group/cpu.cfs_quota_us" 2>/dev/null \
+        || ! echo $(( quota * 1024 / period )) > "$host_group/cpu.shares" 2>/dev/null; then
       host_refuse "cgroup v1: could not create $host_group with cpu.cfs_quota_us $quota and cpu.cfs_period_us $period"
     fi
   else
     host_refuse "neither cgroup v2 (/sys/fs/cgroup/cgroup.controllers) nor cgroup v1's cpu controller (/sys/fs/cgroup/cpu/cpu.cfs_quota_us) is mounted here"
   fi
-  host_note="$host: the clients (processor, request loops, wrk) in $host_group, CPU quota $quota us per $period us ($cores cores)"
+  host_note="$host: the clients (processor, request loops, wrk) in $host_group, CPU quota $quota us per $period us ($cores cores), weight $(( quota * 1024 / period )) shares"
 }
 
 host_refuse() {
