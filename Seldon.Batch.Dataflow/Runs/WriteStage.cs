@@ -16,11 +16,13 @@ internal sealed class WriteStage
     private readonly StopPolicy _stop;
     private readonly RunStatistics _stats;
     private readonly ILogger _logger;
+    private readonly ReadWindow? _window;
     private Func<InstanceResult, string?>? _inspectFirstPrediction;
     private int _failuresLogged;
 
-    private WriteStage(SideFileWriter output, AnsweredPrefix prefix, StopPolicy stop, RunStatistics stats, ILogger logger, Func<InstanceResult, string?>? inspectFirstPrediction)
+    private WriteStage(SideFileWriter output, AnsweredPrefix prefix, StopPolicy stop, RunStatistics stats, ILogger logger, Func<InstanceResult, string?>? inspectFirstPrediction, ReadWindow? window)
     {
+        _window = window;
         _output = output;
         _prefix = prefix;
         _stop = stop;
@@ -31,12 +33,13 @@ internal sealed class WriteStage
 
     /// <summary>The stage, writing to <paramref name="output"/> the results of lines from <paramref name="firstUnwritten"/>
     /// on (a resumed run sends the micro-batch of its first line whole). <paramref name="inspectFirstPrediction"/>, when
-    /// given, sees the first prediction written and may return why the run must stop (a table output's column clash).</summary>
+    /// given, sees the first prediction written and may return why the run must stop (a table output's column clash);
+    /// <paramref name="window"/>, when given, is told the lines of each group taken, so the reader may go on.</summary>
     public static ActionBlock<PredictedGroup> Create(
-        SideFileWriter output, int batchSize, long firstUnwritten, StopPolicy stop, RunStatistics stats, ILogger logger, Func<InstanceResult, string?>? inspectFirstPrediction = null)
+        SideFileWriter output, int batchSize, long firstUnwritten, StopPolicy stop, RunStatistics stats, ILogger logger, Func<InstanceResult, string?>? inspectFirstPrediction = null, ReadWindow? window = null)
     {
         // The writer sees the groups in input order, so it is where the output ends before the first one not answered.
-        var stage = new WriteStage(output, new AnsweredPrefix(stats, firstUnwritten), stop, stats, logger, inspectFirstPrediction);
+        var stage = new WriteStage(output, new AnsweredPrefix(stats, firstUnwritten), stop, stats, logger, inspectFirstPrediction, window);
         // The results of a request at a time, in input order; about 1024 lines waiting, as when they came one by one.
         return new ActionBlock<PredictedGroup>(
             stage.Write,
@@ -47,6 +50,7 @@ internal sealed class WriteStage
     {
         var results = _prefix.Take(group);
         _output.WriteLines(results);
+        _window?.Written(group.Lines);
         foreach (var result in results)
         {
             if (result.Succeeded)
