@@ -69,12 +69,17 @@ public static partial class PredictionBlock
     internal static IPropagatorBlock<InputLine, PredictedGroup> CreateNumbered(
         PredictionBlockOptions options, IPredictionClient client, RunStatistics stats, StopPolicy stop)
     {
-        // file run: read ─► batch ─► predict ─► write (the run's)
-        var batch = GroupStage.Create<InputLine>(options, options.CancellationToken);
+        // file run: read ─► batch ─► predict ─► write (the run's). The reader keeps at most LinesInFlight lines out
+        // (ReadWindow), which the batch stage can hold all of: it never postpones a line then, nor the predict stage a group.
+        var batch = GroupStage.Create<InputLine>(options, options.CancellationToken, LinesInFlight(options) + options.BatchSize);
         var predict = PredictStage.Create(options, client, stats, stop);
         batch.LinkTo(predict, StageOptions.Propagate);
         return DataflowBlock.Encapsulate(batch, predict);
     }
+
+    /// <summary>The lines a file run's reader may have out in <see cref="CreateNumbered"/>'s network (read, and not yet
+    /// taken by the writer): one group fewer than the predict stage holds, so that it never turns a group away.</summary>
+    internal static int LinesInFlight(PredictionBlockOptions options) => (PredictStage.Window(options) - 1) * options.BatchSize;
 
     /// <summary>The network for applications, with its own stop policy, its last stages not cancellable, and a
     /// completion that says why it stopped (<see cref="PredictionPropagator{TInput, TOutput}"/>): the policy's record of

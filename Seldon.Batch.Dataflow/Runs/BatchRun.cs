@@ -210,8 +210,10 @@ public static partial class BatchRun
         await using var input = await RunInput.OpenAsync(storage, plan, rows, CancellationToken.None).ConfigureAwait(false);
         var output = run.Output = new SideFileWriter(await plan.OpenOutputAsync(blockOptions.BatchId, CancellationToken.None).ConfigureAwait(false), time, storage.Output.FlushesEachWrite);
         run.Live = StartLiveTable(run.Table, storage, plan, blockOptions.BatchSize, logger);
+        var window = ReadWindow.For(blockOptions);
         var writer = WriteStage.Create(
-            output, blockOptions.BatchSize, plan.FirstUnwritten, stop, stats, logger, run.Table is { } tableOutput ? tableOutput.InspectFirstPrediction : null, run.Live is { } live ? live.WriteAsync : null);
+            output, blockOptions.BatchSize, plan.FirstUnwritten, stop, stats, logger, run.Table is { } tableOutput ? tableOutput.InspectFirstPrediction : null, window,
+            run.Live is { } live ? live.WriteAsync : null);
         block.LinkTo(writer, new DataflowLinkOptions { PropagateCompletion = true });
         // If the writer fails (disk full, say), nothing drains the network and nothing more can be kept: stop reading and
         // abandon the requests in flight instead of waiting for them.
@@ -221,7 +223,7 @@ public static partial class BatchRun
             () => (plan.LinesWritten(output.Lines), plan.Failed(stats.Failed), plan.Fraction(output.Lines, input.ShareOf)),
             stats, options.ProgressInterval, logger, progress, time).RunAsync(reporting.Token);
 
-        var readFailure = await SendAsync(plan.LinesToSendAsync(input.LinesFrom, stops.Reading), block, stops.Reading).ConfigureAwait(false);
+        var readFailure = await SendAsync(plan.LinesToSendAsync(input.LinesFrom, stops.Reading), block, window, stops.Reading).ConfigureAwait(false);
         try
         {
             await writer.Completion.ConfigureAwait(false);
@@ -285,16 +287,21 @@ public static partial class BatchRun
     /// it, so that what was sent drains (the block's BatchBlock passes on its last, perhaps short, group). Returns the
     /// input's failure (read error, input changed mid-run), which fails the run once the lines read are written.</summary>
     private static async Task<ExceptionDispatchInfo?> SendAsync(
-        IAsyncEnumerable<InputLine> lines, ITargetBlock<InputLine> block, CancellationToken reading)
+        IAsyncEnumerable<InputLine> lines, ITargetBlock<InputLine> block, ReadWindow window, CancellationToken reading)
     {
         try
         {
             await foreach (var line in lines.ConfigureAwait(false))
             {
-                if (!await block.SendAsync(line, reading).ConfigureAwait(false))
+                // Within the window the batch stage has room, and takes the line at once; SendAsync is for the rare
+                // line it turns away (its groups not yet passed on), and says when the network stopped taking lines.
+                await window.WaitForRoomAsync(reading).ConfigureAwait(false);
+                if (!block.Post(line) && !await block.SendAsync(line, reading).ConfigureAwait(false))
                 {
                     break;
                 }
+
+                window.Sent();
             }
         }
         catch (OperationCanceledException) when (reading.IsCancellationRequested)

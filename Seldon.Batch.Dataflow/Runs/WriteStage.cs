@@ -16,11 +16,13 @@ internal sealed class WriteStage
     private readonly StopPolicy _stop;
     private readonly RunStatistics _stats;
     private readonly ILogger _logger;
+    private readonly ReadWindow? _window;
     private Func<InstanceResult, string?>? _inspectFirstPrediction;
     private int _failuresLogged;
 
-    private WriteStage(SideFileWriter output, AnsweredPrefix prefix, StopPolicy stop, RunStatistics stats, ILogger logger, Func<InstanceResult, string?>? inspectFirstPrediction)
+    private WriteStage(SideFileWriter output, AnsweredPrefix prefix, StopPolicy stop, RunStatistics stats, ILogger logger, Func<InstanceResult, string?>? inspectFirstPrediction, ReadWindow? window)
     {
+        _window = window;
         _output = output;
         _prefix = prefix;
         _stop = stop;
@@ -31,15 +33,16 @@ internal sealed class WriteStage
 
     /// <summary>The stage, writing to <paramref name="output"/> the results of lines from <paramref name="firstUnwritten"/>
     /// on (a resumed run sends the micro-batch of its first line whole). <paramref name="inspectFirstPrediction"/>, when
-    /// given, sees the first prediction written and may return why the run must stop (a table output's column clash).
+    /// given, sees the first prediction written and may return why the run must stop (a table output's column clash);
+    /// <paramref name="window"/>, when given, is told the lines of each group taken, so the reader may go on.
     /// <paramref name="written"/>, when given, is handed each group's results once they are written (a table written as
     /// the run goes, <see cref="LiveTable"/>), and the stage waits for what it returns.</summary>
     public static ActionBlock<PredictedGroup> Create(
         SideFileWriter output, int batchSize, long firstUnwritten, StopPolicy stop, RunStatistics stats, ILogger logger, Func<InstanceResult, string?>? inspectFirstPrediction = null,
-        Func<InstanceResult[], ValueTask>? written = null)
+        ReadWindow? window = null, Func<InstanceResult[], ValueTask>? written = null)
     {
         // The writer sees the groups in input order, so it is where the output ends before the first one not answered.
-        var stage = new WriteStage(output, new AnsweredPrefix(stats, firstUnwritten), stop, stats, logger, inspectFirstPrediction);
+        var stage = new WriteStage(output, new AnsweredPrefix(stats, firstUnwritten), stop, stats, logger, inspectFirstPrediction, window);
         // The results of a request at a time, in input order; about 1024 lines waiting, as when they came one by one.
         var options = new ExecutionDataflowBlockOptions { BoundedCapacity = Math.Max(16, 1024 / batchSize), MaxDegreeOfParallelism = 1 };
         return written is null
@@ -52,6 +55,7 @@ internal sealed class WriteStage
     {
         var results = _prefix.Take(group);
         _output.WriteLines(results);
+        _window?.Written(group.Lines);
         foreach (var result in results)
         {
             if (result.Succeeded)

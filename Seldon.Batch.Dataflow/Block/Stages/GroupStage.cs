@@ -7,10 +7,11 @@ namespace Seldon.Batch.Dataflow;
 /// stage carries a group per message, not a line.</summary>
 internal static class GroupStage
 {
-    public static BatchBlock<T> Create<T>(PredictionBlockOptions options, CancellationToken cancellationToken) =>
+    /// <summary>The stage, holding <paramref name="capacity"/> lines at most (four requests' worth when not given).</summary>
+    public static BatchBlock<T> Create<T>(PredictionBlockOptions options, CancellationToken cancellationToken, int? capacity = null) =>
         new(options.BatchSize, new GroupingDataflowBlockOptions
         {
-            BoundedCapacity = options.BatchSize * 4,
+            BoundedCapacity = capacity ?? options.BatchSize * 4,
             CancellationToken = cancellationToken,
         });
 }

@@ -39,7 +39,7 @@ internal sealed class PredictStage
         var logger = loggerFactory.CreateLogger(typeof(PredictionBlock).FullName!);
         var batchId = string.IsNullOrEmpty(options.BatchId) ? Guid.NewGuid().ToString() : options.BatchId;
         var codec = BatchCodecs.For(options, client.Protocol, batchId);
-        var window = Math.Max(8 * options.MaxWorkers, (options.WindowLines + options.BatchSize - 1) / options.BatchSize);
+        var window = Window(options);
         var dispatcher = new RequestDispatcher(client, options.ToRetry(), loggerFactory.CreateLogger(typeof(RequestDispatcher).FullName!), time) { BatchId = batchId };
         stats.ReadEndpointFailureFrom(stop);
 
@@ -64,6 +64,11 @@ internal sealed class PredictStage
         return predict;
     }
 
+    /// <summary>The groups the stage holds at most: to be sent, on the wire, waiting for a retry, or answered and waiting
+    /// for the groups before them (<see cref="PredictionBlockOptions.WindowLines"/>, at least 8 requests per worker).</summary>
+    public static int Window(PredictionBlockOptions options) =>
+        Math.Max(8 * options.MaxWorkers, (options.WindowLines + options.BatchSize - 1) / options.BatchSize);
+
     /// <summary>A group's results, with whether all of its requests were answered.</summary>
     private async Task<PredictedGroup> PredictAsync(InputLine[] lines)
     {
@@ -72,7 +77,7 @@ internal sealed class PredictStage
             RunInstruments.LinesRead.Add(lines.Length);
         }
 
-        return _split.Split(await SendGroupAsync(lines).ConfigureAwait(false));
+        return _split.Split(await SendGroupAsync(lines).ConfigureAwait(false), lines.Length);
     }
 
     private async Task<PredictedBatch> SendGroupAsync(InputLine[] lines)

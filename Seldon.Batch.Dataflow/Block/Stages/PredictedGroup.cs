@@ -4,4 +4,8 @@ namespace Seldon.Batch.Dataflow;
 /// <summary>The results of a group of lines' requests that were answered, in line order; not <see cref="Answered"/> when
 /// one of them was not (stopped, dropped, or failed about the endpoint): the results are then those of the requests
 /// before it.</summary>
-internal sealed record PredictedGroup(InstanceResult[] Results, bool Answered);
+internal sealed record PredictedGroup(InstanceResult[] Results, bool Answered)
+{
+    /// <summary>The lines the group carried, answered or not.</summary>
+    public int Lines { get; init; }
+}

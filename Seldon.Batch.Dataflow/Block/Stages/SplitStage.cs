@@ -11,15 +11,18 @@ namespace Seldon.Batch.Dataflow;
 internal sealed class SplitStage(IBatchCodec codec, Func<string, string>? settingName, ILogger logger)
 {
     /// <summary>The results of the requests answered, in line order (one request, as nearly always: its results as they
-    /// are, without copying), with whether every request of the group was answered.</summary>
-    public PredictedGroup Split(PredictedBatch predicted) => new(
+    /// are, without copying), with whether every request of the group was answered and how many lines it had.</summary>
+    public PredictedGroup Split(PredictedBatch predicted, int lines) => new(
         predicted.Parts.Count switch
         {
             0 => [],
             1 => Compose(predicted.Parts[0].Batch, predicted.Parts[0].Response),
             _ => [.. predicted.Parts.SelectMany(p => Compose(p.Batch, p.Response))],
         },
-        predicted.Answered);
+        predicted.Answered)
+    {
+        Lines = lines,
+    };
 
     /// <summary>One result per member of <paramref name="encoded"/>: from the answer <paramref name="r"/>, or its
     /// failure, or (null) the members' own encoding errors.</summary>
