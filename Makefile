@@ -10,13 +10,17 @@ export DOTNET_NOLOGO := 1
 build:            ## compile the library, the executable and the tests
 	dotnet build $(SLN) -c $(CONFIG)
 
+# The four test assemblies run at once (-m:4; by default dotnet test runs as many as there are cores, and on two the
+# packaging tests started only when the CLI's ended): their tests mostly wait on servers and child processes.
+TEST_ASSEMBLIES_AT_ONCE := -m:4
+
 test: build       ## the whole test suite (unit, integration over real sockets, the real executable, tables checked by DuckDB); results in out/test-results/*.trx, then each skipped test and why
 	rm -rf out/test-results
-	moto="$$(bash deploy/moto.sh)" && duckdb="$$(bash deploy/duckdb.sh)" && PATH="$$moto:$$PATH" SELDON_DUCKDB="$$duckdb" dotnet test $(SLN) -c $(CONFIG) --no-build --logger trx --results-directory out/test-results; \
+	moto="$$(bash deploy/moto.sh)" && duckdb="$$(bash deploy/duckdb.sh)" && PATH="$$moto:$$PATH" SELDON_DUCKDB="$$duckdb" dotnet test $(SLN) -c $(CONFIG) --no-build $(TEST_ASSEMBLIES_AT_ONCE) --logger trx --results-directory out/test-results; \
 	status=$$?; bash deploy/skipped-tests.sh out/test-results; exit $$status
 
 test-unit: build  ## the unit tests of every test project, in seconds: none that starts a server, moto_server or a process ([Trait("Category", "Integration")] marks those)
-	dotnet test $(SLN) -c $(CONFIG) --no-build --filter "Category!=Integration"
+	dotnet test $(SLN) -c $(CONFIG) --no-build $(TEST_ASSEMBLIES_AT_ONCE) --filter "Category!=Integration"
 
 format:           ## lay out the code's whitespace as .editorconfig says (style and analyzer rules are build errors already)
 	dotnet format whitespace --folder $(FORMAT_EXCLUDE)

@@ -10,6 +10,7 @@ namespace Seldon.Batch.Dataflow.Cli.Tests;
 /// behind. Also the smaller refusals of the command line (a shard count without a shard index) and what <c>merge</c> finds
 /// or asks for.</summary>
 [Trait("Category", "Integration")]
+[LongRunning(45)]
 public sealed class ExitCodeTests : IClassFixture<DemoServerFixture>, IClassFixture<MotoServerFixture>, IDisposable
 {
     private readonly DemoServerFixture _model;

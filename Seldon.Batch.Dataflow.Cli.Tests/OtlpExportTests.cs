@@ -11,6 +11,7 @@ namespace Seldon.Batch.Dataflow.Cli.Tests;
 /// <summary>The executable's OpenTelemetry SDK, exporting over OTLP/HTTP to a receiver in the test: the real exporter,
 /// the real process, the built-in model server.</summary>
 [Trait("Category", "Integration")]
+[LongRunning(32)]
 public sealed class OtlpExportTests : IClassFixture<DemoServerFixture>, IDisposable
 {
     private const string RunSpan = "seldon.batch.run";

@@ -10,6 +10,7 @@ namespace Seldon.Batch.Dataflow.Cli.Tests;
 /// <summary>The real executable as an Indexed Job runs it: shard processes told their index by JOB_COMPLETION_INDEX,
 /// a shard killed with SIGKILL and resumed, <c>merge</c>, and <c>s3://</c> input and output.</summary>
 [Trait("Category", "Integration")]
+[LongRunning(34)]
 public sealed class ShardedExecutableTests : IClassFixture<DemoServerFixture>, IClassFixture<MotoServerFixture>, IDisposable
 {
     private readonly DemoServerFixture _model;
@@ -97,47 +98,13 @@ public sealed class ShardedExecutableTests : IClassFixture<DemoServerFixture>, I
         Assert.Equal(Normalised(await File.ReadAllLinesAsync(PathOf("reference.txt"))), Normalised(await File.ReadAllLinesAsync(PathOf("out.txt"))));
     }
 
-    [Fact]
-    public async Task A_run_killed_mid_upload_resumes_after_its_last_uploaded_part()
-    {
-        var bucket = await _s3.NewBucketAsync();
-        // About 200 bytes of output a line: 80,000 lines are three 5 MiB parts and a last one.
-        var input = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 80_000).Select(i => $"[[{i}, {i % 9}]]\n")));
-        await _s3.PutAsync(bucket, "in.txt", input);
-        var environment = S3Environment("SELDON_BATCH_S3_ENDPOINT");
-        // The model answers a row by its position in the request, and a part ends wherever 5 MiB of lines do: the resumed
-        // run must send the micro-batch the last part ends in whole, as one uninterrupted run sends it.
-        await using var positional = await DemoModelServer.StartAsync(new ServeOptions { AnswerPosition = true });
-        await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 20, AnswerPosition = true });
-        string[] Run(int port) => [.. Common(port, workers: 4), "-s", "50", "--s3-part-size", "5242880", "-i", $"s3://{bucket}/in.txt"];
-        var reference = await RunAsync([.. Run(positional.RestPort), "-o", $"s3://{bucket}/reference.txt"], environment);
-        Assert.True(reference.Code == 0, reference.Stderr);
-
-        long kept;
-        using (var doomed = Start([.. Run(slow.RestPort), "-o", $"s3://{bucket}/out.txt"], environment))
-        {
-            await KillWhenAsync(doomed, async () => await _s3.GetAsync(bucket, "out.txt.upload.json") is { } bytes && JsonNode.Parse(bytes)!["parts"]!.AsArray().Count >= 1);
-            kept = JsonNode.Parse((await _s3.GetAsync(bucket, "out.txt.upload.json"))!)!["lines"]!.GetValue<long>();
-        }
-
-        Assert.Null(await _s3.GetAsync(bucket, "out.txt"));
-        var resumed = await RunAsync([.. Run(positional.RestPort), "-o", $"s3://{bucket}/out.txt", "--resume", "-b"], environment);
-
-        Assert.True(resumed.Code == 0, resumed.Stderr);
-        Assert.InRange(kept, 1, 79_999);
-        Assert.Contains($"resumed lines: {kept}", resumed.Stdout);
-        Assert.Equal(
-            Normalised(Encoding.UTF8.GetString((await _s3.GetAsync(bucket, "reference.txt"))!).TrimEnd('\n').Split('\n')),
-            Normalised(Encoding.UTF8.GetString((await _s3.GetAsync(bucket, "out.txt"))!).TrimEnd('\n').Split('\n')));
-    }
-
     /// <summary>Kills <paramref name="process"/> with SIGKILL (no chance to clean up) as soon as <paramref name="ready"/> holds.</summary>
-    private static async Task KillWhenAsync(Process process, Func<Task<bool>> ready)
+    private static async Task KillWhenAsync(Process process, Func<Task<bool>> ready, int pollMs = 20)
     {
         var deadline = Task.Delay(TimeSpan.FromSeconds(90));
         while (!process.HasExited && !deadline.IsCompleted && !await ready())
         {
-            await Task.Delay(20);
+            await Task.Delay(pollMs);
         }
 
         Assert.False(process.HasExited, "the run finished before it could be killed");
@@ -146,9 +113,9 @@ public sealed class ShardedExecutableTests : IClassFixture<DemoServerFixture>, I
         await process.WaitForExitAsync();
     }
 
-    private Dictionary<string, string> S3Environment(string endpointVariable) => new()
+    private static Dictionary<string, string> S3Environment(string endpointVariable, string endpoint) => new()
     {
-        [endpointVariable] = _s3.Endpoint,
+        [endpointVariable] = endpoint,
         ["AWS_ACCESS_KEY_ID"] = "testing",
         ["AWS_SECRET_ACCESS_KEY"] = "testing",
         ["AWS_REGION"] = "us-east-1",
@@ -173,7 +140,7 @@ public sealed class ShardedExecutableTests : IClassFixture<DemoServerFixture>, I
         var bucket = await _s3.NewBucketAsync();
         var input = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 200).Select(i => $"[[{i}, 2]]\n")));
         await _s3.PutAsync(bucket, "batch/in.txt", input);
-        var environment = S3Environment("AWS_ENDPOINT_URL");
+        var environment = S3Environment("AWS_ENDPOINT_URL", _s3.Endpoint);
 
         var run = await RunAsync([.. Common(_model.Server.RestPort), "-i", $"s3://{bucket}/batch/in.txt", "-o", $"s3://{bucket}/batch/out.txt", "-b"], environment);
         var missing = await RunAsync([.. Common(_model.Server.RestPort), "-i", $"s3://{bucket}/batch/nothing.txt", "-o", $"s3://{bucket}/batch/out2.txt"], environment);
@@ -188,5 +155,48 @@ public sealed class ShardedExecutableTests : IClassFixture<DemoServerFixture>, I
         Assert.Contains("no such object", missing.Stderr);
         Assert.Equal(2, malformed.Code);
         Assert.Contains("not a valid bucket name", malformed.Stderr);
+    }
+
+    /// <summary>The longest case here (a slowed run killed once its first 5 MiB part is uploaded, then resumed): a class of
+    /// its own, so that it runs beside the others instead of after them (xunit runs the tests of one class one after
+    /// another).</summary>
+    [Trait("Category", "Integration")]
+    [LongRunning(52)]
+    public sealed class KilledMidUpload(MotoServerFixture s3) : IClassFixture<MotoServerFixture>
+    {
+        [Fact]
+        public async Task A_run_killed_mid_upload_resumes_after_its_last_uploaded_part()
+        {
+            var bucket = await s3.NewBucketAsync();
+            // About 200 bytes of output a line: 80,000 lines are three 5 MiB parts and a last one.
+            var input = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 80_000).Select(i => $"[[{i}, {i % 9}]]\n")));
+            await s3.PutAsync(bucket, "in.txt", input);
+            var environment = S3Environment("SELDON_BATCH_S3_ENDPOINT", s3.Endpoint);
+            // The model answers a row by its position in the request, and a part ends wherever 5 MiB of lines do: the resumed
+            // run must send the micro-batch the last part ends in whole, as one uninterrupted run sends it.
+            await using var positional = await DemoModelServer.StartAsync(new ServeOptions { AnswerPosition = true });
+            await using var slow = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 20, AnswerPosition = true });
+            string[] Run(int port) => [.. Common(port, workers: 4), "-s", "50", "--s3-part-size", "5242880", "-i", $"s3://{bucket}/in.txt"];
+            var reference = await RunAsync([.. Run(positional.RestPort), "-o", $"s3://{bucket}/reference.txt"], environment);
+            Assert.True(reference.Code == 0, reference.Stderr);
+
+            long kept;
+            using (var doomed = Start([.. Run(slow.RestPort), "-o", $"s3://{bucket}/out.txt"], environment))
+            {
+                // Polled less often than a local file: each look is a request moto_server answers.
+                await KillWhenAsync(doomed, async () => await s3.GetAsync(bucket, "out.txt.upload.json") is { } bytes && JsonNode.Parse(bytes)!["parts"]!.AsArray().Count >= 1, pollMs: 50);
+                kept = JsonNode.Parse((await s3.GetAsync(bucket, "out.txt.upload.json"))!)!["lines"]!.GetValue<long>();
+            }
+
+            Assert.Null(await s3.GetAsync(bucket, "out.txt"));
+            var resumed = await RunAsync([.. Run(positional.RestPort), "-o", $"s3://{bucket}/out.txt", "--resume", "-b"], environment);
+
+            Assert.True(resumed.Code == 0, resumed.Stderr);
+            Assert.InRange(kept, 1, 79_999);
+            Assert.Contains($"resumed lines: {kept}", resumed.Stdout);
+            Assert.Equal(
+                Normalised(Encoding.UTF8.GetString((await s3.GetAsync(bucket, "reference.txt"))!).TrimEnd('\n').Split('\n')),
+                Normalised(Encoding.UTF8.GetString((await s3.GetAsync(bucket, "out.txt"))!).TrimEnd('\n').Split('\n')));
+        }
     }
 }

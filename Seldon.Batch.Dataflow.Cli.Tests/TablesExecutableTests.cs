@@ -11,6 +11,7 @@ namespace Seldon.Batch.Dataflow.Cli.Tests;
 /// with the same command writes the table one uninterrupted run writes (and none before it completes); the examples of
 /// docs/formats.md's Tables section run as written.</summary>
 [Trait("Category", "Integration")]
+[LongRunning(31)]
 public sealed class TablesExecutableTests : IClassFixture<DemoServerFixture>, IDisposable
 {
     private readonly DemoModelServer _model;

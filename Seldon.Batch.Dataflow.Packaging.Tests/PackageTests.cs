@@ -19,10 +19,13 @@ public sealed class PackageTests : IClassFixture<PackedPackages>
     public async Task The_dotnet_tool_installs_and_runs_a_batch_over_rest_and_grpc()
     {
         var tools = _packages.Scratch("tools");
+        // An empty packages folder of its own stands in for a fresh machine's NuGet cache: the tool comes from the
+        // folder packed here, never from a package of the same version an earlier run left in the machine's cache.
         await Processes.RunCheckedAsync(
             Processes.Dotnet,
             ["tool", "install", "--tool-path", tools, "--add-source", _packages.Source, "--ignore-failed-sources", PackedPackages.ToolId, "--version", _packages.Version],
-            SdkTimeout);
+            SdkTimeout,
+            environment: new Dictionary<string, string> { ["NUGET_PACKAGES"] = _packages.Scratch("tool-packages") });
         var tool = Path.Combine(tools, "seldon-batch-processor");
 
         var version = await Processes.RunCheckedAsync(tool, ["--version"], RunTimeout);

@@ -1,13 +1,18 @@
+using System.Reflection;
+using Seldon.Batch.Dataflow.Server;
+
 namespace Seldon.Batch.Dataflow.Packaging.Tests;
 
 /// <summary>
-/// The library package and the tool package, packed once for a test class from a copy of the sources into a
-/// temporary folder.
+/// The library package and the tool package, packed once for a test class by `make pack`'s script from the Release
+/// build `make test` has just made.
 /// </summary>
 /// <remarks>
-/// The copy keeps the pack's build away from the bin/ and obj/ folders the other test assemblies run from. The
-/// version is new on every run (<c>0.0.0-test.&lt;ticks&gt;</c>), so a package left in the machine's NuGet cache
-/// by an earlier run can never stand in for the one packed here; the cache entry made by this run is removed at the end.
+/// The script packs with <c>--no-build</c> (<c>NO_BUILD=1</c>): building the library and the CLI again from a copy of
+/// the sources cost the whole suite about 60 s of CPU for binaries the build had made already. The packages carry the
+/// build's version; no NuGet cache of the machine takes part (the SDK commands here are given folders of the fixture
+/// for their packages), so a package of the same version cached by an earlier run can never stand in for the ones
+/// packed here.
 /// </remarks>
 public sealed class PackedPackages : IAsyncLifetime
 {
@@ -18,7 +23,10 @@ public sealed class PackedPackages : IAsyncLifetime
 
     private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("sbd-packaging-");
 
-    public string Version { get; } = $"0.0.0-test.{DateTime.UtcNow.Ticks}";
+    /// <summary>The version of the build under test (Directory.Build.props's, as every project of it carries), without
+    /// the commit the SDK appends to the informational version.</summary>
+    public string Version { get; } = typeof(DemoModelServer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!
+        .InformationalVersion.Split('+')[0];
 
     /// <summary>The folder `make pack` fills: both .nupkg files and the library's dependencies, the only package source
     /// the consumer app is given.</summary>
@@ -27,63 +35,16 @@ public sealed class PackedPackages : IAsyncLifetime
     /// <summary>A scratch folder of this fixture, removed with it.</summary>
     public string Scratch(string name) => Directory.CreateDirectory(Path.Combine(_work.FullName, name)).FullName;
 
-    public async Task InitializeAsync()
-    {
-        var sources = Scratch("src");
-        CopySources(Repository.Root, sources);
+    public async Task InitializeAsync() =>
         // What `make pack` runs: both packages, and the library's dependencies next to them.
         await Processes.RunCheckedAsync(
             "env",
-            [$"OUT={Source}", $"VERSION={Version}", $"DOTNET={Processes.Dotnet}", "bash", Path.Combine(sources, "deploy", "pack.sh")],
+            [$"OUT={Source}", $"VERSION={Version}", "NO_BUILD=1", $"DOTNET={Processes.Dotnet}", "bash", Path.Combine(Repository.Root, "deploy", "pack.sh")],
             PackTimeout);
-    }
 
     public Task DisposeAsync()
     {
         _work.Delete(recursive: true);
-        var cached = Path.Combine(GlobalPackagesFolder(), LibraryId.ToLowerInvariant(), Version);
-        if (Directory.Exists(cached))
-        {
-            Directory.Delete(cached, recursive: true);
-        }
-
         return Task.CompletedTask;
     }
-
-    /// <summary>What a fresh clone has of the three shipped projects: the top-level build files, protos/ and the
-    /// projects' folders, without their bin/ and obj/, and the pack script.</summary>
-    private static void CopySources(string root, string target)
-    {
-        foreach (var file in Directory.EnumerateFiles(root))
-        {
-            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
-        }
-
-        foreach (var folder in new[] { "protos", "Seldon.Batch.Dataflow", "Seldon.Batch.Dataflow.Cli", "Seldon.Batch.Dataflow.Server" })
-        {
-            CopyFolder(Path.Combine(root, folder), Path.Combine(target, folder));
-        }
-
-        Directory.CreateDirectory(Path.Combine(target, "deploy"));
-        File.Copy(Path.Combine(root, "deploy", "pack.sh"), Path.Combine(target, "deploy", "pack.sh"));
-    }
-
-    private static void CopyFolder(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.EnumerateFiles(from))
-        {
-            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
-        }
-
-        foreach (var folder in Directory.EnumerateDirectories(from).Where(d => Path.GetFileName(d) is not ("bin" or "obj")))
-        {
-            CopyFolder(folder, Path.Combine(to, Path.GetFileName(folder)));
-        }
-    }
-
-    private static string GlobalPackagesFolder() =>
-        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
-            ? configured
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 }

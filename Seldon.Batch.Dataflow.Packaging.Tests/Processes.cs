@@ -19,7 +19,7 @@ internal static class Processes
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     public static extern int Kill(int pid, int signal);
 
-    public static Process Start(string fileName, IEnumerable<string> args, string? workingDirectory = null)
+    public static Process Start(string fileName, IEnumerable<string> args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -42,21 +42,28 @@ internal static class Processes
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
         return Process.Start(start) ?? throw new InvalidOperationException($"{fileName} did not start");
     }
 
     /// <summary>Runs a process to its end (killing it after <paramref name="timeout"/>) and returns what it did.</summary>
-    public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> args, TimeSpan timeout, string? workingDirectory = null)
+    public static async Task<ProcessResult> RunAsync(
+        string fileName, IEnumerable<string> args, TimeSpan timeout, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var list = args.ToList();
-        using var process = Start(fileName, list, workingDirectory);
+        using var process = Start(fileName, list, workingDirectory, environment);
         return await WaitAsync(process, $"{fileName} {string.Join(' ', list)}", timeout);
     }
 
     /// <summary>Like <see cref="RunAsync"/>, and fails the test with the whole output unless the exit code is 0.</summary>
-    public static async Task<ProcessResult> RunCheckedAsync(string fileName, IEnumerable<string> args, TimeSpan timeout, string? workingDirectory = null)
+    public static async Task<ProcessResult> RunCheckedAsync(
+        string fileName, IEnumerable<string> args, TimeSpan timeout, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var result = await RunAsync(fileName, args, timeout, workingDirectory);
+        var result = await RunAsync(fileName, args, timeout, workingDirectory, environment);
         Assert.True(result.ExitCode == 0, result.ToString());
         return result;
     }

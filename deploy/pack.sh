@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make pack`: the library's NuGet package and the dotnet tool in out/packages/ (OUT=<folder> elsewhere,
-# VERSION=1.2.3 for another version than Directory.Build.props's).
+# VERSION=1.2.3 for another version than Directory.Build.props's, NO_BUILD=1 to pack what the last Release build left in
+# bin/ instead of building again: the packaging tests do, after `make test`'s build, at its version).
 #
 # The folder is made a complete package source for the library: next to the two packages it holds every package the
 # library depends on (RestSharp, Grpc.Net.Client, Google.Protobuf, Polly.Core, AWSSDK.S3...), taken from a restore of
@@ -18,8 +19,10 @@ out=$(cd "$out" && pwd)
 version=${VERSION:-$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props | head -1)}
 [ -n "$version" ] || { say "pack: no version: set VERSION or <Version> in Directory.Build.props"; exit 1; }
 
+build=()
+[ "${NO_BUILD:-}" = 1 ] && build=(--no-build)
 for project in Seldon.Batch.Dataflow/Seldon.Batch.Dataflow.csproj Seldon.Batch.Dataflow.Cli/Seldon.Batch.Dataflow.Cli.csproj; do
-  "$dotnet" pack "$project" -c Release -o "$out" -p:Version="$version" -nologo -nodeReuse:false
+  "$dotnet" pack "$project" -c Release -o "$out" -p:Version="$version" -nologo -nodeReuse:false "${build[@]}"
 done
 
 # The library's dependencies, as a consumer's restore resolves them: restored into a packages folder of its own, so

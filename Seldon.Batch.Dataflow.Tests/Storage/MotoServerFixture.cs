@@ -102,6 +102,11 @@ public sealed class MotoServerFixture : IAsyncLifetime
             {
                 // Not listening yet.
             }
+            catch (TaskCanceledException)
+            {
+                // Listening, but slow to answer its first request on a loaded machine (python importing moto's
+                // services): asked again, until the deadline below.
+            }
 
             if (deadline.Elapsed > TimeSpan.FromSeconds(60))
             {
