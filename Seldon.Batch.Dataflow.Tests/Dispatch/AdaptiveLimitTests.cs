@@ -45,8 +45,12 @@ public sealed class AdaptiveLimitTests
     public void It_backs_off_when_the_median_latency_rises_past_the_tolerance()
     {
         var limit = Limit(initial: 20);
-        Window(limit, 20); // the baseline, and a slow-start step to 40
-        Window(limit, 20 * AdaptiveLimit.Tolerance * 1.1);
+        Window(limit, 20, filled: false); // the baseline (the third lowest window median)
+        Window(limit, 20, filled: false);
+        Window(limit, 20); // and a slow-start step to 40
+        Window(limit, 20 * AdaptiveLimit.Tolerance * 1.1); // once: not grown on
+        Assert.Equal([40], _changes);
+        Window(limit, 20 * AdaptiveLimit.Tolerance * 1.1); // twice in a row: backed off
 
         var backedOff = (int)(40 / (AdaptiveLimit.Tolerance * 1.1)); // down by as much as the median rose: 31
         Assert.Equal([40, backedOff], _changes);
@@ -58,6 +62,20 @@ public sealed class AdaptiveLimitTests
         Assert.Equal(backedOff, limit.Limit);
         Window(limit, 20 * AdaptiveLimit.Tolerance * 0.95); // within the tolerance: grows again, by one now
         Assert.Equal(backedOff + 1, limit.Limit);
+    }
+
+    [Fact]
+    public void One_window_somewhat_slower_is_not_backed_off_on_nor_grown_on_but_two_in_a_row_are_backed_off_on()
+    {
+        var limit = Limit(initial: 8);
+        Window(limit, 20, filled: false); // the baseline (the third lowest window median)
+        Window(limit, 20, filled: false);
+        Window(limit, 20, filled: false);
+        Window(limit, 24); // 1.2 × the baseline once: a pause of the client's own machine as often as the server
+        Assert.Empty(_changes);
+
+        Window(limit, 24);
+        Assert.Equal([6], _changes); // 8 × 20 ÷ 24
     }
 
     [Fact]

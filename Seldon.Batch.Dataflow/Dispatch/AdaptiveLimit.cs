@@ -14,8 +14,9 @@ namespace Seldon.Batch.Dataflow;
 /// capacity):</para>
 /// <list type="bullet">
 /// <item>the median above <see cref="Tolerance"/> × its baseline, or the 90th percentile above <see cref="TailTolerance"/>
-/// × its own: the server queues, the limit × unloaded ÷ window median, between 0.5 and 0.9 (at least one less), and it
-/// holds for the next <see cref="HoldWindows"/> windows' worth of round trips (<see cref="HoldAt"/>). The tail sees what
+/// × its own, in two windows in a row (or the median above <see cref="SteepRise"/> × its baseline in one; a single slower
+/// window is not grown on): the server queues, the limit × unloaded ÷ window median, between 0.5 and 0.9 (at least one
+/// less), and it holds for the next <see cref="HoldWindows"/> windows' worth of round trips (<see cref="HoldAt"/>). The tail sees what
 /// the median cannot: one request more than the server's capacity queues about one request in every limit for a whole
 /// service time, which leaves the median where it was and doubles the tail;</item>
 /// <item>within both, the window filled the limit (requests waited for a slot), and the limit came from a growth: the
@@ -57,6 +58,11 @@ internal sealed partial class AdaptiveLimit
     /// two that it adds (which the mean latency shows) is too many.</summary>
     internal const double Payback = 0.5;
 
+    /// <summary>A median this many times its baseline backs off at once; a smaller rise (or a tail alone) must be seen in
+    /// two windows in a row. A limit twice the server's capacity doubles the median (the slow start's overshoot); one
+    /// window 15 % slower is as often the client's own machine as the server.</summary>
+    internal const double SteepRise = 1.5;
+
     /// <summary>How long a baseline measurement counts (it is kept one to two periods).</summary>
     internal static readonly TimeSpan BaselinePeriod = TimeSpan.FromSeconds(30);
 
@@ -73,6 +79,7 @@ internal sealed partial class AdaptiveLimit
     private readonly RecentLows _medians = new();
     private readonly RecentLows _tails = new();
     private int _hold;
+    private int _slowWindows;
     private long _periodStarted;
     private readonly LevelThroughput _rate = new();
     private readonly Stack<(int From, int To, double PerSecond)> _growths = new();
@@ -205,7 +212,9 @@ internal sealed partial class AdaptiveLimit
         _tails.Add(tail);
         var baseline = _medians.Value;
         var tailBaseline = _tails.Value;
-        if (median > Tolerance * baseline || tail > TailTolerance * tailBaseline)
+        var slow = median > Tolerance * baseline || tail > TailTolerance * tailBaseline;
+        _slowWindows = slow ? _slowWindows + 1 : 0;
+        if (slow && (_slowWindows >= 2 || median > SteepRise * baseline))
         {
             _slowStart = false;
             _growths.Clear();
@@ -246,6 +255,13 @@ internal sealed partial class AdaptiveLimit
             return (old, "");
         }
 
+        if (slow)
+        {
+            // Once may be the client's own machine (a pause, a busy core): not grown on, and backed off if the next
+            // window says it again. A probe that queues was undone meanwhile by the throughput check above.
+            return (old, "");
+        }
+
         var grown = Math.Min(_maximum, _slowStart ? old * 2 : old + 1);
         if (grown != old)
         {
@@ -278,6 +294,7 @@ internal sealed partial class AdaptiveLimit
             _epoch++;
             Volatile.Write(ref _limit, limit);
             _rate.Clear();
+            _slowWindows = 0;
         }
 
         _window.Clear();
