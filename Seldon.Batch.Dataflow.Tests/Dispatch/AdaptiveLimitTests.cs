@@ -209,6 +209,33 @@ public sealed class AdaptiveLimitTests
     }
 
     [Fact]
+    public void A_limit_that_lasted_several_windows_is_not_judged_again_on_older_figures_after_a_probe_above_it_is_undone()
+    {
+        var limit = Limit(initial: 8);
+        Window(limit, 20, filled: false); // the baseline
+        limit.Answered(limit.Sent(8), TimeSpan.FromMilliseconds(5), TooMany); // 4, growing by one from now on
+        while (limit.Limit < 9)
+        {
+            Window(limit, 20);
+        }
+
+        PatternWindow(limit, null, NineOnCapacityEight); // 9 undone
+        for (var i = 0; i < AdaptiveLimit.HoldWindows + 1; i++)
+        {
+            Window(limit, 20); // 8 held, then a probe: 9
+        }
+
+        PatternWindow(limit, null, NineOnCapacityEight); // undone again: 8, which lasted nine windows this time
+        Assert.Equal([4, 5, 6, 7, 8, 9, 8, 9, 8], _changes);
+
+        // The machine gets busier: 8 at 22 ms bring less than 7 did minutes ago (350 answers/s), which says nothing
+        // about 8 now. Judged on those figures, every limit under it would be walked down in turn.
+        Window(limit, 22);
+        Window(limit, 22);
+        Assert.Equal(8, limit.Limit);
+    }
+
+    [Fact]
     public void Windows_held_back_by_the_input_are_not_taken_for_the_servers_throughput()
     {
         var limit = AtEightAfterSlowStart();

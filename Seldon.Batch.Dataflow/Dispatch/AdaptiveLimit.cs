@@ -22,8 +22,8 @@ namespace Seldon.Batch.Dataflow;
 /// <item>within both, the window filled the limit (requests waited for a slot), and the limit came from a growth: the
 /// answers per second it brings (<see cref="LevelThroughput"/>, over all its windows so far) against those of the limit
 /// it grew from. Less than <see cref="Payback"/> of the proportional gain (one more request at 8 could bring 12.5 %; it
-/// must bring 6.25 %): the growth is undone and held like a back-off, and the limit it returns to is judged again against
-/// the one it grew from in turn. Near the server's capacity a probe one above it brings a few percent, queues a request
+/// must bring 6.25 %): the growth is undone and held like a back-off, and the limit it returns to, when it had been kept
+/// on one window only, is judged again against the one it grew from in turn. Near the server's capacity a probe one above it brings a few percent, queues a request
 /// or two and is undone after one window, whether or not its tail showed it; a probe that gained by chance is undone
 /// when the next one shows the truth;</item>
 /// <item>within all of these, the window filled the limit, and no hold: until the first back-off the limit doubles (slow
@@ -82,7 +82,8 @@ internal sealed partial class AdaptiveLimit
     private int _slowWindows;
     private long _periodStarted;
     private readonly LevelThroughput _rate = new();
-    private readonly Stack<(int From, int To, double PerSecond)> _growths = new();
+    private readonly Stack<(int From, int To, double PerSecond, int Windows)> _growths = new();
+    private int _levelWindows;
 
     /// <param name="settings">The maximum and the first limit.</param>
     /// <param name="time">The clock of the baseline's periods.</param>
@@ -197,6 +198,7 @@ internal sealed partial class AdaptiveLimit
     /// <summary>The limit after a full window: the median against the baseline, and whether the limit was used.</summary>
     private (int Limit, string Why) Judge(int old)
     {
+        _levelWindows++;
         _window.Sort();
         var median = _window[_window.Count / 2];
         var tail = _window[_window.Count * 9 / 10];
@@ -243,7 +245,13 @@ internal sealed partial class AdaptiveLimit
         if (_growths.TryPeek(out var growth) && growth.To == old
             && rate < growth.PerSecond * (1 + Payback * (old - growth.From) / growth.From))
         {
-            _growths.Pop();
+            if (_growths.Pop().Windows > 1)
+            {
+                // The limit it returns to was measured over several windows before it grew: it stands, and the ones
+                // under it are not judged again on older figures (a busy minute would walk them all down).
+                _growths.Clear();
+            }
+
             _slowStart = false;
             _hold = HoldAt(growth.From);
             return (growth.From, $"throughput did not grow with the limit: {rate:0.#} answers/s against {growth.PerSecond:0.#} at {growth.From}");
@@ -271,7 +279,7 @@ internal sealed partial class AdaptiveLimit
             }
             else
             {
-                _growths.Push((old, grown, rate));
+                _growths.Push((old, grown, rate, _levelWindows));
             }
         }
 
@@ -295,6 +303,7 @@ internal sealed partial class AdaptiveLimit
             Volatile.Write(ref _limit, limit);
             _rate.Clear();
             _slowWindows = 0;
+            _levelWindows = 0;
         }
 
         _window.Clear();
