@@ -236,6 +236,26 @@ public sealed class AdaptiveLimitTests
     }
 
     [Fact]
+    public void Only_one_limit_under_an_undone_increase_is_judged_again()
+    {
+        var limit = Limit(initial: 8);
+        Window(limit, 20, filled: false); // the baseline
+        limit.Answered(limit.Sent(8), TimeSpan.FromMilliseconds(5), TooMany); // 4, growing by one from now on
+        while (limit.Limit < 9)
+        {
+            Window(limit, 20); // each limit kept on one window
+        }
+
+        PatternWindow(limit, null, NineOnCapacityEight); // 9 undone: 8, kept on one window, is judged again
+        Window(limit, 22); // 8 now bring less than 7 did: undone too, to 7
+        Assert.Equal([4, 5, 6, 7, 8, 9, 8, 7], _changes);
+
+        Window(limit, 22.5); // 7 bring less than 6 did, but a busy machine is not walked down a limit a window
+        Window(limit, 22.5);
+        Assert.Equal(7, limit.Limit);
+    }
+
+    [Fact]
     public void Windows_held_back_by_the_input_are_not_taken_for_the_servers_throughput()
     {
         var limit = AtEightAfterSlowStart();

@@ -23,7 +23,7 @@ namespace Seldon.Batch.Dataflow;
 /// answers per second it brings (<see cref="LevelThroughput"/>, over all its windows so far) against those of the limit
 /// it grew from. Less than <see cref="Payback"/> of the proportional gain (one more request at 8 could bring 12.5 %; it
 /// must bring 6.25 %): the growth is undone and held like a back-off, and the limit it returns to, when it had been kept
-/// on one window only, is judged again against the one it grew from in turn. Near the server's capacity a probe one above it brings a few percent, queues a request
+/// on one window only, is judged again against the one it grew from (once: an undo back from there is the last). Near the server's capacity a probe one above it brings a few percent, queues a request
 /// or two and is undone after one window, whether or not its tail showed it; a probe that gained by chance is undone
 /// when the next one shows the truth;</item>
 /// <item>within all of these, the window filled the limit, and no hold: until the first back-off the limit doubles (slow
@@ -84,6 +84,7 @@ internal sealed partial class AdaptiveLimit
     private readonly LevelThroughput _rate = new();
     private readonly Stack<(int From, int To, double PerSecond, int Windows)> _growths = new();
     private int _levelWindows;
+    private bool _undone; // the last change was an undone increase
 
     /// <param name="settings">The maximum and the first limit.</param>
     /// <param name="time">The clock of the baseline's periods.</param>
@@ -163,6 +164,7 @@ internal sealed partial class AdaptiveLimit
                 why = $"the server is overloaded ({failure!.Status switch { 0 => "a timeout", var s => $"status {s}" }})";
                 _slowStart = false;
                 _growths.Clear();
+                _undone = false;
             }
             else
             {
@@ -220,6 +222,7 @@ internal sealed partial class AdaptiveLimit
         {
             _slowStart = false;
             _growths.Clear();
+            _undone = false;
             // Down by as much as the window is slower (a limit twice the server's capacity doubles the median: halved
             // at once, not in six steps that each queue a window), between × 0.5 and × 0.9, at least one less.
             var factor = Math.Clamp(baseline / median, 0.5, 0.9);
@@ -245,13 +248,15 @@ internal sealed partial class AdaptiveLimit
         if (_growths.TryPeek(out var growth) && growth.To == old
             && rate < growth.PerSecond * (1 + Payback * (old - growth.From) / growth.From))
         {
-            if (_growths.Pop().Windows > 1)
+            if (_growths.Pop().Windows > 1 || _undone)
             {
-                // The limit it returns to was measured over several windows before it grew: it stands, and the ones
-                // under it are not judged again on older figures (a busy minute would walk them all down).
+                // The limit it returns to was measured over several windows before it grew, or is itself what an undo
+                // returned to: it stands, and the ones under it are not judged again on older figures (a busy minute on
+                // the client's machine would walk them all down, one a window).
                 _growths.Clear();
             }
 
+            _undone = true;
             _slowStart = false;
             _hold = HoldAt(growth.From);
             return (growth.From, $"throughput did not grow with the limit: {rate:0.#} answers/s against {growth.PerSecond:0.#} at {growth.From}");
@@ -273,6 +278,7 @@ internal sealed partial class AdaptiveLimit
         var grown = Math.Min(_maximum, _slowStart ? old * 2 : old + 1);
         if (grown != old)
         {
+            _undone = false;
             if (double.IsNaN(rate))
             {
                 _growths.Clear();
