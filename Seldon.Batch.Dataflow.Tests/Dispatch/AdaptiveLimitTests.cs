@@ -45,8 +45,12 @@ public sealed class AdaptiveLimitTests
     public void It_backs_off_when_the_median_latency_rises_past_the_tolerance()
     {
         var limit = Limit(initial: 20);
-        Window(limit, 20); // the baseline, and a slow-start step to 40
-        Window(limit, 20 * AdaptiveLimit.Tolerance * 1.1);
+        Window(limit, 20, filled: false); // the baseline (the third lowest window median)
+        Window(limit, 20, filled: false);
+        Window(limit, 20); // and a slow-start step to 40
+        Window(limit, 20 * AdaptiveLimit.Tolerance * 1.1); // once: not grown on
+        Assert.Equal([40], _changes);
+        Window(limit, 20 * AdaptiveLimit.Tolerance * 1.1); // twice in a row: backed off
 
         var backedOff = (int)(40 / (AdaptiveLimit.Tolerance * 1.1)); // down by as much as the median rose: 31
         Assert.Equal([40, backedOff], _changes);
@@ -58,6 +62,20 @@ public sealed class AdaptiveLimitTests
         Assert.Equal(backedOff, limit.Limit);
         Window(limit, 20 * AdaptiveLimit.Tolerance * 0.95); // within the tolerance: grows again, by one now
         Assert.Equal(backedOff + 1, limit.Limit);
+    }
+
+    [Fact]
+    public void One_window_somewhat_slower_is_not_backed_off_on_nor_grown_on_but_two_in_a_row_are_backed_off_on()
+    {
+        var limit = Limit(initial: 8);
+        Window(limit, 20, filled: false); // the baseline (the third lowest window median)
+        Window(limit, 20, filled: false);
+        Window(limit, 20, filled: false);
+        Window(limit, 24); // 1.2 × the baseline once: a pause of the client's own machine as often as the server
+        Assert.Empty(_changes);
+
+        Window(limit, 24);
+        Assert.Equal([6], _changes); // 8 × 20 ÷ 24
     }
 
     [Fact]
@@ -122,6 +140,142 @@ public sealed class AdaptiveLimitTests
             var epoch = limit.Sent(limit.Limit);
             limit.Answered(epoch, TimeSpan.FromMilliseconds(i % queuedOneIn == queuedOneIn - 1 ? 2 * milliseconds : milliseconds), null);
         }
+    }
+
+    /// <summary>One full window whose answers take the <paramref name="milliseconds"/> in turn, each request sent with
+    /// <paramref name="inFlight"/> on the wire (the limit when null: it was full).</summary>
+    private static void PatternWindow(AdaptiveLimit limit, int? inFlight, params double[] milliseconds)
+    {
+        var size = Math.Max(AdaptiveLimit.MinWindow, 2 * limit.Limit);
+        for (var i = 0; i < size; i++)
+        {
+            var epoch = limit.Sent(inFlight ?? limit.Limit);
+            limit.Answered(epoch, TimeSpan.FromMilliseconds(milliseconds[i % milliseconds.Length]), null);
+        }
+    }
+
+    /// <summary>A server of capacity 8 and 20 ms at 9 in flight: two requests in nine wait 8 ms. Neither the median (20 ms)
+    /// nor the 90th percentile (28 ms, within 1.5 × 20) moves enough for the latency rules; the mean is 21.8 ms, so 9 bring
+    /// 9 ÷ 21.8 ms = 413 answers/s against 8 ÷ 20 ms = 400 at 8: 3 % more, where one request more could bring 12.5 %.</summary>
+    private static readonly double[] NineOnCapacityEight = [20, 20, 20, 20, 20, 20, 20, 28, 28];
+
+    /// <summary>Leaves the slow start at 8 (a 429 at 16), so that the limit grows by one.</summary>
+    private AdaptiveLimit AtEightAfterSlowStart()
+    {
+        var limit = Limit(initial: 16);
+        limit.Answered(limit.Sent(16), TimeSpan.FromMilliseconds(5), TooMany);
+        Assert.Equal(8, limit.Limit);
+        return limit;
+    }
+
+    [Fact]
+    public void An_increase_that_brings_no_throughput_is_undone_at_once_and_held()
+    {
+        var limit = AtEightAfterSlowStart();
+        Window(limit, 20); // 8 → 9
+        PatternWindow(limit, null, NineOnCapacityEight); // 3 % more answers/s: less than half of 12.5 %, back to 8
+        Assert.Equal([8, 9, 8], _changes);
+
+        for (var i = 0; i < AdaptiveLimit.HoldWindows; i++)
+        {
+            Window(limit, 20);
+        }
+
+        Assert.Equal(8, limit.Limit);
+        Window(limit, 20);
+        Assert.Equal([8, 9, 8, 9], _changes);
+    }
+
+    [Fact]
+    public void An_increase_that_brings_throughput_is_kept()
+    {
+        var limit = AtEightAfterSlowStart();
+        Window(limit, 20); // 8 → 9
+        Window(limit, 20); // 9 at 20 ms bring 12.5 % more answers/s than 8: kept, and it grows again
+        Assert.Equal([8, 9, 10], _changes);
+    }
+
+    [Fact]
+    public void A_probe_that_gained_by_chance_is_undone_when_the_next_one_shows_no_gain_and_its_own_level_is_judged_again()
+    {
+        var limit = AtEightAfterSlowStart();
+        Window(limit, 20); // 8 → 9
+        Window(limit, 20); // one window fast by chance: 9 kept, 9 → 10
+        PatternWindow(limit, null, 20, 20, 20, 20, 20, 20, 20, 20, 28, 28); // 10: 2.6 % more than 9: back to 9
+        Assert.Equal([8, 9, 10, 9], _changes);
+
+        PatternWindow(limit, null, NineOnCapacityEight); // 9 measured again brings 3 % over 8: back to 8
+        Assert.Equal([8, 9, 10, 9, 8], _changes);
+    }
+
+    [Fact]
+    public void A_limit_that_lasted_several_windows_is_not_judged_again_on_older_figures_after_a_probe_above_it_is_undone()
+    {
+        var limit = Limit(initial: 8);
+        Window(limit, 20, filled: false); // the baseline
+        limit.Answered(limit.Sent(8), TimeSpan.FromMilliseconds(5), TooMany); // 4, growing by one from now on
+        while (limit.Limit < 9)
+        {
+            Window(limit, 20);
+        }
+
+        PatternWindow(limit, null, NineOnCapacityEight); // 9 undone
+        for (var i = 0; i < AdaptiveLimit.HoldWindows + 1; i++)
+        {
+            Window(limit, 20); // 8 held, then a probe: 9
+        }
+
+        PatternWindow(limit, null, NineOnCapacityEight); // undone again: 8, which lasted nine windows this time
+        Assert.Equal([4, 5, 6, 7, 8, 9, 8, 9, 8], _changes);
+
+        // The machine gets busier: 8 at 22 ms bring less than 7 did minutes ago (350 answers/s), which says nothing
+        // about 8 now. Judged on those figures, every limit under it would be walked down in turn.
+        Window(limit, 22);
+        Window(limit, 22);
+        Assert.Equal(8, limit.Limit);
+    }
+
+    [Fact]
+    public void Only_one_limit_under_an_undone_increase_is_judged_again()
+    {
+        var limit = Limit(initial: 8);
+        Window(limit, 20, filled: false); // the baseline
+        limit.Answered(limit.Sent(8), TimeSpan.FromMilliseconds(5), TooMany); // 4, growing by one from now on
+        while (limit.Limit < 9)
+        {
+            Window(limit, 20); // each limit kept on one window
+        }
+
+        PatternWindow(limit, null, NineOnCapacityEight); // 9 undone: 8, kept on one window, is judged again
+        Window(limit, 22); // 8 now bring less than 7 did: undone too, to 7
+        Assert.Equal([4, 5, 6, 7, 8, 9, 8, 7], _changes);
+
+        Window(limit, 22.5); // 7 bring less than 6 did, but a busy machine is not walked down a limit a window
+        Window(limit, 22.5);
+        Assert.Equal(7, limit.Limit);
+    }
+
+    [Fact]
+    public void Windows_held_back_by_the_input_are_not_taken_for_the_servers_throughput()
+    {
+        var limit = AtEightAfterSlowStart();
+        Window(limit, 20); // 8 → 9
+        PatternWindow(limit, 3, NineOnCapacityEight); // 3 on the wire: 9 was not used and says nothing about the server
+        Assert.Equal([8, 9], _changes);
+    }
+
+    [Fact]
+    public void The_hold_after_a_back_off_is_as_many_round_trips_at_a_low_limit_as_at_a_high_one()
+    {
+        var limit = Limit(initial: 2);
+        Window(limit, 20); // 2 → 4
+        Window(limit, 40); // 4 → 2, held for 2 windows of 16 answers (16 round trips, as 8 windows at 8 are)
+        Window(limit, 20);
+        Window(limit, 20);
+        Assert.Equal([4, 2], _changes);
+
+        Window(limit, 20);
+        Assert.Equal([4, 2, 3], _changes);
     }
 
     [Fact]

@@ -14,11 +14,20 @@ namespace Seldon.Batch.Dataflow;
 /// capacity):</para>
 /// <list type="bullet">
 /// <item>the median above <see cref="Tolerance"/> × its baseline, or the 90th percentile above <see cref="TailTolerance"/>
-/// × its own: the server queues, the limit × unloaded ÷ window median, between 0.5 and 0.9 (at least one less), and it holds for the next <see cref="HoldWindows"/>
-/// windows. The tail sees what the median cannot: one request more than the server's capacity queues about one request
-/// in every limit for a whole service time, which leaves the median where it was and doubles the tail;</item>
-/// <item>within both, and the window filled the limit (requests waited for a slot), and no hold: until the first back-off
-/// the limit doubles (slow start), then grows by one;</item>
+/// × its own, in two windows in a row (or the median above <see cref="SteepRise"/> × its baseline in one; a single slower
+/// window is not grown on): the server queues, the limit × unloaded ÷ window median, between 0.5 and 0.9 (at least one
+/// less), and it holds for the next <see cref="HoldWindows"/> windows' worth of round trips (<see cref="HoldAt"/>). The tail sees what
+/// the median cannot: one request more than the server's capacity queues about one request in every limit for a whole
+/// service time, which leaves the median where it was and doubles the tail;</item>
+/// <item>within both, the window filled the limit (requests waited for a slot), and the limit came from a growth: the
+/// answers per second it brings (<see cref="LevelThroughput"/>, over all its windows so far) against those of the limit
+/// it grew from. Less than <see cref="Payback"/> of the proportional gain (one more request at 8 could bring 12.5 %; it
+/// must bring 6.25 %): the growth is undone and held like a back-off, and the limit it returns to, when it had been kept
+/// on one window only, is judged again against the one it grew from (once: an undo back from there is the last). Near the server's capacity a probe one above it brings a few percent, queues a request
+/// or two and is undone after one window, whether or not its tail showed it; a probe that gained by chance is undone
+/// when the next one shows the truth;</item>
+/// <item>within all of these, the window filled the limit, and no hold: until the first back-off the limit doubles (slow
+/// start), then grows by one;</item>
 /// <item>an overload answer (429, 503, gRPC ResourceExhausted or Unavailable from the server, a timeout) of the current
 /// epoch halves it at once; later overloads of requests sent before that halving do not halve it again.</item>
 /// </list>
@@ -44,6 +53,16 @@ internal sealed partial class AdaptiveLimit
     /// server's p95.</summary>
     internal const int HoldWindows = 8;
 
+    /// <summary>The share of what an increase could bring in proportion (one more request at 8: 12.5 % more answers per
+    /// second) that it must bring, or it is undone: half, so one request queued behind the server's capacity in every
+    /// two that it adds (which the mean latency shows) is too many.</summary>
+    internal const double Payback = 0.5;
+
+    /// <summary>A median this many times its baseline backs off at once; a smaller rise (or a tail alone) must be seen in
+    /// two windows in a row. A limit twice the server's capacity doubles the median (the slow start's overshoot); one
+    /// window 15 % slower is as often the client's own machine as the server.</summary>
+    internal const double SteepRise = 1.5;
+
     /// <summary>How long a baseline measurement counts (it is kept one to two periods).</summary>
     internal static readonly TimeSpan BaselinePeriod = TimeSpan.FromSeconds(30);
 
@@ -60,7 +79,12 @@ internal sealed partial class AdaptiveLimit
     private readonly RecentLows _medians = new();
     private readonly RecentLows _tails = new();
     private int _hold;
+    private int _slowWindows;
     private long _periodStarted;
+    private readonly LevelThroughput _rate = new();
+    private readonly Stack<(int From, int To, double PerSecond, int Windows)> _growths = new();
+    private int _levelWindows;
+    private bool _undone; // the last change was an undone increase
 
     /// <param name="settings">The maximum and the first limit.</param>
     /// <param name="time">The clock of the baseline's periods.</param>
@@ -106,6 +130,8 @@ internal sealed partial class AdaptiveLimit
                 _filled = true;
             }
 
+            _rate.Sent(inFlight);
+
             return _epoch;
         }
     }
@@ -137,11 +163,14 @@ internal sealed partial class AdaptiveLimit
                 changed = Math.Max(1, old / 2);
                 why = $"the server is overloaded ({failure!.Status switch { 0 => "a timeout", var s => $"status {s}" }})";
                 _slowStart = false;
+                _growths.Clear();
+                _undone = false;
             }
             else
             {
                 _window.Add(latency.TotalMilliseconds);
-                if (_window.Count < Math.Max(MinWindow, 2 * old))
+                _rate.Answered(latency.TotalMilliseconds);
+                if (_window.Count < WindowAt(old))
                 {
                     return;
                 }
@@ -171,6 +200,7 @@ internal sealed partial class AdaptiveLimit
     /// <summary>The limit after a full window: the median against the baseline, and whether the limit was used.</summary>
     private (int Limit, string Why) Judge(int old)
     {
+        _levelWindows++;
         _window.Sort();
         var median = _window[_window.Count / 2];
         var tail = _window[_window.Count * 9 / 10];
@@ -186,15 +216,50 @@ internal sealed partial class AdaptiveLimit
         _tails.Add(tail);
         var baseline = _medians.Value;
         var tailBaseline = _tails.Value;
-        if (median > Tolerance * baseline || tail > TailTolerance * tailBaseline)
+        var slow = median > Tolerance * baseline || tail > TailTolerance * tailBaseline;
+        _slowWindows = slow ? _slowWindows + 1 : 0;
+        if (slow && (_slowWindows >= 2 || median > SteepRise * baseline))
         {
             _slowStart = false;
-            _hold = HoldWindows;
+            _growths.Clear();
+            _undone = false;
             // Down by as much as the window is slower (a limit twice the server's capacity doubles the median: halved
             // at once, not in six steps that each queue a window), between × 0.5 and × 0.9, at least one less.
             var factor = Math.Clamp(baseline / median, 0.5, 0.9);
-            return (Math.Max(1, Math.Min(old - 1, (int)(old * factor))),
+            var lower = Math.Max(1, Math.Min(old - 1, (int)(old * factor)));
+            _hold = HoldAt(lower);
+            return (lower,
                 $"latency rose: median {median:0.#} ms against {baseline:0.#} ms unloaded, 90th percentile {tail:0.#} ms against {tailBaseline:0.#} ms");
+        }
+
+        if (!_filled)
+        {
+            // Held back by something else (the input, --max-rate): the answers/s say nothing about the server.
+            _rate.Clear();
+            if (_hold > 0)
+            {
+                _hold--;
+            }
+
+            return (old, "");
+        }
+
+        var rate = _rate.PerSecond;
+        if (_growths.TryPeek(out var growth) && growth.To == old
+            && rate < growth.PerSecond * (1 + Payback * (old - growth.From) / growth.From))
+        {
+            if (_growths.Pop().Windows > 1 || _undone)
+            {
+                // The limit it returns to was measured over several windows before it grew, or is itself what an undo
+                // returned to: it stands, and the ones under it are not judged again on older figures (a busy minute on
+                // the client's machine would walk them all down, one a window).
+                _growths.Clear();
+            }
+
+            _undone = true;
+            _slowStart = false;
+            _hold = HoldAt(growth.From);
+            return (growth.From, $"throughput did not grow with the limit: {rate:0.#} answers/s against {growth.PerSecond:0.#} at {growth.From}");
         }
 
         if (_hold > 0)
@@ -203,14 +268,37 @@ internal sealed partial class AdaptiveLimit
             return (old, "");
         }
 
-        if (!_filled)
+        if (slow)
         {
+            // Once may be the client's own machine (a pause, a busy core): not grown on, and backed off if the next
+            // window says it again. A probe that queues was undone meanwhile by the throughput check above.
             return (old, "");
         }
 
         var grown = Math.Min(_maximum, _slowStart ? old * 2 : old + 1);
+        if (grown != old)
+        {
+            _undone = false;
+            if (double.IsNaN(rate))
+            {
+                _growths.Clear();
+            }
+            else
+            {
+                _growths.Push((old, grown, rate, _levelWindows));
+            }
+        }
+
         return (grown, $"latency holds: median {median:0.#} ms against {baseline:0.#} ms unloaded");
     }
+
+    /// <summary>The windows to hold <paramref name="limit"/> for: <see cref="HoldWindows"/> windows of two round trips each
+    /// (the window at 8 and above); below 8 a window of <see cref="MinWindow"/> answers is more round trips, and a limit of
+    /// 1 held for 8 of them (128 round trips, seconds) would cost more than a probe does.</summary>
+    private static int HoldAt(int limit) => (HoldWindows * 2 * limit + WindowAt(limit) - 1) / WindowAt(limit);
+
+    /// <summary>The answers a window at <paramref name="limit"/> holds: about two round trips, and at least <see cref="MinWindow"/>.</summary>
+    private static int WindowAt(int limit) => Math.Max(MinWindow, 2 * limit);
 
     /// <summary>Starts the next window (and epoch, when the limit changed).</summary>
     private void Next(int limit)
@@ -219,6 +307,9 @@ internal sealed partial class AdaptiveLimit
         {
             _epoch++;
             Volatile.Write(ref _limit, limit);
+            _rate.Clear();
+            _slowWindows = 0;
+            _levelWindows = 0;
         }
 
         _window.Clear();
