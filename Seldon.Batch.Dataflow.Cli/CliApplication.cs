@@ -104,17 +104,7 @@ public static class CliApplication
         {
             var summary = await BatchRun.RunAsync(options, bar, signals.Token).ConfigureAwait(false);
             bar?.Finish();
-            if (run.SummaryToStandardOutput)
-            {
-                await stdout.WriteLineAsync(summary.ToJson()).ConfigureAwait(false);
-            }
-
-            if (run.Benchmark)
-            {
-                // With -o - the output lines are on stdout: the summary must not mix into them.
-                await (options.OutputDataPath == "-" ? stderr : stdout).WriteLineAsync(summary.ToText()).ConfigureAwait(false);
-            }
-
+            await WriteSummaryAsync(run, summary, stdout, stderr).ConfigureAwait(false);
             return ExitCodeOf(summary.Outcome, signals);
         }
         catch (InvalidBatchOptionsException ex)
@@ -135,6 +125,21 @@ public static class CliApplication
             bar?.Finish();
             Unexpected(logger, ex, "The run");
             return ExitCodes.Unexpected;
+        }
+    }
+
+    /// <summary>The summary where the command line asked for it: its JSON on stdout (<c>--summary-path -</c>), its text
+    /// (<c>-b</c>) on stdout, or on stderr when the output lines are on stdout (<c>-o -</c>), so as not to mix into them.</summary>
+    private static async Task WriteSummaryAsync(CliRun run, RunSummary summary, TextWriter stdout, TextWriter stderr)
+    {
+        if (run.SummaryToStandardOutput)
+        {
+            await stdout.WriteLineAsync(summary.ToJson()).ConfigureAwait(false);
+        }
+
+        if (run.Benchmark)
+        {
+            await (run.Options.OutputDataPath == "-" ? stderr : stdout).WriteLineAsync(summary.ToText()).ConfigureAwait(false);
         }
     }
 

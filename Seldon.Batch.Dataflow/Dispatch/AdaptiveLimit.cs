@@ -201,34 +201,14 @@ internal sealed partial class AdaptiveLimit
     private (int Limit, string Why) Judge(int old)
     {
         _levelWindows++;
-        _window.Sort();
-        var median = _window[_window.Count / 2];
-        var tail = _window[_window.Count * 9 / 10];
-        var now = _time.GetTimestamp();
-        if (_time.GetElapsedTime(_periodStarted, now) >= BaselinePeriod)
-        {
-            _medians.NextPeriod();
-            _tails.NextPeriod();
-            _periodStarted = now;
-        }
-
-        _medians.Add(median);
-        _tails.Add(tail);
+        var (median, tail) = Measure();
         var baseline = _medians.Value;
         var tailBaseline = _tails.Value;
         var slow = median > Tolerance * baseline || tail > TailTolerance * tailBaseline;
         _slowWindows = slow ? _slowWindows + 1 : 0;
         if (slow && (_slowWindows >= 2 || median > SteepRise * baseline))
         {
-            _slowStart = false;
-            _growths.Clear();
-            _undone = false;
-            // Down by as much as the window is slower (a limit twice the server's capacity doubles the median: halved
-            // at once, not in six steps that each queue a window), between × 0.5 and × 0.9, at least one less.
-            var factor = Math.Clamp(baseline / median, 0.5, 0.9);
-            var lower = Math.Max(1, Math.Min(old - 1, (int)(old * factor)));
-            _hold = HoldAt(lower);
-            return (lower,
+            return BackOff(old, baseline / median,
                 $"latency rose: median {median:0.#} ms against {baseline:0.#} ms unloaded, 90th percentile {tail:0.#} ms against {tailBaseline:0.#} ms");
         }
 
@@ -245,21 +225,9 @@ internal sealed partial class AdaptiveLimit
         }
 
         var rate = _rate.PerSecond;
-        if (_growths.TryPeek(out var growth) && growth.To == old
-            && rate < growth.PerSecond * (1 + Payback * (old - growth.From) / growth.From))
+        if (Undo(old, rate) is { } undone)
         {
-            if (_growths.Pop().Windows > 1 || _undone)
-            {
-                // The limit it returns to was measured over several windows before it grew, or is itself what an undo
-                // returned to: it stands, and the ones under it are not judged again on older figures (a busy minute on
-                // the client's machine would walk them all down, one a window).
-                _growths.Clear();
-            }
-
-            _undone = true;
-            _slowStart = false;
-            _hold = HoldAt(growth.From);
-            return (growth.From, $"throughput did not grow with the limit: {rate:0.#} answers/s against {growth.PerSecond:0.#} at {growth.From}");
+            return undone;
         }
 
         if (_hold > 0)
@@ -268,13 +236,72 @@ internal sealed partial class AdaptiveLimit
             return (old, "");
         }
 
-        if (slow)
+        // Once slower may be the client's own machine (a pause, a busy core): not grown on, and backed off if the next
+        // window says it again. A probe that queues was undone meanwhile by the throughput check.
+        return slow ? (old, "") : (Grow(old, rate), $"latency holds: median {median:0.#} ms against {baseline:0.#} ms unloaded");
+    }
+
+    /// <summary>The window's median and 90th percentile, each added to its baseline's recent lows (a new period of them
+    /// every <see cref="BaselinePeriod"/>).</summary>
+    private (double Median, double Tail) Measure()
+    {
+        _window.Sort();
+        var median = _window[_window.Count / 2];
+        var tail = _window[_window.Count * 9 / 10];
+        var now = _time.GetTimestamp();
+        if (_time.GetElapsedTime(_periodStarted, now) >= BaselinePeriod)
         {
-            // Once may be the client's own machine (a pause, a busy core): not grown on, and backed off if the next
-            // window says it again. A probe that queues was undone meanwhile by the throughput check above.
-            return (old, "");
+            _medians.NextPeriod();
+            _tails.NextPeriod();
+            _periodStarted = now;
         }
 
+        _medians.Add(median);
+        _tails.Add(tail);
+        return (median, tail);
+    }
+
+    /// <summary>Down by as much as the window is slower (<paramref name="speed"/>: baseline ÷ median; a limit twice the
+    /// server's capacity doubles the median: halved at once, not in six steps that each queue a window), between × 0.5 and
+    /// × 0.9, at least one less, then held.</summary>
+    private (int Limit, string Why) BackOff(int old, double speed, string why)
+    {
+        _slowStart = false;
+        _growths.Clear();
+        _undone = false;
+        var lower = Math.Max(1, Math.Min(old - 1, (int)(old * Math.Clamp(speed, 0.5, 0.9))));
+        _hold = HoldAt(lower);
+        return (lower, why);
+    }
+
+    /// <summary>When <paramref name="old"/> came from a growth that brought less than <see cref="Payback"/> of its
+    /// proportional gain in answers per second (<paramref name="rate"/>): the limit it grew from, held; otherwise null.</summary>
+    private (int Limit, string Why)? Undo(int old, double rate)
+    {
+        if (!_growths.TryPeek(out var growth) || growth.To != old
+            || rate >= growth.PerSecond * (1 + Payback * (old - growth.From) / growth.From))
+        {
+            return null;
+        }
+
+        if (_growths.Pop().Windows > 1 || _undone)
+        {
+            // The limit it returns to was measured over several windows before it grew, or is itself what an undo
+            // returned to: it stands, and the ones under it are not judged again on older figures (a busy minute on
+            // the client's machine would walk them all down, one a window).
+            _growths.Clear();
+        }
+
+        _undone = true;
+        _slowStart = false;
+        _hold = HoldAt(growth.From);
+        return (growth.From, $"throughput did not grow with the limit: {rate:0.#} answers/s against {growth.PerSecond:0.#} at {growth.From}");
+    }
+
+    /// <summary>The next limit up (doubled in the slow start, else one more, at most the maximum), remembered with the
+    /// answers per second of <paramref name="old"/> so that the next window can tell whether it paid for itself.</summary>
+    private int Grow(int old, double rate)
+    {
         var grown = Math.Min(_maximum, _slowStart ? old * 2 : old + 1);
         if (grown != old)
         {
@@ -289,7 +316,7 @@ internal sealed partial class AdaptiveLimit
             }
         }
 
-        return (grown, $"latency holds: median {median:0.#} ms against {baseline:0.#} ms unloaded");
+        return grown;
     }
 
     /// <summary>The windows to hold <paramref name="limit"/> for: <see cref="HoldWindows"/> windows of two round trips each

@@ -93,20 +93,16 @@ public static partial class BatchRun
         }
         finally
         {
-            // A table the run was writing as it went and did not put in place leaves nothing.
-            if (run.Live is { } live)
-            {
-                await live.DisposeAsync().ConfigureAwait(false);
-            }
-
-            // The output stays held until the run is over, cleanup after a failure of storage included.
-            if (run.Storage is { } storage)
-            {
-                await storage.DisposeAsync().ConfigureAwait(false);
-            }
-
-            RunSpan.EndIfOpen(run.Span);
+            await run.ReleaseAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>A run whose output is complete already: its table is written again only if older than its records.</summary>
+    private static async Task<RunSummary> NothingToDoAsync(BatchOptions options, RunStorage storage, TableOutput? table, ILogger logger, CancellationToken cancellationToken)
+    {
+        var done = new RunSummary { OutputPath = storage.Output.Location.ToString() };
+        var published = await PublishTableAsync(done, options, storage, table, null, onlyIfStale: true, logger, cancellationToken).ConfigureAwait(false);
+        return await FinishAsync(options, published, logger, storage).ConfigureAwait(false);
     }
 
     /// <summary>The run itself; <paramref name="run"/> learns what it holds as it opens it, for
@@ -134,9 +130,7 @@ public static partial class BatchRun
 
         if (plan.NothingToDo)
         {
-            var done = new RunSummary { OutputPath = storage.Output.Location.ToString() };
-            return await FinishAsync(options, await PublishTableAsync(done, options, storage, run.Table, null, onlyIfStale: true, logger, cancellationToken).ConfigureAwait(false), logger, storage)
-                .ConfigureAwait(false);
+            return await NothingToDoAsync(options, storage, run.Table, logger, cancellationToken).ConfigureAwait(false);
         }
 
         // Open Inference: the model's readiness and metadata before the first line (an unknown model stops the run here).
@@ -487,5 +481,22 @@ public static partial class BatchRun
 
         /// <summary>The run's span; null when nothing listens.</summary>
         public System.Diagnostics.Activity? Span { get; init; }
+
+        /// <summary>Once the run is over, however it ended: a table written as it went and not put in place leaves
+        /// nothing, the output is released (held until now, cleanup after a failure of storage included), the span ends.</summary>
+        public async Task ReleaseAsync()
+        {
+            if (Live is { } live)
+            {
+                await live.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (Storage is { } storage)
+            {
+                await storage.DisposeAsync().ConfigureAwait(false);
+            }
+
+            RunSpan.EndIfOpen(Span);
+        }
     }
 }

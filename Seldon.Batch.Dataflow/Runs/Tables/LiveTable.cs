@@ -106,24 +106,7 @@ internal sealed class LiveTable : IAsyncDisposable
         TableRowMaker? maker = null;
         try
         {
-            var predictions = new PredictionColumns();
-            var held = new List<InstanceResult[]>();
-            var learner = new PredictionRecord(withValues: false);
-            var cells = new List<PredictionCell>();
-            long learned = 0;
-            while (learned < TablePublisher.LearnAhead && await reader.WaitToReadAsync(ct).ConfigureAwait(false))
-            {
-                while (learned < TablePublisher.LearnAhead && reader.TryRead(out var group))
-                {
-                    held.Add(group);
-                    for (var i = 0; i < group.Length && learned < TablePublisher.LearnAhead; i++, learned++)
-                    {
-                        learner.Read(Bytes(group[i]).Span, cells);
-                        predictions.Learn(cells);
-                    }
-                }
-            }
-
+            var (predictions, held) = await LearnAsync(reader, ct).ConfigureAwait(false);
             maker = await TableRowMaker.OpenAsync(_publication, predictions, ct).ConfigureAwait(false);
             foreach (var group in held)
             {
@@ -133,7 +116,7 @@ internal sealed class LiveTable : IAsyncDisposable
                 }
             }
 
-            held = null;
+            held.Clear(); // the learned groups are written: not kept for the rest of the run
             while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
             {
                 while (reader.TryRead(out var group))
@@ -166,6 +149,31 @@ internal sealed class LiveTable : IAsyncDisposable
                 await maker.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>The prediction columns of the first <see cref="TablePublisher.LearnAhead"/> records (or all, when fewer),
+    /// and the groups read to learn them, to be written first.</summary>
+    private static async Task<(PredictionColumns Columns, List<InstanceResult[]> Held)> LearnAsync(ChannelReader<InstanceResult[]> reader, CancellationToken ct)
+    {
+        var predictions = new PredictionColumns();
+        var held = new List<InstanceResult[]>();
+        var learner = new PredictionRecord(withValues: false);
+        var cells = new List<PredictionCell>();
+        long learned = 0;
+        while (learned < TablePublisher.LearnAhead && await reader.WaitToReadAsync(ct).ConfigureAwait(false))
+        {
+            while (learned < TablePublisher.LearnAhead && reader.TryRead(out var group))
+            {
+                held.Add(group);
+                for (var i = 0; i < group.Length && learned < TablePublisher.LearnAhead; i++, learned++)
+                {
+                    learner.Read(Bytes(group[i]).Span, cells);
+                    predictions.Learn(cells);
+                }
+            }
+        }
+
+        return (predictions, held);
     }
 
     /// <summary>Writes a group's rows; false when a record keeps the table from being the publisher's (abandoned).</summary>
