@@ -40,7 +40,7 @@ flow_cases=""; other_cases=""
 for c in ${BENCH_CASES:-}; do
   if [[ "$c" == flow-* ]]; then flow_cases+="$c "; else other_cases+="$c "; fi
 done
-if [ -n "$flow_cases" ] && [ -z "$other_cases" ]; then exec bash "$(dirname "$0")/flow.sh" "$flow_cases"; fi
+if [ -n "$flow_cases" ] && [ -z "$other_cases" ]; then exec bash "$bench_dir/flow.sh" "$flow_cases"; fi
 [ -z "${BENCH_CASES:-}" ] || BENCH_CASES="$other_cases"
 
 rows_b1="${BENCH_ROWS_B1:-50000}"
@@ -328,7 +328,7 @@ if [ -n "$selected" ]; then
       "$(costs "$key")" "${per_row[$key]% }" "${per_request[$key]% }"
   done
   table_verdict
-  [ -z "$flow_cases" ] || bash Seldon.Batch.Dataflow.Benchmarks/flow.sh "$flow_cases"
+  [ -z "$flow_cases" ] || bash "$bench_dir/flow.sh" "$flow_cases"
   exit 0
 fi
 
@@ -400,4 +400,4 @@ BEGIN {
   printf "%-44s %9.3f  %-10s %s\n", "(for information) REST b1 / wrk (nginx)", rb1 / wrk, "", ""
 }'
 table_verdict
-bash Seldon.Batch.Dataflow.Benchmarks/flow.sh
+bash "$bench_dir/flow.sh"
