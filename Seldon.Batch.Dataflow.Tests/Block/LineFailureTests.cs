@@ -126,4 +126,15 @@ public sealed class LineFailureTests
         Assert.Equal(5, summary.InstancesPerSecond);
         Assert.Empty(BatchModelFactory.RunSummary().FailuresByKind);
     }
+
+    [Fact]
+    public void The_one_line_summary_says_what_a_resumed_or_retried_run_kept_so_its_counts_add_up()
+    {
+        var resumed = BatchModelFactory.RunSummary(instances: 6, resumedLines: 4, succeeded: 10, requests: 6, elapsed: TimeSpan.FromSeconds(1));
+        var retried = BatchModelFactory.RunSummary(instances: 3, retriedLines: 3, fixedLines: 2, succeeded: 9, failed: 1, requests: 3);
+
+        Assert.StartsWith("completed: instances: 6, resumed lines: 4, succeeded: 10, failed: 0, requests: 6,", resumed.ToString());
+        Assert.StartsWith("completed: instances: 3, retried lines: 3, fixed lines: 2, succeeded: 9, failed: 1,", retried.ToString());
+        Assert.StartsWith("completed: instances: 6, succeeded: 10,", (resumed with { ResumedLines = 0 }).ToString());
+    }
 }

@@ -136,8 +136,12 @@ public sealed record RunSummary
     }
 
     /// <inheritdoc />
-    public override string ToString() => string.Create(
-        CultureInfo.InvariantCulture,
-        $"{Outcome.ToString().ToLowerInvariant()}: instances: {Instances}, succeeded: {Succeeded}, failed: {Failed}, requests: {Requests}, retries: {Retries}, " +
-        $"elapsed: {Elapsed.TotalSeconds:0.000} s, instances per second: {InstancesPerSecond:0.0}");
+    public override string ToString()
+    {
+        var c = CultureInfo.InvariantCulture;
+        var kept = (ResumedLines > 0 ? string.Create(c, $"resumed lines: {ResumedLines}, ") : "") +
+            (RetriedLines > 0 ? string.Create(c, $"retried lines: {RetriedLines}, fixed lines: {FixedLines}, ") : "");
+        return string.Create(c, $"{Outcome.ToString().ToLowerInvariant()}: instances: {Instances}, {kept}succeeded: {Succeeded}, failed: {Failed}, ") +
+            string.Create(c, $"requests: {Requests}, retries: {Retries}, elapsed: {Elapsed.TotalSeconds:0.000} s, instances per second: {InstancesPerSecond:0.0}");
+    }
 }
