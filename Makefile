@@ -14,6 +14,11 @@ build:            ## compile the library, the executable and the tests
 # packaging tests started only when the CLI's ended): their tests mostly wait on servers and child processes.
 TEST_ASSEMBLIES_AT_ONCE := -m:4
 
+# The executable's tests start it over a hundred times: they run out/publish's native binary (`make publish`, as CI
+# does before `make test`) when it is newer than every source it is built from, and the build's JIT program otherwise,
+# so an edit is always what is tested; publishing takes minutes, so `make test` does not do it. The line
+# "executable under test:" after the run says which ran, and why (deploy/skipped-tests.sh prints it).
+
 test: build       ## the whole test suite (unit, integration over real sockets, the real executable, tables checked by DuckDB); results in out/test-results/*.trx, then each skipped test and why
 	rm -rf out/test-results
 	moto="$$(bash deploy/moto.sh)" && duckdb="$$(bash deploy/duckdb.sh)" && PATH="$$moto:$$PATH" SELDON_DUCKDB="$$duckdb" dotnet test $(SLN) -c $(CONFIG) --no-build $(TEST_ASSEMBLIES_AT_ONCE) --logger trx --results-directory out/test-results; \

@@ -3,9 +3,9 @@ using System.Runtime.InteropServices;
 
 namespace Seldon.Batch.Dataflow.Cli.Tests;
 
-/// <summary>Starts the built executable the way users and `make run` do (<c>dotnet seldon-batch-processor.dll</c>),
-/// with no <c>SELDON_BATCH_*</c> variable inherited from the machine running the tests, and SIGINT handled as from a
-/// terminal.</summary>
+/// <summary>Starts the executable under test (<see cref="CliExecutable"/>: the current native binary, or
+/// <c>dotnet seldon-batch-processor.dll</c> as `make run` starts it), with no <c>SELDON_BATCH_*</c> variable inherited
+/// from the machine running the tests, and SIGINT handled as from a terminal.</summary>
 internal static class CliProcess
 {
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
@@ -13,15 +13,17 @@ internal static class CliProcess
 
     internal static Process Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {
-        var dll = typeof(CliApplication).Assembly.Location;
         // A test host started in the background (a shell's `&` without job control, nohup, some CI runners) is given
         // SIGINT ignored, and passes that on: the runtime keeps a signal ignored that it was started with, so the
         // executable would never see the tests' Ctrl-C. GNU env puts it back to its default, as a terminal has it, and
-        // then execs dotnet in its place (the same process id).
+        // then execs the executable in its place (the same process id).
         var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("--default-signal=INT");
-        start.ArgumentList.Add("dotnet");
-        start.ArgumentList.Add(dll);
+        foreach (var part in CliExecutable.Command)
+        {
+            start.ArgumentList.Add(part);
+        }
+
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
@@ -32,11 +34,15 @@ internal static class CliProcess
             start.Environment.Remove(key);
         }
 
-        // The executable's runtimeconfig starts counting calls towards the optimised tier at once (CallCountingDelayMs
+        // The JIT program's runtimeconfig starts counting calls towards the optimised tier at once (CallCountingDelayMs
         // 0), which pays off over a run of minutes. A test's run lasts a second or two, mostly start-up, in which that
         // setting compiles hundreds of start-up methods a second time: the runtime's default delay (100 ms, taken from
         // this variable over the runtimeconfig) cuts the CPU of a short run by about a third, with the same behaviour.
-        start.Environment["DOTNET_TC_CallCountingDelayMs"] = "100";
+        if (!CliExecutable.IsNative)
+        {
+            start.Environment["DOTNET_TC_CallCountingDelayMs"] = "100";
+        }
+
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Seldon.Batch.Dataflow.Cli.Tests;
 
 /// <summary>Runs the built executable inside a bash pipeline, as a user types it (<c>cat in | seldon-batch-processor -i -
-/// -o - | head -1</c>): <c>$CLI</c> in <paramref name="pipeline"/> is the executable (<c>dotnet seldon-batch-processor.dll</c>),
+/// -o - | head -1</c>): <c>$CLI</c> in <paramref name="pipeline"/> is the executable under test (<see cref="CliExecutable"/>),
 /// and the pipeline's positional parameters are <c>$1</c>… With no <c>SELDON_BATCH_*</c> variable inherited from the
 /// machine running the tests.</summary>
 internal static class ShellPipeline
@@ -14,7 +14,6 @@ internal static class ShellPipeline
     internal static async Task<(int Code, string Stdout, string Stderr)> RunAsync(
         string pipeline, IEnumerable<string> parameters, IDictionary<string, string>? environment = null, string? folder = null)
     {
-        var dll = typeof(CliApplication).Assembly.Location;
         var start = new ProcessStartInfo("bash")
         {
             RedirectStandardOutput = true,
@@ -35,7 +34,14 @@ internal static class ShellPipeline
             start.Environment.Remove(key);
         }
 
-        start.Environment["CLI"] = $"dotnet {dll}";
+        // Split on spaces where $CLI is expanded unquoted: neither the binary's path nor the dll's may hold one.
+        start.Environment["CLI"] = string.Join(' ', CliExecutable.Command);
+        if (!CliExecutable.IsNative)
+        {
+            // As CliProcess says: a run of a second or two is mostly start-up, which the runtime's default delay compiles once.
+            start.Environment["DOTNET_TC_CallCountingDelayMs"] = "100";
+        }
+
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;

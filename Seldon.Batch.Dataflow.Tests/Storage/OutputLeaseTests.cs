@@ -69,14 +69,20 @@ public sealed class OutputLeaseTests : IClassFixture<MotoServerFixture>, IClassF
     {
         await using var gate = new GatedProxy(_model.Server.RestPort);
         var (bucket, options) = await InputAsync(gate.Port, 300);
-        var first = Task.Run(() => BatchRun.RunAsync(options, Moto));
+        // One clock for the three runs: a second run is refused once it sees the first renew its lease, every few
+        // seconds of that clock, which the test moves on instead of waiting them out.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var client = PredictionClients.Create(options.Endpoint);
+        var first = Task.Run(() => BatchRun.RunAsync(options.On(clock), client, tuning: Moto));
         await gate.FirstConnection.WaitAsync(Patience);
         var checkpoint = await _s3.GetAsync(bucket, "out.txt.upload.json");
         var lease = JsonNode.Parse((await _s3.GetAsync(bucket, "out.txt.lease.json"))!)!;
 
         foreach (var other in new[] { options.WithBlock(b => b with { BatchId = "" }), options with { Resume = true } })
         {
-            var refused = await Assert.ThrowsAsync<OutputInUseException>(() => BatchRun.RunAsync(other, Moto).WaitAsync(Patience));
+            var second = BatchRun.RunAsync(other.On(clock), client, tuning: Moto);
+            await RenewUntilEndedAsync(clock, bucket, first, second);
+            var refused = await Assert.ThrowsAsync<OutputInUseException>(() => second);
             Assert.StartsWith(
                 $"s3://{bucket}/out.txt is being written by another run (pid {Environment.ProcessId} on {Environment.MachineName} since ", refused.Message, StringComparison.Ordinal);
             Assert.Contains(", batch 'leased', its lease runs until ", refused.Message, StringComparison.Ordinal);
@@ -92,6 +98,23 @@ public sealed class OutputLeaseTests : IClassFixture<MotoServerFixture>, IClassF
         Assert.Equal(RunOutcome.Completed, summary.Outcome);
         Assert.Equal(await ReferenceAsync(options, bucket), Lines(await _s3.GetAsync(bucket, "out.txt")));
         Assert.Null(await _s3.GetAsync(bucket, "out.txt.lease.json"));
+    }
+
+    /// <summary>Moves <paramref name="clock"/> on a renewal period at a time, each time waiting until
+    /// <paramref name="holder"/> has renewed its lease, until <paramref name="watcher"/> ended: the holder's lease never
+    /// runs out on the clock because a loaded machine was slow to renew it.</summary>
+    private async Task RenewUntilEndedAsync(FakeTimeProvider clock, string bucket, Task holder, Task watcher)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!watcher.IsCompleted)
+        {
+            Assert.True(waited.Elapsed < Patience, $"the second run was not refused within a minute ({clock.GetUtcNow():O} on the runs' clock)");
+            var renewed = LockHolder.Parse(await _s3.GetAsync(bucket, "out.txt.lease.json"))!.Renewed;
+            clock.Advance(OutputLease.RenewEvery);
+            await WaitUntilAsync(async () => watcher.IsCompleted || LockHolder.Parse(await _s3.GetAsync(bucket, "out.txt.lease.json"))!.Renewed > renewed, holder);
+            // A moment for the watcher's look at the lease, which the same step of the clock let go.
+            await Task.WhenAny(watcher, Task.Delay(50));
+        }
     }
 
     [Fact]
