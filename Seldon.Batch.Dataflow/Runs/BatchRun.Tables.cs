@@ -77,8 +77,14 @@ public static partial class BatchRun
         KeptValues? handed = null;
         if (storage.Table is { } tableInput)
         {
-            handed = new KeptValues(KeptColumns.Resolve(tableInput.Columns, table.Settings.KeepColumns, storage.Input.Location.ToString()));
-            input.HandTo(handed);
+            var kept = KeptColumns.Resolve(tableInput.Columns, table.Settings.KeepColumns, storage.Input.Location.ToString());
+            // A kept column no reader reads (a Parquet struct or map) fails the table where it failed before, when the
+            // table is written, rather than the run's reading.
+            if (!kept.Any(c => tableInput.Columns[c].ValueType == typeof(object)))
+            {
+                handed = new KeptValues(kept);
+                input.HandTo(handed);
+            }
         }
 
         return LiveTable.Start(table.PublicationOf(storage.Store, storage.Input, storage.Version, storage.Lock), handed, batchSize, logger);
