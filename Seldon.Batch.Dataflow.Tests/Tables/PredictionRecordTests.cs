@@ -24,6 +24,12 @@ public sealed class PredictionRecordTests
     // Values that are arrays are lists; several rows make each column the list of its values down them.
     [InlineData("""{"data":{"names":["a","b"],"ndarray":[[[1,2],[3,4]]]}}""", """[["a",[1,2]],["b",[3,4]]]""")]
     [InlineData("""{"data":{"names":["a","b"],"ndarray":[[1,2],[3,4]]}}""", """[["a",[1,3]],["b",[2,4]]]""")]
+    // Shapes near the one-row ndarray read without lists (an empty one; a row and a value; a value and a row).
+    [InlineData("""{"data":{"ndarray":[]}}""", """[]""")]
+    [InlineData("""{"data":{"ndarray":[[]]}}""", """[]""")]
+    [InlineData("""{"data":{"ndarray":[[1],2]}}""", """[["prediction",[1,2]]]""")]
+    [InlineData("""{"data":{"ndarray":[1,[2]]}}""", """[["prediction",[1,2]]]""")]
+    [InlineData("""{"data":{"names":["a","b"],"ndarray":[[1,{"x":[2]}]]}}""", """[["a",1],["b","{\u0022x\u0022:[2]}"]]""")]
     // Text and the non-finite numbers proto3 JSON writes as strings.
     [InlineData("""{"data":{"names":["label","p"],"ndarray":[["setosa","NaN"]]}}""", """[["label","setosa"],["p","NaN"]]""")]
     // A tensor of three dimensions: a column per second-dimension index, each a list of what is under it.
@@ -102,5 +108,28 @@ public sealed class PredictionRecordTests
         row[0] = "kept";
         columns.Fill([new("mixed", 1.5), new("list", 4.0), new("flag", true)], row, 1);
         Assert.Equal(new object?[] { "kept", null, "1.5", true, new object?[] { 4.0 }, null, null }, row);
+    }
+
+    [Fact]
+    public void Records_that_name_their_columns_in_another_order_or_fewer_fill_each_value_in_its_own_column()
+    {
+        var columns = new PredictionColumns();
+        PredictionCell[] first = [new("a", 1.0), new("b", 2.0)], swapped = [new("b", 3.0), new("a", 4.0)], fewer = [new("b", 5.0)], twice = [new("a", 6.0), new("a", 7.0)];
+        foreach (var cells in new[] { first, swapped, fewer, twice })
+        {
+            Assert.False(columns.Learn(cells) && cells != first);
+        }
+
+        var row = new object?[2];
+        columns.Fill(first, row, 0);
+        Assert.Equal(new object?[] { 1.0, 2.0 }, row);
+        columns.Fill(swapped, row, 0);
+        Assert.Equal(new object?[] { 4.0, 3.0 }, row);
+        columns.Fill(fewer, row, 0);
+        Assert.Equal(new object?[] { null, 5.0 }, row);
+        columns.Fill(twice, row, 0);
+        Assert.Equal(new object?[] { 6.0, null }, row);
+        columns.Fill(first, row, 0);
+        Assert.Equal(new object?[] { 1.0, 2.0 }, row);
     }
 }

@@ -373,4 +373,61 @@ public sealed class TableRunTests : IClassFixture<DemoServerFixture>, IClassFixt
             (await File.ReadAllLinesAsync(PathOf("reference.jsonl"))).Select(ObjectStorageTests.WithoutInstanceId),
             (await File.ReadAllLinesAsync(options.OutputDataPath)).Select(ObjectStorageTests.WithoutInstanceId));
     }
+
+    [Theory]
+    [InlineData("in.parquet", null)]
+    [InlineData("in.parquet", "id")]
+    [InlineData("in.csv", "b,id")]
+    public async Task A_table_written_as_the_run_goes_takes_the_kept_values_the_run_read_and_is_the_table_its_records_make(string name, string? keep)
+    {
+        var input = name.EndsWith(".parquet", StringComparison.Ordinal) ? await ParquetAsync(name) : await CsvAsync(name);
+        var table = PathOf("out.parquet");
+        var options = Run(input) with { OutputDataPath = table, KeepColumns = keep?.Split(',') };
+        long rowsReadForTheTable = 0;
+        var files = new TableFiles(
+            async (source, version, format, ct) => new CountingReader(await TableFiles.Default.OpenInput(source, version, format, ct), () => Interlocked.Increment(ref rowsReadForTheTable)),
+            TableFiles.Default.CreateWriter);
+        using var logs = new RecordingLoggerFactory();
+
+        var summary = await BatchRun.RunAsync(options.LoggingTo(logs), StorageTuning.Default, tables: files);
+        var readAsTheRunWent = Interlocked.Read(ref rowsReadForTheTable);
+        var asTheRunWent = await File.ReadAllBytesAsync(table);
+        File.Delete(table);
+        var fromTheRecords = await BatchRun.RunAsync((options with { Resume = true }).LoggingTo(logs), StorageTuning.Default, tables: files);
+
+        Assert.Equal(RunOutcome.Completed, summary.Outcome);
+        Assert.Contains($"Wrote the table {table} as the run went: {Rows} rows", logs.Messages.Select(m => m.Message));
+        // The run's own reader handed the table its kept values: no row was read again for it (the table written from the
+        // records afterwards reads the input itself).
+        Assert.Equal(0, readAsTheRunWent);
+        Assert.Equal(RunOutcome.Completed, fromTheRecords.Outcome);
+        Assert.Equal(Rows, Interlocked.Read(ref rowsReadForTheTable));
+        Assert.Equal(asTheRunWent, await File.ReadAllBytesAsync(table));
+        var kept = keep?.Split(',') ?? ["id", "a", "b"];
+        var rows = await DuckDb.QueryAsync($"SELECT * FROM read_parquet({DuckDb.Literal(table)})");
+        Assert.Equal([.. kept, "t:0", "t:1", "error"], rows[0].Select(p => p.Key));
+        Assert.Equal(Rows, rows.Count);
+        foreach (var r in new[] { 0, 3, NullRow, 1500, Rows - 1 })
+        {
+            Assert.StartsWith($"r-{r}", (string)rows[r]["id"]!, StringComparison.Ordinal);
+            Assert.Equal(r == NullRow, rows[r]["error"] is not null);
+        }
+    }
+
+    /// <summary>A table's reader that tells of each row read through it.</summary>
+    private sealed class CountingReader(ITableReader reader, Action read) : ITableReader
+    {
+        public IReadOnlyList<TableColumn> Columns => reader.Columns;
+
+        public async IAsyncEnumerable<object?[]> ReadAsync(IReadOnlyList<int> columns, long skip, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        {
+            await foreach (var row in reader.ReadAsync(columns, skip, ct).ConfigureAwait(false))
+            {
+                read();
+                yield return row;
+            }
+        }
+
+        public ValueTask DisposeAsync() => reader.DisposeAsync();
+    }
 }

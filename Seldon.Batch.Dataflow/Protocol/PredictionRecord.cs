@@ -44,6 +44,9 @@ internal sealed class PredictionRecord(bool withValues = true)
     private byte[] _namesJson = [];
     private List<string> _names = [];
 
+    /// <summary>The values of a one-row ndarray, reused from record to record.</summary>
+    private readonly List<object?> _ndarrayRow = [];
+
     /// <summary>The output names of the last Open Inference answer read, by position.</summary>
     private readonly List<(byte[] Utf8, string Name)> _outputNames = [];
 
@@ -267,7 +270,7 @@ internal sealed class PredictionRecord(bool withValues = true)
             }
             else if (name.SequenceEqual("ndarray"u8) && reader.TokenType == JsonTokenType.StartArray)
             {
-                ndarray = ReadArray(ref reader);
+                ndarray = ReadOneRow(ref reader) ?? ReadArray(ref reader);
             }
             else if (name.SequenceEqual("tensor"u8) && reader.TokenType == JsonTokenType.StartObject)
             {
@@ -293,6 +296,42 @@ internal sealed class PredictionRecord(bool withValues = true)
         {
             cells.Add(new PredictionCell(names is not null && names.Count == values.Count ? names[j] : UnnamedColumn(j, values.Count), values[j]));
         }
+    }
+
+    /// <summary>The values of an ndarray that is one row of values (<c>[[1,2]]</c>) or a flat array of them (<c>[1,2]</c>),
+    /// a run's usual record, read into a list reused from record to record (<see cref="RowOfArray"/> gives both the same
+    /// row); null, the reader where it was, for any other ndarray (a value that is an array, or several rows).</summary>
+    private List<object?>? ReadOneRow(ref Utf8JsonReader reader)
+    {
+        var start = reader;
+        var row = _ndarrayRow;
+        row.Clear();
+        reader.Read();
+        var nested = reader.TokenType == JsonTokenType.StartArray;
+        if (nested)
+        {
+            reader.Read();
+        }
+
+        for (; reader.TokenType != JsonTokenType.EndArray; reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.StartArray)
+            {
+                reader = start;
+                return null;
+            }
+
+            row.Add(Scalar(ref reader));
+        }
+
+        if (nested && (!reader.Read() || reader.TokenType != JsonTokenType.EndArray))
+        {
+            // Another row follows the first.
+            reader = start;
+            return null;
+        }
+
+        return row;
     }
 
     /// <summary>The name of value <paramref name="j"/> of <paramref name="count"/> of an answer without names.</summary>

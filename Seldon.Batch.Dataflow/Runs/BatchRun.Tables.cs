@@ -65,9 +65,28 @@ public static partial class BatchRun
 
     /// <summary>Starts writing the table as the run goes (<see cref="LiveTable"/>) when this run writes every record of it
     /// itself: a table output of a whole input, neither resumed after lines kept, nor a retry of failed lines, nor read from
-    /// a stream. Null otherwise: the table is then written from the records after the run.</summary>
-    private static LiveTable? StartLiveTable(TableOutput? table, RunStorage storage, ResumePlan plan, int batchSize, ILogger logger) =>
-        table is null || storage.Plan is not null || plan.IsRetry || plan.ResumedLines > 0 || plan.FromStream
-            ? null
-            : LiveTable.Start(table.PublicationOf(storage.Store, storage.Input, storage.Version, storage.Lock), batchSize, logger);
+    /// a stream. Null otherwise: the table is then written from the records after the run. A table input hands the table
+    /// its kept values as <paramref name="input"/> reads them (before it is read), so it is read once.</summary>
+    private static LiveTable? StartLiveTable(TableOutput? table, RunStorage storage, ResumePlan plan, int batchSize, ILogger logger, RunInput input)
+    {
+        if (table is null || storage.Plan is not null || plan.IsRetry || plan.ResumedLines > 0 || plan.FromStream)
+        {
+            return null;
+        }
+
+        KeptValues? handed = null;
+        if (storage.Table is { } tableInput)
+        {
+            var kept = KeptColumns.Resolve(tableInput.Columns, table.Settings.KeepColumns, storage.Input.Location.ToString());
+            // A kept column no reader reads (a Parquet struct or map) fails the table where it failed before, when the
+            // table is written, rather than the run's reading.
+            if (!kept.Any(c => tableInput.Columns[c].ValueType == typeof(object)))
+            {
+                handed = new KeptValues(kept);
+                input.HandTo(handed);
+            }
+        }
+
+        return LiveTable.Start(table.PublicationOf(storage.Store, storage.Input, storage.Version, storage.Lock), handed, batchSize, logger);
+    }
 }

@@ -8,12 +8,14 @@ internal sealed class RunInput : IAsyncDisposable
     private readonly Func<long, CancellationToken, IAsyncEnumerable<InputLine>> _lines;
     private readonly Func<long, double> _share;
     private readonly IAsyncDisposable _open;
+    private readonly TableRows? _table;
 
-    private RunInput(Func<long, CancellationToken, IAsyncEnumerable<InputLine>> lines, Func<long, double> share, IAsyncDisposable open)
+    private RunInput(Func<long, CancellationToken, IAsyncEnumerable<InputLine>> lines, Func<long, double> share, IAsyncDisposable open, TableRows? table = null)
     {
         _lines = lines;
         _share = share;
         _open = open;
+        _table = table;
     }
 
     /// <summary>Opens the input of <paramref name="storage"/>'s range for <paramref name="plan"/>'s run. A table's rows
@@ -24,7 +26,7 @@ internal sealed class RunInput : IAsyncDisposable
         if (storage.Table is { } table)
         {
             var reading = await table.OpenAsync(storage.Range, ct).ConfigureAwait(false);
-            return new RunInput((skip, token) => reading.LinesAsync(rows!, storage.Range.FirstLine, skip, token), reading.ShareOf, reading);
+            return new RunInput((skip, token) => reading.LinesAsync(rows!, storage.Range.FirstLine, skip, token), reading.ShareOf, reading, reading);
         }
 
         var input = await storage.Input.OpenAsync(storage.Version, storage.Range.Start, storage.Range.End, ct).ConfigureAwait(false);
@@ -36,6 +38,11 @@ internal sealed class RunInput : IAsyncDisposable
             done => ProgressReporter.ShareOfInput(done, position.Lines, input.StoredBytesOf(position.Bytes), input.Length),
             input);
     }
+
+    /// <summary>A table's rows read from now on hand their values of <paramref name="kept"/>'s columns to it (see
+    /// <see cref="TableRows.HandTo"/>).</summary>
+    /// <exception cref="InvalidOperationException">The input is JSON lines, not a table.</exception>
+    public void HandTo(KeptValues kept) => (_table ?? throw new InvalidOperationException("a JSON-lines input has no columns to hand")).HandTo(kept);
 
     /// <summary>The range's lines after the first <paramref name="skip"/>, numbered by their place in the whole input.</summary>
     public IAsyncEnumerable<InputLine> LinesFrom(long skip, CancellationToken ct) => _lines(skip, ct);

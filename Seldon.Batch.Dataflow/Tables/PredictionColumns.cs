@@ -13,6 +13,10 @@ internal sealed class PredictionColumns
     private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
     private readonly List<Column> _columns = [];
 
+    /// <summary>The column of each cell of the record before, by the cell's place: records nearly always name the same
+    /// columns in the same order, so a cell's column is looked up by name only when it is not the one there.</summary>
+    private int[] _positions = [];
+
     /// <summary>What a column holds, learned from its values: nothing yet, then one kind; two kinds make it text.</summary>
     private enum Kind
     {
@@ -32,12 +36,14 @@ internal sealed class PredictionColumns
     public bool Learn(IReadOnlyList<PredictionCell> cells)
     {
         var changed = false;
-        foreach (var (name, value) in cells)
+        for (var i = 0; i < cells.Count; i++)
         {
-            if (!_index.TryGetValue(name, out var at))
+            var (name, value) = cells[i];
+            if (PositionOf(i, name) is not (>= 0 and var at))
             {
                 _index[name] = at = _columns.Count;
                 _columns.Add(new Column(name));
+                _positions[i] = at;
                 changed = true;
             }
 
@@ -75,10 +81,11 @@ internal sealed class PredictionColumns
     public void Fill(IReadOnlyList<PredictionCell> cells, object?[] row, int offset)
     {
         Array.Clear(row, offset, _columns.Count);
-        foreach (var (name, value) in cells)
+        for (var i = 0; i < cells.Count; i++)
         {
+            var (name, value) = cells[i];
             // A name met again in the same record (an answer naming two columns alike) keeps its first value.
-            var at = _index[name];
+            var at = PositionOf(i, name);
             if (row[offset + at] is not null)
             {
                 continue;
@@ -93,6 +100,29 @@ internal sealed class PredictionColumns
                 _ => As(value, column.Kind),
             };
         }
+    }
+
+    /// <summary>The column of cell <paramref name="i"/>, named <paramref name="name"/>: the one of the record before's cell
+    /// there when it has that name (names read from records are mostly the same string), else looked up; -1 when no
+    /// column has it.</summary>
+    private int PositionOf(int i, string name)
+    {
+        if (i >= _positions.Length)
+        {
+            var known = _positions.Length;
+            Array.Resize(ref _positions, Math.Max(i + 1, known * 2));
+            Array.Fill(_positions, -1, known, _positions.Length - known);
+        }
+
+        var at = _positions[i];
+        if (at >= 0 && string.Equals(_columns[at].Name, name, StringComparison.Ordinal))
+        {
+            return at;
+        }
+
+        at = _index.TryGetValue(name, out var found) ? found : -1;
+        _positions[i] = at;
+        return at;
     }
 
     private static Kind KindOf(object? value) => value switch

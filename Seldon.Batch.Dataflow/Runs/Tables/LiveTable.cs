@@ -6,8 +6,10 @@ namespace Seldon.Batch.Dataflow;
 
 /// <summary>The table of a run written while the run predicts, rather than from its records once they are complete: the
 /// write stage hands it each group of results it wrote to the records, in input order, and a task of its own makes them
-/// into rows (<see cref="TableRowMaker"/>, as <see cref="TablePublisher"/> does after a run) beside the input's rows,
-/// read by a reader of its own, so the table's encoding and compression share the run's time instead of following it.
+/// into rows (<see cref="TableRowMaker"/>, as <see cref="TablePublisher"/> does after a run) beside the input's rows, so
+/// the table's encoding and compression share the run's time instead of following it. A table input's kept values come
+/// from the run's own reader (<see cref="KeptValues"/>, handed over as it reads each row), so the input is read once;
+/// a JSON-lines input, which has no columns, is counted by a reader of its own.
 /// The columns are learned from the first <see cref="TablePublisher.LearnAhead"/> records (held meanwhile), as the
 /// publisher learns them, so the table is the one it would write. Only a run that writes every record itself (not
 /// resumed, not a retry of failed lines, not a shard, not from a stream) has one; the records are written as ever, for
@@ -19,23 +21,26 @@ namespace Seldon.Batch.Dataflow;
 internal sealed class LiveTable : IAsyncDisposable
 {
     private readonly TablePublication _publication;
+    private readonly KeptValues? _handed;
     private readonly ILogger _logger;
     private readonly Channel<InstanceResult[]> _groups;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task<TableRowMaker?> _writing;
     private volatile string? _abandoned;
 
-    private LiveTable(TablePublication publication, int batchSize, ILogger logger)
+    private LiveTable(TablePublication publication, KeptValues? handed, int batchSize, ILogger logger)
     {
         _publication = publication;
+        _handed = handed;
         _logger = logger;
         // About 4096 records waiting at most: a table that falls behind holds the run back rather than filling memory.
         _groups = Channel.CreateBounded<InstanceResult[]>(new BoundedChannelOptions(Math.Max(16, 4096 / batchSize)) { SingleReader = true, SingleWriter = true });
         _writing = Task.Run(WriteRowsAsync);
     }
 
-    /// <summary>Starts writing the table of <paramref name="publication"/> as results come.</summary>
-    public static LiveTable Start(TablePublication publication, int batchSize, ILogger logger) => new(publication, batchSize, logger);
+    /// <summary>Starts writing the table of <paramref name="publication"/> as results come, the kept values of each row
+    /// taken from <paramref name="handed"/> when given (the run's reader fills it), else read from the input here.</summary>
+    public static LiveTable Start(TablePublication publication, KeptValues? handed, int batchSize, ILogger logger) => new(publication, handed, batchSize, logger);
 
     /// <summary>Why the table is no longer written as the run goes; null while it is.</summary>
     public string? Abandoned => _abandoned;
@@ -84,7 +89,9 @@ internal sealed class LiveTable : IAsyncDisposable
             }
             else
             {
-                return await maker.CompleteAsync(ct).ConfigureAwait(false);
+                var rows = await maker.CompleteAsync(ct).ConfigureAwait(false);
+                _handed?.Close();
+                return rows;
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -107,7 +114,7 @@ internal sealed class LiveTable : IAsyncDisposable
         try
         {
             var (predictions, held) = await LearnAsync(reader, ct).ConfigureAwait(false);
-            maker = await TableRowMaker.OpenAsync(_publication, predictions, ct).ConfigureAwait(false);
+            maker = await TableRowMaker.OpenAsync(_publication, predictions, ct, _handed).ConfigureAwait(false);
             foreach (var group in held)
             {
                 if (!await WriteAsync(maker, group, ct).ConfigureAwait(false))
@@ -210,6 +217,7 @@ internal sealed class LiveTable : IAsyncDisposable
 
         _abandoned = reason;
         _groups.Writer.TryComplete();
+        _handed?.Close();
         // Results already waiting are dropped: the records hold them.
         while (_groups.Reader.TryRead(out _))
         {
@@ -222,6 +230,7 @@ internal sealed class LiveTable : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _groups.Writer.TryComplete();
+        _handed?.Close();
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {

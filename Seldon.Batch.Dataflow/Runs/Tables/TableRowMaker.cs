@@ -5,13 +5,16 @@ namespace Seldon.Batch.Dataflow;
 /// <see cref="KeptColumns.Error"/>, to a table staged next to where it goes (<see cref="StagedOutput"/>), which
 /// <see cref="CompleteAsync"/> puts in place. One maker serves the table written after a run from its records
 /// (<see cref="TablePublisher"/>) and the one written while the run predicts (<see cref="LiveTable"/>), so that the two
-/// write the same table from the same records. Disposed before it completed, it leaves no table.</summary>
+/// write the same table from the same records. The kept columns' values come from a reader of the input of its own, or,
+/// for a live table, from the run's reader (<see cref="KeptValues"/>), which reads the same values. Disposed before it
+/// completed, it leaves no table.</summary>
 internal sealed class TableRowMaker : IAsyncDisposable
 {
     private readonly TablePublication _publication;
     private readonly PredictionColumns _predictions;
-    private readonly ITableReader _input;
-    private readonly IAsyncEnumerator<object?[]> _rows;
+    private readonly ITableReader? _input;
+    private readonly IAsyncEnumerator<object?[]>? _rows;
+    private readonly KeptValues? _handed;
     private readonly StagedOutput _staged;
     private readonly ITableWriter _writer;
     private readonly int _kept;
@@ -22,12 +25,21 @@ internal sealed class TableRowMaker : IAsyncDisposable
     private bool _disposed;
 
     private TableRowMaker(
-        TablePublication publication, PredictionColumns predictions, ITableReader input, IAsyncEnumerator<object?[]> rows, StagedOutput staged, ITableWriter writer, int kept, int width)
+        TablePublication publication,
+        PredictionColumns predictions,
+        ITableReader? input,
+        IAsyncEnumerator<object?[]>? rows,
+        KeptValues? handed,
+        StagedOutput staged,
+        ITableWriter writer,
+        int kept,
+        int width)
     {
         _publication = publication;
         _predictions = predictions;
         _input = input;
         _rows = rows;
+        _handed = handed;
         _staged = staged;
         _writer = writer;
         _kept = kept;
@@ -51,15 +63,22 @@ internal sealed class TableRowMaker : IAsyncDisposable
     public long Rows { get; private set; }
 
     /// <summary>Opens the whole input and starts the staged table, of the kept columns, the prediction columns
-    /// <paramref name="predictions"/> learned and <see cref="KeptColumns.Error"/>.</summary>
+    /// <paramref name="predictions"/> learned and <see cref="KeptColumns.Error"/>. With <paramref name="handed"/>, the kept
+    /// values of each row are taken from it instead of read here (the input is read for its columns alone).</summary>
     /// <exception cref="InvalidBatchOptionsException">A kept column is not in the input, or clashes with a prediction column.</exception>
-    public static async Task<TableRowMaker> OpenAsync(TablePublication publication, PredictionColumns predictions, CancellationToken ct)
+    /// <exception cref="InvalidOperationException"><paramref name="handed"/> holds other columns than the kept ones.</exception>
+    public static async Task<TableRowMaker> OpenAsync(TablePublication publication, PredictionColumns predictions, CancellationToken ct, KeptValues? handed = null)
     {
-        var input = await publication.OpenInput(ct).ConfigureAwait(false);
+        ITableReader? input = await publication.OpenInput(ct).ConfigureAwait(false);
         StagedOutput? staged = null;
         try
         {
             var kept = KeptColumns.Resolve(input.Columns, publication.KeepColumns, publication.Input);
+            if (handed is not null && !handed.Columns.SequenceEqual(kept))
+            {
+                throw new InvalidOperationException("the run reads other columns of the input than the table keeps");
+            }
+
             var keptNames = kept.Select(i => input.Columns[i].Name).ToArray();
             KeptColumns.CheckClash(keptNames, predictions.Names, publication.KeepColumns is not null, $"the model's answers in {publication.Records}");
 
@@ -67,7 +86,16 @@ internal sealed class TableRowMaker : IAsyncDisposable
                 [.. kept.Select(i => input.Columns[i]), .. predictions.ToTableColumns(), new TableColumn(KeptColumns.Error, typeof(string))];
             staged = await StagedOutput.OpenAsync(publication.Table, publication.Store, publication.Held, ct).ConfigureAwait(false);
             var writer = await publication.Files.CreateWriter(publication.Format, publication.Table, staged.Stream, columns, ct).ConfigureAwait(false);
-            return new TableRowMaker(publication, predictions, input, input.ReadAsync(kept, 0, ct).GetAsyncEnumerator(ct), staged, writer, kept.Length, columns.Count);
+            if (handed is not null)
+            {
+                // The run's reader reads the rows: this one served for the columns.
+                var described = input;
+                input = null;
+                await described.DisposeAsync().ConfigureAwait(false);
+                return new TableRowMaker(publication, predictions, null, null, handed, staged, writer, kept.Length, columns.Count);
+            }
+
+            return new TableRowMaker(publication, predictions, input, input.ReadAsync(kept, 0, ct).GetAsyncEnumerator(ct), null, staged, writer, kept.Length, columns.Count);
         }
         catch
         {
@@ -76,7 +104,11 @@ internal sealed class TableRowMaker : IAsyncDisposable
                 await staged.DisposeAsync().ConfigureAwait(false);
             }
 
-            await input.DisposeAsync().ConfigureAwait(false);
+            if (input is not null)
+            {
+                await input.DisposeAsync().ConfigureAwait(false);
+            }
+
             throw;
         }
     }
@@ -91,12 +123,24 @@ internal sealed class TableRowMaker : IAsyncDisposable
             return Outcome.NewColumns;
         }
 
-        if (!await _rows.MoveNextAsync().ConfigureAwait(false))
+        if (_handed is not null)
+        {
+            if (!_handed.TryTake(Rows, out var values))
+            {
+                return Outcome.InputEnded;
+            }
+
+            Array.Copy(values, _row, _kept);
+        }
+        else if (await _rows!.MoveNextAsync().ConfigureAwait(false))
+        {
+            Array.Copy(_rows.Current, _row, _kept);
+        }
+        else
         {
             return Outcome.InputEnded;
         }
 
-        Array.Copy(_rows.Current, _row, _kept);
         _row[^1] = error;
         _predictions.Fill(_cells, _row, _kept);
         await _writer.WriteAsync(_row, ct).ConfigureAwait(false);
@@ -109,7 +153,7 @@ internal sealed class TableRowMaker : IAsyncDisposable
     /// <exception cref="StorageException">The input has more rows than the records (<see cref="Misaligned"/>), or the store failed.</exception>
     public async Task<long> CompleteAsync(CancellationToken ct)
     {
-        if (await _rows.MoveNextAsync().ConfigureAwait(false))
+        if (_handed is not null ? !_handed.IsEmpty : await _rows!.MoveNextAsync().ConfigureAwait(false))
         {
             throw Misaligned($"has more than {Rows} rows", Rows);
         }
@@ -167,8 +211,15 @@ internal sealed class TableRowMaker : IAsyncDisposable
         finally
         {
             await _staged.DisposeAsync().ConfigureAwait(false);
-            await _rows.DisposeAsync().ConfigureAwait(false);
-            await _input.DisposeAsync().ConfigureAwait(false);
+            if (_rows is not null)
+            {
+                await _rows.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (_input is not null)
+            {
+                await _input.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 }

@@ -12,6 +12,7 @@ internal sealed class TableRows : IAsyncDisposable
     private readonly long _rangeRows;
     private readonly InputReading? _bytes;
     private long _rowsRead;
+    private KeptValues? _kept;
 
     private TableRows(ITableReader reader, IReadOnlyList<int> columns, IAsyncDisposable source, long rangeRows, InputReading? bytes)
     {
@@ -31,15 +32,24 @@ internal sealed class TableRows : IAsyncDisposable
     public static TableRows OfBytes(ITableReader reader, IReadOnlyList<int> columns, InputReading bytes) =>
         new(reader, columns, bytes, -1, bytes);
 
+    /// <summary>From the next reading on, each row's values of <paramref name="kept"/>'s columns are read with the model's
+    /// and handed to it before the row's line is yielded (a table written as the run goes takes them there).</summary>
+    public void HandTo(KeptValues kept) => _kept = kept;
+
     /// <summary>The rows of the range after the first <paramref name="skip"/> as the model's lines, row k of the range
     /// numbered <paramref name="first"/> + k.</summary>
     public async IAsyncEnumerable<InputLine> LinesAsync(RowLines lines, long first, long skip, [EnumeratorCancellation] CancellationToken ct)
     {
         var index = first + skip;
         Interlocked.Exchange(ref _rowsRead, skip);
-        await foreach (var row in _reader.ReadAsync(_columns, skip, ct).ConfigureAwait(false))
+        var kept = _kept;
+        // The kept columns after the model's: the reader reads a column asked for twice once, and the line takes the
+        // model's values from the row's start.
+        IReadOnlyList<int> columns = kept is null ? _columns : [.. _columns, .. kept.Columns];
+        await foreach (var row in _reader.ReadAsync(columns, skip, ct).ConfigureAwait(false))
         {
             Interlocked.Increment(ref _rowsRead);
+            kept?.Add(index, row, _columns.Count);
             yield return lines.Line(index++, row);
         }
     }
