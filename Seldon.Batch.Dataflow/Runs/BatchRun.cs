@@ -206,7 +206,7 @@ public static partial class BatchRun
         run.Live = StartLiveTable(run.Table, storage, plan, blockOptions.BatchSize, logger);
         var window = ReadWindow.For(blockOptions);
         var writer = WriteStage.Create(
-            output, blockOptions.BatchSize, plan.FirstUnwritten, stop, stats, logger, run.Table is { } tableOutput ? tableOutput.InspectFirstPrediction : null, window,
+            output, plan.FirstUnwritten, stop, stats, logger, run.Table is { } tableOutput ? tableOutput.InspectFirstPrediction : null, window,
             run.Live is { } live ? live.WriteAsync : null);
         block.LinkTo(writer, new DataflowLinkOptions { PropagateCompletion = true });
         // If the writer fails (disk full, say), nothing drains the network and nothing more can be kept: stop reading and
