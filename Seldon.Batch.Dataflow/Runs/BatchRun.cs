@@ -214,7 +214,12 @@ public static partial class BatchRun
         _ = writer.Completion.ContinueWith(_ => stops.WriterFailed(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         using var reporting = new CancellationTokenSource();
         var reporter = new ProgressReporter(
-            () => (plan.LinesWritten(output.Lines), plan.Failed(stats.Failed), plan.Fraction(output.Lines, input.ShareOf)),
+            () =>
+            {
+                // The lines written read once: the writer runs meanwhile, and the count and the share must agree.
+                var written = output.Lines;
+                return (plan.LinesWritten(written), plan.Failed(stats.Failed), plan.Fraction(written, input.ShareOf));
+            },
             stats, options.ProgressInterval, logger, progress, time).RunAsync(reporting.Token);
 
         var readFailure = await SendAsync(plan.LinesToSendAsync(input.LinesFrom, stops.Reading), block, window, stops.Reading).ConfigureAwait(false);
