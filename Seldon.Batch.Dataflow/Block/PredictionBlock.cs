@@ -72,7 +72,9 @@ public static partial class PredictionBlock
         // file run: read ─► batch ─► predict ─► write (the run's). The reader keeps at most LinesInFlight lines out
         // (ReadWindow), which the batch stage can hold all of: it never postpones a line then, nor the predict stage a group.
         var batch = GroupStage.Create<InputLine>(options, options.CancellationToken, LinesInFlight(options) + options.BatchSize);
-        var predict = PredictStage.Create(options, client, stats, stop);
+        // The predict stage hands over no group to the thread pool: a request starts on the thread that offers its group
+        // or on the one whose answer freed a place, and the results go to the writer on the answer's thread.
+        var predict = PredictStage.CreateInline(options, client, stats, stop);
         batch.LinkTo(predict, StageOptions.Propagate);
         return DataflowBlock.Encapsulate(batch, predict);
     }

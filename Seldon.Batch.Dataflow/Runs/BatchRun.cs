@@ -206,7 +206,7 @@ public static partial class BatchRun
         run.Live = StartLiveTable(run.Table, storage, plan, blockOptions.BatchSize, logger, input);
         var window = ReadWindow.For(blockOptions);
         var writer = WriteStage.Create(
-            output, blockOptions.BatchSize, plan.FirstUnwritten, stop, stats, logger, run.Table is { } tableOutput ? tableOutput.InspectFirstPrediction : null, window,
+            output, plan.FirstUnwritten, stop, stats, logger, run.Table is { } tableOutput ? tableOutput.InspectFirstPrediction : null, window,
             run.Live is { } live ? live.WriteAsync : null);
         block.LinkTo(writer, new DataflowLinkOptions { PropagateCompletion = true });
         // If the writer fails (disk full, say), nothing drains the network and nothing more can be kept: stop reading and
@@ -214,7 +214,12 @@ public static partial class BatchRun
         _ = writer.Completion.ContinueWith(_ => stops.WriterFailed(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         using var reporting = new CancellationTokenSource();
         var reporter = new ProgressReporter(
-            () => (plan.LinesWritten(output.Lines), plan.Failed(stats.Failed), plan.Fraction(output.Lines, input.ShareOf)),
+            () =>
+            {
+                // The lines written read once: the writer runs meanwhile, and the count and the share must agree.
+                var written = output.Lines;
+                return (plan.LinesWritten(written), plan.Failed(stats.Failed), plan.Fraction(written, input.ShareOf));
+            },
             stats, options.ProgressInterval, logger, progress, time).RunAsync(reporting.Token);
 
         var readFailure = await SendAsync(plan.LinesToSendAsync(input.LinesFrom, stops.Reading), block, window, stops.Reading).ConfigureAwait(false);

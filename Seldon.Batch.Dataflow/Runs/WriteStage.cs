@@ -37,17 +37,23 @@ internal sealed class WriteStage
     /// <paramref name="window"/>, when given, is told the lines of each group taken, so the reader may go on.
     /// <paramref name="written"/>, when given, is handed each group's results once they are written (a table written as
     /// the run goes, <see cref="LiveTable"/>), and the stage waits for what it returns.</summary>
-    public static ActionBlock<PredictedGroup> Create(
-        SideFileWriter output, int batchSize, long firstUnwritten, StopPolicy stop, RunStatistics stats, ILogger logger, Func<InstanceResult, string?>? inspectFirstPrediction = null,
+    public static ITargetBlock<PredictedGroup> Create(
+        SideFileWriter output, long firstUnwritten, StopPolicy stop, RunStatistics stats, ILogger logger, Func<InstanceResult, string?>? inspectFirstPrediction = null,
         ReadWindow? window = null, Func<InstanceResult[], ValueTask>? written = null)
     {
         // The writer sees the groups in input order, so it is where the output ends before the first one not answered.
         var stage = new WriteStage(output, new AnsweredPrefix(stats, firstUnwritten), stop, stats, logger, inspectFirstPrediction, window);
-        // The results of a request at a time, in input order; about 1024 lines waiting, as when they came one by one.
-        var options = new ExecutionDataflowBlockOptions { BoundedCapacity = Math.Max(16, 1024 / batchSize), MaxDegreeOfParallelism = 1 };
+        // The results of a request at a time, in input order, written (to the side file's buffer: its flush runs on a
+        // timer) on the thread that delivers them, the predict stage's, not on a task of the writer's own. Its queue, for
+        // groups delivered while the live table's write is awaited, is bounded by the read window: the lines of a group
+        // stay out until it is written.
         return written is null
-            ? new ActionBlock<PredictedGroup>(group => { stage.Write(group); }, options)
-            : new ActionBlock<PredictedGroup>(group => written(stage.Write(group)).AsTask(), options);
+            ? new InlineActionBlock<PredictedGroup>(group =>
+            {
+                stage.Write(group);
+                return ValueTask.CompletedTask;
+            })
+            : new InlineActionBlock<PredictedGroup>(group => written(stage.Write(group)));
     }
 
     /// <summary>Writes the group's results that belong to the output, and returns them.</summary>

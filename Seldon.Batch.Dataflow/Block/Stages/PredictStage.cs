@@ -34,18 +34,7 @@ internal sealed class PredictStage
         RunStatistics stats,
         StopPolicy stop)
     {
-        var (cancellationToken, time) = (options.CancellationToken, options.TimeProvider);
-        var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
-        var logger = loggerFactory.CreateLogger(typeof(PredictionBlock).FullName!);
-        var batchId = string.IsNullOrEmpty(options.BatchId) ? Guid.NewGuid().ToString() : options.BatchId;
-        var codec = BatchCodecs.For(options, client.Protocol, batchId);
-        var window = Window(options);
-        var dispatcher = new RequestDispatcher(client, options.ToRetry(), loggerFactory.CreateLogger(typeof(RequestDispatcher).FullName!), time) { BatchId = batchId };
-        stats.ReadEndpointFailureFrom(stop);
-
-        var encode = new EncodeStage(codec, logger);
-        var send = new SendStage(dispatcher, options.Method, stop, stats, new RequestMeter(client), logger, cancellationToken);
-        var stage = new PredictStage(encode, send, new IsolateStage(encode, send, logger), new SplitStage(codec, options.SettingName, logger));
+        var (stage, dispatcher) = Build(options, client, stats, stop);
         var predict = new TransformBlock<InputLine[], PredictedGroup>(
             stage.PredictAsync,
             new ExecutionDataflowBlockOptions
@@ -53,16 +42,54 @@ internal sealed class PredictStage
                 // The dispatcher bounds the requests on the wire to Workers; as many again may wait for a retry or a
                 // slot, so a few requests in backoff do not idle the workers. Answers that arrive before the lines ahead
                 // of them wait in the block's ordered output, up to the window: a slow line does not stop the others.
-                BoundedCapacity = window,
-                MaxDegreeOfParallelism = options.MaxWorkers * 2,
+                BoundedCapacity = Window(options),
+                MaxDegreeOfParallelism = Parallelism(options),
                 EnsureOrdered = true,
                 SingleProducerConstrained = true,
-                CancellationToken = cancellationToken,
+                CancellationToken = options.CancellationToken,
             });
         // At once, before the stages after it hear of the completion: a finished block's breaker is no longer a gauge's.
         _ = predict.Completion.ContinueWith(_ => dispatcher.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return predict;
     }
+
+    /// <summary>The same stage for the file run, without a thread-pool hand-over per group (<see cref="InlineOrderedBlock{TInput, TOutput}"/>):
+    /// a group's request starts on the thread that offers it or on the one whose answer freed its place, and its results
+    /// go to the one target (the writer) on the thread that completed the head of the order. Same bounds as
+    /// <see cref="Create"/>: <see cref="Parallelism"/> groups running, <see cref="Window"/> held.</summary>
+    public static InlineOrderedBlock<InputLine[], PredictedGroup> CreateInline(
+        PredictionBlockOptions options,
+        IPredictionClient client,
+        RunStatistics stats,
+        StopPolicy stop)
+    {
+        var (stage, dispatcher) = Build(options, client, stats, stop);
+        // The dispatcher is disposed before the writer hears of the completion, as for Create.
+        return new InlineOrderedBlock<InputLine[], PredictedGroup>(stage.PredictAsync, Parallelism(options), Window(options), options.CancellationToken, dispatcher.Dispose);
+    }
+
+    private static (PredictStage Stage, RequestDispatcher Dispatcher) Build(
+        PredictionBlockOptions options,
+        IPredictionClient client,
+        RunStatistics stats,
+        StopPolicy stop)
+    {
+        var (cancellationToken, time) = (options.CancellationToken, options.TimeProvider);
+        var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        var logger = loggerFactory.CreateLogger(typeof(PredictionBlock).FullName!);
+        var batchId = string.IsNullOrEmpty(options.BatchId) ? Guid.NewGuid().ToString() : options.BatchId;
+        var codec = BatchCodecs.For(options, client.Protocol, batchId);
+        var dispatcher = new RequestDispatcher(client, options.ToRetry(), loggerFactory.CreateLogger(typeof(RequestDispatcher).FullName!), time) { BatchId = batchId };
+        stats.ReadEndpointFailureFrom(stop);
+
+        var encode = new EncodeStage(codec, logger);
+        var send = new SendStage(dispatcher, options.Method, stop, stats, new RequestMeter(client), logger, cancellationToken);
+        return (new PredictStage(encode, send, new IsolateStage(encode, send, logger), new SplitStage(codec, options.SettingName, logger)), dispatcher);
+    }
+
+    /// <summary>The groups running at once: the dispatcher bounds the requests on the wire to the workers; as many again
+    /// may wait for a retry or a slot, so a few requests in backoff do not idle the workers.</summary>
+    public static int Parallelism(PredictionBlockOptions options) => options.MaxWorkers * 2;
 
     /// <summary>The groups the stage holds at most: to be sent, on the wire, waiting for a retry, or answered and waiting
     /// for the groups before them (<see cref="PredictionBlockOptions.WindowLines"/>, at least 8 requests per worker).</summary>

@@ -1,0 +1,557 @@
+using System.Threading.Tasks.Dataflow;
+
+namespace Seldon.Batch.Dataflow;
+
+/// <summary>A Dataflow block that runs an asynchronous function on each input, a bounded number at a time, and hands the
+/// results in input order to its one linked target, without a thread-pool work item of its own per message: an input
+/// starts on the thread that offers it while fewer than the parallelism are running, the next waiting input starts on the
+/// thread that finished one, and the thread that completes the head of the order delivers every result ready after it
+/// (one thread at a time, so in order).</summary>
+/// <remarks>
+/// <para>A <see cref="TransformBlock{TInput, TOutput}"/> does the same with three hand-overs per message at batch size
+/// 1: a task to take the next input when one finishes, a task to offer its ordered output, and the target's own task to
+/// run it. This block keeps its contract where the file run needs it: inputs, running work and results waiting for the
+/// ones before them count against <c>capacity</c> (an input past it is postponed and consumed once there is room),
+/// completion and faults propagate to the target when linked with <see cref="DataflowLinkOptions.PropagateCompletion"/>,
+/// and <see cref="IDataflowBlock.Completion"/> ends once every result was delivered.</para>
+/// <para>A cancelled token or a fault drops the inputs not started and stops taking more; the work running finishes,
+/// and the results before the first one missing are still delivered in order, then the block completes cancelled or
+/// faulted. An <see cref="OperationCanceledException"/> of the function after the token was cancelled is a missing
+/// result, any other exception the block's fault.</para>
+/// <para>One target only (a second <see cref="LinkTo"/> throws, until the first link is disposed); link options other
+/// than <see cref="DataflowLinkOptions.PropagateCompletion"/> are not supported. The function and the target run on
+/// whatever thread offered an input or completed a result: they must not block for long.</para>
+/// </remarks>
+/// <typeparam name="TInput">The inputs.</typeparam>
+/// <typeparam name="TOutput">Their results.</typeparam>
+internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TInput, TOutput>
+{
+    /// <summary>The block pumping on this thread, so that work completing synchronously inside a pump does not start one
+    /// more level of recursion but leaves its result to the pump's loop.</summary>
+    [ThreadStatic]
+    private static InlineOrderedBlock<TInput, TOutput>? t_pumping;
+
+    private readonly Func<TInput, Task<TOutput>> _work;
+    private readonly int _parallelism;
+    private readonly Action? _completing;
+    private readonly CancellationToken _cancellationToken;
+    private readonly Lock _lock = new();
+    private readonly Queue<(long Sequence, TInput Input)> _waiting = new();
+    private readonly List<(ISourceBlock<TInput> Source, DataflowMessageHeader Header)> _postponed = [];
+    private readonly TOutput[] _results;
+    private readonly bool[] _ready;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenRegistration _onCancel;
+
+    private long _nextIn;
+    private long _nextOut;
+    private int _running;
+    private int _claimed;
+    private bool _declining;
+    private bool _canceled;
+    private Exception? _fault;
+    private bool _completed;
+    private bool _delivering;
+    private bool _offered;
+    private ITargetBlock<TOutput>? _reservedBy;
+    private ITargetBlock<TOutput>? _target;
+    private bool _propagate;
+
+    /// <param name="work">The function run on each input; its task's result is the output.</param>
+    /// <param name="parallelism">The most inputs running at once.</param>
+    /// <param name="capacity">The most inputs held at once: waiting, running, or answered and waiting for earlier ones
+    /// (at least <paramref name="parallelism"/>).</param>
+    /// <param name="cancellationToken">Stops the block (see the remarks).</param>
+    /// <param name="completing">Called once, when the block is about to complete and before its target hears of it.</param>
+    public InlineOrderedBlock(Func<TInput, Task<TOutput>> work, int parallelism, int capacity, CancellationToken cancellationToken, Action? completing = null)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, parallelism);
+        _work = work;
+        _parallelism = parallelism;
+        _completing = completing;
+        _cancellationToken = cancellationToken;
+        _results = new TOutput[capacity];
+        _ready = new bool[capacity];
+        _onCancel = cancellationToken.UnsafeRegister(static b => ((InlineOrderedBlock<TInput, TOutput>)b!).Stop(canceled: true, fault: null), this);
+    }
+
+    /// <inheritdoc/>
+    public Task Completion => _completion.Task;
+
+    /// <summary>The inputs running now (for tests of the bound).</summary>
+    public int Running
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _running;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public DataflowMessageStatus OfferMessage(DataflowMessageHeader messageHeader, TInput messageValue, ISourceBlock<TInput>? source, bool consumeToAccept)
+    {
+        if (!messageHeader.IsValid)
+        {
+            throw new ArgumentException("The message header is not valid.", nameof(messageHeader));
+        }
+
+        if (source is null && consumeToAccept)
+        {
+            throw new ArgumentException("consumeToAccept needs a source to consume from.", nameof(consumeToAccept));
+        }
+
+        lock (_lock)
+        {
+            if (_declining)
+            {
+                return DataflowMessageStatus.DecliningPermanently;
+            }
+
+            if (IsFull)
+            {
+                if (source is null)
+                {
+                    return DataflowMessageStatus.Declined;
+                }
+
+                Postpone(source, messageHeader);
+                return DataflowMessageStatus.Postponed;
+            }
+
+            if (!consumeToAccept)
+            {
+                _waiting.Enqueue((_nextIn++, messageValue));
+            }
+            else
+            {
+                _claimed++;
+            }
+        }
+
+        if (consumeToAccept && !Consume(source!, messageHeader))
+        {
+            return DataflowMessageStatus.NotAvailable;
+        }
+
+        Pump();
+        return DataflowMessageStatus.Accepted;
+    }
+
+    /// <inheritdoc/>
+    public IDisposable LinkTo(ITargetBlock<TOutput> target, DataflowLinkOptions linkOptions)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(linkOptions);
+        bool completed;
+        lock (_lock)
+        {
+            if (_target is not null)
+            {
+                throw new NotSupportedException("This block delivers to one target; dispose the first link before linking another.");
+            }
+
+            (_target, _propagate, completed) = (target, linkOptions.PropagateCompletion, _completed);
+        }
+
+        if (completed)
+        {
+            Propagate(target, linkOptions.PropagateCompletion);
+        }
+        else
+        {
+            Pump();
+        }
+
+        return new Link(this, target);
+    }
+
+    /// <inheritdoc/>
+    public void Complete()
+    {
+        lock (_lock)
+        {
+            _declining = true;
+            _postponed.Clear();
+        }
+
+        Pump();
+    }
+
+    /// <inheritdoc/>
+    public void Fault(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        Stop(canceled: false, exception);
+    }
+
+    /// <inheritdoc/>
+    public TOutput? ConsumeMessage(DataflowMessageHeader messageHeader, ITargetBlock<TOutput> target, out bool messageConsumed)
+    {
+        TOutput value;
+        lock (_lock)
+        {
+            if (!_offered || messageHeader.Id != _nextOut + 1 || (_reservedBy is not null && _reservedBy != target))
+            {
+                messageConsumed = false;
+                return default;
+            }
+
+            value = Take();
+            (_offered, _reservedBy) = (false, null);
+        }
+
+        messageConsumed = true;
+        // The target consumes on its own thread, perhaps under its own lock: deliver the next ones elsewhere.
+        ThreadPool.UnsafeQueueUserWorkItem(static b => b.Pump(), this, preferLocal: true);
+        return value;
+    }
+
+    /// <inheritdoc/>
+    public bool ReserveMessage(DataflowMessageHeader messageHeader, ITargetBlock<TOutput> target)
+    {
+        lock (_lock)
+        {
+            if (!_offered || messageHeader.Id != _nextOut + 1 || _reservedBy is not null)
+            {
+                return false;
+            }
+
+            _reservedBy = target;
+            return true;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void ReleaseReservation(DataflowMessageHeader messageHeader, ITargetBlock<TOutput> target)
+    {
+        lock (_lock)
+        {
+            if (_reservedBy != target || messageHeader.Id != _nextOut + 1)
+            {
+                throw new InvalidOperationException("The message was not reserved by this target.");
+            }
+
+            // Offered again, as Dataflow's sources do after a released reservation.
+            (_reservedBy, _offered) = (null, false);
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(static b => b.Pump(), this, preferLocal: true);
+    }
+
+    /// <summary>Starts what may start, delivers what is ready, takes postponed inputs while there is room, until none of
+    /// them moves; then completes the block if it is done.</summary>
+    private void Pump()
+    {
+        if (t_pumping == this)
+        {
+            // Work completing synchronously within this thread's pump: the loop below picks its result up.
+            return;
+        }
+
+        var previous = t_pumping;
+        t_pumping = this;
+        try
+        {
+            bool moved;
+            do
+            {
+                moved = StartWaiting();
+                moved |= Deliver();
+                moved |= TakePostponed();
+            }
+            while (moved);
+        }
+        finally
+        {
+            t_pumping = previous;
+        }
+
+        TryComplete();
+    }
+
+    private bool StartWaiting()
+    {
+        var started = false;
+        while (true)
+        {
+            (long Sequence, TInput Input) next;
+            lock (_lock)
+            {
+                if (_running >= _parallelism || !_waiting.TryDequeue(out next))
+                {
+                    return started;
+                }
+
+                _running++;
+            }
+
+            started = true;
+            _ = RunAsync(next.Sequence, next.Input);
+        }
+    }
+
+    private async Task RunAsync(long sequence, TInput input)
+    {
+        TOutput result;
+        try
+        {
+            result = await _work(input).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_cancellationToken.IsCancellationRequested)
+        {
+            lock (_lock)
+            {
+                _running--;
+            }
+
+            Stop(canceled: true, fault: null);
+            return;
+        }
+        catch (Exception ex)
+        {
+            lock (_lock)
+            {
+                _running--;
+            }
+
+            Stop(canceled: false, ex);
+            return;
+        }
+
+        lock (_lock)
+        {
+            var slot = (int)(sequence % _results.Length);
+            (_results[slot], _ready[slot]) = (result, true);
+            _running--;
+        }
+
+        // On the thread that completed the work (the answer's): start the next input, deliver what is ready.
+        Pump();
+    }
+
+    /// <summary>Delivers the ready results from the head of the order on, unless another thread is delivering or the
+    /// target postponed the head; returns whether it delivered any.</summary>
+    private bool Deliver()
+    {
+        lock (_lock)
+        {
+            if (_delivering || _offered)
+            {
+                return false;
+            }
+
+            _delivering = true;
+        }
+
+        var delivered = false;
+        while (true)
+        {
+            ITargetBlock<TOutput> target;
+            TOutput value;
+            long id;
+            lock (_lock)
+            {
+                var slot = (int)(_nextOut % _results.Length);
+                if (_target is null || _nextOut == _nextIn || !_ready[slot])
+                {
+                    _delivering = false;
+                    return delivered;
+                }
+
+                (target, value, id) = (_target, _results[slot], _nextOut + 1);
+            }
+
+            var status = target.OfferMessage(new DataflowMessageHeader(id), value, this, consumeToAccept: false);
+            lock (_lock)
+            {
+                if (status == DataflowMessageStatus.Accepted)
+                {
+                    Take();
+                    delivered = true;
+                    continue;
+                }
+
+                _delivering = false;
+                if (status == DataflowMessageStatus.Postponed)
+                {
+                    // The target consumes (or reserves and releases) the head later.
+                    _offered = true;
+                }
+                else if (_target == target)
+                {
+                    // A target that declines is done: the results wait for another one.
+                    _target = null;
+                }
+
+                return delivered;
+            }
+        }
+    }
+
+    /// <summary>Takes the head result out of the window; under the lock.</summary>
+    private TOutput Take()
+    {
+        var slot = (int)(_nextOut % _results.Length);
+        var value = _results[slot];
+        (_results[slot], _ready[slot]) = (default!, false);
+        _nextOut++;
+        return value;
+    }
+
+    /// <summary>Whether the window is full: inputs held and inputs being consumed; under the lock.</summary>
+    private bool IsFull => _nextIn - _nextOut + _claimed >= _results.Length;
+
+    /// <summary>Remembers a source's postponed input, its latest one only (a source offers its head again when it has
+    /// more); under the lock.</summary>
+    private void Postpone(ISourceBlock<TInput> source, DataflowMessageHeader header)
+    {
+        var known = _postponed.FindIndex(p => p.Source == source);
+        if (known >= 0)
+        {
+            _postponed[known] = (source, header);
+        }
+        else
+        {
+            _postponed.Add((source, header));
+        }
+    }
+
+    /// <summary>Consumes an input the window claimed room for, outside the lock (a source consumes under its own lock,
+    /// which it may hold while it offers to this block); returns whether it was consumed.</summary>
+    private bool Consume(ISourceBlock<TInput> source, DataflowMessageHeader header)
+    {
+        var value = source.ConsumeMessage(header, this, out var consumed);
+        lock (_lock)
+        {
+            _claimed--;
+            if (consumed && !_declining)
+            {
+                _waiting.Enqueue((_nextIn++, value!));
+            }
+        }
+
+        return consumed;
+    }
+
+    /// <summary>Consumes postponed inputs while the window has room; returns whether it took any.</summary>
+    private bool TakePostponed()
+    {
+        var took = false;
+        while (true)
+        {
+            (ISourceBlock<TInput> Source, DataflowMessageHeader Header) postponed;
+            lock (_lock)
+            {
+                if (_declining || IsFull || _postponed.Count == 0)
+                {
+                    return took;
+                }
+
+                postponed = _postponed[0];
+                _postponed.RemoveAt(0);
+                _claimed++;
+            }
+
+            took |= Consume(postponed.Source, postponed.Header);
+        }
+    }
+
+    /// <summary>Stops taking inputs and drops those not started: for a cancelled token, or a fault.</summary>
+    private void Stop(bool canceled, Exception? fault)
+    {
+        lock (_lock)
+        {
+            _declining = true;
+            _canceled |= canceled;
+            _fault ??= fault;
+            _postponed.Clear();
+            _waiting.Clear();
+        }
+
+        Pump();
+    }
+
+    /// <summary>Completes the block when nothing runs and nothing more can be delivered: every input delivered, or, once
+    /// stopped, the results before the first missing one delivered (or no target left to take them).</summary>
+    private void TryComplete()
+    {
+        ITargetBlock<TOutput>? target;
+        bool propagate;
+        lock (_lock)
+        {
+            if (_completed || !_declining || _running > 0 || _delivering || _claimed > 0)
+            {
+                return;
+            }
+
+            var deliverable = _target is not null && _nextOut < _nextIn && _ready[(int)(_nextOut % _results.Length)];
+            var stopped = _canceled || _fault is not null;
+            if (stopped ? deliverable && !_offered : _waiting.Count > 0 || _nextOut < _nextIn)
+            {
+                return;
+            }
+
+            _completed = true;
+            (target, propagate) = (_target, _propagate);
+        }
+
+        _completing?.Invoke();
+        _onCancel.Dispose();
+        if (target is not null)
+        {
+            Propagate(target, propagate);
+        }
+
+        if (_fault is { } fault)
+        {
+            _completion.TrySetException(fault);
+        }
+        else if (_canceled)
+        {
+            _completion.TrySetCanceled(_cancellationToken);
+        }
+        else
+        {
+            _completion.TrySetResult();
+        }
+    }
+
+    private void Propagate(ITargetBlock<TOutput> target, bool propagate)
+    {
+        if (!propagate)
+        {
+            return;
+        }
+
+        if (_fault is { } fault)
+        {
+            target.Fault(fault);
+        }
+        else
+        {
+            target.Complete();
+        }
+    }
+
+    private void Unlink(ITargetBlock<TOutput> target)
+    {
+        lock (_lock)
+        {
+            if (_target == target)
+            {
+                (_target, _offered, _reservedBy) = (null, false, null);
+            }
+        }
+    }
+
+    /// <summary>A link, undone when disposed.</summary>
+    private sealed class Link(InlineOrderedBlock<TInput, TOutput> source, ITargetBlock<TOutput> target) : IDisposable
+    {
+        public void Dispose() => source.Unlink(target);
+    }
+}
