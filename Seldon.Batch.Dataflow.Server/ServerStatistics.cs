@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Seldon.Batch.Dataflow.Server;
 
 /// <summary>
@@ -67,9 +65,6 @@ public sealed class ServerStatistics
 
     /// <summary>Distinct HTTP/2 connections gRPC calls arrived on.</summary>
     public int GrpcConnections => _grpcConnections.Count;
-
-    /// <summary>The gRPC calls that arrived on each HTTP/2 connection, most first.</summary>
-    public IReadOnlyList<long> GrpcCallsPerConnection => [.. _grpcConnections.Values.Select(calls => Interlocked.Read(ref calls.Value)).OrderDescending()];
 
     /// <summary>The most gRPC calls in the server at once (from arrival to answer).</summary>
     public int MaxConcurrentGrpcCalls => Volatile.Read(ref _maxConcurrentGrpcCalls);
@@ -172,8 +167,7 @@ public sealed class ServerStatistics
     /// <summary>Notes a gRPC call arriving on <paramref name="connectionId"/>; dispose the result when it is answered.</summary>
     internal GrpcCallScope EnterGrpcCall(string connectionId)
     {
-        // Lock-free once the connection is known: the bench's server counts every call.
-        Interlocked.Increment(ref _grpcConnections.GetOrAdd(connectionId, static _ => new StrongBox<long>()).Value);
+        _grpcConnections.TryAdd(connectionId, 0);
         var now = Interlocked.Increment(ref _concurrentGrpcCalls);
         for (var max = Volatile.Read(ref _maxConcurrentGrpcCalls); now > max; max = Volatile.Read(ref _maxConcurrentGrpcCalls))
         {
@@ -192,7 +186,7 @@ public sealed class ServerStatistics
         public void Dispose() => Interlocked.Decrement(ref statistics._concurrentGrpcCalls);
     }
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, StrongBox<long>> _grpcConnections = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _grpcConnections = new(StringComparer.Ordinal);
     private int _concurrentGrpcCalls;
     private int _maxConcurrentGrpcCalls;
 

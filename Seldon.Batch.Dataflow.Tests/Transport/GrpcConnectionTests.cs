@@ -3,9 +3,8 @@ using static Seldon.Batch.Dataflow.Tests.Fixtures.BatchHarness;
 
 namespace Seldon.Batch.Dataflow.Tests.Transport;
 
-/// <summary>The gRPC client spreads its calls over HTTP/2 connections that follow the calls in flight: one for a
-/// worker, one per four calls in flight up to eight, and more when the calls exceed what a connection may carry
-/// (Kestrel allows 100 streams at once per connection) rather than queue.</summary>
+/// <summary>One gRPC channel serves every worker: when the calls in flight exceed what one HTTP/2 connection may
+/// carry (Kestrel allows 100 streams at once per connection), it must open more connections rather than queue.</summary>
 [Trait("Category", "Integration")]
 public sealed class GrpcConnectionTests
 {
@@ -24,30 +23,16 @@ public sealed class GrpcConnectionTests
     }
 
     [Fact]
-    public async Task One_worker_keeps_one_connection()
+    public async Task A_few_workers_share_one_connection()
     {
-        await using var server = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 5 });
-
-        var result = await RunAsync(Options(server, "grpc").WithBlock(b => b with { Workers = 1 }), Enumerable.Repeat("[[1, 2]]", 32));
-
-        AssertOrdered(result, 32);
-        Assert.Equal(1, server.Statistics.GrpcConnections);
-    }
-
-    [Fact]
-    public async Task Sixteen_workers_spread_their_calls_over_four_connections()
-    {
-        // Each call is held 20 ms in the server, so the 16 workers have their calls in flight together: four calls per
-        // connection (GrpcConnections.CallsPerConnection) make four connections, each carrying a share of the calls.
         await using var server = await DemoModelServer.StartAsync(new ServeOptions { DelayMs = 20 });
 
-        var result = await RunAsync(Options(server, "grpc").WithBlock(b => b with { Workers = 16 }), Enumerable.Repeat("[[1, 2]]", 640));
+        var result = await RunAsync(Options(server, "grpc").WithBlock(b => b with { Workers = 8 }), Enumerable.Repeat("[[1, 2]]", 64));
 
-        AssertOrdered(result, 640);
-        Assert.Equal(0, result.Summary.Failed);
-        var calls = server.Statistics.GrpcCallsPerConnection;
-        Assert.True(calls.Count >= 16 / GrpcConnections.CallsPerConnection, $"{calls.Count} connection(s) for 16 workers: {string.Join(", ", calls)} calls");
-        // None carries most of the calls: the least-loaded channel gets the next call.
-        Assert.True(calls[0] < 640 / 2, $"one connection carried {calls[0]} of 640 calls: {string.Join(", ", calls)}");
+        AssertOrdered(result, 64);
+        // Eight workers do not open eight connections. One is the rule; a second was seen once, in a CI run on a loaded
+        // machine, when the first calls started together while the first connection was still being set up.
+        Assert.InRange(server.Statistics.GrpcConnections, 1, 2);
+        Assert.InRange(server.Statistics.MaxConcurrentGrpcCalls, 2, 8);
     }
 }

@@ -69,8 +69,7 @@ internal sealed partial class GrpcPredictionClient
 
         try
         {
-            using var connection = _connections.Rent();
-            var answer = await connection.Invoker.AsyncUnaryCall(ModelInfer, null, V2CallOptions(request.Puid, cancellationToken), message).ResponseAsync.ConfigureAwait(false);
+            var answer = await _invoker.AsyncUnaryCall(ModelInfer, null, V2CallOptions(request.Puid, cancellationToken), message).ResponseAsync.ConfigureAwait(false);
             return PredictionResponse.Success(answer.ToJson(), (int)StatusCode.OK);
         }
         catch (RpcException ex) when (!(ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested))

@@ -6,8 +6,8 @@ using Inference.Grpc;
 
 namespace Seldon.Batch.Dataflow;
 
-/// <summary>Seldon's gRPC service over Grpc.Net.Client. One instance serves all workers, over a few HTTP/2
-/// connections that follow the calls in flight (<see cref="GrpcConnections"/>). Messages are converted
+/// <summary>Seldon's gRPC service over Grpc.Net.Client. One channel serves all workers; it opens more
+/// HTTP/2 connections when the calls in flight exceed what one connection carries. Messages are converted
 /// from and to the pipeline's JSON at this edge by <see cref="SeldonProtoJson"/>: Google.Protobuf's own JSON parser
 /// and formatter, with a direct path between JSON text and wire bytes for plain ndarray and tensor data.</summary>
 internal sealed partial class GrpcPredictionClient : IModelInspector
@@ -18,7 +18,8 @@ internal sealed partial class GrpcPredictionClient : IModelInspector
     private static readonly Method<byte[], byte[]> Predict = new(MethodType.Unary, "seldon.protos.Seldon", "Predict", Bytes, Bytes);
     private static readonly Method<byte[], byte[]> SendFeedback = new(MethodType.Unary, "seldon.protos.Seldon", "SendFeedback", Bytes, Bytes);
 
-    private readonly GrpcConnections _connections;
+    private readonly GrpcChannel _channel;
+    private readonly CallInvoker _invoker;
     private readonly EndpointSettings _settings;
     private readonly string _address;
 
@@ -28,13 +29,6 @@ internal sealed partial class GrpcPredictionClient : IModelInspector
         _settings = settings;
         var route = new GatewayRoute(settings);
         _address = route.BaseAddress.GetLeftPart(UriPartial.Authority);
-        _connections = new GrpcConnections(() => OpenChannel(_address, settings));
-        _inference = new GRPCInferenceService.GRPCInferenceServiceClient(_connections.First);
-    }
-
-    /// <summary>A channel with its own handler, so its own HTTP/2 connection (<see cref="GrpcConnections"/>).</summary>
-    private static GrpcChannel OpenChannel(string address, EndpointSettings settings)
-    {
         var handler = new SocketsHttpHandler
         {
             EnableMultipleHttp2Connections = true,
@@ -49,7 +43,7 @@ internal sealed partial class GrpcPredictionClient : IModelInspector
             handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
         }
 
-        return GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        _channel = GrpcChannel.ForAddress(_address, new GrpcChannelOptions
         {
             HttpHandler = handler,
             DisposeHttpClient = true,
@@ -57,6 +51,8 @@ internal sealed partial class GrpcPredictionClient : IModelInspector
             MaxSendMessageSize = settings.MaxMessageBytes,
             Credentials = settings.IsSecure ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure,
         });
+        _invoker = _channel.CreateCallInvoker();
+        _inference = new GRPCInferenceService.GRPCInferenceServiceClient(_invoker);
     }
 
     /// <inheritdoc />
@@ -92,8 +88,7 @@ internal sealed partial class GrpcPredictionClient : IModelInspector
         var options = new CallOptions(headers, DateTime.UtcNow.Add(_settings.Timeout), cancellationToken);
         try
         {
-            using var connection = _connections.Rent();
-            var answer = await connection.Invoker.AsyncUnaryCall(feedback ? SendFeedback : Predict, null, options, message).ResponseAsync.ConfigureAwait(false);
+            var answer = await _invoker.AsyncUnaryCall(feedback ? SendFeedback : Predict, null, options, message).ResponseAsync.ConfigureAwait(false);
             return PredictionResponse.Success(SeldonProtoJson.FromWire(answer), (int)StatusCode.OK);
         }
         catch (RpcException ex) when (!(ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested))
@@ -208,5 +203,5 @@ internal sealed partial class GrpcPredictionClient : IModelInspector
     }
 
     /// <inheritdoc />
-    public void Dispose() => _connections.Dispose();
+    public void Dispose() => _channel.Dispose();
 }
