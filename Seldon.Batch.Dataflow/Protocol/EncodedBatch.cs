@@ -25,9 +25,11 @@ internal sealed class EncodedBatch
     {
         get
         {
+            // By index: a foreach over the interface boxes the list's enumerator, once per answer split.
             var rows = 0;
-            foreach (var m in Members)
+            for (var k = 0; k < Members.Count; k++)
             {
+                var m = Members[k];
                 rows += m.IsSent ? m.Rows : 0;
             }
 

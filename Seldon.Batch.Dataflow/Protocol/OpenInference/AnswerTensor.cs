@@ -81,21 +81,43 @@ internal sealed class AnswerTensor
             return null;
         }
 
-        var name = output.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : "";
-        if (!output.TryGetProperty("shape", out var s) || s.ValueKind != JsonValueKind.Array
-            || !s.EnumerateArray().All(x => x.ValueKind == JsonValueKind.Number && x.TryGetInt64(out var v) && v >= 0))
+        var name = output.TryGetProperty("name"u8, out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : "";
+        if (!output.TryGetProperty("shape"u8, out var s) || ShapeOf(s) is not { } shape)
         {
             problem = $"output '{name}' has no valid shape";
             return null;
         }
 
         var values = new List<JsonElement>();
-        if (output.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array)
+        if (output.TryGetProperty("data"u8, out var data) && data.ValueKind == JsonValueKind.Array)
         {
             LineTensor.Flatten(data, values);
         }
 
-        return new AnswerTensor(output, name, [.. s.EnumerateArray().Select(x => x.GetInt64())], values);
+        return new AnswerTensor(output, name, shape, values);
+    }
+
+    /// <summary>The dimensions of a shape, each a whole number of 0 or more; null for anything else.</summary>
+    private static long[]? ShapeOf(JsonElement shape)
+    {
+        if (shape.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        var dimensions = new long[shape.GetArrayLength()];
+        var k = 0;
+        foreach (var d in shape.EnumerateArray())
+        {
+            if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out var value) || value < 0)
+            {
+                return null;
+            }
+
+            dimensions[k++] = value;
+        }
+
+        return dimensions;
     }
 
     /// <summary>Whether the values of rows [<paramref name="offset"/>, + <paramref name="rows"/>) are written as their raw

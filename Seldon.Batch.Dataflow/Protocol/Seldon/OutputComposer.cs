@@ -173,29 +173,117 @@ internal sealed class OutputComposer : IErrorRecords
 
         // The items are listed once; each line then writes its own range of them.
         part.Items = [.. part.Array.EnumerateArray()];
-        var layout = new AnswerLayout(message);
+        var layout = new LazyLayout(message);
         LineTemplate? template = null;
         if (batch.Members.Count > 1)
         {
-            // What every line of this answer copies is written once, here, rather than once per line; and, where the
-            // lines differ only in their index, instance id and rows, the whole line is.
-            var shared = new SharedJson();
-            layout.Prerender(shared);
-            part.Prerender(shared);
-            template = LineTemplate.Record((this, layout, part), static (w, t, s) => s.Item1.WriteLine(w, t.Answer, TemplateMember, s.layout, s.part, t));
-            if (!template.HasOneOfEach(LineTemplate.Part.Index, LineTemplate.Part.InstanceId, LineTemplate.Part.Rows))
-            {
-                template = null;
-            }
+            // A model answers every request in the same shape: when this answer's bytes around its ndarray are the last
+            // template's, so is its template, and the answer's layout is not read at all (a line that cannot take the
+            // template reads it, unrendered, which writes the same bytes).
+            var last = Volatile.Read(ref _lastTemplate);
+            template = last is not null && last.Fits(message, part.Array) ? last.Template : RecordTemplate(layout.Value, part, message);
         }
 
         results = MemberLines.Split(this, batch, new SplitLine(this, layout, part, template));
         return null;
     }
 
+    /// <summary>The template of a split answer's lines, remembered for the answers after it that have the same bytes
+    /// around their ndarray; null when its lines differ in more than their index, instance id and rows.</summary>
+    private LineTemplate? RecordTemplate(AnswerLayout layout, Part part, JsonElement message)
+    {
+        // What every line of this answer copies is written once, here, rather than once per line; and, where the
+        // lines differ only in their index, instance id and rows, the whole line is.
+        var shared = new SharedJson();
+        layout.Prerender(shared);
+        part.Prerender(shared);
+        var template = LineTemplate.Record((this, layout, part), static (w, t, s) => s.Item1.WriteLine(w, t.Answer, TemplateMember, s.layout, s.part, t));
+        if (!template.HasOneOfEach(LineTemplate.Part.Index, LineTemplate.Part.InstanceId, LineTemplate.Part.Rows))
+        {
+            return null;
+        }
+
+        // Only an ndarray's rows are a hole (a tensor's shape is each line's own, so a tensor answer has no template).
+        if (part.Dims.Length == 0 && AnswerSkeleton.Of(message, part.Array, template) is { } skeleton)
+        {
+            Volatile.Write(ref _lastTemplate, skeleton);
+        }
+
+        return template;
+    }
+
+    /// <summary>The last template recorded, with the bytes of its answer around the ndarray; read and replaced by the
+    /// threads that split answers at once (each reads a whole one: it is never changed).</summary>
+    private AnswerSkeleton? _lastTemplate;
+
+    /// <summary>A split answer's bytes but its ndarray's, and the template of its lines. The template is made from those
+    /// bytes alone (the ndarray's items are its hole; the batch id is the composer's): an answer whose bytes around its
+    /// ndarray are the same, byte for byte, parses to the same fields in the same order, and has the same template.</summary>
+    private sealed class AnswerSkeleton
+    {
+        /// <summary>The longest skeleton kept: answers with large fields besides their rows are not compared.</summary>
+        private const int Longest = 4096;
+
+        private readonly byte[] _bytes;
+        private readonly int _head;
+
+        private AnswerSkeleton(byte[] bytes, int head, LineTemplate template)
+        {
+            _bytes = bytes;
+            _head = head;
+            Template = template;
+        }
+
+        public LineTemplate Template { get; }
+
+        public static AnswerSkeleton? Of(JsonElement message, JsonElement ndarray, LineTemplate template)
+        {
+            if (!Around(message, ndarray, out var head, out var tail) || head.Length + tail.Length > Longest)
+            {
+                return null;
+            }
+
+            var bytes = new byte[head.Length + tail.Length];
+            head.CopyTo(bytes);
+            tail.CopyTo(bytes.AsSpan(head.Length));
+            return new AnswerSkeleton(bytes, head.Length, template);
+        }
+
+        /// <summary>Whether <paramref name="message"/>'s bytes before and after <paramref name="ndarray"/> are this
+        /// skeleton's.</summary>
+        public bool Fits(JsonElement message, JsonElement ndarray) =>
+            Around(message, ndarray, out var head, out var tail)
+            && head.SequenceEqual(_bytes.AsSpan(0, _head)) && tail.SequenceEqual(_bytes.AsSpan(_head));
+
+        /// <summary>The message's bytes before and after its ndarray (both lie in the document's one buffer).</summary>
+        private static bool Around(JsonElement message, JsonElement ndarray, out ReadOnlySpan<byte> head, out ReadOnlySpan<byte> tail)
+        {
+            var all = JsonMarshal.GetRawUtf8Value(message);
+            var rows = JsonMarshal.GetRawUtf8Value(ndarray);
+            if (!all.Overlaps(rows, out var offset) || offset < 0 || offset + rows.Length > all.Length)
+            {
+                head = tail = default;
+                return false;
+            }
+
+            head = all[..offset];
+            tail = all[(offset + rows.Length)..];
+            return true;
+        }
+    }
+
+    /// <summary>The layout of an answer, read when a line first needs it: never, when every line of an answer takes a
+    /// remembered template.</summary>
+    private sealed class LazyLayout(JsonElement message)
+    {
+        private AnswerLayout? _value;
+
+        public AnswerLayout Value => _value ??= new AnswerLayout(message);
+    }
+
     /// <summary>The line of one sent member of a split answer: filled into the answer's template where the line differs
     /// from it only in its index, instance id and rows; else written whole.</summary>
-    private readonly struct SplitLine(OutputComposer composer, AnswerLayout layout, Part part, LineTemplate? template) : IMemberLine
+    private readonly struct SplitLine(OutputComposer composer, LazyLayout layout, Part part, LineTemplate? template) : IMemberLine
     {
         // Inlined into the loop compiled for this struct, its fields stay in registers as the loop's own locals did.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -211,7 +299,7 @@ internal sealed class OutputComposer : IErrorRecords
             }
             else
             {
-                composer.WriteAnswer(lines, slot, member, layout, part);
+                composer.WriteAnswer(lines, slot, member, layout.Value, part);
             }
         }
     }

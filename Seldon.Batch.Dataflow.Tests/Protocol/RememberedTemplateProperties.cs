@@ -1,0 +1,137 @@
+using System.Text.Json.Nodes;
+using FsCheck;
+using FsCheck.Fluent;
+using Seldon.Batch.Dataflow;
+
+namespace Seldon.Batch.Dataflow.Tests.Protocol;
+
+/// <summary>The Seldon composer remembers the template of the last split answer and reuses it for an answer with the same
+/// bytes around its ndarray: the lines it writes so are held byte for byte to those of a composer that has split nothing
+/// before (which records the template from the answer, or writes the lines with the line writer).</summary>
+public sealed class RememberedTemplateProperties
+{
+    private static readonly Gen<string> Numbers = Gen.Elements("0", "1", "-2", "2.50", "-3e2", "1E-7", "123456789012345678901", "-0");
+
+    private static readonly Gen<string> Space = Gen.Frequency((6, Gen.Constant("")), (1, Gen.Elements(" ", "\n ")));
+
+    /// <summary>One ndarray row: numbers mostly (the template's case), now and then a string, a literal or space.</summary>
+    private static readonly Gen<string> Rows =
+        from width in Gen.Choose(1, 3)
+        from values in Gen.ArrayOf(Gen.Frequency((10, Numbers), (1, Gen.Elements("\"a\"", "\"caf\\u00e9\"", "true", "null"))), width)
+        from space in Space
+        select "[" + string.Join("," + space, values) + "]";
+
+    private static readonly Gen<string?> Meta = Gen.Elements<string?>(
+        null, "\"meta\":{}", "\"meta\":null", "\"meta\":{\"puid\":\"p\",\"tags\":{\"model\":\"caf\\u00e9\",\"batch_index\":7}}",
+        "\"meta\":{\"tags\":{\"m\":\"\\u003c\",\"batch_instance_id\":\"z\"}}", "\"meta\":{\"requestPath\":{\"m\":\"img:1\"},\"metrics\":[]}");
+
+    private static Gen<T[]> Shuffled<T>(T[] items) =>
+        from keys in Gen.ArrayOf(Gen.Choose(0, 1000), items.Length)
+        select items.Zip(keys).OrderBy(p => p.Second).Select(p => p.First).ToArray();
+
+    /// <summary>An answer with <c>@rows@</c> where its ndarray's items go (a tensor now and then, whose answers have no
+    /// template to remember), in any order, with the fields models add.</summary>
+    private static readonly Gen<string> Skeletons =
+        from tensor in Gen.Frequency((6, Gen.Constant(false)), (1, Gen.Constant(true)))
+        from names in Gen.Elements<string?>(null, "\"names\":[\"y\"]", "\"names\":[\"caf\\u00e9\",\"t:1\"]", "\"names\":[\"\\/\"]")
+        from space in Space
+        let payload = tensor ? "\"tensor\":{\"shape\":[@count@,1],\"values\":[@rows@]}" : "\"ndarray\":[@rows@]"
+        from dataOrder in Shuffled(new[] { names, payload }.OfType<string>().ToArray())
+        from status in Gen.Elements<string?>(null, "\"status\":{\"code\":200,\"status\":\"SUCCESS\"}")
+        from meta in Meta
+        from extra in Gen.Elements<string?>(null, "\"extra\":[1,\"\\/\"]")
+        let data = "\"data\":{" + string.Join("," + space, dataOrder) + "}"
+        from order in Shuffled(new[] { data, status, meta, extra }.OfType<string>().ToArray())
+        select "{" + string.Join("," + space, order) + "}";
+
+    private sealed record Line(int Rows, bool Sent, string? UserTags);
+
+    private static readonly Gen<Line> Members =
+        from rows in Gen.Frequency((6, Gen.Constant(1)), (2, Gen.Choose(2, 3)))
+        from sent in Gen.Frequency((10, Gen.Constant(true)), (1, Gen.Constant(false)))
+        from tags in Gen.Frequency((8, Gen.Constant<string?>(null)), (1, Gen.Elements<string?>("{\"u\":1}", "{\"model\":\"mine\",\"batch_id\":\"x\"}")))
+        select new Line(rows, sent, tags);
+
+    /// <summary>Two requests answered in the same shape (the bytes around the ndarray), with other rows, other lines and
+    /// another request id.</summary>
+    private static readonly Gen<(Line[] First, Line[] Second, string Skeleton, string[] FirstRows, string[] SecondRows, bool SameRows)> Pairs =
+        from skeleton in Skeletons
+        from count in Gen.Choose(2, 8)
+        from first in Gen.ArrayOf(Members, count).Select(AtLeastOneSent)
+        from second in Gen.ArrayOf(Members, count).Select(AtLeastOneSent)
+        let total = first.Where(l => l.Sent).Sum(l => l.Rows)
+        let secondTotal = second.Where(l => l.Sent).Sum(l => l.Rows)
+        from firstRows in Gen.ArrayOf(Rows, total)
+        from secondRows in Gen.ArrayOf(Rows, secondTotal)
+        from sameRows in Gen.Frequency((4, Gen.Constant(false)), (1, Gen.Constant(true)))
+        select (first, second, skeleton, firstRows, secondRows, sameRows);
+
+    [Fact]
+    public void An_answer_of_the_shape_of_the_last_takes_its_template_with_the_same_bytes()
+    {
+        var property = Prop.ForAll(Pairs.ToArbitrary(), p =>
+        {
+            var warm = new OutputComposer("run-1");
+            Compose(warm, p.First, "req-a", Answer(p.Skeleton, p.FirstRows));
+
+            // The second answer: its own rows, or the first's count of rows in the same text when the lines have as many.
+            var rows = p.SameRows && p.First.Where(l => l.Sent).Sum(l => l.Rows) == p.Second.Where(l => l.Sent).Sum(l => l.Rows)
+                ? p.FirstRows
+                : p.SecondRows;
+            var answer = Answer(p.Skeleton, rows);
+            Assert.Equal(Lines(Compose(new OutputComposer("run-1"), p.Second, "req-b", answer)), Lines(Compose(warm, p.Second, "req-b", answer)));
+        });
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(500).WithQuietOnSuccess(true), property);
+    }
+
+    [Fact]
+    public void Answers_of_other_shapes_one_after_another_are_written_as_alone()
+    {
+        // One composer splits answers of random shapes in turn (a remembered template must never serve another shape).
+        var warm = new OutputComposer("run-1");
+        var property = Prop.ForAll(Pairs.ToArbitrary(), p =>
+        {
+            var answer = Answer(p.Skeleton, p.FirstRows);
+            Assert.Equal(Lines(Compose(new OutputComposer("run-1"), p.First, "req", answer)), Lines(Compose(warm, p.First, "req", answer)));
+        });
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(500).WithQuietOnSuccess(true), property);
+    }
+
+    [Fact]
+    public void An_answer_that_differs_only_after_its_rows_takes_a_template_of_its_own()
+    {
+        var composer = new OutputComposer("run-1");
+        var members = Enumerable.Range(0, 2).Select(k => new BatchMember(k, "req", k) { Rows = 1 }).ToList();
+        var batch = new EncodedBatch(members, "{}", "req") { IsSplit = true };
+
+        composer.Compose(batch, """{"data":{"ndarray":[[1],[2]]},"meta":{"tags":{"m":"a"}}}""", null);
+        var results = composer.Compose(batch, """{"data":{"ndarray":[[1],[2]]},"meta":{"tags":{"m":"b"}}}""", null);
+
+        Assert.All(results, r => Assert.Contains("\"m\":\"b\"", r.Line, StringComparison.Ordinal));
+    }
+
+    private static Line[] AtLeastOneSent(Line[] lines) => lines.Any(l => l.Sent) ? lines : [lines[0] with { Sent = true }, .. lines[1..]];
+
+    /// <summary>The answer of <paramref name="skeleton"/> with <paramref name="rows"/>: an ndarray's items, or as many
+    /// values of a tensor of shape [rows, 1].</summary>
+    private static string Answer(string skeleton, string[] rows) =>
+        skeleton.Contains("\"tensor\"", StringComparison.Ordinal)
+            ? skeleton.Replace("@count@", rows.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                .Replace("@rows@", string.Join(",", rows.Select((_, k) => k.ToString(System.Globalization.CultureInfo.InvariantCulture))), StringComparison.Ordinal)
+            : skeleton.Replace("@rows@", string.Join(",", rows), StringComparison.Ordinal);
+
+    private static InstanceResult[] Compose(OutputComposer composer, Line[] lines, string requestId, string answer)
+    {
+        var members = lines.Select((l, k) => new BatchMember(k + 30, requestId, k)
+        {
+            Rows = l.Rows,
+            EncodingError = l.Sent ? null : "invalid JSON: x",
+            UserTags = l.UserTags is null ? null : JsonNode.Parse(l.UserTags)!.AsObject(),
+        }).ToList();
+        return composer.Compose(new EncodedBatch(members, "{}", requestId) { IsSplit = true }, answer, null);
+    }
+
+    /// <summary>The lines with what a result says of its answer: its line, its prediction, whether it failed.</summary>
+    private static string[] Lines(InstanceResult[] results) =>
+        [.. results.Select(r => $"{r.Index} {r.Succeeded} {r.Line} | {System.Text.Encoding.UTF8.GetString(r.Prediction.Span)}")];
+}
