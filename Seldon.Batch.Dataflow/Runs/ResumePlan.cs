@@ -105,12 +105,7 @@ internal sealed partial class ResumePlan
             }
             else
             {
-                // A shard's part is published once: a restarted pod finds its work done.
-                var input = await storage.FingerprintAsync(countLines: false, logger, ct).ConfigureAwait(false);
-                var parts = await CheckCompleteOutputAsync(options, storage, null, input, logger, ct).ConfigureAwait(false);
-                await DiscardAsync(storage, "the part is already published", logger, ct).ConfigureAwait(false);
-                logger.LogInformation("Nothing to do: the part {Part} is already published, {Lines} lines", target.Location, parts);
-                return new ResumePlan(options, storage, input, Mode.NothingToDo);
+                return await PublishedPartAsync(options, storage, logger, ct).ConfigureAwait(false);
             }
         }
 
@@ -144,6 +139,17 @@ internal sealed partial class ResumePlan
         }
 
         return new ResumePlan(options, storage, await storage.FingerprintAsync(countLines: false, logger, ct).ConfigureAwait(false), Mode.Fresh);
+    }
+
+    /// <summary>A shard's part is published once: a restarted pod finds its work done, once the part is checked to be
+    /// this input's and these settings'.</summary>
+    private static async Task<ResumePlan> PublishedPartAsync(BatchOptions options, RunStorage storage, ILogger logger, CancellationToken ct)
+    {
+        var input = await storage.FingerprintAsync(countLines: false, logger, ct).ConfigureAwait(false);
+        var parts = await CheckCompleteOutputAsync(options, storage, null, input, logger, ct).ConfigureAwait(false);
+        await DiscardAsync(storage, "the part is already published", logger, ct).ConfigureAwait(false);
+        logger.LogInformation("Nothing to do: the part {Part} is already published, {Lines} lines", storage.Output.Location, parts);
+        return new ResumePlan(options, storage, input, Mode.NothingToDo);
     }
 
     /// <summary>Drops the partial output and its record, saying how many lines were lost and <paramref name="why"/>.</summary>

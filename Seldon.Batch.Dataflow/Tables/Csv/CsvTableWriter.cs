@@ -137,13 +137,7 @@ internal sealed class CsvTableWriter : ITableWriter
                 json.WriteNullValue();
                 break;
             case object?[] list:
-                json.WriteStartArray();
-                foreach (var item in list)
-                {
-                    WriteJson(json, item);
-                }
-
-                json.WriteEndArray();
+                WriteList(json, list);
                 break;
             case string text:
                 json.WriteStringValue(text);
@@ -191,6 +185,17 @@ internal sealed class CsvTableWriter : ITableWriter
                 json.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture));
                 break;
         }
+    }
+
+    private static void WriteList(Utf8JsonWriter json, object?[] list)
+    {
+        json.WriteStartArray();
+        foreach (var item in list)
+        {
+            WriteJson(json, item);
+        }
+
+        json.WriteEndArray();
     }
 
     public ValueTask DisposeAsync() => _csv.DisposeAsync();

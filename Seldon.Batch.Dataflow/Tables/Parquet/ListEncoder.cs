@@ -21,19 +21,7 @@ internal sealed class ListEncoder<T>(ListField list, DataField element, Func<obj
 
     public override async Task WriteAsync(ParquetRowGroupWriter rowGroup, object?[] values, int rows, CancellationToken ct)
     {
-        var entries = 0;
-        for (var r = 0; r < rows; r++)
-        {
-            entries += values[r] is IList { Count: > 0 } items ? items.Count : 1;
-        }
-
-        if (_definitionLevels.Length < entries)
-        {
-            _values = new T[entries];
-            _definitionLevels = new int[entries];
-            _repetitionLevels = new int[entries];
-        }
-
+        var entries = Reserve(values, rows);
         var value = element.MaxDefinitionLevel;
         var nullElement = value - 1;
         var emptyList = value - (element.IsNullable ? 1 : 0) - 1;
@@ -79,5 +67,24 @@ internal sealed class ListEncoder<T>(ListField list, DataField element, Func<obj
             _definitionLevels.AsMemory(0, entries),
             _repetitionLevels.AsMemory(0, entries),
             ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Makes room for the rows' entries (one per element, one per null or empty list); returns how many.</summary>
+    private int Reserve(object?[] values, int rows)
+    {
+        var entries = 0;
+        for (var r = 0; r < rows; r++)
+        {
+            entries += values[r] is IList { Count: > 0 } items ? items.Count : 1;
+        }
+
+        if (_definitionLevels.Length < entries)
+        {
+            _values = new T[entries];
+            _definitionLevels = new int[entries];
+            _repetitionLevels = new int[entries];
+        }
+
+        return entries;
     }
 }
