@@ -101,11 +101,13 @@ public sealed class FaultInjectionTests
     public async Task Answers_slower_than_the_timeout_become_no_answer_error_records_in_order(string transport)
     {
         // The first request is answered at once (an injected 400, not retried), so the model counts as reached (a
-        // model never reached would stop the run instead); every other request hangs for 10 s, ten times the timeout.
-        await using var server = await DemoModelServer.StartAsync(new ServeOptions { FailFirst = 1, FailStatus = 400, DelayMs = 10_000 });
+        // model never reached would stop the run instead); every other request hangs for 30 s, ten times the timeout.
+        // The timeout leaves the first answer 3 s, which a busy machine's first request (both sides compiling their
+        // paths) can need; the six lines go out at once, so the run waits two timeouts, not four.
+        await using var server = await DemoModelServer.StartAsync(new ServeOptions { FailFirst = 1, FailStatus = 400, DelayMs = 30_000 });
         const int count = 6;
         var result = await RunFileAsync(
-            Options(server, transport).WithEndpoint(e => e with { Timeout = TimeSpan.FromSeconds(1) }).WithBlock(b => b with { MaxAttempts = 2, Workers = 3 }), NumberedInput(count));
+            Options(server, transport).WithEndpoint(e => e with { Timeout = TimeSpan.FromSeconds(3) }).WithBlock(b => b with { MaxAttempts = 2, Workers = count }), NumberedInput(count));
 
         AssertOrdered(result, count);
         Assert.Equal(RunOutcome.Completed, result.Summary.Outcome);
@@ -123,12 +125,12 @@ public sealed class FaultInjectionTests
             else
             {
                 Assert.Contains("no answer", reason);
-                Assert.Contains("within 1 s", reason);
+                Assert.Contains("within 3 s", reason);
                 Assert.Equal(0, output["status"]!["code"]!.GetValue<int>());
             }
         }
 
-        // Each hanging request: two attempts, each given up by the client after 1 s (the reasons say so), none answered.
+        // Each hanging request: two attempts, each given up by the client after 3 s (the reasons say so), none answered.
         Assert.Equal(count - 1, result.Summary.Retries);
     }
 
