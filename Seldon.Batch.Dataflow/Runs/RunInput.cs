@@ -8,14 +8,12 @@ internal sealed class RunInput : IAsyncDisposable
     private readonly Func<long, CancellationToken, IAsyncEnumerable<InputLine>> _lines;
     private readonly Func<long, double> _share;
     private readonly IAsyncDisposable _open;
-    private readonly TableRows? _table;
 
-    private RunInput(Func<long, CancellationToken, IAsyncEnumerable<InputLine>> lines, Func<long, double> share, IAsyncDisposable open, TableRows? table = null)
+    private RunInput(Func<long, CancellationToken, IAsyncEnumerable<InputLine>> lines, Func<long, double> share, IAsyncDisposable open)
     {
         _lines = lines;
         _share = share;
         _open = open;
-        _table = table;
     }
 
     /// <summary>Opens the input of <paramref name="storage"/>'s range for <paramref name="plan"/>'s run. A table's rows
@@ -26,7 +24,7 @@ internal sealed class RunInput : IAsyncDisposable
         if (storage.Table is { } table)
         {
             var reading = await table.OpenAsync(storage.Range, ct).ConfigureAwait(false);
-            return new RunInput((skip, token) => reading.LinesAsync(rows!, storage.Range.FirstLine, skip, token), reading.ShareOf, reading, reading);
+            return new RunInput((skip, token) => reading.LinesAsync(rows!, storage.Range.FirstLine, skip, token), reading.ShareOf, reading);
         }
 
         var input = await storage.Input.OpenAsync(storage.Version, storage.Range.Start, storage.Range.End, ct).ConfigureAwait(false);
@@ -42,7 +40,8 @@ internal sealed class RunInput : IAsyncDisposable
     /// <summary>A table's rows read from now on hand their values of <paramref name="kept"/>'s columns to it (see
     /// <see cref="TableRows.HandTo"/>).</summary>
     /// <exception cref="InvalidOperationException">The input is JSON lines, not a table.</exception>
-    public void HandTo(KeptValues kept) => (_table ?? throw new InvalidOperationException("a JSON-lines input has no columns to hand")).HandTo(kept);
+    public void HandTo(KeptValues kept) =>
+        (_open as TableRows ?? throw new InvalidOperationException("a JSON-lines input has no columns to hand")).HandTo(kept);
 
     /// <summary>The range's lines after the first <paramref name="skip"/>, numbered by their place in the whole input.</summary>
     public IAsyncEnumerable<InputLine> LinesFrom(long skip, CancellationToken ct) => _lines(skip, ct);
