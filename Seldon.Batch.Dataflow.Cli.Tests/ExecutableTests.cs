@@ -33,6 +33,10 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
         Assert.True(code == 0, stderr);
         Assert.Contains("instances: 50", stdout);
         Assert.Contains("succeeded: 50", stdout);
+        // The process's allocations per instance: a positive figure, the one docs/performance.md compares builds by.
+        var allocated = System.Text.RegularExpressions.Regex.Match(stdout, @"allocated: [0-9.]+ MiB \(([0-9]+) bytes per instance\), collections gen0/gen1/gen2: [0-9]+ / [0-9]+ / [0-9]+");
+        Assert.True(allocated.Success, stdout);
+        Assert.True(long.Parse(allocated.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0, stdout);
         var lines = await File.ReadAllLinesAsync(output);
         Assert.Equal(50, lines.Length);
         for (var i = 0; i < 50; i++)

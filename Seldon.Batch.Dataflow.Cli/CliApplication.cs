@@ -139,8 +139,19 @@ public static class CliApplication
 
         if (run.Benchmark)
         {
-            await (run.Options.OutputDataPath == "-" ? stderr : stdout).WriteLineAsync(summary.ToText()).ConfigureAwait(false);
+            await (run.Options.OutputDataPath == "-" ? stderr : stdout).WriteLineAsync(summary.ToText() + Environment.NewLine + MemoryLine(summary)).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>What the process allocated and collected, for <c>-b</c>: bytes allocated per instance is the figure to
+    /// compare between two builds (docs/performance.md), far steadier than CPU time on a busy machine.</summary>
+    private static string MemoryLine(RunSummary summary)
+    {
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var perInstance = summary.Instances > 0 ? allocated / (double)summary.Instances : 0;
+        return string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"allocated: {allocated / 1048576.0:0.0} MiB ({perInstance:0} bytes per instance), collections gen0/gen1/gen2: {GC.CollectionCount(0)} / {GC.CollectionCount(1)} / {GC.CollectionCount(2)}");
     }
 
     /// <summary>The bound options with what only the command knows: its flags' names, its loggers and its signals.</summary>
