@@ -383,9 +383,12 @@ internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TIn
     /// target postponed the head; returns whether it delivered any.</summary>
     private bool Deliver()
     {
+        ITargetBlock<TOutput> target;
+        TOutput value;
+        long id;
         lock (_lock)
         {
-            if (_delivering || _offered)
+            if (_delivering || _offered || !TryPeekHead(out target, out value, out id))
             {
                 return false;
             }
@@ -396,29 +399,21 @@ internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TIn
         var delivered = false;
         while (true)
         {
-            ITargetBlock<TOutput> target;
-            TOutput value;
-            long id;
-            lock (_lock)
-            {
-                var slot = (int)(_nextOut % _results.Length);
-                if (_target is null || _nextOut == _nextIn || !_ready[slot])
-                {
-                    _delivering = false;
-                    return delivered;
-                }
-
-                (target, value, id) = (_target, _results[slot], _nextOut + 1);
-            }
-
             var status = target.OfferMessage(new DataflowMessageHeader(id), value, this, consumeToAccept: false);
             lock (_lock)
             {
                 if (status == DataflowMessageStatus.Accepted)
                 {
+                    // Taken, and the next one looked at under the same lock: one lock per result delivered.
                     Take();
                     delivered = true;
-                    continue;
+                    if (TryPeekHead(out target, out value, out id))
+                    {
+                        continue;
+                    }
+
+                    _delivering = false;
+                    return delivered;
                 }
 
                 _delivering = false;
@@ -436,6 +431,20 @@ internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TIn
                 return delivered;
             }
         }
+    }
+
+    /// <summary>The head result, its target and its message id, when it is ready and there is a target; under the lock.</summary>
+    private bool TryPeekHead(out ITargetBlock<TOutput> target, out TOutput value, out long id)
+    {
+        var slot = (int)(_nextOut % _results.Length);
+        if (_target is null || _nextOut == _nextIn || !_ready[slot])
+        {
+            (target, value, id) = (null!, default!, 0);
+            return false;
+        }
+
+        (target, value, id) = (_target, _results[slot], _nextOut + 1);
+        return true;
     }
 
     /// <summary>Takes the head result out of the window; under the lock.</summary>
