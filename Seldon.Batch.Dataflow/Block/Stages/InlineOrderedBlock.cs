@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Dataflow;
 
 namespace Seldon.Batch.Dataflow;
@@ -31,7 +32,7 @@ internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TIn
     [ThreadStatic]
     private static InlineOrderedBlock<TInput, TOutput>? t_pumping;
 
-    private readonly Func<TInput, Task<TOutput>> _work;
+    private readonly Func<TInput, ValueTask<TOutput>> _work;
     private readonly int _parallelism;
     private readonly Action? _completing;
     private readonly CancellationToken _cancellationToken;
@@ -40,6 +41,7 @@ internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TIn
     private readonly List<(ISourceBlock<TInput> Source, DataflowMessageHeader Header)> _postponed = [];
     private readonly TOutput[] _results;
     private readonly bool[] _ready;
+    private readonly Stack<Runner> _runners = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenRegistration _onCancel;
 
@@ -63,7 +65,7 @@ internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TIn
     /// (at least <paramref name="parallelism"/>).</param>
     /// <param name="cancellationToken">Stops the block (see the remarks).</param>
     /// <param name="completing">Called once, when the block is about to complete and before its target hears of it.</param>
-    public InlineOrderedBlock(Func<TInput, Task<TOutput>> work, int parallelism, int capacity, CancellationToken cancellationToken, Action? completing = null)
+    public InlineOrderedBlock(Func<TInput, ValueTask<TOutput>> work, int parallelism, int capacity, CancellationToken cancellationToken, Action? completing = null)
     {
         ArgumentNullException.ThrowIfNull(work);
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
@@ -75,6 +77,17 @@ internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TIn
         _results = new TOutput[capacity];
         _ready = new bool[capacity];
         _onCancel = cancellationToken.UnsafeRegister(static b => ((InlineOrderedBlock<TInput, TOutput>)b!).Stop(canceled: true, fault: null), this);
+    }
+
+    /// <summary>The block over a function that returns a <see cref="Task{TResult}"/>.</summary>
+    /// <param name="work">The function run on each input; its task's result is the output.</param>
+    /// <param name="parallelism">The most inputs running at once.</param>
+    /// <param name="capacity">The most inputs held at once (see the other constructor).</param>
+    /// <param name="cancellationToken">Stops the block (see the remarks).</param>
+    /// <param name="completing">Called once, when the block is about to complete and before its target hears of it.</param>
+    public InlineOrderedBlock(Func<TInput, Task<TOutput>> work, int parallelism, int capacity, CancellationToken cancellationToken, Action? completing = null)
+        : this(Wrap(work), parallelism, capacity, cancellationToken, completing)
+    {
     }
 
     /// <inheritdoc/>
@@ -280,6 +293,7 @@ internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TIn
         while (true)
         {
             (long Sequence, TInput Input) next;
+            Runner? runner;
             lock (_lock)
             {
                 if (_running >= _parallelism || !_waiting.TryDequeue(out next))
@@ -288,37 +302,58 @@ internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TIn
                 }
 
                 _running++;
+                _runners.TryPop(out runner);
             }
 
             started = true;
-            _ = RunAsync(next.Sequence, next.Input);
+            Start(runner ?? new Runner(this), next.Sequence, next.Input);
         }
     }
 
-    private async Task RunAsync(long sequence, TInput input)
+    /// <summary>Runs the work of one input; its result is taken by <see cref="Completed"/>, at once or on the thread that
+    /// completes it.</summary>
+    private void Start(Runner runner, long sequence, TInput input)
+    {
+        ValueTask<TOutput> work;
+        try
+        {
+            work = _work(input);
+        }
+        catch (Exception ex)
+        {
+            work = ValueTask.FromException<TOutput>(ex);
+        }
+
+        var awaiter = work.ConfigureAwait(false).GetAwaiter();
+        if (awaiter.IsCompleted)
+        {
+            Completed(runner, sequence, awaiter);
+        }
+        else
+        {
+            runner.Await(sequence, awaiter);
+        }
+    }
+
+    /// <summary>Takes a finished input's result (or its cancellation, or its fault) into the window, gives its runner
+    /// back, and, on the thread that completed the work (the answer's), starts the next input and delivers what is ready.</summary>
+    private void Completed(Runner runner, long sequence, ConfiguredValueTaskAwaitable<TOutput>.ConfiguredValueTaskAwaiter awaiter)
     {
         TOutput result;
         try
         {
-            result = await _work(input).ConfigureAwait(false);
+            // Before the next input starts: a pooled task is given back to its pool here, and the next one takes it.
+            result = awaiter.GetResult();
         }
         catch (OperationCanceledException) when (_cancellationToken.IsCancellationRequested)
         {
-            lock (_lock)
-            {
-                _running--;
-            }
-
+            Release(runner);
             Stop(canceled: true, fault: null);
             return;
         }
         catch (Exception ex)
         {
-            lock (_lock)
-            {
-                _running--;
-            }
-
+            Release(runner);
             Stop(canceled: false, ex);
             return;
         }
@@ -328,19 +363,32 @@ internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TIn
             var slot = (int)(sequence % _results.Length);
             (_results[slot], _ready[slot]) = (result, true);
             _running--;
+            _runners.Push(runner);
         }
 
-        // On the thread that completed the work (the answer's): start the next input, deliver what is ready.
         Pump();
+    }
+
+    /// <summary>Counts an input that ended without a result as no longer running, and keeps its runner.</summary>
+    private void Release(Runner runner)
+    {
+        lock (_lock)
+        {
+            _running--;
+            _runners.Push(runner);
+        }
     }
 
     /// <summary>Delivers the ready results from the head of the order on, unless another thread is delivering or the
     /// target postponed the head; returns whether it delivered any.</summary>
     private bool Deliver()
     {
+        ITargetBlock<TOutput> target;
+        TOutput value;
+        long id;
         lock (_lock)
         {
-            if (_delivering || _offered)
+            if (_delivering || _offered || !TryPeekHead(out target, out value, out id))
             {
                 return false;
             }
@@ -351,29 +399,21 @@ internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TIn
         var delivered = false;
         while (true)
         {
-            ITargetBlock<TOutput> target;
-            TOutput value;
-            long id;
-            lock (_lock)
-            {
-                var slot = (int)(_nextOut % _results.Length);
-                if (_target is null || _nextOut == _nextIn || !_ready[slot])
-                {
-                    _delivering = false;
-                    return delivered;
-                }
-
-                (target, value, id) = (_target, _results[slot], _nextOut + 1);
-            }
-
             var status = target.OfferMessage(new DataflowMessageHeader(id), value, this, consumeToAccept: false);
             lock (_lock)
             {
                 if (status == DataflowMessageStatus.Accepted)
                 {
+                    // Taken, and the next one looked at under the same lock: one lock per result delivered.
                     Take();
                     delivered = true;
-                    continue;
+                    if (TryPeekHead(out target, out value, out id))
+                    {
+                        continue;
+                    }
+
+                    _delivering = false;
+                    return delivered;
                 }
 
                 _delivering = false;
@@ -391,6 +431,20 @@ internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TIn
                 return delivered;
             }
         }
+    }
+
+    /// <summary>The head result, its target and its message id, when it is ready and there is a target; under the lock.</summary>
+    private bool TryPeekHead(out ITargetBlock<TOutput> target, out TOutput value, out long id)
+    {
+        var slot = (int)(_nextOut % _results.Length);
+        if (_target is null || _nextOut == _nextIn || !_ready[slot])
+        {
+            (target, value, id) = (null!, default!, 0);
+            return false;
+        }
+
+        (target, value, id) = (_target, _results[slot], _nextOut + 1);
+        return true;
     }
 
     /// <summary>Takes the head result out of the window; under the lock.</summary>
@@ -546,6 +600,43 @@ internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TIn
             {
                 (_target, _offered, _reservedBy) = (null, false, null);
             }
+        }
+    }
+
+    private static Func<TInput, ValueTask<TOutput>> Wrap(Func<TInput, Task<TOutput>> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return input => new ValueTask<TOutput>(work(input));
+    }
+
+    /// <summary>Waits for one running input's work without an async method of its own (its box was an allocation per
+    /// input, per request at batch size 1): at most the parallelism of them exist, each reused, its continuation made
+    /// once. The continuation runs on the thread that completes the work, as an await's would.</summary>
+    private sealed class Runner
+    {
+        private readonly InlineOrderedBlock<TInput, TOutput> _block;
+        private readonly Action _onCompleted;
+        private ConfiguredValueTaskAwaitable<TOutput>.ConfiguredValueTaskAwaiter _awaiter;
+        private long _sequence;
+
+        public Runner(InlineOrderedBlock<TInput, TOutput> block)
+        {
+            _block = block;
+            _onCompleted = OnCompleted;
+        }
+
+        public void Await(long sequence, ConfiguredValueTaskAwaitable<TOutput>.ConfiguredValueTaskAwaiter awaiter)
+        {
+            (_sequence, _awaiter) = (sequence, awaiter);
+            awaiter.UnsafeOnCompleted(_onCompleted);
+        }
+
+        private void OnCompleted()
+        {
+            // Read before the runner is given back: another input may take it at once.
+            var (sequence, awaiter) = (_sequence, _awaiter);
+            _awaiter = default;
+            _block.Completed(this, sequence, awaiter);
         }
     }
 

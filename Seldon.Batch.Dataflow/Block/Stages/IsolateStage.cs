@@ -30,7 +30,7 @@ internal sealed class IsolateStage(EncodeStage encode, SendStage send, ILogger l
             "Request {Puid} {Outcome} ({Reason}): sending its {Count} lines one by one",
             encoded.Puid, refused ? "refused" : "timed out", failure.Detail, lines.Length);
         var singles = lines.SelectMany(line => encode.Encode([line])).ToArray();
-        var answers = await Task.WhenAll(singles.Select(s => s.HasRequest ? send.SendAsync(s, retryTimeouts: refused) : NoRequest)).ConfigureAwait(false);
+        var answers = await Task.WhenAll(singles.Select(s => s.HasRequest ? send.SendAsync(s, retryTimeouts: refused).AsTask() : NoRequest)).ConfigureAwait(false);
         var parts = new (EncodedBatch Batch, PredictionResponse? Response)[singles.Length];
         for (var i = 0; i < singles.Length; i++)
         {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -36,7 +37,7 @@ internal sealed class PredictStage
     {
         var (stage, dispatcher) = Build(options, client, stats, stop);
         var predict = new TransformBlock<InputLine[], PredictedGroup>(
-            stage.PredictAsync,
+            lines => stage.PredictAsync(lines).AsTask(),
             new ExecutionDataflowBlockOptions
             {
                 // The dispatcher bounds the requests on the wire to Workers; as many again may wait for a retry or a
@@ -96,27 +97,43 @@ internal sealed class PredictStage
     public static int Window(PredictionBlockOptions options) =>
         Math.Max(8 * options.MaxWorkers, (options.WindowLines + options.BatchSize - 1) / options.BatchSize);
 
-    /// <summary>A group's results, with whether all of its requests were answered.</summary>
-    private async Task<PredictedGroup> PredictAsync(InputLine[] lines)
+    /// <summary>A group's results, with whether all of its requests were answered. One request per group, as nearly
+    /// always, is sent and split here, in one state machine.</summary>
+    // At batch size 1 this runs once per request: its state machine is pooled (as SendStage's is) rather than a new box
+    // per request; every caller awaits it once (the file run's block directly, the applications' block through AsTask).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<PredictedGroup> PredictAsync(InputLine[] lines)
     {
         if (RunInstruments.LinesRead.Enabled)
         {
             RunInstruments.LinesRead.Add(lines.Length);
         }
 
-        return _split.Split(await SendGroupAsync(lines).ConfigureAwait(false), lines.Length);
-    }
-
-    private async Task<PredictedBatch> SendGroupAsync(InputLine[] lines)
-    {
         var batches = _encode.Encode(lines);
-        if (batches.Count == 1)
+        if (batches.Count != 1)
         {
-            return await SendAsync(lines, batches[0]).ConfigureAwait(false);
+            return _split.Split(await SendAllAsync(lines, batches).ConfigureAwait(false), lines.Length);
         }
 
-        return PredictedBatch.Concat(await Task.WhenAll(batches.Select(b => SendAsync(LinesOf(b, lines), b))).ConfigureAwait(false));
+        var encoded = batches[0];
+        if (!encoded.HasRequest)
+        {
+            return _split.Split(encoded, null, lines.Length);
+        }
+
+        if (await _send.SendAsync(encoded).ConfigureAwait(false) is not { } response)
+        {
+            return _split.Split(PredictedBatch.NotAnswered, lines.Length);
+        }
+
+        return IsolateStage.Applies(encoded, response.Failure)
+            ? _split.Split(await _isolate.SendLineByLineAsync(lines, encoded, response.Failure!).ConfigureAwait(false), lines.Length)
+            : _split.Split(encoded, response, lines.Length);
     }
+
+    /// <summary>The requests of a group that needed more than one (or none), sent together.</summary>
+    private async Task<PredictedBatch> SendAllAsync(InputLine[] lines, IReadOnlyList<EncodedBatch> batches) =>
+        PredictedBatch.Concat(await Task.WhenAll(batches.Select(b => SendAsync(LinesOf(b, lines), b))).ConfigureAwait(false));
 
     /// <summary>One request of a group, sent, and its lines sent one by one when the model refused it or it timed out.</summary>
     private async Task<PredictedBatch> SendAsync(InputLine[] lines, EncodedBatch encoded)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 
 namespace Seldon.Batch.Dataflow;
@@ -20,7 +21,9 @@ internal sealed class SendStage(RequestDispatcher dispatcher, PredictionMethod m
     /// <paramref name="encoded"/>'s lines have no output for.</summary>
     /// <param name="encoded">A group's request; it has a body.</param>
     /// <param name="retryTimeouts">False to give up on the first timeout (see <see cref="RequestDispatcher.SendAsync"/>).</param>
-    public async Task<PredictionResponse?> SendAsync(EncodedBatch encoded, bool retryTimeouts = true)
+    // Once per request: its state machine is pooled rather than a new box per request; every caller awaits it once.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<PredictionResponse?> SendAsync(EncodedBatch encoded, bool retryTimeouts = true)
     {
         if (stop.Dispatch.IsCancellationRequested)
         {

@@ -24,6 +24,13 @@ internal sealed class SplitStage(IBatchCodec codec, Func<string, string>? settin
         Lines = lines,
     };
 
+    /// <summary>The results of a group sent as one request, answered (<paramref name="response"/>), or with nothing to
+    /// send (null): no list of parts to make for it.</summary>
+    public PredictedGroup Split(EncodedBatch encoded, PredictionResponse? response, int lines) => new(Compose(encoded, response), Answered: true)
+    {
+        Lines = lines,
+    };
+
     /// <summary>One result per member of <paramref name="encoded"/>: from the answer <paramref name="r"/>, or its
     /// failure, or (null) the members' own encoding errors.</summary>
     private InstanceResult[] Compose(EncodedBatch encoded, PredictionResponse? r)
