@@ -110,6 +110,113 @@ public sealed class RememberedTemplateProperties
         Assert.All(results, r => Assert.Contains("\"m\":\"b\"", r.Line, StringComparison.Ordinal));
     }
 
+    /// <summary>An ndarray's items as an unsplit answer may hold them: rows mostly, now and then text that is not one
+    /// array of rows once put between the brackets (the answer may then be another document, or none).</summary>
+    private static readonly Gen<string> UnsplitItems = Gen.Frequency(
+        (12, from count in Gen.Choose(0, 3) from rows in Gen.ArrayOf(Rows, count) select string.Join(",", rows)),
+        (1, Gen.Elements("1],[2", "1]}", "[1],", "01", "1e", "{}", "[]", new string('[', 70) + "1" + new string(']', 70), new string('[', 63) + "1" + new string(']', 63),
+            "1],\"names\":[2", "1],\"k\":[2", "[1]]", "true,null,false", "-")));
+
+    /// <summary>A line alone in its request: its instance id (plain, or one that is not) and its user's tags.</summary>
+    private static readonly Gen<(string Id, string? UserTags)> Alone =
+        from id in Gen.Frequency((6, Gen.Constant("4c1a6f0e-2b9d-4e57-9a1b-0f2d3c4b5a69")), (1, Gen.Elements("caf\u00e9", "a\"b", new string('x', 65))))
+        from tags in Gen.Frequency((6, Gen.Constant<string?>(null)), (1, Gen.Elements<string?>("{\"u\":1}", "{\"model\":\"mine\",\"batch_id\":\"x\"}")))
+        select (id, tags);
+
+    private static readonly Gen<string> Around = Gen.Frequency((6, Gen.Constant("")), (1, Gen.Elements(" ", "\n", "\r\n", "\t ")));
+
+    [Fact]
+    public void An_unsplit_answer_of_the_shape_of_the_last_takes_its_template_with_the_same_bytes()
+    {
+        // The first answer split or alone, the second alone: the split's template serves a line alone too.
+        var cases =
+            from p in Pairs
+            from firstSplit in Gen.Elements(false, true)
+            from alone in Alone
+            from items in UnsplitItems
+            from before in Around
+            from after in Around
+            select (p, firstSplit, alone, items, before, after);
+        var property = Prop.ForAll(cases.ToArbitrary(), c =>
+        {
+            var warm = new OutputComposer("run-1");
+            var first = Answer(c.p.Skeleton, c.p.FirstRows);
+            _ = c.firstSplit ? Compose(warm, c.p.First, "req-a", first) : ComposeAlone(warm, 7, ("req-a", null), first);
+
+            var answer = c.before + (c.p.Skeleton.Contains("\"tensor\"", StringComparison.Ordinal) ? first : c.p.Skeleton.Replace("@rows@", c.items, StringComparison.Ordinal)) + c.after;
+            Assert.Equal(Lines(ComposeAlone(new OutputComposer("run-1"), 8, c.alone, answer)), Lines(ComposeAlone(warm, 8, c.alone, answer)));
+        });
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(1000).WithQuietOnSuccess(true), property);
+    }
+
+    [Fact]
+    public void Unsplit_answers_of_other_shapes_one_after_another_are_written_as_alone()
+    {
+        // One composer writes answers of random shapes in turn, each several times (a template is recorded from one in so
+        // many answers read): a remembered template must never serve another shape.
+        var warm = new OutputComposer("run-1");
+        var cases =
+            from p in Pairs
+            from repeat in Gen.Choose(1, 20)
+            from items in Gen.ArrayOf(UnsplitItems, repeat)
+            from alone in Alone
+            select (p.Skeleton, items, alone);
+        var property = Prop.ForAll(cases.ToArbitrary(), c =>
+        {
+            foreach (var items in c.items)
+            {
+                var answer = c.Skeleton.Replace("@count@", "1", StringComparison.Ordinal).Replace("@rows@", items, StringComparison.Ordinal);
+                Assert.Equal(Lines(ComposeAlone(new OutputComposer("run-1"), 3, c.alone, answer)), Lines(ComposeAlone(warm, 3, c.alone, answer)));
+            }
+        });
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(300).WithQuietOnSuccess(true), property);
+    }
+
+    [Fact]
+    public void An_unsplit_answer_with_the_last_answers_bytes_around_its_ndarray_takes_its_template()
+    {
+        var composer = new OutputComposer("run-1");
+        var member = new BatchMember(1, "4c1a6f0e-2b9d-4e57-9a1b-0f2d3c4b5a69") { Rows = 1 };
+        const string First = """{"data":{"names":["t:0"],"ndarray":[[0]]},"meta":{"tags":{"model":"nginx"}}}""";
+        Assert.False(composer.TakesRemembered(member, First));
+        ComposeAlone(composer, 0, ("4c1a6f0e-2b9d-4e57-9a1b-0f2d3c4b5a69", null), First);
+
+        Assert.True(composer.TakesRemembered(member, First));
+        Assert.True(composer.TakesRemembered(member, " {\"data\":{\"names\":[\"t:0\"],\"ndarray\":[[1.5e3,[true]],[]]},\"meta\":{\"tags\":{\"model\":\"nginx\"}}}\n"));
+
+        // One byte around the ndarray, in its rows or in the member not as the template's: read as a document.
+        Assert.False(composer.TakesRemembered(member, First.Replace("nginx", "nginX", StringComparison.Ordinal)));
+        Assert.False(composer.TakesRemembered(member, First.Replace("t:0", "t:1", StringComparison.Ordinal)));
+        Assert.False(composer.TakesRemembered(member, First.Replace("[[0]]", "[[0] ]", StringComparison.Ordinal)));
+        Assert.False(composer.TakesRemembered(member, First.Replace("[[0]]", "[[0],[\"a\"]]", StringComparison.Ordinal)));
+        Assert.False(composer.TakesRemembered(member, First.Replace("[[0]]", "[[0],]", StringComparison.Ordinal)));
+        Assert.False(composer.TakesRemembered(new BatchMember(1, "caf\u00e9") { Rows = 1 }, First));
+        Assert.False(composer.TakesRemembered(new BatchMember(1, "i1") { Rows = 1, UserTags = new JsonObject { ["u"] = 1 } }, First));
+    }
+
+    [Fact]
+    public void An_unsplit_answer_that_differs_only_after_its_rows_is_written_with_its_own_bytes()
+    {
+        var composer = new OutputComposer("run-1");
+        ComposeAlone(composer, 0, ("i0", null), """{"data":{"ndarray":[[1]]},"meta":{"tags":{"m":"a"}}}""");
+
+        var results = ComposeAlone(composer, 1, ("i1", null), """{"data":{"ndarray":[[2]]},"meta":{"tags":{"m":"b"}}}""");
+
+        Assert.Equal(
+            """{"meta":{"tags":{"m":"b","batch_id":"run-1","batch_index":1,"batch_instance_id":"i1"}},"data":{"ndarray":[[2]]}}""",
+            Assert.Single(results).Line);
+    }
+
+    private static InstanceResult[] ComposeAlone(OutputComposer composer, long index, (string Id, string? UserTags) line, string answer)
+    {
+        var member = new BatchMember(index, line.Id)
+        {
+            Rows = 1,
+            UserTags = line.UserTags is null ? null : JsonNode.Parse(line.UserTags)!.AsObject(),
+        };
+        return composer.Compose(new EncodedBatch([member], "{}", line.Id), answer, null);
+    }
+
     private static Line[] AtLeastOneSent(Line[] lines) => lines.Any(l => l.Sent) ? lines : [lines[0] with { Sent = true }, .. lines[1..]];
 
     /// <summary>The answer of <paramref name="skeleton"/> with <paramref name="rows"/>: an ndarray's items, or as many

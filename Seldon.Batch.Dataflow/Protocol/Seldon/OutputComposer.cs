@@ -11,7 +11,7 @@ namespace Seldon.Batch.Dataflow;
 /// <summary>Builds the output lines of a micro-batch from the model's answer: splits merged answers back
 /// into one answer per line, merges tags (user, then model, then batch tags) and writes error records
 /// that keep the shape of an answer.</summary>
-internal sealed class OutputComposer : IErrorRecords
+internal sealed partial class OutputComposer : IErrorRecords
 {
     /// <summary>Code of a line that was never sent because it could not be encoded.</summary>
     public const int UnsentCode = RequestFailure.UnsentCode;
@@ -41,26 +41,54 @@ internal sealed class OutputComposer : IErrorRecords
     {
         if (failure is null && batch.HasRequest)
         {
-            // The answer is read once as a document and written out by parts: no tree of nodes, no copies.
-            (failure, var document) = TryReadAnswer(answer);
-            using (document)
+            // The answer as UTF-8, once: compared with the last answer's bytes, and parsed only when they differ.
+            var utf8 = Utf8Answer.Of(answer);
+            try
             {
+                if (!batch.IsSplit && TakeRemembered(batch.Members[0], utf8.Bytes) is { } remembered)
+                {
+                    return remembered;
+                }
+
+                failure = ComposeRead(batch, answer, utf8, out var results);
                 if (failure is null)
                 {
-                    var message = document!.RootElement;
-                    InstanceResult[]? results = null;
-                    var unusable = batch.IsSplit ? SplitAnswer(batch, message, out results) : null;
-                    if (unusable is null)
-                    {
-                        return batch.IsSplit ? results! : Answer(batch.Members[0], new AnswerLayout(message), new Part(message.TryGetProperty("data", out var data) ? data : default));
-                    }
-
-                    failure = new RequestFailure(LineFailureKind.UnusableAnswer, UnusableCode, unusable);
+                    return results!;
                 }
+            }
+            finally
+            {
+                utf8.Return();
             }
         }
 
         return MemberLines.ErrorRecords(this, batch, failure);
+    }
+
+    /// <summary>The lines of an answer read as a document: its results, or why it cannot be used.</summary>
+    private RequestFailure? ComposeRead(EncodedBatch batch, string? answer, Utf8Answer utf8, out InstanceResult[]? results)
+    {
+        results = null;
+
+        // The answer is read once as a document and written out by parts: no tree of nodes, no copies.
+        var (failure, document) = TryReadAnswer(answer, utf8);
+        using (document)
+        {
+            if (failure is not null)
+            {
+                return failure;
+            }
+
+            var message = document!.RootElement;
+            if (!batch.IsSplit)
+            {
+                results = AnswerAlone(batch.Members[0], message);
+                return null;
+            }
+
+            var unusable = SplitAnswer(batch, message, out results);
+            return unusable is null ? null : new RequestFailure(LineFailureKind.UnusableAnswer, UnusableCode, unusable);
+        }
     }
 
     /// <summary>An error record: the shape of a Seldon failure, with the user's tags and the batch tags.</summary>
@@ -84,12 +112,16 @@ internal sealed class OutputComposer : IErrorRecords
         return new InstanceResult(member.Index, line, lineFailure);
     }
 
-    private static (RequestFailure? Failure, JsonDocument? Document) TryReadAnswer(string? answer)
+    private static (RequestFailure? Failure, JsonDocument? Document) TryReadAnswer(string? answer, Utf8Answer utf8)
     {
         JsonDocument? document = null;
         try
         {
-            document = string.IsNullOrWhiteSpace(answer) ? null : JsonDocument.Parse(answer, SeldonJson.DocumentOptions);
+            // From the UTF-8 bytes when there are any: the document reads them in place (they outlive it); from the text
+            // when it is not valid UTF-16, where the text parser reports it as before.
+            document = string.IsNullOrWhiteSpace(answer) ? null
+                : utf8.IsValid ? JsonDocument.Parse(utf8.Memory, SeldonJson.DocumentOptions)
+                : JsonDocument.Parse(answer, SeldonJson.DocumentOptions);
         }
         catch (JsonException ex)
         {
@@ -254,6 +286,20 @@ internal sealed class OutputComposer : IErrorRecords
         public bool Fits(JsonElement message, JsonElement ndarray) =>
             Around(message, ndarray, out var head, out var tail)
             && head.SequenceEqual(_bytes.AsSpan(0, _head)) && tail.SequenceEqual(_bytes.AsSpan(_head));
+
+        /// <summary>Whether <paramref name="answer"/> (without the whitespace around it) begins and ends with this skeleton's
+        /// bytes before and after its ndarray, with at least two bytes between them: <paramref name="rows"/>.</summary>
+        public bool Holds(ReadOnlySpan<byte> answer, out ReadOnlySpan<byte> rows)
+        {
+            if (answer.Length < _bytes.Length + 2 || !answer.StartsWith(_bytes.AsSpan(0, _head)) || !answer.EndsWith(_bytes.AsSpan(_head)))
+            {
+                rows = default;
+                return false;
+            }
+
+            rows = answer[_head..(answer.Length - (_bytes.Length - _head))];
+            return true;
+        }
 
         /// <summary>The message's bytes before and after its ndarray (both lie in the document's one buffer).</summary>
         private static bool Around(JsonElement message, JsonElement ndarray, out ReadOnlySpan<byte> head, out ReadOnlySpan<byte> tail)
