@@ -29,6 +29,33 @@ internal static class LineReader
     /// <paramref name="atStartOfFile"/>: a shard's range that starts mid-file has none.</summary>
     public static async IAsyncEnumerable<string> ReadLinesAsync(Stream stream, ReadPosition? position, bool atStartOfFile, [EnumeratorCancellation] CancellationToken ct = default)
     {
+        await foreach (var line in ReadRawLinesAsync(stream, position, atStartOfFile, ct).ConfigureAwait(false))
+        {
+            yield return Utf8.GetString(line);
+        }
+    }
+
+    /// <summary>Streams the lines of <paramref name="stream"/> as <see cref="ReadLinesAsync(Stream, ReadPosition?, bool, CancellationToken)"/>
+    /// does, each as its UTF-8 bytes as they are in the file (invalid UTF-8 is replaced only where a line is decoded, see
+    /// <see cref="InputLine.Text"/>): a run's encoders scan the bytes, with no string made of the line. Lines are copied
+    /// into shared chunks of <see cref="ChunkSize"/> bytes, so a line costs no allocation of its own.</summary>
+    public static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadUtf8LinesAsync(Stream stream, ReadPosition? position, bool atStartOfFile, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var chunks = new LineChunks();
+        await foreach (var line in ReadRawLinesAsync(stream, position, atStartOfFile, ct).ConfigureAwait(false))
+        {
+            yield return chunks.Copy(line);
+        }
+    }
+
+    /// <summary>The bytes of a line: lines share a chunk until it is full (a chunk lives while any of its lines does; the
+    /// read window bounds the lines alive), a long line has an array of its own.</summary>
+    internal const int ChunkSize = 1 << 15;
+
+    /// <summary>Each line without its terminator, a leading byte-order mark or a '\r' before its '\n'; the bytes are
+    /// valid only until the next line is asked for.</summary>
+    private static async IAsyncEnumerable<ReadOnlySequence<byte>> ReadRawLinesAsync(Stream stream, ReadPosition? position, bool atStartOfFile, [EnumeratorCancellation] CancellationToken ct = default)
+    {
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 1 << 16, leaveOpen: true));
         var first = atStartOfFile;
         while (true)
@@ -38,7 +65,7 @@ internal static class LineReader
             while (TryTakeLine(ref buffer, out var line))
             {
                 position?.Advance(line.Length + 1);
-                yield return Decode(line, ref first);
+                yield return Trim(line, ref first);
             }
 
             if (read.IsCompleted)
@@ -47,7 +74,7 @@ internal static class LineReader
                 if (!buffer.IsEmpty && !(first && IsByteOrderMark(buffer)))
                 {
                     position?.Advance(buffer.Length);
-                    yield return Decode(buffer, ref first);
+                    yield return Trim(buffer, ref first);
                 }
 
                 break;
@@ -120,7 +147,7 @@ internal static class LineReader
 
     private static bool IsByteOrderMark(ReadOnlySequence<byte> bytes) => bytes.Length == 3 && bytes.ToArray() is [0xEF, 0xBB, 0xBF];
 
-    private static string Decode(ReadOnlySequence<byte> line, ref bool first)
+    private static ReadOnlySequence<byte> Trim(ReadOnlySequence<byte> line, ref bool first)
     {
         if (!line.IsEmpty && line.Slice(line.Length - 1).FirstSpan[0] == (byte)'\r')
         {
@@ -136,6 +163,37 @@ internal static class LineReader
             }
         }
 
-        return Utf8.GetString(line);
+        return line;
+    }
+
+    /// <summary>Decodes a line's bytes as <see cref="ReadLinesAsync(Stream, ReadPosition?, bool, CancellationToken)"/>
+    /// does: invalid UTF-8 replaced, never fatal.</summary>
+    internal static string Decode(ReadOnlySpan<byte> line) => Utf8.GetString(line);
+
+    /// <summary>Where <see cref="ReadUtf8LinesAsync"/> copies its lines to.</summary>
+    private sealed class LineChunks
+    {
+        private byte[] _chunk = [];
+        private int _used;
+
+        public ReadOnlyMemory<byte> Copy(ReadOnlySequence<byte> line)
+        {
+            var length = (int)line.Length;
+            if (length > ChunkSize / 8)
+            {
+                return line.ToArray();
+            }
+
+            if (_chunk.Length - _used < length)
+            {
+                _chunk = new byte[ChunkSize];
+                _used = 0;
+            }
+
+            var into = _chunk.AsMemory(_used, length);
+            line.CopyTo(into.Span);
+            _used += length;
+            return into;
+        }
     }
 }

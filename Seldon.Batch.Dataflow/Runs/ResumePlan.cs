@@ -367,9 +367,9 @@ internal sealed partial class ResumePlan
     {
         var first = _storage.Range.FirstLine;
         long k = 0;
-        await foreach (var text in LineReader.ReadLinesAsync(input, position, _storage.Range.Start == 0, ct).ConfigureAwait(false))
+        await foreach (var utf8 in LineReader.ReadUtf8LinesAsync(input, position, _storage.Range.Start == 0, ct).ConfigureAwait(false))
         {
-            yield return new InputLine(first + k++, text);
+            yield return new InputLine(first + k++, utf8);
         }
     }
 
