@@ -5,7 +5,7 @@ using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Tests.Protocol;
 
-/// <summary>Lines read as their UTF-8 bytes (what a file run hands the encoders: <see cref="LineReader.ReadUtf8LinesAsync"/>)
+/// <summary>Lines read as their UTF-8 bytes (what a file run hands the encoders: <see cref="LineReader.ReadInputLinesAsync"/>)
 /// against the same lines given as text (what they were before, and what the block API still gives): the same requests
 /// byte for byte, the same members and the same errors, in both protocols, whatever the data type and batch size, for
 /// lines of numbers (the scan), other JSON (the document paths), blank lines (Unicode white space among them) and bytes

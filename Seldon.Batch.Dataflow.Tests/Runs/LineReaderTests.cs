@@ -21,21 +21,23 @@ public sealed class LineReaderTests : IDisposable
             lines.Add(line);
         }
 
-        // Every case holds the bytes a file run's encoders get (ReadUtf8LinesAsync) to the text: decoded, the same lines,
+        // Every case holds the lines a file run's encoders get (ReadInputLinesAsync) to the text: decoded, the same lines,
         // each line's bytes its own (no line changed by the ones read after it in the same chunk).
-        var bytes = new List<ReadOnlyMemory<byte>>();
+        var read = new List<InputLine>();
         await using (var stream = File.OpenRead(path))
         {
             var position = new LineReader.ReadPosition();
-            await foreach (var line in LineReader.ReadUtf8LinesAsync(stream, position, atStartOfFile: true))
+            await foreach (var line in LineReader.ReadInputLinesAsync(stream, position, atStartOfFile: true, firstIndex: 7))
             {
-                bytes.Add(line);
+                read.Add(line);
             }
 
             Assert.Equal(lines.Count, position.Lines);
         }
 
-        Assert.Equal(lines, bytes.Select(b => LineReader.Decode(b.Span)));
+        Assert.All(read, line => Assert.True(line.HasUtf8));
+        Assert.Equal(Enumerable.Range(7, lines.Count).Select(k => (long)k), read.Select(line => line.Index));
+        Assert.Equal(lines, read.Select(line => LineReader.Decode(line.Utf8.Span)));
         return lines;
     }
 

@@ -10,7 +10,7 @@ namespace Seldon.Batch.Dataflow;
 /// then empty and not read); null for a line of text.</param>
 internal readonly record struct InputLine(long Index, string Text, string? Failure = null, TableRow? Row = null)
 {
-    // A line read from a JSON-lines file keeps its bytes as the file has them (LineReader.ReadUtf8LinesAsync): the
+    // A line read from a JSON-lines file keeps its bytes as the file has them (LineReader.ReadInputLinesAsync): the
     // encoders' scan reads them without a string made of the line, which is decoded only where something reads Text
     // (the document paths, an error record's place). A line made of text has no bytes.
     private readonly string? _text = Text;

@@ -27,34 +27,26 @@ internal static class LineReader
 
     /// <summary>Streams the lines of <paramref name="stream"/> (not disposed here). A byte-order mark is dropped only
     /// <paramref name="atStartOfFile"/>: a shard's range that starts mid-file has none.</summary>
-    public static async IAsyncEnumerable<string> ReadLinesAsync(Stream stream, ReadPosition? position, bool atStartOfFile, [EnumeratorCancellation] CancellationToken ct = default)
-    {
-        await foreach (var line in ReadRawLinesAsync(stream, position, atStartOfFile, ct).ConfigureAwait(false))
-        {
-            yield return Utf8.GetString(line);
-        }
-    }
+    public static IAsyncEnumerable<string> ReadLinesAsync(Stream stream, ReadPosition? position, bool atStartOfFile, CancellationToken ct = default) =>
+        ReadAsync<string, TextLines>(stream, position, atStartOfFile, default, ct);
 
     /// <summary>Streams the lines of <paramref name="stream"/> as <see cref="ReadLinesAsync(Stream, ReadPosition?, bool, CancellationToken)"/>
-    /// does, each as its UTF-8 bytes as they are in the file (invalid UTF-8 is replaced only where a line is decoded, see
-    /// <see cref="InputLine.Text"/>): a run's encoders scan the bytes, with no string made of the line. Lines are copied
-    /// into shared chunks of <see cref="ChunkSize"/> bytes, so a line costs no allocation of its own.</summary>
-    public static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadUtf8LinesAsync(Stream stream, ReadPosition? position, bool atStartOfFile, [EnumeratorCancellation] CancellationToken ct = default)
-    {
-        var chunks = new LineChunks();
-        await foreach (var line in ReadRawLinesAsync(stream, position, atStartOfFile, ct).ConfigureAwait(false))
-        {
-            yield return chunks.Copy(line);
-        }
-    }
+    /// does, numbered from <paramref name="firstIndex"/>, each as its UTF-8 bytes as they are in the file (invalid UTF-8 is
+    /// replaced only where a line is decoded, see <see cref="InputLine.Text"/>): a run's encoders scan the bytes, with no
+    /// string made of the line. Lines are copied into shared chunks of <see cref="ChunkSize"/> bytes, so a line costs no
+    /// allocation of its own.</summary>
+    public static IAsyncEnumerable<InputLine> ReadInputLinesAsync(Stream stream, ReadPosition? position, bool atStartOfFile, long firstIndex, CancellationToken ct = default) =>
+        ReadAsync<InputLine, LineChunks>(stream, position, atStartOfFile, new LineChunks(firstIndex), ct);
 
     /// <summary>The bytes of a line: lines share a chunk until it is full (a chunk lives while any of its lines does; the
     /// read window bounds the lines alive), a long line has an array of its own.</summary>
     internal const int ChunkSize = 1 << 15;
 
-    /// <summary>Each line without its terminator, a leading byte-order mark or a '\r' before its '\n'; the bytes are
-    /// valid only until the next line is asked for.</summary>
-    private static async IAsyncEnumerable<ReadOnlySequence<byte>> ReadRawLinesAsync(Stream stream, ReadPosition? position, bool atStartOfFile, [EnumeratorCancellation] CancellationToken ct = default)
+    /// <summary>Each line without its terminator, a leading byte-order mark or a '\r' before its '\n', made into a
+    /// <typeparamref name="T"/> by <paramref name="form"/> (one iterator for both forms: a file run's reading goes through
+    /// a nest of them, each a cost per line).</summary>
+    private static async IAsyncEnumerable<T> ReadAsync<T, TForm>(Stream stream, ReadPosition? position, bool atStartOfFile, TForm form, [EnumeratorCancellation] CancellationToken ct)
+        where TForm : ILineForm<T>
     {
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 1 << 16, leaveOpen: true));
         var first = atStartOfFile;
@@ -65,7 +57,7 @@ internal static class LineReader
             while (TryTakeLine(ref buffer, out var line))
             {
                 position?.Advance(line.Length + 1);
-                yield return Trim(line, ref first);
+                yield return form.Make(Trim(line, ref first));
             }
 
             if (read.IsCompleted)
@@ -74,7 +66,7 @@ internal static class LineReader
                 if (!buffer.IsEmpty && !(first && IsByteOrderMark(buffer)))
                 {
                     position?.Advance(buffer.Length);
-                    yield return Trim(buffer, ref first);
+                    yield return form.Make(Trim(buffer, ref first));
                 }
 
                 break;
@@ -170,13 +162,28 @@ internal static class LineReader
     /// does: invalid UTF-8 replaced, never fatal.</summary>
     internal static string Decode(ReadOnlySpan<byte> line) => Utf8.GetString(line);
 
-    /// <summary>Where <see cref="ReadUtf8LinesAsync"/> copies its lines to.</summary>
-    private sealed class LineChunks
+    /// <summary>What a line's bytes (valid only until the next line is read) are made into.</summary>
+    private interface ILineForm<out T>
+    {
+        T Make(ReadOnlySequence<byte> line);
+    }
+
+    /// <summary>Lines as text, invalid UTF-8 replaced.</summary>
+    private readonly struct TextLines : ILineForm<string>
+    {
+        public string Make(ReadOnlySequence<byte> line) => Utf8.GetString(line);
+    }
+
+    /// <summary>Lines as <see cref="InputLine"/>s of their bytes, copied into chunks, numbered from the first index.</summary>
+    private sealed class LineChunks(long firstIndex) : ILineForm<InputLine>
     {
         private byte[] _chunk = [];
         private int _used;
+        private long _next = firstIndex;
 
-        public ReadOnlyMemory<byte> Copy(ReadOnlySequence<byte> line)
+        public InputLine Make(ReadOnlySequence<byte> line) => new(_next++, Copy(line));
+
+        private ReadOnlyMemory<byte> Copy(ReadOnlySequence<byte> line)
         {
             var length = (int)line.Length;
             if (length > ChunkSize / 8)
