@@ -21,10 +21,36 @@ public sealed class LineReaderTests : IDisposable
             lines.Add(line);
         }
 
+        // Every case holds the lines a file run's encoders get (ReadInputLinesAsync) to the text: decoded, the same lines,
+        // each line's bytes its own (no line changed by the ones read after it in the same chunk).
+        var read = new List<InputLine>();
+        await using (var stream = File.OpenRead(path))
+        {
+            var position = new LineReader.ReadPosition();
+            await foreach (var line in LineReader.ReadInputLinesAsync(stream, position, atStartOfFile: true, firstIndex: 7))
+            {
+                read.Add(line);
+            }
+
+            Assert.Equal(lines.Count, position.Lines);
+        }
+
+        Assert.All(read, line => Assert.True(line.HasUtf8));
+        Assert.Equal(Enumerable.Range(7, lines.Count).Select(k => (long)k), read.Select(line => line.Index));
+        Assert.Equal(lines, read.Select(line => LineReader.Decode(line.Utf8.Span)));
         return lines;
     }
 
     private Task<List<string>> ReadAsync(string content) => ReadAsync(Encoding.UTF8.GetBytes(content));
+
+    [Fact]
+    public async Task Lines_read_as_bytes_fill_chunks_and_a_long_line_has_its_own_array()
+    {
+        // Lines of every length around the chunk's edge and the long-line bound, in one file: ReadAsync holds them to the text.
+        var random = new Random(5);
+        var content = string.Concat(Enumerable.Range(0, 3000).Select(k => new string((char)('a' + k % 26), random.Next(0, LineReader.ChunkSize / 6)) + "\n"));
+        Assert.Equal(3000, (await ReadAsync(content)).Count);
+    }
 
     [Fact]
     public async Task Splits_on_lf()

@@ -108,19 +108,43 @@ internal static class SeldonJson
     {
         // A run writes one or two small JSON texts per line: into this thread's buffer, not a fresh one each.
         var text = ThreadBuffer<ObjectText>.Take();
-        var w = text.Writer;
         try
         {
-            w.WriteStartObject();
-            body(w, state);
-            w.WriteEndObject();
-            w.Flush();
-            return Encoding.UTF8.GetString(text.Buffer.WrittenSpan);
+            return Encoding.UTF8.GetString(Render(text, state, body));
         }
         finally
         {
             ThreadBuffer<ObjectText>.Finished(text);
         }
+    }
+
+    /// <summary>Writes one JSON object with <paramref name="body"/> and returns its UTF-8 bytes (a request body: what the
+    /// transports send, without a string made of it and encoded back).</summary>
+    public static byte[] WriteUtf8Object(Action<Utf8JsonWriter> body) => WriteUtf8Object(body, static (w, b) => b(w));
+
+    /// <summary>As <see cref="WriteUtf8Object(Action{Utf8JsonWriter})"/>; the state overload lets hot paths use static
+    /// lambdas.</summary>
+    public static byte[] WriteUtf8Object<TState>(TState state, Action<Utf8JsonWriter, TState> body)
+    {
+        var text = ThreadBuffer<ObjectText>.Take();
+        try
+        {
+            return Render(text, state, body).ToArray();
+        }
+        finally
+        {
+            ThreadBuffer<ObjectText>.Finished(text);
+        }
+    }
+
+    private static ReadOnlySpan<byte> Render<TState>(ObjectText text, TState state, Action<Utf8JsonWriter, TState> body)
+    {
+        var w = text.Writer;
+        w.WriteStartObject();
+        body(w, state);
+        w.WriteEndObject();
+        w.Flush();
+        return text.Buffer.WrittenSpan;
     }
 
     /// <summary>The buffer and writer of <see cref="WriteObject{TState}"/>, one per thread.</summary>

@@ -27,7 +27,26 @@ internal static class LineReader
 
     /// <summary>Streams the lines of <paramref name="stream"/> (not disposed here). A byte-order mark is dropped only
     /// <paramref name="atStartOfFile"/>: a shard's range that starts mid-file has none.</summary>
-    public static async IAsyncEnumerable<string> ReadLinesAsync(Stream stream, ReadPosition? position, bool atStartOfFile, [EnumeratorCancellation] CancellationToken ct = default)
+    public static IAsyncEnumerable<string> ReadLinesAsync(Stream stream, ReadPosition? position, bool atStartOfFile, CancellationToken ct = default) =>
+        ReadAsync<string, TextLines>(stream, position, atStartOfFile, default, ct);
+
+    /// <summary>Streams the lines of <paramref name="stream"/> as <see cref="ReadLinesAsync(Stream, ReadPosition?, bool, CancellationToken)"/>
+    /// does, numbered from <paramref name="firstIndex"/>, each as its UTF-8 bytes as they are in the file (invalid UTF-8 is
+    /// replaced only where a line is decoded, see <see cref="InputLine.Text"/>): a run's encoders scan the bytes, with no
+    /// string made of the line. Lines are copied into shared chunks of <see cref="ChunkSize"/> bytes, so a line costs no
+    /// allocation of its own.</summary>
+    public static IAsyncEnumerable<InputLine> ReadInputLinesAsync(Stream stream, ReadPosition? position, bool atStartOfFile, long firstIndex, CancellationToken ct = default) =>
+        ReadAsync<InputLine, LineChunks>(stream, position, atStartOfFile, new LineChunks(firstIndex), ct);
+
+    /// <summary>The bytes of a line: lines share a chunk until it is full (a chunk lives while any of its lines does; the
+    /// read window bounds the lines alive), a long line has an array of its own.</summary>
+    internal const int ChunkSize = 1 << 15;
+
+    /// <summary>Each line without its terminator, a leading byte-order mark or a '\r' before its '\n', made into a
+    /// <typeparamref name="T"/> by <paramref name="form"/> (one iterator for both forms: a file run's reading goes through
+    /// a nest of them, each a cost per line).</summary>
+    private static async IAsyncEnumerable<T> ReadAsync<T, TForm>(Stream stream, ReadPosition? position, bool atStartOfFile, TForm form, [EnumeratorCancellation] CancellationToken ct)
+        where TForm : ILineForm<T>
     {
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 1 << 16, leaveOpen: true));
         var first = atStartOfFile;
@@ -38,7 +57,7 @@ internal static class LineReader
             while (TryTakeLine(ref buffer, out var line))
             {
                 position?.Advance(line.Length + 1);
-                yield return Decode(line, ref first);
+                yield return form.Make(Trim(line, ref first));
             }
 
             if (read.IsCompleted)
@@ -47,7 +66,7 @@ internal static class LineReader
                 if (!buffer.IsEmpty && !(first && IsByteOrderMark(buffer)))
                 {
                     position?.Advance(buffer.Length);
-                    yield return Decode(buffer, ref first);
+                    yield return form.Make(Trim(buffer, ref first));
                 }
 
                 break;
@@ -120,7 +139,7 @@ internal static class LineReader
 
     private static bool IsByteOrderMark(ReadOnlySequence<byte> bytes) => bytes.Length == 3 && bytes.ToArray() is [0xEF, 0xBB, 0xBF];
 
-    private static string Decode(ReadOnlySequence<byte> line, ref bool first)
+    private static ReadOnlySequence<byte> Trim(ReadOnlySequence<byte> line, ref bool first)
     {
         if (!line.IsEmpty && line.Slice(line.Length - 1).FirstSpan[0] == (byte)'\r')
         {
@@ -136,6 +155,52 @@ internal static class LineReader
             }
         }
 
-        return Utf8.GetString(line);
+        return line;
+    }
+
+    /// <summary>Decodes a line's bytes as <see cref="ReadLinesAsync(Stream, ReadPosition?, bool, CancellationToken)"/>
+    /// does: invalid UTF-8 replaced, never fatal.</summary>
+    internal static string Decode(ReadOnlySpan<byte> line) => Utf8.GetString(line);
+
+    /// <summary>What a line's bytes (valid only until the next line is read) are made into.</summary>
+    private interface ILineForm<out T>
+    {
+        T Make(ReadOnlySequence<byte> line);
+    }
+
+    /// <summary>Lines as text, invalid UTF-8 replaced.</summary>
+    private readonly struct TextLines : ILineForm<string>
+    {
+        public string Make(ReadOnlySequence<byte> line) => Utf8.GetString(line);
+    }
+
+    /// <summary>Lines as <see cref="InputLine"/>s of their bytes, copied into chunks, numbered from the first index.</summary>
+    private sealed class LineChunks(long firstIndex) : ILineForm<InputLine>
+    {
+        private byte[] _chunk = [];
+        private int _used;
+        private long _next = firstIndex;
+
+        public InputLine Make(ReadOnlySequence<byte> line) => new(_next++, Copy(line));
+
+        private ReadOnlyMemory<byte> Copy(ReadOnlySequence<byte> line)
+        {
+            var length = (int)line.Length;
+            if (length > ChunkSize / 8)
+            {
+                return line.ToArray();
+            }
+
+            if (_chunk.Length - _used < length)
+            {
+                _chunk = new byte[ChunkSize];
+                _used = 0;
+            }
+
+            var into = _chunk.AsMemory(_used, length);
+            line.CopyTo(into.Span);
+            _used += length;
+            return into;
+        }
     }
 }

@@ -363,15 +363,8 @@ internal sealed partial class ResumePlan
 
     /// <summary>The lines of a JSON-lines input: <paramref name="input"/>, the decoded bytes of this run's range, read
     /// from their start (lines cannot be skipped unread), numbered from the range's first line.</summary>
-    public async IAsyncEnumerable<InputLine> JsonLinesAsync(Stream input, LineReader.ReadPosition position, [EnumeratorCancellation] CancellationToken ct)
-    {
-        var first = _storage.Range.FirstLine;
-        long k = 0;
-        await foreach (var text in LineReader.ReadLinesAsync(input, position, _storage.Range.Start == 0, ct).ConfigureAwait(false))
-        {
-            yield return new InputLine(first + k++, text);
-        }
-    }
+    public IAsyncEnumerable<InputLine> JsonLinesAsync(Stream input, LineReader.ReadPosition position, CancellationToken ct) =>
+        LineReader.ReadInputLinesAsync(input, position, _storage.Range.Start == 0, _storage.Range.FirstLine, ct);
 
     /// <summary>The share of the work done once <paramref name="written"/> lines are written by this run: of the
     /// failed lines for a retry; else of the input's lines, as <paramref name="shareOfInput"/> tells it from the lines in

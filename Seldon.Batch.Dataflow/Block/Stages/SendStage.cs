@@ -30,7 +30,7 @@ internal sealed class SendStage(RequestDispatcher dispatcher, PredictionMethod m
             return null;
         }
 
-        var request = new PredictionRequest(method, encoded.RequestBody!, encoded.Puid);
+        var request = new PredictionRequest(method, encoded.RequestUtf8!, encoded.Puid);
         PredictionResponse response;
         try
         {

@@ -105,8 +105,8 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings, Fu
             members.Add(member);
         }
 
-        var body = sent.Count == 0 ? null : SeldonJson.WriteObject((id, sent), static (w, s) => WriteRequest(w, s.id, s.sent));
-        return new EncodedBatch(members, body, id) { IsSplit = sent.Count > 1 };
+        var body = sent.Count == 0 ? null : SeldonJson.WriteUtf8Object((id, sent), static (w, s) => WriteRequest(w, s.id, s.sent));
+        return EncodedBatch.OfUtf8(members, body, id, sent.Count > 1);
     }
 
     private static void WriteRequest(Utf8JsonWriter w, string id, List<LineRequest> lines)
@@ -200,7 +200,7 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings, Fu
     private LineRequest? Scan(InputLine line, ScannedValues scanned)
     {
         var scan = t_scan ??= new TensorScan();
-        if (!NdarrayScanner.TryScan(line.Text, scan, out var bytes, out _, out var dimensions))
+        if (!NdarrayScanner.TryScan(line, scan, out var bytes, out _, out var dimensions))
         {
             return null;
         }

@@ -30,8 +30,8 @@ internal static class InferenceRowRequest
             members.Add(member);
         }
 
-        var body = rows.Count == 0 ? null : SeldonJson.WriteObject((id, rows), static (w, s) => Write(w, s.id, s.rows));
-        return new EncodedBatch(members, body, id) { IsSplit = rows.Count > 1 };
+        var body = rows.Count == 0 ? null : SeldonJson.WriteUtf8Object((id, rows), static (w, s) => Write(w, s.id, s.rows));
+        return EncodedBatch.OfUtf8(members, body, id, rows.Count > 1);
     }
 
     private static void Write(Utf8JsonWriter w, string id, List<TableRow> rows)

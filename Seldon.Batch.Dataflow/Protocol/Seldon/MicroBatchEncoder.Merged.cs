@@ -98,7 +98,7 @@ internal sealed partial class MicroBatchEncoder
         }
 
         var body = rows.Count == 0 ? null : WriteMerged(members, rows, rows[0], requestId);
-        return new EncodedBatch(members, body, requestId) { IsSplit = true };
+        return EncodedBatch.OfUtf8(members, body, requestId, isSplit: true);
     }
 
     /// <summary>A raw line that cannot be merged, sent as at batch size 1: its message as it is, the batch tags merged
@@ -108,13 +108,13 @@ internal sealed partial class MicroBatchEncoder
         var requestId = _newId();
         var member = new BatchMember(line.Line.Index, requestId) { Rows = 1 };
         var body = EncodeRaw(line.Alone, member);
-        return new EncodedBatch([member], body, requestId);
+        return EncodedBatch.OfUtf8([member], body, requestId);
     }
 
-    private string WriteMerged(List<BatchMember> members, List<RowSource> rows, RowSource first, string requestId)
+    private byte[] WriteMerged(List<BatchMember> members, List<RowSource> rows, RowSource first, string requestId)
     {
         var firstIndex = members.First(m => m.IsSent).Index;
-        var body = SeldonJson.WriteObject(w =>
+        var body = SeldonJson.WriteUtf8Object(w =>
         {
             w.WritePropertyName("data");
             w.WriteStartObject();
@@ -163,7 +163,7 @@ internal sealed partial class MicroBatchEncoder
             return new ReadLine(line, null, failure, null, null);
         }
 
-        if (string.IsNullOrWhiteSpace(line.Text))
+        if (line.IsBlank)
         {
             return new ReadLine(line, null, "blank line: there is no instance to send", null, null);
         }
@@ -174,7 +174,7 @@ internal sealed partial class MicroBatchEncoder
             if (_settings.DataType == DataType.Data && _settings.PayloadType == PayloadType.Ndarray)
             {
                 // Lines of numbers are scanned without a document; anything else takes the document path.
-                var scanned = RowSource.TryScanNdarray(line.Text);
+                var scanned = RowSource.TryScanNdarray(line);
                 string? scanError = null;
                 scanned ??= RowSource.FromNdarray(SeldonJson.ParseDocument(line.Text), out scanError);
                 return Checked(line, scanned, scanError, null);

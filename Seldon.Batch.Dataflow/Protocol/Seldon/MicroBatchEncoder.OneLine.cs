@@ -17,7 +17,7 @@ internal sealed partial class MicroBatchEncoder
 
         var line = lines[0];
         var member = new BatchMember(line.Index, requestId) { Rows = 1 };
-        string? body = null;
+        byte[]? body = null;
         try
         {
             body = EncodeSingle(line, member);
@@ -28,10 +28,10 @@ internal sealed partial class MicroBatchEncoder
         }
 
         // Every path that sets an encoding error returns no body, so a member with an error is never sent.
-        return new EncodedBatch([member], body, requestId);
+        return EncodedBatch.OfUtf8([member], body, requestId);
     }
 
-    private string? EncodeSingle(InputLine line, BatchMember member)
+    private byte[]? EncodeSingle(InputLine line, BatchMember member)
     {
         if (line.Failure is { } failure)
         {
@@ -39,7 +39,7 @@ internal sealed partial class MicroBatchEncoder
             return null;
         }
 
-        if (string.IsNullOrWhiteSpace(line.Text))
+        if (line.IsBlank)
         {
             member.EncodingError = "blank line: there is no instance to send";
             return null;
@@ -47,7 +47,7 @@ internal sealed partial class MicroBatchEncoder
 
         if (_settings.DataType == DataType.Str)
         {
-            return SeldonJson.WriteObject(w =>
+            return SeldonJson.WriteUtf8Object(w =>
             {
                 w.WriteString("strData", ReadText(line.Text));
                 WriteMeta(w, member);
@@ -56,14 +56,14 @@ internal sealed partial class MicroBatchEncoder
 
         if (_settings.DataType == DataType.Data && _settings.PayloadType == PayloadType.Ndarray)
         {
-            return EncodeNdarray(line.Text, member);
+            return EncodeNdarray(line, member);
         }
 
         var node = SeldonJson.Parse(line.Text);
         switch (_settings.DataType)
         {
             case DataType.Json:
-                return SeldonJson.WriteObject(w =>
+                return SeldonJson.WriteUtf8Object(w =>
                 {
                     w.WritePropertyName("jsonData");
                     SeldonJson.WriteNode(w, node);
@@ -77,14 +77,14 @@ internal sealed partial class MicroBatchEncoder
     }
 
     /// <summary>An ndarray line, read as a document and written straight from it (no node tree: this is the common case).</summary>
-    private string? EncodeNdarray(string text, BatchMember member)
+    private byte[]? EncodeNdarray(InputLine line, BatchMember member)
     {
         // A line of numbers is scanned without a document (the same bytes); anything else is read as a document.
-        using (var scanned = RowSource.TryScanNdarray(text))
+        using (var scanned = RowSource.TryScanNdarray(line))
         {
             if (scanned is not null)
             {
-                return SeldonJson.WriteObject((this, scanned, member), static (w, s) =>
+                return SeldonJson.WriteUtf8Object((this, scanned, member), static (w, s) =>
                 {
                     var (self, scanned, member) = s;
                     w.WritePropertyName("data"u8);
@@ -99,7 +99,7 @@ internal sealed partial class MicroBatchEncoder
             }
         }
 
-        using var document = SeldonJson.ParseDocument(text);
+        using var document = SeldonJson.ParseDocument(line.Text);
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Array)
         {
@@ -107,7 +107,7 @@ internal sealed partial class MicroBatchEncoder
             return null;
         }
 
-        return SeldonJson.WriteObject((this, root, member), static (w, s) =>
+        return SeldonJson.WriteUtf8Object((this, root, member), static (w, s) =>
         {
             var (self, root, member) = s;
             w.WritePropertyName("data"u8);
@@ -121,7 +121,7 @@ internal sealed partial class MicroBatchEncoder
 
     /// <summary>A data line as a tensor or a tftensor. (An ndarray data line never comes here: <see cref="EncodeSingle"/>
     /// writes it straight from its document with <see cref="EncodeNdarray"/>.)</summary>
-    private string? EncodeData(JsonNode? node, BatchMember member)
+    private byte[]? EncodeData(JsonNode? node, BatchMember member)
     {
         var shape = ArrayShape.TryRead(node, out var error);
         if (shape is null)
@@ -130,7 +130,7 @@ internal sealed partial class MicroBatchEncoder
             return null;
         }
 
-        return SeldonJson.WriteObject(w =>
+        return SeldonJson.WriteUtf8Object(w =>
         {
             w.WritePropertyName("data");
             w.WriteStartObject();
@@ -148,7 +148,7 @@ internal sealed partial class MicroBatchEncoder
         });
     }
 
-    private string? EncodeRaw(JsonNode? node, BatchMember member)
+    private byte[]? EncodeRaw(JsonNode? node, BatchMember member)
     {
         if (node is not JsonObject message)
         {
@@ -184,7 +184,7 @@ internal sealed partial class MicroBatchEncoder
 
         member.UserTags = (JsonObject)tags.DeepClone();
         SetBatchTags(tags, member);
-        return SeldonJson.WriteObject(w =>
+        return SeldonJson.WriteUtf8Object(w =>
         {
             foreach (var property in message)
             {

@@ -30,8 +30,8 @@ internal sealed partial class MicroBatchEncoder
             members.Add(member);
         }
 
-        var body = rows.Count == 0 ? null : SeldonJson.WriteObject((rows, tags: (_settings.BatchId, firstIndex, requestId)), static (w, s) => WriteRows(w, s.rows, s.tags));
-        return new EncodedBatch(members, body, requestId) { IsSplit = _settings.IsMicroBatching };
+        var body = rows.Count == 0 ? null : SeldonJson.WriteUtf8Object((rows, tags: (_settings.BatchId, firstIndex, requestId)), static (w, s) => WriteRows(w, s.rows, s.tags));
+        return EncodedBatch.OfUtf8(members, body, requestId, _settings.IsMicroBatching);
     }
 
     private static void WriteRows(Utf8JsonWriter w, List<TableRow> rows, (string BatchId, long Index, string InstanceId) tags)

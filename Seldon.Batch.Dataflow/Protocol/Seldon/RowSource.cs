@@ -85,6 +85,10 @@ internal sealed class RowSource : IDisposable
     public static RowSource? TryScanNdarray(string text) =>
         NdarrayScanner.TryScan(text, out var rows, out var rowEnds, out var dimensions) ? new RowSource(rows, rowEnds, dimensions) : null;
 
+    /// <summary>As <see cref="TryScanNdarray(string)"/>, from the line's bytes when it was read as bytes.</summary>
+    public static RowSource? TryScanNdarray(in InputLine line) =>
+        NdarrayScanner.TryScan(line, null, out var rows, out var rowEnds, out var dimensions) ? new RowSource(rows, rowEnds, dimensions) : null;
+
     /// <summary>Rows of an ndarray line read as a document, which the source owns from here on (also when it
     /// returns null).</summary>
     public static RowSource? FromNdarray(JsonDocument document, out string? error)

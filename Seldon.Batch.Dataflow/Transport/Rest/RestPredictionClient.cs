@@ -67,7 +67,7 @@ internal sealed partial class RestPredictionClient : IModelInspector
         rest.AddHeader(KnownHeaders.Accept, ContentType.Json);
         // The body as UTF-8 bytes, the header as a string body would have it: RestSharp hashes its parameters once per
         // request, and a string body's hash reads the whole text (a bytes body hashes by reference).
-        rest.AddParameter(new BodyParameter(System.Text.Encoding.UTF8.GetBytes(request.Body), JsonUtf8, DataFormat.Binary));
+        rest.AddParameter(new BodyParameter(request.Utf8Body, JsonUtf8, DataFormat.Binary));
         rest.AdvancedResponseWriter = ReadResponse;
         var client = request.Method == PredictionMethod.Feedback ? _feedback : _predict;
         var response = await client.ExecuteAsync(rest, cancellationToken).ConfigureAwait(false);
