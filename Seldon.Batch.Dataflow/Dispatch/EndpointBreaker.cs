@@ -164,22 +164,31 @@ internal sealed partial class EndpointBreaker
         }
         catch (Exception)
         {
-            await CountSuccessAsync().ConfigureAwait(false);
+            await ClosedOutcomeAsync(null).ConfigureAwait(false);
             throw;
         }
 
-        if (IsOutage(response))
+        await ClosedOutcomeAsync(response).ConfigureAwait(false);
+        return response;
+    }
+
+    /// <summary>Whether a send may skip Polly now (the circuit closed, no outage within its sampling window); the caller
+    /// then hands its outcome to <see cref="ClosedOutcomeAsync"/>, as <see cref="ExecuteAsync"/> does.</summary>
+    public bool OnClosedPath => Volatile.Read(ref _fast) != 0;
+
+    /// <summary>Counts the outcome of a send made on the closed path (<see cref="OnClosedPath"/>): null when the send threw
+    /// (a success to Polly's breaker, as any answer but an outage). An outage is told to Polly, after the successes it
+    /// was not told, before this returns; a success completes synchronously.</summary>
+    public ValueTask ClosedOutcomeAsync(PredictionResponse? response)
+    {
+        if (response is not null && IsOutage(response))
         {
             // Polly is told the successes first (LeaveClosedPath), then this failure, as if it had made the call.
             LeaveClosedPath();
-            await TellPollyAsync(response).ConfigureAwait(false);
-        }
-        else
-        {
-            await CountSuccessAsync().ConfigureAwait(false);
+            return TellPollyAsync(response);
         }
 
-        return response;
+        return CountSuccessAsync();
     }
 
     /// <summary>The send through Polly's pipeline (circuit open, half-open, or an outage seen within its sampling window);
