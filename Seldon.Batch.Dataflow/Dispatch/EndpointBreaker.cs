@@ -13,7 +13,9 @@ namespace Seldon.Batch.Dataflow;
 /// <para>While the circuit is closed and no outage has been seen for a sampling window, requests skip Polly's pipeline
 /// (its state machines and its lock on every send, a few per cent of a request at batch size 1): their outcomes are
 /// counted in a <see cref="SuccessTally"/>, and the first outage hands the tally to Polly, each success at the time it
-/// happened, before the outage itself, so the circuit opens exactly when Polly alone would open it.</para></remarks>
+/// happened (to the millisecond), before the outage itself, so the circuit opens when Polly alone would open it
+/// (EndpointBreakerClosedPathProperties). Only an answer that arrives while the tally is being told (a few
+/// milliseconds at the start of an outage) is told at its own time ahead of older ones, into a newer window.</para></remarks>
 internal sealed partial class EndpointBreaker
 {
     /// <summary>How long a run may go without any answer from its start before the endpoint counts as unreachable
