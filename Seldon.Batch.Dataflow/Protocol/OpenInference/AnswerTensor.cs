@@ -7,15 +7,19 @@ namespace Seldon.Batch.Dataflow;
 /// <summary>One output tensor of an answer, its values flattened (servers answer flat, but nested data is read too).</summary>
 internal sealed class AnswerTensor
 {
-    private AnswerTensor(JsonElement output, string name, long[] shape, List<JsonElement> values)
+    private AnswerTensor(JsonElement output, string name, long[] shape, List<JsonElement> values, JsonElement data)
     {
         Output = output;
         Name = name;
         Shape = shape;
         Values = values;
+        Data = data;
     }
 
     public JsonElement Output { get; }
+
+    /// <summary>The output's <c>data</c> when it is an array (its values are <see cref="Values"/>); undefined otherwise.</summary>
+    public JsonElement Data { get; }
 
     public string Name { get; }
 
@@ -93,8 +97,12 @@ internal sealed class AnswerTensor
         {
             LineTensor.Flatten(data, values);
         }
+        else
+        {
+            data = default;
+        }
 
-        return new AnswerTensor(output, name, shape, values);
+        return new AnswerTensor(output, name, shape, values, data);
     }
 
     /// <summary>The dimensions of a shape, each a whole number of 0 or more; null for anything else.</summary>
