@@ -211,8 +211,28 @@ public sealed class RememberedInferenceTemplateProperties
             results.Select(r => r.Line));
     }
 
-    private static object? Remembered(InferenceResponseSplitter splitter) =>
-        typeof(InferenceResponseSplitter).GetField("_remembered", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(splitter);
+    [Fact]
+    public void A_one_line_answer_of_the_same_shape_records_no_template_and_keeps_its_output_whole()
+    {
+        // Batch size 1: the answer is not cut, its outputs are written whole with their data a hole.
+        var splitter = new InferenceResponseSplitter("run-1");
+        Line[] line = [new(1, true, "own", false, 0)];
+        var answer = """{"model_name":"m","id":"@id@","outputs":[{"name":"y","shape":[1,2],"datatype":"FP64","data":[@data@]}]}""";
+        Compose(splitter, line, "req-a", answer.Replace("@id@", "req-a").Replace("@data@", "[1,2]"));
+        var remembered = Remembered(splitter, "_rememberedWhole");
+
+        var result = Assert.Single(Compose(splitter, line, "req-b", answer.Replace("@id@", "req-b").Replace("@data@", "[4.5,-6]")));
+
+        Assert.NotNull(remembered);
+        Assert.Same(remembered, Remembered(splitter, "_rememberedWhole"));
+        Assert.Equal(
+            """{"model_name":"m","id":"own","parameters":{"batch_id":"run-1","batch_index":10,"batch_instance_id":"req-b-item-0","inference_id":"req-b"},"outputs":[{"name":"y","shape":[1,2],"datatype":"FP64","data":[[4.5,-6]]}]}""",
+            result.Line);
+        Assert.Equal("""[{"name":"y","shape":[1,2],"datatype":"FP64","data":[[4.5,-6]]}]""", System.Text.Encoding.UTF8.GetString(result.Prediction.Span));
+    }
+
+    private static object? Remembered(InferenceResponseSplitter splitter, string field = "_remembered") =>
+        typeof(InferenceResponseSplitter).GetField(field, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(splitter);
 
     /// <summary>The results of <paramref name="answer"/> to a request of <paramref name="lines"/>, lines 10, 11…, sent as
     /// <paramref name="requestId"/> (a line's inference id 0 is the request's).</summary>

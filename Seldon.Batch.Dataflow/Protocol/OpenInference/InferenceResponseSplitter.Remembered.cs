@@ -10,6 +10,9 @@ internal sealed partial class InferenceResponseSplitter
     /// that split answers at once (each reads a whole one: it is never changed).</summary>
     private RememberedTemplates? _remembered;
 
+    /// <summary>The same for answers that are not split (one line each).</summary>
+    private RememberedTemplates? _rememberedWhole;
+
     /// <summary>A split answer's bytes but those of its <c>id</c>'s value and of its outputs' <c>data</c> arrays, and the
     /// templates of its lines. The templates are made from those bytes alone: the answer's <c>id</c> is in no line, the
     /// values are the templates' holes, and the ids and tags they hold are the lines' own (holes too) or the splitter's.

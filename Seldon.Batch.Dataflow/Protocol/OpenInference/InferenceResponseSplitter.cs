@@ -150,17 +150,20 @@ internal sealed partial class InferenceResponseSplitter(string batchId) : IError
         // template (one for the lines without an id, one for those with one), and each line fills its holes. A model
         // answers every request in the same shape: when this answer's bytes but its id and data are the last
         // template's answer's, so are its templates, and they are taken as they are.
+        // An answer that is not split (one line) has its templates too, its outputs written whole with their data a hole.
+        var whole = batch.Members.Count == 1 && !batch.IsSplit;
+        ref var last = ref whole ? ref _rememberedWhole : ref _remembered;
         Templates? templates = null;
-        if (batch.Members.Count > 1 && batch.IsSplit && fillTemplates)
+        if (fillTemplates && (whole || (batch.Members.Count > 1 && batch.IsSplit)))
         {
-            var last = Volatile.Read(ref _remembered);
-            templates = new Templates(this, shared, outputs, last is not null && last.Fits(response, outputs) ? last : null);
+            var known = Volatile.Read(ref last);
+            templates = new Templates(this, shared, outputs, whole, known is not null && known.Fits(response, outputs) ? known : null);
         }
 
         results = MemberLines.Split(this, batch, new SplitLine(this, shared, outputs, templates, batch.IsSplit));
         if (templates?.ToRemember(response) is { } remembered)
         {
-            Volatile.Write(ref _remembered, remembered);
+            Volatile.Write(ref last, remembered);
         }
 
         return null;
@@ -175,7 +178,7 @@ internal sealed partial class InferenceResponseSplitter(string batchId) : IError
         outputs = [];
         foreach (var output in outputsElement.EnumerateArray())
         {
-            var tensor = AnswerTensor.Read(output, out var problem);
+            var tensor = AnswerTensor.Read(output, flatten: batch.IsSplit, out var problem);
             if (tensor is null)
             {
                 return $"unusable answer: {problem}";
@@ -205,14 +208,15 @@ internal sealed partial class InferenceResponseSplitter(string batchId) : IError
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Write(AnswerLines lines, int slot, BatchMember member, int offset)
         {
-            if (templates?.For(member, offset) is { } template)
+            var from = isSplit ? offset : -1L;
+            if (templates?.For(member, from) is { } template)
             {
                 var (id, item) = member.TemplateId;
-                lines.Write(slot, member.Index, template, id, item, new LineFiller(outputs, offset, member.Rows, member.LineId, member.InferenceId!));
+                lines.Write(slot, member.Index, template, id, item, new LineFiller(outputs, from, member.Rows, member.LineId, member.InferenceId!));
             }
             else
             {
-                lines.Write(slot, member.Index, (splitter, shared: shared.Value, outputs, member, offset: isSplit ? offset : -1L), static (w, answer, s) =>
+                lines.Write(slot, member.Index, (splitter, shared: shared.Value, outputs, member, offset: from), static (w, answer, s) =>
                     s.splitter.WriteAnswer(w, answer, s.shared, s.outputs, s.member, s.offset));
             }
         }
@@ -351,9 +355,10 @@ internal sealed partial class InferenceResponseSplitter(string batchId) : IError
             p.NameEquals("model_name"u8) || p.NameEquals("model_version"u8) || p.NameEquals("id"u8) || p.NameEquals("parameters"u8) || p.NameEquals("outputs"u8);
     }
 
-    /// <summary>The templates of one split answer's lines, taken from the last answer of the same shape or recorded when
-    /// first needed: one for lines without an id, one for lines with one.</summary>
-    private sealed class Templates(InferenceResponseSplitter splitter, LazyShared shared, List<AnswerTensor> outputs, RememberedTemplates? remembered)
+    /// <summary>The templates of one answer's lines, taken from the last answer of the same shape or recorded when first
+    /// needed: one for lines without an id, one for lines with one; of a <paramref name="whole"/> answer's one line, or
+    /// of lines cut from it.</summary>
+    private sealed class Templates(InferenceResponseSplitter splitter, LazyShared shared, List<AnswerTensor> outputs, bool whole, RememberedTemplates? remembered)
     {
         private LineTemplate? _plain = remembered?.Plain;
         private LineTemplate? _withId = remembered?.WithId;
@@ -431,14 +436,15 @@ internal sealed partial class InferenceResponseSplitter(string batchId) : IError
         private LineTemplate? Record(bool withId)
         {
             var standIn = new BatchMember(0, string.Empty) { InferenceId = string.Empty, LineId = withId ? string.Empty : null };
-            var template = LineTemplate.Record((splitter, shared: shared.Value, outputs, standIn), static (w, t, s) =>
-                s.splitter.WriteAnswer(w, t.Answer, s.shared, s.outputs, s.standIn, 0, t));
+            var template = LineTemplate.Record((splitter, shared: shared.Value, outputs, standIn, offset: whole ? -1L : 0L), static (w, t, s) =>
+                s.splitter.WriteAnswer(w, t.Answer, s.shared, s.outputs, s.standIn, s.offset, t));
 
-            // Each output must have given exactly one hole for its row count and one for its values (one without "data"
-            // gives none, and its lines take the line writer).
+            // Each output cut must have given exactly one hole for its row count and one for its values (one without
+            // "data" gives none, and its lines take the line writer); each whole output one for its values when it has data.
             return template.Count(LineTemplate.Part.Index) == 1 && template.Count(LineTemplate.Part.InstanceId) == 1
                 && template.Count(LineTemplate.Part.InferenceId) == 1 && template.Count(LineTemplate.Part.LineId) == (withId ? 1 : 0)
-                && template.Count(LineTemplate.Part.RowCount) == outputs.Count && template.Count(LineTemplate.Part.Values) == outputs.Count
+                && template.Count(LineTemplate.Part.RowCount) == (whole ? 0 : outputs.Count)
+                && template.Count(LineTemplate.Part.Values) == (whole ? outputs.Count(o => o.Data.ValueKind == JsonValueKind.Array) : outputs.Count)
                 && template.Count(LineTemplate.Part.Rows) == 0
                 ? template
                 : null;
