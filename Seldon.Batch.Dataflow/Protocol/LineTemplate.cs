@@ -33,6 +33,10 @@ internal sealed class LineTemplate
 
         /// <summary>Open Inference: the line's own request id, a JSON string with nothing to escape.</summary>
         LineId,
+
+        /// <summary>Open Inference: the id of the request the line was sent in (its <c>inference_id</c>), a JSON string
+        /// with nothing to escape; a hole so that a template outlives its request.</summary>
+        InferenceId,
     }
 
     /// <summary>Fills the holes of a line that are not its index or instance id.</summary>

@@ -7,15 +7,19 @@ namespace Seldon.Batch.Dataflow;
 /// <summary>One output tensor of an answer, its values flattened (servers answer flat, but nested data is read too).</summary>
 internal sealed class AnswerTensor
 {
-    private AnswerTensor(JsonElement output, string name, long[] shape, List<JsonElement> values)
+    private AnswerTensor(JsonElement output, string name, long[] shape, List<JsonElement> values, JsonElement data)
     {
         Output = output;
         Name = name;
         Shape = shape;
         Values = values;
+        Data = data;
     }
 
     public JsonElement Output { get; }
+
+    /// <summary>The output's <c>data</c> when it is an array (its values are <see cref="Values"/>); undefined otherwise.</summary>
+    public JsonElement Data { get; }
 
     public string Name { get; }
 
@@ -72,7 +76,9 @@ internal sealed class AnswerTensor
         _rendered = [.. rendered];
     }
 
-    public static AnswerTensor? Read(JsonElement output, out string? problem)
+    /// <summary>The output, its values flattened into <see cref="Values"/> when <paramref name="flatten"/> (an answer that is
+    /// not split writes each output whole, and needs them not).</summary>
+    public static AnswerTensor? Read(JsonElement output, bool flatten, out string? problem)
     {
         problem = null;
         if (output.ValueKind != JsonValueKind.Object)
@@ -91,10 +97,17 @@ internal sealed class AnswerTensor
         var values = new List<JsonElement>();
         if (output.TryGetProperty("data"u8, out var data) && data.ValueKind == JsonValueKind.Array)
         {
-            LineTensor.Flatten(data, values);
+            if (flatten)
+            {
+                LineTensor.Flatten(data, values);
+            }
+        }
+        else
+        {
+            data = default;
         }
 
-        return new AnswerTensor(output, name, shape, values);
+        return new AnswerTensor(output, name, shape, values, data);
     }
 
     /// <summary>The dimensions of a shape, each a whole number of 0 or more; null for anything else.</summary>
@@ -120,10 +133,15 @@ internal sealed class AnswerTensor
         return dimensions;
     }
 
-    /// <summary>Whether the values of rows [<paramref name="offset"/>, + <paramref name="rows"/>) are written as their raw
-    /// bytes (see <see cref="LineTemplate.IsVerbatim"/>).</summary>
+    /// <summary>Whether the values of rows [<paramref name="offset"/>, + <paramref name="rows"/>) (all of them, as the
+    /// <c>data</c> array holds them, when -1) are written as their raw bytes (see <see cref="LineTemplate.IsVerbatim"/>).</summary>
     public bool IsVerbatim(long offset, int rows)
     {
+        if (offset < 0)
+        {
+            return Data.ValueKind != JsonValueKind.Array || LineTemplate.IsVerbatim(Data);
+        }
+
         foreach (var value in RowValues(offset, rows))
         {
             if (!LineTemplate.IsVerbatim(value))
@@ -136,8 +154,18 @@ internal sealed class AnswerTensor
     }
 
     /// <summary>The raw values of rows [<paramref name="offset"/>, + <paramref name="rows"/>), comma-separated: what
-    /// <see cref="WriteData"/> writes between the brackets when they are verbatim.</summary>
-    public void WriteValues(IBufferWriter<byte> buffer, long offset, int rows) => LineTemplate.WriteItems(buffer, RowValues(offset, rows));
+    /// <see cref="WriteData"/> writes between the brackets when they are verbatim; when -1, what the <c>data</c> array holds
+    /// between its brackets, as the whole output writes it when it is verbatim.</summary>
+    public void WriteValues(IBufferWriter<byte> buffer, long offset, int rows)
+    {
+        if (offset < 0)
+        {
+            buffer.Write(JsonMarshal.GetRawUtf8Value(Data)[1..^1]);
+            return;
+        }
+
+        LineTemplate.WriteItems(buffer, RowValues(offset, rows));
+    }
 
     private ReadOnlySpan<JsonElement> RowValues(long offset, int rows)
     {
@@ -146,13 +174,13 @@ internal sealed class AnswerTensor
     }
 
     /// <summary>Writes the output with only the rows from <paramref name="offset"/> (all of it when -1). Into a
-    /// <paramref name="template"/> (prerendered outputs only), the first dimension of the shape and the values are
-    /// holes for output number <paramref name="number"/>.</summary>
+    /// <paramref name="template"/>, the values are a hole for output number <paramref name="number"/>, and so is the first
+    /// dimension of the shape of a cut output (prerendered outputs only).</summary>
     public void WriteRows(Utf8JsonWriter w, long offset, int rows, LineTemplate? template = null, int number = 0)
     {
         if (offset < 0)
         {
-            Output.WriteTo(w);
+            WriteWhole(w, template, number);
             return;
         }
 
@@ -194,6 +222,34 @@ internal sealed class AnswerTensor
             else if (property.NameEquals("data"))
             {
                 WriteData(w, offset, rows);
+            }
+            else
+            {
+                property.WriteTo(w);
+            }
+        }
+
+        w.WriteEndObject();
+    }
+
+    /// <summary>Writes the whole output as it is; into a <paramref name="template"/>, what its <c>data</c> array holds is
+    /// a hole (its properties one by one write what the output writes at once).</summary>
+    private void WriteWhole(Utf8JsonWriter w, LineTemplate? template, int number)
+    {
+        if (template is null || Data.ValueKind != JsonValueKind.Array)
+        {
+            Output.WriteTo(w);
+            return;
+        }
+
+        w.WriteStartObject();
+        foreach (var property in Output.EnumerateObject())
+        {
+            if (property.NameEquals("data"u8))
+            {
+                w.WriteStartArray("data"u8);
+                template.Hole(w, LineTemplate.Part.Values, default, number);
+                w.WriteEndArray();
             }
             else
             {

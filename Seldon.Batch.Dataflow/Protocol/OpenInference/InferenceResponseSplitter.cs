@@ -9,7 +9,7 @@ namespace Seldon.Batch.Dataflow;
 /// has the request's rows as its first dimension), with <c>batch_id</c>, <c>batch_index</c>, <c>batch_instance_id</c>
 /// and <c>inference_id</c> in <c>parameters</c> and the line's own <c>id</c> kept; and error records in the shape of
 /// <c>mlserver infer</c>'s (<c>parameters</c> and <c>error</c>).</summary>
-internal sealed class InferenceResponseSplitter(string batchId) : IErrorRecords
+internal sealed partial class InferenceResponseSplitter(string batchId) : IErrorRecords
 {
     /// <summary>Code of a line that was never sent because it could not be encoded.</summary>
     public const int UnsentCode = RequestFailure.UnsentCode;
@@ -108,7 +108,15 @@ internal sealed class InferenceResponseSplitter(string batchId) : IErrorRecords
 
         if (member.InferenceId is not null)
         {
-            SeldonJson.WritePlainString(w, InferenceIdName, member.InferenceId);
+            if (template is null)
+            {
+                SeldonJson.WritePlainString(w, InferenceIdName, member.InferenceId);
+            }
+            else
+            {
+                w.WritePropertyName(InferenceIdName);
+                template.Hole(w, LineTemplate.Part.InferenceId, "\"\""u8);
+            }
         }
     }
 
@@ -134,19 +142,30 @@ internal sealed class InferenceResponseSplitter(string batchId) : IErrorRecords
             return problem;
         }
 
-        var shared = new SharedFields(response, batch.Members.Count > 1 ? new SharedJson() : null);
-        if (shared.Json is { } json)
+        // What the lines copy from the answer is found (and, for several lines, written once) when a line first needs
+        // it: never, when every line takes a template remembered from an earlier answer.
+        var shared = new LazyShared(response, outputs, prerender: batch.Members.Count > 1);
+
+        // Where the lines differ only in their index, instance id, ids and rows, the whole line is written once, as a
+        // template (one for the lines without an id, one for those with one), and each line fills its holes. A model
+        // answers every request in the same shape: when this answer's bytes but its id and data are the last
+        // template's answer's, so are its templates, and they are taken as they are.
+        // An answer that is not split (one line) has its templates too, its outputs written whole with their data a hole.
+        var whole = batch.Members.Count == 1 && !batch.IsSplit;
+        ref var last = ref whole ? ref _rememberedWhole : ref _remembered;
+        Templates? templates = null;
+        if (fillTemplates && (whole || (batch.Members.Count > 1 && batch.IsSplit)))
         {
-            foreach (var output in outputs)
-            {
-                output.Prerender(json);
-            }
+            var known = Volatile.Read(ref last);
+            templates = new Templates(this, shared, outputs, whole, known is not null && known.Fits(response, outputs) ? known : null);
         }
 
-        // Where the lines differ only in their index, instance id, id and rows, the whole line is written once, as a
-        // template (one for the lines without an id, one for those with one), and each line fills its holes.
-        var templates = shared.Json is not null && batch.IsSplit && fillTemplates ? new Templates(this, shared, outputs, batch) : null;
         results = MemberLines.Split(this, batch, new SplitLine(this, shared, outputs, templates, batch.IsSplit));
+        if (templates?.ToRemember(response) is { } remembered)
+        {
+            Volatile.Write(ref last, remembered);
+        }
+
         return null;
     }
 
@@ -159,7 +178,7 @@ internal sealed class InferenceResponseSplitter(string batchId) : IErrorRecords
         outputs = [];
         foreach (var output in outputsElement.EnumerateArray())
         {
-            var tensor = AnswerTensor.Read(output, out var problem);
+            var tensor = AnswerTensor.Read(output, flatten: batch.IsSplit, out var problem);
             if (tensor is null)
             {
                 return $"unusable answer: {problem}";
@@ -183,20 +202,21 @@ internal sealed class InferenceResponseSplitter(string batchId) : IErrorRecords
 
     /// <summary>The line of one sent member: its rows of the answer, filled into a template where one fits, else written
     /// by the line writer.</summary>
-    private readonly struct SplitLine(InferenceResponseSplitter splitter, SharedFields shared, List<AnswerTensor> outputs, Templates? templates, bool isSplit) : IMemberLine
+    private readonly struct SplitLine(InferenceResponseSplitter splitter, LazyShared shared, List<AnswerTensor> outputs, Templates? templates, bool isSplit) : IMemberLine
     {
         // Inlined into the loop compiled for this struct, its fields stay in registers as the loop's own locals did.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Write(AnswerLines lines, int slot, BatchMember member, int offset)
         {
-            if (templates?.For(member, offset) is { } template)
+            var from = isSplit ? offset : -1L;
+            if (templates?.For(member, from) is { } template)
             {
                 var (id, item) = member.TemplateId;
-                lines.Write(slot, member.Index, template, id, item, new LineFiller(outputs, offset, member.Rows, member.LineId));
+                lines.Write(slot, member.Index, template, id, item, new LineFiller(outputs, from, member.Rows, member.LineId, member.InferenceId!));
             }
             else
             {
-                lines.Write(slot, member.Index, (splitter, shared, outputs, member, offset: isSplit ? offset : -1L), static (w, answer, s) =>
+                lines.Write(slot, member.Index, (splitter, shared: shared.Value, outputs, member, offset: from), static (w, answer, s) =>
                     s.splitter.WriteAnswer(w, answer, s.shared, s.outputs, s.member, s.offset));
             }
         }
@@ -236,6 +256,29 @@ internal sealed class InferenceResponseSplitter(string batchId) : IErrorRecords
         w.WriteEndArray();
         answer.Close(w);
         shared.Others.WriteTo(w);
+    }
+
+    /// <summary>The <see cref="SharedFields"/> of an answer, with its outputs prerendered when it has several lines, made
+    /// when a line first needs them.</summary>
+    private sealed class LazyShared(JsonElement response, List<AnswerTensor> outputs, bool prerender)
+    {
+        private SharedFields? _value;
+
+        public SharedFields Value => _value ??= Make();
+
+        private SharedFields Make()
+        {
+            var shared = new SharedFields(response, prerender ? new SharedJson() : null);
+            if (shared.Json is { } json)
+            {
+                foreach (var output in outputs)
+                {
+                    output.Prerender(json);
+                }
+            }
+
+            return shared;
+        }
     }
 
     /// <summary>The answer's fields every line copies, found once per answer rather than once per line, and written once
@@ -312,26 +355,32 @@ internal sealed class InferenceResponseSplitter(string batchId) : IErrorRecords
             p.NameEquals("model_name"u8) || p.NameEquals("model_version"u8) || p.NameEquals("id"u8) || p.NameEquals("parameters"u8) || p.NameEquals("outputs"u8);
     }
 
-    /// <summary>The templates of one split answer's lines, recorded when first needed: one for lines without an id, one
-    /// for lines with one (every line of a request has the same inference id, the one the templates hold).</summary>
-    private sealed class Templates(InferenceResponseSplitter splitter, SharedFields shared, List<AnswerTensor> outputs, EncodedBatch batch)
+    /// <summary>The templates of one answer's lines, taken from the last answer of the same shape or recorded when first
+    /// needed: one for lines without an id, one for lines with one; of a <paramref name="whole"/> answer's one line, or
+    /// of lines cut from it.</summary>
+    private sealed class Templates(InferenceResponseSplitter splitter, LazyShared shared, List<AnswerTensor> outputs, bool whole, RememberedTemplates? remembered)
     {
-        private readonly string? _inferenceId = batch.Members.FirstOrDefault(m => m.IsSent)?.InferenceId;
-        private LineTemplate? _plain;
-        private LineTemplate? _withId;
-        private bool _plainTried;
-        private bool _withIdTried;
+        private LineTemplate? _plain = remembered?.Plain;
+        private LineTemplate? _withId = remembered?.WithId;
+        private bool _plainTried = remembered?.PlainTried ?? false;
+        private bool _withIdTried = remembered?.WithIdTried ?? false;
 
-        // The request id the lines of a merged request share, once found plain (checked once, not once per line).
+        // Whether this answer recorded a template: then it is remembered for the answers after it.
+        private bool _recorded;
+
+        // The request id and the inference id the lines of a merged request share, once found plain (checked once, not
+        // once per line).
         private string? _plainId;
+        private string? _plainInferenceId;
 
         /// <summary>The template <paramref name="member"/>'s line can be filled into, or null when the line writer must
-        /// write it: its ids have something to escape, its inference id differs, or some of its values are not copied as
+        /// write it: its ids have something to escape, it has no inference id, or some of its values are not copied as
         /// they are written (strings, whitespace).</summary>
         public LineTemplate? For(BatchMember member, long offset)
         {
             var id = member.RequestId ?? member.InstanceId;
-            if (!IsPlain(id) || member.InferenceId != _inferenceId || (member.LineId is { } lineId && !SeldonJson.IsPlain(lineId)))
+            if (!IsPlain(id, ref _plainId) || member.InferenceId is not { } inferenceId || !IsPlain(inferenceId, ref _plainInferenceId)
+                || (member.LineId is { } lineId && !SeldonJson.IsPlain(lineId)))
             {
                 return null;
             }
@@ -349,9 +398,16 @@ internal sealed class InferenceResponseSplitter(string batchId) : IErrorRecords
                 : Get(ref _withId, ref _withIdTried, withId: true);
         }
 
-        private bool IsPlain(string id)
+        /// <summary>What the splitter remembers after this answer when it recorded a template: its templates, with the
+        /// answer's bytes but its holes; null when it has nothing new to remember.</summary>
+        public RememberedTemplates? ToRemember(JsonElement response) =>
+            !_recorded ? null
+            : remembered is not null ? remembered.With(_plain, _plainTried, _withId, _withIdTried)
+            : RememberedTemplates.Of(response, outputs, _plain, _plainTried, _withId, _withIdTried);
+
+        private static bool IsPlain(string id, ref string? plain)
         {
-            if (ReferenceEquals(id, _plainId))
+            if (ReferenceEquals(id, plain))
             {
                 return true;
             }
@@ -361,7 +417,7 @@ internal sealed class InferenceResponseSplitter(string batchId) : IErrorRecords
                 return false;
             }
 
-            _plainId = id;
+            plain = id;
             return true;
         }
 
@@ -370,6 +426,7 @@ internal sealed class InferenceResponseSplitter(string batchId) : IErrorRecords
             if (!tried)
             {
                 tried = true;
+                _recorded = true;
                 template = Record(withId);
             }
 
@@ -378,23 +435,25 @@ internal sealed class InferenceResponseSplitter(string batchId) : IErrorRecords
 
         private LineTemplate? Record(bool withId)
         {
-            var standIn = new BatchMember(0, string.Empty) { InferenceId = _inferenceId, LineId = withId ? string.Empty : null };
-            var template = LineTemplate.Record((splitter, shared, outputs, standIn), static (w, t, s) =>
-                s.splitter.WriteAnswer(w, t.Answer, s.shared, s.outputs, s.standIn, 0, t));
+            var standIn = new BatchMember(0, string.Empty) { InferenceId = string.Empty, LineId = withId ? string.Empty : null };
+            var template = LineTemplate.Record((splitter, shared: shared.Value, outputs, standIn, offset: whole ? -1L : 0L), static (w, t, s) =>
+                s.splitter.WriteAnswer(w, t.Answer, s.shared, s.outputs, s.standIn, s.offset, t));
 
-            // Each output must have given exactly one hole for its row count and one for its values (one without "data"
-            // gives none, and its lines take the line writer).
+            // Each output cut must have given exactly one hole for its row count and one for its values (one without
+            // "data" gives none, and its lines take the line writer); each whole output one for its values when it has data.
             return template.Count(LineTemplate.Part.Index) == 1 && template.Count(LineTemplate.Part.InstanceId) == 1
-                && template.Count(LineTemplate.Part.LineId) == (withId ? 1 : 0)
-                && template.Count(LineTemplate.Part.RowCount) == outputs.Count && template.Count(LineTemplate.Part.Values) == outputs.Count
+                && template.Count(LineTemplate.Part.InferenceId) == 1 && template.Count(LineTemplate.Part.LineId) == (withId ? 1 : 0)
+                && template.Count(LineTemplate.Part.RowCount) == (whole ? 0 : outputs.Count)
+                && template.Count(LineTemplate.Part.Values) == (whole ? outputs.Count(o => o.Data.ValueKind == JsonValueKind.Array) : outputs.Count)
                 && template.Count(LineTemplate.Part.Rows) == 0
                 ? template
                 : null;
         }
     }
 
-    /// <summary>Fills a line's own holes of the template: the row count and the values of each output, and its id.</summary>
-    private readonly struct LineFiller(List<AnswerTensor> outputs, long offset, int rows, string? lineId) : LineTemplate.IFiller
+    /// <summary>Fills a line's own holes of the template: the row count and the values of each output, its id and its
+    /// inference id.</summary>
+    private readonly struct LineFiller(List<AnswerTensor> outputs, long offset, int rows, string? lineId, string inferenceId) : LineTemplate.IFiller
     {
         public void Fill(IBufferWriter<byte> buffer, LineTemplate.Part part, int output)
         {
@@ -406,13 +465,21 @@ internal sealed class InferenceResponseSplitter(string batchId) : IErrorRecords
                 case LineTemplate.Part.Values:
                     outputs[output].WriteValues(buffer, offset, rows);
                     break;
+                case LineTemplate.Part.InferenceId:
+                    WritePlain(buffer, inferenceId);
+                    break;
                 default:
-                    // The id, plain: its JSON string is its ASCII bytes in quotes.
-                    buffer.Write("\""u8);
-                    buffer.Advance(Encoding.ASCII.GetBytes(lineId!, buffer.GetSpan(lineId!.Length)));
-                    buffer.Write("\""u8);
+                    WritePlain(buffer, lineId!);
                     break;
             }
+        }
+
+        // A plain id's JSON string is its ASCII bytes in quotes.
+        private static void WritePlain(IBufferWriter<byte> buffer, string id)
+        {
+            buffer.Write("\""u8);
+            buffer.Advance(Encoding.ASCII.GetBytes(id, buffer.GetSpan(id.Length)));
+            buffer.Write("\""u8);
         }
     }
 
