@@ -128,7 +128,7 @@ public sealed class Utf8LineProperties
 
     /// <summary>The lines in groups of <paramref name="batchSize"/>, as text (decoded as the reader decodes) or as bytes.</summary>
     private static IEnumerable<InputLine[]> Groups(byte[][] lines, int batchSize, bool asBytes) =>
-        lines.Select((bytes, k) => asBytes ? new InputLine(k, bytes.AsMemory()) : new InputLine(k, LineReader.Decode(bytes)))
+        lines.Select((bytes, k) => asBytes ? new InputLine(k, bytes.AsMemory()) : new InputLine(k, InputLine.Decode(bytes)))
             .Chunk(batchSize);
 
     private static IEnumerable<string> Described(IReadOnlyList<EncodedBatch> batches) =>

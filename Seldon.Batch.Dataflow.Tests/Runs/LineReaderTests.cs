@@ -37,7 +37,7 @@ public sealed class LineReaderTests : IDisposable
 
         Assert.All(read, line => Assert.True(line.HasUtf8));
         Assert.Equal(Enumerable.Range(7, lines.Count).Select(k => (long)k), read.Select(line => line.Index));
-        Assert.Equal(lines, read.Select(line => LineReader.Decode(line.Utf8.Span)));
+        Assert.Equal(lines, read.Select(line => InputLine.Decode(line.Utf8.Span)));
         return lines;
     }
 

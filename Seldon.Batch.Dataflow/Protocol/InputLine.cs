@@ -16,7 +16,7 @@ internal readonly record struct InputLine(long Index, string Text, string? Failu
     private readonly string? _text = Text;
 
     /// <summary>A line of a JSON-lines file as its UTF-8 bytes (not to be changed); <see cref="Text"/> decodes them, invalid
-    /// UTF-8 replaced as <see cref="LineReader"/> does.</summary>
+    /// UTF-8 replaced (<see cref="Decode"/>).</summary>
     public InputLine(long index, ReadOnlyMemory<byte> utf8)
         : this(index, (string)null!)
         => Utf8 = utf8;
@@ -25,7 +25,7 @@ internal readonly record struct InputLine(long Index, string Text, string? Failu
     /// made of bytes).</summary>
     public string Text
     {
-        get => _text ?? LineReader.Decode(Utf8.Span);
+        get => _text ?? Decode(Utf8.Span);
         init => _text = value;
     }
 
@@ -62,6 +62,11 @@ internal readonly record struct InputLine(long Index, string Text, string? Failu
             return true;
         }
     }
+
+    /// <summary>A line's bytes as text, as the readers of JSON lines decode them: invalid UTF-8 replaced, never fatal.</summary>
+    internal static string Decode(ReadOnlySpan<byte> utf8) => Utf8Lenient.GetString(utf8);
+
+    private static readonly System.Text.UTF8Encoding Utf8Lenient = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
     /// <summary>Lines are equal when their index, text, failure and row are, whichever form their text was given in.</summary>
     public bool Equals(InputLine other) =>

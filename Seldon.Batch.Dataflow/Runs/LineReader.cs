@@ -158,10 +158,6 @@ internal static class LineReader
         return line;
     }
 
-    /// <summary>Decodes a line's bytes as <see cref="ReadLinesAsync(Stream, ReadPosition?, bool, CancellationToken)"/>
-    /// does: invalid UTF-8 replaced, never fatal.</summary>
-    internal static string Decode(ReadOnlySpan<byte> line) => Utf8.GetString(line);
-
     /// <summary>What a line's bytes (valid only until the next line is read) are made into.</summary>
     private interface ILineForm<out T>
     {
