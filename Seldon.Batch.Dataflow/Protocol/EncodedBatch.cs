@@ -6,34 +6,38 @@ namespace Seldon.Batch.Dataflow;
 /// (null when none could) and every member in input order.</summary>
 internal sealed class EncodedBatch
 {
-    // The body in the form it was given; the other form is made when first read (two threads that make it at once make
-    // equal values). The encoders write UTF-8, which the transports send: no text is made of it on the way.
-    private string? _requestBody;
-    private byte[]? _requestUtf8;
-
+    /// <summary>A request whose body is given as text (tests and the few callers that build one by hand); the encoders
+    /// write theirs as UTF-8 (<see cref="OfUtf8"/>).</summary>
     public EncodedBatch(IReadOnlyList<BatchMember> members, string? requestBody, string puid)
+        : this(puid, members, requestBody is null ? null : Encoding.UTF8.GetBytes(requestBody))
+    {
+    }
+
+    private EncodedBatch(string puid, IReadOnlyList<BatchMember> members, byte[]? requestUtf8)
     {
         Members = members;
-        _requestBody = requestBody;
+        RequestUtf8 = requestUtf8;
         Puid = puid;
     }
 
     /// <summary>A request whose body the encoder wrote as UTF-8 (<paramref name="utf8Body"/>; null when no line could be
     /// encoded).</summary>
     public static EncodedBatch OfUtf8(IReadOnlyList<BatchMember> members, byte[]? utf8Body, string puid, bool isSplit = false) =>
-        new(members, null, puid) { _requestUtf8 = utf8Body, IsSplit = isSplit };
+        new(puid, members, utf8Body) { IsSplit = isSplit };
 
     public IReadOnlyList<BatchMember> Members { get; }
 
-    public string? RequestBody => _requestBody ??= _requestUtf8 is { } utf8 ? Encoding.UTF8.GetString(utf8) : null;
+    /// <summary>The request body as UTF-8 bytes, what the transports send (not to be changed); null when no line could
+    /// be encoded.</summary>
+    public byte[]? RequestUtf8 { get; }
 
-    /// <summary>The request body as UTF-8 bytes, what the transports send (not to be changed).</summary>
-    public byte[]? RequestUtf8 => _requestUtf8 ??= _requestBody is { } body ? Encoding.UTF8.GetBytes(body) : null;
+    /// <summary>The request body as text, decoded on each read (for messages and tests: the run sends <see cref="RequestUtf8"/>).</summary>
+    public string? RequestBody => RequestUtf8 is { } utf8 ? Encoding.UTF8.GetString(utf8) : null;
 
     /// <summary>The <c>seldon-puid</c> of the request.</summary>
     public string Puid { get; }
 
-    public bool HasRequest => _requestBody is not null || _requestUtf8 is not null;
+    public bool HasRequest => RequestUtf8 is not null;
 
     /// <summary>The rows of the request: those of the members that were sent.</summary>
     public int SentRows

@@ -18,7 +18,7 @@ public sealed record PredictionRequest(PredictionMethod Method, string Body, str
     /// <param name="method">Predict or feedback.</param>
     /// <param name="utf8Body">The Seldon message (or Feedback) as the UTF-8 bytes of its JSON.</param>
     /// <param name="puid">The request's id, sent as <c>seldon-puid</c>.</param>
-    public PredictionRequest(PredictionMethod method, byte[] utf8Body, string puid)
+    internal PredictionRequest(PredictionMethod method, byte[] utf8Body, string puid)
         : this(method, (string)null!, puid) => _utf8Body = utf8Body ?? throw new ArgumentNullException(nameof(utf8Body));
 
     /// <summary>The Seldon message (or Feedback) as JSON.</summary>
