@@ -18,9 +18,10 @@
 # (default 16), BENCH_JIT=1 (also run the framework-dependent build against nginx, for comparison),
 # BENCH_BINARY (the processor to measure; default out/publish/seldon-batch-processor).
 # For A/B work on one case: BENCH_CASES="rest-seldon-nginx/1 grpc-v2-kestrel/32" runs only those cases (names below,
-# /batch size), BENCH_RUNS times each (default 3), and prints their runs with the client's CPU time, without start-up,
-# memory and targets; BENCH_SERVE=1 starts nginx and the built-in server, prints their ports and waits (Ctrl-C stops
-# them), so a processor can be run against them by hand (e.g. under perf stat).
+# /batch size), BENCH_RUNS times each (default 3), and prints their runs with the client's CPU time and the ratio targets
+# whose cases ran, without start-up and memory (BENCH_CASES=targets: the 13 cases of the ratio targets); BENCH_SERVE=1
+# starts nginx and the built-in server, prints their ports and waits (Ctrl-C stops them), so a processor can be run
+# against them by hand (e.g. under perf stat).
 # The flow-control cases of issue 21 (flow-capacity, flow-reject, flow-rate: --workers auto and --max-rate against the
 # built-in server's capacity) are flow.sh's; they run after the others, or alone when BENCH_CASES names only them.
 # BENCH_HOST (issue 22): the host type, quiet (default), quota1.5, quota1.0 (the clients in a CPU cgroup with that many
@@ -262,7 +263,13 @@ cases=(
   "grpc-v2-kestrel native kestrel grpc v2"
 )
 [ "${BENCH_JIT:-0}" = 1 ] && cases+=("jit-rest-seldon-nginx jit nginx rest seldon")
+# "targets" names the 13 cases the ratio targets below are made of (no start-up, memory or flow cases): a host type's
+# table of docs/performance.md is `BENCH_HOST=<type> BENCH_CASES=targets make bench`.
+target_cases="rest-seldon-nginx/1 rest-seldon-nginx/32 rest-v2-nginx/1 rest-v2-nginx/32 parquet-seldon-nginx/32
+  rest-seldon-kestrel/1 rest-seldon-kestrel/32 grpc-seldon-kestrel/1 grpc-seldon-kestrel/32 grpc-v2-kestrel/1
+  grpc-v2-kestrel/32 loop-restsharp/1 loop-httpclient/1"
 selected="${BENCH_CASES:-}"
+selected="${selected//targets/$(echo $target_cases)}"
 rounds="${BENCH_RUNS:-3}"
 [ -n "$selected" ] || rounds=3
 say "bench: ${#cases[@]} cases at batch size 1 ($rows_b1 rows) and 32 ($rows_b32 rows), $workers workers, $rounds runs each${selected:+ (only $selected)}"
@@ -303,7 +310,7 @@ for _ in $(seq 1 "$rounds"); do
   done
 done
 wrk_rps="$(printf '%s\n' "${wrk_runs[@]}" | median)"
-of() { printf '%s\n' ${runs[$1]} | median; }
+of() { printf '%s\n' ${runs[$1]:-} | median; } # 0 when the case did not run
 costs() { # the medians of a case's client CPU per row and context switches per request
   printf 'CPU %6.2f us/row, %6.3f switches/request' "$(printf '%s\n' ${per_row[$1]} | median)" "$(printf '%s\n' ${per_request[$1]} | median)"
 }
@@ -318,6 +325,44 @@ table_verdict() {
   }'
 }
 
+targets() { # the targets, PASS or FAIL; after a BENCH_CASES run, the ratios whose cases ran
+awk -v wrk="$wrk_rps" -v rb1="$(of rest-seldon-nginx/1)" -v rb32="$(of rest-seldon-nginx/32)" \
+    -v vb1="$(of rest-v2-nginx/1)" -v vb32="$(of rest-v2-nginx/32)" \
+    -v kb1="$(of rest-seldon-kestrel/1)" -v kb32="$(of rest-seldon-kestrel/32)" \
+    -v gb1="$(of grpc-seldon-kestrel/1)" -v gb32="$(of grpc-seldon-kestrel/32)" \
+    -v wb1="$(of grpc-v2-kestrel/1)" -v wb32="$(of grpc-v2-kestrel/32)" \
+    -v lrs="$(of loop-restsharp/1)" -v lhc="$(of loop-httpclient/1)" \
+    -v start="$(printf '%s\n' ${startup_native:-} | median)" -v m1="${rss_100k:-}" -v m2="${rss_1m:-}" '
+function verdict(ok) { return ok ? "PASS" : "FAIL" }
+function within(a, b) { return a >= 0.9 * b }
+# A ratio whose cases did not both run (a BENCH_CASES run) is left out.
+function ratio(label, a, b, wanted, least) {
+  if (a > 0 && b > 0) printf "%-44s %9.3f  %-10s %s\n", label, a / b, wanted, least == "" ? "" : verdict(a / b >= least)
+}
+BEGIN {
+  printf "%-44s %9s  %-10s %s\n", "target", "value", "wanted", "result"
+  ratio("REST b1 / RestSharp loop b1 (nginx)", rb1, lrs, ">= 0.95", "0.95")
+  ratio("REST b32 rows/s / wrk req/s (nginx)", rb32, wrk, ">= 4", "4")
+  ratio("gRPC b1 / REST b1 (built-in server)", gb1, kb1, ">= 1", "1")
+  ratio("gRPC b32 / REST b32 (built-in server)", gb32, kb32, ">= 1", "1")
+  ratio("V2 / Seldon, REST b1 (nginx)", vb1, rb1, ">= 0.90", "0.90")
+  ratio("V2 / Seldon, REST b32 (nginx)", vb32, rb32, ">= 0.90", "0.90")
+  ratio("V2 / Seldon, gRPC b1 (built-in server)", wb1, gb1, ">= 0.90", "0.90")
+  ratio("V2 / Seldon, gRPC b32 (built-in server)", wb32, gb32, ">= 0.90", "0.90")
+  if (m1 != "") { # a whole bench
+    growth = (m2 - m1) / m1
+    printf "%-44s %6.0f ms  %-10s %s\n", "native start-up, one line", start, "<= 100 ms", verdict(start <= 100)
+    printf "%-44s %8.1f%%  %-10s %s\n", "memory growth 100k -> 1M rows", 100 * growth, "< 20%", verdict(growth < 0.20)
+    printf "%-44s %5.1f MiB  %-10s %s\n", "peak memory at 1M rows", m2 / 1024, "<= 150 MiB", verdict(m2 / 1024 <= 150)
+  }
+  ratio("(for information) gRPC b1 / REST b1 nginx", gb1, rb1, "", "")
+  ratio("(for information) gRPC b32 / REST b32 nginx", gb32, rb32, "", "")
+  ratio("(for information) RestSharp loop / wrk", lrs, wrk, "", "")
+  ratio("(for information) HttpClient loop / wrk", lhc, wrk, "", "")
+  ratio("(for information) REST b1 / wrk (nginx)", rb1, wrk, "", "")
+}'
+}
+
 if [ -n "$selected" ]; then
   printf '\nhost %s\n' "$(host_describe)"
   printf '%-44s %9.0f req/s    (runs: %s)\n' "ceiling: wrk -t1 -c16 -d5s, nginx, Seldon b1" "$wrk_rps" "${wrk_runs[*]}"
@@ -327,6 +372,8 @@ if [ -n "$selected" ]; then
       "$key" "$(of "$key")" "${runs[$key]% }" "$(printf '%s\n' ${cpu[$key]} | median)" "${cpu[$key]% }" "$(peak "$key" | awk '{ print $1 / 1024 }')" \
       "$(costs "$key")" "${per_row[$key]% }" "${per_request[$key]% }"
   done
+  printf '\n'
+  targets
   table_verdict
   [ -z "$flow_cases" ] || bash "$bench_dir/flow.sh" "$flow_cases"
   exit 0
@@ -370,34 +417,6 @@ line() { # label name size
   printf '%-44s %9.0f ms       (runs: %s)\n' "start-up, one line, framework-dependent" "$(printf '%s\n' $startup_jit | median)" "${startup_jit% }"
   awk -v m1="$rss_100k" -v m2="$rss_1m" 'BEGIN { printf "%-44s 100k rows %6.1f MiB   1M rows %6.1f MiB\n\n", "memory: native, REST b32, peak RSS", m1 / 1024, m2 / 1024 }'
 }
-awk -v wrk="$wrk_rps" -v rb1="$(of rest-seldon-nginx/1)" -v rb32="$(of rest-seldon-nginx/32)" \
-    -v vb1="$(of rest-v2-nginx/1)" -v vb32="$(of rest-v2-nginx/32)" \
-    -v kb1="$(of rest-seldon-kestrel/1)" -v kb32="$(of rest-seldon-kestrel/32)" \
-    -v gb1="$(of grpc-seldon-kestrel/1)" -v gb32="$(of grpc-seldon-kestrel/32)" \
-    -v wb1="$(of grpc-v2-kestrel/1)" -v wb32="$(of grpc-v2-kestrel/32)" \
-    -v lrs="$(of loop-restsharp/1)" -v lhc="$(of loop-httpclient/1)" \
-    -v start="$(printf '%s\n' $startup_native | median)" -v m1="$rss_100k" -v m2="$rss_1m" '
-function verdict(ok) { return ok ? "PASS" : "FAIL" }
-function within(a, b) { return a >= 0.9 * b }
-BEGIN {
-  growth = (m2 - m1) / m1
-  printf "%-44s %9s  %-10s %s\n", "target", "value", "wanted", "result"
-  printf "%-44s %9.3f  %-10s %s\n", "REST b1 / RestSharp loop b1 (nginx)", rb1 / lrs, ">= 0.95", verdict(rb1 / lrs >= 0.95)
-  printf "%-44s %9.3f  %-10s %s\n", "REST b32 rows/s / wrk req/s (nginx)", rb32 / wrk, ">= 4", verdict(rb32 / wrk >= 4)
-  printf "%-44s %9.3f  %-10s %s\n", "gRPC b1 / REST b1 (built-in server)", gb1 / kb1, ">= 1", verdict(gb1 / kb1 >= 1)
-  printf "%-44s %9.3f  %-10s %s\n", "gRPC b32 / REST b32 (built-in server)", gb32 / kb32, ">= 1", verdict(gb32 / kb32 >= 1)
-  printf "%-44s %9.3f  %-10s %s\n", "V2 / Seldon, REST b1 (nginx)", vb1 / rb1, ">= 0.90", verdict(within(vb1, rb1))
-  printf "%-44s %9.3f  %-10s %s\n", "V2 / Seldon, REST b32 (nginx)", vb32 / rb32, ">= 0.90", verdict(within(vb32, rb32))
-  printf "%-44s %9.3f  %-10s %s\n", "V2 / Seldon, gRPC b1 (built-in server)", wb1 / gb1, ">= 0.90", verdict(within(wb1, gb1))
-  printf "%-44s %9.3f  %-10s %s\n", "V2 / Seldon, gRPC b32 (built-in server)", wb32 / gb32, ">= 0.90", verdict(within(wb32, gb32))
-  printf "%-44s %6.0f ms  %-10s %s\n", "native start-up, one line", start, "<= 100 ms", verdict(start <= 100)
-  printf "%-44s %8.1f%%  %-10s %s\n", "memory growth 100k -> 1M rows", 100 * growth, "< 20%", verdict(growth < 0.20)
-  printf "%-44s %5.1f MiB  %-10s %s\n", "peak memory at 1M rows", m2 / 1024, "<= 150 MiB", verdict(m2 / 1024 <= 150)
-  printf "%-44s %9.3f  %-10s %s\n", "(for information) gRPC b1 / REST b1 nginx", gb1 / rb1, "", ""
-  printf "%-44s %9.3f  %-10s %s\n", "(for information) gRPC b32 / REST b32 nginx", gb32 / rb32, "", ""
-  printf "%-44s %9.3f  %-10s %s\n", "(for information) RestSharp loop / wrk", lrs / wrk, "", ""
-  printf "%-44s %9.3f  %-10s %s\n", "(for information) HttpClient loop / wrk", lhc / wrk, "", ""
-  printf "%-44s %9.3f  %-10s %s\n", "(for information) REST b1 / wrk (nginx)", rb1 / wrk, "", ""
-}'
+targets
 table_verdict
 bash "$bench_dir/flow.sh"
