@@ -207,6 +207,104 @@ public sealed class RememberedTemplateProperties
             Assert.Single(results).Line);
     }
 
+    /// <summary>A change of the skeleton's text outside its holes: none mostly; else one character replaced, or a field
+    /// put into the meta or the message (the answer may then be another document, or none).</summary>
+    private static readonly Gen<Func<string, string>> SkeletonChanges =
+        from kind in Gen.Frequency((6, Gen.Constant(0)), (1, Gen.Constant(1)), (1, Gen.Constant(2)))
+        from at in Gen.Choose(0, 1000)
+        from replacement in Gen.Elements('1', 'a', ' ', '}', ',', '"', 'x')
+        select (Func<string, string>)(kind switch
+        {
+            1 => skeleton => ReplaceOutsideHoles(skeleton, at, replacement),
+            2 => skeleton => skeleton.Contains("\"meta\":{", StringComparison.Ordinal)
+                ? skeleton.Replace("\"meta\":{", "\"meta\":{\"x\":1,", StringComparison.Ordinal)
+                : "{\"x\":[1]," + skeleton[1..],
+            _ => skeleton => skeleton,
+        });
+
+    /// <summary>The second answer's items: its rows mostly; now and then one row fewer or more than its lines sent, or
+    /// text that is not one array of rows once put between the brackets.</summary>
+    private static Gen<string> SplitItems(string[] rows) => Gen.Frequency(
+        (10, Gen.Constant(string.Join(",", rows))),
+        (1, Gen.Constant(string.Join(",", rows[..^1]))),
+        (1, from extra in Rows select string.Join(",", [.. rows, extra])),
+        (1, UnsplitItems));
+
+    [Fact]
+    public void A_split_answer_of_the_shape_of_the_last_takes_its_template_with_the_same_bytes()
+    {
+        // The first answer split or alone; the second split, of the same shape mostly: written from the remembered
+        // template without a document when it can be, else read; its lines the same bytes either way.
+        var cases =
+            from p in Pairs
+            from firstSplit in Gen.Elements(false, true)
+            from items in SplitItems(p.SecondRows)
+            from change in SkeletonChanges
+            from before in Around
+            from after in Around
+            select (p, firstSplit, items, change, before, after);
+        var taken = 0;
+        var property = Prop.ForAll(cases.ToArbitrary(), c =>
+        {
+            var warm = new OutputComposer("run-1");
+            var first = Answer(c.p.Skeleton, c.p.FirstRows);
+            _ = c.firstSplit ? Compose(warm, c.p.First, "req-a", first) : ComposeAlone(warm, 7, ("req-a", null), first);
+
+            var skeleton = c.change(c.p.Skeleton);
+            var answer = c.before + (skeleton.Contains("\"tensor\"", StringComparison.Ordinal) ? Answer(skeleton, c.p.SecondRows)
+                : skeleton.Replace("@rows@", c.items, StringComparison.Ordinal)) + c.after;
+            taken += warm.TakesRememberedSplit(Batch(c.p.Second, "req-b"), answer) ? 1 : 0;
+            Assert.Equal(Lines(Compose(new OutputComposer("run-1"), c.p.Second, "req-b", answer)), Lines(Compose(warm, c.p.Second, "req-b", answer)));
+        });
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(1000).WithQuietOnSuccess(true), property);
+
+        // The property held the template's lines, not only the document's: many answers took it.
+        Assert.InRange(taken, 100, 1000);
+    }
+
+    [Fact]
+    public void A_split_answer_with_the_last_answers_bytes_around_its_ndarray_takes_its_template()
+    {
+        var composer = new OutputComposer("run-1");
+        var batch = Batch([new Line(1, true, null), new Line(2, true, null), new Line(1, false, null)], "4c1a6f0e-2b9d-4e57-9a1b-0f2d3c4b5a69");
+        const string First = """{"data":{"names":["t:0"],"ndarray":[[0],[1],[2]]},"meta":{"tags":{"model":"nginx"}}}""";
+        Assert.False(composer.TakesRememberedSplit(batch, First));
+        composer.Compose(batch, First, null);
+
+        Assert.True(composer.TakesRememberedSplit(batch, First));
+        Assert.True(composer.TakesRememberedSplit(batch, " {\"data\":{\"names\":[\"t:0\"],\"ndarray\":[[1.5e3,[true]],[],-1]},\"meta\":{\"tags\":{\"model\":\"nginx\"}}}\n"));
+
+        // One byte around the ndarray, in its rows or in a member not as the template's, or another count of rows: read
+        // as a document.
+        Assert.False(composer.TakesRememberedSplit(batch, First.Replace("nginx", "nginX", StringComparison.Ordinal)));
+        Assert.False(composer.TakesRememberedSplit(batch, First.Replace("t:0", "t:1", StringComparison.Ordinal)));
+        Assert.False(composer.TakesRememberedSplit(batch, First.Replace("\"tags\"", "\"x\":1,\"tags\"", StringComparison.Ordinal)));
+        Assert.False(composer.TakesRememberedSplit(batch, First.Replace("[[0],", "[[0] ,", StringComparison.Ordinal)));
+        Assert.False(composer.TakesRememberedSplit(batch, First.Replace("[[0],", "[[\"a\"],", StringComparison.Ordinal)));
+        Assert.False(composer.TakesRememberedSplit(batch, First.Replace("[[0],", "[[0],[3],", StringComparison.Ordinal)));
+        Assert.False(composer.TakesRememberedSplit(batch, First.Replace("[[0],", "[", StringComparison.Ordinal)));
+        Assert.False(composer.TakesRememberedSplit(batch, First.Replace("[2]]", "[2],]", StringComparison.Ordinal)));
+        Assert.False(composer.TakesRememberedSplit(Batch([new Line(1, true, null), new Line(2, true, "{\"u\":1}")], "req"), First));
+        Assert.False(composer.TakesRememberedSplit(Batch([new Line(1, true, null), new Line(2, true, null)], "caf\u00e9"), First));
+    }
+
+    private static readonly string[] HoleMarks = ["@rows@", "@count@"];
+
+    private static string ReplaceOutsideHoles(string skeleton, int at, char by)
+    {
+        // A character of the skeleton that is not part of a hole's mark (@rows@, @count@).
+        var outside = Enumerable.Range(0, skeleton.Length).Where(k => !InHole(skeleton, k)).ToArray();
+        var k = outside[at % outside.Length];
+        return skeleton[..k] + by + skeleton[(k + 1)..];
+    }
+
+    private static bool InHole(string skeleton, int k) =>
+        HoleMarks.Any(mark =>
+        {
+            var start = skeleton.IndexOf(mark, StringComparison.Ordinal);
+            return start >= 0 && k >= start && k < start + mark.Length;
+        });
+
     private static InstanceResult[] ComposeAlone(OutputComposer composer, long index, (string Id, string? UserTags) line, string answer)
     {
         var member = new BatchMember(index, line.Id)
@@ -227,7 +325,10 @@ public sealed class RememberedTemplateProperties
                 .Replace("@rows@", string.Join(",", rows.Select((_, k) => k.ToString(System.Globalization.CultureInfo.InvariantCulture))), StringComparison.Ordinal)
             : skeleton.Replace("@rows@", string.Join(",", rows), StringComparison.Ordinal);
 
-    private static InstanceResult[] Compose(OutputComposer composer, Line[] lines, string requestId, string answer)
+    private static InstanceResult[] Compose(OutputComposer composer, Line[] lines, string requestId, string answer) =>
+        composer.Compose(Batch(lines, requestId), answer, null);
+
+    private static EncodedBatch Batch(Line[] lines, string requestId)
     {
         var members = lines.Select((l, k) => new BatchMember(k + 30, requestId, k)
         {
@@ -235,7 +336,7 @@ public sealed class RememberedTemplateProperties
             EncodingError = l.Sent ? null : "invalid JSON: x",
             UserTags = l.UserTags is null ? null : JsonNode.Parse(l.UserTags)!.AsObject(),
         }).ToList();
-        return composer.Compose(new EncodedBatch(members, "{}", requestId) { IsSplit = true }, answer, null);
+        return new EncodedBatch(members, "{}", requestId) { IsSplit = true };
     }
 
     /// <summary>The lines with what a result says of its answer: its line, its prediction, whether it failed.</summary>

@@ -45,7 +45,9 @@ internal sealed partial class OutputComposer : IErrorRecords
             var utf8 = Utf8Answer.Of(answer);
             try
             {
-                if (!batch.IsSplit && TakeRemembered(batch.Members[0], utf8.Bytes) is { } remembered)
+                var remembered = !batch.IsSplit ? TakeRemembered(batch.Members[0], utf8.Bytes)
+                    : utf8.IsValid ? TakeRememberedSplit(batch, utf8.Memory) : null;
+                if (remembered is not null)
                 {
                     return remembered;
                 }
@@ -267,6 +269,9 @@ internal sealed partial class OutputComposer : IErrorRecords
         }
 
         public LineTemplate Template { get; }
+
+        /// <summary>The length of the answer's bytes before its ndarray.</summary>
+        public int Head => _head;
 
         public static AnswerSkeleton? Of(JsonElement message, JsonElement ndarray, LineTemplate template)
         {
