@@ -111,6 +111,25 @@ public sealed class PredictionRecordAnswerProperties
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(3000).WithQuietOnSuccess(true), property);
     }
 
+    [Theory]
+    // As long as the meta before, but its braces elsewhere: the meta ends sooner, and a failure lies between it and the answer.
+    [InlineData("""{"meta":{"a":"x","status":{"status":1}},"data":{"ndarray":[[1]]}}""", """{"meta":{"a":"x"},"status":{"status":1},"data":{"ndarray":[[1]]}}""")]
+    [InlineData("""{"meta":{"a":"x","strData":"s"},"data":{"ndarray":[[1]]}}""", """{"meta":{"a":"x"},"strData":"s","data":{"ndarray":[[1]]}}""")]
+    // Two bytes apart: a brace where the meta before had a space, and a space where it had its closing brace.
+    [InlineData("""{"meta":{"a":{"b":1} ,"status":{"status":1}},"data":{"ndarray":[[1]]}}""", """{"meta":{"a":{"b":1}},"status":{"status":1} ,"data":{"ndarray":[[1]]}}""")]
+    public void A_meta_as_long_as_the_one_before_with_its_braces_elsewhere_is_matched_anew(string first, string second)
+    {
+        var told = new PredictionRecord();
+        foreach (var line in new[] { first, second })
+        {
+            var bytes = Encoding.UTF8.GetBytes(line);
+            var start = line.IndexOf("\"data\":", StringComparison.Ordinal) + "\"data\":".Length;
+            var (toldCells, wholeCells) = (new List<PredictionCell>(), new List<PredictionCell>());
+            Assert.Equal(new PredictionRecord().Read(bytes, wholeCells), told.Read(bytes, start, line.Length - 1 - start, toldCells));
+            Assert.Equal(Shown(wholeCells), Shown(toldCells));
+        }
+    }
+
     [Fact]
     public void A_record_that_is_not_json_fails_alike()
     {
