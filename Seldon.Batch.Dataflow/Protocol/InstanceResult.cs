@@ -67,6 +67,10 @@ public readonly record struct InstanceResult
     // Typed as nullable on purpose: a bare null would become an empty ReadOnlyMemory (through its conversion from arrays).
     internal ReadOnlyMemory<byte>? Utf8 => _line is null && !_utf8.IsEmpty ? _utf8 : default(ReadOnlyMemory<byte>?);
 
+    /// <summary>Where <see cref="Prediction"/> starts in <see cref="Utf8"/>, the line's bytes; -1 when the result is held as
+    /// text (its prediction is bytes of its own) or has no prediction.</summary>
+    internal int PredictionOffset => Utf8 is not null && _predictionLength > 0 ? _predictionStart : -1;
+
     /// <summary>The same result held as text, for callers outside the file run that read <see cref="Line"/> (perhaps
     /// more than once). Its <see cref="Prediction"/> stays a slice of the bytes the line was written in.</summary>
     internal InstanceResult AsText() => Utf8 is null ? this : this with { Line = Line };

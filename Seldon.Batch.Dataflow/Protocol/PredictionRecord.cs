@@ -37,6 +37,13 @@ internal sealed class PredictionRecord(bool withValues = true)
     /// <summary>What ends an object, opens one or starts a string; and what ends a string or escapes a character.</summary>
     private static readonly SearchValues<byte> Braces = SearchValues.Create("{}\""u8), StringEnds = SearchValues.Create("\"\\"u8);
 
+    /// <summary>What matching a meta's braces looks at: braces, quotes and the backslashes that escape within strings.</summary>
+    private static readonly SearchValues<byte> MetaStructure = SearchValues.Create("{}\"\\"u8);
+
+    /// <summary>The bytes up to the end of the meta of the last record whose meta was found to close there by matching its
+    /// braces (see <see cref="SameMeta"/>).</summary>
+    private byte[] _meta = [];
+
     /// <summary>A record without its meta, reused from record to record.</summary>
     private byte[] _withoutMeta = new byte[256];
 
@@ -46,6 +53,16 @@ internal sealed class PredictionRecord(bool withValues = true)
 
     /// <summary>The values of a one-row ndarray, reused from record to record.</summary>
     private readonly List<object?> _ndarrayRow = [];
+
+    /// <summary>Where the values of the last one-row ndarray read lie (from its first value to after its row's closing
+    /// bracket); -1 when the last ndarray read was not one row of values.</summary>
+    private (int Start, int End) _rowValues = (-1, -1);
+
+    /// <summary>The shape of the last <c>data</c> answer read whole (see <see cref="ReadRepeated"/>): its bytes before
+    /// and after its row's values, and its cells' names; no names when none is remembered.</summary>
+    private byte[] _repeatBefore = [], _repeatAfter = [];
+    private string[] _repeatNames = [];
+    private object?[] _repeatValues = [];
 
     /// <summary>The output names of the last Open Inference answer read, by position.</summary>
     private readonly List<(byte[] Utf8, string Name)> _outputNames = [];
@@ -70,34 +87,7 @@ internal sealed class PredictionRecord(bool withValues = true)
             {
                 var name = reader.ValueSpan;
                 reader.Read();
-                if (name.SequenceEqual("status"u8))
-                {
-                    error ??= SeldonFailure(ref reader);
-                }
-                else if (name.SequenceEqual("error"u8))
-                {
-                    error ??= OpenInferenceFailure(ref reader);
-                }
-                else if (name.SequenceEqual("data"u8))
-                {
-                    ReadSeldonData(ref reader, record, cells);
-                }
-                else if (name.SequenceEqual("outputs"u8))
-                {
-                    ReadOutputs(ref reader, cells);
-                }
-                else if (name.SequenceEqual("strData"u8) || name.SequenceEqual("binData"u8))
-                {
-                    cells.Add(new PredictionCell(Unnamed, reader.TokenType == JsonTokenType.String && withValues ? reader.GetString() : Text(ref reader)));
-                }
-                else if (name.SequenceEqual("jsonData"u8) || name.SequenceEqual("customData"u8))
-                {
-                    cells.Add(new PredictionCell(Unnamed, Text(ref reader)));
-                }
-                else
-                {
-                    reader.Skip();
-                }
+                ReadField(name, ref reader, record, cells, ref error);
             }
 
             if (error is not null)
@@ -111,6 +101,211 @@ internal sealed class PredictionRecord(bool withValues = true)
         {
             throw new InvalidDataException($"the record is not JSON ({ex.Message})", ex);
         }
+    }
+
+    /// <summary>Reads <paramref name="record"/> as <see cref="Read(ReadOnlySpan{byte}, List{PredictionCell})"/> does, told
+    /// where the model's answer lies in it (<see cref="InstanceResult.Prediction"/>: the <paramref name="answerLength"/>
+    /// bytes from <paramref name="answerStart"/>, the value of its payload field; a negative start when not known). A
+    /// Seldon record that is its meta and that field alone, <c>{"meta":{…},"data":…}</c> (a run's usual record), is read
+    /// from the answer's bytes, its meta passed over by its braces only to see that nothing lies between it and the answer;
+    /// and a <c>data</c> answer of the shape of the last one read so (the same bytes around the values of its one-row
+    /// ndarray, as many values) has only its values read. Any other record is read whole.</summary>
+    /// <exception cref="InvalidDataException">The record is not a JSON object.</exception>
+    public string? Read(ReadOnlySpan<byte> record, int answerStart, int answerLength, List<PredictionCell> cells)
+    {
+        if (answerStart < 0 || AnswerField(record, answerStart, answerLength) is not { Length: > 0 } field)
+        {
+            return Read(record, cells);
+        }
+
+        cells.Clear();
+        var answer = record.Slice(answerStart, answerLength);
+        if (field.SequenceEqual("data"u8) && ReadRepeated(answer, cells))
+        {
+            return null;
+        }
+
+        try
+        {
+            // The answer is one level down in the record, whose reader allows 256.
+            var reader = new Utf8JsonReader(answer, new JsonReaderOptions { MaxDepth = 255 });
+            reader.Read();
+            string? error = null;
+            _rowValues = (-1, -1);
+            ReadField(field, ref reader, answer, cells, ref error);
+            if (error is not null)
+            {
+                cells.Clear();
+            }
+
+            Remember(field, answer, cells);
+            return error;
+        }
+        catch (JsonException)
+        {
+            // Read whole, for the message of the whole record's failure.
+            return Read(record, cells);
+        }
+    }
+
+    /// <summary>One field of a record, the reader at its value: its cells, or its failure's reason.</summary>
+    private void ReadField(ReadOnlySpan<byte> name, ref Utf8JsonReader reader, ReadOnlySpan<byte> json, List<PredictionCell> cells, ref string? error)
+    {
+        if (name.SequenceEqual("status"u8))
+        {
+            error ??= SeldonFailure(ref reader);
+        }
+        else if (name.SequenceEqual("error"u8))
+        {
+            error ??= OpenInferenceFailure(ref reader);
+        }
+        else if (name.SequenceEqual("data"u8))
+        {
+            ReadSeldonData(ref reader, json, cells);
+        }
+        else if (name.SequenceEqual("outputs"u8))
+        {
+            ReadOutputs(ref reader, cells);
+        }
+        else if (name.SequenceEqual("strData"u8) || name.SequenceEqual("binData"u8))
+        {
+            cells.Add(new PredictionCell(Unnamed, reader.TokenType == JsonTokenType.String && withValues ? reader.GetString() : Text(ref reader)));
+        }
+        else if (name.SequenceEqual("jsonData"u8) || name.SequenceEqual("customData"u8))
+        {
+            cells.Add(new PredictionCell(Unnamed, Text(ref reader)));
+        }
+        else
+        {
+            reader.Skip();
+        }
+    }
+
+    /// <summary>The name of the field whose value is the answer, when <paramref name="record"/> is
+    /// <c>{"meta":{…},"name":answer}</c>: its meta (an object, its braces matched as <see cref="WithoutMeta"/> does, or
+    /// as <see cref="SameMeta"/> finds them), then that field alone, its name unescaped; else empty (the record is read
+    /// whole).</summary>
+    private ReadOnlySpan<byte> AnswerField(ReadOnlySpan<byte> record, int answerStart, int answerLength)
+    {
+        var end = answerStart + answerLength;
+        if (answerLength <= 0 || end != record.Length - 1 || record[end] != (byte)'}' || !record.StartsWith(MetaFirst)
+            || answerStart < MetaFirst.Length + 5 || record[answerStart - 1] != (byte)':' || record[answerStart - 2] != (byte)'"')
+        {
+            return default;
+        }
+
+        // The name: back to its opening quote, which a comma that ends the meta precedes.
+        var before = record[..(answerStart - 2)];
+        var open = before.LastIndexOfAny(StringEnds);
+        if (open < MetaFirst.Length + 1 || before[open] != (byte)'"' || before[open - 1] != (byte)',')
+        {
+            return default;
+        }
+
+        var meta = record[..(open - 1)];
+        if (!SameMeta(meta))
+        {
+            if (EndOfObject(record, MetaFirst.Length - 1) != meta.Length)
+            {
+                return default;
+            }
+
+            _meta = meta.ToArray();
+        }
+
+        return before[(open + 1)..];
+    }
+
+    /// <summary>Whether <paramref name="meta"/> (a record's bytes up to the comma after its meta) is an object that closes
+    /// at its end because the last meta found so (<see cref="_meta"/>) did: as long, and where they differ (a record's
+    /// <c>batch_index</c>, its instance id) neither byte is a brace, a quote or a backslash, so that matching the braces
+    /// meets the same ones at the same places in both. Gives up, for the braces to be matched, after a few differences.</summary>
+    private bool SameMeta(ReadOnlySpan<byte> meta)
+    {
+        ReadOnlySpan<byte> known = _meta;
+        if (known.Length != meta.Length)
+        {
+            return false;
+        }
+
+        for (var differences = 0; differences < 8; differences++)
+        {
+            var same = meta.CommonPrefixLength(known);
+            if (same == meta.Length)
+            {
+                return true;
+            }
+
+            if (MetaStructure.Contains(meta[same]) || MetaStructure.Contains(known[same]))
+            {
+                return false;
+            }
+
+            meta = meta[(same + 1)..];
+            known = known[(same + 1)..];
+        }
+
+        return false;
+    }
+
+    /// <summary>Reads a <c>data</c> answer of the shape remembered (<see cref="Remember"/>): the same bytes before and after
+    /// the values of its one-row ndarray, and as many values, none an array or an object: the cells are the remembered names
+    /// with these values, as reading the answer whole gives. False, the cells untouched, for any other answer.</summary>
+    private bool ReadRepeated(ReadOnlySpan<byte> answer, List<PredictionCell> cells)
+    {
+        if (_repeatNames.Length == 0 || answer.Length < _repeatBefore.Length + _repeatAfter.Length
+            || !answer.StartsWith(_repeatBefore) || !answer.EndsWith(_repeatAfter))
+        {
+            return false;
+        }
+
+        // The row's array: the remembered bytes before end with its '[', those after start with its ']'.
+        var row = answer[(_repeatBefore.Length - 1)..(answer.Length - _repeatAfter.Length + 1)];
+        var values = _repeatValues;
+        try
+        {
+            var reader = new Utf8JsonReader(row);
+            reader.Read();
+            var count = 0;
+            while (reader.Read() && reader.TokenType is not (JsonTokenType.EndArray or JsonTokenType.StartArray or JsonTokenType.StartObject) && count < values.Length)
+            {
+                values[count++] = Scalar(ref reader);
+            }
+
+            if (count != values.Length || reader.TokenType != JsonTokenType.EndArray || reader.BytesConsumed != row.Length)
+            {
+                return false;
+            }
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+
+        for (var j = 0; j < values.Length; j++)
+        {
+            cells.Add(new PredictionCell(_repeatNames[j], values[j]));
+        }
+
+        return true;
+    }
+
+    /// <summary>Remembers the shape of a <c>data</c> answer just read whole when its cells are the values of its one-row
+    /// ndarray, one each and in order (see <see cref="ReadRepeated"/>); else forgets the shape remembered.</summary>
+    private void Remember(ReadOnlySpan<byte> field, ReadOnlySpan<byte> answer, List<PredictionCell> cells)
+    {
+        var (start, end) = _rowValues;
+        if (!field.SequenceEqual("data"u8) || start < 1 || end <= start || end > answer.Length || answer[start - 1] != (byte)'[' || answer[end - 1] != (byte)']'
+            || cells.Count == 0 || cells.Count != _ndarrayRow.Count)
+        {
+            _repeatNames = [];
+            return;
+        }
+
+        _repeatBefore = answer[..start].ToArray();
+        _repeatAfter = answer[(end - 1)..].ToArray();
+        _repeatNames = [.. cells.Select(static c => c.Name)];
+        _repeatValues = new object?[cells.Count];
     }
 
     /// <summary>The record without a leading <c>meta</c>: a Seldon run's records start with their answer's meta (the batch's
@@ -306,10 +501,13 @@ internal sealed class PredictionRecord(bool withValues = true)
         var start = reader;
         var row = _ndarrayRow;
         row.Clear();
+        _rowValues = (-1, -1);
+        var first = (int)reader.TokenStartIndex + 1;
         reader.Read();
         var nested = reader.TokenType == JsonTokenType.StartArray;
         if (nested)
         {
+            first = (int)reader.TokenStartIndex + 1;
             reader.Read();
         }
 
@@ -324,6 +522,7 @@ internal sealed class PredictionRecord(bool withValues = true)
             row.Add(Scalar(ref reader));
         }
 
+        var end = (int)reader.TokenStartIndex + 1;
         if (nested && (!reader.Read() || reader.TokenType != JsonTokenType.EndArray))
         {
             // Another row follows the first.
@@ -331,6 +530,7 @@ internal sealed class PredictionRecord(bool withValues = true)
             return null;
         }
 
+        _rowValues = (first, end);
         return row;
     }
 

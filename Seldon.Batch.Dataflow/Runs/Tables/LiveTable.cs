@@ -174,7 +174,7 @@ internal sealed class LiveTable : IAsyncDisposable
                 held.Add(group);
                 for (var i = 0; i < group.Length && learned < TablePublisher.LearnAhead; i++, learned++)
                 {
-                    learner.Read(Bytes(group[i]).Span, cells);
+                    learner.Read(Bytes(group[i]).Span, group[i].PredictionOffset, group[i].Prediction.Length, cells);
                     predictions.Learn(cells);
                 }
             }
@@ -188,7 +188,7 @@ internal sealed class LiveTable : IAsyncDisposable
     {
         foreach (var result in group)
         {
-            switch (await maker.WriteAsync(Bytes(result), ct).ConfigureAwait(false))
+            switch (await maker.WriteAsync(Bytes(result), result.PredictionOffset, result.Prediction.Length, ct).ConfigureAwait(false))
             {
                 case TableRowMaker.Outcome.Written:
                     continue;

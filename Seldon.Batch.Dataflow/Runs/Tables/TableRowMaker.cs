@@ -46,7 +46,7 @@ internal sealed class TableRowMaker : IAsyncDisposable
         _row = new object?[width];
     }
 
-    /// <summary>What became of a record given to <see cref="WriteAsync"/>.</summary>
+    /// <summary>What became of a record given to <see cref="WriteAsync(ReadOnlyMemory{byte}, int, int, CancellationToken)"/>.</summary>
     public enum Outcome
     {
         /// <summary>Its row is written.</summary>
@@ -115,9 +115,15 @@ internal sealed class TableRowMaker : IAsyncDisposable
 
     /// <summary>Writes the row of the next record, <paramref name="record"/> (its line without the line end).</summary>
     /// <exception cref="StorageException">The record cannot be read as a record, or the store failed.</exception>
-    public async ValueTask<Outcome> WriteAsync(ReadOnlyMemory<byte> record, CancellationToken ct)
+    public ValueTask<Outcome> WriteAsync(ReadOnlyMemory<byte> record, CancellationToken ct) => WriteAsync(record, -1, 0, ct);
+
+    /// <summary>Writes the row of the next record, <paramref name="record"/> (its line without the line end), told where
+    /// the model's answer lies in it (<see cref="InstanceResult.Prediction"/>; a negative start when not known): the same
+    /// row, read from the answer's bytes where the record's shape allows (<see cref="PredictionRecord"/>).</summary>
+    /// <exception cref="StorageException">The record cannot be read as a record, or the store failed.</exception>
+    public async ValueTask<Outcome> WriteAsync(ReadOnlyMemory<byte> record, int answerStart, int answerLength, CancellationToken ct)
     {
-        var error = Read(record.Span);
+        var error = Read(record.Span, answerStart, answerLength);
         if (_predictions.Learn(_cells))
         {
             return Outcome.NewColumns;
@@ -173,11 +179,11 @@ internal sealed class TableRowMaker : IAsyncDisposable
             $"the input changed since, and the table {_publication.Table} is not written (its rows would not match their predictions); run again without resuming, to predict the input anew");
 
     /// <summary>Reads the record into the cells; returns its failure's reason.</summary>
-    private string? Read(ReadOnlySpan<byte> record)
+    private string? Read(ReadOnlySpan<byte> record, int answerStart, int answerLength)
     {
         try
         {
-            return _reader.Read(record, _cells);
+            return _reader.Read(record, answerStart, answerLength, _cells);
         }
         catch (InvalidDataException ex)
         {

@@ -144,6 +144,7 @@ internal sealed class ParquetTableReader : ITableReader
         // Each column is read once however often it is asked for.
         var read = columns.Distinct().ToArray();
         var slot = columns.Select(c => Array.IndexOf(read, c)).ToArray();
+        var first = slot.Select(s => Array.IndexOf(slot, s)).ToArray();
         foreach (var c in read)
         {
             if (_columns[c].Unsupported is { } what)
@@ -169,20 +170,21 @@ internal sealed class ParquetTableReader : ITableReader
             var last = (int)(Math.Min(_endRow, groupEnd) - groupStart);
             for (var r = (int)(Math.Max(start, groupStart) - groupStart); r < last; r++)
             {
-                Fill(row, values, read, slot, g, r);
+                Fill(row, values, read, slot, first, g, r);
                 yield return row;
             }
         }
     }
 
-    private void Fill(object?[] row, ColumnValues[] values, int[] read, int[] slot, int group, int r)
+    private void Fill(object?[] row, ColumnValues[] values, int[] read, int[] slot, int[] first, int group, int r)
     {
         var i = 0;
         try
         {
             for (; i < row.Length; i++)
             {
-                row[i] = values[slot[i]][r];
+                // A column asked for twice (the model's and a kept one) takes the value its first place took: not boxed again.
+                row[i] = first[i] < i ? row[first[i]] : values[slot[i]][r];
             }
         }
         catch (InvalidDataException ex)
