@@ -11,7 +11,7 @@ namespace Seldon.Batch.Dataflow.Tests.Protocol.OpenInference;
 /// with the line writer), whatever the answers (names and values to escape, several outputs, BYTES and booleans,
 /// whitespace, parameters with the batch tags' names, any field order, ids of any kind) and the lines (ids to escape or
 /// not, no id, unsent lines, other inference ids or none, rows of 0 to 3).</summary>
-public sealed class RememberedInferenceTemplateProperties
+public sealed partial class RememberedInferenceTemplateProperties
 {
     private static readonly Gen<string> Names = Gen.Elements("\"y\"", "\"output-0\"", "\"caf\\u00e9\"", "\"café\"", "\"q\\\"\\\\ \"", "\"<&>\"", "\"\"");
 
@@ -238,6 +238,13 @@ public sealed class RememberedInferenceTemplateProperties
     /// <paramref name="requestId"/> (a line's inference id 0 is the request's).</summary>
     private static InstanceResult[] Compose(InferenceResponseSplitter splitter, Line[] lines, string requestId, string answer, bool templates = true)
     {
+        var batch = Batch(lines, requestId);
+        return templates ? splitter.Compose(batch, answer, null) : splitter.ComposeWithoutTemplates(batch, answer, null);
+    }
+
+    /// <summary>The request of <paramref name="lines"/>, lines 10, 11…, sent as <paramref name="requestId"/>.</summary>
+    private static EncodedBatch Batch(Line[] lines, string requestId)
+    {
         string?[] inferenceIds = [requestId, "other", "é", null];
         var members = lines.Select((l, k) => l.Whole ? new BatchMember(k + 10, $"{requestId}-whole-{k}") : new BatchMember(k + 10, requestId, k)).ToList();
         for (var k = 0; k < lines.Length; k++)
@@ -246,8 +253,7 @@ public sealed class RememberedInferenceTemplateProperties
             (m.Rows, m.EncodingError, m.LineId, m.InferenceId) = (l.Rows, l.Sent ? null : "bad line", l.LineId, l.Sent ? inferenceIds[l.InferenceId] : null);
         }
 
-        var batch = new EncodedBatch(members, "{}", requestId) { IsSplit = lines.Count(l => l.Sent) > 1 };
-        return templates ? splitter.Compose(batch, answer, null) : splitter.ComposeWithoutTemplates(batch, answer, null);
+        return new EncodedBatch(members, "{}", requestId) { IsSplit = lines.Count(l => l.Sent) > 1 };
     }
 
     /// <summary>The lines with what a result says of its answer: its line, its prediction, whether it failed.</summary>

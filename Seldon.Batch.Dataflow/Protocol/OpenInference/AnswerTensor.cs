@@ -94,9 +94,11 @@ internal sealed class AnswerTensor
             return null;
         }
 
-        var values = new List<JsonElement>();
+        List<JsonElement> values;
         if (output.TryGetProperty("data"u8, out var data) && data.ValueKind == JsonValueKind.Array)
         {
+            // Sized for flat data, as servers answer (nested data grows it); not filled when not flattened.
+            values = new List<JsonElement>(flatten ? data.GetArrayLength() : 0);
             if (flatten)
             {
                 LineTensor.Flatten(data, values);
@@ -104,6 +106,7 @@ internal sealed class AnswerTensor
         }
         else
         {
+            values = [];
             data = default;
         }
 

@@ -18,7 +18,7 @@ internal sealed partial class InferenceResponseSplitter
     /// values are the templates' holes, and the ids and tags they hold are the lines' own (holes too) or the splitter's.
     /// An answer whose bytes are the same around the same holes, byte for byte, parses to the same fields in the same
     /// order (the same text up to each hole puts the same part of the answer there), so it has the same templates.</summary>
-    private sealed class RememberedTemplates
+    private sealed partial class RememberedTemplates
     {
         /// <summary>The longest answer kept, without its holes: answers with large fields besides their data are not
         /// compared.</summary>
@@ -31,10 +31,18 @@ internal sealed partial class InferenceResponseSplitter
         private readonly byte[] _bytes;
         private readonly int[] _ends;
 
-        private RememberedTemplates(byte[] bytes, int[] ends, LineTemplate? plain, bool plainTried, LineTemplate? withId, bool withIdTried)
+        // What each hole holds: the number of the output whose data it is, or -1 for the answer's id.
+        private readonly int[] _holeOutputs;
+
+        // The shape of each output, in the answer's order.
+        private readonly long[][] _shapes;
+
+        private RememberedTemplates(byte[] bytes, int[] ends, int[] holeOutputs, long[][] shapes, LineTemplate? plain, bool plainTried, LineTemplate? withId, bool withIdTried)
         {
             _bytes = bytes;
             _ends = ends;
+            _holeOutputs = holeOutputs;
+            _shapes = shapes;
             (Plain, PlainTried, WithId, WithIdTried) = (plain, plainTried, withId, withIdTried);
         }
 
@@ -50,14 +58,14 @@ internal sealed partial class InferenceResponseSplitter
 
         /// <summary>The same answer's bytes with the templates an answer of them has recorded since.</summary>
         public RememberedTemplates With(LineTemplate? plain, bool plainTried, LineTemplate? withId, bool withIdTried) =>
-            new(_bytes, _ends, plain, plainTried, withId, withIdTried);
+            new(_bytes, _ends, _holeOutputs, _shapes, plain, plainTried, withId, withIdTried);
 
         /// <summary>The answer's bytes but its holes with its templates; null when it has too many outputs or is too long.</summary>
         public static RememberedTemplates? Of(
             JsonElement response, List<AnswerTensor> outputs, LineTemplate? plain, bool plainTried, LineTemplate? withId, bool withIdTried)
         {
             var all = JsonMarshal.GetRawUtf8Value(response);
-            Span<(int Start, int End)> holes = stackalloc (int, int)[MostHoles];
+            Span<(int Start, int End, int Output)> holes = stackalloc (int, int, int)[MostHoles];
             var count = Holes(all, response, outputs, holes);
             if (count < 0)
             {
@@ -65,7 +73,7 @@ internal sealed partial class InferenceResponseSplitter
             }
 
             var length = all.Length;
-            foreach (var (start, end) in holes[..count])
+            foreach (var (start, end, _) in holes[..count])
             {
                 length -= end - start;
             }
@@ -77,6 +85,7 @@ internal sealed partial class InferenceResponseSplitter
 
             var bytes = new byte[length];
             var ends = new int[count + 1];
+            var holeOutputs = new int[count];
             var (at, written) = (0, 0);
             for (var k = 0; k <= count; k++)
             {
@@ -85,16 +94,20 @@ internal sealed partial class InferenceResponseSplitter
                 written += run.Length;
                 ends[k] = written;
                 at = k < count ? holes[k].End : all.Length;
+                if (k < count)
+                {
+                    holeOutputs[k] = holes[k].Output;
+                }
             }
 
-            return new RememberedTemplates(bytes, ends, plain, plainTried, withId, withIdTried);
+            return new RememberedTemplates(bytes, ends, holeOutputs, [.. outputs.Select(o => o.Shape)], plain, plainTried, withId, withIdTried);
         }
 
         /// <summary>Whether <paramref name="response"/>'s bytes around its holes are this answer's.</summary>
         public bool Fits(JsonElement response, List<AnswerTensor> outputs)
         {
             var all = JsonMarshal.GetRawUtf8Value(response);
-            Span<(int Start, int End)> holes = stackalloc (int, int)[MostHoles];
+            Span<(int Start, int End, int Output)> holes = stackalloc (int, int, int)[MostHoles];
             var count = Holes(all, response, outputs, holes);
             if (count != _ends.Length - 1)
             {
@@ -119,7 +132,7 @@ internal sealed partial class InferenceResponseSplitter
 
         /// <summary>Puts into <paramref name="holes"/> where the answer's <c>id</c>'s value and each output's <c>data</c>
         /// array lie in <paramref name="all"/>, its bytes, in their order there; returns how many, or -1 when they do not fit.</summary>
-        private static int Holes(ReadOnlySpan<byte> all, JsonElement response, List<AnswerTensor> outputs, Span<(int Start, int End)> holes)
+        private static int Holes(ReadOnlySpan<byte> all, JsonElement response, List<AnswerTensor> outputs, Span<(int Start, int End, int Output)> holes)
         {
             if (outputs.Count >= holes.Length)
             {
@@ -127,15 +140,15 @@ internal sealed partial class InferenceResponseSplitter
             }
 
             var count = 0;
-            foreach (var output in outputs)
+            for (var k = 0; k < outputs.Count; k++)
             {
-                if (output.Data.ValueKind == JsonValueKind.Array && !Add(all, output.Data, holes, ref count))
+                if (outputs[k].Data.ValueKind == JsonValueKind.Array && !Add(all, outputs[k].Data, k, holes, ref count))
                 {
                     return -1;
                 }
             }
 
-            if (response.TryGetProperty("id"u8, out var id) && !Add(all, id, holes, ref count))
+            if (response.TryGetProperty("id"u8, out var id) && !Add(all, id, -1, holes, ref count))
             {
                 return -1;
             }
@@ -149,7 +162,7 @@ internal sealed partial class InferenceResponseSplitter
             return count;
         }
 
-        private static bool Add(ReadOnlySpan<byte> all, JsonElement part, Span<(int Start, int End)> holes, ref int count)
+        private static bool Add(ReadOnlySpan<byte> all, JsonElement part, int output, Span<(int Start, int End, int Output)> holes, ref int count)
         {
             // Both lie in the document's one buffer.
             var raw = JsonMarshal.GetRawUtf8Value(part);
@@ -158,7 +171,7 @@ internal sealed partial class InferenceResponseSplitter
                 return false;
             }
 
-            holes[count++] = (offset, offset + raw.Length);
+            holes[count++] = (offset, offset + raw.Length, output);
             return true;
         }
     }

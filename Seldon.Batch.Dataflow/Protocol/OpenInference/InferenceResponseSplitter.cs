@@ -39,6 +39,12 @@ internal sealed partial class InferenceResponseSplitter(string batchId) : IError
     {
         if (failure is null && batch.HasRequest)
         {
+            // An answer of the remembered one's shape is written from its templates without a document.
+            if (fillTemplates && TakeRemembered(batch, answer) is { } remembered)
+            {
+                return remembered;
+            }
+
             JsonDocument? document = null;
             string? unusable;
             try
@@ -405,7 +411,8 @@ internal sealed partial class InferenceResponseSplitter(string batchId) : IError
             : remembered is not null ? remembered.With(_plain, _plainTried, _withId, _withIdTried)
             : RememberedTemplates.Of(response, outputs, _plain, _plainTried, _withId, _withIdTried);
 
-        private static bool IsPlain(string id, ref string? plain)
+        /// <summary>Whether <paramref name="id"/> is plain, remembering in <paramref name="plain"/> the last one found so.</summary>
+        public static bool IsPlain(string id, ref string? plain)
         {
             if (ReferenceEquals(id, plain))
             {
@@ -475,7 +482,7 @@ internal sealed partial class InferenceResponseSplitter(string batchId) : IError
         }
 
         // A plain id's JSON string is its ASCII bytes in quotes.
-        private static void WritePlain(IBufferWriter<byte> buffer, string id)
+        public static void WritePlain(IBufferWriter<byte> buffer, string id)
         {
             buffer.Write("\""u8);
             buffer.Advance(Encoding.ASCII.GetBytes(id, buffer.GetSpan(id.Length)));
