@@ -70,6 +70,16 @@ public sealed class GrpcUtf8Properties
             Assert.Equal(expected, Outcome(() => SeldonProtoJson.ToWire(new PredictionRequest(PredictionMethod.Predict, json, "p"))));
         });
         Check.One(Quick.WithMaxTest(500), property);
+
+        // The plain ones by the direct path from their bytes, not the library's fallback.
+        var plain = Prop.ForAll(SeldonProtoJsonTests.PlainMessage.ToArbitrary(), json =>
+        {
+            var direct = SeldonProtoJson.TryToWireDirect(Encoding.UTF8.GetBytes(json));
+            Assert.NotNull(direct);
+            Assert.Equal(SeldonProtoJson.TryToWireDirect(json), direct);
+            Assert.Equal(direct, SeldonProtoJson.ToWire(FromBytes(json)));
+        });
+        Check.One(Quick.WithMaxTest(500), plain);
     }
 
     [Fact]
@@ -85,6 +95,15 @@ public sealed class GrpcUtf8Properties
             Assert.Equal(expected, Outcome(() => OpenInferenceProtoJson.ToWire(new PredictionRequest(PredictionMethod.Predict, json, "p"), model, version)));
         });
         Check.One(Quick.WithMaxTest(1000), property);
+
+        // The generated ones by the direct path from their bytes, not the message path's fallback.
+        var plain = Prop.ForAll(OpenInferenceProtoJsonToWireTests.Request.ToArbitrary(), json =>
+        {
+            var direct = OpenInferenceProtoJson.TryToWireDirect(Encoding.UTF8.GetBytes(json), "m", "1");
+            Assert.NotNull(direct);
+            Assert.Equal(direct, OpenInferenceProtoJson.ToWire(FromBytes(json), "m", "1"));
+        });
+        Check.One(Quick.WithMaxTest(500), plain);
     }
 
     [Fact]
