@@ -15,6 +15,7 @@ public class CodecBenchmarks
     private InputLine[] _lines = [];
     private EncodedBatch _encoded = null!;
     private string _answer = "";
+    private byte[] _answerUtf8 = [];
     private byte[] _answerWire = [];
 
     /// <summary>Lines per request (<c>--batch-size</c>).</summary>
@@ -41,6 +42,7 @@ public class CodecBenchmarks
             : "\"ndarray\":[" + string.Join(",", rows) + "]";
         _answer = "{\"data\":{\"names\":[\"t:0\",\"t:1\",\"t:2\",\"t:3\"]," + payload
             + "},\"meta\":{\"tags\":{\"batch_id\":\"" + batchId + "\",\"batch_index\":0.0,\"batch_instance_id\":\"x\",\"model\":\"demo\"}}}";
+        _answerUtf8 = System.Text.Encoding.UTF8.GetBytes(_answer);
         if (_composer.Compose(_encoded, _answer, null).Any(r => !r.Succeeded))
         {
             throw new InvalidOperationException("the benchmark's answer does not split: fix the benchmark");
@@ -69,11 +71,11 @@ public class CodecBenchmarks
 
     /// <summary>One answer body to one output line per input line.</summary>
     [Benchmark]
-    public InstanceResult[] Split() => _composer.Compose(_encoded, _answer, null);
+    public InstanceResult[] Split() => _composer.Compose(_encoded, AnswerBody.FromUtf8(_answerUtf8), null);
 
     /// <summary>gRPC edge, the direct path: the request body to protobuf bytes.</summary>
     [Benchmark]
-    public byte[] GrpcRequestToWire() => SeldonProtoJson.ToWire(_encoded.RequestBody!);
+    public byte[] GrpcRequestToWire() => SeldonProtoJson.TryToWireDirect(_encoded.RequestUtf8!)!;
 
     /// <summary>gRPC edge, Google.Protobuf's JSON parser then its serializer (what the direct path replaces).</summary>
     [Benchmark]
@@ -81,7 +83,7 @@ public class CodecBenchmarks
 
     /// <summary>gRPC edge, the direct path: the answer's protobuf bytes to JSON.</summary>
     [Benchmark]
-    public string GrpcAnswerFromWire() => SeldonProtoJson.FromWire(_answerWire);
+    public byte[] GrpcAnswerFromWire() => SeldonProtoJson.FromWireUtf8(_answerWire);
 
     /// <summary>gRPC edge, Google.Protobuf's parser then its JSON formatter (what the direct path replaces).</summary>
     [Benchmark]

@@ -16,6 +16,7 @@ public class OpenInferenceCodecBenchmarks
     private InputLine[] _lines = [];
     private EncodedBatch _encoded = null!;
     private string _answer = "";
+    private byte[] _answerUtf8 = [];
     private byte[] _answerWire = [];
 
     /// <summary>Lines per request (<c>--batch-size</c>).</summary>
@@ -40,6 +41,7 @@ public class OpenInferenceCodecBenchmarks
         var data = string.Join(",", Enumerable.Range(0, BatchSize).Select(i => (0.5 * i).ToString("0.0", CultureInfo.InvariantCulture)));
         _answer = "{\"model_name\":\"b" + BatchSize + "\",\"model_version\":\"1\",\"id\":\"x\",\"outputs\":[{\"name\":\"output-0\",\"shape\":["
             + BatchSize + ",1],\"datatype\":\"FP64\",\"data\":[" + data + "]}]}";
+        _answerUtf8 = System.Text.Encoding.UTF8.GetBytes(_answer);
         if (_splitter.Compose(_encoded, _answer, null).Any(r => !r.Succeeded))
         {
             throw new InvalidOperationException("the benchmark's answer does not split: fix the benchmark");
@@ -62,15 +64,15 @@ public class OpenInferenceCodecBenchmarks
 
     /// <summary>One answer body to one output line per input line.</summary>
     [Benchmark]
-    public InstanceResult[] Split() => _splitter.Compose(_encoded, _answer, null);
+    public InstanceResult[] Split() => _splitter.Compose(_encoded, AnswerBody.FromUtf8(_answerUtf8), null);
 
     /// <summary>The same split with every line written by the line writer, the path the answer's template shortcuts.</summary>
     [Benchmark]
-    public InstanceResult[] SplitByLineWriter() => _splitter.ComposeWithoutTemplates(_encoded, _answer, null);
+    public InstanceResult[] SplitByLineWriter() => _splitter.ComposeWithoutTemplates(_encoded, AnswerBody.FromUtf8(_answerUtf8), null);
 
     /// <summary>gRPC edge, the direct path: the request body to ModelInferRequest bytes.</summary>
     [Benchmark]
-    public byte[] GrpcRequestToWire() => OpenInferenceProtoJson.ToWire(_encoded.RequestBody!, "b", "1");
+    public byte[] GrpcRequestToWire() => OpenInferenceProtoJson.TryToWireDirect(_encoded.RequestUtf8!, "b", "1")!;
 
     /// <summary>gRPC edge, the message path (a JsonDocument, then message objects serialized by Google.Protobuf), which
     /// the direct path replaces and falls back to.</summary>
@@ -79,7 +81,7 @@ public class OpenInferenceCodecBenchmarks
 
     /// <summary>gRPC edge, the direct path: ModelInferResponse bytes to the answer's JSON.</summary>
     [Benchmark]
-    public string GrpcAnswerFromWire() => OpenInferenceProtoJson.ReadAnswer(_answerWire).ToJson();
+    public byte[] GrpcAnswerFromWire() => OpenInferenceProtoJson.ReadAnswer(_answerWire).ToUtf8Json();
 
     /// <summary>gRPC edge, the message path: the bytes parsed by Google.Protobuf, then written as JSON.</summary>
     [Benchmark]

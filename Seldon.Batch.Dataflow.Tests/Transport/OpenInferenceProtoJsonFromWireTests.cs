@@ -26,7 +26,7 @@ public sealed class OpenInferenceProtoJsonFromWireTests
         select Tensor(name, datatype, shape, typed, parameter);
 
     // Mostly what servers answer to a batch (raw contents, one per output, whole values); sometimes anything.
-    private static readonly Gen<ModelInferResponse> Answer =
+    internal static readonly Gen<ModelInferResponse> Answer =
         from model in Text
         from version in Gen.Elements("", "1", "v2")
         from id in Text

@@ -73,7 +73,7 @@ public sealed class OpenInferenceProtoJsonToWireTests
         from parameters in Gen.OneOf(Gen.Constant(""), Parameters.Select(p => ",\"parameters\":" + p))
         select "{\"name\":" + name + parameters + "}";
 
-    private static readonly Gen<string> Request =
+    internal static readonly Gen<string> Request =
         from id in Gen.OneOf(Gen.Constant(""), Text.Select(t => "\"id\":" + t))
         from parameters in Gen.OneOf(Gen.Constant(""), Parameters.Select(p => "\"parameters\":" + p))
         from inputs in Gen.Choose(0, 4).SelectMany(n => Gen.ArrayOf(Input, n))

@@ -48,14 +48,14 @@ public sealed class SeldonProtoJsonTests
         select $"{{\"shape\": {Join(shape)}, \"values\": {Join(values)}}}";
 
     /// <summary>SeldonMessage texts of the shape the direct path handles.</summary>
-    private static readonly Gen<string> PlainMessage =
+    internal static readonly Gen<string> PlainMessage =
         from names in Gen.OneOf(Gen.Constant(""), Names.Select(n => $"\"names\": {n}, "))
         from payload in Gen.OneOf(Gen.Sized(s => Array(Math.Min(s, 8))).Select(a => $"\"ndarray\": {a}"), Tensor.Select(t => $"\"tensor\": {t}"))
         from meta in Gen.OneOf(Gen.Constant(""), Meta.Select(m => $", \"meta\": {m}"))
         select $"{{\"data\": {{{names}{payload}}}{meta}}}";
 
     /// <summary>Texts the direct path must hand to the library: the library's answer, success or failure, is the answer.</summary>
-    private static readonly Gen<string> OtherMessage = Gen.Elements(
+    internal static readonly Gen<string> OtherMessage = Gen.Elements(
         "{\"data\": {\"ndarray\": [[{\"a\": 1}]]}}",
         "{\"data\": {\"tensor\": {\"shape\": [1], \"values\": [\"NaN\"]}}}",
         "{\"data\": {\"tensor\": {\"shape\": [\"2\"], \"values\": [1, 2]}}}",

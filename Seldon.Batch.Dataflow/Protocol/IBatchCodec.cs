@@ -13,9 +13,9 @@ internal interface IBatchCodec
 
     /// <summary>One result per member of <paramref name="batch"/>, in member order.</summary>
     /// <param name="batch">The encoded request.</param>
-    /// <param name="answer">The model's answer body, when it answered with success.</param>
+    /// <param name="answer">The model's answer body (its UTF-8 bytes as the transport read them), when it answered with success.</param>
     /// <param name="failure">Why the request failed, as its lines' error records say it; null when it succeeded.</param>
-    InstanceResult[] Compose(EncodedBatch batch, string? answer, RequestFailure? failure);
+    InstanceResult[] Compose(EncodedBatch batch, AnswerBody answer, RequestFailure? failure);
 
     /// <summary>The error record of one member.</summary>
     InstanceResult ErrorRecord(BatchMember member, RequestFailure failure);

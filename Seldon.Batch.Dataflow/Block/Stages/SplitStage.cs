@@ -37,7 +37,7 @@ internal sealed class SplitStage(IBatchCodec codec, Func<string, string>? settin
     {
         try
         {
-            return codec.Compose(encoded, r?.Body, FailureOf(r, settingName));
+            return codec.Compose(encoded, r?.Answer ?? default, FailureOf(r, settingName));
         }
         catch (Exception ex)
         {

@@ -27,15 +27,15 @@ internal sealed partial class InferenceResponseSplitter(string batchId) : IError
     /// <param name="batch">The encoded request.</param>
     /// <param name="answer">The model's answer body, when it answered with success.</param>
     /// <param name="failure">Why the request failed; null when it succeeded.</param>
-    public InstanceResult[] Compose(EncodedBatch batch, string? answer, RequestFailure? failure) =>
+    public InstanceResult[] Compose(EncodedBatch batch, AnswerBody answer, RequestFailure? failure) =>
         Compose(batch, answer, failure, fillTemplates: true);
 
-    /// <summary>The general path <see cref="Compose(EncodedBatch, string?, RequestFailure?)"/> shortcuts: every line written
+    /// <summary>The general path <see cref="Compose(EncodedBatch, AnswerBody, RequestFailure?)"/> shortcuts: every line written
     /// by the line writer. Tests hold the templates to it byte for byte (SplitTemplateProperties).</summary>
-    internal InstanceResult[] ComposeWithoutTemplates(EncodedBatch batch, string? answer, RequestFailure? failure) =>
+    internal InstanceResult[] ComposeWithoutTemplates(EncodedBatch batch, AnswerBody answer, RequestFailure? failure) =>
         Compose(batch, answer, failure, fillTemplates: false);
 
-    private InstanceResult[] Compose(EncodedBatch batch, string? answer, RequestFailure? failure, bool fillTemplates)
+    private InstanceResult[] Compose(EncodedBatch batch, AnswerBody answer, RequestFailure? failure, bool fillTemplates)
     {
         if (failure is null && batch.HasRequest)
         {
@@ -49,7 +49,10 @@ internal sealed partial class InferenceResponseSplitter(string batchId) : IError
             string? unusable;
             try
             {
-                document = string.IsNullOrWhiteSpace(answer) ? null : JsonDocument.Parse(answer, SeldonJson.DocumentOptions);
+                // The answer's bytes are parsed in place; text (a string client's, bytes that were not UTF-8) as before.
+                document = answer.IsBlank ? null
+                    : answer.IsUtf8 ? JsonDocument.Parse(answer.Utf8, SeldonJson.DocumentOptions)
+                    : JsonDocument.Parse(answer.Text!, SeldonJson.DocumentOptions);
                 unusable = Split(batch, document?.RootElement ?? default, fillTemplates, out var results);
                 if (unusable is null)
                 {

@@ -12,7 +12,7 @@ internal sealed class OpenInferenceCodec(OpenInferenceSettings settings, Func<st
 
     public EncodedBatch Unsendable(IReadOnlyList<InputLine> lines, string reason) => _encoder.Unsendable(lines, reason);
 
-    public InstanceResult[] Compose(EncodedBatch batch, string? answer, RequestFailure? failure) => _splitter.Compose(batch, answer, failure);
+    public InstanceResult[] Compose(EncodedBatch batch, AnswerBody answer, RequestFailure? failure) => _splitter.Compose(batch, answer, failure);
 
     public InstanceResult ErrorRecord(BatchMember member, RequestFailure failure) => _splitter.ErrorRecord(member, failure);
 }

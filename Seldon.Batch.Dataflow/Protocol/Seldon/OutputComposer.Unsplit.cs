@@ -123,23 +123,26 @@ internal sealed partial class OutputComposer
         public void Fill(IBufferWriter<byte> buffer, LineTemplate.Part part, int output) => buffer.Write(_items);
     }
 
-    /// <summary>An answer's text as UTF-8, in a pooled buffer; none when the text is empty or not valid UTF-16.</summary>
+    /// <summary>An answer as UTF-8: the bytes the transport read, or its text's in a pooled buffer; none when it is empty
+    /// or its text is not valid UTF-16.</summary>
     private readonly struct Utf8Answer
     {
         private readonly byte[]? _rented;
-        private readonly int _length;
+        private readonly ReadOnlyMemory<byte> _memory;
 
-        private Utf8Answer(byte[] rented, int length)
+        private Utf8Answer(ReadOnlyMemory<byte> memory, byte[]? rented)
         {
+            _memory = memory;
             _rented = rented;
-            _length = length;
         }
 
-        public bool IsValid => _rented is not null;
+        public bool IsValid => !_memory.IsEmpty;
 
-        public ReadOnlySpan<byte> Bytes => _rented.AsSpan(0, _length);
+        public ReadOnlySpan<byte> Bytes => _memory.Span;
 
-        public ReadOnlyMemory<byte> Memory => _rented.AsMemory(0, _length);
+        public ReadOnlyMemory<byte> Memory => _memory;
+
+        public static Utf8Answer Of(AnswerBody answer) => answer.IsUtf8 ? new Utf8Answer(answer.Utf8, null) : Of(answer.Text);
 
         public static Utf8Answer Of(string? text)
         {
@@ -155,7 +158,7 @@ internal sealed partial class OutputComposer
                 return default;
             }
 
-            return new Utf8Answer(rented, written);
+            return new Utf8Answer(rented.AsMemory(0, written), rented);
         }
 
         /// <summary>Gives the buffer back (after the document read from it is disposed).</summary>

@@ -37,7 +37,7 @@ internal sealed partial class OutputComposer : IErrorRecords
     /// <param name="batch">The encoded micro-batch.</param>
     /// <param name="answer">The model's answer body, when it answered with success.</param>
     /// <param name="failure">Why the request failed; null when it succeeded.</param>
-    public InstanceResult[] Compose(EncodedBatch batch, string? answer, RequestFailure? failure)
+    public InstanceResult[] Compose(EncodedBatch batch, AnswerBody answer, RequestFailure? failure)
     {
         if (failure is null && batch.HasRequest)
         {
@@ -68,7 +68,7 @@ internal sealed partial class OutputComposer : IErrorRecords
     }
 
     /// <summary>The lines of an answer read as a document: its results, or why it cannot be used.</summary>
-    private RequestFailure? ComposeRead(EncodedBatch batch, string? answer, Utf8Answer utf8, out InstanceResult[]? results)
+    private RequestFailure? ComposeRead(EncodedBatch batch, AnswerBody answer, Utf8Answer utf8, out InstanceResult[]? results)
     {
         results = null;
 
@@ -114,16 +114,16 @@ internal sealed partial class OutputComposer : IErrorRecords
         return new InstanceResult(member.Index, line, lineFailure);
     }
 
-    private static (RequestFailure? Failure, JsonDocument? Document) TryReadAnswer(string? answer, Utf8Answer utf8)
+    private static (RequestFailure? Failure, JsonDocument? Document) TryReadAnswer(AnswerBody answer, Utf8Answer utf8)
     {
         JsonDocument? document = null;
         try
         {
             // From the UTF-8 bytes when there are any: the document reads them in place (they outlive it); from the text
             // when it is not valid UTF-16, where the text parser reports it as before.
-            document = string.IsNullOrWhiteSpace(answer) ? null
+            document = answer.IsBlank ? null
                 : utf8.IsValid ? JsonDocument.Parse(utf8.Memory, SeldonJson.DocumentOptions)
-                : JsonDocument.Parse(answer, SeldonJson.DocumentOptions);
+                : JsonDocument.Parse(answer.Text!, SeldonJson.DocumentOptions);
         }
         catch (JsonException ex)
         {

@@ -11,7 +11,7 @@ internal sealed class SeldonCodec(EncoderSettings settings) : IBatchCodec
 
     public EncodedBatch Unsendable(IReadOnlyList<InputLine> lines, string reason) => _encoder.Unsendable(lines, reason);
 
-    public InstanceResult[] Compose(EncodedBatch batch, string? answer, RequestFailure? failure) => _composer.Compose(batch, answer, failure);
+    public InstanceResult[] Compose(EncodedBatch batch, AnswerBody answer, RequestFailure? failure) => _composer.Compose(batch, answer, failure);
 
     public InstanceResult ErrorRecord(BatchMember member, RequestFailure failure) => _composer.ErrorRecord(member, failure);
 }

@@ -60,7 +60,7 @@ internal sealed partial class GrpcPredictionClient
         byte[] message;
         try
         {
-            message = OpenInferenceProtoJson.ToWire(request.Body, _settings.Model, _settings.ModelVersion);
+            message = OpenInferenceProtoJson.ToWire(request, _settings.Model, _settings.ModelVersion);
         }
         catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
         {
@@ -70,7 +70,7 @@ internal sealed partial class GrpcPredictionClient
         try
         {
             var answer = await _invoker.AsyncUnaryCall(ModelInfer, null, V2CallOptions(request.Puid, cancellationToken), message).ResponseAsync.ConfigureAwait(false);
-            return PredictionResponse.Success(answer.ToJson(), (int)StatusCode.OK);
+            return PredictionResponse.SuccessUtf8(answer.ToUtf8Json(), (int)StatusCode.OK);
         }
         catch (RpcException ex) when (!(ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested))
         {

@@ -70,7 +70,7 @@ internal sealed partial class GrpcPredictionClient : IModelInspector
         byte[] message;
         try
         {
-            message = feedback ? SeldonProtoJson.ParseFeedback(request.Body).ToByteArray() : SeldonProtoJson.ToWire(request.Body);
+            message = feedback ? SeldonProtoJson.ParseFeedback(request.Body).ToByteArray() : SeldonProtoJson.ToWire(request);
         }
         catch (Exception ex) when (ex is InvalidJsonException or InvalidProtocolBufferException or FormatException)
         {
@@ -89,7 +89,7 @@ internal sealed partial class GrpcPredictionClient : IModelInspector
         try
         {
             var answer = await _invoker.AsyncUnaryCall(feedback ? SendFeedback : Predict, null, options, message).ResponseAsync.ConfigureAwait(false);
-            return PredictionResponse.Success(SeldonProtoJson.FromWire(answer), (int)StatusCode.OK);
+            return PredictionResponse.SuccessUtf8(SeldonProtoJson.FromWireUtf8(answer), (int)StatusCode.OK);
         }
         catch (RpcException ex) when (!(ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested))
         {

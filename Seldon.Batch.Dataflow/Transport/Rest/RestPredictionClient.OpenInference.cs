@@ -91,7 +91,7 @@ internal sealed partial class RestPredictionClient
         var url = $"{_route.BaseAddress.GetLeftPart(UriPartial.Authority)}{path}";
         var code = (int)response.StatusCode;
         return response.ResponseStatus == ResponseStatus.Completed || code > 0
-            ? (code, response.Content, url, null)
+            ? (code, TextOf(response), url, null)
             : (0, null, url, ($"no answer from {url}: {Describe(response.ErrorException, response.ErrorMessage)}", ConnectionFailure.Explain(response.ErrorException)));
     }
 }

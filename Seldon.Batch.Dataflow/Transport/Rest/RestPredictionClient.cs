@@ -74,25 +74,27 @@ internal sealed partial class RestPredictionClient : IModelInspector
         cancellationToken.ThrowIfCancellationRequested();
 
         var code = (int)response.StatusCode;
-        if (response.IsSuccessStatusCode && LooksLikeJson(response.Content))
+        if (response.IsSuccessStatusCode && (response.RawBytes is { } utf8 ? LooksLikeJson(utf8) : LooksLikeJson(response.Content)))
         {
-            return PredictionResponse.Success(response.Content ?? "", code);
+            // The answer's bytes as they came (a UTF-8 answer), or the text of another charset's.
+            return response.RawBytes is { } bytes ? PredictionResponse.SuccessUtf8(bytes, code) : PredictionResponse.Success(response.Content ?? "", code);
         }
 
         // Only a failure names the URL: building it for every answer cost a Uri walk per request.
         var url = $"{_authority}{path}";
         if (response.ResponseStatus == ResponseStatus.Completed || code > 0)
         {
+            var text = TextOf(response); // a failure's body as text, decoded only for a failure
             var v2 = _settings.Protocol == InferenceProtocol.V2;
-            var kind = Classify(code, response.Content, v2);
-            var detail = v2 ? OpenInferenceError.DescribeBody(response.Content) : SeldonStatus.DescribeBody(response.Content);
+            var kind = Classify(code, text, v2);
+            var detail = v2 ? OpenInferenceError.DescribeBody(text) : SeldonStatus.DescribeBody(text);
             var reason = $"HTTP {code} {response.StatusDescription} from {url}{(detail.Length > 0 ? ": " + detail : "")}";
             if (response.IsSuccessStatusCode)
             {
                 reason = $"HTTP {code} from {url} is not a {(v2 ? "V2 (Open Inference)" : "Seldon")} answer ({response.ContentType ?? "no content type"}: {detail})";
             }
 
-            return PredictionResponse.Failed(kind, code, reason + LikelyCause(kind, code, response.Content, v2));
+            return PredictionResponse.Failed(kind, code, reason + LikelyCause(kind, code, text, v2));
         }
 
         if (response.ResponseStatus == ResponseStatus.TimedOut)
@@ -139,7 +141,7 @@ internal sealed partial class RestPredictionClient : IModelInspector
         };
 
     /// <summary>Whether a success body can be a Seldon answer at all: a JSON object or array, not a page of HTML or text.</summary>
-    private static bool LooksLikeJson(string? body)
+    internal static bool LooksLikeJson(string? body)
     {
         foreach (var c in body ?? "")
         {
@@ -152,50 +154,78 @@ internal sealed partial class RestPredictionClient : IModelInspector
         return true; // an empty answer is the composer's to report, for the lines it was meant for
     }
 
-    /// <summary>Reads the answer, already buffered by HttpClient, straight into the string the pipeline uses. RestSharp's
-    /// own reading copies it through a fresh 16 KiB buffer and a byte array first, on every request.</summary>
-    private static RestResponse ReadResponse(HttpResponseMessage message, RestRequest request) => new(request)
+    /// <summary><see cref="LooksLikeJson(string)"/> of the text UTF-8 <paramref name="body"/> decodes to (a bad sequence
+    /// decodes to U+FFFD, which is not white space), without decoding more than its leading white space.</summary>
+    internal static bool LooksLikeJson(ReadOnlySpan<byte> body)
     {
-        StatusCode = message.StatusCode,
-        IsSuccessStatusCode = message.IsSuccessStatusCode,
-        StatusDescription = message.ReasonPhrase,
-        ResponseStatus = ResponseStatus.Completed,
-        ContentType = message.Content.Headers.ContentType?.MediaType,
-        Content = ReadText(message.Content),
-    };
+        while (!body.IsEmpty)
+        {
+            System.Text.Rune.DecodeFromUtf8(body, out var rune, out var length);
+            if (!System.Text.Rune.IsWhiteSpace(rune))
+            {
+                return rune.Value is '{' or '[';
+            }
 
-    /// <summary>The body as text: UTF-8 (JSON's encoding, and what Seldon and MLServer send) decoded from one pooled
-    /// buffer; another charset, or a byte order mark, through a <see cref="StreamReader"/> that honours it.</summary>
-    internal static string ReadText(HttpContent content)
+            body = body[length..];
+        }
+
+        return true;
+    }
+
+    /// <summary>Reads the answer, already buffered by HttpClient: a UTF-8 answer's bytes, copied once into the array the
+    /// pipeline parses (<see cref="RestResponseBase.RawBytes"/>), and another charset's text (<see cref="RestResponseBase.Content"/>).
+    /// With a response writer RestSharp reads nothing itself; its own reading copies the body through a fresh 16 KiB
+    /// buffer and a byte array, then decodes it to a string, on every request.</summary>
+    private static RestResponse ReadResponse(HttpResponseMessage message, RestRequest request)
+    {
+        var (bytes, text) = ReadBody(message.Content);
+        return new RestResponse(request)
+        {
+            StatusCode = message.StatusCode,
+            IsSuccessStatusCode = message.IsSuccessStatusCode,
+            StatusDescription = message.ReasonPhrase,
+            ResponseStatus = ResponseStatus.Completed,
+            ContentType = message.Content.Headers.ContentType?.MediaType,
+            RawBytes = bytes,
+            Content = text,
+        };
+    }
+
+    /// <summary>The body of a response <see cref="ReadResponse"/> read, as text.</summary>
+    private static string? TextOf(RestResponse response) =>
+        response.RawBytes is { } bytes ? System.Text.Encoding.UTF8.GetString(bytes) : response.Content;
+
+    /// <summary>The body as text (what <see cref="ReadBody"/> reads, decoded when it is bytes): for the tests.</summary>
+    internal static string ReadText(HttpContent content) => ReadBody(content) is (var bytes, var text) && bytes is not null
+        ? System.Text.Encoding.UTF8.GetString(bytes)
+        : text!;
+
+    /// <summary>The body: UTF-8 (JSON's encoding, and what Seldon and MLServer send) without a byte order mark as its bytes,
+    /// read into one array of their length; another charset, or a byte order mark, as text through a
+    /// <see cref="StreamReader"/> that honours it.</summary>
+    internal static (byte[]? Utf8, string? Text) ReadBody(HttpContent content)
     {
         var charset = content.Headers.ContentType?.CharSet?.Trim('"');
         var utf8 = string.IsNullOrEmpty(charset) || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase);
         using var stream = content.ReadAsStream();
         if (utf8 && stream.CanSeek && stream.Length <= Array.MaxLength)
         {
-            var length = (int)stream.Length;
-            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-            try
+            var bytes = GC.AllocateUninitializedArray<byte>((int)stream.Length);
+            var read = 0;
+            while (read < bytes.Length && stream.Read(bytes, read, bytes.Length - read) is var n and > 0)
             {
-                var read = 0;
-                while (read < length && stream.Read(buffer, read, length - read) is var n and > 0)
-                {
-                    read += n;
-                }
-
-                var bytes = buffer.AsSpan(0, read);
-                if (!bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) && !bytes.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF])
-                    && !bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) && !bytes.StartsWith((ReadOnlySpan<byte>)[0, 0, 0xFE, 0xFF]))
-                {
-                    return System.Text.Encoding.UTF8.GetString(bytes);
-                }
-
-                stream.Position = 0; // a byte order mark: the reader below detects the encoding, as before
+                read += n;
             }
-            finally
+
+            var body = read == bytes.Length ? bytes : bytes[..read];
+            ReadOnlySpan<byte> span = body;
+            if (!span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) && !span.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF])
+                && !span.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) && !span.StartsWith((ReadOnlySpan<byte>)[0, 0, 0xFE, 0xFF]))
             {
-                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                return (body, null);
             }
+
+            stream.Position = 0; // a byte order mark: the reader below detects the encoding, as before
         }
 
         var encoding = System.Text.Encoding.UTF8;
@@ -212,7 +242,7 @@ internal sealed partial class RestPredictionClient : IModelInspector
         }
 
         using var reader = new StreamReader(stream, encoding, detectEncodingFromByteOrderMarks: true);
-        return reader.ReadToEnd();
+        return (null, reader.ReadToEnd());
     }
 
     private static string Describe(Exception? error, string? message)

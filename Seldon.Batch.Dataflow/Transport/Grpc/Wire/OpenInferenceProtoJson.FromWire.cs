@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Google.Protobuf;
 using Inference.Grpc;
 using WireReader = Seldon.Batch.Dataflow.SeldonProtoJson.WireReader;
@@ -13,18 +14,21 @@ namespace Seldon.Batch.Dataflow;
 // and raises every error where it did.
 internal static partial class OpenInferenceProtoJson
 {
-    /// <summary>An answer read in <see cref="GrpcPredictionClient"/>'s response marshaller: its JSON when the direct path
-    /// took it, otherwise the message for <see cref="FromResponse"/>.</summary>
-    internal sealed record WireAnswer(string? Json, ModelInferResponse? Message)
+    /// <summary>An answer read in <see cref="GrpcPredictionClient"/>'s response marshaller: its JSON as UTF-8 when the
+    /// direct path took it, otherwise the message for <see cref="FromResponseUtf8"/>.</summary>
+    internal sealed record WireAnswer(byte[]? Json, ModelInferResponse? Message)
     {
-        /// <summary>The answer's JSON InferenceResponse.</summary>
-        public string ToJson() => Json ?? FromResponse(Message!);
+        /// <summary>The answer's JSON InferenceResponse as UTF-8, as the writer writes it (no string made of it).</summary>
+        public byte[] ToUtf8Json() => Json ?? FromResponseUtf8(Message!);
+
+        /// <summary>The answer's JSON InferenceResponse as text (for the tests).</summary>
+        public string ToJson() => Encoding.UTF8.GetString(ToUtf8Json());
     }
 
     /// <summary>Reads an answer's bytes: the direct path, or Google.Protobuf's parser (whose exceptions are the
     /// marshaller's, as before).</summary>
     internal static WireAnswer ReadAnswer(byte[] wire) =>
-        TryFromResponseDirect(wire) is { } json ? new WireAnswer(json, null) : new WireAnswer(null, ModelInferResponse.Parser.ParseFrom(wire));
+        TryFromResponseDirectUtf8(wire) is { } json ? new WireAnswer(json, null) : new WireAnswer(null, ModelInferResponse.Parser.ParseFrom(wire));
 
     /// <summary>The JSON <see cref="FromResponse"/> gives for these bytes, or null when they are not of the plain shape
     /// this path handles.</summary>
@@ -32,34 +36,49 @@ internal static partial class OpenInferenceProtoJson
     {
         try
         {
-            var answer = PlainAnswer.Read(wire);
-            return SeldonJson.WriteObject((wire, answer), static (w, state) =>
-            {
-                var (bytes, a) = state;
-                WriteAnswerHead(w, a.Model, a.Version, a.Id);
-                w.WriteStartArray("outputs");
-                var nextRaw = 0;
-                foreach (var output in a.Outputs)
-                {
-                    WriteOutputHead(w, output.Name, output.Shape, output.Datatype);
-                    w.WriteStartArray("data");
-                    if (nextRaw < a.Raw.Count)
-                    {
-                        var (start, length) = a.Raw[nextRaw++];
-                        WriteRaw(w, output.Datatype, bytes.AsSpan(start, length));
-                    }
-
-                    w.WriteEndArray();
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
-            });
+            return SeldonJson.WriteObject((wire, PlainAnswer.Read(wire)), WritePlainAnswer);
         }
         catch (NotPlainException)
         {
             return null;
         }
+    }
+
+    /// <summary>The UTF-8 bytes of <see cref="TryFromResponseDirect"/>'s JSON, as the writer writes them, or null.</summary>
+    internal static byte[]? TryFromResponseDirectUtf8(byte[] wire)
+    {
+        try
+        {
+            return SeldonJson.WriteUtf8Object((wire, PlainAnswer.Read(wire)), WritePlainAnswer);
+        }
+        catch (NotPlainException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The properties of a plain answer's JSON object (<paramref name="state"/>: its bytes and fields).</summary>
+    private static void WritePlainAnswer(Utf8JsonWriter w, (byte[] Wire, PlainAnswer Answer) state)
+    {
+        var (bytes, a) = state;
+        WriteAnswerHead(w, a.Model, a.Version, a.Id);
+        w.WriteStartArray("outputs");
+        var nextRaw = 0;
+        foreach (var output in a.Outputs)
+        {
+            WriteOutputHead(w, output.Name, output.Shape, output.Datatype);
+            w.WriteStartArray("data");
+            if (nextRaw < a.Raw.Count)
+            {
+                var (start, length) = a.Raw[nextRaw++];
+                WriteRaw(w, output.Datatype, bytes.AsSpan(start, length));
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
     }
 
     private sealed record PlainOutput(string Name, string Datatype, List<long> Shape);

@@ -23,18 +23,38 @@ internal static partial class OpenInferenceProtoJson
     public static byte[] ToWire(string json, string model, string version) =>
         TryToWireDirect(json, model, version) ?? ToRequest(json, model, version).ToByteArray();
 
+    /// <summary>The protobuf bytes of the request for <paramref name="request"/>'s InferenceRequest, read from its UTF-8
+    /// body as it is (its text made only for <see cref="ToRequest"/>, when the direct path does not take it); throws as
+    /// <see cref="ToWire(string, string, string)"/> does.</summary>
+    public static byte[] ToWire(PredictionRequest request, string model, string version) =>
+        TryToWireDirect(request.Utf8Body, model, version) ?? ToRequest(request.Body, model, version).ToByteArray();
+
     /// <summary>The bytes, or null when the text is not of the plain shape this path handles. Each section is read where
     /// it stands in the text, from a copy of the reader kept when it was passed over, so that the bytes come in field
     /// order whatever the order of the properties.</summary>
     internal static byte[]? TryToWireDirect(string json, string model, string version)
     {
         var utf8 = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(json.Length));
+        try
+        {
+            return TryToWireDirect(utf8.AsSpan(0, Encoding.UTF8.GetBytes(json, utf8)), model, version);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(utf8);
+        }
+    }
+
+    /// <summary>As <see cref="TryToWireDirect(string, string, string)"/>, from the text's UTF-8 bytes (a request's body as
+    /// the encoders write it).</summary>
+    internal static byte[]? TryToWireDirect(ReadOnlySpan<byte> json, string model, string version)
+    {
         var wire = new WireWriter(json.Length + 256);
         var tensors = new WireWriter(json.Length + 64);
         var raw = new WireWriter(json.Length + 64);
         try
         {
-            var reader = new Utf8JsonReader(utf8.AsSpan(0, Encoding.UTF8.GetBytes(json, utf8)), ReaderOptions);
+            var reader = new Utf8JsonReader(json, ReaderOptions);
             var sections = default(RequestSections);
             return reader.Read() && reader.TokenType == JsonTokenType.StartObject
                 && ReadRequest(ref reader, ref sections, tensors, raw)
@@ -49,7 +69,6 @@ internal static partial class OpenInferenceProtoJson
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(utf8);
             wire.Dispose();
             tensors.Dispose();
             raw.Dispose();

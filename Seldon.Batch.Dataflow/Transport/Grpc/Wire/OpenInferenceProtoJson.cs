@@ -94,7 +94,12 @@ internal static partial class OpenInferenceProtoJson
     }
 
     /// <summary>The JSON InferenceResponse of <paramref name="response"/>, as a REST server writes it.</summary>
-    public static string FromResponse(ModelInferResponse response) => SeldonJson.WriteObject(response, static (w, r) =>
+    public static string FromResponse(ModelInferResponse response) => SeldonJson.WriteObject(response, WriteResponse);
+
+    /// <summary>The UTF-8 bytes of <see cref="FromResponse"/>'s JSON, as the writer writes them (no string made of them).</summary>
+    public static byte[] FromResponseUtf8(ModelInferResponse response) => SeldonJson.WriteUtf8Object(response, WriteResponse);
+
+    private static void WriteResponse(Utf8JsonWriter w, ModelInferResponse r)
     {
         WriteAnswerHead(w, r.ModelName, r.ModelVersion, r.Id);
         if (r.Parameters.Count > 0)
@@ -127,7 +132,7 @@ internal static partial class OpenInferenceProtoJson
         }
 
         w.WriteEndArray();
-    });
+    }
 
     /// <summary>An answer's model, version and id, as REST servers write them (the empty ones left out but the model).
     /// Shared with the direct path from wire bytes.</summary>

@@ -19,40 +19,56 @@ internal static partial class SeldonProtoJson
     {
         try
         {
-            var parts = MessageParts.Read(wire);
-            return SeldonJson.WriteObject((wire, parts), static (w, state) =>
-            {
-                var (bytes, p) = state;
-                if (p.Status.Length >= 0)
-                {
-                    w.WritePropertyName("status"u8);
-                    w.WriteRawValue(Formatter.Format(Status.Parser.ParseFrom(bytes, p.Status.Start, p.Status.Length)), skipInputValidation: true);
-                }
-
-                if (p.Meta.Length >= 0)
-                {
-                    // A meta the direct path cannot write (metrics, say) goes to the library alone, not the whole answer.
-                    w.WritePropertyName("meta"u8);
-                    var meta = bytes.AsSpan(p.Meta.Start, p.Meta.Length);
-                    if (IsPlainMeta(meta))
-                    {
-                        WriteMeta(w, meta);
-                    }
-                    else
-                    {
-                        var library = Formatter.Format(Meta.Parser.ParseFrom(bytes, p.Meta.Start, p.Meta.Length));
-                        w.WriteRawValue(WithFloats(library, isMeta: true), skipInputValidation: true);
-                    }
-                }
-
-                w.WritePropertyName("data"u8);
-                WriteData(w, new WireReader(bytes.AsSpan(p.Data.Start, p.Data.Length)));
-            });
+            return SeldonJson.WriteObject((wire, MessageParts.Read(wire)), WriteMessage);
         }
         catch (Exception ex) when (ex is NotPlainException or InvalidProtocolBufferException)
         {
             return null;
         }
+    }
+
+    /// <summary>The UTF-8 bytes of <see cref="TryFromWireDirect"/>'s JSON, as the writer writes them (no string made of
+    /// them), or null when the message is not of the plain shape this path handles.</summary>
+    internal static byte[]? TryFromWireDirectUtf8(byte[] wire)
+    {
+        try
+        {
+            return SeldonJson.WriteUtf8Object((wire, MessageParts.Read(wire)), WriteMessage);
+        }
+        catch (Exception ex) when (ex is NotPlainException or InvalidProtocolBufferException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The properties of a plain message's JSON object (<paramref name="state"/>: its bytes and where its parts are).</summary>
+    private static void WriteMessage(Utf8JsonWriter w, (byte[] Wire, MessageParts Parts) state)
+    {
+        var (bytes, p) = state;
+        if (p.Status.Length >= 0)
+        {
+            w.WritePropertyName("status"u8);
+            w.WriteRawValue(Formatter.Format(Status.Parser.ParseFrom(bytes, p.Status.Start, p.Status.Length)), skipInputValidation: true);
+        }
+
+        if (p.Meta.Length >= 0)
+        {
+            // A meta the direct path cannot write (metrics, say) goes to the library alone, not the whole answer.
+            w.WritePropertyName("meta"u8);
+            var meta = bytes.AsSpan(p.Meta.Start, p.Meta.Length);
+            if (IsPlainMeta(meta))
+            {
+                WriteMeta(w, meta);
+            }
+            else
+            {
+                var library = Formatter.Format(Meta.Parser.ParseFrom(bytes, p.Meta.Start, p.Meta.Length));
+                w.WriteRawValue(WithFloats(library, isMeta: true), skipInputValidation: true);
+            }
+        }
+
+        w.WritePropertyName("data"u8);
+        WriteData(w, new WireReader(bytes.AsSpan(p.Data.Start, p.Data.Length)));
     }
 
     private readonly record struct Slice(int Start, int Length)

@@ -15,10 +15,24 @@ internal static partial class SeldonProtoJson
     internal static byte[]? TryToWireDirect(string json)
     {
         var utf8 = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(json.Length));
+        try
+        {
+            return TryToWireDirect(utf8.AsSpan(0, Encoding.UTF8.GetBytes(json, utf8)));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(utf8);
+        }
+    }
+
+    /// <summary>As <see cref="TryToWireDirect(string)"/>, from the text's UTF-8 bytes (a request's body as the encoders
+    /// write it).</summary>
+    internal static byte[]? TryToWireDirect(ReadOnlySpan<byte> json)
+    {
         var wire = new WireWriter(json.Length * 4 + 64);
         try
         {
-            var reader = new Utf8JsonReader(utf8.AsSpan(0, Encoding.UTF8.GetBytes(json, utf8)));
+            var reader = new Utf8JsonReader(json);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 return null;
@@ -63,7 +77,6 @@ internal static partial class SeldonProtoJson
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(utf8);
             wire.Dispose();
         }
     }

@@ -29,9 +29,18 @@ internal static partial class SeldonProtoJson
     /// <summary>The protobuf bytes of the <c>SeldonMessage</c> in <paramref name="json"/>; fails as <see cref="JsonParser"/> does.</summary>
     public static byte[] ToWire(string json) => TryToWireDirect(json) ?? ParseWithLibrary(json).ToByteArray();
 
+    /// <summary>The protobuf bytes of the request's <c>SeldonMessage</c>, read from its UTF-8 body as it is (its text made
+    /// only for the library, when the direct path does not take it); fails as <see cref="ToWire(string)"/> does.</summary>
+    public static byte[] ToWire(PredictionRequest request) => TryToWireDirect(request.Utf8Body) ?? ParseWithLibrary(request.Body).ToByteArray();
+
     /// <summary>The JSON of the <c>SeldonMessage</c> in <paramref name="wire"/>, as <see cref="JsonFormatter"/> writes it
     /// (default values left out); fails as the library does.</summary>
     public static string FromWire(byte[] wire) => TryFromWireDirect(wire) ?? FormatWithLibrary(SeldonMessage.Parser.ParseFrom(wire));
+
+    /// <summary>The UTF-8 bytes of <see cref="FromWire"/>'s JSON, written as UTF-8 by the direct path (no string made of
+    /// them); the library's text encoded when it is the library's.</summary>
+    public static byte[] FromWireUtf8(byte[] wire) =>
+        TryFromWireDirectUtf8(wire) ?? System.Text.Encoding.UTF8.GetBytes(FormatWithLibrary(SeldonMessage.Parser.ParseFrom(wire)));
 
     /// <summary>Parses a <c>Feedback</c> with the library (feedback is rare and small).</summary>
     public static Feedback ParseFeedback(string json) => Parser.Parse<Feedback>(json);
