@@ -123,6 +123,76 @@ public sealed class DispatchGateTests
         (await over).Dispose();
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public async Task Reused_waiters_give_each_uncancelled_request_one_slot_within_the_bound(int seed)
+    {
+        // Waiters are pooled: over many rounds of waits, random cancellations and releases from several threads, every
+        // request not cancelled gets exactly one slot, no more than the slots are held, and all come back.
+        var random = new Random(seed);
+        var slots = random.Next(1, 4);
+        var gate = new DispatchGate(slots);
+        var inside = 0;
+        var most = 0;
+        var entered = 0;
+        var requests = Enumerable.Range(0, 400).Select(i => (Order: (long)random.Next(100), CancelAfter: random.Next(6) == 0 ? random.Next(3) : -1)).ToArray();
+        var outcomes = await Task.WhenAll(requests.Select((r, i) => Task.Run(async () =>
+        {
+            using var cancel = new CancellationTokenSource();
+            if (r.CancelAfter >= 0)
+            {
+                cancel.CancelAfter(r.CancelAfter);
+            }
+
+            try
+            {
+                using var slot = await gate.EnterAsync(r.Order, cancel.Token);
+                Interlocked.Increment(ref entered);
+                InterlockedMax(ref most, Interlocked.Increment(ref inside));
+                await Task.Yield();
+                Interlocked.Decrement(ref inside);
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.True(r.CancelAfter >= 0, $"request {i} was not cancelled but got no slot");
+                return false;
+            }
+        }))).WaitAsync(TimeSpan.FromSeconds(60)); // a slot handed to a reused, cancelled waiter would hang the rest
+
+        Assert.InRange(most, 1, slots);
+        Assert.Equal(outcomes.Count(o => o), entered);
+        Assert.True(outcomes.Count(o => o) >= requests.Count(r => r.CancelAfter < 0));
+        Assert.Equal(0, gate.InUse);
+        var again = gate.EnterAsync(0, CancellationToken.None).AsTask();
+        Assert.True(again.IsCompletedSuccessfully); // every slot came back: one is free at once
+        (await again).Dispose();
+    }
+
+    [Fact]
+    public async Task A_long_chain_of_hand_overs_that_complete_at_once_does_not_overflow_the_stack()
+    {
+        // Each waiter gives its slot back as soon as it has it, inline: without the stack check the hand-overs nest
+        // one inside the other, 100,000 deep.
+        var gate = new DispatchGate(1);
+        var held = await gate.EnterAsync(0, CancellationToken.None);
+        var done = 0;
+        var waiters = Enumerable.Range(1, 100_000).Select(async i =>
+        {
+            using var slot = await gate.EnterAsync(i, CancellationToken.None).ConfigureAwait(false);
+            Interlocked.Increment(ref done);
+        }).ToArray();
+
+        await Task.Run(held.Dispose);
+        await Task.WhenAll(waiters).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(100_000, done);
+        Assert.Equal(0, gate.InUse);
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         for (var current = Volatile.Read(ref target); value > current; current = Volatile.Read(ref target))
