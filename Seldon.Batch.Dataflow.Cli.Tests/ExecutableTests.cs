@@ -37,6 +37,11 @@ public sealed class ExecutableTests : IClassFixture<DemoServerFixture>, IDisposa
         var allocated = System.Text.RegularExpressions.Regex.Match(stdout, @"allocated: [0-9.]+ MiB \(([0-9]+) bytes per instance\), collections gen0/gen1/gen2: [0-9]+ / [0-9]+ / [0-9]+");
         Assert.True(allocated.Success, stdout);
         Assert.True(long.Parse(allocated.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0, stdout);
+        // Then the thread pool's work items and the contended locks, per instance (what a line's way through the pipeline
+        // hands over): the process ran work items, so that figure is positive.
+        var handed = System.Text.RegularExpressions.Regex.Match(stdout, @"thread pool: ([0-9]+) work items \([0-9.]+ per instance\), lock contentions: [0-9]+ \([0-9.]+ per instance\)");
+        Assert.True(handed.Success, stdout);
+        Assert.True(long.Parse(handed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0, stdout);
         var lines = await File.ReadAllLinesAsync(output);
         Assert.Equal(50, lines.Length);
         for (var i = 0; i < 50; i++)

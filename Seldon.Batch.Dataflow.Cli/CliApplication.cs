@@ -139,19 +139,24 @@ public static class CliApplication
 
         if (run.Benchmark)
         {
-            await (run.Options.OutputDataPath == "-" ? stderr : stdout).WriteLineAsync(summary.ToText() + Environment.NewLine + MemoryLine(summary)).ConfigureAwait(false);
+            await (run.Options.OutputDataPath == "-" ? stderr : stdout).WriteLineAsync(summary.ToText() + Environment.NewLine + ProcessLines(summary)).ConfigureAwait(false);
         }
     }
 
     /// <summary>What the process allocated and collected, for <c>-b</c>: bytes allocated per instance is the figure to
-    /// compare between two builds (docs/performance.md), far steadier than CPU time on a busy machine.</summary>
-    private static string MemoryLine(RunSummary summary)
+    /// compare between two builds (docs/performance.md), far steadier than CPU time on a busy machine; then the thread
+    /// pool's work items and the contended locks, per instance: what a line's way through the pipeline hands over.</summary>
+    private static string ProcessLines(RunSummary summary)
     {
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var perInstance = summary.Instances > 0 ? allocated / (double)summary.Instances : 0;
+        var instances = Math.Max(summary.Instances, 1);
+        var workItems = ThreadPool.CompletedWorkItemCount;
+        var contentions = Monitor.LockContentionCount;
         return string.Create(
             System.Globalization.CultureInfo.InvariantCulture,
-            $"allocated: {allocated / 1048576.0:0.0} MiB ({perInstance:0} bytes per instance), collections gen0/gen1/gen2: {GC.CollectionCount(0)} / {GC.CollectionCount(1)} / {GC.CollectionCount(2)}");
+            $"allocated: {allocated / 1048576.0:0.0} MiB ({perInstance:0} bytes per instance), collections gen0/gen1/gen2: {GC.CollectionCount(0)} / {GC.CollectionCount(1)} / {GC.CollectionCount(2)}{Environment.NewLine}"
+            + $"thread pool: {workItems} work items ({workItems / (double)instances:0.00} per instance), lock contentions: {contentions} ({contentions / (double)instances:0.000} per instance)");
     }
 
     /// <summary>The bound options with what only the command knows: its flags' names, its loggers and its signals.</summary>

@@ -40,6 +40,15 @@ if (failed > 0)
     return 1;
 }
 
+// What the loop allocated per request, its thread-pool work items and contended locks, to set beside the last lines of
+// the processor's `-b` (allocated: ... bytes per instance; thread pool: ...): the part of them that is the client's own.
+var allocated = GC.GetTotalAllocatedBytes(precise: true);
+Console.WriteLine(string.Create(
+    System.Globalization.CultureInfo.InvariantCulture,
+    $"allocated: {allocated / 1048576.0:0.0} MiB ({allocated / (double)Math.Max(lines.Length, 1):0} bytes per request), collections gen0/gen1/gen2: {GC.CollectionCount(0)} / {GC.CollectionCount(1)} / {GC.CollectionCount(2)}"));
+Console.WriteLine(string.Create(
+    System.Globalization.CultureInfo.InvariantCulture,
+    $"thread pool: {ThreadPool.CompletedWorkItemCount} work items ({ThreadPool.CompletedWorkItemCount / (double)Math.Max(lines.Length, 1):0.00} per request), lock contentions: {Monitor.LockContentionCount} ({Monitor.LockContentionCount / (double)Math.Max(lines.Length, 1):0.000} per request)"));
 return 0;
 
 async Task SendAsync()
