@@ -28,11 +28,11 @@ internal sealed partial class InferenceResponseSplitter
     /// each hole holds one complete value, so the reader's state after it is the one after the remembered answer's. It
     /// has the same fields in the same order, no property twice, and the same shapes: it has the same templates, and the
     /// lines written from them are those the templates would be filled with from its document.</remarks>
-    private InstanceResult[]? TakeRemembered(EncodedBatch batch, string? answer)
+    private InstanceResult[]? TakeRemembered(EncodedBatch batch, AnswerBody answer)
     {
         var members = batch.Members;
         var whole = members.Count == 1 && !batch.IsSplit;
-        if (string.IsNullOrEmpty(answer) || !(whole || (members.Count > 1 && batch.IsSplit)))
+        if ((answer.IsUtf8 ? answer.Utf8.IsEmpty : string.IsNullOrEmpty(answer.Text)) || !(whole || (members.Count > 1 && batch.IsSplit)))
         {
             return null;
         }
@@ -44,22 +44,38 @@ internal sealed partial class InferenceResponseSplitter
         }
 
         var rows = whole ? -1 : batch.SentRows;
-        var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(answer.Length));
-        var bounds = whole ? null : ArrayPool<int>.Shared.Rent(known.Bounds(rows));
+        if (answer.IsUtf8)
+        {
+            return ReadRemembered(batch, known, answer.Utf8.Span, rows);
+        }
+
+        // Text (a client that answers strings): its UTF-8 bytes, in a pooled buffer for the time of the read.
+        var text = answer.Text!;
+        var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
         try
         {
-            if (Utf8.FromUtf16(answer, bytes, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done)
-            {
-                return null;
-            }
+            return Utf8.FromUtf16(text, bytes, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done
+                ? null : ReadRemembered(batch, known, bytes.AsSpan(0, written), rows);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
 
-            var utf8 = TrimSpace(bytes.AsSpan(0, written));
+    /// <summary>The lines of the UTF-8 <paramref name="answer"/> from the <paramref name="known"/> templates, when its holes
+    /// read as <see cref="TakeRemembered"/> says; null otherwise.</summary>
+    private InstanceResult[]? ReadRemembered(EncodedBatch batch, RememberedTemplates known, ReadOnlySpan<byte> answer, int rows)
+    {
+        var bounds = rows < 0 ? null : ArrayPool<int>.Shared.Rent(known.Bounds(rows));
+        try
+        {
+            var utf8 = TrimSpace(answer);
             Span<Range> data = stackalloc Range[known.Outputs];
             return known.Reads(utf8, rows, data, bounds) ? WriteRemembered(batch, known, new AnswerHoles(utf8, data, bounds, rows)) : null;
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(bytes);
             if (bounds is not null)
             {
                 ArrayPool<int>.Shared.Return(bounds);
