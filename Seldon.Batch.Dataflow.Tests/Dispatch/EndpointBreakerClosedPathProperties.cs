@@ -57,7 +57,7 @@ public sealed class EndpointBreakerClosedPathProperties
         }
     }
 
-    [FsCheck.Xunit.Property(MaxTest = 200)]
+    [FsCheck.Xunit.Property(MaxTest = 3000)]
     public Property Every_script_of_answers_outages_and_clock_moves_sees_the_circuit_as_polly_alone_does() =>
         Prop.ForAll(Gen.Choose(20, 400).SelectMany(n => Gen.ArrayOf(Step, n)).ToArbitrary(), script =>
         {
@@ -65,6 +65,23 @@ public sealed class EndpointBreakerClosedPathProperties
             var actual = Run(script, skips: true);
             Assert.Equal(expected, actual);
         });
+
+    [Theory]
+    // Found by the property below: the circuit closes at 1,500 ms, an answer at 1,500 starts Polly's window, the five at
+    // 1,520 fall in it (it is 50 ms long), and at 2,019 that window has left the 500-ms sample: the outage meets an empty
+    // sample and the circuit opens on the fourth failure. Told at their own 1,520 ms, the five would start a window of
+    // their own that is still in the sample, and the circuit would stay closed.
+    [InlineData(new[] { 0, 0, 1, 1, 1500, 0, 0, 20, 0, 0, 3, 0, 0, 499, 1, 1, 1, 1 }, 4)]
+    // The same but for the probe alone at 1,500: Polly counts it, then resets its counts as the circuit closes, so the
+    // five at 1,520 start a window of their own, still in the sample at 2,019: the circuit opens on the fifth failure.
+    [InlineData(new[] { 0, 0, 1, 1, 1500, 0, 20, 0, 0, 3, 0, 0, 499, 1, 1, 1, 1, 1 }, 5)]
+    public void Successes_skipped_after_the_circuit_closed_count_in_the_windows_polly_would_have_started(int[] script, int opensAt)
+    {
+        var expected = Run(script, skips: false);
+        // The script ends in opensAt failures: the last opens the circuit, the ones before do not.
+        Assert.Equal([.. Enumerable.Repeat("Outage/0", opensAt - 1), "Outage/2"], expected[^opensAt..]);
+        Assert.Equal(expected, Run(script, skips: true));
+    }
 
     private static List<string> Run(int[] script, bool skips)
     {

@@ -24,7 +24,7 @@ internal sealed partial class EndpointBreaker
 
     private static readonly TimeSpan FirstBreak = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan LongestBreak = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan SamplingDuration = TimeSpan.FromSeconds(0.5); // the shortest Polly allows: a busy run opens it quickly too
+    private static readonly TimeSpan SamplingDuration = TimeSpan.FromSeconds(0.5); // the shortest Polly allows: a busy run opens it quickly too; Polly keeps it as 10 windows of SuccessTally.WindowDuration
     private static readonly PredictionResponse Answered = PredictionResponse.Success("{}", 200);
     private const long NoOutage = long.MinValue;
 
@@ -83,6 +83,8 @@ internal sealed partial class EndpointBreaker
                         LeaveClosedPath(); // a request that took Polly's path while the closed path was taken up again
                     }
 
+                    // Polly counts this outcome next, perhaps in a window it starts: the tally follows its windows.
+                    _tally.Note(_pollyClock.GetUtcNow());
                     return ValueTask.FromResult(outage);
                 },
                 OnOpened = args =>
@@ -97,6 +99,7 @@ internal sealed partial class EndpointBreaker
                 },
                 OnClosed = _ =>
                 {
+                    _tally.ResetWindows(); // Polly reset its counts
                     OnClosed();
                     return default;
                 },
