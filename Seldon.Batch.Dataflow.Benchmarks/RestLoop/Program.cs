@@ -4,8 +4,8 @@ using System.Text;
 using RestSharp;
 
 // restloop restsharp|httpclient URL INPUT [SENDERS]: POSTs every line of INPUT, wrapped as a Seldon request
-// ({"data":{"ndarray":LINE}}), to URL, SENDERS (16) at a time, each answer read as a string (through RestSharp as the
-// processor reads it: its own response writer), and nothing else: no
+// ({"data":{"ndarray":LINE}}), to URL, SENDERS (16) at a time, each answer read (through RestSharp as the processor
+// reads it: its own response writer, the answer's bytes kept; through HttpClient as a string), and nothing else: no
 // pipeline, ordering, retries or output. What a REST client costs per request before any of the processor's own work,
 // measured by `make bench` next to the processor (docs/performance.md, "the floor at batch size 1").
 if (args.Length < 3 || args[0] is not ("restsharp" or "httpclient"))
@@ -66,12 +66,12 @@ async Task SendAsync()
             request.AddHeader("seldon-puid", puid);
             request.AddHeader(KnownHeaders.Accept, ContentType.Json);
             request.AddParameter(new BodyParameter(body, "application/json; charset=utf-8", DataFormat.Binary));
-            // And reads the answer as it does (RestPredictionClient.ReadResponse): the body decoded from one pooled buffer,
-            // not through RestSharp's default reader (a cleared 16 KiB buffer and a byte array per answer), so that the
-            // floor is RestSharp as the processor uses it.
+            // And reads the answer as it does (RestPredictionClient.ReadResponse): a UTF-8 body's bytes in one array of
+            // their length, kept as bytes, not through RestSharp's default reader (a cleared 16 KiB buffer, a byte array
+            // and a string per answer), so that the floor is RestSharp as the processor uses it.
             request.AdvancedResponseWriter = ReadResponse;
             var response = await rest.ExecuteAsync(request).ConfigureAwait(false);
-            ok = response.StatusCode == HttpStatusCode.OK && response.Content is { Length: > 0 };
+            ok = response.StatusCode == HttpStatusCode.OK && response.RawBytes is { Length: > 0 };
         }
         else
         {
@@ -94,28 +94,20 @@ async Task SendAsync()
 static RestResponse ReadResponse(HttpResponseMessage message, RestRequest request)
 {
     using var stream = message.Content.ReadAsStream();
-    var length = (int)stream.Length;
-    var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-    try
+    var bytes = GC.AllocateUninitializedArray<byte>((int)stream.Length);
+    var read = 0;
+    while (read < bytes.Length && stream.Read(bytes, read, bytes.Length - read) is var n and > 0)
     {
-        var read = 0;
-        while (read < length && stream.Read(buffer, read, length - read) is var n and > 0)
-        {
-            read += n;
-        }
+        read += n;
+    }
 
-        return new RestResponse(request)
-        {
-            StatusCode = message.StatusCode,
-            IsSuccessStatusCode = message.IsSuccessStatusCode,
-            StatusDescription = message.ReasonPhrase,
-            ResponseStatus = ResponseStatus.Completed,
-            ContentType = message.Content.Headers.ContentType?.MediaType,
-            Content = Encoding.UTF8.GetString(buffer, 0, read),
-        };
-    }
-    finally
+    return new RestResponse(request)
     {
-        System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-    }
+        StatusCode = message.StatusCode,
+        IsSuccessStatusCode = message.IsSuccessStatusCode,
+        StatusDescription = message.ReasonPhrase,
+        ResponseStatus = ResponseStatus.Completed,
+        ContentType = message.Content.Headers.ContentType?.MediaType,
+        RawBytes = read == bytes.Length ? bytes : bytes[..read],
+    };
 }
