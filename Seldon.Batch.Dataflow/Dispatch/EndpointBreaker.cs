@@ -12,9 +12,10 @@ namespace Seldon.Batch.Dataflow;
 /// break is over, to be the probe), so no worker spins and no line is failed while the model is away.
 /// <para>While the circuit is closed and no outage has been seen for a sampling window, requests skip Polly's pipeline
 /// (its state machines and its lock on every send, a few per cent of a request at batch size 1): their outcomes are
-/// counted in a <see cref="SuccessTally"/>, and the first outage hands the tally to Polly, each success at the time it
-/// happened (to the millisecond), before the outage itself, so the circuit opens when Polly alone would open it
-/// (EndpointBreakerClosedPathProperties). Only an answer that arrives while the tally is being told (a few
+/// counted in a <see cref="SuccessTally"/>, in the 50-ms windows Polly's breaker would have counted them in (the tally
+/// follows Polly's chain of windows: every outcome it counts, its resets), and the first outage hands the tally to Polly,
+/// each window's successes at the time the window began, before the outage itself, so the circuit opens when Polly alone
+/// would open it (EndpointBreakerClosedPathProperties). Only an answer that arrives while the tally is being told (a few
 /// milliseconds at the start of an outage) is told at its own time ahead of older ones, into a newer window.</para></remarks>
 internal sealed partial class EndpointBreaker
 {
@@ -230,7 +231,7 @@ internal sealed partial class EndpointBreaker
         }
     }
 
-    /// <summary>Ends the closed path: Polly is told the successes of its sampling window, each at its own time, so that
+    /// <summary>Ends the closed path: Polly is told the successes of its sampling window, each window's at its start, so that
     /// its windows hold what they would hold had every request gone through it.</summary>
     private void LeaveClosedPath()
     {
