@@ -29,7 +29,7 @@ internal readonly struct AnswerBody
     public string? Text => IsUtf8 ? Encoding.UTF8.GetString(_utf8.Span) : _text;
 
     /// <summary>Whether there is no answer, or only white space (as <see cref="string.IsNullOrWhiteSpace"/> says of the text).</summary>
-    public bool IsBlank => IsUtf8 ? IsWhiteSpace(_utf8.Span) : string.IsNullOrWhiteSpace(_text);
+    public bool IsBlank => IsUtf8 ? FirstNonWhiteSpace(_utf8.Span) is null : string.IsNullOrWhiteSpace(_text);
 
     /// <summary>An answer read as bytes: these bytes when they are valid UTF-8 (they are not to be changed while the
     /// answer is read), otherwise the text they decode to.</summary>
@@ -39,21 +39,21 @@ internal readonly struct AnswerBody
     /// <summary>An answer given as text: the tests' and a string client's form.</summary>
     public static implicit operator AnswerBody(string? text) => new(text);
 
-    /// <summary>Whether every character of valid UTF-8 <paramref name="utf8"/> is white space (a JSON answer's first byte
-    /// is not, so this stops there).</summary>
-    private static bool IsWhiteSpace(ReadOnlySpan<byte> utf8)
+    /// <summary>The first character of <paramref name="utf8"/> that is not white space, as the text it decodes to has it (a
+    /// bad sequence decodes to U+FFFD, which is not white space); null when there is none. Reads no further than it.</summary>
+    internal static Rune? FirstNonWhiteSpace(ReadOnlySpan<byte> utf8)
     {
         while (!utf8.IsEmpty)
         {
             Rune.DecodeFromUtf8(utf8, out var rune, out var length);
             if (!Rune.IsWhiteSpace(rune))
             {
-                return false;
+                return rune;
             }
 
             utf8 = utf8[length..];
         }
 
-        return true;
+        return null;
     }
 }

@@ -1,7 +1,5 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
-using System.Text.Unicode;
 
 namespace Seldon.Batch.Dataflow;
 
@@ -32,7 +30,7 @@ internal sealed partial class InferenceResponseSplitter
     {
         var members = batch.Members;
         var whole = members.Count == 1 && !batch.IsSplit;
-        if ((answer.IsUtf8 ? answer.Utf8.IsEmpty : string.IsNullOrEmpty(answer.Text)) || !(whole || (members.Count > 1 && batch.IsSplit)))
+        if (!(whole || (members.Count > 1 && batch.IsSplit)))
         {
             return null;
         }
@@ -44,22 +42,14 @@ internal sealed partial class InferenceResponseSplitter
         }
 
         var rows = whole ? -1 : batch.SentRows;
-        if (answer.IsUtf8)
-        {
-            return ReadRemembered(batch, known, answer.Utf8.Span, rows);
-        }
-
-        // Text (a client that answers strings): its UTF-8 bytes, in a pooled buffer for the time of the read.
-        var text = answer.Text!;
-        var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        var utf8 = Utf8Answer.Of(answer); // a string client's text made UTF-8 for the read
         try
         {
-            return Utf8.FromUtf16(text, bytes, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done
-                ? null : ReadRemembered(batch, known, bytes.AsSpan(0, written), rows);
+            return utf8.IsValid ? ReadRemembered(batch, known, utf8.Bytes, rows) : null;
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(bytes);
+            utf8.Return();
         }
     }
 

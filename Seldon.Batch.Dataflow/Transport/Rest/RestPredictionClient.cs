@@ -156,21 +156,7 @@ internal sealed partial class RestPredictionClient : IModelInspector
 
     /// <summary><see cref="LooksLikeJson(string)"/> of the text UTF-8 <paramref name="body"/> decodes to (a bad sequence
     /// decodes to U+FFFD, which is not white space), without decoding more than its leading white space.</summary>
-    internal static bool LooksLikeJson(ReadOnlySpan<byte> body)
-    {
-        while (!body.IsEmpty)
-        {
-            System.Text.Rune.DecodeFromUtf8(body, out var rune, out var length);
-            if (!System.Text.Rune.IsWhiteSpace(rune))
-            {
-                return rune.Value is '{' or '[';
-            }
-
-            body = body[length..];
-        }
-
-        return true;
-    }
+    internal static bool LooksLikeJson(ReadOnlySpan<byte> body) => AnswerBody.FirstNonWhiteSpace(body) is not { } first || first.Value is '{' or '[';
 
     /// <summary>Reads the answer, already buffered by HttpClient: a UTF-8 answer's bytes, copied once into the array the
     /// pipeline parses (<see cref="RestResponseBase.RawBytes"/>), and another charset's text (<see cref="RestResponseBase.Content"/>).

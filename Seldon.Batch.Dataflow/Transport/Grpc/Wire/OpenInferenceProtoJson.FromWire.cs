@@ -31,20 +31,11 @@ internal static partial class OpenInferenceProtoJson
         TryFromResponseDirectUtf8(wire) is { } json ? new WireAnswer(json, null) : new WireAnswer(null, ModelInferResponse.Parser.ParseFrom(wire));
 
     /// <summary>The JSON <see cref="FromResponse"/> gives for these bytes, or null when they are not of the plain shape
-    /// this path handles.</summary>
-    internal static string? TryFromResponseDirect(byte[] wire)
-    {
-        try
-        {
-            return SeldonJson.WriteObject((wire, PlainAnswer.Read(wire)), WritePlainAnswer);
-        }
-        catch (NotPlainException)
-        {
-            return null;
-        }
-    }
+    /// this path handles: the text of <see cref="TryFromResponseDirectUtf8"/>'s bytes.</summary>
+    internal static string? TryFromResponseDirect(byte[] wire) => TryFromResponseDirectUtf8(wire) is { } json ? Encoding.UTF8.GetString(json) : null;
 
-    /// <summary>The UTF-8 bytes of <see cref="TryFromResponseDirect"/>'s JSON, as the writer writes them, or null.</summary>
+    /// <summary>The UTF-8 bytes of the JSON <see cref="FromResponseUtf8"/> gives for these bytes, as the writer writes them,
+    /// or null when they are not of the plain shape this path handles.</summary>
     internal static byte[]? TryFromResponseDirectUtf8(byte[] wire)
     {
         try

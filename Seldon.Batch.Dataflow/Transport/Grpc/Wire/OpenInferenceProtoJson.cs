@@ -94,7 +94,7 @@ internal static partial class OpenInferenceProtoJson
     }
 
     /// <summary>The JSON InferenceResponse of <paramref name="response"/>, as a REST server writes it.</summary>
-    public static string FromResponse(ModelInferResponse response) => SeldonJson.WriteObject(response, WriteResponse);
+    public static string FromResponse(ModelInferResponse response) => Encoding.UTF8.GetString(FromResponseUtf8(response));
 
     /// <summary>The UTF-8 bytes of <see cref="FromResponse"/>'s JSON, as the writer writes them (no string made of them).</summary>
     public static byte[] FromResponseUtf8(ModelInferResponse response) => SeldonJson.WriteUtf8Object(response, WriteResponse);

@@ -14,21 +14,12 @@ internal static partial class SeldonProtoJson
     /// time, as an exception object must not be thrown on two threads at once).</summary>
     internal sealed class NotPlainException : Exception;
 
-    /// <summary>The JSON, or null when the message is not of the plain shape this path handles (the library decides).</summary>
-    internal static string? TryFromWireDirect(byte[] wire)
-    {
-        try
-        {
-            return SeldonJson.WriteObject((wire, MessageParts.Read(wire)), WriteMessage);
-        }
-        catch (Exception ex) when (ex is NotPlainException or InvalidProtocolBufferException)
-        {
-            return null;
-        }
-    }
+    /// <summary>The JSON, or null when the message is not of the plain shape this path handles (the library decides): the
+    /// text of <see cref="TryFromWireDirectUtf8"/>'s bytes.</summary>
+    internal static string? TryFromWireDirect(byte[] wire) => TryFromWireDirectUtf8(wire) is { } json ? Encoding.UTF8.GetString(json) : null;
 
-    /// <summary>The UTF-8 bytes of <see cref="TryFromWireDirect"/>'s JSON, as the writer writes them (no string made of
-    /// them), or null when the message is not of the plain shape this path handles.</summary>
+    /// <summary>The UTF-8 bytes of the answer's JSON, as the writer writes them (no string made of them), or null when the
+    /// message is not of the plain shape this path handles.</summary>
     internal static byte[]? TryFromWireDirectUtf8(byte[] wire)
     {
         try
