@@ -118,8 +118,8 @@ public sealed class AnswerBytesProperties
         return new EncodedBatch(members, "{}", "req") { IsSplit = lines > 1 };
     }
 
-    /// <summary>The lines with what a result says of its answer, or the exception the codec threw (an escaped lone
-    /// surrogate in an answer's string throws when it is written, which the split stage turns into error records).</summary>
+    /// <summary>The lines with what a result says of its answer, or the exception the codec threw, if one did (the split
+    /// stage turns one into error records; an escaped lone surrogate, which used to throw, is read as U+FFFD).</summary>
     private static string[] Written(Func<InstanceResult[]> compose)
     {
         try

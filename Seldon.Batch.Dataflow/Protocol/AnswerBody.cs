@@ -10,8 +10,9 @@ internal readonly struct AnswerBody
     private readonly ReadOnlyMemory<byte> _utf8;
     private readonly string? _text;
 
-    /// <summary>An answer given as text (null: none).</summary>
-    public AnswerBody(string? text) => _text = text;
+    /// <summary>An answer given as text (null: none); an escaped lone surrogate in it is read as U+FFFD
+    /// (<see cref="LoneSurrogates"/>).</summary>
+    public AnswerBody(string? text) => _text = LoneSurrogates.Replace(text);
 
     private AnswerBody(ReadOnlyMemory<byte> utf8)
     {
@@ -32,9 +33,10 @@ internal readonly struct AnswerBody
     public bool IsBlank => IsUtf8 ? FirstNonWhiteSpace(_utf8.Span) is null : string.IsNullOrWhiteSpace(_text);
 
     /// <summary>An answer read as bytes: these bytes when they are valid UTF-8 (they are not to be changed while the
-    /// answer is read), otherwise the text they decode to.</summary>
+    /// answer is read), otherwise the text they decode to; either with an escaped lone surrogate read as U+FFFD
+    /// (<see cref="LoneSurrogates"/>: a copy of the bytes only then).</summary>
     public static AnswerBody FromUtf8(ReadOnlyMemory<byte> utf8) =>
-        System.Text.Unicode.Utf8.IsValid(utf8.Span) ? new AnswerBody(utf8) : new AnswerBody(Encoding.UTF8.GetString(utf8.Span));
+        System.Text.Unicode.Utf8.IsValid(utf8.Span) ? new AnswerBody(LoneSurrogates.Replace(utf8)) : new AnswerBody(Encoding.UTF8.GetString(utf8.Span));
 
     /// <summary>An answer given as text: the tests' and a string client's form.</summary>
     public static implicit operator AnswerBody(string? text) => new(text);
