@@ -34,37 +34,74 @@ internal static class NdarrayScanner
     /// and <paramref name="tensor"/> learns where each value is in <paramref name="rows"/>, what kinds of values there
     /// are, and whether the array is rectangular (every array at a depth as long as the first, values only at the
     /// deepest level), when <paramref name="dimensions"/> is its shape.</summary>
-    public static bool TryScan(string text, TensorScan? tensor, out byte[] rows, out int[] rowEnds, out int[] dimensions)
-    {
-        rows = [];
-        rowEnds = [];
-        dimensions = [];
-        if (text.Length == 0 || text.Length > MaxLine)
-        {
-            return false;
-        }
-
-        var utf8 = t_utf8 is { } cached && cached.Length >= text.Length ? cached : t_utf8 = new byte[Math.Max(text.Length, 256)];
-        return Ascii.FromUtf16(text, utf8, out var length) == OperationStatus.Done
-            && TryScanAscii(utf8.AsSpan(0, length), tensor, out rows, out rowEnds, out dimensions);
-    }
+    public static bool TryScan(string text, TensorScan? tensor, out byte[] rows, out int[] rowEnds, out int[] dimensions) =>
+        TryScan(new InputLine(0, text), tensor, out rows, out rowEnds, out dimensions);
 
     /// <summary>Scans <paramref name="line"/> as <see cref="TryScan(string, TensorScan?, out byte[], out int[], out int[])"/>
     /// does its text: a line read as bytes is scanned as it is (no string made of it, nothing transcoded), with the same
     /// outcome, since the scan takes ASCII only (any other byte leaves the line to the document path, which decodes it).</summary>
     public static bool TryScan(in InputLine line, TensorScan? tensor, out byte[] rows, out int[] rowEnds, out int[] dimensions)
     {
-        if (!line.HasUtf8)
-        {
-            return TryScan(line.Text, tensor, out rows, out rowEnds, out dimensions);
-        }
-
-        var utf8 = line.Utf8.Span;
         rows = [];
         rowEnds = [];
         dimensions = [];
-        return utf8.Length > 0 && utf8.Length <= MaxLine && Ascii.IsValid(utf8)
-            && TryScanAscii(utf8, tensor, out rows, out rowEnds, out dimensions);
+        return AsciiBytes(line, out var utf8) && TryScanAscii(utf8, tensor, out rows, out rowEnds, out dimensions);
+    }
+
+    /// <summary>Scans <paramref name="line"/> as <see cref="TryScan(in InputLine, TensorScan?, out byte[], out int[], out int[])"/>
+    /// does, into buffers the caller keeps for a whole group of lines instead of arrays of the line's own: its rows are
+    /// written after what <paramref name="output"/> holds, back to back, the end of each (an offset into
+    /// <paramref name="output"/>'s written bytes) added to <paramref name="rowEnds"/>, and its dimensions added to
+    /// <paramref name="dimensions"/>. A line the scan declines adds nothing.</summary>
+    public static bool TryScan(in InputLine line, ArrayBufferWriter<byte> output, List<int> rowEnds, List<int> dimensions)
+    {
+        if (!AsciiBytes(line, out var utf8))
+        {
+            return false;
+        }
+
+        var at = output.WrittenCount;
+        var ends = rowEnds.Count;
+        if (!Scan(utf8, output.GetSpan(utf8.Length), null, rowEnds, at, out var written, out var dims))
+        {
+            rowEnds.RemoveRange(ends, rowEnds.Count - ends);
+            return false;
+        }
+
+        output.Advance(written);
+        foreach (var d in dims)
+        {
+            dimensions.Add(d);
+        }
+
+        return true;
+    }
+
+    /// <summary>The line's bytes when it is ASCII and not too long for the scan: as read, or its text narrowed into this
+    /// thread's buffer.</summary>
+    private static bool AsciiBytes(in InputLine line, out ReadOnlySpan<byte> utf8)
+    {
+        utf8 = default;
+        if (line.HasUtf8)
+        {
+            utf8 = line.Utf8.Span;
+            return utf8.Length > 0 && utf8.Length <= MaxLine && Ascii.IsValid(utf8);
+        }
+
+        var text = line.Text;
+        if (text.Length == 0 || text.Length > MaxLine)
+        {
+            return false;
+        }
+
+        var buffer = t_utf8 is { } cached && cached.Length >= text.Length ? cached : t_utf8 = new byte[Math.Max(text.Length, 256)];
+        if (Ascii.FromUtf16(text, buffer, out var length) != OperationStatus.Done)
+        {
+            return false;
+        }
+
+        utf8 = buffer.AsSpan(0, length);
+        return true;
     }
 
     // Longer lines take the document path.
@@ -75,9 +112,13 @@ internal static class NdarrayScanner
         // The compact rows are never longer than the line. Invalid JSON is declined: the document path reports it in its
         // own words.
         var output = ArrayPool<byte>.Shared.Rent(utf8.Length);
-        if (Scan(utf8, output, tensor, out rowEnds, out dimensions))
+        var ends = t_rowEnds ??= [];
+        ends.Clear();
+        if (Scan(utf8, output, tensor, ends, 0, out _, out var dims))
         {
             rows = output;
+            rowEnds = [.. ends];
+            dimensions = dims.ToArray();
             return true;
         }
 
@@ -88,11 +129,14 @@ internal static class NdarrayScanner
         return false;
     }
 
-    private static bool Scan(ReadOnlySpan<byte> utf8, byte[] output, TensorScan? tensor, out int[] rowEnds, out int[] dimensions)
+    /// <summary>Writes the rows of <paramref name="utf8"/> into <paramref name="output"/> (at least as long as the line),
+    /// back to back, adding the end of each plus <paramref name="offset"/> to <paramref name="ends"/>; <paramref name="written"/>
+    /// bytes in all, and the dimensions found (valid until this thread's next scan).</summary>
+    private static bool Scan(ReadOnlySpan<byte> utf8, Span<byte> output, TensorScan? tensor, List<int> ends, int offset, out int written, out Span<int> dimensions)
     {
         tensor?.Start();
-        rowEnds = [];
-        dimensions = [];
+        written = 0;
+        dimensions = default;
         var reader = new ArrayTokens(utf8);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
         {
@@ -106,8 +150,6 @@ internal static class NdarrayScanner
         var counts = state.AsSpan(0, MaxDepth + 2);
         var onFirstPath = state.AsSpan(MaxDepth + 2, MaxDepth + 2);
         var dims = state.AsSpan(2 * (MaxDepth + 2));
-        var ends = t_rowEnds ??= [];
-        ends.Clear();
         counts[0] = 0;
         onFirstPath[0] = 1;
         var firstPathDepth = 0;
@@ -127,18 +169,20 @@ internal static class NdarrayScanner
                     if (depth == 0)
                     {
                         // Nothing but whitespace may follow.
-                        return reader.AtEnd() && Finish(ends, dims[..(firstPathDepth + 1)], out rowEnds, out dimensions);
+                        written = pos;
+                        dimensions = dims[..(firstPathDepth + 1)];
+                        return reader.AtEnd();
                     }
 
                     output[pos++] = (byte)']';
-                    CloseItem(ends, pos, depth);
+                    CloseItem(ends, pos + offset, depth);
                     break;
                 case JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null:
                     OpenItem(output, ref pos, counts, depth);
-                    reader.ValueSpan.CopyTo(output.AsSpan(pos));
+                    reader.ValueSpan.CopyTo(output[pos..]);
                     tensor?.Value(depth, reader.TokenType, pos, reader.ValueSpan);
                     pos += reader.ValueSpan.Length;
-                    CloseItem(ends, pos, depth);
+                    CloseItem(ends, pos + offset, depth);
                     break;
                 default:
                     // Strings (escaping) and objects (duplicate names, order) are the document path's.
@@ -152,7 +196,7 @@ internal static class NdarrayScanner
     /// <summary>Counts an item of the array at <paramref name="depth"/> − 1 and writes the comma before it inside a row
     /// (rows themselves are separated by the request's writer).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OpenItem(byte[] output, ref int pos, Span<int> counts, int depth)
+    private static void OpenItem(Span<byte> output, ref int pos, Span<int> counts, int depth)
     {
         if (counts[depth - 1]++ > 0 && depth > 1)
         {
@@ -383,12 +427,5 @@ internal static class NdarrayScanner
 
             return i > start;
         }
-    }
-
-    private static bool Finish(List<int> ends, Span<int> dims, out int[] rowEnds, out int[] dimensions)
-    {
-        rowEnds = [.. ends];
-        dimensions = dims.ToArray();
-        return true;
     }
 }

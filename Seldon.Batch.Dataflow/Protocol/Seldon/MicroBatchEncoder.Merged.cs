@@ -11,58 +11,45 @@ namespace Seldon.Batch.Dataflow;
 /// size 1.</summary>
 internal sealed partial class MicroBatchEncoder
 {
-    /// <summary>One line read for a merge: its rows; or why it cannot be sent; or, for a raw line that travels alone, its
-    /// message.</summary>
-    private readonly record struct ReadLine(InputLine Line, RowSource? Source, string? Error, JsonObject? UserTags, JsonObject? Alone);
+    /// <summary>One line read for a merge: its rows (a source of its own, or scanned into the group's
+    /// <see cref="ScannedRows"/>); or why it cannot be sent; or, for a raw line that travels alone, its message.</summary>
+    private readonly record struct ReadLine(InputLine Line, RowSource? Source, string? Error, JsonObject? UserTags, JsonObject? Alone, ScannedLine Scanned = default)
+    {
+        public bool Sends => Source is not null || Scanned.IsScanned;
 
-    /// <summary>Batch size above 1: one request per run of lines that merge, in line order (one, nearly always).</summary>
-    private List<EncodedBatch> EncodeMerged(IReadOnlyList<InputLine> lines)
+        public int Rows => Source?.Rows ?? Scanned.Rows;
+
+        /// <summary>Neither a tensor nor named: what every ndarray line of a data file is, scanned or not.</summary>
+        public bool IsPlain => Source is null || (!Source.IsTensor && Source.Names is null or { Count: 0 });
+
+        /// <summary>The shape of its rows (its dimensions after the first).</summary>
+        public ReadOnlySpan<int> RowShape(ScannedRows? scanned) => Source is { } source ? source.Dimensions.AsSpan(1) : scanned!.RowShape(Scanned);
+    }
+
+    /// <summary>Lines [<see cref="Start"/>, <see cref="End"/>) of a group, whose readable lines merge into one request;
+    /// <see cref="First"/> the first of them that is sent.</summary>
+    private readonly record struct Run(ReadLine[] Lines, int Start, int End, int First, ScannedRows? Scanned);
+
+    /// <summary>Batch size above 1: one request per run of lines that merge, in line order (one, nearly always). The
+    /// ndarray lines of a data file are scanned into one buffer for the group (<see cref="ScannedRows"/>).</summary>
+    private List<EncodedBatch> EncodeMerged(IReadOnlyList<InputLine> lines) =>
+        EncodeMerged(lines, _settings.DataType == DataType.Data && _settings.PayloadType == PayloadType.Ndarray ? ScannedRows.Start() : null);
+
+    /// <summary>The path <see cref="EncodeMerged(IReadOnlyList{InputLine})"/> shortcuts: every line of a group read through
+    /// a document (or a node tree). Tests hold the scan to it byte for byte (MergedScanProperties).</summary>
+    internal IReadOnlyList<EncodedBatch> EncodeMergedWithDocuments(IReadOnlyList<InputLine> lines) => EncodeMerged(lines, scanned: null);
+
+    private List<EncodedBatch> EncodeMerged(IReadOnlyList<InputLine> lines, ScannedRows? scanned)
     {
         var read = new ReadLine[lines.Count];
         try
         {
             for (var n = 0; n < lines.Count; n++)
             {
-                read[n] = Read(lines[n]);
+                read[n] = Read(lines[n], scanned);
             }
 
-            var batches = new List<EncodedBatch>(1);
-            var start = 0;
-            RowSource? first = null;
-            for (var n = 0; n < read.Length; n++)
-            {
-                var line = read[n];
-                if (line.Alone is not null)
-                {
-                    if (start < n)
-                    {
-                        batches.Add(WriteRun(read, start, n));
-                    }
-
-                    batches.Add(WriteAlone(line));
-                    start = n + 1;
-                    first = null;
-                }
-                else if (line.Source is { } source)
-                {
-                    if (first is not null && first.Describe(source) is not null)
-                    {
-                        // Another payload kind, row shape or names: the lines so far are one request, this one starts the next.
-                        batches.Add(WriteRun(read, start, n));
-                        start = n;
-                        first = null;
-                    }
-
-                    first ??= source;
-                }
-            }
-
-            if (start < read.Length)
-            {
-                batches.Add(WriteRun(read, start, read.Length));
-            }
-
-            return batches;
+            return Runs(read, scanned);
         }
         finally
         {
@@ -70,34 +57,91 @@ internal sealed partial class MicroBatchEncoder
             {
                 line.Source?.Dispose();
             }
+
+            scanned?.Finished();
         }
+    }
+
+    /// <summary>The requests of a group's lines: a run ends where a line cannot join it, or travels alone.</summary>
+    private List<EncodedBatch> Runs(ReadLine[] read, ScannedRows? scanned)
+    {
+        var batches = new List<EncodedBatch>(1);
+        var start = 0;
+        var first = -1;
+        for (var n = 0; n < read.Length; n++)
+        {
+            ref readonly var line = ref read[n];
+            if (line.Alone is not null)
+            {
+                if (start < n)
+                {
+                    batches.Add(WriteRun(read, start, n, scanned));
+                }
+
+                batches.Add(WriteAlone(line));
+                start = n + 1;
+                first = -1;
+            }
+            else if (line.Sends)
+            {
+                if (first >= 0 && !Joins(read[first], line, scanned))
+                {
+                    // Another payload kind, row shape or names: the lines so far are one request, this one starts the next.
+                    batches.Add(WriteRun(read, start, n, scanned));
+                    start = n;
+                    first = -1;
+                }
+
+                first = first < 0 ? n : first;
+            }
+        }
+
+        if (start < read.Length)
+        {
+            batches.Add(WriteRun(read, start, read.Length, scanned));
+        }
+
+        return batches;
+    }
+
+    /// <summary>Whether <paramref name="line"/> can join a request whose first line is <paramref name="first"/>: the same
+    /// payload kind, row shape and names (<see cref="RowSource.Describe"/>).</summary>
+    private static bool Joins(in ReadLine first, in ReadLine line, ScannedRows? scanned)
+    {
+        if (first.Source is { } mine && line.Source is { } theirs)
+        {
+            return mine.Describe(theirs) is null;
+        }
+
+        // A scanned line is an ndarray of a data file, as is any line of the document path it meets.
+        return first.IsPlain && line.IsPlain && first.RowShape(scanned).SequenceEqual(line.RowShape(scanned));
     }
 
     /// <summary>The request of lines [<paramref name="start"/>, <paramref name="end"/>), whose readable lines all merge; none
     /// when every one of them is an error.</summary>
-    private EncodedBatch WriteRun(ReadLine[] read, int start, int end)
+    private EncodedBatch WriteRun(ReadLine[] read, int start, int end, ScannedRows? scanned)
     {
         var requestId = _newId();
         var members = new List<BatchMember>(end - start);
-        var rows = new List<RowSource>(end - start);
+        var first = -1;
         for (var n = start; n < end; n++)
         {
-            var line = read[n];
+            ref readonly var line = ref read[n];
             var member = new BatchMember(line.Line.Index, requestId, n - start)
             {
                 UserTags = line.UserTags,
                 EncodingError = line.Error,
             };
-            if (line.Source is { } source)
+            if (line.Sends)
             {
-                member.Rows = source.Rows;
-                rows.Add(source);
+                member.Rows = line.Rows;
+                first = first < 0 ? n : first;
             }
 
             members.Add(member);
         }
 
-        var body = rows.Count == 0 ? null : WriteMerged(members, rows, rows[0], requestId);
+        var body = first < 0 ? null : WriteMerged(new Run(read, start, end, first, scanned), requestId);
         return EncodedBatch.OfUtf8(members, body, requestId, isSplit: true);
     }
 
@@ -111,52 +155,61 @@ internal sealed partial class MicroBatchEncoder
         return EncodedBatch.OfUtf8([member], body, requestId);
     }
 
-    private byte[] WriteMerged(List<BatchMember> members, List<RowSource> rows, RowSource first, string requestId)
+    private byte[] WriteMerged(Run run, string requestId) =>
+        SeldonJson.WriteUtf8Object((self: this, run, requestId), static (w, s) => s.self.WriteMerged(w, s.run, s.requestId));
+
+    private void WriteMerged(Utf8JsonWriter w, Run run, string requestId)
     {
-        var firstIndex = members.First(m => m.IsSent).Index;
-        var body = SeldonJson.WriteUtf8Object(w =>
+        var first = run.Lines[run.First];
+        w.WritePropertyName("data"u8);
+        w.WriteStartObject();
+        if (first.Source?.Names is { } names)
         {
-            w.WritePropertyName("data");
-            w.WriteStartObject();
-            if (first.Names is not null)
-            {
-                w.WritePropertyName("names");
-                first.Names.WriteTo(w);
-            }
+            w.WritePropertyName("names"u8);
+            names.WriteTo(w);
+        }
 
-            if (first.IsTensor)
+        if (first.Source is { IsTensor: true } tensor)
+        {
+            // A run of tensors: tensor lines alone (Joins), each with a source of its own.
+            var sources = run.Lines.Take(run.End).Skip(run.Start).Select(l => l.Source).OfType<RowSource>().ToList();
+            var dims = (int[])tensor.Dimensions.Clone();
+            dims[0] = sources.Sum(r => r.Rows);
+            WriteTensor(w, dims, sources.SelectMany(r => r.Values));
+        }
+        else
+        {
+            w.WritePropertyName("ndarray"u8);
+            w.WriteStartArray();
+            for (var n = run.Start; n < run.End; n++)
             {
-                var dims = (int[])first.Dimensions.Clone();
-                dims[0] = rows.Sum(r => r.Rows);
-                WriteTensor(w, dims, rows.SelectMany(r => r.Values));
-            }
-            else
-            {
-                w.WritePropertyName("ndarray");
-                w.WriteStartArray();
-                foreach (var row in rows)
+                ref readonly var line = ref run.Lines[n];
+                if (line.Scanned.IsScanned)
                 {
-                    row.WriteRows(w);
+                    run.Scanned!.WriteRows(w, line.Scanned);
                 }
-
-                w.WriteEndArray();
+                else
+                {
+                    line.Source?.WriteRows(w);
+                }
             }
 
-            w.WriteEndObject();
-            w.WritePropertyName("meta");
-            w.WriteStartObject();
-            w.WritePropertyName("tags");
-            w.WriteStartObject();
-            w.WriteString(BatchTags.BatchId, _settings.BatchId);
-            w.WriteNumber(BatchTags.BatchIndex, firstIndex);
-            w.WriteString(BatchTags.BatchInstanceId, requestId);
-            w.WriteEndObject();
-            w.WriteEndObject();
-        });
-        return body;
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
+        w.WritePropertyName("meta"u8);
+        w.WriteStartObject();
+        w.WritePropertyName("tags"u8);
+        w.WriteStartObject();
+        w.WriteString(BatchTags.BatchId, _settings.BatchId);
+        w.WriteNumber(BatchTags.BatchIndex, first.Line.Index);
+        w.WriteString(BatchTags.BatchInstanceId, requestId);
+        w.WriteEndObject();
+        w.WriteEndObject();
     }
 
-    private ReadLine Read(InputLine line)
+    private ReadLine Read(InputLine line, ScannedRows? scanned)
     {
         if (line.Failure is { } failure)
         {
@@ -173,11 +226,15 @@ internal sealed partial class MicroBatchEncoder
         {
             if (_settings.DataType == DataType.Data && _settings.PayloadType == PayloadType.Ndarray)
             {
-                // Lines of numbers are scanned without a document; anything else takes the document path.
-                var scanned = RowSource.TryScanNdarray(line);
-                string? scanError = null;
-                scanned ??= RowSource.FromNdarray(SeldonJson.ParseDocument(line.Text), out scanError);
-                return Checked(line, scanned, scanError, null);
+                // Lines of numbers are scanned into the group's buffer, without a document; anything else takes the
+                // document path.
+                if (scanned is not null && scanned.TryAdd(line, out var scan))
+                {
+                    return scan.Rows == 0 ? new ReadLine(line, null, NoRows, null, null) : new ReadLine(line, null, null, null, null, scan);
+                }
+
+                var read = RowSource.FromNdarray(SeldonJson.ParseDocument(line.Text), out var readError);
+                return Checked(line, read, readError, null);
             }
 
             node = SeldonJson.Parse(line.Text);
@@ -217,6 +274,8 @@ internal sealed partial class MicroBatchEncoder
         return new ReadLine(line, rows, null, userTags, null);
     }
 
+    private const string NoRows = "wrong shape: the line has no rows";
+
     private static ReadLine Checked(InputLine line, RowSource? source, string? error, JsonObject? userTags)
     {
         if (source is null)
@@ -227,7 +286,7 @@ internal sealed partial class MicroBatchEncoder
         if (source.Rows == 0)
         {
             source.Dispose();
-            return new ReadLine(line, null, "wrong shape: the line has no rows", userTags, null);
+            return new ReadLine(line, null, NoRows, userTags, null);
         }
 
         return new ReadLine(line, source, null, userTags, null);
