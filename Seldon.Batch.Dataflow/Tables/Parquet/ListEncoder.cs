@@ -6,7 +6,8 @@ namespace Seldon.Batch.Dataflow;
 
 /// <summary>Writes a list column (an optional list of optional elements, the three levels Parquet's spec, Spark, pandas
 /// and DuckDB use): per element its value when present, a definition level (a value, a null element, an empty list, a
-/// null list) and a repetition level (0 starts a row's list).</summary>
+/// null list) and a repetition level (0 starts a row's list). A row's list is held as it came until the row group is
+/// written.</summary>
 /// <param name="list">The column's field.</param>
 /// <param name="element">The list's element field.</param>
 /// <param name="convert">An element's value (never null) to what Parquet.Net writes for the element field.</param>
@@ -16,11 +17,26 @@ internal sealed class ListEncoder<T>(ListField list, DataField element, Func<obj
     private T[] _values = [];
     private int[] _definitionLevels = [];
     private int[] _repetitionLevels = [];
+    private object?[] _held = [];
+    private int _rows;
 
     public override Field Field => list;
 
-    public override async Task WriteAsync(ParquetRowGroupWriter rowGroup, object?[] values, int rows, CancellationToken ct)
+    public override void Add(object? value)
     {
+        if (_rows == _held.Length)
+        {
+            Array.Resize(ref _held, Math.Max(1024, _held.Length * 2));
+        }
+
+        _held[_rows++] = value;
+    }
+
+    public override async Task WriteAsync(ParquetRowGroupWriter rowGroup, CancellationToken ct)
+    {
+        var values = _held;
+        var rows = _rows;
+        _rows = 0;
         var entries = Reserve(values, rows);
         var value = element.MaxDefinitionLevel;
         var nullElement = value - 1;
@@ -61,6 +77,7 @@ internal sealed class ListEncoder<T>(ListField list, DataField element, Func<obj
             }
         }
 
+        Array.Clear(values, 0, rows);
         await rowGroup.WriteAllPartsAsync<T>(
             element,
             _values.AsMemory(0, present),

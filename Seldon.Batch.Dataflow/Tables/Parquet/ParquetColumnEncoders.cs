@@ -28,7 +28,11 @@ internal static class ParquetColumnEncoders
         };
 
     /// <summary>The encoder of <paramref name="column"/>, whose values in the first row group are <paramref name="firstRows"/>.</summary>
-    public static ColumnEncoder For(TableColumn column, ReadOnlySpan<object?> firstRows)
+    public static ColumnEncoder For(TableColumn column, ReadOnlySpan<object?> firstRows) => Known(column) ?? ByValueType(column, firstRows);
+
+    /// <summary>The encoder of <paramref name="column"/> when its Parquet type does not depend on its values; null for a
+    /// list column with no Parquet type of its own, whose element type the first row group's rows tell.</summary>
+    public static ColumnEncoder? Known(TableColumn column)
     {
         switch (column.Native)
         {
@@ -46,7 +50,7 @@ internal static class ParquetColumnEncoders
                 }
 
             default:
-                return ByValueType(column, firstRows);
+                return column.ValueType == typeof(object[]) ? null : ByValueType(column, []);
         }
     }
 

@@ -6,10 +6,12 @@ using Parquet.Schema;
 namespace Seldon.Batch.Dataflow;
 
 /// <summary>A table written as Parquet (snappy-compressed) to a forward-only stream (a file, or an object's multipart
-/// upload): rows are held until a row group is full (<see cref="DefaultRowGroupRows"/> rows, or fewer when their values
+/// upload): rows are gathered, each value as it comes into its column's encoder (typed, not boxed: see
+/// <see cref="ColumnEncoder"/>), until a row group is full (<see cref="DefaultRowGroupRows"/> rows, or fewer when their values
 /// reach about <see cref="RowGroupBudgetBytes"/>), then written, so memory follows a row group, never the table. The footer
 /// is written by <see cref="CompleteAsync"/>: a writer disposed before it leaves no readable file. Each column's Parquet
-/// type is chosen by <see cref="ParquetColumnEncoders"/> when the first row group is written.</summary>
+/// type is chosen by <see cref="ParquetColumnEncoders"/>, at the start, or for a list column with no Parquet type of its
+/// own when the first row group is written (its rows, held until then, tell the element type).</summary>
 internal sealed class ParquetTableWriter : ITableWriter
 {
     /// <summary>Rows per row group. Measured on 1M rows of five columns (docs/formats.md): the process's peak memory
@@ -24,8 +26,11 @@ internal sealed class ParquetTableWriter : ITableWriter
     private readonly Stream _output;
     private readonly IReadOnlyList<TableColumn> _columns;
     private readonly int _rowGroupRows;
-    private readonly object?[][] _held;
-    private ColumnEncoder[]? _encoders;
+    private readonly ColumnEncoder?[] _encoders;
+
+    /// <summary>Per column whose encoder waits for the first row group's rows, those rows' values; null for the others,
+    /// and for every column once the first row group is written.</summary>
+    private readonly object?[]?[] _held;
     private ParquetWriter? _writer;
     private int _rows;
     private long _bytes;
@@ -36,7 +41,8 @@ internal sealed class ParquetTableWriter : ITableWriter
         _output = output;
         _columns = columns;
         _rowGroupRows = rowGroupRows;
-        _held = [.. columns.Select(_ => new object?[rowGroupRows])];
+        _encoders = [.. columns.Select(ParquetColumnEncoders.Known)];
+        _held = [.. _encoders.Select(e => e is null ? new object?[rowGroupRows] : null)];
     }
 
     /// <summary>A writer of <paramref name="columns"/> to <paramref name="output"/>. A column that Parquet cannot hold (a
@@ -80,15 +86,24 @@ internal sealed class ParquetTableWriter : ITableWriter
     public async ValueTask WriteAsync(object?[] row, CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
-        if (row.Length != _held.Length)
+        if (row.Length != _encoders.Length)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"a row of {row.Length} values for {_held.Length} columns"), nameof(row));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"a row of {row.Length} values for {_encoders.Length} columns"), nameof(row));
         }
 
         for (var c = 0; c < row.Length; c++)
         {
-            _held[c][_rows] = row[c];
-            _bytes += SizeOf(row[c]);
+            var value = row[c];
+            if (_encoders[c] is { } encoder)
+            {
+                encoder.Add(value);
+            }
+            else
+            {
+                _held[c]![_rows] = value;
+            }
+
+            _bytes += SizeOf(value);
         }
 
         if (++_rows == _rowGroupRows || _bytes >= RowGroupBudgetBytes)
@@ -124,15 +139,29 @@ internal sealed class ParquetTableWriter : ITableWriter
         await _output.FlushAsync(ct).ConfigureAwait(false);
     }
 
-    /// <summary>Writes the rows held as a row group (none: only makes the file, for a table of no rows).</summary>
+    /// <summary>Writes the rows gathered as a row group (none: only makes the file, for a table of no rows).</summary>
     private async Task WriteRowGroupAsync(CancellationToken ct)
     {
         if (_writer is null)
         {
             // Parquet.Net wants the schema before the first row group; a list column with no Parquet type of its own
             // takes its element type from the rows of this one.
-            _encoders = [.. _columns.Select((column, c) => ParquetColumnEncoders.For(column, _held[c].AsSpan(0, _rows)))];
-            var schema = new ParquetSchema(_encoders.Select(e => e.Field));
+            for (var c = 0; c < _encoders.Length; c++)
+            {
+                if (_held[c] is { } held)
+                {
+                    var encoder = ParquetColumnEncoders.For(_columns[c], held.AsSpan(0, _rows));
+                    for (var r = 0; r < _rows; r++)
+                    {
+                        encoder.Add(held[r]);
+                    }
+
+                    _encoders[c] = encoder;
+                    _held[c] = null;
+                }
+            }
+
+            var schema = new ParquetSchema(_encoders.Select(e => e!.Field));
             _writer = await ParquetWriter.CreateAsync(schema, _output, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }, append: false, ct).ConfigureAwait(false);
         }
 
@@ -140,17 +169,12 @@ internal sealed class ParquetTableWriter : ITableWriter
         {
             using (var rowGroup = _writer.CreateRowGroup())
             {
-                for (var c = 0; c < _encoders!.Length; c++)
+                foreach (var encoder in _encoders)
                 {
-                    await _encoders[c].WriteAsync(rowGroup, _held[c], _rows, ct).ConfigureAwait(false);
+                    await encoder!.WriteAsync(rowGroup, ct).ConfigureAwait(false);
                 }
 
                 rowGroup.CompleteValidate();
-            }
-
-            foreach (var column in _held)
-            {
-                Array.Clear(column, 0, _rows);
             }
         }
 

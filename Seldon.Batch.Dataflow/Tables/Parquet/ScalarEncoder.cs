@@ -4,7 +4,9 @@ using Parquet.Schema;
 namespace Seldon.Batch.Dataflow;
 
 /// <summary>Writes a column that is not a list: the values present, and a definition level per row when the field can
-/// hold nulls (the maximum for a value, one less for a null).</summary>
+/// hold nulls (the maximum for a value, one less for a null). Each value is converted as it is taken, into arrays reused
+/// from one row group to the next, with a level of 1 for a value and 0 for a null: the field's own levels are known only
+/// once the schema holds it (before the first row group is written), so they are set when the chunk is.</summary>
 /// <param name="leaf">The column's field.</param>
 /// <param name="convert">A row's value (never null) to what Parquet.Net writes for the field.</param>
 internal sealed class ScalarEncoder<T>(DataField leaf, Func<object, T> convert) : ColumnEncoder
@@ -12,33 +14,46 @@ internal sealed class ScalarEncoder<T>(DataField leaf, Func<object, T> convert) 
 {
     private T[] _values = [];
     private int[] _definitionLevels = [];
+    private int _rows;
+    private int _present;
 
     public override Field Field => leaf;
 
-    public override async Task WriteAsync(ParquetRowGroupWriter rowGroup, object?[] values, int rows, CancellationToken ct)
+    public override void Add(object? value)
     {
-        if (_values.Length < rows)
+        if (_rows == _definitionLevels.Length)
         {
-            _values = new T[rows];
-            _definitionLevels = new int[rows];
+            Grow();
         }
 
-        var max = leaf.MaxDefinitionLevel;
-        var present = 0;
-        for (var r = 0; r < rows; r++)
+        if (value is not null)
         {
-            if (values[r] is { } value)
+            _values[_present++] = convert(value);
+            _definitionLevels[_rows++] = 1;
+        }
+        else
+        {
+            _definitionLevels[_rows++] = 0;
+        }
+    }
+
+    public override async Task WriteAsync(ParquetRowGroupWriter rowGroup, CancellationToken ct)
+    {
+        var rows = _rows;
+        var present = _present;
+        _rows = 0;
+        _present = 0;
+        var max = leaf.MaxDefinitionLevel;
+        if (max == 0 && present < rows)
+        {
+            throw new InvalidOperationException($"the column '{leaf.Name}' cannot hold nulls (its Parquet type is required), and a row has none");
+        }
+
+        if (max > 1)
+        {
+            for (var r = 0; r < rows; r++)
             {
-                _values[present++] = convert(value);
-                _definitionLevels[r] = max;
-            }
-            else if (max == 0)
-            {
-                throw new InvalidOperationException($"the column '{leaf.Name}' cannot hold nulls (its Parquet type is required), and a row has none");
-            }
-            else
-            {
-                _definitionLevels[r] = max - 1;
+                _definitionLevels[r] += max - 1;
             }
         }
 
@@ -48,5 +63,13 @@ internal sealed class ScalarEncoder<T>(DataField leaf, Func<object, T> convert) 
             max == 0 ? (ReadOnlyMemory<int>?)null : _definitionLevels.AsMemory(0, rows),
             null,
             ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Doubles the room (a row group's rows, once the first row group is gathered).</summary>
+    private void Grow()
+    {
+        var length = Math.Max(1024, _definitionLevels.Length * 2);
+        Array.Resize(ref _values, length);
+        Array.Resize(ref _definitionLevels, length);
     }
 }
