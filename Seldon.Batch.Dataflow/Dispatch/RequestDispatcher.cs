@@ -24,6 +24,7 @@ internal sealed partial class RequestDispatcher : IDisposable
     private readonly RateLimiter? _pacer;
     private readonly ResiliencePipeline<PredictionResponse> _retry;
     private readonly ILogger _logger;
+    private int _backingOff;
 
     // The span current when the block was made (a file run's): the parent of every attempt's span, carried here because
     // the workers' pool threads do not carry it themselves.
@@ -41,7 +42,7 @@ internal sealed partial class RequestDispatcher : IDisposable
         _inner = inner;
         _settings = settings;
         _logger = logger;
-        _flow = new DispatchFlow(settings, logger, time ?? TimeProvider.System);
+        _flow = new DispatchFlow(settings, logger, time ?? TimeProvider.System, () => ConcurrencyChanged?.Invoke());
         time ??= TimeProvider.System;
         Breaker = new EndpointBreaker(settings, logger, time);
         RunInstruments.Breakers.Add(Breaker, Breaker.ReadState);
@@ -80,6 +81,18 @@ internal sealed partial class RequestDispatcher : IDisposable
 
     /// <summary>The breaker shared by every request of this dispatcher.</summary>
     public EndpointBreaker Breaker { get; }
+
+    /// <summary>The requests that can usefully be under way at once: the gate's slots (<c>--workers</c>, or where
+    /// <c>--workers auto</c> has moved them) and the requests in backoff (waiting for a retry or for the breaker), which
+    /// hold none. A caller that starts no more requests than this keeps the workers busy without any waiting for a slot.</summary>
+    public int Concurrency => _flow.Limit + Volatile.Read(ref _backingOff);
+
+    /// <summary>Told (on the thread of the change) after <see cref="Concurrency"/> may have moved: a request went into
+    /// backoff or came out of it, or the adaptive limit moved.</summary>
+    public Action? ConcurrencyChanged { get; set; }
+
+    /// <summary>The requests that waited for a slot (for tests).</summary>
+    internal long GateWaits => _flow.GateWaits;
 
     /// <summary>The batch id the spans of the attempts carry.</summary>
     public string BatchId { get; init; } = "";
@@ -169,6 +182,7 @@ internal sealed partial class RequestDispatcher : IDisposable
         }
         finally
         {
+            attempt.EndBackoff(); // given up, or stopped while waiting
             ResilienceContextPool.Shared.Return(context);
         }
     }
@@ -195,6 +209,12 @@ internal sealed partial class RequestDispatcher : IDisposable
         };
     }
 
+    private void BackoffMoved(int by)
+    {
+        Interlocked.Add(ref _backingOff, by);
+        ConcurrencyChanged?.Invoke();
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
@@ -218,6 +238,7 @@ internal sealed partial class RequestDispatcher : IDisposable
         private int _onWire;
         private Activity? _span;
         private bool _inFlight;
+        private bool _inBackoff;
 
         public PredictionRequest Request => request;
 
@@ -261,6 +282,7 @@ internal sealed partial class RequestDispatcher : IDisposable
             var breaker = owner.Breaker;
             await breaker.WaitWhileOpenAsync(_breakLeft, dispatch).ConfigureAwait(false);
             using var slot = await owner._flow.EnterAsync(order, dispatch).ConfigureAwait(false);
+            EndBackoff();
             dispatch.ThrowIfCancellationRequested(); // a stop decided while this request waited: it is not sent
             if (owner._pacer is not null)
             {
@@ -371,7 +393,13 @@ internal sealed partial class RequestDispatcher : IDisposable
                 // Nothing was sent: wait for the breaker again (until it closes, or its break is over and this request
                 // may be the probe), unless the outage has lasted too long.
                 _breakLeft = broken.RetryAfter is { } left && left > TimeSpan.Zero && left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1);
-                return KeepWaiting(breaker);
+                if (!KeepWaiting(breaker))
+                {
+                    return false;
+                }
+
+                BeginBackoff();
+                return true;
             }
 
             if (outcome.Result?.Failure is not { } failure || failure.Kind == PredictionFailureKind.Line)
@@ -407,9 +435,31 @@ internal sealed partial class RequestDispatcher : IDisposable
             if (again)
             {
                 Retries++;
+                BeginBackoff();
             }
 
             return again;
+        }
+
+        /// <summary>Counts this request as waiting without a slot (for its retry's delay, the breaker, then a slot) until
+        /// it holds one again or ends: a request more may run meanwhile (<see cref="Concurrency"/>).</summary>
+        private void BeginBackoff()
+        {
+            if (!_inBackoff)
+            {
+                _inBackoff = true;
+                owner.BackoffMoved(1);
+            }
+        }
+
+        /// <summary>Ends what <see cref="BeginBackoff"/> began, if it did.</summary>
+        public void EndBackoff()
+        {
+            if (_inBackoff)
+            {
+                _inBackoff = false;
+                owner.BackoffMoved(-1);
+            }
         }
 
         public TimeSpan NextDelay(Outcome<PredictionResponse> outcome)
