@@ -172,6 +172,52 @@ public sealed class InlineOrderedBlockTests
     }
 
     [Fact]
+    public async Task A_parallelism_that_rises_starts_more_at_once_and_one_that_falls_starts_none_until_below_it()
+    {
+        var work = new HeldWork();
+        var allowed = 2;
+        var block = new InlineOrderedBlock<int, int>(
+            work.RunAsync, parallelism: 4, capacity: 16, CancellationToken.None, parallelismNow: () => Volatile.Read(ref allowed));
+        var results = new BufferBlock<int>();
+        block.LinkTo(results, new DataflowLinkOptions { PropagateCompletion = true });
+        for (var i = 0; i < 12; i++)
+        {
+            Assert.True(block.Post(i));
+        }
+
+        block.Complete();
+        Assert.Equal([0, 1], await work.StartedAsync(2));
+        Assert.Equal(2, work.Started);
+
+        // Raised (to more than the most: clamped to it): two more start without any input finishing.
+        Volatile.Write(ref allowed, 9);
+        block.ParallelismChanged();
+        Assert.Equal([2, 3], await work.StartedAsync(2));
+
+        // Lowered to 1: none starts until fewer than one run.
+        Volatile.Write(ref allowed, 1);
+        block.ParallelismChanged();
+        for (var i = 0; i < 3; i++)
+        {
+            await work.CompleteAsync(i);
+        }
+
+        Assert.Equal(4, work.Started);
+        await work.CompleteAsync(3);
+        for (var i = 4; i < 12; i++)
+        {
+            Assert.Equal([i], await work.StartedAsync(1));
+            Assert.Equal(i + 1, work.Started);
+            await work.CompleteAsync(i);
+        }
+
+        await block.Completion.WaitAsync(Patience);
+        Assert.True(results.TryReceiveAll(out var all));
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => i * 10), all);
+        Assert.True(work.MostRunning <= 4, $"{work.MostRunning} ran at once");
+    }
+
+    [Fact]
     public async Task The_block_completes_only_after_its_last_result_was_delivered()
     {
         var work = new HeldWork();

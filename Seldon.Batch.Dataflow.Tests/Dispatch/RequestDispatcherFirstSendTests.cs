@@ -8,7 +8,8 @@ namespace Seldon.Batch.Dataflow.Tests.Dispatch;
 
 /// <summary>The dispatcher sends a request's first attempt before Polly's retry pipeline and enters the pipeline only
 /// with a failure: for any sequence of answers, what comes back (answer, failure, retries) and how many times the
-/// request went out must be what the pipeline alone gives.</summary>
+/// request went out must be what the pipeline alone gives. Both shortcuts are held to it: the direct send (nothing
+/// paces or observes the request, the circuit on its closed path) and the first attempt (a paced request).</summary>
 public sealed class RequestDispatcherFirstSendTests
 {
     private static readonly PredictionResponse[] Answers =
@@ -25,11 +26,12 @@ public sealed class RequestDispatcherFirstSendTests
         Prop.ForAll(
             Gen.ListOf(Gen.Choose(0, Answers.Length - 1), 4).Select(l => l.ToArray()).ToArbitrary(),
             Gen.Choose(1, 3).ToArbitrary(),
-            Gen.Elements(true, false).ToArbitrary(),
-            (int[] script, int attempts, bool reachedBefore) =>
+            Gen.Elements((false, false), (true, false), (false, true), (true, true)).ToArbitrary(),
+            (int[] script, int attempts, (bool ReachedBefore, bool Paced) setting) =>
             {
-                var direct = Run(script, attempts, reachedBefore, firstOutside: true);
-                var piped = Run(script, attempts, reachedBefore, firstOutside: false);
+                var (reachedBefore, paced) = setting;
+                var direct = Run(script, attempts, reachedBefore, paced, firstOutside: true);
+                var piped = Run(script, attempts, reachedBefore, paced, firstOutside: false);
                 return (direct.Response == piped.Response && direct.Sends == piped.Sends)
                     .Label($"direct {direct}, pipeline {piped}");
             });
@@ -40,21 +42,30 @@ public sealed class RequestDispatcherFirstSendTests
         var client = new ScriptedClient([0]);
         using var dispatcher = new RequestDispatcher(client, new RetrySettings { Workers = 2, BaseDelay = TimeSpan.Zero }, NullLogger.Instance);
 
-        var response = await dispatcher.SendAsync(new PredictionRequest(PredictionMethod.Predict, "{}", "p"), 0, CancellationToken.None, CancellationToken.None);
+        var (response, latency) = await dispatcher.SendAsync(new PredictionRequest(PredictionMethod.Predict, "{}", "p"), 0, CancellationToken.None, CancellationToken.None);
 
-        Assert.Equal(Answers[0], response with { Latency = TimeSpan.Zero });
+        Assert.Same(Answers[0], response); // not a copy
+        Assert.True(latency >= TimeSpan.Zero);
         Assert.Equal(1, client.Sends);
     }
 
     /// <summary>One request through a fresh dispatcher whose client answers by <paramref name="script"/> (a success once
     /// the script is used up); before it, <paramref name="reachedBefore"/> lets an earlier request reach the model. The
-    /// dispatcher's waits (outage backoff, the breaker's breaks) pass on an instant clock: both paths see the same times.</summary>
-    private static (PredictionResponse Response, int Sends) Run(int[] script, int attempts, bool reachedBefore, bool firstOutside)
+    /// dispatcher's waits (outage backoff, the breaker's breaks) pass on an instant clock: both paths see the same times.
+    /// <paramref name="paced"/> gives it a rate (too high to wait for), which takes the first send off the direct way.</summary>
+    private static (PredictionResponse Response, int Sends) Run(int[] script, int attempts, bool reachedBefore, bool paced, bool firstOutside)
     {
         var client = new ScriptedClient(script);
         using var dispatcher = new RequestDispatcher(
             client,
-            new RetrySettings { Attempts = attempts, Workers = 2, BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero },
+            new RetrySettings
+            {
+                Attempts = attempts,
+                Workers = 2,
+                BaseDelay = TimeSpan.Zero,
+                MaxDelay = TimeSpan.Zero,
+                MaxRate = paced ? RequestRate.RequestsPerSecond(1e9) : null,
+            },
             NullLogger.Instance,
             new InstantClock());
         if (reachedBefore)
@@ -64,11 +75,11 @@ public sealed class RequestDispatcherFirstSendTests
 
         var request = new PredictionRequest(PredictionMethod.Predict, "{}", "p");
         var sent = firstOutside
-            ? dispatcher.SendAsync(request, 0, CancellationToken.None, CancellationToken.None)
+            ? dispatcher.SendAsync(request, 0, CancellationToken.None, CancellationToken.None).AsTask()
             : dispatcher.SendThroughRetryAsync(request, 0, CancellationToken.None, CancellationToken.None);
-        var response = sent
+        var (response, _) = sent
             .WaitAsync(TimeSpan.FromMinutes(1)).GetAwaiter().GetResult();
-        return (response with { Latency = TimeSpan.Zero }, client.Sends);
+        return (response, client.Sends);
     }
 
     private sealed class ScriptedClient(int[] script) : IPredictionClient

@@ -14,11 +14,16 @@ internal sealed class DispatchFlow : IDisposable
     /// <param name="settings">The worker bound, the adaptive limit and the rate.</param>
     /// <param name="logger">Where the adaptive limit's changes are logged.</param>
     /// <param name="time">The clock of the adaptive limit and of the rate's waits.</param>
-    public DispatchFlow(RetrySettings settings, ILogger logger, TimeProvider time)
+    /// <param name="limitChanged">Told after the adaptive limit moved the gate's <see cref="Limit"/>.</param>
+    public DispatchFlow(RetrySettings settings, ILogger logger, TimeProvider time, Action? limitChanged = null)
     {
         if (settings.Adaptive is { } adaptive)
         {
-            Adaptive = new AdaptiveLimit(adaptive, time, logger, limit => _gate!.SetLimit(limit));
+            Adaptive = new AdaptiveLimit(adaptive, time, logger, limit =>
+            {
+                _gate!.SetLimit(limit);
+                limitChanged?.Invoke();
+            });
             _gate = new DispatchGate(Adaptive.Limit);
         }
         else
@@ -37,6 +42,15 @@ internal sealed class DispatchFlow : IDisposable
 
     /// <summary>The moving limit of <c>--workers auto</c>; null for a fixed one.</summary>
     public AdaptiveLimit? Adaptive { get; }
+
+    /// <summary>The requests let on the wire at once now: <c>--workers</c>, or where <c>--workers auto</c> has moved it.</summary>
+    public int Limit => _gate.Limit;
+
+    /// <summary>Whether requests wait for <c>--max-rate</c>'s pacing (<see cref="PaceAsync"/>).</summary>
+    public bool Paces => _rate is not null;
+
+    /// <summary>The requests that waited for a slot (<see cref="DispatchGate.Waits"/>).</summary>
+    internal long GateWaits => _gate.Waits;
 
     /// <summary>Waits for a slot on the wire (see <see cref="DispatchGate.EnterAsync"/>).</summary>
     public ValueTask<DispatchGate.Slot> EnterAsync(long order, CancellationToken cancellationToken) => _gate.EnterAsync(order, cancellationToken);

@@ -14,6 +14,7 @@ internal sealed class DispatchGate
     private int _free; // below 0 after the limit was lowered while its slots were taken: they vanish as they come back
     private int _limit;
     private long _arrivals;
+    private long _waits;
 
     public DispatchGate(int slots)
     {
@@ -34,6 +35,13 @@ internal sealed class DispatchGate
         }
     }
 
+    /// <summary>The number of slots now.</summary>
+    public int Limit => Volatile.Read(ref _limit);
+
+    /// <summary>The requests that found no free slot and waited for one (for tests: a file run at steady state starts
+    /// no more requests than there are slots, so none waits).</summary>
+    internal long Waits => Interlocked.Read(ref _waits);
+
     /// <summary>Moves the number of slots to <paramref name="slots"/>; waiters get the slots it adds at once.</summary>
     public void SetLimit(int slots)
     {
@@ -42,7 +50,7 @@ internal sealed class DispatchGate
         lock (_lock)
         {
             var added = slots - _limit;
-            _limit = slots;
+            Volatile.Write(ref _limit, slots);
             _free += added;
             handed = Math.Clamp(Math.Min(added, _free), 0, int.MaxValue);
             _free -= handed;
@@ -72,6 +80,7 @@ internal sealed class DispatchGate
             // thread (Release hands over outside the lock), instead of a hop through the thread pool per request.
             waiter = new TaskCompletionSource();
             _waiting.Enqueue(waiter, (order, _arrivals++));
+            _waits++;
         }
 
         // A cancelled waiter stays queued and is skipped by Release, which cannot hand it the slot any more. The

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -24,6 +25,7 @@ internal sealed partial class RequestDispatcher : IDisposable
     private readonly RateLimiter? _pacer;
     private readonly ResiliencePipeline<PredictionResponse> _retry;
     private readonly ILogger _logger;
+    private int _backingOff;
 
     // The span current when the block was made (a file run's): the parent of every attempt's span, carried here because
     // the workers' pool threads do not carry it themselves.
@@ -41,7 +43,7 @@ internal sealed partial class RequestDispatcher : IDisposable
         _inner = inner;
         _settings = settings;
         _logger = logger;
-        _flow = new DispatchFlow(settings, logger, time ?? TimeProvider.System);
+        _flow = new DispatchFlow(settings, logger, time ?? TimeProvider.System, () => ConcurrencyChanged?.Invoke());
         time ??= TimeProvider.System;
         Breaker = new EndpointBreaker(settings, logger, time);
         RunInstruments.Breakers.Add(Breaker, Breaker.ReadState);
@@ -81,6 +83,18 @@ internal sealed partial class RequestDispatcher : IDisposable
     /// <summary>The breaker shared by every request of this dispatcher.</summary>
     public EndpointBreaker Breaker { get; }
 
+    /// <summary>The requests that can usefully be under way at once: the gate's slots (<c>--workers</c>, or where
+    /// <c>--workers auto</c> has moved them) and the requests in backoff (waiting for a retry or for the breaker), which
+    /// hold none. A caller that starts no more requests than this keeps the workers busy without any waiting for a slot.</summary>
+    public int Concurrency => _flow.Limit + Volatile.Read(ref _backingOff);
+
+    /// <summary>Told (on the thread of the change) after <see cref="Concurrency"/> may have moved: a request went into
+    /// backoff or came out of it, or the adaptive limit moved.</summary>
+    public Action? ConcurrencyChanged { get; set; }
+
+    /// <summary>The requests that waited for a slot (for tests).</summary>
+    internal long GateWaits => _flow.GateWaits;
+
     /// <summary>The batch id the spans of the attempts carry.</summary>
     public string BatchId { get; init; } = "";
 
@@ -94,9 +108,77 @@ internal sealed partial class RequestDispatcher : IDisposable
     /// after its micro-batch timed out on every attempt is judged by one more attempt, not by <c>--retries</c> again.
     /// Other failures are retried as always.</param>
     /// <param name="lines">The lines the request carries: what it costs against a rate in lines, and a tag of its attempts' spans.</param>
-    /// <returns>The answer; a failure about the endpoint (outage, misconfiguration) means the request was not answered and
-    /// waiting longer is not allowed.</returns>
-    public async Task<PredictionResponse> SendAsync(PredictionRequest request, long order, CancellationToken dispatch, CancellationToken abort, bool retryTimeouts = true, int lines = 1)
+    /// <returns>The answer, and how long its last attempt was on the wire; a failure about the endpoint (outage,
+    /// misconfiguration) means the request was not answered and waiting longer is not allowed.</returns>
+    public ValueTask<Dispatched> SendAsync(PredictionRequest request, long order, CancellationToken dispatch, CancellationToken abort, bool retryTimeouts = true, int lines = 1) =>
+        _pacer is null && !_flow.Paces && !Observed && Breaker.OnClosedPath
+            ? SendDirectAsync(request, order, retryTimeouts, lines, dispatch, abort)
+            : SendFirstAsync(request, order, retryTimeouts, lines, dispatch, abort);
+
+    /// <summary>Whether the attempts are counted on the wire or traced (<see cref="Attempt"/>'s observed send).</summary>
+    private static bool Observed => RunInstruments.InFlight.Enabled || BatchSpans.Enabled;
+
+    /// <summary>The first send of <see cref="SendAsync"/> when nothing paces it and nothing observes it, and the circuit is
+    /// on its closed path: the attempt's send (<see cref="Attempt.SendOnceAsync"/>) with nothing of its own around the
+    /// client's call, no attempt made and no copy of the answer; an answer that is not final goes to the retry pipeline
+    /// as its first outcome, as <see cref="SendFirstAsync"/> hands it. Tests hold it to the pipeline's way
+    /// (RequestDispatcherFirstSendTests).</summary>
+    // Once per request: its state machine is pooled; every caller awaits it once.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Dispatched> SendDirectAsync(PredictionRequest request, long order, bool retryTimeouts, int lines, CancellationToken dispatch, CancellationToken abort)
+    {
+        var breaker = Breaker;
+        await breaker.WaitWhileOpenAsync(Attempt.FirstBreak, dispatch).ConfigureAwait(false);
+        var slot = await _flow.EnterAsync(order, dispatch).ConfigureAwait(false);
+        PredictionResponse first;
+        TimeSpan latency;
+        try
+        {
+            dispatch.ThrowIfCancellationRequested(); // a stop decided while this request waited: it is not sent
+            if (!breaker.OnClosedPath)
+            {
+                // An outage was seen while this request waited: the attempt's way, whose send Polly's breaker decides.
+                slot.Dispose();
+                slot = default;
+                return await SendFirstAsync(request, order, retryTimeouts, lines, dispatch, abort).ConfigureAwait(false);
+            }
+
+            var epoch = _flow.Sent();
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                // On the wire only the abort token counts: a stop lets the requests in flight finish.
+                abort.ThrowIfCancellationRequested();
+                first = await _inner.SendAsync(request, abort).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                await breaker.ClosedOutcomeAsync(null).ConfigureAwait(false);
+                throw;
+            }
+
+            await breaker.ClosedOutcomeAsync(first).ConfigureAwait(false);
+            breaker.Observe(first);
+            latency = Stopwatch.GetElapsedTime(started);
+            _flow.Answered(epoch, latency, first);
+        }
+        finally
+        {
+            slot.Dispose();
+        }
+
+        if (IsFinal(first))
+        {
+            return new Dispatched(first, latency);
+        }
+
+        var attempt = new Attempt(this, request, order, retryTimeouts, lines, abort) { Latency = latency };
+        attempt.Replay(Outcome.FromResult(first));
+        return await RetryAsync(attempt, dispatch).ConfigureAwait(false);
+    }
+
+    /// <summary>The first send of <see cref="SendAsync"/> as an attempt: paced, observed, or through Polly's breaker.</summary>
+    private async ValueTask<Dispatched> SendFirstAsync(PredictionRequest request, long order, bool retryTimeouts, int lines, CancellationToken dispatch, CancellationToken abort)
     {
         var attempt = new Attempt(this, request, order, retryTimeouts, lines, abort);
 
@@ -109,7 +191,7 @@ internal sealed partial class RequestDispatcher : IDisposable
             var first = await attempt.SendOnceAsync(dispatch).ConfigureAwait(false);
             if (IsFinal(first))
             {
-                return first;
+                return new Dispatched(first, attempt.Latency);
             }
 
             attempt.Replay(Outcome.FromResult(first));
@@ -124,12 +206,12 @@ internal sealed partial class RequestDispatcher : IDisposable
 
     /// <summary>The general path <see cref="SendAsync"/> shortcuts: every attempt, the first too, made by the retry
     /// pipeline. Tests hold the shortcut to it (RequestDispatcherFirstSendTests).</summary>
-    internal Task<PredictionResponse> SendThroughRetryAsync(PredictionRequest request, long order, CancellationToken dispatch, CancellationToken abort, bool retryTimeouts = true) =>
+    internal Task<Dispatched> SendThroughRetryAsync(PredictionRequest request, long order, CancellationToken dispatch, CancellationToken abort, bool retryTimeouts = true) =>
         RetryAsync(new Attempt(this, request, order, retryTimeouts, 1, abort), dispatch);
 
     /// <summary>Sends <paramref name="attempt"/> through the retry pipeline until its answer is final; a first outcome
     /// it was given (<see cref="Attempt.Replay"/>) is the pipeline's first attempt.</summary>
-    private async Task<PredictionResponse> RetryAsync(Attempt attempt, CancellationToken dispatch)
+    private async Task<Dispatched> RetryAsync(Attempt attempt, CancellationToken dispatch)
     {
         var context = ResilienceContextPool.Shared.Get(dispatch);
         context.Properties.Set(AttemptKey, attempt);
@@ -157,18 +239,19 @@ internal sealed partial class RequestDispatcher : IDisposable
 
             if (attempt.GaveUp is { } reason)
             {
-                return GaveUp(reason, response.Failure, attempt.Retries);
+                return new Dispatched(GaveUp(reason, response.Failure, attempt.Retries), TimeSpan.Zero);
             }
 
-            return attempt.Retries > 0 ? response with { Retries = attempt.Retries } : response;
+            return new Dispatched(attempt.Retries > 0 ? response with { Retries = attempt.Retries } : response, attempt.Latency);
         }
         catch (BrokenCircuitException) when (attempt.GaveUp is { } reason)
         {
             // The circuit stayed open past the outage budget.
-            return GaveUp(reason, Breaker.LastOutage, attempt.Retries);
+            return new Dispatched(GaveUp(reason, Breaker.LastOutage, attempt.Retries), TimeSpan.Zero);
         }
         finally
         {
+            attempt.EndBackoff(); // given up, or stopped while waiting
             ResilienceContextPool.Shared.Return(context);
         }
     }
@@ -195,6 +278,12 @@ internal sealed partial class RequestDispatcher : IDisposable
         };
     }
 
+    private void BackoffMoved(int by)
+    {
+        Interlocked.Add(ref _backingOff, by);
+        ConcurrencyChanged?.Invoke();
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
@@ -209,20 +298,27 @@ internal sealed partial class RequestDispatcher : IDisposable
     /// <summary>One request's way through retries and outages.</summary>
     private sealed class Attempt(RequestDispatcher owner, PredictionRequest request, long order, bool retryTimeouts, int lines, CancellationToken abort)
     {
+        /// <summary>How long a request waits for the breaker before its first attempt: at most its break.</summary>
+        public static readonly TimeSpan FirstBreak = TimeSpan.FromSeconds(1);
+
         private int _transientRetries;
         private int _outageRetries;
         private int _overloadRetries;
         private long _failingSince = -1;
-        private TimeSpan _breakLeft = TimeSpan.FromSeconds(1);
+        private TimeSpan _breakLeft = FirstBreak;
         private Outcome<PredictionResponse>? _replay;
         private int _onWire;
         private Activity? _span;
         private bool _inFlight;
+        private bool _inBackoff;
 
         public PredictionRequest Request => request;
 
         /// <summary>The lines the request carries.</summary>
         public int Lines => lines;
+
+        /// <summary>How long the last send was on the wire.</summary>
+        public TimeSpan Latency { get; set; }
 
         /// <summary>Requests sent beyond the first.</summary>
         public int Retries { get; private set; }
@@ -261,6 +357,7 @@ internal sealed partial class RequestDispatcher : IDisposable
             var breaker = owner.Breaker;
             await breaker.WaitWhileOpenAsync(_breakLeft, dispatch).ConfigureAwait(false);
             using var slot = await owner._flow.EnterAsync(order, dispatch).ConfigureAwait(false);
+            EndBackoff();
             dispatch.ThrowIfCancellationRequested(); // a stop decided while this request waited: it is not sent
             if (owner._pacer is not null)
             {
@@ -272,38 +369,15 @@ internal sealed partial class RequestDispatcher : IDisposable
 
             // On the wire only the abort token counts: a stop lets the requests in flight finish.
             var started = Stopwatch.GetTimestamp();
-            PredictionResponse response;
-            if (RunInstruments.InFlight.Enabled || BatchSpans.Enabled)
-            {
-                response = await SendObservedAsync(breaker).ConfigureAwait(false);
-            }
-            else if (breaker.OnClosedPath)
-            {
-                // The circuit closed and healthy: breaker.ExecuteAsync's closed path, inline, so that a request awaits
-                // one state machine less.
-                try
-                {
-                    abort.ThrowIfCancellationRequested();
-                    response = await owner._inner.SendAsync(request, abort).ConfigureAwait(false);
-                }
-                catch (Exception)
-                {
-                    await breaker.ClosedOutcomeAsync(null).ConfigureAwait(false);
-                    throw;
-                }
-
-                await breaker.ClosedOutcomeAsync(response).ConfigureAwait(false);
-            }
-            else
-            {
-                response = await breaker.ExecuteAsync(
+            // A first send neither paced nor observed takes SendDirectAsync's way, which inlines the breaker's closed path.
+            var response = Observed
+                ? await SendObservedAsync(breaker).ConfigureAwait(false)
+                : await breaker.ExecuteAsync(
                     static (s, ct) => new ValueTask<PredictionResponse>(s.Client.SendAsync(s.Request, ct)), (Client: owner._inner, Request: request), abort).ConfigureAwait(false);
-            }
-
             breaker.Observe(response);
-            var latency = Stopwatch.GetElapsedTime(started);
-            owner._flow.Answered(epoch, latency, response);
-            return response with { Latency = latency };
+            Latency = Stopwatch.GetElapsedTime(started);
+            owner._flow.Answered(epoch, Latency, response);
+            return response;
         }
 
         /// <summary>The send of <see cref="SendOnceAsync"/> while something listens: counted on the wire and in a span of
@@ -371,7 +445,13 @@ internal sealed partial class RequestDispatcher : IDisposable
                 // Nothing was sent: wait for the breaker again (until it closes, or its break is over and this request
                 // may be the probe), unless the outage has lasted too long.
                 _breakLeft = broken.RetryAfter is { } left && left > TimeSpan.Zero && left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1);
-                return KeepWaiting(breaker);
+                if (!KeepWaiting(breaker))
+                {
+                    return false;
+                }
+
+                BeginBackoff();
+                return true;
             }
 
             if (outcome.Result?.Failure is not { } failure || failure.Kind == PredictionFailureKind.Line)
@@ -407,9 +487,31 @@ internal sealed partial class RequestDispatcher : IDisposable
             if (again)
             {
                 Retries++;
+                BeginBackoff();
             }
 
             return again;
+        }
+
+        /// <summary>Counts this request as waiting without a slot (for its retry's delay, the breaker, then a slot) until
+        /// it holds one again or ends: a request more may run meanwhile (<see cref="Concurrency"/>).</summary>
+        private void BeginBackoff()
+        {
+            if (!_inBackoff)
+            {
+                _inBackoff = true;
+                owner.BackoffMoved(1);
+            }
+        }
+
+        /// <summary>Ends what <see cref="BeginBackoff"/> began, if it did.</summary>
+        public void EndBackoff()
+        {
+            if (_inBackoff)
+            {
+                _inBackoff = false;
+                owner.BackoffMoved(-1);
+            }
         }
 
         public TimeSpan NextDelay(Outcome<PredictionResponse> outcome)

@@ -43,9 +43,6 @@ public sealed record PredictionResponse
     /// <summary>Attempts made beyond the first (retries of transient failures and re-sends after an outage).</summary>
     public int Retries { get; internal init; }
 
-    /// <summary>How long the last attempt was on the wire (waits for a slot, a retry or the breaker excluded).</summary>
-    internal TimeSpan Latency { get; init; }
-
     /// <summary>Whether the model answered with success.</summary>
     public bool IsSuccess => Failure is null;
 
@@ -65,12 +62,12 @@ public sealed record PredictionResponse
     public static PredictionResponse Unanswered(PredictionFailureKind kind, int code, string detail) =>
         new() { Code = code, Failure = new PredictionFailure(kind, code, detail) { ReachedServer = false } };
 
-    /// <summary>Responses are equal when their bodies (as text), codes, failures, retries and latencies are, whichever form
-    /// their bodies were given in.</summary>
+    /// <summary>Responses are equal when their bodies (as text), codes, failures and retries are, whichever form their
+    /// bodies were given in.</summary>
     public bool Equals(PredictionResponse? other) =>
-        other is not null && (ReferenceEquals(this, other) || (Code == other.Code && Retries == other.Retries && Latency == other.Latency
+        other is not null && (ReferenceEquals(this, other) || (Code == other.Code && Retries == other.Retries
             && Equals(Failure, other.Failure) && Body == other.Body));
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(Body, Code, Failure, Retries, Latency);
+    public override int GetHashCode() => HashCode.Combine(Body, Code, Failure, Retries);
 }

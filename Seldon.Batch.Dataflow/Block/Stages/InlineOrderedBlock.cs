@@ -33,7 +33,8 @@ internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TIn
     private static InlineOrderedBlock<TInput, TOutput>? t_pumping;
 
     private readonly Func<TInput, ValueTask<TOutput>> _work;
-    private readonly int _parallelism;
+    private readonly int _mostParallel;
+    private readonly Func<int>? _parallelismNow;
     private readonly Action? _completing;
     private readonly CancellationToken _cancellationToken;
     private readonly Lock _lock = new();
@@ -45,6 +46,7 @@ internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TIn
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenRegistration _onCancel;
 
+    private int _parallelism;
     private long _nextIn;
     private long _nextOut;
     private int _running;
@@ -65,13 +67,18 @@ internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TIn
     /// (at least <paramref name="parallelism"/>).</param>
     /// <param name="cancellationToken">Stops the block (see the remarks).</param>
     /// <param name="completing">Called once, when the block is about to complete and before its target hears of it.</param>
-    public InlineOrderedBlock(Func<TInput, ValueTask<TOutput>> work, int parallelism, int capacity, CancellationToken cancellationToken, Action? completing = null)
+    /// <param name="parallelismNow">How many inputs may run now (from 1 to <paramref name="parallelism"/>), read when the
+    /// block is made and at each <see cref="ParallelismChanged"/>; null for <paramref name="parallelism"/> always.</param>
+    public InlineOrderedBlock(
+        Func<TInput, ValueTask<TOutput>> work, int parallelism, int capacity, CancellationToken cancellationToken, Action? completing = null, Func<int>? parallelismNow = null)
     {
         ArgumentNullException.ThrowIfNull(work);
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, parallelism);
         _work = work;
-        _parallelism = parallelism;
+        _mostParallel = parallelism;
+        _parallelismNow = parallelismNow;
+        _parallelism = ParallelismNow();
         _completing = completing;
         _cancellationToken = cancellationToken;
         _results = new TOutput[capacity];
@@ -85,8 +92,10 @@ internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TIn
     /// <param name="capacity">The most inputs held at once (see the other constructor).</param>
     /// <param name="cancellationToken">Stops the block (see the remarks).</param>
     /// <param name="completing">Called once, when the block is about to complete and before its target hears of it.</param>
-    public InlineOrderedBlock(Func<TInput, Task<TOutput>> work, int parallelism, int capacity, CancellationToken cancellationToken, Action? completing = null)
-        : this(Wrap(work), parallelism, capacity, cancellationToken, completing)
+    /// <param name="parallelismNow">How many inputs may run now (see the other constructor).</param>
+    public InlineOrderedBlock(
+        Func<TInput, Task<TOutput>> work, int parallelism, int capacity, CancellationToken cancellationToken, Action? completing = null, Func<int>? parallelismNow = null)
+        : this(Wrap(work), parallelism, capacity, cancellationToken, completing, parallelismNow)
     {
     }
 
@@ -104,6 +113,29 @@ internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TIn
             }
         }
     }
+
+    /// <summary>Reads the parallelism again (the constructor's <c>parallelismNow</c>): more inputs start at once, on the
+    /// thread pool, when it rose; fewer start from now on when it fell (those running finish). Any thread may call it, at
+    /// any time, as often as the parallelism may have moved: the last call leaves the value read last.</summary>
+    public void ParallelismChanged()
+    {
+        bool rose;
+        lock (_lock)
+        {
+            // Read under the lock, so that two changes told on two threads cannot leave the older value.
+            var now = ParallelismNow();
+            rose = now > _parallelism;
+            _parallelism = now;
+        }
+
+        if (rose)
+        {
+            // Not inline: the caller is inside some input's work (a request going into backoff, say).
+            ThreadPool.UnsafeQueueUserWorkItem(static b => b.Pump(), this, preferLocal: false);
+        }
+    }
+
+    private int ParallelismNow() => _parallelismNow is null ? _mostParallel : Math.Clamp(_parallelismNow(), 1, _mostParallel);
 
     /// <inheritdoc/>
     public DataflowMessageStatus OfferMessage(DataflowMessageHeader messageHeader, TInput messageValue, ISourceBlock<TInput>? source, bool consumeToAccept)

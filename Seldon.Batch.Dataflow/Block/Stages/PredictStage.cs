@@ -56,17 +56,31 @@ internal sealed class PredictStage
 
     /// <summary>The same stage for the file run, without a thread-pool hand-over per group (<see cref="InlineOrderedBlock{TInput, TOutput}"/>):
     /// a group's request starts on the thread that offers it or on the one whose answer freed its place, and its results
-    /// go to the one target (the writer) on the thread that completed the head of the order. Same bounds as
-    /// <see cref="Create"/>: <see cref="Parallelism"/> groups running, <see cref="Window"/> held.</summary>
+    /// go to the one target (the writer) on the thread that completed the head of the order. <see cref="Window"/> held,
+    /// like <see cref="Create"/>, but only as many groups running as the dispatcher can put to work
+    /// (<see cref="RequestDispatcher.Concurrency"/>, at most <see cref="Parallelism"/>): the gate's slots, and one more
+    /// for each request in backoff. So at steady state no request waits at the gate for a slot, and a request waiting for
+    /// its retry does not idle a worker.</summary>
     public static InlineOrderedBlock<InputLine[], PredictedGroup> CreateInline(
+        PredictionBlockOptions options,
+        IPredictionClient client,
+        RunStatistics stats,
+        StopPolicy stop) => BuildInline(options, client, stats, stop).Block;
+
+    /// <summary><see cref="CreateInline"/>'s block with its dispatcher (for tests).</summary>
+    internal static (InlineOrderedBlock<InputLine[], PredictedGroup> Block, RequestDispatcher Dispatcher) BuildInline(
         PredictionBlockOptions options,
         IPredictionClient client,
         RunStatistics stats,
         StopPolicy stop)
     {
         var (stage, dispatcher) = Build(options, client, stats, stop);
+        var most = Parallelism(options);
         // The dispatcher is disposed before the writer hears of the completion, as for Create.
-        return new InlineOrderedBlock<InputLine[], PredictedGroup>(stage.PredictAsync, Parallelism(options), Window(options), options.CancellationToken, dispatcher.Dispose);
+        var block = new InlineOrderedBlock<InputLine[], PredictedGroup>(
+            stage.PredictAsync, most, Window(options), options.CancellationToken, dispatcher.Dispose, () => dispatcher.Concurrency);
+        dispatcher.ConcurrencyChanged = block.ParallelismChanged;
+        return (block, dispatcher);
     }
 
     private static (PredictStage Stage, RequestDispatcher Dispatcher) Build(
@@ -88,8 +102,10 @@ internal sealed class PredictStage
         return (new PredictStage(encode, send, new IsolateStage(encode, send, logger), new SplitStage(codec, options.SettingName, logger)), dispatcher);
     }
 
-    /// <summary>The groups running at once: the dispatcher bounds the requests on the wire to the workers; as many again
-    /// may wait for a retry or a slot, so a few requests in backoff do not idle the workers.</summary>
+    /// <summary>The most groups running at once: the dispatcher bounds the requests on the wire to the workers; as many
+    /// again may wait for a retry or a slot, so a few requests in backoff do not idle the workers. The applications'
+    /// TransformBlock runs this many always (its parallelism is fixed once it is made); the file run's block only while
+    /// requests are in backoff (<see cref="CreateInline"/>).</summary>
     public static int Parallelism(PredictionBlockOptions options) => options.MaxWorkers * 2;
 
     /// <summary>The groups the stage holds at most: to be sent, on the wire, waiting for a retry, or answered and waiting

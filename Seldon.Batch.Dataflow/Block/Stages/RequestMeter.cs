@@ -20,8 +20,8 @@ internal sealed class RequestMeter
         });
     }
 
-    /// <summary>Records a request's final answer.</summary>
-    public void Record(PredictionResponse response)
+    /// <summary>Records a request's final answer, whose last attempt was <paramref name="latency"/> on the wire.</summary>
+    public void Record(PredictionResponse response, TimeSpan latency)
     {
         var outcome = new KeyValuePair<string, object?>(RunInstruments.OutcomeTag, response.IsSuccess ? RunInstruments.Ok : RunInstruments.Failed);
         if (RunInstruments.Requests.Enabled)
@@ -36,7 +36,7 @@ internal sealed class RequestMeter
 
         if (RunInstruments.RequestDuration.Enabled)
         {
-            RunInstruments.RequestDuration.Record(response.Latency.TotalSeconds, outcome, _protocol, _transport);
+            RunInstruments.RequestDuration.Record(latency.TotalSeconds, outcome, _protocol, _transport);
         }
     }
 }

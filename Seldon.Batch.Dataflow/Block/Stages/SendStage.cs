@@ -32,9 +32,10 @@ internal sealed class SendStage(RequestDispatcher dispatcher, PredictionMethod m
 
         var request = new PredictionRequest(method, encoded.RequestUtf8!, encoded.Puid);
         PredictionResponse response;
+        TimeSpan latency;
         try
         {
-            response = await dispatcher.SendAsync(request, encoded.Members[0].Index, stop.Dispatch, abort, retryTimeouts, encoded.Members.Count).ConfigureAwait(false);
+            (response, latency) = await dispatcher.SendAsync(request, encoded.Members[0].Index, stop.Dispatch, abort, retryTimeouts, encoded.Members.Count).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -43,11 +44,11 @@ internal sealed class SendStage(RequestDispatcher dispatcher, PredictionMethod m
         catch (Exception ex)
         {
             // A client must not throw, but one that does costs this batch only, not the run.
-            response = PredictionResponse.Failed(PredictionFailureKind.Line, 0, $"the client failed: {ex.GetType().Name}: {ex.Message}");
+            (response, latency) = (PredictionResponse.Failed(PredictionFailureKind.Line, 0, $"the client failed: {ex.GetType().Name}: {ex.Message}"), TimeSpan.Zero);
         }
 
-        stats.AddRequest(response, response.Latency);
-        meter.Record(response);
+        stats.AddRequest(response, latency);
+        meter.Record(response, latency);
         if (response.Failure is { IsAboutEndpoint: true } endpoint)
         {
             stop.EndpointFailed(endpoint);
