@@ -11,7 +11,7 @@ namespace Seldon.Batch.Dataflow;
 /// <param name="settings">What the run's lines are and how they are grouped.</param>
 /// <param name="newId">Where request ids come from: <see cref="RequestIds.Next"/> when null (tests pass a counter, for
 /// stable ids).</param>
-internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings, Func<string>? newId = null)
+internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings settings, Func<string>? newId = null)
 {
     /// <summary>The parameters of a text element: MLServer's StringCodec decodes it to a Python str.</summary>
     private static readonly JsonElement StringContent = ParseOnce("{\"content_type\":\"str\"}");
@@ -27,9 +27,16 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings, Fu
     /// document. Tests hold the scan to it byte for byte (DataLineScanProperties).</summary>
     internal IReadOnlyList<EncodedBatch> EncodeWithDocuments(IReadOnlyList<InputLine> lines) => Encode(lines, scanned: null);
 
-    private List<EncodedBatch> Encode(IReadOnlyList<InputLine> lines, ScannedValues? scanned)
+    /// <summary>As <see cref="Encode(IReadOnlyList{InputLine})"/>, each request written by the reference writer (every
+    /// string through the writer's string calls). Tests hold the request writer to it byte for byte
+    /// (RequestWriterProperties).</summary>
+    internal IReadOnlyList<EncodedBatch> EncodeWithReferenceWriter(IReadOnlyList<InputLine> lines) =>
+        TableRow.AnyIn(lines) ? Encode(lines) : Encode(lines, settings.DataType == DataType.Data ? ScannedValues.Start() : null, reference: true);
+
+    private List<EncodedBatch> Encode(IReadOnlyList<InputLine> lines, ScannedValues? scanned, bool reference = false)
     {
-        var documents = new List<IDisposable>(lines.Count);
+        // Scanned lines have no document: the list grows only for lines read through one.
+        var documents = new List<IDisposable>();
         try
         {
             var batches = new List<EncodedBatch>(1);
@@ -44,7 +51,7 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings, Fu
                     var fits = request.MergeKey is not null && request.MergeKey == runKey && settings.BatchSize > 1;
                     if (!fits && runSends)
                     {
-                        batches.Add(Write(run));
+                        batches.Add(Write(run, reference));
                         run.Clear();
                     }
 
@@ -58,7 +65,7 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings, Fu
 
             if (run.Count > 0)
             {
-                batches.Add(Write(run));
+                batches.Add(Write(run, reference));
             }
 
             return batches;
@@ -82,11 +89,13 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings, Fu
     }
 
     /// <summary>One request of a run of lines (unreadable ones among them stay members, unsent).</summary>
-    private EncodedBatch Write(List<(long Index, string? Error, LineRequest? Request)> run)
+    private EncodedBatch Write(List<(long Index, string? Error, LineRequest? Request)> run, bool reference)
     {
         var id = _newId();
         var members = new List<BatchMember>(run.Count);
-        var sent = new List<LineRequest>(run.Count);
+        LineRequest? first = null;
+        var sent = 0;
+        var rows = 0L;
         for (var n = 0; n < run.Count; n++)
         {
             var (index, error, request) = run[n];
@@ -99,51 +108,75 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings, Fu
             {
                 member.Rows = (int)Math.Max(0, request.Rows);
                 member.InferenceId = id;
-                sent.Add(request);
+                first ??= request;
+                sent++;
+                rows += request.Rows;
             }
 
             members.Add(member);
         }
 
-        var body = sent.Count == 0 ? null : SeldonJson.WriteUtf8Object((id, sent), static (w, s) => WriteRequest(w, s.id, s.sent));
-        return EncodedBatch.OfUtf8(members, body, id, sent.Count > 1);
+        // The first dimension of each input of a request of one line is its own; of several lines, the sum of their rows.
+        var body = first is null ? null
+            : reference ? WriteReference(id, run)
+            : SeldonJson.WriteUtf8Object((this, id, run, first, sent == 1 ? -1 : rows), static (w, s) => s.Item1.WriteRequest(w, s.id, s.run, s.first, s.Item5));
+        return EncodedBatch.OfUtf8(members, body, id, sent > 1);
     }
 
-    private static void WriteRequest(Utf8JsonWriter w, string id, List<LineRequest> lines)
+    // The property names of a request, escaped once.
+    private static readonly JsonEncodedText IdName = JsonEncodedText.Encode("id");
+    private static readonly JsonEncodedText ParametersName = JsonEncodedText.Encode("parameters");
+    private static readonly JsonEncodedText InputsName = JsonEncodedText.Encode("inputs");
+    private static readonly JsonEncodedText OutputsName = JsonEncodedText.Encode("outputs");
+    private static readonly JsonEncodedText NameName = JsonEncodedText.Encode("name");
+    private static readonly JsonEncodedText ShapeName = JsonEncodedText.Encode("shape");
+    private static readonly JsonEncodedText DatatypeName = JsonEncodedText.Encode("datatype");
+    private static readonly JsonEncodedText DataName = JsonEncodedText.Encode("data");
+
+    /// <summary>Every datatype's name as the writer escapes it (none has anything to escape).</summary>
+    private static readonly System.Collections.Frozen.FrozenDictionary<string, JsonEncodedText> DatatypeTexts =
+        System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(TensorDatatype.All, d => d, d => JsonEncodedText.Encode(d, SeldonJson.WriterOptions.Encoder), StringComparer.Ordinal);
+
+    // The run's input name (that of every data, str and json line) as the writer escapes it, escaped once.
+    private readonly JsonEncodedText _inputNameText = JsonEncodedText.Encode(settings.InputName, SeldonJson.WriterOptions.Encoder);
+
+    /// <summary>The request of the sent lines of <paramref name="run"/> (<paramref name="first"/> the first of them),
+    /// <paramref name="rows"/> along the first dimension (-1: one line, each input's own): the bytes the writer's string
+    /// calls would write, with the names the encoder knows escaped once.</summary>
+    private void WriteRequest(Utf8JsonWriter w, string id, List<(long Index, string? Error, LineRequest? Request)> run, LineRequest first, long rows)
     {
-        var first = lines[0];
-        w.WriteString("id", id);
+        SeldonJson.WritePlainString(w, IdName, id);
         if (first.Parameters.ValueKind != JsonValueKind.Undefined)
         {
-            w.WritePropertyName("parameters");
+            w.WritePropertyName(ParametersName);
             first.Parameters.WriteTo(w);
         }
 
-        w.WriteStartArray("inputs");
+        w.WriteStartArray(InputsName);
         for (var i = 0; i < first.Inputs.Count; i++)
         {
             var input = first.Inputs[i];
             w.WriteStartObject();
-            w.WriteString("name", input.Name);
-            w.WriteStartArray("shape");
-            w.WriteNumberValue(lines.Count == 1 ? input.Shape[0] : lines.Sum(l => l.Rows));
-            foreach (var dimension in input.Shape.Skip(1))
+            WriteText(w, NameName, input.Name, ReferenceEquals(input.Name, settings.InputName) ? _inputNameText : null);
+            w.WriteStartArray(ShapeName);
+            w.WriteNumberValue(rows < 0 ? input.Shape[0] : rows);
+            for (var k = 1; k < input.Shape.Length; k++)
             {
-                w.WriteNumberValue(dimension);
+                w.WriteNumberValue(input.Shape[k]);
             }
 
             w.WriteEndArray();
-            w.WriteString("datatype", input.Datatype);
+            WriteText(w, DatatypeName, input.Datatype, DatatypeTexts.TryGetValue(input.Datatype, out var datatype) ? datatype : null);
             if (input.Parameters.ValueKind != JsonValueKind.Undefined)
             {
-                w.WritePropertyName("parameters");
+                w.WritePropertyName(ParametersName);
                 input.Parameters.WriteTo(w);
             }
 
-            w.WriteStartArray("data");
-            foreach (var line in lines)
+            w.WriteStartArray(DataName);
+            foreach (var (_, _, line) in run)
             {
-                line.Inputs[i].WriteValues(w);
+                line?.Inputs[i].WriteValues(w);
             }
 
             w.WriteEndArray();
@@ -153,8 +186,21 @@ internal sealed class InferenceRequestEncoder(OpenInferenceSettings settings, Fu
         w.WriteEndArray();
         if (first.Outputs.ValueKind != JsonValueKind.Undefined)
         {
-            w.WritePropertyName("outputs");
+            w.WritePropertyName(OutputsName);
             first.Outputs.WriteTo(w);
+        }
+    }
+
+    /// <summary>A string property, from its <paramref name="escaped"/> text when known (the same bytes).</summary>
+    private static void WriteText(Utf8JsonWriter w, JsonEncodedText name, string value, JsonEncodedText? escaped)
+    {
+        if (escaped is { } text)
+        {
+            w.WriteString(name, text);
+        }
+        else
+        {
+            w.WriteString(name, value);
         }
     }
 

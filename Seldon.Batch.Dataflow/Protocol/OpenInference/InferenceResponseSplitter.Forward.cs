@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
 
 namespace Seldon.Batch.Dataflow;
@@ -109,6 +110,11 @@ internal sealed partial class InferenceResponseSplitter
         var results = new InstanceResult[members.Count];
         var lines = AnswerLines.Start();
         var offset = 0;
+
+        // The lines of a request share its inference id (plain, as Serves found): its JSON string is made once.
+        Span<byte> quoted = stackalloc byte[SeldonJson.LongestPlain + 2];
+        string? quotedId = null;
+        var quotedLength = 0;
         for (var i = 0; i < results.Length; i++)
         {
             var m = members[i];
@@ -118,14 +124,29 @@ internal sealed partial class InferenceResponseSplitter
                 continue;
             }
 
+            if (!ReferenceEquals(m.InferenceId, quotedId))
+            {
+                (quotedId, quotedLength) = (m.InferenceId!, Quote(m.InferenceId!, quoted));
+            }
+
             var (id, item) = m.TemplateId;
             var template = m.LineId is null ? known.Plain! : known.WithId!;
-            lines.Write(i, m.Index, template, id, item, new HoleFiller(holes, offset, m.Rows, m.LineId, m.InferenceId!));
+            lines.Write(i, m.Index, template, id, item, new HoleFiller(holes, offset, m.Rows, m.LineId, quoted[..quotedLength]));
             offset += m.Rows;
         }
 
         lines.Finish(results);
         return results;
+    }
+
+    /// <summary>Writes the JSON string of the plain <paramref name="id"/> into <paramref name="into"/>: its ASCII bytes in
+    /// quotes, as <see cref="LineFiller.WritePlain"/> writes it; returns its length.</summary>
+    private static int Quote(string id, Span<byte> into)
+    {
+        into[0] = (byte)'"';
+        var length = Encoding.ASCII.GetBytes(id, into[1..]);
+        into[length + 1] = (byte)'"';
+        return length + 2;
     }
 
     private static ReadOnlySpan<byte> TrimSpace(ReadOnlySpan<byte> bytes)
@@ -166,9 +187,11 @@ internal sealed partial class InferenceResponseSplitter
 
     /// <summary>Fills a line's own holes from the answer's holes read forward, as <see cref="LineFiller"/> does from its
     /// document.</summary>
-    private readonly ref struct HoleFiller(AnswerHoles holes, int offset, int rows, string? lineId, string inferenceId) : LineTemplate.IFiller
+    /// <remarks><paramref name="inferenceId"/> is the inference id's JSON string, made once per answer.</remarks>
+    private readonly ref struct HoleFiller(AnswerHoles holes, int offset, int rows, string? lineId, ReadOnlySpan<byte> inferenceId) : LineTemplate.IFiller
     {
         private readonly AnswerHoles _holes = holes;
+        private readonly ReadOnlySpan<byte> _inferenceId = inferenceId;
 
         public void Fill(IBufferWriter<byte> buffer, LineTemplate.Part part, int output)
         {
@@ -181,7 +204,7 @@ internal sealed partial class InferenceResponseSplitter
                     _holes.WriteValues(buffer, output, offset, rows);
                     break;
                 case LineTemplate.Part.InferenceId:
-                    LineFiller.WritePlain(buffer, inferenceId);
+                    buffer.Write(_inferenceId);
                     break;
                 default:
                     LineFiller.WritePlain(buffer, lineId!);

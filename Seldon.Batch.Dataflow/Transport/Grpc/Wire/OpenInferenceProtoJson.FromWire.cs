@@ -48,17 +48,38 @@ internal static partial class OpenInferenceProtoJson
         }
     }
 
-    /// <summary>The properties of a plain answer's JSON object (<paramref name="state"/>: its bytes and fields).</summary>
+    /// <summary>The properties of a plain answer's JSON object (<paramref name="state"/>: its bytes and fields): its texts
+    /// written from their UTF-8 bytes in the wire (the writer escapes them as it escapes their strings).</summary>
     private static void WritePlainAnswer(Utf8JsonWriter w, (byte[] Wire, PlainAnswer Answer) state)
     {
         var (bytes, a) = state;
-        WriteAnswerHead(w, a.Model, a.Version, a.Id);
-        w.WriteStartArray("outputs");
+        var wire = bytes.AsSpan();
+        w.WriteString("model_name"u8, wire[a.Model]);
+        if (!wire[a.Version].IsEmpty)
+        {
+            w.WriteString("model_version"u8, wire[a.Version]);
+        }
+
+        if (!wire[a.Id].IsEmpty)
+        {
+            w.WriteString("id"u8, wire[a.Id]);
+        }
+
+        w.WriteStartArray("outputs"u8);
         var nextRaw = 0;
         foreach (var output in a.Outputs)
         {
-            WriteOutputHead(w, output.Name, output.Shape, output.Datatype);
-            w.WriteStartArray("data");
+            w.WriteStartObject();
+            w.WriteString("name"u8, wire[output.Name]);
+            w.WriteStartArray("shape"u8);
+            foreach (var dimension in a.ShapeOf(output))
+            {
+                w.WriteNumberValue(dimension);
+            }
+
+            w.WriteEndArray();
+            w.WriteString("datatype"u8, output.Datatype);
+            w.WriteStartArray("data"u8);
             if (nextRaw < a.Raw.Count)
             {
                 var (start, length) = a.Raw[nextRaw++];
@@ -72,25 +93,46 @@ internal static partial class OpenInferenceProtoJson
         w.WriteEndArray();
     }
 
-    private sealed record PlainOutput(string Name, string Datatype, List<long> Shape);
+    /// <summary>An output of a plain answer: where its name lies in the wire bytes, its datatype (the protocol's own
+    /// string when it is one of its names), where its dimensions are in <see cref="PlainAnswer"/>'s.</summary>
+    private readonly record struct PlainOutput(Range Name, string Datatype, int ShapeStart, int ShapeCount);
+
+    /// <summary>The datatypes' names as UTF-8, with their strings: an answer's datatype is taken without making a string.</summary>
+    private static readonly (byte[] Utf8, string Text)[] Datatypes =
+        [.. TensorDatatype.All.Select(d => (Encoding.UTF8.GetBytes(d), d))];
 
     /// <summary>The fields of a plain answer, checked before anything is written: FromResponse takes the n-th raw
-    /// contents for the n-th output without typed contents, which here is every output.</summary>
+    /// contents for the n-th output without typed contents, which here is every output. Its texts are where they lie in
+    /// the wire bytes (valid UTF-8, checked), not strings. One per thread, reused answer after answer (an answer is read
+    /// and written before the next is read).</summary>
     private sealed class PlainAnswer
     {
-        public string Model { get; private set; } = "";
+        [ThreadStatic]
+        private static PlainAnswer? t_answer;
 
-        public string Version { get; private set; } = "";
+        public Range Model { get; private set; }
 
-        public string Id { get; private set; } = "";
+        public Range Version { get; private set; }
+
+        public Range Id { get; private set; }
 
         public List<PlainOutput> Outputs { get; } = [];
 
         public List<(int Start, int Length)> Raw { get; } = [];
 
+        /// <summary>The dimensions of every output, one after another.</summary>
+        private readonly List<long> _shapes = [];
+
+        public ReadOnlySpan<long> ShapeOf(PlainOutput output) =>
+            System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_shapes).Slice(output.ShapeStart, output.ShapeCount);
+
         public static PlainAnswer Read(byte[] wire)
         {
-            var answer = new PlainAnswer();
+            var answer = t_answer ??= new PlainAnswer();
+            (answer.Model, answer.Version, answer.Id) = (default, default, default);
+            answer.Outputs.Clear();
+            answer.Raw.Clear();
+            answer._shapes.Clear();
             for (var reader = new WireReader(wire); !reader.End;)
             {
                 var (field, type) = reader.Tag();
@@ -100,13 +142,14 @@ internal static partial class OpenInferenceProtoJson
                 }
 
                 var content = reader.Delimited();
+                var at = reader.Position - content.Length;
                 switch (field)
                 {
-                    case 1: answer.Model = Text(content); break; // proto3: the last of a repeated field wins
-                    case 2: answer.Version = Text(content); break;
-                    case 3: answer.Id = Text(content); break;
-                    case 5: answer.Outputs.Add(ReadOutput(content)); break;
-                    case 6: answer.Raw.Add((reader.Position - content.Length, content.Length)); break;
+                    case 1: answer.Model = Text(content, at); break; // proto3: the last of a repeated field wins
+                    case 2: answer.Version = Text(content, at); break;
+                    case 3: answer.Id = Text(content, at); break;
+                    case 5: answer.Outputs.Add(answer.ReadOutput(content, at)); break;
+                    case 6: answer.Raw.Add((at, content.Length)); break;
                     default: throw new NotPlainException(); // parameters (4), or a field this client does not know
                 }
             }
@@ -124,23 +167,28 @@ internal static partial class OpenInferenceProtoJson
             return answer;
         }
 
-        // InferOutputTensor { name = 1, datatype = 2, shape = 3 (repeated int64), parameters = 4, contents = 5 }.
-        private static PlainOutput ReadOutput(ReadOnlySpan<byte> bytes)
+        // InferOutputTensor { name = 1, datatype = 2, shape = 3 (repeated int64), parameters = 4, contents = 5 }; the
+        // output's bytes lie at <at> in the answer's.
+        private PlainOutput ReadOutput(ReadOnlySpan<byte> bytes, int at)
         {
-            string name = "", datatype = "";
-            var shape = new List<long>(2);
+            Range name = default;
+            var datatype = "";
+            var shapeStart = _shapes.Count;
             for (var reader = new WireReader(bytes); !reader.End;)
             {
                 var (field, type) = reader.Tag();
                 switch (field, type)
                 {
-                    case (1, 2): name = Text(reader.Delimited()); break;
-                    case (2, 2): datatype = Text(reader.Delimited()); break;
-                    case (3, 0): shape.Add((long)reader.Varint()); break;
+                    case (1, 2):
+                        var text = reader.Delimited();
+                        name = Text(text, at + reader.Position - text.Length);
+                        break;
+                    case (2, 2): datatype = Datatype(reader.Delimited()); break;
+                    case (3, 0): _shapes.Add((long)reader.Varint()); break;
                     case (3, 2):
                         for (var packed = new WireReader(reader.Delimited()); !packed.End;)
                         {
-                            shape.Add((long)packed.Varint());
+                            _shapes.Add((long)packed.Varint());
                         }
 
                         break;
@@ -149,10 +197,25 @@ internal static partial class OpenInferenceProtoJson
                 }
             }
 
-            return new PlainOutput(name, datatype, shape);
+            return new PlainOutput(name, datatype, shapeStart, _shapes.Count - shapeStart);
         }
 
-        private static string Text(ReadOnlySpan<byte> bytes) =>
-            System.Text.Unicode.Utf8.IsValid(bytes) ? Encoding.UTF8.GetString(bytes) : throw new NotPlainException();
+        /// <summary>Where a text lies in the answer's bytes (at <paramref name="at"/>), when it is UTF-8.</summary>
+        private static Range Text(ReadOnlySpan<byte> bytes, int at) =>
+            System.Text.Unicode.Utf8.IsValid(bytes) ? at..(at + bytes.Length) : throw new NotPlainException();
+
+        /// <summary>A datatype's string: the protocol's own for its names, else made of the bytes (when UTF-8).</summary>
+        private static string Datatype(ReadOnlySpan<byte> bytes)
+        {
+            foreach (var (utf8, text) in Datatypes)
+            {
+                if (bytes.SequenceEqual(utf8))
+                {
+                    return text;
+                }
+            }
+
+            return System.Text.Unicode.Utf8.IsValid(bytes) ? Encoding.UTF8.GetString(bytes) : throw new NotPlainException();
+        }
     }
 }

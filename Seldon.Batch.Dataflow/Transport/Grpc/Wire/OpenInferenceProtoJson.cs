@@ -134,8 +134,8 @@ internal static partial class OpenInferenceProtoJson
         w.WriteEndArray();
     }
 
-    /// <summary>An answer's model, version and id, as REST servers write them (the empty ones left out but the model).
-    /// Shared with the direct path from wire bytes.</summary>
+    /// <summary>An answer's model, version and id, as REST servers write them (the empty ones left out but the model). The
+    /// direct path from wire bytes writes the same from their UTF-8 bytes.</summary>
     private static void WriteAnswerHead(Utf8JsonWriter w, string model, string version, string id)
     {
         w.WriteString("model_name", model);
