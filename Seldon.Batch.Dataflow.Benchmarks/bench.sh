@@ -11,7 +11,9 @@
 # writer, installed by deploy/duckdb.sh as for the tests), one INT64 column per ndarray element, into a Parquet output,
 # against the same nginx answer; its rows/s is compared with the JSON-lines case's and its peak memory with 200 MiB.
 # Next to the processor at batch size 1 it runs the floor: a bare loop of the same requests through RestSharp (as the processor's REST client
-# uses it) and through HttpClient alone (RestLoop/, Native AOT), printed against wrk. Server and client share the
+# uses it) and through HttpClient alone (RestLoop/, Native AOT), printed against wrk, and the RestSharp requests through
+# the stock Dataflow blocks the design names and nothing else (batch, transform, action writing the answers: what the
+# network's shape costs before the processor's own work). Server and client share the
 # machine's cores, as they do on CI. Figures are noisy on a busy machine: run it twice before believing a FAIL.
 #
 # Environment: BENCH_ROWS_B1 (default 50000), BENCH_ROWS_B32 (default 1000000, a multiple of 32), BENCH_WORKERS
@@ -19,7 +21,7 @@
 # BENCH_BINARY (the processor to measure; default out/publish/seldon-batch-processor).
 # For A/B work on one case: BENCH_CASES="rest-seldon-nginx/1 grpc-v2-kestrel/32" runs only those cases (names below,
 # /batch size), BENCH_RUNS times each (default 3), and prints their runs with the client's CPU time and the ratio targets
-# whose cases ran, without start-up and memory (BENCH_CASES=targets: the 13 cases of the ratio targets); BENCH_SERVE=1
+# whose cases ran, without start-up and memory (BENCH_CASES=targets: the 14 cases of the ratio targets); BENCH_SERVE=1
 # starts nginx and the built-in server, prints their ports and waits (Ctrl-C stops them), so a processor can be run
 # against them by hand (e.g. under perf stat).
 # The flow-control cases of issue 21 (flow-capacity, flow-reject, flow-rate: --workers auto and --max-rate against the
@@ -206,13 +208,14 @@ ceiling() { wrk_runs+=("$(host_run wrk -t1 -c16 -d5s -s "$work/post.lua" "$ceili
 
 # --- the processor: prints "rows/s peak-RSS-KiB wall-ms CPU-ms switches"; rows/s is over the process's whole life (start-up and
 # warm-up included); fails the bench when a line is missing or failed ---
-run() { # binary(native|jit|restsharp|httpclient) server(nginx|kestrel) transport protocol batch-size input
+run() { # binary(native|jit|restsharp|httpclient|dataflow) server(nginx|kestrel) transport protocol batch-size input
   local command out="$work/out.txt" loop=0 table=0
   # A Parquet input (the table case) is written to a Parquet output, both formats known by their names.
   if [[ "$6" == *.parquet ]]; then table=1; out="$work/out.parquet"; fi
-  if [ "$1" = restsharp ] || [ "$1" = httpclient ]; then # the request loop, against nginx's one-row path
+  if [ "$1" = restsharp ] || [ "$1" = httpclient ] || [ "$1" = dataflow ]; then # the request loops, nginx's one-row path
     loop=1
     command=("$restloop" "$1" "http://127.0.0.1:$nginx_port/seldon/default/b1/api/v1.0/predictions" "$6" "$workers")
+    [ "$1" = dataflow ] && command+=("$out") # the one that writes its answers, as lines
   else
     local bin=("$native") endpoint
     [ "$1" = jit ] && bin=("${jit[@]}")
@@ -256,6 +259,7 @@ cases=(
   "rest-seldon-nginx native nginx rest seldon"
   "loop-restsharp restsharp nginx rest seldon"
   "loop-httpclient httpclient nginx rest seldon"
+  "loop-dataflow dataflow nginx rest seldon"
   "rest-v2-nginx native nginx rest v2"
   "parquet-seldon-nginx native nginx rest seldon"
   "rest-seldon-kestrel native kestrel rest seldon"
@@ -263,11 +267,11 @@ cases=(
   "grpc-v2-kestrel native kestrel grpc v2"
 )
 [ "${BENCH_JIT:-0}" = 1 ] && cases+=("jit-rest-seldon-nginx jit nginx rest seldon")
-# "targets" names the 13 cases the ratio targets below are made of (no start-up, memory or flow cases): a host type's
+# "targets" names the 14 cases the ratio targets below are made of (no start-up, memory or flow cases): a host type's
 # table of docs/performance.md is `BENCH_HOST=<type> BENCH_CASES=targets make bench`.
 target_cases="rest-seldon-nginx/1 rest-seldon-nginx/32 rest-v2-nginx/1 rest-v2-nginx/32 parquet-seldon-nginx/32
   rest-seldon-kestrel/1 rest-seldon-kestrel/32 grpc-seldon-kestrel/1 grpc-seldon-kestrel/32 grpc-v2-kestrel/1
-  grpc-v2-kestrel/32 loop-restsharp/1 loop-httpclient/1"
+  grpc-v2-kestrel/32 loop-restsharp/1 loop-httpclient/1 loop-dataflow/1"
 selected="${BENCH_CASES:-}"
 selected="${selected//targets/$(echo $target_cases)}"
 rounds="${BENCH_RUNS:-3}"
@@ -331,7 +335,7 @@ awk -v wrk="$wrk_rps" -v rb1="$(of rest-seldon-nginx/1)" -v rb32="$(of rest-seld
     -v kb1="$(of rest-seldon-kestrel/1)" -v kb32="$(of rest-seldon-kestrel/32)" \
     -v gb1="$(of grpc-seldon-kestrel/1)" -v gb32="$(of grpc-seldon-kestrel/32)" \
     -v wb1="$(of grpc-v2-kestrel/1)" -v wb32="$(of grpc-v2-kestrel/32)" \
-    -v lrs="$(of loop-restsharp/1)" -v lhc="$(of loop-httpclient/1)" \
+    -v lrs="$(of loop-restsharp/1)" -v lhc="$(of loop-httpclient/1)" -v ldf="$(of loop-dataflow/1)" \
     -v start="$(printf '%s\n' ${startup_native:-} | median)" -v m1="${rss_100k:-}" -v m2="${rss_1m:-}" '
 function verdict(ok) { return ok ? "PASS" : "FAIL" }
 function within(a, b) { return a >= 0.9 * b }
@@ -359,6 +363,8 @@ BEGIN {
   ratio("(for information) gRPC b32 / REST b32 nginx", gb32, rb32, "", "")
   ratio("(for information) RestSharp loop / wrk", lrs, wrk, "", "")
   ratio("(for information) HttpClient loop / wrk", lhc, wrk, "", "")
+  ratio("(for information) Dataflow loop / RestSharp loop", ldf, lrs, "", "")
+  ratio("(for information) REST b1 / Dataflow loop b1", rb1, ldf, "", "")
   ratio("(for information) REST b1 / wrk (nginx)", rb1, wrk, "", "")
 }'
 }
@@ -367,7 +373,7 @@ if [ -n "$selected" ]; then
   printf '\nhost %s\n' "$(host_describe)"
   printf '%-44s %9.0f req/s    (runs: %s)\n' "ceiling: wrk -t1 -c16 -d5s, nginx, Seldon b1" "$wrk_rps" "${wrk_runs[*]}"
   for key in $selected; do
-    [ -n "${runs[$key]:-}" ] || { say "bench: no case $key (names: rest-seldon-nginx rest-v2-nginx rest-seldon-kestrel grpc-seldon-kestrel grpc-v2-kestrel, /1 or /32; loop-restsharp loop-httpclient, /1; parquet-seldon-nginx, /32)"; exit 2; }
+    [ -n "${runs[$key]:-}" ] || { say "bench: no case $key (names: rest-seldon-nginx rest-v2-nginx rest-seldon-kestrel grpc-seldon-kestrel grpc-v2-kestrel, /1 or /32; loop-restsharp loop-httpclient loop-dataflow, /1; parquet-seldon-nginx, /32)"; exit 2; }
     printf '%-32s %9.0f rows/s (runs: %s)  client CPU %6.0f ms (runs: %s)  peak RSS %6.1f MiB  %s (runs: %s; %s)\n' \
       "$key" "$(of "$key")" "${runs[$key]% }" "$(printf '%s\n' ${cpu[$key]} | median)" "${cpu[$key]% }" "$(peak "$key" | awk '{ print $1 / 1024 }')" \
       "$(costs "$key")" "${per_row[$key]% }" "${per_request[$key]% }"
@@ -411,6 +417,7 @@ line() { # label name size
     if [ "$size" = 1 ]; then
       line "floor: RestSharp request loop b1, nginx" loop-restsharp 1
       line "floor: HttpClient request loop b1, nginx" loop-httpclient 1
+      line "RestSharp loop in a stock Dataflow network b1" loop-dataflow 1
     fi
   done
   printf '%-44s %9.0f ms       (runs: %s)\n' "start-up, one line, native" "$(printf '%s\n' $startup_native | median)" "${startup_native% }"

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Threading.Tasks.Dataflow;
 using RestSharp;
 
 // restloop restsharp|httpclient URL INPUT [SENDERS]: POSTs every line of INPUT, wrapped as a Seldon request
@@ -8,16 +9,20 @@ using RestSharp;
 // reads it: its own response writer, the answer's bytes kept; through HttpClient as a string), and nothing else: no
 // pipeline, ordering, retries or output. What a REST client costs per request before any of the processor's own work,
 // measured by `make bench` next to the processor (docs/performance.md, "the floor at batch size 1").
-if (args.Length < 3 || args[0] is not ("restsharp" or "httpclient"))
+// restloop dataflow URL INPUT [SENDERS] [OUTPUT]: the same RestSharp requests through the network the design names and
+// nothing else: INPUT read line by line into a BatchBlock of one, a TransformBlock sending SENDERS at a time in order,
+// an ActionBlock writing each answer as a line of OUTPUT (/dev/null by default), the stock TPL Dataflow blocks linked
+// with completion propagated. What that shape costs per request above the loop, before any of the processor's own work.
+if (args.Length < 3 || args[0] is not ("restsharp" or "httpclient" or "dataflow"))
 {
-    Console.Error.WriteLine("usage: restloop restsharp|httpclient URL INPUT [SENDERS]");
+    Console.Error.WriteLine("usage: restloop restsharp|httpclient|dataflow URL INPUT [SENDERS] [OUTPUT]");
     return 2;
 }
 
-var viaRestSharp = args[0] == "restsharp";
+var viaRestSharp = args[0] is "restsharp" or "dataflow";
 var url = new Uri(args[1]);
-var lines = File.ReadAllLines(args[2]);
 var senders = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 16;
+var lines = args[0] == "dataflow" ? Array.Empty<string>() : File.ReadAllLines(args[2]);
 
 // The handler as RestPredictionClient sets it up.
 var handler = new SocketsHttpHandler
@@ -33,10 +38,19 @@ using var rest = new RestClient(http, new RestClientOptions(url) { Timeout = Tim
 
 var next = -1;
 var failed = 0;
-await Task.WhenAll(Enumerable.Range(0, senders).Select(_ => Task.Run(SendAsync)));
+var count = lines.Length;
+if (args[0] == "dataflow")
+{
+    count = await ThroughDataflowAsync(args[2], args.Length > 4 ? args[4] : "/dev/null");
+}
+else
+{
+    await Task.WhenAll(Enumerable.Range(0, senders).Select(_ => Task.Run(SendAsync)));
+}
+
 if (failed > 0)
 {
-    Console.Error.WriteLine($"{failed} of {lines.Length} requests were not answered 200");
+    Console.Error.WriteLine($"{failed} of {count} requests were not answered 200");
     return 1;
 }
 
@@ -45,10 +59,10 @@ if (failed > 0)
 var allocated = GC.GetTotalAllocatedBytes(precise: true);
 Console.WriteLine(string.Create(
     System.Globalization.CultureInfo.InvariantCulture,
-    $"allocated: {allocated / 1048576.0:0.0} MiB ({allocated / (double)Math.Max(lines.Length, 1):0} bytes per request), collections gen0/gen1/gen2: {GC.CollectionCount(0)} / {GC.CollectionCount(1)} / {GC.CollectionCount(2)}"));
+    $"allocated: {allocated / 1048576.0:0.0} MiB ({allocated / (double)Math.Max(count, 1):0} bytes per request), collections gen0/gen1/gen2: {GC.CollectionCount(0)} / {GC.CollectionCount(1)} / {GC.CollectionCount(2)}"));
 Console.WriteLine(string.Create(
     System.Globalization.CultureInfo.InvariantCulture,
-    $"thread pool: {ThreadPool.CompletedWorkItemCount} work items ({ThreadPool.CompletedWorkItemCount / (double)Math.Max(lines.Length, 1):0.00} per request), lock contentions: {Monitor.LockContentionCount} ({Monitor.LockContentionCount / (double)Math.Max(lines.Length, 1):0.000} per request)"));
+    $"thread pool: {ThreadPool.CompletedWorkItemCount} work items ({ThreadPool.CompletedWorkItemCount / (double)Math.Max(count, 1):0.00} per request), lock contentions: {Monitor.LockContentionCount} ({Monitor.LockContentionCount / (double)Math.Max(count, 1):0.000} per request)"));
 return 0;
 
 async Task SendAsync()
@@ -61,17 +75,7 @@ async Task SendAsync()
         bool ok;
         if (viaRestSharp)
         {
-            // As RestPredictionClient sends a request: an empty resource on a base address that is the full URL.
-            var request = new RestRequest("", Method.Post);
-            request.AddHeader("seldon-puid", puid);
-            request.AddHeader(KnownHeaders.Accept, ContentType.Json);
-            request.AddParameter(new BodyParameter(body, "application/json; charset=utf-8", DataFormat.Binary));
-            // And reads the answer as it does (RestPredictionClient.ReadResponse): a UTF-8 body's bytes in one array of
-            // their length, kept as bytes, not through RestSharp's default reader (a cleared 16 KiB buffer, a byte array
-            // and a string per answer), so that the floor is RestSharp as the processor uses it.
-            request.AdvancedResponseWriter = ReadResponse;
-            var response = await rest.ExecuteAsync(request).ConfigureAwait(false);
-            ok = response.StatusCode == HttpStatusCode.OK && response.RawBytes is { Length: > 0 };
+            ok = await SendRestAsync(body, puid).ConfigureAwait(false) is { Length: > 0 };
         }
         else
         {
@@ -89,6 +93,59 @@ async Task SendAsync()
             Interlocked.Increment(ref failed);
         }
     }
+}
+
+// One request through RestSharp: the answer's bytes, or null when it was not a 200.
+async Task<byte[]?> SendRestAsync(byte[] body, string puid)
+{
+    // As RestPredictionClient sends a request: an empty resource on a base address that is the full URL.
+    var request = new RestRequest("", Method.Post);
+    request.AddHeader("seldon-puid", puid);
+    request.AddHeader(KnownHeaders.Accept, ContentType.Json);
+    request.AddParameter(new BodyParameter(body, "application/json; charset=utf-8", DataFormat.Binary));
+    // And reads the answer as it does (RestPredictionClient.ReadResponse): a UTF-8 body's bytes in one array of their
+    // length, kept as bytes, not through RestSharp's default reader (a cleared 16 KiB buffer, a byte array and a string
+    // per answer), so that the floor is RestSharp as the processor uses it.
+    request.AdvancedResponseWriter = ReadResponse;
+    var response = await rest.ExecuteAsync(request).ConfigureAwait(false);
+    return response.StatusCode == HttpStatusCode.OK ? response.RawBytes : null;
+}
+
+// The dataflow mode: the lines of INPUT through batch → transform (the request) → action (the line written), in order.
+async Task<int> ThroughDataflowAsync(string input, string output)
+{
+    var bound = senders * 8;
+    var batch = new BatchBlock<string>(1, new GroupingDataflowBlockOptions { BoundedCapacity = bound });
+    var send = new TransformBlock<string[], byte[]?>(
+        group => SendRestAsync(Encoding.UTF8.GetBytes($"{{\"data\":{{\"ndarray\":{group[0]}}}}}"), Guid.NewGuid().ToString()),
+        new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = senders, BoundedCapacity = bound, EnsureOrdered = true, SingleProducerConstrained = true });
+    await using var file = new FileStream(output, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+    var write = new ActionBlock<byte[]?>(
+        answer =>
+        {
+            if (answer is null)
+            {
+                failed++;
+                return;
+            }
+
+            file.Write(answer);
+            file.WriteByte((byte)'\n');
+        },
+        new ExecutionDataflowBlockOptions { BoundedCapacity = bound, SingleProducerConstrained = true });
+    var propagate = new DataflowLinkOptions { PropagateCompletion = true };
+    batch.LinkTo(send, propagate);
+    send.LinkTo(write, propagate);
+    var read = 0;
+    foreach (var line in File.ReadLines(input))
+    {
+        await batch.SendAsync(line).ConfigureAwait(false);
+        read++;
+    }
+
+    batch.Complete();
+    await write.Completion.ConfigureAwait(false);
+    return read;
 }
 
 static RestResponse ReadResponse(HttpResponseMessage message, RestRequest request)
