@@ -250,11 +250,14 @@ internal sealed partial class MicroBatchEncoder
             return Checked(line, source, error, null);
         }
 
-        if (node is not JsonObject message)
-        {
-            return new ReadLine(line, null, $"wrong shape: a raw line must be a JSON object, found {SeldonJson.Describe(node)}", null, null);
-        }
+        return node is JsonObject message
+            ? ReadRaw(line, message)
+            : new ReadLine(line, null, $"wrong shape: a raw line must be a JSON object, found {SeldonJson.Describe(node)}", null, null);
+    }
 
+    /// <summary>A raw line's message: its rows when this request can take them, or the message, to travel alone.</summary>
+    private static ReadLine ReadRaw(InputLine line, JsonObject message)
+    {
         // The user's tags first: a line that cannot be sent keeps them in its error record.
         var tags = TagsOf(message, create: false, out var tagsError);
         var userTags = tags is null ? null : (JsonObject)tags.DeepClone();
