@@ -72,8 +72,8 @@ public static partial class PredictionBlock
         // file run: read ─► batch ─► predict ─► write (the run's). The reader keeps at most LinesInFlight lines out
         // (ReadWindow), which the batch stage can hold all of: it never postpones a line then, nor the predict stage a group.
         var batch = GroupStage.Create<InputLine>(options, options.CancellationToken, LinesInFlight(options) + options.BatchSize);
-        // The predict stage hands over no group to the thread pool: a request starts on the thread that offers its group
-        // or on the one whose answer freed a place, and the results go to the writer on the answer's thread.
+        // The predict stage hands a group to the thread pool only when an answer frees a place: a request starts on the
+        // thread that offers its group or on the work item the answer queues, which also takes the results to the writer.
         var predict = PredictStage.CreateInline(options, client, stats, stop);
         batch.LinkTo(predict, StageOptions.Propagate);
         return DataflowBlock.Encapsulate(batch, predict);

@@ -4,14 +4,16 @@ using System.Threading.Tasks.Dataflow;
 namespace Seldon.Batch.Dataflow;
 
 /// <summary>A Dataflow block that runs an asynchronous function on each input, a bounded number at a time, and hands the
-/// results in input order to its one linked target, without a thread-pool work item of its own per message: an input
-/// starts on the thread that offers it while fewer than the parallelism are running, the next waiting input starts on the
-/// thread that finished one, and the thread that completes the head of the order delivers every result ready after it
-/// (one thread at a time, so in order).</summary>
+/// results in input order to its one linked target, with one thread-pool work item per finished input: an input starts
+/// on the thread that offers it while fewer than the parallelism are running; when one finishes, a work item starts the
+/// next waiting input and delivers every result ready from the head of the order on (one thread at a time, so in
+/// order).</summary>
 /// <remarks>
 /// <para>A <see cref="TransformBlock{TInput, TOutput}"/> does the same with three hand-overs per message at batch size
 /// 1: a task to take the next input when one finishes, a task to offer its ordered output, and the target's own task to
-/// run it. This block keeps its contract where the file run needs it: inputs, running work and results waiting for the
+/// run it. The finished input's own thread (an answer's: the work item that completes the sockets' events) is not
+/// kept for that work: doing it there cost 18 % more CPU per request at batch size 1 and 13 % per row at 32 than one
+/// work item more, with as many context switches (issue 22, docs/performance.md). This block keeps its contract where the file run needs it: inputs, running work and results waiting for the
 /// ones before them count against <c>capacity</c> (an input past it is postponed and consumed once there is room),
 /// completion and faults propagate to the target when linked with <see cref="DataflowLinkOptions.PropagateCompletion"/>,
 /// and <see cref="IDataflowBlock.Completion"/> ends once every result was delivered.</para>
@@ -368,7 +370,7 @@ internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TIn
     }
 
     /// <summary>Takes a finished input's result (or its cancellation, or its fault) into the window, gives its runner
-    /// back, and, on the thread that completed the work (the answer's), starts the next input and delivers what is ready.</summary>
+    /// back, and has a work item start the next input and deliver what is ready (see the remarks).</summary>
     private void Completed(Runner runner, long sequence, ConfiguredValueTaskAwaitable<TOutput>.ConfiguredValueTaskAwaiter awaiter)
     {
         TOutput result;
@@ -398,7 +400,11 @@ internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TIn
             _runners.Push(runner);
         }
 
-        Pump();
+        // Within this block's pump on this thread (the work completed synchronously), the pump's loop takes it up.
+        if (t_pumping != this)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static b => b.Pump(), this, preferLocal: true);
+        }
     }
 
     /// <summary>Counts an input that ended without a result as no longer running, and keeps its runner.</summary>

@@ -55,8 +55,8 @@ internal sealed class PredictStage
     }
 
     /// <summary>The same stage for the file run, without a thread-pool hand-over per group (<see cref="InlineOrderedBlock{TInput, TOutput}"/>):
-    /// a group's request starts on the thread that offers it or on the one whose answer freed its place, and its results
-    /// go to the one target (the writer) on the thread that completed the head of the order. <see cref="Window"/> held,
+    /// a group's request starts on the thread that offers it or on the work item an answer queues when it frees a place,
+    /// which also hands the results ready from the head of the order to the one target (the writer). <see cref="Window"/> held,
     /// like <see cref="Create"/>, but only as many groups running as the dispatcher can put to work
     /// (<see cref="RequestDispatcher.Concurrency"/>, at most <see cref="Parallelism"/>): the gate's slots, and one more
     /// for each request in backoff. So at steady state no request waits at the gate for a slot, and a request waiting for
