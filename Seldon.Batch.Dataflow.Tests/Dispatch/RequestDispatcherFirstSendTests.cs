@@ -21,20 +21,36 @@ public sealed class RequestDispatcherFirstSendTests
         PredictionResponse.Unanswered(PredictionFailureKind.Outage, 503, "HTTP 503: unavailable"),
     ];
 
-    [Property(MaxTest = 40)]
+    [Property(MaxTest = 60)]
     public Property The_first_send_outside_the_retry_pipeline_answers_as_the_pipeline_does() =>
         Prop.ForAll(
-            Gen.ListOf(Gen.Choose(0, Answers.Length - 1), 4).Select(l => l.ToArray()).ToArbitrary(),
-            Gen.Choose(1, 3).ToArbitrary(),
+            Gen.ListOf(Gen.Choose(0, Answers.Length - 1), 8).Select(l => l.ToArray()).ToArbitrary(),
+            // --retries 0 to 2 (1 to 3 attempts), and 2 to 4 requests one after the other through one dispatcher.
+            Gen.Choose(0, 8).Select(n => (Attempts: 1 + (n % 3), Requests: 2 + (n / 3))).ToArbitrary(),
             Gen.Elements((false, false), (true, false), (false, true), (true, true)).ToArbitrary(),
-            (int[] script, int attempts, (bool ReachedBefore, bool Paced) setting) =>
+            (int[] script, (int Attempts, int Requests) sizes, (bool ReachedBefore, bool Paced) setting) =>
             {
-                var (reachedBefore, paced) = setting;
-                var direct = Run(script, attempts, reachedBefore, paced, firstOutside: true);
-                var piped = Run(script, attempts, reachedBefore, paced, firstOutside: false);
-                return (direct.Response == piped.Response && direct.Sends == piped.Sends)
-                    .Label($"direct {direct}, pipeline {piped}");
+                var ((attempts, requests), (reachedBefore, paced)) = (sizes, setting);
+                var direct = Run(script, attempts, reachedBefore, paced, requests, firstOutside: true);
+                var piped = Run(script, attempts, reachedBefore, paced, requests, firstOutside: false);
+                return (direct.Responses.SequenceEqual(piped.Responses) && direct.Sends == piped.Sends)
+                    .Label($"direct {Describe(direct)}, pipeline {Describe(piped)}");
             });
+
+    /// <summary>A script whose first request is answered and whose second is refused as a misconfiguration: only an
+    /// answer the first request's send told the breaker makes the second one retried (the model was reached), so a send
+    /// that does not tell it (the direct way without <c>Observe</c>) answers differently from the pipeline.</summary>
+    [Fact]
+    public void A_later_request_sees_what_an_earlier_one_told_the_breaker()
+    {
+        int[] script = [0, 3, 0];
+        var direct = Run(script, 2, reachedBefore: false, paced: false, requests: 2, firstOutside: true);
+        var piped = Run(script, 2, reachedBefore: false, paced: false, requests: 2, firstOutside: false);
+
+        Assert.Equal(piped.Responses, direct.Responses);
+        Assert.Equal(piped.Sends, direct.Sends);
+        Assert.Equal(3, direct.Sends); // the 404 after an answer is transient: sent again
+    }
 
     [Fact]
     public async Task A_success_is_sent_once_and_returned_as_it_is()
@@ -49,11 +65,13 @@ public sealed class RequestDispatcherFirstSendTests
         Assert.Equal(1, client.Sends);
     }
 
-    /// <summary>One request through a fresh dispatcher whose client answers by <paramref name="script"/> (a success once
-    /// the script is used up); before it, <paramref name="reachedBefore"/> lets an earlier request reach the model. The
-    /// dispatcher's waits (outage backoff, the breaker's breaks) pass on an instant clock: both paths see the same times.
-    /// <paramref name="paced"/> gives it a rate (too high to wait for), which takes the first send off the direct way.</summary>
-    private static (PredictionResponse Response, int Sends) Run(int[] script, int attempts, bool reachedBefore, bool paced, bool firstOutside)
+    /// <summary><paramref name="requests"/> requests, one after the other, through a fresh dispatcher whose client answers
+    /// by <paramref name="script"/> (a success once the script is used up): what one request tells the breaker (an answer
+    /// reached the model, an outage) is what the next one's retries are decided by. Before them,
+    /// <paramref name="reachedBefore"/> lets an earlier request reach the model. The dispatcher's waits (outage backoff,
+    /// the breaker's breaks) pass on an instant clock: both paths see the same times. <paramref name="paced"/> gives it a
+    /// rate (too high to wait for), which takes the first send off the direct way.</summary>
+    private static (List<PredictionResponse> Responses, int Sends) Run(int[] script, int attempts, bool reachedBefore, bool paced, int requests, bool firstOutside)
     {
         var client = new ScriptedClient(script);
         using var dispatcher = new RequestDispatcher(
@@ -73,14 +91,21 @@ public sealed class RequestDispatcherFirstSendTests
             dispatcher.Breaker.Observe(Answers[0]);
         }
 
-        var request = new PredictionRequest(PredictionMethod.Predict, "{}", "p");
-        var sent = firstOutside
-            ? dispatcher.SendAsync(request, 0, CancellationToken.None, CancellationToken.None).AsTask()
-            : dispatcher.SendThroughRetryAsync(request, 0, CancellationToken.None, CancellationToken.None);
-        var (response, _) = sent
-            .WaitAsync(TimeSpan.FromMinutes(1)).GetAwaiter().GetResult();
-        return (response, client.Sends);
+        var responses = new List<PredictionResponse>();
+        for (var i = 0; i < requests; i++)
+        {
+            var request = new PredictionRequest(PredictionMethod.Predict, "{}", $"p{i}");
+            var sent = firstOutside
+                ? dispatcher.SendAsync(request, i, CancellationToken.None, CancellationToken.None).AsTask()
+                : dispatcher.SendThroughRetryAsync(request, i, CancellationToken.None, CancellationToken.None);
+            responses.Add(sent.WaitAsync(TimeSpan.FromMinutes(1)).GetAwaiter().GetResult().Response);
+        }
+
+        return (responses, client.Sends);
     }
+
+    private static string Describe((List<PredictionResponse> Responses, int Sends) run) =>
+        $"{run.Sends} sends: {string.Join(" | ", run.Responses.Select(r => $"{r.Code} {r.Failure?.Kind} {r.Retries}"))}";
 
     private sealed class ScriptedClient(int[] script) : IPredictionClient
     {

@@ -158,9 +158,7 @@ internal sealed partial class RequestDispatcher : IDisposable
             }
 
             await breaker.ClosedOutcomeAsync(first).ConfigureAwait(false);
-            breaker.Observe(first);
-            latency = Stopwatch.GetElapsedTime(started);
-            _flow.Answered(epoch, latency, first);
+            latency = Answered(first, epoch, started);
         }
         finally
         {
@@ -254,6 +252,18 @@ internal sealed partial class RequestDispatcher : IDisposable
             attempt.EndBackoff(); // given up, or stopped while waiting
             ResilienceContextPool.Shared.Return(context);
         }
+    }
+
+    /// <summary>What every send does with its answer once the breaker has counted it, on the direct way
+    /// (<see cref="SendDirectAsync"/>) and an attempt's (<see cref="Attempt.SendOnceAsync"/>) alike: the breaker told
+    /// whether the model was reached or an outage seen, the adaptive limit told how the request went.</summary>
+    /// <returns>How long the send was on the wire, since <paramref name="started"/> (a <see cref="Stopwatch"/> timestamp).</returns>
+    private TimeSpan Answered(PredictionResponse response, int epoch, long started)
+    {
+        Breaker.Observe(response);
+        var latency = Stopwatch.GetElapsedTime(started);
+        _flow.Answered(epoch, latency, response);
+        return latency;
     }
 
     /// <summary>Whether the retry pipeline would return <paramref name="response"/> as it is on its first attempt, without
@@ -374,9 +384,7 @@ internal sealed partial class RequestDispatcher : IDisposable
                 ? await SendObservedAsync(breaker).ConfigureAwait(false)
                 : await breaker.ExecuteAsync(
                     static (s, ct) => new ValueTask<PredictionResponse>(s.Client.SendAsync(s.Request, ct)), (Client: owner._inner, Request: request), abort).ConfigureAwait(false);
-            breaker.Observe(response);
-            Latency = Stopwatch.GetElapsedTime(started);
-            owner._flow.Answered(epoch, Latency, response);
+            Latency = owner.Answered(response, epoch, started);
             return response;
         }
 
