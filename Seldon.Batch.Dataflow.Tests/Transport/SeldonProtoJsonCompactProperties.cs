@@ -9,9 +9,7 @@ namespace Seldon.Batch.Dataflow.Tests.Transport;
 
 /// <summary>The compact path from a request's JSON to wire bytes (<c>SeldonProtoJson.TryToWireCompact</c>) must take the
 /// requests the micro-batch encoder writes and give for them the direct path's bytes (themselves the library's), and give
-/// way (null) for anything else: every text it takes gets exactly <c>TryToWireDirect</c>'s bytes. And answers' integral
-/// numbers, written without the round-trip text (<c>ProtoJsonNumbers.TryFormatIntegralFloat</c>), as
-/// <see cref="PythonFloatText"/> writes them.</summary>
+/// way (null) for anything else: every text it takes gets exactly <c>TryToWireDirect</c>'s bytes.</summary>
 public sealed class SeldonProtoJsonCompactProperties
 {
     private static readonly Gen<string> Number = Gen.OneOf(
@@ -139,28 +137,5 @@ public sealed class SeldonProtoJsonCompactProperties
         // Lengths of 128 bytes and more take a longer varint, moved into place (WireWriter.End).
         var rows = Join(Enumerable.Range(0, 300).Select(r => Join([(r % 101).ToString(CultureInfo.InvariantCulture), "-0.5", "41", "19"])).ToArray());
         HoldsToDirect($"{{\"data\":{{\"ndarray\":{rows}}},\"meta\":{{\"tags\":{{\"batch_id\":\"{new string('b', 200)}\",\"batch_index\":3}}}}}}", mustTake: true);
-    }
-
-    private static readonly Gen<double> Double = Gen.OneOf(
-        Gen.Choose(-1000, 1000).Select(n => (double)n),
-        Gen.Choose(int.MinValue, int.MaxValue).Select(n => n * 232_831.0),
-        Gen.Choose(-100000, 100000).Select(n => n / 997.0),
-        Gen.Elements(0.0, -0.0, 1e15, -1e15, 999_999_999_999_999.0, -999_999_999_999_999.0, 1e16, 0.5, -1.5, 186.0, 1e-7, double.Epsilon, 2.0e300));
-
-    [Fact]
-    public void Integral_answers_are_written_as_python_floats()
-    {
-        var property = Prop.ForAll(Double.ToArbitrary(), value =>
-        {
-            Span<byte> fast = stackalloc byte[PythonFloatText.MaxLength];
-            Span<byte> reference = stackalloc byte[PythonFloatText.MaxLength];
-            var taken = ProtoJsonNumbers.TryFormatIntegralFloat(value, fast, out var length);
-            Assert.Equal(Math.Abs(value) < 1e15 && value == Math.Truncate(value), taken);
-            if (taken)
-            {
-                Assert.Equal(Encoding.ASCII.GetString(reference[..PythonFloatText.Format(value, reference)]), Encoding.ASCII.GetString(fast[..length]));
-            }
-        });
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(3000).WithQuietOnSuccess(true), property);
     }
 }

@@ -60,32 +60,4 @@ internal static class ProtoJsonNumbers
         value = negative ? -magnitude : magnitude;
         return true;
     }
-
-    /// <summary>An integral double below 10^15 in size as <see cref="PythonFloatText.Format"/> writes it (its digits and
-    /// <c>.0</c>: <c>186.0</c>, <c>-0.0</c>) without the round-trip text that method lays out; false for any other
-    /// value, which the caller gives to that method. Answers of labels or counts are such doubles.</summary>
-    internal static bool TryFormatIntegralFloat(double value, Span<byte> text, out int length)
-    {
-        length = 0;
-        if (!(Math.Abs(value) < PowersOfTen[MaxDigits]) || value != Math.Truncate(value) || text.Length < MaxDigits + 4)
-        {
-            return false;
-        }
-
-        if (double.IsNegative(value))
-        {
-            text[length++] = (byte)'-';
-        }
-
-        var digits = (long)Math.Abs(value);
-        if (!digits.TryFormat(text[length..], out var written, default, System.Globalization.CultureInfo.InvariantCulture))
-        {
-            return false;
-        }
-
-        length += written;
-        text[length++] = (byte)'.';
-        text[length++] = (byte)'0';
-        return true;
-    }
 }

@@ -447,7 +447,7 @@ internal static partial class SeldonProtoJson
         var length = 0;
         if (floats)
         {
-            length = ProtoJsonNumbers.TryFormatIntegralFloat(number, text, out var integral) ? integral : PythonFloatText.Format(number, text);
+            length = PythonFloatText.Format(number, text);
         }
         else if (!number.TryFormat(text, out length, "r", CultureInfo.InvariantCulture))
         {
