@@ -12,7 +12,8 @@ namespace Seldon.Batch.Dataflow;
 /// the wire bytes and back, with no message objects in between. It handles only plain JSON (finite numbers, strings,
 /// booleans, nulls, arrays, objects, names; a meta of puid and tags, and in answers routing and requestPath too) and
 /// hands anything else, whole, to the library, so both give the same bytes, the same text and the same errors; property
-/// tests hold the two paths to that. Requests: <c>SeldonProtoJson.ToWire.cs</c>; answers: <c>SeldonProtoJson.FromWire.cs</c>.</summary>
+/// tests hold the two paths to that. Requests: <c>SeldonProtoJson.ToWire.cs</c> (and, for the compact JSON the micro-batch
+/// encoder writes, <c>SeldonProtoJson.Compact.cs</c>); answers: <c>SeldonProtoJson.FromWire.cs</c>.</summary>
 internal static partial class SeldonProtoJson
 {
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(false));
@@ -29,9 +30,11 @@ internal static partial class SeldonProtoJson
     /// <summary>The protobuf bytes of the <c>SeldonMessage</c> in <paramref name="json"/>; fails as <see cref="JsonParser"/> does.</summary>
     public static byte[] ToWire(string json) => TryToWireDirect(json) ?? ParseWithLibrary(json).ToByteArray();
 
-    /// <summary>The protobuf bytes of the request's <c>SeldonMessage</c>, read from its UTF-8 body as it is (its text made
-    /// only for the library, when the direct path does not take it); fails as <see cref="ToWire(string)"/> does.</summary>
-    public static byte[] ToWire(PredictionRequest request) => TryToWireDirect(request.Utf8Body) ?? ParseWithLibrary(request.Body).ToByteArray();
+    /// <summary>The protobuf bytes of the request's <c>SeldonMessage</c>, read from its UTF-8 body as it is: by the compact
+    /// path when the body is as the micro-batch encoder writes it (<see cref="TryToWireCompact"/>), else by the direct one
+    /// (its text made only for the library, when neither takes it); fails as <see cref="ToWire(string)"/> does.</summary>
+    public static byte[] ToWire(PredictionRequest request) =>
+        TryToWireCompact(request.Utf8Body) ?? TryToWireDirect(request.Utf8Body) ?? ParseWithLibrary(request.Body).ToByteArray();
 
     /// <summary>The JSON of the <c>SeldonMessage</c> in <paramref name="wire"/>, as <see cref="JsonFormatter"/> writes it
     /// (default values left out); fails as the library does.</summary>
