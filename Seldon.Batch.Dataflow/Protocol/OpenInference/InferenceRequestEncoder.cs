@@ -27,13 +27,15 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
     /// document. Tests hold the scan to it byte for byte (DataLineScanProperties).</summary>
     internal IReadOnlyList<EncodedBatch> EncodeWithDocuments(IReadOnlyList<InputLine> lines) => Encode(lines, scanned: null);
 
-    /// <summary>As <see cref="Encode(IReadOnlyList{InputLine})"/>, each request written by the reference writer (every
-    /// string through the writer's string calls). Tests hold the request writer to it byte for byte
-    /// (RequestWriterProperties).</summary>
-    internal IReadOnlyList<EncodedBatch> EncodeWithReferenceWriter(IReadOnlyList<InputLine> lines) =>
-        TableRow.AnyIn(lines) ? Encode(lines) : Encode(lines, settings.DataType == DataType.Data ? ScannedValues.Start() : null, reference: true);
+    /// <summary>Writes a request's body from its id and its sent lines, in place of the encoder's own writer.</summary>
+    internal delegate byte[] BodyWriter(string id, IReadOnlyList<LineRequest> sent);
 
-    private List<EncodedBatch> Encode(IReadOnlyList<InputLine> lines, ScannedValues? scanned, bool reference = false)
+    /// <summary>As <see cref="Encode(IReadOnlyList{InputLine})"/>, each request's body written by <paramref name="writer"/>:
+    /// tests hold the encoder's writer to a reference writer of their own byte for byte (RequestWriterProperties).</summary>
+    internal IReadOnlyList<EncodedBatch> EncodeWith(IReadOnlyList<InputLine> lines, BodyWriter writer) =>
+        TableRow.AnyIn(lines) ? Encode(lines) : Encode(lines, settings.DataType == DataType.Data ? ScannedValues.Start() : null, writer);
+
+    private List<EncodedBatch> Encode(IReadOnlyList<InputLine> lines, ScannedValues? scanned, BodyWriter? writer = null)
     {
         // Scanned lines have no document: the list grows only for lines read through one.
         var documents = new List<IDisposable>();
@@ -51,7 +53,7 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
                     var fits = request.MergeKey is not null && request.MergeKey == runKey && settings.BatchSize > 1;
                     if (!fits && runSends)
                     {
-                        batches.Add(Write(run, reference));
+                        batches.Add(Write(run, writer));
                         run.Clear();
                     }
 
@@ -65,7 +67,7 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
 
             if (run.Count > 0)
             {
-                batches.Add(Write(run, reference));
+                batches.Add(Write(run, writer));
             }
 
             return batches;
@@ -89,7 +91,7 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
     }
 
     /// <summary>One request of a run of lines (unreadable ones among them stay members, unsent).</summary>
-    private EncodedBatch Write(List<(long Index, string? Error, LineRequest? Request)> run, bool reference)
+    private EncodedBatch Write(List<(long Index, string? Error, LineRequest? Request)> run, BodyWriter? writer)
     {
         var id = _newId();
         var members = new List<BatchMember>(run.Count);
@@ -118,7 +120,7 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
 
         // The first dimension of each input of a request of one line is its own; of several lines, the sum of their rows.
         var body = first is null ? null
-            : reference ? WriteReference(id, run)
+            : writer is not null ? writer(id, [.. run.Where(r => r.Request is not null).Select(r => r.Request!)])
             : SeldonJson.WriteUtf8Object((this, id, run, first, sent == 1 ? -1 : rows), static (w, s) => s.Item1.WriteRequest(w, s.id, s.run, s.first, s.Item5));
         return EncodedBatch.OfUtf8(members, body, id, sent > 1);
     }
