@@ -220,10 +220,10 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
             return settings.DataType switch
             {
                 DataType.Data when scanned is not null && Scan(line, scanned) is { } request => request,
-                DataType.Raw => ReadRequest(line, Parse(line.Text, documents), out error),
-                DataType.Data => ReadArray(line, Parse(line.Text, documents), out error),
-                DataType.Str => Element(line, Text(MicroBatchEncoder.ReadText(line.Text), documents), StringContent),
-                _ => Element(line, Text(CompactJson(Parse(line.Text, documents)), documents), StringContent),
+                DataType.Raw => ReadRequest(Parse(line.Text, documents), out error),
+                DataType.Data => ReadArray(Parse(line.Text, documents), out error),
+                DataType.Str => Element(Text(MicroBatchEncoder.ReadText(line.Text), documents), StringContent),
+                _ => Element(Text(CompactJson(Parse(line.Text, documents)), documents), StringContent),
             };
         }
         catch (JsonException ex)
@@ -248,7 +248,7 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
     private LineRequest? Scan(InputLine line, ScannedValues scanned)
     {
         var scan = t_scan ??= new TensorScan();
-        if (!NdarrayScanner.TryScan(line, scan, out var bytes, out _, out var dimensions))
+        if (!NdarrayScanner.TryScanTensor(line, scan, out var bytes, out var dimensions))
         {
             return null;
         }
@@ -274,7 +274,7 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
             return null;
         }
 
-        return new LineRequest(line, [new LineTensor(settings.InputName, datatype, ShapeOf(dimensions), scanned, values.Start, values.End)], default, default, null);
+        return new LineRequest([new LineTensor(settings.InputName, datatype, ShapeOf(dimensions), scanned, values.Start, values.End)], default, default, null);
     }
 
     // The shape of the last scanned line: the next line of the same shape, as most are, shares the array (shapes are
@@ -282,7 +282,7 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
     [ThreadStatic]
     private static long[]? t_lastShape;
 
-    private static long[] ShapeOf(int[] dimensions)
+    private static long[] ShapeOf(ReadOnlySpan<int> dimensions)
     {
         if (t_lastShape is { } last && last.Length == dimensions.Length)
         {
@@ -326,14 +326,14 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
     })[5..^1];
 
     /// <summary>str and json lines: one BYTES element, with the content type MLServer's string codec reads.</summary>
-    private LineRequest Element(InputLine line, JsonElement text, JsonElement contentType)
+    private LineRequest Element(JsonElement text, JsonElement contentType)
     {
         var tensor = new LineTensor(settings.InputName, TensorDatatype.Bytes, [1], [text], contentType);
-        return new LineRequest(line, [tensor], default, default, null);
+        return new LineRequest([tensor], default, default, null);
     }
 
     /// <summary>data lines: the array is one tensor, its shape read from the nesting.</summary>
-    private LineRequest? ReadArray(InputLine line, JsonElement root, out string? error)
+    private LineRequest? ReadArray(JsonElement root, out string? error)
     {
         if (root.ValueKind != JsonValueKind.Array)
         {
@@ -356,11 +356,11 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
             return null;
         }
 
-        return new LineRequest(line, [new LineTensor(settings.InputName, datatype, shape, values, default)], default, default, null);
+        return new LineRequest([new LineTensor(settings.InputName, datatype, shape, values, default)], default, default, null);
     }
 
     /// <summary>raw lines: an InferenceRequest, checked as far as the answer must be split by it.</summary>
-    private static LineRequest? ReadRequest(InputLine line, JsonElement root, out string? error)
+    private static LineRequest? ReadRequest(JsonElement root, out string? error)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -392,7 +392,7 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
             tensors.Add(tensor);
         }
 
-        return new LineRequest(line, tensors, fields.Parameters, fields.Outputs, fields.Id);
+        return new LineRequest(tensors, fields.Parameters, fields.Outputs, fields.Id);
     }
 
     /// <summary>The fields of an InferenceRequest this client reads; any of them may be missing or null.</summary>
