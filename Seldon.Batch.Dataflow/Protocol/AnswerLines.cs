@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
 
 namespace Seldon.Batch.Dataflow;
@@ -53,8 +54,31 @@ internal sealed class AnswerLines : IThreadBuffer<AnswerLines>
         where TFiller : LineTemplate.IFiller, allows ref struct
     {
         var start = _buffer.WrittenCount;
-        var (answerStart, answerEnd) = template.Write(_buffer, index, id, item, filler);
+        var (answerStart, answerEnd) = template.Write(_buffer, index, IdBytes(id), item, filler);
         _lines.Add((slot, index, start, _buffer.WrittenCount, answerStart, answerEnd));
+    }
+
+    // The ASCII bytes of the last id a line was written with: the lines of a request share its id, which is then made
+    // bytes once rather than once a line.
+    private string? _id;
+    private byte[] _idBytes = new byte[64];
+    private int _idLength;
+
+    /// <summary>The ASCII bytes of the plain <paramref name="id"/>, valid until the next call.</summary>
+    private ReadOnlySpan<byte> IdBytes(string id)
+    {
+        if (!ReferenceEquals(id, _id))
+        {
+            if (_idBytes.Length < id.Length)
+            {
+                _idBytes = new byte[id.Length];
+            }
+
+            _idLength = Encoding.ASCII.GetBytes(id, _idBytes);
+            _id = id;
+        }
+
+        return _idBytes.AsSpan(0, _idLength);
     }
 
     /// <summary>Puts each line written into its slot of <paramref name="results"/>, as a slice of one array, its

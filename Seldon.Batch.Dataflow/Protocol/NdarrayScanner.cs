@@ -48,6 +48,32 @@ internal static class NdarrayScanner
         return AsciiBytes(line, out var utf8) && TryScanAscii(utf8, tensor, out rows, out rowEnds, out dimensions);
     }
 
+    /// <summary>Scans <paramref name="line"/> as a tensor as <see cref="TryScan(in InputLine, TensorScan?, out byte[], out int[], out int[])"/>
+    /// does, for its values only (Open Inference data lines): no array of row ends, and the <paramref name="dimensions"/>
+    /// this thread's own, valid until its next scan (two arrays a line less).</summary>
+    public static bool TryScanTensor(in InputLine line, TensorScan tensor, out byte[] values, out ReadOnlySpan<int> dimensions)
+    {
+        values = [];
+        dimensions = default;
+        if (!AsciiBytes(line, out var utf8))
+        {
+            return false;
+        }
+
+        var output = ArrayPool<byte>.Shared.Rent(utf8.Length);
+        var ends = t_rowEnds ??= [];
+        ends.Clear();
+        if (!Scan(utf8, output, tensor, ends, 0, out _, out var dims))
+        {
+            ArrayPool<byte>.Shared.Return(output);
+            return false;
+        }
+
+        values = output;
+        dimensions = dims;
+        return true;
+    }
+
     /// <summary>Scans <paramref name="line"/> as <see cref="TryScan(in InputLine, TensorScan?, out byte[], out int[], out int[])"/>
     /// does, into buffers the caller keeps for a whole group of lines instead of arrays of the line's own: its rows are
     /// written after what <paramref name="output"/> holds, back to back, the end of each (an offset into

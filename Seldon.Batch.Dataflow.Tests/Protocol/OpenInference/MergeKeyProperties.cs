@@ -41,5 +41,5 @@ public sealed class MergeKeyProperties
     }
 
     private static LineRequest Request(Tensor t) =>
-        new(new InputLine(0, ""), [new LineTensor(t.Name, t.Datatype, [.. t.Shape], [], default)], default, default, null);
+        new([new LineTensor(t.Name, t.Datatype, [.. t.Shape], [], default)], default, default, null);
 }

@@ -89,7 +89,7 @@ public sealed class RequestWriterProperties
         var n = 0;
         var encoder = new InferenceRequestEncoder(settings, () => plainIds ? $"id{++n}" : $"i\"d{++n}é");
         InputLine[] input = [.. lines.Select((t, k) => new InputLine(k, t))];
-        var batches = reference ? encoder.EncodeWithReferenceWriter(input) : encoder.Encode(input);
+        var batches = reference ? encoder.EncodeWith(input, ReferenceRequestWriter.Write) : encoder.Encode(input);
         return [.. batches.SelectMany(b => b.Members.Select(m => $"{m.Index} {m.Rows} {m.EncodingError}").Append(
             b.RequestUtf8 is { } utf8 ? Encoding.UTF8.GetString(utf8) : "(none)"))];
     }

@@ -159,11 +159,11 @@ internal sealed class AnswerTensor
     /// <summary>The raw values of rows [<paramref name="offset"/>, + <paramref name="rows"/>), comma-separated: what
     /// <see cref="WriteData"/> writes between the brackets when they are verbatim; when -1, what the <c>data</c> array holds
     /// between its brackets, as the whole output writes it when it is verbatim.</summary>
-    public void WriteValues(IBufferWriter<byte> buffer, long offset, int rows)
+    public void WriteValues(ArrayBufferWriter<byte> buffer, long offset, int rows)
     {
         if (offset < 0)
         {
-            buffer.Write(JsonMarshal.GetRawUtf8Value(Data)[1..^1]);
+            LineTemplate.Put(buffer, JsonMarshal.GetRawUtf8Value(Data)[1..^1]);
             return;
         }
 

@@ -27,13 +27,15 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
     /// document. Tests hold the scan to it byte for byte (DataLineScanProperties).</summary>
     internal IReadOnlyList<EncodedBatch> EncodeWithDocuments(IReadOnlyList<InputLine> lines) => Encode(lines, scanned: null);
 
-    /// <summary>As <see cref="Encode(IReadOnlyList{InputLine})"/>, each request written by the reference writer (every
-    /// string through the writer's string calls). Tests hold the request writer to it byte for byte
-    /// (RequestWriterProperties).</summary>
-    internal IReadOnlyList<EncodedBatch> EncodeWithReferenceWriter(IReadOnlyList<InputLine> lines) =>
-        TableRow.AnyIn(lines) ? Encode(lines) : Encode(lines, settings.DataType == DataType.Data ? ScannedValues.Start() : null, reference: true);
+    /// <summary>Writes a request's body from its id and its sent lines, in place of the encoder's own writer.</summary>
+    internal delegate byte[] BodyWriter(string id, IReadOnlyList<LineRequest> sent);
 
-    private List<EncodedBatch> Encode(IReadOnlyList<InputLine> lines, ScannedValues? scanned, bool reference = false)
+    /// <summary>As <see cref="Encode(IReadOnlyList{InputLine})"/>, each request's body written by <paramref name="writer"/>:
+    /// tests hold the encoder's writer to a reference writer of their own byte for byte (RequestWriterProperties).</summary>
+    internal IReadOnlyList<EncodedBatch> EncodeWith(IReadOnlyList<InputLine> lines, BodyWriter writer) =>
+        TableRow.AnyIn(lines) ? Encode(lines) : Encode(lines, settings.DataType == DataType.Data ? ScannedValues.Start() : null, writer);
+
+    private List<EncodedBatch> Encode(IReadOnlyList<InputLine> lines, ScannedValues? scanned, BodyWriter? writer = null)
     {
         // Scanned lines have no document: the list grows only for lines read through one.
         var documents = new List<IDisposable>();
@@ -51,7 +53,7 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
                     var fits = request.MergeKey is not null && request.MergeKey == runKey && settings.BatchSize > 1;
                     if (!fits && runSends)
                     {
-                        batches.Add(Write(run, reference));
+                        batches.Add(Write(run, writer));
                         run.Clear();
                     }
 
@@ -65,7 +67,7 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
 
             if (run.Count > 0)
             {
-                batches.Add(Write(run, reference));
+                batches.Add(Write(run, writer));
             }
 
             return batches;
@@ -89,7 +91,7 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
     }
 
     /// <summary>One request of a run of lines (unreadable ones among them stay members, unsent).</summary>
-    private EncodedBatch Write(List<(long Index, string? Error, LineRequest? Request)> run, bool reference)
+    private EncodedBatch Write(List<(long Index, string? Error, LineRequest? Request)> run, BodyWriter? writer)
     {
         var id = _newId();
         var members = new List<BatchMember>(run.Count);
@@ -118,7 +120,7 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
 
         // The first dimension of each input of a request of one line is its own; of several lines, the sum of their rows.
         var body = first is null ? null
-            : reference ? WriteReference(id, run)
+            : writer is not null ? writer(id, [.. run.Where(r => r.Request is not null).Select(r => r.Request!)])
             : SeldonJson.WriteUtf8Object((this, id, run, first, sent == 1 ? -1 : rows), static (w, s) => s.Item1.WriteRequest(w, s.id, s.run, s.first, s.Item5));
         return EncodedBatch.OfUtf8(members, body, id, sent > 1);
     }
@@ -218,10 +220,10 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
             return settings.DataType switch
             {
                 DataType.Data when scanned is not null && Scan(line, scanned) is { } request => request,
-                DataType.Raw => ReadRequest(line, Parse(line.Text, documents), out error),
-                DataType.Data => ReadArray(line, Parse(line.Text, documents), out error),
-                DataType.Str => Element(line, Text(MicroBatchEncoder.ReadText(line.Text), documents), StringContent),
-                _ => Element(line, Text(CompactJson(Parse(line.Text, documents)), documents), StringContent),
+                DataType.Raw => ReadRequest(Parse(line.Text, documents), out error),
+                DataType.Data => ReadArray(Parse(line.Text, documents), out error),
+                DataType.Str => Element(Text(MicroBatchEncoder.ReadText(line.Text), documents), StringContent),
+                _ => Element(Text(CompactJson(Parse(line.Text, documents)), documents), StringContent),
             };
         }
         catch (JsonException ex)
@@ -246,7 +248,7 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
     private LineRequest? Scan(InputLine line, ScannedValues scanned)
     {
         var scan = t_scan ??= new TensorScan();
-        if (!NdarrayScanner.TryScan(line, scan, out var bytes, out _, out var dimensions))
+        if (!NdarrayScanner.TryScanTensor(line, scan, out var bytes, out var dimensions))
         {
             return null;
         }
@@ -272,7 +274,7 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
             return null;
         }
 
-        return new LineRequest(line, [new LineTensor(settings.InputName, datatype, ShapeOf(dimensions), scanned, values.Start, values.End)], default, default, null);
+        return new LineRequest([new LineTensor(settings.InputName, datatype, ShapeOf(dimensions), scanned, values.Start, values.End)], default, default, null);
     }
 
     // The shape of the last scanned line: the next line of the same shape, as most are, shares the array (shapes are
@@ -280,7 +282,7 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
     [ThreadStatic]
     private static long[]? t_lastShape;
 
-    private static long[] ShapeOf(int[] dimensions)
+    private static long[] ShapeOf(ReadOnlySpan<int> dimensions)
     {
         if (t_lastShape is { } last && last.Length == dimensions.Length)
         {
@@ -324,14 +326,14 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
     })[5..^1];
 
     /// <summary>str and json lines: one BYTES element, with the content type MLServer's string codec reads.</summary>
-    private LineRequest Element(InputLine line, JsonElement text, JsonElement contentType)
+    private LineRequest Element(JsonElement text, JsonElement contentType)
     {
         var tensor = new LineTensor(settings.InputName, TensorDatatype.Bytes, [1], [text], contentType);
-        return new LineRequest(line, [tensor], default, default, null);
+        return new LineRequest([tensor], default, default, null);
     }
 
     /// <summary>data lines: the array is one tensor, its shape read from the nesting.</summary>
-    private LineRequest? ReadArray(InputLine line, JsonElement root, out string? error)
+    private LineRequest? ReadArray(JsonElement root, out string? error)
     {
         if (root.ValueKind != JsonValueKind.Array)
         {
@@ -354,11 +356,11 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
             return null;
         }
 
-        return new LineRequest(line, [new LineTensor(settings.InputName, datatype, shape, values, default)], default, default, null);
+        return new LineRequest([new LineTensor(settings.InputName, datatype, shape, values, default)], default, default, null);
     }
 
     /// <summary>raw lines: an InferenceRequest, checked as far as the answer must be split by it.</summary>
-    private static LineRequest? ReadRequest(InputLine line, JsonElement root, out string? error)
+    private static LineRequest? ReadRequest(JsonElement root, out string? error)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -390,7 +392,7 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
             tensors.Add(tensor);
         }
 
-        return new LineRequest(line, tensors, fields.Parameters, fields.Outputs, fields.Id);
+        return new LineRequest(tensors, fields.Parameters, fields.Outputs, fields.Id);
     }
 
     /// <summary>The fields of an InferenceRequest this client reads; any of them may be missing or null.</summary>

@@ -167,11 +167,11 @@ internal sealed partial class InferenceResponseSplitter
         /// <summary>Writes the values of output <paramref name="output"/>'s rows [<paramref name="offset"/>, +
         /// <paramref name="count"/>), comma-separated, as <see cref="AnswerTensor.WriteValues"/> does; all its data when
         /// the answer is not cut.</summary>
-        public void WriteValues(IBufferWriter<byte> buffer, int output, int offset, int count)
+        public void WriteValues(ArrayBufferWriter<byte> buffer, int output, int offset, int count)
         {
             if (Rows < 0)
             {
-                buffer.Write(Answer[Data[output]]);
+                LineTemplate.Put(buffer, Answer[Data[output]]);
                 return;
             }
 
@@ -180,7 +180,7 @@ internal sealed partial class InferenceResponseSplitter
             var (start, end) = (Bounds[first + offset], Bounds[first + offset + count] - 1);
             if (end > start)
             {
-                buffer.Write(Answer[start..end]);
+                LineTemplate.Put(buffer, Answer[start..end]);
             }
         }
     }
@@ -193,7 +193,7 @@ internal sealed partial class InferenceResponseSplitter
         private readonly AnswerHoles _holes = holes;
         private readonly ReadOnlySpan<byte> _inferenceId = inferenceId;
 
-        public void Fill(IBufferWriter<byte> buffer, LineTemplate.Part part, int output)
+        public void Fill(ArrayBufferWriter<byte> buffer, LineTemplate.Part part, int output)
         {
             switch (part)
             {
@@ -204,7 +204,7 @@ internal sealed partial class InferenceResponseSplitter
                     _holes.WriteValues(buffer, output, offset, rows);
                     break;
                 case LineTemplate.Part.InferenceId:
-                    buffer.Write(_inferenceId);
+                    LineTemplate.Put(buffer, _inferenceId);
                     break;
                 default:
                     LineFiller.WritePlain(buffer, lineId!);

@@ -465,7 +465,7 @@ internal sealed partial class InferenceResponseSplitter(string batchId) : IError
     /// inference id.</summary>
     private readonly struct LineFiller(List<AnswerTensor> outputs, long offset, int rows, string? lineId, string inferenceId) : LineTemplate.IFiller
     {
-        public void Fill(IBufferWriter<byte> buffer, LineTemplate.Part part, int output)
+        public void Fill(ArrayBufferWriter<byte> buffer, LineTemplate.Part part, int output)
         {
             switch (part)
             {
@@ -485,11 +485,11 @@ internal sealed partial class InferenceResponseSplitter(string batchId) : IError
         }
 
         // A plain id's JSON string is its ASCII bytes in quotes.
-        public static void WritePlain(IBufferWriter<byte> buffer, string id)
+        public static void WritePlain(ArrayBufferWriter<byte> buffer, string id)
         {
-            buffer.Write("\""u8);
+            LineTemplate.Put(buffer, "\""u8);
             buffer.Advance(Encoding.ASCII.GetBytes(id, buffer.GetSpan(id.Length)));
-            buffer.Write("\""u8);
+            LineTemplate.Put(buffer, "\""u8);
         }
     }
 

@@ -7,9 +7,8 @@ namespace Seldon.Batch.Dataflow;
 /// and id, and the key that says which lines can share one request.</summary>
 internal sealed class LineRequest
 {
-    public LineRequest(InputLine line, IReadOnlyList<LineTensor> inputs, JsonElement parameters, JsonElement outputs, string? id)
+    public LineRequest(IReadOnlyList<LineTensor> inputs, JsonElement parameters, JsonElement outputs, string? id)
     {
-        Line = line;
         Inputs = inputs;
         Parameters = parameters;
         Outputs = outputs;
@@ -17,8 +16,6 @@ internal sealed class LineRequest
         Rows = SharedRows(inputs);
         MergeKey = Rows < 0 ? null : KeyOf(inputs, parameters, outputs);
     }
-
-    public InputLine Line { get; }
 
     public IReadOnlyList<LineTensor> Inputs { get; }
 

@@ -118,6 +118,6 @@ internal sealed partial class OutputComposer
     {
         private readonly ReadOnlySpan<byte> _items = items;
 
-        public void Fill(IBufferWriter<byte> buffer, LineTemplate.Part part, int output) => buffer.Write(_items);
+        public void Fill(ArrayBufferWriter<byte> buffer, LineTemplate.Part part, int output) => LineTemplate.Put(buffer, _items);
     }
 }

@@ -1,28 +1,18 @@
 using System.Text.Json;
+using Seldon.Batch.Dataflow;
 
-namespace Seldon.Batch.Dataflow;
+namespace Seldon.Batch.Dataflow.Tests.Protocol.OpenInference;
 
-// The reference request writer: the request's strings through the writer's string calls, as main wrote every request.
-// The encoder's own writer (WriteRequest) writes the same bytes with the names it knows escaped once; tests hold it to
-// this one (RequestWriterProperties).
-internal sealed partial class InferenceRequestEncoder
+/// <summary>The reference request writer: a request's strings through the writer's string calls, as main wrote every
+/// request. The encoder's own writer writes the same bytes with the names it knows escaped once; RequestWriterProperties
+/// holds it to this one (given to the encoder by <see cref="InferenceRequestEncoder.EncodeWith"/>).</summary>
+internal static class ReferenceRequestWriter
 {
-    /// <summary>The request body of the sent lines of <paramref name="run"/>, by the reference writer.</summary>
-    private static byte[] WriteReference(string id, List<(long Index, string? Error, LineRequest? Request)> run)
-    {
-        var sent = new List<LineRequest>(run.Count);
-        foreach (var (_, _, request) in run)
-        {
-            if (request is not null)
-            {
-                sent.Add(request);
-            }
-        }
+    /// <summary>The request body of the <paramref name="sent"/> lines, with the id <paramref name="id"/>.</summary>
+    public static byte[] Write(string id, IReadOnlyList<LineRequest> sent) =>
+        SeldonJson.WriteUtf8Object((id, sent), static (w, s) => WriteRequest(w, s.id, s.sent));
 
-        return SeldonJson.WriteUtf8Object((id, sent), static (w, s) => WriteRequestReference(w, s.id, s.sent));
-    }
-
-    private static void WriteRequestReference(Utf8JsonWriter w, string id, List<LineRequest> lines)
+    private static void WriteRequest(Utf8JsonWriter w, string id, IReadOnlyList<LineRequest> lines)
     {
         var first = lines[0];
         w.WriteString("id", id);
