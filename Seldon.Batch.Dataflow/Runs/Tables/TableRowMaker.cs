@@ -131,10 +131,12 @@ internal sealed class TableRowMaker : IAsyncDisposable
 
         if (_handed is not null)
         {
-            if (!_handed.TryTake(Rows, _row))
+            if (!_handed.TryTake(Rows, out var values))
             {
                 return Outcome.InputEnded;
             }
+
+            Array.Copy(values, _row, _kept);
         }
         else if (await _rows!.MoveNextAsync().ConfigureAwait(false))
         {
