@@ -191,8 +191,8 @@ public sealed class ParquetWriterReadBackProperties : IDisposable
     {
         var column = ByValueType[i].Column;
         var at = Array.IndexOf(chosen, i);
-        // The writer takes a list's element type from the first row group even when the column names one (a prediction column's).
-        return column.ValueType == typeof(object[])
+        // A column that names its element type (a prediction column's) is written as that type whatever its first rows hold.
+        return column.ValueType == typeof(object[]) && column.ElementType is null
             && !rows.Take(groupRows).Any(row => row[at] is object?[] list && list.Any(e => e is not null));
     }
 

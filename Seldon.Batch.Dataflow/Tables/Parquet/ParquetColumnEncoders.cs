@@ -10,7 +10,8 @@ namespace Seldon.Batch.Dataflow;
 /// float, written as FLOAT: Parquet.Net does not write those). Any other gets one from its
 /// <see cref="TableColumn.ValueType"/>, nullable: double → DOUBLE, long → INT64, bool → BOOLEAN, string → STRING, a
 /// timestamp → TIMESTAMP(MICROS) as written, a date → DATE, a time → TIME(MICROS), decimal → DECIMAL(38,18), and a
-/// list → a list of DOUBLE, BOOLEAN or STRING, by the first element found in the rows of the first row group (DOUBLE
+/// list → a list of DOUBLE, BOOLEAN or STRING: its <see cref="TableColumn.ElementType"/> when it names one (a prediction
+/// column's, learned from every answer), else by the first element found in the rows of the first row group (DOUBLE
 /// when there is none).</summary>
 internal static class ParquetColumnEncoders
 {
@@ -66,7 +67,8 @@ internal static class ParquetColumnEncoders
         var type = column.ValueType;
         if (type == typeof(object[]))
         {
-            var element = new DataField(ListField.ElementName, ElementType(firstRows), isNullable: true);
+            // A prediction column knows its element type even when its first row group holds only empty or null lists.
+            var element = new DataField(ListField.ElementName, column.ElementType ?? ElementType(firstRows), isNullable: true);
             var list = new ListField(column.Name, element);
             return Encoder(element, list);
         }
