@@ -308,7 +308,8 @@ internal sealed partial class RequestDispatcher : IDisposable
     /// <summary>One request's way through retries and outages.</summary>
     private sealed class Attempt(RequestDispatcher owner, PredictionRequest request, long order, bool retryTimeouts, int lines, CancellationToken abort)
     {
-        /// <summary>How long a request waits for the breaker before its first attempt: at most its break.</summary>
+        /// <summary>The longest a request waits for the breaker at once: before its first attempt, and after an attempt
+        /// the open circuit refused (less when the breaker says its break ends sooner).</summary>
         public static readonly TimeSpan FirstBreak = TimeSpan.FromSeconds(1);
 
         private int _transientRetries;
@@ -452,7 +453,7 @@ internal sealed partial class RequestDispatcher : IDisposable
             {
                 // Nothing was sent: wait for the breaker again (until it closes, or its break is over and this request
                 // may be the probe), unless the outage has lasted too long.
-                _breakLeft = broken.RetryAfter is { } left && left > TimeSpan.Zero && left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1);
+                _breakLeft = broken.RetryAfter is { } left && left > TimeSpan.Zero && left < FirstBreak ? left : FirstBreak;
                 if (!KeepWaiting(breaker))
                 {
                     return false;

@@ -13,7 +13,8 @@ namespace Seldon.Batch.Dataflow;
 /// 1: a task to take the next input when one finishes, a task to offer its ordered output, and the target's own task to
 /// run it. The finished input's own thread (an answer's: the work item that completes the sockets' events) is not
 /// kept for that work: doing it there cost 18 % more CPU per request at batch size 1 and 13 % per row at 32 than one
-/// work item more, with as many context switches (issue 22, docs/performance.md). This block keeps its contract where the file run needs it: inputs, running work and results waiting for the
+/// work item more, with as many context switches (issue 22, docs/performance.md).</para>
+/// <para>This block keeps its contract where the file run needs it: inputs, running work and results waiting for the
 /// ones before them count against <c>capacity</c> (an input past it is postponed and consumed once there is room),
 /// completion and faults propagate to the target when linked with <see cref="DataflowLinkOptions.PropagateCompletion"/>,
 /// and <see cref="IDataflowBlock.Completion"/> ends once every result was delivered.</para>
@@ -23,7 +24,7 @@ namespace Seldon.Batch.Dataflow;
 /// result, any other exception the block's fault.</para>
 /// <para>One target only (a second <see cref="LinkTo"/> throws, until the first link is disposed); link options other
 /// than <see cref="DataflowLinkOptions.PropagateCompletion"/> are not supported. The function and the target run on
-/// whatever thread offered an input or completed a result: they must not block for long.</para>
+/// whatever thread offered an input, or on the work item a finished input queued: they must not block for long.</para>
 /// </remarks>
 /// <typeparam name="TInput">The inputs.</typeparam>
 /// <typeparam name="TOutput">Their results.</typeparam>

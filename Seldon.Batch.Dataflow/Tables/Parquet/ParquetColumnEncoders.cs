@@ -32,7 +32,8 @@ internal static class ParquetColumnEncoders
     public static ColumnEncoder For(TableColumn column, ReadOnlySpan<object?> firstRows) => Known(column) ?? ByValueType(column, firstRows);
 
     /// <summary>The encoder of <paramref name="column"/> when its Parquet type does not depend on its values; null for a
-    /// list column with no Parquet type of its own, whose element type the first row group's rows tell.</summary>
+    /// list column with neither a Parquet type of its own nor a <see cref="TableColumn.ElementType"/>, whose element type
+    /// the first row group's rows tell.</summary>
     public static ColumnEncoder? Known(TableColumn column)
     {
         switch (column.Native)
@@ -51,7 +52,7 @@ internal static class ParquetColumnEncoders
                 }
 
             default:
-                return column.ValueType == typeof(object[]) ? null : ByValueType(column, []);
+                return column.ValueType == typeof(object[]) && column.ElementType is null ? null : ByValueType(column, []);
         }
     }
 

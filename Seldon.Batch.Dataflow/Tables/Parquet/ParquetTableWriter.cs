@@ -10,8 +10,9 @@ namespace Seldon.Batch.Dataflow;
 /// <see cref="ColumnEncoder"/>), until a row group is full (<see cref="DefaultRowGroupRows"/> rows, or fewer when their values
 /// reach about <see cref="RowGroupBudgetBytes"/>), then written, so memory follows a row group, never the table. The footer
 /// is written by <see cref="CompleteAsync"/>: a writer disposed before it leaves no readable file. Each column's Parquet
-/// type is chosen by <see cref="ParquetColumnEncoders"/>, at the start, or for a list column with no Parquet type of its
-/// own when the first row group is written (its rows, held until then, tell the element type).</summary>
+/// type is chosen by <see cref="ParquetColumnEncoders"/>, at the start, or for a list column that names no element type
+/// (neither a Parquet type of its own nor <see cref="TableColumn.ElementType"/>) when the first row group is written (its
+/// rows, held until then, tell the element type).</summary>
 internal sealed class ParquetTableWriter : ITableWriter
 {
     /// <summary>Rows per row group. Measured on 1M rows of five columns (docs/formats.md): the process's peak memory
@@ -144,8 +145,8 @@ internal sealed class ParquetTableWriter : ITableWriter
     {
         if (_writer is null)
         {
-            // Parquet.Net wants the schema before the first row group; a list column with no Parquet type of its own
-            // takes its element type from the rows of this one.
+            // Parquet.Net wants the schema before the first row group; a list column that names no element type takes
+            // it from the rows of this one.
             for (var c = 0; c < _encoders.Length; c++)
             {
                 if (_held[c] is { } held)
