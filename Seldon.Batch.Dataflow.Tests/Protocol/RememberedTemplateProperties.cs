@@ -258,8 +258,10 @@ public sealed class RememberedTemplateProperties
         });
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(1000).WithQuietOnSuccess(true), property);
 
-        // The property held the template's lines, not only the document's: many answers took it.
-        Assert.InRange(taken, 100, 1000);
+        // The property held the template's lines, not only the document's: many answers took it. About 11 % of the
+        // random cases do (96 to 125 of 1000 over 15 runs, so a bound of 100 failed now and then); 50 is far below that
+        // and far above the none a broken template path gives.
+        Assert.InRange(taken, 50, 1000);
     }
 
     [Fact]
