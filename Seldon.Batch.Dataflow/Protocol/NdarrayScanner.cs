@@ -74,6 +74,34 @@ internal static class NdarrayScanner
         return true;
     }
 
+    /// <summary>Scans <paramref name="line"/> as a tensor as <see cref="TryScanTensor"/> does, writing its values alone
+    /// (row-major, comma-separated, as the document's elements write them) after what <paramref name="output"/> holds, one
+    /// comma before them: a run of lines' values is then one span (the first line's taken from after its comma). The
+    /// <paramref name="dimensions"/> are this thread's own, valid until its next scan. A line the scan declines adds
+    /// nothing.</summary>
+    public static bool TryScanValues(in InputLine line, TensorScan tensor, ArrayBufferWriter<byte> output, out ReadOnlySpan<int> dimensions)
+    {
+        dimensions = default;
+        if (!AsciiBytes(line, out var utf8))
+        {
+            return false;
+        }
+
+        // The values and the commas between them are never longer than the line (each value stands after a bracket or
+        // a comma there).
+        var into = output.GetSpan(utf8.Length + 1);
+        into[0] = (byte)',';
+        var ends = t_rowEnds ??= [];
+        if (!Scan<ValuesOut>(utf8, into[1..], tensor, ends, 0, out var written, out var dims))
+        {
+            return false;
+        }
+
+        output.Advance(written + 1);
+        dimensions = dims;
+        return true;
+    }
+
     /// <summary>Scans <paramref name="line"/> as <see cref="TryScan(in InputLine, TensorScan?, out byte[], out int[], out int[])"/>
     /// does, into buffers the caller keeps for a whole group of lines instead of arrays of the line's own: its rows are
     /// written after what <paramref name="output"/> holds, back to back, the end of each (an offset into
@@ -158,7 +186,30 @@ internal static class NdarrayScanner
     /// <summary>Writes the rows of <paramref name="utf8"/> into <paramref name="output"/> (at least as long as the line),
     /// back to back, adding the end of each plus <paramref name="offset"/> to <paramref name="ends"/>; <paramref name="written"/>
     /// bytes in all, and the dimensions found (valid until this thread's next scan).</summary>
-    private static bool Scan(ReadOnlySpan<byte> utf8, Span<byte> output, TensorScan? tensor, List<int> ends, int offset, out int written, out Span<int> dimensions)
+    private static bool Scan(ReadOnlySpan<byte> utf8, Span<byte> output, TensorScan? tensor, List<int> ends, int offset, out int written, out Span<int> dimensions) =>
+        Scan<RowsOut>(utf8, output, tensor, ends, offset, out written, out dimensions);
+
+    /// <summary>What a scan writes: the compact rows (<see cref="RowsOut"/>) or the values alone (<see cref="ValuesOut"/>).
+    /// A type argument, so each kind of scan is compiled with its own branches only.</summary>
+    private interface IScanOut
+    {
+        static abstract bool ValuesOnly { get; }
+    }
+
+    /// <summary>The rows, brackets and commas as the document's elements write them, each row's end in the ends.</summary>
+    private readonly struct RowsOut : IScanOut
+    {
+        public static bool ValuesOnly => false;
+    }
+
+    /// <summary>The values alone, in row-major order, comma-separated (no brackets, no row ends): a tensor's data.</summary>
+    private readonly struct ValuesOut : IScanOut
+    {
+        public static bool ValuesOnly => true;
+    }
+
+    private static bool Scan<TOut>(ReadOnlySpan<byte> utf8, Span<byte> output, TensorScan? tensor, List<int> ends, int offset, out int written, out Span<int> dimensions)
+        where TOut : struct, IScanOut
     {
         tensor?.Start();
         written = 0;
@@ -186,9 +237,9 @@ internal static class NdarrayScanner
             switch (reader.TokenType)
             {
                 case JsonTokenType.StartArray:
-                    OpenItem(output, ref pos, counts, depth);
+                    OpenItem<TOut>(output, ref pos, counts, depth);
                     OpenArray(counts, onFirstPath, ref firstPathDepth, depth);
-                    output[pos++] = (byte)'[';
+                    Bracket<TOut>(output, ref pos, (byte)'[');
                     break;
                 case JsonTokenType.EndArray:
                     CloseArray(counts, onFirstPath, dims, tensor, depth);
@@ -200,15 +251,13 @@ internal static class NdarrayScanner
                         return reader.AtEnd();
                     }
 
-                    output[pos++] = (byte)']';
-                    CloseItem(ends, pos + offset, depth);
+                    Bracket<TOut>(output, ref pos, (byte)']');
+                    CloseItem<TOut>(ends, pos + offset, depth);
                     break;
                 case JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null:
-                    OpenItem(output, ref pos, counts, depth);
-                    reader.ValueSpan.CopyTo(output[pos..]);
-                    tensor?.Value(depth, reader.TokenType, pos, reader.ValueSpan);
-                    pos += reader.ValueSpan.Length;
-                    CloseItem(ends, pos + offset, depth);
+                    OpenItem<TOut>(output, ref pos, counts, depth);
+                    Value<TOut>(output, ref pos, tensor, depth, reader.TokenType, reader.ValueSpan);
+                    CloseItem<TOut>(ends, pos + offset, depth);
                     break;
                 default:
                     // Strings (escaping) and objects (duplicate names, order) are the document path's.
@@ -220,13 +269,60 @@ internal static class NdarrayScanner
     }
 
     /// <summary>Counts an item of the array at <paramref name="depth"/> − 1 and writes the comma before it inside a row
-    /// (rows themselves are separated by the request's writer).</summary>
+    /// (rows themselves are separated by the request's writer; values alone get theirs in <see cref="Value"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OpenItem(Span<byte> output, ref int pos, Span<int> counts, int depth)
+    private static void OpenItem<TOut>(Span<byte> output, ref int pos, Span<int> counts, int depth)
+        where TOut : struct, IScanOut
     {
-        if (counts[depth - 1]++ > 0 && depth > 1)
+        if (counts[depth - 1]++ > 0 && depth > 1 && !TOut.ValuesOnly)
         {
             output[pos++] = (byte)',';
+        }
+    }
+
+    /// <summary>Writes a value (after a comma when values alone are written and it is not the first) and tells
+    /// <paramref name="tensor"/> of it: where it is when rows are written, only what it is when values are.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Value<TOut>(Span<byte> output, ref int pos, TensorScan? tensor, int depth, JsonTokenType kind, ReadOnlySpan<byte> value)
+        where TOut : struct, IScanOut
+    {
+        if (TOut.ValuesOnly)
+        {
+            if (pos > 0)
+            {
+                output[pos++] = (byte)',';
+            }
+
+            tensor?.Value(depth, kind, value);
+        }
+        else
+        {
+            tensor?.Value(depth, kind, pos, value);
+        }
+
+        value.CopyTo(output[pos..]);
+        pos += value.Length;
+    }
+
+    /// <summary>Writes a bracket when rows are written; nothing when values are.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Bracket<TOut>(Span<byte> output, ref int pos, byte bracket)
+        where TOut : struct, IScanOut
+    {
+        if (!TOut.ValuesOnly)
+        {
+            output[pos++] = bracket;
+        }
+    }
+
+    /// <summary>As <see cref="CloseItem(List{int}, int, int)"/> when rows are written; nothing when values are.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CloseItem<TOut>(List<int> ends, int pos, int depth)
+        where TOut : struct, IScanOut
+    {
+        if (!TOut.ValuesOnly)
+        {
+            CloseItem(ends, pos, depth);
         }
     }
 

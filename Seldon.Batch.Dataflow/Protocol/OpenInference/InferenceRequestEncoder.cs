@@ -19,9 +19,17 @@ internal sealed partial class InferenceRequestEncoder(OpenInferenceSettings sett
     private readonly Func<string> _newId = newId ?? RequestIds.Next;
 
     /// <summary>The requests of a group, members in line order across them. Data lines of numbers are scanned without a
-    /// document where the scan can tell everything (the document path reads the rest).</summary>
+    /// document where the scan can tell everything (the document path reads the rest); a group the scan takes whole is
+    /// written from its scanned values without an object per line (<see cref="EncodeScanned"/>).</summary>
     public IReadOnlyList<EncodedBatch> Encode(IReadOnlyList<InputLine> lines) =>
-        TableRow.AnyIn(lines) ? [InferenceRowRequest.Encode(lines, _newId())] : Encode(lines, settings.DataType == DataType.Data ? ScannedValues.Start() : null);
+        TableRow.AnyIn(lines) ? [InferenceRowRequest.Encode(lines, _newId())]
+        : settings.DataType == DataType.Data ? EncodeScanned(lines) ?? Encode(lines, ScannedValues.Start())
+        : Encode(lines, scanned: null);
+
+    /// <summary>As <see cref="Encode(IReadOnlyList{InputLine})"/> without the group's shortcut: each line read on its own
+    /// (scanned or through a document). Tests hold the shortcut to it byte for byte (ScannedGroupProperties).</summary>
+    internal IReadOnlyList<EncodedBatch> EncodeLineByLine(IReadOnlyList<InputLine> lines) =>
+        TableRow.AnyIn(lines) ? Encode(lines) : Encode(lines, settings.DataType == DataType.Data ? ScannedValues.Start() : null);
 
     /// <summary>The general path <see cref="Encode(IReadOnlyList{InputLine})"/> shortcuts: every line read through a
     /// document. Tests hold the scan to it byte for byte (DataLineScanProperties).</summary>

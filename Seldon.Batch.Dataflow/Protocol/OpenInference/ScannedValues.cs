@@ -55,6 +55,20 @@ internal sealed class ScannedValues : IThreadBuffer<ScannedValues>
         return (start, _bytes.WrittenCount);
     }
 
+    /// <summary>Scans <paramref name="line"/>'s values straight into the buffer, after a comma at <paramref name="comma"/>
+    /// (<see cref="NdarrayScanner.TryScanValues"/>): they end at <paramref name="end"/>. False (nothing added) when the
+    /// scan declines the line.</summary>
+    public bool TryScan(in InputLine line, TensorScan scan, out int comma, out int end, out ReadOnlySpan<int> dimensions)
+    {
+        comma = _bytes.WrittenCount;
+        var scanned = NdarrayScanner.TryScanValues(line, scan, _bytes, out dimensions);
+        end = _bytes.WrittenCount;
+        return scanned;
+    }
+
+    /// <summary>The bytes at [<paramref name="start"/>, <paramref name="end"/>).</summary>
+    public ReadOnlySpan<byte> Bytes(int start, int end) => _bytes.WrittenSpan[start..end];
+
     /// <summary>Writes the values at [<paramref name="start"/>, <paramref name="end"/>) into the open array of
     /// <paramref name="w"/>: the bytes of one raw value, which the writer puts after a comma where one is needed.</summary>
     public void WriteTo(Utf8JsonWriter w, int start, int end) =>

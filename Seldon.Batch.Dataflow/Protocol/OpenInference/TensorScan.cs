@@ -10,11 +10,14 @@ internal sealed class TensorScan
     private readonly List<int> _bounds = [];
     private readonly List<int> _lengths = [];
     private int _valueDepth;
+    private int _count;
 
-    /// <summary>Start and end of each value in the scanned bytes, two numbers per value.</summary>
+    /// <summary>Start and end of each value in the scanned bytes, two numbers per value (none for a scan of values
+    /// alone, <see cref="NdarrayScanner.TryScanValues"/>).</summary>
     public List<int> Bounds => _bounds;
 
-    public int Count => _bounds.Count / 2;
+    /// <summary>The values seen.</summary>
+    public int Count => _count;
 
     /// <summary>Numbers written without fraction or exponent, short enough to be an INT64 however they are signed.</summary>
     public bool HasWholeNumbers { get; private set; }
@@ -64,6 +67,7 @@ internal sealed class TensorScan
         _bounds.Clear();
         _lengths.Clear();
         _valueDepth = 0;
+        _count = 0;
         HasWholeNumbers = HasFractions = HasLongWholeNumbers = HasBooleans = HasNulls = false;
         IsRectangular = true;
         ArrayDepth = 0;
@@ -87,8 +91,18 @@ internal sealed class TensorScan
         }
     }
 
+    /// <summary>A value at <paramref name="start"/> in the scanned bytes: its bounds kept, and what it is.</summary>
     public void Value(int depth, JsonTokenType kind, int start, ReadOnlySpan<byte> value)
     {
+        _bounds.Add(start);
+        _bounds.Add(start + value.Length);
+        Value(depth, kind, value);
+    }
+
+    /// <summary>A value: what it is and where it stands in the nesting (not where it is in the bytes).</summary>
+    public void Value(int depth, JsonTokenType kind, ReadOnlySpan<byte> value)
+    {
+        _count++;
         if (_valueDepth == 0)
         {
             _valueDepth = depth;
@@ -98,8 +112,6 @@ internal sealed class TensorScan
             IsRectangular = false;
         }
 
-        _bounds.Add(start);
-        _bounds.Add(start + value.Length);
         switch (kind)
         {
             case JsonTokenType.Number:
