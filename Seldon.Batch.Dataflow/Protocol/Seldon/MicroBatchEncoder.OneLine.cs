@@ -56,7 +56,9 @@ internal sealed partial class MicroBatchEncoder
 
         if (_settings.DataType == DataType.Data && _settings.PayloadType == PayloadType.Ndarray)
         {
-            return EncodeNdarray(line, member);
+            // A line of numbers as bytes (MicroBatchEncoder.OneLineBytes.cs); anything else through the writer.
+            var scanned = false;
+            return (WritesOneLineBytes ? TryEncodeNdarrayBytes(line, member, out scanned) : null) ?? EncodeNdarray(line, member, scan: !scanned);
         }
 
         var node = SeldonJson.Parse(line.Text);
@@ -76,11 +78,12 @@ internal sealed partial class MicroBatchEncoder
         }
     }
 
-    /// <summary>An ndarray line, read as a document and written straight from it (no node tree: this is the common case).</summary>
-    private byte[]? EncodeNdarray(InputLine line, BatchMember member)
+    /// <summary>An ndarray line, read as a document and written straight from it (no node tree); <paramref name="scan"/>:
+    /// first scanned without a document, unless the scan already declined it.</summary>
+    private byte[]? EncodeNdarray(InputLine line, BatchMember member, bool scan)
     {
         // A line of numbers is scanned without a document (the same bytes); anything else is read as a document.
-        using (var scanned = RowSource.TryScanNdarray(line))
+        using (var scanned = scan ? RowSource.TryScanNdarray(line) : null)
         {
             if (scanned is not null)
             {

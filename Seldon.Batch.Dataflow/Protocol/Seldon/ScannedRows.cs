@@ -57,6 +57,39 @@ internal sealed class ScannedRows : IThreadBuffer<ScannedRows>
     public ReadOnlySpan<int> RowShape(ScannedLine line) =>
         System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_dimensions).Slice(line.FirstDimension + 1, line.Dimensions - 1);
 
+    /// <summary>The length of <paramref name="line"/>'s rows written by <see cref="CopyItems"/>: their bytes and the commas
+    /// between them.</summary>
+    public int ItemsLength(in ScannedLine line)
+    {
+        var start = line.Start;
+        var end = line.Rows == 0 ? start : _rowEnds[line.FirstRow + line.Rows - 1];
+        return end - start + Math.Max(0, line.Rows - 1);
+    }
+
+    /// <summary>Copies the rows of <paramref name="line"/> into <paramref name="into"/> as the items of a JSON array (without
+    /// its brackets), as <see cref="WriteRows"/> writes them into an open array: the rows' compact bytes, a comma between
+    /// two. Returns the bytes written (<see cref="ItemsLength"/>).</summary>
+    public int CopyItems(in ScannedLine line, Span<byte> into)
+    {
+        var bytes = _bytes.WrittenSpan;
+        var start = line.Start;
+        var at = 0;
+        for (var r = line.FirstRow; r < line.FirstRow + line.Rows; r++)
+        {
+            if (r > line.FirstRow)
+            {
+                into[at++] = (byte)',';
+            }
+
+            var end = _rowEnds[r];
+            bytes[start..end].CopyTo(into[at..]);
+            at += end - start;
+            start = end;
+        }
+
+        return at;
+    }
+
     /// <summary>Writes the rows of <paramref name="line"/> into the open array of <paramref name="w"/>, one JSON value each.</summary>
     public void WriteRows(Utf8JsonWriter w, in ScannedLine line)
     {
