@@ -24,10 +24,12 @@ internal static partial class OpenInferenceProtoJson
         TryToWireDirect(json, model, version) ?? ToRequest(json, model, version).ToByteArray();
 
     /// <summary>The protobuf bytes of the request for <paramref name="request"/>'s InferenceRequest, read from its UTF-8
-    /// body as it is (its text made only for <see cref="ToRequest"/>, when the direct path does not take it); throws as
+    /// body as it is: by the compact path when the body is as the encoder writes it (<see cref="TryToWireCompact"/>), else
+    /// by the direct one (its text made only for <see cref="ToRequest"/>, when neither takes it); throws as
     /// <see cref="ToWire(string, string, string)"/> does.</summary>
     public static byte[] ToWire(PredictionRequest request, string model, string version) =>
-        TryToWireDirect(request.Utf8Body, model, version) ?? ToRequest(request.Body, model, version).ToByteArray();
+        TryToWireCompact(request.Utf8Body, model, version) ?? TryToWireDirect(request.Utf8Body, model, version)
+        ?? ToRequest(request.Body, model, version).ToByteArray();
 
     /// <summary>The bytes, or null when the text is not of the plain shape this path handles. Each section is read where
     /// it stands in the text, from a copy of the reader kept when it was passed over, so that the bytes come in field

@@ -148,7 +148,10 @@ internal static partial class SeldonProtoJson
         if (payloadField == 3)
         {
             w.WritePropertyName("ndarray"u8);
-            WriteList(w, new WireReader(payload), 1, floats: true);
+            if (!TryWriteNumberList(w, payload))
+            {
+                WriteList(w, new WireReader(payload), 1, floats: true);
+            }
         }
         else
         {
