@@ -87,6 +87,6 @@ public static partial class BatchRun
             }
         }
 
-        return LiveTable.Start(table.PublicationOf(storage.Store, storage.Input, storage.Version, storage.Lock), handed, batchSize, logger);
+        return LiveTable.Start(table.PublicationOf(storage.Store, storage.Input, storage.Version, storage.Lock), handed, logger);
     }
 }

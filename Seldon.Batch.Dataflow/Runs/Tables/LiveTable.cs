@@ -1,13 +1,12 @@
 using System.Text;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
 namespace Seldon.Batch.Dataflow;
 
 /// <summary>The table of a run written while the run predicts, rather than from its records once they are complete: the
-/// write stage hands it each group of results it wrote to the records, in input order, and a task of its own makes them
-/// into rows (<see cref="TableRowMaker"/>, as <see cref="TablePublisher"/> does after a run) beside the input's rows, so
-/// the table's encoding and compression share the run's time instead of following it. A table input's kept values come
+/// write stage hands it each group of results it wrote to the records, in input order, and it makes them into rows there
+/// and then (<see cref="TableRowMaker"/>, as <see cref="TablePublisher"/> does after a run) beside the input's rows, so
+/// the table's encoding and compression share the run's time instead of following it, and no result is held for it. A table input's kept values come
 /// from the run's own reader (<see cref="KeptValues"/>, handed over as it reads each row), so the input is read once;
 /// a JSON-lines input, which has no columns, is counted by a reader of its own.
 /// The columns are learned from the first <see cref="TablePublisher.LearnAhead"/> records (held meanwhile), as the
@@ -23,50 +22,44 @@ internal sealed class LiveTable : IAsyncDisposable
     private readonly TablePublication _publication;
     private readonly KeptValues? _handed;
     private readonly ILogger _logger;
-    private readonly Channel<InstanceResult[]> _groups;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task<TableRowMaker?> _writing;
+    private readonly PredictionColumns _predictions = new();
+    private readonly PredictionRecord _learner = new(withValues: false);
+    private readonly List<PredictionCell> _cells = [];
+
+    /// <summary>The groups taken while the columns are learned, written once they are; null after.</summary>
+    private List<InstanceResult[]>? _held = [];
+    private long _learned;
+    private TableRowMaker? _maker;
     private volatile string? _abandoned;
 
-    private LiveTable(TablePublication publication, KeptValues? handed, int batchSize, ILogger logger)
+    private LiveTable(TablePublication publication, KeptValues? handed, ILogger logger)
     {
         _publication = publication;
         _handed = handed;
         _logger = logger;
-        // About 4096 records waiting at most: a table that falls behind holds the run back rather than filling memory.
-        _groups = Channel.CreateBounded<InstanceResult[]>(new BoundedChannelOptions(Math.Max(16, 4096 / batchSize)) { SingleReader = true, SingleWriter = true });
-        _writing = Task.Run(WriteRowsAsync);
     }
 
     /// <summary>Starts writing the table of <paramref name="publication"/> as results come, the kept values of each row
     /// taken from <paramref name="handed"/> when given (the run's reader fills it), else read from the input here.</summary>
-    public static LiveTable Start(TablePublication publication, KeptValues? handed, int batchSize, ILogger logger) => new(publication, handed, batchSize, logger);
+    public static LiveTable Start(TablePublication publication, KeptValues? handed, ILogger logger) => new(publication, handed, logger);
 
     /// <summary>Why the table is no longer written as the run goes; null while it is.</summary>
     public string? Abandoned => _abandoned;
 
-    /// <summary>Takes the results the write stage just wrote to the records (the next ones in input order); waits while
-    /// the table is too far behind. Never fails: the table is abandoned instead.</summary>
+    /// <summary>Takes the results the write stage just wrote to the records (the next ones in input order), one call at a
+    /// time, and writes their rows before it returns: each result's values go into the table's column buffers as it
+    /// comes, rather than the results waiting in a queue for a task of the table's own (results held for long outlive the
+    /// youngest generation of the heap, which made nearly every collection a gen1 one). The write stage waits for it, a
+    /// row group's write included. Never fails: the table is abandoned instead.</summary>
     public ValueTask WriteAsync(InstanceResult[] results)
     {
-        if (_abandoned is not null || results.Length == 0 || _groups.Writer.TryWrite(results))
+        if (_abandoned is not null || results.Length == 0)
         {
             return ValueTask.CompletedTask;
         }
 
-        return WaitToWriteAsync(results);
-    }
-
-    private async ValueTask WaitToWriteAsync(InstanceResult[] results)
-    {
-        try
-        {
-            await _groups.Writer.WriteAsync(results, _stop.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
-        {
-            // Abandoned, or disposed: the records have the results, and the table is written from them if at all.
-        }
+        return _maker is { } maker ? WriteGroupAsync(maker, results) : LearnAsync(results);
     }
 
     /// <summary>Once the run completed its records (<paramref name="records"/> of them, every one handed here): writes the
@@ -75,9 +68,15 @@ internal sealed class LiveTable : IAsyncDisposable
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> stopped it; nothing is in place.</exception>
     public async Task<long?> CompleteAsync(long records, CancellationToken ct)
     {
-        _groups.Writer.TryComplete();
-        if (await _writing.ConfigureAwait(false) is not { } maker)
+        if (_abandoned is null && _maker is null)
         {
+            // Fewer records than the columns are learned from: they are all learned.
+            await OpenAsync().ConfigureAwait(false);
+        }
+
+        if (_abandoned is not null || _maker is not { } maker)
+        {
+            await DisposeMakerAsync().ConfigureAwait(false);
             return null;
         }
 
@@ -100,108 +99,91 @@ internal sealed class LiveTable : IAsyncDisposable
         }
 
         // Nothing of it is left before the table is written from the records, in the same place.
-        await maker.DisposeAsync().ConfigureAwait(false);
+        await DisposeMakerAsync().ConfigureAwait(false);
         return null;
     }
 
-    /// <summary>The task that writes the rows: learns the columns from the first records, then writes a row per record as
-    /// they come. Returns the maker with every row written, or null when the table was abandoned.</summary>
-    private async Task<TableRowMaker?> WriteRowsAsync()
+    /// <summary>Holds a group while the columns are learned from the first <see cref="TablePublisher.LearnAhead"/> records
+    /// (as the publisher learns them, so the table is the one it would write); once they are, opens the table and writes
+    /// the groups held.</summary>
+    private ValueTask LearnAsync(InstanceResult[] group)
     {
-        var ct = _stop.Token;
-        var reader = _groups.Reader;
-        TableRowMaker? maker = null;
+        _held!.Add(group);
         try
         {
-            var (predictions, held) = await LearnAsync(reader, ct).ConfigureAwait(false);
-            maker = await TableRowMaker.OpenAsync(_publication, predictions, ct, _handed).ConfigureAwait(false);
-            foreach (var group in held)
+            for (var i = 0; i < group.Length && _learned < TablePublisher.LearnAhead; i++, _learned++)
             {
-                if (!await WriteAsync(maker, group, ct).ConfigureAwait(false))
-                {
-                    return null;
-                }
+                _learner.Read(Bytes(group[i]).Span, group[i].PredictionOffset, group[i].Prediction.Length, _cells);
+                _predictions.Learn(_cells);
             }
-
-            held.Clear(); // the learned groups are written: not kept for the rest of the run
-            while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
-            {
-                while (reader.TryRead(out var group))
-                {
-                    if (!await WriteAsync(maker, group, ct).ConfigureAwait(false))
-                    {
-                        return null;
-                    }
-                }
-            }
-
-            var written = maker;
-            maker = null;
-            return written;
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (InvalidDataException ex)
         {
-            return null;
+            Abandon(ex.Message);
+            return ValueTask.CompletedTask;
+        }
+
+        return _learned < TablePublisher.LearnAhead ? ValueTask.CompletedTask : OpenAsync();
+    }
+
+    /// <summary>Opens the table with the columns learned and writes the groups held meanwhile.</summary>
+    private async ValueTask OpenAsync()
+    {
+        var held = _held!;
+        _held = null; // not kept for the rest of the run
+        try
+        {
+            _maker = await TableRowMaker.OpenAsync(_publication, _predictions, _stop.Token, _handed).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            return;
         }
         catch (Exception ex)
         {
             Abandon(ex is InvalidBatchOptionsException refused ? refused.FormatMessage(static name => name) : ex.Message);
-            return null;
+            return;
         }
-        finally
+
+        foreach (var group in held)
         {
-            if (maker is not null)
+            if (_abandoned is not null)
             {
-                // Abandoned: nothing of it is left.
-                await maker.DisposeAsync().ConfigureAwait(false);
+                return;
             }
+
+            await WriteGroupAsync(_maker, group).ConfigureAwait(false);
         }
     }
 
-    /// <summary>The prediction columns of the first <see cref="TablePublisher.LearnAhead"/> records (or all, when fewer),
-    /// and the groups read to learn them, to be written first.</summary>
-    private static async Task<(PredictionColumns Columns, List<InstanceResult[]> Held)> LearnAsync(ChannelReader<InstanceResult[]> reader, CancellationToken ct)
+    /// <summary>Writes a group's rows; abandons the table when a record keeps it from being the publisher's, or the writing failed.</summary>
+    private async ValueTask WriteGroupAsync(TableRowMaker maker, InstanceResult[] group)
     {
-        var predictions = new PredictionColumns();
-        var held = new List<InstanceResult[]>();
-        var learner = new PredictionRecord(withValues: false);
-        var cells = new List<PredictionCell>();
-        long learned = 0;
-        while (learned < TablePublisher.LearnAhead && await reader.WaitToReadAsync(ct).ConfigureAwait(false))
+        try
         {
-            while (learned < TablePublisher.LearnAhead && reader.TryRead(out var group))
+            foreach (var result in group)
             {
-                held.Add(group);
-                for (var i = 0; i < group.Length && learned < TablePublisher.LearnAhead; i++, learned++)
+                switch (await maker.WriteAsync(Bytes(result), result.PredictionOffset, result.Prediction.Length, _stop.Token).ConfigureAwait(false))
                 {
-                    learner.Read(Bytes(group[i]).Span, group[i].PredictionOffset, group[i].Prediction.Length, cells);
-                    predictions.Learn(cells);
+                    case TableRowMaker.Outcome.Written:
+                        continue;
+                    case TableRowMaker.Outcome.NewColumns:
+                        Abandon($"record {maker.Rows} has a column or a type the first records did not have");
+                        return;
+                    default:
+                        Abandon($"the input has {maker.Rows} rows, fewer than the records");
+                        return;
                 }
             }
         }
-
-        return (predictions, held);
-    }
-
-    /// <summary>Writes a group's rows; false when a record keeps the table from being the publisher's (abandoned).</summary>
-    private async ValueTask<bool> WriteAsync(TableRowMaker maker, InstanceResult[] group, CancellationToken ct)
-    {
-        foreach (var result in group)
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
-            switch (await maker.WriteAsync(Bytes(result), result.PredictionOffset, result.Prediction.Length, ct).ConfigureAwait(false))
-            {
-                case TableRowMaker.Outcome.Written:
-                    continue;
-                case TableRowMaker.Outcome.NewColumns:
-                    Abandon($"record {maker.Rows} has a column or a type the first records did not have");
-                    return false;
-                default:
-                    Abandon($"the input has {maker.Rows} rows, fewer than the records");
-                    return false;
-            }
+            // Disposed: nothing of the table is left.
         }
-
-        return true;
+        catch (Exception ex)
+        {
+            Abandon(ex.Message);
+        }
     }
 
     /// <summary>A result's line as the records hold it.</summary>
@@ -216,28 +198,22 @@ internal sealed class LiveTable : IAsyncDisposable
         }
 
         _abandoned = reason;
-        _groups.Writer.TryComplete();
+        _held = null;
         _handed?.Close();
-        // Results already waiting are dropped: the records hold them.
-        while (_groups.Reader.TryRead(out _))
-        {
-        }
 
         _logger.LogInformation("The table {Table} is written from its records once they are complete, not as the run goes: {Reason}", _publication.Table, reason);
     }
 
-    /// <summary>Stops the writing (when <see cref="CompleteAsync"/> did not complete it) and leaves nothing of the table.</summary>
+    /// <summary>Leaves nothing of the table when <see cref="CompleteAsync"/> did not put it in place.</summary>
     public async ValueTask DisposeAsync()
     {
-        _groups.Writer.TryComplete();
+        _abandoned ??= "disposed";
+        _held = null;
         _handed?.Close();
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
-            if (await _writing.ConfigureAwait(false) is { } maker)
-            {
-                await maker.DisposeAsync().ConfigureAwait(false);
-            }
+            await DisposeMakerAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (StorageException.From(ex) is not null)
         {
@@ -246,6 +222,15 @@ internal sealed class LiveTable : IAsyncDisposable
         finally
         {
             _stop.Dispose();
+        }
+    }
+
+    private async ValueTask DisposeMakerAsync()
+    {
+        if (_maker is { } maker)
+        {
+            // Once completed or disposed, the maker's dispose does nothing more.
+            await maker.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

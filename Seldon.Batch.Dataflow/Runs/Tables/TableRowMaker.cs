@@ -131,12 +131,10 @@ internal sealed class TableRowMaker : IAsyncDisposable
 
         if (_handed is not null)
         {
-            if (!_handed.TryTake(Rows, out var values))
+            if (!_handed.TryTake(Rows, _row))
             {
                 return Outcome.InputEnded;
             }
-
-            Array.Copy(values, _row, _kept);
         }
         else if (await _rows!.MoveNextAsync().ConfigureAwait(false))
         {
