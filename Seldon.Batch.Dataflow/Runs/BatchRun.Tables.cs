@@ -67,7 +67,7 @@ public static partial class BatchRun
     /// itself: a table output of a whole input, neither resumed after lines kept, nor a retry of failed lines, nor read from
     /// a stream. Null otherwise: the table is then written from the records after the run. A table input hands the table
     /// its kept values as <paramref name="input"/> reads them (before it is read), so it is read once.</summary>
-    private static LiveTable? StartLiveTable(TableOutput? table, RunStorage storage, ResumePlan plan, int batchSize, ILogger logger, RunInput input)
+    private static LiveTable? StartLiveTable(TableOutput? table, RunStorage storage, ResumePlan plan, ILogger logger, RunInput input)
     {
         if (table is null || storage.Plan is not null || plan.IsRetry || plan.ResumedLines > 0 || plan.FromStream)
         {

@@ -203,7 +203,7 @@ public static partial class BatchRun
         // Opened whatever a stop asks meanwhile: the reading loop below hears of it at once.
         await using var input = await RunInput.OpenAsync(storage, plan, rows, CancellationToken.None).ConfigureAwait(false);
         var output = run.Output = new SideFileWriter(await plan.OpenOutputAsync(blockOptions.BatchId, CancellationToken.None).ConfigureAwait(false), time, storage.Output.FlushesEachWrite);
-        run.Live = StartLiveTable(run.Table, storage, plan, blockOptions.BatchSize, logger, input);
+        run.Live = StartLiveTable(run.Table, storage, plan, logger, input);
         var window = ReadWindow.For(blockOptions);
         var writer = WriteStage.Create(
             output, plan.FirstUnwritten, stop, stats, logger, run.Table is { } tableOutput ? tableOutput.InspectFirstPrediction : null, window,

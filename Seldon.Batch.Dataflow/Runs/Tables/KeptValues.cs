@@ -4,8 +4,8 @@ namespace Seldon.Batch.Dataflow;
 /// the table written as the run goes (<see cref="LiveTable"/>), in row order, so that the table needs no second reader of
 /// the input: the reader produced each row's values to make its request, and copies the kept ones here before the row is
 /// sent. What waits here is bounded by the run itself: rows read and not yet written (the read window) and the records
-/// the table learns its columns from; once the table is abandoned nothing is kept. One reader thread adds, one table
-/// task takes.
+/// the table learns its columns from; once the table is abandoned nothing is kept. One reader thread adds; the write
+/// stage takes, through the table.
 /// A row waits here for as long as its request takes, longer than the youngest generation of the heap lives: the values
 /// are held in arrays of their own, one per column, reused as a ring (an integer or a floating-point number unboxed,
 /// anything else as it came), not as a copied row and its boxes, which would each outlive a collection and make it a
