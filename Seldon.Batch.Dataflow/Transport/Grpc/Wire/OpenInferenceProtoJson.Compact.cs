@@ -52,14 +52,13 @@ internal static partial class OpenInferenceProtoJson
     /// is false at the first byte it does not expect.</summary>
     private ref struct CompactRequestScan(ReadOnlySpan<byte> json)
     {
-        private readonly ReadOnlySpan<byte> _json = json;
-        private int _at;
+        private CompactJsonCursor _c = new(json);
 
         // model_name = 1, model_version = 2, id = 3, parameters = 4, inputs = 5 (as they come), raw_input_contents = 7
         // (from raw, after them).
         public bool Request(WireWriter wire, WireWriter raw, string model, string version)
         {
-            if (!Take("{\"id\":"u8) || !Text(out var id))
+            if (!_c.Take("{\"id\":"u8) || !_c.Text(out var id))
             {
                 return false;
             }
@@ -68,15 +67,15 @@ internal static partial class OpenInferenceProtoJson
             WriteText(wire, 2, version);
             if (id.Length > 0)
             {
-                wire.Bytes(3, _json.Slice(id.Start, id.Length));
+                wire.Bytes(3, _c.Slice(id));
             }
 
-            if (Take(",\"parameters\":"u8) && !Parameters(wire, 4))
+            if (_c.Take(",\"parameters\":"u8) && !Parameters(wire, 4))
             {
                 return false;
             }
 
-            if (!Take(",\"inputs\":["u8) || !Inputs(wire, raw) || !Take((byte)'}') || _at != _json.Length)
+            if (!_c.Take(",\"inputs\":["u8) || !Inputs(wire, raw) || !_c.Take((byte)'}') || !_c.AtEnd)
             {
                 return false; // outputs among them: the direct path writes those
             }
@@ -87,7 +86,7 @@ internal static partial class OpenInferenceProtoJson
 
         private bool Inputs(WireWriter wire, WireWriter raw)
         {
-            if (Take((byte)']'))
+            if (_c.Take((byte)']'))
             {
                 return true;
             }
@@ -99,22 +98,22 @@ internal static partial class OpenInferenceProtoJson
                     return false;
                 }
             }
-            while (Take((byte)','));
+            while (_c.Take((byte)','));
 
-            return Take((byte)']');
+            return _c.Take((byte)']');
         }
 
         // InferInputTensor { name = 1, datatype = 2, shape = 3 (packed int64), parameters = 4, contents = 5 }: the shape,
         // which comes before the datatype in the text, is read twice, checked first and written after the datatype.
         private bool Input(WireWriter wire, WireWriter raw)
         {
-            if (!Take("{\"name\":"u8) || !Text(out var name) || !Take(",\"shape\":["u8))
+            if (!_c.Take("{\"name\":"u8) || !_c.Text(out var name) || !_c.Take(",\"shape\":["u8))
             {
                 return false;
             }
 
-            var shape = _at;
-            if (!Shape(null) || !Take(",\"datatype\":"u8) || !Text(out var datatype) || Datatype(datatype) is not { } type)
+            var shape = _c.At;
+            if (!Shape(null) || !_c.Take(",\"datatype\":"u8) || !_c.Text(out var datatype) || Datatype(datatype) is not { } type)
             {
                 return false;
             }
@@ -122,41 +121,41 @@ internal static partial class OpenInferenceProtoJson
             var tensor = wire.Begin(5);
             if (name.Length > 0)
             {
-                wire.Bytes(1, _json.Slice(name.Start, name.Length));
+                wire.Bytes(1, _c.Slice(name));
             }
 
-            wire.Bytes(2, _json.Slice(datatype.Start, datatype.Length));
-            var after = _at;
-            _at = shape;
+            wire.Bytes(2, _c.Slice(datatype));
+            var after = _c.At;
+            _c.At = shape;
             Shape(wire);
-            _at = after;
-            if ((Take(",\"parameters\":"u8) && !Parameters(wire, 4)) || !Take(",\"data\":["u8) || !Data(wire, raw, type))
+            _c.At = after;
+            if ((_c.Take(",\"parameters\":"u8) && !Parameters(wire, 4)) || !_c.Take(",\"data\":["u8) || !Data(wire, raw, type))
             {
                 return false;
             }
 
             wire.End(tensor);
-            return Take((byte)'}');
+            return _c.Take((byte)'}');
         }
 
         // The shape's whole numbers after its '[', to its ']': written (packed, left out when empty) unless wire is null.
         private bool Shape(WireWriter? wire)
         {
             var packed = wire?.Begin(3) ?? 0;
-            if (!Take((byte)']'))
+            if (!_c.Take((byte)']'))
             {
                 do
                 {
-                    if (!Number(out var number) || !Utf8Parser.TryParse(number, out long dimension, out var used) || used != number.Length)
+                    if (!_c.Number(exponent: true, out var number) || !Utf8Parser.TryParse(number, out long dimension, out var used) || used != number.Length)
                     {
                         return false;
                     }
 
                     wire?.Varint((ulong)dimension);
                 }
-                while (Take((byte)','));
+                while (_c.Take((byte)','));
 
-                if (!Take((byte)']'))
+                if (!_c.Take((byte)']'))
                 {
                     return false;
                 }
@@ -188,21 +187,21 @@ internal static partial class OpenInferenceProtoJson
                 return false;
             }
 
-            if (Take((byte)']'))
+            if (_c.Take((byte)']'))
             {
                 return true;
             }
 
             do
             {
-                if (Take((byte)'[') ? !Values(wire, type, depth + 1) : !Value(wire, type))
+                if (_c.Take((byte)'[') ? !Values(wire, type, depth + 1) : !Value(wire, type))
                 {
                     return false;
                 }
             }
-            while (Take((byte)','));
+            while (_c.Take((byte)','));
 
-            return Take((byte)']');
+            return _c.Take((byte)']');
         }
 
         // One value: a string (or null, empty) of BYTES as bytes_contents (8), else little-endian as RawValues writes it.
@@ -210,25 +209,25 @@ internal static partial class OpenInferenceProtoJson
         {
             if (type == Element.Bytes)
             {
-                if (Take("null"u8))
+                if (_c.Take("null"u8))
                 {
                     wire.Bytes(8, []);
                     return true;
                 }
 
-                if (!Text(out var text))
+                if (!_c.Text(out var text))
                 {
                     return false;
                 }
 
-                wire.Bytes(8, _json.Slice(text.Start, text.Length));
+                wire.Bytes(8, _c.Slice(text));
                 return true;
             }
 
             if (type == Element.Bool)
             {
-                var truth = Take("true"u8);
-                if (!truth && !Take("false"u8))
+                var truth = _c.Take("true"u8);
+                if (!truth && !_c.Take("false"u8))
                 {
                     return false;
                 }
@@ -238,7 +237,7 @@ internal static partial class OpenInferenceProtoJson
                 return true;
             }
 
-            return Number(out var number) && Raw(wire, type, number);
+            return _c.Number(exponent: true, out var number) && Raw(wire, type, number);
         }
 
         // A number as its datatype's little-endian bytes, parsed as the reader's TryGet… calls parse it (whole numbers by
@@ -277,12 +276,12 @@ internal static partial class OpenInferenceProtoJson
         // writes it: entries { key = 1 (left out when empty), value = 2 }, none repeated.
         private bool Parameters(WireWriter wire, int field)
         {
-            if (!Take((byte)'{'))
+            if (!_c.Take((byte)'{'))
             {
                 return false;
             }
 
-            if (Take((byte)'}'))
+            if (_c.Take((byte)'}'))
             {
                 return true;
             }
@@ -291,7 +290,7 @@ internal static partial class OpenInferenceProtoJson
             var count = 0;
             do
             {
-                if (count == MaxCompactParameters || !Text(out var key) || Seen(keys[..count], key) || !Take((byte)':'))
+                if (count == MaxCompactParameters || !_c.Text(out var key) || _c.Seen(keys[..count], key) || !_c.Take((byte)':'))
                 {
                     return false;
                 }
@@ -300,7 +299,7 @@ internal static partial class OpenInferenceProtoJson
                 var entry = wire.Begin(field);
                 if (key.Length > 0)
                 {
-                    wire.Bytes(1, _json.Slice(key.Start, key.Length));
+                    wire.Bytes(1, _c.Slice(key));
                 }
 
                 var value = wire.Begin(2);
@@ -312,30 +311,30 @@ internal static partial class OpenInferenceProtoJson
                 wire.End(value);
                 wire.End(entry);
             }
-            while (Take((byte)','));
+            while (_c.Take((byte)','));
 
-            return Take((byte)'}');
+            return _c.Take((byte)'}');
         }
 
         // InferParameter's oneof: bool_param = 1, int64_param = 2, string_param = 3, double_param = 4.
         private bool Parameter(WireWriter wire)
         {
-            var truth = Take("true"u8);
-            if (truth || Take("false"u8))
+            var truth = _c.Take("true"u8);
+            if (truth || _c.Take("false"u8))
             {
                 wire.Tag(1, Varint);
                 wire.Varint(truth ? 1UL : 0UL);
             }
-            else if (Peek() == (byte)'"')
+            else if (_c.Peek() == (byte)'"')
             {
-                if (!Text(out var text))
+                if (!_c.Text(out var text))
                 {
                     return false;
                 }
 
-                wire.Bytes(3, _json.Slice(text.Start, text.Length));
+                wire.Bytes(3, _c.Slice(text));
             }
-            else if (!Number(out var number))
+            else if (!_c.Number(exponent: true, out var number))
             {
                 return false;
             }
@@ -357,22 +356,9 @@ internal static partial class OpenInferenceProtoJson
             return true;
         }
 
-        private readonly bool Seen(ReadOnlySpan<(int Start, int Length)> keys, (int Start, int Length) key)
-        {
-            foreach (var (start, length) in keys)
-            {
-                if (_json.Slice(start, length).SequenceEqual(_json.Slice(key.Start, key.Length)))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
         private readonly Element? Datatype((int Start, int Length) text)
         {
-            var name = _json.Slice(text.Start, text.Length);
+            var name = _c.Slice(text);
             for (var i = 0; i < CompactDatatypes.Length; i++)
             {
                 if (System.Text.Ascii.Equals(name, CompactDatatypes[i]))
@@ -384,93 +370,6 @@ internal static partial class OpenInferenceProtoJson
             return null;
         }
 
-        // A JSON number (-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?): its text.
-        private bool Number(out ReadOnlySpan<byte> number)
-        {
-            number = default;
-            var start = _at;
-            Take((byte)'-');
-            if (!Take((byte)'0') && !(Peek() is >= (byte)'1' and <= (byte)'9' && Digits()))
-            {
-                return false;
-            }
-
-            if (Take((byte)'.') && !Digits())
-            {
-                return false;
-            }
-
-            if (Take((byte)'e') || Take((byte)'E'))
-            {
-                if (!Take((byte)'-'))
-                {
-                    Take((byte)'+');
-                }
-
-                if (!Digits())
-                {
-                    return false;
-                }
-            }
-
-            number = _json[start.._at];
-            return true;
-        }
-
-        // A string of printable ASCII without escapes: where its content is.
-        private bool Text(out (int Start, int Length) text)
-        {
-            text = default;
-            if (!Take((byte)'"'))
-            {
-                return false;
-            }
-
-            var start = _at;
-            while (_at < _json.Length && _json[_at] is >= 0x20 and < 0x7F and not (byte)'"' and not (byte)'\\')
-            {
-                _at++;
-            }
-
-            text = (start, _at - start);
-            return Take((byte)'"');
-        }
-
-        // One or more digits.
-        private bool Digits()
-        {
-            var start = _at;
-            while (_at < _json.Length && (uint)(_json[_at] - '0') <= 9)
-            {
-                _at++;
-            }
-
-            return _at > start;
-        }
-
-        private readonly byte Peek() => _at < _json.Length ? _json[_at] : (byte)0;
-
-        private bool Take(byte expected)
-        {
-            if (_at < _json.Length && _json[_at] == expected)
-            {
-                _at++;
-                return true;
-            }
-
-            return false;
-        }
-
-        private bool Take(ReadOnlySpan<byte> expected)
-        {
-            if (_json[_at..].StartsWith(expected))
-            {
-                _at += expected.Length;
-                return true;
-            }
-
-            return false;
-        }
     }
 
     /// <summary>A number's text as a double, as <see cref="ProtoJsonNumbers.TryGetDouble"/> reads its token.</summary>

@@ -32,24 +32,23 @@ internal static partial class SeldonProtoJson
     /// writes them; every method is false (or null) at the first byte it does not expect.</summary>
     private ref struct CompactScan(ReadOnlySpan<byte> json)
     {
-        private readonly ReadOnlySpan<byte> _json = json;
-        private int _at;
+        private CompactJsonCursor _c = new(json);
 
         public byte[]? Message(WireWriter wire)
         {
-            if (!Take((byte)'{'))
+            if (!_c.Take((byte)'{'))
             {
                 return null;
             }
 
             var meta = (Start: 0, End: -1);
             var data = (Start: 0, End: -1);
-            if (!Take((byte)'}'))
+            if (!_c.Take((byte)'}'))
             {
                 do
                 {
                     var start = wire.Length;
-                    if (data.End < 0 && Take("\"data\":"u8))
+                    if (data.End < 0 && _c.Take("\"data\":"u8))
                     {
                         if (!Data(wire))
                         {
@@ -58,7 +57,7 @@ internal static partial class SeldonProtoJson
 
                         data = (start, wire.Length);
                     }
-                    else if (meta.End < 0 && Take("\"meta\":"u8) && Meta(wire))
+                    else if (meta.End < 0 && _c.Take("\"meta\":"u8) && Meta(wire))
                     {
                         meta = (start, wire.Length);
                     }
@@ -67,15 +66,15 @@ internal static partial class SeldonProtoJson
                         return null;
                     }
                 }
-                while (Take((byte)','));
+                while (_c.Take((byte)','));
 
-                if (!Take((byte)'}'))
+                if (!_c.Take((byte)'}'))
                 {
                     return null;
                 }
             }
 
-            if (_at != _json.Length)
+            if (!_c.AtEnd)
             {
                 return null;
             }
@@ -87,7 +86,7 @@ internal static partial class SeldonProtoJson
         // SeldonMessage.data = 3: DefaultData { ndarray = 3 (ListValue) }.
         private bool Data(WireWriter wire)
         {
-            if (!Take("{\"ndarray\":["u8))
+            if (!_c.Take("{\"ndarray\":["u8))
             {
                 return false;
             }
@@ -101,7 +100,7 @@ internal static partial class SeldonProtoJson
 
             wire.End(list);
             wire.End(data);
-            return Take((byte)'}');
+            return _c.Take((byte)'}');
         }
 
         // google.protobuf.ListValue { values = 1 (Value) } after its '[': numbers (number_value = 2) and lists
@@ -113,7 +112,7 @@ internal static partial class SeldonProtoJson
                 return false;
             }
 
-            if (Take((byte)']'))
+            if (_c.Take((byte)']'))
             {
                 return true;
             }
@@ -121,7 +120,7 @@ internal static partial class SeldonProtoJson
             do
             {
                 var value = wire.Begin(1);
-                if (Take((byte)'['))
+                if (_c.Take((byte)'['))
                 {
                     var list = wire.Begin(6);
                     if (!ListContent(wire, depth + 1))
@@ -138,27 +137,15 @@ internal static partial class SeldonProtoJson
 
                 wire.End(value);
             }
-            while (Take((byte)','));
+            while (_c.Take((byte)','));
 
-            return Take((byte)']');
+            return _c.Take((byte)']');
         }
 
         // A JSON number without an exponent (-?(0|[1-9][0-9]*)(.[0-9]+)?) of at most 15 digits, as a Value's number_value.
         private bool Number(WireWriter wire)
         {
-            var start = _at;
-            Take((byte)'-');
-            if (!Take((byte)'0') && !(Peek() is >= (byte)'1' and <= (byte)'9' && Digits()))
-            {
-                return false;
-            }
-
-            if (Take((byte)'.') && !Digits())
-            {
-                return false;
-            }
-
-            if (!ProtoJsonNumbers.TryParseShort(_json[start.._at], out var number))
+            if (!_c.Number(exponent: false, out var text) || !ProtoJsonNumbers.TryParseShort(text, out var number))
             {
                 return false;
             }
@@ -171,7 +158,7 @@ internal static partial class SeldonProtoJson
         // Meta.tags = 2: map<string, Value> entries { key = 1, value = 2 }, each written as the direct path's WriteEntries.
         private bool Meta(WireWriter wire)
         {
-            if (!Take("{\"tags\":{"u8))
+            if (!_c.Take("{\"tags\":{"u8))
             {
                 return false;
             }
@@ -179,27 +166,27 @@ internal static partial class SeldonProtoJson
             var meta = wire.Begin(2);
             Span<(int Start, int Length)> keys = stackalloc (int, int)[MaxCompactTags];
             var count = 0;
-            if (!Take((byte)'}'))
+            if (!_c.Take((byte)'}'))
             {
                 do
                 {
-                    if (count == MaxCompactTags || !Text(out var key) || key.Length == 0 || Seen(keys[..count], key) || !Take((byte)':'))
+                    if (count == MaxCompactTags || !_c.Text(out var key) || key.Length == 0 || _c.Seen(keys[..count], key) || !_c.Take((byte)':'))
                     {
                         return false;
                     }
 
                     keys[count++] = key;
                     var entry = wire.Begin(2);
-                    wire.Bytes(1, _json.Slice(key.Start, key.Length));
+                    wire.Bytes(1, _c.Slice(key));
                     var value = wire.Begin(2);
-                    if (Peek() == (byte)'"')
+                    if (_c.Peek() == (byte)'"')
                     {
-                        if (!Text(out var text))
+                        if (!_c.Text(out var text))
                         {
                             return false;
                         }
 
-                        wire.Bytes(3, _json.Slice(text.Start, text.Length));
+                        wire.Bytes(3, _c.Slice(text));
                     }
                     else if (!Number(wire))
                     {
@@ -209,84 +196,17 @@ internal static partial class SeldonProtoJson
                     wire.End(value);
                     wire.End(entry);
                 }
-                while (Take((byte)','));
+                while (_c.Take((byte)','));
 
-                if (!Take((byte)'}'))
+                if (!_c.Take((byte)'}'))
                 {
                     return false;
                 }
             }
 
             wire.End(meta);
-            return Take((byte)'}');
+            return _c.Take((byte)'}');
         }
 
-        private readonly bool Seen(ReadOnlySpan<(int Start, int Length)> keys, (int Start, int Length) key)
-        {
-            foreach (var (start, length) in keys)
-            {
-                if (_json.Slice(start, length).SequenceEqual(_json.Slice(key.Start, key.Length)))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        // A string of printable ASCII without escapes: where its content is.
-        private bool Text(out (int Start, int Length) text)
-        {
-            text = default;
-            if (!Take((byte)'"'))
-            {
-                return false;
-            }
-
-            var start = _at;
-            while (_at < _json.Length && _json[_at] is >= 0x20 and < 0x7F and not (byte)'"' and not (byte)'\\')
-            {
-                _at++;
-            }
-
-            text = (start, _at - start);
-            return Take((byte)'"');
-        }
-
-        // One or more digits.
-        private bool Digits()
-        {
-            var start = _at;
-            while (_at < _json.Length && (uint)(_json[_at] - '0') <= 9)
-            {
-                _at++;
-            }
-
-            return _at > start;
-        }
-
-        private readonly byte Peek() => _at < _json.Length ? _json[_at] : (byte)0;
-
-        private bool Take(byte expected)
-        {
-            if (_at < _json.Length && _json[_at] == expected)
-            {
-                _at++;
-                return true;
-            }
-
-            return false;
-        }
-
-        private bool Take(ReadOnlySpan<byte> expected)
-        {
-            if (_json[_at..].StartsWith(expected))
-            {
-                _at += expected.Length;
-                return true;
-            }
-
-            return false;
-        }
     }
 }
