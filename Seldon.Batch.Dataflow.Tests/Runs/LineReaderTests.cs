@@ -32,7 +32,7 @@ public sealed class LineReaderTests : IDisposable
                 read.Add(line);
             }
 
-            Assert.Equal(lines.Count, position.Lines);
+            Assert.Equal(lines.Count, position.Read().Lines);
         }
 
         Assert.All(read, line => Assert.True(line.HasUtf8));

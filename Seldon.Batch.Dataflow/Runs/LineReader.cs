@@ -105,21 +105,31 @@ internal static class LineReader
         return last == (byte)'\n' || (size == 3 && lines == 0 && buffer is [0xEF, 0xBB, 0xBF, ..]) ? lines : lines + 1;
     }
 
-    /// <summary>Lines and bytes of the file consumed so far; read from another thread.</summary>
+    /// <summary>Lines and bytes of the file consumed so far; read from another thread, the two always of the same moment
+    /// (the progress's share is bytes per line: a count of one line and the bytes of the next made it wrong).</summary>
     internal sealed class ReadPosition
     {
+        private readonly Lock _lock = new();
         private long _bytes;
         private long _lines;
 
-        public long Bytes => Interlocked.Read(ref _bytes);
-
-        public long Lines => Interlocked.Read(ref _lines);
+        /// <summary>The lines read and their bytes, line ends included, as one pair.</summary>
+        public (long Lines, long Bytes) Read()
+        {
+            lock (_lock)
+            {
+                return (_lines, _bytes);
+            }
+        }
 
         /// <summary>One more line, <paramref name="bytes"/> long with its line end, was read.</summary>
         public void Advance(long bytes)
         {
-            Interlocked.Add(ref _bytes, bytes);
-            Interlocked.Increment(ref _lines);
+            lock (_lock)
+            {
+                _bytes += bytes;
+                _lines++;
+            }
         }
     }
 

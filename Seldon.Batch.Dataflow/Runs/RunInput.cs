@@ -33,7 +33,11 @@ internal sealed class RunInput : IAsyncDisposable
         // read ahead of them): exactly 1 when every line is read and written.
         return new RunInput(
             (_, token) => plan.JsonLinesAsync(input.Decoded, position, token),
-            done => ProgressReporter.ShareOfInput(done, position.Lines, input.StoredBytesOf(position.Bytes), input.Length),
+            done =>
+            {
+                var (lines, bytes) = position.Read();
+                return ProgressReporter.ShareOfInput(done, lines, input.StoredBytesOf(bytes), input.Length);
+            },
             input);
     }
 
