@@ -6,7 +6,7 @@ using Seldon.Batch.Dataflow;
 
 namespace Seldon.Batch.Dataflow.Tests.Transport;
 
-/// <summary>The Seldon answer's ndarray written from wire bytes without the JSON writer (<c>SeldonProtoJson.NdarrayTexts</c>:
+/// <summary>The Seldon answer's ndarray written from wire bytes without the JSON writer (<c>SeldonProtoJson.TryWriteNumberList</c>,
 /// the number-list path) must give the writer path's bytes for every ndarray of lists and finite numbers, and give way
 /// (nothing written) for anything else.</summary>
 public sealed class SeldonNumberListProperties
@@ -33,9 +33,44 @@ public sealed class SeldonNumberListProperties
         return odd ? Gen.Frequency((12, plain), (1, Odd)) : plain;
     }
 
+    /// <summary>The object <c>{"ndarray":…}</c> of the ListValue <paramref name="payload"/> as the number-list path writes
+    /// it (null where it gives way) and as the general writer writes it (null where that throws).</summary>
+    private static (byte[]? NumberList, byte[]? Writer) NdarrayTexts(byte[] payload)
+    {
+        byte[]? numberList = null, writer = null;
+        try
+        {
+            numberList = SeldonJson.WriteUtf8Object(payload, static (w, p) =>
+            {
+                w.WritePropertyName("ndarray"u8);
+                if (!SeldonProtoJson.TryWriteNumberList(w, p))
+                {
+                    throw new SeldonProtoJson.NotPlainException();
+                }
+            });
+        }
+        catch (SeldonProtoJson.NotPlainException)
+        {
+        }
+
+        try
+        {
+            writer = SeldonJson.WriteUtf8Object(payload, static (w, p) =>
+            {
+                w.WritePropertyName("ndarray"u8);
+                SeldonProtoJson.WriteList(w, new SeldonProtoJson.WireReader(p), 1, floats: true);
+            });
+        }
+        catch (SeldonProtoJson.NotPlainException)
+        {
+        }
+
+        return (numberList, writer);
+    }
+
     private static void HoldsToWriter(Value ndarray, bool mustTake)
     {
-        var (numberList, writer) = SeldonProtoJson.NdarrayTexts(ndarray.ListValue.ToByteArray());
+        var (numberList, writer) = NdarrayTexts(ndarray.ListValue.ToByteArray());
         if (mustTake)
         {
             Assert.NotNull(numberList);
@@ -73,7 +108,7 @@ public sealed class SeldonNumberListProperties
                 value = Value.ForList(value);
             }
 
-            var (numberList, writer) = SeldonProtoJson.NdarrayTexts(value.ListValue.ToByteArray());
+            var (numberList, writer) = NdarrayTexts(value.ListValue.ToByteArray());
             Assert.Equal(writer is null, numberList is null);
             Assert.Equal(writer, numberList);
         }
@@ -88,7 +123,7 @@ public sealed class SeldonNumberListProperties
         var bytes = Value.ForList(Value.ForNumber(1), Value.ForList(Value.ForNumber(2))).ListValue.ToByteArray();
         for (var cut = 0; cut < bytes.Length; cut++)
         {
-            var (numberList, writer) = SeldonProtoJson.NdarrayTexts(bytes[..cut]);
+            var (numberList, writer) = NdarrayTexts(bytes[..cut]);
             Assert.True(numberList is null || numberList.AsSpan().SequenceEqual(writer));
         }
     }

@@ -228,7 +228,7 @@ internal static partial class SeldonProtoJson
     // The writers below take no writer (null) to check that a part can be written before anything of it is. With floats,
     // numbers are written as the REST servers write a float (the answer's data and tags: see FormatWithLibrary); without,
     // as the library writes a double.
-    private static void WriteList(Utf8JsonWriter? w, WireReader reader, int depth, bool floats = false)
+    internal static void WriteList(Utf8JsonWriter? w, WireReader reader, int depth, bool floats = false)
     {
         if (depth > MaxDirectDepth)
         {

@@ -10,7 +10,7 @@ internal static partial class SeldonProtoJson
     /// <summary>Writes the ndarray <paramref name="payload"/> (a ListValue's bytes) as the bytes <see cref="WriteList"/>
     /// writes for it with floats, when it holds only lists and finite numbers no deeper than
     /// <see cref="MaxDirectDepth"/>; false, with nothing written, for anything else (WriteList then decides).</summary>
-    private static bool TryWriteNumberList(System.Text.Json.Utf8JsonWriter w, ReadOnlySpan<byte> payload)
+    internal static bool TryWriteNumberList(System.Text.Json.Utf8JsonWriter w, ReadOnlySpan<byte> payload)
     {
         var text = new NumberListText((payload.Length * 3) + 64);
         try
@@ -31,42 +31,6 @@ internal static partial class SeldonProtoJson
         {
             text.Dispose();
         }
-    }
-
-    /// <summary>The object <c>{"ndarray":…}</c> of the ListValue <paramref name="payload"/> as the number-list path writes
-    /// it (null where it gives way) and as <see cref="WriteList"/> writes it (null where that throws): the tests hold the
-    /// first to the second byte for byte (SeldonNumberListProperties).</summary>
-    internal static (byte[]? NumberList, byte[]? Writer) NdarrayTexts(byte[] payload)
-    {
-        byte[]? numberList = null, writer = null;
-        try
-        {
-            numberList = SeldonJson.WriteUtf8Object(payload, static (w, p) =>
-            {
-                w.WritePropertyName("ndarray"u8);
-                if (!TryWriteNumberList(w, p))
-                {
-                    throw new NotPlainException();
-                }
-            });
-        }
-        catch (NotPlainException)
-        {
-        }
-
-        try
-        {
-            writer = SeldonJson.WriteUtf8Object(payload, static (w, p) =>
-            {
-                w.WritePropertyName("ndarray"u8);
-                WriteList(w, new WireReader(p), 1, floats: true);
-            });
-        }
-        catch (NotPlainException)
-        {
-        }
-
-        return (numberList, writer);
     }
 
     /// <summary>Compact JSON text of lists and numbers (<see cref="PythonFloatText"/>) in a pooled buffer.</summary>
