@@ -432,7 +432,9 @@ internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TIn
                 return false;
             }
 
-            _delivering = true;
+            // Offered from here on: a target that postpones may consume (or reserve) the head on its own thread before
+            // its OfferMessage returns here, and must find it offered.
+            (_delivering, _offered) = (true, true);
         }
 
         var delivered = false;
@@ -451,17 +453,20 @@ internal sealed class InlineOrderedBlock<TInput, TOutput> : IPropagatorBlock<TIn
                         continue;
                     }
 
-                    _delivering = false;
+                    (_delivering, _offered) = (false, false);
                     return delivered;
                 }
 
                 _delivering = false;
                 if (status == DataflowMessageStatus.Postponed)
                 {
-                    // The target consumes (or reserves and releases) the head later.
-                    _offered = true;
+                    // The target consumes (or reserves and releases) the head later; if it already did, meanwhile, the
+                    // head is no longer offered and the pump looks again (its own pump saw this delivery and did not).
+                    return delivered || !_offered;
                 }
-                else if (_target == target)
+
+                _offered = false;
+                if (_target == target)
                 {
                     // A target that declines is done: the results wait for another one.
                     _target = null;
